@@ -1,0 +1,40 @@
+# Two entry points on a fresh Debian machine with Python 3.11:
+#   make run   - set up and start the intake service on http://127.0.0.1:8080 (SQLite, local files, demo keys)
+#   make test  - set up (system packages, venv) and run the whole suite: lint, types, import rules, tests
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup setup-test system-deps lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install -q -e '.[server,reviewer]'
+
+run: setup
+	$(BIN)/bisik-server demo
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+setup-test: $(BIN)/python system-deps
+	$(BIN)/pip install -q -e '.[test]'
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: setup-test
+	bash scripts/start-services.sh
+	$(MAKE) lint
+	$(BIN)/pytest -q
+
+bench: setup-test
+	$(BIN)/python bench/envelope_bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

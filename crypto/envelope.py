@@ -1,0 +1,166 @@
+"""The envelope: the one format for reports, evidence, messages and replies (SPEC §3).
+
+Public API — hard to misuse, everything else private:
+
+* :func:`seal` / :func:`unseal` — whole byte strings (documents, replies).
+* :class:`Sealer` — push-style streaming encryption (uploads arriving piece by piece).
+* :func:`seal_stream` / :func:`unseal_stream` — file object to file object, bounded memory.
+* :func:`unseal_to_path` — the safe consumer: temporary file, fsync, rename only on success.
+
+Every decryption failure raises :class:`~crypto.errors.DecryptionError`. What an envelope
+leaks: the number of recipients and their key ids, and the Padmé-padded size of the data.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from . import header as _header
+from .errors import DecryptionError
+from .stream import ChunkEncryptor, decrypt_chunks
+
+PAYLOAD_LABEL = b"bisik/v1 payload"
+
+
+class Sealer:
+    """Encrypt a stream pushed in pieces to ``out``; call :meth:`close` to finish.
+
+    Memory: at most one 64 KiB chunk of plaintext is held. Nothing is written in clear.
+    If the input is abandoned, call :meth:`abort` (or just drop the object): the bytes already
+    written are ciphertext without a valid last chunk, which every reader rejects.
+    """
+
+    def __init__(
+        self,
+        out: BinaryIO,
+        recipients: Sequence[X25519PublicKey],
+        *,
+        _random: Callable[[int], bytes] = secrets.token_bytes,
+        _ephemeral: Callable[[], X25519PrivateKey] = X25519PrivateKey.generate,
+    ) -> None:
+        file_key = _random(_header.FILE_KEY_LEN)
+        salt = _random(_header.SALT_LEN)
+        self._out = out
+        head = _header.build(recipients, file_key, salt, _ephemeral)
+        self._enc = ChunkEncryptor(_header.derive(file_key, salt, PAYLOAD_LABEL))
+        self._closed = False
+        self.plaintext_length = 0
+        self.ciphertext_length = len(head)
+        out.write(head)
+
+    def write(self, data: bytes | memoryview) -> int:
+        """Encrypt and write ``data``; returns ``len(data)`` like a file."""
+        ct = self._enc.update(data)
+        if ct:
+            self._out.write(ct)
+            self.ciphertext_length += len(ct)
+        self.plaintext_length += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        """Pad, seal the final chunk and flush; the envelope is complete after this."""
+        if self._closed:
+            return
+        self._closed = True
+        ct = self._enc.finish()
+        self._out.write(ct)
+        self.ciphertext_length += len(ct)
+
+    def abort(self) -> None:
+        """Stop without writing a final chunk, so the partial output can never open."""
+        self._closed = True
+
+    def __enter__(self) -> Sealer:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def seal_stream(
+    src: BinaryIO | Iterable[bytes],
+    dst: BinaryIO,
+    recipients: Sequence[X25519PublicKey],
+    *,
+    read_size: int = 1 << 20,
+) -> int:
+    """Encrypt everything from ``src`` (file object or iterable of bytes) to ``dst``.
+
+    Returns the number of ciphertext bytes written. Memory stays near ``read_size``.
+    """
+    with Sealer(dst, recipients) as sealer:
+        if hasattr(src, "read"):
+            while block := src.read(read_size):  # type: ignore[union-attr]
+                sealer.write(block)
+        else:
+            for block in src:
+                sealer.write(block)
+    return sealer.ciphertext_length
+
+
+def seal(plaintext: bytes, recipients: Sequence[X25519PublicKey]) -> bytes:
+    """Encrypt a byte string to one or more X25519 recipients."""
+    out = io.BytesIO()
+    with Sealer(out, recipients) as sealer:
+        sealer.write(plaintext)
+    return out.getvalue()
+
+
+def _open_header(src: BinaryIO, identity: X25519PrivateKey) -> _header.Header:
+    prefix = src.read(_header.PREFIX_LEN)
+    length = _header.read_prefix(prefix)
+    rest = src.read(length - len(prefix))
+    return _header.open_header(prefix + rest, identity)
+
+
+def unseal_stream(src: BinaryIO, dst: BinaryIO, identity: X25519PrivateKey) -> int:
+    """Decrypt ``src`` into ``dst``, returning the plaintext length.
+
+    Plaintext is written chunk by chunk as each tag verifies; if DecryptionError is raised
+    part-way, what was written MUST be discarded (use :func:`unseal_to_path`).
+    """
+    head = _open_header(src, identity)
+    written = 0
+    for piece in decrypt_chunks(_header.derive(head.file_key, head.salt, PAYLOAD_LABEL), src):
+        dst.write(piece)
+        written += len(piece)
+    return written
+
+
+def unseal(envelope: bytes, identity: X25519PrivateKey, *, max_size: int | None = None) -> bytes:
+    """Decrypt a whole envelope held in memory; ``max_size`` bounds the plaintext."""
+    out = io.BytesIO()
+    unseal_stream(io.BytesIO(envelope), out, identity)
+    data = out.getvalue()
+    if max_size is not None and len(data) > max_size:
+        raise DecryptionError()
+    return data
+
+
+def unseal_to_path(src: BinaryIO, path: Path, identity: X25519PrivateKey) -> int:
+    """Decrypt into ``path`` atomically: a temporary file beside it, fsync, then rename.
+
+    On any failure the temporary file is removed and ``path`` is left as it was.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=".bisik-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            n = unseal_stream(src, out, identity)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        return n
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,83 @@
+"""Signed case records: status changes and replies, signed by reviewer keys (SPEC §7).
+
+A record is a signed object (signed.py) whose body names the case, the new state or the reply
+envelope's hash, the reviewer's clock time and a random id. Records are ordered by
+``(at, id)``; the newest status wins, and an older one arriving later never overwrites it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from . import signed
+from .directory import Directory, Reviewer
+from .errors import FormatError
+
+STATES = (
+    "received",
+    "in_review",
+    "need_info",
+    "escalated",
+    "closed_substantiated",
+    "closed_unsubstantiated",
+    "closed_outside_mandate",
+)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def status(
+    key: Ed25519PrivateKey, case: str, state: str, *, authority: str | None = None,
+    at: str | None = None,
+) -> bytes:  # fmt: skip
+    """A signed status change; ``authority`` is required for ``escalated``."""
+    if state not in STATES:
+        raise ValueError(f"unknown state {state!r}")
+    if (state == "escalated") != bool(authority):
+        raise ValueError("'escalated' needs an authority, and only it")
+    body = {"v": 1, "case": case, "state": state, "authority": authority,
+            "at": at or _now(), "id": secrets.token_hex(16)}  # fmt: skip
+    return signed.sign(key, "status", body).to_bytes()
+
+
+def reply(
+    key: Ed25519PrivateKey, case: str, envelope_sha256: str, *, at: str | None = None
+) -> bytes:
+    """A signed statement that this reviewer sent the reply envelope with this SHA-256."""
+    body = {"v": 1, "case": case, "envelope_sha256": envelope_sha256,
+            "at": at or _now(), "id": secrets.token_hex(16)}  # fmt: skip
+    return signed.sign(key, "reply", body).to_bytes()
+
+
+def verify(data: bytes | str, directory: Directory, kind: str) -> tuple[dict[str, Any], Reviewer]:
+    """Verify a record against the directory; return its body and the reviewer who signed."""
+    obj = signed.parse(data)
+    reviewer = directory.reviewer_by_signer(obj.signer)
+    body = obj.verify(reviewer.keys.signing, kind)
+    _check_body(body, kind)
+    return body, reviewer
+
+
+def _check_body(body: dict[str, Any], kind: str) -> None:
+    try:
+        ok = body["v"] == 1 and isinstance(body["case"], str) and isinstance(body["id"], str)
+        dt.datetime.fromisoformat(body["at"])
+        if kind == "status":
+            ok = ok and body["state"] in STATES
+        else:
+            ok = ok and len(body["envelope_sha256"]) == 64
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FormatError(f"malformed {kind} record") from exc
+    if not ok:
+        raise FormatError(f"malformed {kind} record")
+
+
+def order_key(body: dict[str, Any]) -> tuple[str, str]:
+    """Sort key that every laptop and the server agree on: time, then random id."""
+    return (dt.datetime.fromisoformat(body["at"]).astimezone(dt.UTC).isoformat(), body["id"])

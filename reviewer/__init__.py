@@ -1,0 +1,1 @@
+"""Bisik reviewer package."""

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs. Idempotent: installs only what is missing.
+#   chromium  - the real browser Playwright drives (Playwright downloads nothing)
+#   tor       - `tor --verify-config` checks deploy/ torrc files
+#   mat2      - metadata removal for evidence on the reviewer laptop
+#   gnupg     - the baseline in bench/ and a comparison in tests
+#   poppler-utils - pdftotext/pdftoppm to read dossiers back in tests
+set -euo pipefail
+need=()
+for pkg in chromium tor mat2 gnupg poppler-utils libimage-exiftool-perl; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+echo "installing Debian packages: ${need[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,1 @@
+"""Bisik vault package."""
