@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from . import header as _header
 from .errors import DecryptionError
-from .stream import ChunkEncryptor, decrypt_chunks
+from .stream import ChunkEncryptor, _read_full, decrypt_chunks
 
 PAYLOAD_LABEL = b"bisik/v1 payload"
 
@@ -58,21 +58,23 @@ class Sealer:
 
     def write(self, data: bytes | memoryview) -> int:
         """Encrypt and write ``data``; returns ``len(data)`` like a file."""
-        ct = self._enc.update(data)
-        if ct:
+        if self._closed:
+            raise ValueError("write to a closed Sealer")
+        for ct in self._enc.update(data):
             self._out.write(ct)
             self.ciphertext_length += len(ct)
-        self.plaintext_length += len(data)
-        return len(data)
+        n = memoryview(data).nbytes
+        self.plaintext_length += n
+        return n
 
     def close(self) -> None:
         """Pad, seal the final chunk and flush; the envelope is complete after this."""
         if self._closed:
             return
         self._closed = True
-        ct = self._enc.finish()
-        self._out.write(ct)
-        self.ciphertext_length += len(ct)
+        for ct in self._enc.finish():
+            self._out.write(ct)
+            self.ciphertext_length += len(ct)
 
     def abort(self) -> None:
         """Stop without writing a final chunk, so the partial output can never open."""
@@ -118,34 +120,45 @@ def seal(plaintext: bytes, recipients: Sequence[X25519PublicKey]) -> bytes:
 
 
 def _open_header(src: BinaryIO, identity: X25519PrivateKey) -> _header.Header:
-    prefix = src.read(_header.PREFIX_LEN)
+    # _read_full: pipes and sockets may return short reads that are not truncation
+    prefix = _read_full(src, _header.PREFIX_LEN)
     length = _header.read_prefix(prefix)
-    rest = src.read(length - len(prefix))
+    rest = _read_full(src, length - len(prefix))
     return _header.open_header(prefix + rest, identity)
+
+
+def _unseal_into(
+    src: BinaryIO, write: Callable[[bytes | memoryview], object], identity: X25519PrivateKey,
+    max_size: int | None,
+) -> int:  # fmt: skip
+    head = _open_header(src, identity)
+    written = 0
+    for piece in decrypt_chunks(_header.derive(head.file_key, head.salt, PAYLOAD_LABEL), src):
+        written += len(piece)
+        if max_size is not None and written > max_size:
+            raise DecryptionError()  # stop early: a hostile envelope cannot fill memory
+        write(piece)
+    return written
 
 
 def unseal_stream(src: BinaryIO, dst: BinaryIO, identity: X25519PrivateKey) -> int:
     """Decrypt ``src`` into ``dst``, returning the plaintext length.
 
     Plaintext is written chunk by chunk as each tag verifies; if DecryptionError is raised
-    part-way, what was written MUST be discarded (use :func:`unseal_to_path`).
+    part-way, what was written MUST be discarded (use :func:`unseal_to_path`). Memory stays
+    at a few 64 KiB chunks whatever the size.
     """
-    head = _open_header(src, identity)
-    written = 0
-    for piece in decrypt_chunks(_header.derive(head.file_key, head.salt, PAYLOAD_LABEL), src):
-        dst.write(piece)
-        written += len(piece)
-    return written
+    return _unseal_into(src, dst.write, identity, None)
 
 
 def unseal(envelope: bytes, identity: X25519PrivateKey, *, max_size: int | None = None) -> bytes:
-    """Decrypt a whole envelope held in memory; ``max_size`` bounds the plaintext."""
+    """Decrypt a whole envelope held in memory; ``max_size`` bounds the plaintext.
+
+    A plaintext longer than ``max_size`` raises DecryptionError as soon as it is exceeded.
+    """
     out = io.BytesIO()
-    unseal_stream(io.BytesIO(envelope), out, identity)
-    data = out.getvalue()
-    if max_size is not None and len(data) > max_size:
-        raise DecryptionError()
-    return data
+    _unseal_into(io.BytesIO(envelope), out.write, identity, max_size)
+    return out.getvalue()
 
 
 def unseal_to_path(src: BinaryIO, path: Path, identity: X25519PrivateKey) -> int:

@@ -68,7 +68,10 @@ def build(
         raise ValueError("duplicate recipient")
     out = bytearray(MAGIC + struct.pack(">BBH", VERSION, 0, len(recipients)) + salt)
     for rid, pub in zip(ids, recipients, strict=True):
-        enc, wrapped = _hpke.seal(pub, WRAP_INFO, rid, file_key, ephemeral=ephemeral())
+        try:
+            enc, wrapped = _hpke.seal(pub, WRAP_INFO, rid, file_key, ephemeral=ephemeral())
+        except _hpke.HpkeError as exc:  # a low-order "public key" would wrap to nobody
+            raise ValueError("recipient key is a low-order point") from exc
         out += rid + enc + wrapped
     out += _mac(file_key, bytes(out))
     return bytes(out)

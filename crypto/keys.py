@@ -24,6 +24,9 @@ from .encoding import b64u_decode, b64u_encode
 from .errors import FormatError
 
 KEY_ID_LEN = 16
+# Any fixed scalar works: X25519 clamps it to a multiple of 8, which sends every low-order
+# point to zero. It is public and never used to protect anything.
+_PROBE = X25519PrivateKey.from_private_bytes(bytes(range(32)))
 
 
 def raw_public(key: X25519PublicKey | Ed25519PublicKey) -> bytes:
@@ -49,7 +52,12 @@ def load_x25519_public(data: bytes | str) -> X25519PublicKey:
     raw = b64u_decode(data, length=32) if isinstance(data, str) else data
     if len(raw) != 32:
         raise FormatError("an X25519 public key is 32 bytes")
-    return X25519PublicKey.from_public_bytes(raw)
+    key = X25519PublicKey.from_public_bytes(raw)
+    try:  # a low-order point gives an all-zero shared secret with every key (RFC 7748 §6.1)
+        _PROBE.exchange(key)
+    except ValueError as exc:
+        raise FormatError("X25519 public key is a low-order point") from exc
+    return key
 
 
 def load_ed25519_public(data: bytes | str) -> Ed25519PublicKey:

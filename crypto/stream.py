@@ -34,7 +34,9 @@ def _nonce(counter: int, last: bool) -> bytes:
 class ChunkEncryptor:
     """Push-style encryptor: ``update`` returns whole ciphertext chunks, ``finish`` the rest.
 
-    Holds at most one chunk of plaintext (the last chunk must be known to be last).
+    Holds at most one chunk of plaintext: the last chunk must be known to be last, so a
+    complete chunk is held back until more data (or :meth:`finish`) arrives. Full chunks are
+    encrypted straight from the caller's buffer, without copying them first.
     """
 
     def __init__(self, payload_key: bytes) -> None:
@@ -44,36 +46,54 @@ class ChunkEncryptor:
         self._length = 0
         self._done = False
 
-    def _seal(self, chunk: bytes | memoryview, last: bool) -> bytes:
-        ct = self._aead.encrypt(_nonce(self._counter, last), bytes(chunk), None)
+    def _seal(self, chunk: bytes | bytearray | memoryview, last: bool) -> bytes:
+        ct = self._aead.encrypt(_nonce(self._counter, last), chunk, None)
         self._counter += 1
         return ct
 
-    def update(self, data: bytes | memoryview) -> bytes:
+    def update(self, data: bytes | bytearray | memoryview) -> list[bytes]:
         """Feed plaintext; returns ciphertext for every chunk known not to be the last."""
         if self._done:
             raise ValueError("encryptor already finished")
-        self._length += len(data)
-        self._buf += data
-        if len(self._buf) <= CHUNK:
-            return b""
-        keep = len(self._buf) % CHUNK or CHUNK  # always hold back a (possibly full) chunk
-        view = memoryview(self._buf)
-        out = [self._seal(view[i : i + CHUNK], False) for i in range(0, len(view) - keep, CHUNK)]
-        view.release()
-        del self._buf[: len(self._buf) - keep]
-        return b"".join(out)
+        view = memoryview(data).cast("B")
+        self._length += len(view)
+        out: list[bytes] = []
+        if not view:
+            return out
+        if self._buf:  # top up the held chunk; seal it only once more data follows it
+            need = CHUNK - len(self._buf)
+            self._buf += view[:need]
+            view = view[need:]
+            if not view:
+                return out
+            out.append(self._seal(self._buf, False))
+            self._buf.clear()
+        keep = len(view) % CHUNK or CHUNK  # always hold back a (possibly full) chunk
+        out.extend(self._seal(view[i : i + CHUNK], False) for i in range(0, len(view) - keep, CHUNK))
+        self._buf += view[len(view) - keep :]
+        return out
 
-    def finish(self) -> bytes:
-        """Append the padding, seal the remaining chunks, mark the last one."""
-        pad = padded_length(self._length) - self._length
-        out = []
+    def finish(self) -> Iterator[bytes]:
+        """Append the padding and seal the remaining chunks, the last one flagged as last.
+
+        Returns an iterator: Padmé can add up to 12 % of the data (32 MiB at 1 GiB), so the
+        padding is produced one chunk at a time instead of in memory.
+        """
+        if self._done:
+            raise ValueError("encryptor already finished")
         self._done = True
-        tail = bytes(self._buf) + bytes([PAD_MARKER]) + bytes(pad - 1)
-        for i in range(0, len(tail), CHUNK):
-            piece = tail[i : i + CHUNK]
-            out.append(self._seal(piece, last=i + CHUNK >= len(tail)))
-        return b"".join(out)
+        head = bytes(self._buf) + bytes([PAD_MARKER])
+        self._buf.clear()
+        total = len(head) - 1 + padded_length(self._length) - self._length
+        return self._tail(head, total)
+
+    def _tail(self, head: bytes, total: int) -> Iterator[bytes]:
+        for off in range(0, total, CHUNK):
+            size = min(CHUNK, total - off)
+            part = head[off : off + size]
+            if len(part) < size:
+                part = part + _ZEROS[: size - len(part)] if part else _ZEROS[:size]
+            yield self._seal(part, last=off + size == total)
 
 
 class _Unpadder:
@@ -96,6 +116,8 @@ class _Unpadder:
             self.released += n
 
     def feed(self, chunk: bytes) -> Iterator[bytes | memoryview]:
+        if not chunk:  # decrypt_chunks never feeds one (an empty chunk is rejected first)
+            raise DecryptionError()
         self.total += len(chunk)
         last = len(chunk) - 1
         if chunk[last] == 0:

@@ -5,9 +5,10 @@
 #   mat2      - metadata removal for evidence on the reviewer laptop
 #   gnupg     - the baseline in bench/ and a comparison in tests
 #   poppler-utils - pdftotext/pdftoppm to read dossiers back in tests
+#   shellcheck, systemd - lint deploy/install.sh; `systemd-analyze verify` the deploy/ units
 set -euo pipefail
 need=()
-for pkg in chromium tor mat2 gnupg poppler-utils libimage-exiftool-perl; do
+for pkg in chromium tor mat2 gnupg poppler-utils libimage-exiftool-perl shellcheck systemd; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

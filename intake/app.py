@@ -1,0 +1,166 @@
+"""The application factory: ``create_app(config)`` wires config, vault, hardening and views.
+
+Security lives here, once, not in each view: the request class that refuses buffered
+multipart parsing, the response headers, the session cookie and CSRF check, the rate limits
+(keyed by session id and by global budgets, never by address), the logging filter and the
+generic error pages. ``intake.api`` (the JavaScript path's JSON API) is registered if present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Request, abort, g, request
+from flask_limiter import Limiter
+
+from vault.store import Vault
+
+from . import i18n, logs, security
+from .config import Config, load, load_secrets
+from .errors import FormRefused
+from .state import Intake, current, load_root
+
+log = logging.getLogger("bisik.intake")
+FORM_MEMORY = 512 * 1024
+
+
+class BisikRequest(Request):
+    """A request that never spools an upload: buffered multipart parsing is refused.
+
+    Werkzeug would write file parts over 500 KiB to plaintext temporary files. Views that
+    accept files read ``request.stream`` through :mod:`intake.multipart` instead; touching
+    ``request.form`` or ``request.files`` on a multipart request raises FormRefused.
+    """
+
+    max_form_memory_size = FORM_MEMORY
+    max_form_parts = 200
+
+    def _load_form_data(self) -> None:
+        if self.mimetype == "multipart/form-data":
+            raise FormRefused("multipart bodies are streamed, never parsed into request.files")
+        super()._load_form_data()
+
+
+def streams_body(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that reads a multipart body itself (CSRF is the body's first part)."""
+    view._bisik_streams = True  # type: ignore[attr-defined]
+    return view
+
+
+def _session_key() -> str:
+    return "s:" + security.session_id() if g.get("bisik_sid_valid") else "s:none"
+
+
+def _global_key() -> str:
+    return "global"
+
+
+def _limits(app: Flask, limiter: Limiter, config: Config) -> None:
+    """Per-session and global budgets on the endpoints that cost work or reveal cases."""
+    lim = config.limits
+    table = {
+        "submit.submit_post": (lim.submit_session, lim.submit_global),
+        "followup.followup_post": (lim.receipt_session, lim.receipt_global),
+        "followup.proof_download": (lim.receipt_session, lim.receipt_global),
+        "followup.message": (lim.upload_session, lim.upload_global),
+        "submit.receipt_qr": (lim.receipt_session, lim.receipt_global),
+    }
+    for endpoint, (per_session, overall) in table.items():
+        view = app.view_functions[endpoint]
+        view = limiter.limit(per_session, key_func=_session_key, scope=endpoint + ":s")(view)
+        view = limiter.limit(overall, key_func=_global_key, scope=endpoint + ":g")(view)
+        app.view_functions[endpoint] = view
+
+
+def _register_api(app: Flask, limiter: Limiter, config: Config) -> None:
+    try:
+        api = importlib.import_module("intake.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != "intake.api":
+            raise
+        return
+    app.register_blueprint(api.bp)
+    lim = config.limits
+    limiter.limit(lim.upload_session, key_func=_session_key, scope="api:s")(api.bp)
+    limiter.limit(lim.upload_global, key_func=_global_key, scope="api:g")(api.bp)
+
+
+def _csrf_guard(app: Flask) -> None:
+    @app.before_request
+    def _csrf() -> None:
+        if request.method in security.SAFE_METHODS:
+            return
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and getattr(view, "_bisik_streams", False):
+            if request.mimetype == "multipart/form-data":
+                return  # the streaming reader checks the token before any file part
+        if not security.check_csrf_header_or_form():
+            abort(403)
+
+
+def _templates(app: Flask) -> None:
+    @app.before_request
+    def _language() -> None:
+        g.lang = i18n.pick(request.cookies.get(i18n.COOKIE))
+
+    @app.context_processor
+    def _context() -> dict[str, Any]:
+        lang = g.get("lang", i18n.DEFAULT)
+        state = current()
+
+        def t(key: str, **values: object) -> str:
+            return i18n.translate(lang, key, **values)
+
+        return {
+            "t": t, "lang": lang, "languages": i18n.LANGUAGES,
+            "csrf_token": security.csrf_token, "csrf_field": security.CSRF_FIELD,
+            "org_fingerprint": state.root_fingerprint,
+            "root_public": state.root_public_b64,
+            "scripts": state.scripts,
+        }  # fmt: skip
+
+
+def create_app(config: Config | None = None, *, vault: Vault | None = None) -> Flask:
+    """Build the service. Stops with ConfigError if a secret, the root key or directory is
+    missing. ``vault`` lets tests and the CLI pass an already open vault."""
+    config = config or load()
+    secrets = load_secrets(config)
+    root = load_root(config.root_pub_path)
+    config.tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if config.log_file:
+        logs.configure(config.log_file)
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.request_class = BisikRequest
+    app.secret_key = secrets.flask_key
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.max_upload_bytes + (1 << 20),
+        MAX_FORM_MEMORY_SIZE=FORM_MEMORY,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    state = Intake(config, secrets, vault or Vault.open(config.database_url, config.home), root)
+    state.check()
+    app.extensions["bisik"] = state
+    security.install(app, security.SessionKeys.derive(secrets.flask_key), config.session_minutes)
+    _templates(app)
+    _csrf_guard(app)
+    limiter = Limiter(
+        key_func=_session_key, storage_uri=config.limiter_storage, strategy="fixed-window",
+        headers_enabled=False, key_prefix="bisik",
+    )  # fmt: skip
+    from .views import errors, followup, pages, submit
+
+    for bp in (pages.bp, submit.bp, followup.bp):
+        app.register_blueprint(bp)
+    errors.install(app)
+    limiter.init_app(app)
+    _limits(app, limiter, config)
+    _register_api(app, limiter, config)
+    app.extensions["bisik_limiter"] = limiter
+    log.info("intake service ready")
+    return app
+

@@ -1,0 +1,212 @@
+"""``bisik-server``: a thin command line over the intake service and the vault.
+
+Each subcommand parses its arguments, calls one library function and prints the result.
+Errors are BisikError subclasses; :func:`main` prints ``error:`` and ``hint:`` lines once
+(a traceback only with ``--verbose``) and exits non-zero. Operator-facing text is English;
+reporter-facing text lives in the catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from crypto.errors import BisikError
+
+from . import config as cfg
+from .errors import ConfigError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _home(args: argparse.Namespace) -> Path:
+    home = args.home or os.environ.get("BISIK_HOME")
+    if not home:
+        raise ConfigError("no server home given", "Pass --home DIR or set BISIK_HOME.")
+    return Path(home)
+
+
+def _config(args: argparse.Namespace) -> cfg.Config:
+    return cfg.load(_home(args))
+
+
+def _open_vault(config: cfg.Config):  # type: ignore[no-untyped-def]
+    from vault.store import Vault
+
+    return Vault.open(config.database_url, config.home)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from . import logs, serve
+    from .app import create_app
+
+    config = _config(args)
+    logs.configure(config.log_file)
+    app = create_app(config)
+    print(f"Bisik intake on http://{args.listen or config.listen}/  (Ctrl-C to stop)")
+    serve.run(app, args.listen or config.listen, args.workers, args.threads)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import demo
+
+    made = demo.create(Path(args.dir), use_tool=not args.no_reviewer_tool)
+    print(f"Demo organisation under {made.root} (made with {made.tool})")
+    print(f"  server home:     {made.server_home}")
+    for rid, home in made.reviewer_homes.items():
+        print(f"  reviewer {rid:<5}  BISIK_REVIEWER_HOME={home}")
+    print(f"  passphrase:      {made.passphrase}   (also in {made.root / 'passphrase.txt'})")
+    if made.tool == "fallback":
+        print("  WARNING: reviewer tool unavailable; demo keys are UNENCRYPTED in "
+              f"{made.root / 'fallback-keys.json'}")  # fmt: skip
+    if args.no_serve:
+        return 0
+    args.home = str(made.server_home)
+    args.listen = args.listen or "127.0.0.1:8080"
+    return cmd_serve(args)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .home import init_home, install_org, server_public
+
+    home = _home(args)
+    init_home(home)
+    from crypto.keys import raw_public
+
+    if args.directory and args.root_pub:
+        install_org(home, Path(args.root_pub).read_bytes(), Path(args.directory).read_bytes())
+    pub = home / "server-signing.pub"
+    pub.write_bytes(raw_public(server_public(home)))
+    print(f"Server home ready at {home}")
+    print(f"Server signing public key: {pub} (sign it into the directory: "
+          "bisik-reviewer org sign --server-key FILE)")  # fmt: skip
+    if not (args.directory and args.root_pub):
+        print("Next: bisik-server init --directory FILE --root-pub FILE once the directory is signed.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from vault.transfer import export_bundle, load_directory, load_server_key
+
+    config = _config(args)
+    with _open_vault(config) as vault:
+        summary = export_bundle(vault, load_server_key(config.home), Path(args.out),
+                                since=args.since, directory=load_directory(config.home))  # fmt: skip
+    print(f"Wrote {summary.path}: {summary.items} items, {summary.cases} cases, "
+          f"{summary.bytes} bytes (sequence {summary.seq_from}..{summary.seq_to})")  # fmt: skip
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from vault.transfer import import_outbox, load_directory
+
+    config = _config(args)
+    with _open_vault(config) as vault:
+        s = import_outbox(vault, load_directory(config.home), Path(args.file))
+    if s.already_imported:
+        print(f"Bundle {s.bundle_id} was already imported; nothing changed.")
+    else:
+        print(f"Imported from {s.reviewer}: {s.statuses} statuses, {s.replies} replies, "
+              f"{s.duplicates} duplicates, {s.superseded} superseded")  # fmt: skip
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from vault import retention
+
+    config = _config(args)
+    policy = retention.RetentionPolicy(closed_case_days=config.retention_days)
+    with _open_vault(config) as vault:
+        plan = (retention.plan if args.dry_run else retention.apply)(vault, policy)
+    verb = "Would remove" if args.dry_run else "Removed"
+    print(f"{verb}: {len(plan.cases)} cases, {len(plan.uploads)} upload sessions, "
+          f"{len(plan.blobs)} blobs")  # fmt: skip
+    for case in plan.cases:
+        print(f"  case {case}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from vault.backup import backup
+
+    config = _config(args)
+    with _open_vault(config) as vault:
+        info = backup(vault, Path(args.out))
+    print(f"Backup written to {args.out}: {info.blobs} blobs, {info.blob_bytes} bytes "
+          f"({info.backend}, schema {info.revision}). Secrets are NOT in it: keep "
+          f"{config.home / 'secrets'} separately.")  # fmt: skip
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from vault.backup import restore
+
+    home = _home(args)
+    db_url = os.environ.get("BISIK_DB_URL") or f"sqlite:///{home.resolve() / 'bisik.sqlite'}"
+    info = restore(Path(args.file), db_url, home)
+    print(f"Restored {info.blobs} blobs into {home}. Copy secrets/ and org/ from the old home.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bisik-server", description=__doc__.splitlines()[0])
+    parser.add_argument("--home", help="server state directory (default: $BISIK_HOME)")
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=handler)
+        return p
+
+    for name, handler, text in (("serve", cmd_serve, "serve an existing BISIK_HOME"),
+                                ("demo", cmd_demo, "make a demo organisation in ./demo and serve it")):  # fmt: skip
+        p = add(name, handler, text)
+        p.add_argument("--listen", help="address:port (default from server.toml)")
+        p.add_argument("--workers", type=int, default=1)
+        p.add_argument("--threads", type=int, default=8)
+        if name == "demo":
+            p.add_argument("--dir", default="demo")
+            p.add_argument("--no-serve", action="store_true", help="only create the demo")
+            p.add_argument("--no-reviewer-tool", action="store_true", help=argparse.SUPPRESS)
+    p = add("init", cmd_init, "make a server home (secrets, config; the org key and directory)")
+    p.add_argument("--directory", help="signed directory.json from the key ceremony")
+    p.add_argument("--root-pub", help="organisation root public key (raw 32 bytes)")
+    p = add("export", cmd_export, "write a transfer bundle for the reviewers")
+    p.add_argument("--out", required=True)
+    p.add_argument("--since", type=int, default=None)
+    p = add("import", cmd_import, "apply a reviewers' outbox bundle")
+    p.add_argument("file")
+    p = add("retention", cmd_retention, "remove closed cases and expired uploads")
+    p.add_argument("--dry-run", action="store_true")
+    p = add("backup", cmd_backup, "write a consistent backup archive")
+    p.add_argument("--out", required=True)
+    p = add("restore", cmd_restore, "restore a backup into an empty home")
+    p.add_argument("file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``bisik-server``."""
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except BisikError as exc:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"hint: {exc.hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,136 @@
+"""The reporter's way back in: find a case by receipt, show its verified history, prove receipt.
+
+* :func:`lookup` derives the receipt's lookup id and reply key (PBKDF2, in memory only) and
+  asks the vault for the case by its keyed tag. Every call — typo, unknown or right — is
+  padded to the same minimum duration, so timing does not tell a guesser which codes exist.
+* :func:`history` verifies every status and reply record against the reviewer directory
+  before anything is shown; a record that fails is dropped (and counted), never displayed.
+  Replies are decrypted in memory with the receipt-derived reply key.
+* :func:`proof` is the signed acknowledgement a reporter may keep: the server key signs the
+  UTC day the report arrived and the SHA-256 of the report envelope — nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from crypto import document, envelope, receipt, records, signed
+from crypto.errors import BisikError, ReceiptError
+from crypto.receipt import ReceiptSecrets
+from vault.store import CaseInfo
+
+from .state import Intake
+
+MAX_REPLY_ENVELOPE = 2 << 20
+
+
+def lookup(intake: Intake, text: str) -> tuple[CaseInfo, ReceiptSecrets] | None:
+    """The case a receipt opens, or None; ReceiptError for a typo. Constant minimum time."""
+    deadline = time.monotonic() + intake.config.receipt_floor_ms / 1000
+    try:
+        try:
+            secrets = receipt.derive(text[:100])
+        except ReceiptError:
+            receipt.derive(receipt.generate())  # same work as a well-formed code
+            raise
+        case = intake.vault.case_by_lookup(
+            receipt.lookup_tag(intake.secrets.pepper, secrets.lookup_id)
+        )
+        return (case, secrets) if case is not None else None
+    finally:
+        time.sleep(max(0.0, deadline - time.monotonic()))
+
+
+@dataclass(frozen=True)
+class StatusView:
+    state: str
+    authority: str | None
+    day: str
+    reviewer: str
+
+
+@dataclass(frozen=True)
+class ReplyView:
+    text: str
+    day: str
+    reviewer: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What the follow-up page shows: only verified records and decrypted replies."""
+
+    received_day: str
+    current: StatusView | None
+    statuses: list[StatusView]
+    replies: list[ReplyView]
+    sent_messages: int
+    sent_retaliation: int
+    rejected: int  # records that failed verification and were not shown
+
+
+def _status(intake: Intake, case_id: str, data: bytes) -> StatusView | None:
+    try:
+        body, reviewer = records.verify(data, intake.directory(), "status")
+    except BisikError:
+        return None
+    if body["case"] != case_id:
+        return None
+    return StatusView(body["state"], body.get("authority"), body["at"][:10], reviewer.name)
+
+
+def _reply_text(fields: Any) -> str:
+    for key in ("text", "message", "body"):
+        value = fields.get(key)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def _reply(intake: Intake, case_id: str, data: bytes, sha: str,
+           secrets: ReceiptSecrets) -> ReplyView | None:  # fmt: skip
+    try:
+        body, reviewer = records.verify(data, intake.directory(), "reply")
+        if body["case"] != case_id or body["envelope_sha256"] != sha:
+            return None
+        with intake.vault.blobs.open(sha) as fh:
+            blob = fh.read(MAX_REPLY_ENVELOPE + 1)
+        if len(blob) > MAX_REPLY_ENVELOPE:
+            return None
+        doc = document.parse(envelope.unseal(blob, secrets.reply_key))
+    except BisikError:
+        return None
+    if doc.type != "reply":
+        return None
+    return ReplyView(_reply_text(doc.fields), body["at"][:10], reviewer.name)
+
+
+def history(intake: Intake, case: CaseInfo, secrets: ReceiptSecrets) -> CaseView:
+    """Verify and decrypt what the reporter may see of ``case``."""
+    hist = intake.vault.case_history(case.id)
+    statuses = [_status(intake, case.id, rec) for rec in hist.statuses]
+    replies = [_reply(intake, case.id, rec, ref.sha256, secrets) for rec, ref in hist.replies]
+    shown_s = [s for s in statuses if s is not None]
+    shown_r = [r for r in replies if r is not None]
+    kinds = [e.kind for e in hist.entries]
+    return CaseView(
+        received_day=case.received_day.isoformat(),
+        current=shown_s[-1] if shown_s else None,
+        statuses=shown_s,
+        replies=shown_r,
+        sent_messages=kinds.count("message"),
+        sent_retaliation=kinds.count("retaliation"),
+        rejected=(len(statuses) - len(shown_s)) + (len(replies) - len(shown_r)),
+    )
+
+
+def proof(intake: Intake, case: CaseInfo) -> bytes:
+    """A signed ``proof`` object: ``{"v": 1, "received": day, "envelope_sha256": hex}``."""
+    hist = intake.vault.case_history(case.id)
+    report = next(e for e in hist.entries if e.kind == "report" and e.blob is not None)
+    assert report.blob is not None
+    body = {"v": 1, "received": case.received_day.isoformat(),
+            "envelope_sha256": report.blob.sha256}  # fmt: skip
+    return signed.sign(intake.secrets.signing_key, "proof", body).to_bytes()

@@ -1,0 +1,130 @@
+"""The report and follow-up forms: which fields exist, which values they accept.
+
+Values are codes (``"mobilisation"``, ``"pilkada"``, ``"bkn"``); their wording lives in the
+catalogue. Validation returns a clean mapping for the sealed document or raises UploadError
+with the catalogue key of the problem. Nothing here stores or logs anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .errors import UploadError
+from .regions import PROVINCES
+
+CATEGORIES = (
+    "social_media", "rally", "props", "state_resources", "party_member", "id_collection",
+    "mobilisation", "biased_decision", "retaliation", "other",
+)  # fmt: skip
+ELECTIONS = ("pemilu", "pilkada")
+AGENCIES = ("central", "province", "regency", "village", "school_health", "soe", "other")
+AUTHORITIES = ("bawaslu", "bkn", "kemenpanrb", "kemendagri", "lpsk", "ombudsman", "kpk", "ppk")
+RETALIATION_KINDS = ("threat", "transfer", "demotion", "non_job", "pppk_rejected", "other")
+MESSAGE_KINDS = ("message", "retaliation")
+EVIDENCE_SLOTS = 5  # file inputs evidence_1..evidence_5, each with its own share flag
+
+
+def election_years(today: dt.date | None = None) -> list[str]:
+    """Years offered for the election and the incident: a few back, one ahead."""
+    year = (today or dt.date.today()).year
+    return [str(y) for y in range(year + 1, year - 7, -1)]
+
+
+Fields = Mapping[str, Sequence[str]]
+
+
+def _one(form: Fields, name: str, allowed: Sequence[str] | None = None, *,
+         required: bool = True, max_len: int = 200) -> str:  # fmt: skip
+    values = form.get(name, ())
+    if len(values) > 1:
+        raise UploadError("error.malformed")
+    value = values[0].strip() if values else ""
+    if not value:
+        if required:
+            raise UploadError("error.missing_field")
+        return ""
+    if (allowed is not None and value not in allowed) or len(value) > max_len:
+        raise UploadError("error.malformed")
+    return value
+
+
+def _many(form: Fields, name: str, allowed: Sequence[str]) -> list[str]:
+    values = [v.strip() for v in form.get(name, ())]
+    if any(v not in allowed for v in values) or len(set(values)) != len(values):
+        raise UploadError("error.malformed")
+    return values
+
+
+def _month(form: Fields, prefix: str) -> str:
+    """Month precision is enough: ``YYYY-MM``, ``YYYY`` or empty (not remembered)."""
+    year = _one(form, f"{prefix}_year", election_years(), required=False)
+    month = _one(form, f"{prefix}_month", [f"{m:02d}" for m in range(1, 13)], required=False)
+    if month and not year:
+        raise UploadError("error.missing_field")
+    return f"{year}-{month}" if month else year
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    """A validated report: document fields, the chosen reviewers, consent and share flags."""
+
+    fields: dict[str, str]
+    recipients: tuple[str, ...]
+    authorities: tuple[str, ...]
+    share_slots: frozenset[str]
+
+
+def recipients_of(form: Fields, active: Sequence[str]) -> tuple[str, ...]:
+    """The reviewer ids the reporter kept ticked; at least one, all of them active."""
+    chosen = _many(form, "recipient", active)
+    if not chosen:
+        raise UploadError("error.no_recipient")
+    return tuple(chosen)
+
+
+def report(form: Fields, active_reviewers: Sequence[str]) -> ReportForm:
+    """Validate the submit form's text fields (files are handled by the streaming reader)."""
+    fields = {
+        "category": _one(form, "category", CATEGORIES),
+        "election": _one(form, "election", ELECTIONS),
+        "election_year": _one(form, "election_year", election_years()),
+        "province": _one(form, "province", PROVINCES),
+        "regency": _one(form, "regency", max_len=120),
+        "agency_kind": _one(form, "agency_kind", AGENCIES),
+        "agency_name": _one(form, "agency_name", required=False, max_len=200),
+        "incident_month": _month(form, "incident"),
+        "reported_position": _one(form, "reported_position", max_len=200),
+        "reported_name": _one(form, "reported_name", required=False, max_len=200),
+        "description": _one(form, "description", max_len=60_000),
+    }
+    return ReportForm(
+        fields=fields,
+        recipients=recipients_of(form, active_reviewers),
+        authorities=tuple(_many(form, "consent_authority", AUTHORITIES)),
+        share_slots=frozenset(_many(form, "share", [str(i) for i in slots()])),
+    )
+
+
+def slots() -> range:
+    """Evidence slot numbers, 1-based."""
+    return range(1, EVIDENCE_SLOTS + 1)
+
+
+def slot_of(input_name: str) -> str:
+    """Slot number of a file input (``evidence_3`` → ``"3"``), or UploadError."""
+    prefix, _, number = input_name.partition("_")
+    if prefix != "evidence" or number not in {str(i) for i in slots()}:
+        raise UploadError("error.malformed")
+    return number
+
+
+def message(form: Fields) -> dict[str, str]:
+    """Validate a follow-up message or retaliation report."""
+    kind = _one(form, "kind", MESSAGE_KINDS)
+    fields = {"kind": kind, "text": _one(form, "text", max_len=60_000)}
+    if kind == "retaliation":
+        fields["retaliation_kind"] = _one(form, "retaliation_kind", RETALIATION_KINDS)
+        fields["retaliation_month"] = _month(form, "retaliation")
+    return fields

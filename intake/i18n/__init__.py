@@ -1,0 +1,39 @@
+"""The translation catalogue: every word a reporter reads comes from here.
+
+``id.json`` (Bahasa Indonesia, the default) and ``en.json`` (English) map the same keys to
+text. Templates call ``t("key")``; Python code passes keys, never sentences. The language is
+chosen by the ``lang`` cookie alone (set by a plain link, so it works without JavaScript).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("id", "en")
+DEFAULT = "id"
+COOKIE = "lang"
+_DIR = Path(__file__).parent
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """All entries of one language (read once per process)."""
+    if lang not in LANGUAGES:
+        raise KeyError(lang)
+    data = json.loads((_DIR / f"{lang}.json").read_text("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{lang}.json must be an object")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def pick(cookie_value: str | None) -> str:
+    """The language for a request: the cookie if it names a known language, else Indonesian."""
+    return cookie_value if cookie_value in LANGUAGES else DEFAULT
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    """Text for ``key`` in ``lang``; a missing key raises KeyError (tests catch them all)."""
+    text = catalogue(lang)[key]
+    return text.format(**values) if values else text

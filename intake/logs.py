@@ -1,0 +1,58 @@
+"""Logging that cannot identify a reporter: no access log, and a filter that drops addresses.
+
+The service logs only its own events (start-up, errors by type). Werkzeug's and gunicorn's
+access loggers are silenced; every record passes :class:`NoAddresses`, which rewrites IPv4 and
+IPv6 addresses to ``[addr]`` and drops records that carry request details anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+FORMAT = "%(levelname)s %(name)s: %(message)s"  # no timestamps: a log line must not date a report
+
+
+def scrub(text: str) -> str:
+    """``text`` with every IPv4/IPv6-looking address replaced by ``[addr]``."""
+    return _IPV6.sub("[addr]", _IPV4.sub("[addr]", text))
+
+
+class NoAddresses(logging.Filter):
+    """Rewrites addresses out of a record's final message; drops access-log records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name in ACCESS_LOGGERS:
+            return False
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        if record.exc_info:  # tracebacks may quote request data: keep only the type
+            exc = record.exc_info[1]
+            record.msg += f" ({type(exc).__name__})"
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def configure(log_file: str = "") -> logging.Handler:
+    """Install the one handler of the service (a file, or stderr) with the filter."""
+    handler: logging.Handler = (
+        logging.FileHandler(Path(log_file), encoding="utf-8") if log_file else logging.StreamHandler()
+    )
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(NoAddresses())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_bisik", False):
+            root.removeHandler(old)
+            old.close()
+    handler._bisik = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for name in ACCESS_LOGGERS:
+        logging.getLogger(name).disabled = True
+    return handler

@@ -1,0 +1,186 @@
+"""Accepting reports and follow-up messages on the no-JavaScript path (server sealing).
+
+``submit_report`` reads a multipart body as it arrives, seals each evidence file into the
+blob store, then seals the report document (fields, evidence list, consent, reply key) to the
+reviewers the reporter chose, issues a receipt and creates the case. ``add_message`` does the
+same for a follow-up message or retaliation report of an existing case.
+
+Held in memory: the text fields (bounded), one 64 KiB chunk per file, the receipt until the
+page is rendered. Stored: ciphertext, the receipt's keyed lookup tag, the reply public key,
+the chosen reviewer ids and the UTC day. Never stored: the receipt, file names, the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from crypto import document, envelope, receipt
+from crypto.encoding import b64u_encode
+from crypto.errors import ReceiptError, SignatureError
+from crypto.keys import raw_public
+from vault.blobstore import BlobRef
+from vault.errors import DuplicateCaseError
+from vault.store import CaseInfo
+
+from . import forms
+from .errors import UploadError
+from .followup import lookup
+from .multipart import Bounds, stream_parts
+from .sealing import SealingHandler
+from .state import Intake
+
+
+@dataclass(frozen=True)
+class Body:
+    """The raw request body and what the multipart reader needs to know about it."""
+
+    stream: BinaryIO
+    boundary: bytes
+    length: int | None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A stored report: the receipt to show once and the sealing path ("server")."""
+
+    receipt: str
+    channel: str
+
+
+def _bounds(intake: Intake) -> Bounds:
+    c = intake.config
+    return Bounds(c.max_upload_bytes, c.max_field_bytes, c.max_text_bytes, c.max_files)
+
+
+def _read(intake: Intake, body: Body, handler: SealingHandler) -> None:
+    stream_parts(body.stream, body.boundary, body.length, _bounds(intake), handler)
+    handler.finish()
+
+
+def _evidence(handler: SealingHandler, refs: Sequence[BlobRef],
+              share: Callable[[str], bool]) -> list[document.Evidence]:  # fmt: skip
+    return [
+        document.Evidence(ref.sha256, f.name, f.media_type, f.size, share(f.input_name))
+        for f, ref in zip(handler.files, refs, strict=True)
+    ]
+
+
+def _store_case(intake: Intake, report_fields: forms.ReportForm, evidence: list[document.Evidence],
+                refs: list[BlobRef], recipients: Sequence[X25519PublicKey]) -> str:  # fmt: skip
+    vault = intake.vault
+    for _ in range(3):  # a colliding lookup tag is ~2^-90; retry rather than fail
+        code = receipt.generate()
+        secrets = receipt.derive(code)
+        doc = document.Document(
+            type="report", submitted_at=document.now(), channel="server",
+            fields=report_fields.fields, reply_key=b64u_encode(raw_public(secrets.reply_public)),
+            evidence=evidence, consent={"authorities": list(report_fields.authorities)},
+        )  # fmt: skip
+        report_ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), recipients))
+        try:
+            vault.create_case(
+                lookup_tag=receipt.lookup_tag(intake.secrets.pepper, secrets.lookup_id),
+                reply_public=raw_public(secrets.reply_public),
+                recipients=list(report_fields.recipients), report_blob=report_ref,
+                evidence=refs, channel="server",
+            )  # fmt: skip
+            return code
+        except DuplicateCaseError:
+            vault.blobs.delete(report_ref.sha256)
+    raise UploadError("error.server", 500)
+
+
+def _discard(intake: Intake, refs: Sequence[BlobRef]) -> None:
+    for ref in refs:
+        intake.vault.blobs.delete(ref.sha256)
+
+
+def submit_report(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> Accepted:
+    """Read, seal and store a report; UploadError (nothing kept) on any problem."""
+    directory = intake.directory()
+    active = [r.id for r in directory.active_reviewers()]
+    chosen: list[forms.ReportForm] = []
+
+    def prepare(fields: dict[str, list[str]]) -> Sequence[X25519PublicKey]:
+        chosen.append(forms.report(fields, active))
+        try:
+            return directory.recipients(frozenset(active) - set(chosen[0].recipients))
+        except SignatureError as exc:
+            raise UploadError("error.no_recipient") from exc
+
+    with ExitStack() as stack:
+        handler = SealingHandler(intake.vault.blobs, csrf_ok, prepare, stack)
+        _read(intake, body, handler)
+        form = chosen[0]
+        share_slots = form.share_slots
+
+        def share(input_name: str) -> bool:
+            return forms.slot_of(input_name) in share_slots
+
+        for f in handler.files:  # reject stray inputs before anything is committed
+            forms.slot_of(f.input_name)
+        refs = handler.commit()
+        try:
+            code = _store_case(intake, form, _evidence(handler, refs, share), refs,
+                               handler.recipients)  # fmt: skip
+        except BaseException:
+            _discard(intake, refs)
+            raise
+    return Accepted(receipt=code, channel="server")
+
+
+def _case_recipients(intake: Intake, case: CaseInfo) -> Sequence[X25519PublicKey]:
+    """The keys of the reviewers the report went to who are still active."""
+    directory = intake.directory()
+    active = {r.id for r in directory.active_reviewers()}
+    try:
+        return directory.recipients(frozenset(active - set(case.recipients)))
+    except SignatureError as exc:
+        raise UploadError("error.no_recipient") from exc
+
+
+def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> tuple[str, str]:
+    """Seal and store a follow-up message or retaliation report; returns (receipt, kind).
+
+    The receipt travels in the form (never a cookie or URL) and is checked, with the same
+    timing floor as the follow-up page, before any file is accepted.
+    """
+    found: list[tuple[CaseInfo, dict[str, str], str]] = []
+
+    def prepare(fields: dict[str, list[str]]) -> Sequence[X25519PublicKey]:
+        values = fields.get("receipt", [])
+        if len(values) != 1:
+            raise UploadError("error.malformed")
+        try:
+            hit = lookup(intake, values[0])
+        except ReceiptError as exc:
+            raise UploadError("error.receipt_typo") from exc
+        if hit is None:
+            raise UploadError("error.receipt_unknown", 404)
+        found.append((hit[0], forms.message(fields), values[0]))
+        return _case_recipients(intake, hit[0])
+
+    with ExitStack() as stack:
+        handler = SealingHandler(intake.vault.blobs, csrf_ok, prepare, stack)
+        _read(intake, body, handler)
+        case, fields, code = found[0]
+        for f in handler.files:
+            forms.slot_of(f.input_name)
+        refs = handler.commit()
+        try:
+            doc = document.Document(
+                type=fields["kind"], submitted_at=document.now(), channel="server",
+                fields=fields, evidence=_evidence(handler, refs, lambda _: False),
+            )  # fmt: skip
+            ref = intake.vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), handler.recipients))
+            refs.append(ref)
+            intake.vault.add_message(case.id, kind=fields["kind"], blob=ref, evidence=refs[:-1])
+        except BaseException:
+            _discard(intake, refs)
+            raise
+    return code, fields["kind"]

@@ -1,0 +1,104 @@
+"""Seal-on-arrival: a multipart reader handler that turns every file part into an envelope.
+
+The form puts its text fields first and its file inputs last. The first part must be the
+CSRF token (checked before anything else is read). When the first file part starts, the text
+fields are complete, so ``prepare`` validates them and returns the recipients; from then on
+each file part flows ``request stream → Sealer → vault blob writer`` (a temporary file of
+ciphertext in the blob store). Nothing is committed to the blob store until the whole body
+has been read and ``commit`` is called; ``abort`` (or leaving the ExitStack) removes every
+temporary file, so a broken upload leaves nothing behind.
+
+Leaks: ciphertext sizes (Padmé-padded) of files being received, in the blob store's tmp dir.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from crypto.envelope import Sealer
+from vault.blobstore import BlobRef, BlobStore
+
+from .errors import UploadError
+from .security import CSRF_FIELD
+
+Prepare = Callable[[dict[str, list[str]]], Sequence[X25519PublicKey]]
+
+
+@dataclass
+class SealedFile:
+    """One file being (or already) sealed: where its ciphertext goes and what it was."""
+
+    input_name: str
+    name: str
+    media_type: str
+    sealer: Sealer
+    writer: object
+    size: int = 0
+
+    def write(self, data: bytes) -> None:
+        """Plaintext goes into the sealer and nowhere else."""
+        self.sealer.write(data)
+
+
+@dataclass
+class SealingHandler:
+    """Collects text fields and seals file parts; see the module docstring for the order."""
+
+    blobs: BlobStore
+    csrf_ok: Callable[[str], bool]
+    prepare: Prepare
+    stack: ExitStack
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    files: list[SealedFile] = field(default_factory=list)
+    _recipients: Sequence[X25519PublicKey] | None = None
+    _csrf_seen: bool = False
+
+    def _first_part(self, name: str, value: str | None) -> None:
+        if not self._csrf_seen:
+            if name != CSRF_FIELD or value is None or not self.csrf_ok(value):
+                raise UploadError("error.csrf", 403)
+            self._csrf_seen = True
+
+    def field(self, name: str, value: str) -> None:
+        self._first_part(name, value)
+        if name == CSRF_FIELD:
+            return
+        if self._recipients is not None:  # a text field after the files: not our form
+            raise UploadError("error.malformed")
+        self.fields.setdefault(name[:64], []).append(value)
+
+    def open_file(self, name: str, filename: str, media_type: str) -> SealedFile:
+        self._first_part(name, None)
+        if self._recipients is None:
+            self._recipients = self.prepare(self.fields)
+        writer = self.stack.enter_context(self.blobs.writer())  # type: ignore[arg-type]
+        sealed = SealedFile(name, filename, media_type, Sealer(writer, self._recipients), writer)
+        self.files.append(sealed)
+        return sealed
+
+    def close_file(self, sink: object) -> None:
+        assert isinstance(sink, SealedFile)
+        sink.sealer.close()
+        sink.size = sink.sealer.plaintext_length
+
+    def finish(self) -> None:
+        """After the body is read: validate fields if no file arrived; refuse a lone token."""
+        if not self._csrf_seen:
+            raise UploadError("error.csrf", 403)
+        if self._recipients is None:
+            self._recipients = self.prepare(self.fields)
+
+    @property
+    def recipients(self) -> Sequence[X25519PublicKey]:
+        if self._recipients is None:
+            raise UploadError("error.malformed")
+        return self._recipients
+
+    def commit(self) -> list[BlobRef]:
+        """Move every finished envelope into the blob store; return their references."""
+        return [f.writer.commit() for f in self.files]  # type: ignore[attr-defined]
+

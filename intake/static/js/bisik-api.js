@@ -1,0 +1,173 @@
+/* The browser side of intake/api.py: CSRF, texts from the catalogue, the reviewer directory,
+ * and the resumable upload of an envelope sealed chunk by chunk from a File.
+ *
+ * Exposes globalThis.BisikApi. Every failure rejects with a BisikApi.ApiError whose ``key``
+ * is a catalogue key (e.g. "error.upload_gap"); BisikApi.text(key) gives the page-language
+ * sentence. No text is written in this file.
+ *
+ * Memory: one upload piece (1 MiB by default) of ciphertext plus one read block of the file.
+ */
+(function (root) {
+  "use strict";
+  var C = root.BisikCrypto;
+  var messages = {};
+  var RETRIES = 8;
+
+  function ApiError(key, status, extra) {
+    var e = new Error(key);
+    Object.setPrototypeOf(e, ApiError.prototype);
+    e.key = key; e.status = status || 0; e.extra = extra || {};
+    return e;
+  }
+  ApiError.prototype = Object.create(Error.prototype);
+  ApiError.prototype.name = "ApiError";
+
+  function meta(name) {
+    var m = document.querySelector('meta[name="' + name + '"]');
+    return m ? m.getAttribute("content") : null;
+  }
+  function setMeta(name, value) {
+    var m = document.querySelector('meta[name="' + name + '"]');
+    if (m) m.setAttribute("content", value);
+  }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  /** The catalogue text of ``key`` in the page's language (the key itself if missing). */
+  function text(key, values) {
+    var s = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key;
+    if (values) Object.keys(values).forEach(function (k) { s = s.split("{" + k + "}").join(String(values[k])); });
+    return s;
+  }
+
+  async function refreshCsrf() {
+    var r = await fetch("/api/session", { credentials: "same-origin", cache: "no-store" });
+    if (!r.ok) throw new ApiError("error.csrf", r.status);
+    setMeta("csrf-token", (await r.json()).csrf);
+  }
+
+  /**
+   * One API call. ``body`` is an object (sent as JSON) or a Uint8Array (sent raw). Network
+   * failures reject with ApiError("error.network", 0); HTTP errors with the server's key.
+   * A CSRF refusal (an expired session) is retried once with a fresh token.
+   */
+  async function call(method, path, body, headers) {
+    for (var attempt = 0; ; attempt++) {
+      var h = Object.assign({ "X-CSRF-Token": meta("csrf-token") || "" }, headers || {});
+      var payload;
+      if (body instanceof Uint8Array) { payload = body; h["Content-Type"] = "application/octet-stream"; }
+      else if (body !== undefined) { payload = JSON.stringify(body); h["Content-Type"] = "application/json"; }
+      var r;
+      try {
+        r = await fetch(path, { method: method, headers: h, body: payload, credentials: "same-origin", cache: "no-store" });
+      } catch (e) {
+        throw new ApiError("error.network", 0);
+      }
+      var data = null;
+      try { data = await r.json(); } catch (e) { data = null; }
+      if (r.ok) return data || {};
+      var key = (data && data.error) || (r.status === 429 ? "error.rate_limited" : r.status >= 500 ? "error.server" : "error.malformed");
+      if (key === "error.csrf" && attempt === 0) { await refreshCsrf(); continue; }
+      throw new ApiError(key, r.status, data || {});
+    }
+  }
+
+  /** Load the catalogue of the page's language once. */
+  async function loadMessages() {
+    try {
+      var r = await fetch("/api/messages", { credentials: "same-origin", cache: "no-store" });
+      if (r.ok) messages = (await r.json()).messages || {};
+    } catch (e) { /* texts fall back to their keys */ }
+  }
+
+  /** Fetch the signed directory and verify it against the root key pinned in the page. */
+  async function directory() {
+    var rootKey = meta("bisik-root");
+    if (!rootKey) throw new ApiError("error.directory", 0);
+    var r = await fetch("/api/directory", { credentials: "same-origin", cache: "no-store" });
+    if (!r.ok) throw new ApiError("error.directory", r.status);
+    var bytes = new Uint8Array(await r.arrayBuffer());
+    try {
+      return await C.verifyDirectory(bytes, C.b64uDecode(rootKey, 32));
+    } catch (e) {
+      throw new ApiError("error.directory", 0);
+    }
+  }
+
+  /**
+   * Seal ``file`` to ``recipients`` and upload the ciphertext in resumable pieces.
+   * After a dropped connection or a server error it asks the server how much it holds and
+   * resumes from there (never from zero). Returns {sha256, size, claim}.
+   * ``hooks.onProgress(doneBytes)`` follows the plaintext read; ``hooks.onResume()`` is
+   * called each time a piece is resent after a failure.
+   */
+  async function uploadFile(file, recipients, hooks) {
+    hooks = hooks || {};
+    var total = C.envelopeLength(file.size, recipients.length);
+    var start = await call("POST", "/api/uploads", { size: total });
+    var headers = { "X-Upload-Token": start.token }, url = "/api/uploads/" + encodeURIComponent(start.id);
+    var pieceSize = start.piece || (1 << 20);
+    var piece = new Uint8Array(pieceSize), fill = 0, acked = 0;
+
+    async function offset() { return (await call("GET", url, undefined, headers)).offset; }
+
+    async function send(bytes, at) {
+      for (var attempt = 0; ; attempt++) {
+        try {
+          var res = await call("PUT", url + "?offset=" + at, bytes, headers);
+          if (res.offset < at + bytes.length) throw new ApiError("error.upload_gap", 409, { offset: res.offset });
+          acked = res.offset;
+          return;
+        } catch (e) {
+          var retry = e.key === "error.network" || e.key === "error.upload_gap" || e.status >= 500 || e.status === 429;
+          if (!retry || attempt >= RETRIES) throw e;
+          if (e.key !== "error.upload_gap") await sleep(Math.min(8000, 250 * Math.pow(2, attempt)));
+          var have;
+          try { have = e.extra && typeof e.extra.offset === "number" ? e.extra.offset : await offset(); } catch (e2) { continue; }
+          if (hooks.onResume) hooks.onResume(have);
+          if (have >= at + bytes.length) { acked = have; return; }  // it arrived; only the answer was lost
+          if (have < at) throw new ApiError("error.upload_gap", 409);  // bytes we no longer hold
+          bytes = bytes.subarray(have - at);
+          at = have;
+        }
+      }
+    }
+
+    async function onData(chunk) {
+      var off = 0;
+      while (off < chunk.length) {
+        var n = Math.min(pieceSize - fill, chunk.length - off);
+        piece.set(chunk.subarray(off, off + n), fill);
+        fill += n; off += n;
+        if (fill === pieceSize) { await send(piece, acked); fill = 0; }
+      }
+    }
+
+    var sealed = await C.sealStream(file, recipients, onData, { onProgress: hooks.onProgress });
+    if (fill) await send(piece.subarray(0, fill), acked);
+    if (sealed.length !== total) throw new ApiError("error.upload_integrity", 0);
+    var done = await call("POST", url + "/finish", { sha256: sealed.sha256 }, headers);
+    if (done.sha256 !== sealed.sha256) throw new ApiError("error.upload_integrity", 0);
+    return done;
+  }
+
+  /** Show ``key``'s text in a live region inside ``container`` (created on first use). */
+  function say(container, key, kind, values) {
+    var box = container.querySelector(".js-status");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "js-status";
+      box.setAttribute("role", "status");
+      box.setAttribute("aria-live", "polite");
+      container.insertBefore(box, container.firstChild);
+    }
+    box.classList.toggle("error", kind === "error");
+    box.dataset.key = key;
+    box.textContent = text(key, values);
+    return box;
+  }
+
+  root.BisikApi = Object.freeze({
+    ApiError: ApiError, call: call, text: text, loadMessages: loadMessages, directory: directory,
+    uploadFile: uploadFile, say: say, meta: meta,
+  });
+})(typeof globalThis !== "undefined" ? globalThis : self);

@@ -1,0 +1,707 @@
+/* Bisik crypto for the browser: the envelope, receipts and signed objects of crypto/SPEC.md,
+ * composed from WebCrypto only (no libraries, no WebAssembly). The Python package crypto/
+ * is the reference; tests/intake/browser/test_browser_crypto.py holds both to the same vector
+ * files byte for byte.
+ *
+ * Exposes one namespace, globalThis.BisikCrypto. Every decryption failure rejects with a
+ * BisikCrypto.DecryptionError (one type, one message: no oracle), every verification failure
+ * with SignatureError, every malformed input with FormatError.
+ *
+ * What it leaks: an envelope shows its recipients' key ids and its Padme-padded size.
+ * SHA-256 of envelopes is computed here in JavaScript (sha256 below) because WebCrypto's
+ * digest is one-shot and an evidence file must never be held in memory whole.
+ */
+(function (root) {
+  "use strict";
+
+  var subtle = root.crypto && root.crypto.subtle;
+  var enc = new TextEncoder();
+  var dec = new TextDecoder("utf-8", { fatal: true });
+
+  // ---------------------------------------------------------------- errors
+  function makeError(name) {
+    function E(message) {
+      var e = new Error(message || name);
+      Object.setPrototypeOf(e, E.prototype);
+      e.name = name;
+      return e;
+    }
+    E.prototype = Object.create(Error.prototype);
+    E.prototype.constructor = E;
+    E.prototype.name = name;
+    return E;
+  }
+  var DecryptionError = makeError("DecryptionError");
+  var FormatError = makeError("FormatError");
+  var SignatureError = makeError("SignatureError");
+  var ReceiptError = makeError("ReceiptError");
+
+  // ---------------------------------------------------------------- bytes
+  function concat(parts) {
+    var n = 0, i;
+    for (i = 0; i < parts.length; i++) n += parts[i].length;
+    var out = new Uint8Array(n), off = 0;
+    for (i = 0; i < parts.length; i++) { out.set(parts[i], off); off += parts[i].length; }
+    return out;
+  }
+  function utf8(s) { return enc.encode(s); }
+  function u16be(n) { return new Uint8Array([(n >>> 8) & 255, n & 255]); }
+  function equalBytes(a, b) {
+    if (a.length !== b.length) return false;
+    var d = 0;
+    for (var i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+    return d === 0;
+  }
+  function toHex(b) {
+    var s = "";
+    for (var i = 0; i < b.length; i++) s += (b[i] < 16 ? "0" : "") + b[i].toString(16);
+    return s;
+  }
+  function fromHex(h) {
+    if (typeof h !== "string" || h.length % 2 || /[^0-9a-fA-F]/.test(h)) throw new FormatError("bad hex");
+    var out = new Uint8Array(h.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(h.substr(i * 2, 2), 16);
+    return out;
+  }
+  var B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  function b64uEncode(b) {
+    var s = "", i;
+    for (i = 0; i + 2 < b.length; i += 3) {
+      var n = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
+      s += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
+    }
+    if (b.length - i === 1) {
+      s += B64[b[i] >> 2] + B64[(b[i] & 3) << 4];
+    } else if (b.length - i === 2) {
+      var m = (b[i] << 8) | b[i + 1];
+      s += B64[m >> 10] + B64[(m >> 4) & 63] + B64[(m & 15) << 2];
+    }
+    return s;
+  }
+  /** Strict unpadded base64url: non-canonical text is rejected, as in crypto/encoding.py. */
+  function b64uDecode(s, length) {
+    if (typeof s !== "string" || s.length % 4 === 1 || /[^A-Za-z0-9_-]/.test(s)) {
+      throw new FormatError("expected unpadded base64url text");
+    }
+    var out = new Uint8Array(Math.floor(s.length * 3 / 4)), o = 0, acc = 0, bits = 0;
+    for (var i = 0; i < s.length; i++) {
+      acc = (acc << 6) | B64.indexOf(s[i]);
+      bits += 6;
+      if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 255; }
+    }
+    if (b64uEncode(out) !== s) throw new FormatError("non-canonical base64url text");
+    if (length !== undefined && out.length !== length) throw new FormatError("wrong length");
+    return out;
+  }
+
+  /** Canonical JSON as crypto/encoding.py writes it: sorted keys, no spaces, UTF-8. */
+  function canonicalJson(v) {
+    if (v === null || typeof v !== "object") return JSON.stringify(v);
+    if (Array.isArray(v)) return "[" + v.map(canonicalJson).join(",") + "]";
+    var keys = Object.keys(v).filter(function (k) { return v[k] !== undefined; }).sort();
+    return "{" + keys.map(function (k) { return JSON.stringify(k) + ":" + canonicalJson(v[k]); }).join(",") + "}";
+  }
+  function parseJsonObject(bytes, maxSize) {
+    if (bytes.length > maxSize) throw new FormatError("document too large");
+    var obj;
+    try { obj = JSON.parse(dec.decode(bytes)); } catch (e) { throw new FormatError("not a UTF-8 JSON document"); }
+    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) throw new FormatError("expected a JSON object");
+    return obj;
+  }
+
+  // ---------------------------------------------------------------- SHA-256 (incremental)
+  // Our own incremental SHA-256 (FIPS 180-4): WebCrypto's digest needs the whole input at once.
+  var K256 = new Int32Array([
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2]);
+
+  function Sha256() {
+    this.h = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+    this.w = new Int32Array(64);
+    this.buf = new Uint8Array(64);
+    this.bufLen = 0;
+    this.total = 0;
+  }
+  Sha256.prototype._block = function (p, off) {
+    var w = this.w, h = this.h, i, t1, t2;
+    for (i = 0; i < 16; i++) {
+      var j = off + i * 4;
+      w[i] = (p[j] << 24) | (p[j + 1] << 16) | (p[j + 2] << 8) | p[j + 3];
+    }
+    for (i = 16; i < 64; i++) {
+      var x = w[i - 15], y = w[i - 2];
+      var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+    }
+    var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (i = 0; i < 64; i++) {
+      t1 = (k + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
+        ((e & f) ^ (~e & g)) + K256[i] + w[i]) | 0;
+      t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
+        ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      k = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+    }
+    h[0] = (h[0] + a) | 0; h[1] = (h[1] + b) | 0; h[2] = (h[2] + c) | 0; h[3] = (h[3] + d) | 0;
+    h[4] = (h[4] + e) | 0; h[5] = (h[5] + f) | 0; h[6] = (h[6] + g) | 0; h[7] = (h[7] + k) | 0;
+  };
+  Sha256.prototype.update = function (data) {
+    var i = 0, n = data.length;
+    this.total += n;
+    if (this.bufLen) {
+      while (this.bufLen < 64 && i < n) this.buf[this.bufLen++] = data[i++];
+      if (this.bufLen < 64) return this;
+      this._block(this.buf, 0);
+      this.bufLen = 0;
+    }
+    for (; i + 64 <= n; i += 64) this._block(data, i);
+    while (i < n) this.buf[this.bufLen++] = data[i++];
+    return this;
+  };
+  Sha256.prototype.digest = function () {
+    var bits = this.total * 8, pad = new Uint8Array(((this.bufLen < 56) ? 56 : 120) - this.bufLen + 8);
+    pad[0] = 0x80;
+    var hi = Math.floor(bits / 4294967296), lo = bits >>> 0, L = pad.length;
+    pad[L - 8] = hi >>> 24; pad[L - 7] = hi >>> 16; pad[L - 6] = hi >>> 8; pad[L - 5] = hi;
+    pad[L - 4] = lo >>> 24; pad[L - 3] = lo >>> 16; pad[L - 2] = lo >>> 8; pad[L - 1] = lo;
+    var total = this.total;
+    this.update(pad);
+    this.total = total;
+    var out = new Uint8Array(32);
+    for (var i = 0; i < 8; i++) {
+      out[i * 4] = this.h[i] >>> 24; out[i * 4 + 1] = this.h[i] >>> 16;
+      out[i * 4 + 2] = this.h[i] >>> 8; out[i * 4 + 3] = this.h[i];
+    }
+    return out;
+  };
+
+  async function sha256(data) { return new Uint8Array(await subtle.digest("SHA-256", data)); }
+
+  // ---------------------------------------------------------------- HMAC / HKDF
+  async function hmac(key, data) {
+    // An empty HMAC key equals 32 zero bytes (both are zero-padded to the block size), and
+    // WebCrypto refuses empty keys, so the empty salt of RFC 5869 / RFC 9180 becomes zeros.
+    var raw = key.length ? key : new Uint8Array(32);
+    var k = await subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    return new Uint8Array(await subtle.sign("HMAC", k, data));
+  }
+  async function hkdfExpand(prk, info, length) {
+    var out = [], t = new Uint8Array(0), have = 0;
+    for (var i = 1; have < length; i++) {
+      t = await hmac(prk, concat([t, info, new Uint8Array([i])]));
+      out.push(t);
+      have += t.length;
+    }
+    return concat(out).slice(0, length);
+  }
+  /** HKDF-SHA256 (RFC 5869); an absent salt is 32 zero bytes, as in pyca. */
+  async function hkdf(ikm, salt, info, length) {
+    return hkdfExpand(await hmac(salt || new Uint8Array(0), ikm), info, length || 32);
+  }
+
+  // ---------------------------------------------------------------- X25519 / Ed25519 keys
+  var PKCS8_X25519 = fromHex("302e020100300506032b656e04220420");
+
+  async function importX25519Private(seed) {
+    if (seed.length !== 32) throw new FormatError("an X25519 private key is 32 bytes");
+    return subtle.importKey("pkcs8", concat([PKCS8_X25519, seed]), { name: "X25519" }, true, ["deriveBits"]);
+  }
+  async function x25519PublicOf(privateKey) {
+    var jwk = await subtle.exportKey("jwk", privateKey);
+    return b64uDecode(jwk.x, 32);
+  }
+  async function importX25519Public(raw) {
+    if (raw.length !== 32) throw new FormatError("an X25519 public key is 32 bytes");
+    return subtle.importKey("raw", raw, { name: "X25519" }, true, []);
+  }
+  async function importEd25519Public(raw) {
+    if (raw.length !== 32) throw new FormatError("an Ed25519 public key is 32 bytes");
+    try {
+      return await subtle.importKey("raw", raw, { name: "Ed25519" }, true, ["verify"]);
+    } catch (e) {
+      throw new FormatError("invalid Ed25519 public key");
+    }
+  }
+  /** A 16-byte key id (SPEC §2.2) of a raw public key; ``type`` is "x25519" or "ed25519". */
+  async function keyId(type, raw) {
+    var h = await sha256(concat([utf8("bisik/v1 key-id\0" + type + "\0"), raw]));
+    return h.slice(0, 16);
+  }
+  /** The 40-digit fingerprint of crypto/keys.py over raw public keys, for reading aloud. */
+  async function fingerprint(raws) {
+    var d = new Uint8Array(await subtle.digest("SHA-512", concat([utf8("bisik/v1 fingerprint\0")].concat(raws))));
+    var groups = [];
+    for (var i = 0; i < 8; i++) {
+      var v = 0;
+      for (var j = 0; j < 5; j++) v = v * 256 + d[i * 5 + j];
+      groups.push(String(v % 100000).padStart(5, "0"));
+    }
+    return groups.join(" ");
+  }
+
+  // ---------------------------------------------------------------- HPKE (RFC 9180 base mode)
+  var KEM_SUITE = concat([utf8("KEM"), u16be(0x0020)]);
+  var HPKE_V1 = utf8("HPKE-v1");
+
+  function labeledExtract(suite, salt, label, ikm) {
+    return hmac(salt, concat([HPKE_V1, suite, utf8(label), ikm]));
+  }
+  function labeledExpand(suite, prk, label, info, length) {
+    return hkdfExpand(prk, concat([u16be(length), HPKE_V1, suite, utf8(label), info]), length);
+  }
+  async function dh(privateKey, publicRaw) {
+    var pub = await importX25519Public(publicRaw);
+    try {
+      // WebCrypto rejects an all-zero shared secret (a low-order point), as pyca does.
+      return new Uint8Array(await subtle.deriveBits({ name: "X25519", public: pub }, privateKey, 256));
+    } catch (e) {
+      throw new DecryptionError();
+    }
+  }
+  async function kemSharedSecret(dhOut, encapsulated, pkR) {
+    var prk = await labeledExtract(KEM_SUITE, new Uint8Array(0), "eae_prk", dhOut);
+    return labeledExpand(KEM_SUITE, prk, "shared_secret", concat([encapsulated, pkR]), 32);
+  }
+  async function keySchedule(shared, info, aeadId) {
+    var suite = concat([utf8("HPKE"), u16be(0x0020), u16be(0x0001), u16be(aeadId)]);
+    var nk = aeadId === 2 ? 32 : 16, empty = new Uint8Array(0);
+    var pskIdHash = await labeledExtract(suite, empty, "psk_id_hash", empty);
+    var infoHash = await labeledExtract(suite, empty, "info_hash", info);
+    var context = concat([new Uint8Array([0]), pskIdHash, infoHash]);
+    var secret = await labeledExtract(suite, shared, "secret", empty);
+    return {
+      key: await labeledExpand(suite, secret, "key", context, nk),
+      nonce: await labeledExpand(suite, secret, "base_nonce", context, 12),
+    };
+  }
+  async function aesKey(raw, usage) {
+    return subtle.importKey("raw", raw, { name: "AES-GCM" }, false, [usage]);
+  }
+  /**
+   * HPKE single-shot seal to ``pkR`` (raw 32 bytes). ``opts.ephemeral`` (raw 32-byte seed) is
+   * the determinism seam for vectors; ``opts.aeadId`` defaults to AES-256-GCM (2).
+   * Returns {enc, ciphertext}.
+   */
+  async function hpkeSeal(pkR, info, aad, plaintext, opts) {
+    opts = opts || {};
+    var aeadId = opts.aeadId || 2, skE;
+    if (opts.ephemeral) {
+      skE = await importX25519Private(opts.ephemeral);
+    } else {
+      skE = (await subtle.generateKey({ name: "X25519" }, true, ["deriveBits"])).privateKey;
+    }
+    var encapsulated = await x25519PublicOf(skE);
+    var shared = await kemSharedSecret(await dh(skE, pkR), encapsulated, pkR);
+    var ks = await keySchedule(shared, info, aeadId);
+    var ct = await subtle.encrypt({ name: "AES-GCM", iv: ks.nonce, additionalData: aad, tagLength: 128 },
+      await aesKey(ks.key, "encrypt"), plaintext);
+    return { enc: encapsulated, ciphertext: new Uint8Array(ct) };
+  }
+  /** HPKE single-shot open with a private CryptoKey; any failure is DecryptionError. */
+  async function hpkeOpen(skR, encapsulated, info, aad, ciphertext, aeadId) {
+    aeadId = aeadId || 2;
+    if (encapsulated.length !== 32) throw new DecryptionError();
+    var pkR = await x25519PublicOf(skR);
+    var shared = await kemSharedSecret(await dh(skR, encapsulated), encapsulated, pkR);
+    var ks = await keySchedule(shared, info, aeadId);
+    try {
+      return new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: ks.nonce, additionalData: aad, tagLength: 128 },
+        await aesKey(ks.key, "decrypt"), ciphertext));
+    } catch (e) {
+      throw new DecryptionError();
+    }
+  }
+
+  // ---------------------------------------------------------------- padding (Padme)
+  var MIN_PADDED = 1024, PAD_MARKER = 0x80;
+  function bitLength(n) { var b = 0; while (n > 0) { b++; n = Math.floor(n / 2); } return b; }
+  function padme(length) {
+    if (length < 2) return length;
+    var exponent = bitLength(length) - 1;
+    var lowBits = exponent - bitLength(exponent);
+    var unit = Math.pow(2, lowBits);  // lengths beyond 2^32: use arithmetic, not bit operators
+    return Math.ceil(length / unit) * unit;
+  }
+  function paddedLength(n) {
+    if (n < 0) throw new RangeError("negative length");
+    return Math.max(MIN_PADDED, padme(n + 1));
+  }
+
+  // ---------------------------------------------------------------- header
+  var MAGIC = utf8("BISIKENV"), VERSION = 1, MAX_RECIPIENTS = 32, SALT_LEN = 16;
+  var STANZA_LEN = 16 + 32 + 48, PREFIX_LEN = 28, MAC_LEN = 32;
+  var WRAP_INFO = utf8("bisik/v1 file-key");
+  var PAYLOAD_LABEL = utf8("bisik/v1 payload");
+  var HEADER_MAC_LABEL = utf8("bisik/v1 header-mac");
+
+  function deriveKey(fileKey, salt, label) { return hkdf(fileKey, salt.length ? salt : null, label, 32); }
+
+  async function buildHeader(recipients, fileKey, salt, ephemerals) {
+    if (recipients.length < 1 || recipients.length > MAX_RECIPIENTS) throw new RangeError("1 to 32 recipients");
+    var ids = [], seen = {}, i;
+    for (i = 0; i < recipients.length; i++) {
+      var id = await keyId("x25519", recipients[i]);
+      if (seen[toHex(id)]) throw new RangeError("duplicate recipient");
+      seen[toHex(id)] = true;
+      ids.push(id);
+    }
+    var prefix = new Uint8Array(12);
+    prefix.set(MAGIC); prefix[8] = VERSION; prefix[9] = 0; prefix.set(u16be(recipients.length), 10);
+    var parts = [prefix, salt];
+    for (i = 0; i < recipients.length; i++) {
+      var sealed = await hpkeSeal(recipients[i], WRAP_INFO, ids[i], fileKey,
+        { ephemeral: ephemerals ? ephemerals[i] : null });
+      parts.push(ids[i], sealed.enc, sealed.ciphertext);
+    }
+    var body = concat(parts);
+    var mac = await hmac(await deriveKey(fileKey, new Uint8Array(0), HEADER_MAC_LABEL), body);
+    return concat([body, mac]);
+  }
+
+  /** Validate the 28-byte prefix, return the header length; DecryptionError if bad. */
+  function readPrefix(prefix) {
+    if (prefix.length !== PREFIX_LEN || !equalBytes(prefix.subarray(0, 8), MAGIC)) throw new DecryptionError();
+    var count = (prefix[10] << 8) | prefix[11];
+    if (prefix[8] !== VERSION || prefix[9] !== 0 || count < 1 || count > MAX_RECIPIENTS) throw new DecryptionError();
+    return PREFIX_LEN + count * STANZA_LEN + MAC_LEN;
+  }
+  /** The recipient key ids (hex) named by a header, without opening it. */
+  function headerRecipients(data) {
+    var len = readPrefix(data.subarray(0, PREFIX_LEN)), out = [];
+    if (data.length < len) throw new DecryptionError();
+    for (var off = PREFIX_LEN; off < len - MAC_LEN; off += STANZA_LEN) out.push(toHex(data.subarray(off, off + 16)));
+    return out;
+  }
+  async function openHeader(data, identity) {
+    var length = readPrefix(data.subarray(0, PREFIX_LEN));
+    if (data.length !== length) throw new DecryptionError();
+    var myId = await keyId("x25519", await x25519PublicOf(identity));
+    var body = data.subarray(0, length - MAC_LEN), tag = data.subarray(length - MAC_LEN);
+    var seen = {}, fileKey = null;
+    for (var off = PREFIX_LEN; off < body.length; off += STANZA_LEN) {
+      var stanza = body.subarray(off, off + STANZA_LEN), rid = stanza.subarray(0, 16), hex = toHex(rid);
+      if (seen[hex]) throw new DecryptionError();  // duplicated stanzas make the header ambiguous
+      seen[hex] = true;
+      if (fileKey === null && equalBytes(rid, myId)) {
+        fileKey = await hpkeOpen(identity, stanza.slice(16, 48), WRAP_INFO, rid.slice(), stanza.slice(48));
+      }
+    }
+    if (fileKey === null) throw new DecryptionError();
+    var mac = await hmac(await deriveKey(fileKey, new Uint8Array(0), HEADER_MAC_LABEL), body);
+    if (!equalBytes(mac, tag)) throw new DecryptionError();
+    return { salt: data.slice(12, PREFIX_LEN), fileKey: fileKey, length: length };
+  }
+
+  // ---------------------------------------------------------------- STREAM payload
+  var CHUNK = 65536, TAG = 16, CT_CHUNK = CHUNK + TAG;
+  function nonce(counter, last) {
+    var n = new Uint8Array(12), c = counter;
+    for (var i = 10; i >= 0 && c > 0; i--) { n[i] = c % 256; c = Math.floor(c / 256); }
+    n[11] = last ? 1 : 0;
+    return n;
+  }
+  /** Exact ciphertext size of an envelope holding ``n`` bytes for ``r`` recipients. */
+  function envelopeLength(n, r) {
+    var p = paddedLength(n), chunks = Math.ceil(p / CHUNK);
+    return PREFIX_LEN + r * STANZA_LEN + MAC_LEN + p + chunks * TAG;
+  }
+
+  /**
+   * Seal a Blob/File (or Uint8Array) to ``recipients`` (raw X25519 public keys), streaming.
+   * Reads ``readSize`` bytes at a time with blob.slice(), never the whole file, and calls
+   * ``onData(Uint8Array)`` with the header then each ciphertext chunk, in order (await-ed, so
+   * the caller may upload before more is read). Returns {length, sha256 (hex)}.
+   * ``opts.fileKey``, ``opts.salt``, ``opts.ephemerals`` are the determinism seam for vectors.
+   */
+  async function sealStream(source, recipients, onData, opts) {
+    opts = opts || {};
+    var fileKey = opts.fileKey || root.crypto.getRandomValues(new Uint8Array(32));
+    var salt = opts.salt || root.crypto.getRandomValues(new Uint8Array(SALT_LEN));
+    var readSize = Math.max(1, Math.round((opts.readSize || 16 * CHUNK) / CHUNK)) * CHUNK;  // whole chunks
+    var isBlob = typeof Blob !== "undefined" && source instanceof Blob;
+    var n = isBlob ? source.size : source.length;
+    var padded = paddedLength(n), chunks = Math.ceil(padded / CHUNK);
+    var hash = new Sha256(), total = 0;
+    async function emit(b) { hash.update(b); total += b.length; await onData(b); }
+
+    await emit(await buildHeader(recipients, fileKey, salt, opts.ephemerals));
+    var key = await aesKey(await deriveKey(fileKey, salt, PAYLOAD_LABEL), "encrypt");
+    var counter = 0;
+    for (var start = 0; start < padded; start += readSize) {
+      var end = Math.min(start + readSize, padded);
+      var block = new Uint8Array(end - start);  // zeros: the padding after the marker
+      if (start < n) {
+        var dataEnd = Math.min(end, n);
+        var part = isBlob ? new Uint8Array(await source.slice(start, dataEnd).arrayBuffer())
+          : source.subarray(start, dataEnd);
+        if (part.length !== dataEnd - start) throw new FormatError("the file changed while it was read");
+        block.set(part);
+      }
+      if (n >= start && n < end) block[n - start] = PAD_MARKER;
+      for (var off = 0; off < block.length; off += CHUNK) {
+        var last = counter === chunks - 1;
+        var ct = await subtle.encrypt({ name: "AES-GCM", iv: nonce(counter, last), tagLength: 128 },
+          key, block.subarray(off, Math.min(off + CHUNK, block.length)));
+        counter++;
+        await emit(new Uint8Array(ct));
+      }
+      if (opts.onProgress) opts.onProgress(Math.min(end, n), n);
+    }
+    return { length: total, sha256: toHex(hash.digest()) };
+  }
+
+  /** Seal bytes in memory; returns the envelope as a Uint8Array. */
+  async function seal(plaintext, recipients, opts) {
+    var parts = [];
+    await sealStream(plaintext, recipients, function (b) { parts.push(b); }, opts);
+    return concat(parts);
+  }
+
+  /**
+   * Open an envelope held in memory (replies, documents) with a private X25519 CryptoKey.
+   * Nothing is returned unless every tag, the final chunk and the padding check out.
+   */
+  async function open(envelope, identity) {
+    if (envelope.length < PREFIX_LEN) throw new DecryptionError();
+    var head = await openHeader(envelope.subarray(0, readPrefix(envelope.subarray(0, PREFIX_LEN))), identity);
+    var key = await aesKey(await deriveKey(head.fileKey, head.salt, PAYLOAD_LABEL), "decrypt");
+    var payload = envelope.subarray(head.length), parts = [], counter = 0;
+    if (payload.length === 0) throw new DecryptionError();
+    for (var off = 0; off < payload.length; off += CT_CHUNK) {
+      var chunk = payload.subarray(off, Math.min(off + CT_CHUNK, payload.length));
+      var last = off + CT_CHUNK >= payload.length;
+      if (chunk.length <= TAG) throw new DecryptionError();  // empty final chunk or cut tag
+      try {
+        parts.push(new Uint8Array(await subtle.decrypt({ name: "AES-GCM", iv: nonce(counter, last), tagLength: 128 },
+          key, chunk)));
+      } catch (e) {
+        throw new DecryptionError();
+      }
+      counter++;
+    }
+    var plain = concat(parts), end = plain.length - 1;
+    while (end >= 0 && plain[end] === 0) end--;
+    // Canonical padding only: the marker, then exactly the zeros Padme asks for.
+    if (end < 0 || plain[end] !== PAD_MARKER || paddedLength(end) !== plain.length) throw new DecryptionError();
+    return plain.slice(0, end);
+  }
+
+  // ---------------------------------------------------------------- receipts (SPEC §5)
+  var ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ", DATA_SYMBOLS = 18, LENGTH = 20;
+  var ALIASES = { O: "0", I: "1", L: "1" };
+
+  async function receiptCheck(data) {
+    var h = await sha256(concat([utf8("bisik/v1 receipt-check\0"), utf8(data)]));
+    var bits = ((h[0] << 8) | h[1]) >> 6;
+    return ALPHABET[bits >> 5] + ALPHABET[bits & 31];
+  }
+  function displayReceipt(code) {
+    var g = [];
+    for (var i = 0; i < LENGTH; i += 4) g.push(code.slice(i, i + 4));
+    return g.join("-");
+  }
+  /** A fresh receipt (90 random bits): every byte's low 5 bits, unbiased since 32 | 256. */
+  async function generateReceipt(randomBytes) {
+    var r = randomBytes || root.crypto.getRandomValues(new Uint8Array(DATA_SYMBOLS)), data = "";
+    for (var i = 0; i < DATA_SYMBOLS; i++) data += ALPHABET[r[i] & 31];
+    return displayReceipt(data + await receiptCheck(data));
+  }
+  /** Canonical 20-symbol code of what a person typed; ReceiptError if it cannot be one. */
+  async function normalizeReceipt(text) {
+    var cleaned = "", up = String(text).toUpperCase();
+    for (var i = 0; i < up.length; i++) {
+      var ch = up[i];
+      if (" -\t\r\n.".indexOf(ch) >= 0) continue;
+      cleaned += ALIASES[ch] || ch;
+    }
+    if (cleaned.length !== LENGTH) throw new ReceiptError("a receipt has 20 letters and digits");
+    for (var j = 0; j < LENGTH; j++) if (ALPHABET.indexOf(cleaned[j]) < 0) throw new ReceiptError("bad symbol");
+    if (await receiptCheck(cleaned.slice(0, DATA_SYMBOLS)) !== cleaned.slice(DATA_SYMBOLS)) {
+      throw new ReceiptError("check symbols do not match");
+    }
+    return cleaned;
+  }
+  /** Derive {code, lookupId (bytes), replyKey (CryptoKey), replyPublic (raw bytes)}. */
+  async function deriveReceipt(text) {
+    var code = await normalizeReceipt(text);
+    var pw = await subtle.importKey("raw", utf8(code), "PBKDF2", false, ["deriveBits"]);
+    var master = new Uint8Array(await subtle.deriveBits(
+      { name: "PBKDF2", hash: "SHA-256", salt: utf8("bisik/v1 receipt"), iterations: 10000 }, pw, 256));
+    var lookupId = await hkdf(master, null, utf8("bisik/v1 lookup-id"), 32);
+    var seed = await hkdf(master, null, utf8("bisik/v1 reply-key"), 32);
+    var replyKey = await importX25519Private(seed);
+    return { code: code, lookupId: lookupId, replyKey: replyKey, replyPublic: await x25519PublicOf(replyKey) };
+  }
+
+  // ---------------------------------------------------------------- signed objects (SPEC §4)
+  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation"];
+  var MAX_SIGNED = 4 << 20;
+
+  function parseSigned(data) {
+    var raw = typeof data === "string" ? utf8(data) : data;
+    var obj = parseJsonObject(raw, MAX_SIGNED * 2);
+    if (obj.bisik !== "signed/v1" || KINDS.indexOf(obj.kind) < 0) throw new FormatError("not a Bisik signed object");
+    if (typeof obj.signer !== "string" || obj.signer.length !== 32) throw new FormatError("bad signer id");
+    if (typeof obj.body !== "string" || typeof obj.sig !== "string") throw new FormatError("incomplete signed object");
+    return { kind: obj.kind, signer: obj.signer, body: b64uDecode(obj.body), sig: b64uDecode(obj.sig, 64) };
+  }
+  /** Check kind, signer and the Ed25519 signature; return the body as an object. */
+  async function verifySigned(signedObj, edPublicRaw, kind) {
+    if (signedObj.kind !== kind || signedObj.signer !== toHex(await keyId("ed25519", edPublicRaw))) {
+      throw new SignatureError("not a " + kind + " signed by this key");
+    }
+    var key = await importEd25519Public(edPublicRaw);
+    var msg = concat([utf8("bisik/v1 signed\0" + kind + "\0"), signedObj.body]);
+    if (!await subtle.verify({ name: "Ed25519" }, key, signedObj.sig, msg)) {
+      throw new SignatureError(kind + " signature does not verify");
+    }
+    return parseJsonObject(signedObj.body, MAX_SIGNED);
+  }
+
+  // ---------------------------------------------------------------- directory (SPEC §6)
+  var ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+  function isoDate(v) {
+    if (typeof v !== "string" || !ISO_DATE.test(v) || isNaN(Date.parse(v + "T00:00:00Z"))) throw new FormatError("bad date");
+    return v;  // ISO dates compare correctly as strings
+  }
+  function todayUtc() { return new Date().toISOString().slice(0, 10); }
+
+  /**
+   * Verify a signed directory against the pinned root (raw Ed25519 bytes) and return
+   * {orgName, serial, expires, serverKey, reviewers, revoked, today, active(), recipients(exclude),
+   * reviewerBySigner(hex)}. SignatureError if not signed by ``root`` or expired.
+   */
+  async function verifyDirectory(data, rootRaw, today) {
+    today = today || todayUtc();
+    var body = await verifySigned(parseSigned(data), rootRaw, "directory");
+    if (body.v !== 1 || !body.org || body.org.root !== b64uEncode(rootRaw)) {
+      throw new SignatureError("directory names a different root key");
+    }
+    var expires = isoDate(body.expires);
+    if (today > expires) throw new SignatureError("the directory has expired");
+    if (!Array.isArray(body.reviewers)) throw new FormatError("incomplete directory");
+    var ids = {}, reviewers = [];
+    for (var i = 0; i < body.reviewers.length; i++) {
+      var r = body.reviewers[i];
+      if (!r || (r.role !== "reviewer" && r.role !== "lead") || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(r.id))) {
+        throw new FormatError("bad reviewer id or role");
+      }
+      if (ids[r.id]) throw new FormatError("duplicate reviewer id");
+      ids[r.id] = true;
+      var ed = b64uDecode(r.ed25519, 32), x = b64uDecode(r.x25519, 32);
+      reviewers.push({
+        id: String(r.id), name: String(r.name), role: r.role, x25519: x, ed25519: ed,
+        validFrom: isoDate(r.valid_from), validUntil: isoDate(r.valid_until),
+        signerId: toHex(await keyId("ed25519", ed)), encryptionId: toHex(await keyId("x25519", x)),
+        fingerprint: await fingerprint([x, ed]),
+      });
+    }
+    var revoked = (body.revoked || []).map(String);
+    function isActive(r) { return r.validFrom <= today && today <= r.validUntil && revoked.indexOf(r.signerId) < 0; }
+    return {
+      orgName: String(body.org.name), serial: body.serial, expires: expires,
+      serverKey: body.server ? b64uDecode(body.server, 32) : null,
+      reviewers: reviewers, revoked: revoked, today: today,
+      active: function () { return reviewers.filter(isActive); },
+      recipients: function (exclude) {
+        exclude = exclude || [];
+        var keys = reviewers.filter(function (r) { return isActive(r) && exclude.indexOf(r.id) < 0; })
+          .map(function (r) { return r.x25519; });
+        if (!keys.length) throw new SignatureError("no active reviewer would be able to read this");
+        return keys;
+      },
+      reviewerBySigner: function (signer) {
+        for (var j = 0; j < reviewers.length; j++) if (reviewers[j].signerId === signer && isActive(reviewers[j])) return reviewers[j];
+        throw new SignatureError("signer is not an active reviewer in the directory");
+      },
+    };
+  }
+
+  /** Verify a status or reply record against a verified directory: {body, reviewer}. */
+  async function verifyRecord(data, directory, kind) {
+    var obj = parseSigned(data);
+    var reviewer = directory.reviewerBySigner(obj.signer);
+    var body = await verifySigned(obj, reviewer.ed25519, kind);
+    var ok = body.v === 1 && typeof body.case === "string" && typeof body.id === "string" &&
+      typeof body.at === "string" && !isNaN(Date.parse(body.at));
+    if (kind === "status") ok = ok && STATES.indexOf(body.state) >= 0;
+    else ok = ok && typeof body.envelope_sha256 === "string" && body.envelope_sha256.length === 64;
+    if (!ok) throw new FormatError("malformed " + kind + " record");
+    return { body: body, reviewer: reviewer };
+  }
+  var STATES = ["received", "in_review", "need_info", "escalated", "closed_substantiated",
+    "closed_unsubstantiated", "closed_outside_mandate"];
+
+  // ---------------------------------------------------------------- documents (SPEC §8)
+  /** Serialise a document exactly as crypto.document.Document.to_bytes does. */
+  function documentBytes(d) {
+    return utf8(canonicalJson({
+      v: 1, type: d.type, submitted_at: d.submitted_at, channel: d.channel, fields: d.fields || {},
+      reply_key: d.reply_key === undefined ? null : d.reply_key,
+      evidence: (d.evidence || []).map(function (e) {
+        return { envelope_sha256: e.envelope_sha256, name: e.name, media_type: e.media_type, size: e.size, share: !!e.share };
+      }),
+      consent: d.consent || {},
+    }));
+  }
+  function parseDocument(bytes) {
+    var obj = parseJsonObject(bytes, 1 << 20);
+    if (obj.v !== 1 || ["report", "message", "retaliation", "reply"].indexOf(obj.type) < 0) throw new FormatError("unknown document");
+    return obj;
+  }
+  function nowSeconds() { return new Date().toISOString().slice(0, 19) + "+00:00"; }
+
+  // ---------------------------------------------------------------- feature detection
+  /**
+   * True when this browser has everything the JS path needs: X25519, Ed25519, AES-GCM, PBKDF2
+   * and HMAC in a secure context. Tor Browser 14 (no X25519/Ed25519) gets false and keeps the
+   * server-sealing form.
+   */
+  async function supported() {
+    try {
+      if (!subtle || !root.isSecureContext) return false;
+      await subtle.generateKey({ name: "X25519" }, true, ["deriveBits"]);
+      var ed = fromHex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+      var sig = fromHex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155" +
+        "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");  // RFC 8032 test 1
+      if (!await subtle.verify({ name: "Ed25519" }, await importEd25519Public(ed), sig, new Uint8Array(0))) return false;
+      await subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+      await subtle.importKey("raw", new Uint8Array(8), "PBKDF2", false, ["deriveBits"]);
+      return typeof root.fetch === "function" && typeof Blob !== "undefined" && !!Blob.prototype.slice;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  root.BisikCrypto = Object.freeze({
+    DecryptionError: DecryptionError, FormatError: FormatError, SignatureError: SignatureError,
+    ReceiptError: ReceiptError,
+    supported: supported,
+    // bytes
+    b64uEncode: b64uEncode, b64uDecode: b64uDecode, toHex: toHex, fromHex: fromHex, utf8: utf8,
+    concat: concat, canonicalJson: canonicalJson, Sha256: Sha256, sha256: sha256,
+    // primitives and keys
+    hkdf: hkdf, hmac: hmac, keyId: keyId, fingerprint: fingerprint,
+    importX25519Private: importX25519Private, x25519PublicOf: x25519PublicOf,
+    hpkeSeal: hpkeSeal, hpkeOpen: hpkeOpen,
+    // envelope
+    padme: padme, paddedLength: paddedLength, envelopeLength: envelopeLength, CHUNK: CHUNK,
+    buildHeader: buildHeader, openHeader: openHeader, readPrefix: readPrefix, headerRecipients: headerRecipients,
+    seal: seal, sealStream: sealStream, open: open,
+    // receipts
+    generateReceipt: generateReceipt, normalizeReceipt: normalizeReceipt, deriveReceipt: deriveReceipt,
+    displayReceipt: displayReceipt,
+    // signatures and trust
+    parseSigned: parseSigned, verifySigned: verifySigned, verifyDirectory: verifyDirectory,
+    verifyRecord: verifyRecord, STATES: STATES,
+    // documents
+    documentBytes: documentBytes, parseDocument: parseDocument, nowSeconds: nowSeconds,
+  });
+})(typeof globalThis !== "undefined" ? globalThis : self);

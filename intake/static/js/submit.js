@@ -1,0 +1,177 @@
+/* Progressive enhancement of #report-form: the browser encrypts, the server stores ciphertext.
+ *
+ * Loaded after bisik-crypto.js and bisik-api.js (the pages include every script of static/js,
+ * crypto first); it does nothing unless BisikCrypto.supported() holds. On submit it verifies the
+ * reviewer directory against the pinned root key, makes the receipt here (the server never
+ * sees it), derives the lookup id and reply key, seals each evidence file chunk by chunk from
+ * the File and uploads the ciphertext in resumable pieces, then seals the report document
+ * (crypto.document shape, channel "browser") to the reviewers the reporter kept, and sends it
+ * with the lookup id. The receipt is then shown in #receipt.
+ *
+ * If the directory cannot be verified the form is left alone and the server seals instead.
+ */
+(function () {
+  "use strict";
+  var C = globalThis.BisikCrypto, A = globalThis.BisikApi;
+  var form = document.getElementById("report-form");
+  if (!form || !C || !A) return;
+
+  function one(fd, name) { var v = fd.get(name); return typeof v === "string" ? v.trim() : ""; }
+  function many(fd, name) { return fd.getAll(name).filter(function (v) { return typeof v === "string"; }).map(function (v) { return v.trim(); }); }
+
+  /** The document fields exactly as intake/forms.py builds them on the no-JS path. */
+  function reportFields(fd) {
+    var year = one(fd, "incident_year"), month = one(fd, "incident_month");
+    if (month && !year) throw new A.ApiError("error.missing_field");
+    var fields = {
+      category: one(fd, "category"), election: one(fd, "election"),
+      election_year: one(fd, "election_year"), province: one(fd, "province"),
+      regency: one(fd, "regency"), agency_kind: one(fd, "agency_kind"),
+      agency_name: one(fd, "agency_name"), incident_month: month ? year + "-" + month : year,
+      reported_position: one(fd, "reported_position"), reported_name: one(fd, "reported_name"),
+      description: one(fd, "description"),
+    };
+    ["category", "election", "election_year", "province", "regency", "agency_kind",
+      "reported_position", "description"].forEach(function (k) {
+      if (!fields[k]) throw new A.ApiError("error.missing_field");
+    });
+    return fields;
+  }
+
+  /** Each chosen file with its slot's share flag, in slot order. */
+  function evidenceFiles(fd) {
+    var share = many(fd, "share"), out = [];
+    form.querySelectorAll('input[type="file"]').forEach(function (input) {
+      var slot = input.name.replace(/^evidence_/, "");
+      Array.prototype.forEach.call(input.files || [], function (f) { out.push({ file: f, share: share.indexOf(slot) >= 0 }); });
+    });
+    return out;
+  }
+
+  function progressBar() {
+    var bar = form.querySelector("progress.upload-progress");
+    if (!bar) {
+      bar = document.createElement("progress");
+      bar.className = "upload-progress";
+      bar.max = 1;
+      bar.value = 0;
+      var button = form.querySelector('button[type="submit"]');
+      button.parentNode.insertBefore(bar, button.nextSibling);
+    }
+    return bar;
+  }
+
+  function showReceipt(code) {
+    var main = form.parentNode, section = document.createElement("section");
+    section.className = "receipt-page";
+    function add(tag, key, cls) {
+      var el = document.createElement(tag);
+      el.textContent = A.text(key);
+      if (cls) el.className = cls;
+      section.appendChild(el);
+      return el;
+    }
+    add("h1", "receipt.title");
+    add("p", "receipt.path_browser", "ok");
+    add("p", "receipt.lead");
+    var box = document.createElement("p"), c = document.createElement("code");
+    box.className = "receipt-box";
+    c.id = "receipt";
+    c.textContent = code;
+    box.appendChild(c);
+    section.appendChild(box);
+    var warn = document.createElement("div");
+    warn.className = "warning";
+    warn.setAttribute("role", "note");
+    ["receipt.write_down", "receipt.once", "receipt.no_photo"].forEach(function (k) {
+      var p = document.createElement("p"); p.textContent = A.text(k); warn.appendChild(p);
+    });
+    section.appendChild(warn);
+    add("h2", "receipt.next_h");
+    var ul = document.createElement("ul");
+    ["receipt.next_return", "receipt.next_identity"].forEach(function (k) {
+      var li = document.createElement("li"); li.textContent = A.text(k); ul.appendChild(li);
+    });
+    section.appendChild(ul);
+    // Nothing else on the page may still hold the report: replace everything in <main>.
+    while (main.firstChild) main.removeChild(main.firstChild);
+    main.appendChild(section);
+    c.focus && c.setAttribute("tabindex", "-1");
+    section.scrollIntoView();
+  }
+
+  async function send(directory) {
+    var fd = new FormData(form);
+    var fields = reportFields(fd);
+    var chosen = many(fd, "recipient");
+    var active = directory.active().map(function (r) { return r.id; });
+    var exclude = active.filter(function (id) { return chosen.indexOf(id) < 0; });
+    var recipients;
+    try { recipients = directory.recipients(exclude); } catch (e) { throw new A.ApiError("error.no_recipient"); }
+    var files = evidenceFiles(fd);
+
+    var code = await C.generateReceipt();
+    var secrets = await C.deriveReceipt(code);
+    var bar = progressBar(), status = A.say(form, "js.encrypting");
+    var total = files.reduce(function (s, f) { return s + f.file.size; }, 0) || 1, done = 0;
+    var evidence = [], claims = [];
+    for (var i = 0; i < files.length; i++) {
+      var f = files[i].file, base = done;
+      A.say(form, "js.uploading", null, { n: i + 1, total: files.length });
+      var stored = await A.uploadFile(f, recipients, {
+        onProgress: function (n) { bar.value = (base + n) / total; },
+        onResume: function () { A.say(form, "js.resuming"); },
+      });
+      done += f.size;
+      evidence.push({ envelope_sha256: stored.sha256, name: f.name.slice(0, 255) || "file",
+        media_type: (f.type || "application/octet-stream").slice(0, 127), size: f.size, share: files[i].share });
+      claims.push({ sha256: stored.sha256, size: stored.size, claim: stored.claim });
+    }
+    bar.value = 1;
+    A.say(form, "js.sending");
+    var doc = C.documentBytes({
+      type: "report", submitted_at: C.nowSeconds(), channel: "browser", fields: fields,
+      reply_key: C.b64uEncode(secrets.replyPublic), evidence: evidence,
+      consent: { authorities: many(fd, "consent_authority") },
+    });
+    var sealed = await C.seal(doc, recipients);
+    await A.call("POST", "/api/reports", {
+      lookup_id: C.b64uEncode(secrets.lookupId), reply_public: C.b64uEncode(secrets.replyPublic),
+      report: C.b64uEncode(sealed), evidence: claims,
+    });
+    status.remove();
+    showReceipt(code);
+  }
+
+  async function init() {
+    // Only a browser with X25519, Ed25519 and AES-GCM takes over; any other keeps the no-JS form.
+    if (form.dataset.bisikPath || !(await C.supported())) return;
+    form.dataset.bisikPath = "checking";
+    await A.loadMessages();
+    var directory;
+    try {
+      directory = await A.directory();
+    } catch (e) {
+      form.dataset.bisikPath = "server";  // unverifiable directory: the server seals instead
+      return;
+    }
+    form.dataset.bisikPath = "browser";
+    var busy = false;
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      if (busy) return;
+      busy = true;
+      var buttons = form.querySelectorAll("button, input[type=submit]");
+      buttons.forEach(function (b) { b.disabled = true; });
+      send(directory).catch(function (e) {
+        var key = e && e.key ? e.key : "error.server";
+        A.say(form, key, "error");
+        if (globalThis.console) console.error("bisik:", key);
+        busy = false;
+        buttons.forEach(function (b) { b.disabled = false; });
+      });
+    });
+  }
+
+  init();
+})();

@@ -1,0 +1,1 @@
+"""Blueprints of the reporter-facing pages (one module per page family)."""

@@ -1,0 +1,47 @@
+"""Generic error pages in the reporter's language; nothing of the request is echoed back.
+
+UploadError carries the catalogue key of what went wrong with a submission (too large,
+truncated, malformed, …). Every other failure maps to a page per HTTP status; unexpected
+exceptions are logged by type only (see intake.logs) and shown as a plain 500 page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+from crypto.errors import BisikError
+
+from ..errors import UploadError
+
+log = logging.getLogger("bisik.intake")
+KNOWN = {400, 403, 404, 405, 411, 413, 429, 500}
+
+
+def _page(key: str, status: int, *, upload: bool = False) -> tuple[str, int]:
+    return render_template("error.html", problem=key, status=status, upload=upload), status
+
+
+def install(app: Flask) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.errorhandler(UploadError)
+    def _upload(exc: UploadError) -> tuple[str, int]:
+        return _page(exc.key, exc.status, upload=True)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[str, int]:
+        status = exc.code or 500
+        return _page(f"error.http_{status if status in KNOWN else 400}", status)
+
+    @app.errorhandler(BisikError)
+    def _bisik(exc: BisikError) -> tuple[str, int]:
+        log.warning("refused: %s", type(exc).__name__)
+        return _page("error.http_500", 500)
+
+    @app.errorhandler(Exception)
+    def _other(exc: Exception) -> tuple[str, int]:
+        log.error("internal error: %s", type(exc).__name__)
+        return _page("error.http_500", 500)

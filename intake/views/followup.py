@@ -1,0 +1,72 @@
+"""Follow-up with a receipt: status history, replies, new messages, retaliation, proof.
+
+The receipt is carried in each form's body (hidden field), never in a cookie or a URL, and
+is checked again — with the same timing floor — on every request.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from crypto import receipt
+from crypto.errors import ReceiptError
+
+from .. import forms, security
+from ..app import streams_body
+from ..followup import history, lookup, proof
+from ..reports import add_message
+from ..state import current
+from .submit import body_of_request
+
+bp = Blueprint("followup", __name__)
+
+
+def _case_page(code: str, notice: str | None = None) -> tuple[str, int] | str:
+    state = current()
+    try:
+        hit = lookup(state, code)
+    except ReceiptError:
+        return render_template("followup.html", problem="error.receipt_typo"), 400
+    if hit is None:
+        return render_template("followup.html", problem="error.receipt_unknown"), 404
+    case, secrets = hit
+    view = history(state, case, secrets)
+    return render_template(
+        "case.html", case=view, receipt=receipt.display(receipt.normalize(code)),
+        notice=notice, forms=forms, years=forms.election_years(),
+    )  # fmt: skip
+
+
+@bp.get("/followup")
+def followup_form() -> str:
+    """Enter the receipt (``id="followup-form"``)."""
+    return render_template("followup.html", problem=None)
+
+
+@bp.post("/followup")
+def followup_post() -> tuple[str, int] | str:
+    """Show the verified history of the case a receipt opens, or a generic refusal."""
+    return _case_page(request.form.get("receipt", ""))
+
+
+@bp.post("/followup/message")
+@streams_body
+def message() -> tuple[str, int] | str:
+    """A new message or retaliation report, with evidence, sealed on arrival."""
+    code, kind = add_message(current(), body_of_request(), security.csrf_ok)
+    return _case_page(code, notice=f"notice.sent_{kind}")
+
+
+@bp.post("/followup/proof")
+def proof_download() -> Response | tuple[str, int]:
+    """The signed proof of report, as a file to keep."""
+    state = current()
+    try:
+        hit = lookup(state, request.form.get("receipt", ""))
+    except ReceiptError:
+        return render_template("followup.html", problem="error.receipt_typo"), 400
+    if hit is None:
+        return render_template("followup.html", problem="error.receipt_unknown"), 404
+    response = Response(proof(state, hit[0]), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="bisik-proof.json"'
+    return response

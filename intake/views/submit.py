@@ -1,0 +1,61 @@
+"""The submit form, its no-JavaScript POST (sealed on arrival) and the receipt's QR code."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, abort, render_template, request
+
+from crypto import receipt
+from crypto.errors import ReceiptError
+
+from .. import forms, security
+from ..app import streams_body
+from ..multipart import boundary_of
+from ..regions import PROVINCES
+from ..reports import Body, submit_report
+from ..state import current
+
+bp = Blueprint("submit", __name__)
+
+
+def body_of_request() -> Body:
+    """The raw multipart body of this request; the buffered parser is never used."""
+    mimetype, options = request.mimetype, request.mimetype_params
+    boundary = boundary_of(mimetype, options)
+    return Body(request.stream, boundary, request.content_length)  # type: ignore[arg-type]
+
+
+@bp.get("/submit")
+def submit_form() -> str:
+    """The report form: text fields first, file inputs last (the streaming reader needs it)."""
+    directory = current().directory()
+    return render_template(
+        "submit.html", forms=forms, provinces=PROVINCES, years=forms.election_years(),
+        reviewers=directory.active_reviewers(),
+    )  # fmt: skip
+
+
+@bp.post("/submit")
+@streams_body
+def submit_post() -> str:
+    """Seal the report as it arrives, then show the receipt once."""
+    accepted = submit_report(current(), body_of_request(), security.csrf_ok)
+    return render_template("receipt.html", receipt=accepted.receipt, channel=accepted.channel)
+
+
+@bp.post("/receipt/qr")
+def receipt_qr() -> Response:
+    """An SVG QR code of the receipt posted from the receipt page's hidden field; no-store."""
+    try:
+        code = receipt.display(receipt.normalize(request.form.get("receipt", "")))
+    except ReceiptError:
+        abort(400)
+    image = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
+    out = io.BytesIO()
+    image.save(out)
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Content-Disposition"] = "inline"
+    return response

@@ -1,0 +1,142 @@
+"""What a reviewer does to a case: notes, triage fields, assignment, signed statuses, replies.
+
+Every function changes the store in one transaction. Statuses and replies are signed with the
+reviewer's Ed25519 key (``crypto.records``), added to the case's own history at once, and
+queued in the store's *pending* list until :mod:`reviewer.outbox` writes them to a return
+bundle. A reply is a ``crypto.document`` of type ``reply`` sealed to the reporter's reply key
+and to every active reviewer in the directory, so colleagues can read what was said.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from crypto import document as cdoc
+from crypto import envelope
+from crypto import records as crecords
+from crypto.directory import Directory
+from crypto.encoding import b64u_encode
+from crypto.keys import load_x25519_public
+
+from .cases import SEVERITIES, add_record, summarise
+from .errors import UsageError
+from .home import Config
+from .identity import Identity
+from .store import CaseStore
+
+MAX_NOTE = 20_000
+MAX_REPLY = 100_000
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _next_at(case: dict[str, Any]) -> str:
+    """Now, or one second after the case's newest record if that is not earlier.
+
+    Records carry whole seconds and tie-break on a random id (crypto.records.order_key), so two
+    changes within one second would otherwise be ordered by chance: "escalated" then
+    "in_review" typed quickly could end as "in_review".
+    """
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    for rec in case["records"]:
+        at = dt.datetime.fromisoformat(rec["body"]["at"]).astimezone(dt.UTC)
+        if at >= now:
+            now = at + dt.timedelta(seconds=1)
+    return now.isoformat()
+
+
+def _save(store: CaseStore, case: dict[str, Any], config: Config,
+          pending: dict[str, Any] | None = None) -> None:  # fmt: skip
+    with store.transaction() as tx:
+        tx.put_case(case["id"], case, summarise(case, config))
+        if pending is not None:
+            tx.meta["pending"] = [*tx.meta.get("pending", []), pending]
+
+
+def _readable(case: dict[str, Any]) -> None:
+    if not case["readable"]:
+        raise UsageError("err.case_unreadable", case=case["id"])
+
+
+def add_note(store: CaseStore, ident: Identity, config: Config, case_id: str, text: str) -> None:
+    """A private note: stays in this laptop's encrypted store, never in any bundle."""
+    text = text.strip()
+    if not text or len(text) > MAX_NOTE:
+        raise UsageError("err.note_length", n=MAX_NOTE)
+    case = store.load_case(case_id)
+    case["notes"].append({"at": _now(), "by": ident.id, "text": text,
+                          "id": secrets.token_hex(8)})  # fmt: skip
+    _save(store, case, config)
+
+
+def set_fields(store: CaseStore, config: Config, case_id: str, *,
+               category: str | None = None, severity: str | None = None) -> None:  # fmt: skip
+    """Local triage: override the category, set the severity (low … critical)."""
+    if severity is not None and severity not in SEVERITIES:
+        raise UsageError("err.severity", choices=", ".join(SEVERITIES))
+    if category is None and severity is None:
+        raise UsageError("err.nothing_to_set")
+    case = store.load_case(case_id)
+    if category is not None:
+        case["category"] = category.strip() or None
+    if severity is not None:
+        case["severity"] = severity
+    _save(store, case, config)
+
+
+def assign(store: CaseStore, config: Config, directory: Directory, case_id: str, who: str
+           ) -> None:  # fmt: skip
+    """Assign the case to a reviewer of the directory (local bookkeeping, not signed)."""
+    if who != "-" and who not in {r.id for r in directory.active_reviewers()}:
+        raise UsageError("err.unknown_reviewer", id=who)
+    case = store.load_case(case_id)
+    case["assigned"] = None if who == "-" else who
+    _save(store, case, config)
+
+
+def set_status(
+    store: CaseStore, ident: Identity, config: Config, directory: Directory, case_id: str,
+    state: str, authority: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Sign a status change, record it, queue it for the outbox; returns the record body."""
+    if state not in crecords.STATES:
+        raise UsageError("err.state", choices=", ".join(crecords.STATES))
+    if (state == "escalated") != bool(authority and authority.strip()):
+        raise UsageError("err.authority")
+    case = store.load_case(case_id)
+    raw = crecords.status(ident.keys.signing, case["id"], state, at=_next_at(case),
+                          authority=authority.strip() if authority else None)  # fmt: skip
+    body, reviewer = crecords.verify(raw, directory, "status")  # also proves we are in it
+    add_record(case, "status", raw.decode(), body, reviewer.id)
+    _save(store, case, config, {"id": body["id"], "kind": "status", "case": case["id"],
+                                "record": raw.decode(), "sent": 0})  # fmt: skip
+    return body
+
+
+def reply(store: CaseStore, ident: Identity, config: Config, directory: Directory,
+          case_id: str, text: str) -> dict[str, Any]:  # fmt: skip
+    """Seal a reply to the reporter (and the reviewers), sign it, queue it; returns the body."""
+    text = text.strip()
+    if not text or len(text) > MAX_REPLY:
+        raise UsageError("err.reply_length", n=MAX_REPLY)
+    case = store.load_case(case_id)
+    _readable(case)
+    reporter = load_x25519_public(case["report"]["reply_key"])
+    doc = cdoc.Document("reply", cdoc.now(), "reviewer", {"message": text})
+    sealed = envelope.seal(doc.to_bytes(), [reporter, *directory.recipients()])
+    sha = hashlib.sha256(sealed).hexdigest()
+    raw = crecords.reply(ident.keys.signing, case["id"], sha, at=_next_at(case))
+    body, reviewer = crecords.verify(raw, directory, "reply")
+    add_record(case, "reply", raw.decode(), body, reviewer.id)
+    case["messages"].append({"sha256": sha, "type": "reply", "readable": True,
+                             "at": doc.submitted_at, "channel": "reviewer",
+                             "fields": {"message": text}, "by": ident.id})  # fmt: skip
+    _save(store, case, config, {"id": body["id"], "kind": "reply", "case": case["id"],
+                                "record": raw.decode(), "envelope": b64u_encode(sealed),
+                                "sent": 0})  # fmt: skip
+    return body

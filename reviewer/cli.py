@@ -1,0 +1,123 @@
+"""``bisik-reviewer``: a thin argparse front over the reviewer library.
+
+Each subcommand lives in ``reviewer/commands/<module>.py`` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` (``args -> int``).
+:data:`COMMANDS` is the one list of those modules: add a name to it to add a command. A name in
+the list without its module is a hard error at start-up (not a silently missing command).
+
+One handler turns every :class:`~crypto.errors.BisikError` into ``error:`` and ``hint:`` lines
+on stderr and exit status 1; the traceback is printed only with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from crypto.errors import BisikError
+
+from .i18n import t
+
+# Order = order in --help. Other modules (evidence, escalate, track, stats) join by name.
+COMMANDS: list[str] = [
+    "init",
+    "org",
+    "import_bundle",
+    "list_cases",
+    "show",
+    "note",
+    "set_fields",
+    "assign",
+    "reply",
+    "status",
+    "outbox",
+    "due",
+    "evidence",
+    "escalate",
+    "track",
+    "stats",
+]
+
+
+class CommandModuleMissing(RuntimeError):
+    """A module named in COMMANDS does not exist or has no ``register``: a packaging bug."""
+
+
+def _common() -> argparse.ArgumentParser:
+    # Defaults are SUPPRESS so the same option given before or after the subcommand both work.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help=t("cli.home"))
+    common.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
+                        help=t("cli.passphrase_file"))  # fmt: skip
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=t("cli.verbose"))  # fmt: skip
+    return common
+
+
+class _Subparsers:
+    """Wraps argparse's subparsers so every command also accepts the common options."""
+
+    def __init__(self, inner: Any, common: argparse.ArgumentParser) -> None:
+        self._inner, self._common = inner, common
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs["parents"] = [*kwargs.get("parents", []), self._common]
+        parser: argparse.ArgumentParser = self._inner.add_parser(name, **kwargs)
+        return parser
+
+    def add_subparsers(self, parser: argparse.ArgumentParser, **kwargs: Any) -> _Subparsers:
+        """Nested commands (``org init``…) that accept the common options too."""
+        return _Subparsers(parser.add_subparsers(**kwargs), self._common)
+
+
+def load_commands(names: Sequence[str] = COMMANDS) -> list[Any]:
+    """Import every command module; CommandModuleMissing names the first one that is absent."""
+    modules = []
+    for name in names:
+        try:
+            module = importlib.import_module(f"{__package__}.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.commands.{name}":
+                raise
+            raise CommandModuleMissing(f"reviewer.commands.{name} is listed but missing") from exc
+        if not callable(getattr(module, "register", None)):
+            raise CommandModuleMissing(f"reviewer.commands.{name} has no register(subparsers)")
+        modules.append(module)
+    return modules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="bisik-reviewer", description=t("cli.description"),
+                                     parents=[common])  # fmt: skip
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    wrapped = _Subparsers(sub, common)
+    for module in load_commands():
+        module.register(wrapped)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``bisik-reviewer``; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    try:
+        result: int = args.func(args) or 0
+        return result
+    except BisikError as exc:
+        if verbose:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"hint: {exc.hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"error: {t('cli.interrupted')}", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""Subcommands of ``bisik-reviewer``: one module each, with ``register(subparsers)``.
+
+A module adds its parser, sets ``func`` to a function ``(args) -> int``, calls library code
+and prints; it holds no logic worth testing on its own. Text comes from ``reviewer.i18n``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def out(text: str = "") -> None:
+    """Print to stdout (tables, results); progress and errors go to stderr."""
+    sys.stdout.write(text + "\n")
+
+
+def short(case_id: str) -> str:
+    """The case id as shown in tables (``show`` accepts any unique prefix of 4+ characters)."""
+    return case_id[:12]

@@ -1,0 +1,80 @@
+"""``escalate CASE --to AUTH | --to-other NAME --out DIR``: a de-identified dossier."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..escalation import authorities, dossier, redact, storeview
+from ..escalation.i18n import language, say
+from ..session import open_session
+from . import out
+
+
+def register(sub: Any) -> None:
+    names = ", ".join(a.name for a in authorities.known())
+    p = sub.add_parser("escalate", help=say("cli.escalate.help"),
+                       description=say("cli.escalate.help"))  # fmt: skip
+    p.add_argument("case", metavar="CASE", nargs="?")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--to", metavar="AUTH", help=say("cli.escalate.to", choices=names))
+    target.add_argument("--to-other", metavar="NAME", help=say("cli.escalate.to_other"))
+    p.add_argument("--out", type=Path, metavar="DIR", help=say("cli.evidence.out"))
+    p.add_argument("--mark-name", action="append", default=[], metavar="NAME",
+                   help=say("cli.escalate.mark_name"))  # fmt: skip
+    p.add_argument("--redactions", type=Path, metavar="FILE", help=say("cli.escalate.redactions"))
+    p.add_argument("--accept-all-redactions", action="store_true",
+                   help=say("cli.escalate.accept_all"))  # fmt: skip
+    p.add_argument("--list-authorities", action="store_true", help=say("cli.escalate.list"))
+    p.set_defaults(func=run)
+
+
+def _ask(cand: redact.Candidate, context: str) -> bool:
+    kind = say(f"redact.kind.{cand.kind}")
+    answer = input(say("redact.prompt", kind=kind, field=cand.field.lstrip("_"),
+                       context=context))  # fmt: skip
+    return answer.strip().lower() not in ("n", "no", "t", "tidak")
+
+
+def _decisions(args: argparse.Namespace) -> redact.Decisions:
+    decisions = redact.Decisions.from_file(args.redactions) if args.redactions else \
+        redact.Decisions()  # fmt: skip
+    decisions.names = [*decisions.names, *args.mark_name]
+    decisions.redact |= {redact.normalise("name", n) for n in args.mark_name}
+    decisions.accept_all = args.accept_all_redactions
+    return decisions
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_authorities:
+        for a in authorities.known():
+            out(f"{a.name:14} {a.formal}\n{'':14} {a.role_en if language() == 'en' else a.role_id}")
+        return 0
+    if not args.case or not args.out:
+        raise authorities.AuthorityError("escalate needs CASE, --to/--to-other and --out")
+    authority = authorities.resolve(args.to, args.to_other)
+    decisions = _decisions(args)
+    ask = _ask if sys.stdin.isatty() and not decisions.accept_all else None
+    today = dt.date.today()
+    with open_session(args) as s:
+        case = s.store.load_case(args.case)
+        with storeview.decrypted_evidence(s.store, s.identity.keys.encryption, case, args.out,
+                                          shared_only=True) as (paths, _missing):
+            facts = storeview.case_facts(case, paths)
+            result = dossier.write(facts, authority, decisions, args.out, ask=ask, today=today)
+        log = storeview.load_tracking(s.store)
+        log.record_dossier(facts.case_id, authority.name, result.sha256, today)
+        storeview.save_tracking(s.store, log)
+    out(say("dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)))
+    out(say("dossier.redacted_count", count=result.redacted))
+    if result.attachments:
+        out(say("dossier.attachments", count=len(result.attachments),
+                dir=str(result.attachments[0].parent)))  # fmt: skip
+    for index in result.skipped_evidence:
+        out("! " + say("dossier.skipped", index=index))
+    out(say("escalate.review"))
+    out(say("escalate.recorded", case=facts.case_id))
+    return 0

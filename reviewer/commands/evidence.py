@@ -1,0 +1,61 @@
+"""``evidence CASE --out DIR [--original] [--shared-only]``: evidence with metadata removed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ..escalation import atomic, storeview
+from ..escalation.i18n import say
+from ..evidence import export_evidence, mat2_extensions
+from ..session import open_session
+from . import out
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("evidence", help=say("cli.evidence.help"),
+                       description=say("cli.evidence.help"))  # fmt: skip
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help=say("cli.evidence.out"))
+    p.add_argument("--original", action="store_true", help=say("cli.evidence.original"))
+    p.add_argument("--shared-only", action="store_true", help=say("cli.evidence.shared_only"))
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    out_dir: Path = args.out
+    with open_session(args) as s:
+        case = s.store.load_case(args.case)
+        with storeview.decrypted_evidence(s.store, s.identity.keys.encryption, case, out_dir,
+                                          shared_only=args.shared_only) as (paths, missing):
+            facts = storeview.case_facts(case, paths)
+            items = [e for e in facts.evidence if e.path is not None]
+            results = export_evidence(items, out_dir, original=args.original)
+    out(say("evidence.header", case=facts.case_id, out=str(out_dir)))
+    for sha in missing:
+        out("  " + say("evidence.missing_blob", sha=sha[:16]))
+    if not results and not missing:
+        out(say("evidence.no_files"))
+    for res in results:
+        name = res.output.name if res.output else "—"
+        if res.cleaned:
+            removed = ", ".join(res.removed) or say("evidence.none_removed")
+            out(say("evidence.row_cleaned", index=res.index, format=res.format, output=name,
+                    removed=removed) + f"  ({res.original_name})")  # fmt: skip
+        else:
+            out(say("evidence.row_not_cleaned", index=res.index, format=res.format,
+                    output=name) + f"  ({res.original_name})")  # fmt: skip
+        if res.remaining:
+            out(say("evidence.remaining", fields=", ".join(res.remaining)))
+        for warning in res.warnings:
+            out("     ! " + say(warning))
+    report = out_dir / "evidence-report.json"
+    entries = [{k: v for k, v in r.to_json().items() if k != "original_name"} for r in results]
+    atomic.write_text(report, json.dumps({"case": facts.case_id, "files": entries},
+                                         ensure_ascii=False, indent=2))  # fmt: skip
+    out(say("evidence.coverage", covered=" ".join(sorted(mat2_extensions()))))
+    out(say("evidence.content_note"))
+    out(say("evidence.report_written", path=str(report)))
+    return 0

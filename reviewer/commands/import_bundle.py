@@ -1,0 +1,47 @@
+"""``import BUNDLE``: verify an export bundle and merge it into the encrypted store."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .. import org
+from ..bundles import open_export
+from ..i18n import t
+from ..importer import import_items
+from ..session import open_session
+from ..ui.progress import Progress
+from . import out
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("import", help=t("import.help"), description=t("import.help"))
+    p.add_argument("bundle", type=Path, metavar="BUNDLE")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_session(args) as s:
+        directory = org.load_directory(s.home)
+        with open_export(args.bundle, directory, s.home.store / "staging") as export:
+            manifest = export.manifest
+            bar = Progress(int(manifest.count), t("import.progress"))
+            try:
+                summary = import_items(s.store, s.identity, directory, s.config, export.items(),
+                                       bundle_id=manifest.bundle_id, seq_to=int(manifest.seq_to),
+                                       progress=bar.advance)  # fmt: skip
+            finally:
+                bar.close()
+    if summary.already_imported:
+        out(t("import.already", bundle=summary.bundle_id))
+        return 0
+    out(t("import.done", new=summary.new_cases, updated=summary.updated_cases,
+          records=summary.records, confirmed=summary.confirmed))  # fmt: skip
+    if summary.unreadable:
+        out(t("import.unreadable", n=summary.unreadable))
+    if summary.flagged:
+        out(t("import.flagged", n=summary.flagged))
+    if summary.records_rejected:
+        out(t("import.rejected", n=summary.records_rejected))
+    return 0

@@ -1,0 +1,91 @@
+"""``show CASE``: one case in full — fields, timeline, evidence check, messages, notes."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..cases import current_status, sorted_records
+from ..i18n import t
+from ..session import open_session
+from ..ui.table import pairs, render
+from . import out
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("show", help=t("show.help"), description=t("show.help"))
+    p.add_argument("case", metavar="CASE")
+    p.set_defaults(func=run)
+
+
+def _timeline(case: dict[str, Any]) -> list[tuple[str, str, str]]:
+    events: list[tuple[str, str, str]] = []
+    if case.get("report"):
+        events.append((case["report"]["submitted_at"], t("who.reporter"), t("tl.report")))
+    for msg in case["messages"]:
+        if msg.get("readable") and msg["type"] != "reply":
+            events.append((msg["at"], t("who.reporter"), t(f"doc.{msg['type']}")))
+    for rec in sorted_records(case):
+        body = rec["body"]
+        what = (t("tl.status", state=t(f"state.{body['state']}"), authority=body["authority"]
+                  or "") if rec["kind"] == "status" else t("tl.reply"))  # fmt: skip
+        events.append((body["at"], rec["by"], what))
+    for note in case["notes"]:
+        events.append((note["at"], note["by"], t("tl.note")))
+    return sorted(events)
+
+
+def _fields(case: dict[str, Any]) -> list[tuple[str, object]]:
+    state, authority = current_status(case)
+    rows: list[tuple[str, object]] = [
+        (t("col.case"), case["id"]), (t("col.received"), case["received"]),
+        (t("col.status"), t(f"state.{state}") + (f" → {authority}" if authority else "")),
+        (t("col.category"), case.get("category")), (t("col.severity"), case.get("severity")),
+        (t("col.assigned"), case.get("assigned")),
+        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case["flags"]) or "—"),
+    ]  # fmt: skip
+    report = case.get("report") or {}
+    rows += [(f"· {k}", ", ".join(v) if isinstance(v, list) else v)
+             for k, v in sorted(report.get("fields", {}).items())]  # fmt: skip
+    if report.get("consent"):
+        rows.append((t("show.consent"), ", ".join(f"{k}={v}" for k, v in
+                                                 sorted(report["consent"].items()))))
+    return rows
+
+
+def _evidence(case: dict[str, Any]) -> str:
+    rows = [(e["envelope_sha256"][:16], e.get("name", "—"), e.get("media_type", "—"),
+             e.get("size", "—"), t("yes") if e.get("share") else t("no"),
+             t(f"ev.{e['state']}")) for e in case.get("evidence_check", [])]  # fmt: skip
+    heads = [t("col.sha"), t("col.file"), t("col.type"), t("col.size"), t("col.share"),
+             t("col.check")]  # fmt: skip
+    return render(heads, rows, max_width=40)
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_session(args) as s:
+        case = s.store.load_case(args.case)
+    if not case["readable"]:
+        out(t("show.unreadable", case=case["id"], recipients=", ".join(case.get("recipients",
+                                                                                  []))))
+        return 0
+    out(pairs(_fields(case)))
+    out("\n" + t("show.timeline"))
+    out(render([t("col.when"), t("col.who"), t("col.what")], _timeline(case), max_width=60))
+    out("\n" + t("show.evidence"))
+    out(_evidence(case))
+    out("\n" + t("show.messages"))
+    for msg in case["messages"]:
+        if not msg.get("readable"):
+            out(f"- {t('show.msg_unreadable', sha=msg['sha256'][:16])}")
+            continue
+        who = msg.get("by") or (t("who.reviewers") if msg["type"] == "reply" else
+                                t("who.reporter"))  # fmt: skip
+        out(f"- [{msg['at']}] {who} ({t('doc.' + msg['type'])}):")
+        for key, value in sorted(msg.get("fields", {}).items()):
+            out(f"    {key}: {value}")
+    if case["notes"]:
+        out("\n" + t("show.notes"))
+        for note in case["notes"]:
+            out(f"- [{note['at']}] {note['by']}: {note['text']}")
+    return 0

@@ -1,0 +1,62 @@
+"""Acknowledgement and feedback deadlines, counted from the day a case was received.
+
+Defaults (reviewer config): acknowledge within 7 days, first feedback within 3 calendar months
+(the EU whistleblowing directive's rhythm, which the organisation may tighten). A closed case
+owes nothing. ``due soon`` means within ``due_soon_days`` of the deadline.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .cases import CLOSED_STATES
+from .home import Config
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day ``months`` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Due:
+    """One open obligation: ``kind`` is ``ack`` or ``feedback``."""
+
+    case_id: str
+    kind: str
+    deadline: dt.date
+    days_left: int
+
+    @property
+    def late(self) -> bool:
+        return self.days_left < 0
+
+
+def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt.date
+                ) -> list[Due]:  # fmt: skip
+    """The deadlines this case has not met yet (empty when closed or all met)."""
+    if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
+        return []
+    received = dt.date.fromisoformat(summary["rcv"])
+    out = []
+    if not summary.get("ack"):
+        deadline = received + dt.timedelta(days=config.ack_days)
+        out.append(Due(case_id, "ack", deadline, (deadline - today).days))
+    if not summary.get("fb"):
+        deadline = add_months(received, config.feedback_months)
+        out.append(Due(case_id, "feedback", deadline, (deadline - today).days))
+    return out
+
+
+def due_list(cases: dict[str, dict[str, Any]], config: Config, today: dt.date,
+             *, soon_only: bool = True) -> list[Due]:  # fmt: skip
+    """Obligations that are late or due within ``config.due_soon_days``, most urgent first."""
+    found = [d for cid, s in cases.items() for d in obligations(cid, s, config, today)]
+    if soon_only:
+        found = [d for d in found if d.days_left <= config.due_soon_days]
+    return sorted(found, key=lambda d: (d.deadline, d.case_id, d.kind))

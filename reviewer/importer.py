@@ -1,0 +1,250 @@
+"""Merge a verified export into the local store: decrypt, check evidence, verify records.
+
+Input is the item stream of an export bundle whose manifest and hashes were already verified
+(:mod:`reviewer.bundles` wraps ``vault.bundle.read_export``). For each case the importer
+decrypts the report with the reviewer's X25519 key, parses it (``crypto.document``), stores
+evidence envelopes unopened (they stay sealed at rest; ``evidence`` opens them later), checks
+the evidence set against the SHA-256 list inside the report, decrypts follow-up messages and
+colleagues' replies, and verifies every status or reply record against the directory.
+
+Everything happens in one store transaction: any exception leaves the store as it was. A case
+sealed to other reviewers only is recorded as *not readable by you*, never an error. A bundle
+already imported changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Protocol
+
+from crypto import document as cdoc
+from crypto import envelope, signed
+from crypto import records as crecords
+from crypto.directory import Directory
+from crypto.errors import DecryptionError, FormatError, SignatureError
+
+from .cases import add_record, new_case, summarise
+from .home import Config
+from .identity import Identity
+from .store import CaseStore, Transaction
+
+
+class ExportItem(Protocol):
+    """One verified item of an export (the shape ``vault.bundle`` yields)."""
+
+    kind: str
+    case: str
+    sha256: str
+    size: int
+    extra: Mapping[str, Any]
+
+    def open(self) -> BinaryIO: ...
+
+    def read_bytes(self) -> bytes: ...
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, for the command's report (counts only)."""
+
+    bundle_id: str
+    already_imported: bool = False
+    new_cases: int = 0
+    updated_cases: int = 0
+    unreadable: int = 0
+    flagged: int = 0
+    records: int = 0
+    records_rejected: int = 0
+    confirmed: int = 0
+    cases: list[str] = field(default_factory=list)
+
+
+MAX_DOC_ENVELOPE = 4 << 20  # a document is at most 1 MiB plaintext (crypto.document)
+
+
+class _Merge:
+    """State of one import: the cases touched so far, decrypted once and written at the end."""
+
+    def __init__(self, store: CaseStore, tx: Transaction, ident: Identity, directory: Directory
+                 ) -> None:  # fmt: skip
+        self.store, self.tx, self.ident, self.directory = store, tx, ident, directory
+        self.touched: dict[str, dict[str, Any]] = {}
+        self.new: set[str] = set()
+        self.seen_records: set[str] = set()
+        self.rejected = 0
+        self.added = 0
+
+    def case(self, case_id: str) -> dict[str, Any]:
+        if case_id not in self.touched:
+            if case_id in self.store.cases:
+                self.touched[case_id] = self.store.load_case(case_id)
+            else:
+                self.touched[case_id] = new_case(case_id, "")
+                self.new.add(case_id)
+        return self.touched[case_id]
+
+    # -- item handlers ------------------------------------------------------------------
+    def on_case(self, item: ExportItem) -> None:
+        desc = json.loads(item.read_bytes())
+        case = self.case(item.case)
+        case["received"] = case["received"] or desc["received"]
+        case["recipients"] = sorted(desc["recipients"])
+        case["reply_key"] = desc["reply_key"]
+
+    def _open_doc(self, item: ExportItem) -> cdoc.Document | None:
+        if item.size > MAX_DOC_ENVELOPE:
+            return None
+        try:
+            return cdoc.parse(envelope.unseal(item.read_bytes(), self.ident.keys.encryption,
+                                              max_size=cdoc.MAX_DOCUMENT))
+        except (DecryptionError, FormatError):
+            return None
+
+    def on_envelope(self, item: ExportItem) -> None:
+        case = self.case(item.case)
+        kind = item.extra.get("type", "")
+        if kind == "evidence":
+            self._evidence(case, item)
+        elif kind == "report":
+            self._report(case, item)
+        elif not any(m["sha256"] == item.sha256 for m in case["messages"]):
+            doc = self._open_doc(item)
+            case["messages"].append(_message(item.sha256, kind, doc))
+
+    def _evidence(self, case: dict[str, Any], item: ExportItem) -> None:
+        with item.open() as src:
+            ok = self.tx.put_blob(item.sha256, src)
+        got = set(case.setdefault("blobs", []))
+        if ok:
+            got.add(item.sha256)
+        else:
+            case["flags"].append("evidence_altered")
+        case["blobs"] = sorted(got)
+
+    def _report(self, case: dict[str, Any], item: ExportItem) -> None:
+        if case["readable"] and case["report_sha256"] == item.sha256:
+            return
+        case["report_sha256"] = item.sha256
+        doc = self._open_doc(item)
+        if doc is None or doc.type != "report":
+            mine = self.ident.id in case.get("recipients", [self.ident.id])
+            case["flags"].append("undecryptable" if mine else "not_for_me")
+            return
+        case["readable"] = True
+        case["flags"] = [f for f in case["flags"] if f not in ("undecryptable", "not_for_me")]
+        case["report"] = {"submitted_at": doc.submitted_at, "channel": doc.channel,
+                          "fields": dict(doc.fields), "consent": dict(doc.consent),
+                          "reply_key": doc.reply_key}  # fmt: skip
+        case["evidence"] = [e.to_json() for e in doc.evidence]
+        if case.get("reply_key") and doc.reply_key != case["reply_key"]:
+            case["flags"].append("reply_key_mismatch")  # the server swapped the reply key
+
+    def on_record(self, item: ExportItem) -> None:
+        raw = item.read_bytes()
+        try:
+            body, by = verify_record(raw, self.directory, item.kind)
+            if body["case"] != item.case:
+                raise FormatError("record names another case")
+        except (SignatureError, FormatError):
+            self.rejected += 1
+            self.case(item.case)["flags"].append("record_rejected")
+            return
+        self.seen_records.add(body["id"])
+        if add_record(self.case(item.case), item.kind, raw.decode(), body, by):
+            self.added += 1
+
+    # -- end of import ------------------------------------------------------------------
+    def finish(self, config: Config) -> list[str]:
+        for case_id, case in self.touched.items():
+            if not case["received"]:
+                raise FormatError("an export item arrived without its case descriptor")
+            check_evidence(case, self.store)
+            case["flags"] = sorted(set(case["flags"]))
+            self.tx.put_case(case_id, case, summarise(case, config))
+        return sorted(self.touched)
+
+
+def verify_record(raw: bytes, directory: Directory, kind: str) -> tuple[dict[str, Any], str]:
+    """(body, reviewer id) of a record signed by a reviewer of the directory.
+
+    ``crypto.records.verify`` first (active reviewers). A reviewer whose key was revoked later
+    stays listed in the directory, so history they signed before still verifies: such a record
+    is accepted and attributed as ``id (revoked)``. Unknown signers raise SignatureError.
+    """
+    try:
+        body, reviewer = crecords.verify(raw, directory, kind)
+        return body, reviewer.id
+    except SignatureError:
+        obj = signed.parse(raw)
+        for r in directory.reviewers:
+            if r.signer_id == obj.signer:
+                body = obj.verify(r.keys.signing, kind)
+                if not isinstance(body.get("id"), str) or not isinstance(body.get("at"), str):
+                    raise FormatError("malformed record") from None
+                return body, f"{r.id} (revoked)"
+        raise
+
+
+def _message(sha: str, kind: str, doc: cdoc.Document | None) -> dict[str, Any]:
+    if doc is None:
+        return {"sha256": sha, "type": kind, "readable": False}
+    return {"sha256": sha, "type": doc.type, "readable": True, "at": doc.submitted_at,
+            "channel": doc.channel, "fields": dict(doc.fields),
+            "evidence": [e.to_json() for e in doc.evidence]}  # fmt: skip
+
+
+def check_evidence(case: dict[str, Any], store: CaseStore) -> None:
+    """Mark each listed evidence ``ok`` or ``missing``; list arrived files nobody listed."""
+    listed = list(case["evidence"])
+    for msg in case["messages"]:
+        listed += [e for e in msg.get("evidence", []) if e not in listed]
+    arrived = set(case.get("blobs", []))
+    states: list[dict[str, Any]] = []
+    for ev in listed:
+        here = ev["envelope_sha256"] in arrived and store.blob_path(ev["envelope_sha256"])
+        states.append({**ev, "state": "ok" if here else "missing"})
+    names = {ev["envelope_sha256"] for ev in listed}
+    states += [{"envelope_sha256": s, "state": "unlisted"} for s in sorted(arrived - names)]
+    case["evidence_check"] = states
+    flags = set(case["flags"]) - {"evidence_missing", "evidence_unlisted"}
+    if case["readable"] and any(s["state"] == "missing" for s in states):
+        flags.add("evidence_missing")
+    if case["readable"] and any(s["state"] == "unlisted" for s in states):
+        flags.add("evidence_unlisted")
+    case["flags"] = sorted(flags)
+
+
+def import_items(
+    store: CaseStore, ident: Identity, directory: Directory, config: Config,
+    items: Iterable[ExportItem], *, bundle_id: str, seq_to: int,
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportSummary:  # fmt: skip
+    """Merge verified export items into the store in one transaction (all or nothing)."""
+    summary = ImportSummary(bundle_id)
+    if bundle_id in store.meta.get("imported", []):
+        summary.already_imported = True
+        return summary
+    with store.transaction() as tx:
+        merge = _Merge(store, tx, ident, directory)
+        handlers = {"case": merge.on_case, "envelope": merge.on_envelope,
+                    "status": merge.on_record, "reply": merge.on_record}  # fmt: skip
+        for item in items:
+            handler = handlers.get(item.kind)
+            if handler is None:
+                raise FormatError(f"unexpected item kind {item.kind!r}")
+            handler(item)
+            progress(1)
+        summary.cases = merge.finish(config)
+        pending = tx.meta.get("pending", [])
+        tx.meta["pending"] = [p for p in pending if p["id"] not in merge.seen_records]
+        tx.meta["imported"] = [*tx.meta.get("imported", []), bundle_id][-1000:]
+        tx.meta["ack"] = max(int(tx.meta.get("ack", 0)), seq_to)
+        summary.confirmed = len(pending) - len(tx.meta["pending"])
+    summary.new_cases = len(merge.new)
+    summary.updated_cases = len(summary.cases) - summary.new_cases
+    summary.unreadable = sum(1 for c in summary.cases if not store.cases[c]["rd"])
+    summary.flagged = sum(1 for c in summary.cases if store.cases[c]["fl"])
+    summary.records, summary.records_rejected = merge.added, merge.rejected
+    return summary

@@ -1,0 +1,1 @@
+"""Terminal output helpers: tables and a progress bar (no third-party UI library)."""

@@ -1,0 +1,185 @@
+"""Run every file of crypto/vectors/ (one scenario each) and check the vectors reproduce.
+
+The browser code runs the same files in chromium; the format is in crypto/vectors/README.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from crypto import _hpke, errors, receipt, records, signed
+from crypto.directory import verify_directory
+from crypto.encoding import b64u_decode
+from crypto.envelope import Sealer, unseal, unseal_to_path
+from crypto.keys import raw_private, raw_public
+
+ROOT = Path(__file__).resolve().parents[2]
+VECTORS = ROOT / "crypto" / "vectors"
+FILES = sorted(p for p in VECTORS.glob("*.json") if p.name != "index.json")
+ERRORS: dict[str, type[Exception]] = {
+    "DecryptionError": errors.DecryptionError,
+    "FormatError": errors.FormatError,
+    "SignatureError": errors.SignatureError,
+    "ReceiptError": errors.ReceiptError,
+}
+
+
+def _x(hex_: str) -> X25519PrivateKey:
+    return X25519PrivateKey.from_private_bytes(bytes.fromhex(hex_))
+
+
+def _outcome(v: dict[str, Any], action: Callable[[], Any]) -> Any:
+    """Run ``action``: return its value if success is expected, else assert the error type."""
+    if v["expect"] == "success":
+        return action()
+    assert v["expect"] == "error"
+    with pytest.raises(ERRORS[v["error"]]):
+        action()
+    return None
+
+
+def _run_envelope(v: dict[str, Any], tmp_path: Path) -> None:
+    identity = _x(v["identity"])
+    env = b64u_decode(v["envelope"])
+    plain = _outcome(v, lambda: unseal(env, identity))
+    dest = tmp_path / "out.bin"
+    n = _outcome(v, lambda: unseal_to_path(io.BytesIO(env), dest, identity))
+    if v["expect"] == "success":
+        assert hashlib.sha256(plain).hexdigest() == v["plaintext_sha256"]
+        assert len(plain) == n == v["plaintext_length"]
+        assert dest.read_bytes() == plain
+    else:  # nothing released: no destination file, no temporary file left beside it
+        assert list(tmp_path.iterdir()) == []
+    if "seal" in v:
+        assert _reseal(v["seal"]) == env
+
+
+def _reseal(seal: dict[str, Any]) -> bytes:
+    """Seal again through the private seams and return the bytes (must equal the vector)."""
+    randoms: Iterator[bytes] = iter([bytes.fromhex(seal["file_key"]), bytes.fromhex(seal["salt"])])
+    ephemerals = iter([_x(e) for e in seal["ephemerals"]])
+    recipients = [X25519PublicKey.from_public_bytes(bytes.fromhex(r)) for r in seal["recipients"]]
+    out = io.BytesIO()
+    with Sealer(
+        out, recipients, _random=lambda _n: next(randoms), _ephemeral=lambda: next(ephemerals)
+    ) as sealer:
+        sealer.write(b64u_decode(seal["plaintext"]))
+    return out.getvalue()
+
+
+def _run_hpke(v: dict[str, Any], _tmp: Path) -> None:
+    rec = _x(v["recipient_private"])
+    assert raw_public(rec.public_key()).hex() == v["recipient_public"]
+    info, aad, plain = (bytes.fromhex(v[k]) for k in ("info", "aad", "plaintext"))
+    enc, ct = _hpke.seal(rec.public_key(), info, aad, plain, ephemeral=_x(v["ephemeral_private"]))
+    assert (enc.hex(), ct.hex()) == (v["enc"], v["ciphertext"])
+    opened = _hpke.open_(rec, bytes.fromhex(v["enc"]), info, aad, bytes.fromhex(v["ciphertext"]))
+    assert opened == plain
+
+
+def _run_receipt(v: dict[str, Any], _tmp: Path) -> None:
+    canon = _outcome(v, lambda: receipt.normalize(v["input"]))
+    if v["expect"] != "success":
+        return
+    assert canon == v["canonical"]
+    assert receipt.display(canon) == v["display"]
+    derived = receipt.derive(v["input"])
+    assert derived.lookup_id.hex() == v["lookup_id"]
+    assert raw_private(derived.reply_key).hex() == v["reply_private"]
+    assert raw_public(derived.reply_public).hex() == v["reply_public"]
+    tag = receipt.lookup_tag(bytes.fromhex(v["pepper"]), derived.lookup_id)
+    assert tag.hex() == v["lookup_tag"]
+
+
+def _run_signed(v: dict[str, Any], _tmp: Path) -> None:
+    key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(v["public_key"]))
+    body = _outcome(v, lambda: signed.parse(v["object"]).verify(key, v["kind"]))
+    if v["expect"] == "success":
+        assert body == v["body"]
+
+
+def _run_directory(v: dict[str, Any], _tmp: Path) -> None:
+    root = Ed25519PublicKey.from_public_bytes(bytes.fromhex(v["root_public"]))
+    today = dt.date.fromisoformat(v["today"])
+    if "record" in v:
+        directory = verify_directory(v["directory"], root, today)
+        got = _outcome(v, lambda: records.verify(v["record"], directory, v["record_kind"]))
+        if got is not None:
+            body, reviewer = got
+            assert (body, reviewer.id) == (v["record_body"], v["record_signer"])
+        return
+    d = _outcome(v, lambda: verify_directory(v["directory"], root, today))
+    if d is None:
+        return
+    assert (d.org_name, d.serial, d.expires.isoformat()) == (
+        v["org_name"], v["serial"], v["expires"])  # fmt: skip
+    assert d.server_key is not None and raw_public(d.server_key).hex() == v["server_key"]
+    assert [r.id for r in d.active_reviewers()] == v["active_reviewers"]
+    assert [raw_public(k).hex() for k in d.recipients()] == v["recipients"]
+    assert {r.id: r.keys.fingerprint for r in d.reviewers} == v["fingerprints"]
+
+
+RUNNERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
+    "envelope": _run_envelope,
+    "hpke": _run_hpke,
+    "receipt": _run_receipt,
+    "signed": _run_signed,
+    "directory": _run_directory,
+}
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_vector(path: Path, tmp_path: Path) -> None:
+    v = json.loads(path.read_text("utf-8"))
+    assert v["comment"] and v["expect"] in ("success", "error")
+    RUNNERS[v["type"]](v, tmp_path)
+
+
+def test_every_required_scenario_is_present() -> None:
+    """The vector set is the contract with the browser code: none may silently disappear."""
+    names = {p.stem for p in FILES}
+    required = {
+        "envelope-ok-empty", "envelope-ok-one-byte", "envelope-ok-exactly-64k",
+        "envelope-ok-multi-chunk", "envelope-ok-two-recipients-second",
+        "envelope-reject-truncated-at-chunk-boundary", "envelope-reject-truncated-mid-chunk",
+        "envelope-reject-trailing-byte", "envelope-reject-reordered-chunks",
+        "envelope-reject-duplicated-chunk", "envelope-reject-empty-final-chunk",
+        "envelope-reject-flipped-mac", "envelope-reject-unknown-version-2",
+        "envelope-reject-reserved-nonzero", "envelope-reject-zero-recipients",
+        "envelope-reject-too-many-recipients", "envelope-reject-duplicate-key-id",
+        "envelope-reject-low-order-enc-zero", "envelope-reject-wrong-key",
+        "envelope-reject-padding-bad-marker", "envelope-reject-padding-too-long",
+        "envelope-reject-key-commitment-other-file-key", "hpke-file-key-wrap",
+        "receipt-ok-display", "receipt-reject-typo", "signed-ok-status",
+        "signed-reject-tampered-body", "directory-ok", "directory-reject-expired",
+        "directory-reject-wrong-root", "directory-record-reject-revoked-reviewer",
+    }  # fmt: skip
+    assert required <= names
+    assert sum(n.startswith("envelope-reject-low-order-enc-") for n in names) == 14
+    index = json.loads((VECTORS / "index.json").read_text("utf-8"))
+    assert index["files"] == sorted(p.name for p in VECTORS.glob("*.json") if p.name != "index.json")
+
+
+def test_vectors_regenerate_byte_for_byte(tmp_path: Path) -> None:
+    """scripts/make_vectors.py must reproduce the committed files exactly from fixed seeds."""
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_vectors.py"), "--out", str(tmp_path)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    fresh = {p.name: p.read_bytes() for p in tmp_path.glob("*.json")}
+    committed = {p.name: p.read_bytes() for p in VECTORS.glob("*.json")}
+    assert sorted(fresh) == sorted(committed)
+    differing = [name for name in fresh if fresh[name] != committed[name]]
+    assert differing == []

@@ -1,0 +1,124 @@
+"""Playwright fixtures: Debian's chromium, headless, driving the real service on 127.0.0.1.
+
+* ``browser``: one chromium for the whole session (``/usr/bin/chromium``; nothing downloaded).
+* ``page``: a fresh context and page per test, with console errors collected.
+* ``live``: the intake app (from tests/intake/conftest.py's ``make_app``) served by a threaded
+  werkzeug server on a free loopback port; 127.0.0.1 is a secure context, so crypto.subtle
+  exists.
+* ``static_url``: intake/static served by a plain HTTP server, for the vector runs that need
+  only the crypto script.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+STATIC = Path(__file__).resolve().parents[3] / "intake" / "static"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    # Script errors, and failed requests of our own code (a missing favicon is not one).
+    pg.console_errors = []  # type: ignore[attr-defined]
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    pg.on(
+        "console",
+        lambda m: m.type == "error"
+        and not m.text.startswith("Failed to load resource")
+        and pg.console_errors.append(m.text),
+    )
+    pg.on(
+        "response",
+        lambda r: r.status >= 400
+        and ("/api/" in r.url or "/static/js/" in r.url)
+        and pg.console_errors.append(f"{r.status} {r.url}"),
+    )
+    yield pg
+    context.close()
+
+
+@dataclass
+class Live:
+    """A running service: its base URL, the Flask app and the server home."""
+
+    url: str
+    app: Flask
+    home: Path
+
+
+def _serve(app: Flask) -> tuple[Any, threading.Thread]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.fixture
+def live(make_app: Callable[..., Flask], home: Path) -> Iterator[Live]:
+    app = make_app()
+    server, thread = _serve(app)
+    try:
+        yield Live(f"http://127.0.0.1:{server.server_port}", app, home)
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+class _Static(http.server.SimpleHTTPRequestHandler):
+    BLANK = (b'<!doctype html><html><head><meta charset="utf-8">'
+             b'<script src="/js/bisik-crypto.js"></script></head><body></body></html>')  # fmt: skip
+
+    def log_message(self, *args: Any) -> None:  # no access log, even in tests
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path != "/":
+            return super().do_GET()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Security-Policy", "default-src 'self'; script-src 'self'")
+        self.send_header("Content-Length", str(len(self.BLANK)))
+        self.end_headers()
+        self.wfile.write(self.BLANK)
+
+
+@pytest.fixture(scope="session")
+def static_url() -> Iterator[str]:
+    handler = functools.partial(_Static, directory=str(STATIC))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    thread.join(5)

@@ -1,0 +1,129 @@
+"""Follow-up in chromium: the receipt stays in the browser, records are verified there, replies
+are decrypted there, and a new message with evidence is sealed there.
+
+The case is made with the Python reference (a report sealed to the reviewers, a status and a
+reply signed by a reviewer, the reply sealed to the receipt's reply key); the browser must
+show exactly the verified status and the decrypted reply, and refuse a forged record.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crypto import document, envelope, receipt, records
+from crypto.encoding import b64u_encode
+from crypto.errors import ReceiptError
+from crypto.keys import raw_public
+from intake import i18n
+
+pytestmark = pytest.mark.browser
+
+REPLY = "Terima kasih. Kami sudah meneruskan ke BKN; simpan bukti mutasi Anda."
+MARKER = "PENANDA-TINDAK-LANJUT-55e1"
+
+
+def _make_case(live: Any, org: Any) -> tuple[str, str]:
+    """A stored case with one status, one reply and one forged status; returns (receipt, id)."""
+    state = live.app.extensions["bisik"]
+    vault = state.vault
+    code = receipt.generate()
+    sec = receipt.derive(code)
+    reviewers = [kp.public.encryption for kp in org.reviewers.values()]
+    doc = document.Document(type="report", submitted_at=document.now(), channel="server",
+                            fields={"description": "laporan"},
+                            reply_key=b64u_encode(raw_public(sec.reply_public)))  # fmt: skip
+    ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), reviewers))
+    case_id = vault.create_case(
+        lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
+        reply_public=raw_public(sec.reply_public), recipients=list(org.reviewers),
+        report_blob=ref, evidence=[], channel="server",
+    )  # fmt: skip
+    budi = org.reviewers["budi"]
+    vault.add_status(case_id, records.status(budi.signing, case_id, "received",
+                                             at="2026-11-01T08:00:00+00:00"))  # fmt: skip
+    vault.add_status(case_id, records.status(budi.signing, case_id, "in_review",
+                                             at="2026-11-02T08:00:00+00:00"))  # fmt: skip
+    # signed by a key that is not in the directory: the browser must not show it
+    forged = records.status(Ed25519PrivateKey.generate(), case_id, "closed_unsubstantiated",
+                            at="2026-11-03T08:00:00+00:00")  # fmt: skip
+    vault.add_status(case_id, forged)
+    reply = document.Document(type="reply", submitted_at=document.now(), channel="reviewer",
+                              fields={"text": REPLY})  # fmt: skip
+    rref = vault.blobs.put_bytes(envelope.seal(reply.to_bytes(), [sec.reply_public]))
+    vault.add_reply(case_id, records.reply(budi.signing, case_id, rref.sha256,
+                                           at="2026-11-02T09:00:00+00:00"), rref)  # fmt: skip
+    return code, case_id
+
+
+def test_followup_verifies_decrypts_and_sends(page: Any, live: Any, org: Any,
+                                              tmp_path: Path) -> None:  # fmt: skip
+    code, case_id = _make_case(live, org)
+    sent: list[bytes] = []
+    page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
+    page.goto(live.url + "/followup")
+    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
+    page.fill("#receipt-input", code.lower().replace("-", " "))  # typed loosely
+    page.click("#followup-form button[type=submit]")
+
+    status = page.locator("#current-status")
+    assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
+    assert page.locator(".reply .text").all_inner_texts() == [REPLY]
+    assert page.get_by_text(i18n.translate("id", "case.rejected", n=1)).is_visible()
+    # the receipt never left the browser, in any form
+    for body in sent:
+        assert code.encode() not in body and code.replace("-", "").encode() not in body
+
+    # a follow-up message with a file, sealed in the browser
+    evidence = tmp_path / "surat-mutasi.pdf"
+    evidence.write_bytes(b"%PDF-1.4 " + MARKER.encode() + os.urandom(300_000))
+    page.check('#message-form input[name="kind"][value="retaliation"]')
+    page.select_option("#retaliation_kind", "transfer")
+    page.fill("#text", f"Saya dimutasi setelah melapor. {MARKER}")
+    page.set_input_files("#message-form #evidence_1", str(evidence))
+    page.click("#message-form button[type=submit]")
+    page.get_by_text(i18n.translate("id", "notice.sent_retaliation")).wait_for(timeout=30_000)
+
+    vault = live.app.extensions["bisik"].vault
+    entries = [e for e in vault.case_history(case_id).entries if e.kind == "retaliation"]
+    assert len(entries) == 1
+    key = org.reviewers["ani"].encryption
+    with vault.blobs.open(entries[0].blob.sha256) as f:
+        doc = document.parse(envelope.unseal(f.read(), key))
+    assert doc.channel == "browser" and doc.type == "retaliation"
+    assert doc.fields["retaliation_kind"] == "transfer" and MARKER in doc.fields["text"]
+    assert [e.envelope_sha256 for e in doc.evidence] == [r.sha256 for r in entries[0].evidence]
+    with vault.blobs.open(doc.evidence[0].envelope_sha256) as f:
+        assert envelope.unseal(f.read(), key) == evidence.read_bytes()
+    for body in sent:
+        assert MARKER.encode() not in body
+    assert not page.console_errors, page.console_errors
+
+
+def _typo(code: str) -> str:
+    """The code with one symbol changed so that its check symbols no longer match."""
+    for ch in "0123456789ABCDEFGHJKMNPQRSTVWXYZ":
+        candidate = ch + code[1:]
+        try:
+            receipt.normalize(candidate)
+        except ReceiptError:
+            return candidate
+    raise AssertionError("no typo found")
+
+
+def test_unknown_receipt_and_typo_show_catalogue_messages(page: Any, live: Any) -> None:
+    page.goto(live.url + "/followup")
+    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
+    page.fill("#receipt-input", receipt.generate())
+    page.click("#followup-form button[type=submit]")
+    unknown = i18n.translate("id", "error.receipt_unknown")
+    page.locator(".js-status.error").get_by_text(unknown).wait_for()
+    typo = _typo(receipt.generate())
+    page.fill("#receipt-input", typo)
+    page.click("#followup-form button[type=submit]")
+    page.locator(".js-status.error").get_by_text(
+        i18n.translate("id", "error.receipt_typo")).wait_for()  # fmt: skip

@@ -1,0 +1,239 @@
+"""The JavaScript path end to end in chromium: submit with real files, resume a dropped upload.
+
+The page is the real service (tests/intake/conftest.py's home and app) on 127.0.0.1. After
+the browser shows the receipt, Python finds the case by that receipt, decrypts the report and
+every evidence file with a reviewer's key and compares them with what was chosen in the form.
+Every request body the browser sent is checked for the plaintext markers, and every file the
+service wrote is scanned for the markers, the receipt and the loopback address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crypto import document, envelope, receipt
+from crypto.encoding import b64u_decode, b64u_encode
+from crypto.keys import raw_public
+from intake import i18n
+
+
+
+pytestmark = pytest.mark.browser
+
+MARKER = b"BISIK-PLAINTEXT-MARKER-7f3a"
+TEXT_MARKER = "PENANDA-TEKS-RAHASIA-91c2"
+
+
+def _file(path: Path, size: int) -> bytes:
+    """A real file of ``size`` bytes with the marker at the start, middle and end."""
+    body = bytearray(os.urandom(size))
+    for at in (0, size // 2, size - len(MARKER)):
+        body[at : at + len(MARKER)] = MARKER
+    path.write_bytes(bytes(body))
+    return bytes(body)
+
+
+def _fill_report(page: Any, files: list[Path]) -> None:
+    page.select_option("#category", "mobilisation")
+    page.select_option("#election", "pilkada")
+    page.select_option("#province", index=1)
+    page.fill("#regency", "Kabupaten Uji")
+    page.select_option("#agency_kind", "regency")
+    page.select_option("#incident_month", "03")
+    page.select_option("#incident_year", index=2)
+    page.fill("#reported_position", "Kepala Dinas")
+    page.fill("#description", f"Rapat arahan dukungan. {TEXT_MARKER}")
+    page.check('input[name="consent_authority"][value="bkn"]')
+    page.check('input[name="share"][value="1"]')
+    for i, f in enumerate(files, start=1):
+        page.set_input_files(f"#evidence_{i}", str(f))
+
+
+def _watch_bodies(page: Any) -> list[bytes]:
+    """Collect every request body the browser sends (to prove no plaintext left it)."""
+    bodies: list[bytes] = []
+    page.on("request", lambda r: bodies.append(r.post_data_buffer or b""))
+    return bodies
+
+
+def _open_form(page: Any, live: Any) -> None:
+    page.goto(live.url + "/submit")
+    page.wait_for_selector('#report-form[data-bisik-path="browser"]')
+
+
+def _stored_case(live: Any, code: str) -> tuple[Any, Any]:
+    state = live.app.extensions["bisik"]
+    sec = receipt.derive(code)
+    case = state.vault.case_by_lookup(receipt.lookup_tag(state.secrets.pepper, sec.lookup_id))
+    assert case is not None, "no case for the receipt the browser showed"
+    return case, state.vault.case_history(case.id)
+
+
+def _written_files(home: Path) -> list[Path]:
+    """Every file the service writes: database, blobs, uploads, tmp, logs."""
+    out = [p for p in home.glob("bisik.sqlite*") if p.is_file()]
+    for sub in ("blobs", "uploads", "tmp", "logs"):
+        out += [p for p in (home / sub).rglob("*") if p.is_file()]
+    return out
+
+
+def _decrypt_all(live: Any, org: Any, code: str) -> tuple[document.Document, dict[str, bytes]]:
+    case, hist = _stored_case(live, code)
+    assert case.channel == "browser"
+    assert set(case.recipients) == set(org.reviewers)
+    report = next(e for e in hist.entries if e.kind == "report")
+    blobs = live.app.extensions["bisik"].vault.blobs
+    key = org.reviewers["budi"].encryption
+    with blobs.open(report.blob.sha256) as f:
+        doc = document.parse(envelope.unseal(f.read(), key))
+    assert {e.envelope_sha256 for e in doc.evidence} == {r.sha256 for r in report.evidence}
+    files = {}
+    for ev in doc.evidence:
+        with blobs.open(ev.envelope_sha256) as f:
+            data = f.read()
+        assert hashlib.sha256(data).hexdigest() == ev.envelope_sha256
+        files[ev.name] = envelope.unseal(data, key)
+        assert len(files[ev.name]) == ev.size
+    return doc, files
+
+
+def test_js_path_end_to_end(page: Any, live: Any, org: Any, tmp_path: Path) -> None:
+    paths = [tmp_path / "rekaman-rapat.mp4", tmp_path / "tangkapan-layar.png"]
+    originals = [_file(paths[0], 3 * 1024 * 1024 + 12345), _file(paths[1], 1024 * 1024)]
+    bodies = _watch_bodies(page)
+    _open_form(page, live)
+    _fill_report(page, paths)
+    page.click('#report-form button[type="submit"]')
+    code = page.locator("#receipt").inner_text(timeout=60_000).strip()
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code)
+    assert receipt.normalize(code)
+    # the page says the browser protected the report (catalogue text, page language)
+    assert page.get_by_text(i18n.translate("id", "receipt.path_browser")).is_visible()
+
+    doc, files = _decrypt_all(live, org, code)
+    assert doc.type == "report" and doc.channel == "browser"
+    assert TEXT_MARKER in doc.fields["description"]
+    assert doc.fields["category"] == "mobilisation" and doc.fields["incident_month"].endswith("-03")
+    assert doc.consent == {"authorities": ["bkn"]}
+    assert doc.reply_key == b64u_encode(raw_public(receipt.derive(code).reply_public))
+    assert files == {p.name: data for p, data in zip(paths, originals, strict=True)}
+    shares = {e.name: e.share for e in doc.evidence}
+    assert shares == {paths[0].name: True, paths[1].name: False}
+
+    # nothing readable left the browser, nothing readable was written
+    needles = [MARKER, TEXT_MARKER.encode(), code.encode(), code.replace("-", "").encode()]
+    for body in bodies:
+        for needle in needles:
+            assert needle not in body
+    for path in _written_files(live.home):
+        data = path.read_bytes()
+        for needle in [*needles, b"127.0.0.1", b"rekaman-rapat"]:
+            assert needle not in data, (path.name, needle[:16])
+    assert not page.console_errors, page.console_errors
+
+
+def test_dropped_pieces_resume_from_the_server_offset(
+    page: Any, live: Any, org: Any, tmp_path: Path
+) -> None:
+    """Piece 2 never reaches the server; piece 4 is stored but its answer is lost. The browser
+    asks for the server's offset both times and continues from it: piece 2 is sent again from
+    its own offset, piece 4 is not sent again, and no upload starts over."""
+    path = tmp_path / "video.mp4"
+    original = _file(path, 6 * 1024 * 1024)
+    seen: list[tuple[str, str, int, int]] = []  # reached the server: method, path, offset, len
+    puts = {"n": 0}
+    pattern = re.compile(r"/api/uploads(/[^/?]+)?(/finish)?(?:\?offset=(\d+))?$")
+
+    def route(r: Any) -> None:
+        req = r.request
+        m = pattern.search(req.url)
+        assert m is not None
+        kind = "start" if m.group(1) is None else "finish" if m.group(2) else req.method
+        if kind != "PUT":
+            seen.append((kind, m.group(1) or "", -1, 0))
+            r.continue_()
+            return
+        puts["n"] += 1
+        body = req.post_data_buffer or b""
+        if puts["n"] == 2:  # dropped before the server saw it
+            r.abort("connectionreset")
+            return
+        seen.append(("PUT", m.group(1), int(m.group(3)), len(body)))
+        if puts["n"] == 4:  # the server stores it, the answer is lost on the way back
+            r.fetch()
+            r.abort("connectionreset")
+            return
+        r.continue_()
+
+    page.route(re.compile(r".*/api/uploads.*"), route)
+    _open_form(page, live)
+    _fill_report(page, [path])
+    page.click('#report-form button[type="submit"]')
+    code = page.locator("#receipt").inner_text(timeout=60_000).strip()
+
+    kinds = [k for k, *_ in seen]
+    assert kinds.count("start") == 1 and kinds.count("finish") == 1, "the upload restarted"
+    assert kinds.count("GET") == 2, "did not ask the server for its offset after each failure"
+    put_offsets = [(off, n) for k, _p, off, n in seen if k == "PUT"]
+    # every piece the server saw continues exactly where the previous one ended: piece 2 was
+    # sent again from its own offset, piece 4 (already stored) was not sent again
+    expected = 0
+    for off, n in put_offsets:
+        assert off == expected, put_offsets
+        expected = off + n
+    piece = put_offsets[0][1]
+    assert puts["n"] == len(put_offsets) + 1 == -(-expected // piece) + 1
+    _doc, files = _decrypt_all(live, org, code)
+    assert files == {path.name: original}
+    assert not page.console_errors or all("/api/uploads" in e for e in page.console_errors)
+
+
+NO_X25519 = """(() => {
+  const orig = crypto.subtle.generateKey.bind(crypto.subtle);
+  crypto.subtle.generateKey = (alg, ...rest) => ((alg && (alg.name || alg)) === "X25519"
+    ? Promise.reject(new DOMException("unsupported", "NotSupportedError")) : orig(alg, ...rest));
+})()"""
+
+
+@pytest.mark.parametrize("breakage", ["no-x25519", "forged-directory"])
+def test_falls_back_to_server_sealing(browser: Any, live: Any, breakage: str,
+                                      tmp_path: Path) -> None:  # fmt: skip
+    """A browser without X25519 (Tor Browser 14), or a directory that does not verify against
+    the pinned root, leaves the plain form alone: the server seals the report on arrival."""
+    context = browser.new_context()
+    page = context.new_page()
+    if breakage == "no-x25519":
+        page.add_init_script(NO_X25519)
+    else:
+        def forge(r: Any) -> None:  # one changed letter in the signed body
+            resp = r.fetch()
+            obj = json.loads(resp.body())
+            body = b64u_decode(obj["body"]).replace(b"Organisasi Uji", b"Organisasi Ujj")
+            obj["body"] = b64u_encode(body)
+            r.fulfill(response=resp, body=json.dumps(obj))
+
+        page.route("**/api/directory", forge)
+    page.goto(live.url + "/submit")
+    if breakage == "forged-directory":
+        page.wait_for_selector('#report-form[data-bisik-path="server"]')
+    else:
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(300)
+        assert page.get_attribute("#report-form", "data-bisik-path") is None
+    path = tmp_path / "foto.jpg"
+    _file(path, 100_000)
+    _fill_report(page, [path])
+    with page.expect_navigation():
+        page.click('#report-form button[type="submit"]')
+    code = page.locator("#receipt").inner_text().strip()
+    case, _hist = _stored_case(live, code)
+    assert case.channel == "server"
+    assert page.get_by_text(i18n.translate("id", "receipt.path_server")).is_visible()
+    context.close()

@@ -1,0 +1,99 @@
+"""``bisik-server``: demo, init, export, retention, backup — and the error/hint contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from crypto import envelope
+from crypto.encoding import b64u_decode
+from crypto.keys import KeyPair
+from intake import cli
+from intake import config as cfg
+from intake.app import create_app
+
+from .conftest import Org, csrf_of, receipt_of
+from .forms_data import report_fields, with_files
+
+
+def test_missing_secret_stops_startup_with_a_hint(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (home / "secrets" / "pepper").unlink()
+    from intake.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        create_app(cfg.load(home, env={}))
+    assert "pepper" in str(info.value) and info.value.hint
+    assert cli.main(["--home", str(home), "retention", "--dry-run"]) == 0  # vault-only commands still work
+    assert cli.main(["--home", str(home / "nowhere"), "export", "--out", str(home / "x")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "hint:" in err
+
+
+def test_config_rejects_unknown_settings(home: Path) -> None:
+    from intake.errors import ConfigError
+
+    (home / "server.toml").write_text('colour = "blue"\n')
+    with pytest.raises(ConfigError):
+        cfg.load(home, env={})
+
+
+def test_environment_overrides_file(home: Path) -> None:
+    loaded = cfg.load(home, env={"BISIK_LIMITER_STORAGE": "redis://127.0.0.1:6379",
+                                 "BISIK_MAX_UPLOAD_BYTES": "1234"})  # fmt: skip
+    assert loaded.limiter_storage.startswith("redis://") and loaded.max_upload_bytes == 1234
+
+
+def test_demo_fallback_then_submit_and_decrypt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["demo", "--dir", str(tmp_path / "demo"), "--no-serve", "--no-reviewer-tool"]) == 0
+    out = capsys.readouterr().out
+    assert "passphrase" in out and "reviewer ani" in out
+    server = tmp_path / "demo" / "server"
+    app = create_app(cfg.with_overrides(cfg.load(server, env={}), receipt_floor_ms=1))
+    client: FlaskClient = app.test_client()
+    data = with_files(report_fields(csrf_of(client)), {"evidence_1": (b"demo evidence", "e.txt")})
+    code = receipt_of(client.post("/submit", data=data).get_data(as_text=True))
+    keys = json.loads((tmp_path / "demo" / "fallback-keys.json").read_text())
+    budi = KeyPair.from_secret_bytes(b64u_decode(keys["reviewers"]["budi"]))
+    vault = app.extensions["bisik"].vault
+    shas = list(vault.blobs.iter_shas())
+    opened = []
+    for sha in shas:
+        with vault.blobs.open(sha) as fh:
+            opened.append(envelope.unseal(fh.read(), budi.encryption))
+    assert b"demo evidence" in opened and code
+    vault.close()
+
+
+def test_redis_limiter_storage(make_app) -> None:  # type: ignore[no-untyped-def]
+    import redis
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    from crypto import receipt
+    from intake.config import Limits
+
+    app = make_app(limiter_storage="redis://127.0.0.1:6379",
+                   limits=Limits(receipt_session="2/hour"))  # fmt: skip
+    client = app.test_client()
+    token = csrf_of(client, "/followup")
+    codes = [client.post("/followup", data={"csrf_token": token, "receipt": receipt.generate()}).status_code
+             for _ in range(3)]  # fmt: skip
+    assert codes == [404, 404, 429]
+
+
+def test_export_retention_backup(home: Path, app, org: Org, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    client = app.test_client()
+    client.post("/submit", data=report_fields(csrf_of(client)), content_type="multipart/form-data")
+    app.extensions["bisik"].vault.close()
+    assert cli.main(["--home", str(home), "export", "--out", str(tmp_path / "out.bundle")]) == 0
+    assert (tmp_path / "out.bundle").stat().st_size > 0
+    assert cli.main(["--home", str(home), "retention", "--dry-run"]) == 0
+    assert cli.main(["--home", str(home), "backup", "--out", str(tmp_path / "b.tar")]) == 0
+    assert "Wrote" in capsys.readouterr().out
+    assert cli.main(["--home", str(tmp_path / "restored"), "restore", str(tmp_path / "b.tar")]) == 0

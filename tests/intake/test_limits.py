@@ -1,0 +1,49 @@
+"""Rate limits keyed by session and by a global budget — never by the client's address."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from crypto import receipt
+from intake import i18n
+from intake.config import Limits
+
+from .conftest import csrf_of, tr
+
+
+def _try(client: FlaskClient, token: str, addr: str = "10.0.0.1") -> int:
+    return client.post("/followup", data={"csrf_token": token, "receipt": receipt.generate()},
+                       environ_base={"REMOTE_ADDR": addr}).status_code  # fmt: skip
+
+
+def test_receipt_attempts_per_session(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(limits=Limits(receipt_session="3/hour"))
+    client = app.test_client()
+    client.set_cookie(i18n.COOKIE, "en")
+    token = csrf_of(client, "/followup")
+    # changing the address does not reset the budget: it is not the key
+    assert [_try(client, token, f"10.0.0.{i}") for i in range(3)] == [404, 404, 404]
+    resp = client.post("/followup", data={"csrf_token": token, "receipt": receipt.generate()})
+    assert resp.status_code == 429
+    assert tr("en", "error.http_429") in resp.get_data(as_text=True)
+    other = app.test_client()  # a new session has its own budget
+    assert _try(other, csrf_of(other, "/followup")) == 404
+
+
+def test_global_budget_trips_across_sessions(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(limits=Limits(receipt_global="4/hour"))
+    codes = []
+    for _ in range(5):
+        client = app.test_client()
+        codes.append(_try(client, csrf_of(client, "/followup")))
+    assert codes == [404, 404, 404, 404, 429]
+
+
+def test_submissions_are_limited_per_session(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(limits=Limits(submit_session="1/hour"))
+    client = app.test_client()
+    token = csrf_of(client)
+    first = client.post("/submit", data={"csrf_token": token}, content_type="multipart/form-data")
+    assert first.status_code == 400  # counted, then refused as incomplete
+    second = client.post("/submit", data={"csrf_token": token}, content_type="multipart/form-data")
+    assert second.status_code == 429

@@ -1,0 +1,145 @@
+"""Builders for reviewer tests: an organisation with real keys, and real export bundles.
+
+Everything is real: keys from crypto.keys, directories signed by crypto.directory, reports
+sealed with crypto.envelope, exports written with vault.bundle.ExportWriter and signed with a
+server Ed25519 key. Argon2id runs with the minimal ``test`` profile so tests stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crypto import document as cdoc
+from crypto import envelope, receipt, records
+from crypto.directory import Directory
+from crypto.encoding import b64u_encode
+from crypto.keys import raw_public
+from reviewer import identity, org
+from reviewer.home import Home
+from reviewer.identity import Identity
+from vault.bundle import ExportWriter
+
+PASSPHRASE = "kata sandi rahasia panjang"
+PROFILE = "test"
+
+
+@dataclass
+class Member:
+    home: Home
+    ident: Identity
+
+
+@dataclass
+class Org:
+    """A lead (who holds the root key) and a colleague, both with trusted directories."""
+
+    lead: Member
+    colleague: Member
+    server_key: Ed25519PrivateKey
+    root: Path
+    directory_bytes: bytes = b""
+
+    def directory(self) -> Directory:
+        return org.load_directory(self.lead.home)
+
+    def members(self) -> dict[str, Member]:
+        return {"lead": self.lead, "colleague": self.colleague}
+
+
+def make_member(root: Path, rid: str, name: str) -> Member:
+    home = Home(root / rid)
+    return Member(home, identity.create(home, rid, name, PASSPHRASE, profile=PROFILE))
+
+
+def make_org(root: Path) -> Org:
+    """The key ceremony, done through the library: root, two reviewers, signed directory."""
+    lead = make_member(root, "ayu", "Ayu Lestari")
+    colleague = make_member(root, "budi", "Budi Santoso")
+    org.init_root(lead.home, "Pengawas Netralitas", PASSPHRASE, profile=PROFILE)
+    org.add_member(lead.home, lead.home.public_json, role="lead")
+    org.add_member(lead.home, colleague.home.public_json)
+    server = Ed25519PrivateKey.generate()
+    data = org.sign(lead.home, PASSPHRASE, server.public_key())
+    org.pin_root(colleague.home, lead.home.root_pub)
+    org.adopt_directory(colleague.home, data)
+    return Org(lead, colleague, server, root, data)
+
+
+@dataclass
+class FakeReport:
+    """A report as the browser would send it: sealed document, sealed evidence, a receipt."""
+
+    case_id: str
+    received: str
+    recipients: list[str]
+    receipt_code: str
+    report_env: bytes
+    evidence: dict[str, bytes] = field(default_factory=dict)  # sha256 -> envelope
+    listed_missing: list[str] = field(default_factory=list)
+
+    @property
+    def reply_key(self) -> str:
+        return b64u_encode(raw_public(receipt.derive(self.receipt_code).reply_public))
+
+
+def make_report(directory: Directory, recipients: list[str], *, text: str = "Atasan memerintahkan",
+                evidence: int = 1, missing: int = 0, received: str = "2026-11-20",
+                fields: dict[str, str] | None = None) -> FakeReport:  # fmt: skip
+    """Seal a report (and ``evidence`` files) to the named reviewers of ``directory``."""
+    keys = [r.keys.encryption for r in directory.active_reviewers() if r.id in recipients]
+    code = receipt.generate()
+    reply_pub = receipt.derive(code).reply_public
+    ev_envs = {}
+    listed = []
+    for i in range(evidence + missing):
+        env = envelope.seal(f"bukti {i} ".encode() + secrets.token_bytes(64), keys)
+        sha = hashlib.sha256(env).hexdigest()
+        listed.append(cdoc.Evidence(sha, f"foto_{i}.jpg", "image/jpeg", 70, share=i == 0))
+        if i < evidence:
+            ev_envs[sha] = env
+    doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",
+                        fields or {"category": "mobilisasi", "region": "Jawa Tengah",
+                                   "description": text},
+                        b64u_encode(raw_public(reply_pub)), tuple(listed))  # fmt: skip
+    case_id = secrets.token_hex(8)
+    missing_shas = [e.envelope_sha256 for e in listed[evidence:]]
+    return FakeReport(case_id, received, recipients, code,
+                      envelope.seal(doc.to_bytes(), keys), ev_envs, missing_shas)  # fmt: skip
+
+
+def write_export(path: Path, server: Ed25519PrivateKey, reports: list[FakeReport], *,
+                 records_by_case: dict[str, list[tuple[str, bytes]]] | None = None,
+                 seq_from: int = 0) -> int:  # fmt: skip
+    """Write an export bundle with vault.bundle's writer; returns seq_to."""
+    seq = seq_from
+    with ExportWriter(path, server, seq_from=seq_from) as w:
+        for rep in reports:
+            w.add_case(rep.case_id, rep.received, rep.recipients, rep.reply_key)
+            seq += 1
+            w.add_envelope(rep.case_id, "report", seq, io.BytesIO(rep.report_env),
+                           len(rep.report_env), hashlib.sha256(rep.report_env).hexdigest())
+            for sha, env in rep.evidence.items():
+                seq += 1
+                w.add_envelope(rep.case_id, "evidence", seq, io.BytesIO(env), len(env), sha)
+            for kind, rec in (records_by_case or {}).get(rep.case_id, []):
+                seq += 1
+                w.add_record(kind, rep.case_id, seq, rec)
+        w.finish(seq)
+    return seq
+
+
+def status_by(member: Member, case_id: str, state: str, at: str = "2026-11-21T09:00:00+00:00",
+              authority: str | None = None) -> bytes:  # fmt: skip
+    return records.status(member.ident.keys.signing, case_id, state, authority=authority, at=at)
+
+
+def tree_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes: to prove a failed operation changed nothing."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != "lock"}  # fmt: skip

@@ -1,0 +1,198 @@
+"""Replies, statuses, notes, triage and the outbox round trip (verified like the server does)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from crypto import document as cdoc
+from crypto import envelope, receipt, records
+from reviewer import actions, outbox
+from reviewer.cli import main
+from reviewer.deadlines import add_months, due_list
+from reviewer.errors import CaseNotFound, UsageError
+from reviewer.home import Config
+from reviewer.store import CaseStore
+from vault.bundle import read_outbox
+
+from .factory import PASSPHRASE, Org, make_report, status_by, write_export
+from .test_import import do_import
+
+
+@pytest.fixture
+def imported(team: Org, tmp_path: Path) -> tuple:
+    d = team.directory()
+    rep = make_report(d, ["ayu", "budi"])
+    mine_only = make_report(d, ["budi"])
+    path = tmp_path / "export.bisik"
+    seq_to = write_export(path, team.server_key, [rep, mine_only])
+    do_import(team.lead, path)
+    return rep, mine_only, seq_to
+
+
+def test_status_reply_outbox_round_trip(team: Org, imported: tuple, tmp_path: Path) -> None:
+    rep, _, seq_to = imported
+    d = team.directory()
+    cfg = Config()
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "in_review")
+        actions.reply(store, team.lead.ident, cfg, d, rep.case_id, "Terima kasih, kami telaah.")
+        actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "escalated",
+                           authority="BKN")  # fmt: skip
+        assert store.cases[rep.case_id]["st"] == "escalated"
+        summary = outbox.write(store, team.lead.ident, d, tmp_path / "outbox.bisik")
+    assert (summary.statuses, summary.replies, summary.ack) == (2, 1, seq_to)
+
+    with read_outbox(tmp_path / "outbox.bisik", d, team.server_key.public_key()) as ob:
+        assert ob.signer == "ayu" and ob.manifest.ack == seq_to
+        items = list(ob.items())
+        kinds = [i.kind for i in items]
+        assert kinds == ["status", "reply", "reply_envelope", "status"]
+        states = [records.verify(i.read_bytes(), d, "status")[0]["state"]
+                  for i in items if i.kind == "status"]  # fmt: skip
+        assert states == ["in_review", "escalated"]
+        body, who = records.verify(items[1].read_bytes(), d, "reply")
+        env = items[2].read_bytes()
+    assert who.id == "ayu" and body["envelope_sha256"] == hashlib.sha256(env).hexdigest()
+    # the reporter opens the reply with the key derived from the receipt ...
+    doc = cdoc.parse(envelope.unseal(env, receipt.derive(rep.receipt_code).reply_key))
+    assert doc.type == "reply" and doc.fields["message"] == "Terima kasih, kami telaah."
+    # ... and so can a colleague
+    assert envelope.unseal(env, team.colleague.ident.keys.encryption)
+
+
+def test_quick_successive_statuses_keep_their_order(team: Org, imported: tuple) -> None:
+    """Regression: records have 1 s resolution; same-second changes were ordered by chance."""
+    rep, _, _ = imported
+    d, cfg = team.directory(), Config()
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        for state in ("in_review", "need_info", "in_review", "closed_unsubstantiated"):
+            actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, state)
+        assert store.cases[rep.case_id]["st"] == "closed_unsubstantiated"
+
+
+def test_outbox_only_new_items_unless_resend(team: Org, imported: tuple, tmp_path: Path
+                                             ) -> None:  # fmt: skip
+    rep, _, _ = imported
+    d, cfg = team.directory(), Config()
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "in_review")
+        assert outbox.write(store, team.lead.ident, d, tmp_path / "a.bisik").statuses == 1
+        assert outbox.write(store, team.lead.ident, d, tmp_path / "b.bisik").statuses == 0
+        assert outbox.write(store, team.lead.ident, d, tmp_path / "c.bisik",
+                            resend=True).statuses == 1  # fmt: skip
+
+
+def test_echoed_records_are_confirmed_on_next_import(team: Org, imported: tuple,
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    rep, _, seq_to = imported
+    d, cfg = team.directory(), Config()
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        body = actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "in_review")
+        raw = next(r["raw"] for r in store.load_case(rep.case_id)["records"]
+                   if r["body"]["id"] == body["id"])  # fmt: skip
+    echo = tmp_path / "echo.bisik"
+    write_export(echo, team.server_key, [rep], records_by_case={
+        rep.case_id: [("status", raw.encode())]}, seq_from=seq_to)  # fmt: skip
+    assert do_import(team.lead, echo).confirmed == 1
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        assert store.meta["pending"] == [] and len(store.load_case(rep.case_id)["records"]) == 1
+
+
+def test_unreadable_case_cannot_be_replied_to(team: Org, imported: tuple) -> None:
+    _, other, _ = imported
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store, \
+            pytest.raises(UsageError):  # fmt: skip
+        actions.reply(store, team.lead.ident, Config(), team.directory(), other.case_id, "Halo")
+
+
+def test_status_rules(team: Org, imported: tuple) -> None:
+    rep, _, _ = imported
+    d, cfg = team.directory(), Config()
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        with pytest.raises(UsageError):
+            actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "escalated")
+        with pytest.raises(UsageError):
+            actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "done")
+        with pytest.raises(CaseNotFound):
+            actions.set_status(store, team.lead.ident, cfg, d, "nope-nope", "in_review")
+        assert store.meta.get("pending", []) == []
+
+
+def test_notes_triage_assignment(team: Org, imported: tuple) -> None:
+    rep, _, _ = imported
+    d, cfg = team.directory(), Config()
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        actions.add_note(store, team.lead.ident, cfg, rep.case_id, "Cek grup WA kecamatan")
+        actions.set_fields(store, cfg, rep.case_id, category="retaliation", severity="high")
+        actions.assign(store, cfg, d, rep.case_id, "budi")
+        with pytest.raises(UsageError):
+            actions.assign(store, cfg, d, rep.case_id, "mallory")
+        s = store.cases[rep.case_id]
+        assert (s["cat"], s["sev"], s["asg"], s["nn"]) == ("retaliation", "high", "budi", 1)
+        assert store.load_case(rep.case_id)["notes"][0]["text"] == "Cek grup WA kecamatan"
+        assert store.meta.get("pending", []) == []  # notes never leave the laptop
+
+
+def test_deadlines() -> None:
+    assert add_months(dt.date(2026, 11, 30), 3) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
+    cfg = Config(ack_days=7, feedback_months=3, due_soon_days=3)
+    cases = {
+        "late": {"st": "received", "rcv": "2026-11-01", "ack": None, "fb": None, "rd": True},
+        "acked": {"st": "in_review", "rcv": "2026-11-01", "ack": "2026-11-02", "fb": None,
+                  "rd": True},
+        "closed": {"st": "closed_substantiated", "rcv": "2026-01-01", "ack": None, "fb": None,
+                   "rd": True},
+        "fresh": {"st": "received", "rcv": "2026-11-29", "ack": None, "fb": None, "rd": True},
+    }  # fmt: skip
+    today = dt.date(2026, 11, 29)
+    dues = due_list(cases, cfg, today)
+    assert [(d.case_id, d.kind, d.late) for d in dues] == [("late", "ack", True)]
+    every = due_list(cases, cfg, today, soon_only=False)
+    assert {(d.case_id, d.kind) for d in every} == {
+        ("late", "ack"), ("late", "feedback"), ("acked", "feedback"), ("fresh", "ack"),
+        ("fresh", "feedback")}  # fmt: skip
+
+
+def test_cli_reply_status_outbox_due(team: Org, imported: tuple, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    rep, _, _ = imported
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    cid = rep.case_id
+    assert main(["status", cid, "need_info", *common]) == 0
+    assert main(["reply", cid, "-m", "Mohon kirim tangkapan layar.", *common]) == 0
+    assert main(["note", cid, "catatan", *common]) == 0
+    assert main(["set", cid, "--severity", "critical", *common]) == 0
+    assert main(["assign", cid, "ayu", *common]) == 0
+    assert main(["status", cid, "escalated", *common]) == 1  # no authority
+    assert main(["due", "--all", *common]) == 0
+    capsys.readouterr()
+    assert main(["outbox", "--out", str(tmp_path / "o.bisik"), *common]) == 0
+    assert (tmp_path / "o.bisik").exists()
+    assert main(["show", cid, *common]) == 0
+    shown = capsys.readouterr().out
+    assert "Mohon kirim tangkapan layar." in shown and "catatan" in shown
+    with read_outbox(tmp_path / "o.bisik", team.directory(),
+                     team.server_key.public_key()) as ob:  # fmt: skip
+        assert [i.kind for i in ob.items()] == ["status", "reply", "reply_envelope"]
+
+
+def test_colleague_status_arrives_in_history(team: Org, tmp_path: Path) -> None:
+    d = team.directory()
+    rep = make_report(d, ["ayu", "budi"])
+    recs = [("status", status_by(team.colleague, rep.case_id, "in_review",
+                                 at="2026-11-21T09:00:00+00:00")),
+            ("status", status_by(team.colleague, rep.case_id, "need_info",
+                                 at="2026-11-22T09:00:00+00:00"))]  # fmt: skip
+    path = tmp_path / "e.bisik"
+    write_export(path, team.server_key, [rep], records_by_case={rep.case_id: recs})
+    do_import(team.lead, path)
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        s = store.cases[rep.case_id]
+    assert (s["st"], s["ack"], s["fb"]) == ("need_info", "2026-11-21", "2026-11-22")

@@ -1,0 +1,165 @@
+"""Importing export bundles written by vault.bundle: decrypt, evidence check, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from reviewer import org
+from reviewer.bundles import open_export
+from reviewer.cli import main
+from reviewer.importer import ImportSummary, import_items
+from reviewer.store import CaseStore
+from vault.bundle import BundleError, BundleSignatureError
+
+from .factory import PASSPHRASE, FakeReport, Member, Org, make_report, status_by, tree_snapshot
+from .factory import write_export as _write_export
+
+
+def do_import(member: Member, path: Path, *, fail_after: int | None = None) -> ImportSummary:
+    """Import through the same library calls the ``import`` command makes."""
+    directory = org.load_directory(member.home)
+    seen = 0
+
+    def progress(n: int) -> None:
+        nonlocal seen
+        seen += n
+        if fail_after is not None and seen >= fail_after:
+            raise OSError("simulated crash mid-import")
+
+    with CaseStore.open(member.home.store, member.ident.store_key) as store, \
+            open_export(path, directory) as export:  # fmt: skip
+        return import_items(store, member.ident, directory, member.home.load_config(),
+                            export.items(), bundle_id=export.manifest.bundle_id,
+                            seq_to=export.manifest.seq_to, progress=progress)  # fmt: skip
+
+
+def cases_of(member: Member) -> dict[str, dict]:
+    with CaseStore.open(member.home.store, member.ident.store_key) as store:
+        return {cid: store.load_case(cid) for cid in store.cases}
+
+
+@pytest.fixture
+def bundle(team: Org, tmp_path: Path) -> tuple[Path, list[FakeReport]]:
+    d = team.directory()
+    both = make_report(d, ["ayu", "budi"], text="Rapat konsolidasi dengan camat")
+    gap = make_report(d, ["ayu"], evidence=1, missing=1)
+    other = make_report(d, ["budi"], text="Hanya untuk Budi")
+    recs = {both.case_id: [("status", status_by(team.colleague, both.case_id, "in_review"))]}
+    path = tmp_path / "export.bisik"
+    _write_export(path, team.server_key, [both, gap, other], records_by_case=recs)
+    return path, [both, gap, other]
+
+
+def test_import_decrypts_checks_evidence_and_records(team: Org, bundle: tuple) -> None:
+    path, (both, gap, other) = bundle
+    summary = do_import(team.lead, path)
+    assert (summary.new_cases, summary.unreadable, summary.records) == (3, 1, 1)
+    cases = cases_of(team.lead)
+    c1 = cases[both.case_id]
+    assert c1["readable"] and c1["report"]["fields"]["description"] == "Rapat konsolidasi dengan camat"
+    assert [e["state"] for e in c1["evidence_check"]] == ["ok"] and c1["flags"] == []
+    assert c1["records"][0]["by"] == "budi" and c1["records"][0]["body"]["state"] == "in_review"
+    c2 = cases[gap.case_id]
+    assert sorted(e["state"] for e in c2["evidence_check"]) == ["missing", "ok"]
+    assert "evidence_missing" in c2["flags"]
+    missing = [e for e in c2["evidence_check"] if e["state"] == "missing"][0]
+    assert missing["envelope_sha256"] == gap.listed_missing[0]
+    c3 = cases[other.case_id]
+    assert not c3["readable"] and c3["report"] is None and "not_for_me" in c3["flags"]
+    # the evidence envelopes are kept sealed, byte for byte as the reporter made them
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        sha, env = next(iter(both.evidence.items()))
+        blob = store.blob_path(sha)
+        assert blob is not None and blob.read_bytes() == env
+        assert store.cases[both.case_id]["st"] == "in_review"
+        assert store.cases[gap.case_id]["cat"] == "mobilisasi"
+        assert store.cases[gap.case_id]["reg"] == "Jawa Tengah"
+
+
+def test_store_is_encrypted_at_rest(team: Org, bundle: tuple) -> None:
+    path, _ = bundle
+    do_import(team.lead, path)
+    for blob in tree_snapshot(team.lead.home.root).values():
+        assert b"Rapat konsolidasi" not in blob and b"Jawa Tengah" not in blob
+        assert b"mobilisasi" not in blob
+
+
+def test_reimport_changes_nothing(team: Org, bundle: tuple) -> None:
+    path, _ = bundle
+    do_import(team.lead, path)
+    before = tree_snapshot(team.lead.home.store)
+    assert do_import(team.lead, path).already_imported
+    assert tree_snapshot(team.lead.home.store) == before
+
+
+def test_tampered_bundle_is_refused_and_store_untouched(team: Org, bundle: tuple) -> None:
+    path, reports = bundle
+    first = path.parent / "first.bisik"
+    _write_export(first, team.server_key, [make_report(team.directory(), ["ayu"])])
+    do_import(team.lead, first)
+    before = tree_snapshot(team.lead.home.store)
+    data = bytearray(path.read_bytes())
+    data[200] ^= 0x01  # one bit inside the first items
+    path.write_bytes(bytes(data))
+    with pytest.raises(BundleError):
+        do_import(team.lead, path)
+    assert tree_snapshot(team.lead.home.store) == before
+
+
+def test_foreign_bundle_is_refused_and_store_untouched(team: Org, tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign.bisik"
+    _write_export(foreign, Ed25519PrivateKey.generate(), [make_report(team.directory(), ["ayu"])])
+    before = tree_snapshot(team.lead.home.root)
+    with pytest.raises(BundleSignatureError):
+        do_import(team.lead, foreign)
+    assert tree_snapshot(team.lead.home.root) == before
+
+
+def test_crash_mid_import_leaves_store_as_it_was(team: Org, bundle: tuple) -> None:
+    path, _ = bundle
+    first = path.parent / "first.bisik"
+    _write_export(first, team.server_key, [make_report(team.directory(), ["ayu"])])
+    do_import(team.lead, first)
+    before = tree_snapshot(team.lead.home.store)
+    with pytest.raises(OSError, match="simulated"):
+        do_import(team.lead, path, fail_after=5)  # after the evidence blobs were copied in
+    assert tree_snapshot(team.lead.home.store) == before
+    assert do_import(team.lead, path).new_cases == 3  # and the next run succeeds
+
+
+def test_other_reviewer_reads_own_cases(team: Org, bundle: tuple) -> None:
+    path, (both, gap, other) = bundle
+    summary = do_import(team.colleague, path)
+    cases = cases_of(team.colleague)
+    assert cases[other.case_id]["readable"] and not cases[gap.case_id]["readable"]
+    assert summary.unreadable == 1
+
+
+def test_cli_import_list_show(team: Org, bundle: tuple, tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    path, (both, gap, other) = bundle
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    assert main(["import", str(path), *common]) == 0
+    out = capsys.readouterr().out
+    assert "3" in out
+    assert main(["list", *common]) == 0
+    table = capsys.readouterr().out
+    assert both.case_id[:12] in table and other.case_id[:12] in table
+    assert main(["list", "--status", "in_review", *common]) == 0
+    only = capsys.readouterr().out
+    assert both.case_id[:12] in only and gap.case_id[:12] not in only
+    assert main(["list", "--flagged", "--region", "jawa", *common]) == 0
+    flagged = capsys.readouterr().out
+    assert gap.case_id[:12] in flagged and both.case_id[:12] not in flagged
+    assert main(["show", both.case_id[:8], *common]) == 0
+    shown = capsys.readouterr().out
+    assert "Rapat konsolidasi dengan camat" in shown and "budi" in shown
+    assert main(["show", other.case_id, *common]) == 0
+    assert "budi" in capsys.readouterr().out  # names who can read it, does not crash
+    assert main(["show", "zzzz", *common]) == 1
+    assert capsys.readouterr().err.startswith("error: ")

@@ -1,0 +1,251 @@
+"""vault.bundle without a database: round trips, signatures, foreign bundles, fuzzing.
+
+Every rejection is asserted by exception type (BUNDLE.md §3); the byte-flip and truncation
+tests run over *every* position of a small bundle, so no byte of the format is unbound.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crypto import envelope
+from crypto.errors import BisikError
+from vault.bundle import (
+    BundleError,
+    BundleFormatError,
+    BundleSignatureError,
+    BundleWriteError,
+    OutboxWriter,
+    read_export,
+    read_outbox,
+    record_of,
+)
+
+from .test_bundle_support import (
+    ed25519 as new_ed25519,
+)
+from .test_bundle_support import (
+    make_org,
+    record_status,
+    revoke,
+    write_sample_export,
+    write_sample_outbox,
+)
+
+
+@pytest.fixture(scope="module")
+def org():
+    return make_org()
+
+
+def _read_all_export(path: Path, directory, staging: Path | None = None):
+    with read_export(path, directory, staging_dir=staging) as b:
+        return b.manifest, [(i.kind, i.case, i.read_bytes()) for i in b.items()]
+
+
+def test_export_round_trip_decrypts_for_each_reviewer(tmp_path, org):
+    path = tmp_path / "export.bisik"
+    sample = write_sample_export(path, org, cases=3, evidence=2)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    with read_export(path, org.directory, staging_dir=stage) as bundle:
+        assert bundle.manifest.seq_from == 0 and bundle.manifest.count == len(sample.items)
+        items = list(bundle.items())
+        assert [(i.kind, i.case) for i in items] == [(k, c) for k, c, _ in sample.items]
+        for item, (_, _, data) in zip(items, sample.items, strict=True):
+            if item.kind == "envelope":
+                assert item.read_bytes() == data
+        report = next(i for i in items if i.extra.get("type") == "report")
+        for kp in org.reviewers.values():  # every reviewer laptop can open the report
+            with report.open() as src:
+                out = io.BytesIO()
+                envelope.unseal_stream(src, out, kp.encryption)
+                assert out.getvalue().startswith(b"report ")
+        status = next(i for i in items if i.kind == "status")
+        body, reviewer, active = record_of(status, org.directory)
+        assert (body["state"], reviewer.id, active) == ("in_review", "rev_a", True)
+        assert any(stage.iterdir())
+    assert not any(stage.iterdir()), "staging must be removed on close"
+
+
+def test_outbox_round_trip(tmp_path, org):
+    path = tmp_path / "outbox.bisik"
+    written = write_sample_outbox(path, org, cases=("casea", "caseb"), ack=41)
+    with read_outbox(path, org.directory, org.server.public_key()) as bundle:
+        assert (bundle.signer, bundle.manifest.ack) == ("rev_a", 41)
+        got = [(i.kind, i.case, i.read_bytes()) for i in bundle.items()]
+    assert got == written
+    assert [p.name for p in tmp_path.iterdir()] == ["outbox.bisik"], "no temporary files left"
+
+
+def test_wrong_direction_is_a_format_error(tmp_path, org):
+    write_sample_outbox(tmp_path / "o", org)
+    write_sample_export(tmp_path / "e", org, cases=1)
+    with pytest.raises(BundleFormatError):
+        read_export(tmp_path / "o", org.directory)
+    with pytest.raises(BundleFormatError):
+        read_outbox(tmp_path / "e", org.directory, org.server.public_key())
+
+
+@pytest.mark.parametrize("junk", [b"", b"BISIKBDL", os.urandom(200), b"BISIKBDL" + bytes(100)])
+def test_not_a_bundle(tmp_path, org, junk):
+    (tmp_path / "x").write_bytes(junk)
+    with pytest.raises(BundleError):
+        read_export(tmp_path / "x", org.directory)
+
+
+def test_foreign_export_rejected(tmp_path, org):
+    """An export signed by another server (another organisation, or a forger) is refused."""
+    write_sample_export(tmp_path / "e", org, cases=1)
+    other = org.with_server(new_ed25519(None, "x"))
+    with pytest.raises(BundleSignatureError):
+        read_export(tmp_path / "e", other.directory)
+    with pytest.raises(BundleSignatureError):  # a directory that names no server trusts none
+        read_export(tmp_path / "e", org.with_server(None).directory)
+
+
+def test_outbox_for_another_server_rejected(tmp_path, org):
+    write_sample_outbox(tmp_path / "o", org)
+    with pytest.raises(BundleSignatureError):
+        read_outbox(tmp_path / "o", org.directory, new_ed25519(None, "y").public_key())
+
+
+def test_outbox_from_unknown_or_revoked_reviewer_rejected(tmp_path, org):
+    big = make_org(("rev_a", "rev_b", "rev_c"))
+    small = make_org(root=big.root, server=big.server,
+                     reviewers={k: big.reviewers[k] for k in ("rev_a", "rev_b")})  # fmt: skip
+    write_sample_outbox(tmp_path / "c", big, reviewer="rev_c")
+    with pytest.raises(BundleSignatureError):
+        read_outbox(tmp_path / "c", small.directory, big.server.public_key())
+    write_sample_outbox(tmp_path / "b", big, reviewer="rev_b")
+    with pytest.raises(BundleSignatureError):
+        read_outbox(tmp_path / "b", revoke(big, "rev_b").directory, big.server.public_key())
+
+
+def test_outbox_writer_refuses_another_reviewers_record(tmp_path, org):
+    rec = record_status(org, "rev_b", "casex", "in_review", "2026-11-29T00:00:00+00:00")
+    with pytest.raises(BisikError), OutboxWriter(
+        tmp_path / "o", org.signer("rev_a"), org.directory, ack=0
+    ) as out:
+        out.add_status(rec)
+    assert list(tmp_path.iterdir()) == [], "an aborted writer leaves nothing"
+
+
+def test_export_keeps_records_of_revoked_reviewers_as_inactive(tmp_path, org):
+    write_sample_export(tmp_path / "e", org, cases=1, records_by="rev_b")
+    directory = revoke(org, "rev_b").directory
+    with read_export(tmp_path / "e", directory) as bundle:
+        status = next(i for i in bundle.items() if i.kind == "status")
+        _, reviewer, active = record_of(status, directory)
+    assert (reviewer.id, active) == ("rev_b", False)
+
+
+def test_export_record_by_stranger_rejected(tmp_path, org):
+    stranger = make_org(("rev_z",))
+    mixed = make_org(root=org.root, server=org.server, reviewers={**org.reviewers,
+                     "rev_z": stranger.reviewers["rev_z"]})  # fmt: skip
+    write_sample_export(tmp_path / "e", mixed, cases=1, records_by="rev_z")
+    with pytest.raises(BundleSignatureError):
+        read_export(tmp_path / "e", org.directory)
+
+
+# -- every byte, every length --------------------------------------------------------------------
+
+
+def _tiny_outbox(tmp_path: Path, org) -> bytes:
+    write_sample_outbox(tmp_path / "tiny", org)
+    return (tmp_path / "tiny").read_bytes()
+
+
+def _reject_all(path: Path, data: bytes, reader, positions, mutate) -> int:
+    checked = 0
+    for pos in positions:
+        path.write_bytes(mutate(data, pos))
+        with pytest.raises(BundleError):
+            reader(path).close()
+        checked += 1
+    return checked
+
+
+def test_flipping_any_byte_of_an_outbox_is_rejected(tmp_path, org):
+    data = _tiny_outbox(tmp_path, org)
+    reader = lambda p: read_outbox(p, org.directory, org.server.public_key())  # noqa: E731
+    flip = lambda d, i: d[:i] + bytes([d[i] ^ 0x01]) + d[i + 1 :]  # noqa: E731
+    assert _reject_all(tmp_path / "m", data, reader, range(len(data)), flip) == len(data)
+
+
+def test_truncating_an_outbox_anywhere_is_rejected(tmp_path, org):
+    data = _tiny_outbox(tmp_path, org)
+    reader = lambda p: read_outbox(p, org.directory, org.server.public_key())  # noqa: E731
+    cut = lambda d, i: d[:i]  # noqa: E731
+    assert _reject_all(tmp_path / "m", data, reader, range(len(data)), cut) == len(data)
+
+
+def test_flipping_any_byte_of_an_export_is_rejected(tmp_path, org):
+    write_sample_export(tmp_path / "e", org, cases=1, evidence=1, evidence_size=10)
+    data = (tmp_path / "e").read_bytes()
+    reader = lambda p: read_export(p, org.directory)  # noqa: E731
+    flip = lambda d, i: d[:i] + bytes([d[i] ^ 0x80]) + d[i + 1 :]  # noqa: E731
+    assert _reject_all(tmp_path / "m", data, reader, range(len(data)), flip) == len(data)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_random_splices_are_rejected(tmp_path, org, data):
+    """Insert, delete or overwrite a random run of bytes anywhere: always a BundleError."""
+    path = tmp_path / "s.bisik"
+    if not path.exists():
+        write_sample_outbox(path, org)
+    good = path.read_bytes()
+    start = data.draw(st.integers(0, len(good) - 1))
+    end = data.draw(st.integers(start, min(len(good), start + 64)))
+    new = data.draw(st.binary(min_size=0, max_size=64))
+    mutated = good[:start] + new + good[end:]
+    if mutated == good:
+        return
+    (tmp_path / "m").write_bytes(mutated)
+    with pytest.raises(BundleError):
+        read_outbox(tmp_path / "m", org.directory, org.server.public_key())
+
+
+# -- disk full -----------------------------------------------------------------------------------
+
+_FSIZE_CHILD = r"""
+import resource, signal, sys
+from pathlib import Path
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # writes past the limit fail with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+from tests.vault.test_bundle_support import make_org, write_sample_export
+from vault.bundle import BundleWriteError
+try:
+    write_sample_export(Path(sys.argv[1]), make_org(), cases=2, evidence=1, evidence_size=4000)
+except BundleWriteError:
+    sys.exit(3)
+sys.exit(0)
+"""
+
+
+def test_disk_full_while_writing_leaves_no_file(tmp_path):
+    """A real write failure (RLIMIT_FSIZE makes write() fail with EFBIG, as ENOSPC would)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "usb" / "export.bisik"
+    out.parent.mkdir()
+    root = Path(__file__).resolve().parents[2]
+    run = lambda limit: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", _FSIZE_CHILD, str(out), str(limit)], cwd=root, check=False
+    ).returncode
+    assert run(3000) == 3
+    assert list(out.parent.iterdir()) == [], "no partial or temporary file"
+    assert run(1 << 30) == 0, "the next run succeeds once there is room"
+    assert out.exists()
+    assert issubclass(BundleWriteError, BisikError)

@@ -1,0 +1,61 @@
+"""Schema: migrations equal the models, nothing time-precise or plaintext-shaped, import rules."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Date, DateTime, Interval, Time, inspect
+
+from vault import db
+from vault.models import Base
+from vault.store import Vault
+
+
+def test_migrated_schema_equals_the_models(vault_db_url: str, tmp_path: Path) -> None:
+    Vault.open(vault_db_url, tmp_path / "home").close()
+    engine = db.make_engine(vault_db_url)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(ctx, Base.metadata)
+            tables = set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+    assert diff == []
+    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+
+
+def test_opening_twice_is_idempotent(vault_db_url: str, tmp_path: Path) -> None:
+    Vault.open(vault_db_url, tmp_path / "home").close()
+    with Vault.open(vault_db_url, tmp_path / "home") as v:
+        assert v.last_seq() == 0
+
+
+def test_no_column_keeps_a_time_of_day() -> None:
+    """Only whole days: a DateTime/Time column would keep when a reporter acted."""
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            assert not isinstance(column.type, DateTime | Time | Interval), column
+    days = {f"{c.table.name}.{c.name}" for t in Base.metadata.tables.values()
+            for c in t.columns if isinstance(c.type, Date)}  # fmt: skip
+    assert days == {"cases.received_day", "cases.status_day", "uploads.expires_on"}
+
+
+def test_no_column_is_named_like_identifying_data() -> None:
+    forbidden = ("ip", "addr", "agent", "name", "filename", "receipt", "plain", "text", "email")
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            parts = column.name.split("_")
+            assert not any(p in forbidden for p in parts), column
+
+
+def test_vault_package_does_not_import_sqlalchemy() -> None:
+    code = (
+        "import sys, vault, vault.blobstore, vault.errors\n"
+        "assert 'sqlalchemy' not in sys.modules, 'sqlalchemy imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])

@@ -1,0 +1,290 @@
+"""vault.transfer on SQLite and PostgreSQL: export → laptop → outbox → import, and rejections.
+
+The laptop is a harness (tests/vault/test_transfer_support.py) that uses the real reader,
+real decryption with a reviewer key and the real outbox writer. "Untouched" is checked by
+comparing every row of every table and the blob store's files before and after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crypto import envelope, records, signed
+from vault.bundle import (
+    BundleContentError,
+    BundleError,
+    BundleSignatureError,
+    OutboxWriter,
+)
+from vault.transfer import ack_cursor, export_bundle, import_outbox, load_directory
+
+from .test_bundle_support import ed25519, make_org, record_status
+from .test_transfer_support import (
+    Server,
+    add_case,
+    db_snapshot,
+    open_server,
+    reviewer_import,
+    write_outbox,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def server(vault_db_url, tmp_path):
+    srv = open_server(tmp_path / "home", vault_db_url)
+    yield srv
+    srv.vault.close()
+
+
+def _export(server: Server, path: Path, **kw):
+    return export_bundle(server.vault, server.org.server, path, **kw)
+
+
+def _import(server: Server, path: Path):
+    return import_outbox(server.vault, server.org.directory, path)
+
+
+def test_round_trip_status_and_reply_reach_case_history(server, tmp_path):
+    cases = [add_case(server, evidence=2) for _ in range(3)]
+    summary = _export(server, tmp_path / "e1")
+    assert (summary.seq_from, summary.cases) == (0, 3)
+    assert summary.items == 3 * (1 + 3)  # descriptor, report and two evidence envelopes
+    lap = reviewer_import(tmp_path / "e1", server.org, "rev_a")
+    assert sorted(lap.reports) == sorted(cases)
+    assert all(r.startswith(b"LAPORAN ") for r in lap.reports.values())
+
+    write_outbox(tmp_path / "o1", server.org, "rev_a", lap, state="need_info")
+    result = _import(server, tmp_path / "o1")
+    assert (result.statuses, result.replies, result.duplicates) == (3, 3, 0)
+    assert (result.reviewer, result.ack, result.already_imported) == ("rev_a", lap.seq_to, False)
+
+    for case in cases:
+        history = server.vault.case_history(case)
+        assert history.case.status == "need_info"
+        body, reviewer = records.verify(history.statuses[-1], server.org.directory, "status")
+        assert (body["case"], reviewer.id) == (case, "rev_a")
+        (record, blob), = history.replies
+        with server.vault.blobs.open(blob.sha256) as f:  # the reporter can read the reply
+            assert envelope.unseal(f.read(), server.reporters[case]) == b"Terima kasih."
+        assert signed.body_of(record)["envelope_sha256"] == blob.sha256
+    assert server.vault.get_cursor(ack_cursor("rev_a")) == lap.seq_to
+
+
+def test_next_export_converges_other_laptops(server, tmp_path):
+    """rev_a's status and reply go out to rev_b; the cursor is the lowest acknowledgement."""
+    case = add_case(server)
+    _export(server, tmp_path / "e1")
+    lap_a = reviewer_import(tmp_path / "e1", server.org, "rev_a")
+    write_outbox(tmp_path / "oa", server.org, "rev_a", lap_a)
+    _import(server, tmp_path / "oa")
+    # rev_b never acknowledged: the next export starts from 0 again
+    assert _export(server, tmp_path / "e2").seq_from == 0
+    lap_b = reviewer_import(tmp_path / "e2", server.org, "rev_b")
+    write_outbox(tmp_path / "ob", server.org, "rev_b", lap_b, cases=[])  # ack only
+    _import(server, tmp_path / "ob")
+    third = _export(server, tmp_path / "e3")
+    assert third.seq_from == lap_a.seq_to
+    lap_b2 = reviewer_import(tmp_path / "e3", server.org, "rev_b")
+    assert lap_b2.kinds == ["case", "status", "reply", "reply"]  # descriptor, record, envelope
+    assert {(k, c) for k, c, _ in lap_b2.records} == {("status", case), ("reply", case)}
+    fourth = _export(server, tmp_path / "e4", since=third.seq_to)
+    assert (fourth.items, fourth.seq_from, fourth.seq_to) == (0, third.seq_to, third.seq_to)
+    assert reviewer_import(tmp_path / "e4", server.org, "rev_b").kinds == []
+
+
+def test_replayed_bundle_changes_nothing(server, tmp_path):
+    add_case(server)
+    _export(server, tmp_path / "e")
+    lap = reviewer_import(tmp_path / "e", server.org, "rev_a")
+    write_outbox(tmp_path / "o", server.org, "rev_a", lap)
+    _import(server, tmp_path / "o")
+    before = db_snapshot(server.vault)
+    again = _import(server, tmp_path / "o")
+    assert again.already_imported and (again.statuses, again.replies) == (0, 0)
+    assert db_snapshot(server.vault) == before
+
+
+def test_records_replayed_in_a_new_bundle_are_duplicates(server, tmp_path):
+    case = add_case(server)
+    _export(server, tmp_path / "e")
+    st_rec = record_status(server.org, "rev_a", case, "in_review", "2026-11-29T08:00:00+00:00")
+    for name in ("o1", "o2"):
+        with OutboxWriter(tmp_path / name, server.org.signer("rev_a"), server.org.directory,
+                          ack=0) as out:  # fmt: skip
+            out.add_status(st_rec)
+    assert _import(server, tmp_path / "o1").statuses == 1
+    second = _import(server, tmp_path / "o2")
+    assert (second.statuses, second.duplicates, second.already_imported) == (0, 1, False)
+    assert len(server.vault.case_history(case).statuses) == 1
+
+
+def test_older_status_never_overwrites_newer(server, tmp_path):
+    case = add_case(server)
+    _export(server, tmp_path / "e")
+    lap = reviewer_import(tmp_path / "e", server.org, "rev_a")
+    write_outbox(tmp_path / "new", server.org, "rev_a", lap, state="escalated",
+                 at="2026-11-29T10:00:00+00:00", reply=None)  # fmt: skip
+    write_outbox(tmp_path / "old", server.org, "rev_a", lap, state="in_review",
+                 at="2026-11-29T09:00:00+00:00", reply=None)  # fmt: skip
+    _import(server, tmp_path / "new")
+    late = _import(server, tmp_path / "old")
+    assert (late.statuses, late.superseded) == (1, 1)
+    history = server.vault.case_history(case)
+    assert history.case.status == "escalated"
+    assert [signed.body_of(r)["state"] for r in history.statuses] == ["in_review", "escalated"]
+
+
+# -- rejections leave the database untouched -----------------------------------------------------
+
+
+def _outbox_for(server: Server, tmp_path: Path, **kw) -> Path:
+    if not (tmp_path / "e").exists():
+        add_case(server)
+        _export(server, tmp_path / "e")
+    lap = reviewer_import(tmp_path / "e", server.org, kw.pop("reviewer", "rev_a"))
+    path = tmp_path / f"o{len(list(tmp_path.iterdir()))}"
+    write_outbox(path, kw.pop("org", server.org), kw.pop("signer", "rev_a"), lap, **kw)
+    return path
+
+
+def _rejected(server: Server, path: Path, error: type[BundleError]) -> None:
+    before = db_snapshot(server.vault)
+    with pytest.raises(error):
+        _import(server, path)
+    assert db_snapshot(server.vault) == before
+    assert list((server.home / "tmp").iterdir()) == [], "staging removed"
+
+
+def test_unknown_case_rejected(server, tmp_path):
+    lap_path = _outbox_for(server, tmp_path, cases=[])  # make an export first
+    assert lap_path.exists()
+    with OutboxWriter(tmp_path / "x", server.org.signer("rev_a"), server.org.directory,
+                      ack=0) as out:  # fmt: skip
+        out.add_status(record_status(server.org, "rev_a", "nosuchcase", "in_review",
+                                     "2026-11-29T08:00:00+00:00"))  # fmt: skip
+    _rejected(server, tmp_path / "x", BundleContentError)
+
+
+def test_reviewer_outside_the_recipient_set_rejected(server, tmp_path):
+    """A reviewer the reporter left out can neither reply nor set a status."""
+    case = add_case(server, recipients=("rev_a",))
+    with OutboxWriter(tmp_path / "x", server.org.signer("rev_b"), server.org.directory,
+                      ack=0) as out:  # fmt: skip
+        out.add_status(record_status(server.org, "rev_b", case, "closed_unsubstantiated",
+                                     "2026-11-29T08:00:00+00:00"))  # fmt: skip
+    _rejected(server, tmp_path / "x", BundleContentError)
+
+
+def test_reply_not_sealed_to_the_reporter_rejected(server, tmp_path):
+    case = add_case(server)
+    wrong = server.org.reviewers["rev_a"].public.encryption  # e.g. sealed to oneself
+    env = envelope.seal(b"hello", [wrong])
+    rec = records.reply(server.org.signer("rev_a"), case, hashlib.sha256(env).hexdigest())
+    with OutboxWriter(tmp_path / "x", server.org.signer("rev_a"), server.org.directory,
+                      ack=0) as out:  # fmt: skip
+        out.add_reply(rec, env)
+    _rejected(server, tmp_path / "x", BundleContentError)
+
+
+def test_ack_beyond_the_journal_rejected(server, tmp_path):
+    _rejected(server, _outbox_for(server, tmp_path, ack=10**6), BundleContentError)
+
+
+def test_foreign_outbox_rejected(server, tmp_path):
+    """Signed by a genuine reviewer, but addressed to another organisation's server."""
+    foreign = make_org(root=server.org.root, server=ed25519(None, "other"),
+                       reviewers=server.org.reviewers)  # fmt: skip
+    _rejected(server, _outbox_for(server, tmp_path, org=foreign), BundleSignatureError)
+
+
+def test_outbox_by_a_stranger_rejected(server, tmp_path):
+    stranger = make_org(root=server.org.root, server=server.org.server,
+                        reviewers={**server.org.reviewers, "rev_z": make_org(("rev_z",))
+                                   .reviewers["rev_z"]})  # fmt: skip
+    _rejected(server, _outbox_for(server, tmp_path, org=stranger, signer="rev_z"),
+              BundleSignatureError)  # fmt: skip
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_any_flip_or_cut_is_rejected_and_db_untouched(server, tmp_path, data):
+    path = tmp_path / "good"
+    if not path.exists():
+        _outbox_for(server, tmp_path).rename(path)
+    good = path.read_bytes()
+    pos = data.draw(st.integers(0, len(good) - 1), label="position")
+    if data.draw(st.booleans(), label="truncate"):
+        bad = good[:pos]
+    else:
+        bad = good[:pos] + bytes([good[pos] ^ data.draw(st.integers(1, 255))]) + good[pos + 1 :]
+    (tmp_path / "bad").write_bytes(bad)
+    _rejected(server, tmp_path / "bad", BundleError)
+
+
+# -- disk full -----------------------------------------------------------------------------------
+
+_CHILD = r"""
+import resource, signal, sys
+from pathlib import Path
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)     # a write past the limit fails with EFBIG
+what, db_url, home, path, limit = sys.argv[1:6]
+from vault.bundle import BundleWriteError
+from vault.store import Vault
+from vault.transfer import export_bundle, import_outbox, load_directory, load_server_key
+vault = Vault.open(db_url, Path(home))
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), int(limit)))
+try:
+    if what == "export":
+        export_bundle(vault, load_server_key(home), Path(path))
+    else:
+        import_outbox(vault, load_directory(home), Path(path))
+except BundleWriteError:
+    sys.exit(3)
+sys.exit(0)
+"""
+
+
+def _child(server: Server, what: str, path: Path, limit: int) -> int:
+    args = [sys.executable, "-c", _CHILD, what, str(server.vault.engine.url.render_as_string(
+        hide_password=False)), str(server.home), str(path), str(limit)]  # fmt: skip
+    return subprocess.run(args, cwd=ROOT, check=False).returncode
+
+
+def test_disk_full_during_export_then_retry(server, tmp_path):
+    """RLIMIT_FSIZE makes write() fail (EFBIG) like a full disk; the next run succeeds."""
+    add_case(server, evidence=1, evidence_size=3 << 20)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    assert _child(server, "export", usb / "e", 1 << 20) == 3
+    assert list(usb.iterdir()) == []
+    assert _child(server, "export", usb / "e", 1 << 40) == 0
+    assert reviewer_import(usb / "e", server.org, "rev_a").reports
+
+
+def test_disk_full_during_import_then_retry(server, tmp_path):
+    case = add_case(server)
+    _export(server, tmp_path / "e")
+    lap = reviewer_import(tmp_path / "e", server.org, "rev_a")
+    write_outbox(tmp_path / "o", server.org, "rev_a", lap, reply=b"x" * (3 << 20))
+    before = db_snapshot(server.vault)
+    assert _child(server, "import", tmp_path / "o", 1 << 20) == 3
+    assert db_snapshot(server.vault) == before
+    assert list((server.home / "tmp").iterdir()) == []
+    assert _child(server, "import", tmp_path / "o", 1 << 40) == 0
+    assert server.vault.case_history(case).case.status == "in_review"
+
+
+def test_load_directory_from_home(server):
+    directory = load_directory(server.home)
+    assert {r.id for r in directory.active_reviewers()} == {"rev_a", "rev_b"}

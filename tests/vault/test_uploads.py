@@ -1,0 +1,126 @@
+"""Resumable uploads on SQLite and PostgreSQL: offsets, retries, gaps, hashes, expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vault.blobstore import day_start
+from vault.errors import (
+    BlobIntegrityError,
+    UploadGapError,
+    UploadIncompleteError,
+    UploadNotFoundError,
+    UploadSizeError,
+)
+from vault.store import Vault
+
+OWNER = b"owner-token-hash-0123456789abcdef"
+
+
+@pytest.fixture
+def vault(vault_db_url: str, tmp_path: Path) -> Iterator[Vault]:
+    v = Vault.open(vault_db_url, tmp_path / "home")
+    yield v
+    v.close()
+
+
+def test_upload_in_pieces_with_retries(vault: Vault) -> None:
+    data = secrets.token_bytes(300_000)
+    uid = vault.start_upload(owner=OWNER, total_size=len(data))
+    assert vault.upload_offset(uid, OWNER) == 0
+    assert vault.append_upload(uid, OWNER, 0, data[:100_000]) == 100_000
+    # the client did not see the answer and sends the same piece again: acknowledged as is
+    assert vault.append_upload(uid, OWNER, 0, data[:100_000]) == 100_000
+    # an overlapping piece appends only its new tail
+    assert vault.append_upload(uid, OWNER, 50_000, data[50_000:200_000]) == 200_000
+    assert vault.upload_offset(uid, OWNER) == 200_000
+    with pytest.raises(UploadIncompleteError):
+        vault.finish_upload(uid, OWNER, hashlib.sha256(data).hexdigest())
+    assert vault.append_upload(uid, OWNER, 200_000, data[200_000:]) == len(data)
+    ref = vault.finish_upload(uid, OWNER, hashlib.sha256(data).hexdigest())
+    assert ref.size == len(data)
+    with vault.blobs.open(ref.sha256) as f:
+        assert f.read() == data
+    assert list(vault.uploads_dir.iterdir()) == []
+    with pytest.raises(UploadNotFoundError):  # the session is over
+        vault.upload_offset(uid, OWNER)
+
+
+def test_gap_and_oversize_are_refused(vault: Vault) -> None:
+    uid = vault.start_upload(owner=OWNER, total_size=1000)
+    vault.append_upload(uid, OWNER, 0, b"a" * 400)
+    with pytest.raises(UploadGapError):
+        vault.append_upload(uid, OWNER, 500, b"b" * 100)
+    with pytest.raises(UploadGapError):
+        vault.append_upload(uid, OWNER, -1, b"b")
+    with pytest.raises(UploadSizeError):
+        vault.append_upload(uid, OWNER, 400, b"c" * 601)
+    assert vault.upload_offset(uid, OWNER) == 400
+    with pytest.raises(UploadSizeError):
+        vault.start_upload(owner=OWNER, total_size=0)
+
+
+def test_wrong_owner_looks_like_no_session(vault: Vault) -> None:
+    uid = vault.start_upload(owner=OWNER, total_size=10)
+    for call in (
+        lambda: vault.upload_offset(uid, b"someone else"),
+        lambda: vault.append_upload(uid, b"someone else", 0, b"x"),
+        lambda: vault.finish_upload(uid, b"someone else", "0" * 64),
+        lambda: vault.upload_offset("nosuchupload", OWNER),
+    ):
+        with pytest.raises(UploadNotFoundError):
+            call()
+    assert vault.upload_offset(uid, OWNER) == 0
+
+
+def test_hash_mismatch_discards_the_upload(vault: Vault) -> None:
+    uid = vault.start_upload(owner=OWNER, total_size=10)
+    vault.append_upload(uid, OWNER, 0, b"0123456789")
+    with pytest.raises(BlobIntegrityError):
+        vault.finish_upload(uid, OWNER, hashlib.sha256(b"something else").hexdigest())
+    with pytest.raises(UploadNotFoundError):
+        vault.upload_offset(uid, OWNER)
+    assert list(vault.uploads_dir.iterdir()) == []
+    assert list(vault.blobs.iter_shas()) == []
+
+
+def test_bytes_past_the_recorded_offset_are_dropped(vault: Vault) -> None:
+    """A crash after the file write but before the offset commit leaves extra bytes."""
+    uid = vault.start_upload(owner=OWNER, total_size=8)
+    vault.append_upload(uid, OWNER, 0, b"abcd")
+    with open(vault.uploads_dir / uid, "ab") as f:
+        f.write(b"JUNK")
+    vault.append_upload(uid, OWNER, 4, b"efgh")
+    ref = vault.finish_upload(uid, OWNER, hashlib.sha256(b"abcdefgh").hexdigest())
+    assert vault.blobs.open(ref.sha256).read() == b"abcdefgh"
+
+
+def test_expiry(vault: Vault) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    uid = vault.start_upload(owner=OWNER, total_size=10)
+    vault.append_upload(uid, OWNER, 0, b"01234")
+    assert vault.expire_uploads(today + dt.timedelta(days=1)) == 0
+    assert vault.upload_offset(uid, OWNER) == 5
+    assert vault.expire_uploads(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)) == 1
+    with pytest.raises(UploadNotFoundError):
+        vault.upload_offset(uid, OWNER)
+    assert list(vault.uploads_dir.iterdir()) == []
+
+
+def test_stray_upload_files_are_swept(vault: Vault) -> None:
+    uid = vault.start_upload(owner=OWNER, total_size=10)
+    debris = vault.uploads_dir / "leftover"
+    debris.write_bytes(b"crash debris")
+    assert vault.sweep_upload_files() == 0  # written today: may be a session starting now
+    yesterday = day_start() - 86400
+    os.utime(debris, (yesterday, yesterday))
+    os.utime(vault.uploads_dir / uid, (yesterday, yesterday))
+    assert vault.sweep_upload_files() == 1
+    assert [p.name for p in vault.uploads_dir.iterdir()] == [uid]

@@ -1,0 +1,403 @@
+"""Generate the bundle vectors in this directory (run from the repository root):
+
+    .venv/bin/python tests/vectors/bundle/make_vectors.py
+
+Keys come from a fixed seed, so `org.json` is the same on every run; envelopes and bundle ids
+are random, so the bundle bytes change when regenerated (the expectations do not). Each vector
+is one JSON file: ``comment``, ``direction``, ``expect`` ("ok" or the exact BundleError class
+name), ``bundle`` (base64), and for "ok" vectors ``items`` ([kind, case, sha256] in order).
+
+Two kinds of damage are made: *unsigned* (bytes changed after signing: the signature or a
+hash must catch it) and *re-signed* (a structurally wrong bundle that the right key signed:
+the MUST-reject rules beyond cryptography must catch it).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import struct
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
+from crypto import envelope, records, signed  # noqa: E402
+from crypto.encoding import b64u_encode, canonical_json  # noqa: E402
+from crypto.keys import raw_public  # noqa: E402
+from tests.vault.test_bundle_support import TODAY, ed25519, make_org  # noqa: E402
+from vault.bundle import ExportWriter, OutboxWriter  # noqa: E402
+from vault.bundle.layout import pack_frame, pack_trailer  # noqa: E402
+
+SEED = "bundle-vectors-v1"
+DAY = TODAY.isoformat()
+ORG = make_org(seed=SEED)
+
+
+@dataclass
+class Parts:
+    """A bundle taken apart, to be damaged and put back together."""
+
+    header: bytes
+    frames: list[tuple[int, bytes]]
+    index: bytes
+    count: int
+    manifest: bytes
+    manifest_number: int = 0
+
+
+def take_apart(data: bytes) -> Parts:
+    index_off, manifest_off = struct.unpack(">QQ", data[-24:-8])
+    frames, pos = [], 16
+    while pos < index_off:
+        _, n, length = struct.unpack(">2sIQ", data[pos : pos + 14])
+        frames.append((n, data[pos + 14 : pos + 14 + length]))
+        pos += 14 + length
+    _, count, ilen = struct.unpack(">2sIQ", data[index_off : index_off + 14])
+    index = data[index_off + 14 : index_off + 14 + ilen]
+    mlen = struct.unpack(">Q", data[manifest_off + 6 : manifest_off + 14])[0]
+    manifest = data[manifest_off + 14 : manifest_off + 14 + mlen]
+    return Parts(data[:16], frames, index, count, manifest)
+
+
+def put_together(p: Parts) -> bytes:
+    out = bytearray(p.header)
+    for n, data in p.frames:
+        out += pack_frame(b"IT", n, len(data)) + data
+    index_off = len(out)
+    out += pack_frame(b"IX", p.count, len(p.index)) + p.index
+    manifest_off = len(out)
+    out += pack_frame(b"MF", p.manifest_number, len(p.manifest)) + p.manifest
+    return bytes(out + pack_trailer(index_off, manifest_off, len(out) + 32))
+
+
+def lines(p: Parts) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in p.index.decode().splitlines()]
+
+
+def set_lines(p: Parts, entries: list[dict[str, Any]], raw: bytes | None = None) -> Parts:
+    index = raw if raw is not None else b"".join(canonical_json(e) + b"\n" for e in entries)
+    return replace(p, index=index, count=len(entries))
+
+
+def resign(p: Parts, key: Ed25519PrivateKey, kind: str = "manifest", **changes: Any) -> Parts:
+    """Re-sign the manifest over the (changed) index, with body ``changes`` applied."""
+    body = json.loads(signed.parse(p.manifest).body)
+    body.update(index_sha256=hashlib.sha256(p.index).hexdigest(), index_length=len(p.index),
+                count=p.count)  # fmt: skip
+    body.update(changes)
+    return replace(p, manifest=signed.sign(key, kind, body).to_bytes())
+
+
+# -- base bundles --------------------------------------------------------------------------------
+
+
+def base_export(tmp: Path) -> tuple[bytes, list[str]]:
+    reviewers = [kp.public.encryption for kp in ORG.reviewers.values()]
+    reply_pub = raw_public(ORG.reviewers["rev_b"].encryption.public_key())  # any X25519 key
+    cases = ["caseaaaaaaaaaaaa", "casebbbbbbbbbbbb"]
+    path = tmp / "export"
+    with ExportWriter(path, ORG.server, seq_from=10, today=DAY) as w:
+        w.add_case(cases[0], DAY, ["rev_a", "rev_b"], b64u_encode(reply_pub))
+        for i, (type_, seq) in enumerate([("report", 11), ("evidence", 11)]):
+            blob = envelope.seal(b"vector %d" % i, reviewers)
+            w.add_envelope(cases[0], type_, seq, io.BytesIO(blob), len(blob),
+                           hashlib.sha256(blob).hexdigest())  # fmt: skip
+        st = records.status(ORG.signer("rev_a"), cases[0], "in_review",
+                            at=f"{DAY}T08:00:00+00:00", _id="1" * 32)  # fmt: skip
+        w.add_record("status", cases[0], 12, st)
+        w.add_case(cases[1], DAY, ["rev_a"], b64u_encode(reply_pub))
+        blob = envelope.seal(b"vector report b", reviewers[:1])
+        w.add_envelope(cases[1], "report", 13, io.BytesIO(blob), len(blob),
+                       hashlib.sha256(blob).hexdigest())  # fmt: skip
+        w.finish(13)
+    return path.read_bytes(), cases
+
+
+def base_outbox(tmp: Path, case: str = "caseaaaaaaaaaaaa") -> bytes:
+    path = tmp / "outbox"
+    reply_key = ORG.reviewers["rev_b"].encryption.public_key()
+    with OutboxWriter(path, ORG.signer("rev_a"), ORG.directory, ack=13, today=DAY) as out:
+        out.add_status(records.status(ORG.signer("rev_a"), case, "need_info",
+                                      at=f"{DAY}T09:00:00+00:00", _id="2" * 32))  # fmt: skip
+        env = envelope.seal(b"mohon bukti tambahan", [reply_key])
+        out.add_reply(records.reply(ORG.signer("rev_a"), case, hashlib.sha256(env).hexdigest(),
+                                    at=f"{DAY}T09:01:00+00:00", _id="3" * 32), env)  # fmt: skip
+    return path.read_bytes()
+
+
+# -- vectors -------------------------------------------------------------------------------------
+
+Mutation = Callable[[bytes], bytes]
+
+
+def parts_mutation(fn: Callable[[Parts], Parts]) -> Mutation:
+    return lambda data: put_together(fn(take_apart(data)))
+
+
+def flip(offset_from: Callable[[bytes], int]) -> Mutation:
+    def go(data: bytes) -> bytes:
+        i = offset_from(data)
+        return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1 :]
+
+    return go
+
+
+def edit_lines(fn: Callable[[list[dict[str, Any]]], None], key: Ed25519PrivateKey) -> Mutation:
+    def go(p: Parts) -> Parts:
+        entries = lines(p)
+        fn(entries)
+        return resign(set_lines(p, entries), key)
+
+    return parts_mutation(go)
+
+
+def swap_frames(i: int, j: int, keep_numbers: bool) -> Mutation:
+    def go(p: Parts) -> Parts:
+        f = list(p.frames)
+        f[i], f[j] = f[j], f[i]
+        if keep_numbers:
+            f[i], f[j] = (f[j][0], f[i][1]), (f[i][0], f[j][1])
+        return replace(p, frames=f)
+
+    return parts_mutation(go)
+
+
+def frames_edit(fn: Callable[[Parts], Parts]) -> Mutation:
+    return parts_mutation(fn)
+
+
+def _status_for(case: str, reviewer: str = "rev_a", org: Any = ORG) -> bytes:
+    return records.status(org.signer(reviewer), case, "in_review",
+                          at=f"{DAY}T08:00:00+00:00", _id="4" * 32)  # fmt: skip
+
+
+def replace_item(n: int, data: bytes, key: Ed25519PrivateKey, **entry: Any) -> Mutation:
+    """Put ``data`` as item ``n`` (fixing its index line) and re-sign."""
+
+    def go(p: Parts) -> Parts:
+        f = list(p.frames)
+        f[n] = (n, data)
+        entries = lines(p)
+        entries[n].update(size=len(data), sha256=hashlib.sha256(data).hexdigest(), **entry)
+        return resign(set_lines(replace(p, frames=f), entries), key)
+
+    return parts_mutation(go)
+
+
+def canonical_spaces(key: Ed25519PrivateKey) -> Mutation:
+    def go(p: Parts) -> Parts:
+        raw = b"".join(json.dumps(e, sort_keys=True).encode() + b"\n" for e in lines(p))
+        return resign(set_lines(p, lines(p), raw), key)
+
+    return parts_mutation(go)
+
+
+def in_item(data: bytes, n: int, k: int) -> int:
+    """Offset of byte ``k`` of item ``n``'s data."""
+    frames = take_apart(data).frames
+    return 16 + sum(14 + len(f[1]) for f in frames[:n]) + 14 + k
+
+
+def header_byte(i: int, value: int) -> Mutation:
+    return lambda d: d[:i] + bytes([value]) + d[i + 1 :]
+
+
+def build() -> dict[str, dict[str, Any]]:
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp())
+    export, cases = base_export(tmp)
+    outbox = base_outbox(tmp)
+    srv, rev_a = ORG.server, ORG.signer("rev_a")
+    stranger = make_org(("rev_z",), seed=SEED + "/stranger")
+    other_server = ed25519(SEED, "other-server")
+    other_case = "casezzzzzzzzzzzz"
+
+    def drop_last(p: Parts) -> Parts:
+        return resign(set_lines(replace(p, frames=p.frames[:-1]), lines(p)[:-1]), rev_a)
+
+    E, O = "export", "outbox"  # noqa: E741
+    v: dict[str, tuple[str, str, str, Mutation]] = {
+        # name: (direction, expect, comment, mutation)
+        "ok_export": (E, "ok", "A valid export: two cases, envelopes, a status record.",
+                      lambda d: d),
+        "ok_outbox": (O, "ok", "A valid outbox: a status, a reply and its envelope.",
+                      lambda d: d),
+        "empty_file": (E, "BundleTruncatedError", "Zero bytes.", lambda d: b""),
+        "truncated_last_byte": (E, "BundleTruncatedError", "The last byte is missing.",
+                                lambda d: d[:-1]),
+        "truncated_half": (O, "BundleTruncatedError", "Cut in the middle of an item.",
+                           lambda d: d[: len(d) // 2]),
+        "trailing_byte": (E, "BundleTruncatedError",
+                          "One byte appended after the trailer (file length differs).",
+                          lambda d: d + b"\x00"),
+        "bad_magic": (E, "BundleFormatError", "Header magic changed.", header_byte(0, 0x41)),
+        "version_2": (E, "BundleFormatError", "Header version 2.", header_byte(8, 2)),
+        "reserved_bits": (O, "BundleFormatError", "A reserved header byte is not zero.",
+                          header_byte(11, 1)),
+        "wrong_direction": (E, "BundleFormatError",
+                            "An export whose header says outbox, read as an export.",
+                            header_byte(9, 0x4F)),
+        "outbox_read_as_export": (O, "BundleFormatError",
+                                  "A valid outbox handed to the export reader.",
+                                  lambda d: d),
+        "item_corrupted": (E, "BundleIntegrityError",
+                           "One bit of an envelope item flipped (unsigned).",
+                           flip(lambda d: in_item(d, 1, 100))),
+        "items_swapped": (E, "BundleIntegrityError",
+                          "Frames 1 and 2 exchanged with their numbers (reordered).",
+                          swap_frames(1, 2, keep_numbers=False)),
+        "items_swapped_renumbered": (E, "BundleIntegrityError",
+                                     "Frames 1 and 2 exchanged, numbers rewritten in order.",
+                                     swap_frames(1, 2, keep_numbers=True)),
+        "item_missing": (O, "BundleIntegrityError",
+                         "The last frame removed; index and manifest untouched.",
+                         frames_edit(lambda p: replace(p, frames=p.frames[:-1]))),
+        "item_extra": (O, "BundleIntegrityError",
+                       "A frame added after the last item; index and manifest untouched.",
+                       frames_edit(lambda p: replace(p, frames=[*p.frames, (3, b"x")]))),
+        "index_tampered": (E, "BundleIntegrityError",
+                           "An index line edited without re-signing (hash differs).",
+                           frames_edit(lambda p: replace(
+                               p, index=p.index.replace(b'"size":', b'"size": ', 1)))),
+        "manifest_foreign_server": (E, "BundleSignatureError",
+                                    "Export re-signed by another server's key (foreign).",
+                                    frames_edit(lambda p: resign(p, other_server))),
+        "manifest_bad_signature": (O, "BundleSignatureError",
+                                   "Manifest signature bytes altered (validly encoded).",
+                                   frames_edit(lambda p: replace(p, manifest=signed.Signed(
+                                       "manifest", signed.parse(p.manifest).signer,
+                                       signed.parse(p.manifest).body,
+                                       bytes(64)).to_bytes()))),
+        "manifest_wrong_kind": (E, "BundleSignatureError",
+                                "Server-signed object of kind 'proof' in the manifest frame.",
+                                frames_edit(lambda p: resign(p, srv, kind="proof"))),
+        "manifest_not_canonical": (E, "BundleFormatError",
+                                   "Manifest container re-serialised with spaces.",
+                                   frames_edit(lambda p: replace(p, manifest=json.dumps(
+                                       json.loads(p.manifest)).encode()))),
+        "manifest_frame_number": (E, "BundleFormatError", "Manifest frame numbered 1.",
+                                  frames_edit(lambda p: replace(p, manifest_number=1))),
+        "trailer_offsets_swapped": (O, "BundleFormatError",
+                                    "Trailer offsets of index and manifest exchanged.",
+                                    lambda d: d[:-24] + d[-16:-8] + d[-24:-16] + d[-8:]),
+        "index_number_wrong": (E, "BundleFormatError",
+                               "Index line 1 says n=2 (signed by the server).",
+                               edit_lines(lambda e: e[1].update(n=2), srv)),
+        "index_not_canonical": (E, "BundleFormatError",
+                                "Index lines with spaces (signed by the server).",
+                                canonical_spaces(srv)),
+        "index_unknown_field": (O, "BundleFormatError",
+                                "An index line with an extra field (signed by the reviewer).",
+                                edit_lines(lambda e: e[0].update(note="x"), rev_a)),
+        "index_unknown_kind": (O, "BundleFormatError",
+                               "An outbox index line of kind 'case' (signed).",
+                               edit_lines(lambda e: e[0].update(kind="case"), rev_a)),
+        "manifest_count_mismatch": (E, "BundleIntegrityError",
+                                    "Manifest says one item more than the index frame.",
+                                    frames_edit(lambda p: resign(p, srv, count=p.count + 1))),
+        "manifest_direction_mismatch": (E, "BundleFormatError",
+                                        "Export manifest body says direction 'outbox'.",
+                                        frames_edit(lambda p: resign(p, srv, direction="outbox"))),
+        "manifest_extra_field": (E, "BundleFormatError", "Manifest body has an extra field.",
+                                 frames_edit(lambda p: resign(p, srv, extra=1))),
+        "export_seq_decreasing": (E, "BundleIntegrityError",
+                                  "Case B's report seq set below case A's status (signed).",
+                                  edit_lines(lambda e: e[-1].update(seq=11), srv)),
+        "export_seq_at_cursor": (E, "BundleIntegrityError",
+                                 "A report at seq == seq_from, already acknowledged (signed).",
+                                 edit_lines(lambda e: e[1].update(seq=10), srv)),
+        "export_seq_beyond_range": (E, "BundleIntegrityError",
+                                    "The last item's seq above the manifest's seq_to (signed).",
+                                    edit_lines(lambda e: e[-1].update(seq=14), srv)),
+        "export_seq_shared_by_two_cases": (E, "BundleIntegrityError",
+                                           "Case B's report reuses case A's last seq (signed).",
+                                           edit_lines(lambda e: e[-1].update(seq=12), srv)),
+        "export_item_before_case": (E, "BundleIntegrityError",
+                                    "Case A's report relabelled as case B's, which comes before "
+                                    "B's descriptor (signed).",
+                                    edit_lines(lambda e: e[1].update(case=cases[1]), srv)),
+        "export_case_twice": (E, "BundleIntegrityError",
+                              "Case B's descriptor relabelled as case A's second (signed).",
+                              replace_item(4, json.dumps({}).encode(), srv, case=cases[0])),
+        "export_case_descriptor_wrong": (E, "BundleFormatError",
+                                         "A case descriptor that names another case (signed).",
+                                         replace_item(0, canonical_json(
+                                             {"v": 1, "case": other_case, "received": DAY,
+                                              "recipients": ["rev_a"],
+                                              "reply_key": b64u_encode(bytes(32))}), srv)),
+        "export_record_stranger": (E, "BundleSignatureError",
+                                   "A status signed by a key not in the directory (signed).",
+                                   replace_item(3, _status_for(cases[0], "rev_z", stranger),
+                                                srv)),
+        "export_record_other_case": (E, "BundleIntegrityError",
+                                     "A status for another case filed under case A (signed).",
+                                     replace_item(3, _status_for(other_case), srv)),
+        "outbox_reply_without_envelope": (O, "BundleIntegrityError",
+                                          "The reply envelope removed, index re-signed.",
+                                          parts_mutation(drop_last)),
+        "outbox_envelope_not_replied": (O, "BundleIntegrityError",
+                                        "The reply envelope replaced by another (re-signed).",
+                                        replace_item(2, b"another envelope", rev_a)),
+        "outbox_record_by_other_reviewer": (O, "BundleSignatureError",
+                                            "rev_b's status inside rev_a's outbox (signed).",
+                                            replace_item(0, _status_for(cases[0], "rev_b"),
+                                                         rev_a)),
+        "outbox_for_other_server": (O, "BundleSignatureError",
+                                    "Outbox addressed to another server (signed by rev_a).",
+                                    frames_edit(lambda p: resign(p, rev_a, server=server_hex(
+                                        other_server)))),
+        "outbox_reviewer_mismatch": (O, "BundleSignatureError",
+                                     "Manifest names rev_b but rev_a signed it.",
+                                     frames_edit(lambda p: resign(p, rev_a, reviewer="rev_b"))),
+        "outbox_signed_by_stranger": (O, "BundleSignatureError",
+                                      "Outbox manifest re-signed by a key not in the directory.",
+                                      frames_edit(lambda p: resign(
+                                          p, stranger.signer("rev_z")))),
+        "outbox_signed_by_server": (O, "BundleSignatureError",
+                                    "Outbox manifest signed by the server key instead.",
+                                    frames_edit(lambda p: resign(p, srv))),
+    }
+    out = {}
+    for name, (direction, expect, comment, mutate) in v.items():
+        base = outbox if direction == O else export
+        data = mutate(base)
+        reader = "export" if name == "outbox_read_as_export" else direction
+        entry: dict[str, Any] = {"comment": comment, "direction": reader, "expect": expect,
+                                 "bundle": base64.b64encode(data).decode()}  # fmt: skip
+        if expect == "ok":
+            entry["items"] = [[e["kind"], e["case"], e["sha256"]] for e in lines(take_apart(data))]
+        out[name] = entry
+    return out
+
+
+def server_hex(key: Ed25519PrivateKey) -> str:
+    from crypto.keys import key_id
+
+    return key_id(key.public_key()).hex()
+
+
+def main() -> None:
+    org = {"comment": "Organisation of every vector: directory signed by root, checked on `today`.",
+           "root_pub": b64u_encode(raw_public(ORG.root.public_key())),
+           "directory": ORG.directory_bytes.decode(), "today": DAY}  # fmt: skip
+    (HERE / "org.json").write_text(json.dumps(org, indent=1) + "\n")
+    for old in HERE.glob("*.json"):
+        if old.name != "org.json":
+            old.unlink()
+    for name, vector in build().items():
+        (HERE / f"{name}.json").write_text(json.dumps(vector, indent=1) + "\n")
+    print(f"wrote {len(list(HERE.glob('*.json'))) - 1} vectors to {HERE}")
+
+
+if __name__ == "__main__":
+    main()

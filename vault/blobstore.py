@@ -1,0 +1,278 @@
+"""Content-addressed ciphertext on the local filesystem, behind the :class:`BlobStore` protocol.
+
+Promises: a blob appears under its SHA-256 only when complete and durable (temporary file in
+``root/tmp``, fsync, rename, directory fsync), so a crash or a full disk never leaves a half
+blob under a content address. Deleting overwrites with zeros and fsyncs before unlinking.
+
+What it leaks: blob count and sizes (already Padmé-padded by the envelope) and, through inode
+ctimes, roughly when each was written. mtimes and atimes are reset to 00:00 UTC of the day.
+Standard library only: the reviewer laptop may import this module without SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, Protocol
+
+from .errors import BlobIntegrityError, BlobNotFoundError, DiskFullError
+
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    """A blob's content address (hex SHA-256 of the ciphertext) and exact size in bytes."""
+
+    sha256: str
+    size: int
+
+
+def check_sha(sha256: str) -> str:
+    """Return ``sha256`` if it is 64 lowercase hex digits; ValueError otherwise.
+
+    Stops path traversal: only a well-formed digest ever becomes part of a path.
+    """
+    if not isinstance(sha256, str) or not _SHA_RE.match(sha256):
+        raise ValueError("a blob address is 64 lowercase hex digits")
+    return sha256
+
+
+def day_start(today: dt.date | None = None) -> float:
+    """POSIX time of 00:00 UTC of ``today`` (default: now): the only file time we keep."""
+    day = today or dt.datetime.now(dt.UTC).date()
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
+
+
+def coarsen_times(path: Path) -> None:
+    """Set atime and mtime of ``path`` to the start of the UTC day (hides the precise time)."""
+    stamp = day_start()
+    os.utime(path, (stamp, stamp))
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync a directory so a rename or unlink inside it is durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _disk_full(exc: OSError) -> bool:
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+class BlobWriter:
+    """Streams bytes into a temporary file and commits them under their SHA-256.
+
+    Use as a context manager; leaving the block without :meth:`commit` (or by an exception)
+    removes the temporary file. ``write`` may be handed to :class:`crypto.envelope.Sealer`.
+    """
+
+    def __init__(self, store: LocalBlobStore) -> None:
+        self._store = store
+        fd, name = tempfile.mkstemp(prefix="blob-", dir=store.tmp_dir)
+        self._path = Path(name)
+        self._file: BinaryIO = os.fdopen(fd, "wb")
+        self._hash = hashlib.sha256()
+        self._size = 0
+        self._done = False
+
+    def write(self, data: bytes | memoryview) -> int:
+        """Append ``data``; DiskFullError (and nothing kept) if the disk is full."""
+        if self._done:
+            raise ValueError("blob writer already finished")
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            self.abort()
+            if _disk_full(exc):
+                raise DiskFullError("disk full while writing a blob") from exc
+            raise
+        self._hash.update(data)
+        self._size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        """File-like no-op kept for writers that flush (the data is fsynced on commit)."""
+
+    def commit(self) -> BlobRef:
+        """Make the blob durable under its content address and return its reference."""
+        if self._done:
+            raise ValueError("blob writer already finished")
+        ref = BlobRef(self._hash.hexdigest(), self._size)
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._store._install(self._path, ref.sha256)
+        except OSError as exc:
+            self.abort()
+            if _disk_full(exc):
+                raise DiskFullError("disk full while committing a blob") from exc
+            raise
+        self._done = True
+        return ref
+
+    def abort(self) -> None:
+        """Discard everything written so far; safe to call more than once."""
+        self._done = True
+        with contextlib.suppress(OSError):  # closing a discarded file may itself hit ENOSPC
+            self._file.close()
+        self._path.unlink(missing_ok=True)
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:  # fmt: skip
+        if not self._done:
+            self.abort()
+
+
+class BlobStore(Protocol):
+    """What the vault needs from a blob store; an S3-compatible store can implement it."""
+
+    def writer(self) -> BlobWriter: ...
+    def put_bytes(self, data: bytes) -> BlobRef: ...
+    def put_file(self, path: Path) -> BlobRef: ...
+    def open(self, sha256: str) -> BinaryIO: ...
+    def exists(self, sha256: str) -> bool: ...
+    def size(self, sha256: str) -> int: ...
+    def verify(self, sha256: str) -> bool: ...
+    def delete(self, sha256: str) -> None: ...
+    def iter_shas(self) -> Iterator[str]: ...
+
+
+class LocalBlobStore:
+    """Blobs at ``root/ab/abcdef…``; temporary files at ``root/tmp`` (same filesystem)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.tmp_dir = self.root / "tmp"
+        self.tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def path(self, sha256: str) -> Path:
+        """Filesystem path of a blob (whether or not it exists)."""
+        check_sha(sha256)
+        return self.root / sha256[:2] / sha256
+
+    def writer(self) -> BlobWriter:
+        """A new streaming writer; see :class:`BlobWriter`."""
+        return BlobWriter(self)
+
+    def put_bytes(self, data: bytes) -> BlobRef:
+        """Store ``data`` and return its reference (idempotent: same bytes, same blob)."""
+        with self.writer() as w:
+            w.write(data)
+            return w.commit()
+
+    def put_file(self, path: Path) -> BlobRef:
+        """Move a finished file (on the same filesystem) into the store under its hash."""
+        digest = hashlib.sha256()
+        size = 0
+        with open(path, "rb") as f:
+            while block := f.read(_CHUNK):
+                digest.update(block)
+                size += len(block)
+            os.fsync(f.fileno())
+        ref = BlobRef(digest.hexdigest(), size)
+        self._install(Path(path), ref.sha256)
+        return ref
+
+    def _install(self, tmp: Path, sha256: str) -> None:
+        final = self.path(sha256)
+        if final.exists():  # same content already stored: keep the old file, drop the new
+            tmp.unlink()
+            return
+        fan = final.parent
+        new_dir = not fan.exists()
+        fan.mkdir(mode=0o700, exist_ok=True)
+        coarsen_times(tmp)
+        os.replace(tmp, final)
+        fsync_dir(fan)
+        if new_dir:
+            fsync_dir(self.root)
+        for d in (fan, self.root, tmp.parent):
+            coarsen_times(d)
+
+    def open(self, sha256: str) -> BinaryIO:
+        """Open a blob for reading; BlobNotFoundError if absent."""
+        try:
+            return open(self.path(sha256), "rb")
+        except FileNotFoundError as exc:
+            raise BlobNotFoundError(f"no blob {sha256}") from exc
+
+    def exists(self, sha256: str) -> bool:
+        """True if a blob with this address is stored."""
+        return self.path(sha256).is_file()
+
+    def size(self, sha256: str) -> int:
+        """Size of a stored blob in bytes; BlobNotFoundError if absent."""
+        try:
+            return self.path(sha256).stat().st_size
+        except FileNotFoundError as exc:
+            raise BlobNotFoundError(f"no blob {sha256}") from exc
+
+    def verify(self, sha256: str) -> bool:
+        """Re-hash the stored bytes; False if they no longer match the address."""
+        digest = hashlib.sha256()
+        with self.open(sha256) as f:
+            while block := f.read(_CHUNK):
+                digest.update(block)
+        return digest.hexdigest() == sha256
+
+    def open_verified(self, sha256: str) -> bytes:
+        """Read a whole (small) blob and check its hash; BlobIntegrityError on mismatch."""
+        with self.open(sha256) as f:
+            data = f.read()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise BlobIntegrityError(f"blob {sha256} is damaged")
+        return data
+
+    def delete(self, sha256: str) -> None:
+        """Overwrite with zeros, fsync, unlink, fsync the directory. Absent blobs are fine.
+
+        Best effort on SSDs and copy-on-write filesystems, where old blocks may survive.
+        """
+        path = self.path(sha256)
+        overwrite_and_unlink(path)
+
+    def iter_shas(self) -> Iterator[str]:
+        """Every stored blob address (order unspecified)."""
+        for fan in sorted(self.root.iterdir()):
+            if fan.is_dir() and len(fan.name) == 2 and fan.name != "tmp":
+                for entry in fan.iterdir():
+                    if _SHA_RE.match(entry.name):
+                        yield entry.name
+
+
+def overwrite_and_unlink(path: Path) -> None:
+    """Overwrite a file with zeros in place, fsync it, unlink it and fsync its directory."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return
+    try:
+        remaining = os.fstat(fd).st_size
+        zeros = bytes(min(_CHUNK, remaining))
+        while remaining > 0:
+            remaining -= os.write(fd, zeros[: min(len(zeros), remaining)])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    path.unlink(missing_ok=True)
+    fsync_dir(path.parent)

@@ -1,0 +1,170 @@
+"""Item-level rules that need more than a hash (BUNDLE.md §3 items 14–16).
+
+Each checker sees the verified index entries in order, with the data of small items (case
+descriptors and signed records, at most 64 KiB each), and raises on the first violation.
+Kept apart from the framing so the rules read like the spec.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import struct
+from typing import Any
+
+from crypto import records, signed
+from crypto.directory import Directory, Reviewer
+from crypto.encoding import b64u_decode, canonical_json
+from crypto.errors import FormatError, SignatureError
+from crypto.header import MAGIC as ENVELOPE_MAGIC
+from crypto.header import MAX_RECIPIENTS, PREFIX_LEN, STANZA_LEN
+from crypto.keys import KEY_ID_LEN
+
+from .errors import BundleFormatError, BundleIntegrityError, BundleSignatureError
+from .index import Entry
+from .manifest import Manifest
+
+RECORD_KINDS = frozenset({"status", "reply"})
+_CASE_FIELDS = frozenset({"v", "case", "received", "recipients", "reply_key"})
+
+
+def case_descriptor(case: str, received: str, recipients: list[str], reply_key: str) -> bytes:
+    """The data of an export ``case`` item (canonical JSON)."""
+    return canonical_json({"v": 1, "case": case, "received": received,
+                           "recipients": sorted(recipients), "reply_key": reply_key})  # fmt: skip
+
+
+def parse_case_descriptor(data: bytes, case: str) -> dict[str, Any]:
+    """Validate a ``case`` item; BundleFormatError if it is not exactly what §2.1 says."""
+    try:
+        obj = json.loads(data.decode("utf-8"))
+        ok = isinstance(obj, dict) and set(obj) == _CASE_FIELDS and obj["v"] == 1
+        ok = ok and obj["case"] == case and canonical_json(obj) == data
+        dt.date.fromisoformat(obj["received"])
+        ok = ok and isinstance(obj["recipients"], list)
+        ok = ok and all(isinstance(r, str) and 0 < len(r) <= 64 for r in obj["recipients"])
+        ok = ok and obj["recipients"] == sorted(set(obj["recipients"]))
+        b64u_decode(obj["reply_key"], length=32)
+    except (UnicodeDecodeError, ValueError, TypeError, KeyError, FormatError) as exc:
+        raise BundleFormatError(f"case {case}: bad case descriptor") from exc
+    if not ok:
+        raise BundleFormatError(f"case {case}: bad case descriptor")
+    return obj
+
+
+def find_reviewer(directory: Directory, signer: str) -> Reviewer | None:
+    """Any reviewer (active, expired or revoked) owning the signing key id ``signer``."""
+    return next((r for r in directory.reviewers if r.signer_id == signer), None)
+
+
+def verify_history_record(
+    data: bytes, kind: str, case: str, directory: Directory
+) -> tuple[dict[str, Any], Reviewer, bool]:
+    """Verify an exported record; a revoked signer is accepted but reported inactive.
+
+    Returns (body, reviewer, active). Unknown signers and bad signatures are rejected: the
+    server never exports what it did not verify on import.
+    """
+    try:
+        body, reviewer = records.verify(data, directory, kind)
+        active = True
+    except SignatureError:
+        try:
+            obj = signed.parse(data)
+            found = find_reviewer(directory, obj.signer)
+            if found is None:
+                raise BundleSignatureError(f"case {case}: {kind} by a signer not in the directory")
+            body, reviewer, active = obj.verify(found.keys.signing, kind), found, False
+        except (SignatureError, FormatError) as exc:
+            if isinstance(exc, BundleSignatureError):
+                raise
+            raise BundleSignatureError(f"case {case}: {kind} record signature fails") from exc
+    except FormatError as exc:
+        raise BundleFormatError(f"case {case}: malformed {kind} record") from exc
+    if body.get("case") != case:
+        raise BundleIntegrityError(f"case {case}: {kind} record names another case")
+    return body, reviewer, active
+
+
+def envelope_recipient_ids(head: bytes) -> list[bytes]:
+    """Key ids named in an envelope header (its first bytes); BundleFormatError if not one.
+
+    Lets the server check that a reply is sealed to the case's reply key without any key.
+    """
+    if len(head) < PREFIX_LEN or head[:8] != ENVELOPE_MAGIC:
+        raise BundleFormatError("not an envelope")
+    count = struct.unpack(">H", head[10:12])[0]
+    if not 1 <= count <= MAX_RECIPIENTS or len(head) < PREFIX_LEN + count * STANZA_LEN:
+        raise BundleFormatError("envelope header cut short")
+    starts = range(PREFIX_LEN, PREFIX_LEN + count * STANZA_LEN, STANZA_LEN)
+    return [head[off : off + KEY_ID_LEN] for off in starts]
+
+
+class ExportChecker:
+    """Rule 14–15 for exports: seq order and range, case descriptors first, records genuine."""
+
+    def __init__(self, manifest: Manifest, directory: Directory) -> None:
+        self._m = manifest
+        self._dir = directory
+        self._last_seq = manifest.seq_from
+        self._last_case = ""
+        self._cases: set[str] = set()
+
+    def item(self, entry: Entry, data: bytes | None) -> None:
+        if entry.kind == "case":
+            if entry.case in self._cases:
+                raise BundleIntegrityError(f"item {entry.n}: second descriptor for one case")
+            parse_case_descriptor(data or b"", entry.case)
+            self._cases.add(entry.case)
+            return
+        if entry.case not in self._cases:
+            raise BundleIntegrityError(f"item {entry.n}: comes before its case descriptor")
+        seq = entry.extra["seq"]
+        if not (self._m.seq_from < seq <= self._m.seq_to and seq >= self._last_seq):
+            raise BundleIntegrityError(f"item {entry.n}: sequence out of order or out of range")
+        if seq == self._last_seq and entry.case != self._last_case:
+            raise BundleIntegrityError(f"item {entry.n}: one journal entry spans two cases")
+        self._last_seq, self._last_case = seq, entry.case
+        if entry.kind in RECORD_KINDS:
+            verify_history_record(data or b"", entry.kind, entry.case, self._dir)
+
+    def finish(self) -> None:
+        return None
+
+
+class OutboxChecker:
+    """Rule 15–16 for outboxes: records by the bundle's reviewer, each reply with its envelope."""
+
+    def __init__(self, manifest: Manifest, directory: Directory) -> None:
+        self._m = manifest
+        self._dir = directory
+        self._pending: Entry | None = None  # a reply waiting for its envelope
+
+    def item(self, entry: Entry, data: bytes | None) -> None:
+        pending, self._pending = self._pending, None
+        if entry.kind == "reply_envelope":
+            if pending is None or pending.case != entry.case:
+                raise BundleIntegrityError(f"item {entry.n}: reply envelope without its reply")
+            if pending.extra["envelope_sha256"] != entry.sha256:
+                raise BundleIntegrityError(f"item {entry.n}: envelope is not the one replied")
+            return
+        if pending is not None:
+            raise BundleIntegrityError(f"item {pending.n}: reply not followed by its envelope")
+        try:
+            body, reviewer = records.verify(data or b"", self._dir, entry.kind)
+        except SignatureError as exc:
+            raise BundleSignatureError(f"item {entry.n}: record signature fails") from exc
+        except FormatError as exc:
+            raise BundleFormatError(f"item {entry.n}: malformed {entry.kind} record") from exc
+        if reviewer.id != self._m.reviewer:
+            raise BundleSignatureError(f"item {entry.n}: record signed by another reviewer")
+        if body["case"] != entry.case:
+            raise BundleIntegrityError(f"item {entry.n}: record names another case")
+        if entry.kind == "reply":
+            if body["envelope_sha256"] != entry.extra["envelope_sha256"]:
+                raise BundleIntegrityError(f"item {entry.n}: reply names another envelope")
+            self._pending = entry
+
+    def finish(self) -> None:
+        if self._pending is not None:
+            raise BundleIntegrityError(f"item {self._pending.n}: reply without its envelope")

@@ -1,0 +1,127 @@
+"""Retention: remove closed cases, expired uploads and orphaned blobs after a configured time.
+
+A case goes when its current status is a ``closed_*`` state whose signed record is dated more
+than ``closed_case_days`` days before today. Its rows are deleted in one transaction; then
+every blob no row references any more is overwritten with zeros, fsynced and unlinked (best
+effort on SSDs and copy-on-write filesystems), expired upload sessions go the same way, and
+the database is compacted where it can be: SQLite zeroes freed pages (``secure_delete``) and
+its WAL is checkpointed and truncated; PostgreSQL gets a ``VACUUM`` (dead tuples are marked
+free, not zeroed: a known limit). :func:`plan` is the dry run: it changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, or_, select, text
+
+from .blobstore import day_start
+from .models import Blob, Case, Item, ItemEvidence, Upload
+from .store import Vault, _Ops
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long things stay. Days are whole UTC days."""
+
+    closed_case_days: int = 180
+    orphan_blob_days: int = 2  # blobs no row refers to (a crash between write and insert)
+
+    def __post_init__(self) -> None:
+        if self.closed_case_days < 0 or self.orphan_blob_days < 1:
+            raise ValueError("retention days must be >= 0 (cases) and >= 1 (orphan blobs)")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What retention removes (or, for a dry run, would remove)."""
+
+    cases: tuple[str, ...]
+    uploads: tuple[str, ...]
+    blobs: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.cases or self.uploads or self.blobs)
+
+
+def _doomed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
+    cutoff = today - dt.timedelta(days=policy.closed_case_days)
+    return list(ops.s.scalars(
+        select(Case.id).where(Case.status.like("closed\\_%", escape="\\"),
+                              Case.status_day < cutoff).order_by(Case.id)
+    ).all())  # fmt: skip
+
+
+def _unreferenced_after(ops: _Ops, cases: list[str]) -> list[str]:
+    """Blob rows that no item outside ``cases`` refers to."""
+    survivors = select(Item.seq).where(Item.case_id.not_in(cases)) if cases else select(Item.seq)
+    used_direct = exists().where(Item.blob_sha == Blob.sha256, Item.seq.in_(survivors))
+    used_evidence = exists().where(
+        ItemEvidence.blob_sha == Blob.sha256, ItemEvidence.item_seq.in_(survivors)
+    )
+    return list(ops.s.scalars(
+        select(Blob.sha256).where(~or_(used_direct, used_evidence)).order_by(Blob.sha256)
+    ).all())  # fmt: skip
+
+
+def _orphan_files(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
+    """Blob files with no row, written (by their day mtime) before the grace period."""
+    known = set(ops.s.scalars(select(Blob.sha256)).all())
+    cutoff = day_start(today - dt.timedelta(days=policy.orphan_blob_days))
+    found = []
+    for sha in vault.blobs.iter_shas():
+        if sha not in known and vault.blobs.path(sha).stat().st_mtime < cutoff:
+            found.append(sha)
+    return sorted(found)
+
+
+def _collect(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.date) -> Plan:
+    cases = _doomed_cases(ops, policy, today)
+    uploads = ops.s.scalars(select(Upload.id).where(Upload.expires_on <= today)).all()
+    blobs = _unreferenced_after(ops, cases) + _orphan_files(vault, ops, policy, today)
+    return Plan(tuple(cases), tuple(sorted(uploads)), tuple(sorted(set(blobs))))
+
+
+def plan(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -> Plan:
+    """Dry run: list the cases, upload sessions and blobs :func:`apply` would remove."""
+    day = today or dt.datetime.now(dt.UTC).date()
+    with vault._read() as ops:
+        return _collect(vault, ops, policy, day)
+
+
+def apply(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -> Plan:
+    """Remove what :func:`plan` lists; return it. Rows first (one transaction), then files.
+
+    If the process dies between the two steps, the files left behind have no row and the
+    next run removes them as orphans.
+    """
+    day = today or dt.datetime.now(dt.UTC).date()
+    with vault._tx() as ops:
+        result = _collect(vault, ops, policy, day)
+        if result.cases:
+            ops.s.execute(delete(Case).where(Case.id.in_(result.cases)))
+        if result.blobs:
+            ops.s.execute(delete(Blob).where(Blob.sha256.in_(result.blobs)))
+    vault.expire_uploads(day)
+    for sha in result.blobs:
+        vault.blobs.delete(sha)
+    vault.sweep_upload_files()
+    _compact(vault)
+    return result
+
+
+def _compact(vault: Vault) -> None:
+    """Push deleted rows out of the write-ahead log (SQLite) or mark them free (PostgreSQL)."""
+    if vault.engine.dialect.name == "sqlite":
+        raw = vault.engine.raw_connection()  # outside any transaction, or it cannot truncate
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+    else:
+        with vault.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in ("item_evidence", "items", "case_recipients", "cases", "blobs",
+                          "uploads"):  # fmt: skip
+                conn.execute(text(f"VACUUM {table}"))

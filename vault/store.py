@@ -1,0 +1,644 @@
+"""The vault repository: cases, journal items, signed records, uploads and export cursors.
+
+:class:`Vault` is what the intake and the transfer code call. Each public method is one
+transaction; :meth:`Vault.batch` groups many outbound records into one all-or-nothing
+transaction (a whole import bundle).
+
+What it stores, and so what a seizure yields: opaque case ids, keyed lookup tags, reply public
+keys, the UTC day a case arrived, recipient ids, the intake channel, blob hashes and padded
+sizes, signed status/reply records, and the journal order of items. Never plaintext, receipts,
+file names, addresses, browser strings or precise reporter times.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import errno
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crypto import records, signed
+from crypto.errors import FormatError
+
+from . import db
+from .blobstore import (
+    BlobRef,
+    LocalBlobStore,
+    coarsen_times,
+    day_start,
+    fsync_dir,
+    overwrite_and_unlink,
+)
+from .errors import (
+    BlobIntegrityError,
+    CaseNotFoundError,
+    DiskFullError,
+    DuplicateCaseError,
+    MissingBlobError,
+    RecordMismatchError,
+    UploadGapError,
+    UploadIncompleteError,
+    UploadNotFoundError,
+    UploadSizeError,
+)
+from .models import (
+    AppliedBundle,
+    Blob,
+    Case,
+    CaseRecipient,
+    Cursor,
+    Item,
+    ItemEvidence,
+    Upload,
+)
+
+CHANNELS = frozenset({"browser", "server"})
+MESSAGE_KINDS = frozenset({"message", "retaliation"})
+_JOURNAL_LOCK = 0x6269_7369_6B01  # PostgreSQL advisory lock: journal seq == commit order
+_HASH_CHUNK = 1 << 20
+OrderKey = str | tuple[str, str] | None
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _new_id() -> str:
+    """80 random bits as 16 lowercase base32 symbols: opaque, URL- and filename-safe."""
+    return base64.b32encode(secrets.token_bytes(10)).decode().lower()
+
+
+def _owner_hash(owner: bytes) -> bytes:
+    return hashlib.sha256(b"bisik/v1 upload-owner\x00" + owner).digest()
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """What the vault knows about a case (nothing of it identifies the reporter)."""
+
+    id: str
+    reply_public: bytes
+    received_day: dt.date
+    recipients: tuple[str, ...]
+    channel: str
+    status: str | None
+    status_record: bytes | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal item: a report, message, retaliation report, status or reply."""
+
+    seq: int
+    case_id: str
+    kind: str
+    blob: BlobRef | None
+    evidence: tuple[BlobRef, ...]
+    record: bytes | None
+    order_key: str | None
+
+
+ExportItem = Entry
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    """A case with all its items; statuses and replies sorted by their record order."""
+
+    case: CaseInfo
+    entries: tuple[Entry, ...]
+    statuses: tuple[bytes, ...]
+    replies: tuple[tuple[bytes, BlobRef], ...]
+
+
+def normalize_order_key(order_key: OrderKey, record: bytes) -> str:
+    """The stored form ``"<UTC ISO time>|<record id>"`` of a record's order key.
+
+    Always computed from the record body (crypto.records.order_key); a key the caller passes
+    must agree with it, so a wrong key can never promote an older status.
+    """
+    try:
+        at, rid = records.order_key(signed.body_of(record))
+    except (FormatError, KeyError, TypeError, ValueError) as exc:
+        raise RecordMismatchError("the record has no valid time and id") from exc
+    computed = f"{at}|{rid}"
+    given = None if order_key is None else (
+        order_key if isinstance(order_key, str) else "|".join(order_key)
+    )  # fmt: skip
+    if given is not None and given != computed:
+        raise RecordMismatchError("the order key does not match the record")
+    return computed
+
+
+def _record_body(record: bytes, case_id: str) -> dict[str, Any]:
+    try:
+        body = signed.body_of(record)
+    except (FormatError, ValueError) as exc:
+        raise RecordMismatchError("not a signed record") from exc
+    if not isinstance(body, dict) or body.get("case") != case_id:
+        raise RecordMismatchError("the record names another case")
+    return body
+
+
+class _Ops:
+    """Operations on one open session (shared by :class:`Vault` and :class:`Batch`)."""
+
+    def __init__(self, session: Session, blobs: LocalBlobStore) -> None:
+        self.s = session
+        self.blobs = blobs
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _case(self, case_id: str, *, lock: bool = False) -> Case:
+        case = self.s.get(Case, case_id, with_for_update=lock)
+        if case is None:
+            raise CaseNotFoundError(f"no case {case_id}")
+        return case
+
+    def _register_blob(self, ref: BlobRef) -> None:
+        if not self.blobs.exists(ref.sha256) or self.blobs.size(ref.sha256) != ref.size:
+            raise MissingBlobError(f"blob {ref.sha256} is not stored with size {ref.size}")
+        row = self.s.get(Blob, ref.sha256)
+        if row is None:
+            self.s.add(Blob(sha256=ref.sha256, size=ref.size))
+            self.s.flush()
+        elif row.size != ref.size:
+            raise MissingBlobError(f"blob {ref.sha256} is known with another size")
+
+    def _append(self, item: Item, evidence: Sequence[BlobRef] = ()) -> int:
+        if self.s.get_bind().dialect.name == "postgresql":
+            self.s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _JOURNAL_LOCK})
+        self.s.add(item)
+        self.s.flush()
+        for pos, ref in enumerate(evidence):
+            self._register_blob(ref)
+            self.s.add(ItemEvidence(item_seq=item.seq, position=pos, blob_sha=ref.sha256))
+        self.s.flush()
+        return item.seq
+
+    def _record_exists(self, record_hash: bytes) -> bool:
+        found = self.s.scalar(select(Item.seq).where(Item.record_hash == record_hash))
+        return found is not None
+
+    # -- reporter side -------------------------------------------------------------------------
+    def create_case(
+        self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
+        report_blob: BlobRef, evidence: Sequence[BlobRef], channel: str,
+    ) -> str:  # fmt: skip
+        if len(lookup_tag) != 32 or len(reply_public) != 32:
+            raise ValueError("lookup tag and reply public key are 32 bytes each")
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {sorted(CHANNELS)}")
+        if not recipients:
+            raise ValueError("a case needs at least one recipient")
+        if self.s.scalar(select(Case.id).where(Case.lookup_tag == lookup_tag)) is not None:
+            raise DuplicateCaseError("a case with this lookup tag exists")
+        case_id = _new_id()
+        self.s.add(Case(id=case_id, lookup_tag=lookup_tag, reply_public=reply_public,
+                        received_day=_today(), channel=channel))  # fmt: skip
+        for rid in sorted(set(recipients)):
+            self.s.add(CaseRecipient(case_id=case_id, recipient=rid))
+        self._register_blob(report_blob)
+        self._append(Item(case_id=case_id, kind="report", blob_sha=report_blob.sha256), evidence)
+        return case_id
+
+    def add_message(
+        self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef]
+    ) -> int:
+        if kind not in MESSAGE_KINDS:
+            raise ValueError(f"kind must be one of {sorted(MESSAGE_KINDS)}")
+        self._case(case_id)
+        self._register_blob(blob)
+        return self._append(Item(case_id=case_id, kind=kind, blob_sha=blob.sha256), evidence)
+
+    # -- outbound records ----------------------------------------------------------------------
+    def add_status(self, case_id: str, record: bytes, order_key: OrderKey = None) -> bool:
+        body = _record_body(record, case_id)
+        state = body.get("state")
+        if not isinstance(state, str):
+            raise RecordMismatchError("a status record needs a state")
+        case = self._case(case_id, lock=True)  # concurrent imports must not lose the newest
+        rhash = hashlib.sha256(record).digest()
+        if self._record_exists(rhash):
+            return False
+        key = normalize_order_key(order_key, record)
+        self._append(Item(case_id=case_id, kind="status", record=record, record_hash=rhash,
+                          order_key=key))  # fmt: skip
+        if case.status_order is None or key > case.status_order:
+            case.status = state
+            case.status_order = key
+            case.status_day = dt.datetime.fromisoformat(key.split("|")[0]).date()
+        return True
+
+    def add_reply(
+        self, case_id: str, record: bytes, blob: BlobRef, order_key: OrderKey = None
+    ) -> bool:
+        body = _record_body(record, case_id)
+        if body.get("envelope_sha256") != blob.sha256:
+            raise RecordMismatchError("the reply record names another envelope")
+        self._case(case_id)
+        rhash = hashlib.sha256(record).digest()
+        if self._record_exists(rhash):
+            return False
+        self._register_blob(blob)
+        key = normalize_order_key(order_key, record)
+        self._append(Item(case_id=case_id, kind="reply", blob_sha=blob.sha256, record=record,
+                          record_hash=rhash, order_key=key))  # fmt: skip
+        return True
+
+    def mark_bundle(self, bundle_id: bytes) -> bool:
+        if not 1 <= len(bundle_id) <= 64:
+            raise ValueError("a bundle id is 1 to 64 bytes")
+        if self.s.get(AppliedBundle, bundle_id) is not None:
+            return False
+        self.s.add(AppliedBundle(bundle_id=bundle_id))
+        self.s.flush()
+        return True
+
+    def set_cursor(self, name: str, seq: int) -> None:
+        row = self.s.get(Cursor, name, with_for_update=True)
+        if row is None:
+            self.s.add(Cursor(consumer=name, seq=seq))
+        elif seq > row.seq:
+            row.seq = seq
+        self.s.flush()
+
+    # -- reading -------------------------------------------------------------------------------
+    def case_info(self, case: Case) -> CaseInfo:
+        recipients = self.s.scalars(
+            select(CaseRecipient.recipient)
+            .where(CaseRecipient.case_id == case.id)
+            .order_by(CaseRecipient.recipient)
+        ).all()
+        record = None
+        if case.status_order is not None:
+            record = self.s.scalar(
+                select(Item.record).where(
+                    Item.case_id == case.id, Item.kind == "status",
+                    Item.order_key == case.status_order,
+                )
+            )  # fmt: skip
+        return CaseInfo(case.id, case.reply_public, case.received_day, tuple(recipients),
+                        case.channel, case.status, record)  # fmt: skip
+
+    def entries(self, items: Sequence[Item]) -> list[Entry]:
+        seqs = [i.seq for i in items]
+        evidence: dict[int, list[BlobRef]] = {s: [] for s in seqs}
+        shas = {i.blob_sha for i in items if i.blob_sha}
+        if seqs:
+            rows = self.s.execute(
+                select(ItemEvidence.item_seq, Blob.sha256, Blob.size)
+                .join(Blob, Blob.sha256 == ItemEvidence.blob_sha)
+                .where(ItemEvidence.item_seq.in_(seqs))
+                .order_by(ItemEvidence.item_seq, ItemEvidence.position)
+            ).all()
+            for seq, sha, size in rows:
+                evidence[seq].append(BlobRef(sha, size))
+        sizes: dict[str, int] = {}
+        if shas:
+            rows2 = self.s.execute(select(Blob.sha256, Blob.size).where(Blob.sha256.in_(shas)))
+            sizes = {sha: size for sha, size in rows2}
+        return [
+            Entry(i.seq, i.case_id, i.kind,
+                  BlobRef(i.blob_sha, sizes[i.blob_sha]) if i.blob_sha else None,
+                  tuple(evidence[i.seq]), i.record, i.order_key)
+            for i in items
+        ]
+
+
+class Batch(_Ops):
+    """One transaction for many outbound records (a whole import bundle): all or nothing."""
+
+    def add_status(self, case_id: str, record: bytes, order_key: OrderKey = None) -> bool:
+        """See :meth:`Vault.add_status`."""
+        return super().add_status(case_id, record, order_key)
+
+    def add_reply(
+        self, case_id: str, record: bytes, blob: BlobRef, order_key: OrderKey = None
+    ) -> bool:
+        """See :meth:`Vault.add_reply`."""
+        return super().add_reply(case_id, record, blob, order_key)
+
+    def mark_bundle(self, bundle_id: bytes) -> bool:
+        """Record a bundle id as applied; False if it already was (the caller then stops)."""
+        return super().mark_bundle(bundle_id)
+
+    def set_cursor(self, name: str, seq: int) -> None:
+        """Move a named export cursor forward (never backwards)."""
+        super().set_cursor(name, seq)
+
+
+class Vault:
+    """The server's storage: a database (SQLite or PostgreSQL) plus a content-addressed
+    blob store and a directory of partial uploads, all under one home directory."""
+
+    def __init__(self, engine: Engine, home: Path, *, upload_days: int = 2) -> None:
+        self.engine = engine
+        self.home = Path(home)
+        self.blobs = LocalBlobStore(self.home / "blobs")
+        self.uploads_dir = self.home / "uploads"
+        self.uploads_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.upload_days = upload_days
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(db.reader(engine), expire_on_commit=False)
+
+    @classmethod
+    def open(cls, db_url: str, home: Path, *, upload_days: int = 2) -> Vault:
+        """Open (creating if needed) the vault: migrate the schema to head, make directories."""
+        home = Path(home)
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        engine = db.make_engine(db_url)
+        db.migrate(engine)
+        return cls(engine, home, upload_days=upload_days)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:  # fmt: skip
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[_Ops]:
+        with self._sessions() as session, session.begin():
+            yield _Ops(session, self.blobs)
+
+    @contextmanager
+    def _read(self) -> Iterator[_Ops]:
+        with self._read_sessions() as session, session.begin():
+            yield _Ops(session, self.blobs)
+
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """One transaction for many add_status/add_reply/mark_bundle/set_cursor calls."""
+        with self._sessions() as session, session.begin():
+            yield Batch(session, self.blobs)
+
+    # -- cases -------------------------------------------------------------------------------
+    def create_case(
+        self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
+        report_blob: BlobRef, evidence: Sequence[BlobRef], channel: str,
+    ) -> str:  # fmt: skip
+        """Create a case for a stored report envelope; return its random opaque id.
+
+        ``lookup_tag`` is crypto.receipt.lookup_tag(pepper, lookup_id) (32 bytes), never the
+        receipt. The only date stored is today's UTC day. DuplicateCaseError if the tag is
+        used, MissingBlobError if a blob is not in the store with the given size.
+        """
+        try:
+            with self._tx() as ops:
+                return ops.create_case(
+                    lookup_tag=lookup_tag, reply_public=reply_public, recipients=recipients,
+                    report_blob=report_blob, evidence=evidence, channel=channel,
+                )  # fmt: skip
+        except IntegrityError as exc:  # a concurrent insert of the same tag
+            raise DuplicateCaseError("a case with this lookup tag exists") from exc
+
+    def case_by_lookup(self, lookup_tag: bytes) -> CaseInfo | None:
+        """The case whose lookup tag this is, or None.
+
+        Leaks through timing only whether a tag exists; a tag is an HMAC under the server's
+        pepper, so that says nothing about any receipt without the pepper.
+        """
+        with self._read() as ops:
+            case = ops.s.scalar(select(Case).where(Case.lookup_tag == lookup_tag))
+            if case is None or not hmac.compare_digest(case.lookup_tag, lookup_tag):
+                return None
+            return ops.case_info(case)
+
+    def case_info(self, case_id: str) -> CaseInfo:
+        """Metadata of one case; CaseNotFoundError if absent."""
+        with self._read() as ops:
+            return ops.case_info(ops._case(case_id))
+
+    def add_message(
+        self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef] = ()
+    ) -> int:
+        """Add a follow-up message or retaliation report envelope; return its journal seq."""
+        with self._tx() as ops:
+            return ops.add_message(case_id, kind=kind, blob=blob, evidence=evidence)
+
+    def case_history(self, case_id: str) -> CaseHistory:
+        """Everything stored for a case; statuses and replies in record order."""
+        with self._read() as ops:
+            info = ops.case_info(ops._case(case_id))
+            items = ops.s.scalars(
+                select(Item).where(Item.case_id == case_id).order_by(Item.seq)
+            ).all()
+            entries = ops.entries(items)
+        statuses = sorted((e for e in entries if e.kind == "status"), key=_order)
+        replies = sorted((e for e in entries if e.kind == "reply"), key=_order)
+        return CaseHistory(
+            info, tuple(entries),
+            tuple(e.record for e in statuses if e.record is not None),
+            tuple((e.record, e.blob) for e in replies if e.record is not None and e.blob),
+        )  # fmt: skip
+
+    # -- outbound records ----------------------------------------------------------------------
+    def add_status(self, case_id: str, record: bytes, order_key: OrderKey = None) -> bool:
+        """Store a (verified) signed status record; False if it was already stored.
+
+        The case's current status becomes this one only if its order key is the greatest.
+        RecordMismatchError if the record names another case.
+        """
+        with self.batch() as tx:
+            return tx.add_status(case_id, record, order_key)
+
+    def add_reply(
+        self, case_id: str, record: bytes, blob: BlobRef, order_key: OrderKey = None
+    ) -> bool:
+        """Store a (verified) signed reply record and its envelope; False on a replay."""
+        with self.batch() as tx:
+            return tx.add_reply(case_id, record, blob, order_key)
+
+    # -- export --------------------------------------------------------------------------------
+    def items_since(self, after_seq: int, *, limit: int = 1000) -> list[ExportItem]:
+        """Journal items with ``seq > after_seq``, ascending, at most ``limit``."""
+        with self._read() as ops:
+            items = ops.s.scalars(
+                select(Item).where(Item.seq > after_seq).order_by(Item.seq).limit(limit)
+            ).all()
+            return ops.entries(items)
+
+    def last_seq(self) -> int:
+        """The greatest journal seq so far (0 if empty)."""
+        with self._read() as ops:
+            return ops.s.scalar(select(func.coalesce(func.max(Item.seq), 0))) or 0
+
+    def get_cursor(self, name: str) -> int:
+        """Last acknowledged seq of a named consumer (0 if never set)."""
+        with self._read() as ops:
+            row = ops.s.get(Cursor, name)
+            return row.seq if row else 0
+
+    def set_cursor(self, name: str, seq: int) -> None:
+        """Move a named cursor forward; a smaller seq is ignored."""
+        with self.batch() as tx:
+            tx.set_cursor(name, seq)
+
+    # -- uploads -------------------------------------------------------------------------------
+    def _upload_path(self, upload_id: str) -> Path:
+        return self.uploads_dir / upload_id
+
+    def _session_for(self, ops: _Ops, upload_id: str, owner: bytes, *, lock: bool = True) -> Upload:
+        row = ops.s.get(Upload, upload_id, with_for_update=lock)
+        if row is None or not hmac.compare_digest(row.owner_hash, _owner_hash(owner)):
+            raise UploadNotFoundError("no such upload session")
+        if row.expires_on <= _today():
+            raise UploadNotFoundError("no such upload session")
+        return row
+
+    def start_upload(self, *, owner: bytes, total_size: int) -> str:
+        """Open a resumable upload of ``total_size`` ciphertext bytes; return its id.
+
+        The session expires ``upload_days`` days after today (day precision).
+        """
+        if total_size <= 0:
+            raise UploadSizeError("an upload needs a positive size")
+        upload_id = _new_id()
+        path = self._upload_path(upload_id)
+        path.touch(mode=0o600, exist_ok=False)
+        coarsen_times(path)
+        with self._tx() as ops:
+            expires = _today() + dt.timedelta(days=self.upload_days)
+            ops.s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner), total_size=total_size,
+                             received=0, expires_on=expires))  # fmt: skip
+        return upload_id
+
+    def upload_offset(self, upload_id: str, owner: bytes) -> int:
+        """How many bytes are stored; resume sending from there."""
+        with self._read() as ops:
+            return self._session_for(ops, upload_id, owner, lock=False).received
+
+    def append_upload(self, upload_id: str, owner: bytes, offset: int, data: bytes) -> int:
+        """Store a piece at ``offset``; return the new stored offset.
+
+        A piece wholly before the stored offset (a retried duplicate) is acknowledged without
+        change; a piece overlapping it appends only its new tail. UploadGapError if ``offset``
+        is past the stored end, UploadSizeError if the piece would exceed the declared size.
+        The bytes are fsynced before the new offset is recorded.
+        """
+        if offset < 0:
+            raise UploadGapError("negative offset")
+        with self._tx() as ops:
+            row = self._session_for(ops, upload_id, owner)
+            stored = row.received
+            if offset > stored:
+                raise UploadGapError(f"piece at {offset} but only {stored} bytes stored")
+            end = offset + len(data)
+            if end > row.total_size:
+                raise UploadSizeError("piece goes past the declared size")
+            if end <= stored:
+                return stored
+            self._write_piece(upload_id, stored, memoryview(data)[stored - offset :])
+            row.received = end
+            return end
+
+    def _write_piece(self, upload_id: str, at: int, piece: memoryview) -> None:
+        path = self._upload_path(upload_id)
+        try:
+            with open(path, "r+b") as f:
+                f.truncate(at)  # drop bytes a crash left past the recorded offset
+                f.seek(at)
+                f.write(piece)
+                f.flush()
+                os.fsync(f.fileno())
+        except FileNotFoundError as exc:
+            raise UploadNotFoundError("upload data is missing") from exc
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # give the space back
+                with open(path, "r+b") as f:
+                    f.truncate(at)
+                raise DiskFullError("disk full while storing an upload piece") from exc
+            raise
+        coarsen_times(path)
+
+    def finish_upload(self, upload_id: str, owner: bytes, sha256: str) -> BlobRef:
+        """Check the size and SHA-256 of a complete upload and move it into the blob store.
+
+        UploadIncompleteError if bytes are missing (the session stays, resume it);
+        BlobIntegrityError if the hash differs (the session and its bytes are discarded).
+        """
+        ref: BlobRef | None = None
+        with self._tx() as ops:
+            row = self._session_for(ops, upload_id, owner)
+            if row.received != row.total_size:
+                raise UploadIncompleteError(f"{row.total_size - row.received} bytes missing")
+            path = self._upload_path(upload_id)
+            with open(path, "r+b") as f:
+                f.truncate(row.total_size)
+            if _file_sha256(path) == sha256:
+                ref = self.blobs.put_file(path)
+            else:  # useless bytes: discard them with the session, then report
+                overwrite_and_unlink(path)
+            ops.s.delete(row)
+        if ref is None:
+            raise BlobIntegrityError("the upload does not match its hash")
+        return ref
+
+    def expire_uploads(self, now: dt.datetime | dt.date | None = None) -> int:
+        """Remove upload sessions that have expired by ``now``; their bytes are overwritten."""
+        day = _as_day(now)
+        with self._tx() as ops:
+            ids = ops.s.scalars(select(Upload.id).where(Upload.expires_on <= day)).all()
+            for upload_id in ids:
+                overwrite_and_unlink(self._upload_path(upload_id))
+            if ids:
+                ops.s.execute(delete(Upload).where(Upload.id.in_(ids)))
+        return len(ids)
+
+    def sweep_upload_files(self) -> int:
+        """Remove files in uploads/ that no session owns (left by a crash); return the count.
+
+        Only files dated before today are touched, so a session being started right now
+        (file created, row not yet committed) is never swept.
+        """
+        with self._read() as ops:
+            known = set(ops.s.scalars(select(Upload.id)).all())
+        removed = 0
+        today = day_start()
+        for path in self.uploads_dir.iterdir():
+            if path.is_file() and path.name not in known and path.stat().st_mtime < today:
+                overwrite_and_unlink(path)
+                removed += 1
+        if removed:
+            fsync_dir(self.uploads_dir)
+        return removed
+
+
+def _order(entry: Entry) -> tuple[str, int]:
+    return (entry.order_key or "", entry.seq)
+
+
+def _as_day(now: dt.datetime | dt.date | None) -> dt.date:
+    if now is None:
+        return _today()
+    if isinstance(now, dt.datetime):
+        return now.astimezone(dt.UTC).date() if now.tzinfo else now.date()
+    return now
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(_HASH_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,286 @@
+"""Server side of the air gap: export the journal to a bundle, import reviewers' outboxes.
+
+Called by ``bisik-server export --out FILE`` and ``bisik-server import FILE`` (intake/cli.py).
+Format and rules: vault/BUNDLE.md. The export streams blobs from the blob store into the bundle
+(flat memory) and signs it with the server key; the import verifies the whole outbox (every
+signature against the directory, every hash, every case and reply address) before it opens one
+database transaction that applies all of it or nothing.
+
+What leaks: nothing beyond what the vault already stores (BUNDLE.md §6). Summaries carry
+counts, sequence numbers and the reviewer id, never case contents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from sqlalchemy.exc import OperationalError
+
+from crypto import signed
+from crypto.directory import Directory, verify_directory
+from crypto.encoding import b64u_encode
+from crypto.header import MAX_HEADER_LEN
+from crypto.keys import key_id, load_ed25519_public
+from crypto.records import order_key
+
+from .blobstore import BlobRef
+from .bundle import (
+    BundleContentError,
+    BundleSetupError,
+    BundleWriteError,
+    ExportWriter,
+    Item,
+    VerifiedBundle,
+    read_outbox,
+)
+from .bundle.checks import envelope_recipient_ids
+from .errors import DiskFullError, VaultError
+from .store import CaseInfo, Entry, Vault
+
+PAGE = 1000
+ACK_PREFIX = "ack:"
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What one export wrote: items with ``seq_from < seq <= seq_to``, ``bytes`` on disk."""
+
+    path: Path
+    bundle_id: str
+    seq_from: int
+    seq_to: int
+    cases: int
+    items: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one outbox import changed (all zero and ``already_imported`` for a replay)."""
+
+    bundle_id: str
+    reviewer: str
+    statuses: int  # new status records stored
+    replies: int  # new replies stored
+    duplicates: int  # records already stored (a replay inside a new bundle): unchanged
+    superseded: int  # new statuses older than the case's current one: history only
+    ack: int
+    already_imported: bool
+
+
+# -- keys and directory from BISIK_HOME ------------------------------------------------------
+
+
+def load_server_key(home: Path | str) -> Ed25519PrivateKey:
+    """The server's Ed25519 signing key from ``home/secrets/signing.key`` (raw 32 bytes)."""
+    try:
+        raw = (Path(home) / "secrets" / "signing.key").read_bytes()
+        return Ed25519PrivateKey.from_private_bytes(raw)
+    except (OSError, ValueError) as exc:
+        raise BundleSetupError("cannot load the server signing key") from exc
+
+
+def load_directory(home: Path | str, today: dt.date | None = None) -> Directory:
+    """``home/org/directory.json`` verified against the pinned ``home/org/root.pub``."""
+    org = Path(home) / "org"
+    try:
+        root = load_ed25519_public((org / "root.pub").read_bytes())
+        return verify_directory((org / "directory.json").read_bytes(), root, today)
+    except OSError as exc:
+        raise BundleSetupError("cannot read the organisation directory") from exc
+
+
+def ack_cursor(reviewer_id: str) -> str:
+    """Name of the vault cursor holding the last export seq a reviewer acknowledged."""
+    return ACK_PREFIX + reviewer_id
+
+
+def default_since(vault: Vault, directory: Directory | None) -> int:
+    """The lowest acknowledged seq among active reviewers (0 if any never acknowledged)."""
+    if directory is None:
+        return 0
+    acks = [vault.get_cursor(ack_cursor(r.id)) for r in directory.active_reviewers()]
+    return min(acks, default=0)
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def _journal(vault: Vault, since: int, until: int) -> Iterator[Entry]:
+    after = since
+    while after < until:
+        page = vault.items_since(after, limit=PAGE)
+        for entry in page:
+            if entry.seq > until:
+                return
+            yield entry
+        if len(page) < PAGE:
+            return
+        after = page[-1].seq
+
+
+def _add_entry(w: ExportWriter, vault: Vault, e: Entry) -> None:
+    """One journal entry as bundle items (BUNDLE.md §2.1 order)."""
+    if e.kind in ("status", "reply"):
+        if e.record is None:
+            raise BundleContentError(f"journal item {e.seq} has no signed record")
+        w.add_record(e.kind, e.case_id, e.seq, e.record)
+    blobs = [(e.kind, e.blob)] if e.blob is not None else []
+    blobs += [("evidence", ref) for ref in e.evidence]
+    for type_, ref in blobs:
+        with vault.blobs.open(ref.sha256) as src:
+            w.add_envelope(e.case_id, type_, e.seq, src, ref.size, ref.sha256)
+
+
+def _add_case(w: ExportWriter, info: CaseInfo) -> None:
+    w.add_case(info.id, info.received_day.isoformat(), list(info.recipients),
+               b64u_encode(info.reply_public))  # fmt: skip
+
+
+def export_bundle(
+    vault: Vault, server_key: Ed25519PrivateKey, out_path: Path | str, *,
+    since: int | None = None, directory: Directory | None = None,
+) -> ExportSummary:  # fmt: skip
+    """Write every journal item after the acknowledged cursor to ``out_path``, signed.
+
+    ``since`` overrides the cursor; by default it is :func:`default_since` over ``directory``
+    (loaded from ``vault.home`` when not given and present there; 0 otherwise). The file
+    appears under ``out_path`` only when complete; on any error nothing is left and the
+    error is a BundleError (BundleWriteError for a full disk) or a VaultError.
+    """
+    if since is None:
+        if directory is None and (vault.home / "org" / "directory.json").exists():
+            directory = load_directory(vault.home)
+        since = default_since(vault, directory)
+    until = vault.last_seq()
+    with ExportWriter(out_path, server_key, seq_from=since) as w:
+        for entry in _journal(vault, since, until):
+            if not w.has_case(entry.case_id):
+                _add_case(w, vault.case_info(entry.case_id))
+            _add_entry(w, vault, entry)
+        manifest = w.finish(max(until, since))
+        return ExportSummary(Path(out_path), manifest.bundle_id, manifest.seq_from,
+                             manifest.seq_to, w.cases, w.count, w.size)  # fmt: skip
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Op:
+    kind: str  # "status" | "reply"
+    case: str
+    record: bytes
+    envelope: Item | None = None
+
+
+def _check_reply_address(item: Item, info: CaseInfo) -> None:
+    """The reply must be sealed to exactly the case's reporter reply key (rule 16)."""
+    with item.open() as f:
+        head = f.read(MAX_HEADER_LEN)
+    want = key_id(X25519PublicKey.from_public_bytes(info.reply_public))
+    if envelope_recipient_ids(head) != [want]:
+        raise BundleContentError(f"item {item.n}: reply not sealed to the reporter's reply key")
+
+
+def _plan(vault: Vault, bundle: VerifiedBundle) -> tuple[list[_Op], dict[str, CaseInfo]]:
+    """Check the verified outbox against the database, without writing anything."""
+    infos: dict[str, CaseInfo] = {}
+    ops: list[_Op] = []
+    if bundle.manifest.ack > vault.last_seq():
+        raise BundleContentError("outbox acknowledges exports this server never made")
+    for item in bundle.items():
+        if item.case not in infos:
+            try:
+                infos[item.case] = vault.case_info(item.case)
+            except VaultError as exc:
+                raise BundleContentError(f"item {item.n}: unknown case") from exc
+        info = infos[item.case]
+        if bundle.signer not in info.recipients:
+            raise BundleContentError(f"item {item.n}: the reviewer is not a recipient of the case")
+        if item.kind == "reply_envelope":
+            _check_reply_address(item, info)
+            ops[-1].envelope = item
+        else:
+            ops.append(_Op(item.kind, item.case, item.read_bytes()))
+    return ops, infos
+
+
+def _key(record: bytes) -> str:
+    at, rid = order_key(signed.body_of(record))
+    return f"{at}|{rid}"
+
+
+def import_outbox(vault: Vault, directory: Directory, path: Path | str) -> ImportSummary:
+    """Verify an outbox and apply it in one transaction (BUNDLE.md §4).
+
+    Raises a BundleError subclass (the database and blob store untouched) if any check
+    fails; a bundle imported before is reported ``already_imported`` and changes nothing.
+    """
+    if directory.server_key is None:
+        raise BundleSetupError("the directory names no server key")
+    stage = vault.home / "tmp"
+    stage.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with read_outbox(path, directory, directory.server_key, staging_dir=stage) as bundle:
+        ops, infos = _plan(vault, bundle)
+        try:
+            return _apply(vault, bundle, ops, infos)
+        except DiskFullError as exc:
+            raise BundleWriteError("disk full while importing") from exc
+        except OperationalError as exc:
+            if "full" in str(exc.orig).lower():
+                raise BundleWriteError("disk full while importing") from exc
+            raise
+        except VaultError as exc:
+            raise BundleContentError(f"the vault refused the outbox: {exc}") from exc
+
+
+def _apply(
+    vault: Vault, bundle: VerifiedBundle, ops: list[_Op], infos: dict[str, CaseInfo]
+) -> ImportSummary:
+    m, reviewer = bundle.manifest, bundle.signer
+    counts = {"status": 0, "reply": 0, "dup": 0}
+    current = {c: _key(i.status_record) for c, i in infos.items() if i.status_record}
+    new_keys: list[tuple[str, str]] = []
+    with vault.batch() as tx:
+        if not tx.mark_bundle(bytes.fromhex(m.bundle_id)):
+            return ImportSummary(m.bundle_id, reviewer, 0, 0, 0, 0, m.ack, True)
+        for op in ops:
+            if op.kind == "status":
+                new = tx.add_status(op.case, op.record)
+            else:
+                new = tx.add_reply(op.case, op.record, _store_envelope(vault, op))
+            counts[op.kind if new else "dup"] += 1
+            if new and op.kind == "status":
+                key = _key(op.record)
+                new_keys.append((op.case, key))
+                current[op.case] = max(current.get(op.case, ""), key)
+        tx.set_cursor(ack_cursor(reviewer), m.ack)
+    superseded = sum(1 for case, key in new_keys if key < current[case])
+    return ImportSummary(m.bundle_id, reviewer, counts["status"], counts["reply"], counts["dup"],
+                         superseded, m.ack, False)  # fmt: skip
+
+
+def _store_envelope(vault: Vault, op: _Op) -> BlobRef:
+    """Move the staged reply envelope into the blob store (same filesystem: a rename)."""
+    if op.envelope is None or op.envelope.path is None:  # the reader guarantees both
+        raise BundleContentError("reply without its envelope")
+    try:
+        return vault.blobs.put_file(op.envelope.path)
+    except OSError as exc:
+        raise BundleWriteError(f"cannot store a reply envelope: {exc.strerror}") from exc
+
+
+__all__ = [
+    "ExportSummary",
+    "ImportSummary",
+    "export_bundle",
+    "import_outbox",
+    "load_directory",
+    "load_server_key",
+]
