@@ -29,6 +29,17 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
+from crypto.errors import BisikError
+
+
+class ListenError(BisikError):
+    """The configured listen address is not loopback or a unix socket; gunicorn will not start."""
+
+    hint = (
+        "Set `listen` in server.toml (or BISIK_LISTEN) to 127.0.0.1:PORT, [::1]:PORT or unix:PATH."
+    )
+
+
 # --- where to listen -----------------------------------------------------------------------
 
 
@@ -52,13 +63,13 @@ def _loopback_bind(listen: str) -> str:
     host, sep, port = listen.rpartition(":")
     host = host.strip("[]")
     if not sep or not port.isdigit():
-        raise RuntimeError(f"listen address {listen!r} is not HOST:PORT or unix:PATH")
+        raise ListenError(f"listen address {listen!r} is not HOST:PORT or unix:PATH")
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
     if not loopback:
-        raise RuntimeError(
+        raise ListenError(
             f"refusing to listen on {listen!r}: Bisik must listen on 127.0.0.1/::1 or a unix "
             "socket, behind Tor. Set `listen` in server.toml or BISIK_LISTEN."
         )

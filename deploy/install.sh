@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Bisik: install (or update) the intake service on one Debian 12 server.
 #
-#   sudo deploy/install.sh --directory directory.json --root-pub root.pub
+#   sudo deploy/install.sh                 # 1st: packages, code, server keys; prints the public
+#                                          #      key to sign into the organisation's directory
+#   sudo deploy/install.sh --directory directory.json --root-pub root.pub   # 2nd: the rest
 #   sudo deploy/install.sh                 # later runs: update code, config and units in place
 #   deploy/install.sh --dry-run ...        # print every command instead of running it
 #
@@ -10,8 +12,8 @@
 #   2. a system user `bisik`, state in /var/lib/bisik (0700), logs in /var/log/bisik,
 #      backups in /var/backups/bisik
 #   3. a virtualenv in /opt/bisik/venv with `pip install '<checkout>[server]'`
-#   4. `bisik-server init` with the organisation's signed directory and root public key
-#      (only when /var/lib/bisik/server.toml does not exist yet)
+#   4. `bisik-server init`: server keys first; with --directory/--root-pub, the organisation's
+#      signed directory and root public key (secrets are never replaced)
 #   5. a dedicated tor instance `tor@bisik` (Debian's tor-instance-create) publishing the
 #      service as a v3 onion service; its torrc is checked with `tor --verify-config`
 #   6. systemd units: bisik.service, bisik-retention.timer, bisik-backup.timer
@@ -33,7 +35,7 @@ TOR_INSTANCE="bisik"
 BISIK_USER="bisik"
 
 usage() {
-  sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,/^set -euo pipefail$/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
   echo "options: --directory FILE --root-pub FILE [--source CHECKOUT] [--frontend-onion ADDR]"
   echo "         [--prefix DIR] [--dry-run]"
 }
@@ -96,10 +98,9 @@ preflight() {
   if ! grep -qs '^VERSION_ID="12"' /etc/os-release; then
     echo "warning: written for Debian 12; this system is not it" >&2
   fi
-  if [ ! -f "$BISIK_HOME/server.toml" ]; then
+  if [ -n "$DIRECTORY$ROOT_PUB" ]; then
     if [ -z "$DIRECTORY" ] || [ -z "$ROOT_PUB" ]; then
-      die "first install needs --directory and --root-pub" \
-        "ask the organisation for its signed directory.json and root.pub (bisik-reviewer org sign)"
+      die "--directory and --root-pub go together" "pass both files from the key ceremony"
     fi
     [ -r "$DIRECTORY" ] || die "cannot read $DIRECTORY" "check the --directory path"
     [ -r "$ROOT_PUB" ] || die "cannot read $ROOT_PUB" "check the --root-pub path"
@@ -167,12 +168,25 @@ install_code() {
   fi
 }
 
+# Two phases, because the organisation's directory must name this server's signing key:
+#   1. no org files yet: `bisik-server init` makes the secrets and server-signing.pub; stop.
+#   2. --directory/--root-pub: `bisik-server init` pins the root key and installs the directory
+#      (also the way to install a renewed directory later). Secrets are never replaced.
 init_server_home() {
-  if [ -f "$BISIK_HOME/server.toml" ]; then
-    say "server home: $BISIK_HOME already initialised (keys and secrets kept)"
-    return 0
+  if [ -z "$DIRECTORY" ]; then
+    if [ -f "$BISIK_HOME/org/directory.json" ]; then
+      say "server home: $BISIK_HOME ready (secrets and directory kept)"
+      return 0
+    fi
+    say "server home: bisik-server init in $BISIK_HOME (server keys only)"
+    run env BISIK_HOME="$BISIK_HOME" "$VENV/bin/bisik-server" init
+    run chown -R "$BISIK_USER:$BISIK_USER" "$BISIK_HOME"
+    say "next: take $BISIK_HOME/server-signing.pub to the organisation's root-key holder:"
+    say "  bisik-reviewer org sign --server-key server-signing.pub --out directory.json"
+    say "then run: $0 --directory directory.json --root-pub root.pub"
+    exit 0
   fi
-  say "server home: bisik-server init in $BISIK_HOME"
+  say "server home: bisik-server init in $BISIK_HOME with the organisation's directory"
   run env BISIK_HOME="$BISIK_HOME" "$VENV/bin/bisik-server" init \
     --directory "$DIRECTORY" --root-pub "$ROOT_PUB"
   run chown -R "$BISIK_USER:$BISIK_USER" "$BISIK_HOME"
@@ -249,9 +263,15 @@ install_units() {
   done
   run install -m 0644 "$SRC/deploy/logrotate/bisik" "$LOGROTATE_DIR/bisik"
   run systemctl daemon-reload
-  run systemctl enable bisik.service bisik-retention.timer bisik-backup.timer
+  if [ -n "$FRONTEND_ONION" ]; then
+    # Intake node: retention and backup run on the back-office node only (shared database).
+    run systemctl disable --now bisik-retention.timer bisik-backup.timer
+    run systemctl enable bisik.service
+  else
+    run systemctl enable bisik.service bisik-retention.timer bisik-backup.timer
+    run systemctl start bisik-retention.timer bisik-backup.timer
+  fi
   run systemctl restart bisik.service
-  run systemctl start bisik-retention.timer bisik-backup.timer
 }
 
 print_onion() {

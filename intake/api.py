@@ -27,6 +27,7 @@ Endpoints (all under ``/api``; state-changing ones need the ``X-CSRF-Token`` hea
   the browser verifies and decrypts them. Known and unknown lookups take the same minimum time.
 * ``POST /case/message {"lookup_id", "kind", "envelope", "evidence"}``: a follow-up message or
   retaliation report, sealed in the browser.
+* ``POST /case/proof {"lookup_id"}`` → the server-signed proof of report (a file to keep).
 
 Errors are JSON ``{"error": "<catalogue key>"}`` with a fitting HTTP status.
 
@@ -70,7 +71,7 @@ from vault.errors import (
 )
 from vault.store import CaseInfo
 
-from . import i18n, security
+from . import followup, i18n, security
 from .config import Limits
 from .state import Intake, current
 
@@ -412,6 +413,16 @@ def case() -> Response:
     })  # fmt: skip
 
 
+@bp.post("/case/proof")
+def case_proof() -> Response:
+    """The server-signed proof of report (UTC day + report envelope hash), to keep."""
+    intake = current()
+    info = _lookup(intake, _json())
+    response = Response(followup.proof(intake, info), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="bisik-proof.json"'
+    return response
+
+
 @bp.post("/case/message")
 def case_message() -> tuple[Response, int]:
     """Store a follow-up sealed in the browser to the case's reviewers (and its reply key)."""
@@ -449,6 +460,7 @@ _BUDGETS: dict[str, tuple[str, str]] = {
     "start_upload": ("upload_session", "upload_global"),
     "finish_upload": ("upload_session", "upload_global"),
     "case": ("receipt_session", "receipt_global"),
+    "case_proof": ("receipt_session", "receipt_global"),
 }
 
 

@@ -69,13 +69,15 @@ def _limits(app: Flask, limiter: Limiter, config: Config) -> None:
         "submit.receipt_qr": (lim.receipt_session, lim.receipt_global),
     }
     for endpoint, (per_session, overall) in table.items():
-        view = app.view_functions[endpoint]
+        view: Any = app.view_functions[endpoint]
         view = limiter.limit(per_session, key_func=_session_key, scope=endpoint + ":s")(view)
         view = limiter.limit(overall, key_func=_global_key, scope=endpoint + ":g")(view)
         app.view_functions[endpoint] = view
 
 
-def _register_api(app: Flask, limiter: Limiter, config: Config) -> None:
+def _register_api(app: Flask) -> None:
+    """The JavaScript path's JSON API, if installed. It sets its own per-endpoint budgets on
+    ``app.extensions["limiter"]`` (registered after ``init_app``, so the limiter exists)."""
     try:
         api = importlib.import_module("intake.api")
     except ModuleNotFoundError as exc:
@@ -83,9 +85,6 @@ def _register_api(app: Flask, limiter: Limiter, config: Config) -> None:
             raise
         return
     app.register_blueprint(api.bp)
-    lim = config.limits
-    limiter.limit(lim.upload_session, key_func=_session_key, scope="api:s")(api.bp)
-    limiter.limit(lim.upload_global, key_func=_global_key, scope="api:g")(api.bp)
 
 
 def _csrf_guard(app: Flask) -> None:
@@ -94,9 +93,9 @@ def _csrf_guard(app: Flask) -> None:
         if request.method in security.SAFE_METHODS:
             return
         view = app.view_functions.get(request.endpoint or "")
-        if view is not None and getattr(view, "_bisik_streams", False):
-            if request.mimetype == "multipart/form-data":
-                return  # the streaming reader checks the token before any file part
+        streams = view is not None and getattr(view, "_bisik_streams", False)
+        if streams and request.mimetype == "multipart/form-data":
+            return  # the streaming reader checks the token before any file part
         if not security.check_csrf_header_or_form():
             abort(403)
 
@@ -115,12 +114,15 @@ def _templates(app: Flask) -> None:
             return i18n.translate(lang, key, **values)
 
         return {
-            "t": t, "lang": lang, "languages": i18n.LANGUAGES,
-            "csrf_token": security.csrf_token, "csrf_field": security.CSRF_FIELD,
+            "t": t,
+            "lang": lang,
+            "languages": i18n.LANGUAGES,
+            "csrf_token": security.csrf_token,
+            "csrf_field": security.CSRF_FIELD,
             "org_fingerprint": state.root_fingerprint,
             "root_public": state.root_public_b64,
             "scripts": state.scripts,
-        }  # fmt: skip
+        }
 
 
 def create_app(config: Config | None = None, *, vault: Vault | None = None) -> Flask:
@@ -130,8 +132,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     secrets = load_secrets(config)
     root = load_root(config.root_pub_path)
     config.tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if config.log_file:
-        logs.configure(config.log_file)
+    logs.configure(config.log_file)  # before anything can log: filter on, access logs off
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.request_class = BisikRequest
     app.secret_key = secrets.flask_key
@@ -149,9 +150,12 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     _templates(app)
     _csrf_guard(app)
     limiter = Limiter(
-        key_func=_session_key, storage_uri=config.limiter_storage, strategy="fixed-window",
-        headers_enabled=False, key_prefix="bisik",
-    )  # fmt: skip
+        key_func=_session_key,
+        storage_uri=config.limiter_storage,
+        strategy="fixed-window",
+        headers_enabled=False,
+        key_prefix="bisik",
+    )
     from .views import errors, followup, pages, submit
 
     for bp in (pages.bp, submit.bp, followup.bp):
@@ -159,8 +163,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     errors.install(app)
     limiter.init_app(app)
     _limits(app, limiter, config)
-    _register_api(app, limiter, config)
+    _register_api(app)
     app.extensions["bisik_limiter"] = limiter
     log.info("intake service ready")
     return app
-

@@ -14,11 +14,15 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crypto.errors import BisikError
 
 from . import config as cfg
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from vault.store import Vault
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -34,18 +38,17 @@ def _config(args: argparse.Namespace) -> cfg.Config:
     return cfg.load(_home(args))
 
 
-def _open_vault(config: cfg.Config):  # type: ignore[no-untyped-def]
+def _open_vault(config: cfg.Config) -> Vault:
     from vault.store import Vault
 
     return Vault.open(config.database_url, config.home)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from . import logs, serve
+    from . import serve
     from .app import create_app
 
     config = _config(args)
-    logs.configure(config.log_file)
     app = create_app(config)
     print(f"Bisik intake on http://{args.listen or config.listen}/  (Ctrl-C to stop)")
     serve.run(app, args.listen or config.listen, args.workers, args.threads)
@@ -62,8 +65,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  reviewer {rid:<5}  BISIK_REVIEWER_HOME={home}")
     print(f"  passphrase:      {made.passphrase}   (also in {made.root / 'passphrase.txt'})")
     if made.tool == "fallback":
-        print("  WARNING: reviewer tool unavailable; demo keys are UNENCRYPTED in "
-              f"{made.root / 'fallback-keys.json'}")  # fmt: skip
+        print(
+            "  WARNING: reviewer tool unavailable; demo keys are UNENCRYPTED in "
+            f"{made.root / 'fallback-keys.json'}"
+        )
     if args.no_serve:
         return 0
     args.home = str(made.server_home)
@@ -83,10 +88,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     pub = home / "server-signing.pub"
     pub.write_bytes(raw_public(server_public(home)))
     print(f"Server home ready at {home}")
-    print(f"Server signing public key: {pub} (sign it into the directory: "
-          "bisik-reviewer org sign --server-key FILE)")  # fmt: skip
+    print(
+        f"Server signing public key: {pub} (sign it into the directory: "
+        "bisik-reviewer org sign --server-key FILE)"
+    )
     if not (args.directory and args.root_pub):
-        print("Next: bisik-server init --directory FILE --root-pub FILE once the directory is signed.")
+        print(
+            "Next: bisik-server init --directory FILE --root-pub FILE once the directory is signed."
+        )
     return 0
 
 
@@ -95,10 +104,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     config = _config(args)
     with _open_vault(config) as vault:
-        summary = export_bundle(vault, load_server_key(config.home), Path(args.out),
-                                since=args.since, directory=load_directory(config.home))  # fmt: skip
-    print(f"Wrote {summary.path}: {summary.items} items, {summary.cases} cases, "
-          f"{summary.bytes} bytes (sequence {summary.seq_from}..{summary.seq_to})")  # fmt: skip
+        summary = export_bundle(
+            vault,
+            load_server_key(config.home),
+            Path(args.out),
+            since=args.since,
+            directory=load_directory(config.home),
+        )
+    print(
+        f"Wrote {summary.path}: {summary.items} items, {summary.cases} cases, "
+        f"{summary.bytes} bytes (sequence {summary.seq_from}..{summary.seq_to})"
+    )
     return 0
 
 
@@ -111,8 +127,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     if s.already_imported:
         print(f"Bundle {s.bundle_id} was already imported; nothing changed.")
     else:
-        print(f"Imported from {s.reviewer}: {s.statuses} statuses, {s.replies} replies, "
-              f"{s.duplicates} duplicates, {s.superseded} superseded")  # fmt: skip
+        print(
+            f"Imported from {s.reviewer}: {s.statuses} statuses, {s.replies} replies, "
+            f"{s.duplicates} duplicates, {s.superseded} superseded"
+        )
     return 0
 
 
@@ -124,8 +142,10 @@ def cmd_retention(args: argparse.Namespace) -> int:
     with _open_vault(config) as vault:
         plan = (retention.plan if args.dry_run else retention.apply)(vault, policy)
     verb = "Would remove" if args.dry_run else "Removed"
-    print(f"{verb}: {len(plan.cases)} cases, {len(plan.uploads)} upload sessions, "
-          f"{len(plan.blobs)} blobs")  # fmt: skip
+    print(
+        f"{verb}: {len(plan.cases)} cases, {len(plan.uploads)} upload sessions, "
+        f"{len(plan.blobs)} blobs"
+    )
     for case in plan.cases:
         print(f"  case {case}")
     return 0
@@ -137,9 +157,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
     config = _config(args)
     with _open_vault(config) as vault:
         info = backup(vault, Path(args.out))
-    print(f"Backup written to {args.out}: {info.blobs} blobs, {info.blob_bytes} bytes "
-          f"({info.backend}, schema {info.revision}). Secrets are NOT in it: keep "
-          f"{config.home / 'secrets'} separately.")  # fmt: skip
+    print(
+        f"Backup written to {args.out}: {info.blobs} blobs, {info.blob_bytes} bytes "
+        f"({info.backend}, schema {info.revision}). Secrets are NOT in it: keep "
+        f"{config.home / 'secrets'} separately."
+    )
     return 0
 
 
@@ -164,8 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=handler)
         return p
 
-    for name, handler, text in (("serve", cmd_serve, "serve an existing BISIK_HOME"),
-                                ("demo", cmd_demo, "make a demo organisation in ./demo and serve it")):  # fmt: skip
+    for name, handler, text in (
+        ("serve", cmd_serve, "serve an existing BISIK_HOME"),
+        ("demo", cmd_demo, "make a demo organisation in ./demo and serve it"),
+    ):
         p = add(name, handler, text)
         p.add_argument("--listen", help="address:port (default from server.toml)")
         p.add_argument("--workers", type=int, default=1)
@@ -209,4 +233,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -47,7 +47,7 @@ class Config:
     max_files: int = 20
     max_field_bytes: int = 64 * 1024  # any one text field
     max_text_bytes: int = 256 * 1024  # all text fields together
-    session_minutes: int = 60
+    session_minutes: int = 120  # sliding: renewed on every page the reporter opens
     receipt_floor_ms: int = 400  # every receipt check takes at least this long
     retention_days: int = 180
     log_file: str = ""  # empty: log to stderr (never an access log)
@@ -105,7 +105,9 @@ def load(home: Path | str | None = None, env: Mapping[str, str] | None = None) -
     env = os.environ if env is None else env
     home_text = str(home) if home is not None else env.get("BISIK_HOME", "")
     if not home_text:
-        raise ConfigError("BISIK_HOME is not set", "Set BISIK_HOME to the server's state directory.")
+        raise ConfigError(
+            "BISIK_HOME is not set", "Set BISIK_HOME to the server's state directory."
+        )
     home_path = Path(home_text).resolve()
     values: dict[str, Any] = {}
     toml_path = home_path / "server.toml"

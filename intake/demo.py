@@ -55,17 +55,38 @@ class Demo:
 
 def _reviewer(home: Path, passphrase_file: Path, *args: str) -> None:
     env = {**os.environ, "BISIK_REVIEWER_HOME": str(home), "BISIK_LANG": "en"}
-    cmd = [sys.executable, "-m", "reviewer.cli", *args, "--home", str(home),
-           "--passphrase-file", str(passphrase_file)]  # fmt: skip
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    cmd = [
+        sys.executable,
+        "-m",
+        "reviewer.cli",
+        *args,
+        "--home",
+        str(home),
+        "--passphrase-file",
+        str(passphrase_file),
+    ]
+    # our own interpreter and module, fixed arguments: no shell, nothing from a reporter
+    done = subprocess.run(  # noqa: S603
+        cmd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     if done.returncode != 0:
         raise DemoError(f"bisik-reviewer {' '.join(args[:2])} failed: {done.stderr.strip()[-400:]}")
 
 
 def _with_tool(root: Path, pp_file: Path, homes: dict[str, Path], server: Path) -> None:
     for rid, name, _role in REVIEWERS:
-        _reviewer(homes[rid], pp_file, "init", "--id", rid, "--name", name, "--no-qr",
-                  "--kdf-profile", KDF_PROFILE)  # fmt: skip
+        _reviewer(
+            homes[rid],
+            pp_file,
+            "init",
+            "--id",
+            rid,
+            "--name",
+            name,
+            "--no-qr",
+            "--kdf-profile",
+            KDF_PROFILE,
+        )
     lead = homes["ani"]
     _reviewer(lead, pp_file, "org", "init", "--name", ORG_NAME, "--kdf-profile", KDF_PROFILE)
     for rid, _name, role in REVIEWERS:
@@ -73,8 +94,9 @@ def _with_tool(root: Path, pp_file: Path, homes: dict[str, Path], server: Path) 
     server_pub = root / "server-signing.pub"
     write_private(server_pub, keys.raw_public(server_public(server)), 0o644)
     directory = root / "directory.json"
-    _reviewer(lead, pp_file, "org", "sign", "--server-key", str(server_pub), "--out",
-              str(directory))  # fmt: skip
+    _reviewer(
+        lead, pp_file, "org", "sign", "--server-key", str(server_pub), "--out", str(directory)
+    )
     root_pub = lead / "org" / "root.pub"
     install_org(server, root_pub.read_bytes(), directory.read_bytes())
     for rid, _name, _role in REVIEWERS[1:]:
@@ -86,13 +108,19 @@ def _fallback(root: Path, homes: dict[str, Path], server: Path) -> None:
     org_root = Ed25519PrivateKey.generate()
     today = dt.datetime.now(dt.UTC).date()
     pairs = {rid: KeyPair.generate() for rid, _n, _r in REVIEWERS}
-    entries = [Reviewer(rid, name, role, pairs[rid].public, today, today + dt.timedelta(days=365))
-               for rid, name, role in REVIEWERS]  # fmt: skip
-    directory = sign_directory(org_root, ORG_NAME, 1, today + dt.timedelta(days=90), entries,
-                               server_public(server))  # fmt: skip
+    entries = [
+        Reviewer(rid, name, role, pairs[rid].public, today, today + dt.timedelta(days=365))
+        for rid, name, role in REVIEWERS
+    ]
+    directory = sign_directory(
+        org_root, ORG_NAME, 1, today + dt.timedelta(days=90), entries, server_public(server)
+    )
     install_org(server, keys.raw_public(org_root.public_key()), directory)
-    dump = {"warning": "DEMO ONLY: unencrypted keys", "root": b64u_encode(keys.raw_private(org_root)),
-            "reviewers": {rid: b64u_encode(kp.to_secret_bytes()) for rid, kp in pairs.items()}}  # fmt: skip
+    dump = {
+        "warning": "DEMO ONLY: unencrypted keys",
+        "root": b64u_encode(keys.raw_private(org_root)),
+        "reviewers": {rid: b64u_encode(kp.to_secret_bytes()) for rid, kp in pairs.items()},
+    }
     write_private(root / "fallback-keys.json", json.dumps(dump, indent=1).encode())
     for rid in pairs:
         homes[rid].mkdir(parents=True, exist_ok=True)

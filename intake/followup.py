@@ -89,8 +89,9 @@ def _reply_text(fields: Any) -> str:
     return ""
 
 
-def _reply(intake: Intake, case_id: str, data: bytes, sha: str,
-           secrets: ReceiptSecrets) -> ReplyView | None:  # fmt: skip
+def _reply(
+    intake: Intake, case_id: str, data: bytes, sha: str, secrets: ReceiptSecrets
+) -> ReplyView | None:
     try:
         body, reviewer = records.verify(data, intake.directory(), "reply")
         if body["case"] != case_id or body["envelope_sha256"] != sha:
@@ -129,8 +130,10 @@ def history(intake: Intake, case: CaseInfo, secrets: ReceiptSecrets) -> CaseView
 def proof(intake: Intake, case: CaseInfo) -> bytes:
     """A signed ``proof`` object: ``{"v": 1, "received": day, "envelope_sha256": hex}``."""
     hist = intake.vault.case_history(case.id)
-    report = next(e for e in hist.entries if e.kind == "report" and e.blob is not None)
-    assert report.blob is not None
-    body = {"v": 1, "received": case.received_day.isoformat(),
-            "envelope_sha256": report.blob.sha256}  # fmt: skip
+    sha = next(e.blob.sha256 for e in hist.entries if e.kind == "report" and e.blob is not None)
+    body = {
+        "v": 1,
+        "received": case.received_day.isoformat(),
+        "envelope_sha256": sha,
+    }
     return signed.sign(intake.secrets.signing_key, "proof", body).to_bytes()

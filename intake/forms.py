@@ -15,9 +15,17 @@ from .errors import UploadError
 from .regions import PROVINCES
 
 CATEGORIES = (
-    "social_media", "rally", "props", "state_resources", "party_member", "id_collection",
-    "mobilisation", "biased_decision", "retaliation", "other",
-)  # fmt: skip
+    "social_media",
+    "rally",
+    "props",
+    "state_resources",
+    "party_member",
+    "id_collection",
+    "mobilisation",
+    "biased_decision",
+    "retaliation",
+    "other",
+)
 ELECTIONS = ("pemilu", "pilkada")
 AGENCIES = ("central", "province", "regency", "village", "school_health", "soe", "other")
 AUTHORITIES = ("bawaslu", "bkn", "kemenpanrb", "kemendagri", "lpsk", "ombudsman", "kpk", "ppk")
@@ -35,8 +43,14 @@ def election_years(today: dt.date | None = None) -> list[str]:
 Fields = Mapping[str, Sequence[str]]
 
 
-def _one(form: Fields, name: str, allowed: Sequence[str] | None = None, *,
-         required: bool = True, max_len: int = 200) -> str:  # fmt: skip
+def _one(
+    form: Fields,
+    name: str,
+    allowed: Sequence[str] | None = None,
+    *,
+    required: bool = True,
+    max_len: int = 200,
+) -> str:
     values = form.get(name, ())
     if len(values) > 1:
         raise UploadError("error.malformed")

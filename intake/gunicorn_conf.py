@@ -26,7 +26,7 @@ forwarded_allow_ips = ""
 proxy_allow_ips = ""
 
 
-class ScrubbedLogger(Logger):  # type: ignore[misc]
+class ScrubbedLogger(Logger):
     """Gunicorn's logger with access logging off and addresses scrubbed from error records."""
 
     def setup(self, cfg: Any) -> None:

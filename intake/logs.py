@@ -41,7 +41,9 @@ class NoAddresses(logging.Filter):
 def configure(log_file: str = "") -> logging.Handler:
     """Install the one handler of the service (a file, or stderr) with the filter."""
     handler: logging.Handler = (
-        logging.FileHandler(Path(log_file), encoding="utf-8") if log_file else logging.StreamHandler()
+        logging.FileHandler(Path(log_file), encoding="utf-8")
+        if log_file
+        else logging.StreamHandler()
     )
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(NoAddresses())
@@ -55,4 +57,6 @@ def configure(log_file: str = "") -> logging.Handler:
     root.setLevel(logging.INFO)
     for name in ACCESS_LOGGERS:
         logging.getLogger(name).disabled = True
+    # flask-limiter logs each breach with its key (our session id): not needed, not wanted
+    logging.getLogger("flask-limiter").setLevel(logging.ERROR)
     return handler

@@ -106,7 +106,10 @@ class _Reader:
         if self.field_name is not None:
             self.field_buf += event.data
             self.text_total += len(event.data)
-            if len(self.field_buf) > self.bounds.max_field or self.text_total > self.bounds.max_text:
+            if (
+                len(self.field_buf) > self.bounds.max_field
+                or self.text_total > self.bounds.max_text
+            ):
                 raise UploadError("error.text_too_long", 413)
             if not event.more_data:
                 self.handler.field(self.field_name, _text(self.field_buf))
@@ -147,7 +150,7 @@ def stream_parts(
         raise UploadError("error.length_required", 411)
     if content_length > bounds.max_body:
         raise UploadError("error.too_large", 413)
-    reader = read.read if hasattr(read, "read") else read  # type: ignore[union-attr]
+    reader = read.read if hasattr(read, "read") else read
     decoder = MultipartDecoder(boundary, max_form_memory_size=None, max_parts=bounds.max_parts)
     state = _Reader(handler, bounds)
     received = 0

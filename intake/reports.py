@@ -62,33 +62,45 @@ def _read(intake: Intake, body: Body, handler: SealingHandler) -> None:
     handler.finish()
 
 
-def _evidence(handler: SealingHandler, refs: Sequence[BlobRef],
-              share: Callable[[str], bool]) -> list[document.Evidence]:  # fmt: skip
+def _evidence(
+    handler: SealingHandler, refs: Sequence[BlobRef], share: Callable[[str], bool]
+) -> list[document.Evidence]:
     return [
         document.Evidence(ref.sha256, f.name, f.media_type, f.size, share(f.input_name))
         for f, ref in zip(handler.files, refs, strict=True)
     ]
 
 
-def _store_case(intake: Intake, report_fields: forms.ReportForm, evidence: list[document.Evidence],
-                refs: list[BlobRef], recipients: Sequence[X25519PublicKey]) -> str:  # fmt: skip
+def _store_case(
+    intake: Intake,
+    report_fields: forms.ReportForm,
+    evidence: list[document.Evidence],
+    refs: list[BlobRef],
+    recipients: Sequence[X25519PublicKey],
+) -> str:
     vault = intake.vault
     for _ in range(3):  # a colliding lookup tag is ~2^-90; retry rather than fail
         code = receipt.generate()
         secrets = receipt.derive(code)
         doc = document.Document(
-            type="report", submitted_at=document.now(), channel="server",
-            fields=report_fields.fields, reply_key=b64u_encode(raw_public(secrets.reply_public)),
-            evidence=evidence, consent={"authorities": list(report_fields.authorities)},
-        )  # fmt: skip
+            type="report",
+            submitted_at=document.now(),
+            channel="server",
+            fields=report_fields.fields,
+            reply_key=b64u_encode(raw_public(secrets.reply_public)),
+            evidence=evidence,
+            consent={"authorities": list(report_fields.authorities)},
+        )
         report_ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), recipients))
         try:
             vault.create_case(
                 lookup_tag=receipt.lookup_tag(intake.secrets.pepper, secrets.lookup_id),
                 reply_public=raw_public(secrets.reply_public),
-                recipients=list(report_fields.recipients), report_blob=report_ref,
-                evidence=refs, channel="server",
-            )  # fmt: skip
+                recipients=list(report_fields.recipients),
+                report_blob=report_ref,
+                evidence=refs,
+                channel="server",
+            )
             return code
         except DuplicateCaseError:
             vault.blobs.delete(report_ref.sha256)
@@ -126,8 +138,9 @@ def submit_report(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) ->
             forms.slot_of(f.input_name)
         refs = handler.commit()
         try:
-            code = _store_case(intake, form, _evidence(handler, refs, share), refs,
-                               handler.recipients)  # fmt: skip
+            code = _store_case(
+                intake, form, _evidence(handler, refs, share), refs, handler.recipients
+            )
         except BaseException:
             _discard(intake, refs)
             raise
@@ -174,9 +187,12 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
         refs = handler.commit()
         try:
             doc = document.Document(
-                type=fields["kind"], submitted_at=document.now(), channel="server",
-                fields=fields, evidence=_evidence(handler, refs, lambda _: False),
-            )  # fmt: skip
+                type=fields["kind"],
+                submitted_at=document.now(),
+                channel="server",
+                fields=fields,
+                evidence=_evidence(handler, refs, lambda _: False),
+            )
             ref = intake.vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), handler.recipients))
             refs.append(ref)
             intake.vault.add_message(case.id, kind=fields["kind"], blob=ref, evidence=refs[:-1])

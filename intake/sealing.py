@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from crypto.envelope import Sealer
-from vault.blobstore import BlobRef, BlobStore
+from vault.blobstore import BlobRef, BlobStore, BlobWriter
 
 from .errors import UploadError
 from .security import CSRF_FIELD
@@ -36,7 +36,7 @@ class SealedFile:
     name: str
     media_type: str
     sealer: Sealer
-    writer: object
+    writer: BlobWriter
     size: int = 0
 
     def write(self, data: bytes) -> None:
@@ -75,13 +75,16 @@ class SealingHandler:
         self._first_part(name, None)
         if self._recipients is None:
             self._recipients = self.prepare(self.fields)
-        writer = self.stack.enter_context(self.blobs.writer())  # type: ignore[arg-type]
-        sealed = SealedFile(name, filename, media_type, Sealer(writer, self._recipients), writer)
+        writer = self.stack.enter_context(self.blobs.writer())
+        sealer = Sealer(writer, self._recipients)  # type: ignore[arg-type]  # needs only write()
+        self.stack.callback(sealer.abort)  # on any failure: no final chunk, temp file removed
+        sealed = SealedFile(name, filename, media_type, sealer, writer)
         self.files.append(sealed)
         return sealed
 
     def close_file(self, sink: object) -> None:
-        assert isinstance(sink, SealedFile)
+        if not isinstance(sink, SealedFile):  # pragma: no cover - only our sinks come back
+            raise TypeError("not a sink of this handler")
         sink.sealer.close()
         sink.size = sink.sealer.plaintext_length
 
@@ -100,5 +103,4 @@ class SealingHandler:
 
     def commit(self) -> list[BlobRef]:
         """Move every finished envelope into the blob store; return their references."""
-        return [f.writer.commit() for f in self.files]  # type: ignore[attr-defined]
-
+        return [f.writer.commit() for f in self.files]

@@ -70,9 +70,11 @@ def _mac(key: bytes, text: str) -> str:
     return _b64(hmac.new(key, text.encode(), hashlib.sha256).digest()[:16])
 
 
-def make_cookie(keys: SessionKeys, minutes: int, now: float | None = None) -> tuple[str, str]:
-    """A fresh session: (session id, cookie value)."""
-    sid = _b64(secrets.token_bytes(16))
+def make_cookie(
+    keys: SessionKeys, minutes: int, now: float | None = None, sid: str | None = None
+) -> tuple[str, str]:
+    """A session cookie: (session id, cookie value); a fresh random id unless ``sid`` given."""
+    sid = sid or _b64(secrets.token_bytes(16))
     expiry = int((now or time.time()) // 60) + minutes
     body = f"{sid}.{expiry}"
     return sid, f"{body}.{_mac(keys.cookie, body)}"
@@ -123,6 +125,8 @@ def install(app: Flask, keys: SessionKeys, session_minutes: int) -> None:
         g.bisik_sid_valid = sid is not None
         if sid is None:
             sid, g.bisik_new_cookie = make_cookie(keys, session_minutes)
+        elif request.method == "GET":  # sliding expiry while the reporter reads and writes
+            _, g.bisik_new_cookie = make_cookie(keys, session_minutes, sid=sid)
         g.bisik_sid = sid
 
     @app.after_request
@@ -132,9 +136,14 @@ def install(app: Flask, keys: SessionKeys, session_minutes: int) -> None:
         new = g.get("bisik_new_cookie")
         if new:
             response.set_cookie(
-                COOKIE, new, max_age=session_minutes * 60, path="/", httponly=True,
-                samesite="Strict", secure=request.is_secure,
-            )  # fmt: skip
+                COOKIE,
+                new,
+                max_age=session_minutes * 60,
+                path="/",
+                httponly=True,
+                samesite="Strict",
+                secure=request.is_secure,
+            )
         return response
 
 

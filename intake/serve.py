@@ -16,7 +16,7 @@ from gunicorn.app.base import BaseApplication
 from . import gunicorn_conf
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, app: Flask, options: dict[str, Any]) -> None:
         self._app = app
         self._options = options

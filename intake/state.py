@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import current_app
 
 from crypto import keys
-from crypto.encoding import b64u_encode
 from crypto.directory import Directory, verify_directory
+from crypto.encoding import b64u_encode
 from crypto.errors import BisikError
 from vault.store import Vault
 

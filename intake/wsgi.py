@@ -3,9 +3,5 @@
 from __future__ import annotations
 
 from .app import create_app
-from .config import load
-from .logs import configure
 
-_config = load()
-configure(_config.log_file)
-app = create_app(_config)
+app = create_app()

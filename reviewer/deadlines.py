@@ -53,6 +53,20 @@ def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt
     return out
 
 
+def next_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
+    """The earliest unmet deadline of a case, or None (closed, not ours, or all met).
+
+    The fast path ``list`` uses for every row; same rules as :func:`obligations`.
+    """
+    if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
+        return None
+    if not summary.get("ack"):
+        return dt.date.fromisoformat(summary["rcv"]) + dt.timedelta(days=config.ack_days)
+    if not summary.get("fb"):
+        return add_months(dt.date.fromisoformat(summary["rcv"]), config.feedback_months)
+    return None
+
+
 def due_list(cases: dict[str, dict[str, Any]], config: Config, today: dt.date,
              *, soon_only: bool = True) -> list[Due]:  # fmt: skip
     """Obligations that are late or due within ``config.due_soon_days``, most urgent first."""

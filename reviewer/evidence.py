@@ -15,7 +15,7 @@ Promises:
 - Formats mat2 does not handle on this machine (``mat2 --list``; WebP and video without ffmpeg
   are the common ones) are copied out the same way, marked ``.NOT-CLEANED``, with a warning.
 - The unmodified original is written only when asked (``original=True``), marked ``.ORIGINAL``.
-- Output names are neutral (``NN-<sha8>.<ext>``); the reporter's file names appear only in the
+- Output names are neutral (``evidence-NN.<ext>``); the reporter's file names appear only in the
   returned report. Every file is written atomically (temporary file, fsync, rename), mode 0600.
 
 Leaks: the content itself (faces, places, handwriting, voices, text) is not touched; mat2's
@@ -264,7 +264,7 @@ def export_one(
     if item.path is None or not item.path.is_file():
         raise EvidenceError("the decrypted evidence file is missing")
     det = detect(item.path, item.name)
-    stem = f"{index:02d}-{item.envelope_sha256[:8]}"
+    stem = f"evidence-{index:02d}"  # neutral: no reporter file name, no envelope hash
     result = ExportedFile(index, item.envelope_sha256, item.name, det.format, None, None, False)
     if det.executable:
         result.warnings.append("evidence.warn_executable")

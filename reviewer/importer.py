@@ -245,6 +245,6 @@ def import_items(
     summary.new_cases = len(merge.new)
     summary.updated_cases = len(summary.cases) - summary.new_cases
     summary.unreadable = sum(1 for c in summary.cases if not store.cases[c]["rd"])
-    summary.flagged = sum(1 for c in summary.cases if store.cases[c]["fl"])
+    summary.flagged = sum(1 for c in summary.cases if store.cases[c]["rd"] and store.cases[c]["fl"])
     summary.records, summary.records_rejected = merge.added, merge.rejected
     return summary

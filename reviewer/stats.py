@@ -5,9 +5,13 @@ table whose cells add up to the known total, one more cell (the smallest of at l
 hidden as ``"≥5"`` so the small one cannot be recovered by subtraction. Charts draw no bar
 for a hidden cell. A report over fewer than k cases is refused.
 
+Provinces with fewer than k cases are merged into one row, so the report does not reveal
+which provinces a few reports came from.
+
 Tables: reports by category, by province, by election phase (derived from the incident date
 and the election calendar, see :mod:`reviewer.escalation.phases`); the funnel reported →
-verified → escalated → sanctioned; time to acknowledge.
+verified → escalated → sanctioned; retaliation events (retaliation reports and follow-ups) by
+phase; time to acknowledge.
 
 Leaks: the funnel's steps are nested totals; the difference of two steps is not suppressed.
 """
@@ -24,7 +28,7 @@ from html import escape
 from pathlib import Path
 
 from reviewer.escalation import atomic, phases, regulations
-from reviewer.escalation.case import CaseFacts
+from reviewer.escalation.case import CaseFacts, parse_incident
 from reviewer.escalation.errors import CalendarError
 from reviewer.escalation.i18n import t
 from reviewer.escalation.svgchart import Bar, attr, bar_chart
@@ -84,10 +88,15 @@ def _category_counts(cases: Sequence[CaseFacts]) -> tuple[dict[str, int], dict[s
     return counts, {cat: _both(f"category.{cat}") for cat in counts}
 
 
-def _region_counts(cases: Sequence[CaseFacts]) -> tuple[dict[str, int], dict[str, str]]:
+def _region_counts(cases: Sequence[CaseFacts], k: int) -> tuple[dict[str, int], dict[str, str]]:
+    """Provinces with at least ``k`` cases by name; every smaller one merged into one row, so
+    the report does not even say which provinces a few reports came from."""
     seen = Counter(" ".join(c.region.split()).title() or "?" for c in cases)
-    counts = dict(sorted(seen.items(), key=lambda kv: (kv[0] == "?", kv[0])))
-    return counts, {"?": _both("stats.unknown_region")}
+    counts = {name: n for name, n in sorted(seen.items()) if n >= k and name != "?"}
+    rest = sum(n for name, n in seen.items() if name not in counts)
+    if rest:
+        counts["*"] = rest
+    return counts, {"*": _both("stats.other_regions", k=k)}
 
 
 def phase_of(case: CaseFacts, elections: Sequence[phases.Election]) -> str:
@@ -101,6 +110,23 @@ def phase_of(case: CaseFacts, elections: Sequence[phases.Election]) -> str:
 def _phase_counts(cases: Sequence[CaseFacts], elections: Sequence[phases.Election]
                   ) -> tuple[dict[str, int], dict[str, str]]:  # fmt: skip
     seen = Counter(phase_of(c, elections) for c in cases)
+    keys = (*phases.PHASES, "unknown")
+    return {p: seen.get(p, 0) for p in keys}, {p: _both(f"phase.{p}") for p in keys}
+
+
+def _retaliation_phase_counts(cases: Sequence[CaseFacts], elections: Sequence[phases.Election]
+                              ) -> tuple[dict[str, int], dict[str, str]]:  # fmt: skip
+    """Retaliation events by phase: reports filed under the retaliation category (their incident
+    month) and retaliation follow-ups sent later with the receipt (their month). Counts
+    events, not cases: the paper's post-election retaliation shows up here."""
+    seen: Counter[str] = Counter()
+    for c in cases:
+        kind = regulations.election_kind(c.election)
+        if c.category == "retaliation":
+            seen[phase_of(c, elections)] += 1
+        for ret in c.retaliations:
+            day = parse_incident(ret.get("retaliation_month"))
+            seen[phases.derive(day, elections, kind=kind, category="retaliation")[0]] += 1
     keys = (*phases.PHASES, "unknown")
     return {p: seen.get(p, 0) for p in keys}, {p: _both(f"phase.{p}") for p in keys}
 
@@ -159,8 +185,9 @@ def compute(
     fun = funnel(cases, log)
     tables = (
         _table("by_category", *_category_counts(cases), k=k),
-        _table("by_region", *_region_counts(cases), k=k),
+        _table("by_region", *_region_counts(cases, k), k=k),
         _table("by_phase", *_phase_counts(cases, elections), k=k),
+        _table("retaliation", *_retaliation_phase_counts(cases, elections), k=k),
         _table("funnel", fun, {s: _both(f"stats.funnel.{s}") for s in fun}, k=k,
                partition=False),
         _table("ack", *_ack_counts(days), k=k),

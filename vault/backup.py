@@ -207,6 +207,7 @@ def restore(archive: Path, db_url: str, home: Path) -> BackupInfo:
 
 def _undo(db_url: str, home: Path) -> None:
     shutil.rmtree(home / "blobs", ignore_errors=True)
+    shutil.rmtree(home / "tmp", ignore_errors=True)
     target = make_url(db_url).database
     if make_url(db_url).get_backend_name() == "sqlite" and target:
         for suffix in ("", "-wal", "-shm"):
@@ -222,11 +223,11 @@ def _restore_stream(tar: tarfile.TarFile, db_url: str, backend: str, home: Path)
     if manifest.get("format") != FORMAT or manifest.get("backend") != backend:
         raise BackupError("archive format or database backend does not match")
     expected = {sha: int(size) for sha, size in manifest["blobs"]}
-    vault_home_tmp = home / "blobs" / "tmp"
-    vault_home_tmp.mkdir(parents=True, exist_ok=True)
+    vault_home_tmp = home / "tmp"
+    vault_home_tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
     db_parts: dict[str, Path] = {}
     restored: set[str] = set()
-    store = LocalBlobStore(home / "blobs")
+    store = LocalBlobStore(home / "blobs", vault_home_tmp)
     for member, f in members:
         if member.name.startswith("db/"):
             target = vault_home_tmp / ("restore-" + Path(member.name).name)

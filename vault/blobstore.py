@@ -158,11 +158,15 @@ class BlobStore(Protocol):
 
 
 class LocalBlobStore:
-    """Blobs at ``root/ab/abcdef…``; temporary files at ``root/tmp`` (same filesystem)."""
+    """Blobs at ``root/ab/abcdef…``; temporary files in ``tmp_dir`` (default ``root/tmp``).
 
-    def __init__(self, root: Path) -> None:
+    ``tmp_dir`` must be on the same filesystem as ``root`` (commits are renames).
+    """
+
+    def __init__(self, root: Path, tmp_dir: Path | None = None) -> None:
         self.root = Path(root)
-        self.tmp_dir = self.root / "tmp"
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.tmp_dir = Path(tmp_dir) if tmp_dir is not None else self.root / "tmp"
         self.tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def path(self, sha256: str) -> Path:
@@ -276,3 +280,4 @@ def overwrite_and_unlink(path: Path) -> None:
         os.close(fd)
     path.unlink(missing_ok=True)
     fsync_dir(path.parent)
+    coarsen_times(path.parent)

@@ -159,6 +159,7 @@ class _Ops:
     def __init__(self, session: Session, blobs: LocalBlobStore) -> None:
         self.s = session
         self.blobs = blobs
+        self._journal_locked = False
 
     # -- helpers -----------------------------------------------------------------------------
     def _case(self, case_id: str, *, lock: bool = False) -> Case:
@@ -178,8 +179,9 @@ class _Ops:
             raise MissingBlobError(f"blob {ref.sha256} is known with another size")
 
     def _append(self, item: Item, evidence: Sequence[BlobRef] = ()) -> int:
-        if self.s.get_bind().dialect.name == "postgresql":
+        if not self._journal_locked and self.s.get_bind().dialect.name == "postgresql":
             self.s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _JOURNAL_LOCK})
+            self._journal_locked = True  # held until commit: once per transaction is enough
         self.s.add(item)
         self.s.flush()
         for pos, ref in enumerate(evidence):
@@ -347,7 +349,8 @@ class Vault:
     def __init__(self, engine: Engine, home: Path, *, upload_days: int = 2) -> None:
         self.engine = engine
         self.home = Path(home)
-        self.blobs = LocalBlobStore(self.home / "blobs")
+        self.tmp_dir = self.home / "tmp"  # the only temporary directory (docs/ARCHITECTURE.md)
+        self.blobs = LocalBlobStore(self.home / "blobs", self.tmp_dir)
         self.uploads_dir = self.home / "uploads"
         self.uploads_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.upload_days = upload_days
@@ -517,6 +520,7 @@ class Vault:
         path = self._upload_path(upload_id)
         path.touch(mode=0o600, exist_ok=False)
         coarsen_times(path)
+        coarsen_times(self.uploads_dir)
         with self._tx() as ops:
             expires = _today() + dt.timedelta(days=self.upload_days)
             ops.s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner), total_size=total_size,

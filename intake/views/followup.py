@@ -32,9 +32,13 @@ def _case_page(code: str, notice: str | None = None) -> tuple[str, int] | str:
     case, secrets = hit
     view = history(state, case, secrets)
     return render_template(
-        "case.html", case=view, receipt=receipt.display(receipt.normalize(code)),
-        notice=notice, forms=forms, years=forms.election_years(),
-    )  # fmt: skip
+        "case.html",
+        case=view,
+        receipt=receipt.display(receipt.normalize(code)),
+        notice=notice,
+        forms=forms,
+        years=forms.election_years(),
+    )
 
 
 @bp.get("/followup")

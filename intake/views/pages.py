@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import i18n
 from ..state import current
@@ -17,19 +18,27 @@ RETURN_PATHS = frozenset({"/", "/submit", "/followup"})
 def landing() -> str:
     """What Bisik is, who reads reports, what anonymity means here, safety advice."""
     directory = current().directory()
-    return render_template("landing.html", org_name=directory.org_name,
-                           reviewers=directory.active_reviewers())  # fmt: skip
+    return render_template(
+        "landing.html", org_name=directory.org_name, reviewers=directory.active_reviewers()
+    )
 
 
 @bp.get("/lang/<code>")
-def language(code: str) -> Response:
+def language(code: str) -> WerkzeugResponse:
     """Set the ``lang`` cookie (it holds only the language) and go back to a known page."""
     if code not in i18n.LANGUAGES:
         code = i18n.DEFAULT
     back = request.args.get("next", "/")
     response = redirect(back if back in RETURN_PATHS else "/", code=303)
-    response.set_cookie(i18n.COOKIE, code, max_age=365 * 86400, path="/", httponly=True,
-                        samesite="Strict", secure=request.is_secure)  # fmt: skip
+    response.set_cookie(
+        i18n.COOKIE,
+        code,
+        max_age=365 * 86400,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure,
+    )
     return response
 
 

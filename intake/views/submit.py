@@ -33,9 +33,12 @@ def submit_form() -> str:
     """The report form: text fields first, file inputs last (the streaming reader needs it)."""
     directory = current().directory()
     return render_template(
-        "submit.html", forms=forms, provinces=PROVINCES, years=forms.election_years(),
+        "submit.html",
+        forms=forms,
+        provinces=PROVINCES,
+        years=forms.election_years(),
         reviewers=directory.active_reviewers(),
-    )  # fmt: skip
+    )
 
 
 @bp.post("/submit")

@@ -61,14 +61,18 @@ def run(args: argparse.Namespace) -> int:
     today = dt.date.today()
     with open_session(args) as s:
         case = s.store.load_case(args.case)
+        log = storeview.load_tracking(s.store)
+        old = log.find(case["id"], authority.name)
         with storeview.decrypted_evidence(s.store, s.identity.keys.encryption, case, args.out,
                                           shared_only=True) as (paths, _missing):
             facts = storeview.case_facts(case, paths)
-            result = dossier.write(facts, authority, decisions, args.out, ask=ask, today=today)
-        log = storeview.load_tracking(s.store)
-        log.record_dossier(facts.case_id, authority.name, result.sha256, today)
+            result = dossier.write(facts, authority, decisions, args.out, ask=ask, today=today,
+                                   reference=old[0].reference_ours if old else None)
+        log.record_dossier(facts.case_id, authority.name, result.sha256, today,
+                           result.reference)  # fmt: skip
         storeview.save_tracking(s.store, log)
     out(say("dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)))
+    out(say("dossier.reference", reference=result.reference))
     out(say("dossier.redacted_count", count=result.redacted))
     if result.attachments:
         out(say("dossier.attachments", count=len(result.attachments),

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from .. import identity, keyfile, passphrase, qr
+from .. import identity, keyfile, passphrase
 from ..i18n import t
 from ..session import home_of
 from . import out
@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     home = home_of(args)
     secret = passphrase.obtain(getattr(args, "passphrase_file", None), confirm=True,
                                prompt_key="pp.new")  # fmt: skip
+    from .. import qr  # qrcode/pillow load only for this command
+
     ident = identity.create(home, args.id, args.name, secret, profile=args.kdf_profile)
     card = ident.public_card()
     card_text = json.dumps(card, sort_keys=True, separators=(",", ":"))

@@ -8,7 +8,7 @@ from typing import Any
 
 from crypto import records as crecords
 
-from ..deadlines import obligations
+from ..deadlines import next_deadline
 from ..errors import UsageError
 from ..i18n import t
 from ..session import open_session
@@ -52,10 +52,9 @@ def select(cases: dict[str, dict[str, Any]], args: argparse.Namespace, config: A
                 or not _match(s["reg"], args.region) or (args.flagged and not s["fl"]) \
                 or (args.assigned and s["asg"] != args.assigned):  # fmt: skip
             continue
-        dues = obligations(cid, s, config, today)
-        nxt = min((d.deadline for d in dues), default=None)
-        if (before and (nxt is None or nxt >= before)) or (args.late and not
-                                                           any(d.late for d in dues)):
+        nxt = next_deadline(s, config)
+        if (before and (nxt is None or nxt >= before)) or (args.late and (nxt is None
+                                                                          or nxt >= today)):
             continue
         rows.append((cid, s, nxt))
     rows.sort(key=lambda r: (r[1]["rcv"], r[0]), reverse=True)
@@ -69,10 +68,18 @@ def run(args: argparse.Namespace) -> int:
     total = len(rows)
     if args.limit > 0:
         rows = rows[: args.limit]
-    table = [(short(cid), m["rcv"], t(f"state.{m['st']}"), m["cat"] or "—", m["reg"] or "—",
-              m["sev"] or "—", m["asg"] or "—", nxt.isoformat() if nxt else "—",
-              ",".join(t(f"flag.{f}") for f in m["fl"]) if m["rd"] else t("flag.not_for_me"))
-             for cid, m, nxt in rows]  # fmt: skip
+    states = {st: t(f"state.{st}") for st in crecords.STATES}
+    flags: dict[str, str] = {}
+    not_mine, dash = t("flag.not_for_me"), "—"
+
+    def flag_text(m: dict[str, Any]) -> str:
+        if not m["rd"]:
+            return not_mine
+        return ",".join(flags.setdefault(f, t(f"flag.{f}")) for f in m["fl"])
+
+    table = [(short(cid), m["rcv"], states[m["st"]], m["cat"] or dash, m["reg"] or dash,
+              m["sev"] or dash, m["asg"] or dash, nxt.isoformat() if nxt else dash,
+              flag_text(m)) for cid, m, nxt in rows]  # fmt: skip
     heads = [t("col.case"), t("col.received"), t("col.status"), t("col.category"),
              t("col.region"), t("col.severity"), t("col.assigned"), t("col.due"),
              t("col.flags")]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cases import current_status, sorted_records
+from ..cases import current_status, sorted_records, summarise
 from ..i18n import t
 from ..session import open_session
 from ..ui.table import pairs, render
@@ -35,13 +35,13 @@ def _timeline(case: dict[str, Any]) -> list[tuple[str, str, str]]:
     return sorted(events)
 
 
-def _fields(case: dict[str, Any]) -> list[tuple[str, object]]:
+def _fields(case: dict[str, Any], summary: dict[str, Any]) -> list[tuple[str, object]]:
     state, authority = current_status(case)
     rows: list[tuple[str, object]] = [
         (t("col.case"), case["id"]), (t("col.received"), case["received"]),
         (t("col.status"), t(f"state.{state}") + (f" → {authority}" if authority else "")),
-        (t("col.category"), case.get("category")), (t("col.severity"), case.get("severity")),
-        (t("col.assigned"), case.get("assigned")),
+        (t("col.category"), summary["cat"]), (t("col.region"), summary["reg"]),
+        (t("col.severity"), case.get("severity")), (t("col.assigned"), case.get("assigned")),
         (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case["flags"]) or "—"),
     ]  # fmt: skip
     report = case.get("report") or {}
@@ -65,11 +65,12 @@ def _evidence(case: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         case = s.store.load_case(args.case)
+        summary = summarise(case, s.config)
     if not case["readable"]:
         out(t("show.unreadable", case=case["id"], recipients=", ".join(case.get("recipients",
                                                                                   []))))
         return 0
-    out(pairs(_fields(case)))
+    out(pairs(_fields(case, summary)))
     out("\n" + t("show.timeline"))
     out(render([t("col.when"), t("col.who"), t("col.what")], _timeline(case), max_width=60))
     out("\n" + t("show.evidence"))

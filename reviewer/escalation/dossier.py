@@ -9,8 +9,12 @@ Promises:
 - Only evidence flagged ``share`` is attached, only if mat2 cleaned it; attachments are listed
   by the SHA-256 of the cleaned file (never the envelope hash, which the server knows and
   could tie to a submission time) and by format, never by the reporter's file name.
-- The timeline has days only; escalations to *other* authorities are left out (an LPSK
-  request, for instance, would tell the recipient the reporter fears for their safety).
+- The dossier is named by a random reference, never the server's case id. The timeline gives
+  the reporter's incident month, the dossier's day, and only the *month* of receipt and of
+  each status change: the server knows those days (case rows, signed records), so exact days
+  would let a recipient who later seizes the server find the submission and its timing.
+  Escalations to *other* authorities are left out (an LPSK request, for instance, would tell
+  the recipient the reporter fears for their safety).
 - Files appear complete or not at all (temporary file, rename).
 """
 
@@ -20,6 +24,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import secrets
 import shutil
 import tempfile
 from collections import Counter
@@ -59,6 +64,7 @@ class DossierResult:
     skipped_evidence: list[int] = field(default_factory=list)
     redacted: int = 0
     sha256: str = ""  # of the JSON dossier: the tracking log refers to it
+    reference: str = ""  # the dossier's own reference, never the server's case id
 
 
 def _label(key: str) -> str:
@@ -122,20 +128,28 @@ def _timeline(case: CaseFacts, authority: Authority, today: dt.date) -> list[dic
                                 else t("retaliation.other"))))  # fmt: skip
             shown[len(rows) - 1] = str(ret.get("retaliation_month"))
     rows.append((case.received_day, t("state.received")))
+    shown[len(rows) - 1] = case.received_day.isoformat()[:7]
     for ev_ in case.status_history:
         if ev_.state == "received":
             continue
         if ev_.state == "escalated" and not _same_authority(ev_.authority, authority):
             continue  # another authority's escalation is none of this one's business
         rows.append((ev_.day, t(f"state.{ev_.state}", authority=ev_.authority or "")))
+        shown[len(rows) - 1] = ev_.day.isoformat()[:7]
     rows.append((today, t("dossier.tl_dossier", authority=authority.formal)))
     order = sorted(range(len(rows)), key=lambda i: rows[i][0])
     return [{"date": shown.get(i, rows[i][0].isoformat()), "event": rows[i][1]} for i in order]
 
 
+def new_reference(today: dt.date) -> str:
+    """A fresh dossier reference ("BSK-2024-7F3A9C2E"): random, so it cannot be matched to the
+    server's case id by anyone who later gets hold of the server."""
+    return f"BSK-{today.year}-{secrets.token_hex(4).upper()}"
+
+
 def build(
     case: CaseFacts, authority: Authority, accepted: Sequence[redact.Candidate],
-    attachments: Sequence[ev.ExportedFile], today: dt.date,
+    attachments: Sequence[ev.ExportedFile], today: dt.date, reference: str,
 ) -> dict[str, Any]:  # fmt: skip
     """The dossier as a JSON-ready dict (texts already redacted with ``accepted``)."""
     texts = {k: redact.apply(v, [c for c in accepted if c.field == k])
@@ -144,7 +158,7 @@ def build(
               else _label(k), "text": v} for k, v in texts.items() if not k.startswith("_")]
     rules = regulations.breached(case.category, case.incident_date, case.election)
     return {
-        "format": FORMAT, "case": case.case_id, "date": today.isoformat(),
+        "format": FORMAT, "reference": reference, "date": today.isoformat(),
         "authority": {"code": authority.code, "name": authority.name, "formal": authority.formal},
         "category": {"code": case.category, "label": _category_label(case.category)},
         "election": texts.get("_election", ""), "region": texts.get("_region", ""),
@@ -200,7 +214,8 @@ def render_pdf(dossier: dict[str, Any]) -> bytes:
     auth = dossier["authority"]
     story: list[Any] = [p(t("dossier.title"), styles["Title"]),
         p(f"{t('dossier.to')} {auth['formal']}"),
-        p(f"{t('dossier.case')}: {dossier['case']} — {t('dossier.date')}: {dossier['date']}"),
+        p(f"{t('dossier.case')}: {dossier['reference']} — "
+          f"{t('dossier.date')}: {dossier['date']}"),
         Spacer(1, 0.3 * cm), p(t("dossier.opening", authority=auth["formal"])),
         p(t("dossier.s_facts"), head)]  # fmt: skip
     story += [p(f"{f['label']}: {f['text']}") for f in dossier["facts"]]
@@ -269,20 +284,22 @@ def _publish(kept: Sequence[ev.ExportedFile], final: Path) -> list[Path]:
 
 def write(
     case: CaseFacts, authority: Authority, decisions: redact.Decisions, out_dir: Path, *,
-    ask: redact.Ask | None = None, today: dt.date | None = None,
+    ask: redact.Ask | None = None, today: dt.date | None = None, reference: str | None = None,
 ) -> DossierResult:  # fmt: skip
     """Check consent, settle redactions, clean attachments, and write ``dossier.json`` and
-    ``dossier.pdf`` (plus ``lampiran/``) into ``out_dir``."""
+    ``dossier.pdf`` (plus ``lampiran/``) into ``out_dir``. ``reference`` names the dossier
+    for the authority (a new random one if None; pass the old one to reissue)."""
     if not consented(authority, case.consent_authorities):
         raise ConsentError(f"the reporter did not consent to sharing with {authority.name}")
     today = today or dt.date.today()
+    reference = reference or new_reference(today)
     accepted = redact.decide(dossier_texts(case), decisions, ask)
     out_dir = Path(out_dir)
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".bisik-dossier-", dir=out_dir))
     try:
         kept, skipped = _attach(case, work)
-        dossier = build(case, authority, accepted, kept, today)
+        dossier = build(case, authority, accepted, kept, today, reference)
         if redact.leaks(all_text(dossier), accepted, decisions):
             raise RedactionError("an identifying detail survived redaction")
         data = json.dumps(dossier, ensure_ascii=False, indent=2, sort_keys=True).encode()
@@ -294,4 +311,4 @@ def write(
     atomic.write_bytes(json_path, data)
     atomic.write_bytes(pdf_path, pdf)
     return DossierResult(json_path, pdf_path, attachments, sorted(skipped), len(accepted),
-                         hashlib.sha256(data).hexdigest())  # fmt: skip
+                         hashlib.sha256(data).hexdigest(), reference)  # fmt: skip

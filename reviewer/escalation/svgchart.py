@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-ROW, LABEL_W, BAR_W, PAD = 22, 260, 320, 8
+ROW, LABEL_W, BAR_W, PAD = 22, 380, 320, 8
+MAX_LABEL = 56
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def bar_chart(title: str, bars: Sequence[Bar]) -> str:
     for i, bar in enumerate(bars):
         y = top + i * ROW
         parts.append(f'<text x="{LABEL_W - PAD}" y="{y + 14}" text-anchor="end">'
-                     f"{escape(bar.label[:48])}</text>")  # fmt: skip
+                     f"{escape(_cut(bar.label))}</text>")  # fmt: skip
         if bar.value is None:
             parts.append(f'<rect x="{LABEL_W}" y="{y + 3}" width="12" height="14" fill="none" '
                          f'stroke="#888" stroke-dasharray="2,2"/>')  # fmt: skip
@@ -45,6 +46,10 @@ def bar_chart(title: str, bars: Sequence[Bar]) -> str:
         parts.append(f'<text x="{LABEL_W + length + 6}" y="{y + 14}">{escape(bar.shown)}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _cut(label: str) -> str:
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
 
 
 def attr(value: str) -> str:

@@ -35,6 +35,7 @@ class Entry:
     deadline: str | None = None
     outcome: str | None = None
     outcome_day: str | None = None
+    reference_ours: str = ""  # the dossier's reference (BSK-…), what the authority will cite
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,15 @@ class TrackingLog:
         return [e for e in self.entries
                 if e.case == case and authority in (None, e.authority)]  # fmt: skip
 
-    def record_dossier(self, case: str, authority: str, sha256: str, day: dt.date) -> Entry:
+    def record_dossier(self, case: str, authority: str, sha256: str, day: dt.date,
+                       reference_ours: str = "") -> Entry:  # fmt: skip
         """Note that a dossier was made (replaces the hash if one existed)."""
         old = self.find(case, authority)
-        entry = replace(old[0], dossier_sha256=sha256) if old else \
-            Entry(case, authority, day.isoformat(), sha256)  # fmt: skip
+        if old:
+            entry = replace(old[0], dossier_sha256=sha256)
+        else:
+            entry = Entry(case, authority, day.isoformat(), sha256,
+                          reference_ours=reference_ours)  # fmt: skip
         self._put(entry)
         return entry
 

@@ -200,3 +200,13 @@ def test_slow_upload_outlives_the_worker_timeout(served: tuple[int, Path, Path])
     assert reply.startswith(b"HTTP/1.1 200")
     assert reply.endswith(str(pieces * len(piece)).encode())
     assert "WORKER TIMEOUT" not in error_log.read_text()
+
+
+def test_public_bind_raises_a_bisik_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crypto.errors import BisikError
+
+    monkeypatch.setenv("BISIK_LISTEN", "0.0.0.0:8080")
+    with pytest.raises(BisikError) as caught:
+        load_module(CONF, "bisik_gunicorn_conf_public")
+    assert type(caught.value).__name__ == "ListenError"
+    assert caught.value.hint

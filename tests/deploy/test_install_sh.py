@@ -83,27 +83,37 @@ def test_dry_run_values_are_accepted_by_render(tmp_path: Path, org_files: list[s
 
 
 def test_rerun_skips_what_is_done(tmp_path: Path) -> None:
-    """Idempotent: an initialised home, an existing venv and tor instance are left alone."""
+    """Idempotent: an installed home, an existing venv and tor instance are left alone."""
     prefix = tmp_path / "root"
-    home = prefix / "var/lib/bisik"
-    home.mkdir(parents=True)
-    (home / "server.toml").write_text("")
+    org = prefix / "var/lib/bisik/org"
+    org.mkdir(parents=True)
+    (org / "directory.json").write_text("{}")
     python = prefix / "opt/bisik/venv/bin/python"
     python.parent.mkdir(parents=True)
     python.symlink_to(sys.executable)
     (prefix / "etc/tor/instances/bisik").mkdir(parents=True)
     before = sorted(files_under(prefix))
-    result = dry_run(prefix)  # no --directory/--root-pub needed any more
+    result = dry_run(prefix)  # an update: no --directory/--root-pub needed
     assert result.returncode == 0, result.stderr
     assert "bisik-server init" not in result.stdout
     assert "python3 -m venv" not in result.stdout
     assert "tor-instance-create" not in result.stdout
-    assert "already initialised" in result.stdout
+    assert "systemctl restart bisik.service" in result.stdout
     assert sorted(files_under(prefix)) == before
 
 
-def test_first_install_without_org_files_is_refused(tmp_path: Path) -> None:
+def test_phase_one_makes_server_keys_and_stops(tmp_path: Path) -> None:
+    """Without the org's files the directory cannot exist yet: make keys, say what is next."""
     result = dry_run(tmp_path / "root")
+    assert result.returncode == 0, result.stderr
+    commands = [line for line in result.stdout.splitlines() if line.startswith("+ ")]
+    assert commands[-2].endswith("bisik-server init")  # then chown; no --directory
+    assert "server-signing.pub" in result.stdout
+    assert not any("systemctl" in c or "tor-instance-create" in c for c in commands)
+
+
+def test_half_the_org_files_is_refused(tmp_path: Path, org_files: list[str]) -> None:
+    result = dry_run(tmp_path / "root", *org_files[:2])
     assert result.returncode == 2
     assert "hint:" in result.stderr
 
@@ -117,3 +127,35 @@ def test_unreadable_directory_file_is_refused(tmp_path: Path) -> None:
         str(tmp_path / "missing.pub"),
     )
     assert result.returncode == 2
+
+
+def test_help_prints_the_header() -> None:
+    result = subprocess.run(
+        ["bash", str(SCRIPT), "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert "--frontend-onion" in result.stdout and "set -euo" not in result.stdout
+
+
+def test_intake_node_behind_onionbalance_dry_run(tmp_path: Path, org_files: list[str]) -> None:
+    """--frontend-onion: backend torrc + ob_config, timers off, and render accepts the values."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from .test_scale_out import onion_address
+
+    frontend = onion_address(Ed25519PrivateKey.generate())
+    result = dry_run(tmp_path / "root", *org_files, "--frontend-onion", frontend)
+    assert result.returncode == 0, result.stderr
+    assert "scale-out/backend-torrc " in result.stdout
+    assert "onion/ob_config" in result.stdout
+    assert "systemctl disable --now bisik-retention.timer bisik-backup.timer" in result.stdout
+    assert "systemctl enable bisik.service bisik-retention.timer" not in result.stdout
+    (line,) = [x for x in result.stdout.splitlines() if "deploy/render.py" in x]
+    argv = shlex.split(line[2:])
+    argv[0] = sys.executable
+    stage = tmp_path / "stage"
+    argv[argv.index("--out") + 1] = str(stage)
+    rendered = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert rendered.returncode == 0, rendered.stderr
+    assert (stage / "scale-out/ob_config").read_text() == f"MasterOnionAddress {frontend}\n"
+    assert (stage / "systemd/bisik.service").is_file()

@@ -7,6 +7,7 @@ know fails here, not on the operator's server.
 
 from __future__ import annotations
 
+import getpass
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +160,22 @@ def test_renderer_cli_writes_files(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "hint:" in bad.stderr
+
+
+def test_production_torrc_with_debian_instance_defaults(render: ModuleType, tmp_path: Path) -> None:
+    """The production-rendered torrc on top of Debian's tor@.service defaults file, exactly as
+    install.sh checks it (only User is swapped for the test's user: _tor-bisik exists only on
+    a server where tor-instance-create has run)."""
+    defaults = Path("/usr/share/tor/tor-service-defaults-torrc-instances")
+    if not defaults.exists():
+        pytest.fail("Debian's tor package is not installed: run scripts/install-system-deps.sh")
+    text = defaults.read_text().replace("@@NAME@@", "bisik")
+    text = text.replace("User _tor-bisik", f"User {getpass.getuser()}")
+    (tmp_path / "instance-defaults").write_text(text)
+    (torrc,) = render.render_all(tmp_path / "out", {}, only=["tor/torrc.template"])
+    result = subprocess.run(
+        [need("tor"), "--defaults-torrc", str(tmp_path / "instance-defaults"), "-f", str(torrc),
+         "--verify-config"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

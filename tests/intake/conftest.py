@@ -34,22 +34,36 @@ class Org:
 
     def entries(self, today: dt.date) -> list[Reviewer]:
         return [
-            Reviewer(rid, f"Penelaah {rid}", "lead" if i == 0 else "reviewer", kp.public,
-                     today - dt.timedelta(days=1), today + dt.timedelta(days=365))
+            Reviewer(
+                rid,
+                f"Penelaah {rid}",
+                "lead" if i == 0 else "reviewer",
+                kp.public,
+                today - dt.timedelta(days=1),
+                today + dt.timedelta(days=365),
+            )
             for i, (rid, kp) in enumerate(self.reviewers.items())
-        ]  # fmt: skip
+        ]
 
 
 @pytest.fixture(scope="session")
 def org() -> Org:
-    return Org(Ed25519PrivateKey.generate(), {"ani": KeyPair.generate(), "budi": KeyPair.generate()})
+    return Org(
+        Ed25519PrivateKey.generate(), {"ani": KeyPair.generate(), "budi": KeyPair.generate()}
+    )
 
 
 def make_home(home: Path, org: Org, **toml: Any) -> Path:
     init_home(home)
     today = dt.datetime.now(dt.UTC).date()
-    directory = sign_directory(org.root, "Organisasi Uji", 1, today + dt.timedelta(days=30),
-                               org.entries(today), server_public(home))  # fmt: skip
+    directory = sign_directory(
+        org.root,
+        "Organisasi Uji",
+        1,
+        today + dt.timedelta(days=30),
+        org.entries(today),
+        server_public(home),
+    )
     install_org(home, keys.raw_public(org.root.public_key()), directory)
     return home
 
@@ -64,8 +78,10 @@ def make_app(home: Path) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
-        settings: dict[str, Any] = {"log_file": str(home / "logs" / "bisik.log"),
-                                    "receipt_floor_ms": 20}  # fmt: skip
+        settings: dict[str, Any] = {
+            "log_file": str(home / "logs" / "bisik.log"),
+            "receipt_floor_ms": 20,
+        }
         settings.update(overrides)
         (home / "logs").mkdir(exist_ok=True)
         config = cfg.with_overrides(cfg.load(home, env={}), **settings)
@@ -105,7 +121,7 @@ RECEIPT_RE = re.compile(r'<code id="receipt">([0-9A-Z-]+)</code>')
 
 def receipt_of(html: str) -> str:
     match = RECEIPT_RE.search(html)
-    assert match, "no receipt on the page: " + html[html.find("<main"):html.find("</main>")][:800]
+    assert match, "no receipt on the page: " + html[html.find("<main") : html.find("</main>")][:800]
     return match.group(1)
 
 

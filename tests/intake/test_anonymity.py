@@ -49,15 +49,25 @@ def test_no_identifying_trace_anywhere(make_app, home: Path) -> None:  # type: i
     env = {"REMOTE_ADDR": ADDR, "HTTP_USER_AGENT": AGENT, "HTTP_X_FORWARDED_FOR": ADDR}
     client = app.test_client()
     client.environ_base.update(env)
-    data = with_files(report_fields(csrf_of(client), description=TEXT, reported_name=TEXT),
-                      {"evidence_1": (FILE_BODY, FILE_NAME)})  # fmt: skip
+    data = with_files(
+        report_fields(csrf_of(client), description=TEXT, reported_name=TEXT),
+        {"evidence_1": (FILE_BODY, FILE_NAME)},
+    )
     resp = client.post("/submit", data=data, content_type="multipart/form-data")
     code = receipt_of(resp.get_data(as_text=True))
     token = csrf_of(client, "/followup")
     assert client.post("/followup", data={"csrf_token": token, "receipt": code}).status_code == 200
-    msg = {"csrf_token": token, "receipt": code, "kind": "message", "text": TEXT,
-           "evidence_1": (io.BytesIO(FILE_BODY), FILE_NAME)}  # fmt: skip
-    assert client.post("/followup/message", data=msg, content_type="multipart/form-data").status_code == 200
+    msg = {
+        "csrf_token": token,
+        "receipt": code,
+        "kind": "message",
+        "text": TEXT,
+        "evidence_1": (io.BytesIO(FILE_BODY), FILE_NAME),
+    }
+    assert (
+        client.post("/followup/message", data=msg, content_type="multipart/form-data").status_code
+        == 200
+    )
     client.post("/followup/proof", data={"csrf_token": token, "receipt": code})
     client.post("/followup", data={"csrf_token": "bad", "receipt": code})  # a refusal, logged?
     client.get("/no-such-page")
@@ -65,11 +75,16 @@ def test_no_identifying_trace_anywhere(make_app, home: Path) -> None:  # type: i
 
     secrets = receipt.derive(code)
     needles = {
-        "text": TEXT.encode(), "file": FILE_BODY[:64], "name": FILE_NAME.encode(),
-        "receipt": code.encode(), "receipt-canonical": receipt.normalize(code).encode(),
-        "address": ADDR.encode(), "agent": AGENT.encode(), "lookup-id": secrets.lookup_id,
+        "text": TEXT.encode(),
+        "file": FILE_BODY[:64],
+        "name": FILE_NAME.encode(),
+        "receipt": code.encode(),
+        "receipt-canonical": receipt.normalize(code).encode(),
+        "address": ADDR.encode(),
+        "agent": AGENT.encode(),
+        "lookup-id": secrets.lookup_id,
         "reply-private": raw_private(secrets.reply_key),
-    }  # fmt: skip
+    }
     files = list(_files_under(home))
     assert any(p.suffix == ".log" for p in files) and any("blobs" in p.parts for p in files)
     assert (home / "logs" / "bisik.log").stat().st_size > 0
@@ -90,8 +105,9 @@ class _Server:
 
 
 @pytest.mark.slow
-def test_large_upload_leaves_no_plaintext_temp(make_app, home: Path, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_large_upload_leaves_no_plaintext_temp(
+    make_app, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sys_tmp = tmp_path / "system-tmp"
     sys_tmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(sys_tmp))
@@ -118,9 +134,13 @@ def test_large_upload_leaves_no_plaintext_temp(make_app, home: Path, tmp_path: P
         head = io.BytesIO()
         for key, value in report_fields(token).items():
             for v in value if isinstance(value, list) else [value]:
-                head.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{v}\r\n'.encode())
-        head.write(f'--{boundary}\r\nContent-Disposition: form-data; name="evidence_1"; filename="big.bin"\r\n'
-                   f"Content-Type: application/octet-stream\r\n\r\n".encode())  # fmt: skip
+                disposition = f'Content-Disposition: form-data; name="{key}"'
+                head.write(f"--{boundary}\r\n{disposition}\r\n\r\n{v}\r\n".encode())
+        head.write(
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="evidence_1"; filename="big.bin"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n".encode()
+        )
         tail = f"\r\n--{boundary}--\r\n".encode()
         block = marker * ((1 << 20) // len(marker))
         n_blocks = size // len(block)

@@ -42,8 +42,12 @@ def _valid_parts(csrf: str, payload: bytes) -> list[tuple[str, str | None, bytes
 
 def _post(client: FlaskClient, body: bytes, length: int | None = None, boundary: str = BOUNDARY):  # type: ignore[no-untyped-def]
     headers = {"Content-Length": str(len(body) if length is None else length)}
-    return client.post("/submit", data=body, headers=headers,
-                       content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+    return client.post(
+        "/submit",
+        data=body,
+        headers=headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 def _nothing_stored(home: Path) -> None:
@@ -79,7 +83,8 @@ def test_body_cut_before_final_boundary(client: FlaskClient, home: Path) -> None
     [
         b"not multipart at all",
         b"--b0undaryXYZ\r\nno-disposition: x\r\n\r\nvalue\r\n--b0undaryXYZ--\r\n",
-        b"--b0undaryXYZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n\xff\xfe\r\n--b0undaryXYZ--\r\n",
+        b"--b0undaryXYZ\r\nContent-Disposition: form-data; "
+        b'name="csrf_token"\r\n\r\n\xff\xfe\r\n--b0undaryXYZ--\r\n',
         b"",
     ],
 )
@@ -99,7 +104,7 @@ def test_oversized_upload_is_refused_before_reading(make_app, home: Path) -> Non
     resp = client.post("/submit", data=data, content_type="multipart/form-data")
     assert resp.status_code == 413
     html = resp.get_data(as_text=True)
-    assert tr("en", "error.too_large") in html, html[html.find("<main"):]
+    assert tr("en", "error.too_large") in html, html[html.find("<main") :]
     _nothing_stored(home)
 
 
@@ -131,6 +136,7 @@ def test_missing_length_is_refused() -> None:
 
     body = _encode([("csrf_token", None, b"x")])
     with pytest.raises(UploadError) as info:
-        stream_parts(io.BytesIO(body), BOUNDARY.encode(), None, Bounds(1 << 20, 1000, 1000, 1),
-                     handler=None)  # type: ignore[arg-type]
+        stream_parts(
+            io.BytesIO(body), BOUNDARY.encode(), None, Bounds(1 << 20, 1000, 1000, 1), handler=None
+        )  # type: ignore[arg-type]
     assert info.value.status == 411

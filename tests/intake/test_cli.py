@@ -19,14 +19,18 @@ from .conftest import Org, csrf_of, receipt_of
 from .forms_data import report_fields, with_files
 
 
-def test_missing_secret_stops_startup_with_a_hint(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_secret_stops_startup_with_a_hint(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (home / "secrets" / "pepper").unlink()
     from intake.errors import ConfigError
 
     with pytest.raises(ConfigError) as info:
         create_app(cfg.load(home, env={}))
     assert "pepper" in str(info.value) and info.value.hint
-    assert cli.main(["--home", str(home), "retention", "--dry-run"]) == 0  # vault-only commands still work
+    assert (
+        cli.main(["--home", str(home), "retention", "--dry-run"]) == 0
+    )  # vault-only commands still work
     assert cli.main(["--home", str(home / "nowhere"), "export", "--out", str(home / "x")]) == 1
     err = capsys.readouterr().err
     assert err.count("error:") == 1 and "hint:" in err
@@ -41,13 +45,19 @@ def test_config_rejects_unknown_settings(home: Path) -> None:
 
 
 def test_environment_overrides_file(home: Path) -> None:
-    loaded = cfg.load(home, env={"BISIK_LIMITER_STORAGE": "redis://127.0.0.1:6379",
-                                 "BISIK_MAX_UPLOAD_BYTES": "1234"})  # fmt: skip
+    loaded = cfg.load(
+        home,
+        env={"BISIK_LIMITER_STORAGE": "redis://127.0.0.1:6379", "BISIK_MAX_UPLOAD_BYTES": "1234"},
+    )
     assert loaded.limiter_storage.startswith("redis://") and loaded.max_upload_bytes == 1234
 
 
-def test_demo_fallback_then_submit_and_decrypt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["demo", "--dir", str(tmp_path / "demo"), "--no-serve", "--no-reviewer-tool"]) == 0
+def test_demo_fallback_then_submit_and_decrypt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        cli.main(["demo", "--dir", str(tmp_path / "demo"), "--no-serve", "--no-reviewer-tool"]) == 0
+    )
     out = capsys.readouterr().out
     assert "passphrase" in out and "reviewer ani" in out
     server = tmp_path / "demo" / "server"
@@ -77,17 +87,27 @@ def test_redis_limiter_storage(make_app) -> None:  # type: ignore[no-untyped-def
     from crypto import receipt
     from intake.config import Limits
 
-    app = make_app(limiter_storage="redis://127.0.0.1:6379",
-                   limits=Limits(receipt_session="2/hour"))  # fmt: skip
+    app = make_app(
+        limiter_storage="redis://127.0.0.1:6379", limits=Limits(receipt_session="2/hour")
+    )
     client = app.test_client()
     token = csrf_of(client, "/followup")
-    codes = [client.post("/followup", data={"csrf_token": token, "receipt": receipt.generate()}).status_code
-             for _ in range(3)]  # fmt: skip
+    codes = [
+        client.post(
+            "/followup", data={"csrf_token": token, "receipt": receipt.generate()}
+        ).status_code
+        for _ in range(3)
+    ]
     assert codes == [404, 404, 429]
 
 
-def test_export_retention_backup(home: Path, app, org: Org, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_export_retention_backup(
+    home: Path,
+    app,
+    org: Org,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     client = app.test_client()
     client.post("/submit", data=report_fields(csrf_of(client)), content_type="multipart/form-data")
     app.extensions["bisik"].vault.close()

@@ -25,25 +25,36 @@ def _submit(client: FlaskClient) -> str:
 
 
 def _open(client: FlaskClient, code: str):  # type: ignore[no-untyped-def]
-    return client.post("/followup", data={"csrf_token": csrf_of(client, "/followup"), "receipt": code})
+    return client.post(
+        "/followup", data={"csrf_token": csrf_of(client, "/followup"), "receipt": code}
+    )
 
 
 def _reply(app: Flask, case_id: str, reviewer: KeyPair, text: str) -> None:
     vault = app.extensions["bisik"].vault
     case = vault.case_info(case_id)
-    doc = document.Document(type="reply", submitted_at=document.now(), channel="reviewer",
-                            fields={"text": text})  # fmt: skip
-    ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), [load_x25519_public(case.reply_public)]))
+    doc = document.Document(
+        type="reply", submitted_at=document.now(), channel="reviewer", fields={"text": text}
+    )
+    ref = vault.blobs.put_bytes(
+        envelope.seal(doc.to_bytes(), [load_x25519_public(case.reply_public)])
+    )
     vault.add_reply(case_id, records.reply(reviewer.signing, case_id, ref.sha256), ref)
 
 
-def test_status_and_reply_shown_after_verification(client: FlaskClient, app: Flask, org: Org) -> None:
+def test_status_and_reply_shown_after_verification(
+    client: FlaskClient, app: Flask, org: Org
+) -> None:
     code = _submit(client)
     case_id = history_of(app, code).case.id
     vault = app.extensions["bisik"].vault
     ani = org.reviewers["ani"]
-    vault.add_status(case_id, records.status(ani.signing, case_id, "received", at="2026-01-02T03:04:05+00:00"))
-    vault.add_status(case_id, records.status(ani.signing, case_id, "escalated", authority="Bawaslu"))
+    vault.add_status(
+        case_id, records.status(ani.signing, case_id, "received", at="2026-01-02T03:04:05+00:00")
+    )
+    vault.add_status(
+        case_id, records.status(ani.signing, case_id, "escalated", authority="Bawaslu")
+    )
     _reply(app, case_id, ani, "Terima kasih, kami sedang menelaah. MARKER-REPLY")
     client.set_cookie(i18n.COOKIE, "en")
     html = _open(client, code).get_data(as_text=True)
@@ -53,7 +64,9 @@ def test_status_and_reply_shown_after_verification(client: FlaskClient, app: Fla
     assert 'id="message-form"' in html and code in html
 
 
-def test_tampered_and_foreign_records_are_not_shown(client: FlaskClient, app: Flask, org: Org) -> None:
+def test_tampered_and_foreign_records_are_not_shown(
+    client: FlaskClient, app: Flask, org: Org
+) -> None:
     code = _submit(client)
     case_id = history_of(app, code).case.id
     vault = app.extensions["bisik"].vault
@@ -61,7 +74,11 @@ def test_tampered_and_foreign_records_are_not_shown(client: FlaskClient, app: Fl
     obj = json.loads(good)
     body = json.loads(b64u_decode(obj["body"]))
     body["state"] = "closed_substantiated"  # altered after signing
-    obj["body"] = b64u_encode(signed.canonical_json(body) if hasattr(signed, "canonical_json") else json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+    obj["body"] = b64u_encode(
+        signed.canonical_json(body)
+        if hasattr(signed, "canonical_json")
+        else json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    )
     vault.add_status(case_id, json.dumps(obj).encode())
     outsider = KeyPair.generate()
     vault.add_status(case_id, records.status(outsider.signing, case_id, "closed_unsubstantiated"))
@@ -95,10 +112,16 @@ def test_message_and_retaliation_with_evidence(client: FlaskClient, app: Flask, 
     code = _submit(client)
     token = csrf_of(client, "/followup")
     for kind in ("message", "retaliation"):
-        data = {"csrf_token": token, "receipt": code, "kind": kind, "text": f"{kind} MARKER",
-                "retaliation_kind": "transfer" if kind == "retaliation" else "",
-                "retaliation_month": "11", "retaliation_year": str(time.gmtime().tm_year),
-                "evidence_1": (__import__("io").BytesIO(b"sk-" + kind.encode()), f"{kind}.pdf")}  # fmt: skip
+        data = {
+            "csrf_token": token,
+            "receipt": code,
+            "kind": kind,
+            "text": f"{kind} MARKER",
+            "retaliation_kind": "transfer" if kind == "retaliation" else "",
+            "retaliation_month": "11",
+            "retaliation_year": str(time.gmtime().tm_year),
+            "evidence_1": (__import__("io").BytesIO(b"sk-" + kind.encode()), f"{kind}.pdf"),
+        }
         resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
         assert resp.status_code == 200, resp.get_data(as_text=True)[-900:]
         assert tr("id", f"notice.sent_{kind}") in resp.get_data(as_text=True)
@@ -116,8 +139,13 @@ def test_message_and_retaliation_with_evidence(client: FlaskClient, app: Flask, 
 def test_message_with_unknown_receipt_stores_nothing(client: FlaskClient, app: Flask) -> None:
     _submit(client)
     before = sorted(app.extensions["bisik"].vault.blobs.iter_shas())
-    data = {"csrf_token": csrf_of(client, "/followup"), "receipt": receipt.generate(),
-            "kind": "message", "text": "x", "evidence_1": (__import__("io").BytesIO(b"z" * 1000), "z")}  # fmt: skip
+    data = {
+        "csrf_token": csrf_of(client, "/followup"),
+        "receipt": receipt.generate(),
+        "kind": "message",
+        "text": "x",
+        "evidence_1": (__import__("io").BytesIO(b"z" * 1000), "z"),
+    }
     resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
     assert resp.status_code == 404
     assert sorted(app.extensions["bisik"].vault.blobs.iter_shas()) == before
@@ -131,8 +159,11 @@ def test_proof_of_report_is_signed_by_the_server_key(client: FlaskClient, app: F
     server_pub = state.directory().server_key
     body = signed.parse(resp.data).verify(server_pub, "proof")
     hist = history_of(app, code)
-    assert body == {"v": 1, "received": hist.case.received_day.isoformat(),
-                    "envelope_sha256": hist.entries[0].blob.sha256}  # fmt: skip
+    assert body == {
+        "v": 1,
+        "received": hist.case.received_day.isoformat(),
+        "envelope_sha256": hist.entries[0].blob.sha256,
+    }
 
 
 def test_qr_is_posted_svg_and_not_stored(client: FlaskClient) -> None:
@@ -144,7 +175,10 @@ def test_qr_is_posted_svg_and_not_stored(client: FlaskClient) -> None:
     assert b"<svg" in resp.data and b"style=" not in resp.data and b"<script" not in resp.data
     assert code not in "".join(resp.headers.getlist("Set-Cookie"))
     assert client.get("/receipt/qr").status_code == 405
-    assert client.post("/receipt/qr", data={"csrf_token": token, "receipt": "nonsense"}).status_code == 400
+    assert (
+        client.post("/receipt/qr", data={"csrf_token": token, "receipt": "nonsense"}).status_code
+        == 400
+    )
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)

@@ -12,8 +12,11 @@ from .conftest import csrf_of, tr
 
 
 def _try(client: FlaskClient, token: str, addr: str = "10.0.0.1") -> int:
-    return client.post("/followup", data={"csrf_token": token, "receipt": receipt.generate()},
-                       environ_base={"REMOTE_ADDR": addr}).status_code  # fmt: skip
+    return client.post(
+        "/followup",
+        data={"csrf_token": token, "receipt": receipt.generate()},
+        environ_base={"REMOTE_ADDR": addr},
+    ).status_code
 
 
 def test_receipt_attempts_per_session(make_app) -> None:  # type: ignore[no-untyped-def]

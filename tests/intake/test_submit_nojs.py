@@ -39,11 +39,14 @@ def test_submit_with_several_files_round_trips(client: FlaskClient, app: Flask, 
         assert doc.fields["category"] == "mobilisation"
         assert doc.fields["incident_month"].endswith("-10")
         assert doc.consent == {"authorities": ["bawaslu", "bkn"]}
-        assert b64u_decode(doc.reply_key or "", length=32) == receipt.derive(code).reply_public.public_bytes_raw()
+        assert (
+            b64u_decode(doc.reply_key or "", length=32)
+            == receipt.derive(code).reply_public.public_bytes_raw()
+        )
         by_name = {e.name: e for e in doc.evidence}
         assert set(by_name) == {"rapat-dinas.jpg", "pesan suara.ogg", "empty.txt"}
         assert by_name["rapat-dinas.jpg"].share and not by_name["pesan suara.ogg"].share
-        for field, (content, name) in files.items():
+        for content, name in files.values():
             ev = by_name[name]
             assert ev.size == len(content)
             assert open_blob(app, ev.envelope_sha256, org.reviewers[rid]) == content
@@ -52,8 +55,10 @@ def test_submit_with_several_files_round_trips(client: FlaskClient, app: Flask, 
 
 
 def test_reporter_can_leave_out_a_reviewer(client: FlaskClient, app: Flask, org: Org) -> None:
-    data = with_files(report_fields(csrf_of(client), recipient=["budi"]),
-                      {"evidence_1": (b"secret photo", "a.png")})  # fmt: skip
+    data = with_files(
+        report_fields(csrf_of(client), recipient=["budi"]),
+        {"evidence_1": (b"secret photo", "a.png")},
+    )
     code = receipt_of(client.post("/submit", data=data).get_data(as_text=True))
     doc = report_of(app, code, org.reviewers["budi"])
     with pytest.raises(DecryptionError):
@@ -61,8 +66,9 @@ def test_reporter_can_leave_out_a_reviewer(client: FlaskClient, app: Flask, org:
     with pytest.raises(DecryptionError):
         open_blob(app, doc.evidence[0].envelope_sha256, org.reviewers["ani"])
     state = app.extensions["bisik"]
-    assert state.vault.case_by_lookup(receipt.lookup_tag(
-        state.secrets.pepper, receipt.derive(code).lookup_id)).recipients == ("budi",)
+    assert state.vault.case_by_lookup(
+        receipt.lookup_tag(state.secrets.pepper, receipt.derive(code).lookup_id)
+    ).recipients == ("budi",)
 
 
 def test_text_only_report_without_name(client: FlaskClient, app: Flask, org: Org) -> None:
@@ -85,8 +91,9 @@ def test_text_only_report_without_name(client: FlaskClient, app: Flask, org: Org
 )
 def test_bad_fields_store_nothing(client: FlaskClient, home: Path, change: dict, key: str) -> None:
     client.set_cookie(i18n.COOKIE, "en")
-    data = with_files(report_fields(csrf_of(client), **change),
-                      {"evidence_1": (os.urandom(200_000), "x.bin")})  # fmt: skip
+    data = with_files(
+        report_fields(csrf_of(client), **change), {"evidence_1": (os.urandom(200_000), "x.bin")}
+    )
     resp = client.post("/submit", data=data, content_type="multipart/form-data")
     assert resp.status_code in (400, 413)
     assert tr("en", key) in resp.get_data(as_text=True)
@@ -96,7 +103,9 @@ def test_bad_fields_store_nothing(client: FlaskClient, home: Path, change: dict,
 def test_form_parser_is_never_used_for_multipart(app: Flask) -> None:
     from intake.errors import FormRefused
 
-    with app.test_request_context("/submit", method="POST", data={"a": "b", "f": (open(__file__, "rb"), "f.py")}):  # noqa: SIM115
+    with app.test_request_context(
+        "/submit", method="POST", data={"a": "b", "f": (open(__file__, "rb"), "f.py")}
+    ):
         from flask import request
 
         with pytest.raises(FormRefused):

@@ -86,7 +86,7 @@ def test_reviewer_never_imports_flask_or_intake() -> None:
     code = ("import sys, reviewer.cli; reviewer.cli.build_parser();"
             "import reviewer.importer, reviewer.bundles, reviewer.outbox;"
             "bad=[m for m in sys.modules if m.split('.')[0] in "
-            "('flask','werkzeug','intake','sqlalchemy')]; print(bad); sys.exit(bool(bad))")  # fmt: skip
+            "('flask','werkzeug','intake','sqlalchemy')]; print(bad); sys.exit(bool(bad))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=False)  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr

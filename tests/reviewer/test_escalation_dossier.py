@@ -87,6 +87,9 @@ def test_pdf_and_json_carry_no_redacted_item(tmp_path: Path) -> None:
     meta = PdfReader(res.pdf_path).metadata or {}
     assert not str(meta.get("/Author") or "").strip()
     data = json.loads(json_text)
+    assert "C-0042" not in json_text and "C-0042" not in flat  # never the server's case id
+    assert data["reference"] == res.reference and res.reference in flat
+    assert [r["date"] for r in data["timeline"]][:2] == ["2024-11-18", "2024-11"]
     assert data["redactions"]["count"] == res.redacted == 4
     assert data["authority"]["code"] == "bkn"
 
@@ -166,3 +169,22 @@ def test_regulations_follow_election_and_incident_date() -> None:
     for cat in regulations.CATEGORIES:
         assert regulations.breached(cat, dt.date(2024, 6, 1), "")
     assert regulations.breached("no-such-category", None, "")  # falls back to "other"
+
+
+def test_retaliation_follow_ups_are_facts_and_timeline_and_are_redacted(tmp_path: Path) -> None:
+    import dataclasses
+
+    case = dataclasses.replace(
+        make_case(tmp_path, ["kemendagri"]), evidence=(),
+        retaliations=({"kind": "retaliation", "retaliation_kind": "non_job",
+                       "retaliation_month": "2025-03",
+                       "text": "Saya di-non-job-kan. WA saya 0813 1111 2222."},))  # fmt: skip
+    res = dossier.write(case, authorities.resolve("kemendagri"), _decisions(), tmp_path / "o",
+                        today=TODAY)  # fmt: skip
+    data = json.loads(res.json_path.read_text("utf-8"))
+    [ret] = [f for f in data["facts"] if f["field"] == "retaliation_1"]
+    assert "non-job" in ret["label"] and "2025-03" in ret["label"]
+    assert "1111" not in ret["text"] and "disamarkan" in ret["text"]
+    assert {"date": "2025-03", "event": "Pembalasan yang dilaporkan: non-job (dibebaskan dari "
+            "jabatan)"} in data["timeline"]  # fmt: skip
+    assert "1111" not in " ".join(_pdf_text(res.pdf_path).split())

@@ -59,13 +59,14 @@ def test_import_decrypts_checks_evidence_and_records(team: Org, bundle: tuple) -
     assert (summary.new_cases, summary.unreadable, summary.records) == (3, 1, 1)
     cases = cases_of(team.lead)
     c1 = cases[both.case_id]
-    assert c1["readable"] and c1["report"]["fields"]["description"] == "Rapat konsolidasi dengan camat"
+    assert c1["readable"]
+    assert c1["report"]["fields"]["description"] == "Rapat konsolidasi dengan camat"
     assert [e["state"] for e in c1["evidence_check"]] == ["ok"] and c1["flags"] == []
     assert c1["records"][0]["by"] == "budi" and c1["records"][0]["body"]["state"] == "in_review"
     c2 = cases[gap.case_id]
     assert sorted(e["state"] for e in c2["evidence_check"]) == ["missing", "ok"]
     assert "evidence_missing" in c2["flags"]
-    missing = [e for e in c2["evidence_check"] if e["state"] == "missing"][0]
+    missing = next(e for e in c2["evidence_check"] if e["state"] == "missing")
     assert missing["envelope_sha256"] == gap.listed_missing[0]
     c3 = cases[other.case_id]
     assert not c3["readable"] and c3["report"] is None and "not_for_me" in c3["flags"]
@@ -96,7 +97,7 @@ def test_reimport_changes_nothing(team: Org, bundle: tuple) -> None:
 
 
 def test_tampered_bundle_is_refused_and_store_untouched(team: Org, bundle: tuple) -> None:
-    path, reports = bundle
+    path, _ = bundle
     first = path.parent / "first.bisik"
     _write_export(first, team.server_key, [make_report(team.directory(), ["ayu"])])
     do_import(team.lead, first)
@@ -131,7 +132,7 @@ def test_crash_mid_import_leaves_store_as_it_was(team: Org, bundle: tuple) -> No
 
 
 def test_other_reviewer_reads_own_cases(team: Org, bundle: tuple) -> None:
-    path, (both, gap, other) = bundle
+    path, (_, gap, other) = bundle
     summary = do_import(team.colleague, path)
     cases = cases_of(team.colleague)
     assert cases[other.case_id]["readable"] and not cases[gap.case_id]["readable"]
@@ -163,3 +164,40 @@ def test_cli_import_list_show(team: Org, bundle: tuple, tmp_path: Path,
     assert "budi" in capsys.readouterr().out  # names who can read it, does not crash
     assert main(["show", "zzzz", *common]) == 1
     assert capsys.readouterr().err.startswith("error: ")
+
+
+BLOCKER = """
+import sys
+class _Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in {'sqlalchemy', 'flask', 'werkzeug', 'intake', 'psycopg',
+                                  'alembic', 'flask_limiter', 'redis'}:
+            raise ImportError('blocked on the air-gapped laptop: ' + name)
+sys.meta_path.insert(0, _Block())
+from reviewer.cli import main
+rc = 0
+for argv in ARGS:
+    rc = rc or main(argv)
+sys.exit(rc)
+"""
+
+
+def test_whole_reviewer_flow_runs_without_server_packages(team: Org, bundle: tuple,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    """The reviewer extra has no SQLAlchemy or Flask: import, list, show, status, reply and
+    outbox must all work with those packages impossible to import."""
+    import subprocess
+    import sys
+
+    path, (both, _, _) = bundle
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    args = [["import", str(path), *common], ["list", *common], ["show", both.case_id, *common],
+            ["status", both.case_id, "in_review", *common],
+            ["reply", both.case_id, "-m", "Diterima", *common],
+            ["outbox", "--out", str(tmp_path / "o.bisik"), *common], ["due", *common]]  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", BLOCKER.replace("ARGS", repr(args))],
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "o.bisik").exists() and both.case_id[:12] in run.stdout

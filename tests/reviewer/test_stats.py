@@ -3,6 +3,7 @@ incident date and the calendar, charts written as separate SVG files without the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -94,6 +95,11 @@ def _cases() -> list[CaseFacts]:
                  states=(("in_review", D(2024, 10, 20)), ("escalated", D(2024, 10, 25))))
             for i in range(6)]  # fmt: skip
     out.append(case(99, "retaliation", "Papua Pegunungan", D(2025, 3, 3)))  # the lone one
+    # Five mobilisation reporters later report retaliation (months after the Pilkada vote).
+    for i in range(5):
+        out[8 + i] = dataclasses.replace(out[8 + i], retaliations=(
+            {"kind": "retaliation", "retaliation_kind": "transfer", "retaliation_month": "2025-03",
+             "text": "dimutasi"},))  # fmt: skip
     return out
 
 
@@ -107,12 +113,15 @@ def test_report_tables_and_funnel() -> None:
     assert by["by_category"]["social_media"] == "8"
     assert by["by_category"]["retaliation"] == "<5"
     assert by["by_category"]["mobilisation"] == "≥5"  # complementary
-    assert by["by_region"]["Papua Pegunungan"] == "<5"
+    assert "Papua Pegunungan" not in by["by_region"]  # merged: not even named
+    assert by["by_region"]["*"] == "<5" and by["by_region"]["Jawa Barat"] == "≥5"
     assert by["by_phase"]["campaign"] == "8" and by["by_phase"]["voting"] == "≥5"
     assert by["by_phase"]["post_election"] == "<5"
     assert by["funnel"] == {"reported": "15", "verified": "6", "escalated": "6",
                             "sanctioned": "<5"}  # fmt: skip
     assert by["ack"]["0_1"] == "8" and by["ack"]["none"] == "<5"
+    assert by["retaliation"]["post_election"] == "6"  # 1 report + 5 follow-ups
+    assert sum(int(v) for v in by["retaliation"].values() if v.isdigit()) == 6
     assert report.ack_median == 1
 
 
@@ -126,7 +135,7 @@ def test_html_and_svg_files_never_show_a_hidden_count(tmp_path: Path) -> None:
     out = tmp_path / "r" / "report.html"
     svgs = stats.write(report, out, today=D(2024, 12, 1))
     html = out.read_text("utf-8")
-    assert len(svgs) == 5 and all(p.parent == out.parent for p in svgs)
+    assert len(svgs) == 6 and all(p.parent == out.parent for p in svgs)
     for p in svgs:
         assert f'src="{p.name}"' in html
         root = ElementTree.fromstring(p.read_text("utf-8"))  # noqa: S314 - our own output
@@ -136,4 +145,4 @@ def test_html_and_svg_files_never_show_a_hidden_count(tmp_path: Path) -> None:
     cat = (out.parent / "report-by_category.svg").read_text("utf-8")
     widths = [int(w) for w in re.findall(r'<rect [^>]*width="(\d+)"', cat)]
     assert 12 in widths  # the stub of a hidden cell, not its length
-    assert "Papua Pegunungan" in html and ">1<" not in html
+    assert "Papua Pegunungan" not in html and ">1<" not in html

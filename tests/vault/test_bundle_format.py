@@ -249,3 +249,55 @@ def test_disk_full_while_writing_leaves_no_file(tmp_path):
     assert run(1 << 30) == 0, "the next run succeeds once there is room"
     assert out.exists()
     assert issubclass(BundleWriteError, BisikError)
+
+
+# -- structure of the package and the writers ----------------------------------------------------
+
+
+def test_bundle_package_imports_without_sqlalchemy():
+    """The reviewer laptop has no SQLAlchemy: importing vault.bundle must not pull it in."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, vault.bundle; bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('sqlalchemy', 'alembic', 'psycopg', 'flask')]; print(bad); sys.exit(bool(bad))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_export_writer_enforces_order(tmp_path, org):
+    from vault.bundle import ExportWriter
+
+    with ExportWriter(tmp_path / "e", org.server, seq_from=5) as w:
+        with pytest.raises(ValueError):  # an item before its case descriptor
+            w.add_record("status", "casea", 6, b"{}")
+        w.add_case("casea", "2026-11-29", ["rev_a"], "A" * 43)
+        w.add_record("status", "casea", 6, record_status(org, "rev_a", "casea", "in_review",
+                                                          "2026-11-29T00:00:00+00:00"))  # fmt: skip
+        with pytest.raises(ValueError):  # sequence going backwards
+            w.add_record("status", "casea", 5, b"{}")
+        w.add_case("caseb", "2026-11-29", ["rev_a"], "A" * 43)
+        with pytest.raises(ValueError):  # one journal entry (seq 6) cannot span two cases
+            w.add_record("status", "caseb", 6, b"{}")
+    assert list(tmp_path.iterdir()) == [], "never finished: nothing left"
+
+
+def test_empty_export_is_valid(tmp_path, org):
+    from vault.bundle import ExportWriter
+
+    with ExportWriter(tmp_path / "e", org.server, seq_from=9) as w:
+        manifest = w.finish(9)
+    with read_export(tmp_path / "e", org.directory) as b:
+        assert (b.manifest, list(b.items())) == (manifest, [])
+
+
+def test_missing_or_unreadable_file(tmp_path, org):
+    from vault.bundle import BundleReadError
+
+    with pytest.raises(BundleReadError):
+        read_export(tmp_path / "nope", org.directory)
+    with pytest.raises(BundleReadError):
+        read_outbox(tmp_path, org.directory, org.server.public_key())  # a directory

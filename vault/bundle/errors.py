@@ -61,3 +61,9 @@ class BundleSetupError(BundleError):
     """The keys or directory needed to make or check a bundle are missing or damaged."""
 
     _hint_key = "setup"
+
+
+class BundleReadError(BundleError):
+    """The bundle file is missing or unreadable (before any content was looked at)."""
+
+    _hint_key = "read"

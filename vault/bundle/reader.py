@@ -23,6 +23,7 @@ from typing import Any, BinaryIO, Protocol
 from .errors import (
     BundleFormatError,
     BundleIntegrityError,
+    BundleReadError,
     BundleTruncatedError,
     BundleWriteError,
 )
@@ -125,9 +126,17 @@ def verify(
     staging_dir: Path | str | None = None,
 ) -> VerifiedBundle:
     """Run every check of BUNDLE.md §3 on ``path``; return the staged, verified bundle."""
-    stage = Path(tempfile.mkdtemp(prefix="bisik-stage-", dir=staging_dir))
     try:
-        with Path(path).open("rb") as src:
+        src = Path(path).open("rb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise BundleReadError(f"cannot open the bundle: {exc.strerror}") from exc
+    try:
+        stage = Path(tempfile.mkdtemp(prefix="bisik-stage-", dir=staging_dir))
+    except OSError as exc:
+        src.close()
+        raise BundleWriteError(f"cannot create a staging directory: {exc.strerror}") from exc
+    try:
+        with src:
             manifest, signer = _verify_into(src, direction, check_manifest, make_checker, stage)
         return VerifiedBundle(manifest, stage, direction, signer)
     except BaseException:

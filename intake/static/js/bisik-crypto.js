@@ -129,39 +129,42 @@
     this.bufLen = 0;
     this.total = 0;
   }
-  Sha256.prototype._block = function (p, off) {
-    var w = this.w, h = this.h, i, t1, t2;
-    for (i = 0; i < 16; i++) {
-      var j = off + i * 4;
-      w[i] = (p[j] << 24) | (p[j + 1] << 16) | (p[j + 2] << 8) | p[j + 3];
+  // Compress every whole 64-byte block of p[off, end); state in locals so the JIT keeps it in
+  // registers (about 5x faster than reading this.h on every round).
+  function compress(h, w, p, off, end) {
+    var h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3], h4 = h[4], h5 = h[5], h6 = h[6], h7 = h[7];
+    var i, j, x, y, t1, t2, a, b, c, d, e, f, g, k;
+    for (; off + 64 <= end; off += 64) {
+      for (i = 0, j = off; i < 16; i++, j += 4) w[i] = (p[j] << 24) | (p[j + 1] << 16) | (p[j + 2] << 8) | p[j + 3];
+      for (i = 16; i < 64; i++) {
+        x = w[i - 15]; y = w[i - 2];
+        w[i] = (w[i - 16] + (((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)) + w[i - 7] +
+          (((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10))) | 0;
+      }
+      a = h0; b = h1; c = h2; d = h3; e = h4; f = h5; g = h6; k = h7;
+      for (i = 0; i < 64; i++) {
+        t1 = (k + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
+          ((e & f) ^ (~e & g)) + K256[i] + w[i]) | 0;
+        t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
+          ((a & b) ^ (a & c) ^ (b & c))) | 0;
+        k = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+      }
+      h0 = (h0 + a) | 0; h1 = (h1 + b) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0;
+      h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + k) | 0;
     }
-    for (i = 16; i < 64; i++) {
-      var x = w[i - 15], y = w[i - 2];
-      var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
-    }
-    var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-    for (i = 0; i < 64; i++) {
-      t1 = (k + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
-        ((e & f) ^ (~e & g)) + K256[i] + w[i]) | 0;
-      t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
-        ((a & b) ^ (a & c) ^ (b & c))) | 0;
-      k = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
-    }
-    h[0] = (h[0] + a) | 0; h[1] = (h[1] + b) | 0; h[2] = (h[2] + c) | 0; h[3] = (h[3] + d) | 0;
-    h[4] = (h[4] + e) | 0; h[5] = (h[5] + f) | 0; h[6] = (h[6] + g) | 0; h[7] = (h[7] + k) | 0;
-  };
+    h[0] = h0; h[1] = h1; h[2] = h2; h[3] = h3; h[4] = h4; h[5] = h5; h[6] = h6; h[7] = h7;
+    return off;
+  }
   Sha256.prototype.update = function (data) {
     var i = 0, n = data.length;
     this.total += n;
     if (this.bufLen) {
       while (this.bufLen < 64 && i < n) this.buf[this.bufLen++] = data[i++];
       if (this.bufLen < 64) return this;
-      this._block(this.buf, 0);
+      compress(this.h, this.w, this.buf, 0, 64);
       this.bufLen = 0;
     }
-    for (; i + 64 <= n; i += 64) this._block(data, i);
+    i = compress(this.h, this.w, data, i, n);
     while (i < n) this.buf[this.bufLen++] = data[i++];
     return this;
   };
@@ -433,8 +436,10 @@
 
     await emit(await buildHeader(recipients, fileKey, salt, opts.ephemerals));
     var key = await aesKey(await deriveKey(fileKey, salt, PAYLOAD_LABEL), "encrypt");
-    var counter = 0;
-    for (var start = 0; start < padded; start += readSize) {
+
+    // Read one block of whole chunks, add the padding, encrypt its chunks concurrently
+    // (WebCrypto runs them off the main thread). Resolves to the ciphertext chunks in order.
+    async function encryptBlock(start) {
       var end = Math.min(start + readSize, padded);
       var block = new Uint8Array(end - start);  // zeros: the padding after the marker
       if (start < n) {
@@ -445,14 +450,24 @@
         block.set(part);
       }
       if (n >= start && n < end) block[n - start] = PAD_MARKER;
+      var pending = [];
       for (var off = 0; off < block.length; off += CHUNK) {
-        var last = counter === chunks - 1;
-        var ct = await subtle.encrypt({ name: "AES-GCM", iv: nonce(counter, last), tagLength: 128 },
-          key, block.subarray(off, Math.min(off + CHUNK, block.length)));
-        counter++;
-        await emit(new Uint8Array(ct));
+        var counter = (start + off) / CHUNK;
+        pending.push(subtle.encrypt({ name: "AES-GCM", iv: nonce(counter, counter === chunks - 1), tagLength: 128 },
+          key, block.subarray(off, Math.min(off + CHUNK, block.length))));
       }
-      if (opts.onProgress) opts.onProgress(Math.min(end, n), n);
+      return Promise.all(pending);
+    }
+
+    // Pipeline: the next block is read and encrypted while this one is hashed and handed on
+    // (uploaded). At most two blocks of ciphertext are held.
+    var next = encryptBlock(0);
+    for (var start = 0; start < padded; start += readSize) {
+      var cts = await next;
+      next = start + readSize < padded ? encryptBlock(start + readSize) : null;
+      if (next) next.catch(function () { /* reported when awaited */ });
+      for (var i = 0; i < cts.length; i++) await emit(new Uint8Array(cts[i]));
+      if (opts.onProgress) opts.onProgress(Math.min(start + readSize, n), n);
     }
     return { length: total, sha256: toHex(hash.digest()) };
   }

@@ -184,6 +184,22 @@
     return "notice.sent_" + fields.kind;
   }
 
+  /** Fetch the signed proof of report and hand it to the browser as a file download. */
+  async function downloadProof(ctx) {
+    var r = await fetch("/api/case/proof", {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": A.meta("csrf-token") || "" },
+      body: JSON.stringify({ lookup_id: C.b64uEncode(ctx.secrets.lookupId) }),
+    });
+    if (!r.ok) throw new A.ApiError("error.server", r.status);
+    var url = URL.createObjectURL(new Blob([await r.arrayBuffer()], { type: "application/json" }));
+    var a = el("a", { href: url, download: "bisik-proof.json" });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+  }
+
   async function show(ctx, notice) {
     var data = await A.call("POST", "/api/case", { lookup_id: C.b64uEncode(ctx.secrets.lookupId) });
     ctx.data = data;
@@ -200,7 +216,15 @@
     s3.appendChild(el("p", { "class": "help" }, t("case.message_help")));
     var mf = messageForm();
     s3.appendChild(mf);
-    [s1, s2, s3].forEach(function (s) { main.appendChild(s); });
+    var s4 = el("section");
+    s4.appendChild(el("h2", {}, t("case.proof_h")));
+    s4.appendChild(el("p", {}, t("case.proof_help")));
+    var proofButton = el("button", { type: "button", "class": "secondary", id: "proof-button" }, t("case.proof"));
+    s4.appendChild(proofButton);
+    proofButton.addEventListener("click", function () {
+      downloadProof(ctx).catch(function (e) { A.say(s4, e && e.key ? e.key : "error.server", "error"); });
+    });
+    [s1, s2, s3, s4].forEach(function (s) { main.appendChild(s); });
     mf.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var buttons = mf.querySelectorAll("button");

@@ -96,8 +96,8 @@
     // Nothing else on the page may still hold the report: replace everything in <main>.
     while (main.firstChild) main.removeChild(main.firstChild);
     main.appendChild(section);
-    c.focus && c.setAttribute("tabindex", "-1");
-    section.scrollIntoView();
+    c.setAttribute("tabindex", "-1");  // focus moves to the receipt for screen readers
+    c.focus();
   }
 
   async function send(directory) {

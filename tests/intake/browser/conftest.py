@@ -25,8 +25,10 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 STATIC = Path(__file__).resolve().parents[3] / "intake" / "static"
 
 pytestmark = pytest.mark.browser
@@ -50,19 +52,23 @@ def page(browser: Any) -> Iterator[Any]:
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     # Script errors, and failed requests of our own code (a missing favicon is not one).
-    pg.console_errors = []  # type: ignore[attr-defined]
+    pg.console_errors = []
     pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
     pg.on(
         "console",
-        lambda m: m.type == "error"
-        and not m.text.startswith("Failed to load resource")
-        and pg.console_errors.append(m.text),
+        lambda m: (
+            m.type == "error"
+            and not m.text.startswith("Failed to load resource")
+            and pg.console_errors.append(m.text)
+        ),
     )
     pg.on(
         "response",
-        lambda r: r.status >= 400
-        and ("/api/" in r.url or "/static/js/" in r.url)
-        and pg.console_errors.append(f"{r.status} {r.url}"),
+        lambda r: (
+            r.status >= 400
+            and ("/api/" in r.url or "/static/js/" in r.url)
+            and pg.console_errors.append(f"{r.status} {r.url}")
+        ),
     )
     yield pg
     context.close()
@@ -102,7 +108,7 @@ class _Static(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # no access log, even in tests
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         if self.path != "/":
             return super().do_GET()
         self.send_response(200)

@@ -44,7 +44,8 @@ RUN_VECTOR = """async (v) => {
       const recipients = s.recipients.map(hex), plain = b64(s.plaintext);
       out.sealed = C.b64uEncode(await C.seal(plain, recipients, opts()));
       const parts = [];
-      const r = await C.sealStream(new Blob([plain]), recipients, (b) => { parts.push(b); }, opts());
+      const push = (b) => { parts.push(b); };
+      const r = await C.sealStream(new Blob([plain]), recipients, push, opts());
       out.streamed = C.b64uEncode(C.concat(parts));
       out.streamedSha = r.sha256;
       out.length = r.length;
@@ -78,7 +79,8 @@ RUN_VECTOR = """async (v) => {
     return attempt(async () => {
       const d = await C.verifyDirectory(v.directory, hex(v.root_public), v.today);
       const out = { org_name: d.orgName, serial: d.serial, expires: d.expires,
-        server_key: d.serverKey && toHex(d.serverKey), active_reviewers: d.active().map((r) => r.id),
+        server_key: d.serverKey && toHex(d.serverKey),
+        active_reviewers: d.active().map((r) => r.id),
         recipients: d.recipients().map(toHex),
         fingerprints: Object.fromEntries(d.reviewers.map((r) => [r.id, r.fingerprint])) };
       if (v.record) {
@@ -235,10 +237,15 @@ def test_streamed_sha256_matches_webcrypto(crypto_page: Any) -> None:
     assert got[0][0] == hashlib.sha256(b"").hexdigest()
 
 
+GENERATE_20 = """async () => {
+  const out = [];
+  for (let i = 0; i < 20; i++) out.push(await BisikCrypto.generateReceipt());
+  return out;
+}"""
+
+
 def test_receipts_generated_in_browser_are_valid_in_python(crypto_page: Any) -> None:
-    codes = crypto_page.evaluate(
-        "async () => { const o = []; for (let i = 0; i < 20; i++) o.push(await BisikCrypto.generateReceipt()); return o; }"
-    )
+    codes = crypto_page.evaluate(GENERATE_20)
     assert len(set(codes)) == 20
     for code in codes:
         assert receipt.display(receipt.normalize(code)) == code
@@ -248,15 +255,25 @@ def test_receipts_generated_in_browser_are_valid_in_python(crypto_page: Any) -> 
     assert lookup == receipt.derive(codes[0]).lookup_id.hex()
 
 
-def test_unsupported_browser_is_detected(browser: Any, static_url: str) -> None:
-    """Without X25519 (Tor Browser 14) the feature test says no, so the forms stay no-JS."""
+# Take one algorithm away, as Tor Browser 14 (Firefox ESR 128) lacks X25519 and Ed25519.
+REMOVE_ALGORITHM = """(name) => {
+  const s = crypto.subtle;
+  for (const method of ["generateKey", "importKey", "verify", "deriveBits", "encrypt"]) {
+    const orig = s[method].bind(s);
+    s[method] = (...args) => {
+      const named = args.some((a) => a === name || (a && typeof a === "object" && a.name === name));
+      return named ? Promise.reject(new DOMException(name, "NotSupportedError")) : orig(...args);
+    };
+  }
+}"""
+
+
+@pytest.mark.parametrize("algorithm", ["X25519", "Ed25519", "AES-GCM", "PBKDF2"])
+def test_missing_algorithm_is_detected(browser: Any, static_url: str, algorithm: str) -> None:
+    """Without any one of them the feature test says no, so the forms stay no-JS."""
     context = browser.new_context()
     pg = context.new_page()
-    pg.add_init_script("""(() => {
-      const orig = crypto.subtle.generateKey.bind(crypto.subtle);
-      crypto.subtle.generateKey = (alg, ...rest) =>
-        (alg && (alg.name || alg) === 'X25519') ? Promise.reject(new DOMException('x', 'NotSupportedError')) : orig(alg, ...rest);
-    })()""")
+    pg.add_init_script(f"({REMOVE_ALGORITHM})({json.dumps(algorithm)})")
     pg.goto(static_url)
     assert pg.evaluate("BisikCrypto.supported()") is False
     context.close()

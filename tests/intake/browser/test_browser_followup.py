@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crypto import document, envelope, receipt, records
+from crypto import document, envelope, receipt, records, signed
 from crypto.encoding import b64u_encode
 from crypto.errors import ReceiptError
 from crypto.keys import raw_public
@@ -127,3 +127,21 @@ def test_unknown_receipt_and_typo_show_catalogue_messages(page: Any, live: Any) 
     page.click("#followup-form button[type=submit]")
     page.locator(".js-status.error").get_by_text(
         i18n.translate("id", "error.receipt_typo")).wait_for()  # fmt: skip
+
+
+def test_proof_of_report_download(page: Any, live: Any, org: Any) -> None:
+    """The proof the browser downloads is signed by the server key named in the directory."""
+    code, case_id = _make_case(live, org)
+    page.goto(live.url + "/followup")
+    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
+    page.fill("#receipt-input", code)
+    page.click("#followup-form button[type=submit]")
+    with page.expect_download() as info:
+        page.click("#proof-button")
+    data = Path(info.value.path()).read_bytes()
+    state = live.app.extensions["bisik"]
+    server_key = state.directory().server_key
+    body = signed.parse(data).verify(server_key, "proof")
+    report = next(e for e in state.vault.case_history(case_id).entries if e.kind == "report")
+    assert body["envelope_sha256"] == report.blob.sha256
+    assert code.encode() not in data

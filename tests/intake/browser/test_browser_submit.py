@@ -23,8 +23,6 @@ from crypto.encoding import b64u_decode, b64u_encode
 from crypto.keys import raw_public
 from intake import i18n
 
-
-
 pytestmark = pytest.mark.browser
 
 MARKER = b"BISIK-PLAINTEXT-MARKER-7f3a"
@@ -212,6 +210,7 @@ def test_falls_back_to_server_sealing(browser: Any, live: Any, breakage: str,
     if breakage == "no-x25519":
         page.add_init_script(NO_X25519)
     else:
+
         def forge(r: Any) -> None:  # one changed letter in the signed body
             resp = r.fetch()
             obj = json.loads(resp.body())

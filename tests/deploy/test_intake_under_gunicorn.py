@@ -1,0 +1,136 @@
+"""The real intake, set up with the same two `bisik-server init` calls install.sh makes (keys
+first, then the organisation's directory signed over the server's key), served by gunicorn
+with deploy/gunicorn.conf.py exactly as bisik.service runs it. Then: pages answer, the
+``Server`` header has no version, proxy headers are ignored, and no log the service wrote
+carries an address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crypto.directory import Reviewer, sign_directory
+from crypto.keys import KeyPair, load_ed25519_public, raw_public
+
+from .conftest import DEPLOY
+
+BIN = Path(sys.executable).parent
+
+
+def bisik_server(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BISIK_HOME": str(home)}
+    return subprocess.run(
+        [str(BIN / "bisik-server"), *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A server home made the install.sh way: phase 1 keys, key ceremony, phase 2 directory."""
+    home = tmp_path / "var/lib/bisik"
+    phase1 = bisik_server(home, "init")
+    assert phase1.returncode == 0, phase1.stderr
+    server_key = load_ed25519_public((home / "server-signing.pub").read_bytes())
+
+    root = Ed25519PrivateKey.generate()  # the organisation's offline root key
+    today = dt.date.today()
+    reviewer = Reviewer(
+        "ani", "Ani", "lead", KeyPair.generate().public, today, today + dt.timedelta(days=90)
+    )
+    directory = sign_directory(
+        root, "Org", 1, today + dt.timedelta(days=90), [reviewer], server_key
+    )
+    (tmp_path / "directory.json").write_bytes(directory)
+    (tmp_path / "root.pub").write_bytes(raw_public(root.public_key()))
+    phase2 = bisik_server(
+        home, "init", "--directory", str(tmp_path / "directory.json"),
+        "--root-pub", str(tmp_path / "root.pub"),
+    )  # fmt: skip
+    assert phase2.returncode == 0, phase2.stderr
+    assert (home / "org/directory.json").read_bytes() == directory
+    return home
+
+
+@pytest.fixture
+def served(home: Path, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    logs = tmp_path / "var/log/bisik"
+    logs.mkdir(parents=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
+        # What bisik.service sets (paths under the test's prefix):
+        "BISIK_HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+        "BISIK_LOG_FILE": str(logs / "intake.log"),
+        "BISIK_GUNICORN_ERRORLOG": str(logs / "gunicorn.log"),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_THREADS": "4",
+    }
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"), "intake.wsgi:app"],
+        cwd=home, env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("gunicorn with intake.wsgi:app did not start")
+                time.sleep(0.2)
+        yield port, logs
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers=headers or {})
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    return resp
+
+
+def test_intake_served_by_deploy_config(served: tuple[int, Path], home: Path) -> None:
+    port, logs = served
+    landing = get(port, "/", {"X-Forwarded-For": "198.51.100.23", "X-Forwarded-Proto": "https"})
+    assert landing.status == 200
+    server = landing.getheader("Server") or ""
+    assert not any(c.isdigit() for c in server), server  # no version
+    assert get(port, "/directory.json").status == 200
+    assert get(port, "/no-such-page").status == 404
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(b"BROKEN REQUEST\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.1 400")
+    time.sleep(0.5)
+
+    written = [p for base in (logs, home) for p in base.rglob("*.log") if p.is_file()]
+    assert (logs / "gunicorn.log") in written  # gunicorn did log the broken request
+    assert "Invalid request" in (logs / "gunicorn.log").read_text()
+    for path in written:
+        text = path.read_text(errors="replace")
+        for leak in ("127.0.0.1", "198.51.100.23", "/no-such-page"):
+            assert leak not in text, (path, leak)

@@ -1,0 +1,181 @@
+"""The whole reviewer-side loop for evidence, escalation, tracking and statistics, through the
+real CLI over a real store: a bundle written with vault's writer, imported, then
+``evidence``, ``escalate`` (consent and redaction enforced), ``track`` and ``stats``."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from crypto import document as cdoc
+from crypto import envelope, receipt
+from crypto.encoding import b64u_encode
+from crypto.keys import raw_public
+from reviewer.cli import main
+from reviewer.escalation import storeview
+from reviewer.store import CaseStore
+
+from .factory import PASSPHRASE, FakeReport, Org, write_export
+
+pytestmark = pytest.mark.skipif(shutil.which("mat2") is None, reason="needs Debian mat2")
+
+NIP = "198503122010011005"
+PHONE = "0812 3456 7890"
+
+
+def _jpeg_bytes() -> bytes:
+    image = Image.new("RGB", (16, 16), (10, 10, 200))
+    exif = Image.Exif()
+    exif[0x013B] = "Dewi Kartika"
+    exif[0x8825] = {1: "S", 2: (5.0, 25.0, 0.0), 3: "E", 4: (105.0, 16.0, 0.0)}
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", exif=exif)
+    return buf.getvalue()
+
+
+def _report(team: Org, i: int, category: str, month: str, consent: list[str]) -> FakeReport:
+    keys = [r.keys.encryption for r in team.directory().active_reviewers()]
+    code = receipt.generate()
+    evidence, listed = {}, []
+    for n, (data, share) in enumerate([(_jpeg_bytes(), True), (_jpeg_bytes(), False)]):
+        env = envelope.seal(data, keys)
+        sha = hashlib.sha256(env).hexdigest()
+        evidence[sha] = env
+        listed.append(cdoc.Evidence(sha, f"WA_Dewi_{n}.jpg", "image/jpeg", len(data), share))
+    fields = {"category": category, "election": "pilkada", "election_year": "2024",
+              "province": "Lampung", "regency": "Kota Bandar Lampung", "agency_kind": "regency",
+              "incident_month": month, "reported_position": "Kepala Dinas",
+              "description": f"Saya Dewi Kartika, NIP {NIP}, HP {PHONE}. Kepala Dinas "
+                             "mengumpulkan kami pada rapat tanggal 20-10-2024."}  # fmt: skip
+    reply = b64u_encode(raw_public(receipt.derive(code).reply_public))
+    doc = cdoc.Document("report", "2024-10-21T08:15:00+00:00", "browser", fields, reply,
+                        tuple(listed), {"authorities": consent})  # fmt: skip
+    return FakeReport(f"case{i:04d}abcd", "2024-10-21", ["ayu", "budi"], code,
+                      envelope.seal(doc.to_bytes(), keys), evidence)  # fmt: skip
+
+
+@pytest.fixture
+def imported(team: Org, tmp_path: Path) -> tuple[Org, list[str], list[str]]:
+    reports = [_report(team, 0, "mobilisation", "2024-10", ["bkn", "kemendagri"])]
+    reports += [_report(team, i, "social_media", "2024-10", []) for i in range(1, 7)]
+    bundle = tmp_path / "export.bisik"
+    write_export(bundle, team.server_key, reports)
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    assert main(["import", str(bundle), *common]) == 0
+    return team, common, [r.case_id for r in reports]
+
+
+def test_evidence_command_cleans_and_reports(imported, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    _, common, ids = imported
+    out = tmp_path / "ev"
+    assert main(["evidence", ids[0], "--out", str(out), *common]) == 0
+    files = sorted(p.name for p in out.iterdir())
+    jpgs = [f for f in files if f.endswith(".jpg")]
+    assert len(jpgs) == 2 and "evidence-report.json" in files
+    assert not [f for f in files if f.startswith(".bisik")]  # no decrypted leftovers
+    for name in jpgs:
+        tags = subprocess.run(["exiftool", "-json", str(out / name)], capture_output=True,
+                              text=True, check=True).stdout  # fmt: skip
+        assert "GPS" not in tags and "Dewi" not in tags
+    report = (out / "evidence-report.json").read_text("utf-8")
+    assert "WA_Dewi" not in report  # the reporter's file names stay out of the report file
+    assert "GPSLatitude" in report  # but what was removed is listed
+    assert "GPSLatitude" in capsys.readouterr().out
+
+
+def test_escalate_respects_consent_and_confirmed_redactions(imported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _team, common, ids = imported
+    refused = tmp_path / "kpk"
+    assert main(["escalate", ids[0], "--to", "KPK", "--out", str(refused),
+                 "--accept-all-redactions", *common]) == 1  # fmt: skip
+    assert not (refused / "dossier.pdf").exists()
+    unconfirmed = tmp_path / "unconfirmed"  # stdin is not a terminal: nothing is assumed
+    assert main(["escalate", ids[0], "--to", "BKN", "--out", str(unconfirmed), *common]) == 1
+    assert not (unconfirmed / "dossier.pdf").exists()
+    out = tmp_path / "bkn"
+    assert main(["escalate", ids[0], "--to", "BKN", "--out", str(out), "--mark-name",
+                 "Dewi Kartika", "--accept-all-redactions", *common]) == 0  # fmt: skip
+    text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(out / "dossier.pdf")
+                             .pages).split())  # fmt: skip
+    digits = "".join(c for c in text if c.isdigit())
+    assert NIP not in digits and "081234567890" not in digits and "Dewi" not in text
+    assert "Kepala Dinas" in text and "2024-10" in text
+    assert [p.name for p in (out / "lampiran").iterdir()] == ["lampiran-01.jpg"]  # shared only
+    data = json.loads((out / "dossier.json").read_text("utf-8"))
+    assert data["category"]["code"] == "mobilisation"
+    assert any("10 Tahun 2016" in a for a in data["allegations"])  # Pilkada law
+    assert not any("7 Tahun 2017" in a for a in data["allegations"])
+    assert "Pemerintah kabupaten/kota" in text
+    assert ids[0] not in text and ids[0] not in json.dumps(data)  # a random reference instead
+    again = tmp_path / "bkn2"  # reissued to the same authority: same reference
+    assert main(["escalate", ids[0], "--to", "bkn", "--out", str(again),
+                 "--accept-all-redactions", *common]) == 0  # fmt: skip
+    assert json.loads((again / "dossier.json").read_text("utf-8"))["reference"] == \
+        data["reference"]  # fmt: skip
+
+
+def test_track_and_overdue_and_signed_status(imported, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    team, common, ids = imported
+    assert main(["escalate", ids[0], "--to", "Kemendagri", "--out", str(tmp_path / "d"),
+                 "--accept-all-redactions", *common]) == 0  # fmt: skip
+    assert main(["track", ids[0], "--sent", "2024-11-01", "--ref", "800/123/OTDA",
+                 "--deadline", "2024-11-15", "--set-status", *common]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["track", "--overdue", "--today", "2024-11-20", *common]) == 0
+    assert ids[0][:12] in capsys.readouterr().out
+    assert main(["track", ids[0], "--outcome", "sanctioned", *common]) == 0
+    capsys.readouterr()
+    assert main(["track", "--overdue", "--today", "2024-11-20", *common]) == 0
+    assert ids[0][:12] not in capsys.readouterr().out
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        [entry] = storeview.load_tracking(store).entries
+        case = store.load_case(ids[0])
+    assert entry.reference == "800/123/OTDA" and entry.outcome == "sanctioned"
+    states = [(r["body"]["state"], r["body"]["authority"]) for r in case["records"]]
+    assert ("escalated", "Kemendagri") in states
+    with pytest.raises(SystemExit):  # argparse refuses an unknown outcome
+        main(["track", ids[0], "--outcome", "dipecat", *common])
+
+
+def test_stats_command(imported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, common, _ = imported
+    out = tmp_path / "s" / "report.html"
+    assert main(["stats", "--out", str(out), *common]) == 0
+    html = out.read_text("utf-8")
+    assert "<5" in html.replace("&lt;", "<")  # the lone mobilisation case is hidden
+    assert len(list(out.parent.glob("report-*.svg"))) == 6
+    assert main(["stats", "--out", str(out), "--k", "2", *common]) == 1
+
+
+def test_interactive_redaction_prompt(imported, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _team, common, ids = imported
+    from reviewer.commands import escalate as cmd
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    answers = iter(["", "n"])  # NIP: default yes; phone: keep (say, it was the office line)
+    prompts: list[str] = []
+
+    def fake_input(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(cmd.sys, "stdin", Tty())
+    monkeypatch.setattr("builtins.input", fake_input)
+    out = tmp_path / "i"
+    assert main(["escalate", ids[0], "--to", "BKN", "--out", str(out), *common]) == 0
+    assert len(prompts) == 2 and "NIP" in prompts[0]
+    text = (out / "dossier.json").read_text("utf-8")
+    assert NIP not in text.replace(" ", "") and PHONE in text
