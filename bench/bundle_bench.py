@@ -8,7 +8,8 @@ For each backend (SQLite file; PostgreSQL on 127.0.0.1:5432 in a throw-away sche
 vault with N cases (a small report envelope and one evidence blob of M KiB of random bytes,
 which are indistinguishable from ciphertext for this purpose), then in the same run:
 
-* ``tar`` baseline: ``tar -cf`` of the same blob directory to the same output disk;
+* ``tar`` baseline: ``tar -cf`` of the same blob directory to the same output disk, then an
+  fsync of the archive (the export fsyncs before renaming, so both are measured durable);
 * export: ``vault.transfer.export_bundle`` in a child process, whose own peak RSS is reported
   (flat memory means it does not grow with N or M);
 * verify: ``vault.bundle.read_export`` (the laptop's check and staging copy), in a child too;
@@ -33,6 +34,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.vault.test_bundle_support import Org
+    from vault.store import Vault
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -100,7 +106,7 @@ def _drop_pg_schema(schema: str) -> None:
     engine.dispose()
 
 
-def populate(vault, cases: int, evidence_bytes: int, reply: bytes) -> list[str]:  # type: ignore[no-untyped-def]
+def populate(vault: Vault, cases: int, evidence_bytes: int, reply: bytes) -> list[str]:
     ids = []
     block = os.urandom(evidence_bytes)
     for i in range(cases):
@@ -114,7 +120,7 @@ def populate(vault, cases: int, evidence_bytes: int, reply: bytes) -> list[str]:
     return ids
 
 
-def make_outbox(path: Path, org, cases: list[str], reply_pub: bytes, items: int) -> None:  # type: ignore[no-untyped-def]
+def make_outbox(path: Path, org: Org, cases: list[str], reply_pub: bytes, items: int) -> None:
     from crypto import envelope, records
     from crypto.keys import load_x25519_public
     from vault.bundle import OutboxWriter
@@ -136,6 +142,14 @@ def make_outbox(path: Path, org, cases: list[str], reply_pub: bytes, items: int)
                 out.add_status(records.status(key, case, "in_review", at=at))
                 n += 1
             i += 1
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def run_backend(name: str, args: argparse.Namespace, work: Path) -> dict[str, object]:
@@ -165,6 +179,7 @@ def run_backend(name: str, args: argparse.Namespace, work: Path) -> dict[str, ob
         out.mkdir()
         t = time.perf_counter()
         subprocess.run(["tar", "-cf", str(out / "blobs.tar"), "-C", str(home), "blobs"], check=True)
+        _fsync(out / "blobs.tar")  # the export fsyncs before its rename: same durability
         tar_s = time.perf_counter() - t
         tar_bytes = (out / "blobs.tar").stat().st_size
         (out / "blobs.tar").unlink()
@@ -210,8 +225,9 @@ def main() -> None:
             rows.append(run_backend(name, args, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\nbundle bench: {args.cases} cases x {args.evidence_kib} KiB evidence "
-          f"(+1 KiB report each), outbox of {args.outbox_items} items; warm page cache")  # fmt: skip
+    load = os.getloadavg()[0]
+    print(f"\nbundle bench: {args.cases} cases x {args.evidence_kib} KiB evidence (+1 KiB "
+          f"report each), outbox of {args.outbox_items} items; warm cache; load {load:.1f}")
     head = ("backend", "bundle MiB", "export s", "export MB/s", "export RSS MiB", "tar MB/s",
             "verify MB/s", "verify RSS MiB", "import s")  # fmt: skip
     print(" | ".join(head))

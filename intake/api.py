@@ -262,12 +262,17 @@ def _upload_owner() -> bytes:
         raise ApiError("error.upload_unknown", 404) from exc
 
 
+def _refusal(exc: BaseException) -> ApiError:
+    """The API error for a vault error (its first matching class in ``_STATUS``)."""
+    status, key = next(v for k, v in _STATUS.items() if isinstance(exc, k))
+    return ApiError(key, status)
+
+
 def _vault_call(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except tuple(_STATUS) as exc:
-        status, key = _STATUS[type(exc)]
-        raise ApiError(key, status) from exc
+        raise _refusal(exc) from exc
 
 
 def _discard(intake: Intake, refs: Sequence[BlobRef]) -> None:
@@ -345,8 +350,7 @@ def put_piece(upload_id: str) -> Response:
         stored = _vault_call(lambda: intake.vault.upload_offset(upload_id, owner))
         raise ApiError("error.upload_gap", 409, offset=stored) from exc
     except tuple(_STATUS) as exc:
-        status, key = _STATUS[type(exc)]
-        raise ApiError(key, status) from exc
+        raise _refusal(exc) from exc
     return jsonify({"offset": new})
 
 

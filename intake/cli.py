@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -49,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     config = _config(args)
+    tempfile.tempdir = str(config.tmp_dir)  # any library temp file lands in BISIK_HOME/tmp
     app = create_app(config)
     print(f"Bisik intake on http://{args.listen or config.listen}/  (Ctrl-C to stop)")
     serve.run(app, args.listen or config.listen, args.workers, args.threads)

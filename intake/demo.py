@@ -31,7 +31,7 @@ from crypto.keys import KeyPair
 
 from .home import init_home, install_org, server_public, write_private
 
-REVIEWERS = (("ani", "Ani (demo, koordinator)", "lead"), ("budi", "Budi (demo)", "reviewer"))
+REVIEWERS = (("ani", "Ani (demo)", "lead"), ("budi", "Budi (demo)", "reviewer"))
 ORG_NAME = "Bisik Demo"
 KDF_PROFILE = "moderate"
 

@@ -117,7 +117,7 @@ def report(form: Fields, active_reviewers: Sequence[str]) -> ReportForm:
         fields=fields,
         recipients=recipients_of(form, active_reviewers),
         authorities=tuple(_many(form, "consent_authority", AUTHORITIES)),
-        share_slots=frozenset(_many(form, "share", [str(i) for i in slots()])),
+        share_slots=share_slots(form),
     )
 
 
@@ -134,8 +134,13 @@ def slot_of(input_name: str) -> str:
     return number
 
 
+def share_slots(form: Fields) -> frozenset[str]:
+    """Evidence slots the reporter allows to be shared with the authorities."""
+    return frozenset(_many(form, "share", [str(i) for i in slots()]))
+
+
 def message(form: Fields) -> dict[str, str]:
-    """Validate a follow-up message or retaliation report."""
+    """Validate a follow-up message or retaliation report (share flags: :func:`share_slots`)."""
     kind = _one(form, "kind", MESSAGE_KINDS)
     fields = {"kind": kind, "text": _one(form, "text", max_len=60_000)}
     if kind == "retaliation":

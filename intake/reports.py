@@ -163,7 +163,7 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
     The receipt travels in the form (never a cookie or URL) and is checked, with the same
     timing floor as the follow-up page, before any file is accepted.
     """
-    found: list[tuple[CaseInfo, dict[str, str], str]] = []
+    found: list[tuple[CaseInfo, dict[str, str], str, frozenset[str]]] = []
 
     def prepare(fields: dict[str, list[str]]) -> Sequence[X25519PublicKey]:
         values = fields.get("receipt", [])
@@ -175,13 +175,13 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
             raise UploadError("error.receipt_typo") from exc
         if hit is None:
             raise UploadError("error.receipt_unknown", 404)
-        found.append((hit[0], forms.message(fields), values[0]))
+        found.append((hit[0], forms.message(fields), values[0], forms.share_slots(fields)))
         return _case_recipients(intake, hit[0])
 
     with ExitStack() as stack:
         handler = SealingHandler(intake.vault.blobs, csrf_ok, prepare, stack)
         _read(intake, body, handler)
-        case, fields, code = found[0]
+        case, fields, code, shared = found[0]
         for f in handler.files:
             forms.slot_of(f.input_name)
         refs = handler.commit()
@@ -191,7 +191,7 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
                 submitted_at=document.now(),
                 channel="server",
                 fields=fields,
-                evidence=_evidence(handler, refs, lambda _: False),
+                evidence=_evidence(handler, refs, lambda name: forms.slot_of(name) in shared),
             )
             ref = intake.vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), handler.recipients))
             refs.append(ref)

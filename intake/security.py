@@ -34,7 +34,7 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": (
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()"
     ),
     "Cache-Control": "no-store",
     "Pragma": "no-cache",

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from .app import create_app
+import tempfile
 
-app = create_app()
+from .app import create_app
+from .config import load
+
+_config = load()
+tempfile.tempdir = str(_config.tmp_dir)  # any library temp file lands in BISIK_HOME/tmp
+app = create_app(_config)

@@ -109,6 +109,7 @@ def set_status(
     if (state == "escalated") != bool(authority and authority.strip()):
         raise UsageError("err.authority")
     case = store.load_case(case_id)
+    _readable(case)  # never sign the state of a case you cannot read
     raw = crecords.status(ident.keys.signing, case["id"], state, at=_next_at(case),
                           authority=authority.strip() if authority else None)  # fmt: skip
     body, reviewer = crecords.verify(raw, directory, "status")  # also proves we are in it

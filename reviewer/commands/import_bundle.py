@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         directory = org.load_directory(s.home)
+        sys.stderr.write(t("import.verifying") + "\n")
         with open_export(args.bundle, directory, s.home.store / "staging") as export:
             manifest = export.manifest
             bar = Progress(int(manifest.count), t("import.progress"))

@@ -76,12 +76,14 @@ def run(args: argparse.Namespace) -> int:
     out("\n" + t("show.evidence"))
     out(_evidence(case))
     out("\n" + t("show.messages"))
+    signers = {r["body"]["envelope_sha256"]: r["by"] for r in case["records"]
+               if r["kind"] == "reply"}  # fmt: skip
     for msg in case["messages"]:
         if not msg.get("readable"):
             out(f"- {t('show.msg_unreadable', sha=msg['sha256'][:16])}")
             continue
-        who = msg.get("by") or (t("who.reviewers") if msg["type"] == "reply" else
-                                t("who.reporter"))  # fmt: skip
+        who = msg.get("by") or signers.get(msg["sha256"]) or (
+            t("who.reviewers") if msg["type"] == "reply" else t("who.reporter"))
         out(f"- [{msg['at']}] {who} ({t('doc.' + msg['type'])}):")
         for key, value in sorted(msg.get("fields", {}).items()):
             out(f"    {key}: {value}")

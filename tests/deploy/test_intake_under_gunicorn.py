@@ -7,60 +7,18 @@ carries an address.
 
 from __future__ import annotations
 
-import datetime as dt
 import http.client
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crypto.directory import Reviewer, sign_directory
-from crypto.keys import KeyPair, load_ed25519_public, raw_public
-
-from .conftest import DEPLOY
-
-BIN = Path(sys.executable).parent
-
-
-def bisik_server(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BISIK_HOME": str(home)}
-    return subprocess.run(
-        [str(BIN / "bisik-server"), *args], capture_output=True, text=True, env=env, timeout=120
-    )
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """A server home made the install.sh way: phase 1 keys, key ceremony, phase 2 directory."""
-    home = tmp_path / "var/lib/bisik"
-    phase1 = bisik_server(home, "init")
-    assert phase1.returncode == 0, phase1.stderr
-    server_key = load_ed25519_public((home / "server-signing.pub").read_bytes())
-
-    root = Ed25519PrivateKey.generate()  # the organisation's offline root key
-    today = dt.date.today()
-    reviewer = Reviewer(
-        "ani", "Ani", "lead", KeyPair.generate().public, today, today + dt.timedelta(days=90)
-    )
-    directory = sign_directory(
-        root, "Org", 1, today + dt.timedelta(days=90), [reviewer], server_key
-    )
-    (tmp_path / "directory.json").write_bytes(directory)
-    (tmp_path / "root.pub").write_bytes(raw_public(root.public_key()))
-    phase2 = bisik_server(
-        home, "init", "--directory", str(tmp_path / "directory.json"),
-        "--root-pub", str(tmp_path / "root.pub"),
-    )  # fmt: skip
-    assert phase2.returncode == 0, phase2.stderr
-    assert (home / "org/directory.json").read_bytes() == directory
-    return home
+from .conftest import BIN, DEPLOY
 
 
 @pytest.fixture

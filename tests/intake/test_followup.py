@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 
@@ -10,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from crypto import document, envelope, receipt, records, signed
-from crypto.encoding import b64u_decode, b64u_encode
+from crypto.encoding import b64u_decode, b64u_encode, canonical_json
 from crypto.keys import KeyPair, load_x25519_public
 from intake import i18n
 
@@ -74,11 +75,7 @@ def test_tampered_and_foreign_records_are_not_shown(
     obj = json.loads(good)
     body = json.loads(b64u_decode(obj["body"]))
     body["state"] = "closed_substantiated"  # altered after signing
-    obj["body"] = b64u_encode(
-        signed.canonical_json(body)
-        if hasattr(signed, "canonical_json")
-        else json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    )
+    obj["body"] = b64u_encode(canonical_json(body))
     vault.add_status(case_id, json.dumps(obj).encode())
     outsider = KeyPair.generate()
     vault.add_status(case_id, records.status(outsider.signing, case_id, "closed_unsubstantiated"))
@@ -119,8 +116,9 @@ def test_message_and_retaliation_with_evidence(client: FlaskClient, app: Flask, 
             "text": f"{kind} MARKER",
             "retaliation_kind": "transfer" if kind == "retaliation" else "",
             "retaliation_month": "11",
+            "share": "1",
             "retaliation_year": str(time.gmtime().tm_year),
-            "evidence_1": (__import__("io").BytesIO(b"sk-" + kind.encode()), f"{kind}.pdf"),
+            "evidence_1": (io.BytesIO(b"sk-" + kind.encode()), f"{kind}.pdf"),
         }
         resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
         assert resp.status_code == 200, resp.get_data(as_text=True)[-900:]
@@ -133,7 +131,7 @@ def test_message_and_retaliation_with_evidence(client: FlaskClient, app: Flask, 
     doc = document.parse(open_blob(app, ret.blob.sha256, org.reviewers["budi"]))
     assert doc.type == "retaliation" and doc.fields["retaliation_kind"] == "transfer"
     assert open_blob(app, ret.evidence[0].sha256, org.reviewers["ani"]) == b"sk-retaliation"
-    assert doc.evidence[0].name == "retaliation.pdf"
+    assert doc.evidence[0].name == "retaliation.pdf" and doc.evidence[0].share
 
 
 def test_message_with_unknown_receipt_stores_nothing(client: FlaskClient, app: Flask) -> None:
@@ -144,7 +142,7 @@ def test_message_with_unknown_receipt_stores_nothing(client: FlaskClient, app: F
         "receipt": receipt.generate(),
         "kind": "message",
         "text": "x",
-        "evidence_1": (__import__("io").BytesIO(b"z" * 1000), "z"),
+        "evidence_1": (io.BytesIO(b"z" * 1000), "z"),
     }
     resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
     assert resp.status_code == 404

@@ -102,11 +102,15 @@ def test_echoed_records_are_confirmed_on_next_import(team: Org, imported: tuple,
         assert store.meta["pending"] == [] and len(store.load_case(rep.case_id)["records"]) == 1
 
 
-def test_unreadable_case_cannot_be_replied_to(team: Org, imported: tuple) -> None:
+def test_unreadable_case_cannot_be_replied_to_or_signed(team: Org, imported: tuple) -> None:
     _, other, _ = imported
-    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store, \
-            pytest.raises(UsageError):  # fmt: skip
-        actions.reply(store, team.lead.ident, Config(), team.directory(), other.case_id, "Halo")
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        with pytest.raises(UsageError):
+            actions.reply(store, team.lead.ident, Config(), team.directory(), other.case_id, "Hi")
+        with pytest.raises(UsageError):
+            actions.set_status(store, team.lead.ident, Config(), team.directory(),
+                               other.case_id, "in_review")  # fmt: skip
+        assert store.meta.get("pending", []) == []
 
 
 def test_status_rules(team: Org, imported: tuple) -> None:

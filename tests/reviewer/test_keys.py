@@ -94,3 +94,21 @@ def test_cli_init_then_wrong_passphrase(tmp_path: Path, capsys: pytest.CaptureFi
     assert rc == 1
     assert err.startswith("error: ") and "\nhint: " in err and "Traceback" not in err
     assert tree_snapshot(home) == before
+
+
+def test_terminal_passphrase_is_asked_twice_on_init(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewer import passphrase
+
+    answers = iter([PASSPHRASE, PASSPHRASE + "!"])
+    monkeypatch.setattr(passphrase.getpass, "getpass", lambda prompt="": next(answers))
+    with pytest.raises(UsageError):
+        passphrase.obtain(None, confirm=True)
+    answers = iter([PASSPHRASE, PASSPHRASE])
+    assert passphrase.obtain(None, confirm=True) == PASSPHRASE
+    monkeypatch.setenv("BISIK_PASSPHRASE", "dari lingkungan")
+    assert passphrase.obtain(None) == "dari lingkungan"
+    pp = tmp_path / "pp"
+    pp.write_text("dari berkas\nbaris kedua\n")
+    assert passphrase.obtain(str(pp)) == "dari berkas"  # the file wins over the environment

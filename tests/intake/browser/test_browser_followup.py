@@ -9,6 +9,7 @@ show exactly the verified status and the decrypted reply, and refuse a forged re
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ pytestmark = pytest.mark.browser
 
 REPLY = "Terima kasih. Kami sudah meneruskan ke BKN; simpan bukti mutasi Anda."
 MARKER = "PENANDA-TINDAK-LANJUT-55e1"
+RAW_KEY = re.compile(
+    r"\b(js|case|status|receipt|error|notice|field|month|retaliation)\.[a-z_0-9]+\b"
+)
 
 
 def _make_case(live: Any, org: Any) -> tuple[str, str]:
@@ -73,6 +77,8 @@ def test_followup_verifies_decrypts_and_sends(page: Any, live: Any, org: Any,
     status = page.locator("#current-status")
     assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
     assert page.locator(".reply .text").all_inner_texts() == [REPLY]
+    # every text the JS drew came from the catalogue: no raw key is showing
+    assert not RAW_KEY.search(page.locator("main").inner_text())
     assert page.get_by_text(i18n.translate("id", "case.rejected", n=1)).is_visible()
     # the receipt never left the browser, in any form
     for body in sent:

@@ -114,6 +114,7 @@ def test_js_path_end_to_end(page: Any, live: Any, org: Any, tmp_path: Path) -> N
     assert receipt.normalize(code)
     # the page says the browser protected the report (catalogue text, page language)
     assert page.get_by_text(i18n.translate("id", "receipt.path_browser")).is_visible()
+    assert not re.search(r"\b(js|receipt|error)\.[a-z_]+\b", page.locator("main").inner_text())
 
     doc, files = _decrypt_all(live, org, code)
     assert doc.type == "report" and doc.channel == "browser"

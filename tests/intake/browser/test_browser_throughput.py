@@ -61,4 +61,4 @@ def test_submission_rate_end_to_end(page: Any, live: Any, tmp_path: Path) -> Non
     seconds = time.monotonic() - start
     print(f"\nJS path, 32 MiB file, submit to receipt: {seconds:.2f} s = "
           f"{SIZE / seconds / 1e6:.1f} MB/s")  # fmt: skip
-    assert SIZE / seconds / 1e6 > 2
+    assert SIZE / seconds / 1e6 > 1

@@ -1,0 +1,205 @@
+"""bisik.service's kernel-level confinement, exercised at run time without systemd.
+
+There is no systemd as PID 1 here, so the unit cannot be started. What can be reproduced
+faithfully is the part most likely to break start-up: the unit's SystemCallFilter= lines
+(expanded with this machine's `systemd-analyze syscall-filter`, failing other calls with EPERM
+as SystemCallErrorNumber= says), MemoryDenyWriteExecute= (the kernel's PR_SET_MDWE) and
+NoNewPrivileges=. tests/deploy/sandbox_exec.py applies them and execs the command.
+
+Under that sandbox: gunicorn with deploy/gunicorn.conf.py serves the real intake, takes a
+no-JavaScript report with an evidence file (multipart streaming, sealing, blob store,
+SQLite), and the backup and retention commands of the timers run. Mount-namespace settings
+(ProtectSystem=, PrivateTmp=, ...) and IPAddressDeny= are not reproduced.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import BIN, DEPLOY, need
+from .test_systemd_units import parse_unit
+
+HERE = Path(__file__).resolve().parent
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+
+def syscall_groups() -> dict[str, list[str]]:
+    """`systemd-analyze syscall-filter`: group name -> members (names or @groups)."""
+    out = subprocess.run(
+        [need("systemd-analyze"), "syscall-filter"], capture_output=True, text=True, check=True
+    ).stdout
+    groups: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in out.splitlines():
+        if line.startswith("@"):
+            current = groups.setdefault(line.strip(), [])
+        elif line.startswith("    ") and not line.strip().startswith("#"):
+            current.append(line.strip())
+    return groups
+
+
+def expand(names: list[str], groups: dict[str, list[str]]) -> set[str]:
+    found: set[str] = set()
+    for name in names:
+        found |= expand(groups[name], groups) if name.startswith("@") else {name}
+    return found
+
+
+def allowed_syscalls() -> list[str]:
+    """The allow list systemd builds from bisik.service's SystemCallFilter= lines."""
+    service = parse_unit((DEPLOY / "systemd/bisik.service").read_text())["Service"]
+    groups = syscall_groups()
+    allowed = expand(["@default"], groups)  # systemd adds @default to any allow list
+    for value in service["SystemCallFilter"]:
+        if value.startswith("~"):
+            allowed -= expand(value[1:].split(), groups)
+        else:
+            allowed |= expand(value.split(), groups)
+    assert "chown" not in allowed and "read" in allowed  # sanity of the expansion
+    return sorted(allowed)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Command prefix that runs a program under the emulated confinement."""
+    probe = subprocess.run(
+        [need(DEBIAN_PYTHON), "-c", "import seccomp"], capture_output=True, timeout=60
+    )
+    if probe.returncode != 0:
+        pytest.fail("python3-seccomp is missing: run scripts/install-system-deps.sh")
+    listing = tmp_path_factory.mktemp("sandbox") / "syscalls.txt"
+    listing.write_text("\n".join(allowed_syscalls()) + "\n")
+    return [DEBIAN_PYTHON, str(HERE / "sandbox_exec.py"), str(listing), "--"]
+
+
+def test_sandbox_is_in_force(sandbox: list[str], tmp_path: Path) -> None:
+    """The check can fail: W+X memory and a filtered syscall are refused inside it."""
+    wx = "import mmap; mmap.mmap(-1, 4096, prot=mmap.PROT_READ|mmap.PROT_WRITE|mmap.PROT_EXEC)"
+    assert subprocess.run([sys.executable, "-c", wx], timeout=60).returncode == 0
+    assert subprocess.run([*sandbox, sys.executable, "-c", wx], timeout=60).returncode != 0
+    target = tmp_path / "f"
+    target.write_text("")
+    chown = f"import os; os.chown({str(target)!r}, os.getuid(), os.getgid())"
+    assert subprocess.run([*sandbox, sys.executable, "-c", chown], timeout=60).returncode != 0
+    ok = subprocess.run([*sandbox, sys.executable, "-c", "print(1)"], capture_output=True)
+    assert ok.stdout == b"1\n"
+
+
+@pytest.fixture
+def served(sandbox: list[str], home: Path, tmp_path: Path) -> Iterator[int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
+        "BISIK_HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+        "BISIK_LOG_FILE": str(tmp_path / "intake.log"),
+        "BISIK_GUNICORN_ERRORLOG": str(tmp_path / "gunicorn.log"),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_THREADS": "4",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    cmd = [*sandbox, str(BIN / "gunicorn"), "-c", str(DEPLOY / "gunicorn.conf.py"),
+           "intake.wsgi:app"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=home, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    log = tmp_path / "gunicorn.log"
+                    pytest.fail("sandboxed gunicorn did not start: " + (
+                        log.read_text() if log.exists() else "no log"))  # fmt: skip
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert "WORKER TIMEOUT" not in (tmp_path / "gunicorn.log").read_text()
+
+
+def _multipart(fields: dict[str, object], files: dict[str, tuple[str, bytes]]) -> tuple[str, bytes]:
+    boundary = uuid.uuid4().hex
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{item}\r\n".encode()
+            )
+    for name, (filename, content) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+def test_sandboxed_intake_takes_a_report(served: int, home: Path) -> None:
+    from tests.intake.forms_data import report_fields
+
+    port = served
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/submit")
+    form = conn.getresponse()
+    page = form.read().decode()
+    assert form.status == 200
+    cookie = (form.getheader("Set-Cookie") or "").split(";")[0]
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert cookie and csrf
+    evidence = os.urandom(300_000)
+    content_type, body = _multipart(
+        report_fields(csrf.group(1), recipient=["ani"]), {"evidence_1": ("bukti.bin", evidence)}
+    )
+    conn.request("POST", "/submit", body=body,
+                 headers={"Content-Type": content_type, "Cookie": cookie})  # fmt: skip
+    reply = conn.getresponse()
+    receipt_page = reply.read().decode()
+    conn.close()
+    assert reply.status == 200, receipt_page[:500]
+    assert 'id="receipt"' in receipt_page
+    store = home / "blobs"
+    blobs = [p for p in store.rglob("*") if p.is_file() and "tmp" not in p.relative_to(store).parts]
+    assert sum(p.stat().st_size for p in blobs) > len(evidence)  # report + sealed evidence
+
+
+def test_sandboxed_timer_jobs_run(sandbox: list[str], home: Path, tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
+        "BISIK_HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+    }
+    backup = subprocess.run(
+        [*sandbox, str(BIN / "bisik-server"), "backup", "--out", str(tmp_path / "b.backup")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert backup.returncode == 0, backup.stderr
+    assert (tmp_path / "b.backup").stat().st_size > 0
+    retention = subprocess.run(
+        [*sandbox, str(BIN / "bisik-server"), "retention"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert retention.returncode == 0, retention.stderr
