@@ -103,12 +103,14 @@ def _reviewer(obj: dict[str, Any]) -> Reviewer:
 
 
 def verify_directory(
-    data: bytes | str, root: Ed25519PublicKey, today: dt.date | None = None
-) -> Directory:
+    data: bytes | str, root: Ed25519PublicKey, today: dt.date | None = None,
+    *, min_serial: int | None = None,
+) -> Directory:  # fmt: skip
     """Verify a signed directory against the pinned ``root`` key and parse it.
 
-    Raises SignatureError if it is not signed by ``root`` or has expired, FormatError if it
-    is malformed. Callers that saw a directory before must also refuse a lower ``serial``.
+    Raises SignatureError if it is not signed by ``root``, has expired, or (rollback, SPEC §6)
+    has a ``serial`` below ``min_serial``; FormatError if it is malformed. Callers that saw a
+    directory before pass its serial as ``min_serial``.
     """
     body = signed.parse(data).verify(root, "directory")
     today = today or dt.datetime.now(dt.UTC).date()
@@ -116,6 +118,11 @@ def verify_directory(
         if body["v"] != 1 or load_ed25519_public(body["org"]["root"]) != root:
             raise SignatureError("directory names a different root key")
         expires = _date(body["expires"])
+        serial = body["serial"]
+        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+            raise FormatError("directory serial must be a non-negative integer")
+        if min_serial is not None and serial < min_serial:
+            raise SignatureError("this directory is older than one already seen (rollback)")
         if today > expires:
             raise SignatureError("the directory has expired; ask the organisation for a new one")
         server = body.get("server")
@@ -123,7 +130,7 @@ def verify_directory(
         if len({r.id for r in reviewers}) != len(reviewers):
             raise FormatError("duplicate reviewer id")
         return Directory(
-            org_name=str(body["org"]["name"]), root=root, serial=int(body["serial"]),
+            org_name=str(body["org"]["name"]), root=root, serial=serial,
             expires=expires, server_key=load_ed25519_public(server) if server else None,
             reviewers=reviewers, revoked=frozenset(str(k) for k in body.get("revoked", [])),
             today=today,

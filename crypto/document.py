@@ -72,7 +72,7 @@ def _evidence(obj: Any) -> Evidence:
         raise FormatError("evidence needs a lowercase hex SHA-256")
     if not (isinstance(name, str) and 0 < len(name) <= 255 and isinstance(mtype, str)):
         raise FormatError("evidence needs a name and a media type")
-    if not (isinstance(size, int) and size >= 0):
+    if not (isinstance(size, int) and not isinstance(size, bool) and size >= 0):
         raise FormatError("evidence size must be a non-negative integer")
     return Evidence(sha, name, mtype[:127], size, bool(obj.get("share", False)))
 

@@ -8,6 +8,7 @@ envelope's hash, the reviewer's clock time and a random id. Records are ordered 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from typing import Any
 
@@ -68,14 +69,19 @@ def verify(data: bytes | str, directory: Directory, kind: str) -> tuple[dict[str
     return body, reviewer
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
 def _check_body(body: dict[str, Any], kind: str) -> None:
     try:
         ok = body["v"] == 1 and isinstance(body["case"], str) and isinstance(body["id"], str)
-        dt.datetime.fromisoformat(body["at"])
+        # a time without a zone would sort by each machine's local clock (SPEC §7: UTC order)
+        ok = ok and dt.datetime.fromisoformat(body["at"]).tzinfo is not None
         if kind == "status":
             ok = ok and body["state"] in STATES
+            ok = ok and (body["state"] == "escalated") == bool(body.get("authority"))
         else:
-            ok = ok and len(body["envelope_sha256"]) == 64
+            ok = ok and bool(_HEX64.fullmatch(body["envelope_sha256"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise FormatError(f"malformed {kind} record") from exc
     if not ok:

@@ -70,7 +70,7 @@ def sign(key: Ed25519PrivateKey, kind: str, body: dict[str, Any]) -> Signed:
 def parse(data: bytes | str) -> Signed:
     """Parse the container (signature unchecked); FormatError if it is not one."""
     raw = data.encode() if isinstance(data, str) else data
-    obj = parse_json_object(raw, max_size=MAX_SIGNED * 2)
+    obj = parse_json_object(raw, max_size=MAX_SIGNED)  # SPEC §4: container ≤ 4 MiB too
     try:
         if obj["bisik"] != "signed/v1" or obj["kind"] not in KINDS:
             raise FormatError("not a Bisik signed object of this version")

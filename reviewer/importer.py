@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from crypto import document as cdoc
@@ -114,8 +115,12 @@ class _Merge:
             case["messages"].append(_message(item.sha256, kind, doc))
 
     def _evidence(self, case: dict[str, Any], item: ExportItem) -> None:
-        with item.open() as src:
-            ok = self.tx.put_blob(item.sha256, src)
+        staged = getattr(item, "path", None)  # vault.bundle items: verified, staged file
+        if isinstance(staged, Path) and staged.is_file():
+            ok = self.tx.link_blob(item.sha256, staged)
+        else:
+            with item.open() as src:
+                ok = self.tx.put_blob(item.sha256, src)
         got = set(case.setdefault("blobs", []))
         if ok:
             got.add(item.sha256)

@@ -5,10 +5,12 @@
 #   mat2      - metadata removal for evidence on the reviewer laptop
 #   gnupg     - the baseline in bench/ and a comparison in tests
 #   poppler-utils - pdftotext/pdftoppm to read dossiers back in tests
-#   shellcheck, systemd - lint deploy/install.sh; `systemd-analyze verify` the deploy/ units
+#   shellcheck, systemd, python3-seccomp - lint deploy/install.sh; check the deploy/ units
+#     (`systemd-analyze verify`) and run the intake under their syscall filter
 set -euo pipefail
 need=()
-for pkg in chromium tor mat2 gnupg poppler-utils libimage-exiftool-perl shellcheck systemd; do
+for pkg in chromium tor mat2 gnupg poppler-utils libimage-exiftool-perl shellcheck systemd \
+  python3-seccomp; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -747,9 +747,12 @@ def directory_vectors() -> dict[str, Vector]:
     root_hex = pub_hex(ROOT_KEY.public_key())
 
     def v(name: str, comment: str, data: bytes, *, root: str = root_hex, today: dt.date = TODAY,
-          record: bytes | None = None, error: str | None = None) -> None:  # fmt: skip
+          record: bytes | None = None, error: str | None = None,
+          min_serial: int | None = None) -> None:  # fmt: skip
         rec: Vector = {"comment": comment, "type": "directory", "root_public": root,
                        "today": today.isoformat(), "directory": data.decode()}  # fmt: skip
+        if min_serial is not None:
+            rec["min_serial"] = min_serial
         if record is not None:
             rec.update(record=record.decode(), record_kind="status")
         if error:
@@ -772,6 +775,9 @@ def directory_vectors() -> dict[str, Vector]:
     named_other = signed.sign(ROOT_KEY, "directory", body).to_bytes()
     v("reject-names-other-root", "Signed by the pinned root, but the body names another root.",
       named_other, error="SignatureError")  # fmt: skip
+    v("reject-rollback", "Serial 7 offered to a verifier that has already seen serial 8 (a "
+      "rollback that would undo citra's revocation).", plain, min_serial=8,
+      error="SignatureError")  # fmt: skip
     v("reject-tampered", "A reviewer's X25519 key replaced after signing.",
       _swap_alice_key(plain), error="SignatureError")  # fmt: skip
     v("record-ok", "A status record signed by budi, an active reviewer.", plain,
@@ -781,6 +787,11 @@ def directory_vectors() -> dict[str, Vector]:
       error="SignatureError")  # fmt: skip
     v("record-reject-validity-ended", "A status record signed by dedi, whose validity ended.",
       plain, record=_status("dedi"), error="SignatureError")  # fmt: skip
+    naive = records.status(ed_key("budi"), "BSK-0001", "in_review", at="2026-11-20T08:30:00",
+                           _id=_det("record id naive", 16).hex())  # fmt: skip
+    v("record-reject-time-without-zone", "A status record whose time has no zone: records are "
+      "ordered in UTC, so a zoneless time is malformed.", plain, record=naive,
+      error="FormatError")  # fmt: skip
     v("record-reject-unknown-signer", "A status record signed by a key not in the directory.",
       plain, record=_status("stranger"), error="SignatureError")  # fmt: skip
     return vs

@@ -120,7 +120,8 @@ def _run_directory(v: dict[str, Any], _tmp: Path) -> None:
             body, reviewer = got
             assert (body, reviewer.id) == (v["record_body"], v["record_signer"])
         return
-    d = _outcome(v, lambda: verify_directory(v["directory"], root, today))
+    minimum = v.get("min_serial")
+    d = _outcome(v, lambda: verify_directory(v["directory"], root, today, min_serial=minimum))
     if d is None:
         return
     assert (d.org_name, d.serial, d.expires.isoformat()) == (

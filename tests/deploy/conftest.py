@@ -66,7 +66,7 @@ def home(tmp_path: Path) -> Path:
     server_key = load_ed25519_public((home / "server-signing.pub").read_bytes())
 
     root = Ed25519PrivateKey.generate()  # the organisation's offline root key
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()
     reviewer = Reviewer(
         "ani", "Ani", "lead", KeyPair.generate().public, today, today + dt.timedelta(days=90)
     )

@@ -200,3 +200,19 @@ def test_colleague_status_arrives_in_history(team: Org, tmp_path: Path) -> None:
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         s = store.cases[rep.case_id]
     assert (s["st"], s["ack"], s["fb"]) == ("need_info", "2026-11-21", "2026-11-22")
+
+
+def test_deadlines_come_from_the_reviewer_config(tmp_path: Path) -> None:
+    from reviewer.home import Home
+
+    home = Home(tmp_path)
+    assert home.load_config() == Config()  # 7 days / 3 months when there is no file
+    home.save_config(Config(ack_days=2, feedback_months=1))
+    cfg = home.load_config()
+    summary = {"st": "received", "rcv": "2026-11-01", "ack": None, "fb": None, "rd": True}
+    dues = due_list({"c": summary}, cfg, dt.date(2026, 11, 1), soon_only=False)
+    assert [(d.kind, d.deadline) for d in dues] == [("ack", dt.date(2026, 11, 3)),
+                                                    ("feedback", dt.date(2026, 12, 1))]
+    home.config_file.write_text('{"ack_days": -1}')
+    with pytest.raises(UsageError):
+        home.load_config()

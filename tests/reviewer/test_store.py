@@ -82,3 +82,23 @@ def test_mostly_dead_packs_are_compacted(tmp_path: Path) -> None:
         assert [store.load_case(f"case-{i}")["text"] for i in range(3)] == ["baru"] * 3
         total = sum(p.stat().st_size for p in (tmp_path / "packs").iterdir())
         assert total < 60_000  # the 160 kB first pack is gone, its live record moved
+
+
+def test_link_blob_takes_a_staged_file_without_copying(tmp_path: Path) -> None:
+    import hashlib
+
+    staged = tmp_path / "staged"
+    staged.write_bytes(b"sealed evidence")
+    sha = hashlib.sha256(b"sealed evidence").hexdigest()
+    root = tmp_path / "store"
+    with CaseStore.open(root, KEY) as store:
+        with pytest.raises(RuntimeError), store.transaction() as tx:
+            assert tx.link_blob(sha, staged)
+            raise RuntimeError("abort")
+        assert store.blob_path(sha) is None  # rolled back with the transaction
+        with store.transaction() as tx:
+            assert tx.link_blob(sha, staged)
+        blob = store.blob_path(sha)
+        assert blob is not None and blob.stat().st_ino == staged.stat().st_ino
+    staged.unlink()  # the reader removes its staging directory; the blob stays
+    assert blob.read_bytes() == b"sealed evidence"
