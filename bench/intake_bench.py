@@ -305,6 +305,7 @@ def main() -> int:
         (600, 8, 100 << 20, 2 << 30) if args.full else (60, 2, 8 << 20, 128 << 20)
     )
     conc = 8
+    load_before = os.getloadavg()
     base = Path(tempfile.mkdtemp(prefix="bisik-bench-"))
     results: list[Result] = []
     extra: dict[str, object] = {}
@@ -345,6 +346,8 @@ def main() -> int:
         shutil.rmtree(base, ignore_errors=True)
     print("\n".join(_table(results)))
     print(f"one {huge >> 20} MiB no-JS upload (1 worker): {extra['big_upload']}")
+    extra["loadavg_before_after"] = [load_before, os.getloadavg()]
+    print(f"load average before/after (other work on the machine): {extra['loadavg_before_after']}")
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "intake.json").write_text(

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from . import header as _header
 from .errors import DecryptionError
-from .stream import ChunkEncryptor, _read_full, decrypt_chunks
+from .stream import ChunkEncryptor, Reader, _read_full, decrypt_chunks
 
 PAYLOAD_LABEL = b"bisik/v1 payload"
 
@@ -91,7 +91,7 @@ class Sealer:
 
 
 def seal_stream(
-    src: BinaryIO | Iterable[bytes],
+    src: Reader | Iterable[bytes],
     dst: BinaryIO,
     recipients: Sequence[X25519PublicKey],
     *,
@@ -103,7 +103,7 @@ def seal_stream(
     """
     with Sealer(dst, recipients) as sealer:
         if hasattr(src, "read"):
-            while block := src.read(read_size):  # type: ignore[union-attr]
+            while block := src.read(read_size):
                 sealer.write(block)
         else:
             for block in src:
@@ -119,7 +119,7 @@ def seal(plaintext: bytes, recipients: Sequence[X25519PublicKey]) -> bytes:
     return out.getvalue()
 
 
-def _open_header(src: BinaryIO, identity: X25519PrivateKey) -> _header.Header:
+def _open_header(src: Reader, identity: X25519PrivateKey) -> _header.Header:
     # _read_full: pipes and sockets may return short reads that are not truncation
     prefix = _read_full(src, _header.PREFIX_LEN)
     length = _header.read_prefix(prefix)
@@ -128,7 +128,7 @@ def _open_header(src: BinaryIO, identity: X25519PrivateKey) -> _header.Header:
 
 
 def _unseal_into(
-    src: BinaryIO, write: Callable[[bytes | memoryview], object], identity: X25519PrivateKey,
+    src: Reader, write: Callable[[bytes | memoryview], object], identity: X25519PrivateKey,
     max_size: int | None,
 ) -> int:  # fmt: skip
     head = _open_header(src, identity)
@@ -141,7 +141,7 @@ def _unseal_into(
     return written
 
 
-def unseal_stream(src: BinaryIO, dst: BinaryIO, identity: X25519PrivateKey) -> int:
+def unseal_stream(src: Reader, dst: BinaryIO, identity: X25519PrivateKey) -> int:
     """Decrypt ``src`` into ``dst``, returning the plaintext length.
 
     Plaintext is written chunk by chunk as each tag verifies; if DecryptionError is raised
@@ -161,7 +161,7 @@ def unseal(envelope: bytes, identity: X25519PrivateKey, *, max_size: int | None 
     return out.getvalue()
 
 
-def unseal_to_path(src: BinaryIO, path: Path, identity: X25519PrivateKey) -> int:
+def unseal_to_path(src: Reader, path: Path, identity: X25519PrivateKey) -> int:
     """Decrypt into ``path`` atomically: a temporary file beside it, fsync, then rename.
 
     On any failure the temporary file is removed and ``path`` is left as it was.

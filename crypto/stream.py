@@ -10,7 +10,7 @@ at the end, so consumers must write to a temporary place and keep it only on suc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -23,6 +23,12 @@ TAG = 16
 CT_CHUNK = CHUNK + TAG
 MAX_CHUNKS = 1 << 32  # 256 TiB: far above any upload, far below nonce exhaustion
 _ZEROS = bytes(CHUNK)
+
+
+class Reader(Protocol):
+    """Anything with ``read(n)``: files, pipes, sockets' file objects, upload streams."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
 
 
 def _nonce(counter: int, last: bool) -> bytes:
@@ -69,7 +75,8 @@ class ChunkEncryptor:
             out.append(self._seal(self._buf, False))
             self._buf.clear()
         keep = len(view) % CHUNK or CHUNK  # always hold back a (possibly full) chunk
-        out.extend(self._seal(view[i : i + CHUNK], False) for i in range(0, len(view) - keep, CHUNK))
+        for i in range(0, len(view) - keep, CHUNK):  # straight from the caller's buffer
+            out.append(self._seal(view[i : i + CHUNK], False))
         self._buf += view[len(view) - keep :]
         return out
 
@@ -136,7 +143,7 @@ class _Unpadder:
             raise DecryptionError()  # non-canonical padding: reject rather than guess
 
 
-def _read_full(src: BinaryIO, size: int) -> bytes:
+def _read_full(src: Reader, size: int) -> bytes:
     """Read ``size`` bytes, or fewer only at EOF (pipes and sockets return short reads)."""
     data = src.read(size)
     if len(data) in (0, size):
@@ -152,7 +159,7 @@ def _read_full(src: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def decrypt_chunks(payload_key: bytes, src: BinaryIO) -> Iterator[bytes | memoryview]:
+def decrypt_chunks(payload_key: bytes, src: Reader) -> Iterator[bytes | memoryview]:
     """Yield verified plaintext pieces from ``src`` until a valid last chunk and EOF.
 
     Raises DecryptionError on a bad tag, truncation, trailing data, an empty final chunk or

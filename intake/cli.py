@@ -71,6 +71,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "  WARNING: reviewer tool unavailable; demo keys are UNENCRYPTED in "
             f"{made.root / 'fallback-keys.json'}"
         )
+    server, ani = made.server_home, made.reviewer_homes["ani"]
+    print("The loop, by hand (another terminal):")
+    print(f"  bisik-server --home {server} export --out {made.root / 'export.bundle'}")
+    print(f"  BISIK_REVIEWER_HOME={ani} bisik-reviewer import {made.root / 'export.bundle'}")
+    print(f"  BISIK_REVIEWER_HOME={ani} bisik-reviewer outbox --out {made.root / 'outbox.bundle'}")
+    print(f"  bisik-server --home {server} import {made.root / 'outbox.bundle'}")
     if args.no_serve:
         return 0
     args.home = str(made.server_home)

@@ -12,14 +12,17 @@ counts, sequence numbers and the reviewer id, never case contents.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crypto import signed
 from crypto.directory import Directory, verify_directory
@@ -44,6 +47,7 @@ from .store import CaseInfo, Entry, Vault
 
 PAGE = 1000
 ACK_PREFIX = "ack:"
+MAX_CLOCK_SKEW = dt.timedelta(days=1)  # a record dated later than this is refused (rule 21)
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ def _plan(vault: Vault, bundle: VerifiedBundle) -> tuple[list[_Op], dict[str, Ca
     """Check the verified outbox against the database, without writing anything."""
     infos: dict[str, CaseInfo] = {}
     ops: list[_Op] = []
+    latest = dt.datetime.now(dt.UTC) + MAX_CLOCK_SKEW
     if bundle.manifest.ack > vault.last_seq():
         raise BundleContentError("outbox acknowledges exports this server never made")
     for item in bundle.items():
@@ -207,8 +212,17 @@ def _plan(vault: Vault, bundle: VerifiedBundle) -> tuple[list[_Op], dict[str, Ca
             _check_reply_address(item, info)
             ops[-1].envelope = item
         else:
-            ops.append(_Op(item.kind, item.case, item.read_bytes()))
+            record = item.read_bytes()
+            _check_not_future(item, record, latest)
+            ops.append(_Op(item.kind, item.case, record))
     return ops, infos
+
+
+def _check_not_future(item: Item, record: bytes, latest: dt.datetime) -> None:
+    """Rule 21: a record dated after the server's clock (plus skew) would pin the order."""
+    at = dt.datetime.fromisoformat(signed.body_of(record)["at"])
+    if at.tzinfo is None or at > latest:
+        raise BundleContentError(f"item {item.n}: record dated in the future (laptop clock?)")
 
 
 def _key(record: bytes) -> str:
@@ -226,6 +240,7 @@ def import_outbox(vault: Vault, directory: Directory, path: Path | str) -> Impor
         raise BundleSetupError("the directory names no server key")
     stage = vault.home / "tmp"
     stage.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _sweep_stale_staging(stage)
     with read_outbox(path, directory, directory.server_key, staging_dir=stage) as bundle:
         ops, infos = _plan(vault, bundle)
         try:
@@ -236,8 +251,19 @@ def import_outbox(vault: Vault, directory: Directory, path: Path | str) -> Impor
             if "full" in str(exc.orig).lower():
                 raise BundleWriteError("disk full while importing") from exc
             raise
+        except IntegrityError as exc:  # the same bundle applied by a concurrent import
+            raise BundleContentError("imported concurrently; run the import again") from exc
         except VaultError as exc:
             raise BundleContentError(f"the vault refused the outbox: {exc}") from exc
+
+
+def _sweep_stale_staging(stage: Path, max_age: float = 24 * 3600) -> None:
+    """Remove staging directories a crashed import left behind (ciphertext and records)."""
+    now = time.time()
+    for old in stage.glob("bisik-stage-*"):
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > max_age:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _apply(

@@ -13,6 +13,7 @@ from crypto.errors import ReceiptError
 
 from .. import forms, security
 from ..app import streams_body
+from ..errors import UploadError
 from ..multipart import boundary_of
 from ..regions import PROVINCES
 from ..reports import Body, submit_report
@@ -25,7 +26,10 @@ def body_of_request() -> Body:
     """The raw multipart body of this request; the buffered parser is never used."""
     mimetype, options = request.mimetype, request.mimetype_params
     boundary = boundary_of(mimetype, options)
-    return Body(request.stream, boundary, request.content_length)  # type: ignore[arg-type]
+    length = request.content_length
+    if length is not None and length > current().config.max_upload_bytes:
+        raise UploadError("error.too_large", 413)  # before Werkzeug's generic 413 can fire
+    return Body(request.stream, boundary, length)  # type: ignore[arg-type]
 
 
 @bp.get("/submit")

@@ -13,11 +13,11 @@ of 10,000 cases writes one file instead of 10,000 (file creation, not cryptograp
 costs on a laptop disk), and ``list`` decrypts and parses only the index (one AES-GCM open and
 one JSON parse, about 30 ms for 10,000 cases).
 
-Every change is a transaction: new records go to a new pack, the file system is synced once,
-then the index is replaced atomically. A crash or an error before that rename leaves the old
-index pointing at the old packs, so the store is exactly as it was; packs no longer referenced
-are deleted after the switch, and packs that are mostly dead are compacted into the new pack
-(sealed records are copied byte for byte: no re-encryption).
+Every change is a transaction: new records go to a new pack, the pack and any new evidence
+files are fsynced, then the index is replaced atomically. A crash or an error before that
+rename leaves the old index pointing at the old packs, so the store is exactly as it was;
+packs no longer referenced are deleted after the switch, and packs that are mostly dead are
+compacted into the new pack (sealed records are copied byte for byte: no re-encryption).
 
 Leaks to someone holding the disk: the number of cases and versions and their sizes, the
 evidence envelopes' SHA-256 (the server knows them too), and times of change.
@@ -26,8 +26,6 @@ evidence envelopes' SHA-256 (the server knows them too), and times of change.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
 import hashlib
 import json
@@ -46,15 +44,10 @@ FORMAT_VERSION = 1
 _HEX = frozenset("0123456789abcdef")
 
 
-def _syncfs(path: Path) -> None:
-    """Flush the file system holding ``path`` once (instead of one fsync per case file)."""
-    libc_name = ctypes.util.find_library("c")
+def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
-        libc = ctypes.CDLL(libc_name, use_errno=True) if libc_name else None
-        if libc is not None and hasattr(libc, "syncfs") and libc.syncfs(fd) == 0:
-            return
-        os.sync()
+        os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -256,11 +249,19 @@ class Transaction:
         store = self.store
         self._compact()
         if self._pack is not None:
+            self._pack.flush()
+            os.fsync(self._pack.fileno())
             self._pack.close()
             self._pack = None
         index = {"v": FORMAT_VERSION, "cases": self.cases, "meta": self.meta}
         sealed = store.keys.seal_index(json.dumps(index, separators=(",", ":")).encode())
-        _syncfs(store.root)
+        # Only our own new files are made durable before the index names them: one pack plus
+        # the new evidence blobs (a file-system-wide sync would also wait for other programs).
+        for path in self._new_files:
+            if path.parent.name == "blobs":
+                _fsync_file(path)
+        fsync_dir(store.root / "packs")
+        fsync_dir(store.root / "blobs")
         write_atomic(store.root / "index.bin", sealed)
         store.index = index
         referenced = {entry["b"][0] for entry in self.cases.values()}

@@ -4,12 +4,16 @@ There is no systemd as PID 1 here, so the unit cannot be started. What can be re
 faithfully is the part most likely to break start-up: the unit's SystemCallFilter= lines
 (expanded with this machine's `systemd-analyze syscall-filter`, failing other calls with EPERM
 as SystemCallErrorNumber= says), MemoryDenyWriteExecute= (the kernel's PR_SET_MDWE) and
-NoNewPrivileges=. tests/deploy/sandbox_exec.py applies them and execs the command.
+NoNewPrivileges=. tests/deploy/sandbox_exec.py applies them and execs the command. Around it,
+ProtectSystem=strict with ReadWritePaths= is reproduced in a private mount namespace: the whole
+file system read-only except the state, log (and backup) directories and the API file systems
+(/dev, /proc, /sys), so a write anywhere else fails the test.
 
 Under that sandbox: gunicorn with deploy/gunicorn.conf.py serves the real intake, takes a
 no-JavaScript report with an evidence file (multipart streaming, sealing, blob store,
-SQLite), and the backup and retention commands of the timers run. Mount-namespace settings
-(ProtectSystem=, PrivateTmp=, ...) and IPAddressDeny= are not reproduced.
+SQLite), and the backup and retention commands of the timers run. Not reproduced: PrivateTmp=
+(here /tmp is read-only, which is stricter), ProtectHome= (this machine's Python lives under
+/root), PrivateDevices=, IPAddressDeny= and the other namespace settings.
 """
 
 from __future__ import annotations
@@ -71,9 +75,23 @@ def allowed_syscalls() -> list[str]:
     return sorted(allowed)
 
 
+# ProtectSystem=strict + ReadWritePaths=: bind each writable path onto itself, then make the
+# root mount read-only; the binds (and /dev, /proc, /sys, separate mounts) stay writable.
+_STRICT = (
+    'while [ "$1" != -- ]; do mount --bind "$1" "$1" || exit 97; shift; done; shift; '
+    'mount -o remount,bind,ro / || exit 97; exec "$@"'
+)
+
+
+def strict(writable: list[Path], command: list[str]) -> list[str]:
+    """``command`` in a private mount namespace where only ``writable`` can be written."""
+    return [need("unshare"), "--mount", "--propagation", "private", "sh", "-c", _STRICT, "sh",
+            *map(str, writable), "--", *command]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """Command prefix that runs a program under the emulated confinement."""
+    """Command prefix that runs a program under the emulated syscall and memory confinement."""
     probe = subprocess.run(
         [need(DEBIAN_PYTHON), "-c", "import seccomp"], capture_output=True, timeout=60
     )
@@ -95,6 +113,17 @@ def test_sandbox_is_in_force(sandbox: list[str], tmp_path: Path) -> None:
     assert subprocess.run([*sandbox, sys.executable, "-c", chown], timeout=60).returncode != 0
     ok = subprocess.run([*sandbox, sys.executable, "-c", "print(1)"], capture_output=True)
     assert ok.stdout == b"1\n"
+    allowed, other = tmp_path / "state", tmp_path / "elsewhere"
+    allowed.mkdir()
+    other.mkdir()
+    write = "import sys, pathlib; pathlib.Path(sys.argv[1], 'x').write_text('x')"
+    for where, expected in ((allowed, 0), (other, 1)):
+        run = subprocess.run(
+            strict([allowed], [sys.executable, "-c", write, str(where)]),
+            capture_output=True, timeout=60,
+        )  # fmt: skip
+        assert run.returncode == expected, run.stderr
+    assert (allowed / "x").exists() and not (other / "x").exists()
 
 
 @pytest.fixture
@@ -106,16 +135,18 @@ def served(sandbox: list[str], home: Path, tmp_path: Path) -> Iterator[int]:
         **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
         "BISIK_HOME": str(home),
         "TMPDIR": str(home / "tmp"),
-        "BISIK_LOG_FILE": str(tmp_path / "intake.log"),
-        "BISIK_GUNICORN_ERRORLOG": str(tmp_path / "gunicorn.log"),
         "BISIK_LISTEN": f"127.0.0.1:{port}",
         "BISIK_WORKERS": "1",
         "BISIK_THREADS": "4",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+    logs = tmp_path / "log"
+    logs.mkdir()
+    env["BISIK_LOG_FILE"] = str(logs / "intake.log")
+    env["BISIK_GUNICORN_ERRORLOG"] = str(logs / "gunicorn.log")
     cmd = [*sandbox, str(BIN / "gunicorn"), "-c", str(DEPLOY / "gunicorn.conf.py"),
            "intake.wsgi:app"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=home, env=env)
+    proc = subprocess.Popen(strict([home, logs], cmd), cwd=home, env=env)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -124,7 +155,7 @@ def served(sandbox: list[str], home: Path, tmp_path: Path) -> Iterator[int]:
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    log = tmp_path / "gunicorn.log"
+                    log = logs / "gunicorn.log"
                     pytest.fail("sandboxed gunicorn did not start: " + (
                         log.read_text() if log.exists() else "no log"))  # fmt: skip
                 time.sleep(0.2)
@@ -136,7 +167,7 @@ def served(sandbox: list[str], home: Path, tmp_path: Path) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    assert "WORKER TIMEOUT" not in (tmp_path / "gunicorn.log").read_text()
+    assert "WORKER TIMEOUT" not in (logs / "gunicorn.log").read_text()
 
 
 def _multipart(fields: dict[str, object], files: dict[str, tuple[str, bytes]]) -> tuple[str, bytes]:
@@ -192,14 +223,17 @@ def test_sandboxed_timer_jobs_run(sandbox: list[str], home: Path, tmp_path: Path
         "BISIK_HOME": str(home),
         "TMPDIR": str(home / "tmp"),
     }
+    backups = tmp_path / "backups"
+    backups.mkdir()
     backup = subprocess.run(
-        [*sandbox, str(BIN / "bisik-server"), "backup", "--out", str(tmp_path / "b.backup")],
+        strict([home, backups],
+               [*sandbox, str(BIN / "bisik-server"), "backup", "--out", str(backups / "b.backup")]),
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
     assert backup.returncode == 0, backup.stderr
-    assert (tmp_path / "b.backup").stat().st_size > 0
+    assert (backups / "b.backup").stat().st_size > 0
     retention = subprocess.run(
-        [*sandbox, str(BIN / "bisik-server"), "retention"],
+        strict([home], [*sandbox, str(BIN / "bisik-server"), "retention"]),
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
     assert retention.returncode == 0, retention.stderr

@@ -96,11 +96,14 @@ def test_malformed_bodies_are_refused(client: FlaskClient, home: Path, body: byt
     _nothing_stored(home)
 
 
-def test_oversized_upload_is_refused_before_reading(make_app, home: Path) -> None:  # type: ignore[no-untyped-def]
-    app: Flask = make_app(max_upload_bytes=512 * 1024)
+@pytest.mark.parametrize(("limit", "size"), [(512 * 1024, 600_000), (100_000, 2_000_000)])
+def test_oversized_upload_is_refused_before_reading(
+    make_app, home: Path, limit: int, size: int
+) -> None:  # type: ignore[no-untyped-def]
+    app: Flask = make_app(max_upload_bytes=limit)
     client = app.test_client()
     client.set_cookie(i18n.COOKIE, "en")
-    data = with_files(report_fields(csrf_of(client)), {"evidence_1": (os.urandom(600_000), "x")})
+    data = with_files(report_fields(csrf_of(client)), {"evidence_1": (os.urandom(size), "x")})
     resp = client.post("/submit", data=data, content_type="multipart/form-data")
     assert resp.status_code == 413
     html = resp.get_data(as_text=True)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
-from crypto import envelope
+from crypto import document, envelope, records
 from crypto.encoding import b64u_decode
-from crypto.keys import KeyPair
+from crypto.keys import KeyPair, load_x25519_public
 from intake import cli
 from intake import config as cfg
 from intake.app import create_app
+from vault.bundle import OutboxWriter
 
-from .conftest import Org, csrf_of, receipt_of
+from .conftest import Org, csrf_of, receipt_of, tr
 from .forms_data import report_fields, with_files
+from .helpers import history_of
 
 
 def test_missing_secret_stops_startup_with_a_hint(
@@ -117,3 +120,58 @@ def test_export_retention_backup(
     assert cli.main(["--home", str(home), "backup", "--out", str(tmp_path / "b.tar")]) == 0
     assert "Wrote" in capsys.readouterr().out
     assert cli.main(["--home", str(tmp_path / "restored"), "restore", str(tmp_path / "b.tar")]) == 0
+
+
+def test_import_outbox_then_reporter_sees_status_and_reply(
+    home: Path,
+    app,
+    org: Org,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    client = app.test_client()
+    data = report_fields(csrf_of(client))
+    resp = client.post("/submit", data=data, content_type="multipart/form-data")
+    code = receipt_of(resp.get_data(as_text=True))
+    case = history_of(app, code).case
+    state = app.extensions["bisik"]
+    directory = state.directory()
+    ani = org.reviewers["ani"]
+    reply_doc = document.Document(
+        type="reply",
+        submitted_at=document.now(),
+        channel="reviewer",
+        fields={"text": "OUTBOX-REPLY"},
+    )
+    env = envelope.seal(reply_doc.to_bytes(), [load_x25519_public(case.reply_public)])
+    outbox = tmp_path / "outbox.bundle"
+    with OutboxWriter(outbox, ani.signing, directory, ack=0) as out:
+        out.add_status(records.status(ani.signing, case.id, "in_review"))
+        out.add_reply(records.reply(ani.signing, case.id, hashlib.sha256(env).hexdigest()), env)
+    state.vault.close()
+    assert cli.main(["--home", str(home), "import", str(outbox)]) == 0
+    fresh = create_app(cfg.with_overrides(cfg.load(home, env={}), receipt_floor_ms=1))
+    c2 = fresh.test_client()
+    html = c2.post("/followup", data={"csrf_token": csrf_of(c2, "/followup"), "receipt": code})
+    page = html.get_data(as_text=True)
+    assert "OUTBOX-REPLY" in page and tr("id", "status.in_review") in page
+    fresh.extensions["bisik"].vault.close()
+
+
+def test_init_makes_a_home_that_serves(tmp_path: Path, home: Path) -> None:
+    fresh = tmp_path / "fresh"
+    root_pub, directory = home / "org" / "root.pub", home / "org" / "directory.json"
+    assert cli.main(["--home", str(fresh), "init"]) == 0
+    assert (fresh / "secrets" / "signing.key").stat().st_mode & 0o077 == 0
+    args = [
+        "--home",
+        str(fresh),
+        "init",
+        "--directory",
+        str(directory),
+        "--root-pub",
+        str(root_pub),
+    ]
+    assert cli.main(args) == 0
+    app = create_app(cfg.load(fresh, env={}))
+    assert app.test_client().get("/").status_code == 200
+    app.extensions["bisik"].vault.close()

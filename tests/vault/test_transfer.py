@@ -288,3 +288,55 @@ def test_disk_full_during_import_then_retry(server, tmp_path):
 def test_load_directory_from_home(server):
     directory = load_directory(server.home)
     assert {r.id for r in directory.active_reviewers()} == {"rev_a", "rev_b"}
+
+
+def test_concurrent_imports_of_one_bundle_apply_it_once(server, tmp_path):
+    """Two operators importing the same stick at once: applied once, never twice."""
+    import threading
+
+    add_case(server)
+    _export(server, tmp_path / "e")
+    lap = reviewer_import(tmp_path / "e", server.org, "rev_a")
+    write_outbox(tmp_path / "o", server.org, "rev_a", lap)
+    results: list[object] = []
+
+    def run() -> None:
+        try:
+            results.append(_import(server, tmp_path / "o"))
+        except BundleError as exc:  # the loser of a race on PostgreSQL: "run it again"
+            results.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    applied = [r for r in results if not isinstance(r, BundleError) and not r.already_imported]
+    assert len(applied) == 1
+    history = server.vault.case_history(lap.reports.popitem()[0])
+    assert (len(history.statuses), len(history.replies)) == (1, 1)
+    assert _import(server, tmp_path / "o").already_imported
+
+
+def test_import_sweeps_stale_staging(server, tmp_path):
+    import os
+
+    stale = server.home / "tmp" / "bisik-stage-crashed"
+    stale.mkdir(parents=True)
+    (stale / "0").write_bytes(b"ciphertext left by a crash")
+    os.utime(stale, (0, 0))
+    fresh = server.home / "tmp" / "bisik-stage-running"
+    fresh.mkdir()
+    with pytest.raises(BundleError):
+        _import(server, tmp_path / "missing")
+    assert not stale.exists() and fresh.exists()
+
+
+def test_record_dated_in_the_future_rejected(server, tmp_path):
+    """A laptop clock far ahead would pin a status no later one could supersede."""
+    import datetime as dt
+
+    ahead = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).replace(microsecond=0).isoformat()
+    _rejected(server, _outbox_for(server, tmp_path, at=ahead), BundleContentError)
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).replace(microsecond=0).isoformat()
+    assert _import(server, _outbox_for(server, tmp_path, at=soon)).statuses == 1

@@ -111,6 +111,7 @@ class ExportChecker:
         self._cases: set[str] = set()
 
     def item(self, entry: Entry, data: bytes | None) -> None:
+        """Check one verified item; ``data`` is given for small items only."""
         if entry.kind == "case":
             if entry.case in self._cases:
                 raise BundleIntegrityError(f"item {entry.n}: second descriptor for one case")
@@ -129,6 +130,7 @@ class ExportChecker:
             verify_history_record(data or b"", entry.kind, entry.case, self._dir)
 
     def finish(self) -> None:
+        """Nothing is pending at the end of an export."""
         return None
 
 
@@ -141,6 +143,7 @@ class OutboxChecker:
         self._pending: Entry | None = None  # a reply waiting for its envelope
 
     def item(self, entry: Entry, data: bytes | None) -> None:
+        """Check one verified item; ``data`` is given for small items only."""
         pending, self._pending = self._pending, None
         if entry.kind == "reply_envelope":
             if pending is None or pending.case != entry.case:
@@ -166,5 +169,6 @@ class OutboxChecker:
             self._pending = entry
 
     def finish(self) -> None:
+        """A reply at the very end has lost its envelope."""
         if self._pending is not None:
             raise BundleIntegrityError(f"item {self._pending.n}: reply without its envelope")

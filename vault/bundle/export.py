@@ -48,17 +48,21 @@ class ExportWriter:
 
     @property
     def size(self) -> int:
+        """Bytes written so far."""
         return self._w.size
 
     @property
     def count(self) -> int:
+        """Items written so far."""
         return self._w.count
 
     @property
     def cases(self) -> int:
+        """Case descriptors written so far."""
         return len(self._cases)
 
     def has_case(self, case: str) -> bool:
+        """Whether ``case``'s descriptor is already in this bundle."""
         return case in self._cases
 
     def add_case(self, case: str, received: str, recipients: list[str], reply_key: str) -> None:
@@ -106,6 +110,7 @@ class ExportWriter:
         return self.manifest
 
     def abort(self) -> None:
+        """Give up: the temporary file is removed, the destination untouched."""
         self._w.abort()
 
     def __enter__(self) -> ExportWriter:

@@ -55,12 +55,14 @@ class Entry:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_line(self) -> bytes:
+        """The canonical JSON line (with its newline) that the index stores."""
         obj = {"n": self.n, "kind": self.kind, "case": self.case, "size": self.size,
                "sha256": self.sha256, **self.extra}  # fmt: skip
         return canonical_json(obj) + b"\n"
 
     @property
     def max_size(self) -> int:
+        """Largest data allowed for this kind: envelopes may be huge, the rest 64 KiB."""
         return MAX_ENVELOPE if self.kind in LARGE_KINDS else MAX_SMALL_ITEM
 
 

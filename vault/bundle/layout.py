@@ -34,6 +34,7 @@ MAX_ENVELOPE = 1 << 48
 
 
 def pack_header(direction: str) -> bytes:
+    """The 16-byte header of a bundle going ``direction``."""
     return _HEADER.pack(MAGIC, VERSION, DIRECTION_BYTE[direction], 0, 0)
 
 
@@ -51,6 +52,7 @@ def check_header(data: bytes, direction: str) -> None:
 
 
 def pack_frame(tag: bytes, number: int, length: int) -> bytes:
+    """A 14-byte frame header: tag, number (item n, index count, or 0), data length."""
     return _FRAME.pack(tag, number, length)
 
 
@@ -66,6 +68,7 @@ def read_frame(src: BinaryIO, tag: bytes, where: str) -> tuple[int, int]:
 
 
 def pack_trailer(index_offset: int, manifest_offset: int, file_length: int) -> bytes:
+    """The 32-byte trailer: where index and manifest frames start, and the file's length."""
     return _TRAILER.pack(END_MAGIC, index_offset, manifest_offset, file_length)
 
 

@@ -47,6 +47,7 @@ class Manifest:
     ack: int = 0
 
     def body(self) -> dict[str, Any]:
+        """The JSON body that gets signed (fields of the other direction left out)."""
         common = {"v": 1, "format": FORMAT, "direction": self.direction,
                   "bundle_id": self.bundle_id, "created": self.created, "server": self.server,
                   "count": self.count, "index_sha256": self.index_sha256,

@@ -94,6 +94,7 @@ class OutboxWriter:
         return self.manifest
 
     def abort(self) -> None:
+        """Give up: the temporary file is removed, the destination untouched."""
         self._w.abort()
 
     def __enter__(self) -> OutboxWriter:

@@ -47,6 +47,8 @@ COPY_BLOCK = 1 << 20
 
 
 class Checker(Protocol):
+    """Item-level rules of one direction (checks.py): called per item in order, then finish."""
+
     def item(self, entry: Entry, data: bytes | None) -> None: ...
     def finish(self) -> None: ...
 
@@ -67,8 +69,7 @@ class Item:
     sha256: str
     extra: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
-    _small: Path | None = None
-    _offset: int = 0
+    _data: bytes | None = field(default=None, repr=False)
 
     def open(self) -> BinaryIO:
         """The staged data, for streaming (e.g. into crypto.envelope.unseal_to_path)."""
@@ -80,11 +81,9 @@ class Item:
         """The whole staged data; use for case descriptors, records and small envelopes."""
         if self.path is not None:
             return self.path.read_bytes()
-        if self._small is None:
+        if self._data is None:
             raise ValueError("item has no staged data")
-        with self._small.open("rb") as f:
-            f.seek(self._offset)
-            return f.read(self.size)
+        return self._data
 
 
 class VerifiedBundle:
@@ -98,17 +97,17 @@ class VerifiedBundle:
 
     def items(self) -> Iterator[Item]:
         """Every item in bundle order (re-read from the verified, staged index)."""
-        small, offset = self._stage / "small", 0
-        with (self._stage / "index").open("rb") as idx:
+        with (self._stage / "index").open("rb") as idx, (self._stage / "small").open("rb") as sm:
             for n in range(self.manifest.count):
                 e = parse_line(idx.readline(MAX_INDEX_LINE + 1), n, self.direction)
+                head = (e.n, e.kind, e.case, e.size, e.sha256, e.extra)
                 if e.kind in LARGE_KINDS:
-                    yield Item(e.n, e.kind, e.case, e.size, e.sha256, e.extra, self._stage / str(n))
-                else:
-                    yield Item(e.n, e.kind, e.case, e.size, e.sha256, e.extra, None, small, offset)
-                    offset += e.size
+                    yield Item(*head, path=self._stage / str(n))
+                else:  # at most 64 KiB, read from the shared staging file in order
+                    yield Item(*head, _data=sm.read(e.size))
 
     def close(self) -> None:
+        """Remove the staging directory (items not moved away are gone after this)."""
         shutil.rmtree(self._stage, ignore_errors=True)
 
     def __enter__(self) -> VerifiedBundle:

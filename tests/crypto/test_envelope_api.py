@@ -1,0 +1,132 @@
+"""The envelope's public API: how it is used, how it refuses misuse, and fixed bugs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from crypto import header, keys
+from crypto.envelope import Sealer, seal, seal_stream, unseal, unseal_stream, unseal_to_path
+from crypto.errors import DecryptionError, FormatError
+from crypto.padding import padded_length, padme
+from crypto.stream import CHUNK
+
+KEY = X25519PrivateKey.generate()
+OTHER = X25519PrivateKey.generate()
+
+
+class OneByteAtATime(io.RawIOBase):
+    """A pipe that hands out one byte per read call."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(min(1, size) if size >= 0 else 1)
+
+
+def test_regression_header_short_read_is_not_truncation() -> None:
+    """Bug: the header's stanzas were read with one read() call, so a pipe that returned
+    fewer bytes made a valid envelope fail as if it were damaged."""
+    data = b"isi" * 5000
+    env = seal(data, [KEY.public_key(), OTHER.public_key()])
+    out = io.BytesIO()
+    assert unseal_stream(OneByteAtATime(env), out, KEY) == len(data)
+    assert out.getvalue() == data
+
+
+def test_seal_stream_accepts_iterables_and_counts_bytes() -> None:
+    pieces = [b"a" * 1000, b"", b"b" * (CHUNK + 5)]
+    out = io.BytesIO()
+    n = seal_stream(iter(pieces), out, [KEY.public_key()])
+    assert n == len(out.getvalue())
+    assert unseal(out.getvalue(), KEY) == b"".join(pieces)
+
+
+def test_ciphertext_size_is_header_plus_padded_chunks() -> None:
+    for size in (0, 1, 1023, 1024, CHUNK - 1, CHUNK, 3 * CHUNK + 7):
+        padded = padded_length(size)
+        chunks = -(-padded // CHUNK)
+        want = header.PREFIX_LEN + header.STANZA_LEN + header.MAC_LEN + padded + 16 * chunks
+        assert len(seal(bytes(size), [KEY.public_key()])) == want
+
+
+def test_unseal_max_size_stops_early() -> None:
+    env = seal(b"x" * 5000, [KEY.public_key()])
+    assert unseal(env, KEY, max_size=5000) == b"x" * 5000
+    with pytest.raises(DecryptionError):
+        unseal(env, KEY, max_size=4999)
+
+
+def test_aborted_sealer_output_never_opens(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    sealer = Sealer(out, [KEY.public_key()])
+    sealer.write(b"y" * (3 * CHUNK))
+    sealer.abort()
+    with pytest.raises(DecryptionError):
+        unseal(out.getvalue(), KEY)
+    with pytest.raises(ValueError):
+        sealer.write(b"more")
+
+
+def test_exception_inside_with_block_aborts() -> None:
+    out = io.BytesIO()
+    with pytest.raises(RuntimeError), Sealer(out, [KEY.public_key()]) as sealer:
+        sealer.write(b"z" * (2 * CHUNK))
+        raise RuntimeError("upload broke off")
+    with pytest.raises(DecryptionError):
+        unseal(out.getvalue(), KEY)
+
+
+def test_unseal_to_path_success_replaces_atomically(tmp_path: Path) -> None:
+    dest = tmp_path / "report.json"
+    dest.write_bytes(b"old")
+    assert unseal_to_path(io.BytesIO(seal(b"new", [KEY.public_key()])), dest, KEY) == 3
+    assert dest.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_wrong_key_and_every_failure_is_one_error_type() -> None:
+    env = seal(b"rahasia", [KEY.public_key()])
+    with pytest.raises(DecryptionError) as info:
+        unseal(env, OTHER)
+    assert info.value.hint  # one message, one hint, whatever failed
+
+
+@pytest.mark.parametrize("count", [0, header.MAX_RECIPIENTS + 1])
+def test_recipient_count_is_enforced_when_sealing(count: int) -> None:
+    recipients = [X25519PrivateKey.generate().public_key() for _ in range(count)]
+    with pytest.raises(ValueError):
+        seal(b"x", recipients)
+
+
+def test_duplicate_recipient_refused() -> None:
+    with pytest.raises(ValueError):
+        seal(b"x", [KEY.public_key(), KEY.public_key()])
+
+
+def test_low_order_recipient_refused() -> None:
+    point = bytes(32)
+    with pytest.raises(ValueError):
+        seal(b"x", [X25519PublicKey.from_public_bytes(point)])
+    with pytest.raises(FormatError):
+        keys.load_x25519_public(point)
+    assert keys.load_x25519_public(keys.raw_public(KEY.public_key())) == KEY.public_key()
+
+
+def test_padme_known_values_and_overhead() -> None:
+    assert [padded_length(n) for n in (0, 1, 1023, 1024, 2047, 2048, CHUNK - 1, CHUNK)] == [
+        1024, 1024, 1024, 1088, 2048, 2176, 65536, 67584]  # fmt: skip
+    assert padme(1 << 30) == 1 << 30
+    assert padme((1 << 30) + 1) == (1 << 30) + (1 << 25)
+    for n in range(2, 200_000, 997):
+        p = padme(n)
+        assert n <= p <= n * 1.12
+    with pytest.raises(ValueError):
+        padded_length(-1)
