@@ -41,7 +41,8 @@ def parse_json_object(data: bytes, *, max_size: int) -> dict[str, Any]:
         raise FormatError(f"document larger than {max_size} bytes")
     try:
         obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # RecursionError: "[[[[…" nested deeper than the parser's stack; hostile, not a crash
         raise FormatError("not a UTF-8 JSON document") from exc
     if not isinstance(obj, dict):
         raise FormatError("expected a JSON object")

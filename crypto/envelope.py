@@ -33,9 +33,11 @@ PAYLOAD_LABEL = b"bisik/v1 payload"
 class Sealer:
     """Encrypt a stream pushed in pieces to ``out``; call :meth:`close` to finish.
 
-    Memory: at most one 64 KiB chunk of plaintext is held. Nothing is written in clear.
-    If the input is abandoned, call :meth:`abort` (or just drop the object): the bytes already
-    written are ciphertext without a valid last chunk, which every reader rejects.
+    Memory: at most one 64 KiB chunk of plaintext is held, and 1 MiB of ciphertext while
+    a write is being encrypted. Nothing is written in clear. ``out.write`` receives
+    memoryviews it may use only during the call (the file-object contract). If the input is
+    abandoned, call :meth:`abort` (or just drop the object): the bytes already written are
+    ciphertext without a valid last chunk, which every reader rejects.
     """
 
     def __init__(
@@ -50,7 +52,7 @@ class Sealer:
         salt = _random(_header.SALT_LEN)
         self._out = out
         head = _header.build(recipients, file_key, salt, _ephemeral)
-        self._enc = ChunkEncryptor(_header.derive(file_key, salt, PAYLOAD_LABEL))
+        self._enc = ChunkEncryptor(_header.derive(file_key, salt, PAYLOAD_LABEL), self._emit)
         self._closed = False
         self.plaintext_length = 0
         self.ciphertext_length = len(head)
@@ -60,9 +62,7 @@ class Sealer:
         """Encrypt and write ``data``; returns ``len(data)`` like a file."""
         if self._closed:
             raise ValueError("write to a closed Sealer")
-        for ct in self._enc.update(data):
-            self._out.write(ct)
-            self.ciphertext_length += len(ct)
+        self._enc.update(data)
         n = memoryview(data).nbytes
         self.plaintext_length += n
         return n
@@ -72,9 +72,11 @@ class Sealer:
         if self._closed:
             return
         self._closed = True
-        for ct in self._enc.finish():
-            self._out.write(ct)
-            self.ciphertext_length += len(ct)
+        self._enc.finish()
+
+    def _emit(self, ciphertext: memoryview) -> None:
+        self._out.write(ciphertext)
+        self.ciphertext_length += len(ciphertext)
 
     def abort(self) -> None:
         """Stop without writing a final chunk, so the partial output can never open."""
@@ -102,13 +104,24 @@ def seal_stream(
     Returns the number of ciphertext bytes written. Memory stays near ``read_size``.
     """
     with Sealer(dst, recipients) as sealer:
-        if hasattr(src, "read"):
+        if isinstance(src, io.BufferedIOBase | io.FileIO):  # one reused buffer, no copies
+            buf = memoryview(bytearray(read_size))
+            while n := _readinto(src, buf):
+                sealer.write(buf[:n])
+        elif hasattr(src, "read"):
             while block := src.read(read_size):
                 sealer.write(block)
         else:
             for block in src:
                 sealer.write(block)
     return sealer.ciphertext_length
+
+
+def _readinto(src: io.BufferedIOBase | io.FileIO, buf: memoryview) -> int:
+    n = src.readinto(buf)
+    if n is None:  # a non-blocking source with nothing ready: not an end of input
+        raise ValueError("seal_stream needs a blocking source")
+    return n
 
 
 def seal(plaintext: bytes, recipients: Sequence[X25519PublicKey]) -> bytes:

@@ -5,11 +5,17 @@ has no ChaCha20-Poly1305. The plaintext is the data followed by Padmé padding
 (0x80 then zeros, padding.py). Release guarantees (SPEC §3.6): a chunk's plaintext is
 released only after its tag verifies; truncation and a bad final length are detected only
 at the end, so consumers must write to a temporary place and keep it only on success.
+
+Speed: chunks are processed 16 at a time (1 MiB) with ``encrypt_into``/``decrypt_into``
+into buffers that are reused, and handed to ``write`` as memoryviews. Like every file
+object's ``write`` (see :meth:`io.BufferedIOBase.write`), a sink may use the data only
+during the call: it is overwritten afterwards. Memory: a few MiB whatever the size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -22,7 +28,11 @@ CHUNK = 64 * 1024
 TAG = 16
 CT_CHUNK = CHUNK + TAG
 MAX_CHUNKS = 1 << 32  # 256 TiB: far above any upload, far below nonce exhaustion
+BLOCK = 16  # chunks per read, write and buffer: 1 MiB, where syscalls stop mattering
 _ZEROS = bytes(CHUNK)
+_ZEROS_VIEW = memoryview(_ZEROS)
+
+Sink = Callable[[memoryview], object]
 
 
 class Reader(Protocol):
@@ -38,69 +48,109 @@ def _nonce(counter: int, last: bool) -> bytes:
 
 
 class ChunkEncryptor:
-    """Push-style encryptor: ``update`` returns whole ciphertext chunks, ``finish`` the rest.
+    """Push-style encryptor writing whole ciphertext chunks to ``write``.
 
-    Holds at most one chunk of plaintext: the last chunk must be known to be last, so a
-    complete chunk is held back until more data (or :meth:`finish`) arrives. Full chunks are
-    encrypted straight from the caller's buffer, without copying them first.
+    Holds back at most one chunk of plaintext: the last chunk must be known to be last, so
+    a complete chunk waits until more data (or :meth:`finish`) arrives. Full chunks are
+    encrypted straight from the caller's buffer; ciphertext is written at the end of every
+    :meth:`update` (and every 1 MiB), so nothing lingers between calls but the held chunk.
     """
 
-    def __init__(self, payload_key: bytes) -> None:
+    def __init__(self, payload_key: bytes, write: Sink) -> None:
         self._aead = AESGCM(payload_key)
-        self._buf = bytearray()
+        self._write = write
+        self._held = bytearray(CHUNK)
+        self._held_len = 0
+        self._out = memoryview(bytearray())  # sized on first use: small envelopes stay small
+        self._pos = 0
         self._counter = 0
         self._length = 0
         self._done = False
 
-    def _seal(self, chunk: bytes | bytearray | memoryview, last: bool) -> bytes:
-        ct = self._aead.encrypt(_nonce(self._counter, last), chunk, None)
-        self._counter += 1
-        return ct
+    def _reserve(self, chunks: int) -> None:
+        """Make the output buffer hold ``chunks`` more chunks (at most 16) before a flush."""
+        want = min(BLOCK, chunks) * CT_CHUNK
+        if len(self._out) < want:
+            self._flush()
+            self._out = memoryview(bytearray(want))
 
-    def update(self, data: bytes | bytearray | memoryview) -> list[bytes]:
-        """Feed plaintext; returns ciphertext for every chunk known not to be the last."""
+    def _seal(self, chunk: memoryview | bytes, last: bool) -> None:
+        if self._pos + len(chunk) + TAG > len(self._out):
+            self._flush()
+            self._reserve(1)
+        end = self._pos + len(chunk) + TAG
+        nonce = _nonce(self._counter, last)
+        self._aead.encrypt_into(nonce, chunk, None, self._out[self._pos : end])
+        self._pos = end
+        self._counter += 1
+
+    def _flush(self) -> None:
+        if self._pos:
+            self._write(self._out[: self._pos])
+            self._pos = 0
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        """Feed plaintext; every chunk known not to be the last is encrypted and written."""
         if self._done:
             raise ValueError("encryptor already finished")
         view = memoryview(data).cast("B")
         self._length += len(view)
-        out: list[bytes] = []
         if not view:
-            return out
-        if self._buf:  # top up the held chunk; seal it only once more data follows it
-            need = CHUNK - len(self._buf)
-            self._buf += view[:need]
-            view = view[need:]
+            return
+        held = memoryview(self._held)
+        self._reserve((self._held_len + len(view)) // CHUNK)
+        if self._held_len:  # top up the held chunk; seal it only once more data follows it
+            take = min(CHUNK - self._held_len, len(view))
+            held[self._held_len : self._held_len + take] = view[:take]
+            self._held_len += take
+            view = view[take:]
             if not view:
-                return out
-            out.append(self._seal(self._buf, False))
-            self._buf.clear()
+                return
+            self._seal(held, False)
         keep = len(view) % CHUNK or CHUNK  # always hold back a (possibly full) chunk
-        for i in range(0, len(view) - keep, CHUNK):  # straight from the caller's buffer
-            out.append(self._seal(view[i : i + CHUNK], False))
-        self._buf += view[len(view) - keep :]
-        return out
+        for i in range(0, len(view) - keep, CHUNK):
+            self._seal(view[i : i + CHUNK], False)
+        held[:keep] = view[len(view) - keep :]
+        self._held_len = keep
+        self._flush()
 
-    def finish(self) -> Iterator[bytes]:
-        """Append the padding and seal the remaining chunks, the last one flagged as last.
+    def finish(self) -> None:
+        """Append the padding, seal the remaining chunks (the final one flagged) and write.
 
-        Returns an iterator: Padmé can add up to 12 % of the data (32 MiB at 1 GiB), so the
-        padding is produced one chunk at a time instead of in memory.
+        Padmé can add up to 12 % of the data (32 MiB at 1 GiB), so the padding is produced
+        one chunk at a time, never as a whole.
         """
         if self._done:
             raise ValueError("encryptor already finished")
         self._done = True
-        head = bytes(self._buf) + bytes([PAD_MARKER])
-        self._buf.clear()
-        total = len(head) - 1 + padded_length(self._length) - self._length
-        return self._tail(head, total)
-
-    def _tail(self, head: bytes, total: int) -> Iterator[bytes]:
+        head = bytes(self._held[: self._held_len]) + bytes([PAD_MARKER])
+        total = self._held_len + padded_length(self._length) - self._length
+        self._reserve(-(-total // CHUNK))
         for off in range(0, total, CHUNK):
             size = min(CHUNK, total - off)
-            part = head[off : off + size]
-            if len(part) < size:
-                part = part + _ZEROS[: size - len(part)] if part else _ZEROS[:size]
-            yield self._seal(part, last=off + size == total)
+            part: bytes | memoryview = head[off : off + size]
+            if not part:  # beyond the held data and the marker: a chunk of zeros, no copy
+                part = _ZEROS_VIEW[:size]
+            elif len(part) < size:
+                part = bytes(part) + _ZEROS[: size - len(part)]
+            self._seal(part, last=off + size == total)
+        self._flush()
+
+
+def _last_nonzero(view: memoryview) -> int:
+    """Index of the last non-zero byte of ``view``, or -1; cost O(trailing zeros)."""
+    end = len(view)
+    if end and view[end - 1]:
+        return end - 1
+    step = 64
+    while end > 0:  # windows growing to 64 KiB: bytes == is memcmp, rstrip is a byte loop
+        start = max(0, end - step)
+        part = bytes(view[start:end])
+        if part != (_ZEROS if len(part) == CHUNK else _ZEROS[: len(part)]):
+            return start + len(part.rstrip(b"\x00")) - 1
+        end = start
+        step = min(step * 8, CHUNK)
+    return -1
 
 
 class _Unpadder:
@@ -112,31 +162,30 @@ class _Unpadder:
         self.total = 0  # padded bytes seen
         self.released = 0
 
-    def _flush(self) -> Iterator[bytes | memoryview]:
+    def _flush(self) -> Iterator[memoryview | bytes]:
         if self.held is not None:
             yield bytes([self.held])
             self.released += 1
         while self.zeros:
             n = min(self.zeros, CHUNK)
-            yield _ZEROS[:n]
+            yield _ZEROS_VIEW[:n]
             self.zeros -= n
             self.released += n
 
-    def feed(self, chunk: bytes) -> Iterator[bytes | memoryview]:
-        if not chunk:  # decrypt_chunks never feeds one (an empty chunk is rejected first)
+    def feed(self, plain: memoryview) -> Iterator[memoryview | bytes]:
+        """Take verified plaintext (any length); yield what is certainly data, hold the rest."""
+        if not plain:  # decrypt_chunks never feeds one (an empty chunk is rejected first)
             raise DecryptionError()
-        self.total += len(chunk)
-        last = len(chunk) - 1
-        if chunk[last] == 0:
-            last = len(chunk.rstrip(b"\x00")) - 1
+        self.total += len(plain)
+        last = _last_nonzero(plain)
         if last < 0:
-            self.zeros += len(chunk)
+            self.zeros += len(plain)
             return
         yield from self._flush()
         if last:
-            yield memoryview(chunk)[:last]  # no copy: the caller writes it out
+            yield plain[:last]  # no copy: the caller writes it out before asking for more
             self.released += last
-        self.held, self.zeros = chunk[last], len(chunk) - last - 1
+        self.held, self.zeros = plain[last], len(plain) - last - 1
 
     def finish(self) -> None:
         if self.held != PAD_MARKER or padded_length(self.released) != self.total:
@@ -159,28 +208,69 @@ def _read_full(src: Reader, size: int) -> bytes:
     return b"".join(parts)
 
 
-def decrypt_chunks(payload_key: bytes, src: Reader) -> Iterator[bytes | memoryview]:
+class _Blocks:
+    """Reads ciphertext 16 chunks at a time; two buffers, so one can be read ahead."""
+
+    SIZE = BLOCK * CT_CHUNK
+
+    def __init__(self, src: Reader) -> None:
+        self._src = src
+        # readinto only where it is known to work (a RawIOBase subclass may lack it)
+        self._into = isinstance(src, io.BufferedIOBase | io.FileIO)
+        self._bufs: tuple[memoryview, memoryview] | None = None  # only once a block was full
+        self._flip = 0
+
+    def next(self) -> memoryview:
+        """The next block: full length, or shorter only at end of input."""
+        if not self._into or self._bufs is None:
+            block = memoryview(_read_full(self._src, self.SIZE))
+            if len(block) == self.SIZE and self._into:  # a large envelope: reuse buffers now
+                self._bufs = (memoryview(bytearray(self.SIZE)), memoryview(bytearray(self.SIZE)))
+            return block
+        buf = self._bufs[self._flip]
+        self._flip ^= 1
+        got = 0
+        while got < self.SIZE:
+            n = self._src.readinto(buf[got:])  # type: ignore[attr-defined]
+            if not n:
+                break
+            got += n
+        return buf[:got]
+
+
+def decrypt_chunks(payload_key: bytes, src: Reader) -> Iterator[memoryview | bytes]:
     """Yield verified plaintext pieces from ``src`` until a valid last chunk and EOF.
 
     Raises DecryptionError on a bad tag, truncation, trailing data, an empty final chunk or
-    bad padding; data already yielded must then be discarded by the caller.
+    bad padding; data already yielded must then be discarded by the caller. A yielded
+    memoryview is valid only until the next item is requested.
     """
     aead = AESGCM(payload_key)
     unpad = _Unpadder()
+    blocks = _Blocks(src)
     counter = 0
-    chunk = _read_full(src, CT_CHUNK)
+    cur = blocks.next()
+    if not cur:  # a payload of zero bytes: never valid, the padding is at least 1024 bytes
+        raise DecryptionError()
+    out = memoryview(bytearray(len(cur)))  # ≥ any block's plaintext: later blocks are ≤ this
     while True:
-        if len(chunk) <= TAG:  # empty final chunk or truncated tag: never valid here
-            raise DecryptionError()
-        nxt = _read_full(src, CT_CHUNK) if len(chunk) == CT_CHUNK else b""
-        last = not nxt
-        try:
-            plain = aead.decrypt(_nonce(counter, last), chunk, None)
-        except InvalidTag as exc:
-            raise DecryptionError() from exc
-        yield from unpad.feed(plain)
-        if last:
+        nxt = blocks.next() if len(cur) == _Blocks.SIZE else memoryview(b"")
+        at_end = not nxt  # a chunk is final exactly when end of input follows it
+        pos = 0
+        for i in range(0, len(cur), CT_CHUNK):
+            ct = cur[i : i + CT_CHUNK]
+            if len(ct) <= TAG:  # empty final chunk or truncated tag: never valid here
+                raise DecryptionError()
+            last = at_end and i + CT_CHUNK >= len(cur)
+            end = pos + len(ct) - TAG
+            try:
+                aead.decrypt_into(_nonce(counter, last), ct, None, out[pos:end])
+            except InvalidTag as exc:
+                raise DecryptionError() from exc
+            counter += 1
+            pos = end
+        yield from unpad.feed(out[:pos])
+        if at_end:
             break
-        counter += 1
-        chunk = nxt
+        cur = nxt
     unpad.finish()

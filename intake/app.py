@@ -144,7 +144,12 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
         TEMPLATES_AUTO_RELOAD=False,
     )
     state = Intake(config, secrets, vault or Vault.open(config.database_url, config.home), root)
-    state.check()
+    try:
+        state.check()
+    except BaseException:
+        if vault is None:
+            state.vault.close()
+        raise
     app.extensions["bisik"] = state
     security.install(app, security.SessionKeys.derive(secrets.flask_key), config.session_minutes)
     _templates(app)

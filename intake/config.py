@@ -48,7 +48,7 @@ class Config:
     max_field_bytes: int = 64 * 1024  # any one text field
     max_text_bytes: int = 256 * 1024  # all text fields together
     session_minutes: int = 120  # sliding: renewed on every page the reporter opens
-    receipt_floor_ms: int = 400  # every receipt check takes at least this long
+    receipt_floor_ms: int = 300  # every receipt check takes at least this long
     retention_days: int = 180
     log_file: str = ""  # empty: log to stderr (never an access log)
     limits: Limits = field(default_factory=Limits)

@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from crypto import keys
-from crypto.directory import verify_directory
+from crypto.directory import Directory, verify_directory
 
 from .errors import ConfigError
 
@@ -72,10 +72,24 @@ upload_global = "3000/minute"
 """
 
 
+def check_server_key(home: Path, directory: Directory) -> None:
+    """ConfigError unless the directory names this home's signing key (proofs and bundles
+    are checked against the directory's key, so a mismatch would make them unverifiable)."""
+    if not (home / "secrets" / "signing.key").exists():
+        return
+    named = directory.server_key
+    if named is None or keys.raw_public(named) != keys.raw_public(server_public(home)):
+        raise ConfigError(
+            "the directory does not name this server's signing key",
+            f"Have the organisation sign {home / 'server-signing.pub'} into the directory "
+            "(bisik-reviewer org sign --server-key FILE) and install that directory.",
+        )
+
+
 def install_org(home: Path, root_pub: bytes, directory: bytes) -> None:
     """Pin the root key and install a directory that must verify against it."""
     root = keys.load_ed25519_public(root_pub)
-    verify_directory(directory, root)
+    check_server_key(home, verify_directory(directory, root))
     (home / "org").mkdir(parents=True, exist_ok=True, mode=0o700)
     write_private(home / "org" / "root.pub", root_pub, 0o644)
     write_private(home / "org" / "directory.json", directory, 0o644)

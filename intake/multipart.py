@@ -91,7 +91,8 @@ class _Reader:
 
     def _start_file(self, event: File) -> None:
         self.field_name = None
-        name = event.filename.replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+        base = event.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        name = "".join(ch for ch in base if ch.isprintable()).strip()[:255]  # no control chars
         if not name:  # an empty file input: browsers send a part with no name and no bytes
             self.skipping, self.sink = True, None
             return
@@ -125,6 +126,17 @@ class _Reader:
                 self.sink = None
 
 
+def _next(decoder: MultipartDecoder) -> object:
+    """The decoder's next event; its complaints about the input become UploadError."""
+    try:
+        return decoder.next_event()
+    except (ValueError, AttributeError, RequestEntityTooLarge) as exc:
+        # AttributeError: Werkzeug's decoder on a part body that starts without a line break.
+        # A body that ends inside a part (no closing boundary) was cut off, not malformed.
+        cut = decoder.complete and decoder.state not in (State.PREAMBLE, State.EPILOGUE)
+        raise UploadError("error.truncated" if cut else "error.malformed") from exc
+
+
 def boundary_of(content_type: str, options: dict[str, str]) -> bytes:
     """The multipart boundary of a request, or UploadError if it is not form-data."""
     boundary = options.get("boundary", "")
@@ -154,28 +166,21 @@ def stream_parts(
     decoder = MultipartDecoder(boundary, max_form_memory_size=None, max_parts=bounds.max_parts)
     state = _Reader(handler, bounds)
     received = 0
-    try:
-        while True:
-            event = decoder.next_event()
-            if isinstance(event, NeedData):
-                want = min(READ_SIZE, content_length - received)
+    while True:
+        event = _next(decoder)
+        if isinstance(event, NeedData):
+            want = min(READ_SIZE, content_length - received)
+            try:
                 chunk = reader(want) if want > 0 else b""
-                if chunk:
-                    received += len(chunk)
-                    decoder.receive_data(chunk)
-                elif received < content_length:
-                    raise UploadError("error.truncated")
-                else:
-                    decoder.receive_data(None)
-                continue
-            state.on_event(event)
-            if isinstance(event, Epilogue):
-                break
-    except (ValueError, AttributeError, RequestEntityTooLarge) as exc:  # decoder: malformed
-        # The body ended inside a part (no closing boundary): the upload was cut off.
-        cut = decoder.complete and decoder.state not in (State.PREAMBLE, State.EPILOGUE)
-        raise UploadError("error.truncated" if cut else "error.malformed") from exc
-    except ClientDisconnected as exc:
-        raise UploadError("error.truncated") from exc
+            except ClientDisconnected as exc:
+                raise UploadError("error.truncated") from exc
+            if not chunk and received < content_length:
+                raise UploadError("error.truncated")
+            received += len(chunk)
+            decoder.receive_data(chunk or None)  # None: the body is complete
+            continue
+        state.on_event(event)  # handler errors propagate as they are: they are not input faults
+        if isinstance(event, Epilogue):
+            break
     if state.sink is not None or state.field_name is not None:
         raise UploadError("error.truncated")

@@ -104,6 +104,9 @@ def _store_case(
             return code
         except DuplicateCaseError:
             vault.blobs.delete(report_ref.sha256)
+        except BaseException:
+            vault.blobs.delete(report_ref.sha256)  # nothing half-stored
+            raise
     raise UploadError("error.server", 500)
 
 
@@ -134,8 +137,6 @@ def submit_report(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) ->
         def share(input_name: str) -> bool:
             return forms.slot_of(input_name) in share_slots
 
-        for f in handler.files:  # reject stray inputs before anything is committed
-            forms.slot_of(f.input_name)
         refs = handler.commit()
         try:
             code = _store_case(
@@ -182,8 +183,6 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
         handler = SealingHandler(intake.vault.blobs, csrf_ok, prepare, stack)
         _read(intake, body, handler)
         case, fields, code, shared = found[0]
-        for f in handler.files:
-            forms.slot_of(f.input_name)
         refs = handler.commit()
         try:
             doc = document.Document(

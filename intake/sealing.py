@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from crypto.envelope import Sealer
 from vault.blobstore import BlobRef, BlobStore, BlobWriter
 
+from . import forms
 from .errors import UploadError
 from .security import CSRF_FIELD
 
@@ -73,6 +74,7 @@ class SealingHandler:
 
     def open_file(self, name: str, filename: str, media_type: str) -> SealedFile:
         self._first_part(name, None)
+        forms.slot_of(name)  # only the form's evidence inputs, refused before any byte is read
         if self._recipients is None:
             self._recipients = self.prepare(self.fields)
         writer = self.stack.enter_context(self.blobs.writer())

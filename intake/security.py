@@ -103,8 +103,11 @@ def session_id() -> str:
 
 
 def csrf_token() -> str:
-    """Token for the forms and the meta tag of the page being rendered."""
-    keys: SessionKeys = g.bisik_session_keys
+    """Token for the forms and the meta tag of the page being rendered ("" outside a session,
+    e.g. on an error page rendered before the session hook ran)."""
+    keys: SessionKeys | None = g.get("bisik_session_keys")
+    if keys is None or not g.get("bisik_sid"):
+        return ""
     return csrf_token_for(keys, session_id())
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -58,7 +59,7 @@ class Intake:
         """The pinned root key as base64url (a meta tag the browser code pins)."""
         return b64u_encode(keys.raw_public(self.root))
 
-    @property
+    @cached_property
     def scripts(self) -> list[str]:
         """The browser code in ``static/js`` (crypto library first), loaded deferred on every
         page; an empty list leaves the pure no-JavaScript service."""
@@ -91,8 +92,15 @@ class Intake:
         return self._load()[1]
 
     def check(self) -> None:
-        """Fail at start-up, not on the first request, if the directory is missing or bad."""
-        self._load()
+        """Fail at start-up, not on the first request, if the directory is missing or bad,
+        or does not name this server's signing key."""
+        named = self.directory().server_key
+        own = self.secrets.signing_key.public_key()
+        if named is None or keys.raw_public(named) != keys.raw_public(own):
+            raise ConfigError(
+                "the directory does not name this server's signing key",
+                "Have the organisation sign server-signing.pub into a new directory.",
+            )
 
 
 def current() -> Intake:

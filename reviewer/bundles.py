@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +51,8 @@ def staging_dir(bundle: Path, fallback: Path) -> Path:
 
 
 @contextlib.contextmanager
-def open_export(path: Path, directory: Directory, fallback_staging: Path | None = None
-                ) -> Iterator[Any]:  # fmt: skip
+def open_export(path: Path, directory: Directory, fallback_staging: Path | None = None,
+                announce: Callable[[], None] = lambda: None) -> Iterator[Any]:  # fmt: skip
     """A verified export (``.manifest``, ``.items()``); the file must exist and be readable.
 
     Nothing is yielded unless every check of vault/BUNDLE.md §3 passed; the staging directory
@@ -60,6 +60,7 @@ def open_export(path: Path, directory: Directory, fallback_staging: Path | None 
     """
     if not path.is_file():
         raise BundleRefused("err.bundle_missing", path=str(path))
+    announce()  # verification reads the whole file before anything is yielded
     stage = staging_dir(path, fallback_staging or path.parent)
     with _bundle_module().read_export(path, directory, staging_dir=stage) as export:
         yield export

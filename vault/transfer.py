@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crypto import signed
@@ -31,6 +32,7 @@ from crypto.header import MAX_HEADER_LEN
 from crypto.keys import key_id, load_ed25519_public
 from crypto.records import order_key
 
+from . import db
 from .blobstore import BlobRef
 from .bundle import (
     BundleContentError,
@@ -43,6 +45,7 @@ from .bundle import (
 )
 from .bundle.checks import envelope_recipient_ids
 from .errors import DiskFullError, VaultError
+from .models import Case, CaseRecipient
 from .store import CaseInfo, Entry, Vault
 
 PAGE = 1000
@@ -115,17 +118,54 @@ def default_since(vault: Vault, directory: Directory | None) -> int:
 # -- export ----------------------------------------------------------------------------------
 
 
-def _journal(vault: Vault, since: int, until: int) -> Iterator[Entry]:
+def _journal(vault: Vault, since: int, until: int) -> Iterator[list[Entry]]:
+    """Journal entries with ``since < seq <= until``, a page at a time."""
     after = since
     while after < until:
-        page = vault.items_since(after, limit=PAGE)
-        for entry in page:
-            if entry.seq > until:
-                return
-            yield entry
+        page = [e for e in vault.items_since(after, limit=PAGE) if e.seq <= until]
+        if page:
+            yield page
         if len(page) < PAGE:
             return
         after = page[-1].seq
+
+
+@dataclass(frozen=True)
+class _Descriptor:
+    received: str
+    recipients: list[str]
+    reply_key: str
+
+
+def _descriptors(vault: Vault, ids: set[str]) -> dict[str, _Descriptor]:
+    """Case descriptors for one page of entries in two queries.
+
+    ``Vault.case_info`` costs one transaction per case (10,000 cases: 30 s on PostgreSQL
+    here), so the export reads the two tables it needs directly, on a read-only snapshot.
+    """
+    found: dict[str, _Descriptor] = {}
+    with db.reader(vault.engine).connect() as conn:
+        for chunk in _chunks(sorted(ids), 500):
+            recipients: dict[str, list[str]] = {c: [] for c in chunk}
+            for case_id, rid in conn.execute(
+                select(CaseRecipient.case_id, CaseRecipient.recipient)
+                .where(CaseRecipient.case_id.in_(chunk))
+                .order_by(CaseRecipient.case_id, CaseRecipient.recipient)
+            ):
+                recipients[case_id].append(rid)
+            for case_id, day, reply in conn.execute(
+                select(Case.id, Case.received_day, Case.reply_public).where(Case.id.in_(chunk))
+            ):
+                found[case_id] = _Descriptor(day.isoformat(), recipients[case_id],
+                                             b64u_encode(reply))  # fmt: skip
+    if missing := ids - set(found):
+        raise BundleContentError(f"{len(missing)} journal case(s) vanished during the export")
+    return found
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _add_entry(w: ExportWriter, vault: Vault, e: Entry) -> None:
@@ -139,11 +179,6 @@ def _add_entry(w: ExportWriter, vault: Vault, e: Entry) -> None:
     for type_, ref in blobs:
         with vault.blobs.open(ref.sha256) as src:
             w.add_envelope(e.case_id, type_, e.seq, src, ref.size, ref.sha256)
-
-
-def _add_case(w: ExportWriter, info: CaseInfo) -> None:
-    w.add_case(info.id, info.received_day.isoformat(), list(info.recipients),
-               b64u_encode(info.reply_public))  # fmt: skip
 
 
 def export_bundle(
@@ -163,10 +198,14 @@ def export_bundle(
         since = default_since(vault, directory)
     until = vault.last_seq()
     with ExportWriter(out_path, server_key, seq_from=since) as w:
-        for entry in _journal(vault, since, until):
-            if not w.has_case(entry.case_id):
-                _add_case(w, vault.case_info(entry.case_id))
-            _add_entry(w, vault, entry)
+        for page in _journal(vault, since, until):
+            new = {e.case_id for e in page if not w.has_case(e.case_id)}
+            cases = _descriptors(vault, new) if new else {}
+            for entry in page:
+                if not w.has_case(entry.case_id):
+                    d = cases[entry.case_id]
+                    w.add_case(entry.case_id, d.received, d.recipients, d.reply_key)
+                _add_entry(w, vault, entry)
         manifest = w.finish(max(until, since))
         return ExportSummary(Path(out_path), manifest.bundle_id, manifest.seq_from,
                              manifest.seq_to, w.cases, w.count, w.size)  # fmt: skip

@@ -12,12 +12,12 @@ import logging
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from crypto.errors import BisikError
+from crypto.errors import BisikError, FormatError, SignatureError
 
 from ..errors import UploadError
 
 log = logging.getLogger("bisik.intake")
-KNOWN = {400, 403, 404, 405, 411, 413, 429, 500}
+KNOWN = {400, 403, 404, 405, 411, 413, 429, 500, 503}
 
 
 def _page(key: str, status: int, *, upload: bool = False) -> tuple[str, int]:
@@ -29,12 +29,20 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(UploadError)
     def _upload(exc: UploadError) -> tuple[str, int]:
+        log.info("submission refused: %s", exc.key)  # the reason only, never the content
         return _page(exc.key, exc.status, upload=True)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[str, int]:
         status = exc.code or 500
         return _page(f"error.http_{status if status in KNOWN else 400}", status)
+
+    @app.errorhandler(SignatureError)
+    @app.errorhandler(FormatError)
+    def _directory(exc: BisikError) -> tuple[str, int]:
+        # the reviewer directory no longer verifies (expired, replaced, damaged): accept nothing
+        log.error("reviewer directory unusable: %s", type(exc).__name__)
+        return _page("error.unavailable", 503)
 
     @app.errorhandler(BisikError)
     def _bisik(exc: BisikError) -> tuple[str, int]:

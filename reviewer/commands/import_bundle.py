@@ -25,8 +25,10 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         directory = org.load_directory(s.home)
-        sys.stderr.write(t("import.verifying") + "\n")
-        with open_export(args.bundle, directory, s.home.store / "staging") as export:
+        def announce() -> None:
+            sys.stderr.write(t("import.verifying") + "\n")
+
+        with open_export(args.bundle, directory, s.home.store / "staging", announce) as export:
             manifest = export.manifest
             bar = Progress(int(manifest.count), t("import.progress"))
             try:

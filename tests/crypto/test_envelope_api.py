@@ -130,3 +130,50 @@ def test_padme_known_values_and_overhead() -> None:
         assert n <= p <= n * 1.12
     with pytest.raises(ValueError):
         padded_length(-1)
+
+
+BLOCK_BYTES = 16 * CHUNK  # the reader and writer work 16 chunks at a time
+
+
+@pytest.mark.parametrize(
+    "size", [BLOCK_BYTES - 1, BLOCK_BYTES, 2 * BLOCK_BYTES - 1, 2 * BLOCK_BYTES + 3]
+)
+def test_block_boundaries_round_trip_through_both_read_paths(size: int) -> None:
+    """BLOCK_BYTES - 1 pads to exactly 16 full chunks: the final chunk ends the first block."""
+    data = bytes(range(256)) * (size // 256) + b"\x01" * (size % 256)
+    env = seal(data, [KEY.public_key()])
+    out = io.BytesIO()
+    assert unseal_stream(io.BytesIO(env), out, KEY) == size  # readinto, reused buffers
+    assert out.getvalue() == data
+    out = io.BytesIO()
+    assert unseal_stream(_Plain(env), out, KEY) == size  # read() only
+    assert out.getvalue() == data
+
+
+class _Plain:
+    """A source with only read(): no readinto, like a web server's upload stream."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._data.read(size)
+
+
+def test_tampering_across_block_boundaries_is_rejected() -> None:
+    env = seal(b"\x07" * (2 * BLOCK_BYTES + 100), [KEY.public_key()])
+    head = header.PREFIX_LEN + header.STANZA_LEN + header.MAC_LEN
+    ct = 16 * (CHUNK + 16)
+    chunks = [env[i : i + CHUNK + 16] for i in range(head, len(env), CHUNK + 16)]
+    cases = [
+        env[: head + ct],  # cut exactly at the first block boundary
+        env[: head + 2 * ct],  # and at the second
+        env[:head] + b"".join([*chunks[:15], chunks[16], chunks[15], *chunks[17:]]),  # swap
+        env[:head] + b"".join(chunks[:16] + chunks[15:]),  # duplicate across the boundary
+        env + b"\x00",
+    ]
+    for bad in cases:
+        with pytest.raises(DecryptionError):
+            unseal(bad, KEY)
+        with pytest.raises(DecryptionError):
+            unseal_stream(_Plain(bad), io.BytesIO(), KEY)

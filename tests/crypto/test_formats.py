@@ -61,6 +61,14 @@ def test_regression_signed_container_limit_matches_spec() -> None:
         signed.parse(big)
 
 
+def test_regression_deeply_nested_json_is_a_format_error() -> None:
+    """Bug: 100 000 nested brackets escaped as RecursionError, a traceback from deep inside."""
+    nested = b"[" * 100_000 + b"]" * 100_000
+    for parse in (signed.parse, document.parse):
+        with pytest.raises(FormatError):
+            parse(nested)
+
+
 def test_signed_sign_refuses_unknown_kind() -> None:
     with pytest.raises(ValueError):
         signed.sign(ROOT, "letter", {})

@@ -37,9 +37,11 @@ def _data(seed: int, size: int) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
+# chunk boundaries, and the 16-chunk blocks the reader and writer work in
+_multiples = st.sampled_from([1, 2, 3, 15, 16, 17, 32])
 near_boundaries = st.one_of(
     st.integers(0, 3000),
-    st.builds(lambda k, d: max(0, k * CHUNK + d), st.integers(1, 3), st.integers(-20, 20)),
+    st.builds(lambda k, d: max(0, k * CHUNK + d), _multiples, st.integers(-20, 20)),
 )
 
 
@@ -121,7 +123,8 @@ class _Trickle(io.RawIOBase):
 
 SMALL = seal(b"laporan rahasia " * 40, [ALICE.public_key(), BUDI.public_key()])
 MULTI = seal(_data(7, 2 * CHUNK + 500), [ALICE.public_key()])
-envelopes = st.sampled_from([SMALL, MULTI])
+TWO_BLOCKS = seal(_data(8, 17 * CHUNK + 500), [ALICE.public_key()])
+envelopes = st.sampled_from([SMALL, MULTI, TWO_BLOCKS])
 
 
 def _assert_rejected(env: bytes, tmp_path: Path) -> None:

@@ -71,6 +71,11 @@ def test_no_identifying_trace_anywhere(make_app, home: Path) -> None:  # type: i
     client.post("/followup/proof", data={"csrf_token": token, "receipt": code})
     client.post("/followup", data={"csrf_token": "bad", "receipt": code})  # a refusal, logged?
     client.get("/no-such-page")
+    bad = with_files(
+        report_fields(token, description=TEXT, category=None),
+        {"evidence_1": (FILE_BODY, FILE_NAME)},
+    )
+    client.post("/submit", data=bad, content_type="multipart/form-data")  # refused, logged
     app.extensions["bisik"].vault.close()  # flush SQLite WAL into the file we scan
 
     secrets = receipt.derive(code)
@@ -87,7 +92,8 @@ def test_no_identifying_trace_anywhere(make_app, home: Path) -> None:  # type: i
     }
     files = list(_files_under(home))
     assert any(p.suffix == ".log" for p in files) and any("blobs" in p.parts for p in files)
-    assert (home / "logs" / "bisik.log").stat().st_size > 0
+    log_text = (home / "logs" / "bisik.log").read_text()
+    assert "submission refused: error.missing_field" in log_text  # the log really was written
     found = [(label, str(p)) for p in files for label, n in needles.items() if _contains(p, n)]
     assert found == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -10,11 +11,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from crypto import document, envelope, records
+from crypto.directory import sign_directory
 from crypto.encoding import b64u_decode
 from crypto.keys import KeyPair, load_x25519_public
 from intake import cli
 from intake import config as cfg
 from intake.app import create_app
+from intake.home import server_public
 from vault.bundle import OutboxWriter
 
 from .conftest import Org, csrf_of, receipt_of, tr
@@ -157,21 +160,43 @@ def test_import_outbox_then_reporter_sees_status_and_reply(
     fresh.extensions["bisik"].vault.close()
 
 
-def test_init_makes_a_home_that_serves(tmp_path: Path, home: Path) -> None:
+def test_init_makes_a_home_that_serves(tmp_path: Path, home: Path, org: Org) -> None:
     fresh = tmp_path / "fresh"
-    root_pub, directory = home / "org" / "root.pub", home / "org" / "directory.json"
+    root_pub, foreign = home / "org" / "root.pub", home / "org" / "directory.json"
     assert cli.main(["--home", str(fresh), "init"]) == 0
     assert (fresh / "secrets" / "signing.key").stat().st_mode & 0o077 == 0
-    args = [
-        "--home",
-        str(fresh),
-        "init",
-        "--directory",
-        str(directory),
-        "--root-pub",
-        str(root_pub),
-    ]
-    assert cli.main(args) == 0
+    base = ["--home", str(fresh), "init", "--root-pub", str(root_pub), "--directory"]
+    assert cli.main([*base, str(foreign)]) == 1  # names another server's key
+    today = dt.datetime.now(dt.UTC).date()
+    signed_dir = tmp_path / "directory.json"
+    signed_dir.write_bytes(
+        sign_directory(
+            org.root,
+            "Org",
+            2,
+            today + dt.timedelta(days=9),
+            org.entries(today),
+            server_public(fresh),
+        )
+    )
+    assert cli.main([*base, str(signed_dir)]) == 0
     app = create_app(cfg.load(fresh, env={}))
     assert app.test_client().get("/").status_code == 200
+    app.extensions["bisik"].vault.close()
+
+
+@pytest.mark.slow
+def test_demo_with_the_reviewer_tool(tmp_path: Path) -> None:
+    from intake import demo
+
+    made = demo.create(tmp_path / "demo")
+    assert made.tool == "bisik-reviewer"
+    assert all((h / "keys" / "reviewer.key").exists() for h in made.reviewer_homes.values())
+    app = create_app(cfg.load(made.server_home, env={}))
+    directory = app.extensions["bisik"].directory()
+    assert {r.id for r in directory.active_reviewers()} == {"ani", "budi"}
+    ani = json.loads((made.reviewer_homes["ani"] / "public.json").read_text())
+    assert ani["x25519"] in {r.keys.to_json()["x25519"] for r in directory.reviewers}
+    again = demo.create(tmp_path / "demo")  # a second run reuses the demo
+    assert again.passphrase == made.passphrase
     app.extensions["bisik"].vault.close()

@@ -109,3 +109,20 @@ def test_error_page_is_generic_and_translated(client: FlaskClient) -> None:
     resp = client.get("/does-not-exist")
     assert resp.status_code == 404
     assert tr("en", "error.http_404") in resp.get_data(as_text=True)
+
+
+def test_expired_directory_stops_intake_with_503(client: FlaskClient, home, org) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from crypto.directory import sign_directory
+    from intake.home import server_public
+
+    today = dt.datetime.now(dt.UTC).date()
+    old = sign_directory(org.root, "Org", 3, today - dt.timedelta(days=1),
+                         org.entries(today), server_public(home))  # fmt: skip
+    (home / "org" / "directory.json").write_bytes(old)
+    client.set_cookie(i18n.COOKIE, "en")
+    for path in ("/", "/submit"):
+        resp = client.get(path)
+        assert resp.status_code == 503
+        assert tr("en", "error.unavailable") in resp.get_data(as_text=True)

@@ -340,3 +340,19 @@ def test_record_dated_in_the_future_rejected(server, tmp_path):
     _rejected(server, _outbox_for(server, tmp_path, at=ahead), BundleContentError)
     soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).replace(microsecond=0).isoformat()
     assert _import(server, _outbox_for(server, tmp_path, at=soon)).statuses == 1
+
+
+def test_export_pages_through_the_journal(server, tmp_path, monkeypatch):
+    """Pages of two entries: every case, envelope and record still arrives once, in order."""
+    import vault.transfer as transfer
+
+    monkeypatch.setattr(transfer, "PAGE", 2)
+    cases = [add_case(server, evidence=1) for _ in range(5)]
+    first = _export(server, tmp_path / "e1")
+    lap = reviewer_import(tmp_path / "e1", server.org, "rev_a")
+    assert sorted(lap.reports) == sorted(cases)
+    assert lap.kinds == ["case", "report", "evidence"] * 5
+    write_outbox(tmp_path / "o", server.org, "rev_a", lap, reply=None)
+    _import(server, tmp_path / "o")
+    later = _export(server, tmp_path / "e2", since=first.seq_to)
+    assert (later.cases, later.items) == (5, 10)  # a descriptor and a status per case
