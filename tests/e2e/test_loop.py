@@ -1,0 +1,170 @@
+"""The whole loop, driven the way people drive it — the project's most important test.
+
+A reporter submits through the intake (no-JavaScript path, Flask test client) with a marker
+text and two evidence files; the operator runs ``bisik-server export``; a reviewer runs
+``bisik-reviewer import``, reads the case, takes the evidence out, sets a status and replies,
+writes an ``outbox``; the operator runs ``bisik-server import``; the reporter comes back with
+the receipt and sees the signed status and the decrypted reply. A second reviewer's laptop then
+converges on the same history. Finally the server's state directory is searched for anything
+that would identify the reporter or open the report.
+
+The reviewer tool runs as a separate process (``python -m reviewer.cli``), as on the laptop;
+the server commands run through ``intake.cli.main`` as ``bisik-server`` would.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from crypto import envelope
+from crypto.errors import DecryptionError
+from intake import cli as server_cli
+from intake import config as cfg
+from intake import demo
+from intake.app import create_app
+from tests.intake.forms_data import report_fields, with_files
+from vault.store import Vault
+
+MARKER = "PENANDA-E2E-7f3a91 camat memerintahkan apel siaga di kantor kecamatan"
+EVIDENCE = {
+    "rekaman-rapat-camat.ogg": os.urandom(300_000),
+    "tangkapan-layar-wa-grup.png": b"\x89PNG\r\n\x1a\n" + os.urandom(70_000),
+}
+REPLY = "Terima kasih. Laporan Anda sedang kami telaah; mohon simpan bukti asli."
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+RECEIPT_RE = re.compile(r'<code id="receipt">([0-9A-Z-]+)</code>')
+
+
+@pytest.fixture(scope="module")
+def org(tmp_path_factory: pytest.TempPathFactory) -> demo.Demo:
+    """A demo organisation made by the real reviewer CLI (cheap KDF: this is a test)."""
+    root = tmp_path_factory.mktemp("e2e") / "demo"
+    old = demo.KDF_PROFILE
+    demo.KDF_PROFILE = "test"
+    try:
+        made = demo.create(root)
+    finally:
+        demo.KDF_PROFILE = old
+    assert made.tool == "bisik-reviewer", "the demo must be made with the real reviewer tool"
+    return made
+
+
+def reviewer(made: demo.Demo, who: str, *args: str) -> str:
+    """Run ``bisik-reviewer`` for reviewer ``who`` as a separate process; return stdout."""
+    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes[who])}
+    done = subprocess.run(
+        [sys.executable, "-m", "reviewer.cli", *args,
+         "--passphrase-file", str(made.root / "passphrase.txt")],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, f"bisik-reviewer {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def server(made: demo.Demo, *args: str) -> None:
+    assert server_cli.main(["--home", str(made.server_home), *args]) == 0
+
+
+def client_for(made: demo.Demo) -> tuple[FlaskClient, Vault]:
+    config = cfg.with_overrides(cfg.load(made.server_home, env={}), receipt_floor_ms=10)
+    app = create_app(config)
+    app.testing = True
+    return app.test_client(), app.extensions["bisik"].vault
+
+
+def submit(client: FlaskClient) -> str:
+    page = client.get("/submit").get_data(as_text=True)
+    token = CSRF_RE.search(page)
+    assert token
+    files = {f"evidence_{i + 1}": (content, name) for i, (name, content) in enumerate(EVIDENCE.items())}
+    data = with_files(report_fields(token.group(1), description=MARKER, share=["1", "2"]), files)
+    resp = client.post("/submit", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:2000]
+    match = RECEIPT_RE.search(resp.get_data(as_text=True))
+    assert match, "no receipt on the confirmation page"
+    return match.group(1)
+
+
+def followup(client: FlaskClient, receipt: str) -> str:
+    page = client.get("/followup").get_data(as_text=True)
+    token = CSRF_RE.search(page)
+    assert token
+    resp = client.post("/followup", data={"csrf_token": token.group(1), "receipt": receipt})
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def scan(root: Path, needles: dict[str, bytes]) -> list[str]:
+    """Every (file, what) pair where a needle occurs anywhere under ``root``."""
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            found += [f"{path}: {what}" for what, needle in needles.items() if needle in data]
+    return found
+
+
+def test_report_to_reviewer_and_reply_back(org: demo.Demo, tmp_path: Path) -> None:
+    client, vault = client_for(org)
+    receipt = submit(client)
+
+    # operator: export for the USB stick; reviewer Ani imports and reads it
+    export = tmp_path / "export-1.bisik"
+    server(org, "export", "--out", str(export))
+    reviewer(org, "ani", "import", str(export))
+    listing = reviewer(org, "ani", "list")
+    (case_id,) = {item.case_id for item in vault.items_since(0)}
+    assert case_id[:6] in listing
+    shown = reviewer(org, "ani", "show", case_id)
+    assert MARKER in shown
+
+    # evidence comes out byte for byte (originals on explicit request)
+    out_dir = tmp_path / "evidence"
+    reviewer(org, "ani", "evidence", case_id, "--out", str(out_dir), "--original")
+    got = sorted(p.read_bytes() for p in out_dir.rglob("*.ORIGINAL.*"))
+    assert got == sorted(EVIDENCE.values())
+
+    # Ani acknowledges, replies, writes the outbox; the operator imports it
+    reviewer(org, "ani", "status", case_id, "in_review")
+    reviewer(org, "ani", "reply", case_id, "--message", REPLY)
+    outbox = tmp_path / "outbox-ani.bisik"
+    reviewer(org, "ani", "outbox", "--out", str(outbox))
+    server(org, "import", str(outbox))
+
+    # the reporter comes back with the receipt (typed in lower case with spaces)
+    page = followup(client, receipt.lower().replace("-", " "))
+    assert REPLY in page
+    assert 'data-state="in_review"' in page or "in_review" in page
+
+    # Budi's laptop converges on the same history through the next export
+    export2 = tmp_path / "export-2.bisik"
+    server(org, "export", "--out", str(export2))
+    reviewer(org, "budi", "import", str(export2))
+    budi_view = reviewer(org, "budi", "show", case_id)
+    assert MARKER in budi_view and REPLY in budi_view
+
+    # seizure: nothing under the server home identifies the reporter or opens the report
+    needles = {
+        "marker": MARKER.encode(),
+        "receipt": receipt.encode(),
+        "receipt (canonical)": receipt.replace("-", "").encode(),
+        "reply text": REPLY.encode(),
+        **{f"file name {n}": n.encode() for n in EVIDENCE},
+        "client address": b"127.0.0.1",
+    }
+    leaks = [hit for hit in scan(org.server_home, needles) if not hit.endswith("server.toml")]
+    assert leaks == []
+    # and the stored report does not open without a reviewer's private key
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    for blob in (org.server_home / "blobs").rglob("*"):
+        if blob.is_file() and len(blob.name) == 62:
+            with pytest.raises(DecryptionError), blob.open("rb") as f:
+                envelope.unseal(f.read(), X25519PrivateKey.generate())
