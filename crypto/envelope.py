@@ -6,6 +6,8 @@ Public API — hard to misuse, everything else private:
 * :class:`Sealer` — push-style streaming encryption (uploads arriving piece by piece).
 * :func:`seal_stream` / :func:`unseal_stream` — file object to file object, bounded memory.
 * :func:`unseal_to_path` — the safe consumer: temporary file, fsync, rename only on success.
+* :func:`header_mac` / :func:`open_header_mac` — the 32-byte header MAC that a document's
+  evidence list names (SPEC §8): read unverified, or verified with a recipient's key.
 
 Every decryption failure raises :class:`~crypto.errors.DecryptionError`. What an envelope
 leaks: the number of recipients and their key ids, and the Padmé-padded size of the data.
@@ -34,7 +36,10 @@ class Sealer:
     """Encrypt a stream pushed in pieces to ``out``; call :meth:`close` to finish.
 
     Memory: at most one 64 KiB chunk of plaintext is held, and 1 MiB of ciphertext while
-    a write is being encrypted. Nothing is written in clear. ``out.write`` receives
+    a write is being encrypted. Nothing is written in clear. :attr:`header_mac` (the
+    envelope's 32-byte header MAC, SPEC §3.4) is known, and the header written, as soon as
+    the object exists: a document can name the envelope before its payload is sealed.
+    ``out.write`` receives
     memoryviews it may use only during the call (the file-object contract). If the input is
     abandoned, call :meth:`abort` (or just drop the object): the bytes already written are
     ciphertext without a valid last chunk, which every reader rejects.
@@ -54,6 +59,7 @@ class Sealer:
         head = _header.build(recipients, file_key, salt, _ephemeral)
         self._enc = ChunkEncryptor(_header.derive(file_key, salt, PAYLOAD_LABEL), self._emit)
         self._closed = False
+        self.header_mac: bytes = head[-_header.MAC_LEN :]
         self.plaintext_length = 0
         self.ciphertext_length = len(head)
         out.write(head)
@@ -132,12 +138,40 @@ def seal(plaintext: bytes, recipients: Sequence[X25519PublicKey]) -> bytes:
     return out.getvalue()
 
 
-def _open_header(src: Reader, identity: X25519PrivateKey) -> _header.Header:
+def _read_header(src: Reader) -> bytes:
     # _read_full: pipes and sockets may return short reads that are not truncation
     prefix = _read_full(src, _header.PREFIX_LEN)
     length = _header.read_prefix(prefix)
     rest = _read_full(src, length - len(prefix))
-    return _header.open_header(prefix + rest, identity)
+    if len(rest) != length - len(prefix):
+        raise DecryptionError()
+    return prefix + rest
+
+
+def _open_header(src: Reader, identity: X25519PrivateKey) -> _header.Header:
+    return _header.open_header(_read_header(src), identity)
+
+
+def header_mac(src: Reader) -> bytes:
+    """The 32-byte header MAC of the envelope read from ``src`` (its header only, unverified).
+
+    Reads exactly the header; decrypts nothing. DecryptionError on a malformed prefix or a
+    header cut short. The value is *not* checked here (no key): use :func:`open_header_mac`
+    to learn that a recipient's key opens the header and the MAC is genuine.
+    """
+    return _read_header(src)[-_header.MAC_LEN :]
+
+
+def open_header_mac(src: Reader, identity: X25519PrivateKey) -> bytes:
+    """Open the header from ``src`` with ``identity`` (HPKE + MAC check) and return its MAC.
+
+    Reads exactly the header, never the payload. DecryptionError if the header is malformed,
+    names no stanza for ``identity``, or its MAC does not verify. A MAC equal to the one a
+    document lists for this envelope proves the header is the one the writer made: the MAC
+    commits to the file key (SPEC §3.4), and every payload chunk is authenticated under a key
+    derived from it, so the payload can only decrypt to the writer's data or fail.
+    """
+    return _open_header(src, identity).mac
 
 
 def _unseal_into(

@@ -47,11 +47,12 @@ def _mac(file_key: bytes, data: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Header:
-    """A parsed header: the salt and the file key it was opened with."""
+    """A parsed header: the salt, the file key it was opened with and its verified MAC."""
 
     salt: bytes
     file_key: bytes
     length: int
+    mac: bytes
 
 
 def build(
@@ -110,4 +111,4 @@ def open_header(data: bytes, identity: X25519PrivateKey) -> Header:
                 raise DecryptionError() from exc
     if file_key is None or not std_hmac.compare_digest(_mac(file_key, body), tag):
         raise DecryptionError()
-    return Header(salt=data[12:PREFIX_LEN], file_key=file_key, length=length)
+    return Header(salt=data[12:PREFIX_LEN], file_key=file_key, length=length, mac=tag)

@@ -1,42 +1,188 @@
-"""Gunicorn settings for the intake service (``gunicorn -c python:intake.gunicorn_conf
-intake.wsgi:app``): no access log, an error log whose records pass the address filter, and
-timeouts long enough for a 2 GiB upload over Tor on a sync body read."""
+"""Gunicorn settings for the Bisik intake (`gunicorn -c python:intake.gunicorn_conf APP`).
+
+The one copy of these settings: ``deploy/gunicorn.conf.py`` (the systemd unit's ``-c`` file) and
+``bisik-server serve`` (:mod:`intake.serve`) both take them from here.
+
+What this file promises:
+- The service listens on loopback (or a unix socket) only; anything else stops start-up. Tor is
+  the only way in, so every client address gunicorn could see is 127.0.0.1 and worth nothing.
+- No access log, under any command-line flag: ``logger_class`` drops access records itself.
+- The error log carries no IP address (v4 or v6), no request URI, no exception message or
+  traceback (only the exception type and its source line), and dates without times (a precise
+  time would date a submission).
+- No proxy header is trusted (``forwarded_allow_ips`` and ``proxy_allow_ips`` empty), so no
+  client can make the app believe it came from elsewhere or over https.
+- The ``Server`` header is gunicorn's plain ``gunicorn`` (no version); the app may override it.
+
+The request-body limit is the app's (server.toml ``max_upload_bytes``): gunicorn has none, and
+the app streams bodies into encryption as they arrive. Settings come from the environment the
+systemd unit sets: BISIK_HOME, BISIK_LISTEN, BISIK_WORKERS, BISIK_THREADS,
+BISIK_GUNICORN_ERRORLOG (and BISIK_GUNICORN_TIMEOUT, which tests lower).
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-from .logs import NoAddresses
+from crypto.errors import BisikError
 
-bind = os.environ.get("BISIK_LISTEN", "127.0.0.1:8080")
-worker_class = "gthread"
-workers = int(os.environ.get("BISIK_WORKERS", "2"))
-threads = int(os.environ.get("BISIK_THREADS", "4"))
-accesslog = None
-errorlog = "-"
-loglevel = "warning"
-timeout = 3600  # a large upload through Tor can take most of an hour
-graceful_timeout = 30
-limit_request_line = 4096
-limit_request_fields = 50
-forwarded_allow_ips = ""
-proxy_allow_ips = ""
+from . import logs
 
 
-class ScrubbedLogger(Logger):
-    """Gunicorn's logger with access logging off and addresses scrubbed from error records."""
+class ListenError(BisikError):
+    """The configured listen address is not loopback or a unix socket; gunicorn will not start."""
+
+    hint = (
+        "Set `listen` in server.toml (or BISIK_LISTEN) to 127.0.0.1:PORT, [::1]:PORT or unix:PATH."
+    )
+
+
+# --- where to listen -----------------------------------------------------------------------
+
+
+def _listen_setting() -> str:
+    """BISIK_LISTEN, else ``listen`` in BISIK_HOME/server.toml, else 127.0.0.1:8080 (as intake)."""
+    if os.environ.get("BISIK_LISTEN"):
+        return os.environ["BISIK_LISTEN"]
+    home = os.environ.get("BISIK_HOME", "")
+    toml = Path(home) / "server.toml" if home else None
+    if toml is not None and toml.is_file():
+        value = tomllib.loads(toml.read_text("utf-8")).get("listen")
+        if isinstance(value, str) and value:
+            return value
+    return "127.0.0.1:8080"
+
+
+def _loopback_bind(listen: str) -> str:
+    """Return ``listen`` if it is a unix socket or a loopback host:port; raise otherwise."""
+    if listen.startswith("unix:"):
+        return listen
+    host, sep, port = listen.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not port.isdigit():
+        raise ListenError(f"listen address {listen!r} is not HOST:PORT or unix:PATH")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ListenError(
+            f"refusing to listen on {listen!r}: Bisik must listen on 127.0.0.1/::1 or a unix "
+            "socket, behind Tor. Set `listen` in server.toml or BISIK_LISTEN."
+        )
+    return listen
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+# --- logging without addresses --------------------------------------------------------------
+
+SCRUBBED = "[scrubbed]"
+
+
+def scrub(text: str) -> str:
+    """``text`` with every IPv4 and IPv6 address (and hh:mm:ss time) blanked (intake.logs)."""
+    return logs.scrub(text, SCRUBBED)
+
+
+def _where(exc: BaseException) -> str:
+    """``Type at file:line`` of the innermost frame: enough to find the bug, no data."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    place = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+    return f"{type(exc).__name__}{place}"
+
+
+class AddressScrubber(logging.Filter):
+    """Rewrites each record so no address, request URI, clock time or request data is logged.
+
+    An exception's message and traceback may quote request data (a form value, a header), so
+    only its type and innermost source line are kept.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Error handling request"):
+            record.msg, record.args = "Error handling request", ()
+        message = scrub(record.getMessage())
+        if record.exc_info and record.exc_info[1] is not None:
+            message += f" ({_where(record.exc_info[1])})"
+        record.msg, record.args = message, ()
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+class BisikLogger(Logger):
+    """Gunicorn's logger with the access log removed and the error log scrubbed, dated by day."""
+
+    datefmt = "[%Y-%m-%d]"
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
-        for handler in self.error_log.handlers:
-            handler.addFilter(NoAddresses())
-        self.access_log.disabled = True
+        if not any(isinstance(f, AddressScrubber) for f in self.error_log.filters):
+            self.error_log.addFilter(AddressScrubber())
 
-    def access(self, *args: Any, **kwargs: Any) -> None:
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        """Never write an access record, whatever --access-logfile says."""
         return None
 
 
-logger_class = "intake.gunicorn_conf.ScrubbedLogger"
+# --- the settings gunicorn reads (module-level names) ---------------------------------------
+
+wsgi_app = "intake.wsgi:app"
+bind = [_loopback_bind(_listen_setting())]
+proc_name = "bisik-intake"
+
+# gthread: a slow Tor client holds a thread, not a process; idle keep-alive connections wait in
+# the poller. Workers follow the cores; threads carry the long uploads.
+worker_class = "gthread"
+workers = int(os.environ.get("BISIK_WORKERS") or max(2, min(_cores(), 8)))
+threads = int(os.environ.get("BISIK_THREADS") or 16)
+# With gthread the worker's heartbeat runs in its main thread, independent of requests, so this
+# is not a request deadline: a 2 GiB upload at Tor speed (an hour or more) is not cut off.
+timeout = int(os.environ.get("BISIK_GUNICORN_TIMEOUT") or 120)
+graceful_timeout = 60
+keepalive = 15  # Tor round trips are slow; reuse the connection for the next upload chunk
+max_requests = 0  # recycling a worker would cut long uploads in progress
+
+# Request head limits. The body limit is the app's (it streams and counts every byte).
+limit_request_line = 2048
+limit_request_fields = 50
+limit_request_field_size = 8190
+header_map = "drop"
+http_protocols = "h1"
+
+# Trust no proxy header from anyone.
+forwarded_allow_ips = ""
+proxy_allow_ips = ""
+proxy_protocol = "off"
+secure_scheme_headers: dict[str, str] = {}
+
+# Logs: no access log at all; error log scrubbed, warnings and worse only.
+accesslog = None
+disable_redirect_access_to_syslog = True
+errorlog = os.environ.get("BISIK_GUNICORN_ERRORLOG") or "-"
+loglevel = "warning"
+capture_output = False
+logger_class = BisikLogger
+statsd_host = None
+
+# Process hygiene: files private to the service user; no control socket in $HOME; heartbeat
+# files in memory rather than on disk.
+umask = 0o077
+control_socket_disable = True
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+preload_app = False
+reuse_port = False

@@ -17,9 +17,9 @@ ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 FORMAT = "%(levelname)s %(name)s: %(message)s"  # no timestamps: a log line must not date a report
 
 
-def scrub(text: str) -> str:
-    """``text`` with every IPv4/IPv6-looking address replaced by ``[addr]``."""
-    return _IPV6.sub("[addr]", _IPV4.sub("[addr]", text))
+def scrub(text: str, replacement: str = "[addr]") -> str:
+    """``text`` with every IPv4/IPv6-looking address (and so hh:mm:ss times) replaced."""
+    return _IPV6.sub(replacement, _IPV4.sub(replacement, text))
 
 
 class NoAddresses(logging.Filter):

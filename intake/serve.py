@@ -1,9 +1,8 @@
 """Running the service under gunicorn, in-process (``bisik-server serve`` and ``demo``).
 
 Gunicorn, not Werkzeug's development server: no access log at all, errors through the
-address-scrubbing filter, and a ``Server`` header without a version. The same settings are
-in :mod:`intake.gunicorn_conf` for a systemd unit (``gunicorn -c python:intake.gunicorn_conf
-intake.wsgi:app``).
+address-scrubbing filter, and a ``Server`` header without a version. The settings are
+those of :mod:`intake.gunicorn_conf`, which the systemd unit uses too.
 """
 
 from __future__ import annotations
@@ -31,21 +30,25 @@ class _Gunicorn(BaseApplication):
 
 
 def options(bind: str, workers: int = 1, threads: int = 4) -> dict[str, Any]:
-    """Gunicorn settings for the intake service."""
+    """Gunicorn settings for the intake service: those of :mod:`intake.gunicorn_conf`."""
     return {
-        "bind": bind,
+        "bind": gunicorn_conf._loopback_bind(bind),
         "workers": workers,
         "threads": threads,
-        "worker_class": "gthread",
+        "worker_class": gunicorn_conf.worker_class,
         "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-        "logger_class": gunicorn_conf.logger_class,
+        "errorlog": gunicorn_conf.errorlog,
+        "loglevel": gunicorn_conf.loglevel,
+        "logger_class": gunicorn_conf.BisikLogger,
         "timeout": gunicorn_conf.timeout,
+        "graceful_timeout": gunicorn_conf.graceful_timeout,
+        "keepalive": gunicorn_conf.keepalive,
         "limit_request_line": gunicorn_conf.limit_request_line,
         "limit_request_fields": gunicorn_conf.limit_request_fields,
+        "limit_request_field_size": gunicorn_conf.limit_request_field_size,
         "forwarded_allow_ips": "",
         "proxy_allow_ips": "",
+        "umask": gunicorn_conf.umask,
     }
 
 
