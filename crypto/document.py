@@ -3,8 +3,9 @@ and reviewer replies (SPEC §8).
 
 A document is a UTF-8 JSON object of at most 1 MiB. It carries what must never appear
 outside the envelope: the precise submission time, the form fields, the reporter's reply
-public key and the evidence list (original file names, media types, sizes, and the SHA-256
-of each evidence envelope, so a reviewer can tell the set is complete and unaltered).
+public key and the evidence list (original file names, media types, sizes and, for each
+evidence envelope, its SHA-256 — the content address the blob is found by — and its 32-byte
+header MAC, which binds the entry to exactly one envelope: SPEC §8).
 """
 
 from __future__ import annotations
@@ -26,17 +27,30 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 @dataclass(frozen=True)
 class Evidence:
-    """One evidence file as listed in a document (the file itself is its own envelope)."""
+    """One evidence file as listed in a document (the file itself is its own envelope).
+
+    ``envelope_sha256`` locates the blob; ``envelope_mac`` (the envelope's header MAC, lowercase
+    hex, keyword-only and required) is what proves it is the reporter's envelope (SPEC §8).
+    Both are checked on construction: FormatError if either is not 64 lowercase hex digits.
+    """
 
     envelope_sha256: str
     name: str
     media_type: str
     size: int
     share: bool = False  # may a de-identified copy go to the authorities?
+    envelope_mac: str = field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.envelope_sha256, str) and _HEX64.match(self.envelope_sha256)):
+            raise FormatError("evidence needs a lowercase hex SHA-256")
+        if not (isinstance(self.envelope_mac, str) and _HEX64.match(self.envelope_mac)):
+            raise FormatError("evidence needs the envelope's header MAC in lowercase hex")
 
     def to_json(self) -> dict[str, Any]:
-        return {"envelope_sha256": self.envelope_sha256, "name": self.name,
-                "media_type": self.media_type, "size": self.size, "share": self.share}  # fmt: skip
+        return {"envelope_sha256": self.envelope_sha256, "envelope_mac": self.envelope_mac,
+                "name": self.name, "media_type": self.media_type, "size": self.size,
+                "share": self.share}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,13 +82,12 @@ def _evidence(obj: Any) -> Evidence:
     if not isinstance(obj, dict):
         raise FormatError("evidence entries are objects")
     sha, name, mtype, size = (obj.get(k) for k in ("envelope_sha256", "name", "media_type", "size"))
-    if not (isinstance(sha, str) and _HEX64.match(sha)):
-        raise FormatError("evidence needs a lowercase hex SHA-256")
     if not (isinstance(name, str) and 0 < len(name) <= 255 and isinstance(mtype, str)):
         raise FormatError("evidence needs a name and a media type")
     if not (isinstance(size, int) and not isinstance(size, bool) and size >= 0):
         raise FormatError("evidence size must be a non-negative integer")
-    return Evidence(sha, name, mtype[:127], size, bool(obj.get("share", False)))
+    return Evidence(sha, name, mtype[:127], size, bool(obj.get("share", False)),
+                    envelope_mac=obj.get("envelope_mac"))  # fmt: skip
 
 
 def _fields(obj: Any) -> dict[str, Any]:
@@ -100,8 +113,9 @@ def parse(data: bytes) -> Document:
         if obj["type"] == "report" and reply_key is None:
             raise FormatError("a report carries the reporter's reply key")
         evidence = tuple(_evidence(e) for e in obj.get("evidence", []))
-        if len({e.envelope_sha256 for e in evidence}) != len(evidence):
-            raise FormatError("evidence listed twice")
+        for key in ("envelope_sha256", "envelope_mac"):  # one envelope, one entry
+            if len({getattr(e, key) for e in evidence}) != len(evidence):
+                raise FormatError("evidence listed twice")
         consent = obj.get("consent", {})
         if not isinstance(consent, dict):
             raise FormatError("consent must be an object")

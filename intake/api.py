@@ -17,9 +17,12 @@ Endpoints (all under ``/api``; state-changing ones need the ``X-CSRF-Token`` hea
   without change, an overlap appends only its new tail, a gap is refused (409,
   ``error.upload_gap``, with the stored offset). The piece at offset 0 must begin with a whole
   envelope header whose recipients include an active reviewer and nobody else.
-* ``POST /uploads/<id>/finish {"sha256"}`` → ``{"sha256", "size", "claim"}``: size and hash
-  checked, bytes moved into the blob store. ``claim`` (an HMAC under the server's key) lets
-  the browser attach that blob to a report or message; unclaimed blobs cannot be attached.
+* ``POST /uploads/<id>/finish`` → ``{"sha256", "size", "claim"}``: the size is checked, the
+  bytes are moved into the blob store and the server computes their SHA-256 (the client sends
+  none: it never hashes what it streams). That hash is the blob's address, which the browser
+  lists as ``envelope_sha256``; the integrity guarantee is the header MAC it lists beside it
+  (crypto/SPEC.md §8). ``claim`` (an HMAC under the server's key) lets the browser attach that
+  blob to a report or message; unclaimed blobs cannot be attached.
 * ``POST /reports {"lookup_id", "reply_public", "report", "evidence"}``: create a
   case from the report envelope (base64url) and the claimed evidence blobs. The server keeps
   only ``HMAC(pepper, lookup_id)``.
@@ -356,13 +359,13 @@ def put_piece(upload_id: str) -> Response:
 
 @bp.post("/uploads/<upload_id>/finish")
 def finish_upload(upload_id: str) -> Response:
-    """Check size and SHA-256, store the blob, and return a claim to attach it with."""
+    """Check the size, store the blob under the SHA-256 computed here, return it and a claim.
+
+    Any request body is ignored (older clients sent their own hash; it proves nothing).
+    """
     intake, owner = current(), _upload_owner()
     upload_id = _upload_id(upload_id)
-    sha = _json().get("sha256")
-    if not isinstance(sha, str) or not _HEX64.match(sha):
-        raise ApiError("error.malformed")
-    ref: BlobRef = _vault_call(lambda: intake.vault.finish_upload(upload_id, owner, sha))
+    ref: BlobRef = _vault_call(lambda: intake.vault.finish_upload(upload_id, owner))
     with intake.vault.blobs.open(ref.sha256) as f:
         head = f.read(env_header.MAX_HEADER_LEN)
     check_header(head, _reviewer_keys(intake))  # also checked on the first piece

@@ -65,8 +65,10 @@ def _read(intake: Intake, body: Body, handler: SealingHandler) -> None:
 def _evidence(
     handler: SealingHandler, refs: Sequence[BlobRef], share: Callable[[str], bool]
 ) -> list[document.Evidence]:
+    """The evidence list: each blob's address and its envelope's header MAC (SPEC §8)."""
     return [
-        document.Evidence(ref.sha256, f.name, f.media_type, f.size, share(f.input_name))
+        document.Evidence(ref.sha256, f.name, f.media_type, f.size, share(f.input_name),
+                          envelope_mac=f.sealer.header_mac.hex())  # fmt: skip
         for f, ref in zip(handler.files, refs, strict=True)
     ]
 

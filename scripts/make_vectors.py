@@ -127,6 +127,9 @@ class Sealed:
         self.envelope = out.getvalue()
         self.header_len = header.PREFIX_LEN + len(recipients) * header.STANZA_LEN + 32
         self.payload_key = header.derive(self.file_key, self.salt, PAYLOAD_LABEL)
+        body = self.envelope[: self.header_len - header.MAC_LEN]
+        _require(sealer.header_mac == header._mac(self.file_key, body) == _mac_of(self.envelope),
+                 "Sealer.header_mac is not the MAC of the header it wrote")  # fmt: skip
 
     def seal_inputs(self) -> dict[str, Any]:
         return {
@@ -144,6 +147,12 @@ class Sealed:
     def chunks(self) -> list[bytes]:
         body = self.envelope[self.header_len :]
         return [body[i : i + CT_CHUNK] for i in range(0, len(body), CT_CHUNK)]
+
+
+def _mac_of(env: bytes) -> bytes:
+    """The header MAC field of an envelope: the 32 bytes that end its header (SPEC §3.4)."""
+    length = header.read_prefix(env[: header.PREFIX_LEN])
+    return env[length - header.MAC_LEN : length]
 
 
 def _take(it: Iterator[bytes], n: int) -> bytes:
@@ -294,6 +303,7 @@ def envelope_ok(comment: str, env: bytes, identity: X25519PrivateKey, plain: byt
         "expect": "success",
         "plaintext_length": len(plain),
         "plaintext_sha256": sha256_hex(plain),
+        "header_mac": hx(_mac_of(env)),
     }
     if seal is not None:
         v["seal"] = seal

@@ -575,11 +575,13 @@ class Vault:
             raise
         coarsen_times(path)
 
-    def finish_upload(self, upload_id: str, owner: bytes, sha256: str) -> BlobRef:
-        """Check the size and SHA-256 of a complete upload and move it into the blob store.
+    def finish_upload(self, upload_id: str, owner: bytes, sha256: str | None = None) -> BlobRef:
+        """Check the size (and SHA-256, if given) of a complete upload; move it into the store.
 
+        With ``sha256=None`` the store computes the hash itself and returns it in the BlobRef
+        (the browser path: the client no longer hashes what it streams, SPEC §8).
         UploadIncompleteError if bytes are missing (the session stays, resume it);
-        BlobIntegrityError if the hash differs (the session and its bytes are discarded).
+        BlobIntegrityError if a given hash differs (the session and its bytes are discarded).
         """
         ref: BlobRef | None = None
         with self._tx() as ops:
@@ -589,7 +591,7 @@ class Vault:
             path = self._upload_path(upload_id)
             with open(path, "r+b") as f:
                 f.truncate(row.total_size)
-            if _file_sha256(path) == sha256:
+            if sha256 is None or _file_sha256(path) == sha256:
                 ref = self.blobs.put_file(path)
             else:  # useless bytes: discard them with the session, then report
                 overwrite_and_unlink(path)

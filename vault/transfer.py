@@ -29,7 +29,7 @@ from crypto import signed
 from crypto.directory import Directory, verify_directory
 from crypto.encoding import b64u_encode
 from crypto.header import MAX_HEADER_LEN
-from crypto.keys import key_id, load_ed25519_public
+from crypto.keys import key_id, load_ed25519_public, raw_public
 from crypto.records import order_key
 
 from . import db
@@ -168,6 +168,12 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[i : i + size]
 
 
+def _same_key(directory: Directory, server_key: Ed25519PrivateKey) -> bool:
+    """Laptops trust only the directory's server key: exporting under another is useless."""
+    named = directory.server_key
+    return named is not None and raw_public(named) == raw_public(server_key.public_key())
+
+
 def _add_entry(w: ExportWriter, vault: Vault, e: Entry) -> None:
     """One journal entry as bundle items (BUNDLE.md §2.1 order)."""
     if e.kind in ("status", "reply"):
@@ -196,6 +202,8 @@ def export_bundle(
         if directory is None and (vault.home / "org" / "directory.json").exists():
             directory = load_directory(vault.home)
         since = default_since(vault, directory)
+    if directory is not None and not _same_key(directory, server_key):
+        raise BundleSetupError("the server signing key is not the one the directory names")
     until = vault.last_seq()
     with ExportWriter(out_path, server_key, seq_from=since) as w:
         for page in _journal(vault, since, until):

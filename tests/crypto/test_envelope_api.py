@@ -9,7 +9,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from crypto import header, keys
-from crypto.envelope import Sealer, seal, seal_stream, unseal, unseal_stream, unseal_to_path
+from crypto.envelope import (
+    Sealer,
+    header_mac,
+    open_header_mac,
+    seal,
+    seal_stream,
+    unseal,
+    unseal_stream,
+    unseal_to_path,
+)
 from crypto.errors import DecryptionError, FormatError
 from crypto.padding import padded_length, padme
 from crypto.stream import CHUNK
@@ -177,3 +186,61 @@ def test_tampering_across_block_boundaries_is_rejected() -> None:
             unseal(bad, KEY)
         with pytest.raises(DecryptionError):
             unseal_stream(_Plain(bad), io.BytesIO(), KEY)
+
+
+def test_sealer_header_mac_is_known_before_the_payload_and_verifies() -> None:
+    out = io.BytesIO()
+    sealer = Sealer(out, [KEY.public_key(), OTHER.public_key()])
+    mac = sealer.header_mac
+    assert len(mac) == header.MAC_LEN and out.getvalue()[-header.MAC_LEN :] == mac
+    sealer.write(b"bukti " * 30000)
+    sealer.close()
+    env = out.getvalue()
+    assert header_mac(io.BytesIO(env)) == mac
+    for identity in (KEY, OTHER):
+        src = io.BytesIO(env)
+        assert open_header_mac(src, identity) == mac
+        assert src.tell() == header.PREFIX_LEN + 2 * header.STANZA_LEN + header.MAC_LEN  # no payload
+
+
+def test_every_envelope_has_its_own_header_mac() -> None:
+    """Same data, same recipient: a fresh file key and salt give a different MAC, so a MAC
+    listed in a document names one envelope only."""
+    assert header_mac(io.BytesIO(seal(b"x", [KEY.public_key()]))) != header_mac(
+        io.BytesIO(seal(b"x", [KEY.public_key()])))
+
+
+def test_header_mac_reading_refuses_malformed_headers() -> None:
+    env = seal(b"data", [KEY.public_key()])
+    head_len = header.PREFIX_LEN + header.STANZA_LEN + header.MAC_LEN
+    for bad in (b"", env[:10], b"NOTBISIK" + env[8:], env[: head_len - 1]):
+        with pytest.raises(DecryptionError):
+            header_mac(io.BytesIO(bad))
+        with pytest.raises(DecryptionError):
+            open_header_mac(io.BytesIO(bad), KEY)
+    assert header_mac(OneByteAtATime(env)) == env[head_len - header.MAC_LEN : head_len]
+
+
+def test_open_header_mac_refuses_wrong_key_and_forged_mac() -> None:
+    env = seal(b"data", [KEY.public_key()])
+    with pytest.raises(DecryptionError):
+        open_header_mac(io.BytesIO(env), OTHER)
+    head_len = header.PREFIX_LEN + header.STANZA_LEN + header.MAC_LEN
+    forged = bytearray(env)
+    forged[head_len - 1] ^= 1  # what a server would do to make a MAC match another value
+    with pytest.raises(DecryptionError):
+        open_header_mac(io.BytesIO(bytes(forged)), KEY)
+    assert header_mac(io.BytesIO(bytes(forged))) != header_mac(io.BytesIO(env))  # unverified
+
+
+def test_regression_header_kept_payload_swapped_fails_at_decryption() -> None:
+    """The binding of SPEC §8: a server keeps the reporter's header (so the MAC still
+    verifies) but replaces the payload with another envelope's. The header check passes;
+    the payload can only fail, never open to other data."""
+    mine = seal(b"bukti asli " * 1000, [KEY.public_key()])
+    other = seal(b"bukti palsu " * 1000, [KEY.public_key()])
+    head_len = header.PREFIX_LEN + header.STANZA_LEN + header.MAC_LEN
+    spliced = mine[:head_len] + other[head_len:]
+    assert open_header_mac(io.BytesIO(spliced), KEY) == header_mac(io.BytesIO(mine))
+    with pytest.raises(DecryptionError):
+        unseal(spliced, KEY)

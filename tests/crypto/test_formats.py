@@ -117,7 +117,11 @@ def test_document_rejects_what_the_spec_lists() -> None:
                            reply_key=b64u_encode(bytes(32)))  # fmt: skip
     assert document.parse(ok.to_bytes()) == ok
     base = json.loads(ok.to_bytes())
-    ev = {"envelope_sha256": "a" * 64, "name": "f.jpg", "media_type": "image/jpeg", "size": 1}
+    ev = {"envelope_sha256": "a" * 64, "envelope_mac": "b" * 64, "name": "f.jpg",
+          "media_type": "image/jpeg", "size": 1}  # fmt: skip
+    assert document.parse(json.dumps({**base, "evidence": [ev]}).encode()).evidence[0] == (
+        document.Evidence("a" * 64, "f.jpg", "image/jpeg", 1, envelope_mac="b" * 64))
+    no_mac = {k: v for k, v in ev.items() if k != "envelope_mac"}
     bad_bodies = [
         {**base, "v": 2},
         {**base, "type": "gossip"},
@@ -127,6 +131,11 @@ def test_document_rejects_what_the_spec_lists() -> None:
         {**base, "evidence": [ev, ev]},
         {**base, "evidence": [{**ev, "envelope_sha256": "A" * 64}]},
         {**base, "evidence": [{**ev, "size": True}]},
+        {**base, "evidence": [no_mac]},  # the MAC is required: it is what binds the envelope
+        {**base, "evidence": [{**ev, "envelope_mac": "B" * 64}]},
+        {**base, "evidence": [{**ev, "envelope_mac": "b" * 62}]},
+        {**base, "evidence": [{**ev, "envelope_mac": None}]},
+        {**base, "evidence": [ev, {**ev, "envelope_sha256": "c" * 64}]},  # same MAC twice
     ]
     for body in bad_bodies:
         with pytest.raises(FormatError):

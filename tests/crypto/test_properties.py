@@ -234,6 +234,7 @@ field_text = st.text(max_size=200)
 evidence = st.builds(
     document.Evidence,
     envelope_sha256=st.text("0123456789abcdef", min_size=64, max_size=64),
+    envelope_mac=st.text("0123456789abcdef", min_size=64, max_size=64),
     name=st.text(min_size=1, max_size=255),
     media_type=st.text(max_size=127),
     size=st.integers(0, 2**40),
@@ -250,7 +251,8 @@ field_maps = st.dictionaries(
 def documents(draw: st.DrawFn) -> document.Document:
     kind = draw(st.sampled_from(sorted(document.TYPES)))
     reply = draw(st.binary(min_size=32, max_size=32))
-    ev = draw(st.lists(evidence, max_size=5, unique_by=lambda e: e.envelope_sha256))
+    ev = draw(st.lists(evidence, max_size=5,
+                       unique_by=(lambda e: e.envelope_sha256, lambda e: e.envelope_mac)))
     return document.Document(
         type=kind,
         submitted_at=draw(st.datetimes(timezones=st.just(dt.UTC))).isoformat(),

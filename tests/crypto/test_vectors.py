@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from crypto import _hpke, errors, receipt, records, signed
 from crypto.directory import verify_directory
 from crypto.encoding import b64u_decode
-from crypto.envelope import Sealer, unseal, unseal_to_path
+from crypto.envelope import Sealer, header_mac, open_header_mac, unseal, unseal_to_path
 from crypto.keys import raw_private, raw_public
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,13 +60,17 @@ def _run_envelope(v: dict[str, Any], tmp_path: Path) -> None:
         assert hashlib.sha256(plain).hexdigest() == v["plaintext_sha256"]
         assert len(plain) == n == v["plaintext_length"]
         assert dest.read_bytes() == plain
+        mac = bytes.fromhex(v["header_mac"])
+        assert open_header_mac(io.BytesIO(env), identity) == header_mac(io.BytesIO(env)) == mac
     else:  # nothing released: no destination file, no temporary file left beside it
         assert list(tmp_path.iterdir()) == []
     if "seal" in v:
-        assert _reseal(v["seal"]) == env
+        resealed, sealer_mac = _reseal(v["seal"])
+        assert resealed == env
+        assert sealer_mac.hex() == v["header_mac"]
 
 
-def _reseal(seal: dict[str, Any]) -> bytes:
+def _reseal(seal: dict[str, Any]) -> tuple[bytes, bytes]:
     """Seal again through the private seams and return the bytes (must equal the vector)."""
     randoms: Iterator[bytes] = iter([bytes.fromhex(seal["file_key"]), bytes.fromhex(seal["salt"])])
     ephemerals = iter([_x(e) for e in seal["ephemerals"]])
@@ -75,8 +79,9 @@ def _reseal(seal: dict[str, Any]) -> bytes:
     with Sealer(
         out, recipients, _random=lambda _n: next(randoms), _ephemeral=lambda: next(ephemerals)
     ) as sealer:
+        mac = sealer.header_mac  # known before any payload is written
         sealer.write(b64u_decode(seal["plaintext"]))
-    return out.getvalue()
+    return out.getvalue(), mac
 
 
 def _run_hpke(v: dict[str, Any], _tmp: Path) -> None:

@@ -9,6 +9,7 @@ lookup by browser-derived id, and that nothing readable is stored.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from pathlib import Path
@@ -53,13 +54,11 @@ class Api:
                 "PUT", f"/api/uploads/{info['id']}?offset={off}", data[off : off + piece], **tok
             )
             assert r.status_code == 200, r.get_json()
-        done = self.call(
-            "POST",
-            f"/api/uploads/{info['id']}/finish",
-            {"sha256": hashlib.sha256(data).hexdigest()},
-            **tok,
-        )
+        done = self.call("POST", f"/api/uploads/{info['id']}/finish", {}, **tok)
         assert done.status_code == 200, done.get_json()
+        # the server hashes what it stored; the client sends no hash of its own
+        assert done.get_json()["sha256"] == hashlib.sha256(data).hexdigest()
+        assert done.get_json()["size"] == len(data)
         return dict(done.get_json())
 
 
@@ -93,9 +92,10 @@ def test_upload_resumes_duplicates_and_refuses_gaps(api: Api, org: Org, app: Fla
         "offset": 250_000
     }
     assert api.call("PUT", f"{url}?offset=250000", data[250_000:], **tok).status_code == 200
-    done = api.call("POST", f"{url}/finish", {"sha256": hashlib.sha256(data).hexdigest()}, **tok)
+    done = api.call("POST", f"{url}/finish", {}, **tok)
     assert done.status_code == 200
     sha = done.get_json()["sha256"]
+    assert sha == hashlib.sha256(data).hexdigest()
     with app.extensions["bisik"].vault.blobs.open(sha) as f:
         assert f.read() == data
 
@@ -139,13 +139,32 @@ def test_upload_bounds(api: Api, make_app: Any) -> None:
     assert r.status_code in (413, 422)
 
 
-def test_wrong_hash_is_refused_and_discarded(api: Api, org: Org) -> None:
+def test_finish_hashes_what_it_stored_and_ignores_a_client_hash(api: Api, org: Org, app: Flask
+                                                                 ) -> None:  # fmt: skip
+    """The browser no longer hashes its envelope (SPEC §8): the server computes the SHA-256
+    of the bytes it holds; a hash a client still sends is neither trusted nor needed."""
     data = envelope.seal(b"q" * 3000, reviewer_keys(org))
     start = api.call("POST", "/api/uploads", {"size": len(data)}).get_json()
     tok = {"X-Upload-Token": start["token"]}
     api.call("PUT", f"/api/uploads/{start['id']}?offset=0", data, **tok)
     r = api.call("POST", f"/api/uploads/{start['id']}/finish", {"sha256": "0" * 64}, **tok)
-    assert r.status_code == 422 and r.get_json()["error"] == "error.upload_integrity"
+    assert r.status_code == 200
+    assert r.get_json()["sha256"] == hashlib.sha256(data).hexdigest()
+    with app.extensions["bisik"].vault.blobs.open(r.get_json()["sha256"]) as f:
+        assert f.read() == data
+
+
+def test_finish_refuses_an_incomplete_upload(api: Api, org: Org) -> None:
+    data = envelope.seal(b"q" * 3000, reviewer_keys(org))
+    start = api.call("POST", "/api/uploads", {"size": len(data)}).get_json()
+    tok = {"X-Upload-Token": start["token"]}
+    api.call("PUT", f"/api/uploads/{start['id']}?offset=0", data[:-1], **tok)
+    r = api.call("POST", f"/api/uploads/{start['id']}/finish", **tok)
+    assert r.status_code == 409 and r.get_json()["error"] == "error.upload_incomplete"
+    # the session stays: the last byte can still be sent and the upload finished
+    api.call("PUT", f"/api/uploads/{start['id']}?offset={len(data) - 1}", data[-1:], **tok)
+    r = api.call("POST", f"/api/uploads/{start['id']}/finish", **tok)
+    assert r.status_code == 200 and r.get_json()["size"] == len(data)
 
 
 def test_csrf_header_required(client: FlaskClient) -> None:
@@ -161,6 +180,7 @@ def _report(api: Api, org: Org, evidence_data: bytes) -> tuple[str, dict[str, An
     code = receipt.generate()
     sec = receipt.derive(code)
     ev_env = envelope.seal(evidence_data, reviewer_keys(org))
+    ev_mac = envelope.header_mac(io.BytesIO(ev_env))
     stored = api.upload(ev_env)
     doc = document.Document(
         type="report",
@@ -169,7 +189,8 @@ def _report(api: Api, org: Org, evidence_data: bytes) -> tuple[str, dict[str, An
         fields={"description": "MARKER-REPORT-TEXT"},
         reply_key=b64u_encode(raw_public(sec.reply_public)),
         evidence=[
-            document.Evidence(stored["sha256"], "MARKER-NAME.jpg", "image/jpeg", len(evidence_data))
+            document.Evidence(stored["sha256"], "MARKER-NAME.jpg", "image/jpeg",
+                              len(evidence_data), envelope_mac=ev_mac.hex())  # fmt: skip
         ],
     )
     body = {

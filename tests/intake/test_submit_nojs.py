@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from crypto import document, receipt
+from crypto import document, envelope, receipt
 from crypto.encoding import b64u_decode
 from crypto.errors import DecryptionError
 from intake import i18n
@@ -50,6 +50,11 @@ def test_submit_with_several_files_round_trips(client: FlaskClient, app: Flask, 
             ev = by_name[name]
             assert ev.size == len(content)
             assert open_blob(app, ev.envelope_sha256, org.reviewers[rid]) == content
+            # the entry binds its envelope: the header opens and carries exactly this MAC
+            with app.extensions["bisik"].vault.blobs.open(ev.envelope_sha256) as fh:
+                mac = envelope.open_header_mac(fh, org.reviewers[rid].encryption)
+            assert mac.hex() == ev.envelope_mac
+        assert len({e.envelope_mac for e in doc.evidence}) == len(files)
     hist = history_of(app, code)
     assert {r.sha256 for r in hist.entries[0].evidence} == {e.envelope_sha256 for e in doc.evidence}
 

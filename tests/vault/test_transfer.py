@@ -356,3 +356,13 @@ def test_export_pages_through_the_journal(server, tmp_path, monkeypatch):
     _import(server, tmp_path / "o")
     later = _export(server, tmp_path / "e2", since=first.seq_to)
     assert (later.cases, later.items) == (5, 10)  # a descriptor and a status per case
+
+
+def test_export_with_a_key_the_directory_does_not_name_is_refused(server, tmp_path):
+    from vault.bundle import BundleSetupError
+
+    add_case(server)
+    with pytest.raises(BundleSetupError):
+        export_bundle(server.vault, ed25519(None, "stray"), tmp_path / "e",
+                      directory=server.org.directory)  # fmt: skip
+    assert not (tmp_path / "e").exists()

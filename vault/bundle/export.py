@@ -35,13 +35,15 @@ class ExportWriter:
 
     def __init__(
         self, path: Path | str, server_key: Ed25519PrivateKey, *, seq_from: int,
-        today: str | None = None,
+        today: str | None = None, _bundle_id: str | None = None,
     ) -> None:  # fmt: skip
+        """``today`` and ``_bundle_id`` are the clock and randomness seams for test vectors."""
         self._key = server_key
         self._seq_from = seq_from
         self._last_seq = seq_from
         self._last_case = ""
         self._today = today or _today()
+        self._bundle_id = _bundle_id or secrets.token_hex(16)
         self._cases: set[str] = set()
         self._w = BundleWriter(path, EXPORT)
         self.manifest: Manifest | None = None
@@ -97,7 +99,7 @@ class ExportWriter:
 
         def sign(count: int, index_sha256: str, index_length: int) -> bytes:
             made = Manifest(
-                EXPORT, secrets.token_hex(16), self._today,
+                EXPORT, self._bundle_id, self._today,
                 _manifest.server_id(self._key.public_key()), count, index_sha256,
                 index_length, seq_from=self._seq_from, seq_to=seq_to,
             )  # fmt: skip

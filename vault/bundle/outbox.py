@@ -40,8 +40,9 @@ class OutboxWriter:
 
     def __init__(
         self, path: Path | str, key: Ed25519PrivateKey, directory: Directory, *, ack: int,
-        today: str | None = None,
+        today: str | None = None, _bundle_id: str | None = None,
     ) -> None:  # fmt: skip
+        """``today`` and ``_bundle_id`` are the clock and randomness seams for test vectors."""
         if directory.server_key is None:
             raise BundleSignatureError("the directory names no server key to address")
         try:
@@ -53,6 +54,7 @@ class OutboxWriter:
         self._ack = ack
         self._server = _manifest.server_id(directory.server_key)
         self._today = today or dt.datetime.now(dt.UTC).date().isoformat()
+        self._bundle_id = _bundle_id or secrets.token_hex(16)
         self._w = BundleWriter(path, OUTBOX)
         self.manifest: Manifest | None = None
 
@@ -82,7 +84,7 @@ class OutboxWriter:
 
         def sign(count: int, index_sha256: str, index_length: int) -> bytes:
             made = Manifest(
-                OUTBOX, secrets.token_hex(16), self._today, self._server, count,
+                OUTBOX, self._bundle_id, self._today, self._server, count,
                 index_sha256, index_length, reviewer=self._reviewer.id, ack=self._ack,
             )  # fmt: skip
             self.manifest = made

@@ -96,7 +96,10 @@
   /**
    * Seal ``file`` to ``recipients`` and upload the ciphertext in resumable pieces.
    * After a dropped connection or a server error it asks the server how much it holds and
-   * resumes from there (never from zero). Returns {sha256, size, claim}.
+   * resumes from there (never from zero). Returns {sha256, size, claim, headerMac}: the
+   * SHA-256 is the one the server computed over what it stored (a locator for the blob, not a
+   * guarantee); headerMac, from the sealer, is what the document binds the evidence with
+   * (crypto/SPEC.md §8).
    * ``hooks.onProgress(doneBytes)`` follows the plaintext read; ``hooks.onResume()`` is
    * called each time a piece is resent after a failure.
    */
@@ -145,9 +148,11 @@
     var sealed = await C.sealStream(file, recipients, onData, { onProgress: hooks.onProgress });
     if (fill) await send(piece.subarray(0, fill), acked);
     if (sealed.length !== total) throw new ApiError("error.upload_integrity", 0);
-    var done = await call("POST", url + "/finish", { sha256: sealed.sha256 }, headers);
-    if (done.sha256 !== sealed.sha256) throw new ApiError("error.upload_integrity", 0);
-    return done;
+    var done = await call("POST", url + "/finish", {}, headers);
+    if (done.size !== total || !/^[0-9a-f]{64}$/.test(String(done.sha256))) {
+      throw new ApiError("error.upload_integrity", 0);
+    }
+    return { sha256: done.sha256, size: done.size, claim: done.claim, headerMac: sealed.headerMac };
   }
 
   /** Show ``key``'s text in a live region inside ``container`` (created on first use). */

@@ -8,8 +8,10 @@
  * with SignatureError, every malformed input with FormatError.
  *
  * What it leaks: an envelope shows its recipients' key ids and its Padme-padded size.
- * SHA-256 of envelopes is computed here in JavaScript (sha256 below) because WebCrypto's
- * digest is one-shot and an evidence file must never be held in memory whole.
+ * No primitive is written here: SHA-256, HMAC, HKDF, AES-GCM, X25519, Ed25519 and PBKDF2 are
+ * WebCrypto's. An evidence envelope is never hashed while it streams (WebCrypto's digest is
+ * one-shot): a document names it by its header MAC, which sealStream returns, and by the SHA-256
+ * the server computed on upload (crypto/SPEC.md §8).
  */
 (function (root) {
   "use strict";
@@ -109,82 +111,8 @@
     return obj;
   }
 
-  // ---------------------------------------------------------------- SHA-256 (incremental)
-  // Our own incremental SHA-256 (FIPS 180-4): WebCrypto's digest needs the whole input at once.
-  var K256 = new Int32Array([
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2]);
-
-  function Sha256() {
-    this.h = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-    this.w = new Int32Array(64);
-    this.buf = new Uint8Array(64);
-    this.bufLen = 0;
-    this.total = 0;
-  }
-  // Compress every whole 64-byte block of p[off, end); state in locals so the JIT keeps it in
-  // registers (about 5x faster than reading this.h on every round).
-  function compress(h, w, p, off, end) {
-    var h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3], h4 = h[4], h5 = h[5], h6 = h[6], h7 = h[7];
-    var i, j, x, y, t1, t2, a, b, c, d, e, f, g, k;
-    for (; off + 64 <= end; off += 64) {
-      for (i = 0, j = off; i < 16; i++, j += 4) w[i] = (p[j] << 24) | (p[j + 1] << 16) | (p[j + 2] << 8) | p[j + 3];
-      for (i = 16; i < 64; i++) {
-        x = w[i - 15]; y = w[i - 2];
-        w[i] = (w[i - 16] + (((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3)) + w[i - 7] +
-          (((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10))) | 0;
-      }
-      a = h0; b = h1; c = h2; d = h3; e = h4; f = h5; g = h6; k = h7;
-      for (i = 0; i < 64; i++) {
-        t1 = (k + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
-          ((e & f) ^ (~e & g)) + K256[i] + w[i]) | 0;
-        t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
-          ((a & b) ^ (a & c) ^ (b & c))) | 0;
-        k = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
-      }
-      h0 = (h0 + a) | 0; h1 = (h1 + b) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0;
-      h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + k) | 0;
-    }
-    h[0] = h0; h[1] = h1; h[2] = h2; h[3] = h3; h[4] = h4; h[5] = h5; h[6] = h6; h[7] = h7;
-    return off;
-  }
-  Sha256.prototype.update = function (data) {
-    var i = 0, n = data.length;
-    this.total += n;
-    if (this.bufLen) {
-      while (this.bufLen < 64 && i < n) this.buf[this.bufLen++] = data[i++];
-      if (this.bufLen < 64) return this;
-      compress(this.h, this.w, this.buf, 0, 64);
-      this.bufLen = 0;
-    }
-    i = compress(this.h, this.w, data, i, n);
-    while (i < n) this.buf[this.bufLen++] = data[i++];
-    return this;
-  };
-  Sha256.prototype.digest = function () {
-    var bits = this.total * 8, pad = new Uint8Array(((this.bufLen < 56) ? 56 : 120) - this.bufLen + 8);
-    pad[0] = 0x80;
-    var hi = Math.floor(bits / 4294967296), lo = bits >>> 0, L = pad.length;
-    pad[L - 8] = hi >>> 24; pad[L - 7] = hi >>> 16; pad[L - 6] = hi >>> 8; pad[L - 5] = hi;
-    pad[L - 4] = lo >>> 24; pad[L - 3] = lo >>> 16; pad[L - 2] = lo >>> 8; pad[L - 1] = lo;
-    var total = this.total;
-    this.update(pad);
-    this.total = total;
-    var out = new Uint8Array(32);
-    for (var i = 0; i < 8; i++) {
-      out[i * 4] = this.h[i] >>> 24; out[i * 4 + 1] = this.h[i] >>> 16;
-      out[i * 4 + 2] = this.h[i] >>> 8; out[i * 4 + 3] = this.h[i];
-    }
-    return out;
-  };
-
+  // ---------------------------------------------------------------- SHA-256 (one-shot)
+  /** SHA-256 of bytes held in memory (keys ids, receipts, small envelopes such as replies). */
   async function sha256(data) { return new Uint8Array(await subtle.digest("SHA-256", data)); }
 
   // ---------------------------------------------------------------- HMAC / HKDF
@@ -399,7 +327,7 @@
     if (fileKey === null) throw new DecryptionError();
     var mac = await hmac(await deriveKey(fileKey, new Uint8Array(0), HEADER_MAC_LABEL), body);
     if (!equalBytes(mac, tag)) throw new DecryptionError();
-    return { salt: data.slice(12, PREFIX_LEN), fileKey: fileKey, length: length };
+    return { salt: data.slice(12, PREFIX_LEN), fileKey: fileKey, length: length, mac: tag.slice() };
   }
 
   // ---------------------------------------------------------------- STREAM payload
@@ -420,7 +348,9 @@
    * Seal a Blob/File (or Uint8Array) to ``recipients`` (raw X25519 public keys), streaming.
    * Reads ``readSize`` bytes at a time with blob.slice(), never the whole file, and calls
    * ``onData(Uint8Array)`` with the header then each ciphertext chunk, in order (await-ed, so
-   * the caller may upload before more is read). Returns {length, sha256 (hex)}.
+   * the caller may upload before more is read). Returns {length, headerMac (hex)}: the
+   * envelope's header MAC (SPEC §3.4), which a document lists as the evidence entry's
+   * ``envelope_mac``; ``opts.onHeaderMac(hex)`` receives it before any payload is read.
    * ``opts.fileKey``, ``opts.salt``, ``opts.ephemerals`` are the determinism seam for vectors.
    */
   async function sealStream(source, recipients, onData, opts) {
@@ -431,10 +361,13 @@
     var isBlob = typeof Blob !== "undefined" && source instanceof Blob;
     var n = isBlob ? source.size : source.length;
     var padded = paddedLength(n), chunks = Math.ceil(padded / CHUNK);
-    var hash = new Sha256(), total = 0;
-    async function emit(b) { hash.update(b); total += b.length; await onData(b); }
+    var total = 0;
+    async function emit(b) { total += b.length; await onData(b); }
 
-    await emit(await buildHeader(recipients, fileKey, salt, opts.ephemerals));
+    var head = await buildHeader(recipients, fileKey, salt, opts.ephemerals);
+    var headerMac = toHex(head.subarray(head.length - MAC_LEN));
+    if (opts.onHeaderMac) opts.onHeaderMac(headerMac);
+    await emit(head);
     var key = await aesKey(await deriveKey(fileKey, salt, PAYLOAD_LABEL), "encrypt");
 
     // Read one block of whole chunks, add the padding, encrypt its chunks concurrently
@@ -459,8 +392,8 @@
       return Promise.all(pending);
     }
 
-    // Pipeline: the next block is read and encrypted while this one is hashed and handed on
-    // (uploaded). At most two blocks of ciphertext are held.
+    // Pipeline: the next block is read and encrypted while this one is handed on (uploaded).
+    // At most two blocks of ciphertext are held.
     var next = encryptBlock(0);
     for (var start = 0; start < padded; start += readSize) {
       var cts = await next;
@@ -469,7 +402,7 @@
       for (var i = 0; i < cts.length; i++) await emit(new Uint8Array(cts[i]));
       if (opts.onProgress) opts.onProgress(Math.min(start + readSize, n), n);
     }
-    return { length: total, sha256: toHex(hash.digest()) };
+    return { length: total, headerMac: headerMac };
   }
 
   /** Seal bytes in memory; returns the envelope as a Uint8Array. */
@@ -591,15 +524,24 @@
   /**
    * Verify a signed directory against the pinned root (raw Ed25519 bytes) and return
    * {orgName, serial, expires, serverKey, reviewers, revoked, today, active(), recipients(exclude),
-   * reviewerBySigner(hex)}. SignatureError if not signed by ``root`` or expired.
+   * reviewerBySigner(hex)}. SignatureError if not signed by ``root``, expired, or (rollback,
+   * SPEC §6) its serial is below ``minSerial`` (the serial of a directory seen before, if any);
+   * FormatError if malformed. The checks run in the order crypto/directory.py runs them.
    */
-  async function verifyDirectory(data, rootRaw, today) {
+  async function verifyDirectory(data, rootRaw, today, minSerial) {
     today = today || todayUtc();
     var body = await verifySigned(parseSigned(data), rootRaw, "directory");
     if (body.v !== 1 || !body.org || body.org.root !== b64uEncode(rootRaw)) {
       throw new SignatureError("directory names a different root key");
     }
     var expires = isoDate(body.expires);
+    var serial = body.serial;
+    if (typeof serial !== "number" || !Number.isSafeInteger(serial) || serial < 0) {
+      throw new FormatError("directory serial must be a non-negative integer");
+    }
+    if (minSerial !== undefined && minSerial !== null && serial < minSerial) {
+      throw new SignatureError("this directory is older than one already seen (rollback)");
+    }
     if (today > expires) throw new SignatureError("the directory has expired");
     if (!Array.isArray(body.reviewers)) throw new FormatError("incomplete directory");
     var ids = {}, reviewers = [];
@@ -621,7 +563,7 @@
     var revoked = (body.revoked || []).map(String);
     function isActive(r) { return r.validFrom <= today && today <= r.validUntil && revoked.indexOf(r.signerId) < 0; }
     return {
-      orgName: String(body.org.name), serial: body.serial, expires: expires,
+      orgName: String(body.org.name), serial: serial, expires: expires,
       serverKey: body.server ? b64uDecode(body.server, 32) : null,
       reviewers: reviewers, revoked: revoked, today: today,
       active: function () { return reviewers.filter(isActive); },
@@ -645,12 +587,20 @@
     var reviewer = directory.reviewerBySigner(obj.signer);
     var body = await verifySigned(obj, reviewer.ed25519, kind);
     var ok = body.v === 1 && typeof body.case === "string" && typeof body.id === "string" &&
-      typeof body.at === "string" && !isNaN(Date.parse(body.at));
-    if (kind === "status") ok = ok && STATES.indexOf(body.state) >= 0;
-    else ok = ok && typeof body.envelope_sha256 === "string" && body.envelope_sha256.length === 64;
+      zonedTime(body.at);
+    if (kind === "status") {
+      ok = ok && STATES.indexOf(body.state) >= 0 && (body.state === "escalated") === !!body.authority;
+    } else {
+      ok = ok && typeof body.envelope_sha256 === "string" && HEX64.test(body.envelope_sha256);
+    }
     if (!ok) throw new FormatError("malformed " + kind + " record");
     return { body: body, reviewer: reviewer };
   }
+  var HEX64 = /^[0-9a-f]{64}$/;
+  // An ISO 8601 time WITH a zone (Z or ±HH:MM): records are ordered in UTC (SPEC §7), and a
+  // zoneless time would sort by each machine's local clock, so it is malformed.
+  var ZONED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+  function zonedTime(v) { return typeof v === "string" && ZONED_TIME.test(v) && !isNaN(Date.parse(v)); }
   var STATES = ["received", "in_review", "need_info", "escalated", "closed_substantiated",
     "closed_unsubstantiated", "closed_outside_mandate"];
 
@@ -661,7 +611,11 @@
       v: 1, type: d.type, submitted_at: d.submitted_at, channel: d.channel, fields: d.fields || {},
       reply_key: d.reply_key === undefined ? null : d.reply_key,
       evidence: (d.evidence || []).map(function (e) {
-        return { envelope_sha256: e.envelope_sha256, name: e.name, media_type: e.media_type, size: e.size, share: !!e.share };
+        if (!HEX64.test(String(e.envelope_sha256)) || !HEX64.test(String(e.envelope_mac))) {
+          throw new FormatError("evidence needs its envelope's SHA-256 and header MAC (lowercase hex)");
+        }
+        return { envelope_sha256: e.envelope_sha256, envelope_mac: e.envelope_mac, name: e.name,
+          media_type: e.media_type, size: e.size, share: !!e.share };
       }),
       consent: d.consent || {},
     }));
@@ -701,7 +655,7 @@
     supported: supported,
     // bytes
     b64uEncode: b64uEncode, b64uDecode: b64uDecode, toHex: toHex, fromHex: fromHex, utf8: utf8,
-    concat: concat, canonicalJson: canonicalJson, Sha256: Sha256, sha256: sha256,
+    concat: concat, canonicalJson: canonicalJson, sha256: sha256,
     // primitives and keys
     hkdf: hkdf, hmac: hmac, keyId: keyId, fingerprint: fingerprint,
     importX25519Private: importX25519Private, x25519PublicOf: x25519PublicOf,

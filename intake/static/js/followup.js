@@ -169,7 +169,7 @@
         onResume: function () { A.say(f, "js.resuming"); },
       });
       done += files[i].size;
-      evidence.push({ envelope_sha256: stored.sha256, name: files[i].name.slice(0, 255) || "file",
+      evidence.push({ envelope_sha256: stored.sha256, envelope_mac: stored.headerMac, name: files[i].name.slice(0, 255) || "file",
         media_type: (files[i].type || "application/octet-stream").slice(0, 127), size: files[i].size, share: false });
       claims.push({ sha256: stored.sha256, size: stored.size, claim: stored.claim });
     }

@@ -123,7 +123,7 @@
         onResume: function () { A.say(form, "js.resuming"); },
       });
       done += f.size;
-      evidence.push({ envelope_sha256: stored.sha256, name: f.name.slice(0, 255) || "file",
+      evidence.push({ envelope_sha256: stored.sha256, envelope_mac: stored.headerMac, name: f.name.slice(0, 255) || "file",
         media_type: (f.type || "application/octet-stream").slice(0, 127), size: f.size, share: files[i].share });
       claims.push({ sha256: stored.sha256, size: stored.size, claim: stored.claim });
     }

@@ -35,8 +35,10 @@ RUN_VECTOR = """async (v) => {
   if (v.type === "envelope") {
     const out = {};
     out.open = await attempt(async () => {
-      const pt = await C.open(b64(v.envelope), await C.importX25519Private(hex(v.identity)));
-      return { sha256: toHex(await C.sha256(pt)), length: pt.length };
+      const env = b64(v.envelope), sk = await C.importX25519Private(hex(v.identity));
+      const pt = await C.open(env, sk);
+      const head = await C.openHeader(env.subarray(0, C.readPrefix(env.subarray(0, 28))), sk);
+      return { sha256: toHex(await C.sha256(pt)), length: pt.length, mac: toHex(head.mac) };
     });
     if (v.seal) {
       const s = v.seal, opts = () => ({ fileKey: hex(s.file_key), salt: hex(s.salt),
@@ -44,10 +46,14 @@ RUN_VECTOR = """async (v) => {
       const recipients = s.recipients.map(hex), plain = b64(s.plaintext);
       out.sealed = C.b64uEncode(await C.seal(plain, recipients, opts()));
       const parts = [];
+      let macFirst = null;  // the MAC must be known before any payload is handed on
       const push = (b) => { parts.push(b); };
-      const r = await C.sealStream(new Blob([plain]), recipients, push, opts());
+      const o = opts();
+      o.onHeaderMac = (m) => { macFirst = { mac: m, partsSoFar: parts.length }; };
+      const r = await C.sealStream(new Blob([plain]), recipients, push, o);
       out.streamed = C.b64uEncode(C.concat(parts));
-      out.streamedSha = r.sha256;
+      out.headerMac = r.headerMac;
+      out.macFirst = macFirst;
       out.length = r.length;
     }
     return out;
@@ -77,7 +83,7 @@ RUN_VECTOR = """async (v) => {
   }
   if (v.type === "directory") {
     return attempt(async () => {
-      const d = await C.verifyDirectory(v.directory, hex(v.root_public), v.today);
+      const d = await C.verifyDirectory(v.directory, hex(v.root_public), v.today, v.min_serial);
       const out = { org_name: d.orgName, serial: d.serial, expires: d.expires,
         server_key: d.serverKey && toHex(d.serverKey),
         active_reviewers: d.active().map((r) => r.id),
@@ -124,14 +130,16 @@ def test_vector_in_browser(crypto_page: Any, path: Path) -> None:
     if kind == "envelope":
         if v["expect"] == "success":
             assert got["open"] == {
-                "ok": {"sha256": v["plaintext_sha256"], "length": v["plaintext_length"]}
+                "ok": {"sha256": v["plaintext_sha256"], "length": v["plaintext_length"],
+                       "mac": v["header_mac"]}
             }
         else:
             _expect_error(v, got["open"])
         if "seal" in v:  # the browser reproduces the envelope byte for byte
             assert got["sealed"] == v["envelope"]
             assert got["streamed"] == v["envelope"]
-            assert got["streamedSha"] == hashlib.sha256(b64u_decode(v["envelope"])).hexdigest()
+            assert got["headerMac"] == v["header_mac"]  # what a document lists (SPEC §8)
+            assert got["macFirst"] == {"mac": v["header_mac"], "partsSoFar": 0}
             assert got["length"] == len(b64u_decode(v["envelope"]))
     elif kind == "hpke":
         assert got == {
@@ -220,21 +228,15 @@ def test_random_round_trips_both_ways(crypto_page: Any, size: int) -> None:
     assert bad == {"error": "DecryptionError"}
 
 
-def test_streamed_sha256_matches_webcrypto(crypto_page: Any) -> None:
-    got = crypto_page.evaluate("""async () => {
-      const C = BisikCrypto, out = [];
-      for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 100003]) {
-        const b = new Uint8Array(n);
-        for (let i = 0; i < n; i++) b[i] = (i * 131 + 7) & 255;
-        const h = new C.Sha256();
-        for (let i = 0; i < n; i += 17) h.update(b.subarray(i, Math.min(n, i + 17)));
-        out.push([C.toHex(h.digest()), C.toHex(await C.sha256(b))]);
-      }
-      return out;
-    }""")
-    for mine, webcrypto in got:
-        assert mine == webcrypto
-    assert got[0][0] == hashlib.sha256(b"").hexdigest()
+def test_no_hand_written_hash_is_shipped(crypto_page: Any) -> None:
+    """House rule: no primitive written by us. The incremental SHA-256 that used to hash
+    evidence while it streamed is gone; sha256 is WebCrypto's one-shot digest."""
+    source = (Path(__file__).resolve().parents[3] / "intake" / "static" / "js"
+              / "bisik-crypto.js").read_text("utf-8")  # fmt: skip
+    assert "0x428a2f98" not in source and "0x6a09e667" not in source  # SHA-256's constants
+    got = crypto_page.evaluate("""async () => [typeof BisikCrypto.Sha256,
+      BisikCrypto.toHex(await BisikCrypto.sha256(BisikCrypto.utf8("abc")))]""")
+    assert got == ["undefined", hashlib.sha256(b"abc").hexdigest()]
 
 
 GENERATE_20 = """async () => {

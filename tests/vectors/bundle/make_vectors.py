@@ -2,8 +2,8 @@
 
     .venv/bin/python tests/vectors/bundle/make_vectors.py
 
-Keys come from a fixed seed, so `org.json` is the same on every run; envelopes and bundle ids
-are random, so the bundle bytes change when regenerated (the expectations do not). Each vector
+Keys, envelopes (through the Sealer's randomness seams), record ids and bundle ids all come
+from a fixed seed, so a re-run reproduces every file byte for byte. Each vector
 is one JSON file: ``comment``, ``direction``, ``expect`` ("ok" or the exact BundleError class
 name), ``bundle`` (base64), and for "ok" vectors ``items`` ([kind, case, sha256] in order).
 
@@ -29,6 +29,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.x25519 import (  # noqa: E402
+    X25519PrivateKey,
+    X25519PublicKey,
+)
 
 from crypto import envelope, records, signed  # noqa: E402
 from crypto.encoding import b64u_encode, canonical_json  # noqa: E402
@@ -97,6 +101,28 @@ def resign(p: Parts, key: Ed25519PrivateKey, kind: str = "manifest", **changes: 
     return replace(p, manifest=signed.sign(key, kind, body).to_bytes())
 
 
+class _Det:
+    """Deterministic randomness for envelopes: the Sealer seams (crypto.envelope)."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.n = label, 0
+
+    def bytes(self, k: int) -> bytes:
+        self.n += 1
+        return hashlib.sha256(f"{SEED}/{self.label}/{self.n}".encode()).digest()[:k]
+
+    def x25519(self) -> X25519PrivateKey:
+        return X25519PrivateKey.from_private_bytes(self.bytes(32))
+
+
+def seal(plaintext: bytes, recipients: list[X25519PublicKey], label: str) -> bytes:
+    """An envelope that is the same on every run (fixed file key, salt and ephemerals)."""
+    det, out = _Det(label), io.BytesIO()
+    with envelope.Sealer(out, recipients, _random=det.bytes, _ephemeral=det.x25519) as s:
+        s.write(plaintext)
+    return out.getvalue()
+
+
 # -- base bundles --------------------------------------------------------------------------------
 
 
@@ -105,17 +131,17 @@ def base_export(tmp: Path) -> tuple[bytes, list[str]]:
     reply_pub = raw_public(ORG.reviewers["rev_b"].encryption.public_key())  # any X25519 key
     cases = ["caseaaaaaaaaaaaa", "casebbbbbbbbbbbb"]
     path = tmp / "export"
-    with ExportWriter(path, ORG.server, seq_from=10, today=DAY) as w:
+    with ExportWriter(path, ORG.server, seq_from=10, today=DAY, _bundle_id="e" * 32) as w:
         w.add_case(cases[0], DAY, ["rev_a", "rev_b"], b64u_encode(reply_pub))
         for i, (type_, seq) in enumerate([("report", 11), ("evidence", 11)]):
-            blob = envelope.seal(b"vector %d" % i, reviewers)
+            blob = seal(b"vector %d" % i, reviewers, f"export-{i}")
             w.add_envelope(cases[0], type_, seq, io.BytesIO(blob), len(blob),
                            hashlib.sha256(blob).hexdigest())  # fmt: skip
         st = records.status(ORG.signer("rev_a"), cases[0], "in_review",
                             at=f"{DAY}T08:00:00+00:00", _id="1" * 32)  # fmt: skip
         w.add_record("status", cases[0], 12, st)
         w.add_case(cases[1], DAY, ["rev_a"], b64u_encode(reply_pub))
-        blob = envelope.seal(b"vector report b", reviewers[:1])
+        blob = seal(b"vector report b", reviewers[:1], "export-b")
         w.add_envelope(cases[1], "report", 13, io.BytesIO(blob), len(blob),
                        hashlib.sha256(blob).hexdigest())  # fmt: skip
         w.finish(13)
@@ -125,10 +151,11 @@ def base_export(tmp: Path) -> tuple[bytes, list[str]]:
 def base_outbox(tmp: Path, case: str = "caseaaaaaaaaaaaa") -> bytes:
     path = tmp / "outbox"
     reply_key = ORG.reviewers["rev_b"].encryption.public_key()
-    with OutboxWriter(path, ORG.signer("rev_a"), ORG.directory, ack=13, today=DAY) as out:
+    with OutboxWriter(path, ORG.signer("rev_a"), ORG.directory, ack=13, today=DAY,
+                      _bundle_id="0" * 32) as out:  # fmt: skip
         out.add_status(records.status(ORG.signer("rev_a"), case, "need_info",
                                       at=f"{DAY}T09:00:00+00:00", _id="2" * 32))  # fmt: skip
-        env = envelope.seal(b"mohon bukti tambahan", [reply_key])
+        env = seal(b"mohon bukti tambahan", [reply_key], "outbox-reply")
         out.add_reply(records.reply(ORG.signer("rev_a"), case, hashlib.sha256(env).hexdigest(),
                                     at=f"{DAY}T09:01:00+00:00", _id="3" * 32), env)  # fmt: skip
     return path.read_bytes()
@@ -180,6 +207,11 @@ def _status_for(case: str, reviewer: str = "rev_a", org: Any = ORG) -> bytes:
                           at=f"{DAY}T08:00:00+00:00", _id="4" * 32)  # fmt: skip
 
 
+def _bad_sig(record: bytes) -> bytes:
+    obj = signed.parse(record)
+    return signed.Signed(obj.kind, obj.signer, obj.body, bytes(64)).to_bytes()
+
+
 def replace_item(n: int, data: bytes, key: Ed25519PrivateKey, **entry: Any) -> Mutation:
     """Put ``data`` as item ``n`` (fixing its index line) and re-sign."""
 
@@ -214,9 +246,9 @@ def header_byte(i: int, value: int) -> Mutation:
 def build() -> dict[str, dict[str, Any]]:
     import tempfile
 
-    tmp = Path(tempfile.mkdtemp())
-    export, cases = base_export(tmp)
-    outbox = base_outbox(tmp)
+    with tempfile.TemporaryDirectory() as tmp:
+        export, cases = base_export(Path(tmp))
+        outbox = base_outbox(Path(tmp))
     srv, rev_a = ORG.server, ORG.signer("rev_a")
     stranger = make_org(("rev_z",), seed=SEED + "/stranger")
     other_server = ed25519(SEED, "other-server")
@@ -352,6 +384,10 @@ def build() -> dict[str, dict[str, Any]]:
                                             "rev_b's status inside rev_a's outbox (signed).",
                                             replace_item(0, _status_for(cases[0], "rev_b"),
                                                          rev_a)),
+        "outbox_record_bad_signature": (O, "BundleSignatureError",
+                                        "rev_a's status with its signature zeroed, inside a "
+                                        "validly re-signed outbox.",
+                                        replace_item(0, _bad_sig(_status_for(cases[0])), rev_a)),
         "outbox_for_other_server": (O, "BundleSignatureError",
                                     "Outbox addressed to another server (signed by rev_a).",
                                     frames_edit(lambda p: resign(p, rev_a, server=server_hex(
