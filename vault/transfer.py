@@ -230,16 +230,22 @@ class _Op:
     envelope: Item | None = None
 
 
-def _check_reply_address(item: Item, info: CaseInfo) -> None:
-    """The reply must be sealed to exactly the case's reporter reply key (rule 16)."""
+def _check_reply_address(item: Item, info: CaseInfo, directory: Directory) -> None:
+    """Rule 19: sealed to the case's reply key, and otherwise only to the case's reviewers."""
     with item.open() as f:
         head = f.read(MAX_HEADER_LEN)
-    want = key_id(X25519PublicKey.from_public_bytes(info.reply_public))
-    if envelope_recipient_ids(head) != [want]:
+    reporter = key_id(X25519PublicKey.from_public_bytes(info.reply_public))
+    allowed = {reporter} | {
+        key_id(r.keys.encryption) for r in directory.reviewers if r.id in info.recipients
+    }
+    named = envelope_recipient_ids(head)
+    if reporter not in named or not set(named) <= allowed:
         raise BundleContentError(f"item {item.n}: reply not sealed to the reporter's reply key")
 
 
-def _plan(vault: Vault, bundle: VerifiedBundle) -> tuple[list[_Op], dict[str, CaseInfo]]:
+def _plan(
+    vault: Vault, bundle: VerifiedBundle, directory: Directory
+) -> tuple[list[_Op], dict[str, CaseInfo]]:
     """Check the verified outbox against the database, without writing anything."""
     infos: dict[str, CaseInfo] = {}
     ops: list[_Op] = []
@@ -256,7 +262,7 @@ def _plan(vault: Vault, bundle: VerifiedBundle) -> tuple[list[_Op], dict[str, Ca
         if bundle.signer not in info.recipients:
             raise BundleContentError(f"item {item.n}: the reviewer is not a recipient of the case")
         if item.kind == "reply_envelope":
-            _check_reply_address(item, info)
+            _check_reply_address(item, info, directory)
             ops[-1].envelope = item
         else:
             record = item.read_bytes()
@@ -289,7 +295,7 @@ def import_outbox(vault: Vault, directory: Directory, path: Path | str) -> Impor
     stage.mkdir(mode=0o700, parents=True, exist_ok=True)
     _sweep_stale_staging(stage)
     with read_outbox(path, directory, directory.server_key, staging_dir=stage) as bundle:
-        ops, infos = _plan(vault, bundle)
+        ops, infos = _plan(vault, bundle, directory)
         try:
             return _apply(vault, bundle, ops, infos)
         except DiskFullError as exc:

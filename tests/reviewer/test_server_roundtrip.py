@@ -19,7 +19,6 @@ from crypto.keys import raw_public
 from reviewer import actions, outbox
 from reviewer.home import Config
 from reviewer.store import CaseStore
-from vault.bundle import BundleContentError
 from vault.store import Vault
 from vault.transfer import export_bundle, import_outbox
 
@@ -74,13 +73,6 @@ def test_status_round_trip_through_the_server(team: Org, server: Vault, tmp_path
         assert store.cases[case_id]["st"] == "in_review"
 
 
-@pytest.mark.xfail(
-    strict=True, raises=BundleContentError,
-    reason="contract conflict: the reviewer brief seals replies to the reporter AND the "
-           "reviewers (colleagues read them); vault/transfer.py _check_reply_address requires "
-           "the reply key to be the ONLY recipient. Remove this marker when vault accepts a "
-           "reply whose recipients include the case's reply key (others: directory reviewers).",
-)  # fmt: skip
 def test_reply_round_trip_through_the_server(team: Org, server: Vault, tmp_path: Path) -> None:
     d = team.directory()
     case_id, code = _submit(server, team)

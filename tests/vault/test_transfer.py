@@ -195,6 +195,31 @@ def test_reply_not_sealed_to_the_reporter_rejected(server, tmp_path):
     _rejected(server, tmp_path / "x", BundleContentError)
 
 
+def _reply_outbox(server, path, case, keys):
+    env = envelope.seal(b"balasan", keys)
+    rec = records.reply(server.org.signer("rev_a"), case, hashlib.sha256(env).hexdigest())
+    with OutboxWriter(path, server.org.signer("rev_a"), server.org.directory, ack=0) as out:
+        out.add_reply(rec, env)
+    return path
+
+
+def test_reply_to_reporter_and_case_reviewers_accepted(server, tmp_path):
+    """Rule 19: colleagues on the case may read the reply too."""
+    case = add_case(server, recipients=("rev_a", "rev_b"))
+    keys = [server.reporters[case].public_key()] + [
+        server.org.reviewers[r].public.encryption for r in ("rev_a", "rev_b")
+    ]
+    assert import_outbox(server.vault, server.org.directory,
+                         _reply_outbox(server, tmp_path / "x", case, keys)).replies == 1  # fmt: skip
+
+
+def test_reply_also_sealed_to_an_excluded_reviewer_rejected(server, tmp_path):
+    """The reporter left rev_b out: a reply rev_b could read must not be stored."""
+    case = add_case(server, recipients=("rev_a",))
+    keys = [server.reporters[case].public_key(), server.org.reviewers["rev_b"].public.encryption]
+    _rejected(server, _reply_outbox(server, tmp_path / "x", case, keys), BundleContentError)
+
+
 def test_ack_beyond_the_journal_rejected(server, tmp_path):
     _rejected(server, _outbox_for(server, tmp_path, ack=10**6), BundleContentError)
 

@@ -6,7 +6,10 @@
  * sees it), derives the lookup id and reply key, seals each evidence file chunk by chunk from
  * the File and uploads the ciphertext in resumable pieces, then seals the report document
  * (crypto.document shape, channel "browser") to the reviewers the reporter kept, and sends it
- * with the lookup id. The receipt is then shown in #receipt.
+ * with the lookup id. Each evidence entry carries the envelope's header MAC from the sealer
+ * (envelope_mac, the binding) and the SHA-256 the server computed on upload (envelope_sha256,
+ * the blob's address): crypto/SPEC.md §8. The receipt is then shown in #receipt, with a
+ * "show QR code" button that sends the receipt to the server only if the reporter clicks it.
  *
  * If the directory cannot be verified the form is left alone and the server seals instead.
  */
@@ -87,6 +90,7 @@
       var p = document.createElement("p"); p.textContent = A.text(k); warn.appendChild(p);
     });
     section.appendChild(warn);
+    section.appendChild(qrControl(code));
     add("h2", "receipt.next_h");
     var ul = document.createElement("ul");
     ["receipt.next_return", "receipt.next_identity"].forEach(function (k) {
@@ -98,6 +102,66 @@
     main.appendChild(section);
     c.setAttribute("tabindex", "-1");  // focus moves to the receipt for screen readers
     c.focus();
+  }
+
+  /**
+   * "Show a QR code": only on the reporter's click, POST the receipt once to the same endpoint
+   * the no-JS receipt page uses (/receipt/qr, which stores nothing and answers no-store) and
+   * show the SVG it returns, as a data: image (the CSP allows 'self' and data: images only).
+   * Until that click the receipt never leaves the browser.
+   */
+  function qrControl(code) {
+    var box = document.createElement("div"), p = document.createElement("p");
+    var button = document.createElement("button"), help = document.createElement("span");
+    box.className = "receipt-qr";
+    button.type = "button";
+    button.className = "secondary";
+    button.id = "receipt-qr-button";
+    button.textContent = A.text("receipt.qr");
+    help.className = "help";
+    help.textContent = " " + A.text("receipt.qr_js_help");
+    p.appendChild(button);
+    p.appendChild(help);
+    box.appendChild(p);
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      fetchQr(code).then(function (url) {
+        var img = document.createElement("img");
+        img.id = "receipt-qr";
+        img.alt = A.text("receipt.qr_alt");
+        img.width = 240;
+        img.height = 240;
+        img.src = url;
+        box.appendChild(img);
+        button.remove();
+      }).catch(function (e) {
+        A.say(box, e && e.key ? e.key : "error.server", "error");
+        button.disabled = false;
+      });
+    });
+    return box;
+  }
+
+  async function fetchQr(code) {
+    var r;
+    try {
+      r = await fetch("/receipt/qr", {
+        method: "POST", credentials: "same-origin", cache: "no-store",
+        headers: { "X-CSRF-Token": A.meta("csrf-token") || "" },
+        body: new URLSearchParams({ receipt: code }),
+      });
+    } catch (e) {
+      throw new A.ApiError("error.server", 0);
+    }
+    if (!r.ok) throw new A.ApiError(r.status === 403 ? "error.csrf" : "error.server", r.status);
+    var svg = await r.blob();
+    if (svg.type.indexOf("image/svg+xml") !== 0) throw new A.ApiError("error.server", 0);
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = function () { reject(new A.ApiError("error.server", 0)); };
+      reader.readAsDataURL(new Blob([svg], { type: "image/svg+xml" }));
+    });
   }
 
   async function send(directory) {

@@ -8,6 +8,7 @@ show exactly the verified status and the decrypted reply, and refuse a forged re
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from pathlib import Path
@@ -104,7 +105,9 @@ def test_followup_verifies_decrypts_and_sends(page: Any, live: Any, org: Any,
     assert doc.fields["retaliation_kind"] == "transfer" and MARKER in doc.fields["text"]
     assert [e.envelope_sha256 for e in doc.evidence] == [r.sha256 for r in entries[0].evidence]
     with vault.blobs.open(doc.evidence[0].envelope_sha256) as f:
-        assert envelope.unseal(f.read(), key) == evidence.read_bytes()
+        data = f.read()
+    assert envelope.unseal(data, key) == evidence.read_bytes()
+    assert envelope.open_header_mac(io.BytesIO(data), key).hex() == doc.evidence[0].envelope_mac
     for body in sent:
         assert MARKER.encode() not in body
     assert not page.console_errors, page.console_errors

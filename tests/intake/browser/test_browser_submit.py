@@ -9,12 +9,15 @@ service wrote is scanned for the markers, the receipt and the loopback address.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import json
 import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -97,6 +100,8 @@ def _decrypt_all(live: Any, org: Any, code: str) -> tuple[document.Document, dic
         with blobs.open(ev.envelope_sha256) as f:
             data = f.read()
         assert hashlib.sha256(data).hexdigest() == ev.envelope_sha256
+        # the MAC came from the browser's sealer; the reviewer's key verifies it (SPEC §8)
+        assert envelope.open_header_mac(io.BytesIO(data), key).hex() == ev.envelope_mac
         files[ev.name] = envelope.unseal(data, key)
         assert len(files[ev.name]) == ev.size
     return doc, files
@@ -131,11 +136,34 @@ def test_js_path_end_to_end(page: Any, live: Any, org: Any, tmp_path: Path) -> N
     for body in bodies:
         for needle in needles:
             assert needle not in body
-    for path in _written_files(live.home):
+    _qr_only_on_click(page, code)
+    for path in _written_files(live.home):  # also after the QR request: nothing stored
         data = path.read_bytes()
         for needle in [*needles, b"127.0.0.1", b"rekaman-rapat"]:
             assert needle not in data, (path.name, needle[:16])
     assert not page.console_errors, page.console_errors
+
+
+def _qr_only_on_click(page: Any, code: str) -> None:
+    """The receipt page's QR button: the page says what it sends; one POST, only on click."""
+    sent: list[Any] = []
+    page.on("request", lambda r: sent.append(r) if r.url.endswith("/receipt/qr") else None)
+    assert page.get_by_text(i18n.translate("id", "receipt.qr_js_help")).is_visible()
+    page.wait_for_timeout(300)
+    assert sent == [], "the receipt left the browser without a click"
+    page.click("#receipt-qr-button")
+    img = page.locator("img#receipt-qr")
+    img.wait_for(timeout=10_000)
+    src = img.get_attribute("src") or ""
+    assert src.startswith("data:image/svg+xml;base64,")
+    assert b"<svg" in base64.b64decode(src.split(",", 1)[1])
+    assert page.evaluate("document.getElementById('receipt-qr').naturalWidth") > 0  # rendered
+    assert img.get_attribute("alt") == i18n.translate("id", "receipt.qr_alt")
+    assert len(sent) == 1 and sent[0].method == "POST"
+    posted = parse_qs(sent[0].post_data or "")
+    assert list(posted) == ["receipt"] and receipt.normalize(posted["receipt"][0]) == (
+        receipt.normalize(code))
+    assert page.locator("#receipt-qr-button").count() == 0  # sent once: the button is gone
 
 
 def test_dropped_pieces_resume_from_the_server_offset(
