@@ -70,11 +70,12 @@ def verify(data: bytes | str, directory: Directory, kind: str) -> tuple[dict[str
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX32 = re.compile(r"[0-9a-f]{32}")  # the random record id: ties in `at` sort by it
 
 
 def _check_body(body: dict[str, Any], kind: str) -> None:
     try:
-        ok = body["v"] == 1 and isinstance(body["case"], str) and isinstance(body["id"], str)
+        ok = body["v"] == 1 and isinstance(body["case"], str) and bool(_HEX32.fullmatch(body["id"]))
         # a time without a zone would sort by each machine's local clock (SPEC §7: UTC order)
         ok = ok and dt.datetime.fromisoformat(body["at"]).tzinfo is not None
         if kind == "status":
