@@ -86,8 +86,9 @@ def _evidence(obj: Any) -> Evidence:
         raise FormatError("evidence needs a name and a media type")
     if not (isinstance(size, int) and not isinstance(size, bool) and size >= 0):
         raise FormatError("evidence size must be a non-negative integer")
-    return Evidence(sha, name, mtype[:127], size, bool(obj.get("share", False)),
-                    envelope_mac=obj.get("envelope_mac"))  # fmt: skip
+    mac = obj.get("envelope_mac", "")  # required: "" (absent) fails the check in Evidence
+    return Evidence(sha or "", name, mtype[:127], size, bool(obj.get("share", False)),
+                    envelope_mac=mac)  # fmt: skip
 
 
 def _fields(obj: Any) -> dict[str, Any]:

@@ -66,11 +66,12 @@ def _evidence(
     handler: SealingHandler, refs: Sequence[BlobRef], share: Callable[[str], bool]
 ) -> list[document.Evidence]:
     """The evidence list: each blob's address and its envelope's header MAC (SPEC §8)."""
-    return [
-        document.Evidence(ref.sha256, f.name, f.media_type, f.size, share(f.input_name),
-                          envelope_mac=f.sealer.header_mac.hex())  # fmt: skip
-        for f, ref in zip(handler.files, refs, strict=True)
-    ]
+    out = []
+    for f, ref in zip(handler.files, refs, strict=True):
+        mac = f.sealer.header_mac.hex()  # from our own sealer, not from the stored bytes
+        out.append(document.Evidence(ref.sha256, f.name, f.media_type, f.size,
+                                     share(f.input_name), envelope_mac=mac))  # fmt: skip
+    return out
 
 
 def _store_case(

@@ -5,8 +5,10 @@ Each subcommand lives in ``reviewer/commands/<module>.py`` and exposes
 :data:`COMMANDS` is the one list of those modules: add a name to it to add a command. A name in
 the list without its module is a hard error at start-up (not a silently missing command).
 
-One handler turns every :class:`~crypto.errors.BisikError` into ``error:`` and ``hint:`` lines
-on stderr and exit status 1; the traceback is printed only with ``--verbose``.
+One handler (:func:`dispatch`) turns every :class:`~crypto.errors.BisikError` into ``error:``
+and ``hint:`` lines on stderr and exit status 1; the traceback is printed only with
+``--verbose``. ``shell`` parses each line it reads with the same parser and runs it through
+the same handler.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .i18n import t
 COMMANDS: list[str] = [
     "init",
     "org",
+    "shell",
     "import_bundle",
     "list_cases",
     "show",
@@ -102,9 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``bisik-reviewer``; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+def dispatch(args: argparse.Namespace) -> int:
+    """Run one parsed command through the one error handler; returns its exit status.
+
+    ``main`` calls it once; ``shell`` calls it for every line typed at its prompt.
+    """
     verbose = getattr(args, "verbose", False)
     try:
         result: int = args.func(args) or 0
@@ -121,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `bisik-reviewer list | head`: the reader left; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``bisik-reviewer``; returns the process exit status."""
+    return dispatch(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":  # pragma: no cover

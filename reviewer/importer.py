@@ -7,6 +7,12 @@ evidence envelopes unopened (they stay sealed at rest; ``evidence`` opens them l
 the evidence set against the SHA-256 list inside the report, decrypts follow-up messages and
 colleagues' replies, and verifies every status or reply record against the directory.
 
+The evidence check (SPEC §8): an entry is ``ok`` only if the envelope with its
+``envelope_sha256`` arrived *and* its header opens with this reviewer's key and carries exactly
+the entry's ``envelope_mac``; an envelope that arrived but fails that is ``mismatch`` (flag
+``evidence_altered``). Payloads are not decrypted here: the MAC commits to the file key, so a
+payload altered later can only fail to decrypt, which ``evidence`` reports.
+
 Everything happens in one store transaction: any exception leaves the store as it was. A case
 sealed to other reviewers only is recorded as *not readable by you*, never an error. A bundle
 already imported changes nothing.
@@ -19,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from crypto import document as cdoc
 from crypto import envelope, signed
@@ -165,7 +173,7 @@ class _Merge:
         for case_id, case in self.touched.items():
             if not case["received"]:
                 raise FormatError("an export item arrived without its case descriptor")
-            check_evidence(case, self.store)
+            check_evidence(case, self.store, self.ident.keys.encryption)
             case["flags"] = sorted(set(case["flags"]))
             self.tx.put_case(case_id, case, summarise(case, config))
         return sorted(self.touched)
@@ -200,24 +208,45 @@ def _message(sha: str, kind: str, doc: cdoc.Document | None) -> dict[str, Any]:
             "evidence": [e.to_json() for e in doc.evidence]}  # fmt: skip
 
 
-def check_evidence(case: dict[str, Any], store: CaseStore) -> None:
-    """Mark each listed evidence ``ok`` or ``missing``; list arrived files nobody listed."""
+def _evidence_state(ev: Mapping[str, Any], path: Path | None, key: X25519PrivateKey) -> str:
+    """``missing`` (no envelope under its hash), ``mismatch`` (its header does not open with
+    our key to exactly the listed MAC: another or altered envelope) or ``ok``."""
+    if path is None:
+        return "missing"
+    try:
+        with open(path, "rb") as src:
+            mac = envelope.open_header_mac(src, key)  # HPKE + MAC check, no payload
+    except DecryptionError:
+        return "mismatch"
+    listed = ev.get("envelope_mac")
+    return "ok" if isinstance(listed, str) and mac.hex() == listed else "mismatch"
+
+
+def check_evidence(case: dict[str, Any], store: CaseStore, key: X25519PrivateKey) -> None:
+    """Mark each listed evidence ``ok``, ``missing`` or ``mismatch``; list unlisted arrivals.
+
+    ``key`` is this reviewer's X25519 key: each arrived envelope's header is opened with it
+    and its MAC compared with the entry's ``envelope_mac`` (SPEC §8). ``evidence_altered`` is
+    sticky: once an altered envelope was seen, the flag stays for a person to clear.
+    """
     listed = list(case["evidence"])
     for msg in case["messages"]:
         listed += [e for e in msg.get("evidence", []) if e not in listed]
     arrived = set(case.get("blobs", []))
     states: list[dict[str, Any]] = []
     for ev in listed:
-        here = ev["envelope_sha256"] in arrived and store.blob_path(ev["envelope_sha256"])
-        states.append({**ev, "state": "ok" if here else "missing"})
+        sha = ev["envelope_sha256"]
+        path = store.blob_path(sha) if sha in arrived else None
+        states.append({**ev, "state": _evidence_state(ev, path, key)})
     names = {ev["envelope_sha256"] for ev in listed}
     states += [{"envelope_sha256": s, "state": "unlisted"} for s in sorted(arrived - names)]
     case["evidence_check"] = states
     flags = set(case["flags"]) - {"evidence_missing", "evidence_unlisted"}
-    if case["readable"] and any(s["state"] == "missing" for s in states):
-        flags.add("evidence_missing")
-    if case["readable"] and any(s["state"] == "unlisted" for s in states):
-        flags.add("evidence_unlisted")
+    found = {s["state"] for s in states} if case["readable"] else set()
+    for state, flag in (("missing", "evidence_missing"), ("unlisted", "evidence_unlisted"),
+                        ("mismatch", "evidence_altered")):  # fmt: skip
+        if state in found:
+            flags.add(flag)
     case["flags"] = sorted(flags)
 
 

@@ -9,19 +9,36 @@ the command, and the directory is verified against the pinned root every time::
         s.store.blob_path(sha256)        # an evidence envelope, still sealed to the reviewers
         s.identity.keys.encryption       # X25519 private key to open envelopes
         s.directory, s.config, s.home
+
+``bisik-reviewer shell`` opens one session with :func:`hold_session` and keeps it for its
+whole life: while it is held, :func:`open_session` hands out that same session (same unlocked
+identity, same locked store, the config re-read) without asking for the passphrase or paying
+Argon2id again, and :func:`home_of` answers the shell's home. A command inside the shell that
+names another ``--home`` is refused rather than silently given the shell's.
+
+What stays in memory while a session is held: the private keys, the store key and the
+decrypted case index, in this process only. Python cannot overwrite memory it has freed;
+:func:`hold_session` drops every reference on exit and the shell process ends right after,
+which is what actually returns the memory to the system.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import gc
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from crypto.directory import Directory
 
 from . import identity, org, passphrase
+from .errors import UsageError
 from .home import Config, Home
+from .i18n import t
 from .identity import Identity
 from .store import CaseStore
 
@@ -39,22 +56,80 @@ class Session:
         return org.load_directory(self.home)
 
 
+_held: Session | None = None  # the shell's session while it runs
+unlocks = 0  # passphrase unlocks (Argon2id runs) in this process: --verbose reports each one
+
+
+def held() -> Session | None:
+    """The session a running shell holds, else None."""
+    return _held
+
+
+def _check_home(args: argparse.Namespace, home: Home) -> None:
+    wanted = getattr(args, "home", None)
+    if wanted is not None and Home.from_env(wanted).root.resolve() != home.root.resolve():
+        raise UsageError("err.shell_home", home=str(home.root))
+
+
 def home_of(args: argparse.Namespace) -> Home:
+    """``--home``, ``$BISIK_REVIEWER_HOME`` or the default; inside a shell, the shell's home."""
+    if _held is not None:
+        _check_home(args, _held.home)
+        return _held.home
     return Home.from_env(getattr(args, "home", None))
 
 
 def unlock(args: argparse.Namespace) -> tuple[Home, Identity]:
-    """Ask for the passphrase once and open the reviewer key file."""
+    """Ask for the passphrase once and open the reviewer key file (one Argon2id run)."""
+    global unlocks
     home = home_of(args)
     home.require_keys()
     secret = passphrase.obtain(getattr(args, "passphrase_file", None))
-    return home, identity.unlock(home, secret)
+    start = time.perf_counter()
+    ident = identity.unlock(home, secret)
+    del secret
+    unlocks += 1
+    if getattr(args, "verbose", False):
+        sys.stderr.write("debug: " + t("session.unlocked", n=unlocks,
+                                       seconds=f"{time.perf_counter() - start:.2f}") + "\n")
+    return home, ident
 
 
 @contextlib.contextmanager
-def open_session(args: argparse.Namespace) -> Iterator[Session]:
-    """Unlock, lock the store, and hand out a Session; the store lock is released on exit."""
+def _fresh(args: argparse.Namespace) -> Iterator[Session]:
     home, ident = unlock(args)
     config = home.load_config()
     with CaseStore.open(home.store, ident.store_key) as store:
         yield Session(home, ident, store, config)
+
+
+@contextlib.contextmanager
+def open_session(args: argparse.Namespace) -> Iterator[Session]:
+    """Unlock, lock the store, and hand out a Session; the store lock is released on exit.
+
+    Inside a shell: the shell's session (config re-read), no passphrase, and the lock stays.
+    """
+    if _held is not None:
+        _check_home(args, _held.home)
+        yield dataclasses.replace(_held, config=_held.home.load_config())
+        return
+    with _fresh(args) as session:
+        yield session
+
+
+@contextlib.contextmanager
+def hold_session(args: argparse.Namespace) -> Iterator[Session]:
+    """Unlock once and make every :func:`open_session` of this process return this session
+    until exit; the store stays locked throughout. UsageError if one is already held."""
+    global _held
+    if _held is not None:
+        raise UsageError("err.shell_nested")
+    with _fresh(args) as session:
+        _held = session
+        try:
+            yield session
+        finally:
+            _held = None
+            session.store.index = {"v": 0, "cases": {}, "meta": {}}
+            del session
+            gc.collect()

@@ -18,16 +18,19 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
 from .errors import BlobIntegrityError, BlobNotFoundError, DiskFullError
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
+FSYNC_THREADS = 8  # concurrent fsyncs share journal commits
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,14 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _parallel(fn: Callable[[Path], _T], paths: Sequence[Path]) -> list[_T]:
+    """``[fn(p) for p in paths]`` on up to FSYNC_THREADS threads (fsync releases the GIL)."""
+    if len(paths) < 2:
+        return [fn(p) for p in paths]
+    with ThreadPoolExecutor(min(FSYNC_THREADS, len(paths))) as pool:
+        return list(pool.map(fn, paths))
 
 
 def _disk_full(exc: OSError) -> bool:
@@ -186,6 +197,58 @@ class LocalBlobStore:
 
     def put_file(self, path: Path) -> BlobRef:
         """Move a finished file (on the same filesystem) into the store under its hash."""
+        ref = self._hash_and_sync(Path(path))
+        self._install(Path(path), ref.sha256)
+        return ref
+
+    def put_files(self, paths: Sequence[Path]) -> list[BlobRef]:
+        """Move many finished files in (same filesystem); all durable when this returns.
+
+        Batched durability, in this order, so a crash at any point leaves every blob either
+        absent or complete under its address, and nothing references a blob before it is
+        durable:
+
+        1. every file is hashed and its bytes fsynced *before* any rename, so a content
+           address never names a file whose data could still be lost. The fsyncs run on a
+           few threads at once: the filesystem journal then commits them together (ext4/jbd2
+           group commit; 333 small files: 1.1 s one after another, 0.04 s this way, here);
+        2. all files are renamed into their fan-out directories (an address already stored
+           keeps its old file; the new copy is dropped);
+        3. then each directory touched is fsynced once (the fan-out directories, again on
+           a few threads, then the root if a fan-out directory was created), which makes the
+           renames durable;
+        4. only after this returns may the caller commit rows that point at the blobs. A
+           crash before that commit leaves unreferenced ciphertext, which the retention
+           orphan sweep removes.
+
+        On an error some files may already be in the store (unreferenced, as above; the
+        directories touched so far are still fsynced) and the rest stay where they were.
+        """
+        files = [Path(p) for p in paths]
+        refs = _parallel(self._hash_and_sync, files)
+        fans: set[Path] = set()
+        new_fan = False
+        try:
+            for path, ref in zip(files, refs, strict=True):
+                final = self.path(ref.sha256)
+                if final.exists():  # same content already stored
+                    path.unlink()
+                    continue
+                if not final.parent.exists():
+                    final.parent.mkdir(mode=0o700, exist_ok=True)
+                    new_fan = True
+                coarsen_times(path)
+                os.replace(path, final)
+                fans.add(final.parent)
+        finally:
+            _parallel(fsync_dir, sorted(fans))
+            if new_fan:
+                fsync_dir(self.root)
+            for d in [*fans, self.root] if fans else []:
+                coarsen_times(d)
+        return refs
+
+    def _hash_and_sync(self, path: Path) -> BlobRef:
         digest = hashlib.sha256()
         size = 0
         with open(path, "rb") as f:
@@ -193,9 +256,7 @@ class LocalBlobStore:
                 digest.update(block)
                 size += len(block)
             os.fsync(f.fileno())
-        ref = BlobRef(digest.hexdigest(), size)
-        self._install(Path(path), ref.sha256)
-        return ref
+        return BlobRef(digest.hexdigest(), size)
 
     def _install(self, tmp: Path, sha256: str) -> None:
         final = self.path(sha256)

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, Table, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +44,7 @@ from .blobstore import (
 )
 from .errors import (
     BlobIntegrityError,
+    BlobNotFoundError,
     CaseNotFoundError,
     DiskFullError,
     DuplicateCaseError,
@@ -56,6 +57,7 @@ from .errors import (
 )
 from .models import (
     AppliedBundle,
+    Base,
     Blob,
     Case,
     CaseRecipient,
@@ -69,6 +71,7 @@ CHANNELS = frozenset({"browser", "server"})
 MESSAGE_KINDS = frozenset({"message", "retaliation"})
 _JOURNAL_LOCK = 0x6269_7369_6B01  # PostgreSQL advisory lock: journal seq == commit order
 _HASH_CHUNK = 1 << 20
+_IN_CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
 OrderKey = str | tuple[str, str] | None
 
 
@@ -124,6 +127,31 @@ class CaseHistory:
     replies: tuple[tuple[bytes, BlobRef], ...]
 
 
+@dataclass(frozen=True)
+class Outbound:
+    """One verified outbound record for :meth:`Batch.add_records` (a status or a reply).
+
+    ``blob`` is the reply envelope (already in the blob store), None for a status.
+    """
+
+    kind: str  # "status" | "reply"
+    case_id: str
+    record: bytes
+    blob: BlobRef | None = None
+    order_key: OrderKey = None
+
+
+def _table(model: type[Base]) -> Table:
+    """The Core table of a model: Core ``insert(table)`` with a list of rows is one
+    executemany; the ORM bulk path would split rows that differ in which keys are None."""
+    return model.metadata.tables[model.__tablename__]
+
+
+def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
 def normalize_order_key(order_key: OrderKey, record: bytes) -> str:
     """The stored form ``"<UTC ISO time>|<record id>"`` of a record's order key.
 
@@ -131,7 +159,15 @@ def normalize_order_key(order_key: OrderKey, record: bytes) -> str:
     must agree with it, so a wrong key can never promote an older status.
     """
     try:
-        at, rid = records.order_key(signed.body_of(record))
+        body = signed.body_of(record)
+    except (FormatError, ValueError) as exc:
+        raise RecordMismatchError("the record has no valid time and id") from exc
+    return _order_key_of(order_key, body)
+
+
+def _order_key_of(order_key: OrderKey, body: Any) -> str:
+    try:
+        at, rid = records.order_key(body)
     except (FormatError, KeyError, TypeError, ValueError) as exc:
         raise RecordMismatchError("the record has no valid time and id") from exc
     computed = f"{at}|{rid}"
@@ -154,23 +190,55 @@ def _record_body(record: bytes, case_id: str) -> dict[str, Any]:
 
 
 class _Ops:
-    """Operations on one open session (shared by :class:`Vault` and :class:`Batch`)."""
+    """Operations on one open session (shared by :class:`Vault` and :class:`Batch`).
+
+    Case rows are cached for the life of the session (one transaction): a bundle that names
+    the same case 300 times reads it once, and locks it (``FOR UPDATE``) once.
+    """
 
     def __init__(self, session: Session, blobs: LocalBlobStore) -> None:
         self.s = session
         self.blobs = blobs
         self._journal_locked = False
+        self._cases: dict[str, Case] = {}
+        self._locked: set[str] = set()
 
     # -- helpers -----------------------------------------------------------------------------
     def _case(self, case_id: str, *, lock: bool = False) -> Case:
-        case = self.s.get(Case, case_id, with_for_update=lock)
-        if case is None:
-            raise CaseNotFoundError(f"no case {case_id}")
-        return case
+        return self._load_cases([case_id], lock=lock)[case_id]
+
+    def _load_cases(self, case_ids: Sequence[str], *, lock: bool = False) -> dict[str, Case]:
+        """The named cases, from the session cache or in one query per 500 ids.
+
+        ``lock``: ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite already holds the write lock),
+        in id order so two imports touching the same cases cannot deadlock; locked rows are
+        re-read so the values are the committed ones. CaseNotFoundError if any is absent.
+        """
+        done = self._locked if lock else self._cases.keys()
+        want = sorted({c for c in case_ids if c not in done})
+        for chunk in _chunks(want):
+            stmt = select(Case).where(Case.id.in_(chunk)).order_by(Case.id)
+            if lock:
+                stmt = stmt.with_for_update().execution_options(populate_existing=True)
+            for case in self.s.scalars(stmt):
+                self._cases[case.id] = case
+                if lock:
+                    self._locked.add(case.id)
+        missing = [c for c in case_ids if c not in self._cases]
+        if missing:
+            raise CaseNotFoundError(f"no case {missing[0]}")
+        return {c: self._cases[c] for c in case_ids}
+
+    def _check_stored(self, ref: BlobRef) -> None:
+        try:
+            size = self.blobs.size(ref.sha256)
+        except BlobNotFoundError:
+            size = -1
+        if size != ref.size:
+            raise MissingBlobError(f"blob {ref.sha256} is not stored with size {ref.size}")
 
     def _register_blob(self, ref: BlobRef) -> None:
-        if not self.blobs.exists(ref.sha256) or self.blobs.size(ref.sha256) != ref.size:
-            raise MissingBlobError(f"blob {ref.sha256} is not stored with size {ref.size}")
+        self._check_stored(ref)
         row = self.s.get(Blob, ref.sha256)
         if row is None:
             self.s.add(Blob(sha256=ref.sha256, size=ref.size))
@@ -178,10 +246,34 @@ class _Ops:
         elif row.size != ref.size:
             raise MissingBlobError(f"blob {ref.sha256} is known with another size")
 
-    def _append(self, item: Item, evidence: Sequence[BlobRef] = ()) -> int:
+    def _register_blobs(self, refs: Sequence[BlobRef]) -> None:
+        """Many blobs at once: one stat each, one SELECT per 500, one multi-row INSERT."""
+        unique = {r.sha256: r for r in refs}
+        for ref in refs:
+            if unique[ref.sha256].size != ref.size:
+                raise MissingBlobError(f"blob {ref.sha256} is named with two sizes")
+        for ref in unique.values():
+            self._check_stored(ref)
+        known: dict[str, int] = {}
+        for chunk in _chunks(sorted(unique)):
+            rows = self.s.execute(select(Blob.sha256, Blob.size).where(Blob.sha256.in_(chunk)))
+            known.update((sha, size) for sha, size in rows)
+        for sha, size in known.items():
+            if unique[sha].size != size:
+                raise MissingBlobError(f"blob {sha} is known with another size")
+        new = [
+            {"sha256": r.sha256, "size": r.size} for r in unique.values() if r.sha256 not in known
+        ]
+        if new:
+            self.s.execute(insert(_table(Blob)), new)
+
+    def _lock_journal(self) -> None:
         if not self._journal_locked and self.s.get_bind().dialect.name == "postgresql":
             self.s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _JOURNAL_LOCK})
             self._journal_locked = True  # held until commit: once per transaction is enough
+
+    def _append(self, item: Item, evidence: Sequence[BlobRef] = ()) -> int:
+        self._lock_journal()
         self.s.add(item)
         self.s.flush()
         for pos, ref in enumerate(evidence):
@@ -190,9 +282,12 @@ class _Ops:
         self.s.flush()
         return item.seq
 
-    def _record_exists(self, record_hash: bytes) -> bool:
-        found = self.s.scalar(select(Item.seq).where(Item.record_hash == record_hash))
-        return found is not None
+    def _existing_hashes(self, hashes: Sequence[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for chunk in _chunks(sorted(set(hashes))):
+            stmt = select(Item.record_hash).where(Item.record_hash.in_(chunk))
+            found.update(h for h in self.s.scalars(stmt) if h is not None)
+        return found
 
     # -- reporter side -------------------------------------------------------------------------
     def create_case(
@@ -227,38 +322,62 @@ class _Ops:
 
     # -- outbound records ----------------------------------------------------------------------
     def add_status(self, case_id: str, record: bytes, order_key: OrderKey = None) -> bool:
-        body = _record_body(record, case_id)
-        state = body.get("state")
-        if not isinstance(state, str):
-            raise RecordMismatchError("a status record needs a state")
-        case = self._case(case_id, lock=True)  # concurrent imports must not lose the newest
-        rhash = hashlib.sha256(record).digest()
-        if self._record_exists(rhash):
-            return False
-        key = normalize_order_key(order_key, record)
-        self._append(Item(case_id=case_id, kind="status", record=record, record_hash=rhash,
-                          order_key=key))  # fmt: skip
-        if case.status_order is None or key > case.status_order:
-            case.status = state
-            case.status_order = key
-            case.status_day = dt.datetime.fromisoformat(key.split("|")[0]).date()
-        return True
+        return self.add_records([Outbound("status", case_id, record, None, order_key)])[0]
 
     def add_reply(
         self, case_id: str, record: bytes, blob: BlobRef, order_key: OrderKey = None
     ) -> bool:
-        body = _record_body(record, case_id)
-        if body.get("envelope_sha256") != blob.sha256:
-            raise RecordMismatchError("the reply record names another envelope")
-        self._case(case_id)
-        rhash = hashlib.sha256(record).digest()
-        if self._record_exists(rhash):
-            return False
-        self._register_blob(blob)
-        key = normalize_order_key(order_key, record)
-        self._append(Item(case_id=case_id, kind="reply", blob_sha=blob.sha256, record=record,
-                          record_hash=rhash, order_key=key))  # fmt: skip
-        return True
+        return self.add_records([Outbound("reply", case_id, record, blob, order_key)])[0]
+
+    def add_records(self, outbound: Sequence[Outbound]) -> list[bool]:
+        """Store many records in a few statements; the same result as one call per record.
+
+        Round trips, whatever the count: one ``SELECT … FOR UPDATE`` of the named cases, one
+        look-up of the record hashes, one of the reply blobs, one multi-row INSERT of new
+        blobs, one of journal items, and one UPDATE per case whose current status changes.
+        """
+        bodies: list[dict[str, Any]] = []
+        for out in outbound:  # every record checked before anything is written
+            body = _record_body(out.record, out.case_id)
+            if out.kind == "status":
+                if not isinstance(body.get("state"), str):
+                    raise RecordMismatchError("a status record needs a state")
+            elif out.kind == "reply":
+                if out.blob is None or body.get("envelope_sha256") != out.blob.sha256:
+                    raise RecordMismatchError("the reply record names another envelope")
+            else:
+                raise ValueError("an outbound record is a status or a reply")
+            bodies.append(body)
+        # Lock every named case (concurrent imports must not lose the newest status).
+        cases = self._load_cases([o.case_id for o in outbound], lock=True)
+        hashes = [hashlib.sha256(o.record).digest() for o in outbound]
+        seen = self._existing_hashes(hashes)
+        fresh: list[bool] = []
+        rows: list[dict[str, Any]] = []
+        for out, body, rhash in zip(outbound, bodies, hashes, strict=True):
+            if rhash in seen:  # a replay (or the same record twice in one batch)
+                fresh.append(False)
+                continue
+            seen.add(rhash)
+            fresh.append(True)
+            key = _order_key_of(out.order_key, body)
+            rows.append({"case_id": out.case_id, "kind": out.kind, "record": out.record,
+                         "record_hash": rhash, "order_key": key,
+                         "blob_sha": out.blob.sha256 if out.blob else None})  # fmt: skip
+            if out.kind == "status":
+                case = cases[out.case_id]
+                if case.status_order is None or key > case.status_order:
+                    case.status = body["state"]
+                    case.status_order = key
+                    case.status_day = dt.datetime.fromisoformat(key.split("|")[0]).date()
+        self._register_blobs([o.blob for o, new in zip(outbound, fresh, strict=True)
+                              if new and o.blob is not None])  # fmt: skip
+        if rows:
+            self._lock_journal()
+            # One executemany in batch order, so journal seqs follow the order given.
+            self.s.execute(insert(_table(Item)), rows)
+        self.s.flush()  # the changed case rows: one UPDATE each
+        return fresh
 
     def mark_bundle(self, bundle_id: bytes) -> bool:
         if not 1 <= len(bundle_id) <= 64:
@@ -279,21 +398,34 @@ class _Ops:
 
     # -- reading -------------------------------------------------------------------------------
     def case_info(self, case: Case) -> CaseInfo:
-        recipients = self.s.scalars(
-            select(CaseRecipient.recipient)
-            .where(CaseRecipient.case_id == case.id)
-            .order_by(CaseRecipient.recipient)
-        ).all()
-        record = None
-        if case.status_order is not None:
-            record = self.s.scalar(
-                select(Item.record).where(
-                    Item.case_id == case.id, Item.kind == "status",
-                    Item.order_key == case.status_order,
-                )
-            )  # fmt: skip
-        return CaseInfo(case.id, case.reply_public, case.received_day, tuple(recipients),
-                        case.channel, case.status, record)  # fmt: skip
+        return self.case_infos([case])[case.id]
+
+    def case_infos(self, cases: Sequence[Case]) -> dict[str, CaseInfo]:
+        """CaseInfo of many cases in two queries per 500 (recipients; current status records)."""
+        recipients: dict[str, list[str]] = {c.id: [] for c in cases}
+        records_: dict[str, bytes] = {}
+        for chunk in _chunks(sorted(recipients)):
+            for case_id, rid in self.s.execute(
+                select(CaseRecipient.case_id, CaseRecipient.recipient)
+                .where(CaseRecipient.case_id.in_(chunk))
+                .order_by(CaseRecipient.case_id, CaseRecipient.recipient)
+            ):
+                recipients[case_id].append(rid)
+            with_status = [c.id for c in cases if c.id in chunk and c.status_order is not None]
+            if with_status:
+                for case_id, record in self.s.execute(
+                    select(Item.case_id, Item.record)
+                    .join(Case, (Case.id == Item.case_id) & (Case.status_order == Item.order_key))
+                    .where(Item.kind == "status", Item.case_id.in_(with_status))
+                    .order_by(Item.seq)
+                ):
+                    if record is not None:
+                        records_.setdefault(case_id, record)
+        return {
+            c.id: CaseInfo(c.id, c.reply_public, c.received_day, tuple(recipients[c.id]),
+                           c.channel, c.status, records_.get(c.id))
+            for c in cases
+        }  # fmt: skip
 
     def entries(self, items: Sequence[Item]) -> list[Entry]:
         seqs = [i.seq for i in items]
@@ -332,6 +464,16 @@ class Batch(_Ops):
     ) -> bool:
         """See :meth:`Vault.add_reply`."""
         return super().add_reply(case_id, record, blob, order_key)
+
+    def add_records(self, outbound: Sequence[Outbound]) -> list[bool]:
+        """Many add_status/add_reply at once, in a few statements; True per new record.
+
+        Same checks and outcome as calling :meth:`add_status` / :meth:`add_reply` in order
+        (replays and repeats within the list are False, the greatest order key is current),
+        but every case is read and locked once and the rows go in as multi-row INSERTs.
+        Any error leaves the whole batch to roll back.
+        """
+        return super().add_records(outbound)
 
     def mark_bundle(self, bundle_id: bytes) -> bool:
         """Record a bundle id as applied; False if it already was (the caller then stops)."""
@@ -431,6 +573,17 @@ class Vault:
         """Metadata of one case; CaseNotFoundError if absent."""
         with self._read() as ops:
             return ops.case_info(ops._case(case_id))
+
+    def case_infos(self, case_ids: Sequence[str]) -> dict[str, CaseInfo]:
+        """Metadata of many cases in one read transaction and a few queries per 500 ids.
+
+        Ids of absent cases are simply not in the result (the caller decides what that means).
+        """
+        with self._read() as ops:
+            found: list[Case] = []
+            for chunk in _chunks(sorted(set(case_ids))):
+                found.extend(ops.s.scalars(select(Case).where(Case.id.in_(chunk))))
+            return ops.case_infos(found)
 
     def add_message(
         self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef] = ()

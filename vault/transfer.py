@@ -46,7 +46,7 @@ from .bundle import (
 from .bundle.checks import envelope_recipient_ids
 from .errors import DiskFullError, VaultError
 from .models import Case, CaseRecipient
-from .store import CaseInfo, Entry, Vault
+from .store import CaseInfo, Entry, Outbound, Vault
 
 PAGE = 1000
 ACK_PREFIX = "ack:"
@@ -227,6 +227,7 @@ class _Op:
     kind: str  # "status" | "reply"
     case: str
     record: bytes
+    key: str  # crypto.records.order_key as "at|id"
     envelope: Item | None = None
 
 
@@ -252,13 +253,12 @@ def _plan(
     latest = dt.datetime.now(dt.UTC) + MAX_CLOCK_SKEW
     if bundle.manifest.ack > vault.last_seq():
         raise BundleContentError("outbox acknowledges exports this server never made")
-    for item in bundle.items():
-        if item.case not in infos:
-            try:
-                infos[item.case] = vault.case_info(item.case)
-            except VaultError as exc:
-                raise BundleContentError(f"item {item.n}: unknown case") from exc
-        info = infos[item.case]
+    items = list(bundle.items())  # small objects: envelopes stay in their staging files
+    infos.update(vault.case_infos(sorted({i.case for i in items})))  # one read for all cases
+    for item in items:
+        info = infos.get(item.case)
+        if info is None:
+            raise BundleContentError(f"item {item.n}: unknown case")
         if bundle.signer not in info.recipients:
             raise BundleContentError(f"item {item.n}: the reviewer is not a recipient of the case")
         if item.kind == "reply_envelope":
@@ -266,16 +266,20 @@ def _plan(
             ops[-1].envelope = item
         else:
             record = item.read_bytes()
-            _check_not_future(item, record, latest)
-            ops.append(_Op(item.kind, item.case, record))
+            ops.append(_Op(item.kind, item.case, record, _check_not_future(item, record, latest)))
     return ops, infos
 
 
-def _check_not_future(item: Item, record: bytes, latest: dt.datetime) -> None:
-    """Rule 21: a record dated after the server's clock (plus skew) would pin the order."""
-    at = dt.datetime.fromisoformat(signed.body_of(record)["at"])
+def _check_not_future(item: Item, record: bytes, latest: dt.datetime) -> str:
+    """Rule 21: a record dated after the server's clock (plus skew) would pin the order.
+
+    Returns the record's order key (``"at|id"``), parsed from the same body.
+    """
+    body = signed.body_of(record)
+    at = dt.datetime.fromisoformat(body["at"])
     if at.tzinfo is None or at > latest:
         raise BundleContentError(f"item {item.n}: record dated in the future (laptop clock?)")
+    return "|".join(order_key(body))
 
 
 def _key(record: bytes) -> str:
@@ -329,28 +333,38 @@ def _apply(
     with vault.batch() as tx:
         if not tx.mark_bundle(bytes.fromhex(m.bundle_id)):
             return ImportSummary(m.bundle_id, reviewer, 0, 0, 0, 0, m.ack, True)
-        for op in ops:
-            if op.kind == "status":
-                new = tx.add_status(op.case, op.record)
-            else:
-                new = tx.add_reply(op.case, op.record, _store_envelope(vault, op))
+        # Reply envelopes go into the blob store first, all renames then one fsync per
+        # directory (LocalBlobStore.put_files); they are durable before add_records writes
+        # rows naming them, and the transaction commits only after that. If anything fails
+        # from here on, the transaction rolls back and the moved blobs are unreferenced
+        # ciphertext that the retention orphan sweep removes.
+        refs = iter(_store_envelopes(vault, ops))
+        outbound = [Outbound(op.kind, op.case, op.record,
+                             next(refs) if op.kind == "reply" else None, op.key)
+                    for op in ops]  # fmt: skip
+        fresh = tx.add_records(outbound)
+        for op, new in zip(ops, fresh, strict=True):
             counts[op.kind if new else "dup"] += 1
             if new and op.kind == "status":
-                key = _key(op.record)
-                new_keys.append((op.case, key))
-                current[op.case] = max(current.get(op.case, ""), key)
+                new_keys.append((op.case, op.key))
+                current[op.case] = max(current.get(op.case, ""), op.key)
         tx.set_cursor(ack_cursor(reviewer), m.ack)
     superseded = sum(1 for case, key in new_keys if key < current[case])
     return ImportSummary(m.bundle_id, reviewer, counts["status"], counts["reply"], counts["dup"],
                          superseded, m.ack, False)  # fmt: skip
 
 
-def _store_envelope(vault: Vault, op: _Op) -> BlobRef:
-    """Move the staged reply envelope into the blob store (same filesystem: a rename)."""
-    if op.envelope is None or op.envelope.path is None:  # the reader guarantees both
-        raise BundleContentError("reply without its envelope")
+def _store_envelopes(vault: Vault, ops: list[_Op]) -> list[BlobRef]:
+    """Move the staged reply envelopes into the blob store (same filesystem: renames)."""
+    paths: list[Path] = []
+    for op in ops:
+        if op.kind != "reply":
+            continue
+        if op.envelope is None or op.envelope.path is None:  # the reader guarantees both
+            raise BundleContentError("reply without its envelope")
+        paths.append(op.envelope.path)
     try:
-        return vault.blobs.put_file(op.envelope.path)
+        return vault.blobs.put_files(paths)
     except OSError as exc:
         raise BundleWriteError(f"cannot store a reply envelope: {exc.strerror}") from exc
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import org
-from ..bundles import open_export
+from ..bundles import open_export, staging_root
 from ..i18n import t
 from ..importer import import_items
 from ..session import open_session
@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
         def announce() -> None:
             sys.stderr.write(t("import.verifying") + "\n")
 
-        with open_export(args.bundle, directory, s.home.store / "staging", announce) as export:
+        stage = staging_root(s.home)  # <home>/tmp, on the encrypted disk, never RAM
+        with open_export(args.bundle, directory, stage, announce) as export:
             manifest = export.manifest
             bar = Progress(int(manifest.count), t("import.progress"))
             try:

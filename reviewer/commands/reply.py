@@ -10,7 +10,7 @@ from typing import Any
 from ..actions import reply
 from ..errors import UsageError
 from ..i18n import t
-from ..session import open_session
+from ..session import held, open_session
 from . import out
 
 
@@ -33,6 +33,8 @@ def _text(args: argparse.Namespace) -> str:
             raise UsageError("err.read_file", path=str(args.file)) from exc
     if sys.stdin.isatty():
         sys.stderr.write(t("reply.stdin") + "\n")
+    elif held() is not None:  # a scripted shell: stdin holds the next commands, not the text
+        raise UsageError("err.shell_reply_stdin")
     return sys.stdin.read()
 
 

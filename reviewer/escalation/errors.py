@@ -14,6 +14,21 @@ class EvidenceError(BisikError):
     )
 
 
+class EvidenceAlteredError(EvidenceError):
+    """An evidence envelope is not the one the report lists, or its content does not decrypt.
+
+    Raised before any of its plaintext is kept: its header MAC differs from the listed
+    ``envelope_mac``, or a payload chunk fails authentication (altered or cut after it was
+    listed). Nothing of that file is exported (SPEC §8).
+    """
+
+    hint = (
+        "Do not use this file: it was altered or replaced after the reporter sent it. "
+        "Run `show CASE` to see which evidence is flagged, get a fresh export from the server "
+        "operator, and record the incident."
+    )
+
+
 class ConsentError(BisikError):
     """The reporter did not consent to sharing with this authority (or this item)."""
 

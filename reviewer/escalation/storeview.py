@@ -24,8 +24,10 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from crypto import envelope
+from crypto.errors import DecryptionError
 
 from .case import CaseFacts, EvidenceItem, StatusEvent, consent_set, parse_day
+from .errors import EvidenceAlteredError
 from .regulations import canonical_category
 from .tracking import TrackingLog
 
@@ -89,8 +91,11 @@ def decrypted_evidence(
 ) -> Iterator[tuple[dict[str, Path], list[str]]]:  # fmt: skip
     """Yield ({envelope sha256: decrypted path}, [hashes whose envelope is missing]).
 
-    Decryption errors (``crypto.errors.DecryptionError``) propagate; the directory is removed
-    in every case.
+    Each envelope is opened only if its header opens with ``key`` to exactly the ``envelope_mac``
+    the report lists (SPEC §8), so a substituted envelope — even one sealed to this reviewer —
+    is never exported as the reporter's. That failure, and any decryption failure of the payload
+    (altered or truncated after it was listed), raise :class:`EvidenceAlteredError` naming the
+    item; nothing of it is kept and the directory is removed in every case.
     """
     workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".bisik-plain-", dir=workdir))
@@ -105,12 +110,26 @@ def decrypted_evidence(
                 missing.append(ev["envelope_sha256"])
                 continue
             target = tmp / f"{n:03d}"
-            with open(src, "rb") as fh:
-                envelope.unseal_to_path(fh, target, key)
+            _open_listed(src, target, key, ev, n)
             paths[ev["envelope_sha256"]] = target
         yield paths, missing
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _open_listed(src: Path, target: Path, key: X25519PrivateKey, ev: dict[str, Any], n: int
+                 ) -> None:  # fmt: skip
+    """Decrypt evidence ``n`` into ``target`` only if it is the envelope the report lists."""
+    try:
+        with open(src, "rb") as fh:
+            if envelope.open_header_mac(fh, key).hex() != ev.get("envelope_mac"):
+                raise DecryptionError()
+            fh.seek(0)
+            envelope.unseal_to_path(fh, target, key)  # temporary file, kept only on success
+    except DecryptionError as exc:
+        raise EvidenceAlteredError(
+            f"evidence {n} ({ev['envelope_sha256'][:16]}…) is not the envelope the report "
+            "lists, or its content was altered: it was not decrypted") from exc
 
 
 def load_tracking(store: _Store) -> TrackingLog:

@@ -200,7 +200,8 @@ def test_sealer_header_mac_is_known_before_the_payload_and_verifies() -> None:
     for identity in (KEY, OTHER):
         src = io.BytesIO(env)
         assert open_header_mac(src, identity) == mac
-        assert src.tell() == header.PREFIX_LEN + 2 * header.STANZA_LEN + header.MAC_LEN  # no payload
+        # it read the header and stopped: no payload was touched
+        assert src.tell() == header.PREFIX_LEN + 2 * header.STANZA_LEN + header.MAC_LEN
 
 
 def test_every_envelope_has_its_own_header_mac() -> None:

@@ -189,8 +189,10 @@ def _report(api: Api, org: Org, evidence_data: bytes) -> tuple[str, dict[str, An
         fields={"description": "MARKER-REPORT-TEXT"},
         reply_key=b64u_encode(raw_public(sec.reply_public)),
         evidence=[
-            document.Evidence(stored["sha256"], "MARKER-NAME.jpg", "image/jpeg",
-                              len(evidence_data), envelope_mac=ev_mac.hex())  # fmt: skip
+            document.Evidence(
+                stored["sha256"], "MARKER-NAME.jpg", "image/jpeg", len(evidence_data),
+                envelope_mac=ev_mac.hex(),
+            )
         ],
     )
     body = {

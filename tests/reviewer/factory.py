@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from crypto import document as cdoc
 from crypto import envelope, receipt, records
@@ -88,19 +89,50 @@ class FakeReport:
         return b64u_encode(raw_public(receipt.derive(self.receipt_code).reply_public))
 
 
+def seal_evidence(data: bytes, keys: list[X25519PublicKey]) -> tuple[bytes, str]:
+    """(envelope, header MAC hex) as the browser and the no-JS path make them: the MAC taken
+    from the sealer, never from the finished envelope."""
+    out = io.BytesIO()
+    with envelope.Sealer(out, keys) as sealer:
+        sealer.write(data)
+    return out.getvalue(), sealer.header_mac.hex()
+
+
+def _tamper(env: bytes, keys: list[X25519PublicKey], how: str) -> bytes:
+    """What a dishonest server could store instead of ``env`` (and list the hash of).
+
+    ``substituted``: another envelope sealed to the same reviewers (its header MAC differs).
+    ``payload``: ``env``'s header kept (its MAC still verifies), one payload byte flipped.
+    """
+    if how == "substituted":
+        return seal_evidence(b"bukti palsu " + secrets.token_bytes(64), keys)[0]
+    altered = bytearray(env)
+    altered[-20] ^= 0x01
+    return bytes(altered)
+
+
 def make_report(directory: Directory, recipients: list[str], *, text: str = "Atasan memerintahkan",
                 evidence: int = 1, missing: int = 0, received: str = "2026-11-20",
-                fields: dict[str, str] | None = None) -> FakeReport:  # fmt: skip
-    """Seal a report (and ``evidence`` files) to the named reviewers of ``directory``."""
+                fields: dict[str, str] | None = None, tamper: str | None = None
+                ) -> FakeReport:  # fmt: skip
+    """Seal a report (and ``evidence`` files) to the named reviewers of ``directory``.
+
+    With ``tamper`` (see :func:`_tamper`) the first evidence file is replaced by the server
+    before upload finishes: the report lists the hash the server returned for what it stored,
+    beside the header MAC of what the reporter sealed (SPEC §8).
+    """
     keys = [r.keys.encryption for r in directory.active_reviewers() if r.id in recipients]
     code = receipt.generate()
     reply_pub = receipt.derive(code).reply_public
     ev_envs = {}
     listed = []
     for i in range(evidence + missing):
-        env = envelope.seal(f"bukti {i} ".encode() + secrets.token_bytes(64), keys)
-        sha = hashlib.sha256(env).hexdigest()
-        listed.append(cdoc.Evidence(sha, f"foto_{i}.jpg", "image/jpeg", 70, share=i == 0))
+        env, mac = seal_evidence(f"bukti {i} ".encode() + secrets.token_bytes(64), keys)
+        if tamper and i == 0:
+            env = _tamper(env, keys, tamper)
+        sha = hashlib.sha256(env).hexdigest()  # the address the server computed on finish
+        listed.append(cdoc.Evidence(sha, f"foto_{i}.jpg", "image/jpeg", 70, share=i == 0,
+                                    envelope_mac=mac))  # fmt: skip
         if i < evidence:
             ev_envs[sha] = env
     doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",

@@ -6,6 +6,7 @@ import io
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,74 @@ def test_reviewer_never_imports_flask_or_intake() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=False)  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_import_stages_inside_the_home_not_tmpdir(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import tempfile
+
+    import vault.bundle
+
+    from .factory import PASSPHRASE, make_org, make_report, write_export
+
+    team = make_org(tmp_path / "team")
+    d = team.directory()
+    bundle = tmp_path / "export.bisik"
+    write_export(bundle, team.server_key, [make_report(d, ["ayu", "budi"], evidence=2)
+                                           for _ in range(2)])  # fmt: skip
+    home = team.lead.home.root
+    stale = home / "tmp" / "import-old" / "bisik-stage-x"
+    stale.mkdir(parents=True)
+    (stale / "0").write_bytes(b"left by a crashed import")
+    os.chmod(home / "tmp", 0o755)  # noqa: S103 - an old, too-wide dir to be fixed
+    tmpdir = tmp_path / "tmpdir"  # stands for a RAM-backed /tmp: must stay untouched
+    tmpdir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    monkeypatch.setenv("TMPDIR", str(tmpdir))
+    real, seen = vault.bundle.read_export, []
+
+    def spy(path: Path, directory: Any, *, staging_dir: Path) -> Any:
+        export = real(path, directory, staging_dir=staging_dir)
+        seen.append((Path(staging_dir), sorted(p for p in Path(staging_dir).rglob("*")
+                                               if p.is_file())))  # fmt: skip
+        return export
+
+    monkeypatch.setattr(vault.bundle, "read_export", spy)
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE, encoding="utf-8")
+    assert main(["import", str(bundle), "--home", str(home), "--passphrase-file", str(pp)]) == 0
+    (stage, files), = seen
+    assert stage.parent == home / "tmp" and len(files) >= 4  # 4 evidence envelopes + index…
+    assert not stale.exists() and not any((home / "tmp").iterdir())  # swept, then cleaned up
+    assert (home / "tmp").stat().st_mode & 0o777 == 0o700
+    assert not any(tmpdir.iterdir())
+
+
+def test_staged_bytes_and_verification_meter(tmp_path: Path) -> None:
+    import time
+
+    from reviewer.bundles import StagingMeter, staged_bytes
+
+    stage = tmp_path / "run" / "bisik-stage-a"
+    stage.mkdir(parents=True)
+    for name, size in (("index", 10), ("small", 5), ("0", 100), ("1", 50)):
+        (stage / name).write_bytes(b"x" * size)
+    sizes: dict[str, int] = {}
+    assert staged_bytes(tmp_path / "run", sizes) == 165
+    assert sizes == {"0": 100}  # only complete items are cached; the newest is re-read
+    (stage / "1").write_bytes(b"x" * (3 << 10))
+    (stage / "2").write_bytes(b"x" * (2 << 10))
+    assert staged_bytes(tmp_path / "run", sizes) == 115 + (5 << 10)
+    buf = io.StringIO()
+    with StagingMeter(tmp_path / "run", 64 << 10, buf, interval=0.01):
+        deadline = time.monotonic() + 10
+        while "5/64" not in buf.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    text = buf.getvalue()
+    assert t("import.verify_progress") in text and "5/64" in text  # drawn while staging
+    assert "64/64" in text.rsplit("\r", 1)[-1]  # verified: the bar ends full
+    quiet = StagingMeter(tmp_path / "run", 64 << 10, None)
+    with quiet:
+        pass
+    assert not quiet.enabled and not quiet._thread.is_alive()

@@ -23,7 +23,7 @@ from reviewer.cli import main
 from reviewer.escalation import storeview
 from reviewer.store import CaseStore
 
-from .factory import PASSPHRASE, FakeReport, Org, write_export
+from .factory import PASSPHRASE, FakeReport, Org, seal_evidence, write_export
 
 pytestmark = pytest.mark.skipif(shutil.which("mat2") is None, reason="needs Debian mat2")
 
@@ -46,10 +46,11 @@ def _report(team: Org, i: int, category: str, month: str, consent: list[str]) ->
     code = receipt.generate()
     evidence, listed = {}, []
     for n, (data, share) in enumerate([(_jpeg_bytes(), True), (_jpeg_bytes(), False)]):
-        env = envelope.seal(data, keys)
+        env, mac = seal_evidence(data, keys)
         sha = hashlib.sha256(env).hexdigest()
         evidence[sha] = env
-        listed.append(cdoc.Evidence(sha, f"WA_Dewi_{n}.jpg", "image/jpeg", len(data), share))
+        listed.append(cdoc.Evidence(sha, f"WA_Dewi_{n}.jpg", "image/jpeg", len(data), share,
+                                    envelope_mac=mac))  # fmt: skip
     fields = {"category": category, "election": "pilkada", "election_year": "2024",
               "province": "Lampung", "regency": "Kota Bandar Lampung", "agency_kind": "regency",
               "incident_month": month, "reported_position": "Kepala Dinas",

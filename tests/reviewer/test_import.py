@@ -10,6 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from reviewer import org
 from reviewer.bundles import open_export
 from reviewer.cli import main
+from reviewer.escalation import storeview
+from reviewer.escalation.errors import EvidenceAlteredError
 from reviewer.importer import ImportSummary, import_items
 from reviewer.store import CaseStore
 from vault.bundle import BundleError, BundleSignatureError
@@ -201,3 +203,46 @@ def test_whole_reviewer_flow_runs_without_server_packages(team: Org, bundle: tup
                          capture_output=True, text=True, check=False)  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "o.bisik").exists() and both.case_id[:12] in run.stdout
+
+
+def test_regression_substituted_evidence_is_flagged_altered(team: Org, tmp_path: Path) -> None:
+    """The server stores another envelope sealed to the same reviewers and returns its hash
+    to the browser, which lists it with the MAC of what the reporter sealed. The hash
+    matches what arrived, but the header MAC does not: ``mismatch``, never ``ok`` (SPEC §8)."""
+    rep = make_report(team.directory(), ["ayu", "budi"], evidence=2, tamper="substituted")
+    path = tmp_path / "export.bisik"
+    _write_export(path, team.server_key, [rep])
+    do_import(team.lead, path)
+    case = cases_of(team.lead)[rep.case_id]
+    assert sorted(e["state"] for e in case["evidence_check"]) == ["mismatch", "ok"]
+    assert "evidence_altered" in case["flags"]
+    # and the evidence command refuses to decrypt it as the reporter's file
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        case = store.load_case(rep.case_id)
+        key = team.lead.ident.keys.encryption
+        with pytest.raises(EvidenceAlteredError), \
+                storeview.decrypted_evidence(store, key, case, tmp_path / "out"):  # fmt: skip
+            pass  # pragma: no cover - never reached
+    assert [p for p in (tmp_path / "out").iterdir()] == []  # no decrypted leftovers
+
+
+def test_payload_altered_after_the_header_fails_clearly_at_evidence_time(
+    team: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header (and so the MAC) is kept and a payload byte flipped: the import check
+    passes (it opens headers only), and decrypting the evidence fails with a clear error
+    naming the item, leaving no plaintext behind."""
+    rep = make_report(team.directory(), ["ayu", "budi"], tamper="payload")
+    path = tmp_path / "export.bisik"
+    _write_export(path, team.server_key, [rep])
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    assert main(["import", str(path), *common]) == 0
+    assert [e["state"] for e in cases_of(team.lead)[rep.case_id]["evidence_check"]] == ["ok"]
+    capsys.readouterr()
+    out = tmp_path / "ev"
+    assert main(["evidence", rep.case_id, "--out", str(out), *common]) == 1
+    err = capsys.readouterr().err
+    assert "error:" in err and "hint:" in err  # the CLI's one handler, not a traceback
+    assert not out.exists() or [p for p in out.iterdir()] == []

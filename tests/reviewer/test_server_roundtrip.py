@@ -22,7 +22,7 @@ from reviewer.store import CaseStore
 from vault.store import Vault
 from vault.transfer import export_bundle, import_outbox
 
-from .factory import Org
+from .factory import Org, seal_evidence
 from .test_import import do_import
 
 
@@ -37,12 +37,13 @@ def _submit(vault: Vault, team: Org) -> tuple[str, str]:
     d = team.directory()
     code = receipt.generate()
     reply_pub = raw_public(receipt.derive(code).reply_public)
-    ev = envelope.seal(b"\xff\xd8 foto", d.recipients())
-    ev_ref = vault.blobs.put_bytes(ev)
+    ev, mac = seal_evidence(b"\xff\xd8 foto", list(d.recipients()))
+    ev_ref = vault.blobs.put_bytes(ev)  # the server computes the address
     doc = cdoc.Document("report", cdoc.now(), "browser",
                         {"category": "mobilisasi", "description": "Arahan lewat grup WA"},
                         b64u_encode(reply_pub),
-                        (cdoc.Evidence(ev_ref.sha256, "wa.jpg", "image/jpeg", 9),))  # fmt: skip
+                        (cdoc.Evidence(ev_ref.sha256, "wa.jpg", "image/jpeg", 9,
+                                       envelope_mac=mac),))  # fmt: skip
     report = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), d.recipients()))
     case_id = vault.create_case(lookup_tag=secrets.token_bytes(32), reply_public=reply_pub,
                                 recipients=["ayu", "budi"], report_blob=report,

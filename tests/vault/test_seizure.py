@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import secrets
 import subprocess
@@ -116,8 +117,11 @@ def _flow(vault: Vault, reviewer: KeyPair) -> Flow:
     half = vault.start_upload(owner=owner, total_size=len(voice))
     vault.append_upload(half, owner, 0, voice[:30_000])
 
-    evidence = [document.Evidence(ev1.sha256, names[0], "image/jpeg", len(photo)),
-                document.Evidence(ev2.sha256, names[1], "audio/ogg", 90_000)]  # fmt: skip
+    evidence = [document.Evidence(ev1.sha256, names[0], "image/jpeg", len(photo),
+                                  envelope_mac=sealer.header_mac.hex()),
+                document.Evidence(ev2.sha256, names[1], "audio/ogg", 90_000,
+                                  envelope_mac=envelope.header_mac(io.BytesIO(voice)).hex())
+                ]  # fmt: skip
     report = document.Document(
         "report", document.now(), "browser",
         {"category": "mobilisasi", "text": f"{marker} Camat mengumpulkan KTP di grup WhatsApp"},

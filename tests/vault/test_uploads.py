@@ -124,3 +124,18 @@ def test_stray_upload_files_are_swept(vault: Vault) -> None:
     os.utime(vault.uploads_dir / uid, (yesterday, yesterday))
     assert vault.sweep_upload_files() == 1
     assert [p.name for p in vault.uploads_dir.iterdir()] == [uid]
+
+
+def test_finish_without_a_hash_computes_it(vault: Vault) -> None:
+    """The browser path sends no hash (it does not hash what it streams): the store computes
+    the address of what it holds, and still refuses an incomplete upload."""
+    data = secrets.token_bytes(200_000)
+    uid = vault.start_upload(owner=OWNER, total_size=len(data))
+    vault.append_upload(uid, OWNER, 0, data[:-1])
+    with pytest.raises(UploadIncompleteError):
+        vault.finish_upload(uid, OWNER)
+    vault.append_upload(uid, OWNER, len(data) - 1, data[-1:])
+    ref = vault.finish_upload(uid, OWNER)
+    assert (ref.sha256, ref.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    with vault.blobs.open(ref.sha256) as f:
+        assert f.read() == data

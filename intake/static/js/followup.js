@@ -4,9 +4,11 @@
  * crypto first); it does nothing unless BisikCrypto.supported() holds. The browser derives the lookup id
  * and reply key from the receipt, asks /api/case for the case's signed records and reply
  * envelopes, verifies every record against the directory (signed by the pinned root), checks
- * each reply envelope's SHA-256 against its signed record, and decrypts replies with the reply
- * key. A record that fails any check is not shown (it is counted). New messages and evidence
- * are sealed here, chunk by chunk, like the report.
+ * each reply envelope's SHA-256 against its signed record (WebCrypto's one-shot digest: a reply
+ * is a small envelope held whole), and decrypts replies with the reply key. A record that fails
+ * any check is not shown (it is counted). New messages and evidence are sealed here, chunk by
+ * chunk, like the report; each evidence entry carries the sealer's header MAC (envelope_mac)
+ * and the SHA-256 the server computed on upload (crypto/SPEC.md §8).
  *
  * The receipt and its secrets live only in this closure; nothing is written to storage.
  */

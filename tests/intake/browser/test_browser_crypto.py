@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from crypto import envelope, receipt
+from crypto import document, envelope, receipt
 from crypto.encoding import b64u_decode, b64u_encode
 from crypto.keys import raw_private, raw_public
 
@@ -279,3 +279,26 @@ def test_missing_algorithm_is_detected(browser: Any, static_url: str, algorithm:
     pg.goto(static_url)
     assert pg.evaluate("BisikCrypto.supported()") is False
     context.close()
+
+
+DOCUMENT_BYTES = """(d) => {
+  const C = BisikCrypto;
+  const ok = new TextDecoder().decode(C.documentBytes(d));
+  let refused = null;
+  try { C.documentBytes({ ...d, evidence: [{ ...d.evidence[0], envelope_mac: undefined }] }); }
+  catch (e) { refused = e.name; }
+  return { ok: ok, refused: refused };
+}"""
+
+
+def test_document_bytes_match_python_and_require_the_mac(crypto_page: Any) -> None:
+    """The browser writes the SPEC §8 document exactly as crypto.document does, evidence MAC
+    included, and refuses to write an evidence entry without one."""
+    ev = document.Evidence("ab" * 32, "foto.jpg", "image/jpeg", 12, True, envelope_mac="cd" * 32)
+    doc = document.Document("report", "2026-11-29T10:00:00+00:00", "browser",
+                            {"description": "Rapat"}, b64u_encode(bytes(32)), (ev,),
+                            {"authorities": ["bkn"]})  # fmt: skip
+    got = crypto_page.evaluate(DOCUMENT_BYTES, json.loads(doc.to_bytes()))
+    assert got["ok"].encode() == doc.to_bytes()
+    assert document.parse(got["ok"].encode()) == doc
+    assert got["refused"] == "FormatError"

@@ -154,3 +154,33 @@ def test_proof_of_report_download(page: Any, live: Any, org: Any) -> None:
     report = next(e for e in state.vault.case_history(case_id).entries if e.kind == "report")
     assert body["envelope_sha256"] == report.blob.sha256
     assert code.encode() not in data
+
+
+def test_reply_swapped_by_the_server_is_not_shown(page: Any, live: Any, org: Any) -> None:
+    """A server that answers /api/case with a different reply envelope under a genuine signed
+    record is caught by the browser's one-shot SHA-256 of the envelope against the record.
+    The substitute is a valid envelope sealed to the same reply key (it would decrypt), so only
+    the hash check can refuse it: the reply is not shown, and it is counted as rejected."""
+    code, _case_id = _make_case(live, org)
+    fake = document.Document(type="reply", submitted_at=document.now(), channel="reviewer",
+                             fields={"text": "BALASAN-PALSU"})  # fmt: skip
+    fake_env = envelope.seal(fake.to_bytes(), [receipt.derive(code).reply_public])
+
+    def swap(route: Any) -> None:
+        response = route.fetch()
+        data = response.json()
+        assert data["replies"], "the case has a reply to swap"
+        for reply in data["replies"]:
+            reply["envelope"] = b64u_encode(fake_env)
+        route.fulfill(response=response, json=data)
+
+    page.route(re.compile(r".*/api/case$"), swap)
+    page.goto(live.url + "/followup")
+    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
+    page.fill("#receipt-input", code)
+    page.click("#followup-form button[type=submit]")
+    status = page.locator("#current-status")
+    assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
+    assert page.locator(".reply .text").count() == 0
+    # the forged status and the swapped reply
+    assert page.get_by_text(i18n.translate("id", "case.rejected", n=2)).is_visible()

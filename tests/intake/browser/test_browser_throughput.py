@@ -1,7 +1,7 @@
 """How fast the JavaScript path is on this machine (figures for the notes, and a floor).
 
 Prints the in-page sealing rate of BisikCrypto.sealStream over a 32 MiB Blob, and the rate of
-a whole browser submission of a 32 MiB file through the live service on loopback (seal, hash,
+a whole browser submission of a 32 MiB file through the live service on loopback (seal,
 upload in 1 MiB pieces, finish, report). The floors are far below what an idle 2-core machine
 does, so only a real regression (e.g. holding the whole file, or serial round trips per
 chunk) trips them. Run with ``-s`` to see the figures.

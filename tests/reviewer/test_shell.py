@@ -1,0 +1,234 @@
+"""``bisik-reviewer shell``: one unlock for many commands, the lock held, idle timeout.
+
+The shell runs as a real subprocess driven through stdin, with real keys (``test`` KDF
+profile), a real export bundle and the real store. That the passphrase is used once is shown
+two ways: ``--verbose`` reports every unlock on stderr (exactly one must appear), and the
+passphrase file is deleted once the shell is open — the commands after that still work, while
+a one-shot command (which must unlock) fails without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reviewer import session
+from reviewer.errors import UsageError
+from reviewer.i18n import t
+from reviewer.store import CaseStore
+from vault.bundle import read_outbox
+
+from .factory import PASSPHRASE, FakeReport, Org, make_report, write_export
+
+CLI = [sys.executable, "-m", "reviewer.cli"]
+TIMEOUT = 120
+
+
+def _unlock_lines(stderr: str) -> list[str]:
+    head = "debug: " + t("session.unlocked", n=0, seconds="").split("0")[0]
+    return [line for line in stderr.splitlines() if line.startswith(head)]
+
+
+@pytest.fixture
+def setup(team: Org, tmp_path: Path) -> tuple[Path, Path, Path, list[FakeReport]]:
+    """(lead home, passphrase file, export bundle with three cases for ayu, the reports)."""
+    d = team.directory()
+    reports = [make_report(d, ["ayu", "budi"], text=f"Laporan {i}") for i in range(3)]
+    bundle = tmp_path / "export.bisik"
+    write_export(bundle, team.server_key, reports)
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    return team.lead.home.root, pp, bundle, reports
+
+
+def _args(home: Path, pp: Path, *extra: str) -> list[str]:
+    return ["--home", str(home), "--passphrase-file", str(pp), *extra]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("BISIK_PASSPHRASE", "BISIK_LANG")}
+    return {**env, "PYTHONUNBUFFERED": "1"}
+
+
+def test_daily_routine_in_one_shell_unlocks_once(team: Org, setup: tuple, tmp_path: Path
+                                                 ) -> None:  # fmt: skip
+    home, pp, bundle, reports = setup
+    case = reports[0].case_id
+    outbox = tmp_path / "outbox.bisik"
+    script = "\n".join([
+        f"import {bundle}",
+        "list",
+        f"show {case[:8]}",
+        f"status {case[:8]} in_review",
+        "list --status in_review",
+        f"bisik-reviewer outbox --out {outbox}",
+        "exit",
+        "list",  # after exit: never run
+    ]) + "\n"  # fmt: skip
+    run = subprocess.run([*CLI, "shell", *_args(home, pp, "--verbose")], input=script,
+                         capture_output=True, text=True, env=_env(), timeout=TIMEOUT,
+                         check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    unlocks = _unlock_lines(run.stderr)
+    assert len(unlocks) == 1, run.stderr
+    assert t("session.unlocked", n=1, seconds="X").split("X")[0] in unlocks[0]
+    out = run.stdout
+    assert all(r.case_id[:12] in out for r in reports)
+    assert out.count(t("list.count", shown=3, total=3)) == 1  # the `list` after exit never ran
+    assert out.count(t("list.count", shown=1, total=1)) == 1  # the one case now in review
+    assert "Laporan 0" in out  # `show` decrypted the case
+    # what the shell did is in the store, and the outbox verifies at the "server"
+    directory = team.directory()
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        assert store.cases[case]["st"] == "in_review"
+    with read_outbox(outbox, directory, team.server_key.public_key(),
+                     staging_dir=tmp_path) as box:  # fmt: skip
+        assert box.signer == "ayu"
+        assert [i.kind for i in box.items() if i.case == case] == ["status"]
+    assert not any((home / "tmp").iterdir())  # the import's staging is gone
+
+
+def test_passphrase_not_read_again_and_store_locked_while_open(setup: tuple, tmp_path: Path
+                                                               ) -> None:  # fmt: skip
+    home, pp, bundle, _ = setup
+    proc = subprocess.Popen([*CLI, "shell", *_args(home, pp)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_env())  # fmt: skip
+    try:
+        assert proc.stderr is not None and proc.stdin is not None
+        ready = t("shell.ready", id="ayu", cases=0, minutes="15")
+        assert proc.stderr.readline().rstrip("\n") == ready  # unlocked, store open, waiting
+        spare = tmp_path / "pp2"
+        spare.write_bytes(pp.read_bytes())
+        pp.unlink()  # a shell that unlocked again would now fail
+        # the store is locked for the shell's whole life: a one-shot command is refused
+        other = subprocess.run([*CLI, "list", *_args(home, spare)], capture_output=True,
+                               text=True, env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+        assert other.returncode == 1 and t("err.store_locked") in other.stderr
+        stdout, stderr = proc.communicate(f"import {bundle}\nlist\nlist --flagged\n",
+                                          timeout=TIMEOUT)  # fmt: skip
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, stderr
+    assert stdout.count(t("list.count", shown=3, total=3)) == 1
+    # without the shell, a command must unlock: with the file gone it fails...
+    gone = subprocess.run([*CLI, "list", *_args(home, pp)], capture_output=True, text=True,
+                          env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    assert gone.returncode == 1
+    # ...and with it, it works: the shell released the lock at EOF
+    after = subprocess.run([*CLI, "list", *_args(home, spare)], capture_output=True, text=True,
+                           env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    assert after.returncode == 0, after.stderr
+    assert t("list.count", shown=3, total=3) in after.stdout
+
+
+def test_idle_timeout_locks_and_exits(setup: tuple) -> None:
+    home, pp, _, _ = setup
+    proc = subprocess.Popen([*CLI, "shell", *_args(home, pp, "--idle-minutes", "0.01")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_env())  # fmt: skip
+    try:
+        proc.wait(timeout=TIMEOUT)  # stdin stays open: only the idle timer can end it
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _, stderr = proc.communicate()
+    assert proc.returncode == 0
+    assert t("shell.idle_locked", minutes="0.01") in stderr
+    after = subprocess.run([*CLI, "list", *_args(home, pp)], capture_output=True, text=True,
+                           env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    assert after.returncode == 0, after.stderr  # the lock went with the shell
+
+
+def test_bad_lines_do_not_end_the_shell(setup: tuple) -> None:
+    home, pp, bundle, reports = setup
+    script = "\n".join([
+        f"import {bundle}",
+        "frobnicate",                       # unknown command: argparse usage, status 2
+        'note abcd "unbalanced',           # shlex refuses
+        "show 0000ffff",                    # no such case: error + hint
+        f"reply {reports[0].case_id[:8]}",  # no -m/--file: must not swallow the next lines
+        "shell",                            # no shell inside the shell
+        "",
+        "list",
+    ]) + "\n"  # fmt: skip
+    run = subprocess.run([*CLI, "shell", *_args(home, pp)], input=script, capture_output=True,
+                         text=True, env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    assert run.returncode == 1  # some commands failed
+    assert t("list.count", shown=3, total=3) in run.stdout  # ...and the last one still ran
+    assert run.stderr.count("error: ") >= 4
+    assert t("err.shell_reply_stdin") in run.stderr and t("err.shell_nested") in run.stderr
+
+
+def test_open_session_returns_the_held_session(team: Org, tmp_path: Path) -> None:
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE, encoding="utf-8")
+    args = argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
+    before = session.unlocks
+    with session.hold_session(args) as held:
+        assert session.unlocks == before + 1
+        for _ in range(3):
+            with session.open_session(argparse.Namespace()) as s:
+                assert s.store is held.store and s.identity is held.identity
+        assert session.home_of(argparse.Namespace()) == team.lead.home
+        assert session.unlocks == before + 1
+        other = argparse.Namespace(home=str(tmp_path / "other"))
+        with pytest.raises(UsageError), session.open_session(other):
+            pass
+        with pytest.raises(UsageError), session.hold_session(args):
+            pass
+    assert session.held() is None
+    with session.open_session(args):  # no shell any more: a fresh unlock
+        assert session.unlocks == before + 2
+
+
+def _drive_tty(argv: list[str], lines: list[str], deadline: float = 60.0) -> tuple[str, int]:
+    """Run ``argv`` on a pseudo-terminal, typing one line each time a new prompt appears."""
+    import select
+    import time
+
+    main_fd, sub_fd = os.openpty()
+    proc = subprocess.Popen(argv, stdin=sub_fd, stdout=sub_fd, stderr=sub_fd, env=_env(),
+                            close_fds=True)  # fmt: skip
+    os.close(sub_fd)
+    seen, sent, end = b"", 0, time.monotonic() + deadline
+    try:
+        while time.monotonic() < end:
+            ready, _, _ = select.select([main_fd], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(main_fd, 4096)
+                except OSError:  # the other side closed: the shell ended
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if sent < len(lines) and seen.count(b"bisik> ") > sent:
+                os.write(main_fd, lines[sent].encode())
+                sent += 1
+            if proc.poll() is not None and not ready:
+                break
+        return seen.decode(errors="replace"), proc.wait(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(main_fd)
+
+
+def test_on_a_terminal_prompt_ctrl_d_and_idle(setup: tuple) -> None:
+    home, pp, _, _ = setup
+    shell = [*CLI, "shell", *_args(home, pp)]
+    text, status = _drive_tty(shell, ["list\n", "\x04"])  # a command, then Ctrl-D
+    assert status == 0
+    assert text.count("bisik> ") == 2 and t("list.count", shown=0, total=0) in text
+    assert t("shell.closed") in text
+    text, status = _drive_tty([*shell, "--idle-minutes", "0.01"], [])  # nobody types
+    assert status == 0 and "bisik> " in text and t("shell.idle_locked", minutes="0.01") in text
