@@ -29,6 +29,10 @@ CATEGORIES = (
 ELECTIONS = ("pemilu", "pilkada")
 AGENCIES = ("central", "province", "regency", "village", "school_health", "soe", "other")
 AUTHORITIES = ("bawaslu", "bkn", "kemenpanrb", "kemendagri", "lpsk", "ombudsman", "kpk", "ppk")
+# Consent may also cover "another body the reviewers judge competent" (e.g. a regional
+# inspectorate); the reviewer tool's `escalate --to-other NAME` requires exactly this word.
+CONSENT_OTHER = "other"
+CONSENT_CHOICES = (*AUTHORITIES, CONSENT_OTHER)
 RETALIATION_KINDS = ("threat", "transfer", "demotion", "non_job", "pppk_rejected", "other")
 MESSAGE_KINDS = ("message", "retaliation")
 EVIDENCE_SLOTS = 5  # file inputs evidence_1..evidence_5, each with its own share flag
@@ -116,7 +120,7 @@ def report(form: Fields, active_reviewers: Sequence[str]) -> ReportForm:
     return ReportForm(
         fields=fields,
         recipients=recipients_of(form, active_reviewers),
-        authorities=tuple(_many(form, "consent_authority", AUTHORITIES)),
+        authorities=tuple(_many(form, "consent_authority", CONSENT_CHOICES)),
         share_slots=share_slots(form),
     )
 

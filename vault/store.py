@@ -210,16 +210,20 @@ class _Ops:
     def _load_cases(self, case_ids: Sequence[str], *, lock: bool = False) -> dict[str, Case]:
         """The named cases, from the session cache or in one query per 500 ids.
 
-        ``lock``: ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite already holds the write lock),
-        in id order so two imports touching the same cases cannot deadlock; locked rows are
-        re-read so the values are the committed ones. CaseNotFoundError if any is absent.
+        ``lock``: ``SELECT … FOR NO KEY UPDATE`` (PostgreSQL; SQLite already holds the write
+        lock), in id order so two imports touching the same cases cannot deadlock; the lock
+        does not block the foreign-key check of an item being added to the case elsewhere.
+        Locked rows are re-read so the values are the committed ones. CaseNotFoundError if
+        any is absent.
         """
         done = self._locked if lock else self._cases.keys()
         want = sorted({c for c in case_ids if c not in done})
         for chunk in _chunks(want):
             stmt = select(Case).where(Case.id.in_(chunk)).order_by(Case.id)
             if lock:
-                stmt = stmt.with_for_update().execution_options(populate_existing=True)
+                stmt = stmt.with_for_update(key_share=True).execution_options(
+                    populate_existing=True
+                )
             for case in self.s.scalars(stmt):
                 self._cases[case.id] = case
                 if lock:
@@ -348,7 +352,11 @@ class _Ops:
             else:
                 raise ValueError("an outbound record is a status or a reply")
             bodies.append(body)
-        # Lock every named case (concurrent imports must not lose the newest status).
+        # Lock order, the same as add_message/create_case so they cannot deadlock with an
+        # import: the journal lock first, then the named case rows (so concurrent imports
+        # cannot lose the newest status), in id order.
+        if outbound:
+            self._lock_journal()
         cases = self._load_cases([o.case_id for o in outbound], lock=True)
         hashes = [hashlib.sha256(o.record).digest() for o in outbound]
         seen = self._existing_hashes(hashes)
@@ -373,7 +381,6 @@ class _Ops:
         self._register_blobs([o.blob for o, new in zip(outbound, fresh, strict=True)
                               if new and o.blob is not None])  # fmt: skip
         if rows:
-            self._lock_journal()
             # One executemany in batch order, so journal seqs follow the order given.
             self.s.execute(insert(_table(Item)), rows)
         self.s.flush()  # the changed case rows: one UPDATE each

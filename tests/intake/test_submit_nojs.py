@@ -132,3 +132,16 @@ def test_urlencoded_submit_is_refused(client: FlaskClient, home: Path) -> None:
     resp = client.post("/submit", data=report_fields(csrf_of(client)))
     assert resp.status_code == 400
     assert not any(p.is_file() for p in (home / "blobs").rglob("*"))
+
+
+def test_consent_to_another_competent_body_reaches_the_document(
+    client: FlaskClient, app: Flask, org: Org
+) -> None:
+    """The reviewer tool's `escalate --to-other` needs this explicit consent word."""
+    bad = report_fields(csrf_of(client), consent_authority=["lpsk", "not-a-body"])
+    assert client.post("/submit", data=bad, content_type="multipart/form-data").status_code == 400
+    data = report_fields(csrf_of(client), consent_authority=["lpsk", "other"])
+    resp = client.post("/submit", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 200
+    doc = report_of(app, receipt_of(resp.get_data(as_text=True)), org.reviewers["ani"])
+    assert doc.consent == {"authorities": ["lpsk", "other"]}
