@@ -336,9 +336,10 @@ class _Ops:
     def add_records(self, outbound: Sequence[Outbound]) -> list[bool]:
         """Store many records in a few statements; the same result as one call per record.
 
-        Round trips, whatever the count: one ``SELECT … FOR UPDATE`` of the named cases, one
-        look-up of the record hashes, one of the reply blobs, one multi-row INSERT of new
-        blobs, one of journal items, and one UPDATE per case whose current status changes.
+        Round trips, whatever the count (per 500 ids): the journal lock, one ``SELECT … FOR
+        NO KEY UPDATE`` of the named cases, one look-up of the record hashes, one of the reply
+        blobs, one multi-row INSERT of new blobs, one of journal items, and one UPDATE per
+        case whose current status changes.
         """
         bodies: list[dict[str, Any]] = []
         for out in outbound:  # every record checked before anything is written

@@ -83,7 +83,7 @@ def submit(client: FlaskClient) -> str:
     page = client.get("/submit").get_data(as_text=True)
     token = CSRF_RE.search(page)
     assert token
-    files = {f"evidence_{i + 1}": (content, name) for i, (name, content) in enumerate(EVIDENCE.items())}
+    files = {f"evidence_{i}": (data, name) for i, (name, data) in enumerate(EVIDENCE.items(), 1)}
     data = with_files(report_fields(token.group(1), description=MARKER, share=["1", "2"]), files)
     resp = client.post("/submit", data=data, content_type="multipart/form-data")
     assert resp.status_code == 200, resp.get_data(as_text=True)[:2000]

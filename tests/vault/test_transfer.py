@@ -209,8 +209,8 @@ def test_reply_to_reporter_and_case_reviewers_accepted(server, tmp_path):
     keys = [server.reporters[case].public_key()] + [
         server.org.reviewers[r].public.encryption for r in ("rev_a", "rev_b")
     ]
-    assert import_outbox(server.vault, server.org.directory,
-                         _reply_outbox(server, tmp_path / "x", case, keys)).replies == 1  # fmt: skip
+    outbox = _reply_outbox(server, tmp_path / "x", case, keys)
+    assert import_outbox(server.vault, server.org.directory, outbox).replies == 1
 
 
 def test_reply_also_sealed_to_an_excluded_reviewer_rejected(server, tmp_path):
