@@ -1,7 +1,7 @@
 """Transfer-bundle bench: export throughput and memory, laptop-side verification, outbox import.
 
     .venv/bin/python bench/bundle_bench.py                          # small: 200 cases x 256 KiB
-    .venv/bin/python bench/bundle_bench.py --cases 10000 --evidence-kib 2048   # ~20 GiB
+    .venv/bin/python bench/bundle_bench.py --cases 10000 --evidence-kib 512    # ~5 GiB
     .venv/bin/python bench/bundle_bench.py --backends sqlite        # skip PostgreSQL
 
 For each backend (SQLite file; PostgreSQL on 127.0.0.1:5432 in a throw-away schema) it fills a
@@ -13,11 +13,14 @@ which are indistinguishable from ciphertext for this purpose), then in the same 
 * export: ``vault.transfer.export_bundle`` in a child process, whose own peak RSS is reported
   (flat memory means it does not grow with N or M);
 * verify: ``vault.bundle.read_export`` (the laptop's check and staging copy), in a child too;
-* import: a 1,000-item outbox (statuses, replies and reply envelopes) through
-  ``vault.transfer.import_outbox``, seconds.
+* import: ``--import-runs`` fresh 1,000-item outboxes (statuses, replies and reply
+  envelopes over 100 cases) through ``vault.transfer.import_outbox``: min, median, max seconds.
 
-Page cache is warm for every step (the bench cannot drop caches on a shared machine); tar runs
-first so it is never the one reading cold blobs.
+The blobs are written once (with ``LocalBlobStore.put_files``) and hard-linked into the other
+backend's home, since both hold the same content-addressed files; cases are created 500 per
+transaction. Page cache is warm for every step (the bench cannot drop caches on a shared
+machine); tar runs first so it is never the one reading cold blobs. Everything the bench
+creates (its work directory, the PostgreSQL schema) is removed at the end.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import os
 import resource
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +42,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tests.vault.test_bundle_support import Org
+    from vault.blobstore import BlobRef
     from vault.store import Vault
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,17 +111,33 @@ def _drop_pg_schema(schema: str) -> None:
     engine.dispose()
 
 
-def populate(vault: Vault, cases: int, evidence_bytes: int, reply: bytes) -> list[str]:
-    ids = []
+def fill_blobs(vault: Vault, cases: int, evidence_bytes: int) -> list[tuple[BlobRef, BlobRef]]:
+    """(report, evidence) blobs for every case, 256 files per ``put_files`` call."""
+    refs: list[tuple[BlobRef, BlobRef]] = []
     block = os.urandom(evidence_bytes)
-    for i in range(cases):
-        # distinct blobs (content addressing would otherwise store one copy)
-        ev = vault.blobs.put_bytes(i.to_bytes(8, "big") + block[8:])
-        report = vault.blobs.put_bytes(os.urandom(1024))
-        ids.append(vault.create_case(
-            lookup_tag=secrets.token_bytes(32), reply_public=reply, recipients=["rev_a"],
-            report_blob=report, evidence=[ev], channel="browser",
-        ))  # fmt: skip
+    for start in range(0, cases, 256):
+        paths = []
+        for i in range(start, min(cases, start + 256)):
+            # distinct blobs (content addressing would otherwise store one copy)
+            for name, data in (("r", os.urandom(1024)), ("e", i.to_bytes(8, "big") + block[8:])):
+                path = vault.tmp_dir / f"fill-{name}{i}"
+                path.write_bytes(data)
+                paths.append(path)
+        got = vault.blobs.put_files(paths)
+        refs.extend(zip(got[0::2], got[1::2], strict=True))
+    return refs
+
+
+def populate(vault: Vault, blobs: list[tuple[BlobRef, BlobRef]], reply: bytes) -> list[str]:
+    """One case per (report, evidence) pair, 500 cases per transaction."""
+    ids: list[str] = []
+    for start in range(0, len(blobs), 500):
+        with vault.batch() as tx:
+            for report, ev in blobs[start : start + 500]:
+                ids.append(tx.create_case(
+                    lookup_tag=secrets.token_bytes(32), reply_public=reply,
+                    recipients=["rev_a"], report_blob=report, evidence=[ev], channel="browser",
+                ))  # fmt: skip
     return ids
 
 
@@ -152,7 +173,9 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def run_backend(name: str, args: argparse.Namespace, work: Path) -> dict[str, object]:
+def run_backend(
+    name: str, args: argparse.Namespace, work: Path, shared: dict[str, object]
+) -> dict[str, object]:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
     from crypto.keys import raw_public
@@ -173,7 +196,16 @@ def run_backend(name: str, args: argparse.Namespace, work: Path) -> dict[str, ob
         reply_pub = raw_public(X25519PrivateKey.generate().public_key())
         with Vault.open(db_url, home) as vault:
             t = time.perf_counter()
-            cases = populate(vault, args.cases, args.evidence_kib * 1024, reply_pub)
+            if "blobs" not in shared:
+                shared["blobs"] = fill_blobs(vault, args.cases, args.evidence_kib * 1024)
+                shared["home"] = home
+            else:  # the same content-addressed files: hard links, no second 5 GiB write
+                vault.blobs.root.rmdir()
+                subprocess.run(["cp", "-al", str(Path(str(shared["home"])) / "blobs"),
+                                str(vault.blobs.root)], check=True)  # fmt: skip
+            blob_s = time.perf_counter() - t
+            t = time.perf_counter()
+            cases = populate(vault, shared["blobs"], reply_pub)  # type: ignore[arg-type]
             fill = time.perf_counter() - t
         out = work / name / "out"
         out.mkdir()
@@ -188,19 +220,23 @@ def run_backend(name: str, args: argparse.Namespace, work: Path) -> dict[str, ob
         stage.mkdir()
         ver = _child("--child-verify", str(home), str(out / "export.bisik"), str(stage))
         (out / "export.bisik").unlink()
-        make_outbox(out / "outbox.bisik", org, cases[:100], reply_pub, args.outbox_items)
-        with Vault.open(db_url, home) as vault:
-            t = time.perf_counter()
-            summary = import_outbox(vault, load_directory(home), out / "outbox.bisik")
-            imp_s = time.perf_counter() - t
-        assert summary.statuses + 2 * summary.replies == args.outbox_items, summary
-        return {"backend": name, "cases": args.cases, "fill_s": fill,
+        imports = []
+        for run in range(args.import_runs):
+            outbox = out / f"outbox{run}.bisik"
+            make_outbox(outbox, org, cases[:100], reply_pub, args.outbox_items)
+            with Vault.open(db_url, home) as vault:
+                t = time.perf_counter()
+                summary = import_outbox(vault, load_directory(home), outbox)
+                imports.append(time.perf_counter() - t)
+            assert summary.statuses + 2 * summary.replies == args.outbox_items, summary
+            outbox.unlink()
+        return {"backend": name, "cases": args.cases, "blob_s": blob_s, "fill_s": fill,
                 "bundle_mib": exp["bytes"] / MiB, "export_s": exp["seconds"],
                 "export_mbs": exp["bytes"] / MiB / exp["seconds"], "export_rss": exp["rss"],
                 "tar_s": tar_s, "tar_mbs": tar_bytes / MiB / tar_s,
                 "verify_s": ver["seconds"], "verify_mbs": exp["bytes"] / MiB / ver["seconds"],
                 "verify_rss": ver["rss"], "import_items": args.outbox_items,
-                "import_s": imp_s}  # fmt: skip
+                "imports": imports}  # fmt: skip
     finally:
         if schema:
             _drop_pg_schema(schema)
@@ -215,27 +251,39 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=200)
     ap.add_argument("--evidence-kib", type=int, default=256)
     ap.add_argument("--outbox-items", type=int, default=1000)
+    ap.add_argument("--import-runs", type=int, default=3, help="fresh outboxes imported")
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bisik-bundle-bench-", dir=args.dir))
     rows = []
+    shared: dict[str, object] = {}
     try:
         for name in args.backends.split(","):
-            rows.append(run_backend(name, args, work))
+            rows.append(run_backend(name, args, work, shared))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()[0]
     print(f"\nbundle bench: {args.cases} cases x {args.evidence_kib} KiB evidence (+1 KiB "
-          f"report each), outbox of {args.outbox_items} items; warm cache; load {load:.1f}")
-    head = ("backend", "bundle MiB", "export s", "export MB/s", "export RSS MiB", "tar MB/s",
-            "verify MB/s", "verify RSS MiB", "import s")  # fmt: skip
+          f"report each); warm cache; load {load:.1f}")
+    head = ("backend", "bundle MiB", "export s", "export MB/s", "export RSS MiB", "tar s",
+            "tar MB/s", "verify MB/s", "verify RSS MiB")  # fmt: skip
     print(" | ".join(head))
     for r in rows:
         print(" | ".join([
             str(r["backend"]), f"{r['bundle_mib']:.0f}", f"{r['export_s']:.2f}",
-            f"{r['export_mbs']:.0f}", f"{r['export_rss']:.0f}", f"{r['tar_mbs']:.0f}",
-            f"{r['verify_mbs']:.0f}", f"{r['verify_rss']:.0f}", f"{r['import_s']:.2f}",
+            f"{r['export_mbs']:.0f}", f"{r['export_rss']:.0f}", f"{r['tar_s']:.2f}",
+            f"{r['tar_mbs']:.0f}", f"{r['verify_mbs']:.0f}", f"{r['verify_rss']:.0f}",
+        ]))  # fmt: skip
+    print(f"\noutbox import: {args.outbox_items} items (statuses, replies, reply envelopes; "
+          f"100 cases), {args.import_runs} fresh outboxes each")
+    print(" | ".join(("backend", "min s", "median s", "max s", "fill: blobs s", "cases s")))
+    for r in rows:
+        t = r["imports"]
+        assert isinstance(t, list)
+        print(" | ".join([
+            str(r["backend"]), f"{min(t):.2f}", f"{statistics.median(t):.2f}", f"{max(t):.2f}",
+            f"{r['blob_s']:.1f}", f"{r['fill_s']:.1f}",
         ]))  # fmt: skip
     return None
 

@@ -7,8 +7,9 @@ Blob write = LocalBlobStore.writer() (hash + temp file + fsync + rename + dir fs
 data, same directory, alternating, best of N. Blob read = ``verify`` (read + SHA-256) against a
 plain read, both through the page cache (say so when quoting).
 Case rates: create_case (one transaction each, SQLite synchronous=FULL), case_by_lookup,
-items_since export pages, and N signed statuses applied in one batch (an outbox import) then
-replayed, on SQLite and on PostgreSQL (127.0.0.1:5432, a throwaway schema).
+items_since export pages, N signed statuses applied in one batch by one add_status call each,
+then replayed, then N new ones by one ``add_records`` call (what an outbox import uses), on
+SQLite and on PostgreSQL (127.0.0.1:5432, a throwaway schema).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto import records
 from vault.blobstore import BlobRef, LocalBlobStore
-from vault.store import Vault
+from vault.store import Outbound, Vault
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CHUNK = 1 << 20
@@ -126,6 +127,14 @@ def case_bench(url: str, home: Path, n: int) -> dict[str, float]:
 
         rates["batch"] = n / timed(import_batch)
         rates["replay"] = n / timed(import_batch)  # every record already there
+        recs2 = [Outbound("status", c, records.status(key, c, "need_info")) for c in ids]
+
+        def import_records() -> None:  # what vault.transfer.import_outbox calls
+            with vault.batch() as tx:
+                tx.mark_bundle(secrets.token_bytes(16))
+                assert all(tx.add_records(recs2))
+
+        rates["records"] = n / timed(import_records)
         return rates
     finally:
         vault.close()
@@ -175,7 +184,7 @@ def main() -> None:
         print(f"{'':28}" + "".join(f"{b:>12}" for b in results))
         labels = {"insert": "create_case", "lookup": "case_by_lookup",
                   "export": "items_since (500/page)", "batch": "add_status in 1 batch",
-                  "replay": "same batch replayed"}  # fmt: skip
+                  "replay": "same batch replayed", "records": "add_records in 1 batch"}  # fmt: skip
         for op, label in labels.items():
             print(f"{label:28}" + "".join(f"{r[op]:12.0f}" for r in results.values()))
 

@@ -435,7 +435,8 @@ class _Ops:
             for c in cases
         }  # fmt: skip
 
-    def entries(self, items: Sequence[Item]) -> list[Entry]:
+    def entries(self, items: Sequence[Any]) -> list[Entry]:
+        """Entries for journal items (ORM ``Item`` objects or rows with the same columns)."""
         seqs = [i.seq for i in items]
         evidence: dict[int, list[BlobRef]] = {s: [] for s in seqs}
         shas = {i.blob_sha for i in items if i.blob_sha}
@@ -637,10 +638,13 @@ class Vault:
     def items_since(self, after_seq: int, *, limit: int = 1000) -> list[ExportItem]:
         """Journal items with ``seq > after_seq``, ascending, at most ``limit``."""
         with self._read() as ops:
-            items = ops.s.scalars(
-                select(Item).where(Item.seq > after_seq).order_by(Item.seq).limit(limit)
-            ).all()
-            return ops.entries(items)
+            # plain rows, not ORM objects: the export pages through every item of the journal
+            rows = ops.s.execute(
+                select(Item.seq, Item.case_id, Item.kind, Item.blob_sha, Item.record,
+                       Item.order_key)
+                .where(Item.seq > after_seq).order_by(Item.seq).limit(limit)
+            ).all()  # fmt: skip
+            return ops.entries(rows)
 
     def last_seq(self) -> int:
         """The greatest journal seq so far (0 if empty)."""

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import secrets
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from crypto import envelope, records
 from crypto.keys import KeyPair, raw_public
@@ -19,7 +24,7 @@ from vault.errors import (
     MissingBlobError,
     RecordMismatchError,
 )
-from vault.store import Vault
+from vault.store import Outbound, Vault
 
 
 @pytest.fixture
@@ -213,3 +218,170 @@ def test_case_history_of_unknown_case(vault: Vault) -> None:
         vault.case_history("nosuchcase")
     with pytest.raises(CaseNotFoundError):
         vault.case_info("nosuchcase")
+
+
+# -- batched outbound records (what an outbox import uses) -------------------------------------
+
+
+def _count_statements(vault: Vault) -> tuple[list[str], Callable[[], None]]:
+    """Record every SQL statement the engine sends; call the second value to stop."""
+    seen: list[str] = []
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(vault.engine, "before_cursor_execute", on_execute)
+    return seen, lambda: event.remove(vault.engine, "before_cursor_execute", on_execute)
+
+
+def _reply(vault: Vault, reviewer: Reviewer, case_id: str, text: bytes, at: str,
+           ) -> tuple[bytes, BlobRef]:  # fmt: skip
+    env = vault.blobs.put_bytes(envelope.seal(text, [KeyPair.generate().encryption.public_key()]))
+    return records.reply(reviewer.keys.signing, case_id, env.sha256, at=at), env
+
+
+def test_add_records_is_one_call_per_record_in_effect(vault: Vault, reviewer: Reviewer) -> None:
+    a, b = new_case(vault, reviewer), new_case(vault, reviewer)
+    stored = reviewer.status(a, "in_review", _at(1))
+    assert vault.add_status(a, stored)
+    seq = vault.last_seq()
+    new_a = reviewer.status(a, "need_info", _at(3))
+    old_a = reviewer.status(a, "escalated", _at(2))  # arrives after new_a, but is older
+    st_b = reviewer.status(b, "in_review", _at(4))
+    rec, env = _reply(vault, reviewer, b, b"balasan", _at(5))
+    batch = [Outbound("status", a, new_a), Outbound("reply", b, rec, env),
+             Outbound("status", a, old_a), Outbound("status", a, stored),  # a replay
+             Outbound("status", b, st_b), Outbound("status", a, new_a)]  # repeated in batch
+    with vault.batch() as tx:
+        assert tx.add_records(batch) == [True, True, True, False, True, False]
+    assert vault.case_info(a).status == "need_info" and vault.case_info(a).status_record == new_a
+    assert vault.case_info(b).status == "in_review"
+    items = vault.items_since(seq)
+    assert [(i.case_id, i.record) for i in items] == [
+        (a, new_a), (b, rec), (a, old_a), (b, st_b)]  # journal order = batch order
+    assert items[1].blob == env and [i.seq for i in items] == sorted(i.seq for i in items)
+    assert vault.case_history(a).statuses == (stored, old_a, new_a)
+    assert vault.case_history(b).replies == ((rec, env),)
+
+
+@pytest.mark.parametrize("bad", ["other_case", "no_case", "no_blob", "wrong_key", "kind"])
+def test_add_records_writes_nothing_when_one_is_bad(
+    vault: Vault, reviewer: Reviewer, bad: str
+) -> None:
+    a = new_case(vault, reviewer)
+    good = [Outbound("status", a, reviewer.status(a, "in_review", _at(1)))]
+    if bad == "other_case":
+        last = Outbound("status", a, reviewer.status("zzz", "in_review", _at(2)))
+        error: type[Exception] = RecordMismatchError
+    elif bad == "no_case":
+        last = Outbound("status", "zzz", reviewer.status("zzz", "in_review", _at(2)))
+        error = CaseNotFoundError
+    elif bad == "no_blob":
+        ghost = BlobRef("ab" * 32, 10)
+        last = Outbound("reply", a, records.reply(reviewer.keys.signing, a, ghost.sha256), ghost)
+        error = MissingBlobError
+    elif bad == "wrong_key":
+        last = Outbound("status", a, reviewer.status(a, "need_info", _at(2)),
+                        order_key="2099-01-01T00:00:00+00:00|ff")  # fmt: skip
+        error = RecordMismatchError
+    else:
+        last = Outbound("note", a, reviewer.status(a, "need_info", _at(2)))
+        error = ValueError
+    seq = vault.last_seq()
+    with pytest.raises(error), vault.batch() as tx:
+        tx.add_records([*good, last])
+    assert vault.last_seq() == seq and vault.case_info(a).status is None
+
+
+def test_add_records_uses_a_fixed_number_of_statements(vault: Vault, reviewer: Reviewer) -> None:
+    """Batching: 6 or 60 records over 3 cases cost the same number of SQL statements."""
+    cases = [new_case(vault, reviewer) for _ in range(3)]
+    counts = []
+    for n, hour in ((6, 1), (60, 2)):
+        batch = []
+        for i in range(n):
+            case = cases[i % 3]
+            at = dt.datetime(2026, 3, 1, hour, i, tzinfo=dt.UTC).isoformat()
+            if i % 2:
+                rec, env = _reply(vault, reviewer, case, b"r%d" % i, at)
+                batch.append(Outbound("reply", case, rec, env))
+            else:
+                batch.append(Outbound("status", case, reviewer.status(case, "in_review", at)))
+        seen, stop = _count_statements(vault)
+        try:
+            with vault.batch() as tx:
+                assert all(tx.add_records(batch))
+        finally:
+            stop()
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+    assert counts[1] < 20
+
+
+def test_single_calls_in_a_batch_read_each_case_once(vault: Vault, reviewer: Reviewer) -> None:
+    case_id = new_case(vault, reviewer)
+    recs = [reviewer.status(case_id, "in_review", _at(d)) for d in range(1, 11)]
+    seen, stop = _count_statements(vault)
+    try:
+        with vault.batch() as tx:
+            for rec in recs:
+                assert tx.add_status(case_id, rec)
+    finally:
+        stop()
+    case_reads = [s for s in seen if "FROM cases" in s]
+    assert len(case_reads) == 1, case_reads
+    assert vault.case_info(case_id).status_record == recs[-1]
+
+
+def test_case_infos_equal_case_info(vault: Vault, reviewer: Reviewer) -> None:
+    ids = [new_case(vault, reviewer) for _ in range(3)]
+    vault.add_status(ids[0], reviewer.status(ids[0], "need_info", _at(2)))
+    vault.add_status(ids[0], reviewer.status(ids[0], "in_review", _at(1)))
+    infos = vault.case_infos([*ids, "nosuchcase", ids[0]])
+    assert set(infos) == set(ids)
+    assert all(infos[c] == vault.case_info(c) for c in ids)
+    assert infos[ids[0]].status == "need_info"
+
+
+def test_put_files_syncs_every_file_before_any_rename(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crash-safety order of LocalBlobStore.put_files: data fsyncs, renames, dir fsyncs."""
+    from vault import blobstore
+
+    stage = vault.tmp_dir / "stage"
+    stage.mkdir()
+    datas = [secrets.token_bytes(100 + i) for i in range(20)]
+    paths = []
+    for i, data in enumerate(datas):
+        (stage / f"e{i}").write_bytes(data)
+        paths.append(stage / f"e{i}")
+    already = vault.blobs.put_bytes(b"same bytes twice")
+    (stage / "dup").write_bytes(b"same bytes twice")
+    paths.append(stage / "dup")
+    events: list[str] = []
+    real_fsync, real_replace = blobstore.os.fsync, blobstore.os.replace
+
+    def fsync(fd: int) -> None:
+        kind = "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        events.append(kind)
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        events.append("rename")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(blobstore.os, "fsync", fsync)
+    monkeypatch.setattr(blobstore.os, "replace", replace)
+    refs = vault.blobs.put_files(paths)
+    assert refs[:-1] == [BlobRef(hashlib.sha256(d).hexdigest(), len(d)) for d in datas]
+    assert refs[-1] == already
+    assert all(vault.blobs.open_verified(r.sha256) for r in refs)
+    assert list(stage.iterdir()) == []
+    assert events.count("file") == 21 and events.count("rename") == 20
+    last_file = max(i for i, e in enumerate(events) if e == "file")
+    renames = [i for i, e in enumerate(events) if e == "rename"]
+    dirs = [i for i, e in enumerate(events) if e == "dir"]
+    assert last_file < renames[0] and renames[-1] < dirs[0]
+    fans = {vault.blobs.path(r.sha256).parent for r in refs[:-1]}
+    assert len(fans) <= len(dirs) <= len(fans) + 1  # each fan-out dir once (+ the root)

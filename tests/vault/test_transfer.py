@@ -391,3 +391,79 @@ def test_export_with_a_key_the_directory_does_not_name_is_refused(server, tmp_pa
         export_bundle(server.vault, ed25519(None, "stray"), tmp_path / "e",
                       directory=server.org.directory)  # fmt: skip
     assert not (tmp_path / "e").exists()
+
+
+# -- batched import (issue 3: a 1,000-item outbox in under 5 s) ---------------------------------
+
+
+def _busy_outbox(server: Server, path: Path, lap, per_case: int, hour: int) -> None:
+    """``per_case`` statuses and replies for every case of ``lap``, interleaved across cases."""
+    from crypto.keys import load_x25519_public
+
+    key = server.org.signer("rev_a")
+    with OutboxWriter(path, key, server.org.directory, ack=lap.seq_to) as out:
+        for i in range(per_case):
+            for case in sorted(lap.reports):
+                at = f"2026-11-29T{hour:02d}:{i:02d}:00+00:00"
+                out.add_status(record_status(server.org, "rev_a", case, "in_review", at))
+                env = envelope.seal(b"balasan %d" % i, [load_x25519_public(lap.reply_keys[case])])
+                sha = hashlib.sha256(env).hexdigest()
+                out.add_reply(records.reply(key, case, sha, at=at), env)
+
+
+def test_import_cost_does_not_grow_with_the_outbox(server, tmp_path):
+    """The statements an import sends are the same for 2 or 12 records per case."""
+    from sqlalchemy import event
+
+    cases = [add_case(server) for _ in range(3)]
+    _export(server, tmp_path / "e")
+    lap = reviewer_import(tmp_path / "e", server.org, "rev_a")
+    counts = []
+    for per_case, hour in ((1, 1), (6, 2)):
+        path = tmp_path / f"o{per_case}"
+        _busy_outbox(server, path, lap, per_case, hour)
+        seen: list[str] = []
+
+        def on_execute(conn, cursor, statement, *rest, seen=seen):
+            seen.append(statement)
+
+        event.listen(server.vault.engine, "before_cursor_execute", on_execute)
+        try:
+            result = _import(server, path)
+        finally:
+            event.remove(server.vault.engine, "before_cursor_execute", on_execute)
+        assert (result.statuses, result.replies) == (3 * per_case, 3 * per_case)
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+    for case in cases:
+        history = server.vault.case_history(case)
+        assert len(history.replies) == 7 and len(history.statuses) == 7
+        newest = signed.body_of(history.case.status_record)["at"]
+        assert newest == "2026-11-29T02:05:00+00:00"
+        for _record, blob in history.replies:
+            with server.vault.blobs.open(blob.sha256) as f:
+                assert envelope.unseal(f.read(), server.reporters[case]).startswith(b"balasan")
+
+
+def test_failure_after_envelopes_moved_in_rolls_back(server, tmp_path, monkeypatch):
+    """Envelopes already in the blob store, then the transaction fails: no row changed, the
+    blobs are unreferenced (retention's orphan sweep), and the import can simply be rerun."""
+    from vault.errors import VaultError
+    from vault.store import Batch
+
+    _export_path = _outbox_for(server, tmp_path)
+    before = db_snapshot(server.vault)
+
+    def broken(self, name, seq):
+        raise VaultError("simulated failure after add_records")
+
+    with monkeypatch.context() as m:
+        m.setattr(Batch, "set_cursor", broken)
+        with pytest.raises(BundleContentError):
+            _import(server, _export_path)
+    after = db_snapshot(server.vault)
+    assert after["rows"] == before["rows"]
+    assert len(after["blobs"]) == len(before["blobs"]) + 1  # the moved reply envelope
+    result = _import(server, _export_path)
+    assert (result.statuses, result.replies, result.already_imported) == (1, 1, False)
+    assert db_snapshot(server.vault)["blobs"] == after["blobs"]  # same bytes, same address
