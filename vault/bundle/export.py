@@ -19,9 +19,8 @@ from crypto.directory import Directory, Reviewer
 
 from . import manifest as _manifest
 from .checks import ExportChecker, case_descriptor, verify_history_record
-from .errors import BundleWriteError
 from .layout import EXPORT
-from .manifest import Manifest
+from .manifest import Manifest, SignedWriter
 from .reader import Item, VerifiedBundle, verify
 from .writer import BundleWriter
 
@@ -30,7 +29,7 @@ def _today() -> str:
     return dt.datetime.now(dt.UTC).date().isoformat()
 
 
-class ExportWriter:
+class ExportWriter(SignedWriter):
     """Stream one export bundle to ``path``; :meth:`finish` signs it with the server key."""
 
     def __init__(
@@ -97,23 +96,13 @@ class ExportWriter:
         if seq_to < self._last_seq:
             raise ValueError("seq_to below the last exported sequence")
 
-        def sign(count: int, index_sha256: str, index_length: int) -> bytes:
-            made = Manifest(
+        return self._sign_and_finish(
+            lambda count, index_sha256, index_length: Manifest(
                 EXPORT, self._bundle_id, self._today,
                 _manifest.server_id(self._key.public_key()), count, index_sha256,
                 index_length, seq_from=self._seq_from, seq_to=seq_to,
-            )  # fmt: skip
-            self.manifest = made
-            return _manifest.sign(made, self._key)
-
-        self._w.finish(sign)
-        if self.manifest is None:  # finish() always calls sign(); this only satisfies typing
-            raise BundleWriteError("bundle finished without a manifest")
-        return self.manifest
-
-    def abort(self) -> None:
-        """Give up: the temporary file is removed, the destination untouched."""
-        self._w.abort()
+            )
+        )  # fmt: skip
 
     def __enter__(self) -> ExportWriter:
         return self

@@ -19,7 +19,7 @@ from crypto.directory import Directory, Reviewer
 from crypto.errors import FormatError, SignatureError
 from crypto.keys import key_id
 
-from .errors import BundleFormatError, BundleSignatureError
+from .errors import BundleFormatError, BundleSignatureError, BundleWriteError
 from .index import HEX64
 from .layout import EXPORT, OUTBOX
 
@@ -141,3 +141,30 @@ def verify_outbox(
     if manifest.server != server_id(server_key):
         raise BundleSignatureError("outbox was made for another server (foreign bundle)")
     return manifest, reviewer
+
+
+class SignedWriter:
+    """What the export and outbox writers share: a manifest built and signed at the very end.
+
+    Subclasses own ``self._w`` (a :class:`~vault.bundle.writer.BundleWriter`) and ``self._key``
+    and pass a function that builds their :class:`Manifest` from the index figures.
+    """
+
+    _key: Ed25519PrivateKey
+    _w: Any
+    manifest: Manifest | None
+
+    def _sign_and_finish(self, make: Any) -> Manifest:
+        def signer(count: int, index_sha256: str, index_length: int) -> bytes:
+            made: Manifest = make(count, index_sha256, index_length)
+            self.manifest = made
+            return sign(made, self._key)
+
+        self._w.finish(signer)
+        if self.manifest is None:  # finish() always calls signer(); this only satisfies typing
+            raise BundleWriteError("bundle finished without a manifest")
+        return self.manifest
+
+    def abort(self) -> None:
+        """Give up: the temporary file is removed, the destination untouched."""
+        self._w.abort()

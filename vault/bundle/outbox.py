@@ -24,14 +24,14 @@ from crypto.keys import key_id
 
 from . import manifest as _manifest
 from .checks import OutboxChecker
-from .errors import BundleSignatureError, BundleWriteError
+from .errors import BundleSignatureError
 from .layout import OUTBOX
-from .manifest import Manifest
+from .manifest import Manifest, SignedWriter
 from .reader import VerifiedBundle, verify
 from .writer import BundleWriter
 
 
-class OutboxWriter:
+class OutboxWriter(SignedWriter):
     """Write one outbox to ``path`` for the server named in ``directory``.
 
     Use as a context manager: a clean exit signs and renames the file into place; an
@@ -82,22 +82,12 @@ class OutboxWriter:
     def close(self) -> Manifest:
         """Sign and rename into place."""
 
-        def sign(count: int, index_sha256: str, index_length: int) -> bytes:
-            made = Manifest(
+        return self._sign_and_finish(
+            lambda count, index_sha256, index_length: Manifest(
                 OUTBOX, self._bundle_id, self._today, self._server, count,
                 index_sha256, index_length, reviewer=self._reviewer.id, ack=self._ack,
-            )  # fmt: skip
-            self.manifest = made
-            return _manifest.sign(made, self._key)
-
-        self._w.finish(sign)
-        if self.manifest is None:  # finish() always calls sign(); this only satisfies typing
-            raise BundleWriteError("bundle finished without a manifest")
-        return self.manifest
-
-    def abort(self) -> None:
-        """Give up: the temporary file is removed, the destination untouched."""
-        self._w.abort()
+            )
+        )  # fmt: skip
 
     def __enter__(self) -> OutboxWriter:
         return self
