@@ -193,7 +193,7 @@ class _Ops:
     """Operations on one open session (shared by :class:`Vault` and :class:`Batch`).
 
     Case rows are cached for the life of the session (one transaction): a bundle that names
-    the same case 300 times reads it once, and locks it (``FOR UPDATE``) once.
+    the same case 300 times reads it once, and locks it (``FOR NO KEY UPDATE``) once.
     """
 
     def __init__(self, session: Session, blobs: LocalBlobStore) -> None:

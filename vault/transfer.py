@@ -333,11 +333,12 @@ def _apply(
     with vault.batch() as tx:
         if not tx.mark_bundle(bytes.fromhex(m.bundle_id)):
             return ImportSummary(m.bundle_id, reviewer, 0, 0, 0, 0, m.ack, True)
-        # Reply envelopes go into the blob store first, all renames then one fsync per
-        # directory (LocalBlobStore.put_files); they are durable before add_records writes
-        # rows naming them, and the transaction commits only after that. If anything fails
-        # from here on, the transaction rolls back and the moved blobs are unreferenced
-        # ciphertext that the retention orphan sweep removes.
+        # Crash-safe order (LocalBlobStore.put_files): every reply envelope's bytes are
+        # fsynced, then all are renamed into the blob store, then each directory touched is
+        # fsynced once; only then does add_records write rows naming them, and the
+        # transaction commits after that. So the database never points at a blob that is
+        # not durable. If anything fails from here on, the transaction rolls back and the
+        # moved blobs are unreferenced ciphertext that the retention orphan sweep removes.
         refs = iter(_store_envelopes(vault, ops))
         outbound = [Outbound(op.kind, op.case, op.record,
                              next(refs) if op.kind == "reply" else None, op.key)

@@ -23,7 +23,13 @@ from vault.bundle import (
     BundleSignatureError,
     OutboxWriter,
 )
-from vault.transfer import ack_cursor, export_bundle, import_outbox, load_directory
+from vault.transfer import (
+    ImportSummary,
+    ack_cursor,
+    export_bundle,
+    import_outbox,
+    load_directory,
+)
 
 from .test_bundle_support import ed25519, make_org, record_status
 from .test_transfer_support import (
@@ -323,7 +329,7 @@ def test_concurrent_imports_of_one_bundle_apply_it_once(server, tmp_path):
     _export(server, tmp_path / "e")
     lap = reviewer_import(tmp_path / "e", server.org, "rev_a")
     write_outbox(tmp_path / "o", server.org, "rev_a", lap)
-    results: list[object] = []
+    results: list[ImportSummary | BundleError] = []
 
     def run() -> None:
         try:
