@@ -9,6 +9,7 @@ revocations. The browser, the server and the reviewer tool pin the root key and 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,10 @@ from .errors import FormatError, SignatureError
 from .keys import PublicKeys, key_id, load_ed25519_public, raw_public
 
 ROLES = frozenset({"reviewer", "lead"})
+# An ASCII identifier, as the browser checks it (intake/static/js/bisik-crypto.js). Not
+# str.isidentifier(): that admits any Unicode letter, so "аyu" (Cyrillic а) and "ayu" would be
+# two reviewers that look alike, and a directory the browser refuses would verify here.
+REVIEWER_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ def _date(value: Any) -> dt.date:
 
 def _reviewer(obj: dict[str, Any]) -> Reviewer:
     try:
-        if obj["role"] not in ROLES or not str(obj["id"]).isidentifier():
+        if obj["role"] not in ROLES or not REVIEWER_ID.fullmatch(str(obj["id"])):
             raise FormatError("bad reviewer id or role")
         return Reviewer(
             str(obj["id"]), str(obj["name"]), obj["role"], PublicKeys.from_json(obj),

@@ -22,7 +22,7 @@ from .errors import FormatError
 MAX_DOCUMENT = 1 << 20
 TYPES = frozenset({"report", "message", "retaliation", "reply"})
 CHANNELS = frozenset({"browser", "server", "reviewer"})
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: "$" would allow a final "\n"
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,9 @@ class Evidence:
     envelope_mac: str = field(kw_only=True)
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.envelope_sha256, str) and _HEX64.match(self.envelope_sha256)):
+        if not (isinstance(self.envelope_sha256, str) and _HEX64.fullmatch(self.envelope_sha256)):
             raise FormatError("evidence needs a lowercase hex SHA-256")
-        if not (isinstance(self.envelope_mac, str) and _HEX64.match(self.envelope_mac)):
+        if not (isinstance(self.envelope_mac, str) and _HEX64.fullmatch(self.envelope_mac)):
             raise FormatError("evidence needs the envelope's header MAC in lowercase hex")
 
     def to_json(self) -> dict[str, Any]:

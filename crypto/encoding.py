@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from .errors import FormatError
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def b64u_encode(data: bytes) -> str:
@@ -36,7 +39,12 @@ def canonical_json(obj: Any) -> bytes:
 
 
 def parse_json_object(data: bytes, *, max_size: int) -> dict[str, Any]:
-    """Parse a UTF-8 JSON object of at most ``max_size`` bytes, or raise FormatError."""
+    """Parse a UTF-8 JSON object of at most ``max_size`` bytes, or raise FormatError.
+
+    Rejects text that is not valid Unicode once parsed (``\\udXXX`` escapes of unpaired
+    surrogates): such a string cannot be written back as UTF-8, so accepting it would make the
+    first reader that re-encodes it (a case store, a dossier) fail later, far from here.
+    """
     if len(data) > max_size:
         raise FormatError(f"document larger than {max_size} bytes")
     try:
@@ -46,4 +54,12 @@ def parse_json_object(data: bytes, *, max_size: int) -> dict[str, Any]:
         raise FormatError("not a UTF-8 JSON document") from exc
     if not isinstance(obj, dict):
         raise FormatError("expected a JSON object")
+    # "\\ud800" escapes decode to lone surrogates: text no UTF-8 writer can store again. Raw
+    # UTF-8 cannot carry them (decode() above refuses), so only documents with such an escape
+    # pay for the full check (a paired escape, e.g. an emoji, passes it).
+    if _SURROGATE_ESCAPE.search(data):
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, RecursionError) as exc:
+            raise FormatError("JSON text holds an unpaired surrogate") from exc
     return obj

@@ -8,6 +8,7 @@ Public API — hard to misuse, everything else private:
 * :func:`unseal_to_path` — the safe consumer: temporary file, fsync, rename only on success.
 * :func:`header_mac` / :func:`open_header_mac` — the 32-byte header MAC that a document's
   evidence list names (SPEC §8): read unverified, or verified with a recipient's key.
+* :func:`recipient_ids` — the recipients' key ids a header names (unverified).
 
 Every decryption failure raises :class:`~crypto.errors.DecryptionError`. What an envelope
 leaks: the number of recipients and their key ids, and the Padmé-padded size of the data.
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from . import header as _header
 from .errors import DecryptionError
+from .keys import KEY_ID_LEN
 from .stream import ChunkEncryptor, Reader, _read_full, decrypt_chunks
 
 PAYLOAD_LABEL = b"bisik/v1 payload"
@@ -160,6 +162,19 @@ def header_mac(src: Reader) -> bytes:
     to learn that a recipient's key opens the header and the MAC is genuine.
     """
     return _read_header(src)[-_header.MAC_LEN :]
+
+
+def recipient_ids(src: Reader) -> list[bytes]:
+    """The 16-byte key ids the header read from ``src`` names, in stanza order (unverified).
+
+    Reads exactly the header; DecryptionError if it is malformed. Like :func:`header_mac`
+    this proves nothing by itself; once the same envelope opened with a recipient key (the
+    MAC covers every stanza), the list is the writer's own choice of recipients.
+    """
+    head = _read_header(src)
+    stop = len(head) - _header.MAC_LEN
+    return [head[off : off + KEY_ID_LEN]
+            for off in range(_header.PREFIX_LEN, stop, _header.STANZA_LEN)]  # fmt: skip
 
 
 def open_header_mac(src: Reader, identity: X25519PrivateKey) -> bytes:

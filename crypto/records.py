@@ -65,15 +65,28 @@ def verify(data: bytes | str, directory: Directory, kind: str) -> tuple[dict[str
     obj = signed.parse(data)
     reviewer = directory.reviewer_by_signer(obj.signer)
     body = obj.verify(reviewer.keys.signing, kind)
-    _check_body(body, kind)
+    check_body(body, kind)
     return body, reviewer
+
+
+def verify_with(data: bytes | str, reviewer: Reviewer, kind: str) -> dict[str, Any]:
+    """Verify a record against one given reviewer's key (active or not) and check its body.
+
+    For history signed by a reviewer whose key was revoked or expired later: the signature and
+    the body rules are the same as :func:`verify`'s; only the "active" check is left to the
+    caller. SignatureError or FormatError as :func:`verify`.
+    """
+    body = signed.parse(data).verify(reviewer.keys.signing, kind)
+    check_body(body, kind)
+    return body
 
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _HEX32 = re.compile(r"[0-9a-f]{32}")  # the random record id: ties in `at` sort by it
 
 
-def _check_body(body: dict[str, Any], kind: str) -> None:
+def check_body(body: dict[str, Any], kind: str) -> None:
+    """FormatError unless ``body`` is a well-formed ``kind`` record body (SPEC §7)."""
     try:
         ok = body["v"] == 1 and isinstance(body["case"], str) and bool(_HEX32.fullmatch(body["id"]))
         # a time without a zone would sort by each machine's local clock (SPEC §7: UTC order)
@@ -81,6 +94,7 @@ def _check_body(body: dict[str, Any], kind: str) -> None:
         if kind == "status":
             ok = ok and body["state"] in STATES
             ok = ok and (body["state"] == "escalated") == bool(body.get("authority"))
+            ok = ok and isinstance(body.get("authority"), str | None)  # S|null, never a list
         else:
             ok = ok and bool(_HEX64.fullmatch(body["envelope_sha256"]))
     except (KeyError, TypeError, ValueError) as exc:

@@ -61,6 +61,7 @@ from crypto import receipt
 from crypto.encoding import b64u_decode, b64u_encode
 from crypto.errors import BisikError
 from crypto.keys import key_id, load_x25519_public
+from crypto.padding import MIN_PADDED, padme
 from vault.blobstore import BlobRef
 from vault.errors import (
     BlobIntegrityError,
@@ -74,8 +75,9 @@ from vault.errors import (
 )
 from vault.store import CaseInfo
 
-from . import followup, i18n, security
+from . import followup, i18n, room, security
 from .config import Limits
+from .errors import UploadError
 from .state import Intake, current
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -87,6 +89,8 @@ MAX_JSON = 2 * MAX_INLINE_ENVELOPE  # base64url of one envelope plus small field
 MAX_EVIDENCE = 20
 PIECE_LIMITS = ("6000/hour", "60000/minute")  # per session, global: 6 GiB/hour of 1 MiB pieces
 UPLOAD_TOKEN_HEADER = "X-Upload-Token"  # noqa: S105 (a header name)
+CHUNK = 1 << 16  # plaintext bytes per envelope chunk (crypto/SPEC.md §3.5)
+TAG = 16  # AES-GCM tag per chunk
 _UPLOAD_ID = re.compile(r"^[A-Za-z0-9]{8,64}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _STATUS = {
@@ -144,6 +148,11 @@ def _server_error(_exc: Exception) -> Response:
     return _error("error.server", 500)
 
 
+@bp.errorhandler(411)
+def _length_required(_exc: Exception) -> Response:
+    return _error("error.length_required", 411)
+
+
 @bp.errorhandler(413)
 def _too_big(_exc: Exception) -> Response:
     return _error("error.too_large", 413)
@@ -197,7 +206,7 @@ def _claimed(intake: Intake, items: Any) -> list[BlobRef]:
         if not (isinstance(sha, str) and _HEX64.match(sha) and isinstance(size, int)):
             raise ApiError("error.malformed")
         ref = BlobRef(sha, size)
-        if not isinstance(claim, str) or not hmac.compare_digest(claim, _claim(intake, ref)):
+        if not isinstance(claim, str) or not security.same_text(claim, _claim(intake, ref)):
             raise ApiError("error.upload_integrity", 422)
         if ref not in refs:
             refs.append(ref)
@@ -231,6 +240,39 @@ def check_header(data: bytes, allowed: dict[bytes, str | None]) -> list[str]:
     return reviewers
 
 
+def plausible_length(total: int, header_len: int) -> bool:
+    """Whether an envelope of ``total`` bytes with a header of ``header_len`` bytes has a
+    payload a writer could have made: Padmé-padded plaintext (≥ 1024 bytes) cut into 64 KiB
+    chunks, each with its tag (crypto/SPEC.md §3.5). The server cannot open a payload, but it
+    can refuse sizes no honest browser produces, before they are stored for a reviewer."""
+    payload = total - header_len
+    if payload <= TAG:
+        return False
+    chunks = -(-payload // (CHUNK + TAG))
+    padded = payload - TAG * chunks
+    return padded >= MIN_PADDED and padme(padded) == padded and -(-padded // CHUNK) == chunks
+
+
+def check_length(data: bytes, total: int) -> None:
+    """ApiError ``error.bad_envelope`` unless ``total`` fits the header at the start of
+    ``data`` (see :func:`plausible_length`)."""
+    try:
+        header_len = env_header.read_prefix(data[: env_header.PREFIX_LEN])
+    except BisikError as exc:
+        raise ApiError("error.bad_envelope", 422) from exc
+    if not plausible_length(total, header_len):
+        raise ApiError("error.bad_envelope", 422)
+
+
+def _ensure_room(intake: Intake, incoming: int) -> None:
+    """ApiError ``error.disk_full`` (507) if storing ``incoming`` bytes would leave the disk
+    with less than ``min_free_bytes`` free (see :mod:`intake.room`)."""
+    try:
+        room.ensure_room(intake.config.home, incoming, intake.config.min_free_bytes)
+    except UploadError as exc:
+        raise ApiError(exc.key, exc.status) from exc
+
+
 def _reviewer_keys(intake: Intake) -> dict[bytes, str | None]:
     return {key_id(r.keys.encryption): r.id for r in intake.directory().active_reviewers()}
 
@@ -241,7 +283,9 @@ def _envelope(
     data = _bytes(obj, name)
     if len(data) > MAX_INLINE_ENVELOPE:
         raise ApiError("error.too_large", 413)
-    return data, check_header(data, allowed)
+    reviewers = check_header(data, allowed)
+    check_length(data, len(data))
+    return data, reviewers
 
 
 def _lookup(intake: Intake, obj: dict[str, Any]) -> CaseInfo:
@@ -312,6 +356,7 @@ def start_upload() -> tuple[Response, int]:
         raise ApiError("error.malformed")
     if size > intake.config.max_upload_bytes:
         raise ApiError("error.too_large", 413)
+    _ensure_room(intake, size)
     token = secrets.token_bytes(32)
     upload_id = _vault_call(lambda: intake.vault.start_upload(owner=token, total_size=size))
     return jsonify({"id": upload_id, "token": b64u_encode(token), "piece": PIECE}), 201
@@ -347,6 +392,7 @@ def put_piece(upload_id: str) -> Response:
         raise ApiError("error.malformed")
     if offset == 0:
         check_header(data, _reviewer_keys(intake))
+    _ensure_room(intake, len(data))
     try:
         new = intake.vault.append_upload(upload_id, owner, offset, data)
     except UploadGapError as exc:
@@ -369,6 +415,12 @@ def finish_upload(upload_id: str) -> Response:
     with intake.vault.blobs.open(ref.sha256) as f:
         head = f.read(env_header.MAX_HEADER_LEN)
     check_header(head, _reviewer_keys(intake))  # also checked on the first piece
+    try:
+        check_length(head, ref.size)
+    except ApiError:
+        # No writer makes this size, so no stored case can name these bytes: drop them now.
+        intake.vault.blobs.delete(ref.sha256)
+        raise
     return jsonify({"sha256": ref.sha256, "size": ref.size, "claim": _claim(intake, ref)})
 
 
@@ -385,6 +437,7 @@ def submit_report() -> tuple[Response, int]:
         raise ApiError("error.malformed") from exc
     evidence = _claimed(intake, obj.get("evidence", []))
     data, reviewers = _envelope(obj, "report", _reviewer_keys(intake))
+    _ensure_room(intake, len(data))
     ref = intake.vault.blobs.put_bytes(data)
     try:
         intake.vault.create_case(
@@ -443,6 +496,7 @@ def case_message() -> tuple[Response, int]:
     allowed[key_id(load_x25519_public(info.reply_public))] = None
     evidence = _claimed(intake, obj.get("evidence", []))
     data, _ = _envelope(obj, "envelope", allowed)
+    _ensure_room(intake, len(data))
     ref = intake.vault.blobs.put_bytes(data)
     try:
         intake.vault.add_message(info.id, kind=kind, blob=ref, evidence=evidence)

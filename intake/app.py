@@ -25,6 +25,9 @@ from .state import Intake, current, load_root
 
 log = logging.getLogger("bisik.intake")
 FORM_MEMORY = 512 * 1024
+# Every body that is not streamed (JSON, urlencoded forms, upload pieces) is read whole into
+# memory by Werkzeug, so it gets a small cap of its own instead of the multipart upload limit.
+SMALL_BODY = 9 << 20  # an 8 MiB upload piece (intake.api.MAX_PIECE) plus slack; JSON is smaller
 
 
 class BisikRequest(Request):
@@ -37,6 +40,26 @@ class BisikRequest(Request):
 
     max_form_memory_size = FORM_MEMORY
     max_form_parts = 200
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The app's upload limit for streamed multipart bodies only; far less for the rest.
+
+        Werkzeug reads a urlencoded or JSON body whole, ignoring ``max_form_memory_size``, up
+        to this limit — also a chunked body without Content-Length — so without a per-type cap
+        any POST (even one without a session, in the CSRF check) could fill memory.
+        """
+        if self._max_content_length is not None:
+            return self._max_content_length
+        limit = super().max_content_length
+        if self.mimetype == "multipart/form-data":
+            return limit
+        cap = FORM_MEMORY if self.mimetype == "application/x-www-form-urlencoded" else SMALL_BODY
+        return cap if limit is None else min(limit, cap)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
     def _load_form_data(self) -> None:
         if self.mimetype == "multipart/form-data":
@@ -92,9 +115,15 @@ def _csrf_guard(app: Flask) -> None:
     def _csrf() -> None:
         if request.method in security.SAFE_METHODS:
             return
+        if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+            # A body of unstated length (chunked): browsers never send one for our forms or
+            # the JS API. Refused before reading, so no cap has to hold while it streams in.
+            abort(411)
         view = app.view_functions.get(request.endpoint or "")
         streams = view is not None and getattr(view, "_bisik_streams", False)
         if streams and request.mimetype == "multipart/form-data":
+            if not g.get("bisik_sid_valid"):
+                abort(403)  # no session, so no token can match: refuse before reading a byte
             return  # the streaming reader checks the token before any file part
         if not security.check_csrf_header_or_form():
             abort(403)

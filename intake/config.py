@@ -47,6 +47,8 @@ class Config:
     max_files: int = 20
     max_field_bytes: int = 64 * 1024  # any one text field
     max_text_bytes: int = 256 * 1024  # all text fields together
+    min_free_bytes: int = GiB  # uploads are refused when they would leave less disk free
+    read_idle_seconds: int = 120  # a streamed (no-JS) body that sends nothing this long is cut
     session_minutes: int = 120  # sliding: renewed on every page the reporter opens
     receipt_floor_ms: int = 300  # every receipt check takes at least this long
     retention_days: int = 180
@@ -87,6 +89,7 @@ _ENV = {
     "BISIK_LISTEN": "listen",
     "BISIK_LIMITER_STORAGE": "limiter_storage",
     "BISIK_MAX_UPLOAD_BYTES": "max_upload_bytes",
+    "BISIK_MIN_FREE_BYTES": "min_free_bytes",
     "BISIK_LOG_FILE": "log_file",
     "BISIK_RETENTION_DAYS": "retention_days",
 }

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,8 @@ def _reply(
         with intake.vault.blobs.open(sha) as fh:
             blob = fh.read(MAX_REPLY_ENVELOPE + 1)
         if len(blob) > MAX_REPLY_ENVELOPE:
+            return None
+        if hashlib.sha256(blob).hexdigest() != sha:  # the file name is not proof of content
             return None
         doc = document.parse(envelope.unseal(blob, secrets.reply_key))
     except BisikError:

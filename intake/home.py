@@ -60,6 +60,8 @@ DEFAULT_TOML = """# Bisik intake server settings (BISIK_* environment variables 
 listen = "{listen}"
 limiter_storage = "{limiter}"     # or "redis://127.0.0.1:6379" when several workers/servers
 max_upload_bytes = 4294967296     # one no-JavaScript request, all files together
+# min_free_bytes = 1073741824     # refuse uploads that would leave less disk than this free
+# read_idle_seconds = 120         # cut a no-JavaScript upload that sends nothing for this long
 retention_days = 180
 
 [limits]

@@ -7,7 +7,9 @@ IPv6 addresses to ``[addr]`` and drops records that carry request details anyway
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -38,10 +40,31 @@ class NoAddresses(logging.Filter):
         return True
 
 
+def _day_start() -> float:
+    today = dt.datetime.now(dt.UTC).date()
+    return dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC).timestamp()
+
+
+class DayStampedFileHandler(logging.FileHandler):
+    """A file handler that sets the log's mtime/atime back to 00:00 UTC after each record.
+
+    Lines carry no time, but the file's mtime would still say to the second when the last
+    line was written — often a refused submission. The inode's ctime cannot be reset (a known
+    limit, as for blobs)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        super().emit(record)
+        try:
+            stamp = _day_start()
+            os.utime(self.baseFilename, (stamp, stamp))
+        except OSError:  # the log is best effort; never fail a request over its mtime
+            pass
+
+
 def configure(log_file: str = "") -> logging.Handler:
     """Install the one handler of the service (a file, or stderr) with the filter."""
     handler: logging.Handler = (
-        logging.FileHandler(Path(log_file), encoding="utf-8")
+        DayStampedFileHandler(Path(log_file), encoding="utf-8")
         if log_file
         else logging.StreamHandler()
     )

@@ -30,6 +30,10 @@ from werkzeug.sansio.multipart import (
 from .errors import UploadError
 
 READ_SIZE = 64 * 1024
+# What the decoder may hold before it finds a boundary or the end of a part's headers. Werkzeug
+# buffers a preamble or a header block without limit when given no max_form_memory_size; part
+# bodies are drained as they stream, so a legitimate body never holds more than ~one read.
+MAX_BUFFER = 4 * READ_SIZE
 
 
 class FileSink(Protocol):
@@ -178,6 +182,8 @@ def stream_parts(
                 raise UploadError("error.truncated")
             received += len(chunk)
             decoder.receive_data(chunk or None)  # None: the body is complete
+            if len(decoder.buffer) > MAX_BUFFER:  # a boundary or header end that never comes
+                raise UploadError("error.malformed")
             continue
         state.on_event(event)  # handler errors propagate as they are: they are not input faults
         if isinstance(event, Epilogue):

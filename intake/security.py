@@ -5,7 +5,9 @@
 * The session: an opaque cookie ``bisik_sid`` = random id, expiry minute and an HMAC over both
   under the Flask key. It holds no secret and nothing about the reporter; it only keys the
   per-session rate limits and the CSRF token (an HMAC of the id, so no server state).
-  HttpOnly, SameSite=Strict, Path=/, short-lived, Secure when the request is HTTPS.
+  HttpOnly, SameSite=Strict, Path=/, Secure when the request is HTTPS; a browser-session
+  cookie (no Max-Age: nothing lasts on disk after the browser closes) whose expiry minute,
+  inside the authenticated value, the server enforces.
 * CSRF: every state-changing request must carry the token — as the form field ``csrf_token``,
   or the ``X-CSRF-Token`` header (the JS API reads it from ``<meta name="csrf-token">``).
   Multipart bodies are checked by the streaming reader (the token is the first part).
@@ -66,6 +68,15 @@ class SessionKeys:
         return cls(sub(b"session-cookie"), sub(b"csrf-token"))
 
 
+def same_text(given: str, expected: str) -> bool:
+    """Constant-time equality of a client-supplied string and ours. Compared as UTF-8 bytes:
+    ``hmac.compare_digest`` raises TypeError on non-ASCII ``str`` (a crafted cookie or token
+    would be a 500 and an error-log line instead of a refusal)."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
 def _mac(key: bytes, text: str) -> str:
     return _b64(hmac.new(key, text.encode(), hashlib.sha256).digest()[:16])
 
@@ -82,10 +93,10 @@ def make_cookie(
 
 def read_cookie(keys: SessionKeys, value: str | None, now: float | None = None) -> str | None:
     """The session id of a valid, unexpired cookie, else None."""
-    if not value or value.count(".") != 2 or len(value) > 128:
+    if not value or not value.isascii() or value.count(".") != 2 or len(value) > 128:
         return None
     sid, expiry, mac = value.split(".")
-    if not hmac.compare_digest(mac, _mac(keys.cookie, f"{sid}.{expiry}")):
+    if not same_text(mac, _mac(keys.cookie, f"{sid}.{expiry}")):
         return None
     if not expiry.isdigit() or int(expiry) < (now or time.time()) // 60:
         return None
@@ -115,7 +126,7 @@ def csrf_ok(token: str | None) -> bool:
     """Whether ``token`` is this session's CSRF token (constant-time; false without a session)."""
     if not token or not g.get("bisik_sid_valid"):
         return False
-    return hmac.compare_digest(token, csrf_token())
+    return same_text(token, csrf_token())
 
 
 def install(app: Flask, keys: SessionKeys, session_minutes: int) -> None:
@@ -138,10 +149,9 @@ def install(app: Flask, keys: SessionKeys, session_minutes: int) -> None:
             response.headers[name] = value
         new = g.get("bisik_new_cookie")
         if new:
-            response.set_cookie(
+            response.set_cookie(  # no Max-Age: gone with the browser; expiry is in the value
                 COOKIE,
                 new,
-                max_age=session_minutes * 60,
                 path="/",
                 httponly=True,
                 samesite="Strict",

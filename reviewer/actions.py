@@ -4,7 +4,7 @@ Every function changes the store in one transaction. Statuses and replies are si
 reviewer's Ed25519 key (``crypto.records``), added to the case's own history at once, and
 queued in the store's *pending* list until :mod:`reviewer.outbox` writes them to a return
 bundle. A reply is a ``crypto.document`` of type ``reply`` sealed to the reporter's reply key
-and to every active reviewer in the directory, so colleagues can read what was said.
+and to the active reviewers the case was addressed to (never to one the reporter left out).
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import hashlib
 import secrets
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
 from crypto import document as cdoc
 from crypto import envelope
 from crypto import records as crecords
 from crypto.directory import Directory
 from crypto.encoding import b64u_encode
-from crypto.keys import load_x25519_public
+from crypto.keys import key_id, load_x25519_public
 
 from .cases import SEVERITIES, add_record, summarise
 from .errors import UsageError
@@ -119,6 +121,24 @@ def set_status(
     return body
 
 
+def case_reviewer_keys(case: dict[str, Any], directory: Directory) -> list[X25519PublicKey]:
+    """X25519 keys of the active reviewers the case was addressed to (its ``recipients``)
+    and, where known, whom the reporter sealed the report to (its header's key ids: a server
+    that adds a reviewer to a case's recipients later cannot widen who reads the replies).
+
+    A reply goes to these and the reporter only: a reviewer the reporter left out must not be
+    able to read the answer either, and the server refuses an outbox whose reply names any
+    other key (vault/BUNDLE.md rule 19). UsageError if none is active any more.
+    """
+    chosen = set(case.get("recipients") or [])
+    sealed_to = case.get("report_recipients")  # key ids in the report's own header
+    keys = [r.keys.encryption for r in directory.active_reviewers() if r.id in chosen
+            and (sealed_to is None or key_id(r.keys.encryption).hex() in sealed_to)]
+    if not keys:
+        raise UsageError("err.case_unreadable", case=case["id"])
+    return keys
+
+
 def reply(store: CaseStore, ident: Identity, config: Config, directory: Directory,
           case_id: str, text: str) -> dict[str, Any]:  # fmt: skip
     """Seal a reply to the reporter (and the reviewers), sign it, queue it; returns the body."""
@@ -129,7 +149,7 @@ def reply(store: CaseStore, ident: Identity, config: Config, directory: Director
     _readable(case)
     reporter = load_x25519_public(case["report"]["reply_key"])
     doc = cdoc.Document("reply", cdoc.now(), "reviewer", {"message": text})
-    sealed = envelope.seal(doc.to_bytes(), [reporter, *directory.recipients()])
+    sealed = envelope.seal(doc.to_bytes(), [reporter, *case_reviewer_keys(case, directory)])
     sha = hashlib.sha256(sealed).hexdigest()
     raw = crecords.reply(ident.keys.signing, case["id"], sha, at=_next_at(case))
     body, reviewer = crecords.verify(raw, directory, "reply")

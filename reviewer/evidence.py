@@ -162,9 +162,13 @@ def _zip_kind(path: Path, head: bytes) -> Detected | None:
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-            mimetype = zf.read("mimetype")[:100].decode("ascii", "replace") \
-                if "mimetype" in names else ""  # fmt: skip
-    except (zipfile.BadZipFile, OSError, KeyError):
+            mimetype = ""
+            if "mimetype" in names:  # stream 100 bytes: zf.read() would inflate the whole
+                with zf.open("mimetype") as member:  # member (a zip bomb) into memory
+                    mimetype = member.read(100).decode("ascii", "replace")
+    except (zipfile.BadZipFile, OSError, KeyError, NotImplementedError, RuntimeError):
+        # NotImplementedError: an unknown compression method; RuntimeError: an encrypted
+        # member. Either way: an opaque ZIP, copied out uncleaned, never opened further.
         return Detected("zip", ".zip")
     macros = any(n.lower().endswith("vbaproject.bin") for n in names)
     if mimetype in _ODF:
@@ -289,7 +293,9 @@ def _try_clean(src: Path, det: Detected, target: Path, result: ExportedFile) -> 
     if det.extension not in mat2_extensions():
         result.warnings.append("evidence.warn_unsupported")
         return
-    with tempfile.TemporaryDirectory(prefix=".bisik-mat2-", dir=target.parent) as tmp:
+    # beside the decrypted source (a private directory), not beside the target: the copy
+    # mat2 works on still holds every metadata field and must never touch the output medium
+    with tempfile.TemporaryDirectory(prefix=".bisik-mat2-", dir=src.parent) as tmp:
         os.chmod(tmp, 0o700)
         try:
             cleaned, removed, remaining = clean_file(src, det, Path(tmp))

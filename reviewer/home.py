@@ -11,6 +11,7 @@ Layout::
     org/root.key           lead only: the organisation root Ed25519 key, under the passphrase
     org/members.json       lead only: reviewers to sign into the next directory
     store/                 the encrypted case store (reviewer.store)
+    work/                  evidence decrypted for ``evidence``/``escalate``, only while they run
 
 What leaks to someone holding the disk: the reviewer's public keys and id, the organisation's
 directory, and the number and sizes of stored cases; never case content.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,21 @@ class Home:
     @property
     def store(self) -> Path:
         return self.root / "store"
+
+    def private_workdir(self) -> Path:
+        """``<home>/work`` (0700): where evidence is decrypted and cleaned before anything is
+        copied out, so no plaintext original is ever written to the ``--out`` medium (a USB
+        stick keeps "deleted" files). Emptied of what an interrupted command left; call it
+        only inside a session (the store lock means no other command is working there)."""
+        work = self.root / "work"
+        work.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(work, 0o700)
+        for entry in work.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        return work
 
     def ensure(self) -> None:
         """Create the home with owner-only permissions."""

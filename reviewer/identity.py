@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crypto.directory import REVIEWER_ID
 from crypto.encoding import b64u_decode, b64u_encode, canonical_json, parse_json_object
 from crypto.errors import FormatError
 from crypto.keys import KeyPair, PublicKeys
@@ -41,8 +42,8 @@ class Identity:
 
 
 def _check_id(reviewer_id: str) -> None:
-    # The directory requires identifier-shaped ids (crypto.directory._reviewer).
-    if not reviewer_id.isidentifier() or len(reviewer_id) > 64:
+    # The directory requires ASCII identifier-shaped ids (crypto.directory.REVIEWER_ID).
+    if not REVIEWER_ID.fullmatch(reviewer_id) or len(reviewer_id) > 64:
         raise UsageError("err.bad_id", id=reviewer_id)
 
 

@@ -20,6 +20,7 @@ already imported changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from crypto import records as crecords
 from crypto.directory import Directory
 from crypto.errors import DecryptionError, FormatError, SignatureError
 
-from .cases import add_record, new_case, summarise
+from .cases import add_record, new_case, sorted_records, summarise
 from .home import Config
 from .identity import Identity
 from .store import CaseStore, Transaction
@@ -84,6 +85,9 @@ class _Merge:
         self.seen_records: set[str] = set()
         self.rejected = 0
         self.added = 0
+        # records more than a day after this laptop's clock (the server's rule 21, as a flag:
+        # refusing would punish a laptop whose clock is behind)
+        self.future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
 
     def case(self, case_id: str) -> dict[str, Any]:
         if case_id not in self.touched:
@@ -139,6 +143,9 @@ class _Merge:
     def _report(self, case: dict[str, Any], item: ExportItem) -> None:
         if case["readable"] and case["report_sha256"] == item.sha256:
             return
+        if case["readable"]:  # a case has one report: a second is a server swapping it (and
+            case["flags"].append("report_replaced")  # its reply key, to read the replies)
+            return
         case["report_sha256"] = item.sha256
         doc = self._open_doc(item)
         if doc is None or doc.type != "report":
@@ -146,6 +153,10 @@ class _Merge:
             case["flags"].append("undecryptable" if mine else "not_for_me")
             return
         case["readable"] = True
+        # who the reporter sealed the report to (the header MAC that just verified covers
+        # these ids): replies go to no reviewer outside it, whatever a later export claims
+        with item.open() as src:
+            case["report_recipients"] = sorted(k.hex() for k in envelope.recipient_ids(src))
         case["flags"] = [f for f in case["flags"] if f not in ("undecryptable", "not_for_me")]
         case["report"] = {"submitted_at": doc.submitted_at, "channel": doc.channel,
                           "fields": dict(doc.fields), "consent": dict(doc.consent),
@@ -165,6 +176,8 @@ class _Merge:
             self.case(item.case)["flags"].append("record_rejected")
             return
         self.seen_records.add(body["id"])
+        if dt.datetime.fromisoformat(body["at"]) > self.future:  # outranks every later one
+            self.case(item.case)["flags"].append("record_from_future")
         if add_record(self.case(item.case), item.kind, raw.decode(), body, by):
             self.added += 1
 
@@ -174,6 +187,11 @@ class _Merge:
             if not case["received"]:
                 raise FormatError("an export item arrived without its case descriptor")
             check_evidence(case, self.store, self.ident.keys.encryption)
+            statuses = [r for r in sorted_records(case) if r["kind"] == "status"]
+            revoked = bool(statuses) and statuses[-1]["by"].endswith(" (revoked)")
+            case["flags"] = [f for f in case["flags"] if f != "status_by_revoked"]
+            if revoked:  # history is kept, but a stolen key's status must not pass unnoticed
+                case["flags"].append("status_by_revoked")
             case["flags"] = sorted(set(case["flags"]))
             self.tx.put_case(case_id, case, summarise(case, config))
         return sorted(self.touched)
@@ -193,10 +211,9 @@ def verify_record(raw: bytes, directory: Directory, kind: str) -> tuple[dict[str
         obj = signed.parse(raw)
         for r in directory.reviewers:
             if r.signer_id == obj.signer:
-                body = obj.verify(r.keys.signing, kind)
-                if not isinstance(body.get("id"), str) or not isinstance(body.get("at"), str):
-                    raise FormatError("malformed record") from None
-                return body, f"{r.id} (revoked)"
+                # the full body rules (zoned `at`, hex id, known state), as for active signers:
+                # a malformed record by a revoked key would otherwise crash every later sort
+                return crecords.verify_with(raw, r, kind), f"{r.id} (revoked)"
         raise
 
 

@@ -8,9 +8,14 @@ File format (JSON)::
 
 The additional data of the AEAD is the canonical JSON of every field except ``ct``, so the
 KDF parameters and the label are authenticated: lowering them in the file makes it unopenable
-instead of weaker. The parameters live in the file, so the cost can be raised later and tests
-can write files with the minimal profile. A wrong passphrase and an altered file fail the same
-way (:class:`WrongPassphrase`): the tool cannot tell them apart and does not pretend to.
+instead of weaker. Before any Argon2id run the parameters must also lie between ``FLOOR``
+(libsodium's "moderate") and ``CEILING``, except the exact ``test`` profile, so an edited file
+can neither be accepted with weak parameters nor hang the laptop with huge ones.
+The parameters live in the file, so the cost can be raised later and tests
+can write files with the minimal profile. A wrong passphrase and an altered file whose
+parameters are in bounds fail the same way (:class:`WrongPassphrase`): the tool cannot tell
+them apart and does not pretend to; parameters out of bounds are a FormatError (no secret is
+involved in that check, so it tells an attacker nothing they did not write themselves).
 
 Leaks: the label (what kind of key it is) and the KDF cost; nothing about the secret.
 """
@@ -40,6 +45,13 @@ PROFILES: dict[str, tuple[int, int]] = {
 }
 DEFAULT_PROFILE = "sensitive"
 MIN_PASSPHRASE = 8
+# What a key file may ask for when it is opened. The parameters come from the file, so they
+# are attacker-controlled until the AEAD tag checks (which needs the derived key first):
+# below the floor a file would be cheap to brute-force if it were ever accepted, above the
+# ceiling one Argon2id run would hang the laptop or exhaust its memory. The exact ``test``
+# profile is the one exception to the floor (tests and the demo write it on purpose).
+FLOOR = PROFILES["moderate"]  # 3 passes, 256 MiB
+CEILING = (32, 4 << 30)  # 32 passes, 4 GiB
 
 
 def _normalise(passphrase: str) -> bytes:
@@ -91,12 +103,13 @@ def open_secret(data: bytes, passphrase: str, *, label: str) -> bytes:
         ct = b64u_decode(head.pop("ct"))
         kdf = head["kdf"]
         salt = b64u_decode(kdf["salt"], length=_A.SALTBYTES)
-        opslimit, memlimit = int(kdf["opslimit"]), int(kdf["memlimit"])
+        opslimit, memlimit = kdf["opslimit"], kdf["memlimit"]
         nonce = b64u_decode(head["nonce"], length=24)
     except (KeyError, TypeError, ValueError) as exc:
         raise FormatError("incomplete key file") from exc
     if kdf.get("alg") != "argon2id13" or head.get("aead") != "xchacha20poly1305":
         raise FormatError("unknown key-file algorithm")
+    check_cost(opslimit, memlimit)
     key = _derive(passphrase, salt, opslimit, memlimit)
     try:
         secret: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
@@ -105,6 +118,20 @@ def open_secret(data: bytes, passphrase: str, *, label: str) -> bytes:
     except nacl.exceptions.CryptoError as exc:
         raise WrongPassphrase() from exc
     return secret
+
+
+def check_cost(opslimit: object, memlimit: object) -> None:
+    """FormatError unless the Argon2id cost is the ``test`` profile or within FLOOR..CEILING.
+
+    Runs before any Argon2id work, so a tampered file can neither make the tool accept weak
+    parameters nor make one unlock take hours or all the memory.
+    """
+    if type(opslimit) is not int or type(memlimit) is not int:
+        raise FormatError("key-file KDF parameters must be integers")
+    if (opslimit, memlimit) == PROFILES["test"]:
+        return
+    if not (FLOOR[0] <= opslimit <= CEILING[0] and FLOOR[1] <= memlimit <= CEILING[1]):
+        raise FormatError("key-file KDF parameters outside the accepted range")
 
 
 def kdf_profile_of(data: bytes) -> str | None:

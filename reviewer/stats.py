@@ -1,9 +1,10 @@
 """Aggregate statistics over cases: an HTML report with bar charts as separate SVG files.
 
 Counts only. A cell with 1 to ``k - 1`` cases (k = 5 by default) is shown as ``"<5"``; in a
-table whose cells add up to the known total, one more cell (the smallest of at least k) is
-hidden as ``"≥5"`` so the small one cannot be recovered by subtraction. Charts draw no bar
-for a hidden cell. A report over fewer than k cases is refused.
+table whose cells add up to the known total, more cells (the smallest of at least k first) are
+hidden as ``"≥5"`` until the small ones cannot be recovered by subtraction, and a table where
+that is impossible is withheld (``"*"``) (see :func:`suppress`). Charts draw no bar for a
+hidden cell. A report over fewer than k cases is refused.
 
 Provinces with fewer than k cases are merged into one row, so the report does not reveal
 which provinces a few reports came from.
@@ -59,14 +60,42 @@ class Table:
     cells: tuple[Cell, ...]
 
 
+WITHHELD = "*"
+
+
+def _pinned(small: Sequence[int], big: Sequence[int], k: int) -> bool:
+    """Whether a reader who knows the hidden cells' sum (the total minus the shown cells), that
+    each small one is 1..k-1 and each big one ≥ k, can tell a small cell's exact value."""
+    if not small:
+        return False
+    total, m, b = sum(small) + sum(big), len(small), len(big)
+    upper = min(k - 1, total - (m - 1) - b * k)
+    lower = 1 if b else max(1, total - (m - 1) * (k - 1))
+    return upper <= lower
+
+
 def suppress(counts: Mapping[str, int], k: int = K, partition: bool = True) -> dict[str, str]:
-    """What to show for each count: ``"<k"`` for 1..k-1, else the number; in a partition of a
-    known total, also the smallest count ≥ k as ``"≥k"`` whenever anything was hidden."""
+    """What to show for each count: ``"<k"`` for 1..k-1, else the number.
+
+    In a partition of a known total, counts ≥ k are hidden too (``"≥k"``, smallest first, at
+    least one) until no small cell can be worked out by subtraction: hiding just one is not
+    enough when it is exactly k (1 and 5 hidden, sum 6: the small one must be 1). If even
+    hiding every count leaves a small one determined (e.g. all of them 4 and 4, sum 8), the
+    table's non-zero cells are all withheld as ``"*"`` and its zero cells with them.
+    """
     shown = {key: (f"<{k}" if 0 < c < k else str(c)) for key, c in counts.items()}
-    if partition and any(0 < c < k for c in counts.values()):
-        big = sorted((c, key) for key, c in counts.items() if c >= k)
-        if big:
-            shown[big[0][1]] = f"≥{k}"
+    small = [c for c in counts.values() if 0 < c < k]
+    if not (partition and small):
+        return shown
+    big = sorted((c, key) for key, c in counts.items() if c >= k)
+    hidden: list[int] = []
+    for c, key in big:
+        if hidden and not _pinned(small, hidden, k):
+            break
+        shown[key] = f"≥{k}"
+        hidden.append(c)
+    if _pinned(small, hidden, k):
+        shown = dict.fromkeys(counts, WITHHELD)
     return shown
 
 

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from crypto.errors import BisikError, FormatError, SignatureError
 
-from ..errors import UploadError
+from ..errors import FormRefused, UploadError
 
 log = logging.getLogger("bisik.intake")
 KNOWN = {400, 403, 404, 405, 411, 413, 429, 500, 503}
@@ -31,6 +31,11 @@ def install(app: Flask) -> None:
     def _upload(exc: UploadError) -> tuple[str, int]:
         log.info("submission refused: %s", exc.key)  # the reason only, never the content
         return _page(exc.key, exc.status, upload=True)
+
+    @app.errorhandler(FormRefused)
+    def _refused(_exc: FormRefused) -> tuple[str, int]:
+        # a multipart body sent to a view that takes a plain form: the client's fault, not ours
+        return _page("error.http_400", 400)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[str, int]:

@@ -25,7 +25,10 @@ def landing() -> str:
 
 @bp.get("/lang/<code>")
 def language(code: str) -> WerkzeugResponse:
-    """Set the ``lang`` cookie (it holds only the language) and go back to a known page."""
+    """Set the ``lang`` cookie (it holds only the language) and go back to a known page.
+
+    A session cookie: it goes when the browser closes, so a shared or seized device keeps no
+    lasting trace that it ever opened Bisik (a one-year cookie did)."""
     if code not in i18n.LANGUAGES:
         code = i18n.DEFAULT
     back = request.args.get("next", "/")
@@ -33,7 +36,6 @@ def language(code: str) -> WerkzeugResponse:
     response.set_cookie(
         i18n.COOKIE,
         code,
-        max_age=365 * 86400,
         path="/",
         httponly=True,
         samesite="Strict",

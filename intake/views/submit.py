@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from crypto import receipt
 from crypto.errors import ReceiptError
 
-from .. import forms, security
+from .. import forms, room, security
 from ..app import streams_body
 from ..errors import UploadError
 from ..multipart import boundary_of
@@ -22,13 +22,26 @@ from ..state import current
 bp = Blueprint("submit", __name__)
 
 
+def _idle_timeout(seconds: int) -> None:
+    """Bound how long one read of the body may wait (gunicorn hands us a blocking socket with
+    no timeout, so a client that opens an upload and goes silent would hold a worker thread
+    forever). A read that times out ends the upload as truncated; nothing is kept. Gunicorn
+    resets the socket to blocking before the connection's next request."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is not None and hasattr(sock, "settimeout") and seconds > 0:
+        sock.settimeout(seconds)
+
+
 def body_of_request() -> Body:
     """The raw multipart body of this request; the buffered parser is never used."""
     mimetype, options = request.mimetype, request.mimetype_params
     boundary = boundary_of(mimetype, options)
     length = request.content_length
-    if length is not None and length > current().config.max_upload_bytes:
+    config = current().config
+    if length is not None and length > config.max_upload_bytes:
         raise UploadError("error.too_large", 413)  # before Werkzeug's generic 413 can fire
+    room.ensure_room(config.home, length or 0, config.min_free_bytes)  # sealed ≈ body size
+    _idle_timeout(config.read_idle_seconds)
     return Body(request.stream, boundary, length)  # type: ignore[arg-type]
 
 

@@ -63,11 +63,13 @@ def run(args: argparse.Namespace) -> int:
         case = s.store.load_case(args.case)
         log = storeview.load_tracking(s.store)
         old = log.find(case["id"], authority.name)
-        with storeview.decrypted_evidence(s.store, s.identity.keys.encryption, case, args.out,
+        work = s.home.private_workdir()  # plaintext never touches the --out medium
+        with storeview.decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
                                           shared_only=True) as (paths, _missing):
             facts = storeview.case_facts(case, paths)
             result = dossier.write(facts, authority, decisions, args.out, ask=ask, today=today,
-                                   reference=old[0].reference_ours if old else None)
+                                   reference=old[0].reference_ours if old else None,
+                                   workdir=work)
         log.record_dossier(facts.case_id, authority.name, result.sha256, today,
                            result.reference)  # fmt: skip
         storeview.save_tracking(s.store, log)

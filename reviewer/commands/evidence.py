@@ -28,7 +28,10 @@ def run(args: argparse.Namespace) -> int:
     out_dir: Path = args.out
     with open_session(args) as s:
         case = s.store.load_case(args.case)
-        with storeview.decrypted_evidence(s.store, s.identity.keys.encryption, case, out_dir,
+        # decrypt in the home's private work dir, never in out_dir: only cleaned files (and
+        # originals asked for) may reach the output medium
+        work = s.home.private_workdir()
+        with storeview.decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
                                           shared_only=args.shared_only) as (paths, missing):
             facts = storeview.case_facts(case, paths)
             items = [e for e in facts.evidence if e.path is not None]

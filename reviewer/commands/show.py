@@ -82,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
         if not msg.get("readable"):
             out(f"- {t('show.msg_unreadable', sha=msg['sha256'][:16])}")
             continue
+        # a "reply" is a reviewer's only if a verified reply record names its envelope: the
+        # document type inside is whatever its writer (a reporter, the server) chose
         who = msg.get("by") or signers.get(msg["sha256"]) or (
-            t("who.reviewers") if msg["type"] == "reply" else t("who.reporter"))
+            t("who.unsigned_reply") if msg["type"] == "reply" else t("who.reporter"))
         out(f"- [{msg['at']}] {who} ({t('doc.' + msg['type'])}):")
         for key, value in sorted(msg.get("fields", {}).items()):
             out(f"    {key}: {value}")

@@ -39,7 +39,7 @@ from reviewer import evidence as ev
 from . import atomic, redact, regulations
 from .authorities import Authority, code_of, consented
 from .case import CaseFacts, parse_incident
-from .errors import ConsentError, RedactionError
+from .errors import ConsentError, EvidenceError, RedactionError
 from .i18n import has, t
 
 FORMAT = "bisik-dossier/1"
@@ -270,14 +270,19 @@ def _attach(case: CaseFacts, work: Path) -> tuple[list[ev.ExportedFile], list[in
 
 
 def _publish(kept: Sequence[ev.ExportedFile], final: Path) -> list[Path]:
-    """Move the cleaned attachments into ``final`` as ``lampiran-NN.ext`` (rename: atomic)."""
+    """Copy the cleaned attachments into ``final`` as ``lampiran-NN.ext`` (each atomically:
+    temporary file, fsync, rename; the work directory may be on another file system)."""
     out: list[Path] = []
     for n, res in enumerate(kept, 1):
         if res.output is None:
             continue
+        if final.is_symlink():  # a prepared stick could point it anywhere on the laptop
+            raise EvidenceError(f"{final} is a symbolic link: refusing to write through it")
         final.mkdir(mode=0o700, exist_ok=True)
         target = final / f"lampiran-{n:02d}{res.output.suffix}"
-        res.output.replace(target)
+        with res.output.open("rb") as src, atomic.atomic_open(target) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        res.output.unlink()
         out.append(target)
     return out
 
@@ -285,10 +290,13 @@ def _publish(kept: Sequence[ev.ExportedFile], final: Path) -> list[Path]:
 def write(
     case: CaseFacts, authority: Authority, decisions: redact.Decisions, out_dir: Path, *,
     ask: redact.Ask | None = None, today: dt.date | None = None, reference: str | None = None,
+    workdir: Path | None = None,
 ) -> DossierResult:  # fmt: skip
     """Check consent, settle redactions, clean attachments, and write ``dossier.json`` and
     ``dossier.pdf`` (plus ``lampiran/``) into ``out_dir``. ``reference`` names the dossier
-    for the authority (a new random one if None; pass the old one to reissue)."""
+    for the authority (a new random one if None; pass the old one to reissue). Attachments are
+    cleaned in ``workdir`` (a private directory on the laptop; default ``out_dir``) and only the
+    cleaned copies are written to ``out_dir``."""
     if not consented(authority, case.consent_authorities):
         raise ConsentError(f"the reporter did not consent to sharing with {authority.name}")
     today = today or dt.date.today()
@@ -296,7 +304,7 @@ def write(
     accepted = redact.decide(dossier_texts(case), decisions, ask)
     out_dir = Path(out_dir)
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".bisik-dossier-", dir=out_dir))
+    work = Path(tempfile.mkdtemp(prefix=".bisik-dossier-", dir=workdir or out_dir))
     try:
         kept, skipped = _attach(case, work)
         dossier = build(case, authority, accepted, kept, today, reference)

@@ -65,7 +65,8 @@ def test_session_cookie_is_opaque_strict_httponly(client: FlaskClient) -> None:
     sid = [h for h in resp.headers.getlist("Set-Cookie") if h.startswith("bisik_sid=")]
     assert sid
     attrs = sid[0].lower()
-    assert "httponly" in attrs and "samesite=strict" in attrs and "max-age=" in attrs
+    assert "httponly" in attrs and "samesite=strict" in attrs
+    assert "max-age=" not in attrs and "expires=" not in attrs  # a browser-session cookie
     value = sid[0].split(";")[0].split("=", 1)[1]
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}\.\d+\.[A-Za-z0-9_-]{22}", value)
 

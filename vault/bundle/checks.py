@@ -45,7 +45,8 @@ def parse_case_descriptor(data: bytes, case: str) -> dict[str, Any]:
         ok = ok and all(isinstance(r, str) and 0 < len(r) <= 64 for r in obj["recipients"])
         ok = ok and obj["recipients"] == sorted(set(obj["recipients"]))
         b64u_decode(obj["reply_key"], length=32)
-    except (UnicodeDecodeError, ValueError, TypeError, KeyError, FormatError) as exc:
+    except (UnicodeDecodeError, ValueError, TypeError, KeyError, FormatError,
+            RecursionError) as exc:  # RecursionError: "[[[…" deeper than the parser's stack
         raise BundleFormatError(f"case {case}: bad case descriptor") from exc
     if not ok:
         raise BundleFormatError(f"case {case}: bad case descriptor")
@@ -74,11 +75,15 @@ def verify_history_record(
             found = find_reviewer(directory, obj.signer)
             if found is None:
                 raise BundleSignatureError(f"case {case}: {kind} by a signer not in the directory")
-            body, reviewer, active = obj.verify(found.keys.signing, kind), found, False
-        except (SignatureError, FormatError) as exc:
+            # same body rules as an active signer's record: a revoked key signing a
+            # malformed record must not get past the reader and crash whoever sorts it
+            body, reviewer, active = records.verify_with(data, found, kind), found, False
+        except SignatureError as exc:
             if isinstance(exc, BundleSignatureError):
                 raise
             raise BundleSignatureError(f"case {case}: {kind} record signature fails") from exc
+        except FormatError as exc:  # signed, but not a well-formed record: as for active keys
+            raise BundleFormatError(f"case {case}: malformed {kind} record") from exc
     except FormatError as exc:
         raise BundleFormatError(f"case {case}: malformed {kind} record") from exc
     if body.get("case") != case:

@@ -17,8 +17,9 @@ from crypto.encoding import canonical_json
 from .errors import BundleFormatError
 from .layout import EXPORT, MAX_ENVELOPE, MAX_INDEX_LINE, MAX_SMALL_ITEM, OUTBOX
 
-CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# \A…\Z, not ^…$: "$" also matches before a final newline, so "case\n" would pass
+CASE_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
+HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 ENVELOPE_TYPES = frozenset({"report", "evidence", "message", "retaliation", "reply"})
 
 # direction -> kind -> extra fields (name -> validator)
@@ -88,11 +89,16 @@ def parse_line(line: bytes, n: int, direction: str) -> Entry:
         raise BundleFormatError(f"index line {n}: missing, cut short or too long")
     try:
         obj = json.loads(line[:-1].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # RecursionError: "[[[…" nested deeper than the parser's stack (a 64 KiB line can be)
         raise BundleFormatError(f"index line {n}: not JSON") from exc
     if not isinstance(obj, dict) or not set(obj) >= _COMMON:
         raise BundleFormatError(f"index line {n}: missing fields")
-    if canonical_json(obj) + b"\n" != line:
+    try:  # UnicodeEncodeError: a "\ud800" escape (lone surrogate) has no canonical form
+        canonical = canonical_json(obj) + b"\n"
+    except (ValueError, RecursionError) as exc:
+        raise BundleFormatError(f"index line {n}: not canonical JSON") from exc
+    if canonical != line:
         raise BundleFormatError(f"index line {n}: not canonical JSON")
     if obj["n"] != n or isinstance(obj["n"], bool):
         raise BundleFormatError(f"index line {n}: numbered {obj['n']!r} (reordered index)")

@@ -24,7 +24,7 @@ from .index import HEX64
 from .layout import EXPORT, OUTBOX
 
 FORMAT = "bisik-bundle/v1"
-_HEX32 = re.compile(r"^[0-9a-f]{32}$")
+_HEX32 = re.compile(r"\A[0-9a-f]{32}\Z")  # \Z: "$" would let a final "\n" through
 _COMMON = ("v", "format", "direction", "bundle_id", "created", "server", "count",
            "index_sha256", "index_length")  # fmt: skip
 _EXTRA = {EXPORT: ("seq_from", "seq_to"), OUTBOX: ("reviewer", "ack")}

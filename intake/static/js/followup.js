@@ -36,7 +36,8 @@
       try {
         var s = await C.verifyRecord(data.statuses[i], directory, "status");
         if (s.body.case !== data.case) throw new C.SignatureError("other case");
-        statuses.push({ state: s.body.state, authority: s.body.authority, day: s.body.at.slice(0, 10), reviewer: s.reviewer.name });
+        statuses.push({ state: s.body.state, authority: s.body.authority, day: s.body.at.slice(0, 10), reviewer: s.reviewer.name,
+          at: Date.parse(s.body.at), id: s.body.id });
       } catch (e) { rejected++; }
     }
     for (i = 0; i < data.replies.length; i++) {
@@ -49,10 +50,23 @@
         var doc = C.parseDocument(await C.open(env, secrets.replyKey));
         if (doc.type !== "reply") throw new C.FormatError("not a reply");
         var f = doc.fields || {}, text = [f.text, f.message, f.body].filter(function (x) { return typeof x === "string"; })[0] || "";
-        replies.push({ text: text, day: r.body.at.slice(0, 10), reviewer: r.reviewer.name });
+        replies.push({ text: text, day: r.body.at.slice(0, 10), reviewer: r.reviewer.name,
+          at: Date.parse(r.body.at), id: r.body.id });
       } catch (e) { rejected++; }
     }
-    return { statuses: statuses, replies: replies, rejected: rejected };
+    // The server's order is not trusted: records are ordered by (time in UTC, id) here, and a
+    // record sent twice is shown once (crypto/SPEC.md §7), so the current status is the latest
+    // signed one whatever order the server chose.
+    return { statuses: ordered(statuses), replies: ordered(replies), rejected: rejected };
+  }
+
+  function ordered(items) {
+    var seen = {};
+    return items.filter(function (x) {
+      if (Object.prototype.hasOwnProperty.call(seen, x.id)) return false;
+      seen[x.id] = true;
+      return true;
+    }).sort(function (a, b) { return a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0); });
   }
 
   function statusText(s) { return t("status." + s.state) + (s.authority ? " — " + s.authority : ""); }

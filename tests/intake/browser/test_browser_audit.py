@@ -1,0 +1,65 @@
+"""Browser regressions from the intake audit (docs/AUDIT-intake.md): the follow-up page must
+not let the server choose which signed status is "current"."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from crypto import document, envelope, receipt, records
+from crypto.encoding import b64u_encode
+from crypto.keys import raw_public
+from intake import i18n
+
+pytestmark = pytest.mark.browser
+
+
+def _make_case(live: Any, org: Any) -> str:
+    """A stored case with two genuine statuses (received, then in_review); returns the receipt."""
+    state = live.app.extensions["bisik"]
+    vault = state.vault
+    code = receipt.generate()
+    sec = receipt.derive(code)
+    reviewers = [kp.public.encryption for kp in org.reviewers.values()]
+    doc = document.Document(type="report", submitted_at=document.now(), channel="server",
+                            fields={"description": "laporan"},
+                            reply_key=b64u_encode(raw_public(sec.reply_public)))  # fmt: skip
+    ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), reviewers))
+    case_id = vault.create_case(
+        lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
+        reply_public=raw_public(sec.reply_public), recipients=list(org.reviewers),
+        report_blob=ref, evidence=[], channel="server",
+    )  # fmt: skip
+    budi = org.reviewers["budi"]
+    for state_name, at in (("received", "2026-11-01T08:00:00+00:00"),
+                           ("in_review", "2026-11-02T08:00:00+07:00")):  # fmt: skip
+        vault.add_status(case_id, records.status(budi.signing, case_id, state_name, at=at))
+    return code
+
+
+def test_status_order_from_server_is_not_trusted(page: Any, live: Any, org: Any) -> None:
+    """F13 in docs/AUDIT-intake.md. A server that sends the genuine records oldest-last (or
+    twice) cannot make an older status look current: the browser orders verified records by
+    (time in UTC, id) itself."""
+    code = _make_case(live, org)
+
+    def reorder(route: Any) -> None:
+        response = route.fetch()
+        data = response.json()
+        assert len(data["statuses"]) >= 2, "the case has statuses to reorder"
+        data["statuses"] = [*reversed(data["statuses"]), data["statuses"][0]]
+        route.fulfill(response=response, json=data)
+
+    page.route(re.compile(r".*/api/case$"), reorder)
+    page.goto(live.url + "/followup")
+    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
+    page.fill("#receipt-input", code)
+    page.click("#followup-form button[type=submit]")
+    status = page.locator("#current-status")
+    assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
+    rows = page.locator("table tbody tr").all_inner_texts()
+    assert len(rows) == 2  # the duplicate is shown once
+    assert i18n.translate("id", "status.received") in rows[0]
+    assert i18n.translate("id", "status.in_review") in rows[1]
