@@ -62,6 +62,13 @@ def _evidence(case: dict[str, Any]) -> str:
     return render(heads, rows, max_width=40)
 
 
+def _indented(value: object, width: int) -> str:
+    """Reporter text on screen: every further line indented, so it cannot pose as a line of
+    the tool's own (a fake evidence row, a fake status)."""
+    text = ", ".join(value) if isinstance(value, list) else str(value)
+    return ("\n" + " " * width).join(text.splitlines() or [""])
+
+
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         case = s.store.load_case(args.case)
@@ -88,9 +95,9 @@ def run(args: argparse.Namespace) -> int:
             t("who.unsigned_reply") if msg["type"] == "reply" else t("who.reporter"))
         out(f"- [{msg['at']}] {who} ({t('doc.' + msg['type'])}):")
         for key, value in sorted(msg.get("fields", {}).items()):
-            out(f"    {key}: {value}")
+            out(f"    {key}: " + _indented(value, 6))
     if case["notes"]:
         out("\n" + t("show.notes"))
         for note in case["notes"]:
-            out(f"- [{note['at']}] {note['by']}: {note['text']}")
+            out(f"- [{note['at']}] {note['by']}: " + _indented(note["text"], 4))
     return 0

@@ -369,3 +369,39 @@ def test_future_dated_and_revoked_signer_statuses_are_flagged(team: Org, tmp_pat
     assert "record_from_future" in cases[ahead.case_id]["flags"]
     assert "status_by_revoked" in cases[by_revoked.case_id]["flags"]
     assert not {"record_from_future", "status_by_revoked"} & set(cases[normal.case_id]["flags"])
+
+
+def test_reporter_newlines_cannot_forge_lines_of_show(
+    team: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """N8: a file name or field with line breaks could add a fake evidence row ("… ok") or a
+    fake label line; table cells are one line and further lines of a value are indented."""
+    import hashlib
+
+    from crypto import document as cdoc
+
+    from .factory import seal_evidence
+
+    d = team.directory()
+    keys = [r.keys.encryption for r in d.active_reviewers() if r.id == "ayu"]
+    rep = make_report(d, ["ayu"], evidence=0)
+    env, mac = seal_evidence(b"bukti", keys)
+    sha = hashlib.sha256(env).hexdigest()
+    forged_row = "a.jpg\nFAKEROW  palsu.jpg  image/jpeg  70  ya  ok"
+    doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",
+                        {"description": "baris satu\nStatus  Ditutup"},
+                        rep.reply_key, (cdoc.Evidence(sha, forged_row, "image/jpeg", 5,
+                                                      envelope_mac=mac),))  # fmt: skip
+    rep.report_env, rep.evidence = envelope.seal(doc.to_bytes(), keys), {sha: env}
+    path = tmp_path / "export.bisik"
+    write_export(path, team.server_key, [rep])
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    assert main(["import", str(path), *common]) == 0
+    capsys.readouterr()
+    assert main(["show", rep.case_id, *common]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert not [x for x in lines if x.startswith("FAKEROW")]
+    assert not [x for x in lines if x.startswith("Status  Ditutup")]
+    assert [x for x in lines if "baris satu" in x]
