@@ -10,11 +10,13 @@ Promises:
   the copy handed to mat2 gets the extension of the detected format.
 - Executables (PE, ELF, Mach-O, scripts) and macro-bearing documents (OOXML with
   ``vbaProject.bin``, the ``.docm``/``.xlsm`` family, legacy OLE documents) are never given to
-  mat2 or any other program: they are copied byte for byte, with a warning, and their name ends
-  in ``.NOT-CLEANED`` so no double click runs them.
+  mat2 or any other program.
 - Formats mat2 does not handle on this machine (``mat2 --list``; WebP and video without ffmpeg
-  are the common ones) are copied out the same way, marked ``.NOT-CLEANED``, with a warning.
-- The unmodified original is written only when asked (``original=True``), marked ``.ORIGINAL``.
+  are the common ones) and files mat2 fails on are not cleaned either.
+- A file that could not be cleaned is NOT written unless asked (``original=True``): the report
+  says it was withheld. Asked for, it is copied byte for byte and its name ends in
+  ``.NOT-CLEANED`` so no double click runs it.
+- The unmodified original of a cleaned file is written only when asked, marked ``.ORIGINAL``.
 - Output names are neutral (``evidence-NN.<ext>``); the reporter's file names appear only in the
   returned report. Every file is written atomically (temporary file, fsync, rename), mode 0600.
 
@@ -276,13 +278,17 @@ def export_one(
         result.warnings.append("evidence.warn_macros")
     if not (det.executable or det.macros):
         _try_clean(item.path, det, out_dir / (stem + det.extension), result)
-    if not result.cleaned:
+    if not result.cleaned and not original:
+        # issue 5: the original (with its metadata) comes out only on explicit request
+        result.warnings.append("evidence.warn_withheld")
+    elif not result.cleaned:
         target = out_dir / (stem + det.extension + NOT_CLEANED)
         _copy_atomic(item.path, target)
         result.output, result.sha256 = target, _sha256_file(target)
-    if original:
-        safe_ext = NOT_CLEANED if (det.executable or det.macros) else det.extension
-        target = out_dir / (stem + ORIGINAL + safe_ext)
+        result.original_output = target
+        result.warnings.append("evidence.warn_original")
+    elif original:
+        target = out_dir / (stem + ORIGINAL + det.extension)
         _copy_atomic(item.path, target)
         result.original_output = target
         result.warnings.append("evidence.warn_original")

@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,12 +31,14 @@ from intake import config as cfg
 from intake import demo, i18n
 from intake.app import create_app
 from tests.intake.forms_data import report_fields, with_files
+from tests.reviewer.test_evidence import jpeg_with_gps
 from vault.store import Vault
 
 MARKER = "PENANDA-E2E-7f3a91 camat memerintahkan apel siaga di kantor kecamatan"
+_PHOTO = jpeg_with_gps(Path(tempfile.mkdtemp()) / "foto.jpg").read_bytes()
 EVIDENCE = {
-    "rekaman-rapat-camat.ogg": os.urandom(300_000),
-    "tangkapan-layar-wa-grup.png": b"\x89PNG\r\n\x1a\n" + os.urandom(70_000),
+    "foto-apel-siaga-kantor-camat.jpg": _PHOTO,  # carries camera make, artist and GPS
+    "rekaman-rapat-camat.ogg": os.urandom(300_000),  # not a format mat2 can clean
 }
 REPLY = "Terima kasih. Laporan Anda sedang kami telaah; mohon simpan bukti asli."
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -125,10 +128,19 @@ def test_report_to_reviewer_and_reply_back(org: demo.Demo, tmp_path: Path) -> No
     shown = reviewer(org, "ani", "show", case_id)
     assert MARKER in shown
 
-    # evidence comes out byte for byte (originals on explicit request)
-    out_dir = tmp_path / "evidence"
-    reviewer(org, "ani", "evidence", case_id, "--out", str(out_dir), "--original")
-    got = sorted(p.read_bytes() for p in out_dir.rglob("*.ORIGINAL.*"))
+    # evidence comes out cleaned: the photo without GPS or camera fields, the recording withheld
+    cleaned = tmp_path / "evidence"
+    reviewer(org, "ani", "evidence", case_id, "--out", str(cleaned))
+    (photo,) = cleaned.glob("*.jpg")
+    tags = subprocess.run(["exiftool", "-json", "-G", str(photo)], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    assert "GPS" not in tags and "Budi Santoso" not in tags and "Canon" not in tags
+    assert not list(cleaned.glob("*.NOT-CLEANED")) and not list(cleaned.glob("*.ORIGINAL.*"))
+    # and the originals byte for byte, only on explicit request
+    originals = tmp_path / "originals"
+    reviewer(org, "ani", "evidence", case_id, "--out", str(originals), "--original")
+    got = sorted(p.read_bytes() for p in originals.iterdir() if ".ORIGINAL." in p.name
+                 or p.name.endswith(".NOT-CLEANED"))  # fmt: skip
     assert got == sorted(EVIDENCE.values())
 
     # Ani acknowledges, replies, writes the outbox; the operator imports it

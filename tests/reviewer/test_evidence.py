@@ -143,7 +143,10 @@ def test_dangerous_files_are_never_given_to_mat2(
         return real(args, cwd)
 
     monkeypatch.setattr(evidence, "_run_mat2", spy)
-    [res] = evidence.export_evidence([_item(src, name)], tmp_path / "out")
+    [held] = evidence.export_evidence([_item(src, name)], tmp_path / "held")
+    assert held.output is None and "evidence.warn_withheld" in held.warnings
+    assert not list((tmp_path / "held").iterdir())  # not written without --original
+    [res] = evidence.export_evidence([_item(src, name)], tmp_path / "out", original=True)
     assert calls == []
     assert not res.cleaned and warning in res.warnings
     assert res.output is not None and res.output.name.endswith(".NOT-CLEANED")
@@ -151,13 +154,16 @@ def test_dangerous_files_are_never_given_to_mat2(
     assert not os.access(res.output, os.X_OK)
 
 
-def test_unsupported_format_is_copied_and_marked(tmp_path: Path) -> None:
+def test_unsupported_format_is_withheld_unless_original_asked(tmp_path: Path) -> None:
     src = _samples.webp(tmp_path / "gambar.webp")
     if ".webp" in evidence.mat2_extensions():
         pytest.skip("this mat2 cleans WebP")
-    [res] = evidence.export_evidence([_item(src, "gambar.webp")], tmp_path / "out")
-    assert not res.cleaned and "evidence.warn_unsupported" in res.warnings
+    [held] = evidence.export_evidence([_item(src, "gambar.webp")], tmp_path / "held")
+    assert not held.cleaned and "evidence.warn_unsupported" in held.warnings
+    assert held.output is None and not list((tmp_path / "held").iterdir())
+    [res] = evidence.export_evidence([_item(src, "gambar.webp")], tmp_path / "out", original=True)
     assert res.output is not None and res.output.name.endswith(".NOT-CLEANED")
+    assert res.output.read_bytes() == src.read_bytes()
 
 
 def test_original_only_on_request(tmp_path: Path) -> None:
@@ -186,8 +192,10 @@ def test_mat2_failure_leaves_no_partial_file(tmp_path: Path) -> None:
     out = tmp_path / "out"
     [res] = evidence.export_evidence([_item(broken, "rusak.jpg")], out)
     assert not res.cleaned and "evidence.warn_mat2_failed" in res.warnings
+    assert not list(out.iterdir())  # withheld: no temp dir, no half file, no uncleaned copy
+    [res] = evidence.export_evidence([_item(broken, "rusak.jpg")], out, original=True)
     names = sorted(p.name for p in out.iterdir())
-    assert len(names) == 1 and names[0].endswith(".NOT-CLEANED")  # no temp dir, no half file
+    assert len(names) == 1 and names[0].endswith(".NOT-CLEANED")
 
 
 def test_missing_decrypted_file_raises(tmp_path: Path) -> None:
