@@ -90,14 +90,17 @@ def check_body(body: dict[str, Any], kind: str) -> None:
     try:
         ok = body["v"] == 1 and isinstance(body["case"], str) and bool(_HEX32.fullmatch(body["id"]))
         # a time without a zone would sort by each machine's local clock (SPEC §7: UTC order)
-        ok = ok and dt.datetime.fromisoformat(body["at"]).tzinfo is not None
+        at = dt.datetime.fromisoformat(body["at"])
+        ok = ok and at.tzinfo is not None
+        if ok:
+            at.astimezone(dt.UTC)  # order_key's conversion must not overflow (0001-01-01+01:00)
         if kind == "status":
             ok = ok and body["state"] in STATES
             ok = ok and (body["state"] == "escalated") == bool(body.get("authority"))
             ok = ok and isinstance(body.get("authority"), str | None)  # S|null, never a list
         else:
             ok = ok and bool(_HEX64.fullmatch(body["envelope_sha256"]))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise FormatError(f"malformed {kind} record") from exc
     if not ok:
         raise FormatError(f"malformed {kind} record")

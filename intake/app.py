@@ -18,7 +18,7 @@ from flask_limiter import Limiter
 
 from vault.store import Vault
 
-from . import i18n, logs, security
+from . import i18n, logs, once, security
 from .config import Config, load, load_secrets
 from .errors import FormRefused
 from .state import Intake, current, load_root
@@ -199,5 +199,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     _limits(app, limiter, config)
     _register_api(app)
     app.extensions["bisik_limiter"] = limiter
+    # used no-JS form tokens (U4) share the limiter's storage: RAM or Redis, never the vault
+    app.extensions["bisik_once"] = once.UsedTokens.derive(limiter.storage, secrets.flask_key)
     log.info("intake service ready")
     return app

@@ -29,6 +29,13 @@ class UploadError(BisikError):
         self.status = status
 
 
+class AlreadySent(BisikError):
+    """A no-JavaScript report form was sent again (a reload of the receipt page) after its
+    report was stored; nothing new was created and the receipt cannot be shown again."""
+
+    hint = "Use the receipt written down when the report was first sent."
+
+
 class FormRefused(BisikError):
     """Code tried to parse a multipart body the buffered way (which would spool plaintext)."""
 

@@ -27,8 +27,8 @@ from vault.blobstore import BlobRef
 from vault.errors import DuplicateCaseError
 from vault.store import CaseInfo
 
-from . import forms
-from .errors import UploadError
+from . import forms, once
+from .errors import AlreadySent, UploadError
 from .followup import lookup
 from .multipart import Bounds, stream_parts
 from .sealing import SealingHandler
@@ -118,13 +118,44 @@ def _discard(intake: Intake, refs: Sequence[BlobRef]) -> None:
         intake.vault.blobs.delete(ref.sha256)
 
 
-def submit_report(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> Accepted:
-    """Read, seal and store a report; UploadError (nothing kept) on any problem."""
+def _token(fields: dict[str, list[str]], tokens: once.UsedTokens | None) -> str | None:
+    """The form's single-use token (U4), or None; AlreadySent if a report already used it.
+
+    Checked with the text fields, before any file part is read or sealed, so a reload of the
+    receipt page costs no sealing; the atomic claim comes later, just before storing.
+    """
+    values = fields.get(once.FIELD, [])
+    if len(values) > 1 or (values and not once.well_formed(values[0])):
+        raise UploadError("error.malformed")
+    if not values or tokens is None:
+        return None  # a form not from our page (no token): nothing to protect the sender from
+    if tokens.used(values[0]):
+        raise AlreadySent("report form sent again")
+    return values[0]
+
+
+def _claimed(tokens: once.UsedTokens | None, token: str | None) -> None:
+    # the same form sent twice at once (a double click, two workers): only one claim wins
+    if tokens is not None and token is not None and not tokens.claim(token):
+        raise AlreadySent("report form sent again")
+
+
+def submit_report(
+    intake: Intake, body: Body, csrf_ok: Callable[[str], bool],
+    tokens: once.UsedTokens | None = None,
+) -> Accepted:  # fmt: skip
+    """Read, seal and store a report; UploadError (nothing kept) on any problem.
+
+    With ``tokens``, a form whose single-use token was already used is refused with
+    AlreadySent, and nothing is created (audit U4).
+    """
     directory = intake.directory()
     active = [r.id for r in directory.active_reviewers()]
     chosen: list[forms.ReportForm] = []
+    token: list[str | None] = []
 
     def prepare(fields: dict[str, list[str]]) -> Sequence[X25519PublicKey]:
+        token.append(_token(fields, tokens))
         chosen.append(forms.report(fields, active))
         try:
             return directory.recipients(frozenset(active) - set(chosen[0].recipients))
@@ -142,11 +173,18 @@ def submit_report(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) ->
 
         refs = handler.commit()
         try:
+            _claimed(tokens, token[0])
+        except BaseException:
+            _discard(intake, refs)
+            raise
+        try:
             code = _store_case(
                 intake, form, _evidence(handler, refs, share), refs, handler.recipients
             )
         except BaseException:
             _discard(intake, refs)
+            if tokens is not None and token[0] is not None:
+                tokens.release(token[0])  # nothing stored: the same form may be sent again
             raise
     return Accepted(receipt=code, channel="server")
 

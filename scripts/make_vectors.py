@@ -812,7 +812,33 @@ def directory_vectors() -> dict[str, Vector]:
       error="FormatError")  # fmt: skip
     v("record-reject-unknown-signer", "A status record signed by a key not in the directory.",
       plain, record=_status("stranger"), error="SignatureError")  # fmt: skip
+    _n6_record_vectors(v, plain)
     return vs
+
+
+def _n6_record(at: str, label: str, state: str = "in_review", authority: Any = None,
+               _id: str | None = None) -> bytes:  # fmt: skip
+    return records.status(ed_key("budi"), "BSK-0001", state, authority=authority, at=at,
+                          _id=_id or _det(f"record id {label}", 16).hex())  # fmt: skip
+
+
+def _n6_record_vectors(v: Callable[..., None], plain: bytes) -> None:
+    """Audit N6: the browser must accept and refuse the same records as Python."""
+    v("record-ok-fractional-time", "A status record whose time has microseconds, as "
+      "isoformat() writes them: Python accepts it, so the browser must (N6).", plain,
+      record=_n6_record("2026-11-20T08:30:00.123456+00:00", "fraction"))  # fmt: skip
+    v("record-ok-basic-format-time", "A status record whose time is in ISO 8601 basic format "
+      "with a +0700 zone, which fromisoformat() accepts (N6).", plain,
+      record=_n6_record("20261120T153000+0700", "basic"))  # fmt: skip
+    v("record-reject-id-not-hex32", "A status record whose id is 32 uppercase hex digits: "
+      "ids are lowercase, ties in time sort by them (N6).", plain,
+      record=_n6_record("2026-11-20T08:30:00+00:00", "upper",
+                        _id=_det("record id upper", 16).hex().upper()),
+      error="FormatError")  # fmt: skip
+    v("record-reject-authority-not-text", "An escalation whose authority is a list, not text "
+      "(SPEC §7: S|null) (N6).", plain,
+      record=_n6_record("2026-11-20T08:30:00+00:00", "authority", "escalated", ["BKN"]),
+      error="FormatError")  # fmt: skip
 
 
 def _swap_alice_key(data: bytes) -> bytes:

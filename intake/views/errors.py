@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from crypto.errors import BisikError, FormatError, SignatureError
 
-from ..errors import FormRefused, UploadError
+from ..errors import AlreadySent, FormRefused, UploadError
 
 log = logging.getLogger("bisik.intake")
 KNOWN = {400, 403, 404, 405, 411, 413, 429, 500, 503}
@@ -31,6 +31,11 @@ def install(app: Flask) -> None:
     def _upload(exc: UploadError) -> tuple[str, int]:
         log.info("submission refused: %s", exc.key)  # the reason only, never the content
         return _page(exc.key, exc.status, upload=True)
+
+    @app.errorhandler(AlreadySent)
+    def _again(_exc: AlreadySent) -> tuple[str, int]:
+        # a reload of the receipt page re-sent the form: say so plainly, never "try again"
+        return render_template("already_sent.html"), 409
 
     @app.errorhandler(FormRefused)
     def _refused(_exc: FormRefused) -> tuple[str, int]:

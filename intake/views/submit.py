@@ -6,12 +6,12 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from crypto import receipt
 from crypto.errors import ReceiptError
 
-from .. import forms, room, security
+from .. import forms, once, room, security
 from ..app import streams_body
 from ..errors import UploadError
 from ..multipart import boundary_of
@@ -55,6 +55,8 @@ def submit_form() -> str:
         provinces=PROVINCES,
         years=forms.election_years(),
         reviewers=directory.active_reviewers(),
+        submission_field=once.FIELD,
+        submission_token=once.issue(),  # single use: a reload of the receipt page is caught
     )
 
 
@@ -62,7 +64,8 @@ def submit_form() -> str:
 @streams_body
 def submit_post() -> str:
     """Seal the report as it arrives, then show the receipt once."""
-    accepted = submit_report(current(), body_of_request(), security.csrf_ok)
+    tokens = current_app.extensions.get("bisik_once")
+    accepted = submit_report(current(), body_of_request(), security.csrf_ok, tokens)
     return render_template("receipt.html", receipt=accepted.receipt, channel=accepted.channel)
 
 

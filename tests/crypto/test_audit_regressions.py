@@ -110,3 +110,14 @@ def test_recipient_ids_lists_the_header_stanzas() -> None:
     keys = [KeyPair.generate().public.encryption for _ in range(3)]
     sealed = envelope.seal(b"x", keys)
     assert envelope.recipient_ids(io.BytesIO(sealed)) == [key_id(k) for k in keys]
+
+
+def test_record_time_that_overflows_utc_is_a_format_error() -> None:
+    """0001-01-01T00:00+01:00 parses, but converting it to UTC (order_key) overflowed."""
+    from crypto import records
+    from crypto.errors import FormatError
+
+    body = {"v": 1, "case": "c", "id": "0" * 32, "state": "received", "authority": None,
+            "at": "0001-01-01T00:00+01:00"}  # fmt: skip
+    with pytest.raises(FormatError):
+        records.check_body(body, "status")

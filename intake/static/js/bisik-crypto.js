@@ -105,10 +105,20 @@
   }
   function parseJsonObject(bytes, maxSize) {
     if (bytes.length > maxSize) throw new FormatError("document too large");
-    var obj;
-    try { obj = JSON.parse(dec.decode(bytes)); } catch (e) { throw new FormatError("not a UTF-8 JSON document"); }
+    var obj, text;
+    try { text = dec.decode(bytes); obj = JSON.parse(text); } catch (e) { throw new FormatError("not a UTF-8 JSON document"); }
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) throw new FormatError("expected a JSON object");
+    // As crypto/encoding.py: "\\ud800" escapes decode to lone surrogates, text no UTF-8 writer
+    // can store again; only documents holding such an escape pay for the walk.
+    if (SURROGATE_ESCAPE.test(text) && !wellFormed(obj)) throw new FormatError("JSON text holds an unpaired surrogate");
     return obj;
+  }
+  var SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+  var LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  function wellFormed(v) {
+    if (typeof v === "string") return !LONE_SURROGATE.test(v);
+    if (v === null || typeof v !== "object") return true;
+    return Object.keys(v).every(function (k) { return wellFormed(k) && wellFormed(v[k]); });
   }
 
   // ---------------------------------------------------------------- SHA-256 (one-shot)
@@ -494,7 +504,7 @@
 
   function parseSigned(data) {
     var raw = typeof data === "string" ? utf8(data) : data;
-    var obj = parseJsonObject(raw, MAX_SIGNED * 2);
+    var obj = parseJsonObject(raw, MAX_SIGNED);  // SPEC §4: the container is 4 MiB at most too
     if (obj.bisik !== "signed/v1" || KINDS.indexOf(obj.kind) < 0) throw new FormatError("not a Bisik signed object");
     if (typeof obj.signer !== "string" || obj.signer.length !== 32) throw new FormatError("bad signer id");
     if (typeof obj.body !== "string" || typeof obj.sig !== "string") throw new FormatError("incomplete signed object");
@@ -581,28 +591,99 @@
     };
   }
 
-  /** Verify a status or reply record against a verified directory: {body, reviewer}. */
+  /**
+   * Verify a status or reply record against a verified directory: {body, reviewer}. The body
+   * rules are crypto/records.py check_body's (SPEC §7): v 1, case text, id 32 lowercase hex,
+   * a zoned time, a known state whose authority is text exactly when escalated (else text or
+   * null), or a reply's 64-hex envelope hash.
+   */
   async function verifyRecord(data, directory, kind) {
     var obj = parseSigned(data);
     var reviewer = directory.reviewerBySigner(obj.signer);
     var body = await verifySigned(obj, reviewer.ed25519, kind);
     var ok = body.v === 1 && typeof body.case === "string" && typeof body.id === "string" &&
-      zonedTime(body.at);
+      HEX32.test(body.id) && zonedTime(body.at);
     if (kind === "status") {
-      ok = ok && STATES.indexOf(body.state) >= 0 && (body.state === "escalated") === !!body.authority;
+      var authority = body.authority === undefined ? null : body.authority;  // Python: .get()
+      ok = ok && STATES.indexOf(body.state) >= 0 && (body.state === "escalated") === !!authority &&
+        (authority === null || typeof authority === "string");
     } else {
       ok = ok && typeof body.envelope_sha256 === "string" && HEX64.test(body.envelope_sha256);
     }
     if (!ok) throw new FormatError("malformed " + kind + " record");
     return { body: body, reviewer: reviewer };
   }
-  var HEX64 = /^[0-9a-f]{64}$/;
-  // An ISO 8601 time WITH a zone (Z or ±HH:MM): records are ordered in UTC (SPEC §7), and a
-  // zoneless time would sort by each machine's local clock, so it is malformed.
-  var ZONED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
-  function zonedTime(v) { return typeof v === "string" && ZONED_TIME.test(v) && !isNaN(Date.parse(v)); }
+  var HEX64 = /^[0-9a-f]{64}$/, HEX32 = /^[0-9a-f]{32}$/;  // JS "$" never matches before "\n"
   var STATES = ["received", "in_review", "need_info", "escalated", "closed_substantiated",
     "closed_unsubstantiated", "closed_outside_mandate"];
+
+  // ---------------------------------------------------------------- ISO 8601 times
+  // Python 3.11's datetime.fromisoformat is the reference (crypto/records.py, document.py).
+  // This reads the calendar-date forms of it: extended or basic date, "T"/"t"/space, then
+  // HH, HH:MM, HHMM, HH:MM:SS or HHMMSS with an optional fraction ("." or ",", digits past
+  // the sixth ignored, as Python truncates), then an optional zone: Z, ±HH, ±HH:MM, ±HHMM,
+  // ±HH:MM:SS[.ffffff] or ±HHMMSS[.ffffff], strictly under 24 h. That covers every
+  // isoformat() output (any timespec, "T" or space, any offset). Python also takes ISO week dates, any other single separator character, a space before the
+  // zone, a fraction point with no digits, a fraction after the minutes or the hour (read as
+  // seconds) and a few mixed zone forms (+0530.5): no Bisik writer produces those, and they
+  // are refused here. Never the other way round: nothing is accepted here that Python refuses
+  // (tests/intake/browser/test_browser_n6_parity.py checks both, with random edits).
+  var ISO_TIME = new RegExp("^(\\d{4})(?:-(\\d{2})-(\\d{2})|(\\d{2})(\\d{2}))" +
+    "(?:[Tt ](\\d{2})(?:(?::(\\d{2})(?::(\\d{2})([.,]\\d+)?)?)|(?:(\\d{2})(?:(\\d{2})([.,]\\d+)?)?))?" +
+    "(Z|[+-]\\d{2}(?::\\d{2}(?::\\d{2}(?:[.,]\\d+)?)?|\\d{2}(?:\\d{2}(?:[.,]\\d+)?)?)?)?)?$");
+  var ZONE = /^([+-])(\d{2})(?::(\d{2})(?::(\d{2})([.,]\d+)?)?|(\d{2})(?:(\d{2})([.,]\d+)?)?)?$/;
+
+  function micros(fraction) {  // ".5" -> 500000; digits past the sixth are dropped
+    return fraction ? parseInt((fraction.slice(1) + "00000").slice(0, 6), 10) : 0;
+  }
+  function daysIn(year, month) {
+    return [31, (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28, 31, 30, 31,
+      30, 31, 31, 30, 31, 30, 31][month - 1];
+  }
+  /** Offset in microseconds east of UTC, or NaN when Python would refuse it. */
+  function zoneMicros(z) {
+    if (z === "Z") return 0;
+    var m = ZONE.exec(z);
+    if (!m) return NaN;
+    var h = +m[2], mi = +(m[3] || m[6] || 0), sec = +(m[4] || m[7] || 0);
+    if (mi > 59 || sec > 59) return NaN;
+    var total = ((h * 60 + mi) * 60 + sec) * 1e6 + micros(m[5] || m[8]);
+    if (total >= 86400e6) return NaN;  // Python: strictly less than a day
+    return m[1] === "-" ? -total : total;
+  }
+  /**
+   * Parse an ISO 8601 time as Python's fromisoformat does (forms above). Returns null when
+   * it is not one, else {zoned, date (YYYY-MM-DD as written), utcKey}; utcKey (zoned times
+   * only) is the string Python's crypto.records.order_key puts first: the instant in UTC, isoformat(), so that keys
+   * compare as strings exactly as Python orders them.
+   */
+  function parseIsoTime(v) {
+    if (typeof v !== "string") return null;
+    var m = ISO_TIME.exec(v);
+    if (!m) return null;
+    var year = +m[1], month = +(m[2] || m[4]), day = +(m[3] || m[5]);
+    if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
+    var hour = +(m[6] || 0), minute = +(m[7] || m[10] || 0), second = +(m[8] || m[11] || 0);
+    if (hour > 23 || minute > 59 || second > 59) return null;
+    var date = m[1] + "-" + (m[2] || m[4]) + "-" + (m[3] || m[5]);  // as written, in its zone
+    if (m[13] === undefined) return { zoned: false, date: date, utcKey: null };
+    var offset = zoneMicros(m[13]);
+    if (isNaN(offset)) return null;
+    var d = new Date(0);
+    d.setUTCFullYear(year, month - 1, day);
+    d.setUTCHours(hour, minute, second, 0);
+    var us = micros(m[9] || m[12]) - offset;            // microseconds to add to d
+    var whole = Math.floor(us / 1e6), frac = us - whole * 1e6;
+    d.setTime(d.getTime() + whole * 1000);
+    var key = d.toISOString().slice(0, 19);
+    if (frac) key += "." + String(frac).padStart(6, "0");
+    return { zoned: true, date: date, utcKey: key + "+00:00" };
+  }
+  // A record time MUST carry a zone: records are ordered in UTC (SPEC §7), and a zoneless
+  // time would sort by each machine's local clock, so it is malformed.
+  function zonedTime(v) { var t = parseIsoTime(v); return !!t && t.zoned; }
+  /** The (time in UTC, id) order of SPEC §7, as crypto.records.order_key: compare as strings. */
+  function recordOrderKey(body) { return [parseIsoTime(body.at).utcKey, body.id]; }
 
   // ---------------------------------------------------------------- documents (SPEC §8)
   /** Serialise a document exactly as crypto.document.Document.to_bytes does. */
@@ -620,9 +701,53 @@
       consent: d.consent || {},
     }));
   }
+  var DOC_TYPES = ["report", "message", "retaliation", "reply"], CHANNELS = ["browser", "server", "reviewer"];
+  function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+  function codePoints(s) { return Array.from(s).length; }  // Python's len(), not UTF-16 units
+  function checkEvidence(e) {
+    if (!isObject(e)) throw new FormatError("evidence entries are objects");
+    if (!(typeof e.name === "string" && codePoints(e.name) > 0 && codePoints(e.name) <= 255 &&
+          typeof e.media_type === "string")) throw new FormatError("evidence needs a name and a media type");
+    if (!(typeof e.size === "number" && Number.isInteger(e.size) && e.size >= 0)) {
+      throw new FormatError("evidence size must be a non-negative integer");
+    }
+    if (!(typeof e.envelope_sha256 === "string" && HEX64.test(e.envelope_sha256) &&
+          typeof e.envelope_mac === "string" && HEX64.test(e.envelope_mac))) {
+      throw new FormatError("evidence needs its envelope's SHA-256 and header MAC (lowercase hex)");
+    }
+  }
+  function checkFields(fields) {
+    if (!isObject(fields)) throw new FormatError("fields must be an object");
+    Object.keys(fields).forEach(function (k) {
+      var v = fields[k];
+      var ok = typeof v === "string" || (Array.isArray(v) && v.every(function (x) { return typeof x === "string"; }));
+      if (!ok || codePoints(k) > 64) throw new FormatError("a field must be text or a list of text");
+    });
+  }
+  /**
+   * Validate a decrypted document as crypto/document.py parse does and return it (SPEC §8):
+   * FormatError for another v, an unknown type or channel, a bad time, a field that is not
+   * text or a list of text, a bad or absent evidence hash or MAC, an entry listed twice, a bad
+   * reply key, a report without one, or consent that is not an object.
+   */
   function parseDocument(bytes) {
     var obj = parseJsonObject(bytes, 1 << 20);
-    if (obj.v !== 1 || ["report", "message", "retaliation", "reply"].indexOf(obj.type) < 0) throw new FormatError("unknown document");
+    if (obj.v !== 1 || DOC_TYPES.indexOf(obj.type) < 0 || CHANNELS.indexOf(obj.channel) < 0) {
+      throw new FormatError("unknown document version, type or channel");
+    }
+    if (!parseIsoTime(obj.submitted_at)) throw new FormatError("bad submission time");
+    var replyKey = obj.reply_key === undefined ? null : obj.reply_key;
+    if (replyKey !== null) b64uDecode(replyKey, 32);
+    if (obj.type === "report" && replyKey === null) throw new FormatError("a report carries the reporter's reply key");
+    var evidence = obj.evidence === undefined ? [] : obj.evidence, shas = {}, macs = {};
+    if (!Array.isArray(evidence)) throw new FormatError("evidence must be a list");
+    evidence.forEach(function (e) {
+      checkEvidence(e);
+      if (shas[e.envelope_sha256] || macs[e.envelope_mac]) throw new FormatError("evidence listed twice");
+      shas[e.envelope_sha256] = macs[e.envelope_mac] = true;
+    });
+    if (obj.consent !== undefined && !isObject(obj.consent)) throw new FormatError("consent must be an object");
+    checkFields(obj.fields === undefined ? {} : obj.fields);
     return obj;
   }
   function nowSeconds() { return new Date().toISOString().slice(0, 19) + "+00:00"; }
@@ -669,7 +794,8 @@
     displayReceipt: displayReceipt,
     // signatures and trust
     parseSigned: parseSigned, verifySigned: verifySigned, verifyDirectory: verifyDirectory,
-    verifyRecord: verifyRecord, STATES: STATES,
+    verifyRecord: verifyRecord, STATES: STATES, parseIsoTime: parseIsoTime,
+    recordOrderKey: recordOrderKey,
     // documents
     documentBytes: documentBytes, parseDocument: parseDocument, nowSeconds: nowSeconds,
   });

@@ -36,8 +36,8 @@
       try {
         var s = await C.verifyRecord(data.statuses[i], directory, "status");
         if (s.body.case !== data.case) throw new C.SignatureError("other case");
-        statuses.push({ state: s.body.state, authority: s.body.authority, day: s.body.at.slice(0, 10), reviewer: s.reviewer.name,
-          at: Date.parse(s.body.at), id: s.body.id });
+        statuses.push({ state: s.body.state, authority: s.body.authority, day: C.parseIsoTime(s.body.at).date, reviewer: s.reviewer.name,
+          key: C.recordOrderKey(s.body), id: s.body.id });
       } catch (e) { rejected++; }
     }
     for (i = 0; i < data.replies.length; i++) {
@@ -50,8 +50,8 @@
         var doc = C.parseDocument(await C.open(env, secrets.replyKey));
         if (doc.type !== "reply") throw new C.FormatError("not a reply");
         var f = doc.fields || {}, text = [f.text, f.message, f.body].filter(function (x) { return typeof x === "string"; })[0] || "";
-        replies.push({ text: text, day: r.body.at.slice(0, 10), reviewer: r.reviewer.name,
-          at: Date.parse(r.body.at), id: r.body.id });
+        replies.push({ text: text, day: C.parseIsoTime(r.body.at).date, reviewer: r.reviewer.name,
+          key: C.recordOrderKey(r.body), id: r.body.id });
       } catch (e) { rejected++; }
     }
     // The server's order is not trusted: records are ordered by (time in UTC, id) here, and a
@@ -66,7 +66,11 @@
       if (Object.prototype.hasOwnProperty.call(seen, x.id)) return false;
       seen[x.id] = true;
       return true;
-    }).sort(function (a, b) { return a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0); });
+    }).sort(function (a, b) { return compareKeys(a.key, b.key); });
+  }
+  // (UTC time as Python's isoformat writes it, id): string order is time order, as in crypto.records.order_key
+  function compareKeys(a, b) {
+    return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
   }
 
   function statusText(s) { return t("status." + s.state) + (s.authority ? " — " + s.authority : ""); }
