@@ -12,9 +12,7 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -23,6 +21,8 @@ from typing import Any
 
 import pytest
 from gunicorn.app.wsgiapp import WSGIApplication
+
+from tests.servers import free_port, serving
 
 from .conftest import DEPLOY, ROOT, load_module
 
@@ -82,16 +82,10 @@ def test_scrub_removes_addresses_and_times() -> None:
     assert text.endswith("in /api/x")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
     """gunicorn with deploy/gunicorn.conf.py (and a hostile --access-logfile) on a free port."""
-    port = _free_port()
+    port = free_port()
     error_log, access_log = tmp_path / "error.log", tmp_path / "access.log"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
@@ -111,25 +105,8 @@ def served(tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
         str(access_log),
         "tests.deploy.wsgi_probe:app",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("gunicorn did not start")
-                time.sleep(0.2)
+    with serving(cmd, port, cwd=ROOT, env=env, timeout=30, what="gunicorn"):
         yield port, error_log, access_log
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_real_gunicorn_trusts_no_proxy_and_logs_nothing_identifying(

@@ -9,23 +9,21 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.servers import free_port, serving
+
 from .conftest import BIN, DEPLOY
 
 
 @pytest.fixture
 def served(home: Path, tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     logs = tmp_path / "var/log/bisik"
     logs.mkdir(parents=True)
     env = {
@@ -39,28 +37,9 @@ def served(home: Path, tmp_path: Path) -> Iterator[tuple[int, Path]]:
         "BISIK_WORKERS": "1",
         "BISIK_THREADS": "4",
     }
-    proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"), "intake.wsgi:app"],
-        cwd=home, env=env,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("gunicorn with intake.wsgi:app did not start")
-                time.sleep(0.2)
+    cmd = [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"), "intake.wsgi:app"]
+    with serving(cmd, port, cwd=home, env=env, what="gunicorn with intake.wsgi:app"):
         yield port, logs
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:

@@ -21,16 +21,15 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, serving
 
 from .conftest import BIN, DEPLOY, need
 from .test_systemd_units import parse_unit
@@ -128,9 +127,7 @@ def test_sandbox_is_in_force(sandbox: list[str], tmp_path: Path) -> None:
 
 @pytest.fixture
 def served(sandbox: list[str], home: Path, tmp_path: Path) -> Iterator[int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
         "BISIK_HOME": str(home),
@@ -146,27 +143,10 @@ def served(sandbox: list[str], home: Path, tmp_path: Path) -> Iterator[int]:
     env["BISIK_GUNICORN_ERRORLOG"] = str(logs / "gunicorn.log")
     cmd = [*sandbox, str(BIN / "gunicorn"), "-c", str(DEPLOY / "gunicorn.conf.py"),
            "intake.wsgi:app"]  # fmt: skip
-    proc = subprocess.Popen(strict([home, logs], cmd), cwd=home, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    log = logs / "gunicorn.log"
-                    pytest.fail("sandboxed gunicorn did not start: " + (
-                        log.read_text() if log.exists() else "no log"))  # fmt: skip
-                time.sleep(0.2)
+    log = logs / "gunicorn.log"
+    with serving(strict([home, logs], cmd), port, cwd=home, env=env, what="sandboxed gunicorn",
+                 why=lambda: log.read_text() if log.exists() else "(no log)"):  # fmt: skip
         yield port
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     assert "WORKER TIMEOUT" not in (logs / "gunicorn.log").read_text()
 
 

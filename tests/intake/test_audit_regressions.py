@@ -28,6 +28,7 @@ from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 from intake import config as cfg
 from intake.app import SMALL_BODY
+from tests.servers import free_port, wait_for_port
 
 from .conftest import Org, csrf_of
 from .forms_data import report_fields, with_files
@@ -281,17 +282,11 @@ def test_multipart_to_plain_form_view_is_a_client_error(client: FlaskClient) -> 
 
 
 # -- F8: under gunicorn a no-JS upload that goes silent held a worker thread forever
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_silent_upload_releases_its_thread_under_gunicorn(home: Path) -> None:
     toml = home / "server.toml"
     toml.write_text("read_idle_seconds = 2\n" + toml.read_text("utf-8"), "utf-8")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
            "BISIK_WORKERS": "1", "BISIK_THREADS": "1"}  # fmt: skip
     gunicorn = Path(sys.executable).parent / "gunicorn"
@@ -300,12 +295,7 @@ def test_silent_upload_releases_its_thread_under_gunicorn(home: Path) -> None:
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(proc, port, timeout=30, what="gunicorn")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", "/submit")
         resp = conn.getresponse()

@@ -5,28 +5,22 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, wait_for_port
 
 from .forms_data import report_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_under_gunicorn(home: Path) -> None:
-    port = _port()
+    port = free_port()
     env = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
            "BISIK_WORKERS": "1", "BISIK_THREADS": "2"}  # fmt: skip
     gunicorn = Path(sys.executable).parent / "gunicorn"
@@ -35,12 +29,7 @@ def test_under_gunicorn(home: Path) -> None:
         env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(proc, port, timeout=30, what="gunicorn")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", "/submit", headers={"User-Agent": "UA-MARKER-gunicorn"})
         resp = conn.getresponse()

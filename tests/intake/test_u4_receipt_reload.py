@@ -10,12 +10,10 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from limits.storage import MemoryStorage, RedisStorage
 
 from crypto import receipt
 from intake import once, security
+from tests.servers import free_port, wait_for_port
 
 from .conftest import RECEIPT_RE, csrf_of, receipt_of, tr
 from .forms_data import report_fields, with_files
@@ -139,14 +138,6 @@ def test_form_without_token_still_submits(client: FlaskClient, app: Flask) -> No
     assert _cases(app) == 1
 
 
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
 def test_repeated_form_is_caught_across_workers_with_redis(
     make_app: Callable[..., Flask],
 ) -> None:
@@ -194,7 +185,6 @@ def test_simultaneous_claims_have_one_winner_in_memory() -> None:
     assert tokens.used(token) and not tokens.used(once.issue())
 
 
-@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
 def test_simultaneous_claims_have_one_winner_across_redis_clients() -> None:
     workers = [once.UsedTokens.derive(RedisStorage(REDIS), b"k" * 32) for _ in range(4)]
     token = once.issue()
@@ -235,15 +225,14 @@ def _gunicorn(home: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
 def test_repeated_form_is_caught_across_gunicorn_processes_with_redis(home: Path) -> None:
     # two gunicorn processes on one home (two workers, or two servers behind one onion
     # address): the first takes the report, the reload lands on the other, Redis is shared
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     procs = [_gunicorn(home, port) for port in ports]
     try:
-        for port in ports:
-            _wait_for(port)
+        for proc, port in zip(procs, ports, strict=True):
+            wait_for_port(proc, port, timeout=30, what="gunicorn")
         conn = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=30)
         conn.request("GET", "/submit")
         resp = conn.getresponse()
@@ -270,21 +259,6 @@ def test_repeated_form_is_caught_across_gunicorn_processes_with_redis(home: Path
     assert statuses == [200, 409, 409, 409]
     with sqlite3.connect(home / "bisik.sqlite") as db:
         assert db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(port: int) -> None:
-    for _ in range(150):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
 
 
 def _multipart(fields: dict[str, Any]) -> tuple[bytes, str]:

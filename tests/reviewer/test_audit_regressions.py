@@ -7,7 +7,6 @@ can open what, which exception type), never a message.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,6 @@ from vault.bundle.checks import envelope_recipient_ids
 from .factory import PASSPHRASE, Org, make_report, write_export
 from .test_escalation_cli import imported  # noqa: F401 (pytest fixture)
 from .test_import import cases_of, do_import
-
-needs_mat2 = pytest.mark.skipif(shutil.which("mat2") is None, reason="needs Debian mat2")
 
 
 def test_reply_is_sealed_only_to_the_case_recipients(team: Org, tmp_path: Path) -> None:
@@ -132,7 +129,6 @@ def _outside(paths: list[Path], out: Path) -> bool:
     return bool(paths) and not any(p.resolve().is_relative_to(out.resolve()) for p in paths)
 
 
-@needs_mat2
 def test_evidence_plaintext_is_never_written_to_the_out_dir(
     imported: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:  # fmt: skip
@@ -146,7 +142,6 @@ def test_evidence_plaintext_is_never_written_to_the_out_dir(
     assert sorted(p.name for p in out.iterdir() if p.name.endswith(".jpg"))  # still exported
 
 
-@needs_mat2
 def test_dossier_plaintext_is_never_written_to_the_out_dir(
     imported: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:  # fmt: skip
@@ -268,7 +263,6 @@ def test_zip_bomb_mimetype_is_not_inflated_into_memory(tmp_path: Path) -> None:
     assert peak < 8 << 20
 
 
-@needs_mat2
 def test_dossier_refuses_to_write_through_a_symlinked_attachment_dir(
     imported: tuple, tmp_path: Path,  # noqa: F811
 ) -> None:  # fmt: skip

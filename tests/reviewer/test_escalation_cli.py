@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from reviewer.escalation import storeview
 from reviewer.store import CaseStore
 
 from .factory import PASSPHRASE, FakeReport, Org, seal_evidence, write_export
-
-pytestmark = pytest.mark.skipif(shutil.which("mat2") is None, reason="needs Debian mat2")
 
 NIP = "198503122010011005"
 PHONE = "0812 3456 7890"

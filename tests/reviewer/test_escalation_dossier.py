@@ -65,7 +65,6 @@ def _pdf_text(path: Path) -> str:
     return text
 
 
-@pytest.mark.skipif(shutil.which("mat2") is None, reason="needs Debian mat2")
 def test_pdf_and_json_carry_no_redacted_item(tmp_path: Path) -> None:
     case = make_case(tmp_path, ["BKN", "LPSK"])
     res = dossier.write(case, authorities.resolve("bkn"), _decisions(), tmp_path / "out",
@@ -94,7 +93,6 @@ def test_pdf_and_json_carry_no_redacted_item(tmp_path: Path) -> None:
     assert data["authority"]["code"] == "bkn"
 
 
-@pytest.mark.skipif(shutil.which("mat2") is None, reason="needs Debian mat2")
 def test_only_shared_evidence_is_attached_and_it_is_cleaned(tmp_path: Path) -> None:
     case = make_case(tmp_path, ["bkn"])
     res = dossier.write(case, authorities.resolve("BKN"), _decisions(), tmp_path / "out",

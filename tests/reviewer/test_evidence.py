@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import zipfile
@@ -77,7 +76,6 @@ class _samples:  # a namespace for the builders above
     webp = staticmethod(webp)
 
 
-pytestmark = pytest.mark.skipif(shutil.which("mat2") is None, reason="needs Debian mat2")
 
 
 def _item(path: Path, name: str, n: int = 1, share: bool = True) -> EvidenceItem:

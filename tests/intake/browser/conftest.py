@@ -36,8 +36,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed")
+    # installed by scripts/install-system-deps.sh: its absence is a failure, not a skip
+    assert os.path.exists(CHROMIUM), "Debian chromium is missing: run `make setup-test`"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
