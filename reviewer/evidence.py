@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewer.escalation import atomic
+from crypto.fsutil import atomic_open
 from reviewer.escalation.case import EvidenceItem
 from reviewer.escalation.errors import EvidenceError
 
@@ -259,7 +259,7 @@ def _sha256_file(path: Path) -> str:
 
 
 def _copy_atomic(src: Path, target: Path) -> None:
-    with open(src, "rb") as fin, atomic.atomic_open(target) as fout:
+    with open(src, "rb") as fin, atomic_open(target) as fout:
         shutil.copyfileobj(fin, fout, 1 << 20)
 
 

@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_atomic
+from crypto.fsutil import write_atomic
+
 from .errors import NotInitialised, UsageError
 
 ENV_HOME = "BISIK_REVIEWER_HOME"

@@ -16,10 +16,10 @@ from typing import Any
 from crypto.directory import REVIEWER_ID
 from crypto.encoding import b64u_decode, b64u_encode, canonical_json, parse_json_object
 from crypto.errors import FormatError
+from crypto.fsutil import write_atomic
 from crypto.keys import KeyPair, PublicKeys
 
 from . import keyfile
-from .atomic import write_atomic
 from .errors import AlreadyExists, UsageError
 from .home import Home
 

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from crypto import directory as cdir
 from crypto.encoding import b64u_decode
 from crypto.errors import FormatError
+from crypto.fsutil import write_atomic
 from crypto.keys import (
     PublicKeys,
     fingerprint,
@@ -34,7 +35,6 @@ from crypto.keys import (
 )
 
 from . import keyfile
-from .atomic import write_atomic
 from .errors import AlreadyExists, DirectoryError, NotInitialised, UsageError
 from .home import Home
 from .identity import read_public_card

@@ -11,7 +11,7 @@ from pathlib import Path
 import qrcode
 import qrcode.constants
 
-from .atomic import write_atomic
+from crypto.fsutil import write_atomic
 
 
 def _code(data: str) -> qrcode.QRCode:

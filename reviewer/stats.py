@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from reviewer.escalation import atomic, phases, regulations
+from crypto.fsutil import write_atomic
+from reviewer.escalation import phases, regulations
 from reviewer.escalation.case import CaseFacts, parse_incident
 from reviewer.escalation.errors import CalendarError
 from reviewer.escalation.i18n import t
@@ -266,8 +267,8 @@ def write(report: Report, out: Path, today: dt.date | None = None) -> list[Path]
     html, svgs = render(report, out.stem, today or dt.date.today())
     paths = []
     for name, svg in svgs.items():
-        atomic.write_text(out.parent / name, svg)
+        write_atomic(out.parent / name, svg.encode("utf-8"))
         paths.append(out.parent / name)
-    atomic.write_text(out, html)
+    write_atomic(out, html.encode("utf-8"))
     return paths
 

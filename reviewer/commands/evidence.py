@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..escalation import atomic, storeview
+from crypto.fsutil import write_atomic
+
+from ..escalation import storeview
 from ..escalation.i18n import say
 from ..evidence import export_evidence, mat2_extensions
 from ..session import open_session
@@ -56,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
             out("     ! " + say(warning))
     report = out_dir / "evidence-report.json"
     entries = [{k: v for k, v in r.to_json().items() if k != "original_name"} for r in results]
-    atomic.write_text(report, json.dumps({"case": facts.case_id, "files": entries},
-                                         ensure_ascii=False, indent=2))  # fmt: skip
+    body = json.dumps({"case": facts.case_id, "files": entries}, ensure_ascii=False, indent=2)
+    write_atomic(report, body.encode("utf-8"))
     out(say("evidence.coverage", covered=" ".join(sorted(mat2_extensions()))))
     out(say("evidence.content_note"))
     out(say("evidence.report_written", path=str(report)))

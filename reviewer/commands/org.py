@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from crypto.directory import Directory
+from crypto.fsutil import write_atomic
 
 from .. import keyfile, org, passphrase
-from ..atomic import write_atomic
 from ..errors import UsageError
 from ..i18n import t
 from ..session import home_of

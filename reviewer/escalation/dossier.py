@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from crypto.fsutil import atomic_open, write_atomic
 from reviewer import evidence as ev
 
-from . import atomic, redact, regulations
+from . import redact, regulations
 from .authorities import Authority, code_of, consented
 from .case import CaseFacts, parse_incident
 from .errors import ConsentError, EvidenceError, RedactionError
@@ -280,7 +281,7 @@ def _publish(kept: Sequence[ev.ExportedFile], final: Path) -> list[Path]:
             raise EvidenceError(f"{final} is a symbolic link: refusing to write through it")
         final.mkdir(mode=0o700, exist_ok=True)
         target = final / f"lampiran-{n:02d}{res.output.suffix}"
-        with res.output.open("rb") as src, atomic.atomic_open(target) as dst:
+        with res.output.open("rb") as src, atomic_open(target) as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
         res.output.unlink()
         out.append(target)
@@ -316,7 +317,7 @@ def write(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     json_path, pdf_path = out_dir / "dossier.json", out_dir / "dossier.pdf"
-    atomic.write_bytes(json_path, data)
-    atomic.write_bytes(pdf_path, pdf)
+    write_atomic(json_path, data)
+    write_atomic(pdf_path, pdf)
     return DossierResult(json_path, pdf_path, attachments, sorted(skipped), len(accepted),
                          hashlib.sha256(data).hexdigest(), reference)  # fmt: skip

@@ -36,7 +36,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..atomic import fsync_dir, write_atomic
+from crypto.fsutil import fsync_dir, write_atomic
+
 from ..errors import CaseNotFound, StoreError
 from .sealing import StoreKeys
 
