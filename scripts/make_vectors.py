@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC  # noqa: E402
 
 from crypto import _header as header  # noqa: E402
-from crypto import _hpke, receipt, records, signed  # noqa: E402
+from crypto import _hpke, document, receipt, records, signed  # noqa: E402
 from crypto import _stream as stream  # noqa: E402
 from crypto._padding import PAD_MARKER, padded_length  # noqa: E402
 from crypto.directory import Reviewer, sign_directory  # noqa: E402
@@ -869,11 +869,70 @@ def _directory_outcome(data: bytes, today: dt.date, record: bytes | None) -> dic
     }
 
 
+# --- documents and the report's vocabulary (SPEC §8, §10) --------------------------------
+
+FULL_REPORT_FIELDS = {
+    "category": "mobilisation", "election": "pilkada", "election_year": "2024",
+    "province": "Jawa Tengah", "regency": "Kabupaten Semarang", "agency_kind": "regency",
+    "agency_name": "Dinas Pendidikan", "incident_month": "2024-10",
+    "reported_position": "Kepala Dinas", "reported_name": "",
+    "description": "Kepala dinas mengumpulkan guru dan meminta dukungan untuk calon tertentu.",
+}  # fmt: skip
+
+
+def _document(doc_type: str, fields: dict[str, str], *, reply: bool = True) -> bytes:
+    reply_key = b64u_encode(raw_public(x_key("reporter").public_key())) if reply else None
+    evidence = (document.Evidence(_det("evidence sha", 32).hex(), "rapat.jpg", "image/jpeg",
+                                  70_000, share=True,
+                                  envelope_mac=_det("evidence mac", 32).hex()),)  # fmt: skip
+    consent = {"authorities": ["bawaslu", "other"]} if doc_type == "report" else {}
+    return document.Document(doc_type, "2026-11-20T08:15:00+07:00", "browser", fields,
+                             reply_key, evidence if doc_type != "message" else (),
+                             consent).to_bytes()  # fmt: skip
+
+
+def document_vectors() -> dict[str, Vector]:
+    vs: dict[str, Vector] = {}
+
+    def v(name: str, comment: str, data: bytes, error: str | None = None,
+          layer: str = "vocabulary") -> None:  # fmt: skip
+        rec: Vector = {"comment": comment, "type": "document", "document": data.decode()}
+        if error:
+            rec.update(expect="error", error=error, layer=layer)
+        else:
+            rec.update(expect="success")
+        vs[f"document-{name}"] = rec
+
+    full = dict(FULL_REPORT_FIELDS)
+    v("ok-full-report", "A report with every field of crypto.report_schema.REPORT_FIELDS, an "
+      "evidence entry and consent: what the intake form seals (SPEC §10).",
+      _document("report", full))  # fmt: skip
+    v("ok-retaliation", "A retaliation report sent later with the receipt.",
+      _document("retaliation", {"kind": "retaliation", "text": "Saya dimutasi.",
+                                "retaliation_kind": "transfer",
+                                "retaliation_month": "2024-12"}, reply=False))  # fmt: skip
+    v("ok-message", "A follow-up message: kind and text only.",
+      _document("message", {"kind": "message", "text": "Ada bukti baru."}, reply=False))
+    v("reject-unknown-category", "A category code the vocabulary does not list.",
+      _document("report", {**full, "category": "mobilisasi"}), "FormatError")
+    v("reject-missing-field", "A report without its description field.",
+      _document("report", {k: x for k, x in full.items() if k != "description"}),
+      "FormatError")  # fmt: skip
+    v("reject-extra-field", "A report with a field the vocabulary does not have (kategori).",
+      _document("report", {**full, "kategori": "mobilisation"}), "FormatError")
+    v("reject-bad-month", "An incident month that is not YYYY-MM, YYYY or empty.",
+      _document("report", {**full, "incident_month": "2024-13"}), "FormatError")
+    v("reject-report-without-reply-key", "A report must carry the reporter's reply key "
+      "(SPEC §8): rejected by the document parser itself, in Python and in the browser.",
+      _document("report", full, reply=False), "FormatError", layer="document")  # fmt: skip
+    return vs
+
+
 # --- writing ----------------------------------------------------------------------------
 
 GENERATORS: list[Callable[[], dict[str, Vector]]] = [
     envelope_success, envelope_rejects, hpke_vectors, receipt_vectors, signed_vectors,
-    directory_vectors,
+    directory_vectors, document_vectors,
 ]  # fmt: skip
 
 

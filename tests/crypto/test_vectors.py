@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from crypto import _hpke, errors, receipt, records, signed
+from crypto import _hpke, document, errors, receipt, records, report_schema, signed
 from crypto.directory import verify_directory
 from crypto.encoding import b64u_decode
 from crypto.envelope import Sealer, header_mac, open_header_mac, unseal, unseal_to_path
@@ -137,12 +137,31 @@ def _run_directory(v: dict[str, Any], _tmp: Path) -> None:
     assert {r.id: r.keys.fingerprint for r in d.reviewers} == v["fingerprints"]
 
 
+def _run_document(v: dict[str, Any], _tmp: Path) -> None:
+    """Parse the document, check its fields against the report's vocabulary (SPEC §10), and
+    write it back byte for byte."""
+    data = v["document"].encode("utf-8")
+
+    def check() -> document.Document:
+        doc = document.parse(data)
+        if doc.type == "report":
+            report_schema.check_report(doc.fields)
+        else:
+            report_schema.check_message(doc.fields)
+        return doc
+
+    doc = _outcome(v, check)
+    if doc is not None:
+        assert doc.to_bytes() == data
+
+
 RUNNERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "envelope": _run_envelope,
     "hpke": _run_hpke,
     "receipt": _run_receipt,
     "signed": _run_signed,
     "directory": _run_directory,
+    "document": _run_document,
 }
 
 
@@ -171,6 +190,7 @@ def test_every_required_scenario_is_present() -> None:
         "receipt-ok-display", "receipt-reject-typo", "signed-ok-status",
         "signed-reject-tampered-body", "directory-ok", "directory-reject-expired",
         "directory-reject-wrong-root", "directory-record-reject-revoked-reviewer",
+        "document-ok-full-report", "document-reject-unknown-category",
     }  # fmt: skip
     assert required <= names
     assert sum(n.startswith("envelope-reject-low-order-enc-") for n in names) == 14
