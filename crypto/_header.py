@@ -82,7 +82,7 @@ def read_prefix(prefix: bytes) -> int:
     """Validate the fixed prefix and return the full header length; DecryptionError if bad."""
     if len(prefix) != PREFIX_LEN or prefix[:8] != MAGIC:
         raise DecryptionError()
-    version, reserved, count = struct.unpack(">BBH", prefix[8:12])
+    version, reserved, count = prefix[8], prefix[9], int.from_bytes(prefix[10:12], "big")
     if version != VERSION or reserved != 0 or not 1 <= count <= MAX_RECIPIENTS:
         raise DecryptionError()
     return PREFIX_LEN + count * STANZA_LEN + MAC_LEN

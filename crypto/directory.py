@@ -41,9 +41,11 @@ class Reviewer:
 
     @property
     def signer_id(self) -> str:
+        """The reviewer's Ed25519 key id (32 lowercase hex digits): what signed records name."""
         return key_id(self.keys.signing).hex()
 
     def to_json(self) -> dict[str, Any]:
+        """The entry as SPEC §6 writes it inside a directory body."""
         return {
             "id": self.id,
             "name": self.name,
@@ -71,6 +73,7 @@ class Directory:
         return r.valid_from <= self.today <= r.valid_until and r.signer_id not in self.revoked
 
     def active_reviewers(self) -> list[Reviewer]:
+        """Reviewers active on the directory's day (SPEC §6): in their validity and not revoked."""
         return [r for r in self.reviewers if self._active(r)]
 
     def recipients(self, exclude: frozenset[str] = frozenset()) -> list[X25519PublicKey]:

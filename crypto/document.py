@@ -48,6 +48,7 @@ class Evidence:
             raise FormatError("evidence needs the envelope's header MAC in lowercase hex")
 
     def to_json(self) -> dict[str, Any]:
+        """The entry as SPEC §8 lists it (name and media type too: they exist only inside it)."""
         return {"envelope_sha256": self.envelope_sha256, "envelope_mac": self.envelope_mac,
                 "name": self.name, "media_type": self.media_type, "size": self.size,
                 "share": self.share}  # fmt: skip
@@ -66,6 +67,7 @@ class Document:
     consent: Mapping[str, Any] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
+        """The canonical JSON of SPEC §8: the bytes to seal, the same in Python and the browser."""
         return canonical_json({
             "v": 1, "type": self.type, "submitted_at": self.submitted_at,
             "channel": self.channel, "fields": dict(self.fields), "reply_key": self.reply_key,

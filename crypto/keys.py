@@ -94,9 +94,11 @@ class PublicKeys:
 
     @property
     def fingerprint(self) -> str:
+        """The reviewer's fingerprint over both keys (SPEC §2.3), the digits compared aloud."""
         return fingerprint(self.encryption, self.signing)
 
     def to_json(self) -> dict[str, str]:
+        """Both public keys as unpadded base64url (``x25519``, ``ed25519``), as directories list."""
         return {
             "x25519": b64u_encode(raw_public(self.encryption)),
             "ed25519": b64u_encode(raw_public(self.signing)),
@@ -104,6 +106,7 @@ class PublicKeys:
 
     @classmethod
     def from_json(cls, obj: dict[str, str]) -> PublicKeys:
+        """Read :meth:`to_json`'s form; FormatError if a key is missing or malformed."""
         try:
             return cls(load_x25519_public(obj["x25519"]), load_ed25519_public(obj["ed25519"]))
         except (KeyError, TypeError) as exc:
@@ -119,10 +122,12 @@ class KeyPair:
 
     @classmethod
     def generate(cls) -> KeyPair:
+        """Fresh random keys from the operating system's generator."""
         return cls(X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
 
     @property
     def public(self) -> PublicKeys:
+        """The matching public keys (safe to publish)."""
         return PublicKeys(self.encryption.public_key(), self.signing.public_key())
 
     def to_secret_bytes(self) -> bytes:
@@ -131,6 +136,7 @@ class KeyPair:
 
     @classmethod
     def from_secret_bytes(cls, data: bytes) -> KeyPair:
+        """Rebuild from :meth:`to_secret_bytes`' 64 bytes; FormatError for any other length."""
         if len(data) != 64:
             raise FormatError("a key pair is 64 secret bytes")
         return cls(

@@ -74,6 +74,7 @@ class ReceiptSecrets:
 
     @property
     def reply_public(self) -> X25519PublicKey:
+        """The reply key's public half: what the server stores and replies are sealed to."""
         return self.reply_key.public_key()
 
 

@@ -38,6 +38,7 @@ class Signed:
     sig: bytes
 
     def to_bytes(self) -> bytes:
+        """The container's canonical JSON (SPEC §4); the body is carried as the signed bytes."""
         return canonical_json(
             {
                 "bisik": "signed/v1",

@@ -46,6 +46,7 @@ def _open_vault(config: cfg.Config) -> Vault:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """``serve``: run the intake service on this home until interrupted (see intake/serve.py)."""
     from . import serve
     from .app import create_app
 
@@ -58,6 +59,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """``demo``: make a demo organisation (root, reviewers, server), print the loop, then serve.
+
+    The demo passphrase is printed and written beside the homes: demo keys protect nothing.
+    """
     from . import demo
 
     made = demo.create(Path(args.dir), use_tool=not args.no_reviewer_tool)
@@ -85,6 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """``init``: make a server home (secrets, signing key); install directory and root if given."""
     from .home import init_home, install_org, server_public
 
     home = _home(args)
@@ -108,6 +114,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """``export``: write the air-gap export bundle of everything after ``--since``."""
     from vault.transfer import export_bundle, load_directory, load_server_key
 
     config = _config(args)
@@ -127,6 +134,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """``import``: apply a reviewer's outbox (statuses, replies); a replay changes nothing."""
     from vault.transfer import import_outbox, load_directory
 
     config = _config(args)
@@ -143,6 +151,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
+    """``retention``: remove closed cases past the retention period, expired uploads and orphans."""
     from vault import retention
 
     config = _config(args)
@@ -160,6 +169,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """``backup``: write a consistent archive of the database and blobs (never the secrets)."""
     from vault.backup import backup
 
     config = _config(args)
@@ -174,6 +184,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """``restore``: unpack a backup archive into an empty home (secrets are copied by hand)."""
     from vault.backup import restore
 
     home = _home(args)
@@ -184,6 +195,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``bisik-server`` argument parser, one sub-command per ``cmd_*`` function."""
     parser = argparse.ArgumentParser(prog="bisik-server", description=__doc__.splitlines()[0])
     parser.add_argument("--home", help="server state directory (default: $BISIK_HOME)")
     parser.add_argument("--verbose", action="store_true", help="show tracebacks")

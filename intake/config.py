@@ -57,18 +57,22 @@ class Config:
 
     @property
     def database_url(self) -> str:
+        """The SQLAlchemy URL: ``db_url`` if set, else ``bisik.sqlite`` in the home."""
         return self.db_url or f"sqlite:///{self.home / 'bisik.sqlite'}"
 
     @property
     def tmp_dir(self) -> Path:
+        """The only temporary directory the service uses (ciphertext only)."""
         return self.home / "tmp"
 
     @property
     def root_pub_path(self) -> Path:
+        """The pinned organisation root public key (raw 32 bytes)."""
         return self.home / "org" / "root.pub"
 
     @property
     def directory_path(self) -> Path:
+        """The signed reviewer directory the service serves and seals to."""
         return self.home / "org" / "directory.json"
 
 

@@ -46,6 +46,7 @@ def lookup(intake: Intake, text: str) -> tuple[CaseInfo, ReceiptSecrets] | None:
 
 @dataclass(frozen=True)
 class StatusView:
+    """One verified status record as the follow-up page shows it (day precision, reviewer id)."""
     state: str
     authority: str | None
     day: str
@@ -54,6 +55,7 @@ class StatusView:
 
 @dataclass(frozen=True)
 class ReplyView:
+    """One reply whose record verified and whose envelope opened with the receipt's reply key."""
     text: str
     day: str
     reviewer: str

@@ -114,6 +114,7 @@ class AddressScrubber(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite ``record`` in place and keep it (the filter never drops a record)."""
         if isinstance(record.msg, str) and record.msg.startswith("Error handling request"):
             record.msg, record.args = "Error handling request", ()
         message = scrub(record.getMessage())
@@ -130,6 +131,7 @@ class BisikLogger(Logger):
     datefmt = "[%Y-%m-%d]"
 
     def setup(self, cfg: Any) -> None:
+        """Gunicorn's setup, then the scrubber on the error log (added once)."""
         super().setup(cfg)
         if not any(isinstance(f, AddressScrubber) for f in self.error_log.filters):
             self.error_log.addFilter(AddressScrubber())

@@ -28,6 +28,7 @@ class NoAddresses(logging.Filter):
     """Rewrites addresses out of a record's final message; drops access-log records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Drop access-log records; keep the rest, addresses scrubbed, tracebacks cut to a type."""
         if record.name in ACCESS_LOGGERS:
             return False
         record.msg = scrub(record.getMessage())
@@ -53,6 +54,7 @@ class DayStampedFileHandler(logging.FileHandler):
     limit, as for blobs)."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Write the record, then date the file back to the start of the UTC day (best effort)."""
         super().emit(record)
         try:
             stamp = _day_start()

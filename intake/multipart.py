@@ -39,7 +39,8 @@ MAX_BUFFER = 4 * READ_SIZE
 class FileSink(Protocol):
     """Where the bytes of one file part go (an envelope sealer over a blob writer)."""
 
-    def write(self, data: bytes) -> object: ...
+    def write(self, data: bytes) -> object:
+        """Take the next bytes of the part (plaintext: it must go straight into encryption)."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,14 @@ class Bounds:
 class PartHandler(Protocol):
     """What the caller does with each part, in the order the browser sent them."""
 
-    def field(self, name: str, value: str) -> None: ...
+    def field(self, name: str, value: str) -> None:
+        """A text part arrived whole (its size already bounded)."""
 
-    def open_file(self, name: str, filename: str, media_type: str) -> FileSink | None: ...
+    def open_file(self, name: str, filename: str, media_type: str) -> FileSink | None:
+        """A file part starts: return where its bytes go, or None to refuse it."""
 
-    def close_file(self, sink: FileSink) -> None: ...
+    def close_file(self, sink: FileSink) -> None:
+        """The file part written to ``sink`` is complete."""
 
 
 def _text(data: bytearray) -> str:

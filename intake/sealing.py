@@ -65,6 +65,7 @@ class SealingHandler:
             self._csrf_seen = True
 
     def field(self, name: str, value: str) -> None:
+        """Keep a text field (the CSRF token must come first; no text field may follow a file)."""
         self._first_part(name, value)
         if name == CSRF_FIELD:
             return
@@ -73,6 +74,10 @@ class SealingHandler:
         self.fields.setdefault(name[:64], []).append(value)
 
     def open_file(self, name: str, filename: str, media_type: str) -> SealedFile:
+        """Start sealing one evidence part: the recipients are fixed now, from the fields so far.
+
+        Refuses inputs that are not the form's evidence slots before any of their bytes is read.
+        """
         self._first_part(name, None)
         forms.slot_of(name)  # only the form's evidence inputs, refused before any byte is read
         if self._recipients is None:
@@ -85,6 +90,7 @@ class SealingHandler:
         return sealed
 
     def close_file(self, sink: object) -> None:
+        """Seal the file's final chunk and note its plaintext size (kept only in the document)."""
         if not isinstance(sink, SealedFile):  # pragma: no cover - only our sinks come back
             raise TypeError("not a sink of this handler")
         sink.sealer.close()
@@ -99,6 +105,7 @@ class SealingHandler:
 
     @property
     def recipients(self) -> Sequence[X25519PublicKey]:
+        """The reviewers' keys the files were sealed to; UploadError if the form never named any."""
         if self._recipients is None:
             raise UploadError("error.malformed")
         return self._recipients

@@ -95,6 +95,7 @@ def load_commands(names: Sequence[str] = COMMANDS) -> list[Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``bisik-reviewer`` parser: common options, then every module of :data:`COMMANDS`."""
     common = _common()
     parser = argparse.ArgumentParser(prog="bisik-reviewer", description=t("cli.description"),
                                      parents=[common])  # fmt: skip

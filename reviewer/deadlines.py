@@ -34,6 +34,7 @@ class Due:
 
     @property
     def late(self) -> bool:
+        """True once the deadline has passed."""
         return self.days_left < 0
 
 

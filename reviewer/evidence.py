@@ -110,6 +110,7 @@ class ExportedFile:
     original_output: Path | None = None
 
     def to_json(self) -> dict[str, object]:
+        """The entry as the export's ``manifest.json`` lists it (original names only here)."""
         return {
             "index": self.index, "envelope_sha256": self.envelope_sha256,
             "original_name": self.original_name, "format": self.format,

@@ -42,11 +42,13 @@ class Config:
     due_soon_days: int = 3
 
     def to_json(self) -> dict[str, Any]:
+        """The settings as ``config.json`` holds them."""
         data = asdict(self)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Config:
+        """Read ``config.json``'s object (unknown keys ignored); UsageError for a bad value."""
         known = {f for f in cls.__dataclass_fields__}
         kwargs: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in obj.items() if k in known
@@ -75,42 +77,52 @@ class Home:
 
     @property
     def key_file(self) -> Path:
+        """The reviewer's key file (passphrase-sealed, SPEC §11.1)."""
         return self.root / "keys" / "reviewer.key"
 
     @property
     def public_json(self) -> Path:
+        """The reviewer's public card (id, name, keys, fingerprint) to hand to the organisation."""
         return self.root / "public.json"
 
     @property
     def public_png(self) -> Path:
+        """The public card as a QR code image."""
         return self.root / "public.png"
 
     @property
     def config_file(self) -> Path:
+        """The reviewer's settings (deadlines); optional."""
         return self.root / "config.json"
 
     @property
     def org(self) -> Path:
+        """This home's organisation folder (root key ceremony, members, signed directory)."""
         return self.root / "org"
 
     @property
     def root_pub(self) -> Path:
+        """The pinned organisation root public key (raw 32 bytes)."""
         return self.org / "root.pub"
 
     @property
     def root_key(self) -> Path:
+        """The organisation root private key, passphrase-sealed (only on the root holder's home)."""
         return self.org / "root.key"
 
     @property
     def members(self) -> Path:
+        """The root holder's list of members, from which directories are signed."""
         return self.org / "members.json"
 
     @property
     def directory(self) -> Path:
+        """The signed reviewer directory this home trusts."""
         return self.org / "directory.json"
 
     @property
     def store(self) -> Path:
+        """The encrypted local case store (SPEC §11.2)."""
         return self.root / "store"
 
     def private_workdir(self) -> Path:
@@ -133,6 +145,7 @@ class Home:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def require_keys(self) -> None:
+        """NotInitialised unless this home has a key file."""
         if not self.key_file.exists():
             raise NotInitialised("err.no_keys", home=str(self.root))
 
@@ -149,4 +162,5 @@ class Home:
         return Config.from_json(obj)
 
     def save_config(self, config: Config) -> None:
+        """Write ``config.json`` atomically."""
         write_atomic(self.config_file, json.dumps(config.to_json(), indent=2).encode())

@@ -50,9 +50,11 @@ class ExportItem(Protocol):
     size: int
     extra: Mapping[str, Any]
 
-    def open(self) -> BinaryIO: ...
+    def open(self) -> BinaryIO:
+        """The item's verified bytes as a file (large items: envelopes)."""
 
-    def read_bytes(self) -> bytes: ...
+    def read_bytes(self) -> bytes:
+        """The item's verified bytes (small items: records)."""
 
 
 @dataclass

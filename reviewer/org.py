@@ -52,6 +52,7 @@ class Members:
     revoked: list[str]
 
     def to_json(self) -> dict[str, Any]:
+        """The members file's object: organisation, last serial, reviewers, revoked key ids."""
         return {"org": self.org, "serial": self.serial, "revoked": sorted(self.revoked),
                 "reviewers": [r.to_json() for r in self.reviewers]}  # fmt: skip
 
@@ -61,6 +62,7 @@ def _today() -> dt.date:
 
 
 def load_members(home: Home) -> Members:
+    """The root holder's members file; NotInitialised if there is none, FormatError if damaged."""
     if not home.members.exists():
         raise NotInitialised("err.no_org", home=str(home.root))
     try:
@@ -81,10 +83,12 @@ def _member(obj: dict[str, Any]) -> cdir.Reviewer:
 
 
 def save_members(home: Home, members: Members) -> None:
+    """Write the members file atomically."""
     write_atomic(home.members, json.dumps(members.to_json(), indent=2).encode())
 
 
 def root_fingerprint(root: Ed25519PublicKey) -> str:
+    """The organisation root key's fingerprint (SPEC §2.3), compared aloud at the ceremony."""
     return fingerprint(root)
 
 
@@ -106,6 +110,7 @@ def init_root(home: Home, org_name: str, passphrase: str, *,
 
 
 def unlock_root(home: Home, passphrase: str) -> Ed25519PrivateKey:
+    """Open the root key with ``passphrase`` (one Argon2id run); WrongPassphrase if it fails."""
     if not home.root_key.exists():
         raise NotInitialised("err.no_org", home=str(home.root))
     seed = keyfile.open_secret(home.root_key.read_bytes(), passphrase, label=ROOT_LABEL)
@@ -185,6 +190,7 @@ def pin_root(home: Home, root_pub: Path) -> Ed25519PublicKey:
 
 
 def pinned_root(home: Home) -> Ed25519PublicKey:
+    """The pinned root public key of this home; NotInitialised if none is pinned."""
     if not home.root_pub.exists():
         raise NotInitialised("err.no_root", home=str(home.root))
     return load_ed25519_public(home.root_pub.read_bytes())

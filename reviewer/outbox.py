@@ -22,6 +22,7 @@ from .store import CaseStore
 
 @dataclass(frozen=True)
 class OutboxSummary:
+    """What an outbox run wrote, for the command's report (counts only)."""
     path: Path
     statuses: int
     replies: int

@@ -45,6 +45,7 @@ from .store import CaseStore
 
 @dataclass
 class Session:
+    """An unlocked reviewer home: identity, open store and settings (see :func:`open_session`)."""
     home: Home
     identity: Identity
     store: CaseStore

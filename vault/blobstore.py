@@ -150,15 +150,32 @@ class BlobWriter:
 class BlobStore(Protocol):
     """What the vault needs from a blob store; an S3-compatible store can implement it."""
 
-    def writer(self) -> BlobWriter: ...
-    def put_bytes(self, data: bytes) -> BlobRef: ...
-    def put_file(self, path: Path) -> BlobRef: ...
-    def open(self, sha256: str) -> BinaryIO: ...
-    def exists(self, sha256: str) -> bool: ...
-    def size(self, sha256: str) -> int: ...
-    def verify(self, sha256: str) -> bool: ...
-    def delete(self, sha256: str) -> None: ...
-    def iter_shas(self) -> Iterator[str]: ...
+    def writer(self) -> BlobWriter:
+        """A new streaming writer whose bytes become a blob on close."""
+
+    def put_bytes(self, data: bytes) -> BlobRef:
+        """Store ``data``; the same bytes always give the same blob."""
+
+    def put_file(self, path: Path) -> BlobRef:
+        """Move a finished file into the store under its hash."""
+
+    def open(self, sha256: str) -> BinaryIO:
+        """Open a blob for reading; BlobNotFoundError if absent."""
+
+    def exists(self, sha256: str) -> bool:
+        """True if a blob with this address is stored."""
+
+    def size(self, sha256: str) -> int:
+        """Size of a stored blob in bytes; BlobNotFoundError if absent."""
+
+    def verify(self, sha256: str) -> bool:
+        """Re-hash the stored bytes; False if they no longer match the address."""
+
+    def delete(self, sha256: str) -> None:
+        """Remove a blob so its bytes cannot be read back; absent blobs are fine."""
+
+    def iter_shas(self) -> Iterator[str]:
+        """Every stored blob address (order unspecified)."""
 
 
 class LocalBlobStore:

@@ -36,6 +36,8 @@ ITEM_KINDS = ("report", "message", "retaliation", "status", "reply")
 
 
 class Base(DeclarativeBase):
+    """The declarative base: one metadata with stable constraint names (for migrations)."""
+
     metadata = MetaData(naming_convention=NAMING)
 
 

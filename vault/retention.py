@@ -43,6 +43,7 @@ class Plan:
 
     @property
     def empty(self) -> bool:
+        """True when the run found nothing to remove."""
         return not (self.cases or self.uploads or self.blobs)
 
 

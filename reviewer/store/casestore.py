@@ -108,6 +108,7 @@ class CaseStore:
 
     @property
     def meta(self) -> dict[str, Any]:
+        """Store-wide values (records pending at the server, imported bundles, the ack cursor)."""
         meta: dict[str, Any] = self.index["meta"]
         return meta
 
@@ -140,6 +141,7 @@ class CaseStore:
         return path if path.exists() else None
 
     def transaction(self) -> Transaction:
+        """A new :class:`Transaction`: changes are written only when it commits."""
         return Transaction(self)
 
 

@@ -24,6 +24,7 @@ class Progress:
         self._last = 0.0
 
     def advance(self, n: int = 1) -> None:
+        """Count ``n`` more done; redraw at most ten times a second (only on a terminal)."""
         self.done += n
         now = time.monotonic()
         if self.enabled and (now - self._last > 0.1 or self.done >= self.total):
@@ -39,6 +40,7 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        """Draw the final state and end the line (only if drawing was enabled)."""
         if self.enabled:
             self._draw(time.monotonic())
             self.stream.write("\n")

@@ -47,7 +47,8 @@ def parse_case_descriptor(data: bytes, case: str) -> dict[str, Any]:
         raise BundleFormatError(f"case {case}: bad case descriptor") from exc
     if not ok:
         raise BundleFormatError(f"case {case}: bad case descriptor")
-    return obj
+    descriptor: dict[str, Any] = obj  # a dict: ``ok`` checked it
+    return descriptor
 
 
 def find_reviewer(directory: Directory, signer: str) -> Reviewer | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from crypto.keys import key_id
 from .errors import BundleFormatError, BundleSignatureError, BundleWriteError
 from .index import HEX64
 from .layout import EXPORT, OUTBOX
+from .writer import BundleWriter
 
 FORMAT = "bisik-bundle/v1"
 _HEX32 = re.compile(r"\A[0-9a-f]{32}\Z")  # \Z: "$" would let a final "\n" through
@@ -151,12 +153,12 @@ class SignedWriter:
     """
 
     _key: Ed25519PrivateKey
-    _w: Any
+    _w: BundleWriter
     manifest: Manifest | None
 
-    def _sign_and_finish(self, make: Any) -> Manifest:
+    def _sign_and_finish(self, make: Callable[[int, str, int], Manifest]) -> Manifest:
         def signer(count: int, index_sha256: str, index_length: int) -> bytes:
-            made: Manifest = make(count, index_sha256, index_length)
+            made = make(count, index_sha256, index_length)
             self.manifest = made
             return sign(made, self._key)
 

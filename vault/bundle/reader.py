@@ -49,8 +49,11 @@ COPY_BLOCK = 1 << 20
 class Checker(Protocol):
     """Item-level rules of one direction (checks.py): called per item in order, then finish."""
 
-    def item(self, entry: Entry, data: bytes | None) -> None: ...
-    def finish(self) -> None: ...
+    def item(self, entry: Entry, data: bytes | None) -> None:
+        """Check one verified item (``data`` only for small items); raise on a violation."""
+
+    def finish(self) -> None:
+        """Raise if something the items promised never came (e.g. a reply's envelope)."""
 
 
 @dataclass(frozen=True)
