@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tests.vault.test_bundle_support import Org
+    from tests.vault.helpers import Org
     from vault.blobstore import BlobRef
     from vault.store import Vault
 
@@ -179,8 +179,7 @@ def run_backend(
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
     from crypto.keys import raw_public
-    from tests.vault.test_bundle_support import make_org
-    from tests.vault.test_transfer_support import make_home
+    from tests.vault.helpers import make_home, make_org
     from vault.store import Vault
     from vault.transfer import import_outbox, load_directory
 

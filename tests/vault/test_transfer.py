@@ -1,6 +1,6 @@
 """vault.transfer on SQLite and PostgreSQL: export → laptop → outbox → import, and rejections.
 
-The laptop is a harness (tests/vault/test_transfer_support.py) that uses the real reader,
+The laptop is a harness (tests/vault/helpers.py) that uses the real reader,
 real decryption with a reviewer key and the real outbox writer. "Untouched" is checked by
 comparing every row of every table and the blob store's files before and after.
 """
@@ -31,12 +31,14 @@ from vault.transfer import (
     load_directory,
 )
 
-from .test_bundle_support import ed25519, make_org, record_status
-from .test_transfer_support import (
+from .helpers import (
     Server,
     add_case,
     db_snapshot,
+    ed25519,
+    make_org,
     open_server,
+    record_status,
     reviewer_import,
     write_outbox,
 )

@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import (  # noqa: E402
 from crypto import envelope, records, signed  # noqa: E402
 from crypto.encoding import b64u_encode, canonical_json  # noqa: E402
 from crypto.keys import raw_public  # noqa: E402
-from tests.vault.test_bundle_support import TODAY, ed25519, make_org  # noqa: E402
+from tests.vault.helpers import TODAY, ed25519, make_org  # noqa: E402
 from vault.bundle import ExportWriter, OutboxWriter  # noqa: E402
 from vault.bundle.layout import pack_frame, pack_trailer  # noqa: E402
 

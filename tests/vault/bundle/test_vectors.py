@@ -18,7 +18,7 @@ import vault.bundle as bundle
 from crypto.directory import verify_directory
 from crypto.keys import load_ed25519_public
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "bundle"
+VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "bundle"
 FILES = sorted(p for p in VECTORS.glob("*.json") if p.name != "org.json")
 
 

@@ -1,4 +1,4 @@
-"""The envelope's public API: how it is used, how it refuses misuse, and fixed bugs."""
+"""The envelope (crypto.envelope, SPEC §3): how it is used, how it refuses misuse, fixed bugs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from crypto import _header as header
 from crypto import keys
-from crypto._padding import padded_length, padme
+from crypto._padding import padded_length
 from crypto._stream import CHUNK
 from crypto.envelope import (
     Sealer,
@@ -23,6 +23,7 @@ from crypto.envelope import (
     unseal_to_path,
 )
 from crypto.errors import DecryptionError, FormatError
+from crypto.keys import KeyPair
 
 KEY = X25519PrivateKey.generate()
 OTHER = X25519PrivateKey.generate()
@@ -130,18 +131,6 @@ def test_low_order_recipient_refused() -> None:
     assert keys.load_x25519_public(keys.raw_public(KEY.public_key())) == KEY.public_key()
 
 
-def test_padme_known_values_and_overhead() -> None:
-    assert [padded_length(n) for n in (0, 1, 1023, 1024, 2047, 2048, CHUNK - 1, CHUNK)] == [
-        1024, 1024, 1024, 1088, 2048, 2176, 65536, 67584]  # fmt: skip
-    assert padme(1 << 30) == 1 << 30
-    assert padme((1 << 30) + 1) == (1 << 30) + (1 << 25)
-    for n in range(2, 200_000, 997):
-        p = padme(n)
-        assert n <= p <= n * 1.12
-    with pytest.raises(ValueError):
-        padded_length(-1)
-
-
 BLOCK_BYTES = 16 * CHUNK  # the reader and writer work 16 chunks at a time
 
 
@@ -246,3 +235,15 @@ def test_regression_header_kept_payload_swapped_fails_at_decryption() -> None:
     assert open_header_mac(io.BytesIO(spliced), KEY) == header_mac(io.BytesIO(mine))
     with pytest.raises(DecryptionError):
         unseal(spliced, KEY)
+
+
+def test_recipient_ids_lists_the_header_stanzas() -> None:
+    """Audit regression (docs/AUDIT-reviewer.md): the server's reply check reads key ids."""
+    import io
+
+    from crypto import envelope
+    from crypto.keys import key_id
+
+    keys = [KeyPair.generate().public.encryption for _ in range(3)]
+    sealed = envelope.seal(b"x", keys)
+    assert envelope.recipient_ids(io.BytesIO(sealed)) == [key_id(k) for k in keys]
