@@ -47,7 +47,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import struct
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -56,12 +55,10 @@ from flask import Blueprint, Response, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
-from crypto import header as env_header
-from crypto import receipt
+from crypto import inspection, receipt
 from crypto.encoding import b64u_decode, b64u_encode
 from crypto.errors import BisikError
 from crypto.keys import key_id, load_x25519_public
-from crypto.padding import MIN_PADDED, padme
 from vault.blobstore import BlobRef
 from vault.errors import (
     BlobIntegrityError,
@@ -89,8 +86,6 @@ MAX_JSON = 2 * MAX_INLINE_ENVELOPE  # base64url of one envelope plus small field
 MAX_EVIDENCE = 20
 PIECE_LIMITS = ("6000/hour", "60000/minute")  # per session, global: 6 GiB/hour of 1 MiB pieces
 UPLOAD_TOKEN_HEADER = "X-Upload-Token"  # noqa: S105 (a header name)
-CHUNK = 1 << 16  # plaintext bytes per envelope chunk (crypto/SPEC.md §3.5)
-TAG = 16  # AES-GCM tag per chunk
 _UPLOAD_ID = re.compile(r"^[A-Za-z0-9]{8,64}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _STATUS = {
@@ -220,19 +215,8 @@ def check_header(data: bytes, allowed: dict[bytes, str | None]) -> list[str]:
     reviewer, such as the case's reply key). At least one recipient must be a reviewer.
     Returns the reviewer ids named; ApiError ``error.bad_envelope`` otherwise.
     """
-    prefix = data[: env_header.PREFIX_LEN]
-    try:
-        length = env_header.read_prefix(prefix)
-    except BisikError as exc:
-        raise ApiError("error.bad_envelope", 422) from exc
-    if len(data) < length:
-        raise ApiError("error.bad_envelope", 422)
-    (count,) = struct.unpack(">H", prefix[10:12])
-    ids = [
-        data[off : off + 16]
-        for off in range(env_header.PREFIX_LEN, env_header.PREFIX_LEN + count * 96, 96)
-    ]
-    if len(set(ids)) != len(ids) or any(i not in allowed for i in ids):
+    ids = _inspect(data).recipient_ids
+    if any(i not in allowed for i in ids):
         raise ApiError("error.bad_envelope", 422)
     reviewers = [r for r in (allowed[i] for i in ids) if r is not None]
     if not reviewers:
@@ -240,28 +224,18 @@ def check_header(data: bytes, allowed: dict[bytes, str | None]) -> list[str]:
     return reviewers
 
 
-def plausible_length(total: int, header_len: int) -> bool:
-    """Whether an envelope of ``total`` bytes with a header of ``header_len`` bytes has a
-    payload a writer could have made: Padmé-padded plaintext (≥ 1024 bytes) cut into 64 KiB
-    chunks, each with its tag (crypto/SPEC.md §3.5). The server cannot open a payload, but it
-    can refuse sizes no honest browser produces, before they are stored for a reviewer."""
-    payload = total - header_len
-    if payload <= TAG:
-        return False
-    chunks = -(-payload // (CHUNK + TAG))
-    padded = payload - TAG * chunks
-    return padded >= MIN_PADDED and padme(padded) == padded and -(-padded // CHUNK) == chunks
-
-
 def check_length(data: bytes, total: int) -> None:
-    """ApiError ``error.bad_envelope`` unless ``total`` fits the header at the start of
-    ``data`` (see :func:`plausible_length`)."""
+    """ApiError ``error.bad_envelope`` unless ``total`` is a size a writer makes with the
+    header at the start of ``data`` (:func:`crypto.inspection.plausible_size`)."""
+    if not _inspect(data).plausible_size(total):
+        raise ApiError("error.bad_envelope", 422)
+
+
+def _inspect(data: bytes) -> inspection.HeaderInfo:
     try:
-        header_len = env_header.read_prefix(data[: env_header.PREFIX_LEN])
+        return inspection.inspect_header(data)
     except BisikError as exc:
         raise ApiError("error.bad_envelope", 422) from exc
-    if not plausible_length(total, header_len):
-        raise ApiError("error.bad_envelope", 422)
 
 
 def _ensure_room(intake: Intake, incoming: int) -> None:
@@ -413,7 +387,7 @@ def finish_upload(upload_id: str) -> Response:
     upload_id = _upload_id(upload_id)
     ref: BlobRef = _vault_call(lambda: intake.vault.finish_upload(upload_id, owner))
     with intake.vault.blobs.open(ref.sha256) as f:
-        head = f.read(env_header.MAX_HEADER_LEN)
+        head = f.read(inspection.MAX_HEADER_LEN)
     check_header(head, _reviewer_keys(intake))  # also checked on the first piece
     try:
         check_length(head, ref.size)

@@ -43,12 +43,14 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import (  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC  # noqa: E402
 
-from crypto import _hpke, header, receipt, records, signed, stream  # noqa: E402
+from crypto import _header as header  # noqa: E402
+from crypto import _hpke, receipt, records, signed  # noqa: E402
+from crypto import _stream as stream  # noqa: E402
+from crypto._padding import PAD_MARKER, padded_length  # noqa: E402
 from crypto.directory import Reviewer, sign_directory  # noqa: E402
 from crypto.encoding import b64u_encode  # noqa: E402
 from crypto.envelope import PAYLOAD_LABEL, Sealer  # noqa: E402
 from crypto.keys import PublicKeys, key_id, raw_private, raw_public  # noqa: E402
-from crypto.padding import PAD_MARKER, padded_length  # noqa: E402
 
 DEFAULT_OUT = ROOT / "crypto" / "vectors"
 CHUNK = stream.CHUNK
