@@ -11,38 +11,13 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from crypto import receipt
 from crypto.errors import ReceiptError
 
-from .. import forms, once, room, security
-from ..app import streams_body
-from ..errors import UploadError
-from ..multipart import boundary_of
+from .. import form_tokens, forms, security
+from ..bodies import body_of_request, streams_body
 from ..regions import PROVINCES
-from ..reports import Body, submit_report
+from ..reports import submit_report
 from ..state import current
 
 bp = Blueprint("submit", __name__)
-
-
-def _idle_timeout(seconds: int) -> None:
-    """Bound how long one read of the body may wait (gunicorn hands us a blocking socket with
-    no timeout, so a client that opens an upload and goes silent would hold a worker thread
-    forever). A read that times out ends the upload as truncated; nothing is kept. Gunicorn
-    resets the socket to blocking before the connection's next request."""
-    sock = request.environ.get("gunicorn.socket")
-    if sock is not None and hasattr(sock, "settimeout") and seconds > 0:
-        sock.settimeout(seconds)
-
-
-def body_of_request() -> Body:
-    """The raw multipart body of this request; the buffered parser is never used."""
-    mimetype, options = request.mimetype, request.mimetype_params
-    boundary = boundary_of(mimetype, options)
-    length = request.content_length
-    config = current().config
-    if length is not None and length > config.max_upload_bytes:
-        raise UploadError("error.too_large", 413)  # before Werkzeug's generic 413 can fire
-    room.ensure_room(config.home, length or 0, config.min_free_bytes)  # sealed ≈ body size
-    _idle_timeout(config.read_idle_seconds)
-    return Body(request.stream, boundary, length)  # type: ignore[arg-type]
 
 
 @bp.get("/submit")
@@ -55,8 +30,8 @@ def submit_form() -> str:
         provinces=PROVINCES,
         years=forms.election_years(),
         reviewers=directory.active_reviewers(),
-        submission_field=once.FIELD,
-        submission_token=once.issue(),  # single use: a reload of the receipt page is caught
+        submission_field=form_tokens.FIELD,
+        submission_token=form_tokens.issue(),  # single use: a reload of the receipt page is caught
     )
 
 
@@ -64,7 +39,7 @@ def submit_form() -> str:
 @streams_body
 def submit_post() -> str:
     """Seal the report as it arrives, then show the receipt once."""
-    tokens = current_app.extensions.get("bisik_once")
+    tokens = current_app.extensions.get("bisik_form_tokens")
     accepted = submit_report(current(), body_of_request(), security.csrf_ok, tokens)
     return render_template("receipt.html", receipt=accepted.receipt, channel=accepted.channel)
 
