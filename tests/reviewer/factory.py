@@ -136,7 +136,7 @@ def make_report(directory: Directory, recipients: list[str], *, text: str = "Ata
         if i < evidence:
             ev_envs[sha] = env
     doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",
-                        fields or {"category": "mobilisasi", "region": "Jawa Tengah",
+                        fields or {"category": "mobilisasi", "province": "Jawa Tengah",
                                    "description": text},
                         b64u_encode(raw_public(reply_pub)), tuple(listed))  # fmt: skip
     case_id = secrets.token_hex(8)
