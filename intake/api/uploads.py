@@ -102,7 +102,8 @@ def finish_upload(upload: str) -> Response:
     try:
         check_length(head, ref.size)
     except ApiError:
-        # No writer makes this size, so no stored case can name these bytes: drop them now.
-        intake.vault.blobs.delete(ref.sha256)
+        # No writer makes this size, so no case should name these bytes: drop them now —
+        # through the reference check, never by bare content address.
+        intake.vault.delete_unreferenced([ref.sha256])
         raise
     return jsonify({"sha256": ref.sha256, "size": ref.size, "claim": claim(intake, ref)})
