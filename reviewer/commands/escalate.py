@@ -11,6 +11,7 @@ from typing import Any
 from ..escalation import authorities, dossier, redact, storeview
 from ..escalation.i18n import language, say
 from ..session import open_session
+from ..ui.terminal import one_line, prompt
 from . import out
 
 
@@ -33,9 +34,11 @@ def register(sub: Any) -> None:
 
 
 def _ask(cand: redact.Candidate, context: str) -> bool:
+    """One redaction question on the terminal. The field name and the context are the
+    reporter's text: kept on one line and stripped of control sequences (:mod:`..ui.terminal`)."""
     kind = say(f"redact.kind.{cand.kind}")
-    answer = input(say("redact.prompt", kind=kind, field=cand.field.lstrip("_"),
-                       context=context))  # fmt: skip
+    answer = prompt(say("redact.prompt", kind=kind, field=one_line(cand.field.lstrip("_")),
+                        context=one_line(context)))  # fmt: skip
     return answer.strip().lower() not in ("n", "no", "t", "tidak")
 
 
