@@ -29,9 +29,9 @@ from html import escape
 from pathlib import Path
 
 from crypto.fsutil import write_atomic
+from reviewer.errors import CalendarError
 from reviewer.escalation import phases, regulations
 from reviewer.escalation.case import CaseFacts, parse_incident
-from reviewer.escalation.errors import CalendarError
 from reviewer.escalation.svgchart import Bar, attr, bar_chart
 from reviewer.escalation.tracking import TrackingLog
 from reviewer.i18n import both as _both

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import stats
+from ..errors import StatsError
 from ..escalation import phases, storeview
-from ..escalation.errors import StatsError
 from ..i18n import t
 from ..session import open_session
 from ..ui.progress import Progress
@@ -39,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
         log = storeview.load_tracking(s.store)
     if len(facts) < args.k:
-        raise StatsError(t("stats.too_few", n=len(facts), k=args.k),
-                         t("stats.too_few.hint"))  # fmt: skip
+        raise StatsError("stats.too_few", n=len(facts), k=args.k)
     report = stats.compute(facts, log=log, elections=elections, k=args.k)
     svgs = stats.write(report, args.out)
     out(t("stats.written", path=str(args.out), n=len(svgs)))

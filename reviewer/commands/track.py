@@ -8,9 +8,9 @@ import datetime as dt
 from typing import Any
 
 from ..actions import set_status
+from ..errors import TrackingError
 from ..escalation import storeview
 from ..escalation.case import parse_day
-from ..escalation.errors import TrackingError
 from ..escalation.tracking import DEFAULT_ANSWER_DAYS, OUTCOMES, Entry
 from ..i18n import t
 from ..session import open_session

@@ -37,12 +37,12 @@ from xml.sax.saxutils import escape
 from crypto.fsutil import atomic_open, write_atomic
 from reviewer import evidence as ev
 
+from ..errors import ConsentError, EvidenceError, RedactionError
 from ..i18n import has
 from ..i18n import indonesian as t
 from . import redact, regulations
 from .authorities import Authority, code_of, consented
 from .case import CaseFacts, parse_incident
-from .errors import ConsentError, EvidenceError, RedactionError
 
 FORMAT = "bisik-dossier/1"
 # Fields never copied into a dossier: they are about the reporter or are handled elsewhere.

@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import RedactionError
 from ..i18n import indonesian as t
-from .errors import RedactionError
 
 KINDS = ("email", "nip", "nik", "phone", "name")
 _EMAIL = re.compile(

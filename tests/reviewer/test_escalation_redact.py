@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reviewer.errors import RedactionError
 from reviewer.escalation import redact
-from reviewer.escalation.errors import RedactionError
 
 
 def kinds(text: str, names: tuple[str, ...] = ()) -> list[tuple[str, str]]:

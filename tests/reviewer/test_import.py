@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from reviewer import org
 from reviewer.bundles import open_export
 from reviewer.cli import main
+from reviewer.errors import EvidenceAlteredError
 from reviewer.escalation import storeview
-from reviewer.escalation.errors import EvidenceAlteredError
 from reviewer.i18n import t
 from reviewer.importer import ImportSummary, import_items
 from reviewer.store import CaseStore
