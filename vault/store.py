@@ -36,6 +36,7 @@ from . import db
 from .blobstore import (
     BlobRef,
     LocalBlobStore,
+    Written,
 )
 from .errors import (
     BlobNotFoundError,
@@ -231,6 +232,7 @@ class _Ops:
             raise MissingBlobError(f"blob {ref.sha256} is not stored with size {ref.size}")
 
     def _register_blob(self, ref: BlobRef) -> None:
+        self._lock_journal()  # Vault.delete_unreferenced checks rows under the same lock
         self._check_stored(ref)
         row = self.s.get(Blob, ref.sha256)
         if row is None:
@@ -241,6 +243,8 @@ class _Ops:
 
     def _register_blobs(self, refs: Sequence[BlobRef]) -> None:
         """Many blobs at once: one stat each, one SELECT per 500, one multi-row INSERT."""
+        if refs:
+            self._lock_journal()  # as in _register_blob
         unique = {r.sha256: r for r in refs}
         for ref in refs:
             if unique[ref.sha256].size != ref.size:
@@ -623,6 +627,36 @@ class Vault:
         """Store a (verified) signed reply record and its envelope; False on a replay."""
         with self.batch() as tx:
             return tx.add_reply(case_id, record, blob, order_key)
+
+    # -- removing blobs ------------------------------------------------------------------------
+    def discard(self, written: Sequence[Written]) -> list[str]:
+        """Take back the blobs a failed or refused request put: only those it created itself
+        (``Written.created``) and that no row references. Returns the addresses removed.
+
+        The same bytes may already be stored for a case (a replayed request, an envelope
+        copied out of an export bundle): those were not created by this request, and a row
+        references them, so they stay. See :meth:`delete_unreferenced` for the race with a
+        request registering the same bytes at the same moment.
+        """
+        return self.delete_unreferenced([w.ref.sha256 for w in written if w.created])
+
+    def delete_unreferenced(self, shas: Sequence[str]) -> list[str]:
+        """Overwrite and unlink each blob no ``blobs`` row names; return those removed.
+
+        Every writer that adds a blob row takes the journal lock (PostgreSQL advisory lock;
+        SQLite's write lock) before it checks that the file exists. The check for a row and
+        the unlink happen here under that lock, so a blob is either still referenced (and
+        kept) or gone before anyone can reference it (who then fails with MissingBlobError
+        instead of pointing at a deleted file).
+        """
+        removed: list[str] = []
+        for sha in dict.fromkeys(shas):
+            with self._tx() as ops:
+                ops._lock_journal()
+                if ops.s.get(Blob, sha) is None:
+                    self.blobs.delete(sha)
+                    removed.append(sha)
+        return removed
 
     # -- export --------------------------------------------------------------------------------
     def items_since(self, after_seq: int, *, limit: int = 1000) -> list[ExportItem]:

@@ -37,11 +37,12 @@ from xml.sax.saxutils import escape
 from crypto.fsutil import atomic_open, write_atomic
 from reviewer import evidence as ev
 
+from ..errors import ConsentError, EvidenceError, RedactionError
+from ..i18n import has
+from ..i18n import indonesian as t
 from . import redact, regulations
 from .authorities import Authority, code_of, consented
 from .case import CaseFacts, parse_incident
-from .errors import ConsentError, EvidenceError, RedactionError
-from .i18n import has, t
 
 FORMAT = "bisik-dossier/1"
 # Report fields (crypto.report_schema) the dossier shows in its own places, not as free text.
@@ -124,14 +125,14 @@ def _timeline(case: CaseFacts, authority: Authority, today: dt.date) -> list[dic
                                 kind=t(f"retaliation.{kind}") if has(f"retaliation.{kind}")
                                 else t("retaliation.other"))))  # fmt: skip
             shown[len(rows) - 1] = str(ret.get("retaliation_month"))
-    rows.append((case.received_day, t("state.received")))
+    rows.append((case.received_day, t("dossier.state.received")))
     shown[len(rows) - 1] = case.received_day.isoformat()[:7]
     for ev_ in case.status_history:
         if ev_.state == "received":
             continue
         if ev_.state == "escalated" and not _same_authority(ev_.authority, authority):
             continue  # another authority's escalation is none of this one's business
-        rows.append((ev_.day, t(f"state.{ev_.state}", authority=ev_.authority or "")))
+        rows.append((ev_.day, t(f"dossier.state.{ev_.state}", authority=ev_.authority or "")))
         shown[len(rows) - 1] = ev_.day.isoformat()[:7]
     rows.append((today, t("dossier.tl_dossier", authority=authority.formal)))
     order = sorted(range(len(rows)), key=lambda i: rows[i][0])
