@@ -72,7 +72,7 @@ def submit_report() -> tuple[Response, int]:
         intake.vault.create_case(
             lookup_tag=receipt.lookup_tag(intake.secrets.pepper, lookup_id),
             reply_public=reply_public, recipients=reviewers, report_blob=written.ref,
-            evidence=evidence, channel="browser",
+            evidence=evidence,
         )  # fmt: skip
     except DuplicateCaseError as exc:
         intake.vault.discard([written])
