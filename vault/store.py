@@ -722,6 +722,12 @@ class Vault:
                              received=0, expires_on=expires))  # fmt: skip
         return upload_id
 
+    def open_upload_bytes(self) -> int:
+        """Bytes held by every upload session not yet finished or removed (expired ones
+        included: their files are on disk until :meth:`expire_uploads` runs)."""
+        with self._read() as ops:
+            return int(ops.s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
+
     def upload_offset(self, upload_id: str, owner: bytes) -> int:
         """How many bytes are stored; resume sending from there."""
         with self._read() as ops:

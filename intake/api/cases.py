@@ -50,7 +50,7 @@ def lookup(intake: Intake, obj: dict[str, Any]) -> CaseInfo:
 
 
 def _store(intake: Intake, data: bytes) -> Written:
-    free_space.ensure_room(intake.config.home, len(data), intake.config.min_free_bytes)
+    free_space.ensure_text_room(intake.config, len(data))  # never locked out by uploads
     return intake.vault.blobs.add_bytes(data)
 
 
