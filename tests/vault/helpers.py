@@ -61,7 +61,7 @@ def new_case(vault: Vault, reviewer: Reviewer, *, evidence: int = 1) -> str:
     return vault.create_case(
         lookup_tag=secrets.token_bytes(32),
         reply_public=raw_public(KeyPair.generate().encryption.public_key()),
-        recipients=["rev-a"], report_blob=report, evidence=ev, channel="browser",
+        recipients=["rev-a"], report_blob=report, evidence=ev,
     )  # fmt: skip
 
 
@@ -265,7 +265,7 @@ def add_case(
     priv = X25519PrivateKey.generate()
     case = server.vault.create_case(
         lookup_tag=secrets.token_bytes(32), reply_public=raw_public(priv.public_key()),
-        recipients=list(recipients), report_blob=report, evidence=ev, channel="browser",
+        recipients=list(recipients), report_blob=report, evidence=ev,
     )  # fmt: skip
     server.reporters[case] = priv
     return case
