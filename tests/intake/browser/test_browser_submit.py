@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from crypto import document, envelope, receipt
+from crypto import document, envelope, receipt, report_schema
 from crypto.encoding import b64u_decode, b64u_encode
 from crypto.keys import raw_public
 from intake import i18n
@@ -124,6 +124,7 @@ def test_js_path_end_to_end(page: Any, live: Any, org: Any, tmp_path: Path) -> N
     assert doc.type == "report" and doc.channel == "browser"
     assert TEXT_MARKER in doc.fields["description"]
     assert doc.fields["category"] == "mobilisation" and doc.fields["incident_month"].endswith("-03")
+    report_schema.check_report(doc.fields)  # the browser writes the shared vocabulary (SPEC §10)
     assert doc.consent == {"authorities": ["bkn"]}
     assert doc.reply_key == b64u_encode(raw_public(receipt.derive(code).reply_public))
     assert files == {p.name: data for p, data in zip(paths, originals, strict=True)}
