@@ -2,8 +2,9 @@
 
 Security lives here, once, not in each view: the request class that refuses buffered
 multipart parsing, the response headers, the session cookie and CSRF check, the rate limits
-(keyed by session id and by global budgets, never by address), the logging filter and the
-generic error pages. ``intake.api`` (the JavaScript path's JSON API) is registered if present.
+(keyed by session id and by global budgets, never by address), the logging filter, the
+refusal of Tor2web gateways and the generic error pages. ``intake.api`` (the JavaScript
+path's JSON API) is registered if present.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask_limiter import Limiter
 
 from vault.store import Vault
 
-from . import i18n, logs, once, security
+from . import i18n, logs, once, security, tor2web
 from .config import Config, load, load_secrets
 from .errors import FormRefused
 from .state import Intake, current, load_root
@@ -182,6 +183,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     app.extensions["bisik"] = state
     security.install(app, security.SessionKeys.derive(secrets.flask_key), config.session_minutes)
     _templates(app)
+    tor2web.install(app)  # after the language is known, before CSRF and every view
     _csrf_guard(app)
     limiter = Limiter(
         key_func=_session_key,
