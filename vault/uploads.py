@@ -117,8 +117,8 @@ class Uploads:
         return upload_id
 
     def open_bytes(self) -> int:
-        """Bytes held by every upload session not yet finished or removed (expired ones
-        included: their files are on disk until :meth:`expire` runs)."""
+        """Bytes held by every session not yet finished or removed (expired ones included:
+        their files stay on disk until :meth:`expire` runs)."""
         with self._read() as s:
             return int(s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
 
