@@ -25,6 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Protocol, TypeVar
 
+from crypto.fsutil import fsync_dir
+
 from .errors import BlobIntegrityError, BlobNotFoundError, DiskFullError
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -73,15 +75,6 @@ def coarsen_times(path: Path) -> None:
     """Set atime and mtime of ``path`` to the start of the UTC day (hides the precise time)."""
     stamp = day_start()
     os.utime(path, (stamp, stamp))
-
-
-def fsync_dir(path: Path) -> None:
-    """fsync a directory so a rename or unlink inside it is durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _parallel(fn: Callable[[Path], _T], paths: Sequence[Path]) -> list[_T]:

@@ -8,20 +8,15 @@ case's reply key, for a follow-up), or a total length no writer produces (crypto
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
-from crypto import header as env_header
+from crypto import inspection
 from crypto.errors import BisikError
 from crypto.keys import key_id
-from crypto.padding import MIN_PADDED, padme
 
 from ..state import Intake
 from .errors import ApiError
 from .inputs import MAX_INLINE_ENVELOPE, field_bytes
-
-CHUNK = 1 << 16  # plaintext bytes per envelope chunk (crypto/SPEC.md §3.5)
-TAG = 16  # AES-GCM tag per chunk
 
 
 def check_header(data: bytes, allowed: dict[bytes, str | None]) -> list[str]:
@@ -31,19 +26,8 @@ def check_header(data: bytes, allowed: dict[bytes, str | None]) -> list[str]:
     reviewer, such as the case's reply key). At least one recipient must be a reviewer.
     Returns the reviewer ids named; ApiError ``error.bad_envelope`` otherwise.
     """
-    prefix = data[: env_header.PREFIX_LEN]
-    try:
-        length = env_header.read_prefix(prefix)
-    except BisikError as exc:
-        raise ApiError("error.bad_envelope", 422) from exc
-    if len(data) < length:
-        raise ApiError("error.bad_envelope", 422)
-    (count,) = struct.unpack(">H", prefix[10:12])
-    ids = [
-        data[off : off + 16]
-        for off in range(env_header.PREFIX_LEN, env_header.PREFIX_LEN + count * 96, 96)
-    ]
-    if len(set(ids)) != len(ids) or any(i not in allowed for i in ids):
+    ids = _inspect(data).recipient_ids
+    if any(i not in allowed for i in ids):
         raise ApiError("error.bad_envelope", 422)
     reviewers = [r for r in (allowed[i] for i in ids) if r is not None]
     if not reviewers:
@@ -51,28 +35,18 @@ def check_header(data: bytes, allowed: dict[bytes, str | None]) -> list[str]:
     return reviewers
 
 
-def plausible_length(total: int, header_len: int) -> bool:
-    """Whether an envelope of ``total`` bytes with a header of ``header_len`` bytes has a
-    payload a writer could have made: Padmé-padded plaintext (≥ 1024 bytes) cut into 64 KiB
-    chunks, each with its tag (crypto/SPEC.md §3.5). The server cannot open a payload, but it
-    can refuse sizes no honest browser produces, before they are stored for a reviewer."""
-    payload = total - header_len
-    if payload <= TAG:
-        return False
-    chunks = -(-payload // (CHUNK + TAG))
-    padded = payload - TAG * chunks
-    return padded >= MIN_PADDED and padme(padded) == padded and -(-padded // CHUNK) == chunks
-
-
 def check_length(data: bytes, total: int) -> None:
-    """ApiError ``error.bad_envelope`` unless ``total`` fits the header at the start of
-    ``data`` (see :func:`plausible_length`)."""
+    """ApiError ``error.bad_envelope`` unless ``total`` is a size a writer makes with the
+    header at the start of ``data`` (:func:`crypto.inspection.plausible_size`)."""
+    if not _inspect(data).plausible_size(total):
+        raise ApiError("error.bad_envelope", 422)
+
+
+def _inspect(data: bytes) -> inspection.HeaderInfo:
     try:
-        header_len = env_header.read_prefix(data[: env_header.PREFIX_LEN])
+        return inspection.inspect_header(data)
     except BisikError as exc:
         raise ApiError("error.bad_envelope", 422) from exc
-    if not plausible_length(total, header_len):
-        raise ApiError("error.bad_envelope", 422)
 
 
 def reviewer_keys(intake: Intake) -> dict[bytes, str | None]:

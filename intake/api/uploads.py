@@ -14,7 +14,7 @@ import secrets
 
 from flask import Blueprint, Response, jsonify, request
 
-from crypto import header as env_header
+from crypto import inspection
 from crypto.encoding import b64u_encode
 from vault.blobstore import BlobRef
 from vault.errors import UploadGapError
@@ -99,7 +99,7 @@ def finish_upload(upload: str) -> Response:
     upload = upload_id(upload)
     ref: BlobRef = vault_call(lambda: intake.vault.finish_upload(upload, owner))
     with intake.vault.blobs.open(ref.sha256) as f:
-        head = f.read(env_header.MAX_HEADER_LEN)
+        head = f.read(inspection.MAX_HEADER_LEN)
     check_header(head, reviewer_keys(intake))  # also checked on the first piece
     try:
         check_length(head, ref.size)
