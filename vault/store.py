@@ -688,10 +688,8 @@ class Vault:
         return self.uploads.start(owner=owner, total_size=total_size)
 
     def open_upload_bytes(self) -> int:
-        """Bytes held by every upload session not yet finished or removed (expired ones
-        included: their files are on disk until :meth:`expire_uploads` runs)."""
-        with self._read() as ops:
-            return int(ops.s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
+        """See :meth:`vault.uploads.Uploads.held_bytes`."""
+        return self.uploads.held_bytes()
 
     def upload_offset(self, upload_id: str, owner: bytes) -> int:
         """See :meth:`vault.uploads.Uploads.offset`."""
