@@ -3,8 +3,9 @@
 Security lives here, once, not in each view: the request class that refuses buffered
 multipart parsing, the response headers, the session cookie and CSRF check, the rate limits
 (:mod:`intake.ratelimit`: keyed by session id and by global budgets, never by address), the
-logging filter and the generic error pages. Every view module — the no-JavaScript pages and
-the JSON API (:mod:`intake.api`) — is a blueprint registered here; none imports this module.
+logging filter, the refusal of Tor2web gateways (:mod:`intake.tor2web`) and the generic
+error pages. Every view module — the no-JavaScript pages and the JSON API (:mod:`intake.api`)
+— is a blueprint registered here; none imports this module.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask import Flask, abort, g, request
 
 from vault.store import Vault
 
-from . import api, form_tokens, i18n, logs, ratelimit, security
+from . import api, form_tokens, i18n, logs, ratelimit, security, tor2web
 from .bodies import FORM_MEMORY, BisikRequest
 from .config import Config, load, load_secrets
 from .host_check import HostCheck
@@ -110,6 +111,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     app.extensions["bisik"] = state
     security.install(app, security.SessionKeys.derive(secrets.flask_key), config.session_minutes)
     _templates(app)
+    tor2web.install(app)  # after the language is known, before CSRF and every view
     _csrf_guard(app)
     for bp in (pages.bp, submit.bp, followup.bp, api.bp):
         app.register_blueprint(bp)

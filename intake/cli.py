@@ -183,6 +183,27 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_poster(args: argparse.Namespace) -> int:
+    from crypto.keys import fingerprint
+
+    from .poster import PosterError, PosterInfo, make_poster
+    from .state import load_root
+
+    config = _config(args)
+    onion = args.onion
+    if onion is None:
+        try:
+            onion = Path(args.hostname_file).read_text("ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PosterError(
+                f"cannot read {args.hostname_file}", "Pass --onion ADDRESS, or --hostname-file."
+            ) from exc
+    info = PosterInfo(onion, fingerprint(load_root(config.root_pub_path)), args.lang)
+    out = make_poster(info, Path(args.out))
+    print(f"Wrote {out}: page 1 the A4 poster, page 2 the A6 flyer.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bisik-server", description=__doc__.splitlines()[0])
     parser.add_argument("--home", help="server state directory (default: $BISIK_HOME)")
@@ -224,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p = add("restore", cmd_restore, "restore a backup into an empty home")
     p.add_argument("file")
+    p = add("poster", cmd_poster, "print-ready PDF: A4 poster and A6 flyer with the onion address")
+    p.add_argument("--out", required=True, help="the PDF to write")
+    p.add_argument("--onion", help="the service's .onion address (default: --hostname-file)")
+    p.add_argument("--hostname-file", default="/var/lib/tor-instances/bisik/onion/hostname",
+                   help="tor's hostname file of the onion service")  # fmt: skip
+    p.add_argument("--lang", default="id", choices=["id", "en"], help="language (default id)")
     return parser
 
 

@@ -688,8 +688,8 @@ class Vault:
         return self.uploads.start(owner=owner, total_size=total_size)
 
     def open_upload_bytes(self) -> int:
-        """See :meth:`vault.uploads.Uploads.held_bytes`."""
-        return self.uploads.held_bytes()
+        """See :meth:`vault.uploads.Uploads.open_bytes`."""
+        return self.uploads.open_bytes()
 
     def upload_offset(self, upload_id: str, owner: bytes) -> int:
         """See :meth:`vault.uploads.Uploads.offset`."""

@@ -1,6 +1,6 @@
 """Resumable uploads: ciphertext arriving piece by piece until it becomes a stored blob.
 
-The browser path uploads an envelope in pieces (``intake/api/uploads.py``). Each upload is a row
+The browser path uploads an envelope in pieces (``intake/api.py``). Each upload is a row
 (:class:`~vault.models.Upload`: declared size, bytes received, expiry day, a hash of the
 owner's token) and a file in ``uploads/`` named by its random id. A piece is fsynced before
 its new offset is recorded, so a crash loses at most the piece in flight; :meth:`Uploads.finish`
@@ -116,9 +116,9 @@ class Uploads:
                          received=0, expires_on=expires))  # fmt: skip
         return upload_id
 
-    def held_bytes(self) -> int:
+    def open_bytes(self) -> int:
         """Bytes held by every session not yet finished or removed (expired ones included:
-        their files are on disk until :meth:`expire` runs)."""
+        their files stay on disk until :meth:`expire` runs)."""
         with self._read() as s:
             return int(s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
 
