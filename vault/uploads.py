@@ -1,6 +1,6 @@
 """Resumable uploads: ciphertext arriving piece by piece until it becomes a stored blob.
 
-The browser path uploads an envelope in pieces (``intake/api.py``). Each upload is a row
+The browser path uploads an envelope in pieces (``intake/api/uploads.py``). Each upload is a row
 (:class:`~vault.models.Upload`: declared size, bytes received, expiry day, a hash of the
 owner's token) and a file in ``uploads/`` named by its random id. A piece is fsynced before
 its new offset is recorded, so a crash loses at most the piece in flight; :meth:`Uploads.finish`
