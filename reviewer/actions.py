@@ -23,7 +23,7 @@ from crypto.directory import Directory
 from crypto.encoding import b64u_encode
 from crypto.keys import key_id, load_x25519_public
 
-from .cases import SEVERITIES, add_record, summarise
+from .case import SEVERITIES, add_record, summarise
 from .errors import UsageError
 from .home import Config
 from .identity import Identity
@@ -55,7 +55,7 @@ def _next_at(case: dict[str, Any]) -> str:
 def _save(store: CaseStore, case: dict[str, Any], config: Config,
           pending: dict[str, Any] | None = None) -> None:  # fmt: skip
     with store.transaction() as tx:
-        tx.put_case(case["id"], case, summarise(case, config))
+        tx.put_case(case["id"], case, summarise(case))
         if pending is not None:
             tx.meta["pending"] = [*tx.meta.get("pending", []), pending]
 

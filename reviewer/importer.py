@@ -36,7 +36,7 @@ from crypto.directory import Directory
 from crypto.errors import DecryptionError, FormatError, SignatureError
 from crypto.keys import key_id
 
-from .cases import add_record, new_case, sorted_records, summarise
+from .case import DAMAGED, NOT_FOR_ME, Case, add_record, new_record, summarise
 from .home import Config
 from .identity import Identity
 from .store import CaseStore, Transaction
@@ -74,8 +74,6 @@ class ImportSummary:
 
 
 MAX_DOC_ENVELOPE = 4 << 20  # a document is at most 1 MiB plaintext (crypto.document)
-NOT_FOR_ME = "not_for_me"  # no stanza for our key id: the reporter chose other reviewers
-DAMAGED = "damaged"  # addressed to us but does not open, or not a valid document
 _UNREADABLE_FLAG = {NOT_FOR_ME: "not_for_me", DAMAGED: "undecryptable"}
 
 
@@ -99,7 +97,7 @@ class _Merge:
             if case_id in self.store.cases:
                 self.touched[case_id] = self.store.load_case(case_id)
             else:
-                self.touched[case_id] = new_case(case_id, "")
+                self.touched[case_id] = new_record(case_id, "")
                 self.new.add(case_id)
         return self.touched[case_id]
 
@@ -204,13 +202,13 @@ class _Merge:
             if not case["received"]:
                 raise FormatError("an export item arrived without its case descriptor")
             check_evidence(case, self.store, self.ident.keys.encryption)
-            statuses = [r for r in sorted_records(case) if r["kind"] == "status"]
-            revoked = bool(statuses) and statuses[-1]["by"].endswith(" (revoked)")
+            statuses = [r for r in Case.from_store(case).records if r.kind == "status"]
+            revoked = bool(statuses) and statuses[-1].by.endswith(" (revoked)")
             case["flags"] = [f for f in case["flags"] if f != "status_by_revoked"]
             if revoked:  # history is kept, but a stolen key's status must not pass unnoticed
                 case["flags"].append("status_by_revoked")
             case["flags"] = sorted(set(case["flags"]))
-            self.tx.put_case(case_id, case, summarise(case, config))
+            self.tx.put_case(case_id, case, summarise(case))
         return sorted(self.touched)
 
 

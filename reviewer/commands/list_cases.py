@@ -14,6 +14,7 @@ from ..i18n import t
 from ..session import open_session
 from ..ui.table import render
 from . import out, short
+from .show import category_label
 
 
 def register(sub: Any) -> None:
@@ -38,8 +39,10 @@ def _date(text: str | None) -> dt.date | None:
         raise UsageError("err.date", value=text) from exc
 
 
-def _match(text: str | None, wanted: str | None) -> bool:
-    return wanted is None or (text is not None and wanted.casefold() in text.casefold())
+def _match(text: str | None, wanted: str | None, label: str | None = None) -> bool:
+    """``wanted`` is part of ``text`` (a code) or of its ``label`` (either case)."""
+    return wanted is None or any(x is not None and wanted.casefold() in x.casefold()
+                                 for x in (text, label))  # fmt: skip
 
 
 def select(cases: dict[str, dict[str, Any]], args: argparse.Namespace, config: Any,
@@ -48,7 +51,9 @@ def select(cases: dict[str, dict[str, Any]], args: argparse.Namespace, config: A
     before = _date(args.due_before)
     rows = []
     for cid, s in cases.items():
-        if (args.status and s["st"] != args.status) or not _match(s["cat"], args.category) \
+        category = category_label(s["cat"]) if s["cat"] else None
+        if (args.status and s["st"] != args.status) \
+                or not _match(s["cat"], args.category, category) \
                 or not _match(s["reg"], args.region) or (args.flagged and not s["fl"]) \
                 or (args.assigned and s["asg"] != args.assigned):  # fmt: skip
             continue
@@ -75,7 +80,12 @@ def run(args: argparse.Namespace) -> int:
     def flag_text(m: dict[str, Any]) -> str:
         return ",".join(flags.setdefault(f, t(f"flag.{f}")) for f in m["fl"])
 
-    table = [(short(cid), m["rcv"], states[m["st"]], m["cat"] or dash, m["reg"] or dash,
+    categories: dict[str, str] = {}
+
+    def category(code: str | None) -> str:
+        return categories.setdefault(code, category_label(code)) if code else dash
+
+    table = [(short(cid), m["rcv"], states[m["st"]], category(m["cat"]), m["reg"] or dash,
               m["sev"] or dash, m["asg"] or dash, nxt.isoformat() if nxt else dash,
               flag_text(m)) for cid, m, nxt in rows]  # fmt: skip
     heads = [t("col.case"), t("col.received"), t("col.status"), t("col.category"),

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ..actions import set_fields
-from ..cases import SEVERITIES
+from ..case import SEVERITIES
 from ..i18n import t
 from ..session import open_session
 from . import out

@@ -38,6 +38,7 @@ from typing import Any, BinaryIO
 
 from crypto.fsutil import fsync_dir, write_atomic
 
+from ..case import Case
 from ..errors import CaseNotFound, StoreError
 from .sealing import StoreKeys
 
@@ -61,6 +62,7 @@ class CaseStore:
         self.keys = StoreKeys(store_key)
         self._lock_fd: int | None = None
         self.index: dict[str, Any] = {"v": FORMAT_VERSION, "cases": {}, "meta": {}}
+        self._parsed: dict[tuple[Any, ...], Case] = {}
 
     @classmethod
     @contextlib.contextmanager
@@ -131,6 +133,18 @@ class CaseStore:
             raise StoreError("err.store_damaged") from exc
         case: dict[str, Any] = json.loads(self.keys.open_case(name, blob))
         return case
+
+    def case(self, case_id: str) -> Case:
+        """The typed case (:class:`reviewer.case.Case`) for an id or unique prefix.
+
+        Each stored version is decrypted and parsed once per open store: the parsed case is
+        kept, keyed by where that version lies, so a later version (after a transaction) is
+        parsed afresh. FormatError if the stored record is not a case record.
+        """
+        where = tuple(self.cases[self.resolve(case_id)]["b"])
+        if where not in self._parsed:
+            self._parsed[where] = Case.from_store(self.load_case(case_id))
+        return self._parsed[where]
 
     def blob_path(self, sha256: str) -> Path | None:
         """Path of a stored evidence envelope (ciphertext), or None if it never arrived."""
