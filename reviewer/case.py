@@ -279,6 +279,8 @@ def consent_set(consent: Mapping[str, Any]) -> frozenset[str]:
     Accepted shapes: ``{"authorities": [codes]}`` (also ``share_with``), or
     ``{"authorities": {code: true/false}}``. Anything else means no consent.
     """
+    if not isinstance(consent, Mapping):
+        return frozenset()
     raw = consent.get("authorities", consent.get("share_with", ()))
     if isinstance(raw, Mapping):
         raw = [k for k, v in raw.items() if v is True]
@@ -305,7 +307,7 @@ def _record(obj: Mapping[str, Any]) -> Record:
 
 
 def _message(obj: Mapping[str, Any]) -> Message:
-    fields = obj.get("fields") or {}
+    fields = _mapping(obj.get("fields"))
     return Message(
         sha256=str(obj["sha256"]), type=str(obj.get("type", "")), readable=bool(obj["readable"]),
         at=_text(obj.get("at")), channel=_text(obj.get("channel")),
@@ -330,9 +332,14 @@ def _election(fields: Mapping[str, Any]) -> str:
     return " ".join(x for x in (kind, year) if x)
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
 def _parse(obj: Mapping[str, Any]) -> Case:
-    report = obj.get("report") or {}
-    fields = dict(report.get("fields") or {})
+    report = _mapping(obj.get("report"))
+    fields = _mapping(report.get("fields"))
+    consent = _mapping(report.get("consent"))
     records = tuple(sorted((_record(r) for r in obj.get("records", [])),
                            key=lambda r: crecords.order_key({"at": r.at, "id": r.id})))
     messages = tuple(_message(m) for m in obj.get("messages", []))
@@ -353,7 +360,7 @@ def _parse(obj: Mapping[str, Any]) -> Case:
         evidence=_all_evidence([_evidence(e) for e in obj.get("evidence", [])], messages),
         status_history=tuple(StatusEvent(r.state or "", r.day, r.authority) for r in records
                              if r.kind == "status"),
-        consent_authorities=consent_set(report.get("consent") or {}), acknowledged_day=acked,
+        consent_authorities=consent_set(consent), acknowledged_day=acked,
         retaliations=tuple(m.fields for m in messages
                            if m.readable and m.type == "retaliation"),
         readable=bool(obj["readable"]), unreadable=unreadable,
@@ -363,7 +370,7 @@ def _parse(obj: Mapping[str, Any]) -> Case:
                     for n in obj.get("notes", [])),
         evidence_check=tuple(_evidence(e) for e in obj.get("evidence_check", [])),
         severity=obj.get("severity"), assigned=obj.get("assigned"),
-        flags=tuple(obj.get("flags", [])), consent=dict(report.get("consent") or {}),
+        flags=tuple(obj.get("flags", [])), consent=consent,
     )  # fmt: skip
 
 
