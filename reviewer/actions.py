@@ -28,6 +28,7 @@ from .errors import UsageError
 from .home import Config
 from .identity import Identity
 from .store import CaseStore
+from .vocabulary import CATEGORIES
 
 MAX_NOTE = 20_000
 MAX_REPLY = 100_000
@@ -78,9 +79,12 @@ def add_note(store: CaseStore, ident: Identity, config: Config, case_id: str, te
 
 def set_fields(store: CaseStore, config: Config, case_id: str, *,
                category: str | None = None, severity: str | None = None) -> None:  # fmt: skip
-    """Local triage: override the category, set the severity (low … critical)."""
+    """Local triage: override the category (a code of the report form; ``""`` goes back to
+    the reporter's), set the severity (low … critical)."""
     if severity is not None and severity not in SEVERITIES:
         raise UsageError("err.severity", choices=", ".join(SEVERITIES))
+    if category and category.strip() not in CATEGORIES:
+        raise UsageError("err.category", choices=", ".join(CATEGORIES))
     if category is None and severity is None:
         raise UsageError("err.nothing_to_set")
     case = store.load_case(case_id)

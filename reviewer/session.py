@@ -96,10 +96,10 @@ def unlock(args: argparse.Namespace) -> tuple[Home, Identity]:
 
 
 @contextlib.contextmanager
-def _fresh(args: argparse.Namespace) -> Iterator[Session]:
+def _fresh(args: argparse.Namespace, holder: str = "command") -> Iterator[Session]:
     home, ident = unlock(args)
     config = home.load_config()
-    with CaseStore.open(home.store, ident.store_key) as store:
+    with CaseStore.open(home.store, ident.store_key, holder=holder) as store:
         yield Session(home, ident, store, config)
 
 
@@ -124,7 +124,7 @@ def hold_session(args: argparse.Namespace) -> Iterator[Session]:
     global _held
     if _held is not None:
         raise UsageError("err.shell_nested")
-    with _fresh(args) as session:
+    with _fresh(args, holder="shell") as session:
         _held = session
         try:
             yield session

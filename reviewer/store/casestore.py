@@ -66,29 +66,39 @@ class CaseStore:
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, root: Path, store_key: bytes) -> Iterator[CaseStore]:
-        """Lock and load the store (creating it empty if absent); StoreError if damaged."""
+    def open(cls, root: Path, store_key: bytes, *, holder: str = "command"
+             ) -> Iterator[CaseStore]:  # fmt: skip
+        """Lock and load the store (creating it empty if absent); StoreError if damaged, or if
+        another process holds it (saying whether that is a ``shell``: ``holder`` is written
+        into the lock file for the length of the lock, with the process id, nothing else)."""
         store = cls(root, store_key)
-        store._lock()
+        store._lock(holder)
         try:
             store._load()
             yield store
         finally:
             store._unlock()
 
-    def _lock(self) -> None:
+    def _lock(self, holder: str) -> None:
         for sub in ("", "packs", "blobs"):
             (self.root / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
+            held_by = os.pread(fd, 64, 0).decode("ascii", "replace").split()
             os.close(fd)
+            if held_by[:1] == ["shell"]:
+                raise StoreError("err.store_locked_shell",
+                                 pid=held_by[1] if len(held_by) > 1 else "?") from exc
             raise StoreError("err.store_locked") from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{holder} {os.getpid()}\n".encode("ascii"), 0)
         self._lock_fd = fd
 
     def _unlock(self) -> None:
         if self._lock_fd is not None:
+            os.ftruncate(self._lock_fd, 0)  # nobody holds it once it is released
             os.close(self._lock_fd)  # closing releases the flock
             self._lock_fd = None
 
