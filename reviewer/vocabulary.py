@@ -1,9 +1,11 @@
-"""The report vocabulary the reviewer reads: which form fields a report or a follow-up
-carries, and which codes a coded field may hold.
+"""The report vocabulary as the reviewer reads it: field names and codes from
+:mod:`crypto.report_schema` (SPEC §10), plus what the reviewer needs on top.
 
-These are the field names and codes the intake form writes into the sealed document
-(SPEC §8: the document's ``fields``). The reviewer never imports ``intake``;
-``tests/reviewer/test_vocabulary.py`` checks both sides name the same fields and codes.
+- The field names and codes are crypto's, re-exported by name: nothing is redefined here.
+- :data:`PROVINCES`: the schema keeps ``province`` as free text; the intake form offers
+  exactly these 38 names, and statistics publish a province as a row label only if it is one
+  of them (``tests/reviewer/test_vocabulary.py`` checks they match the form's list).
+- :data:`CODED`: for each coded field, the catalogue prefix of its codes' labels.
 
 What the reviewer does with them: a field named here is shown with its label from the
 catalogue (``field.<name>``), a coded value with the code's label (``category.<code>``…);
@@ -13,17 +15,22 @@ part of the tool's own output, never used as a statistics label.
 
 from __future__ import annotations
 
-CATEGORIES = (
-    "social_media", "rally", "props", "state_resources", "party_member", "id_collection",
-    "mobilisation", "biased_decision", "retaliation", "other",
-)  # fmt: skip
-ELECTIONS = ("pemilu", "pilkada")
-AGENCIES = ("central", "province", "regency", "village", "school_health", "soe", "other")
-AUTHORITIES = ("bawaslu", "bkn", "kemenpanrb", "kemendagri", "lpsk", "ombudsman", "kpk", "ppk")
-CONSENT_OTHER = "other"  # consent to "another body the reviewers judge competent"
-RETALIATION_KINDS = ("threat", "transfer", "demotion", "non_job", "pppk_rejected", "other")
-MESSAGE_KINDS = ("message", "retaliation")
-# Indonesia's 38 provinces, by their proper names (the same in every language).
+from crypto import report_schema as _schema
+
+CATEGORIES = _schema.CATEGORIES
+ELECTIONS = _schema.ELECTIONS
+AGENCIES = _schema.AGENCIES
+AUTHORITIES = _schema.AUTHORITIES
+CONSENT_OTHER = _schema.CONSENT_OTHER
+RETALIATION_KINDS = _schema.RETALIATION_KINDS
+MESSAGE_KINDS = _schema.MESSAGE_KINDS
+
+REPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in _schema.REPORT_FIELDS)
+"""Fields of a report, in the order the form asks them (and ``show`` lists them)."""
+MESSAGE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in (*_schema.MESSAGE_FIELDS, *_schema.RETALIATION_FIELDS))
+"""Fields of a follow-up message or retaliation report."""
+
 PROVINCES = (
     "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi",
     "Sumatera Selatan", "Kepulauan Bangka Belitung", "Bengkulu", "Lampung", "DKI Jakarta",
@@ -34,20 +41,13 @@ PROVINCES = (
     "Maluku Utara", "Papua", "Papua Barat", "Papua Barat Daya", "Papua Selatan",
     "Papua Tengah", "Papua Pegunungan",
 )  # fmt: skip
+"""Indonesia's 38 provinces, by their proper names (the same in every language)."""
 
-# Fields of a report, in the order the form asks them (and ``show`` lists them).
-REPORT_FIELDS = (
-    "category", "election", "election_year", "province", "regency", "agency_kind",
-    "agency_name", "incident_month", "reported_position", "reported_name", "description",
-)  # fmt: skip
-# Fields of a follow-up message or retaliation report.
-MESSAGE_FIELDS = ("kind", "text", "retaliation_kind", "retaliation_month")
-
-# Coded fields: field name → (catalogue prefix of the codes' labels, the codes).
+_LABELS = {"category": "category", "election": "election", "agency_kind": "agency",
+           "kind": "doc", "retaliation_kind": "retaliation"}  # fmt: skip
 CODED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "category": ("category", CATEGORIES),
-    "election": ("election", ELECTIONS),
-    "agency_kind": ("agency", AGENCIES),
-    "kind": ("doc", MESSAGE_KINDS),
-    "retaliation_kind": ("retaliation", RETALIATION_KINDS),
+    f.name: (_LABELS[f.name], f.codes)
+    for f in (*_schema.REPORT_FIELDS, *_schema.MESSAGE_FIELDS, *_schema.RETALIATION_FIELDS)
+    if f.codes is not None
 }
+"""Coded fields: field name → (catalogue prefix of the codes' labels, the codes)."""

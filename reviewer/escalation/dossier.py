@@ -45,15 +45,12 @@ from . import redact, regulations
 from .authorities import Authority, code_of, consented
 
 FORMAT = "bisik-dossier/1"
-# Fields never copied into a dossier: they are about the reporter or are handled elsewhere.
-_NEVER = {"contact", "reporter_name", "reporter_contact", "email", "phone", "consent",
-          "category", "kategori", "province", "provinsi", "region", "wilayah", "incident_date",
-          "when", "date", "tanggal", "tanggal_kejadian", "election", "pemilihan",
-          "recipients", "reply_key", "incident_month", "election_year"}  # fmt: skip
-_ALIASES = {"text": "description", "uraian": "description", "deskripsi": "description",
-            "jabatan": "position", "nama_terlapor": "reported_name", "instansi": "agency",
-            "agency_kind": "agency", "kabupaten": "regency", "kota": "regency",
-            "lokasi": "location", "tempat": "location"}  # fmt: skip
+# Report fields (crypto.report_schema) the dossier shows in its own places, not as free text.
+_SHOWN_ELSEWHERE = {"category", "province", "incident_month", "election", "election_year"}
+# Never copied, whatever a document holds: names that would be about the reporter, not the
+# case (no Bisik form asks for them; a hand-made document might), and non-report data.
+_NEVER = _SHOWN_ELSEWHERE | {"contact", "email", "phone", "consent", "recipients",
+                             "reply_key"}  # fmt: skip
 
 
 @dataclass
@@ -70,9 +67,8 @@ class DossierResult:
 
 
 def _label(key: str) -> str:
-    canon = _ALIASES.get(key, key)
-    if has(f"dossier.field.{canon}"):
-        return t(f"dossier.field.{canon}")
+    if has(f"dossier.field.{key}"):
+        return t(f"dossier.field.{key}")
     return t("dossier.field.other", name=key)
 
 
