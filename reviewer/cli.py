@@ -142,8 +142,8 @@ def dispatch(args: argparse.Namespace) -> int:
         result: int = args.func(args) or 0
         return result
     except BisikError as exc:
-        if verbose:
-            traceback.print_exc()
+        if verbose:  # the traceback may quote reporter text too: through the terminal filter
+            err(traceback.format_exc().rstrip("\n"))
         err(f"error: {exc}")  # a message may quote reporter text (a field name)
         err(f"hint: {exc.hint}")
         return 1

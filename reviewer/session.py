@@ -1,11 +1,12 @@
 """One command's view of the reviewer home: unlocked identity, open store, trusted directory.
 
-Commands (and the other engineer's ``evidence``/``escalate``/``track``/``stats`` modules) use
-:func:`open_session` so that the passphrase is asked once, the store is locked for the length of
-the command, and the directory is verified against the pinned root every time::
+Every command uses :func:`open_session` so that the passphrase is asked once, the store is
+locked for the length of the command, and the directory is verified against the pinned root
+every time::
 
     with open_session(args) as s:       # args: the parsed argparse namespace
-        s.store.cases                    # case id -> summary;  s.store.load_case(id) -> dict
+        s.store.cases                    # case id -> index summary (what list/due read)
+        s.store.case(id)                 # the typed case (reviewer.case.Case), parsed once
         s.store.blob_path(sha256)        # an evidence envelope, still sealed to the reviewers
         s.identity.keys.encryption       # X25519 private key to open envelopes
         s.directory, s.config, s.home

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import vocabulary as vocab
 from ..escalation import authorities, dossier, redact, tracking
 from ..i18n import language, t
 from ..plaintext import decrypted_evidence
@@ -38,8 +39,9 @@ def _ask(cand: redact.Candidate, context: str) -> bool:
     """One redaction question on the terminal. The field name and the context are the
     reporter's text: kept on one line and stripped of control sequences (:mod:`..ui.terminal`)."""
     kind = t(f"redact.kind.{cand.kind}")
-    answer = prompt(t("redact.prompt", kind=kind, field=one_line(cand.field.lstrip("_")),
-                        context=one_line(context)))  # fmt: skip
+    name = cand.field.lstrip("_")
+    field = t(f"field.{name}") if name in vocab.REPORT_FIELDS else one_line(repr(name))
+    answer = prompt(t("redact.prompt", kind=kind, field=field, context=one_line(context)))
     return answer.strip().lower() not in ("n", "no", "t", "tidak")
 
 
