@@ -29,7 +29,6 @@ import argparse
 import contextlib
 import dataclasses
 import gc
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from .home import Config, Home
 from .i18n import t
 from .identity import Identity
 from .store import CaseStore
+from .ui.terminal import err
 
 
 @dataclass
@@ -91,8 +91,8 @@ def unlock(args: argparse.Namespace) -> tuple[Home, Identity]:
     del secret
     unlocks += 1
     if getattr(args, "verbose", False):
-        sys.stderr.write("debug: " + t("session.unlocked", n=unlocks,
-                                       seconds=f"{time.perf_counter() - start:.2f}") + "\n")
+        err("debug: " + t("session.unlocked", n=unlocks,
+                          seconds=f"{time.perf_counter() - start:.2f}"))
     return home, ident
 
 

@@ -168,15 +168,15 @@ def run(args: argparse.Namespace) -> int:
     old = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         with hold_session(args) as s:
-            sys.stderr.write(t("shell.ready", id=s.identity.id, cases=len(s.store.cases),
-                               minutes=f"{minutes:g}") + "\n")  # fmt: skip
+            err(t("shell.ready", id=s.identity.id, cases=len(s.store.cases),
+                  minutes=f"{minutes:g}"))  # fmt: skip
             ok, idle = _loop(parser, args, minutes * 60)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
         _forget_history()
     if idle:
-        sys.stderr.write(t("shell.idle_locked", minutes=f"{minutes:g}") + "\n")
+        err(t("shell.idle_locked", minutes=f"{minutes:g}"))
     else:
-        sys.stderr.write(t("shell.closed") + "\n")
+        err(t("shell.closed"))
     return 0 if ok else 1
