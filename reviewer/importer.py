@@ -36,7 +36,7 @@ from crypto.directory import Directory
 from crypto.errors import DecryptionError, FormatError, SignatureError
 from crypto.keys import key_id
 
-from .case import DAMAGED, NOT_FOR_ME, Case, add_record, new_record, summarise
+from .case import DAMAGED, NOT_FOR_ME, add_record, new_record, summarise
 from .home import Config
 from .identity import Identity
 from .store import CaseStore, Transaction
@@ -202,8 +202,9 @@ class _Merge:
             if not case["received"]:
                 raise FormatError("an export item arrived without its case descriptor")
             check_evidence(case, self.store, self.ident.keys.encryption)
-            statuses = [r for r in Case.from_store(case).records if r.kind == "status"]
-            revoked = bool(statuses) and statuses[-1].by.endswith(" (revoked)")
+            statuses = sorted((r for r in case["records"] if r["kind"] == "status"),
+                              key=lambda r: crecords.order_key(r["body"]))  # fmt: skip
+            revoked = bool(statuses) and statuses[-1]["by"].endswith(" (revoked)")
             case["flags"] = [f for f in case["flags"] if f != "status_by_revoked"]
             if revoked:  # history is kept, but a stolen key's status must not pass unnoticed
                 case["flags"].append("status_by_revoked")
