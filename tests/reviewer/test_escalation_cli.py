@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,37 @@ def test_impossible_month_does_not_stop_stats_or_escalation(team: Org, tmp_path:
     assert main(["show", reports[-1].case_id, *common]) == 0
     assert main(["escalate", reports[-1].case_id, "--to", "bkn", "--out", str(tmp_path / "d"),
                  "--accept-all-redactions", *common]) == 0  # fmt: skip
+
+
+def test_dossier_carries_no_number_written_with_lookalike_characters(team: Org, tmp_path: Path
+                                                                     ) -> None:  # fmt: skip
+    """Issue 8: a NIP with no-break spaces or a phone number in full-width digits passed both
+    the redaction and the final leak check into the dossier. Through the real CLI."""
+    nip = "19850312\u00a0201001\u00a01\u00a0005"
+    phone = "０８１２–３４５６–７８９０"
+    nik = "(3174) 0512/0385/0001"
+    rep = _report(team, 1, "mobilisation", "2024-10", ["bkn"])
+    keys = [r.keys.encryption for r in team.directory().active_reviewers()]
+    fields = {"category": "mobilisation", "election": "pilkada", "election_year": "2024",
+              "province": "Lampung", "regency": "Kota Bandar Lampung", "agency_kind": "regency",
+              "incident_month": "2024-10", "reported_position": "Kepala Dinas",
+              "description": f"NIP saya {nip}, NIK {nik}, HP {phone}."}  # fmt: skip
+    doc = cdoc.Document("report", "2024-10-21T08:15:00+00:00", "browser", fields,
+                        rep.reply_key, (), {"authorities": ["bkn"]})  # fmt: skip
+    rep.report_env, rep.evidence = envelope.seal(doc.to_bytes(), keys), {}
+    bundle = tmp_path / "export.bisik"
+    write_export(bundle, team.server_key, [rep])
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    assert main(["import", str(bundle), *common]) == 0
+    out = tmp_path / "d"
+    assert main(["escalate", rep.case_id, "--to", "bkn", "--out", str(out),
+                 "--accept-all-redactions", *common]) == 0  # fmt: skip
+    data = json.loads((out / "dossier.json").read_text("utf-8"))
+    assert data["redactions"]["by_kind"] == {"nip": 1, "nik": 1, "phone": 1}
+    pdf = " ".join(p.extract_text() or "" for p in PdfReader(out / "dossier.pdf").pages)
+    for text in (json.dumps(data, ensure_ascii=False), pdf):
+        digits = "".join(str(unicodedata.decimal(c)) for c in text if c.isdecimal())
+        for number in ("198503122010011005", "3174051203850001", "081234567890"):
+            assert number not in digits
