@@ -99,9 +99,31 @@ def unlock(args: argparse.Namespace) -> tuple[Home, Identity]:
 @contextlib.contextmanager
 def _fresh(args: argparse.Namespace, holder: str = "command") -> Iterator[Session]:
     home, ident = unlock(args)
+    with _opened(home, ident, holder) as session:
+        yield session
+
+
+@contextlib.contextmanager
+def _opened(home: Home, ident: Identity, holder: str) -> Iterator[Session]:
     config = home.load_config()
     with CaseStore.open(home.store, ident.store_key, holder=holder) as store:
         yield Session(home, ident, store, config)
+
+
+@contextlib.contextmanager
+def open_home(home: Home, passphrase: str, *, holder: str = "shell") -> Iterator[Session]:
+    """The library way in, for a program that is not the command line (a desktop window):
+    unlock ``home``'s key file with ``passphrase`` (one Argon2id run; WrongPassphrase if it
+    does not open), lock and open the store, and hand out a Session until the block ends.
+
+    ``holder`` is what a refused ``bisik-reviewer`` command is told holds the store (a
+    long-lived program should say ``shell``: "type it there, or close it"). The same memory
+    rule as :func:`hold_session`: the keys live in this process until it ends.
+    """
+    home.require_keys()
+    ident = identity.unlock(home, passphrase)
+    with _opened(home, ident, holder) as session:
+        yield session
 
 
 @contextlib.contextmanager

@@ -245,3 +245,18 @@ def test_a_held_store_names_no_shell_when_a_command_holds_it(team: Org, tmp_path
         with pytest.raises(StoreError) as refused, CaseStore.open(store_dir, key):
             pass  # pragma: no cover - never reached
         assert refused.value.key == "err.store_locked_shell"
+
+
+def test_open_home_is_the_library_way_in(team: Org, tmp_path: Path) -> None:
+    """A program that is not the command line opens a home with a passphrase it asked for
+    itself; a wrong one is refused, and while it is open a command is told a shell holds it."""
+    from reviewer.errors import StoreError, WrongPassphrase
+
+    home = team.lead.home
+    with pytest.raises(WrongPassphrase), session.open_home(home, "salah sekali kata sandinya"):
+        pass  # pragma: no cover - never reached
+    with session.open_home(home, PASSPHRASE) as s:
+        assert s.identity.id == "ayu" and s.store.cases == {}
+        with pytest.raises(StoreError) as held, CaseStore.open(home.store, s.identity.store_key):
+            pass  # pragma: no cover - never reached
+        assert held.value.key == "err.store_locked_shell"
