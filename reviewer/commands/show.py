@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import vocabulary as vocab
 from ..case import NOT_FOR_ME, Case, Message
+from ..caselist import category_label
 from ..i18n import has, t
 from ..session import open_session
 from ..ui.table import pairs, render
@@ -33,11 +34,6 @@ def value_label(name: str, text: str) -> str:
     other value as written."""
     prefix, codes = vocab.CODED.get(name, ("", ()))
     return t(f"{prefix}.{text}") if text in codes else text
-
-
-def category_label(code: str) -> str:
-    """The label of a category code."""
-    return value_label("category", code)
 
 
 def consent_label(codes: Sequence[str]) -> str:
