@@ -2,8 +2,8 @@
 
 The store keeps each case as a JSON record (written by the importer and by the actions, see
 :func:`new_record`); :meth:`Case.from_store` parses such a record once into frozen dataclasses.
-``show``, ``evidence``, ``escalate``, ``track`` and ``stats`` read only :class:`Case` — never
-the record's keys — and the store's index entry for ``list`` and ``due`` is made from the same
+``show``, ``evidence``, ``escalate`` and ``stats`` read only :class:`Case` — never the
+record's keys — and the store's index entry for ``list`` and ``due`` is made from the same
 model (:meth:`Case.summary`), so every command sees one truth.
 
 Parsing never fails on what a reporter wrote: an impossible incident month ("2024-13"), an
@@ -14,6 +14,9 @@ kept as written where it is shown (:attr:`Case.fields`) and read as *unknown* wh
 
 Dates are kept to the day: the precise submission time stays in the record for the timeline
 (:attr:`Case.submitted_at`) and is never used for statistics or dossiers.
+
+Leaks: nothing is written here. A :class:`Case` holds decrypted report content in memory for
+as long as it is referenced (the open store keeps the ones it parsed until it is closed).
 """
 
 from __future__ import annotations
@@ -49,8 +52,9 @@ class EvidenceItem:
     """One evidence file of a case.
 
     ``check`` is the import's verdict (``ok``, ``missing``, ``mismatch``, ``unlisted``; empty
-    if not checked); ``path`` the decrypted copy, only inside :func:`reviewer.plaintext.
-    decrypted_evidence`. ``name`` is the reporter's file name: show it, never use it as a path.
+    if not checked); ``path`` the decrypted copy, set only inside
+    :func:`reviewer.plaintext.decrypted_evidence`. ``name`` is the reporter's file name: show
+    it (through the terminal filter), never use it as a path.
     """
 
     envelope_sha256: str
@@ -231,8 +235,7 @@ class Case:
             "rd": self.readable, "cat": self.category if self.readable else None,
             "reg": self.region or None, "sev": self.severity, "asg": self.assigned,
             "fl": sorted(set(self.flags)), "ack": ack.isoformat() if ack else None,
-            "fb": fb.isoformat() if fb else None, "ne": len(self.evidence_check or
-                                                            self.evidence),
+            "fb": fb.isoformat() if fb else None, "ne": len(self.evidence),
             "nm": len(self.messages), "nn": len(self.notes),
         }  # fmt: skip
 
