@@ -77,6 +77,7 @@ class CaseStore:
             store._load()
             yield store
         finally:
+            store._parsed.clear()  # decrypted cases live no longer than the open store
             store._unlock()
 
     def _lock(self, holder: str) -> None:
