@@ -21,6 +21,7 @@ already imported changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -88,6 +89,7 @@ class _Merge:
         self.seen_records: set[str] = set()
         self.rejected = 0
         self.added = 0
+        self.key_id = key_id(ident.keys.encryption.public_key())  # our stanza's id (SPEC §2.2)
         # records more than a day after this laptop's clock (the server's rule 21, as a flag:
         # refusing would punish a laptop whose clock is behind)
         self.future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
@@ -109,25 +111,28 @@ class _Merge:
         case["recipients"] = sorted(desc["recipients"])
         case["reply_key"] = desc["reply_key"]
 
-    def _open_doc(self, item: ExportItem) -> tuple[cdoc.Document | None, str | None]:
-        """(document, None) if it opens with our key, else (None, why): ``not_for_me`` when
-        the header names no stanza for our key id (the reporter chose other reviewers), or
-        ``damaged`` when it does but the envelope does not open or holds no valid document
-        (altered, truncated or forged: something to investigate, not to leave to others)."""
+    def _open_doc(self, item: ExportItem) -> tuple[cdoc.Document | None, str | None, list[bytes]]:
+        """(document, None, header key ids) if it opens with our key, else (None, why, ids):
+        ``not_for_me`` when the header names no stanza for our key id (the reporter chose
+        other reviewers), or ``damaged`` when it does but the envelope does not open or holds
+        no valid document (altered, truncated or forged: something to investigate, not to
+        leave to others). The envelope is read once."""
         try:
-            with item.open() as src:
-                ids = envelope.recipient_ids(src)
+            if item.size > MAX_DOC_ENVELOPE:  # no document is this big: read the header only
+                with item.open() as src:
+                    ids = envelope.recipient_ids(src)
+                return None, (DAMAGED if self.key_id in ids else NOT_FOR_ME), ids
+            data = item.read_bytes()
+            ids = envelope.recipient_ids(io.BytesIO(data))
         except (DecryptionError, FormatError, OSError):
-            return None, DAMAGED
-        if key_id(self.ident.keys.encryption.public_key()) not in ids:
-            return None, NOT_FOR_ME
-        if item.size > MAX_DOC_ENVELOPE:
-            return None, DAMAGED
+            return None, DAMAGED, []
+        if self.key_id not in ids:
+            return None, NOT_FOR_ME, ids
         try:
-            return cdoc.parse(envelope.unseal(item.read_bytes(), self.ident.keys.encryption,
-                                              max_size=cdoc.MAX_DOCUMENT)), None
+            return cdoc.parse(envelope.unseal(data, self.ident.keys.encryption,
+                                              max_size=cdoc.MAX_DOCUMENT)), None, ids
         except (DecryptionError, FormatError):
-            return None, DAMAGED
+            return None, DAMAGED, ids
 
     def on_envelope(self, item: ExportItem) -> None:
         case = self.case(item.case)
@@ -137,7 +142,7 @@ class _Merge:
         elif kind == "report":
             self._report(case, item)
         elif not any(m["sha256"] == item.sha256 for m in case["messages"]):
-            doc, why = self._open_doc(item)
+            doc, why, _ids = self._open_doc(item)
             case["messages"].append(_message(item.sha256, kind, doc, why))
 
     def _evidence(self, case: dict[str, Any], item: ExportItem) -> None:
@@ -161,7 +166,7 @@ class _Merge:
             case["flags"].append("report_replaced")  # its reply key, to read the replies)
             return
         case["report_sha256"] = item.sha256
-        doc, why = self._open_doc(item)
+        doc, why, ids = self._open_doc(item)
         if doc is None or doc.type != "report":
             case["unreadable"] = why or DAMAGED  # a document of another type is no report
             case["flags"].append(_UNREADABLE_FLAG[case["unreadable"]])
@@ -170,8 +175,7 @@ class _Merge:
         case.pop("unreadable", None)
         # who the reporter sealed the report to (the header MAC that just verified covers
         # these ids): replies go to no reviewer outside it, whatever a later export claims
-        with item.open() as src:
-            case["report_recipients"] = sorted(k.hex() for k in envelope.recipient_ids(src))
+        case["report_recipients"] = sorted(k.hex() for k in ids)
         case["flags"] = [f for f in case["flags"] if f not in ("undecryptable", "not_for_me")]
         case["report"] = {"submitted_at": doc.submitted_at, "channel": doc.channel,
                           "fields": dict(doc.fields), "consent": dict(doc.consent),
