@@ -130,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
         case = s.store.case(args.case)
     if not case.readable:
         if case.unreadable == NOT_FOR_ME:
-            out(t("show.unreadable", case=case.case_id, recipients=", ".join(case.recipients)))
+            # the server names the recipients: one line each, whatever it wrote
+            out(t("show.unreadable", case=case.case_id,
+                  recipients=", ".join(one_line(r) for r in case.recipients)))
         else:  # addressed to us and does not open: never pass it off as someone else's
             out(t("show.damaged", case=case.case_id))
         return 0
