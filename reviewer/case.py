@@ -162,6 +162,9 @@ class Case:
     assigned: str | None = None
     flags: tuple[str, ...] = ()
     consent: Mapping[str, Any] = field(default_factory=dict)
+    # The reported person's role as a reviewer stated it in triage (a code the escalation
+    # rules know); None when not stated.
+    role: str | None = None
 
     @classmethod
     def from_store(cls, obj: Mapping[str, Any]) -> Case:
@@ -385,6 +388,7 @@ def _parse(obj: Mapping[str, Any]) -> Case:
         evidence_check=tuple(_evidence(e) for e in obj.get("evidence_check", [])),
         severity=obj.get("severity"), assigned=obj.get("assigned"),
         flags=tuple(obj.get("flags", [])), consent=consent,
+        role=str(obj["role"]) if obj.get("role") else None,
     )  # fmt: skip
 
 

@@ -116,6 +116,8 @@ def test_what_a_reporter_wrote_never_breaks_the_parse(
 
 def test_triage_category_overrides_the_reporters() -> None:
     assert Case.from_store({**_record(), "category": "retaliation"}).category == "retaliation"
+    assert Case.from_store({**_record(), "role": "asn"}).role == "asn"
+    assert Case.from_store(_record()).role is None
 
 
 def test_unreadable_cases_say_why() -> None:
