@@ -100,6 +100,7 @@ class Entry:
     evidence: tuple[BlobRef, ...]
     record: bytes | None
     order_key: str | None
+    day: dt.date | None = None  # the UTC day it arrived; None before migration 0003
 
 
 ExportItem = Entry
@@ -269,6 +270,7 @@ class _Ops:
 
     def _append(self, item: Item, evidence: Sequence[BlobRef] = ()) -> int:
         self._lock_journal()
+        item.day = _today()  # the day only: see vault/migrations/versions/0003_item_days.py
         self.s.add(item)
         self.s.flush()
         for pos, ref in enumerate(evidence):
@@ -445,7 +447,7 @@ class _Ops:
         return [
             Entry(i.seq, i.case_id, i.kind,
                   BlobRef(i.blob_sha, sizes[i.blob_sha]) if i.blob_sha else None,
-                  tuple(evidence[i.seq]), i.record, i.order_key)
+                  tuple(evidence[i.seq]), i.record, i.order_key, getattr(i, "day", None))
             for i in items
         ]
 
