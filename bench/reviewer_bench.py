@@ -58,7 +58,7 @@ from vault.bundle import ExportWriter
 
 PASS = "bench passphrase words"  # noqa: S105 - throwaway keys in a temp dir
 REGIONS = ["Jawa Tengah", "Jawa Timur", "Sulawesi Selatan", "Sumatera Utara", "Papua"]
-CATS = ["media_sosial", "mobilisasi", "fasilitas_negara", "pembalasan", "kampanye"]
+CATS = ["social_media", "mobilisation", "state_resources", "retaliation", "rally"]
 
 
 def setup_team(root: Path) -> tuple[Home, identity.Identity, Home, Ed25519PrivateKey]:

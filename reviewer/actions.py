@@ -23,11 +23,12 @@ from crypto.directory import Directory
 from crypto.encoding import b64u_encode
 from crypto.keys import key_id, load_x25519_public
 
-from .cases import SEVERITIES, add_record, summarise
+from .case import SEVERITIES, add_record, summarise
 from .errors import UsageError
 from .home import Config
 from .identity import Identity
 from .store import CaseStore
+from .vocabulary import CATEGORIES
 
 MAX_NOTE = 20_000
 MAX_REPLY = 100_000
@@ -55,7 +56,7 @@ def _next_at(case: dict[str, Any]) -> str:
 def _save(store: CaseStore, case: dict[str, Any], config: Config,
           pending: dict[str, Any] | None = None) -> None:  # fmt: skip
     with store.transaction() as tx:
-        tx.put_case(case["id"], case, summarise(case, config))
+        tx.put_case(case["id"], case, summarise(case))
         if pending is not None:
             tx.meta["pending"] = [*tx.meta.get("pending", []), pending]
 
@@ -78,9 +79,12 @@ def add_note(store: CaseStore, ident: Identity, config: Config, case_id: str, te
 
 def set_fields(store: CaseStore, config: Config, case_id: str, *,
                category: str | None = None, severity: str | None = None) -> None:  # fmt: skip
-    """Local triage: override the category, set the severity (low … critical)."""
+    """Local triage: override the category (a code of the report form; ``""`` goes back to
+    the reporter's), set the severity (low … critical)."""
     if severity is not None and severity not in SEVERITIES:
         raise UsageError("err.severity", choices=", ".join(SEVERITIES))
+    if category and category.strip() not in CATEGORIES:
+        raise UsageError("err.category", choices=", ".join(CATEGORIES))
     if category is None and severity is None:
         raise UsageError("err.nothing_to_set")
     case = store.load_case(case_id)

@@ -19,7 +19,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from crypto.errors import BisikError
 
@@ -53,6 +53,28 @@ class CommandModuleMissing(RuntimeError):
     """A module named in COMMANDS does not exist or has no ``register``: a packaging bug."""
 
 
+class ParseError(Exception):
+    """A line :class:`ShellParser` refused: argparse's message, without its usage dump."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, knowing the names of the subcommands registered on it."""
+
+    commands: tuple[str, ...] = ()
+
+
+class ShellParser(Parser):
+    """For lines typed in ``shell``: a mistake raises :class:`ParseError` (the shell prints
+    ``error:``/``hint:`` and keeps going) instead of printing the whole usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ParseError(message)
+
+
 def _common() -> argparse.ArgumentParser:
     # Defaults are SUPPRESS so the same option given before or after the subcommand both work.
     common = argparse.ArgumentParser(add_help=False)
@@ -69,10 +91,12 @@ class _Subparsers:
 
     def __init__(self, inner: Any, common: argparse.ArgumentParser) -> None:
         self._inner, self._common = inner, common
+        self.names: list[str] = []
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         kwargs["parents"] = [*kwargs.get("parents", []), self._common]
         parser: argparse.ArgumentParser = self._inner.add_parser(name, **kwargs)
+        self.names.append(name)
         return parser
 
     def add_subparsers(self, parser: argparse.ArgumentParser, **kwargs: Any) -> _Subparsers:
@@ -96,15 +120,16 @@ def load_commands(names: Sequence[str] = COMMANDS) -> list[Any]:
     return modules
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``bisik-reviewer`` parser: common options, then every module of :data:`COMMANDS`."""
+def build_parser(parser_class: type[Parser] = Parser) -> Parser:
+    """The whole command line; ``parser_class`` :class:`ShellParser` for the shell's lines."""
     common = _common()
-    parser = argparse.ArgumentParser(prog="bisik-reviewer", description=t("cli.description"),
-                                     parents=[common])  # fmt: skip
+    parser = parser_class(prog="bisik-reviewer", description=t("cli.description"),
+                          parents=[common])  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     wrapped = _Subparsers(sub, common)
     for module in load_commands():
         module.register(wrapped)
+    parser.commands = tuple(wrapped.names)
     return parser
 
 
@@ -118,8 +143,8 @@ def dispatch(args: argparse.Namespace) -> int:
         result: int = args.func(args) or 0
         return result
     except BisikError as exc:
-        if verbose:
-            traceback.print_exc()
+        if verbose:  # the traceback may quote reporter text too: through the terminal filter
+            err(traceback.format_exc().rstrip("\n"))
         err(f"error: {exc}")  # a message may quote reporter text (a field name)
         err(f"hint: {exc.hint}")
         return 1

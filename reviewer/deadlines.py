@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .cases import CLOSED_STATES
+from .case import CLOSED_STATES
 from .home import Config
 
 

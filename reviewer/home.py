@@ -2,7 +2,7 @@
 
 Layout::
 
-    config.json            deadlines and field names (plain JSON, no secrets)
+    config.json            deadlines (plain JSON, no secrets)
     keys/reviewer.key      X25519 + Ed25519 private keys and the store key, under the passphrase
     public.json            {id, name, x25519, ed25519, fingerprint}: what the lead signs in
     public.png             QR code of public.json
@@ -11,6 +11,7 @@ Layout::
     org/root.key           lead only: the organisation root Ed25519 key, under the passphrase
     org/members.json       lead only: reviewers to sign into the next directory
     store/                 the encrypted case store (reviewer.store)
+    tmp/                   a bundle being imported, staged after verification (ciphertext only)
     work/                  evidence decrypted for ``evidence``/``escalate``, only while they run
 
 What leaks to someone holding the disk: the reviewer's public keys and id, the organisation's

@@ -21,6 +21,7 @@ already imported changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from crypto.directory import Directory
 from crypto.errors import DecryptionError, FormatError, SignatureError
 from crypto.keys import key_id
 
-from .cases import add_record, new_case, sorted_records, summarise
+from .case import DAMAGED, NOT_FOR_ME, add_record, new_record, summarise
 from .home import Config
 from .identity import Identity
 from .store import CaseStore, Transaction
@@ -76,8 +77,6 @@ class ImportSummary:
 
 
 MAX_DOC_ENVELOPE = 4 << 20  # a document is at most 1 MiB plaintext (crypto.document)
-NOT_FOR_ME = "not_for_me"  # no stanza for our key id: the reporter chose other reviewers
-DAMAGED = "damaged"  # addressed to us but does not open, or not a valid document
 _UNREADABLE_FLAG = {NOT_FOR_ME: "not_for_me", DAMAGED: "undecryptable"}
 
 
@@ -92,6 +91,7 @@ class _Merge:
         self.seen_records: set[str] = set()
         self.rejected = 0
         self.added = 0
+        self.key_id = key_id(ident.keys.encryption.public_key())  # our stanza's id (SPEC §2.2)
         # records more than a day after this laptop's clock (the server's rule 21, as a flag:
         # refusing would punish a laptop whose clock is behind)
         self.future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
@@ -101,7 +101,7 @@ class _Merge:
             if case_id in self.store.cases:
                 self.touched[case_id] = self.store.load_case(case_id)
             else:
-                self.touched[case_id] = new_case(case_id, "")
+                self.touched[case_id] = new_record(case_id, "")
                 self.new.add(case_id)
         return self.touched[case_id]
 
@@ -113,25 +113,28 @@ class _Merge:
         case["recipients"] = sorted(desc["recipients"])
         case["reply_key"] = desc["reply_key"]
 
-    def _open_doc(self, item: ExportItem) -> tuple[cdoc.Document | None, str | None]:
-        """(document, None) if it opens with our key, else (None, why): ``not_for_me`` when
-        the header names no stanza for our key id (the reporter chose other reviewers), or
-        ``damaged`` when it does but the envelope does not open or holds no valid document
-        (altered, truncated or forged: something to investigate, not to leave to others)."""
+    def _open_doc(self, item: ExportItem) -> tuple[cdoc.Document | None, str | None, list[bytes]]:
+        """(document, None, header key ids) if it opens with our key, else (None, why, ids):
+        ``not_for_me`` when the header names no stanza for our key id (the reporter chose
+        other reviewers), or ``damaged`` when it does but the envelope does not open or holds
+        no valid document (altered, truncated or forged: something to investigate, not to
+        leave to others). The envelope is read once."""
         try:
-            with item.open() as src:
-                ids = envelope.recipient_ids(src)
+            if item.size > MAX_DOC_ENVELOPE:  # no document is this big: read the header only
+                with item.open() as src:
+                    ids = envelope.recipient_ids(src)
+                return None, (DAMAGED if self.key_id in ids else NOT_FOR_ME), ids
+            data = item.read_bytes()
+            ids = envelope.recipient_ids(io.BytesIO(data))
         except (DecryptionError, FormatError, OSError):
-            return None, DAMAGED
-        if key_id(self.ident.keys.encryption.public_key()) not in ids:
-            return None, NOT_FOR_ME
-        if item.size > MAX_DOC_ENVELOPE:
-            return None, DAMAGED
+            return None, DAMAGED, []
+        if self.key_id not in ids:
+            return None, NOT_FOR_ME, ids
         try:
-            return cdoc.parse(envelope.unseal(item.read_bytes(), self.ident.keys.encryption,
-                                              max_size=cdoc.MAX_DOCUMENT)), None
+            return cdoc.parse(envelope.unseal(data, self.ident.keys.encryption,
+                                              max_size=cdoc.MAX_DOCUMENT)), None, ids
         except (DecryptionError, FormatError):
-            return None, DAMAGED
+            return None, DAMAGED, ids
 
     def on_envelope(self, item: ExportItem) -> None:
         case = self.case(item.case)
@@ -141,7 +144,7 @@ class _Merge:
         elif kind == "report":
             self._report(case, item)
         elif not any(m["sha256"] == item.sha256 for m in case["messages"]):
-            doc, why = self._open_doc(item)
+            doc, why, _ids = self._open_doc(item)
             case["messages"].append(_message(item.sha256, kind, doc, why))
 
     def _evidence(self, case: dict[str, Any], item: ExportItem) -> None:
@@ -165,7 +168,7 @@ class _Merge:
             case["flags"].append("report_replaced")  # its reply key, to read the replies)
             return
         case["report_sha256"] = item.sha256
-        doc, why = self._open_doc(item)
+        doc, why, ids = self._open_doc(item)
         if doc is None or doc.type != "report":
             case["unreadable"] = why or DAMAGED  # a document of another type is no report
             case["flags"].append(_UNREADABLE_FLAG[case["unreadable"]])
@@ -174,8 +177,7 @@ class _Merge:
         case.pop("unreadable", None)
         # who the reporter sealed the report to (the header MAC that just verified covers
         # these ids): replies go to no reviewer outside it, whatever a later export claims
-        with item.open() as src:
-            case["report_recipients"] = sorted(k.hex() for k in envelope.recipient_ids(src))
+        case["report_recipients"] = sorted(k.hex() for k in ids)
         case["flags"] = [f for f in case["flags"] if f not in ("undecryptable", "not_for_me")]
         case["report"] = {"submitted_at": doc.submitted_at, "channel": doc.channel,
                           "fields": dict(doc.fields), "consent": dict(doc.consent),
@@ -206,13 +208,14 @@ class _Merge:
             if not case["received"]:
                 raise FormatError("an export item arrived without its case descriptor")
             check_evidence(case, self.store, self.ident.keys.encryption)
-            statuses = [r for r in sorted_records(case) if r["kind"] == "status"]
+            statuses = sorted((r for r in case["records"] if r["kind"] == "status"),
+                              key=lambda r: crecords.order_key(r["body"]))  # fmt: skip
             revoked = bool(statuses) and statuses[-1]["by"].endswith(" (revoked)")
             case["flags"] = [f for f in case["flags"] if f != "status_by_revoked"]
             if revoked:  # history is kept, but a stolen key's status must not pass unnoticed
                 case["flags"].append("status_by_revoked")
             case["flags"] = sorted(set(case["flags"]))
-            self.tx.put_case(case_id, case, summarise(case, config))
+            self.tx.put_case(case_id, case, summarise(case))
         return sorted(self.touched)
 
 

@@ -1,11 +1,12 @@
 """One command's view of the reviewer home: unlocked identity, open store, trusted directory.
 
-Commands (and the other engineer's ``evidence``/``escalate``/``track``/``stats`` modules) use
-:func:`open_session` so that the passphrase is asked once, the store is locked for the length of
-the command, and the directory is verified against the pinned root every time::
+Every command uses :func:`open_session` so that the passphrase is asked once, the store is
+locked for the length of the command, and the directory is verified against the pinned root
+every time::
 
     with open_session(args) as s:       # args: the parsed argparse namespace
-        s.store.cases                    # case id -> summary;  s.store.load_case(id) -> dict
+        s.store.cases                    # case id -> index summary (what list/due read)
+        s.store.case(id)                 # the typed case (reviewer.case.Case), parsed once
         s.store.blob_path(sha256)        # an evidence envelope, still sealed to the reviewers
         s.identity.keys.encryption       # X25519 private key to open envelopes
         s.directory, s.config, s.home
@@ -28,7 +29,6 @@ import argparse
 import contextlib
 import dataclasses
 import gc
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +41,7 @@ from .home import Config, Home
 from .i18n import t
 from .identity import Identity
 from .store import CaseStore
+from .ui.terminal import err
 
 
 @dataclass
@@ -91,17 +92,39 @@ def unlock(args: argparse.Namespace) -> tuple[Home, Identity]:
     del secret
     unlocks += 1
     if getattr(args, "verbose", False):
-        sys.stderr.write("debug: " + t("session.unlocked", n=unlocks,
-                                       seconds=f"{time.perf_counter() - start:.2f}") + "\n")
+        err("debug: " + t("session.unlocked", n=unlocks,
+                          seconds=f"{time.perf_counter() - start:.2f}"))
     return home, ident
 
 
 @contextlib.contextmanager
-def _fresh(args: argparse.Namespace) -> Iterator[Session]:
+def _fresh(args: argparse.Namespace, holder: str = "command") -> Iterator[Session]:
     home, ident = unlock(args)
+    with _opened(home, ident, holder) as session:
+        yield session
+
+
+@contextlib.contextmanager
+def _opened(home: Home, ident: Identity, holder: str) -> Iterator[Session]:
     config = home.load_config()
-    with CaseStore.open(home.store, ident.store_key) as store:
+    with CaseStore.open(home.store, ident.store_key, holder=holder) as store:
         yield Session(home, ident, store, config)
+
+
+@contextlib.contextmanager
+def open_home(home: Home, passphrase: str, *, holder: str = "shell") -> Iterator[Session]:
+    """The library way in, for a program that is not the command line (a desktop window):
+    unlock ``home``'s key file with ``passphrase`` (one Argon2id run; WrongPassphrase if it
+    does not open), lock and open the store, and hand out a Session until the block ends.
+
+    ``holder`` is what a refused ``bisik-reviewer`` command is told holds the store (a
+    long-lived program should say ``shell``: "type it there, or close it"). The same memory
+    rule as :func:`hold_session`: the keys live in this process until it ends.
+    """
+    home.require_keys()
+    ident = identity.unlock(home, passphrase)
+    with _opened(home, ident, holder) as session:
+        yield session
 
 
 @contextlib.contextmanager
@@ -125,7 +148,7 @@ def hold_session(args: argparse.Namespace) -> Iterator[Session]:
     global _held
     if _held is not None:
         raise UsageError("err.shell_nested")
-    with _fresh(args) as session:
+    with _fresh(args, holder="shell") as session:
         _held = session
         try:
             yield session

@@ -4,15 +4,27 @@ Counts only. A cell with 1 to ``k - 1`` cases (k = 5 by default) is shown as ``"
 table whose cells add up to the known total, more cells (the smallest of at least k first) are
 hidden as ``"≥5"`` until the small ones cannot be recovered by subtraction, and a table where
 that is impossible is withheld (``"*"``) (see :func:`suppress`). Charts draw no bar for a
-hidden cell. A report over fewer than k cases is refused.
+hidden cell. A report over fewer than k counted cases is refused.
 
-Provinces with fewer than k cases are merged into one row, so the report does not reveal
-which provinces a few reports came from.
+What is counted (:func:`counted`): anyone can file reports, so a flood of fake ones could
+otherwise lift a small cell over the threshold (one real case plus four fakes shows as "5",
+and the faker, who knows their four, learns there is exactly one real case) or fill the charts.
+The tables by category, province, phase and retaliation count only **distinct,
+verified-looking** cases: a reviewer has signed a status or reply on it (acknowledged), its
+newest status does not dismiss it (``closed_unsubstantiated``, ``closed_outside_mandate``),
+and reports with identical form fields count once. The funnel's first step and the
+time-to-acknowledge table count every distinct case, acknowledged or not: those are about
+the team's work, not about who reported what.
 
-Tables: reports by category, by province, by election phase (derived from the incident date
-and the election calendar, see :mod:`reviewer.escalation.phases`); the funnel reported →
-verified → escalated → sanctioned; retaliation events (retaliation reports and follow-ups) by
-phase; time to acknowledge.
+Row labels are codes of the report vocabulary only (category codes, province names of
+:data:`reviewer.vocabulary.PROVINCES`, phase names): nothing a reporter typed is published.
+Provinces with fewer than k counted cases are merged into one row, so the report does not
+reveal which provinces a few reports came from.
+
+Tables: reports by category, by province, by election phase (the caller's :class:`Phases`
+derives it from the incident date and an election calendar); the funnel reported → verified
+→ escalated → sanctioned (the caller says which cases were escalated or sanctioned); retaliation
+events (retaliation reports and follow-ups) by phase; time to acknowledge.
 
 Leaks: the funnel's steps are nested totals; the difference of two steps is not suppressed.
 """
@@ -20,25 +32,25 @@ Leaks: the funnel's steps are nested totals; the difference of two steps is not 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Protocol
 
 from crypto.fsutil import write_atomic
-from reviewer.errors import CalendarError
-from reviewer.escalation import phases, regulations
-from reviewer.escalation.case import CaseFacts, parse_incident
-from reviewer.escalation.svgchart import Bar, attr, bar_chart
-from reviewer.escalation.tracking import TrackingLog
-from reviewer.i18n import both as _both
-from reviewer.i18n import indonesian as t
+
+from . import vocabulary as vocab
+from .case import Case, parse_incident
+from .i18n import both as _both
+from .i18n import indonesian as t
+from .ui.svgchart import Bar, attr, bar_chart
 
 K = 5
 VERIFIED_STATES = frozenset({"escalated", "closed_substantiated"})
+DISMISSED_STATES = frozenset({"closed_unsubstantiated", "closed_outside_mandate"})
 ACK_BUCKETS = (("0_1", 0, 1), ("2_7", 2, 7), ("8_30", 8, 30), ("31_", 31, 10**9))
 
 
@@ -63,6 +75,50 @@ class Table:
 
 
 WITHHELD = "*"
+
+
+class Phases(Protocol):
+    """The election calendar statistics are drawn against (the CLI adapts
+    ``reviewer.escalation.phases``): phase names in order, and the phase of a day."""
+
+    keys: tuple[str, ...]  # every phase name, "unknown" last
+    names: str  # the elections, for the report's footnote
+    sources: str  # where their dates come from
+
+    def phase(self, day: dt.date | None, election: str, category: str) -> str:
+        """The phase of ``day`` for a report about ``election`` (free text) in ``category``."""
+        ...
+
+
+def _latest_state(case: Case) -> str:
+    history = sorted(case.status_history, key=lambda s: s.day)
+    return history[-1].state if history else "received"
+
+
+def _identity(case: Case) -> object:
+    """Reports with identical form fields are one report sent many times."""
+    if not case.fields:
+        return case.case_id
+    return tuple(sorted((str(k), str(v)) for k, v in case.fields.items()))
+
+
+def distinct(cases: Sequence[Case]) -> list[Case]:
+    """The cases with duplicates (identical form fields) dropped, first one kept."""
+    seen: set[object] = set()
+    out = []
+    for case in cases:
+        key = _identity(case)
+        if key not in seen:
+            seen.add(key)
+            out.append(case)
+    return out
+
+
+def counted(cases: Sequence[Case]) -> list[Case]:
+    """Distinct, verified-looking cases: acknowledged by a signed record and not dismissed
+    by their newest status. What the tables by category, province and phase count."""
+    return [c for c in distinct(cases)
+            if c.ack_day() is not None and _latest_state(c) not in DISMISSED_STATES]
 
 
 def _pinned(small: Sequence[int], big: Sequence[int], k: int) -> bool:
@@ -109,16 +165,17 @@ def _table(name: str, counts: Mapping[str, int], labels: Mapping[str, str], k: i
     return Table(name, t(f"stats.{name}"), cells)
 
 
-def _category_counts(cases: Sequence[CaseFacts]) -> tuple[dict[str, int], dict[str, str]]:
-    seen = Counter(c.category if c.category in regulations.CATEGORIES else "other" for c in cases)
-    counts = {cat: seen.get(cat, 0) for cat in regulations.CATEGORIES}
+def _category_counts(cases: Sequence[Case]) -> tuple[dict[str, int], dict[str, str]]:
+    seen = Counter(c.category if c.category in vocab.CATEGORIES else "other" for c in cases)
+    counts = {cat: seen.get(cat, 0) for cat in vocab.CATEGORIES}
     return counts, {cat: _both(f"category.{cat}") for cat in counts}
 
 
-def _region_counts(cases: Sequence[CaseFacts], k: int) -> tuple[dict[str, int], dict[str, str]]:
+def _region_counts(cases: Sequence[Case], k: int) -> tuple[dict[str, int], dict[str, str]]:
     """Provinces with at least ``k`` cases by name; every smaller one merged into one row, so
-    the report does not even say which provinces a few reports came from."""
-    seen = Counter(" ".join(c.region.split()).title() or "?" for c in cases)
+    the report does not even say which provinces a few reports came from. Only names of the
+    vocabulary's provinces can be a label; anything else counts in the merged row."""
+    seen = Counter(c.region if c.region in vocab.PROVINCES else "?" for c in cases)
     counts = {name: n for name, n in sorted(seen.items()) if n >= k and name != "?"}
     rest = sum(n for name, n in seen.items() if name not in counts)
     if rest:
@@ -126,42 +183,32 @@ def _region_counts(cases: Sequence[CaseFacts], k: int) -> tuple[dict[str, int], 
     return counts, {"*": _both("stats.other_regions", k=k)}
 
 
-def phase_of(case: CaseFacts, elections: Sequence[phases.Election]) -> str:
-    """The election phase of a case's incident (``unknown`` without an incident date)."""
-    kind = regulations.election_kind(case.election)
-    year = re.search(r"\b(19|20)\d\d\b", case.election)
-    return phases.derive(case.incident_date, elections, kind=kind,
-                         year=int(year.group()) if year else None, category=case.category)[0]
-
-
-def _phase_counts(cases: Sequence[CaseFacts], elections: Sequence[phases.Election]
+def _phase_counts(cases: Sequence[Case], phases: Phases
                   ) -> tuple[dict[str, int], dict[str, str]]:  # fmt: skip
-    seen = Counter(phase_of(c, elections) for c in cases)
-    keys = (*phases.PHASES, "unknown")
-    return {p: seen.get(p, 0) for p in keys}, {p: _both(f"phase.{p}") for p in keys}
+    seen = Counter(phases.phase(c.incident_date, c.election, c.category) for c in cases)
+    return {p: seen.get(p, 0) for p in phases.keys}, {p: _both(f"phase.{p}") for p in phases.keys}
 
 
-def _retaliation_phase_counts(cases: Sequence[CaseFacts], elections: Sequence[phases.Election]
+def _retaliation_phase_counts(cases: Sequence[Case], phases: Phases
                               ) -> tuple[dict[str, int], dict[str, str]]:  # fmt: skip
     """Retaliation events by phase: reports filed under the retaliation category (their incident
     month) and retaliation follow-ups sent later with the receipt (their month). Counts
     events, not cases: the paper's post-election retaliation shows up here."""
     seen: Counter[str] = Counter()
     for c in cases:
-        kind = regulations.election_kind(c.election)
         if c.category == "retaliation":
-            seen[phase_of(c, elections)] += 1
+            seen[phases.phase(c.incident_date, c.election, c.category)] += 1
         for ret in c.retaliations:
             day = parse_incident(ret.get("retaliation_month"))
-            seen[phases.derive(day, elections, kind=kind, category="retaliation")[0]] += 1
-    keys = (*phases.PHASES, "unknown")
-    return {p: seen.get(p, 0) for p in keys}, {p: _both(f"phase.{p}") for p in keys}
+            seen[phases.phase(day, c.election, "retaliation")] += 1
+    return {p: seen.get(p, 0) for p in phases.keys}, {p: _both(f"phase.{p}") for p in phases.keys}
 
 
-def funnel(cases: Sequence[CaseFacts], log: TrackingLog | None) -> dict[str, int]:
-    """reported → verified → escalated → sanctioned (each a subset of the one before)."""
-    tracked = log.escalated_cases() if log else set()
-    sanctioned = log.sanctioned_cases() if log else set()
+def funnel(cases: Sequence[Case], tracked: Collection[str] = (),
+           sanctioned: Collection[str] = ()) -> dict[str, int]:  # fmt: skip
+    """reported → verified → escalated → sanctioned (each a subset of the one before);
+    ``tracked``: ids of cases with a dossier, ``sanctioned``: ids an authority sanctioned."""
+    sanctioned = set(sanctioned)
     escalated = {c.case_id for c in cases if "escalated" in c.states() or c.case_id in tracked}
     verified = escalated | {c.case_id for c in cases if c.states() & VERIFIED_STATES}
     ids = {c.case_id for c in cases}
@@ -169,7 +216,7 @@ def funnel(cases: Sequence[CaseFacts], log: TrackingLog | None) -> dict[str, int
             "escalated": len(escalated & ids), "sanctioned": len(sanctioned & escalated & ids)}
 
 
-def ack_days(cases: Sequence[CaseFacts]) -> list[int | None]:
+def ack_days(cases: Sequence[Case]) -> list[int | None]:
     """Days from receipt to acknowledgement per case (None: not acknowledged yet)."""
     out: list[int | None] = []
     for c in cases:
@@ -192,35 +239,35 @@ class Report:
     n: int
     tables: tuple[Table, ...]
     ack_median: float | None
-    elections: tuple[phases.Election, ...]
+    calendar: tuple[str, str]  # (election names, sources)
     k: int = K
 
 
 def compute(
-    cases: Sequence[CaseFacts], *, log: TrackingLog | None = None,
-    elections: Sequence[phases.Election] | None = None, k: int = K,
+    cases: Sequence[Case], phases: Phases, *, escalated: Collection[str] = (),
+    sanctioned: Collection[str] = (), k: int = K,
 ) -> Report:  # fmt: skip
-    """Aggregate ``cases``. ValueError if there are fewer than ``k`` cases (any table would
-    single someone out); CalendarError if the calendar holds no election."""
-    if len(cases) < k:
-        raise ValueError(f"fewer than {k} cases: no statistics")
-    elections = list(elections) if elections is not None else phases.load()
-    if not elections:
-        raise CalendarError("no election in the calendar")
-    days = ack_days(cases)
+    """Aggregate ``cases`` (see the module's docstring for what is counted). ValueError if
+    fewer than ``k`` cases are counted: any table would single someone out. ``escalated`` and
+    ``sanctioned`` are case ids from the tracking log."""
+    every = distinct(cases)
+    real = counted(cases)
+    if len(real) < k:
+        raise ValueError(f"fewer than {k} counted cases: no statistics")
+    days = ack_days(every)
     acked = [d for d in days if d is not None]
-    fun = funnel(cases, log)
+    fun = funnel(every, escalated, sanctioned)
     tables = (
-        _table("by_category", *_category_counts(cases), k=k),
-        _table("by_region", *_region_counts(cases, k), k=k),
-        _table("by_phase", *_phase_counts(cases, elections), k=k),
-        _table("retaliation", *_retaliation_phase_counts(cases, elections), k=k),
+        _table("by_category", *_category_counts(real), k=k),
+        _table("by_region", *_region_counts(real, k), k=k),
+        _table("by_phase", *_phase_counts(real, phases), k=k),
+        _table("retaliation", *_retaliation_phase_counts(real, phases), k=k),
         _table("funnel", fun, {s: _both(f"stats.funnel.{s}") for s in fun}, k=k,
                partition=False),
         _table("ack", *_ack_counts(days), k=k),
     )  # fmt: skip
     median = statistics.median(acked) if len(acked) >= k else None
-    return Report(len(cases), tables, median, tuple(elections), k)
+    return Report(len(real), tables, median, (phases.names, phases.sources), k)
 
 
 def _html_table(table: Table, svg_name: str) -> str:
@@ -243,8 +290,7 @@ def render(report: Report, svg_prefix: str, today: dt.date) -> tuple[str, dict[s
     sections = "".join(_html_table(tb, n) for tb, n in pairs)
     if report.ack_median is not None:
         sections += f"<p>{escape(_both('stats.ack_median', days=report.ack_median))}</p>"
-    cal = _both("stats.calendar", names=", ".join(e.name for e in report.elections),
-                sources=" | ".join(e.source for e in report.elections))  # fmt: skip
+    cal = _both("stats.calendar", names=report.calendar[0], sources=report.calendar[1])
     intro = _both("stats.generated", day=today.isoformat(), n=report.n, k=report.k)
     html = ("<!doctype html><html lang=id><head><meta charset=utf-8>"
             f"<title>{escape(t('stats.title'))}</title><style>"

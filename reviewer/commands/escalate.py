@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..escalation import authorities, dossier, redact, storeview
+from .. import vocabulary as vocab
+from ..escalation import authorities, dossier, redact, tracking
 from ..i18n import language, t
+from ..plaintext import decrypted_evidence
 from ..session import open_session
 from ..ui.terminal import one_line, prompt
 from . import out
@@ -37,8 +39,9 @@ def _ask(cand: redact.Candidate, context: str) -> bool:
     """One redaction question on the terminal. The field name and the context are the
     reporter's text: kept on one line and stripped of control sequences (:mod:`..ui.terminal`)."""
     kind = t(f"redact.kind.{cand.kind}")
-    answer = prompt(t("redact.prompt", kind=kind, field=one_line(cand.field.lstrip("_")),
-                        context=one_line(context)))  # fmt: skip
+    name = cand.field.lstrip("_")
+    field = t(f"field.{name}") if name in vocab.REPORT_FIELDS else one_line(repr(name))
+    answer = prompt(t("redact.prompt", kind=kind, field=field, context=one_line(context)))
     return answer.strip().lower() not in ("n", "no", "t", "tidak")
 
 
@@ -63,19 +66,18 @@ def run(args: argparse.Namespace) -> int:
     ask = _ask if sys.stdin.isatty() and not decisions.accept_all else None
     today = dt.date.today()
     with open_session(args) as s:
-        case = s.store.load_case(args.case)
-        log = storeview.load_tracking(s.store)
-        old = log.find(case["id"], authority.name)
+        case = s.store.case(args.case)
+        log = tracking.load(s.store)
+        old = log.find(case.case_id, authority.name)
         work = s.home.private_workdir()  # plaintext never touches the --out medium
-        with storeview.decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
-                                          shared_only=True) as (paths, _missing):
-            facts = storeview.case_facts(case, paths)
+        with decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
+                                shared_only=True) as (facts, _missing):
             result = dossier.write(facts, authority, decisions, args.out, ask=ask, today=today,
                                    reference=old[0].reference_ours if old else None,
                                    workdir=work)
         log.record_dossier(facts.case_id, authority.name, result.sha256, today,
                            result.reference)  # fmt: skip
-        storeview.save_tracking(s.store, log)
+        tracking.save(s.store, log)
     out(t("dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)))
     out(t("dossier.reference", reference=result.reference))
     out(t("dossier.redacted_count", count=result.redacted))

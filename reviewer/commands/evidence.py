@@ -9,9 +9,9 @@ from typing import Any
 
 from crypto.fsutil import write_atomic
 
-from ..escalation import storeview
 from ..evidence import export_evidence, mat2_extensions
 from ..i18n import t
+from ..plaintext import decrypted_evidence
 from ..session import open_session
 from . import out
 
@@ -29,13 +29,12 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     out_dir: Path = args.out
     with open_session(args) as s:
-        case = s.store.load_case(args.case)
+        case = s.store.case(args.case)
         # decrypt in the home's private work dir, never in out_dir: only cleaned files (and
         # originals asked for) may reach the output medium
         work = s.home.private_workdir()
-        with storeview.decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
-                                          shared_only=args.shared_only) as (paths, missing):
-            facts = storeview.case_facts(case, paths)
+        with decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
+                                shared_only=args.shared_only) as (facts, missing):
             items = [e for e in facts.evidence if e.path is not None]
             results = export_evidence(items, out_dir, original=args.original)
     out(t("evidence.header", case=facts.case_id, out=str(out_dir)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from ..i18n import t
 from ..importer import import_items
 from ..session import open_session
 from ..ui.progress import Progress
+from ..ui.terminal import err
 from . import out
 
 
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         directory = org.load_directory(s.home)
         def announce() -> None:
-            sys.stderr.write(t("import.verifying") + "\n")
+            err(t("import.verifying"))
 
         stage = staging_root(s.home)  # <home>/tmp, on the encrypted disk, never RAM
         with open_export(args.bundle, directory, stage, announce) as export:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from crypto import records as crecords
 
-from ..deadlines import next_deadline
+from .. import caselist
 from ..errors import UsageError
+from ..home import Config
 from ..i18n import t
 from ..session import open_session
 from ..ui.table import render
@@ -38,27 +40,13 @@ def _date(text: str | None) -> dt.date | None:
         raise UsageError("err.date", value=text) from exc
 
 
-def _match(text: str | None, wanted: str | None) -> bool:
-    return wanted is None or (text is not None and wanted.casefold() in text.casefold())
-
-
-def select(cases: dict[str, dict[str, Any]], args: argparse.Namespace, config: Any,
-           today: dt.date) -> list[tuple[str, dict[str, Any], dt.date | None]]:  # fmt: skip
-    """Filtered (id, summary, next deadline) rows, newest received first."""
-    before = _date(args.due_before)
-    rows = []
-    for cid, s in cases.items():
-        if (args.status and s["st"] != args.status) or not _match(s["cat"], args.category) \
-                or not _match(s["reg"], args.region) or (args.flagged and not s["fl"]) \
-                or (args.assigned and s["asg"] != args.assigned):  # fmt: skip
-            continue
-        nxt = next_deadline(s, config)
-        if (before and (nxt is None or nxt >= before)) or (args.late and (nxt is None
-                                                                          or nxt >= today)):
-            continue
-        rows.append((cid, s, nxt))
-    rows.sort(key=lambda r: (r[1]["rcv"], r[0]), reverse=True)
-    return rows
+def select(cases: Mapping[str, Mapping[str, Any]], args: argparse.Namespace, config: Config,
+           today: dt.date) -> list[caselist.Row]:  # fmt: skip
+    """The rows ``list`` shows for these command-line options (:func:`caselist.select`)."""
+    wanted = caselist.CaseFilter(
+        status=args.status, category=args.category, region=args.region, assigned=args.assigned,
+        due_before=_date(args.due_before), late=args.late, flagged=args.flagged)
+    return caselist.select(cases, config, today, wanted)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,10 +60,15 @@ def run(args: argparse.Namespace) -> int:
     flags: dict[str, str] = {}
     dash = "—"
 
-    def flag_text(m: dict[str, Any]) -> str:
+    def flag_text(m: Mapping[str, Any]) -> str:
         return ",".join(flags.setdefault(f, t(f"flag.{f}")) for f in m["fl"])
 
-    table = [(short(cid), m["rcv"], states[m["st"]], m["cat"] or dash, m["reg"] or dash,
+    categories: dict[str, str] = {}
+
+    def category(code: str | None) -> str:
+        return categories.setdefault(code, caselist.category_label(code)) if code else dash
+
+    table = [(short(cid), m["rcv"], states[m["st"]], category(m["cat"]), m["reg"] or dash,
               m["sev"] or dash, m["asg"] or dash, nxt.isoformat() if nxt else dash,
               flag_text(m)) for cid, m, nxt in rows]  # fmt: skip
     heads = [t("col.case"), t("col.received"), t("col.status"), t("col.category"),

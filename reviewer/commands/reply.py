@@ -11,6 +11,7 @@ from ..actions import reply
 from ..errors import UsageError
 from ..i18n import t
 from ..session import held, open_session
+from ..ui.terminal import err
 from . import out
 
 
@@ -32,7 +33,7 @@ def _text(args: argparse.Namespace) -> str:
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError("err.read_file", path=str(args.file)) from exc
     if sys.stdin.isatty():
-        sys.stderr.write(t("reply.stdin") + "\n")
+        err(t("reply.stdin"))
     elif held() is not None:  # a scripted shell: stdin holds the next commands, not the text
         raise UsageError("err.shell_reply_stdin")
     return sys.stdin.read()

@@ -6,16 +6,18 @@ import argparse
 from typing import Any
 
 from ..actions import set_fields
-from ..cases import SEVERITIES
+from ..case import SEVERITIES
 from ..i18n import t
 from ..session import open_session
+from ..vocabulary import CATEGORIES
 from . import out
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("set", help=t("set.help"), description=t("set.help"))
     p.add_argument("case", metavar="CASE")
-    p.add_argument("--category", help=t("set.category"))
+    p.add_argument("--category", metavar="CATEGORY", help=t("set.category",
+                   choices=", ".join(CATEGORIES)))  # fmt: skip
     p.add_argument("--severity", choices=SEVERITIES, help=t("set.severity"))
     p.set_defaults(func=run)
 

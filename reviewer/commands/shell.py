@@ -24,11 +24,15 @@ import shlex
 import signal
 import sys
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..i18n import t
 from ..session import hold_session
+from ..ui.terminal import err, one_line
+
+if TYPE_CHECKING:
+    from ..cli import Parser
 
 PROMPT = "bisik> "
 DEFAULT_IDLE_MINUTES = 15.0
@@ -79,31 +83,41 @@ def _words(line: str) -> list[str] | None:
     try:
         words = shlex.split(line)
     except ValueError:
-        sys.stderr.write(f"error: {t('shell.quotes')}\n")
+        err(f"error: {t('shell.quotes')}")
         return None
     if words[:1] == ["bisik-reviewer"]:  # typed out of habit
         words = words[1:]
     return words
 
 
-def _run_line(parser: argparse.ArgumentParser, words: list[str], verbose: bool) -> int:
-    from ..cli import dispatch  # cli loads this module: import it late, once it is complete
+def _run_line(parser: Parser, words: list[str], verbose: bool) -> int:
+    """Parse and run one line; a mistake in it prints ``error:``/``hint:``, never the usage."""
+    from ..cli import ParseError, dispatch  # cli loads this module: import it late
 
     if words[0] in HELP_WORDS:
         words = ["--help"]
+    if not words[0].startswith("-") and words[0] not in parser.commands:
+        err(f"error: {t('shell.unknown_command', command=one_line(words[0]))}")
+        err(f"hint: {t('shell.unknown_command.hint')}")
+        return 1
     try:
         args = parser.parse_args(words)
-    except SystemExit as exc:  # argparse printed the usage (error) or the help (--help)
+    except ParseError as exc:
+        err(f"error: {exc.message}")
+        err(f"hint: {t('shell.usage_hint', command=one_line(words[0]))}")
+        return 1
+    except SystemExit as exc:  # argparse printed the help (--help)
         return 0 if exc.code in (0, None) else 1
     if args.func is run:
-        sys.stderr.write(f"error: {t('err.shell_nested')}\nhint: {t('err.shell_nested.hint')}\n")
+        err(f"error: {t('err.shell_nested')}")
+        err(f"hint: {t('err.shell_nested.hint')}")
         return 1
     if verbose:
         args.verbose = True
     return dispatch(args)
 
 
-def _loop(parser: argparse.ArgumentParser, args: argparse.Namespace, idle_seconds: float
+def _loop(parser: Parser, args: argparse.Namespace, idle_seconds: float
           ) -> tuple[bool, bool]:  # fmt: skip
     """Read and run lines until exit/EOF/idle; returns (all succeeded, ended by idle)."""
     interactive = sys.stdin.isatty()
@@ -145,24 +159,24 @@ def _forget_history() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import build_parser
+    from ..cli import ShellParser, build_parser
 
     minutes = float(args.idle_minutes)
     if not 0 < minutes <= 24 * 60:
         raise UsageError("err.shell_idle")
-    parser = build_parser()
+    parser = build_parser(ShellParser)
     old = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         with hold_session(args) as s:
-            sys.stderr.write(t("shell.ready", id=s.identity.id, cases=len(s.store.cases),
-                               minutes=f"{minutes:g}") + "\n")  # fmt: skip
+            err(t("shell.ready", id=s.identity.id, cases=len(s.store.cases),
+                  minutes=f"{minutes:g}"))  # fmt: skip
             ok, idle = _loop(parser, args, minutes * 60)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
         _forget_history()
     if idle:
-        sys.stderr.write(t("shell.idle_locked", minutes=f"{minutes:g}") + "\n")
+        err(t("shell.idle_locked", minutes=f"{minutes:g}"))
     else:
-        sys.stderr.write(t("shell.closed") + "\n")
+        err(t("shell.closed"))
     return 0 if ok else 1

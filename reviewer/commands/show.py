@@ -1,14 +1,25 @@
-"""``show CASE``: one case in full — fields, timeline, evidence check, messages, notes."""
+"""``show CASE``: one case in full — fields, timeline, evidence check, messages, notes.
+
+What a reporter wrote is shown as data, never as structure: a field the form defines is shown
+under the tool's own label (``field.<name>`` in the catalogue) with coded values as their
+labels; a field the form does not define is listed apart, under a heading that says the sender
+chose it, its name quoted and on one line. Every value's further lines are indented under it,
+and everything passes the terminal filter (:mod:`reviewer.ui.terminal`).
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
-from ..cases import current_status, sorted_records, summarise
-from ..i18n import t
+from .. import vocabulary as vocab
+from ..case import NOT_FOR_ME, Case, Message
+from ..caselist import category_label
+from ..i18n import has, t
 from ..session import open_session
 from ..ui.table import pairs, render
+from ..ui.terminal import one_line
 from . import out
 
 
@@ -18,91 +29,128 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _timeline(case: dict[str, Any]) -> list[tuple[str, str, str]]:
+def value_label(name: str, text: str) -> str:
+    """A coded field's value as its catalogue label (``social_media`` → "Media sosial"); any
+    other value as written."""
+    prefix, codes = vocab.CODED.get(name, ("", ()))
+    return t(f"{prefix}.{text}") if text in codes else text
+
+
+def consent_label(codes: Sequence[str]) -> str:
+    """The authorities a reporter consented to, by their names (``—`` if none)."""
+    names = [t(f"authority.{c}") if has(f"authority.{c}") else one_line(repr(c))
+             for c in sorted(codes)]  # fmt: skip
+    return ", ".join(names) or "—"
+
+
+def _timeline(case: Case) -> list[tuple[str, str, str]]:
     events: list[tuple[str, str, str]] = []
-    if case.get("report"):
-        events.append((case["report"]["submitted_at"], t("who.reporter"), t("tl.report")))
-    for msg in case["messages"]:
-        if msg.get("readable") and msg["type"] != "reply":
-            events.append((msg["at"], t("who.reporter"), t(f"doc.{msg['type']}")))
-    for rec in sorted_records(case):
-        body = rec["body"]
-        what = (t("tl.status", state=t(f"state.{body['state']}"), authority=body["authority"]
-                  or "") if rec["kind"] == "status" else t("tl.reply"))  # fmt: skip
-        events.append((body["at"], rec["by"], what))
-    for note in case["notes"]:
-        events.append((note["at"], note["by"], t("tl.note")))
+    if case.submitted_at:
+        events.append((case.submitted_at, t("who.reporter"), t("tl.report")))
+    for msg in case.messages:
+        if msg.readable and msg.type != "reply":
+            events.append((msg.at, t("who.reporter"), _doc(msg.type)))
+    for rec in case.records:
+        what = (t("tl.status", state=t(f"state.{rec.state}"), authority=rec.authority or "")
+                if rec.kind == "status" else t("tl.reply"))  # fmt: skip
+        events.append((rec.at, rec.by, what))
+    for note in case.notes:
+        events.append((note.at, note.by, t("tl.note")))
     return sorted(events)
 
 
-def _fields(case: dict[str, Any], summary: dict[str, Any]) -> list[tuple[str, object]]:
-    state, authority = current_status(case)
+def _doc(kind: str) -> str:
+    return t(f"doc.{kind}") if kind in {"report", "reply", *vocab.MESSAGE_KINDS} else \
+        one_line(repr(kind))  # fmt: skip
+
+
+def _fields(case: Case) -> list[tuple[str, object]]:
+    state, authority = case.status
     rows: list[tuple[str, object]] = [
-        (t("col.case"), case["id"]), (t("col.received"), case["received"]),
+        (t("col.case"), case.case_id), (t("col.received"), case.received_day.isoformat()),
         (t("col.status"), t(f"state.{state}") + (f" → {authority}" if authority else "")),
-        (t("col.category"), summary["cat"]), (t("col.region"), summary["reg"]),
-        (t("col.severity"), case.get("severity")), (t("col.assigned"), case.get("assigned")),
-        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case["flags"]) or "—"),
+        (t("col.category"), category_label(case.category)), (t("col.region"), case.region),
+        (t("col.severity"), case.severity), (t("col.assigned"), case.assigned),
+        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.flags) or "—"),
     ]  # fmt: skip
-    report = case.get("report") or {}
-    rows += [(f"· {k}", ", ".join(v) if isinstance(v, list) else v)
-             for k, v in sorted(report.get("fields", {}).items())]  # fmt: skip
-    if report.get("consent"):
-        rows.append((t("show.consent"), ", ".join(f"{k}={v}" for k, v in
-                                                 sorted(report["consent"].items()))))
+    rows += [(f"· {t(f'field.{name}')}", value_label(name, text))
+             for name, text in case.report_fields()]  # fmt: skip
+    if case.consent:
+        rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities))))
     return rows
 
 
-def _evidence(case: dict[str, Any]) -> str:
-    rows = [(e["envelope_sha256"][:16], e.get("name", "—"), e.get("media_type", "—"),
-             e.get("size", "—"), t("yes") if e.get("share") else t("no"),
-             t(f"ev.{e['state']}")) for e in case.get("evidence_check", [])]  # fmt: skip
+def _others(fields: Sequence[tuple[str, str]], indent: str) -> list[str]:
+    """Fields the form does not define: name quoted on one line, value indented below it."""
+    lines = []
+    for name, text in fields:
+        lines.append(f"{indent}? {one_line(repr(name))}:")
+        lines += [f"{indent}    {line}" for line in text.splitlines() or [""]]
+    return lines
+
+
+def _evidence(case: Case) -> str:
+    rows = [(e.envelope_sha256[:16], e.name or "—", e.media_type if e.name else "—",
+             e.size if e.name else "—", t("yes") if e.share else t("no"), t(f"ev.{e.check}"))
+            for e in case.evidence_check]  # fmt: skip
     heads = [t("col.sha"), t("col.file"), t("col.type"), t("col.size"), t("col.share"),
              t("col.check")]  # fmt: skip
     return render(heads, rows, max_width=40)
 
 
-def _indented(value: object, width: int) -> str:
+def _indented(value: str, width: int) -> str:
     """Reporter text on screen: every further line indented, so it cannot pose as a line of
     the tool's own (a fake evidence row, a fake status)."""
-    text = ", ".join(value) if isinstance(value, list) else str(value)
-    return ("\n" + " " * width).join(text.splitlines() or [""])
+    return ("\n" + " " * width).join(value.splitlines() or [""])
+
+
+def _message(case: Case, msg: Message) -> list[str]:
+    if not msg.readable:
+        key = "show.msg_unreadable" if msg.unreadable == NOT_FOR_ME else "show.msg_damaged"
+        return [f"- {t(key, sha=msg.sha256[:16])}"]
+    # a "reply" is a reviewer's only if a verified reply record names its envelope: the
+    # document type inside is whatever its writer (a reporter, the server) chose
+    who = case.reply_signer(msg) or (t("who.unsigned_reply") if msg.type == "reply"
+                                     else t("who.reporter"))  # fmt: skip
+    lines = [f"- [{one_line(msg.at)}] {who} ({_doc(msg.type)}):"]
+    known = [n for n in (*vocab.MESSAGE_FIELDS, "message") if msg.fields.get(n)]
+    for name in known:
+        label = t(f"field.{name}")
+        lines.append(f"    {label}: " + _indented(value_label(name, msg.fields[name]),
+                                                   len(label) + 6))  # fmt: skip
+    others = sorted((n, v) for n, v in msg.fields.items() if n not in known)
+    if others:
+        lines.append("    " + t("show.other_fields"))
+        lines += _others(others, "    ")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
-        case = s.store.load_case(args.case)
-        summary = summarise(case, s.config)
-    if not case["readable"]:
-        if case.get("unreadable") == "not_for_me":
-            out(t("show.unreadable", case=case["id"],
-                  recipients=", ".join(case.get("recipients", []))))  # fmt: skip
+        case = s.store.case(args.case)
+    if not case.readable:
+        if case.unreadable == NOT_FOR_ME:
+            # the server names the recipients: one line each, whatever it wrote
+            out(t("show.unreadable", case=case.case_id,
+                  recipients=", ".join(one_line(r) for r in case.recipients)))
         else:  # addressed to us and does not open: never pass it off as someone else's
-            out(t("show.damaged", case=case["id"]))
+            out(t("show.damaged", case=case.case_id))
         return 0
-    out(pairs(_fields(case, summary)))
+    out(pairs(_fields(case)))
+    others = case.other_fields()
+    if others:
+        out("\n" + t("show.other_fields"))
+        out("\n".join(_others(others, "  ")))
     out("\n" + t("show.timeline"))
     out(render([t("col.when"), t("col.who"), t("col.what")], _timeline(case), max_width=60))
     out("\n" + t("show.evidence"))
     out(_evidence(case))
     out("\n" + t("show.messages"))
-    signers = {r["body"]["envelope_sha256"]: r["by"] for r in case["records"]
-               if r["kind"] == "reply"}  # fmt: skip
-    for msg in case["messages"]:
-        if not msg.get("readable"):
-            key = "show.msg_unreadable" if msg.get("unreadable") == "not_for_me" else \
-                "show.msg_damaged"  # fmt: skip
-            out(f"- {t(key, sha=msg['sha256'][:16])}")
-            continue
-        # a "reply" is a reviewer's only if a verified reply record names its envelope: the
-        # document type inside is whatever its writer (a reporter, the server) chose
-        who = msg.get("by") or signers.get(msg["sha256"]) or (
-            t("who.unsigned_reply") if msg["type"] == "reply" else t("who.reporter"))
-        out(f"- [{msg['at']}] {who} ({t('doc.' + msg['type'])}):")
-        for key, value in sorted(msg.get("fields", {}).items()):
-            out(f"    {key}: " + _indented(value, 6))
-    if case["notes"]:
+    for msg in case.messages:
+        for line in _message(case, msg):
+            out(line)
+    if case.notes:
         out("\n" + t("show.notes"))
-        for note in case["notes"]:
-            out(f"- [{note['at']}] {note['by']}: " + _indented(note["text"], 4))
+        for note in case.notes:
+            out(f"- [{note.at}] {note.by}: " + _indented(note.text, 4))
     return 0

@@ -8,9 +8,9 @@ import datetime as dt
 from typing import Any
 
 from ..actions import set_status
+from ..case import parse_day
 from ..errors import TrackingError
-from ..escalation import storeview
-from ..escalation.case import parse_day
+from ..escalation import tracking
 from ..escalation.tracking import DEFAULT_ANSWER_DAYS, OUTCOMES, Entry
 from ..i18n import t
 from ..session import open_session
@@ -52,13 +52,13 @@ def run(args: argparse.Namespace) -> int:
     today = _today(args.today)
     changes = any(v is not None for v in (args.sent, args.ref, args.deadline, args.outcome))
     with open_session(args) as s:
-        log = storeview.load_tracking(s.store)
+        log = tracking.load(s.store)
         case_id = s.store.resolve(args.case) if args.case else None
         if case_id and changes:
             entry = log.update(case_id, args.authority, sent=args.sent, reference=args.ref,
                                deadline=args.deadline, outcome=args.outcome,
                                outcome_day=args.outcome_date, today=today)  # fmt: skip
-            storeview.save_tracking(s.store, log)
+            tracking.save(s.store, log)
             if args.set_status and args.sent:
                 set_status(s.store, s.identity, s.config, s.directory, case_id, "escalated",
                            entry.authority)  # fmt: skip

@@ -1,16 +1,16 @@
-"""Escalation of a case to the competent authority, and the pieces evidence and stats share.
+"""Escalation of a case to the competent authority: what a dossier says and where it goes.
 
 Modules, one job each:
 
-- ``case``        the plain view of a case this package works on (:class:`CaseFacts`);
-- ``errors``      the exceptions (subclasses of ``crypto.errors.BisikError``);
-- ``atomic``      temporary-file-then-rename writes;
-- ``i18n``        the catalogue (``i18n.json``): Bahasa Indonesia first, English second;
 - ``authorities`` the bodies a dossier can go to;
 - ``regulations`` the table from report category to the rules allegedly breached;
+- ``phases``      election phases of an incident date, from an election calendar;
 - ``redact``      detection and application of identifying details (NIP, NIK, phone, e-mail, names);
 - ``dossier``     the de-identified dossier as JSON and as PDF;
 - ``tracking``    what happened after sending: reference, deadline, outcome, reminders.
 
-Nothing here imports Flask, werkzeug, SQLAlchemy or ``intake``.
+It works on the reviewer's one case model (:class:`reviewer.case.Case`) and raises the
+reviewer's errors (:mod:`reviewer.errors`); its text is in the reviewer catalogue
+(:mod:`reviewer.i18n`). Nothing in the reviewer core imports this package (an import contract
+checks it); the commands do. Nothing here imports Flask, werkzeug, SQLAlchemy or ``intake``.
 """

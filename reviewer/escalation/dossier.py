@@ -37,12 +37,12 @@ from xml.sax.saxutils import escape
 from crypto.fsutil import atomic_open, write_atomic
 from reviewer import evidence as ev
 
+from ..case import Case, parse_incident
 from ..errors import ConsentError, EvidenceError, RedactionError
 from ..i18n import has
 from ..i18n import indonesian as t
 from . import redact, regulations
 from .authorities import Authority, code_of, consented
-from .case import CaseFacts, parse_incident
 
 FORMAT = "bisik-dossier/1"
 # Report fields (crypto.report_schema) the dossier shows in its own places, not as free text.
@@ -72,7 +72,7 @@ def _label(key: str) -> str:
     return t("dossier.field.other", name=key)
 
 
-def dossier_texts(case: CaseFacts) -> dict[str, str]:
+def dossier_texts(case: Case) -> dict[str, str]:
     """The free texts that go into a dossier (field → text), before redaction."""
     texts: dict[str, str] = {}
     for key, value in case.fields.items():
@@ -92,7 +92,7 @@ def dossier_texts(case: CaseFacts) -> dict[str, str]:
     return texts
 
 
-def _retaliation_label(case: CaseFacts, key: str) -> str:
+def _retaliation_label(case: Case, key: str) -> str:
     ret = case.retaliations[int(key.split("_")[1]) - 1]
     kind = ret.get("retaliation_kind", "other")
     kind_text = t(f"retaliation.{kind}") if has(f"retaliation.{kind}") else t("retaliation.other")
@@ -110,7 +110,7 @@ def _same_authority(name: str | None, authority: Authority) -> bool:
     return code_of(name) == authority.code or name.strip().lower() == authority.name.lower()
 
 
-def _timeline(case: CaseFacts, authority: Authority, today: dt.date) -> list[dict[str, str]]:
+def _timeline(case: Case, authority: Authority, today: dt.date) -> list[dict[str, str]]:
     """Rows of (date as shown, event); month-precision dates are shown as months."""
     rows: list[tuple[dt.date, str]] = []
     shown: dict[int, str] = {}
@@ -146,7 +146,7 @@ def new_reference(today: dt.date) -> str:
 
 
 def build(
-    case: CaseFacts, authority: Authority, accepted: Sequence[redact.Candidate],
+    case: Case, authority: Authority, accepted: Sequence[redact.Candidate],
     attachments: Sequence[ev.ExportedFile], today: dt.date, reference: str,
 ) -> dict[str, Any]:  # fmt: skip
     """The dossier as a JSON-ready dict (texts already redacted with ``accepted``)."""
@@ -250,7 +250,7 @@ def render_pdf(dossier: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
-def _attach(case: CaseFacts, work: Path) -> tuple[list[ev.ExportedFile], list[int]]:
+def _attach(case: Case, work: Path) -> tuple[list[ev.ExportedFile], list[int]]:
     """Clean the shared evidence into ``work``; return what mat2 cleaned and what it could not
     (by index in the case's evidence list)."""
     chosen = [(i, e) for i, e in enumerate(case.evidence, 1) if e.share]
@@ -286,7 +286,7 @@ def _publish(kept: Sequence[ev.ExportedFile], final: Path) -> list[Path]:
 
 
 def write(
-    case: CaseFacts, authority: Authority, decisions: redact.Decisions, out_dir: Path, *,
+    case: Case, authority: Authority, decisions: redact.Decisions, out_dir: Path, *,
     ask: redact.Ask | None = None, today: dt.date | None = None, reference: str | None = None,
     workdir: Path | None = None,
 ) -> DossierResult:  # fmt: skip

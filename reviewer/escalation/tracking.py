@@ -2,8 +2,9 @@
 deadline, the outcome, and reminders when an authority is late.
 
 The log is a list of plain entries (:meth:`TrackingLog.to_obj`, or JSON bytes); the caller
-decides where it lives (the CLI keeps it in the encrypted case store's sealed index, see
-:mod:`.storeview`). It holds case ids, authority names, dates and reference numbers;
+decides where it lives (the CLI keeps it in the encrypted case store's sealed index:
+:func:`load` and :func:`save`, so it is encrypted at rest and changed atomically with it).
+It holds case ids, authority names, dates and reference numbers;
 no report content and nothing about the reporter.
 """
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
+from ..case import parse_day
 from ..errors import TrackingError
-from .case import parse_day
 
+META_KEY = "tracking"  # where the log lives in the store's sealed index
 OUTCOMES = ("sanctioned", "not_proven", "no_response")
 DEFAULT_ANSWER_DAYS = 30  # without a stated deadline, remind this long after sending
 UNSENT_REMINDER_DAYS = 7  # a dossier made but not recorded as sent
@@ -160,3 +162,21 @@ class TrackingLog:
     def escalated_cases(self) -> set[str]:
         """Cases with at least one dossier."""
         return {e.case for e in self.entries}
+
+
+class _Store(Protocol):
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
+    def transaction(self) -> Any: ...
+
+
+def load(store: _Store) -> TrackingLog:
+    """The tracking log kept in the store's sealed index (empty if none yet)."""
+    return TrackingLog.from_obj(store.meta.get(META_KEY) or {"v": 1, "entries": []})
+
+
+def save(store: _Store, log: TrackingLog) -> None:
+    """Replace the tracking log in one store transaction."""
+    with store.transaction() as tx:
+        tx.meta[META_KEY] = log.to_obj()

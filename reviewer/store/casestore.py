@@ -38,6 +38,7 @@ from typing import Any, BinaryIO
 
 from crypto.fsutil import fsync_dir, write_atomic
 
+from ..case import Case
 from ..errors import CaseNotFound, StoreError
 from .sealing import StoreKeys
 
@@ -61,32 +62,44 @@ class CaseStore:
         self.keys = StoreKeys(store_key)
         self._lock_fd: int | None = None
         self.index: dict[str, Any] = {"v": FORMAT_VERSION, "cases": {}, "meta": {}}
+        self._parsed: dict[tuple[Any, ...], Case] = {}
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, root: Path, store_key: bytes) -> Iterator[CaseStore]:
-        """Lock and load the store (creating it empty if absent); StoreError if damaged."""
+    def open(cls, root: Path, store_key: bytes, *, holder: str = "command"
+             ) -> Iterator[CaseStore]:  # fmt: skip
+        """Lock and load the store (creating it empty if absent); StoreError if damaged, or if
+        another process holds it (saying whether that is a ``shell``: ``holder`` is written
+        into the lock file for the length of the lock, with the process id, nothing else)."""
         store = cls(root, store_key)
-        store._lock()
+        store._lock(holder)
         try:
             store._load()
             yield store
         finally:
+            store._parsed.clear()  # decrypted cases live no longer than the open store
             store._unlock()
 
-    def _lock(self) -> None:
+    def _lock(self, holder: str) -> None:
         for sub in ("", "packs", "blobs"):
             (self.root / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
+            held_by = os.pread(fd, 64, 0).decode("ascii", "replace").split()
             os.close(fd)
+            if held_by[:1] == ["shell"]:
+                raise StoreError("err.store_locked_shell",
+                                 pid=held_by[1] if len(held_by) > 1 else "?") from exc
             raise StoreError("err.store_locked") from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{holder} {os.getpid()}\n".encode("ascii"), 0)
         self._lock_fd = fd
 
     def _unlock(self) -> None:
         if self._lock_fd is not None:
+            os.ftruncate(self._lock_fd, 0)  # nobody holds it once it is released
             os.close(self._lock_fd)  # closing releases the flock
             self._lock_fd = None
 
@@ -132,6 +145,18 @@ class CaseStore:
             raise StoreError("err.store_damaged") from exc
         case: dict[str, Any] = json.loads(self.keys.open_case(name, blob))
         return case
+
+    def case(self, case_id: str) -> Case:
+        """The typed case (:class:`reviewer.case.Case`) for an id or unique prefix.
+
+        Each stored version is decrypted and parsed once per open store: the parsed case is
+        kept, keyed by where that version lies, so a later version (after a transaction) is
+        parsed afresh. FormatError if the stored record is not a case record.
+        """
+        where = tuple(self.cases[self.resolve(case_id)]["b"])
+        if where not in self._parsed:
+            self._parsed[where] = Case.from_store(self.load_case(case_id))
+        return self._parsed[where]
 
     def blob_path(self, sha256: str) -> Path | None:
         """Path of a stored evidence envelope (ciphertext), or None if it never arrived."""

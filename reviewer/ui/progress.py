@@ -1,7 +1,9 @@
 """A small progress bar on stderr, so stdout stays clean for tables and pipes.
 
 Redraws at most ten times a second; prints nothing when stderr is not a terminal unless
-forced, so logs of automated runs do not fill with carriage returns.
+forced, so logs of automated runs do not fill with carriage returns. Each redraw returns to the
+start of the line and pads with spaces to the previous drawing's width: a shorter line (the
+rate dropping from "(1,204/s)" to "(98/s)") leaves no tail of the longer one behind.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Progress:
         self.done = 0
         self._start = time.monotonic()
         self._last = 0.0
+        self._drawn = 0  # width of the line drawn last
 
     def advance(self, n: int = 1) -> None:
         """Count ``n`` more done; redraw at most ten times a second (only on a terminal)."""
@@ -38,7 +41,9 @@ class Progress:
         filled = int(frac * self.width)
         rate = self.done / max(now - self._start, 1e-6)
         bar = "█" * filled + "░" * (self.width - filled)
-        self.stream.write(f"\r{self.label} {bar} {self.done}/{self.total} ({rate:,.0f}/s)")
+        line = f"{self.label} {bar} {self.done}/{self.total} ({rate:,.0f}/s)"
+        self.stream.write("\r" + line.ljust(self._drawn))
+        self._drawn = len(line)
         self.stream.flush()
 
     def close(self) -> None:

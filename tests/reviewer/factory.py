@@ -136,7 +136,7 @@ def make_report(directory: Directory, recipients: list[str], *, text: str = "Ata
         if i < evidence:
             ev_envs[sha] = env
     doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",
-                        fields or {"category": "mobilisasi", "province": "Jawa Tengah",
+                        fields or {"category": "mobilisation", "province": "Jawa Tengah",
                                    "description": text},
                         b64u_encode(raw_public(reply_pub)), tuple(listed),
                         consent or {})  # fmt: skip
@@ -148,8 +148,12 @@ def make_report(directory: Directory, recipients: list[str], *, text: str = "Ata
 
 def write_export(path: Path, server: Ed25519PrivateKey, reports: list[FakeReport], *,
                  records_by_case: dict[str, list[tuple[str, bytes]]] | None = None,
-                 seq_from: int = 0) -> int:  # fmt: skip
-    """Write an export bundle with vault.bundle's writer; returns seq_to."""
+                 seq_from: int = 0,
+                 messages_by_case: dict[str, list[tuple[str, bytes]]] | None = None
+                 ) -> int:  # fmt: skip
+    """Write an export bundle with vault.bundle's writer; returns seq_to.
+
+    ``messages_by_case``: (type, sealed document) of follow-ups, as the server exports them."""
     seq = seq_from
     with ExportWriter(path, server, seq_from=seq_from) as w:
         for rep in reports:
@@ -160,6 +164,10 @@ def write_export(path: Path, server: Ed25519PrivateKey, reports: list[FakeReport
             for sha, env in rep.evidence.items():
                 seq += 1
                 w.add_envelope(rep.case_id, "evidence", seq, io.BytesIO(env), len(env), sha)
+            for kind, env in (messages_by_case or {}).get(rep.case_id, []):
+                seq += 1
+                w.add_envelope(rep.case_id, kind, seq, io.BytesIO(env), len(env),
+                               hashlib.sha256(env).hexdigest())  # fmt: skip
             for kind, rec in (records_by_case or {}).get(rep.case_id, []):
                 seq += 1
                 w.add_record(kind, rep.case_id, seq, rec)

@@ -216,3 +216,14 @@ def test_deadlines_come_from_the_reviewer_config(tmp_path: Path) -> None:
     home.config_file.write_text('{"ack_days": -1}')
     with pytest.raises(UsageError):
         home.load_config()
+
+
+def test_triage_category_is_a_code_of_the_form(team: Org, imported: tuple) -> None:
+    rep, _, _ = imported
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        with pytest.raises(UsageError):
+            actions.set_fields(store, Config(), rep.case_id, category="mobilisasi")
+        actions.set_fields(store, Config(), rep.case_id, category="rally")
+        assert store.case(rep.case_id).category == "rally"
+        actions.set_fields(store, Config(), rep.case_id, category="")  # back to the reporter's
+        assert store.case(rep.case_id).category == "mobilisation"

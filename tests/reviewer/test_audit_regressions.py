@@ -17,10 +17,9 @@ from crypto import envelope
 from crypto.encoding import b64u_decode, canonical_json
 from crypto.errors import DecryptionError, FormatError
 from crypto.keys import key_id, load_x25519_public
-from reviewer import actions, evidence, keyfile
+from reviewer import actions, evidence, keyfile, plaintext
 from reviewer.cli import main
 from reviewer.errors import WrongPassphrase
-from reviewer.escalation import storeview
 from reviewer.store import CaseStore
 from vault.bundle.checks import envelope_recipient_ids
 
@@ -120,7 +119,7 @@ def _spy_plaintext_writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         seen.append(Path(workdir))
         return real_clean(src, detected, workdir)
 
-    monkeypatch.setattr(storeview.envelope, "unseal_to_path", unseal_to_path)
+    monkeypatch.setattr(plaintext.envelope, "unseal_to_path", unseal_to_path)
     monkeypatch.setattr(evidence, "clean_file", clean_file)
     return seen
 
@@ -205,7 +204,7 @@ def test_reporter_text_cannot_drive_the_reviewers_terminal(
     """Bug: ``show`` printed report fields raw: an ESC sequence could rewrite earlier lines
     (hide a warning), set the clipboard (OSC 52); a bidi override could disguise a name."""
     evil = "Atasan\x1b[2K\x1b[1A\x1b]52;c;cm0gLXJmIH4=\x07 menyuruh\u202egpj.exe\x9b31m"
-    rep = make_report(team.directory(), ["ayu"], fields={"category": "mobilisasi",
+    rep = make_report(team.directory(), ["ayu"], fields={"category": "mobilisation",
                                                          "description": evil})  # fmt: skip
     path = tmp_path / "export.bisik"
     write_export(path, team.server_key, [rep])

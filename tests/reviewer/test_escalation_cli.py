@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from crypto import envelope, receipt
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 from reviewer.cli import main
-from reviewer.escalation import storeview
+from reviewer.escalation import tracking
 from reviewer.store import CaseStore
 
 from .factory import PASSPHRASE, FakeReport, Org, seal_evidence, write_export
@@ -50,7 +51,7 @@ def _report(team: Org, i: int, category: str, month: str, consent: list[str]) ->
                                     envelope_mac=mac))  # fmt: skip
     fields = {"category": category, "election": "pilkada", "election_year": "2024",
               "province": "Lampung", "regency": "Kota Bandar Lampung", "agency_kind": "regency",
-              "incident_month": month, "reported_position": "Kepala Dinas",
+              "incident_month": month, "reported_position": f"Kepala Dinas {i}",
               "description": f"Saya Dewi Kartika, NIP {NIP}, HP {PHONE}. Kepala Dinas "
                              "mengumpulkan kami pada rapat tanggal 20-10-2024."}  # fmt: skip
     reply = b64u_encode(raw_public(receipt.derive(code).reply_public))
@@ -136,7 +137,7 @@ def test_track_and_overdue_and_signed_status(imported, tmp_path: Path, capsys) -
     assert main(["track", "--overdue", "--today", "2024-11-20", *common]) == 0
     assert ids[0][:12] not in capsys.readouterr().out
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
-        [entry] = storeview.load_tracking(store).entries
+        [entry] = tracking.load(store).entries
         case = store.load_case(ids[0])
     assert entry.reference == "800/123/OTDA" and entry.outcome == "sanctioned"
     states = [(r["body"]["state"], r["body"]["authority"]) for r in case["records"]]
@@ -146,8 +147,11 @@ def test_track_and_overdue_and_signed_status(imported, tmp_path: Path, capsys) -
 
 
 def test_stats_command(imported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _, common, _ = imported
+    _, common, ids = imported
     out = tmp_path / "s" / "report.html"
+    assert main(["stats", "--out", str(out), *common]) == 1  # nobody acknowledged any yet
+    for case_id in ids:  # statistics count verified-looking cases only
+        assert main(["status", case_id, "in_review", *common]) == 0
     assert main(["stats", "--out", str(out), *common]) == 0
     html = out.read_text("utf-8")
     assert "<5" in html.replace("&lt;", "<")  # the lone mobilisation case is hidden
@@ -177,3 +181,61 @@ def test_interactive_redaction_prompt(imported, tmp_path: Path, monkeypatch) -> 
     assert len(prompts) == 2 and "NIP" in prompts[0]
     text = (out / "dossier.json").read_text("utf-8")
     assert NIP not in text.replace(" ", "") and PHONE in text
+
+
+def test_impossible_month_does_not_stop_stats_or_escalation(team: Org, tmp_path: Path) -> None:
+    """Issue 8: one report with an impossible month stopped `stats` for everyone, and a
+    retaliation follow-up with one raised an unhandled error. Through the real CLI."""
+    reports = [_report(team, i, "social_media", "2024-10", ["bkn"]) for i in range(6)]
+    reports.append(_report(team, 9, "retaliation", "2024-13", ["bkn"]))
+    keys = [r.keys.encryption for r in team.directory().active_reviewers()]
+    follow_up = cdoc.Document("retaliation", "2024-11-02T10:00:00+00:00", "browser",
+                              {"kind": "retaliation", "text": "Saya dimutasi.",
+                               "retaliation_kind": "transfer", "retaliation_month": "2025-00"})
+    bundle = tmp_path / "export.bisik"
+    write_export(bundle, team.server_key, reports, messages_by_case={
+        reports[-1].case_id: [("retaliation", envelope.seal(follow_up.to_bytes(), keys))]})
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    assert main(["import", str(bundle), *common]) == 0
+    for rep in reports:
+        assert main(["status", rep.case_id, "in_review", *common]) == 0
+    assert main(["stats", "--out", str(tmp_path / "s" / "r.html"), *common]) == 0
+    assert main(["show", reports[-1].case_id, *common]) == 0
+    assert main(["escalate", reports[-1].case_id, "--to", "bkn", "--out", str(tmp_path / "d"),
+                 "--accept-all-redactions", *common]) == 0  # fmt: skip
+
+
+def test_dossier_carries_no_number_written_with_lookalike_characters(team: Org, tmp_path: Path
+                                                                     ) -> None:  # fmt: skip
+    """Issue 8: a NIP with no-break spaces or a phone number in full-width digits passed both
+    the redaction and the final leak check into the dossier. Through the real CLI."""
+    nip = "19850312\u00a0201001\u00a01\u00a0005"
+    phone = "０８１２–３４５６–７８９０"
+    nik = "(3174) 0512/0385/0001"
+    rep = _report(team, 1, "mobilisation", "2024-10", ["bkn"])
+    keys = [r.keys.encryption for r in team.directory().active_reviewers()]
+    fields = {"category": "mobilisation", "election": "pilkada", "election_year": "2024",
+              "province": "Lampung", "regency": "Kota Bandar Lampung", "agency_kind": "regency",
+              "incident_month": "2024-10", "reported_position": "Kepala Dinas",
+              "description": f"NIP saya {nip}, NIK {nik}, HP {phone}."}  # fmt: skip
+    doc = cdoc.Document("report", "2024-10-21T08:15:00+00:00", "browser", fields,
+                        rep.reply_key, (), {"authorities": ["bkn"]})  # fmt: skip
+    rep.report_env, rep.evidence = envelope.seal(doc.to_bytes(), keys), {}
+    bundle = tmp_path / "export.bisik"
+    write_export(bundle, team.server_key, [rep])
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    assert main(["import", str(bundle), *common]) == 0
+    out = tmp_path / "d"
+    assert main(["escalate", rep.case_id, "--to", "bkn", "--out", str(out),
+                 "--accept-all-redactions", *common]) == 0  # fmt: skip
+    data = json.loads((out / "dossier.json").read_text("utf-8"))
+    assert data["redactions"]["by_kind"] == {"nip": 1, "nik": 1, "phone": 1}
+    pdf = " ".join(p.extract_text() or "" for p in PdfReader(out / "dossier.pdf").pages)
+    for text in (json.dumps(data, ensure_ascii=False), pdf):
+        digits = "".join(str(unicodedata.decimal(c)) for c in text if c.isdecimal())
+        for number in ("198503122010011005", "3174051203850001", "081234567890"):
+            assert number not in digits

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from reviewer.case import Case, EvidenceItem, StatusEvent
 from reviewer.errors import AuthorityError, ConsentError, RedactionError
 from reviewer.escalation import authorities, dossier, redact, regulations
-from reviewer.escalation.case import CaseFacts, EvidenceItem, StatusEvent
 
 NIP = "19850312 201001 1 005"
 PHONE = "0812-3456-7890"
@@ -33,10 +33,10 @@ def _jpeg(path: Path) -> Path:
     return path
 
 
-def make_case(tmp_path: Path, consent: list[str], election: str = "Pilkada 2024") -> CaseFacts:
+def make_case(tmp_path: Path, consent: list[str], election: str = "Pilkada 2024") -> Case:
     shared = _jpeg(tmp_path / "IMG_rina_wulandari.jpg")
     private = _jpeg(tmp_path / "private.jpg")
-    return CaseFacts(
+    return Case(
         case_id="C-0042", received_day=dt.date(2024, 11, 20), category="mobilisation",
         region="Lampung", incident_date=dt.date(2024, 11, 18), election=election,
         fields={
@@ -136,10 +136,11 @@ def test_unconfirmed_redaction_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_consent_from_store_dict_shapes() -> None:
-    base = {"case_id": "X", "received_day": "2024-01-02"}
-    as_list = CaseFacts.from_dict({**base, "consent": {"authorities": ["Ombudsman RI"]}})
-    as_map = CaseFacts.from_dict({**base, "consent": {"authorities": {"kpk": True, "bkn": False}}})
+def test_consent_from_store_record_shapes() -> None:
+    base = {"id": "X", "received": "2024-01-02", "readable": True}
+    as_list = Case.from_store({**base, "report": {"consent": {"authorities": ["Ombudsman RI"]}}})
+    as_map = Case.from_store({**base, "report": {"consent": {"authorities": {"kpk": True,
+                                                                             "bkn": False}}}})
     ombudsman, kpk, bkn = (authorities.resolve(x) for x in ("ombudsman", "kpk", "bkn"))
     assert authorities.consented(ombudsman, as_list.consent_authorities)
     assert authorities.consented(kpk, as_map.consent_authorities)

@@ -11,9 +11,9 @@ from reviewer import org
 from reviewer.bundles import open_export
 from reviewer.cli import main
 from reviewer.errors import EvidenceAlteredError
-from reviewer.escalation import storeview
 from reviewer.i18n import t
 from reviewer.importer import ImportSummary, import_items
+from reviewer.plaintext import decrypted_evidence
 from reviewer.store import CaseStore
 from vault.bundle import BundleError, BundleSignatureError
 
@@ -79,7 +79,7 @@ def test_import_decrypts_checks_evidence_and_records(team: Org, bundle: tuple) -
         blob = store.blob_path(sha)
         assert blob is not None and blob.read_bytes() == env
         assert store.cases[both.case_id]["st"] == "in_review"
-        assert store.cases[gap.case_id]["cat"] == "mobilisasi"
+        assert store.cases[gap.case_id]["cat"] == "mobilisation"
         assert store.cases[gap.case_id]["reg"] == "Jawa Tengah"
 
 
@@ -88,7 +88,7 @@ def test_store_is_encrypted_at_rest(team: Org, bundle: tuple) -> None:
     do_import(team.lead, path)
     for blob in tree_snapshot(team.lead.home.root).values():
         assert b"Rapat konsolidasi" not in blob and b"Jawa Tengah" not in blob
-        assert b"mobilisasi" not in blob
+        assert b"mobilisation" not in blob
 
 
 def test_reimport_changes_nothing(team: Org, bundle: tuple) -> None:
@@ -219,10 +219,10 @@ def test_regression_substituted_evidence_is_flagged_altered(team: Org, tmp_path:
     assert "evidence_altered" in case["flags"]
     # and the evidence command refuses to decrypt it as the reporter's file
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
-        case = store.load_case(rep.case_id)
+        case = store.case(rep.case_id)
         key = team.lead.ident.keys.encryption
         with pytest.raises(EvidenceAlteredError), \
-                storeview.decrypted_evidence(store, key, case, tmp_path / "out"):  # fmt: skip
+                decrypted_evidence(store, key, case, tmp_path / "out"):  # fmt: skip
             pass  # pragma: no cover - never reached
     assert [p for p in (tmp_path / "out").iterdir()] == []  # no decrypted leftovers
 

@@ -40,7 +40,7 @@ def _submit(vault: Vault, team: Org) -> tuple[str, str]:
     ev, mac = seal_evidence(b"\xff\xd8 foto", list(d.recipients()))
     ev_ref = vault.blobs.put_bytes(ev)  # the server computes the address
     doc = cdoc.Document("report", cdoc.now(), "browser",
-                        {"category": "mobilisasi", "description": "Arahan lewat grup WA"},
+                        {"category": "mobilisation", "description": "Arahan lewat grup WA"},
                         b64u_encode(reply_pub),
                         (cdoc.Evidence(ev_ref.sha256, "wa.jpg", "image/jpeg", 9,
                                        envelope_mac=mac),))  # fmt: skip

@@ -110,7 +110,11 @@ def test_passphrase_not_read_again_and_store_locked_while_open(setup: tuple, tmp
         # the store is locked for the shell's whole life: a one-shot command is refused
         other = subprocess.run([*CLI, "list", *_args(home, spare)], capture_output=True,
                                text=True, env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
-        assert other.returncode == 1 and t("err.store_locked") in other.stderr
+        assert other.returncode == 1
+        # ...and it says a shell holds the store (issue 9: it said only "in use")
+        pid = str(proc.pid)
+        assert t("err.store_locked_shell", pid=pid) in other.stderr
+        assert t("err.store_locked_shell.hint") in other.stderr
         stdout, stderr = proc.communicate(f"import {bundle}\nlist\nlist --flagged\n",
                                           timeout=TIMEOUT)  # fmt: skip
     finally:
@@ -152,7 +156,7 @@ def test_bad_lines_do_not_end_the_shell(setup: tuple) -> None:
     home, pp, bundle, reports = setup
     script = "\n".join([
         f"import {bundle}",
-        "frobnicate",                       # unknown command: argparse usage, status 2
+        "frobnicate",                       # unknown command: error + hint, no usage dump
         'note abcd "unbalanced',           # shlex refuses
         "show 0000ffff",                    # no such case: error + hint
         f"reply {reports[0].case_id[:8]}",  # no -m/--file: must not swallow the next lines
@@ -205,3 +209,54 @@ def test_on_a_terminal_prompt_ctrl_d_and_idle(setup: tuple) -> None:
     assert t("shell.closed") in text
     text, status = _drive_tty([*shell, "--idle-minutes", "0.01"], [])  # nobody types
     assert status == 0 and "bisik> " in text and t("shell.idle_locked", minutes="0.01") in text
+
+
+def test_a_typo_in_the_shell_prints_error_and_hint_not_the_usage(setup: tuple) -> None:
+    """Issue 9/13 finding: a typo at the prompt printed argparse's whole usage (every command,
+    every option) instead of one ``error:`` and one ``hint:`` line."""
+    home, pp, _, _ = setup
+    script = "lsit\nlist --stauts received\nlist --status nonsense\nstatus\nlist\n"
+    run = subprocess.run([*CLI, "shell", *_args(home, pp)], input=script, capture_output=True,
+                         text=True, env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    assert run.returncode == 1
+    assert "usage:" not in run.stderr and "usage:" not in run.stdout
+    errors = [x for x in run.stderr.splitlines() if x.startswith("error: ")]
+    hints = [x for x in run.stderr.splitlines() if x.startswith("hint: ")]
+    assert len(errors) == len(hints) == 4
+    assert errors[0] == "error: " + t("shell.unknown_command", command="lsit")
+    assert hints[1] == "hint: " + t("shell.usage_hint", command="list")
+    assert t("list.count", shown=0, total=0) in run.stdout  # the shell went on
+
+
+def test_a_held_store_names_no_shell_when_a_command_holds_it(team: Org, tmp_path: Path) -> None:
+    """The lock file says who holds the store only while it is held: a one-shot command's
+    lock is reported as "another command", and a released lock leaves nothing behind."""
+    from reviewer.errors import StoreError
+
+    store_dir = team.lead.home.store
+    key = team.lead.ident.store_key
+    with CaseStore.open(store_dir, key):
+        assert (store_dir / "lock").read_text().split()[0] == "command"
+        with pytest.raises(StoreError) as refused, CaseStore.open(store_dir, key):
+            pass  # pragma: no cover - never reached
+        assert refused.value.key == "err.store_locked"
+    assert (store_dir / "lock").read_bytes() == b""
+    with CaseStore.open(store_dir, key, holder="shell"):
+        with pytest.raises(StoreError) as refused, CaseStore.open(store_dir, key):
+            pass  # pragma: no cover - never reached
+        assert refused.value.key == "err.store_locked_shell"
+
+
+def test_open_home_is_the_library_way_in(team: Org, tmp_path: Path) -> None:
+    """A program that is not the command line opens a home with a passphrase it asked for
+    itself; a wrong one is refused, and while it is open a command is told a shell holds it."""
+    from reviewer.errors import StoreError, WrongPassphrase
+
+    home = team.lead.home
+    with pytest.raises(WrongPassphrase), session.open_home(home, "salah sekali kata sandinya"):
+        pass  # pragma: no cover - never reached
+    with session.open_home(home, PASSPHRASE) as s:
+        assert s.identity.id == "ayu" and s.store.cases == {}
+        with pytest.raises(StoreError) as held, CaseStore.open(home.store, s.identity.store_key):
+            pass  # pragma: no cover - never reached
+        assert held.value.key == "err.store_locked_shell"

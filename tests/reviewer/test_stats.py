@@ -13,9 +13,10 @@ from xml.etree import ElementTree
 import pytest
 
 from reviewer import stats
+from reviewer.case import Case, StatusEvent
+from reviewer.commands.stats import CalendarPhases
 from reviewer.errors import CalendarError
 from reviewer.escalation import phases
-from reviewer.escalation.case import CaseFacts, StatusEvent
 from reviewer.escalation.tracking import TrackingLog
 
 D = dt.date
@@ -24,9 +25,13 @@ OCT_1 = D(2024, 10, 1)
 
 def case(i: int, category: str = "social_media", region: str = "Lampung",
          incident: D | None = OCT_1, election: str = "Pilkada 2024",
-         states: tuple[tuple[str, D], ...] = ()) -> CaseFacts:  # fmt: skip
-    return CaseFacts(f"C{i}", D(2024, 10, 5), category, region, incident, election,
-                     status_history=tuple(StatusEvent(s, d) for s, d in states))  # fmt: skip
+         states: tuple[tuple[str, D], ...] = ()) -> Case:  # fmt: skip
+    return Case(f"C{i}", D(2024, 10, 5), category, region, incident, election,
+                status_history=tuple(StatusEvent(s, d) for s, d in states))  # fmt: skip
+
+
+CAL = CalendarPhases(phases.load())
+SEEN = (("in_review", D(2024, 10, 6)),)  # acknowledged the day after receipt
 
 
 @pytest.mark.parametrize(("day", "kind", "category", "expected"), [
@@ -89,12 +94,14 @@ def test_suppressed_cell_cannot_be_recovered_by_subtraction() -> None:
     assert len(hidden) >= 2 and known < sum(counts.values()) - 2  # 2 is not pinned down
 
 
-def _cases() -> list[CaseFacts]:
+def _cases() -> list[Case]:
     out = [case(i, states=(("in_review", D(2024, 10, 6)),)) for i in range(8)]
     out += [case(10 + i, "mobilisation", "Jawa Barat", D(2024, 11, 27),
                  states=(("in_review", D(2024, 10, 20)), ("escalated", D(2024, 10, 25))))
             for i in range(6)]  # fmt: skip
-    out.append(case(99, "retaliation", "Papua Pegunungan", D(2025, 3, 3)))  # the lone one
+    out.append(case(99, "retaliation", "Papua Pegunungan", D(2025, 3, 3),
+                    states=(("in_review", D(2024, 10, 20)),)))  # the lone one
+    out.append(case(100, "retaliation", "Papua Pegunungan", D(2025, 3, 3)))  # not yet seen
     # Five mobilisation reporters later report retaliation (months after the Pilkada vote).
     for i in range(5):
         out[8 + i] = dataclasses.replace(out[8 + i], retaliations=(
@@ -108,7 +115,8 @@ def test_report_tables_and_funnel() -> None:
     for i in range(6):
         log.record_dossier(f"C{10 + i}", "BKN", "00" * 32, D(2024, 10, 25))
     log.update("C10", outcome="sanctioned")
-    report = stats.compute(_cases(), log=log)
+    report = stats.compute(_cases(), CAL, escalated=log.escalated_cases(),
+                           sanctioned=log.sanctioned_cases())  # fmt: skip
     by = {tb.name: {c.key: c.shown for c in tb.cells} for tb in report.tables}
     assert by["by_category"]["social_media"] == "8"
     assert by["by_category"]["retaliation"] == "<5"
@@ -117,7 +125,7 @@ def test_report_tables_and_funnel() -> None:
     assert by["by_region"]["*"] == "<5" and by["by_region"]["Jawa Barat"] == "≥5"
     assert by["by_phase"]["campaign"] == "8" and by["by_phase"]["voting"] == "≥5"
     assert by["by_phase"]["post_election"] == "<5"
-    assert by["funnel"] == {"reported": "15", "verified": "6", "escalated": "6",
+    assert by["funnel"] == {"reported": "16", "verified": "6", "escalated": "6",
                             "sanctioned": "<5"}  # fmt: skip
     assert by["ack"]["0_1"] == "8" and by["ack"]["none"] == "<5"
     assert by["retaliation"]["post_election"] == "6"  # 1 report + 5 follow-ups
@@ -127,11 +135,11 @@ def test_report_tables_and_funnel() -> None:
 
 def test_too_few_cases_refused() -> None:
     with pytest.raises(ValueError):
-        stats.compute([case(i) for i in range(4)])
+        stats.compute([case(i, states=SEEN) for i in range(4)], CAL)
 
 
 def test_html_and_svg_files_never_show_a_hidden_count(tmp_path: Path) -> None:
-    report = stats.compute(_cases())
+    report = stats.compute(_cases(), CAL)
     out = tmp_path / "r" / "report.html"
     svgs = stats.write(report, out, today=D(2024, 12, 1))
     html = out.read_text("utf-8")
@@ -146,3 +154,75 @@ def test_html_and_svg_files_never_show_a_hidden_count(tmp_path: Path) -> None:
     widths = [int(w) for w in re.findall(r'<rect [^>]*width="(\d+)"', cat)]
     assert 12 in widths  # the stub of a hidden cell, not its length
     assert "Papua Pegunungan" not in html and ">1<" not in html
+
+
+def _record(i: int, fields: dict[str, str], states: tuple[str, ...] = ()) -> dict[str, object]:
+    """A stored case record as the importer writes it, with signed-looking status records."""
+    records = [{"kind": "status", "by": "ayu", "raw": "",
+                "body": {"id": f"{i:04x}{n:012x}", "at": f"2024-10-{6 + n:02d}T09:00:00+00:00",
+                         "state": s, "authority": None}} for n, s in enumerate(states)]
+    return {"id": f"C{i}", "received": "2024-10-05", "readable": True, "records": records,
+            "report": {"submitted_at": "2024-10-05T08:00:00+00:00", "fields": fields,
+                       "consent": {}}}  # fmt: skip
+
+
+def _fields(i: int, category: str, province: str) -> dict[str, str]:
+    return {"category": category, "province": province, "election": "pilkada",
+            "election_year": "2024", "incident_month": "2024-10", "description": f"kasus {i}"}
+
+
+def test_fake_reports_do_not_lift_a_small_cell() -> None:
+    """Issue 8: fake reports padded a small cell over the threshold (one real case in Bali plus
+    four fakes showed "5", and the faker knows their four). Cells count only distinct cases a
+    reviewer acknowledged and did not dismiss."""
+    real = [Case.from_store(_record(i, _fields(i, "social_media", "Lampung"), ("in_review",)))
+            for i in range(6)]  # fmt: skip
+    lone = Case.from_store(_record(50, _fields(50, "retaliation", "Bali"), ("in_review",)))
+    unseen = [Case.from_store(_record(60 + i, _fields(60 + i, "retaliation", "Bali")))
+              for i in range(10)]  # fmt: skip
+    dismissed = [Case.from_store(_record(80 + i, _fields(80 + i, "retaliation", "Bali"),
+                                         ("in_review", "closed_unsubstantiated")))
+                 for i in range(5)]  # fmt: skip
+    copies = [Case.from_store(_record(90 + i, _fields(50, "retaliation", "Bali"), ("in_review",)))
+              for i in range(5)]  # the lone report sent again and again, word for word
+    report = stats.compute([*real, lone, *unseen, *dismissed, *copies], CAL)
+    by = {tb.name: {c.key: c.shown for c in tb.cells} for tb in report.tables}
+    assert report.n == 7
+    assert by["by_category"]["retaliation"] == "<5" and by["by_category"]["social_media"] == "≥5"
+    assert "Bali" not in by["by_region"] and by["by_region"]["*"] == "<5"
+    assert by["funnel"]["reported"] == str(6 + 1 + 10 + 5)  # every distinct report, no copies
+
+
+def test_free_text_is_never_a_row_label(tmp_path: Path) -> None:
+    """Issue 8: the province column was the reporter's free text, published as a row label.
+    Only province names of the vocabulary become labels; anything else is merged."""
+    typed = "Kampung <b>Rahasia</b> RT 03"
+    cases = [Case.from_store(_record(i, _fields(i, "social_media", typed), ("in_review",)))
+             for i in range(6)]  # fmt: skip
+    cases += [case(10 + i, states=SEEN, region=typed) for i in range(6)]
+    report = stats.compute(cases, CAL)
+    out = tmp_path / "report.html"
+    stats.write(report, out, today=D(2024, 12, 1))
+    written = "".join(p.read_text("utf-8") for p in tmp_path.iterdir())
+    assert "Rahasia" not in written and "Kampung" not in written
+    assert {c.key for tb in report.tables if tb.name == "by_region" for c in tb.cells} == {"*"}
+
+
+def test_impossible_months_are_unknown_not_fatal() -> None:
+    """Issue 8: one report with an impossible incident month ("2024-13") raised ValueError in
+    the case parse and stopped statistics for everyone; a retaliation follow-up with one raised
+    an unhandled error. Both now count as an unknown phase."""
+    bad = _record(1, {**_fields(1, "retaliation", "Lampung"), "incident_month": "2024-13"},
+                  ("in_review",))  # fmt: skip
+    bad["messages"] = [{"sha256": "ab" * 32, "type": "retaliation", "readable": True,
+                        "at": "2024-11-01T00:00:00+00:00", "channel": "browser",
+                        "fields": {"kind": "retaliation", "text": "dimutasi",
+                                   "retaliation_kind": "transfer",
+                                   "retaliation_month": "2025-00"}}]  # fmt: skip
+    parsed = Case.from_store(bad)
+    assert parsed.incident_date is None and parsed.incident_label == ""
+    assert parsed.fields["incident_month"] == "2024-13"  # shown as written, used as unknown
+    others = [case(10 + i, states=SEEN) for i in range(5)]
+    report = stats.compute([parsed, *others], CAL)
+    by = {tb.name: {c.key: c.count for c in tb.cells} for tb in report.tables}
+    assert by["by_phase"]["unknown"] == 1 and by["retaliation"]["unknown"] == 2

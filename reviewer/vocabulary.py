@@ -1,0 +1,53 @@
+"""The report vocabulary as the reviewer reads it: field names and codes from
+:mod:`crypto.report_schema` (SPEC §10), plus what the reviewer needs on top.
+
+- The field names and codes are crypto's, re-exported by name: nothing is redefined here.
+- :data:`PROVINCES`: the schema keeps ``province`` as free text; the intake form offers
+  exactly these 38 names, and statistics publish a province as a row label only if it is one
+  of them (``tests/reviewer/test_vocabulary.py`` checks they match the form's list).
+- :data:`CODED`: for each coded field, the catalogue prefix of its codes' labels.
+
+What the reviewer does with them: a field named here is shown with its label from the
+catalogue (``field.<name>``), a coded value with the code's label (``category.<code>``…);
+anything else a document carries is the sender's free choice and is never shown as if it were
+part of the tool's own output, never used as a statistics label.
+"""
+
+from __future__ import annotations
+
+from crypto import report_schema as _schema
+
+CATEGORIES = _schema.CATEGORIES
+ELECTIONS = _schema.ELECTIONS
+AGENCIES = _schema.AGENCIES
+AUTHORITIES = _schema.AUTHORITIES
+CONSENT_OTHER = _schema.CONSENT_OTHER
+RETALIATION_KINDS = _schema.RETALIATION_KINDS
+MESSAGE_KINDS = _schema.MESSAGE_KINDS
+
+REPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in _schema.REPORT_FIELDS)
+"""Fields of a report, in the order the form asks them (and ``show`` lists them)."""
+MESSAGE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in (*_schema.MESSAGE_FIELDS, *_schema.RETALIATION_FIELDS))
+"""Fields of a follow-up message or retaliation report."""
+
+PROVINCES = (
+    "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi",
+    "Sumatera Selatan", "Kepulauan Bangka Belitung", "Bengkulu", "Lampung", "DKI Jakarta",
+    "Jawa Barat", "Banten", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur", "Bali",
+    "Nusa Tenggara Barat", "Nusa Tenggara Timur", "Kalimantan Barat", "Kalimantan Tengah",
+    "Kalimantan Selatan", "Kalimantan Timur", "Kalimantan Utara", "Sulawesi Utara", "Gorontalo",
+    "Sulawesi Tengah", "Sulawesi Barat", "Sulawesi Selatan", "Sulawesi Tenggara", "Maluku",
+    "Maluku Utara", "Papua", "Papua Barat", "Papua Barat Daya", "Papua Selatan",
+    "Papua Tengah", "Papua Pegunungan",
+)  # fmt: skip
+"""Indonesia's 38 provinces, by their proper names (the same in every language)."""
+
+_LABELS = {"category": "category", "election": "election", "agency_kind": "agency",
+           "kind": "doc", "retaliation_kind": "retaliation"}  # fmt: skip
+CODED: dict[str, tuple[str, tuple[str, ...]]] = {
+    f.name: (_LABELS[f.name], f.codes)
+    for f in (*_schema.REPORT_FIELDS, *_schema.MESSAGE_FIELDS, *_schema.RETALIATION_FIELDS)
+    if f.codes is not None
+}
+"""Coded fields: field name → (catalogue prefix of the codes' labels, the codes)."""
