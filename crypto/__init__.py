@@ -17,6 +17,7 @@ Public modules, one job each:
 * ``signed``       — the one signed container (SPEC §4).
 * ``directory``    — the organisation's signed reviewer directory (SPEC §6).
 * ``records``      — signed status and reply records (SPEC §7).
+* ``followup``     — the reporter's receipt-derived signature on follow-ups (SPEC §10).
 * ``document``     — the document inside an envelope (SPEC §8).
 * ``encoding``     — unpadded base64url and canonical JSON, shared by every format.
 * ``errors``       — ``BisikError`` (with a ``hint``) and its subclasses.
@@ -29,6 +30,7 @@ __all__ = [
     "encoding",
     "envelope",
     "errors",
+    "followup",
     "fsutil",
     "inspection",
     "keys",
