@@ -54,7 +54,8 @@ def sign(
 
 def _check_body(obj: dict[str, Any]) -> None:
     ev = obj.get("evidence")
-    ok = set(obj) == _FIELDS and obj["v"] == 1 and obj["type"] in TYPES
+    ok = set(obj) == _FIELDS and obj["v"] == 1 and not isinstance(obj["v"], bool)
+    ok = ok and isinstance(obj["type"], str) and obj["type"] in TYPES
     ok = ok and isinstance(obj["case"], str) and bool(_CASE.fullmatch(obj["case"]))
     ok = ok and isinstance(obj["envelope_sha256"], str)
     ok = ok and bool(_HEX64.fullmatch(obj["envelope_sha256"]))

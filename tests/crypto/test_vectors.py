@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from crypto import _hpke, errors, receipt, records, signed
+from crypto import _hpke, errors, followup, receipt, records, signed
 from crypto.directory import verify_directory
 from crypto.encoding import b64u_decode
 from crypto.envelope import Sealer, header_mac, open_header_mac, unseal, unseal_to_path
@@ -104,6 +104,8 @@ def _run_receipt(v: dict[str, Any], _tmp: Path) -> None:
     assert derived.lookup_id.hex() == v["lookup_id"]
     assert raw_private(derived.reply_key).hex() == v["reply_private"]
     assert raw_public(derived.reply_public).hex() == v["reply_public"]
+    assert raw_private(derived.followup_key).hex() == v["followup_private"]
+    assert raw_public(derived.followup_public).hex() == v["followup_public"]
     tag = receipt.lookup_tag(bytes.fromhex(v["pepper"]), derived.lookup_id)
     assert tag.hex() == v["lookup_tag"]
 
@@ -113,6 +115,20 @@ def _run_signed(v: dict[str, Any], _tmp: Path) -> None:
     body = _outcome(v, lambda: signed.parse(v["object"]).verify(key, v["kind"]))
     if v["expect"] == "success":
         assert body == v["body"]
+
+
+def _run_followup(v: dict[str, Any], _tmp: Path) -> None:
+    key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(v["followup_public"]))
+    item = v["item"]
+    body = _outcome(v, lambda: followup.verify(v["object"], key, item["case"], item["type"],
+                                               item["envelope_sha256"], item["evidence"]))
+    if v["expect"] == "success":
+        assert body == v["body"]
+        signer = receipt.derive(v["receipt"]).followup_key  # the key the report published
+        assert raw_public(signer.public_key()).hex() == v["followup_public"]
+        again = followup.sign(signer, item["case"], item["type"], item["envelope_sha256"],
+                              item["evidence"])  # fmt: skip
+        assert again.decode() == v["object"]  # Ed25519 is deterministic: byte for byte
 
 
 def _run_directory(v: dict[str, Any], _tmp: Path) -> None:
@@ -142,6 +158,7 @@ RUNNERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "hpke": _run_hpke,
     "receipt": _run_receipt,
     "signed": _run_signed,
+    "followup": _run_followup,
     "directory": _run_directory,
 }
 
@@ -171,6 +188,8 @@ def test_every_required_scenario_is_present() -> None:
         "receipt-ok-display", "receipt-reject-typo", "signed-ok-status",
         "signed-reject-tampered-body", "directory-ok", "directory-reject-expired",
         "directory-reject-wrong-root", "directory-record-reject-revoked-reviewer",
+        "followup-ok-message-with-evidence", "followup-reject-other-receipt",
+        "followup-reject-other-case", "followup-reject-other-envelope",
     }  # fmt: skip
     assert required <= names
     assert sum(n.startswith("envelope-reject-low-order-enc-") for n in names) == 14
