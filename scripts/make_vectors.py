@@ -49,8 +49,8 @@ from crypto import _stream as stream  # noqa: E402
 from crypto._padding import PAD_MARKER, padded_length  # noqa: E402
 from crypto.directory import Reviewer, sign_directory  # noqa: E402
 from crypto.encoding import b64u_encode, canonical_json  # noqa: E402
-from crypto.errors import FormatError, SignatureError  # noqa: E402
 from crypto.envelope import PAYLOAD_LABEL, Sealer  # noqa: E402
+from crypto.errors import FormatError, SignatureError  # noqa: E402
 from crypto.keys import PublicKeys, key_id, raw_private, raw_public  # noqa: E402
 
 DEFAULT_OUT = ROOT / "crypto" / "vectors"

@@ -75,7 +75,8 @@ RUN_VECTOR = """async (v) => {
       return { canonical: r.code, display: C.displayReceipt(r.code),
         normalized: await C.normalizeReceipt(v.input), lookup_id: toHex(r.lookupId),
         reply_private: toHex(pk8.slice(-32)), reply_public: toHex(r.replyPublic),
-        followup_private: toHex(new Uint8Array(await crypto.subtle.exportKey("pkcs8", r.followupKey)).slice(-32)),
+        followup_private: toHex(new Uint8Array(
+          await crypto.subtle.exportKey("pkcs8", r.followupKey)).slice(-32)),
         followup_public: toHex(r.followupPublic), lookup_tag: toHex(tag) };
     });
   }
@@ -83,7 +84,8 @@ RUN_VECTOR = """async (v) => {
     return attempt(async () => C.verifySigned(C.parseSigned(v.object), hex(v.public_key), v.kind));
   }
   if (v.type === "followup") {
-    const verified = await attempt(async () => C.verifyFollowup(v.object, hex(v.followup_public), v.item));
+    const verified = await attempt(
+      async () => C.verifyFollowup(v.object, hex(v.followup_public), v.item));
     const signer = await C.deriveReceipt(v.receipt);
     const signedHere = await attempt(async () => C.signFollowup(signer, v.item));
     return { verified: verified, signed: signedHere, signer_public: toHex(signer.followupPublic) };
