@@ -86,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
     signers = {r["body"]["envelope_sha256"]: r["by"] for r in case["records"]
                if r["kind"] == "reply"}  # fmt: skip
     for msg in case["messages"]:
+        if msg.get("proof") == "forged":  # refused: not the receipt holder's (SPEC §10)
+            out(f"- {t('show.msg_forged', sha=msg['sha256'][:16])}")
+            continue
         if not msg.get("readable"):
             out(f"- {t('show.msg_unreadable', sha=msg['sha256'][:16])}")
             continue
@@ -93,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         # document type inside is whatever its writer (a reporter, the server) chose
         who = msg.get("by") or signers.get(msg["sha256"]) or (
             t("who.unsigned_reply") if msg["type"] == "reply" else t("who.reporter"))
+        if msg.get("proof") == "unproven":  # an old case: the server could have written it
+            who = t("who.reporter_unproven")
         out(f"- [{msg['at']}] {who} ({t('doc.' + msg['type'])}):")
         for key, value in sorted(msg.get("fields", {}).items()):
             out(f"    {key}: " + _indented(value, 6))
