@@ -19,6 +19,9 @@ Public modules, one job each:
 * ``records``      — signed status and reply records (SPEC §7).
 * ``followup``     — the reporter's receipt-derived signature on follow-ups (SPEC §10).
 * ``document``     — the document inside an envelope (SPEC §8).
+* ``report_schema``— the report's vocabulary: field names, codes, version (SPEC §10).
+* ``keyfile``      — secrets sealed under a passphrase (Argon2id; SPEC §11.1).
+* ``storeseal``    — files sealed under a store key: the reviewer's case store (SPEC §11.2).
 * ``encoding``     — unpadded base64url and canonical JSON, shared by every format.
 * ``errors``       — ``BisikError`` (with a ``hint``) and its subclasses.
 * ``fsutil``       — the one crash-safe file write (``atomic_open``, ``write_atomic``).
@@ -33,8 +36,11 @@ __all__ = [
     "followup",
     "fsutil",
     "inspection",
+    "keyfile",
     "keys",
     "receipt",
     "records",
+    "report_schema",
     "signed",
+    "storeseal",
 ]

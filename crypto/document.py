@@ -3,7 +3,7 @@ and reviewer replies (SPEC §8).
 
 A document is a UTF-8 JSON object of at most 1 MiB. It carries what must never appear
 outside the envelope: the precise submission time, the form fields, the reporter's reply
-public key, the follow-up signing public key (reports only, SPEC §10) and the evidence
+public key, the follow-up signing public key (reports only, SPEC §12) and the evidence
 list (original file names, media types, sizes and, for each
 evidence envelope, its SHA-256 — the content address the blob is found by — and its 32-byte
 header MAC, which binds the entry to exactly one envelope: SPEC §8).
@@ -65,7 +65,7 @@ class Document:
     reply_key: str | None = None
     evidence: Sequence[Evidence] = ()
     consent: Mapping[str, Any] = field(default_factory=dict)
-    followup_key: str | None = None  # Ed25519, B64URL: what signs later items (SPEC §10)
+    followup_key: str | None = None  # Ed25519, B64URL: what signs later items (SPEC §12)
 
     def to_bytes(self) -> bytes:
         obj = {

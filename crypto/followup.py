@@ -1,4 +1,4 @@
-"""Follow-ups proven by the receipt: the reporter's signature on every later item (SPEC §10).
+"""Follow-ups proven by the receipt: the reporter's signature on every later item (SPEC §12).
 
 The receipt derives an Ed25519 **follow-up key** (``crypto.receipt.derive``); the first report's
 sealed document publishes its public half (``Document.followup_key``). Every later reporter item
@@ -73,7 +73,7 @@ def verify(
 
     SignatureError: not signed by ``key`` as a ``followup``, or signed for another case, type,
     envelope or (when ``evidence`` is given) another evidence list. FormatError: not a signed
-    object, or a body that breaks SPEC §10.
+    object, or a body that breaks SPEC §12.
     """
     obj = signed.parse(data).verify(key, KIND)
     _check_body(obj)

@@ -10,7 +10,7 @@ From the canonical code: ``master = PBKDF2-HMAC-SHA256(code, "bisik/v1 receipt",
 ``lookup id = HKDF(master, "bisik/v1 lookup-id")`` (the server stores only an HMAC of it
 under its own pepper); ``reply key = X25519(HKDF(master, "bisik/v1 reply-key"))``;
 ``follow-up key = Ed25519(HKDF(master, "bisik/v1 follow-up-key"))``, whose public half the
-first report publishes and which signs every later reporter item (SPEC §10).
+first report publishes and which signs every later reporter item (SPEC §12).
 Every step exists in WebCrypto, so the browser derives the same values (intake/static).
 """
 
@@ -57,10 +57,16 @@ def display(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, LENGTH, 4))
 
 
+def symbols(text: str) -> str:
+    """What a person typed as canonical symbols (upper case, aliases folded, separators
+    dropped), without checking length or check symbols: for comparing part of a receipt."""
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n.")
+    return "".join(_ALIASES.get(ch, ch) for ch in cleaned)
+
+
 def normalize(text: str) -> str:
     """Canonical 20-symbol form of what a person typed; ReceiptError if it cannot be one."""
-    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n.")
-    cleaned = "".join(_ALIASES.get(ch, ch) for ch in cleaned)
+    cleaned = symbols(text)
     if len(cleaned) != LENGTH or any(ch not in ALPHABET for ch in cleaned):
         raise ReceiptError("a receipt has 20 letters and digits")
     if not hmac.compare_digest(_check(cleaned[:DATA_SYMBOLS]), cleaned[DATA_SYMBOLS:]):
@@ -74,7 +80,7 @@ class ReceiptSecrets:
 
     lookup_id: bytes
     reply_key: X25519PrivateKey
-    followup_key: Ed25519PrivateKey  # signs follow-ups (SPEC §10)
+    followup_key: Ed25519PrivateKey  # signs follow-ups (SPEC §12)
 
     @property
     def reply_public(self) -> X25519PublicKey:

@@ -13,11 +13,11 @@ the entry's ``envelope_mac``; an envelope that arrived but fails that is ``misma
 ``evidence_altered``). Payloads are not decrypted here: the MAC commits to the file key, so a
 payload altered later can only fail to decrypt, which ``evidence`` reports.
 
-Follow-ups are proven by the receipt (SPEC §10): each message or retaliation report must carry
+Follow-ups are proven by the receipt (SPEC §12): each message or retaliation report must carry
 the reporter's signature by the follow-up key the case's first report published. One that
 verifies is ``proven``; one that does not (or has none) is ``forged`` — refused: its content and
 evidence list are dropped, and the case is flagged ``followup_forged``. A case whose report
-predates §10 has no key: its follow-ups are kept but ``unproven`` (flag ``followup_unproven``).
+predates §12 has no key: its follow-ups are kept but ``unproven`` (flag ``followup_unproven``).
 
 Everything happens in one store transaction: any exception leaves the store as it was. A case
 sealed to other reviewers only is recorded as *not readable by you*, never an error. A bundle
@@ -40,7 +40,7 @@ from crypto import envelope, followup, signed
 from crypto import records as crecords
 from crypto.directory import Directory
 from crypto.errors import DecryptionError, FormatError, SignatureError
-from crypto.keys import load_ed25519_public
+from crypto.keys import key_id, load_ed25519_public
 
 from .cases import add_record, new_case, sorted_records, summarise
 from .home import Config
@@ -70,7 +70,8 @@ class ImportSummary:
     already_imported: bool = False
     new_cases: int = 0
     updated_cases: int = 0
-    unreadable: int = 0
+    unreadable: int = 0  # not addressed to us
+    damaged: int = 0  # addressed to us, but does not open: altered or forged
     flagged: int = 0
     records: int = 0
     records_rejected: int = 0
@@ -79,6 +80,9 @@ class ImportSummary:
 
 
 MAX_DOC_ENVELOPE = 4 << 20  # a document is at most 1 MiB plaintext (crypto.document)
+NOT_FOR_ME = "not_for_me"  # no stanza for our key id: the reporter chose other reviewers
+DAMAGED = "damaged"  # addressed to us but does not open, or not a valid document
+_UNREADABLE_FLAG = {NOT_FOR_ME: "not_for_me", DAMAGED: "undecryptable"}
 
 
 class _Merge:
@@ -114,14 +118,25 @@ class _Merge:
         case["recipients"] = sorted(desc["recipients"])
         case["reply_key"] = desc["reply_key"]
 
-    def _open_doc(self, item: ExportItem) -> cdoc.Document | None:
+    def _open_doc(self, item: ExportItem) -> tuple[cdoc.Document | None, str | None]:
+        """(document, None) if it opens with our key, else (None, why): ``not_for_me`` when
+        the header names no stanza for our key id (the reporter chose other reviewers), or
+        ``damaged`` when it does but the envelope does not open or holds no valid document
+        (altered, truncated or forged: something to investigate, not to leave to others)."""
+        try:
+            with item.open() as src:
+                ids = envelope.recipient_ids(src)
+        except (DecryptionError, FormatError, OSError):
+            return None, DAMAGED
+        if key_id(self.ident.keys.encryption.public_key()) not in ids:
+            return None, NOT_FOR_ME
         if item.size > MAX_DOC_ENVELOPE:
-            return None
+            return None, DAMAGED
         try:
             return cdoc.parse(envelope.unseal(item.read_bytes(), self.ident.keys.encryption,
-                                              max_size=cdoc.MAX_DOCUMENT))
+                                              max_size=cdoc.MAX_DOCUMENT)), None
         except (DecryptionError, FormatError):
-            return None
+            return None, DAMAGED
 
     def on_envelope(self, item: ExportItem) -> None:
         case = self.case(item.case)
@@ -131,8 +146,8 @@ class _Merge:
         elif kind == "report":
             self._report(case, item)
         elif not any(m["sha256"] == item.sha256 for m in case["messages"]):
-            doc = self._open_doc(item)
-            case["messages"].append(_message(item.sha256, kind, doc))
+            doc, why = self._open_doc(item)
+            case["messages"].append(_message(item.sha256, kind, doc, why))
             self.last_message[item.case] = case["messages"][-1]
             return
         self.last_message[item.case] = None
@@ -165,12 +180,13 @@ class _Merge:
             case["flags"].append("report_replaced")  # its reply key, to read the replies)
             return
         case["report_sha256"] = item.sha256
-        doc = self._open_doc(item)
+        doc, why = self._open_doc(item)
         if doc is None or doc.type != "report":
-            mine = self.ident.id in case.get("recipients", [self.ident.id])
-            case["flags"].append("undecryptable" if mine else "not_for_me")
+            case["unreadable"] = why or DAMAGED  # a document of another type is no report
+            case["flags"].append(_UNREADABLE_FLAG[case["unreadable"]])
             return
         case["readable"] = True
+        case.pop("unreadable", None)
         # who the reporter sealed the report to (the header MAC that just verified covers
         # these ids): replies go to no reviewer outside it, whatever a later export claims
         with item.open() as src:
@@ -238,7 +254,7 @@ def verify_record(raw: bytes, directory: Directory, kind: str) -> tuple[dict[str
 
 
 def _proof_state(case_id: str, case: dict[str, Any], msg: dict[str, Any]) -> str:
-    """``proven``, ``forged`` or ``unproven`` (a report without a follow-up key: SPEC §10.4)."""
+    """``proven``, ``forged`` or ``unproven`` (a report without a follow-up key: SPEC §12.4)."""
     key = (case.get("report") or {}).get("followup_key")
     if key is None:
         return "unproven"
@@ -253,7 +269,7 @@ def _proof_state(case_id: str, case: dict[str, Any], msg: dict[str, Any]) -> str
 
 
 def prove_followups(case_id: str, case: dict[str, Any]) -> None:
-    """Decide, once, whether each new reporter follow-up is proven by the receipt (SPEC §10).
+    """Decide, once, whether each new reporter follow-up is proven by the receipt (SPEC §12).
 
     A forged one is refused: its fields and evidence are dropped (never shown) and the case is
     flagged ``followup_forged``; an unproven one (old case) is kept, flagged
@@ -272,9 +288,11 @@ def prove_followups(case_id: str, case: dict[str, Any]) -> None:
             case["flags"].append(f"followup_{msg['proof']}")
 
 
-def _message(sha: str, kind: str, doc: cdoc.Document | None) -> dict[str, Any]:
+def _message(sha: str, kind: str, doc: cdoc.Document | None, why: str | None = None
+             ) -> dict[str, Any]:  # fmt: skip
     if doc is None:
-        return {"sha256": sha, "type": kind, "item": kind, "readable": False}
+        return {"sha256": sha, "type": kind, "item": kind, "readable": False,
+                "unreadable": why or DAMAGED}
     return {"sha256": sha, "type": doc.type, "item": kind, "readable": True,
             "at": doc.submitted_at,
             "channel": doc.channel, "fields": dict(doc.fields),
@@ -352,7 +370,9 @@ def import_items(
         summary.confirmed = len(pending) - len(tx.meta["pending"])
     summary.new_cases = len(merge.new)
     summary.updated_cases = len(summary.cases) - summary.new_cases
-    summary.unreadable = sum(1 for c in summary.cases if not store.cases[c]["rd"])
+    unread = [store.cases[c] for c in summary.cases if not store.cases[c]["rd"]]
+    summary.damaged = sum(1 for c in unread if "undecryptable" in c["fl"])
+    summary.unreadable = len(unread) - summary.damaged
     summary.flagged = sum(1 for c in summary.cases if store.cases[c]["rd"] and store.cases[c]["fl"])
     summary.records, summary.records_rejected = merge.added, merge.rejected
     return summary

@@ -239,7 +239,8 @@ def _restore_stream(tar: tarfile.TarFile, db_url: str, backend: str, home: Path)
                     w.write(block)
                 ref = w.commit()
             if ref.sha256 != sha or expected.get(sha) != ref.size:
-                store.delete(ref.sha256)
+                if w.created:  # never bytes that were already in the store before
+                    store.delete(ref.sha256)
                 raise BlobIntegrityError(f"blob {sha} in the archive is damaged")
             restored.add(sha)
         else:

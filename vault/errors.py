@@ -77,7 +77,7 @@ class UploadIncompleteError(VaultError):
 class UnprovenFollowupError(VaultError):
     """A follow-up whose signature does not verify against the case's follow-up key."""
 
-    hint = "Only the holder of the case's receipt can add to it (crypto/SPEC.md §10)."
+    hint = "Only the holder of the case's receipt can add to it (crypto/SPEC.md §12)."
 
 
 class RecordMismatchError(VaultError):

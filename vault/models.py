@@ -43,7 +43,7 @@ class Case(Base):
     """A case: opaque id, lookup tag (HMAC of the receipt's lookup id), reply key, day.
 
     ``followup_public`` is the receipt-derived Ed25519 key that signs the reporter's later
-    items (crypto/SPEC.md §10); NULL for a case created before that existed.
+    items (crypto/SPEC.md §12); NULL for a case created before that existed.
     """
 
     __tablename__ = "cases"
@@ -83,7 +83,7 @@ class Item(Base):
     """The journal: every report, message, retaliation report, status and reply, in ``seq``.
 
     ``record`` is the signed record of a status or reply, and the reporter's follow-up
-    signature (crypto/SPEC.md §10) of a message or retaliation report (NULL on old cases).
+    signature (crypto/SPEC.md §12) of a message or retaliation report (NULL on old cases).
 
     ``seq`` only grows (SQLite AUTOINCREMENT; PostgreSQL appends under an advisory lock), so an
     export cursor "everything after N" never misses an item.

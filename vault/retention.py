@@ -135,14 +135,16 @@ def apply(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -
     """
     day = today or dt.datetime.now(dt.UTC).date()
     with vault._tx() as ops:
+        ops._lock_journal()  # no case may take a reference to a doomed blob meanwhile
         result = _collect(vault, ops, policy, day)
         if result.cases:
             ops.s.execute(delete(Case).where(Case.id.in_(result.cases)))
         if result.blobs:
             ops.s.execute(delete(Blob).where(Blob.sha256.in_(result.blobs)))
     vault.expire_uploads(day)
-    for sha in result.blobs:
-        vault.blobs.delete(sha)
+    # A blob shared with a surviving case keeps its row (``_unreferenced_after``); and a row
+    # added since the commit above (the same bytes sent again) keeps its file.
+    vault.delete_unreferenced(result.blobs)
     vault.sweep_upload_files()
     _compact(vault)
     return result

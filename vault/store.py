@@ -37,6 +37,7 @@ from . import db
 from .blobstore import (
     BlobRef,
     LocalBlobStore,
+    Written,
 )
 from .errors import (
     BlobNotFoundError,
@@ -90,7 +91,7 @@ class CaseInfo:
     channel: str
     status: str | None
     status_record: bytes | None
-    followup_public: bytes | None = None  # signs the reporter's follow-ups (SPEC §10)
+    followup_public: bytes | None = None  # signs the reporter's follow-ups (SPEC §12)
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,10 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[An
 def _proven(
     case: Case, kind: str, blob: BlobRef, evidence: Sequence[BlobRef], proof: bytes | None
 ) -> bytes | None:
-    """The follow-up signature to store, checked before anything is (crypto/SPEC.md §10).
+    """The follow-up signature to store, checked before anything is (crypto/SPEC.md §12).
 
     A case with a follow-up key takes only items its key signed for exactly this case, kind,
-    envelope and evidence list (UnprovenFollowupError otherwise). A case from before §10 has
+    envelope and evidence list (UnprovenFollowupError otherwise). A case from before §12 has
     no key: its items are stored unsigned, and the reviewer sees them as unproven.
     """
     if case.followup_public is None:
@@ -255,6 +256,7 @@ class _Ops:
             raise MissingBlobError(f"blob {ref.sha256} is not stored with size {ref.size}")
 
     def _register_blob(self, ref: BlobRef) -> None:
+        self._lock_journal()  # Vault.delete_unreferenced checks rows under the same lock
         self._check_stored(ref)
         row = self.s.get(Blob, ref.sha256)
         if row is None:
@@ -265,6 +267,8 @@ class _Ops:
 
     def _register_blobs(self, refs: Sequence[BlobRef]) -> None:
         """Many blobs at once: one stat each, one SELECT per 500, one multi-row INSERT."""
+        if refs:
+            self._lock_journal()  # as in _register_blob
         unique = {r.sha256: r for r in refs}
         for ref in refs:
             if unique[ref.sha256].size != ref.size:
@@ -578,7 +582,7 @@ class Vault:
 
         ``lookup_tag`` is crypto.receipt.lookup_tag(pepper, lookup_id) (32 bytes), never the
         receipt. The only date stored is today's UTC day. ``followup_public`` (32 bytes) is the
-        key later follow-ups must be signed by (crypto/SPEC.md §10). DuplicateCaseError if the
+        key later follow-ups must be signed by (crypto/SPEC.md §12). DuplicateCaseError if the
         tag is used, MissingBlobError if a blob is not in the store with the given size.
         """
         try:
@@ -625,7 +629,7 @@ class Vault:
     ) -> int:  # fmt: skip
         """Add a follow-up message or retaliation report envelope; return its journal seq.
 
-        ``proof`` is the reporter's follow-up signature (crypto/SPEC.md §10), required when the
+        ``proof`` is the reporter's follow-up signature (crypto/SPEC.md §12), required when the
         case has a follow-up key and checked before anything is stored: UnprovenFollowupError
         (nothing stored) if it is missing or does not verify.
         """
@@ -664,6 +668,36 @@ class Vault:
         """Store a (verified) signed reply record and its envelope; False on a replay."""
         with self.batch() as tx:
             return tx.add_reply(case_id, record, blob, order_key)
+
+    # -- removing blobs ------------------------------------------------------------------------
+    def discard(self, written: Sequence[Written]) -> list[str]:
+        """Take back the blobs a failed or refused request put: only those it created itself
+        (``Written.created``) and that no row references. Returns the addresses removed.
+
+        The same bytes may already be stored for a case (a replayed request, an envelope
+        copied out of an export bundle): those were not created by this request, and a row
+        references them, so they stay. See :meth:`delete_unreferenced` for the race with a
+        request registering the same bytes at the same moment.
+        """
+        return self.delete_unreferenced([w.ref.sha256 for w in written if w.created])
+
+    def delete_unreferenced(self, shas: Sequence[str]) -> list[str]:
+        """Overwrite and unlink each blob no ``blobs`` row names; return those removed.
+
+        Every writer that adds a blob row takes the journal lock (PostgreSQL advisory lock;
+        SQLite's write lock) before it checks that the file exists. The check for a row and
+        the unlink happen here under that lock, so a blob is either still referenced (and
+        kept) or gone before anyone can reference it (who then fails with MissingBlobError
+        instead of pointing at a deleted file).
+        """
+        removed: list[str] = []
+        for sha in dict.fromkeys(shas):
+            with self._tx() as ops:
+                ops._lock_journal()
+                if ops.s.get(Blob, sha) is None:
+                    self.blobs.delete(sha)
+                    removed.append(sha)
+        return removed
 
     # -- export --------------------------------------------------------------------------------
     def items_since(self, after_seq: int, *, limit: int = 1000) -> list[ExportItem]:

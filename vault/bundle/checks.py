@@ -101,7 +101,7 @@ def envelope_recipient_ids(head: bytes) -> list[bytes]:
 
 
 def _followup_item(entry: Entry, data: bytes, follows: tuple[str, Any]) -> None:
-    """A ``followup`` item (the reporter's signature, crypto/SPEC.md §10) comes right after its
+    """A ``followup`` item (the reporter's signature, crypto/SPEC.md §12) comes right after its
     message or retaliation envelope and is a ``followup`` signed object. Its signature is the
     laptop's to check, against the key in the case's report, which only a reviewer can read."""
     if follows not in (("envelope", "message"), ("envelope", "retaliation")):

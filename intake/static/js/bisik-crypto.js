@@ -163,7 +163,7 @@
     if (raw.length !== 32) throw new FormatError("an X25519 public key is 32 bytes");
     return subtle.importKey("raw", raw, { name: "X25519" }, true, []);
   }
-  /** An Ed25519 signing key from its 32-byte seed (the follow-up key, SPEC §10). */
+  /** An Ed25519 signing key from its 32-byte seed (the follow-up key, SPEC §12). */
   async function importEd25519Private(seed) {
     if (seed.length !== 32) throw new FormatError("an Ed25519 private key is 32 bytes");
     return subtle.importKey("pkcs8", concat([PKCS8_ED25519, seed]), { name: "Ed25519" }, true, ["sign"]);
@@ -498,7 +498,7 @@
   }
   /**
    * Derive {code, lookupId (bytes), replyKey (CryptoKey), replyPublic (raw bytes),
-   * followupKey (Ed25519 CryptoKey, signs follow-ups: SPEC §10), followupPublic (raw bytes)}.
+   * followupKey (Ed25519 CryptoKey, signs follow-ups: SPEC §12), followupPublic (raw bytes)}.
    */
   async function deriveReceipt(text) {
     var code = await normalizeReceipt(text);
@@ -547,10 +547,10 @@
       body: b64uEncode(data), sig: b64uEncode(sig) });
   }
 
-  // ---------------------------------------------------------------- follow-ups (SPEC §10)
+  // ---------------------------------------------------------------- follow-ups (SPEC §12)
   var FOLLOWUP_TYPES = ["message", "retaliation"], FOLLOWUP_FIELDS = ["case", "envelope_sha256", "evidence", "type", "v"];
   var CASE_ID = /^[A-Za-z0-9_-]{1,64}$/;
-  /** The body of SPEC §10.2 for ``item`` {case, type, envelope_sha256, evidence}; FormatError if malformed. */
+  /** The body of SPEC §12.2 for ``item`` {case, type, envelope_sha256, evidence}; FormatError if malformed. */
   function followupBody(item) {
     var body = { v: 1, case: item.case, type: item.type, envelope_sha256: item.envelope_sha256,
       evidence: (item.evidence || []).slice() };
@@ -807,7 +807,7 @@
     var replyKey = obj.reply_key === undefined ? null : obj.reply_key;
     if (replyKey !== null) b64uDecode(replyKey, 32);
     if (obj.type === "report" && replyKey === null) throw new FormatError("a report carries the reporter's reply key");
-    if (Object.prototype.hasOwnProperty.call(obj, "followup_key")) {  // SPEC §8, §10: reports only, never null
+    if (Object.prototype.hasOwnProperty.call(obj, "followup_key")) {  // SPEC §8, §12: reports only, never null
       if (obj.type !== "report" || obj.followup_key === null) throw new FormatError("only a report publishes a follow-up key");
       b64uDecode(obj.followup_key, 32);
     }

@@ -9,7 +9,7 @@
  * any check is not shown (it is counted). New messages and evidence are sealed here, chunk by
  * chunk, like the report; each evidence entry carries the sealer's header MAC (envelope_mac)
  * and the SHA-256 the server computed on upload (crypto/SPEC.md §8); each message is signed
- * with the receipt's follow-up key, so the server cannot add one in the reporter's name (§10).
+ * with the receipt's follow-up key, so the server cannot add one in the reporter's name (§12).
  *
  * The receipt and its secrets live only in this closure; nothing is written to storage.
  */
@@ -199,7 +199,7 @@
     var doc = C.documentBytes({ type: fields.kind, submitted_at: C.nowSeconds(), channel: "browser",
       fields: fields, reply_key: null, evidence: evidence, consent: {} });
     var sealed = await C.seal(doc, recipients);
-    // Proof that the receipt's holder wrote this (crypto/SPEC.md §10): the follow-up key signs
+    // Proof that the receipt's holder wrote this (crypto/SPEC.md §12): the follow-up key signs
     // the case, the kind, this envelope's SHA-256 (held whole: one-shot digest) and the evidence.
     var proof = await C.signFollowup(ctx.secrets, { case: ctx.data.case, type: fields.kind,
       envelope_sha256: C.toHex(await C.sha256(sealed)), evidence: claims.map(function (c) { return c.sha256; }) });

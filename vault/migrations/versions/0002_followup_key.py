@@ -1,4 +1,4 @@
-"""cases.followup_public: the receipt-derived key that signs follow-ups (crypto/SPEC.md §10)
+"""cases.followup_public: the receipt-derived key that signs follow-ups (crypto/SPEC.md §12)
 
 Revision ID: 0002
 Revises: 0001
