@@ -99,10 +99,10 @@ def run(args: argparse.Namespace) -> int:
             continue
         # a "reply" is a reviewer's only if a verified reply record names its envelope: the
         # document type inside is whatever its writer (a reporter, the server) chose
+        # "unproven": an old case's follow-up, which the server could have written (SPEC §12.4)
+        reporter = t("who.reporter_unproven" if msg.get("proof") == "unproven" else "who.reporter")
         who = msg.get("by") or signers.get(msg["sha256"]) or (
-            t("who.unsigned_reply") if msg["type"] == "reply" else t("who.reporter"))
-        if msg.get("proof") == "unproven":  # an old case: the server could have written it
-            who = t("who.reporter_unproven")
+            t("who.unsigned_reply") if msg["type"] == "reply" else reporter)
         out(f"- [{msg['at']}] {who} ({t('doc.' + msg['type'])}):")
         for key, value in sorted(msg.get("fields", {}).items()):
             out(f"    {key}: " + _indented(value, 6))
