@@ -8,6 +8,11 @@ What a refused request leaves: nothing of its own. The bytes it put into the blo
 taken back with ``Vault.discard`` — only if this request created them and no row refers to
 them, so a replayed request (or an envelope copied out of an export bundle) can never remove
 the stored envelope of a case.
+
+Follow-ups are proven by the receipt (crypto/SPEC.md §12): a report names the receipt's
+follow-up public key (``followup_public``), and every later message must carry the browser's
+signature by it (``proof``); the vault checks it before anything is stored, so a request
+without the receipt cannot speak for the reporter.
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from flask import Blueprint, Response, jsonify
 from crypto import receipt
 from crypto.encoding import b64u_encode
 from crypto.errors import BisikError
-from crypto.keys import key_id, load_x25519_public
+from crypto.keys import key_id, load_ed25519_public, load_x25519_public
 from vault.blobstore import Written
-from vault.errors import DuplicateCaseError, MissingBlobError
+from vault.errors import DuplicateCaseError, MissingBlobError, UnprovenFollowupError
 from vault.store import CaseInfo
 
 from .. import followup, free_space
@@ -54,6 +59,28 @@ def _store(intake: Intake, data: bytes) -> Written:
     return intake.vault.blobs.add_bytes(data)
 
 
+def _followup_public(obj: dict[str, Any]) -> bytes | None:
+    """The report's follow-up public key (Ed25519, 32 bytes), or None for a client from
+    before §12 (its case's follow-ups are then unproven to reviewers)."""
+    if obj.get("followup_public") is None:
+        return None
+    raw = field_bytes(obj, "followup_public", 32)
+    try:
+        load_ed25519_public(raw)
+    except BisikError as exc:
+        raise ApiError("error.malformed") from exc
+    return raw
+
+
+def _proof(obj: dict[str, Any]) -> bytes | None:
+    proof = obj.get("proof")
+    if proof is None:
+        return None
+    if not isinstance(proof, str) or len(proof) > 8192:  # a followup object is ~1.5 KiB
+        raise ApiError("error.malformed")
+    return proof.encode("utf-8", "surrogatepass")
+
+
 @bp.post("/reports")
 def submit_report() -> tuple[Response, int]:
     """Create a case from a browser-sealed report envelope and its claimed evidence."""
@@ -65,6 +92,7 @@ def submit_report() -> tuple[Response, int]:
         load_x25519_public(reply_public)
     except (BisikError, ValueError) as exc:
         raise ApiError("error.malformed") from exc
+    followup_public = _followup_public(obj)
     evidence = claimed(intake, obj.get("evidence", []))
     data, reviewers = inline_envelope(obj, "report", reviewer_keys(intake))
     written = _store(intake, data)
@@ -72,7 +100,7 @@ def submit_report() -> tuple[Response, int]:
         intake.vault.create_case(
             lookup_tag=receipt.lookup_tag(intake.secrets.pepper, lookup_id),
             reply_public=reply_public, recipients=reviewers, report_blob=written.ref,
-            evidence=evidence, channel="browser",
+            evidence=evidence, channel="browser", followup_public=followup_public,
         )  # fmt: skip
     except DuplicateCaseError as exc:
         intake.vault.discard([written])
@@ -128,12 +156,17 @@ def case_message() -> tuple[Response, int]:
     allowed[key_id(load_x25519_public(info.reply_public))] = None
     evidence = claimed(intake, obj.get("evidence", []))
     data, _ = inline_envelope(obj, "envelope", allowed)
+    proof = _proof(obj)
     written = _store(intake, data)
     try:
-        intake.vault.add_message(info.id, kind=kind, blob=written.ref, evidence=evidence)
+        intake.vault.add_message(info.id, kind=kind, blob=written.ref, evidence=evidence,
+                                 proof=proof)  # fmt: skip
     except MissingBlobError as exc:
         intake.vault.discard([written])
         raise ApiError("error.upload_integrity", 422) from exc
+    except UnprovenFollowupError as exc:  # not signed with this case's receipt (SPEC §12)
+        intake.vault.discard([written])
+        raise ApiError("error.followup_unproven", 403) from exc
     except BaseException:
         intake.vault.discard([written])
         raise
