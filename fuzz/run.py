@@ -30,6 +30,7 @@ CRASHES = HERE / "crashes"
 REGRESSIONS = HERE / "regressions"
 CORPUS = HERE.parent / ".fuzz-corpus"  # kept between long runs; not in git
 DONE = re.compile(rb"Done (\d+) runs in (\d+) second")
+SCRATCH = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
 
 
 def _run(target: str, seconds: int, corpus: Path, max_len: int) -> tuple[int, float, int]:
@@ -40,8 +41,12 @@ def _run(target: str, seconds: int, corpus: Path, max_len: int) -> tuple[int, fl
             f"-max_total_time={seconds}", f"-max_len={max_len}", "-timeout=20",
             "-rss_limit_mb=3072", f"-artifact_prefix={CRASHES}/{target}-", "-print_final_stats=1"]
     start = time.monotonic()
-    done = subprocess.run(args, cwd=HERE.parent, capture_output=True, timeout=seconds + 300,
-                          check=False)  # fmt: skip
+    work = Path(tempfile.mkdtemp(dir=SCRATCH, prefix="bisik-fuzz-"))
+    try:
+        done = subprocess.run(args, cwd=HERE.parent, capture_output=True, timeout=seconds + 300,
+                              check=False, env={**os.environ, "BISIK_FUZZ_TMP": str(work)})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     took = time.monotonic() - start
     found = DONE.findall(done.stderr)
     runs = int(found[-1][0]) if found else 0
