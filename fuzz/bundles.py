@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from crypto.encoding import canonical_json
+from fuzz.common import scratch_dir
 from vault.bundle import manifest as _manifest
 from vault.bundle.layout import (
     EXPORT,
@@ -32,20 +32,13 @@ from vault.bundle.layout import (
 from vault.bundle.manifest import Manifest
 
 SEP = b"\n\x00\x00\n"
-# RAM-backed when the machine has it: one file written and one staging directory made and
-# removed per input, thousands of times a second
-SCRATCH = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
 _WORK: list[Path] = []
 
 
 def _work() -> Path:
-    """This process's scratch directory: inside BISIK_FUZZ_TMP (the runner removes it when the
-    target ends: libFuzzer leaves without running atexit handlers), else a fresh one."""
+    """This process's scratch directory (one bundle file, the reader's staging)."""
     if not _WORK:
-        import os
-
-        parent = Path(os.environ.get("BISIK_FUZZ_TMP") or SCRATCH)
-        _WORK.append(Path(tempfile.mkdtemp(dir=parent, prefix="bundle-")))
+        _WORK.append(scratch_dir("bundle-"))
     return _WORK[0]
 
 

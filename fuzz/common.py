@@ -8,11 +8,16 @@ the same way on every machine.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -69,6 +74,19 @@ def refusing(*allowed: type[BaseException]) -> Iterator[None]:
     """Let the documented refusals through; any other exception is a bug (a crash)."""
     with suppress(allowed):
         yield
+
+
+def scratch_dir(prefix: str) -> Path:
+    """A fresh directory for a target's files: inside BISIK_FUZZ_TMP when the runner set it
+    (the runner removes that when the target ends: libFuzzer exits without running atexit
+    handlers), else in /dev/shm or the temp dir, removed when the process exits."""
+    parent = os.environ.get("BISIK_FUZZ_TMP")
+    if parent:
+        return Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+    shm = Path("/dev/shm")
+    made = Path(tempfile.mkdtemp(dir=shm if shm.is_dir() else None, prefix="bisik-" + prefix))
+    atexit.register(shutil.rmtree, made, True)
+    return made
 
 
 Check = Callable[[bytes], None]

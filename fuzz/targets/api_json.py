@@ -8,17 +8,14 @@ a JSON error with a 4xx status; a 5xx answer or an exception out of the app is a
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from crypto import document, envelope, followup, receipt
 from crypto.directory import Reviewer, sign_directory
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
-from fuzz.common import REVIEWERS, ROOT, seed_bytes
+from fuzz.common import REVIEWERS, ROOT, scratch_dir, seed_bytes
 
 ENDPOINTS = ("/api/reports", "/api/case", "/api/case/message", "/api/uploads", "/api/case/proof",
              "/api/uploads/AAAAAAAAAAAAAAAA/finish")  # fmt: skip
@@ -33,8 +30,7 @@ def _client() -> tuple[Any, str, str]:
     from intake.app import create_app
     from intake.home import init_home, install_org, server_public
 
-    parent = os.environ.get("BISIK_FUZZ_TMP") or tempfile.gettempdir()
-    home = Path(tempfile.mkdtemp(dir=parent, prefix="api-")) / "server"
+    home = scratch_dir("api-") / "server"
     init_home(home)
     today = dt.datetime.now(dt.UTC).date()
     entries = [Reviewer(rid, rid.title(), "reviewer", kp.public, today - dt.timedelta(days=1),
