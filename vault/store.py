@@ -145,22 +145,23 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[An
         yield items[i : i + size]
 
 
-def _proven(
-    case: Case, kind: str, blob: BlobRef, evidence: Sequence[BlobRef], proof: bytes | None
-) -> bytes | None:
+def proven_followup(
+    followup_public: bytes | None, case_id: str, kind: str, blob_sha: str,
+    evidence_shas: Sequence[str], proof: bytes | None,
+) -> bytes | None:  # fmt: skip
     """The follow-up signature to store, checked before anything is (crypto/SPEC.md §12).
 
     A case with a follow-up key takes only items its key signed for exactly this case, kind,
     envelope and evidence list (UnprovenFollowupError otherwise). A case from before §12 has
-    no key: its items are stored unsigned, and the reviewer sees them as unproven.
+    no key: its items are stored unsigned (None), and the reviewer sees them as unproven.
     """
-    if case.followup_public is None:
+    if followup_public is None:
         return None
     if proof is None:
         raise UnprovenFollowupError("this case takes only follow-ups signed by its key")
     try:
-        key = load_ed25519_public(case.followup_public)
-        followup.verify(proof, key, case.id, kind, blob.sha256, [e.sha256 for e in evidence])
+        key = load_ed25519_public(followup_public)
+        followup.verify(proof, key, case_id, kind, blob_sha, evidence_shas)
     except (SignatureError, FormatError) as exc:
         raise UnprovenFollowupError("the follow-up signature does not verify") from exc
     return proof
@@ -343,7 +344,8 @@ class _Ops:
         if kind not in MESSAGE_KINDS:
             raise ValueError(f"kind must be one of {sorted(MESSAGE_KINDS)}")
         case = self._case(case_id)
-        record = _proven(case, kind, blob, evidence, proof)
+        record = proven_followup(case.followup_public, case.id, kind, blob.sha256,
+                                 [e.sha256 for e in evidence], proof)  # fmt: skip
         self._register_blob(blob)
         return self._append(
             Item(case_id=case_id, kind=kind, blob_sha=blob.sha256, record=record), evidence

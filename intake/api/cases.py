@@ -17,6 +17,7 @@ without the receipt cannot speak for the reporter.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -28,7 +29,7 @@ from crypto.errors import BisikError
 from crypto.keys import key_id, load_ed25519_public, load_x25519_public
 from vault.blobstore import Written
 from vault.errors import DuplicateCaseError, MissingBlobError, UnprovenFollowupError
-from vault.store import CaseInfo
+from vault.store import CaseInfo, proven_followup
 
 from .. import followup, free_space
 from ..state import Intake, current
@@ -157,6 +158,11 @@ def case_message() -> tuple[Response, int]:
     evidence = claimed(intake, obj.get("evidence", []))
     data, _ = inline_envelope(obj, "envelope", allowed)
     proof = _proof(obj)
+    try:  # refused before a byte is written; the vault checks again in its transaction
+        proven_followup(info.followup_public, info.id, kind, hashlib.sha256(data).hexdigest(),
+                        [e.sha256 for e in evidence], proof)  # fmt: skip
+    except UnprovenFollowupError as exc:
+        raise ApiError("error.followup_unproven", 403) from exc
     written = _store(intake, data)
     try:
         intake.vault.add_message(info.id, kind=kind, blob=written.ref, evidence=evidence,
