@@ -1008,6 +1008,23 @@ def document_vectors() -> dict[str, Vector]:
     v("reject-report-without-reply-key", "A report must carry the reporter's reply key "
       "(SPEC §8): rejected by the document parser itself, in Python and in the browser.",
       _document("report", full, reply=False), "FormatError", layer="document")  # fmt: skip
+    followup_key = b64u_encode(raw_public(ed_key("reporter follow-up").public_key()))
+
+    def with_key(doc_type: str, fields: dict[str, str], key: Any, reply: bool = True) -> bytes:
+        obj = json.loads(_document(doc_type, fields, reply=reply))
+        return canonical_json({**obj, "followup_key": key})
+
+    v("ok-report-with-followup-key", "A report publishing the receipt's Ed25519 follow-up key, "
+      "which every later follow-up must be signed by (SPEC §12).",
+      with_key("report", full, followup_key))  # fmt: skip
+    v("reject-followup-key-in-message", "Only the first report publishes a follow-up key "
+      "(SPEC §8, §12): a message naming one is refused by the document parser.",
+      with_key("message", {"kind": "message", "text": "x"}, followup_key, reply=False),
+      "FormatError", layer="document")  # fmt: skip
+    v("reject-followup-key-null", "The member is absent when there is no key, never null.",
+      with_key("report", full, None), "FormatError", layer="document")  # fmt: skip
+    v("reject-followup-key-short", "A follow-up key that is not 32 bytes of base64url.",
+      with_key("report", full, followup_key[:-2]), "FormatError", layer="document")
     return vs
 
 
