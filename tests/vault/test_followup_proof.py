@@ -69,14 +69,14 @@ def test_signed_message_is_exported_with_its_signature(server: Server, tmp_path:
     assert [d for k, _, d in items if k == "followup"] == [proof]
 
 
-def _bundle(path: Path, server: Server, after: str, data: bytes) -> None:
+def _bundle(path: Path, server: Server, after: str, data: bytes, seq: int = 1) -> None:
     env = envelope.seal(b"x", [next(iter(server.org.reviewers.values())).public.encryption])
     with ExportWriter(path, server.org.server, seq_from=0) as w:
         w.add_case("case1", "2026-11-20", ["rev_a"], "A" * 43)
         w.add_envelope("case1", after, 1, io.BytesIO(env), len(env),
                        hashlib.sha256(env).hexdigest())  # fmt: skip
-        w.add_record("followup", "case1", 1, data)
-        w.finish(1)
+        w.add_record("followup", "case1", seq, data)
+        w.finish(seq)
 
 
 def test_reader_refuses_a_followup_item_not_after_a_message(
@@ -87,6 +87,9 @@ def test_reader_refuses_a_followup_item_not_after_a_message(
     _bundle(tmp_path / "a.bisik", server, "report", sig)
     with pytest.raises(BundleIntegrityError):
         read_export(tmp_path / "a.bisik", server.org.directory)
+    _bundle(tmp_path / "s.bisik", server, "message", sig, seq=2)  # another journal entry's
+    with pytest.raises(BundleIntegrityError):
+        read_export(tmp_path / "s.bisik", server.org.directory)
     _bundle(tmp_path / "b.bisik", server, "message", b'{"not": "signed"}')
     with pytest.raises(BundleFormatError):
         read_export(tmp_path / "b.bisik", server.org.directory)

@@ -100,11 +100,16 @@ def envelope_recipient_ids(head: bytes) -> list[bytes]:
         raise BundleFormatError("not an envelope, or its header is cut short") from exc
 
 
-def _followup_item(entry: Entry, data: bytes, follows: tuple[str, Any]) -> None:
+def _followup_item(entry: Entry, data: bytes, follows: tuple[str, Any, int, str]) -> None:
     """A ``followup`` item (the reporter's signature, crypto/SPEC.md §12) comes right after its
-    message or retaliation envelope and is a ``followup`` signed object. Its signature is the
-    laptop's to check, against the key in the case's report, which only a reviewer can read."""
-    if follows not in (("envelope", "message"), ("envelope", "retaliation")):
+    message or retaliation envelope (same journal entry) and is a ``followup`` signed object.
+    Its signature is the laptop's to check, against the key in the case's report, which only a
+    reviewer can read."""
+    kind, type_, seq, case = follows
+    mine = (entry.extra["seq"], entry.case)
+    if (kind, type_) not in (("envelope", "message"), ("envelope", "retaliation")) or (
+        (seq, case) != mine
+    ):
         raise BundleIntegrityError(f"item {entry.n}: follow-up signature without its message")
     try:
         if signed.parse(data).kind != "followup":
@@ -121,7 +126,7 @@ class ExportChecker:
         self._dir = directory
         self._last_seq = manifest.seq_from
         self._last_case = ""
-        self._last_kind: tuple[str, Any] = ("", None)
+        self._last_kind: tuple[str, Any, int, str] = ("", None, -1, "")
         self._cases: set[str] = set()
 
     def item(self, entry: Entry, data: bytes | None) -> None:
@@ -139,7 +144,8 @@ class ExportChecker:
             raise BundleIntegrityError(f"item {entry.n}: sequence out of order or out of range")
         if seq == self._last_seq and entry.case != self._last_case:
             raise BundleIntegrityError(f"item {entry.n}: one journal entry spans two cases")
-        follows, self._last_kind = self._last_kind, (entry.kind, entry.extra.get("type"))
+        follows = self._last_kind
+        self._last_kind = (entry.kind, entry.extra.get("type"), seq, entry.case)
         self._last_seq, self._last_case = seq, entry.case
         if entry.kind in RECORD_KINDS:
             verify_history_record(data or b"", entry.kind, entry.case, self._dir)
