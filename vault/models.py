@@ -42,6 +42,9 @@ class Base(DeclarativeBase):
 class Case(Base):
     """A case: opaque id, lookup tag (HMAC of the receipt's lookup id), reply key, day.
 
+    No intake channel: whether the report came with JavaScript on (a hint at Tor Browser's
+    "Safest" level) is kept only inside the sealed report document.
+
     ``followup_public`` is the receipt-derived Ed25519 key that signs the reporter's later
     items (crypto/SPEC.md §12); NULL for a case created before that existed.
     """
@@ -53,7 +56,6 @@ class Case(Base):
     reply_public: Mapped[bytes] = mapped_column(LargeBinary(32))
     followup_public: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     received_day: Mapped[dt.date] = mapped_column(Date)
-    channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str | None] = mapped_column(String(32))
     status_order: Mapped[str | None] = mapped_column(String(96))
     status_day: Mapped[dt.date | None] = mapped_column(Date)

@@ -6,7 +6,7 @@ transaction; :meth:`Vault.batch` groups many outbound records into one all-or-no
 transaction (a whole import bundle).
 
 What it stores, and so what a seizure yields: opaque case ids, keyed lookup tags, reply public
-keys, the UTC day a case arrived, recipient ids, the intake channel, blob hashes and padded
+keys, the UTC day a case arrived, recipient ids, blob hashes and padded
 sizes, signed status/reply records, and the journal order of items. Never plaintext, receipts,
 file names, addresses, browser strings or precise reporter times.
 """
@@ -56,10 +56,10 @@ from .models import (
     Cursor,
     Item,
     ItemEvidence,
+    Upload,
 )
 from .uploads import Uploads
 
-CHANNELS = frozenset({"browser", "server"})
 MESSAGE_KINDS = frozenset({"message", "retaliation"})
 _JOURNAL_LOCK = 0x6269_7369_6B01  # PostgreSQL advisory lock: journal seq == commit order
 _HASH_CHUNK = 1 << 20
@@ -88,7 +88,6 @@ class CaseInfo:
     reply_public: bytes
     received_day: dt.date
     recipients: tuple[str, ...]
-    channel: str
     status: str | None
     status_record: bytes | None
     followup_public: bytes | None = None  # signs the reporter's follow-ups (SPEC §12)
@@ -314,23 +313,20 @@ class _Ops:
     # -- reporter side -------------------------------------------------------------------------
     def create_case(
         self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
-        report_blob: BlobRef, evidence: Sequence[BlobRef], channel: str,
+        report_blob: BlobRef, evidence: Sequence[BlobRef],
         followup_public: bytes | None = None,
     ) -> str:  # fmt: skip
         if len(lookup_tag) != 32 or len(reply_public) != 32:
             raise ValueError("lookup tag and reply public key are 32 bytes each")
         if followup_public is not None and len(followup_public) != 32:
             raise ValueError("a follow-up public key is 32 bytes")
-        if channel not in CHANNELS:
-            raise ValueError(f"channel must be one of {sorted(CHANNELS)}")
         if not recipients:
             raise ValueError("a case needs at least one recipient")
         if self.s.scalar(select(Case.id).where(Case.lookup_tag == lookup_tag)) is not None:
             raise DuplicateCaseError("a case with this lookup tag exists")
         case_id = _new_id()
         self.s.add(Case(id=case_id, lookup_tag=lookup_tag, reply_public=reply_public,
-                        followup_public=followup_public, received_day=_today(),
-                        channel=channel))  # fmt: skip
+                        followup_public=followup_public, received_day=_today()))  # fmt: skip
         for rid in sorted(set(recipients)):
             self.s.add(CaseRecipient(case_id=case_id, recipient=rid))
         self._register_blob(report_blob)
@@ -458,7 +454,7 @@ class _Ops:
                         records_.setdefault(case_id, record)
         return {
             c.id: CaseInfo(c.id, c.reply_public, c.received_day, tuple(recipients[c.id]),
-                           c.channel, c.status, records_.get(c.id), c.followup_public)
+                           c.status, records_.get(c.id), c.followup_public)
             for c in cases
         }  # fmt: skip
 
@@ -577,7 +573,7 @@ class Vault:
     # -- cases -------------------------------------------------------------------------------
     def create_case(
         self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
-        report_blob: BlobRef, evidence: Sequence[BlobRef], channel: str,
+        report_blob: BlobRef, evidence: Sequence[BlobRef],
         followup_public: bytes | None = None,
     ) -> str:  # fmt: skip
         """Create a case for a stored report envelope; return its random opaque id.
@@ -591,7 +587,7 @@ class Vault:
             with self._tx() as ops:
                 return ops.create_case(
                     lookup_tag=lookup_tag, reply_public=reply_public, recipients=recipients,
-                    report_blob=report_blob, evidence=evidence, channel=channel,
+                    report_blob=report_blob, evidence=evidence,
                     followup_public=followup_public,
                 )  # fmt: skip
         except IntegrityError as exc:  # a concurrent insert of the same tag
@@ -733,6 +729,12 @@ class Vault:
     def start_upload(self, *, owner: bytes, total_size: int) -> str:
         """See :meth:`vault.uploads.Uploads.start`."""
         return self.uploads.start(owner=owner, total_size=total_size)
+
+    def open_upload_bytes(self) -> int:
+        """Bytes held by every upload session not yet finished or removed (expired ones
+        included: their files are on disk until :meth:`expire_uploads` runs)."""
+        with self._read() as ops:
+            return int(ops.s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
 
     def upload_offset(self, upload_id: str, owner: bytes) -> int:
         """See :meth:`vault.uploads.Uploads.offset`."""

@@ -56,7 +56,7 @@ def lookup(intake: Intake, obj: dict[str, Any]) -> CaseInfo:
 
 
 def _store(intake: Intake, data: bytes) -> Written:
-    free_space.ensure_room(intake.config.home, len(data), intake.config.min_free_bytes)
+    free_space.ensure_text_room(intake.config, len(data))  # never locked out by uploads
     return intake.vault.blobs.add_bytes(data)
 
 
@@ -101,7 +101,7 @@ def submit_report() -> tuple[Response, int]:
         intake.vault.create_case(
             lookup_tag=receipt.lookup_tag(intake.secrets.pepper, lookup_id),
             reply_public=reply_public, recipients=reviewers, report_blob=written.ref,
-            evidence=evidence, channel="browser", followup_public=followup_public,
+            evidence=evidence, followup_public=followup_public,
         )  # fmt: skip
     except DuplicateCaseError as exc:
         intake.vault.discard([written])

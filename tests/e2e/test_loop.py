@@ -194,8 +194,10 @@ def test_report_to_reviewer_and_reply_back(org: demo.Demo, tmp_path: Path) -> No
 
     # Budi's laptop converges on the same history through the next export; the real follow-up
     # verifies against the key in the report, the forged one is refused and flagged
+    # (by default an export carries only what is not acknowledged yet, and Ani's outbox
+    # acknowledged the first one; Budi's laptop has imported nothing, so it asks for all)
     export2 = tmp_path / "export-2.bisik"
-    server(org, "export", "--out", str(export2))
+    server(org, "export", "--all", "--out", str(export2))
     reviewer(org, "budi", "import", str(export2))
     budi_view = reviewer(org, "budi", "show", case_id)
     assert MARKER in budi_view and REPLY in budi_view

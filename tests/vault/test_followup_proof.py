@@ -37,7 +37,7 @@ def _keyed_case(server: Server) -> tuple[str, receipt.ReceiptSecrets, list]:
     case = server.vault.create_case(
         lookup_tag=secrets.token_bytes(32), reply_public=raw_public(sec.reply_public),
         recipients=list(server.org.reviewers), report_blob=report, evidence=[],
-        channel="browser", followup_public=raw_public(sec.followup_public),
+        followup_public=raw_public(sec.followup_public),
     )  # fmt: skip
     return case, sec, keys
 

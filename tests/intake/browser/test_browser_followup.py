@@ -47,7 +47,7 @@ def _make_case(live: Any, org: Any) -> tuple[str, str]:
     case_id = vault.create_case(
         lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
         reply_public=raw_public(sec.reply_public), recipients=list(org.reviewers),
-        report_blob=ref, evidence=[], channel="server",
+        report_blob=ref, evidence=[],
         followup_public=raw_public(sec.followup_public),  # follow-ups must be signed (SPEC §12)
     )  # fmt: skip
     budi = org.reviewers["budi"]
