@@ -1,8 +1,11 @@
-"""The JSON API bodies of the JavaScript path (intake/api/), through the Flask test client.
+"""The JSON API of the JavaScript path (intake/api/), through the Flask test client.
 
-The first byte picks the endpoint; the rest is the request body, sent as JSON with a valid
-CSRF token in a session that has a real case (its lookup id is in the seeds). Every refusal is
-a JSON error with a 4xx status; a 5xx answer or an exception out of the app is a bug.
+The first byte picks the request. Below 200: a JSON POST to one of ``ENDPOINTS`` whose body is
+the rest. From 200: a raw request (GET, PUT or POST by the byte) whose first line is the path
+and query under ``/api/`` (upload ids, ``?offset=``) and the rest its body, with the token of a
+real upload. Every request carries a valid CSRF token in a session that has a real case (its
+lookup id is in the seeds). Every refusal is a JSON error with a 4xx status; a 5xx answer or
+an exception out of the app is a bug.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 from crypto import document, envelope, followup, receipt
 from crypto.directory import Reviewer, sign_directory
@@ -24,8 +28,9 @@ SECRETS = receipt.derive(CODE)
 
 
 @cache
-def _client() -> tuple[Any, str, str]:
-    """(test client, CSRF token, case id) of an app on a fresh home with one browser case."""
+def _client() -> tuple[Any, str, str, dict[str, str]]:
+    """(test client, CSRF token, case id, upload {id, token}) of an app on a fresh home with
+    one browser case and one upload in progress."""
     from intake import config as cfg
     from intake.app import create_app
     from intake.home import init_home, install_org, server_public
@@ -49,7 +54,9 @@ def _client() -> tuple[Any, str, str]:
     assert r.status_code == 201, r.get_json()
     case = client.post("/api/case", json={"lookup_id": b64u_encode(SECRETS.lookup_id)},
                        headers={"X-CSRF-Token": csrf}).get_json()["case"]  # fmt: skip
-    return client, csrf, case
+    upload = client.post("/api/uploads", json={"size": 1 << 20},
+                         headers={"X-CSRF-Token": csrf}).get_json()  # fmt: skip
+    return client, csrf, case, upload
 
 
 def _keys() -> list[Any]:
@@ -69,10 +76,17 @@ def _report_body() -> dict[str, Any]:
 def check(data: bytes) -> None:
     if not data:
         return
-    client, csrf, _ = _client()
-    path = ENDPOINTS[data[0] % len(ENDPOINTS)]
-    r = client.post(path, data=data[1:], content_type="application/json",
-                    headers={"X-CSRF-Token": csrf})  # fmt: skip
+    client, csrf, _, upload = _client()
+    if data[0] < 200:
+        path = ENDPOINTS[data[0] % len(ENDPOINTS)]
+        r = client.post(path, data=data[1:], content_type="application/json",
+                        headers={"X-CSRF-Token": csrf})  # fmt: skip
+    else:
+        line, _, body = data[1:].partition(b"\n")
+        path = "/api/" + quote(line[:300].decode("latin-1"), safe="/?=&")
+        method = ("GET", "PUT", "POST")[data[0] % 3]
+        r = client.open(path, method=method, data=body, content_type="application/octet-stream",
+                        headers={"X-CSRF-Token": csrf, "X-Upload-Token": upload["token"]})
     assert r.status_code < 500, (path, r.status_code, r.get_data()[:300])
 
 
@@ -80,7 +94,7 @@ def seeds() -> list[bytes]:
     import hashlib
     import json
 
-    _, _, case = _client()
+    _, _, case, upload = _client()
     msg = envelope.seal(document.Document("message", "2026-11-21T08:00:00+00:00", "browser",
                                           {"kind": "message", "text": "t"}).to_bytes(), _keys())
     proof = followup.sign(SECRETS.followup_key, case, "message", hashlib.sha256(msg).hexdigest(),
@@ -94,4 +108,10 @@ def seeds() -> list[bytes]:
              "evidence": [{"sha256": "ab" * 32, "size": 3, "claim": "x"}]}),
         (4, {"lookup_id": lookup}), (5, {}),
     ]  # fmt: skip
-    return [bytes([i]) + json.dumps(b).encode() for i, b in bodies]
+    header = envelope.seal(b"bukti", _keys())[:400]
+    raw = [(201, f"uploads/{upload['id']}?offset=0\n".encode() + header),
+           (200, f"uploads/{upload['id']}\n".encode()),
+           (201, f"uploads/{upload['id']}?offset=\u00b2\n".encode() + b"x"),
+           (202, f"uploads/{upload['id']}/finish\n".encode())]  # fmt: skip
+    return ([bytes([i]) + json.dumps(b).encode() for i, b in bodies]
+            + [bytes([i]) + b for i, b in raw])  # fmt: skip
