@@ -1,7 +1,7 @@
 """cases.followup_public: the receipt-derived key that signs follow-ups (crypto/SPEC.md §12)
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 
 A nullable column: cases made before it have no key, and their follow-ups stay unproven to
 reviewers. A plain ``ALTER TABLE … ADD COLUMN`` on both backends (no SQLite table rebuild,
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
