@@ -246,10 +246,10 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
             sealed = envelope.seal(doc.to_bytes(), handler.recipients)
             written.append(intake.vault.blobs.add_bytes(sealed))
             ref = written[-1].ref
-            proof = followup.sign(secrets.followup_key, case.id, fields["kind"], ref.sha256,
-                                  [r.sha256 for r in refs])  # the reporter's key, in memory
+            signature = followup.sign(secrets.followup_key, case.id, fields["kind"],
+                                      ref.sha256, [r.sha256 for r in refs])  # in memory only
             intake.vault.add_message(case.id, kind=fields["kind"], blob=ref, evidence=refs,
-                                     proof=proof)  # fmt: skip
+                                     signature=signature)  # fmt: skip
         except BaseException:
             _discard(intake, written)
             raise

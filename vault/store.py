@@ -146,7 +146,7 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[An
 
 def proven_followup(
     followup_public: bytes | None, case_id: str, kind: str, blob_sha: str,
-    evidence_shas: Sequence[str], proof: bytes | None,
+    evidence_shas: Sequence[str], signature: bytes | None,
 ) -> bytes | None:  # fmt: skip
     """The follow-up signature to store, checked before anything is (crypto/SPEC.md §12).
 
@@ -156,14 +156,14 @@ def proven_followup(
     """
     if followup_public is None:
         return None
-    if proof is None:
+    if signature is None:
         raise UnprovenFollowupError("this case takes only follow-ups signed by its key")
     try:
         key = load_ed25519_public(followup_public)
-        followup.verify(proof, key, case_id, kind, blob_sha, evidence_shas)
+        followup.verify(signature, key, case_id, kind, blob_sha, evidence_shas)
     except (SignatureError, FormatError) as exc:
         raise UnprovenFollowupError("the follow-up signature does not verify") from exc
-    return proof
+    return signature
 
 
 def normalize_order_key(order_key: OrderKey, record: bytes) -> str:
@@ -336,13 +336,13 @@ class _Ops:
 
     def add_message(
         self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef],
-        proof: bytes | None = None,
+        signature: bytes | None = None,
     ) -> int:  # fmt: skip
         if kind not in MESSAGE_KINDS:
             raise ValueError(f"kind must be one of {sorted(MESSAGE_KINDS)}")
         case = self._case(case_id)
         record = proven_followup(case.followup_public, case.id, kind, blob.sha256,
-                                 [e.sha256 for e in evidence], proof)  # fmt: skip
+                                 [e.sha256 for e in evidence], signature)  # fmt: skip
         self._register_blob(blob)
         return self._append(
             Item(case_id=case_id, kind=kind, blob_sha=blob.sha256, record=record), evidence
@@ -624,16 +624,17 @@ class Vault:
 
     def add_message(
         self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef] = (),
-        proof: bytes | None = None,
+        signature: bytes | None = None,
     ) -> int:  # fmt: skip
         """Add a follow-up message or retaliation report envelope; return its journal seq.
 
-        ``proof`` is the reporter's follow-up signature (crypto/SPEC.md §12), required when the
+        ``signature`` is the reporter's follow-up signature (crypto/SPEC.md §12), required when the
         case has a follow-up key and checked before anything is stored: UnprovenFollowupError
         (nothing stored) if it is missing or does not verify.
         """
         with self._tx() as ops:
-            return ops.add_message(case_id, kind=kind, blob=blob, evidence=evidence, proof=proof)
+            return ops.add_message(case_id, kind=kind, blob=blob, evidence=evidence,
+                                   signature=signature)  # fmt: skip
 
     def case_history(self, case_id: str) -> CaseHistory:
         """Everything stored for a case; statuses and replies in record order."""

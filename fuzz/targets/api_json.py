@@ -103,7 +103,7 @@ def seeds() -> list[bytes]:
     bodies: list[tuple[int, Any]] = [
         (0, _report_body()), (1, {"lookup_id": lookup}), (3, {"size": 4096}),
         (2, {"lookup_id": lookup, "kind": "message", "envelope": b64u_encode(msg),
-             "evidence": [], "proof": proof}),
+             "evidence": [], "signature": proof}),
         (2, {"lookup_id": lookup, "kind": "retaliation", "envelope": "AAAA",
              "evidence": [{"sha256": "ab" * 32, "size": 3, "claim": "x"}]}),
         (4, {"lookup_id": lookup}), (5, {}),

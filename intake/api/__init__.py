@@ -29,8 +29,8 @@ Endpoints (all under ``/api``; state-changing ones need the ``X-CSRF-Token`` hea
   (crypto/SPEC.md §12; absent from clients older than it).
 * ``POST /case {"lookup_id"}``    → statuses (signed records) and replies (record + envelope);
   the browser verifies and decrypts them. Known and unknown lookups take the same minimum time.
-* ``POST /case/message {"lookup_id", "kind", "envelope", "evidence", "proof"}``: a follow-up
-  message or retaliation report, sealed in the browser; ``proof`` is its signature by the
+* ``POST /case/message {"lookup_id", "kind", "envelope", "evidence", "signature"}``: a follow-up
+  message or retaliation report, sealed in the browser; ``signature`` is its signature by the
   receipt's follow-up key (403 ``error.followup_unproven`` without a valid one, SPEC §12).
 * ``POST /case/proof {"lookup_id"}`` → the server-signed proof of report (a file to keep).
 

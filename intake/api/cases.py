@@ -11,7 +11,7 @@ the stored envelope of a case.
 
 Follow-ups are proven by the receipt (crypto/SPEC.md §12): a report names the receipt's
 follow-up public key (``followup_public``), and every later message must carry the browser's
-signature by it (``proof``); the vault checks it before anything is stored, so a request
+signature by it (``signature``); the vault checks it before anything is stored, so a request
 without the receipt cannot speak for the reporter.
 """
 
@@ -73,13 +73,13 @@ def _followup_public(obj: dict[str, Any]) -> bytes | None:
     return raw
 
 
-def _proof(obj: dict[str, Any]) -> bytes | None:
-    proof = obj.get("proof")
-    if proof is None:
+def _signature(obj: dict[str, Any]) -> bytes | None:
+    sig = obj.get("signature")
+    if sig is None:
         return None
-    if not isinstance(proof, str) or len(proof) > 8192:  # a followup object is ~1.5 KiB
+    if not isinstance(sig, str) or len(sig) > 8192:  # a followup object is ~1.5 KiB
         raise ApiError("error.malformed")
-    return proof.encode("utf-8", "surrogatepass")
+    return sig.encode("utf-8", "surrogatepass")
 
 
 @bp.post("/reports")
@@ -164,16 +164,16 @@ def case_message() -> tuple[Response, int]:
     allowed[key_id(load_x25519_public(info.reply_public))] = None
     evidence = claimed(intake, obj.get("evidence", []))
     data, _ = inline_envelope(obj, "envelope", allowed)
-    proof = _proof(obj)
+    sig = _signature(obj)
     try:  # refused before a byte is written; the vault checks again in its transaction
         proven_followup(info.followup_public, info.id, kind, hashlib.sha256(data).hexdigest(),
-                        [e.sha256 for e in evidence], proof)  # fmt: skip
+                        [e.sha256 for e in evidence], sig)  # fmt: skip
     except UnprovenFollowupError as exc:
         raise ApiError("error.followup_unproven", 403) from exc
     written = _store(intake, data)
     try:
         intake.vault.add_message(info.id, kind=kind, blob=written.ref, evidence=evidence,
-                                 proof=proof)  # fmt: skip
+                                 signature=sig)  # fmt: skip
     except MissingBlobError as exc:
         intake.vault.discard([written])
         raise ApiError("error.upload_integrity", 422) from exc

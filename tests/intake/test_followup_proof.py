@@ -62,7 +62,7 @@ def _message(api: Api, org: Org, sec: ReceiptSecrets, proof: Any, env: bytes | N
     body = {"lookup_id": b64u_encode(sec.lookup_id), "kind": "message",
             "envelope": b64u_encode(env), "evidence": evidence or []}  # fmt: skip
     if proof is not None:
-        body["proof"] = proof
+        body["signature"] = proof
     return api.call("POST", "/api/case/message", body)
 
 

@@ -50,7 +50,7 @@ def test_unsigned_or_forged_message_is_not_stored(server: Server) -> None:
     wrong_kind = followup.sign(sec.followup_key, case, "retaliation", msg.sha256, [])
     for proof in (None, forged, wrong_kind, b"not json"):
         with pytest.raises(UnprovenFollowupError):
-            server.vault.add_message(case, kind="message", blob=msg, proof=proof)
+            server.vault.add_message(case, kind="message", blob=msg, signature=proof)
     assert [e.kind for e in server.vault.case_history(case).entries] == ["report"]
 
 
@@ -58,7 +58,7 @@ def test_signed_message_is_exported_with_its_signature(server: Server, tmp_path:
     case, sec, keys = _keyed_case(server)
     msg = server.vault.blobs.put_bytes(envelope.seal(b"PESAN", keys))
     proof = followup.sign(sec.followup_key, case, "message", msg.sha256, [])
-    server.vault.add_message(case, kind="message", blob=msg, proof=proof)
+    server.vault.add_message(case, kind="message", blob=msg, signature=proof)
     out = tmp_path / "export.bisik"
     export_bundle(server.vault, server.org.server, out, directory=server.org.directory)
     with read_export(out, server.org.directory) as export:

@@ -201,11 +201,11 @@
     var sealed = await C.seal(doc, recipients);
     // Proof that the receipt's holder wrote this (crypto/SPEC.md §12): the follow-up key signs
     // the case, the kind, this envelope's SHA-256 (held whole: one-shot digest) and the evidence.
-    var proof = await C.signFollowup(ctx.secrets, { case: ctx.data.case, type: fields.kind,
+    var signature = await C.signFollowup(ctx.secrets, { case: ctx.data.case, type: fields.kind,
       envelope_sha256: C.toHex(await C.sha256(sealed)), evidence: claims.map(function (c) { return c.sha256; }) });
     await A.call("POST", "/api/case/message", {
       lookup_id: C.b64uEncode(ctx.secrets.lookupId), kind: fields.kind,
-      envelope: C.b64uEncode(sealed), evidence: claims, proof: proof,
+      envelope: C.b64uEncode(sealed), evidence: claims, signature: signature,
     });
     return "notice.sent_" + fields.kind;
   }
