@@ -5,7 +5,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test system-deps lint bench clean lock wheelhouse
+.PHONY: run test setup setup-test system-deps lint bench clean lock wheelhouse fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,12 @@ test: setup-test
 	bash scripts/start-services.sh
 	$(MAKE) lint
 	$(BIN)/pytest -q
+	$(BIN)/python -m fuzz.run --seconds 3
+
+# The long fuzz run (fuzz/README.md): FUZZ_SECONDS per target, corpus kept in .fuzz-corpus/
+FUZZ_SECONDS ?= 100
+fuzz: setup-test
+	$(BIN)/python -m fuzz.run --seconds $(FUZZ_SECONDS) --keep
 
 bench: setup-test
 	$(BIN)/python bench/envelope_bench.py

@@ -17,6 +17,7 @@ Public modules, one job each:
 * ``signed``       — the one signed container (SPEC §4).
 * ``directory``    — the organisation's signed reviewer directory (SPEC §6).
 * ``records``      — signed status and reply records (SPEC §7).
+* ``followup``     — the reporter's receipt-derived signature on follow-ups (SPEC §10).
 * ``document``     — the document inside an envelope (SPEC §8).
 * ``proof``        — the proof of report a reporter keeps and anyone checks (SPEC §13).
 * ``report_schema``— the report's vocabulary: field names, codes, version (SPEC §10).
@@ -33,6 +34,7 @@ __all__ = [
     "encoding",
     "envelope",
     "errors",
+    "followup",
     "fsutil",
     "inspection",
     "keyfile",

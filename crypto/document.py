@@ -3,7 +3,8 @@ and reviewer replies (SPEC §8).
 
 A document is a UTF-8 JSON object of at most 1 MiB. It carries what must never appear
 outside the envelope: the precise submission time, the form fields, the reporter's reply
-public key and the evidence list (original file names, media types, sizes and, for each
+public key, the follow-up signing public key (reports only, SPEC §12) and the evidence
+list (original file names, media types, sizes and, for each
 evidence envelope, its SHA-256 — the content address the blob is found by — and its 32-byte
 header MAC, which binds the entry to exactly one envelope: SPEC §8).
 """
@@ -65,14 +66,18 @@ class Document:
     reply_key: str | None = None
     evidence: Sequence[Evidence] = ()
     consent: Mapping[str, Any] = field(default_factory=dict)
+    followup_key: str | None = None  # Ed25519, B64URL: what signs later items (SPEC §12)
 
     def to_bytes(self) -> bytes:
         """The canonical JSON of SPEC §8: the bytes to seal, the same in Python and the browser."""
-        return canonical_json({
+        obj = {
             "v": 1, "type": self.type, "submitted_at": self.submitted_at,
             "channel": self.channel, "fields": dict(self.fields), "reply_key": self.reply_key,
             "evidence": [e.to_json() for e in self.evidence], "consent": dict(self.consent),
-        })  # fmt: skip
+        }  # fmt: skip
+        if self.followup_key is not None:  # absent, not null: older documents stay as they were
+            obj["followup_key"] = self.followup_key
+        return canonical_json(obj)
 
 
 def now() -> str:
@@ -115,6 +120,11 @@ def parse(data: bytes) -> Document:
             b64u_decode(reply_key, length=32)
         if obj["type"] == "report" and reply_key is None:
             raise FormatError("a report carries the reporter's reply key")
+        followup_key = obj.get("followup_key")
+        if "followup_key" in obj and (obj["type"] != "report" or followup_key is None):
+            raise FormatError("only a report publishes a follow-up key, and never as null")
+        if followup_key is not None:
+            b64u_decode(followup_key, length=32)
         evidence = tuple(_evidence(e) for e in obj.get("evidence", []))
         for key in ("envelope_sha256", "envelope_mac"):  # one envelope, one entry
             if len({getattr(e, key) for e in evidence}) != len(evidence):
@@ -123,7 +133,8 @@ def parse(data: bytes) -> Document:
         if not isinstance(consent, dict):
             raise FormatError("consent must be an object")
         return Document(obj["type"], obj["submitted_at"], obj["channel"],
-                        _fields(obj.get("fields", {})), reply_key, evidence, consent)  # fmt: skip
+                        _fields(obj.get("fields", {})), reply_key, evidence, consent,
+                        followup_key)  # fmt: skip
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FormatError):
             raise

@@ -8,7 +8,9 @@ being looked up.
 
 From the canonical code: ``master = PBKDF2-HMAC-SHA256(code, "bisik/v1 receipt", 10000)``;
 ``lookup id = HKDF(master, "bisik/v1 lookup-id")`` (the server stores only an HMAC of it
-under its own pepper); ``reply key = X25519(HKDF(master, "bisik/v1 reply-key"))``.
+under its own pepper); ``reply key = X25519(HKDF(master, "bisik/v1 reply-key"))``;
+``follow-up key = Ed25519(HKDF(master, "bisik/v1 follow-up-key"))``, whose public half the
+first report publishes and which signs every later reporter item (SPEC §12).
 Every step exists in WebCrypto, so the browser derives the same values (intake/static).
 """
 
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
@@ -77,22 +80,30 @@ class ReceiptSecrets:
 
     lookup_id: bytes
     reply_key: X25519PrivateKey
+    followup_key: Ed25519PrivateKey  # signs follow-ups (SPEC §12)
 
     @property
     def reply_public(self) -> X25519PublicKey:
         """The reply key's public half: what the server stores and replies are sealed to."""
         return self.reply_key.public_key()
 
+    @property
+    def followup_public(self) -> Ed25519PublicKey:
+        return self.followup_key.public_key()
+
 
 def derive(text: str) -> ReceiptSecrets:
-    """Normalise ``text`` and derive its lookup id and reply key (≈ 5 ms of PBKDF2)."""
+    """Normalise ``text`` and derive its lookup id, reply key and follow-up signing key
+    (≈ 5 ms of PBKDF2)."""
     code = normalize(text)
     master = PBKDF2HMAC(hashes.SHA256(), 32, b"bisik/v1 receipt", PBKDF2_ITERATIONS).derive(
         code.encode()
     )
     lookup = HKDF(hashes.SHA256(), 32, None, b"bisik/v1 lookup-id").derive(master)
     seed = HKDF(hashes.SHA256(), 32, None, b"bisik/v1 reply-key").derive(master)
-    return ReceiptSecrets(lookup, X25519PrivateKey.from_private_bytes(seed))
+    signing = HKDF(hashes.SHA256(), 32, None, b"bisik/v1 follow-up-key").derive(master)
+    return ReceiptSecrets(lookup, X25519PrivateKey.from_private_bytes(seed),
+                          Ed25519PrivateKey.from_private_bytes(signing))  # fmt: skip
 
 
 def lookup_tag(pepper: bytes, lookup_id: bytes) -> bytes:

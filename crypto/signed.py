@@ -20,7 +20,9 @@ from .encoding import b64u_decode, b64u_encode, canonical_json, parse_json_objec
 from .errors import FormatError, SignatureError
 from .keys import key_id
 
-KINDS = frozenset({"directory", "status", "reply", "proof", "manifest", "escalation"})
+KINDS = frozenset(
+    {"directory", "status", "reply", "proof", "manifest", "escalation", "followup"}
+)
 MAX_SIGNED = 4 << 20
 
 

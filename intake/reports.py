@@ -7,7 +7,12 @@ same for a follow-up message or retaliation report of an existing case.
 
 Held in memory: the text fields (bounded), one 64 KiB chunk per file, the receipt until the
 page is rendered. Stored: ciphertext, the receipt's keyed lookup tag, the reply public key,
-the chosen reviewer ids and the UTC day. Never stored: the receipt, file names, the time.
+the follow-up public key, the chosen reviewer ids and the UTC day. Never stored: the receipt,
+file names, the time.
+
+Follow-ups are signed with the receipt's follow-up key (crypto/SPEC.md §12). With JavaScript
+off the server derives that key in memory from the receipt the reporter just typed — it sees
+the receipt at that moment, as it does for the lookup — signs, and forgets it with the request.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from crypto import document, envelope, receipt
+from crypto import document, envelope, followup, receipt
 from crypto.encoding import b64u_encode
 from crypto.errors import ReceiptError, SignatureError
 from crypto.keys import raw_public
+from crypto.receipt import ReceiptSecrets
 from vault.blobstore import BlobRef, Written
 from vault.errors import DuplicateCaseError
 from vault.store import CaseInfo
@@ -93,12 +99,14 @@ def _store_case(
             reply_key=b64u_encode(raw_public(secrets.reply_public)),
             evidence=evidence,
             consent={"authorities": list(report_fields.authorities)},
+            followup_key=b64u_encode(raw_public(secrets.followup_public)),
         )
         report = vault.blobs.add_bytes(envelope.seal(doc.to_bytes(), recipients))
         try:
             vault.create_case(
                 lookup_tag=receipt.lookup_tag(intake.secrets.pepper, secrets.lookup_id),
                 reply_public=raw_public(secrets.reply_public),
+                followup_public=raw_public(secrets.followup_public),
                 recipients=list(report_fields.recipients),
                 report_blob=report.ref,
                 evidence=refs,
@@ -205,7 +213,7 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
     The receipt travels in the form (never a cookie or URL) and is checked, with the same
     timing floor as the follow-up page, before any file is accepted.
     """
-    found: list[tuple[CaseInfo, dict[str, str], str, frozenset[str]]] = []
+    found: list[tuple[CaseInfo, dict[str, str], str, frozenset[str], ReceiptSecrets]] = []
 
     def prepare(fields: dict[str, list[str]]) -> Sequence[X25519PublicKey]:
         values = fields.get("receipt", [])
@@ -217,13 +225,14 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
             raise UploadError("error.receipt_typo") from exc
         if hit is None:
             raise UploadError("error.receipt_unknown", 404)
-        found.append((hit[0], forms.message(fields), values[0], forms.share_slots(fields)))
+        found.append((hit[0], forms.message(fields), values[0], forms.share_slots(fields),
+                      hit[1]))  # fmt: skip
         return _case_recipients(intake, hit[0])
 
     with ExitStack() as stack:
         handler = SealingHandler(intake.vault.blobs, csrf_ok, prepare, stack)
         _read(intake, body, handler)
-        case, fields, code, shared = found[0]
+        case, fields, code, shared, secrets = found[0]
         written = handler.commit()
         refs = [w.ref for w in written]
         try:
@@ -236,8 +245,11 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
             )
             sealed = envelope.seal(doc.to_bytes(), handler.recipients)
             written.append(intake.vault.blobs.add_bytes(sealed))
-            intake.vault.add_message(case.id, kind=fields["kind"], blob=written[-1].ref,
-                                     evidence=refs)  # fmt: skip
+            ref = written[-1].ref
+            signature = followup.sign(secrets.followup_key, case.id, fields["kind"],
+                                      ref.sha256, [r.sha256 for r in refs])  # in memory only
+            intake.vault.add_message(case.id, kind=fields["kind"], blob=ref, evidence=refs,
+                                     signature=signature)  # fmt: skip
         except BaseException:
             _discard(intake, written)
             raise

@@ -118,6 +118,10 @@ class Message:
     evidence: tuple[EvidenceItem, ...] = ()
     by: str | None = None
     unreadable: str | None = None
+    # The receipt-key signature of a reporter's follow-up (crypto/SPEC.md §12): "proven",
+    # "unproven" (an old case without a published key: the server could have written it),
+    # "forged" (refused on import, content dropped), or None for replies.
+    proof: str | None = None
 
 
 @dataclass(frozen=True)
@@ -330,6 +334,7 @@ def _message(obj: Mapping[str, Any]) -> Message:
         fields={str(k): _text(v) for k, v in fields.items()},
         evidence=tuple(_evidence(e) for e in obj.get("evidence") or ()), by=obj.get("by"),
         unreadable=None if obj["readable"] else obj.get("unreadable", DAMAGED),
+        proof=obj.get("proof"),
     )  # fmt: skip
 
 

@@ -13,6 +13,12 @@ the entry's ``envelope_mac``; an envelope that arrived but fails that is ``misma
 ``evidence_altered``). Payloads are not decrypted here: the MAC commits to the file key, so a
 payload altered later can only fail to decrypt, which ``evidence`` reports.
 
+Follow-ups are proven by the receipt (SPEC §12): each message or retaliation report must carry
+the reporter's signature by the follow-up key the case's first report published. One that
+verifies is ``proven``; one that does not (or has none) is ``forged`` — refused: its content and
+evidence list are dropped, and the case is flagged ``followup_forged``. A case whose report
+predates §12 has no key: its follow-ups are kept but ``unproven`` (flag ``followup_unproven``).
+
 Everything happens in one store transaction: any exception leaves the store as it was. A case
 sealed to other reviewers only is recorded as *not readable by you*, never an error. A bundle
 already imported changes nothing.
@@ -31,11 +37,11 @@ from typing import Any, BinaryIO, Protocol
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from crypto import document as cdoc
-from crypto import envelope, signed
+from crypto import envelope, followup, signed
 from crypto import records as crecords
 from crypto.directory import Directory
 from crypto.errors import DecryptionError, FormatError, SignatureError
-from crypto.keys import key_id
+from crypto.keys import key_id, load_ed25519_public
 
 from .case import DAMAGED, NOT_FOR_ME, add_record, new_record, summarise
 from .home import Config
@@ -89,6 +95,7 @@ class _Merge:
         self.touched: dict[str, dict[str, Any]] = {}
         self.new: set[str] = set()
         self.seen_records: set[str] = set()
+        self.last_message: dict[str, dict[str, Any] | None] = {}  # case -> envelope just added
         self.rejected = 0
         self.added = 0
         self.key_id = key_id(ident.keys.encryption.public_key())  # our stanza's id (SPEC §2.2)
@@ -146,6 +153,16 @@ class _Merge:
         elif not any(m["sha256"] == item.sha256 for m in case["messages"]):
             doc, why, _ids = self._open_doc(item)
             case["messages"].append(_message(item.sha256, kind, doc, why))
+            self.last_message[item.case] = case["messages"][-1]
+            return
+        self.last_message[item.case] = None
+
+    def on_followup(self, item: ExportItem) -> None:
+        """The reporter's signature on the message envelope just before it (checked at the end,
+        when the case's report — and so its follow-up key — is known)."""
+        msg = self.last_message.pop(item.case, None)
+        if msg is not None and "proof" not in msg:
+            msg["signature"] = item.read_bytes().decode("utf-8", "replace")
 
     def _evidence(self, case: dict[str, Any], item: ExportItem) -> None:
         staged = getattr(item, "path", None)  # vault.bundle items: verified, staged file
@@ -181,7 +198,8 @@ class _Merge:
         case["flags"] = [f for f in case["flags"] if f not in ("undecryptable", "not_for_me")]
         case["report"] = {"submitted_at": doc.submitted_at, "channel": doc.channel,
                           "fields": dict(doc.fields), "consent": dict(doc.consent),
-                          "reply_key": doc.reply_key}  # fmt: skip
+                          "reply_key": doc.reply_key,
+                          "followup_key": doc.followup_key}  # fmt: skip
         case["evidence"] = [e.to_json() for e in doc.evidence]
         if case.get("reply_key") and doc.reply_key != case["reply_key"]:
             case["flags"].append("reply_key_mismatch")  # the server swapped the reply key
@@ -207,6 +225,7 @@ class _Merge:
         for case_id, case in self.touched.items():
             if not case["received"]:
                 raise FormatError("an export item arrived without its case descriptor")
+            prove_followups(case_id, case)
             check_evidence(case, self.store, self.ident.keys.encryption)
             statuses = sorted((r for r in case["records"] if r["kind"] == "status"),
                               key=lambda r: crecords.order_key(r["body"]))  # fmt: skip
@@ -239,11 +258,48 @@ def verify_record(raw: bytes, directory: Directory, kind: str) -> tuple[dict[str
         raise
 
 
+def _proof_state(case_id: str, case: dict[str, Any], msg: dict[str, Any]) -> str:
+    """``proven``, ``forged`` or ``unproven`` (a report without a follow-up key: SPEC §12.4)."""
+    key = (case.get("report") or {}).get("followup_key")
+    if key is None:
+        return "unproven"
+    try:
+        body = followup.verify(msg.get("signature", ""), load_ed25519_public(key), case_id,
+                               msg["item"], msg["sha256"])  # fmt: skip
+    except (SignatureError, FormatError):
+        return "forged"
+    listed = [e["envelope_sha256"] for e in msg.get("evidence", [])]
+    ok = not msg.get("readable") or (msg["type"] == msg["item"] and body["evidence"] == listed)
+    return "proven" if ok else "forged"
+
+
+def prove_followups(case_id: str, case: dict[str, Any]) -> None:
+    """Decide, once, whether each new reporter follow-up is proven by the receipt (SPEC §12).
+
+    A forged one is refused: its fields and evidence are dropped (never shown) and the case is
+    flagged ``followup_forged``; an unproven one (old case) is kept, flagged
+    ``followup_unproven``. Undecided while the case's report is unreadable here.
+    """
+    for msg in case["messages"]:
+        if msg.get("item") not in followup.TYPES or "proof" in msg or not case["readable"]:
+            continue
+        msg["proof"] = _proof_state(case_id, case, msg)
+        msg.pop("signature", None)
+        if msg["proof"] == "forged":
+            for k in ("fields", "evidence", "at", "channel"):
+                msg.pop(k, None)
+            msg["readable"] = False
+        if msg["proof"] != "proven":
+            case["flags"].append(f"followup_{msg['proof']}")
+
+
 def _message(sha: str, kind: str, doc: cdoc.Document | None, why: str | None = None
              ) -> dict[str, Any]:  # fmt: skip
     if doc is None:
-        return {"sha256": sha, "type": kind, "readable": False, "unreadable": why or DAMAGED}
-    return {"sha256": sha, "type": doc.type, "readable": True, "at": doc.submitted_at,
+        return {"sha256": sha, "type": kind, "item": kind, "readable": False,
+                "unreadable": why or DAMAGED}
+    return {"sha256": sha, "type": doc.type, "item": kind, "readable": True,
+            "at": doc.submitted_at,
             "channel": doc.channel, "fields": dict(doc.fields),
             "evidence": [e.to_json() for e in doc.evidence]}  # fmt: skip
 
@@ -303,7 +359,8 @@ def import_items(
     with store.transaction() as tx:
         merge = _Merge(store, tx, ident, directory)
         handlers = {"case": merge.on_case, "envelope": merge.on_envelope,
-                    "status": merge.on_record, "reply": merge.on_record}  # fmt: skip
+                    "status": merge.on_record, "reply": merge.on_record,
+                    "followup": merge.on_followup}  # fmt: skip
         for item in items:
             handler = handlers.get(item.kind)
             if handler is None:

@@ -47,6 +47,7 @@ from crypto import _header as header  # noqa: E402
 from crypto import (  # noqa: E402
     _hpke,
     document,
+    followup,
     keyfile,
     proof,
     receipt,
@@ -59,6 +60,7 @@ from crypto._padding import PAD_MARKER, padded_length  # noqa: E402
 from crypto.directory import Reviewer, sign_directory  # noqa: E402
 from crypto.encoding import b64u_encode, canonical_json  # noqa: E402
 from crypto.envelope import PAYLOAD_LABEL, Sealer  # noqa: E402
+from crypto.errors import FormatError, SignatureError  # noqa: E402
 from crypto.keys import PublicKeys, key_id, raw_private, raw_public  # noqa: E402
 
 DEFAULT_OUT = ROOT / "crypto" / "vectors"
@@ -653,6 +655,8 @@ def receipt_vectors() -> dict[str, Vector]:
         "lookup_id": hx(secrets_.lookup_id),
         "reply_private": hx(raw_private(secrets_.reply_key)),
         "reply_public": pub_hex(secrets_.reply_public),
+        "followup_private": hx(raw_private(secrets_.followup_key)),
+        "followup_public": pub_hex(secrets_.followup_public),
         "pepper": hx(pepper),
         "lookup_tag": hx(receipt.lookup_tag(pepper, secrets_.lookup_id)),
     }
@@ -693,6 +697,86 @@ def receipt_vectors() -> dict[str, Vector]:
     bad("letter-u", "U is not in the alphabet (Crockford excludes it).", "U" + canon[1:])
     bad("empty", "Nothing typed.", "")
     return vs
+
+
+# --- follow-ups proven by the receipt (SPEC §12) -------------------------------------------
+
+FOLLOWUP_CASE = "k3v9q2m7xw4p8d6f"
+
+
+def followup_vectors() -> dict[str, Vector]:
+    vs: dict[str, Vector] = {}
+    code = _receipt_code()
+    key = receipt.derive(code).followup_key
+    other = receipt.derive(receipt.generate(_random=_symbols(_det("other receipt", 18))))
+    msg_sha, ev = sha256_hex(b"message envelope"), [sha256_hex(b"evidence 1"),
+                                                    sha256_hex(b"evidence 2")]  # fmt: skip
+    item = {"case": FOLLOWUP_CASE, "type": "message", "envelope_sha256": msg_sha, "evidence": ev}
+
+    def v(name: str, comment: str, data: bytes, error: str | None, check: dict[str, Any],
+          signer_code: str = code) -> None:  # fmt: skip
+        rec: Vector = {"comment": comment, "type": "followup", "receipt": signer_code,
+                       "followup_public": pub_hex(key.public_key()), "item": check,
+                       "object": data.decode()}  # fmt: skip
+        try:
+            body = followup.verify(data, key.public_key(), check["case"], check["type"],
+                                   check["envelope_sha256"], check["evidence"])  # fmt: skip
+        except (SignatureError, FormatError) as exc:
+            _require(error == type(exc).__name__, f"{name}: {type(exc).__name__}, not {error}")
+            rec.update(expect="error", error=error)
+        else:
+            _require(error is None, f"{name} was accepted")
+            rec.update(expect="success", body=body)
+        vs[f"followup-{name}"] = rec
+
+    def raw(body: dict[str, Any], kind: str = followup.KIND, by: Any = key) -> bytes:
+        return signed.sign(by, kind, body).to_bytes()  # any body, validly signed
+
+    good = followup.sign(key, **_args(item))
+    v("ok-message-with-evidence", "A message with two evidence envelopes, signed by the "
+      "follow-up key of the receipt (derive it from `receipt` and sign `item`: byte for byte "
+      "this object).", good, None, item)  # fmt: skip
+    ret = {**item, "type": "retaliation", "evidence": []}
+    v("ok-retaliation-no-evidence", "A retaliation report without evidence.",
+      followup.sign(key, **_args(ret)), None, ret)  # fmt: skip
+    v("reject-other-receipt", "Signed by the follow-up key of another receipt (the server's "
+      "forgery): the signer is not the key the report published.",
+      followup.sign(other.followup_key, **_args(item)), "SignatureError", item,
+      signer_code=receipt.display(receipt.normalize(receipt.generate(
+          _random=_symbols(_det("other receipt", 18))))))  # fmt: skip
+    v("reject-other-case", "A genuine signature replayed on an item of another case.", good,
+      "SignatureError", {**item, "case": "other0case0id000"})  # fmt: skip
+    v("reject-other-envelope", "A genuine signature on another envelope (content swapped).",
+      good, "SignatureError", {**item, "envelope_sha256": sha256_hex(b"forged")})  # fmt: skip
+    v("reject-other-type", "A message's signature presented for a retaliation report.", good,
+      "SignatureError", {**item, "type": "retaliation"})  # fmt: skip
+    v("reject-other-evidence", "The message re-sent with one attachment dropped.", good,
+      "SignatureError", {**item, "evidence": ev[:1]})  # fmt: skip
+    v("reject-kind-status", "The same body signed as a 'status' object: the kind is signed.",
+      raw(followup.body(**_args(item)), kind="status"), "SignatureError", item)  # fmt: skip
+    obj = json.loads(good)
+    tampered = dict(json.loads(signed.parse(good).body), envelope_sha256=sha256_hex(b"x"))
+    v("reject-tampered-body", "The body's envelope hash changed, the signature kept (checked "
+      "for the new hash).", json.dumps({**obj, "body": b64u_encode(canonical_json(
+          tampered))}, sort_keys=True, separators=(",", ":")).encode(), "SignatureError",
+      {**item, "envelope_sha256": sha256_hex(b"x")})  # fmt: skip
+    v("reject-extra-member", "A validly signed body with a member SPEC §12.2 does not list.",
+      raw({**followup.body(**_args(item)), "at": "2026-11-20T08:30:00+00:00"}), "FormatError",
+      item)  # fmt: skip
+    v("reject-evidence-twice", "A validly signed body listing one evidence envelope twice.",
+      raw({**followup.body(**_args(item)), "evidence": [ev[0], ev[0]]}), "FormatError",
+      {**item, "evidence": [ev[0], ev[0]]})  # fmt: skip
+    v("reject-uppercase-hash", "A validly signed body whose envelope hash is upper-case hex.",
+      raw({**followup.body(**_args(item)), "envelope_sha256": msg_sha.upper()}), "FormatError",
+      {**item, "envelope_sha256": msg_sha.upper()})  # fmt: skip
+    v("reject-version-2", "A validly signed body of another version.",
+      raw({**followup.body(**_args(item)), "v": 2}), "FormatError", item)  # fmt: skip
+    return vs
+
+
+def _args(item: dict[str, Any]) -> dict[str, Any]:
+    return {"case": item["case"], "type_": item["type"],
+            "envelope_sha256": item["envelope_sha256"], "evidence": item["evidence"]}  # fmt: skip
 
 
 # --- signed objects and the directory ---------------------------------------------------
@@ -934,6 +1018,23 @@ def document_vectors() -> dict[str, Vector]:
     v("reject-report-without-reply-key", "A report must carry the reporter's reply key "
       "(SPEC §8): rejected by the document parser itself, in Python and in the browser.",
       _document("report", full, reply=False), "FormatError", layer="document")  # fmt: skip
+    followup_key = b64u_encode(raw_public(ed_key("reporter follow-up").public_key()))
+
+    def with_key(doc_type: str, fields: dict[str, str], key: Any, reply: bool = True) -> bytes:
+        obj = json.loads(_document(doc_type, fields, reply=reply))
+        return canonical_json({**obj, "followup_key": key})
+
+    v("ok-report-with-followup-key", "A report publishing the receipt's Ed25519 follow-up key, "
+      "which every later follow-up must be signed by (SPEC §12).",
+      with_key("report", full, followup_key))  # fmt: skip
+    v("reject-followup-key-in-message", "Only the first report publishes a follow-up key "
+      "(SPEC §8, §12): a message naming one is refused by the document parser.",
+      with_key("message", {"kind": "message", "text": "x"}, followup_key, reply=False),
+      "FormatError", layer="document")  # fmt: skip
+    v("reject-followup-key-null", "The member is absent when there is no key, never null.",
+      with_key("report", full, None), "FormatError", layer="document")  # fmt: skip
+    v("reject-followup-key-short", "A follow-up key that is not 32 bytes of base64url.",
+      with_key("report", full, followup_key[:-2]), "FormatError", layer="document")
     return vs
 
 
@@ -1096,8 +1197,9 @@ def proof_vectors() -> dict[str, Vector]:
 
 
 GENERATORS: list[Callable[[], dict[str, Vector]]] = [
-    envelope_success, envelope_rejects, hpke_vectors, receipt_vectors, signed_vectors,
-    directory_vectors, document_vectors, keyfile_vectors, store_vectors, proof_vectors,
+    envelope_success, envelope_rejects, hpke_vectors, receipt_vectors, followup_vectors,
+    signed_vectors, directory_vectors, document_vectors, keyfile_vectors, store_vectors,
+    proof_vectors,
 ]  # fmt: skip
 
 

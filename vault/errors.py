@@ -74,6 +74,12 @@ class UploadIncompleteError(VaultError):
     hint = "Ask for the stored offset and send the remaining pieces before finishing."
 
 
+class UnprovenFollowupError(VaultError):
+    """A follow-up whose signature does not verify against the case's follow-up key."""
+
+    hint = "Only the holder of the case's receipt can add to it (crypto/SPEC.md §12)."
+
+
 class RecordMismatchError(VaultError):
     """A signed record does not belong to the case it is being added to, or is malformed."""
 

@@ -45,13 +45,18 @@ class Case(Base):
     """A case: opaque id, lookup tag (HMAC of the receipt's lookup id), reply key, day.
 
     No intake channel: whether the report came with JavaScript on (a hint at Tor Browser's
-    "Safest" level) is kept only inside the sealed report document."""
+    "Safest" level) is kept only inside the sealed report document.
+
+    ``followup_public`` is the receipt-derived Ed25519 key that signs the reporter's later
+    items (crypto/SPEC.md §12); NULL for a case created before that existed.
+    """
 
     __tablename__ = "cases"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     lookup_tag: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     reply_public: Mapped[bytes] = mapped_column(LargeBinary(32))
+    followup_public: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     received_day: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str | None] = mapped_column(String(32))
     status_order: Mapped[str | None] = mapped_column(String(96))
@@ -80,6 +85,9 @@ class Blob(Base):
 
 class Item(Base):
     """The journal: every report, message, retaliation report, status and reply, in ``seq``.
+
+    ``record`` is the signed record of a status or reply, and the reporter's follow-up
+    signature (crypto/SPEC.md §12) of a message or retaliation report (NULL on old cases).
 
     ``seq`` only grows (SQLite AUTOINCREMENT; PostgreSQL appends under an advisory lock), so an
     export cursor "everything after N" never misses an item.

@@ -29,8 +29,9 @@ from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto import records, signed
-from crypto.errors import FormatError
+from crypto import followup, records, signed
+from crypto.errors import FormatError, SignatureError
+from crypto.keys import load_ed25519_public
 
 from . import db
 from .blobstore import (
@@ -44,6 +45,7 @@ from .errors import (
     DuplicateCaseError,
     MissingBlobError,
     RecordMismatchError,
+    UnprovenFollowupError,
 )
 from .models import (
     AppliedBundle,
@@ -87,6 +89,7 @@ class CaseInfo:
     recipients: tuple[str, ...]
     status: str | None
     status_record: bytes | None
+    followup_public: bytes | None = None  # signs the reporter's follow-ups (SPEC §12)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,28 @@ def _table(model: type[Base]) -> Table:
 def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def proven_followup(
+    followup_public: bytes | None, case_id: str, kind: str, blob_sha: str,
+    evidence_shas: Sequence[str], signature: bytes | None,
+) -> bytes | None:  # fmt: skip
+    """The follow-up signature to store, checked before anything is (crypto/SPEC.md §12).
+
+    A case with a follow-up key takes only items its key signed for exactly this case, kind,
+    envelope and evidence list (UnprovenFollowupError otherwise). A case from before §12 has
+    no key: its items are stored unsigned (None), and the reviewer sees them as unproven.
+    """
+    if followup_public is None:
+        return None
+    if signature is None:
+        raise UnprovenFollowupError("this case takes only follow-ups signed by its key")
+    try:
+        key = load_ed25519_public(followup_public)
+        followup.verify(signature, key, case_id, kind, blob_sha, evidence_shas)
+    except (SignatureError, FormatError) as exc:
+        raise UnprovenFollowupError("the follow-up signature does not verify") from exc
+    return signature
 
 
 def normalize_order_key(order_key: OrderKey, record: bytes) -> str:
@@ -290,16 +315,19 @@ class _Ops:
     def create_case(
         self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
         report_blob: BlobRef, evidence: Sequence[BlobRef],
+        followup_public: bytes | None = None,
     ) -> str:  # fmt: skip
         if len(lookup_tag) != 32 or len(reply_public) != 32:
             raise ValueError("lookup tag and reply public key are 32 bytes each")
+        if followup_public is not None and len(followup_public) != 32:
+            raise ValueError("a follow-up public key is 32 bytes")
         if not recipients:
             raise ValueError("a case needs at least one recipient")
         if self.s.scalar(select(Case.id).where(Case.lookup_tag == lookup_tag)) is not None:
             raise DuplicateCaseError("a case with this lookup tag exists")
         case_id = _new_id()
         self.s.add(Case(id=case_id, lookup_tag=lookup_tag, reply_public=reply_public,
-                        received_day=_today()))  # fmt: skip
+                        followup_public=followup_public, received_day=_today()))  # fmt: skip
         for rid in sorted(set(recipients)):
             self.s.add(CaseRecipient(case_id=case_id, recipient=rid))
         self._register_blob(report_blob)
@@ -307,13 +335,18 @@ class _Ops:
         return case_id
 
     def add_message(
-        self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef]
-    ) -> int:
+        self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef],
+        signature: bytes | None = None,
+    ) -> int:  # fmt: skip
         if kind not in MESSAGE_KINDS:
             raise ValueError(f"kind must be one of {sorted(MESSAGE_KINDS)}")
-        self._case(case_id)
+        case = self._case(case_id)
+        record = proven_followup(case.followup_public, case.id, kind, blob.sha256,
+                                 [e.sha256 for e in evidence], signature)  # fmt: skip
         self._register_blob(blob)
-        return self._append(Item(case_id=case_id, kind=kind, blob_sha=blob.sha256), evidence)
+        return self._append(
+            Item(case_id=case_id, kind=kind, blob_sha=blob.sha256, record=record), evidence
+        )
 
     # -- outbound records ----------------------------------------------------------------------
     def add_status(self, case_id: str, record: bytes, order_key: OrderKey = None) -> bool:
@@ -422,7 +455,7 @@ class _Ops:
                         records_.setdefault(case_id, record)
         return {
             c.id: CaseInfo(c.id, c.reply_public, c.received_day, tuple(recipients[c.id]),
-                           c.status, records_.get(c.id))
+                           c.status, records_.get(c.id), c.followup_public)
             for c in cases
         }  # fmt: skip
 
@@ -542,18 +575,21 @@ class Vault:
     def create_case(
         self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
         report_blob: BlobRef, evidence: Sequence[BlobRef],
+        followup_public: bytes | None = None,
     ) -> str:  # fmt: skip
         """Create a case for a stored report envelope; return its random opaque id.
 
         ``lookup_tag`` is crypto.receipt.lookup_tag(pepper, lookup_id) (32 bytes), never the
-        receipt. The only date stored is today's UTC day. DuplicateCaseError if the tag is
-        used, MissingBlobError if a blob is not in the store with the given size.
+        receipt. The only date stored is today's UTC day. ``followup_public`` (32 bytes) is the
+        key later follow-ups must be signed by (crypto/SPEC.md §12). DuplicateCaseError if the
+        tag is used, MissingBlobError if a blob is not in the store with the given size.
         """
         try:
             with self._tx() as ops:
                 return ops.create_case(
                     lookup_tag=lookup_tag, reply_public=reply_public, recipients=recipients,
                     report_blob=report_blob, evidence=evidence,
+                    followup_public=followup_public,
                 )  # fmt: skip
         except IntegrityError as exc:  # a concurrent insert of the same tag
             raise DuplicateCaseError("a case with this lookup tag exists") from exc
@@ -587,11 +623,18 @@ class Vault:
             return ops.case_infos(found)
 
     def add_message(
-        self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef] = ()
-    ) -> int:
-        """Add a follow-up message or retaliation report envelope; return its journal seq."""
+        self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef] = (),
+        signature: bytes | None = None,
+    ) -> int:  # fmt: skip
+        """Add a follow-up message or retaliation report envelope; return its journal seq.
+
+        ``signature`` is the reporter's follow-up signature (crypto/SPEC.md §12), required when the
+        case has a follow-up key and checked before anything is stored: UnprovenFollowupError
+        (nothing stored) if it is missing or does not verify.
+        """
         with self._tx() as ops:
-            return ops.add_message(case_id, kind=kind, blob=blob, evidence=evidence)
+            return ops.add_message(case_id, kind=kind, blob=blob, evidence=evidence,
+                                   signature=signature)  # fmt: skip
 
     def case_history(self, case_id: str) -> CaseHistory:
         """Everything stored for a case; statuses and replies in record order."""

@@ -46,7 +46,7 @@ from .bundle import (
 from .bundle.checks import envelope_recipient_ids
 from .errors import DiskFullError, VaultError
 from .models import Case, CaseRecipient
-from .store import CaseInfo, Entry, Outbound, Vault
+from .store import MESSAGE_KINDS, CaseInfo, Entry, Outbound, Vault
 
 PAGE = 1000
 ACK_PREFIX = "ack:"
@@ -190,9 +190,11 @@ def _add_entry(w: ExportWriter, vault: Vault, e: Entry) -> None:
         w.add_record(e.kind, e.case_id, e.seq, e.record)
     blobs = [(e.kind, e.blob)] if e.blob is not None else []
     blobs += [("evidence", ref) for ref in e.evidence]
-    for type_, ref in blobs:
+    for n, (type_, ref) in enumerate(blobs):
         with vault.blobs.open(ref.sha256) as src:
             w.add_envelope(e.case_id, type_, e.seq, src, ref.size, ref.sha256)
+        if n == 0 and e.kind in MESSAGE_KINDS and e.record is not None:
+            w.add_record("followup", e.case_id, e.seq, e.record)  # the reporter's signature
 
 
 def export_bundle(

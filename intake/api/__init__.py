@@ -23,13 +23,15 @@ Endpoints (all under ``/api``; state-changing ones need the ``X-CSRF-Token`` hea
   lists as ``envelope_sha256``; the integrity guarantee is the header MAC it lists beside it
   (crypto/SPEC.md §8). ``claim`` (an HMAC under the server's key) lets the browser attach that
   blob to a report or message; unclaimed blobs cannot be attached.
-* ``POST /reports {"lookup_id", "reply_public", "report", "evidence"}``: create a
-  case from the report envelope (base64url) and the claimed evidence blobs. The server keeps
-  only ``HMAC(pepper, lookup_id)``.
+* ``POST /reports {"lookup_id", "reply_public", "followup_public", "report", "evidence"}``:
+  create a case from the report envelope (base64url) and the claimed evidence blobs. The server
+  keeps only ``HMAC(pepper, lookup_id)``; ``followup_public`` is the receipt's follow-up key
+  (crypto/SPEC.md §12; absent from clients older than it).
 * ``POST /case {"lookup_id"}``    → statuses (signed records) and replies (record + envelope);
   the browser verifies and decrypts them. Known and unknown lookups take the same minimum time.
-* ``POST /case/message {"lookup_id", "kind", "envelope", "evidence"}``: a follow-up message or
-  retaliation report, sealed in the browser.
+* ``POST /case/message {"lookup_id", "kind", "envelope", "evidence", "signature"}``: a follow-up
+  message or retaliation report, sealed in the browser; ``signature`` is its signature by the
+  receipt's follow-up key (403 ``error.followup_unproven`` without a valid one, SPEC §12).
 * ``POST /case/proof {"lookup_id"}`` → the server-signed proof of report (a file to keep).
 
 Errors are JSON ``{"error": "<catalogue key>"}`` with a fitting HTTP status.

@@ -8,10 +8,16 @@ What a refused request leaves: nothing of its own. The bytes it put into the blo
 taken back with ``Vault.discard`` — only if this request created them and no row refers to
 them, so a replayed request (or an envelope copied out of an export bundle) can never remove
 the stored envelope of a case.
+
+Follow-ups are proven by the receipt (crypto/SPEC.md §12): a report names the receipt's
+follow-up public key (``followup_public``), and every later message must carry the browser's
+signature by it (``signature``); the vault checks it before anything is stored, so a request
+without the receipt cannot speak for the reporter.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -20,10 +26,10 @@ from flask import Blueprint, Response, jsonify, request
 from crypto import receipt
 from crypto.encoding import b64u_encode
 from crypto.errors import BisikError
-from crypto.keys import key_id, load_x25519_public
+from crypto.keys import key_id, load_ed25519_public, load_x25519_public
 from vault.blobstore import Written
-from vault.errors import DuplicateCaseError, MissingBlobError
-from vault.store import CaseInfo
+from vault.errors import DuplicateCaseError, MissingBlobError, UnprovenFollowupError
+from vault.store import CaseInfo, proven_followup
 
 from .. import followup, free_space, i18n
 from ..state import Intake, current
@@ -54,6 +60,28 @@ def _store(intake: Intake, data: bytes) -> Written:
     return intake.vault.blobs.add_bytes(data)
 
 
+def _followup_public(obj: dict[str, Any]) -> bytes | None:
+    """The report's follow-up public key (Ed25519, 32 bytes), or None for a client from
+    before §12 (its case's follow-ups are then unproven to reviewers)."""
+    if obj.get("followup_public") is None:
+        return None
+    raw = field_bytes(obj, "followup_public", 32)
+    try:
+        load_ed25519_public(raw)
+    except BisikError as exc:
+        raise ApiError("error.malformed") from exc
+    return raw
+
+
+def _signature(obj: dict[str, Any]) -> bytes | None:
+    sig = obj.get("signature")
+    if sig is None:
+        return None
+    if not isinstance(sig, str) or len(sig) > 8192:  # a followup object is ~1.5 KiB
+        raise ApiError("error.malformed")
+    return sig.encode("utf-8", "surrogatepass")
+
+
 @bp.post("/reports")
 def submit_report() -> tuple[Response, int]:
     """Create a case from a browser-sealed report envelope and its claimed evidence."""
@@ -65,6 +93,7 @@ def submit_report() -> tuple[Response, int]:
         load_x25519_public(reply_public)
     except (BisikError, ValueError) as exc:
         raise ApiError("error.malformed") from exc
+    followup_public = _followup_public(obj)
     evidence = claimed(intake, obj.get("evidence", []))
     data, reviewers = inline_envelope(obj, "report", reviewer_keys(intake))
     written = _store(intake, data)
@@ -72,7 +101,7 @@ def submit_report() -> tuple[Response, int]:
         intake.vault.create_case(
             lookup_tag=receipt.lookup_tag(intake.secrets.pepper, lookup_id),
             reply_public=reply_public, recipients=reviewers, report_blob=written.ref,
-            evidence=evidence,
+            evidence=evidence, followup_public=followup_public,
         )  # fmt: skip
     except DuplicateCaseError as exc:
         intake.vault.discard([written])
@@ -135,12 +164,22 @@ def case_message() -> tuple[Response, int]:
     allowed[key_id(load_x25519_public(info.reply_public))] = None
     evidence = claimed(intake, obj.get("evidence", []))
     data, _ = inline_envelope(obj, "envelope", allowed)
+    sig = _signature(obj)
+    try:  # refused before a byte is written; the vault checks again in its transaction
+        proven_followup(info.followup_public, info.id, kind, hashlib.sha256(data).hexdigest(),
+                        [e.sha256 for e in evidence], sig)  # fmt: skip
+    except UnprovenFollowupError as exc:
+        raise ApiError("error.followup_unproven", 403) from exc
     written = _store(intake, data)
     try:
-        intake.vault.add_message(info.id, kind=kind, blob=written.ref, evidence=evidence)
+        intake.vault.add_message(info.id, kind=kind, blob=written.ref, evidence=evidence,
+                                 signature=sig)  # fmt: skip
     except MissingBlobError as exc:
         intake.vault.discard([written])
         raise ApiError("error.upload_integrity", 422) from exc
+    except UnprovenFollowupError as exc:  # not signed with this case's receipt (SPEC §12)
+        intake.vault.discard([written])
+        raise ApiError("error.followup_unproven", 403) from exc
     except BaseException:
         intake.vault.discard([written])
         raise

@@ -105,13 +105,17 @@ def _indented(value: str, width: int) -> str:
 
 
 def _message(case: Case, msg: Message) -> list[str]:
+    if msg.proof == "forged":  # refused: not written by the receipt holder (SPEC §12)
+        return [f"- {t('show.msg_forged', sha=msg.sha256[:16])}"]
     if not msg.readable:
         key = "show.msg_unreadable" if msg.unreadable == NOT_FOR_ME else "show.msg_damaged"
         return [f"- {t(key, sha=msg.sha256[:16])}"]
     # a "reply" is a reviewer's only if a verified reply record names its envelope: the
     # document type inside is whatever its writer (a reporter, the server) chose
+    # "unproven": an old case's follow-up, which the server could have written (SPEC §12)
+    reporter = t("who.reporter_unproven" if msg.proof == "unproven" else "who.reporter")
     who = case.reply_signer(msg) or (t("who.unsigned_reply") if msg.type == "reply"
-                                     else t("who.reporter"))  # fmt: skip
+                                     else reporter)  # fmt: skip
     lines = [f"- [{one_line(msg.at)}] {who} ({_doc(msg.type)}):"]
     known = [n for n in (*vocab.MESSAGE_FIELDS, "message") if msg.fields.get(n)]
     for name in known:

@@ -23,6 +23,7 @@ from crypto import (
     _hpke,
     document,
     errors,
+    followup,
     keyfile,
     proof,
     receipt,
@@ -116,6 +117,8 @@ def _run_receipt(v: dict[str, Any], _tmp: Path) -> None:
     assert derived.lookup_id.hex() == v["lookup_id"]
     assert raw_private(derived.reply_key).hex() == v["reply_private"]
     assert raw_public(derived.reply_public).hex() == v["reply_public"]
+    assert raw_private(derived.followup_key).hex() == v["followup_private"]
+    assert raw_public(derived.followup_public).hex() == v["followup_public"]
     tag = receipt.lookup_tag(bytes.fromhex(v["pepper"]), derived.lookup_id)
     assert tag.hex() == v["lookup_tag"]
 
@@ -125,6 +128,20 @@ def _run_signed(v: dict[str, Any], _tmp: Path) -> None:
     body = _outcome(v, lambda: signed.parse(v["object"]).verify(key, v["kind"]))
     if v["expect"] == "success":
         assert body == v["body"]
+
+
+def _run_followup(v: dict[str, Any], _tmp: Path) -> None:
+    key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(v["followup_public"]))
+    item = v["item"]
+    body = _outcome(v, lambda: followup.verify(v["object"], key, item["case"], item["type"],
+                                               item["envelope_sha256"], item["evidence"]))
+    if v["expect"] == "success":
+        assert body == v["body"]
+        signer = receipt.derive(v["receipt"]).followup_key  # the key the report published
+        assert raw_public(signer.public_key()).hex() == v["followup_public"]
+        again = followup.sign(signer, item["case"], item["type"], item["envelope_sha256"],
+                              item["evidence"])  # fmt: skip
+        assert again.decode() == v["object"]  # Ed25519 is deterministic: byte for byte
 
 
 def _run_directory(v: dict[str, Any], _tmp: Path) -> None:
@@ -210,6 +227,7 @@ RUNNERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "hpke": _run_hpke,
     "receipt": _run_receipt,
     "signed": _run_signed,
+    "followup": _run_followup,
     "directory": _run_directory,
     "document": _run_document,
     "keyfile": _run_keyfile,
@@ -245,6 +263,8 @@ def test_every_required_scenario_is_present() -> None:
         "directory-reject-wrong-root", "directory-record-reject-revoked-reviewer",
         "document-ok-full-report", "document-reject-unknown-category", "keyfile-ok",
         "keyfile-reject-cost-lowered", "store-ok-case", "store-reject-case-renamed",
+        "followup-ok-message-with-evidence", "followup-reject-other-receipt",
+        "followup-reject-other-case", "followup-reject-other-envelope",
         "proof-ok", "proof-reject-flipped-signature", "proof-reject-other-server-key",
     }  # fmt: skip
     assert required <= names

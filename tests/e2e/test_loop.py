@@ -4,7 +4,9 @@ A reporter submits through the intake (no-JavaScript path, Flask test client) wi
 text and two evidence files; the operator runs ``bisik-server export``; a reviewer runs
 ``bisik-reviewer import``, reads the case, takes the evidence out, sets a status and replies,
 writes an ``outbox``; the operator runs ``bisik-server import``; the reporter comes back with
-the receipt and sees the signed status and the decrypted reply. A second reviewer's laptop then
+the receipt and sees the signed status and the decrypted reply, and writes a follow-up; a
+follow-up forged by a compromised server (written straight into its database) is refused on the
+second reviewer's laptop while the real one verifies (crypto/SPEC.md §12). That second laptop
 converges on the same history. Finally the server's state directory is searched for anything
 that would identify the reporter or open the report.
 
@@ -41,6 +43,8 @@ EVIDENCE = {
     "rekaman-rapat-camat.ogg": os.urandom(300_000),  # not a format mat2 can clean
 }
 REPLY = "Terima kasih. Laporan Anda sedang kami telaah; mohon simpan bukti asli."
+FOLLOWUP = "PENANDA-TINDAK-LANJUT camat mengulang perintah di grup WhatsApp"
+FORGED = "PENANDA-PALSU saya menarik laporan saya"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 RECEIPT_RE = re.compile(r'<code id="receipt">([0-9A-Z-]+)</code>')
 
@@ -104,6 +108,35 @@ def followup(client: FlaskClient, receipt: str) -> str:
     return resp.get_data(as_text=True)
 
 
+def send_followup(client: FlaskClient, receipt: str) -> None:
+    """A follow-up message through the real intake (no-JS path: signed in server memory)."""
+    page = client.get("/followup").get_data(as_text=True)
+    token = CSRF_RE.search(page)
+    assert token
+    data = {"csrf_token": token.group(1), "receipt": receipt, "kind": "message",
+            "text": FOLLOWUP}  # fmt: skip
+    resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[-900:]
+
+
+def inject_forged_message(made: demo.Demo, vault: Vault, case_id: str) -> None:
+    """What a compromised server can do: seal a message to the reviewers and write it straight
+    into its database, past every check of the intake and the vault."""
+    from sqlalchemy import insert
+
+    from crypto import document
+    from vault.models import Blob, Item
+    from vault.transfer import load_directory
+
+    doc = document.Document("message", document.now(), "browser",
+                            {"kind": "message", "text": FORGED})  # fmt: skip
+    env = envelope.seal(doc.to_bytes(), load_directory(made.server_home).recipients())
+    ref = vault.blobs.add_bytes(env).ref
+    with vault.engine.begin() as conn:
+        conn.execute(insert(Blob).values(sha256=ref.sha256, size=ref.size))
+        conn.execute(insert(Item).values(case_id=case_id, kind="message", blob_sha=ref.sha256))
+
+
 def scan(root: Path, needles: dict[str, bytes]) -> list[str]:
     """Every (file, what) pair where a needle occurs anywhere under ``root``."""
     found = []
@@ -155,7 +188,12 @@ def test_report_to_reviewer_and_reply_back(org: demo.Demo, tmp_path: Path) -> No
     assert REPLY in page
     assert i18n.translate("id", "status.in_review") in page  # the signed status, verified
 
-    # Budi's laptop converges on the same history through the next export
+    # the reporter follows up; a compromised server slips a forged message into its database
+    send_followup(client, receipt)
+    inject_forged_message(org, vault, case_id)
+
+    # Budi's laptop converges on the same history through the next export; the real follow-up
+    # verifies against the key in the report, the forged one is refused and flagged
     # (by default an export carries only what is not acknowledged yet, and Ani's outbox
     # acknowledged the first one; Budi's laptop has imported nothing, so it asks for all)
     export2 = tmp_path / "export-2.bisik"
@@ -163,6 +201,10 @@ def test_report_to_reviewer_and_reply_back(org: demo.Demo, tmp_path: Path) -> No
     reviewer(org, "budi", "import", str(export2))
     budi_view = reviewer(org, "budi", "show", case_id)
     assert MARKER in budi_view and REPLY in budi_view
+    assert FOLLOWUP in budi_view and FORGED not in budi_view
+    assert "REFUSED" in budi_view  # the forged message's line (show.msg_forged)
+    assert "forged by the server" in budi_view  # the case's flag (flag.followup_forged)
+    assert "UNPROVEN" not in budi_view  # the real one is proven, not merely kept
 
     # seizure: nothing under the server home identifies the reporter or opens the report
     needles = {

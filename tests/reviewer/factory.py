@@ -114,12 +114,14 @@ def _tamper(env: bytes, keys: list[X25519PublicKey], how: str) -> bytes:
 def make_report(directory: Directory, recipients: list[str], *, text: str = "Atasan memerintahkan",
                 evidence: int = 1, missing: int = 0, received: str = "2026-11-20",
                 fields: dict[str, str] | None = None, tamper: str | None = None,
-                consent: dict[str, object] | None = None) -> FakeReport:  # fmt: skip
+                consent: dict[str, object] | None = None,
+                followup_key: bool = False) -> FakeReport:  # fmt: skip
     """Seal a report (and ``evidence`` files) to the named reviewers of ``directory``.
 
     With ``tamper`` (see :func:`_tamper`) the first evidence file is replaced by the server
     before upload finishes: the report lists the hash the server returned for what it stored,
-    beside the header MAC of what the reporter sealed (SPEC §8).
+    beside the header MAC of what the reporter sealed (SPEC §8). With ``followup_key`` the
+    report publishes the receipt's follow-up key (SPEC §12), as every current writer does.
     """
     keys = [r.keys.encryption for r in directory.active_reviewers() if r.id in recipients]
     code = receipt.generate()
@@ -139,7 +141,8 @@ def make_report(directory: Directory, recipients: list[str], *, text: str = "Ata
                         fields or {"category": "mobilisation", "province": "Jawa Tengah",
                                    "description": text},
                         b64u_encode(raw_public(reply_pub)), tuple(listed),
-                        consent or {})  # fmt: skip
+                        consent or {}, b64u_encode(raw_public(receipt.derive(code).followup_public))
+                        if followup_key else None)  # fmt: skip
     case_id = secrets.token_hex(8)
     missing_shas = [e.envelope_sha256 for e in listed[evidence:]]
     return FakeReport(case_id, received, recipients, code,

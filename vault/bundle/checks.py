@@ -101,6 +101,24 @@ def envelope_recipient_ids(head: bytes) -> list[bytes]:
         raise BundleFormatError("not an envelope, or its header is cut short") from exc
 
 
+def _followup_item(entry: Entry, data: bytes, follows: tuple[str, Any, int, str]) -> None:
+    """A ``followup`` item (the reporter's signature, crypto/SPEC.md §12) comes right after its
+    message or retaliation envelope (same journal entry) and is a ``followup`` signed object.
+    Its signature is the laptop's to check, against the key in the case's report, which only a
+    reviewer can read."""
+    kind, type_, seq, case = follows
+    mine = (entry.extra["seq"], entry.case)
+    if (kind, type_) not in (("envelope", "message"), ("envelope", "retaliation")) or (
+        (seq, case) != mine
+    ):
+        raise BundleIntegrityError(f"item {entry.n}: follow-up signature without its message")
+    try:
+        if signed.parse(data).kind != "followup":
+            raise FormatError("not a follow-up signature")
+    except FormatError as exc:
+        raise BundleFormatError(f"item {entry.n}: malformed follow-up signature") from exc
+
+
 class ExportChecker:
     """Rule 14–15 for exports: seq order and range, case descriptors first, records genuine."""
 
@@ -109,6 +127,7 @@ class ExportChecker:
         self._dir = directory
         self._last_seq = manifest.seq_from
         self._last_case = ""
+        self._last_kind: tuple[str, Any, int, str] = ("", None, -1, "")
         self._cases: set[str] = set()
 
     def item(self, entry: Entry, data: bytes | None) -> None:
@@ -126,9 +145,13 @@ class ExportChecker:
             raise BundleIntegrityError(f"item {entry.n}: sequence out of order or out of range")
         if seq == self._last_seq and entry.case != self._last_case:
             raise BundleIntegrityError(f"item {entry.n}: one journal entry spans two cases")
+        follows = self._last_kind
+        self._last_kind = (entry.kind, entry.extra.get("type"), seq, entry.case)
         self._last_seq, self._last_case = seq, entry.case
         if entry.kind in RECORD_KINDS:
             verify_history_record(data or b"", entry.kind, entry.case, self._dir)
+        elif entry.kind == "followup":
+            _followup_item(entry, data or b"", follows)
 
     def finish(self) -> None:
         """Nothing is pending at the end of an export."""

@@ -29,6 +29,7 @@ _EXTRA: dict[str, dict[str, dict[str, Any]]] = {
         "envelope": {"type": lambda v: v in ENVELOPE_TYPES, "seq": lambda v: _uint(v)},
         "status": {"seq": lambda v: _uint(v)},
         "reply": {"seq": lambda v: _uint(v)},
+        "followup": {"seq": lambda v: _uint(v)},
     },
     OUTBOX: {
         "status": {},

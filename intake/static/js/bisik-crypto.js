@@ -149,6 +149,7 @@
 
   // ---------------------------------------------------------------- X25519 / Ed25519 keys
   var PKCS8_X25519 = fromHex("302e020100300506032b656e04220420");
+  var PKCS8_ED25519 = fromHex("302e020100300506032b657004220420");  // RFC 8410
 
   async function importX25519Private(seed) {
     if (seed.length !== 32) throw new FormatError("an X25519 private key is 32 bytes");
@@ -161,6 +162,15 @@
   async function importX25519Public(raw) {
     if (raw.length !== 32) throw new FormatError("an X25519 public key is 32 bytes");
     return subtle.importKey("raw", raw, { name: "X25519" }, true, []);
+  }
+  /** An Ed25519 signing key from its 32-byte seed (the follow-up key, SPEC §12). */
+  async function importEd25519Private(seed) {
+    if (seed.length !== 32) throw new FormatError("an Ed25519 private key is 32 bytes");
+    return subtle.importKey("pkcs8", concat([PKCS8_ED25519, seed]), { name: "Ed25519" }, true, ["sign"]);
+  }
+  async function ed25519PublicOf(privateKey) {
+    var jwk = await subtle.exportKey("jwk", privateKey);
+    return b64uDecode(jwk.x, 32);
   }
   async function importEd25519Public(raw) {
     if (raw.length !== 32) throw new FormatError("an Ed25519 public key is 32 bytes");
@@ -486,7 +496,10 @@
     }
     return cleaned;
   }
-  /** Derive {code, lookupId (bytes), replyKey (CryptoKey), replyPublic (raw bytes)}. */
+  /**
+   * Derive {code, lookupId (bytes), replyKey (CryptoKey), replyPublic (raw bytes),
+   * followupKey (Ed25519 CryptoKey, signs follow-ups: SPEC §12), followupPublic (raw bytes)}.
+   */
   async function deriveReceipt(text) {
     var code = await normalizeReceipt(text);
     var pw = await subtle.importKey("raw", utf8(code), "PBKDF2", false, ["deriveBits"]);
@@ -495,11 +508,13 @@
     var lookupId = await hkdf(master, null, utf8("bisik/v1 lookup-id"), 32);
     var seed = await hkdf(master, null, utf8("bisik/v1 reply-key"), 32);
     var replyKey = await importX25519Private(seed);
-    return { code: code, lookupId: lookupId, replyKey: replyKey, replyPublic: await x25519PublicOf(replyKey) };
+    var followupKey = await importEd25519Private(await hkdf(master, null, utf8("bisik/v1 follow-up-key"), 32));
+    return { code: code, lookupId: lookupId, replyKey: replyKey, replyPublic: await x25519PublicOf(replyKey),
+      followupKey: followupKey, followupPublic: await ed25519PublicOf(followupKey) };
   }
 
   // ---------------------------------------------------------------- signed objects (SPEC §4)
-  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation"];
+  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation", "followup"];
   var MAX_SIGNED = 4 << 20;
 
   function parseSigned(data) {
@@ -521,6 +536,58 @@
       throw new SignatureError(kind + " signature does not verify");
     }
     return parseJsonObject(signedObj.body, MAX_SIGNED);
+  }
+
+  /** Sign ``body`` as a ``kind`` object (SPEC §4) with an Ed25519 CryptoKey: the container text. */
+  async function signObject(privateKey, kind, body) {
+    var data = utf8(canonicalJson(body)), pub = await ed25519PublicOf(privateKey);
+    var msg = concat([utf8("bisik/v1 signed\0" + kind + "\0"), data]);
+    var sig = new Uint8Array(await subtle.sign({ name: "Ed25519" }, privateKey, msg));
+    return canonicalJson({ bisik: "signed/v1", kind: kind, signer: toHex(await keyId("ed25519", pub)),
+      body: b64uEncode(data), sig: b64uEncode(sig) });
+  }
+
+  // ---------------------------------------------------------------- follow-ups (SPEC §12)
+  var FOLLOWUP_TYPES = ["message", "retaliation"], FOLLOWUP_FIELDS = ["case", "envelope_sha256", "evidence", "type", "v"];
+  var CASE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+  /** The body of SPEC §12.2 for ``item`` {case, type, envelope_sha256, evidence}; FormatError if malformed. */
+  function followupBody(item) {
+    var body = { v: 1, case: item.case, type: item.type, envelope_sha256: item.envelope_sha256,
+      evidence: (item.evidence || []).slice() };
+    checkFollowupBody(body);
+    return body;
+  }
+  function checkFollowupBody(b) {
+    var keys = Object.keys(b).sort(), ev = b.evidence, seen = {};
+    var ok = keys.join(",") === FOLLOWUP_FIELDS.join(",") && b.v === 1 && FOLLOWUP_TYPES.indexOf(b.type) >= 0 &&
+      typeof b.case === "string" && CASE_ID.test(b.case) && typeof b.envelope_sha256 === "string" &&
+      HEX64.test(b.envelope_sha256) && Array.isArray(ev) && ev.length <= 64;
+    ok = ok && ev.every(function (e) {
+      var fresh = typeof e === "string" && HEX64.test(e) && !Object.prototype.hasOwnProperty.call(seen, e);
+      seen[e] = true;
+      return fresh;
+    });
+    if (!ok) throw new FormatError("malformed follow-up signature body");
+  }
+  /** The follow-up key's signature (container text) on one reporter item; ``secrets`` from deriveReceipt. */
+  async function signFollowup(secrets, item) {
+    return signObject(secrets.followupKey, "followup", followupBody(item));
+  }
+  /**
+   * Verify a follow-up signature against the published key (raw bytes) for ``item``, as
+   * crypto/followup.py verify does: SignatureError for another key, kind, case, type,
+   * envelope or evidence list; FormatError for a malformed container or body.
+   */
+  async function verifyFollowup(data, publicRaw, item) {
+    var body = await verifySigned(parseSigned(data), publicRaw, "followup");
+    checkFollowupBody(body);
+    if (body.case !== item.case || body.type !== item.type || body.envelope_sha256 !== item.envelope_sha256) {
+      throw new SignatureError("the follow-up signature is for another item");
+    }
+    if (item.evidence && body.evidence.join(",") !== item.evidence.join(",")) {
+      throw new SignatureError("the follow-up signature lists other evidence");
+    }
+    return body;
   }
 
   // ---------------------------------------------------------------- directory (SPEC §6)
@@ -699,6 +766,7 @@
           media_type: e.media_type, size: e.size, share: !!e.share };
       }),
       consent: d.consent || {},
+      followup_key: d.followup_key || undefined,  // absent, not null, when there is none (SPEC §8)
     }));
   }
   var DOC_TYPES = ["report", "message", "retaliation", "reply"], CHANNELS = ["browser", "server", "reviewer"];
@@ -739,6 +807,10 @@
     var replyKey = obj.reply_key === undefined ? null : obj.reply_key;
     if (replyKey !== null) b64uDecode(replyKey, 32);
     if (obj.type === "report" && replyKey === null) throw new FormatError("a report carries the reporter's reply key");
+    if (Object.prototype.hasOwnProperty.call(obj, "followup_key")) {  // SPEC §8, §12: reports only, never null
+      if (obj.type !== "report" || obj.followup_key === null) throw new FormatError("only a report publishes a follow-up key");
+      b64uDecode(obj.followup_key, 32);
+    }
     var evidence = obj.evidence === undefined ? [] : obj.evidence, shas = {}, macs = {};
     if (!Array.isArray(evidence)) throw new FormatError("evidence must be a list");
     evidence.forEach(function (e) {
@@ -794,7 +866,8 @@
     displayReceipt: displayReceipt,
     // signatures and trust
     parseSigned: parseSigned, verifySigned: verifySigned, verifyDirectory: verifyDirectory,
-    verifyRecord: verifyRecord, STATES: STATES, parseIsoTime: parseIsoTime,
+    verifyRecord: verifyRecord, STATES: STATES, parseIsoTime: parseIsoTime, signObject: signObject,
+    signFollowup: signFollowup, verifyFollowup: verifyFollowup, followupBody: followupBody,
     recordOrderKey: recordOrderKey,
     // documents
     documentBytes: documentBytes, parseDocument: parseDocument, nowSeconds: nowSeconds,

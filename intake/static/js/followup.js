@@ -8,7 +8,8 @@
  * is a small envelope held whole), and decrypts replies with the reply key. A record that fails
  * any check is not shown (it is counted). New messages and evidence are sealed here, chunk by
  * chunk, like the report; each evidence entry carries the sealer's header MAC (envelope_mac)
- * and the SHA-256 the server computed on upload (crypto/SPEC.md §8).
+ * and the SHA-256 the server computed on upload (crypto/SPEC.md §8); each message is signed
+ * with the receipt's follow-up key, so the server cannot add one in the reporter's name (§12).
  *
  * The receipt and its secrets live only in this closure; nothing is written to storage.
  */
@@ -197,9 +198,14 @@
     A.say(f, "js.sending");
     var doc = C.documentBytes({ type: fields.kind, submitted_at: C.nowSeconds(), channel: "browser",
       fields: fields, reply_key: null, evidence: evidence, consent: {} });
+    var sealed = await C.seal(doc, recipients);
+    // Proof that the receipt's holder wrote this (crypto/SPEC.md §12): the follow-up key signs
+    // the case, the kind, this envelope's SHA-256 (held whole: one-shot digest) and the evidence.
+    var signature = await C.signFollowup(ctx.secrets, { case: ctx.data.case, type: fields.kind,
+      envelope_sha256: C.toHex(await C.sha256(sealed)), evidence: claims.map(function (c) { return c.sha256; }) });
     await A.call("POST", "/api/case/message", {
       lookup_id: C.b64uEncode(ctx.secrets.lookupId), kind: fields.kind,
-      envelope: C.b64uEncode(await C.seal(doc, recipients)), evidence: claims,
+      envelope: C.b64uEncode(sealed), evidence: claims, signature: signature,
     });
     return "notice.sent_" + fields.kind;
   }

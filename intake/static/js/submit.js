@@ -273,10 +273,13 @@
       type: "report", submitted_at: C.nowSeconds(), channel: "browser", fields: fields,
       reply_key: C.b64uEncode(secrets.replyPublic), evidence: evidence,
       consent: { authorities: many(fd, "consent_authority") },
+      // the receipt's follow-up key: later messages must be signed by it (crypto/SPEC.md §12)
+      followup_key: C.b64uEncode(secrets.followupPublic),
     });
     var sealed = await C.seal(doc, recipients);
     await A.call("POST", "/api/reports", {
       lookup_id: C.b64uEncode(secrets.lookupId), reply_public: C.b64uEncode(secrets.replyPublic),
+      followup_public: C.b64uEncode(secrets.followupPublic),
       report: C.b64uEncode(sealed), evidence: claims,
     });
     status.remove();

@@ -76,11 +76,20 @@ RUN_VECTOR = """async (v) => {
       return { canonical: r.code, display: C.displayReceipt(r.code),
         normalized: await C.normalizeReceipt(v.input), lookup_id: toHex(r.lookupId),
         reply_private: toHex(pk8.slice(-32)), reply_public: toHex(r.replyPublic),
-        lookup_tag: toHex(tag) };
+        followup_private: toHex(new Uint8Array(
+          await crypto.subtle.exportKey("pkcs8", r.followupKey)).slice(-32)),
+        followup_public: toHex(r.followupPublic), lookup_tag: toHex(tag) };
     });
   }
   if (v.type === "signed") {
     return attempt(async () => C.verifySigned(C.parseSigned(v.object), hex(v.public_key), v.kind));
+  }
+  if (v.type === "followup") {
+    const verified = await attempt(
+      async () => C.verifyFollowup(v.object, hex(v.followup_public), v.item));
+    const signer = await C.deriveReceipt(v.receipt);
+    const signedHere = await attempt(async () => C.signFollowup(signer, v.item));
+    return { verified: verified, signed: signedHere, signer_public: toHex(signer.followupPublic) };
   }
   if (v.type === "directory") {
     return attempt(async () => {
@@ -129,7 +138,7 @@ def _expect_error(v: dict[str, Any], got: dict[str, Any]) -> None:
 
 def test_vector_files_exist() -> None:
     kinds = {json.loads(p.read_text("utf-8"))["type"] for p in FILES}
-    assert {"envelope", "hpke", "receipt", "signed", "directory"} <= kinds
+    assert {"envelope", "hpke", "receipt", "signed", "followup", "directory"} <= kinds
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -164,13 +173,21 @@ def test_vector_in_browser(crypto_page: Any, path: Path) -> None:
             return
         ok = got["ok"]
         assert ok["canonical"] == ok["normalized"] == v["canonical"]
-        for k in ("display", "lookup_id", "reply_private", "reply_public", "lookup_tag"):
+        for k in ("display", "lookup_id", "reply_private", "reply_public", "followup_private",
+                  "followup_public", "lookup_tag"):
             assert ok[k] == v[k], k
     elif kind == "signed":
         if v["expect"] == "error":
             _expect_error(v, got)
         else:
             assert got == {"ok": v["body"]}
+    elif kind == "followup":
+        if v["expect"] == "error":
+            _expect_error(v, got["verified"])
+        else:  # verifies, and the browser signs the item byte for byte as Python did
+            assert got["verified"] == {"ok": v["body"]}
+            assert got["signer_public"] == v["followup_public"]
+            assert got["signed"] == {"ok": v["object"]}
     elif kind == "directory":
         if "record" in v:
             record = got["ok"]["record"]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crypto import document, envelope, proof, receipt, records
+from crypto import document, envelope, followup, proof, receipt, records
 from crypto.encoding import b64u_encode
 from crypto.errors import ReceiptError
 from crypto.keys import raw_public
@@ -41,12 +41,14 @@ def _make_case(live: Any, org: Any) -> tuple[str, str]:
     reviewers = [kp.public.encryption for kp in org.reviewers.values()]
     doc = document.Document(type="report", submitted_at=document.now(), channel="server",
                             fields={"description": "laporan"},
-                            reply_key=b64u_encode(raw_public(sec.reply_public)))  # fmt: skip
+                            reply_key=b64u_encode(raw_public(sec.reply_public)),
+                            followup_key=b64u_encode(raw_public(sec.followup_public)))  # fmt: skip
     ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), reviewers))
     case_id = vault.create_case(
         lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
         reply_public=raw_public(sec.reply_public), recipients=list(org.reviewers),
         report_blob=ref, evidence=[],
+        followup_public=raw_public(sec.followup_public),  # follow-ups must be signed (SPEC §12)
     )  # fmt: skip
     budi = org.reviewers["budi"]
     vault.add_status(case_id, records.status(budi.signing, case_id, "received",
@@ -108,6 +110,10 @@ def test_followup_verifies_decrypts_and_sends(page: Any, live: Any, org: Any,
         data = f.read()
     assert envelope.unseal(data, key) == evidence.read_bytes()
     assert envelope.open_header_mac(io.BytesIO(data), key).hex() == doc.evidence[0].envelope_mac
+    # signed in the browser with the receipt's follow-up key (SPEC §12), checked by the server
+    followup.verify(entries[0].record or b"", receipt.derive(code).followup_public, case_id,
+                    "retaliation", entries[0].blob.sha256,
+                    [r.sha256 for r in entries[0].evidence])  # fmt: skip
     for body in sent:
         assert MARKER.encode() not in body
     assert not page.console_errors, page.console_errors

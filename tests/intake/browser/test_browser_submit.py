@@ -127,6 +127,10 @@ def test_js_path_end_to_end(page: Any, live: Any, org: Any, tmp_path: Path) -> N
     report_schema.check_report(doc.fields)  # the browser writes the shared vocabulary (SPEC §10)
     assert doc.consent == {"authorities": ["bkn"]}
     assert doc.reply_key == b64u_encode(raw_public(receipt.derive(code).reply_public))
+    # the receipt's follow-up key, published in the sealed report and kept by the server (§12)
+    followup_pub = raw_public(receipt.derive(code).followup_public)
+    assert doc.followup_key == b64u_encode(followup_pub)
+    assert _stored_case(live, code)[0].followup_public == followup_pub
     assert files == {p.name: data for p, data in zip(paths, originals, strict=True)}
     shares = {e.name: e.share for e in doc.evidence}
     assert shares == {paths[0].name: True, paths[1].name: False}

@@ -1,0 +1,44 @@
+"""Signed objects and case records (crypto/SPEC.md §4, §7): status, reply, and the container.
+
+The first byte picks a mode: the raw container as received, or the rest as a *body* that the
+harness signs with a reviewer's key, so mutations reach the body rules behind the signature.
+Documented refusals: FormatError, SignatureError.
+"""
+
+from __future__ import annotations
+
+from crypto import records, signed
+from crypto.encoding import b64u_encode, canonical_json
+from crypto.errors import FormatError, SignatureError
+from crypto.keys import key_id
+from fuzz.common import REVIEWERS, directory, refusing, signed_message
+
+KINDS = ("status", "reply")
+SIGNER = REVIEWERS["budi"].signing
+
+
+def _signed_body(kind: str, body: bytes) -> bytes:
+    sig = SIGNER.sign(signed_message(kind, body))
+    return canonical_json({"bisik": "signed/v1", "kind": kind,
+                           "signer": key_id(SIGNER.public_key()).hex(),
+                           "body": b64u_encode(body), "sig": b64u_encode(sig)})  # fmt: skip
+
+
+def check(data: bytes) -> None:
+    if not data:
+        return
+    kind = KINDS[data[0] & 1]
+    obj = data[1:] if data[0] & 2 else _signed_body(kind, data[1:])
+    with refusing(FormatError, SignatureError):
+        body, _ = records.verify(obj, directory(), kind)
+        records.order_key(body)
+    with refusing(FormatError):
+        signed.parse(obj)
+
+
+def seeds() -> list[bytes]:
+    status = records.status(SIGNER, "case01", "escalated", authority="bkn",
+                            at="2026-11-20T08:30:00+07:00")  # fmt: skip
+    reply = records.reply(SIGNER, "case01", "ab" * 32, at="2026-11-21T08:30:00Z")
+    return [b"\x02" + status, b"\x03" + reply, b"\x00" + signed.parse(status).body,
+            b"\x01" + signed.parse(reply).body]  # fmt: skip
