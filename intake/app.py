@@ -13,12 +13,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request, abort, g, request
+from flask import Flask, Request, Response, abort, g, request
 from flask_limiter import Limiter
 
 from vault.store import Vault
 
-from . import i18n, logs, once, security
+from . import i18n, logs, once, pacing, security
 from .config import Config, load, load_secrets
 from .errors import FormRefused
 from .state import Intake, current, load_root
@@ -27,6 +27,7 @@ log = logging.getLogger("bisik.intake")
 FORM_MEMORY = 512 * 1024
 # Every body that is not streamed (JSON, urlencoded forms, upload pieces) is read whole into
 # memory by Werkzeug, so it gets a small cap of its own instead of the multipart upload limit.
+SLOT_RETRY_SECONDS = 30  # what a refused upload is told to wait (intake.pacing.UploadSlots)
 SMALL_BODY = 9 << 20  # an 8 MiB upload piece (intake.api.MAX_PIECE) plus slack; JSON is smaller
 
 
@@ -129,6 +130,33 @@ def _csrf_guard(app: Flask) -> None:
             abort(403)
 
 
+def _upload_slots(app: Flask, config: Config) -> None:
+    """Long bodies need a slot (intake.pacing); without one, 503 before the body is read."""
+    slots = pacing.UploadSlots(config.upload_slots)
+    app.extensions["bisik_upload_slots"] = slots
+
+    @app.before_request
+    def _take() -> None:
+        if request.method in security.SAFE_METHODS or not pacing.is_long(request.environ):
+            return
+        if not slots.take():
+            g.bisik_busy = True
+            pacing.end_after_response(request.environ)  # its body is never read
+            abort(503)
+        g.bisik_slot = True
+
+    @app.after_request
+    def _retry_after(response: Response) -> Response:
+        if g.get("bisik_busy"):
+            response.headers["Retry-After"] = str(SLOT_RETRY_SECONDS)
+        return response
+
+    @app.teardown_request
+    def _give(_exc: BaseException | None) -> None:
+        if g.pop("bisik_slot", False):
+            slots.give_back()
+
+
 def _templates(app: Flask) -> None:
     @app.before_request
     def _language() -> None:
@@ -182,6 +210,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     app.extensions["bisik"] = state
     security.install(app, security.SessionKeys.derive(secrets.flask_key), config.session_minutes)
     _templates(app)
+    _upload_slots(app, config)
     _csrf_guard(app)
     limiter = Limiter(
         key_func=_session_key,
@@ -201,5 +230,8 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     app.extensions["bisik_limiter"] = limiter
     # used no-JS form tokens (U4) share the limiter's storage: RAM or Redis, never the vault
     app.extensions["bisik_once"] = once.UsedTokens.derive(limiter.storage, secrets.flask_key)
+    app.wsgi_app = pacing.wrap(  # type: ignore[method-assign,assignment]
+        app.wsgi_app, pacing.Pace(config.body_min_rate, float(config.read_idle_seconds))
+    )
     log.info("intake service ready")
     return app

@@ -48,7 +48,9 @@ class Config:
     max_field_bytes: int = 64 * 1024  # any one text field
     max_text_bytes: int = 256 * 1024  # all text fields together
     min_free_bytes: int = GiB  # uploads are refused when they would leave less disk free
-    read_idle_seconds: int = 120  # a streamed (no-JS) body that sends nothing this long is cut
+    read_idle_seconds: int = 60  # a request body that sends nothing this long is cut
+    body_min_rate: int = 2048  # bytes/s a body must average (with read_idle_seconds of credit)
+    upload_slots: int = 16  # long bodies (files, upload pieces) at once, per worker process
     session_minutes: int = 120  # sliding: renewed on every page the reporter opens
     receipt_floor_ms: int = 300  # every receipt check takes at least this long
     retention_days: int = 180
@@ -91,6 +93,9 @@ _ENV = {
     "BISIK_MAX_UPLOAD_BYTES": "max_upload_bytes",
     "BISIK_MIN_FREE_BYTES": "min_free_bytes",
     "BISIK_LOG_FILE": "log_file",
+    "BISIK_READ_IDLE_SECONDS": "read_idle_seconds",
+    "BISIK_BODY_MIN_RATE": "body_min_rate",
+    "BISIK_UPLOAD_SLOTS": "upload_slots",
     "BISIK_RETENTION_DAYS": "retention_days",
 }
 
