@@ -26,10 +26,10 @@ from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from . import header as _header
+from . import _header
+from ._stream import ChunkEncryptor, Reader, _read_full, decrypt_chunks
 from .errors import DecryptionError
 from .keys import KEY_ID_LEN
-from .stream import ChunkEncryptor, Reader, _read_full, decrypt_chunks
 
 PAYLOAD_LABEL = b"bisik/v1 payload"
 

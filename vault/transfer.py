@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from crypto import signed
 from crypto.directory import Directory, verify_directory
 from crypto.encoding import b64u_encode
-from crypto.header import MAX_HEADER_LEN
+from crypto.inspection import MAX_HEADER_LEN
 from crypto.keys import key_id, load_ed25519_public, raw_public
 from crypto.records import order_key
 

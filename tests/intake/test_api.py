@@ -1,4 +1,4 @@
-"""The JSON API of the JavaScript path (intake/api.py), driven with the Flask test client.
+"""The JSON API of the JavaScript path (intake/api/), driven with the Flask test client.
 
 The browser's work (sealing, receipt derivation) is done here with the Python reference
 library, so these tests pin the server's half of the protocol: ciphertext-only uploads in
