@@ -16,7 +16,7 @@ from flask import Flask, Response, abort, g, request
 
 from vault.store import Vault
 
-from . import api, form_tokens, i18n, logs, pacing, ratelimit, security
+from . import api, form_tokens, i18n, limitstore, logs, pacing, ratelimit, security
 from .bodies import FORM_MEMORY, BisikRequest
 from .config import Config, load, load_secrets
 from .state import Intake, current, load_root
@@ -130,7 +130,8 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     for bp in (pages.bp, submit.bp, followup.bp, api.bp):
         app.register_blueprint(bp)
     errors.install(app)
-    app.config["RATELIMIT_STORAGE_URI"] = config.limiter_storage
+    app.config["RATELIMIT_STORAGE_URI"] = limitstore.SCHEME + config.limiter_storage
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"name_key": limitstore.derive_key(secrets.flask_key)}
     limiter = ratelimit.make_limiter()
     limiter.init_app(app)
     ratelimit.apply(app, limiter, config.limits)

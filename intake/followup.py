@@ -22,6 +22,7 @@ from crypto.errors import BisikError, ReceiptError
 from crypto.receipt import ReceiptSecrets
 from vault.store import CaseInfo
 
+from . import ratelimit
 from .state import Intake
 
 MAX_REPLY_ENVELOPE = 2 << 20
@@ -39,9 +40,12 @@ def lookup(intake: Intake, text: str) -> tuple[CaseInfo, ReceiptSecrets] | None:
         case = intake.vault.case_by_lookup(
             receipt.lookup_tag(intake.secrets.pepper, secrets.lookup_id)
         )
-        return (case, secrets) if case is not None else None
     finally:
         time.sleep(max(0.0, deadline - time.monotonic()))
+    if case is None:
+        ratelimit.unknown_receipt()  # 429 once guesses used up the global budget
+        return None
+    return case, secrets
 
 
 @dataclass(frozen=True)
