@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -98,11 +99,15 @@ class OwnRedis:
 
 class OwnPostgres:
     """A PostgreSQL cluster of our own (initdb in ``base``, a free port, run as the postgres
-    user), which a fault run may stop and restart; the shared server on 5432 is never touched."""
+    user), which a fault run may stop and restart; the shared server on 5432 is never touched.
+    Without ``base`` it lives in a fresh directory under /tmp that the postgres user can reach
+    (pytest's tmp_path cannot be), removed by :meth:`remove`."""
 
-    def __init__(self, base: Path) -> None:
-        self.base, self.port = base, free_port()
-        self.data = base / "pgdata"
+    def __init__(self, base: Path | None = None) -> None:
+        self.own_dir = base is None
+        self.base = Path(tempfile.mkdtemp(prefix="bisik-pg-")) if base is None else base
+        self.port = free_port()
+        self.data = self.base / "pgdata"
         bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
         if not bins:
             pytest.fail("PostgreSQL is not installed: run scripts/install-system-deps.sh")
@@ -131,3 +136,8 @@ class OwnPostgres:
 
     def stop(self, mode: str = "fast") -> None:
         self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        """Delete the cluster's directory (stop it first), if this object made it."""
+        if self.own_dir:
+            shutil.rmtree(self.base, ignore_errors=True)
