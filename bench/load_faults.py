@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import http.client
 import io
 import json
@@ -84,15 +85,26 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
-               "BISIK_HOME": str(self.home), "BISIK_LISTEN": f"127.0.0.1:{self.port}",
-               "BISIK_WORKERS": "2", "BISIK_GUNICORN_ERRORLOG": str(self.log),
-               "BISIK_LOG_FILE": str(self.log.with_suffix(".intake.log")),
-               "TMPDIR": str(self.home / "tmp")}  # fmt: skip
-        cmd = [sys.executable, "-m", "gunicorn", "-c", "python:intake.gunicorn_conf",
-               "intake.wsgi:app"]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)  # fmt: skip
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
+            "BISIK_HOME": str(self.home),
+            "BISIK_LISTEN": f"127.0.0.1:{self.port}",
+            "BISIK_WORKERS": "2",
+            "BISIK_GUNICORN_ERRORLOG": str(self.log),
+            "BISIK_LOG_FILE": str(self.log.with_suffix(".intake.log")),
+            "TMPDIR": str(self.home / "tmp"),
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:intake.gunicorn_conf",
+            "intake.wsgi:app",
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         wait_for_port(self.proc, self.port, timeout=60, what="gunicorn")
 
     def workers(self) -> list[int]:
@@ -110,10 +122,8 @@ class Server:
         pids = self.workers()
         self.proc.send_signal(signal.SIGKILL)
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.proc.wait()
         self.proc = None
         while any(Path(f"/proc/{pid}").exists() for pid in pids):  # reaped by init
@@ -122,7 +132,14 @@ class Server:
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
-            self.proc.wait(timeout=60)
+            started = time.monotonic()
+            try:
+                self.proc.wait(timeout=120)  # graceful_timeout is 60 s
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            if time.monotonic() - started > 10:
+                print(f"  (gunicorn took {time.monotonic() - started:.0f} s to stop)")
             self.proc = None
 
 
@@ -141,8 +158,13 @@ class Tally:
         return sum(1 for k, _ in self.accepted if k == kind)
 
 
-def _request(port: int, method: str, path: str, body: bytes | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, str, Any]:  # fmt: skip
+def _request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, str, Any]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -167,11 +189,15 @@ def _multipart(fields: dict[str, Any], file: bytes | None) -> bytes:
     out = io.BytesIO()
     for name, values in fields.items():
         for value in values if isinstance(values, list) else [values]:
-            out.write(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                      f"{value}\r\n".encode())  # fmt: skip
+            out.write(
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n".encode()
+            )
     if file is not None:
-        out.write(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="evidence_1"; '
-                  'filename="bukti.txt"\r\nContent-Type: text/plain\r\n\r\n'.encode())  # fmt: skip
+        out.write(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="evidence_1"; '
+            'filename="bukti.txt"\r\nContent-Type: text/plain\r\n\r\n'.encode()
+        )
         out.write(file + b"\r\n")
     out.write(f"--{BOUNDARY}--\r\n".encode())
     return out.getvalue()
@@ -179,8 +205,9 @@ def _multipart(fields: dict[str, Any], file: bytes | None) -> bytes:
 
 def nojs_report(port: int, tally: Tally, with_file: bool) -> None:
     cookie, csrf, form = _session(port)
-    fields = report_fields(csrf, submission=form,
-                           description=f"{MARK.decode()} {uuid.uuid4()} laporan uji beban")  # fmt: skip
+    fields = report_fields(
+        csrf, submission=form, description=f"{MARK.decode()} {uuid.uuid4()} laporan uji beban"
+    )
     file = MARK + os.urandom(8) * (1 + 4096 * random.randint(1, 16)) if with_file else None
     headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "Cookie": cookie}
     status, page, _ = _request(port, "POST", "/submit", _multipart(fields, file), headers)
@@ -199,8 +226,7 @@ def js_report(port: int, tally: Tally, keys: list[Any], with_file: bool) -> None
     def call(method: str, path: str, body: Any, **extra: str) -> Any:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         kind = "application/octet-stream" if isinstance(body, bytes) else "application/json"
-        status, text, _ = _request(port, method, path, raw,
-                                   {**api, "Content-Type": kind, **extra})  # fmt: skip
+        status, text, _ = _request(port, method, path, raw, {**api, "Content-Type": kind, **extra})
         if status >= 300:
             raise OSError(f"{path} {status}")
         return json.loads(text)
@@ -211,21 +237,32 @@ def js_report(port: int, tally: Tally, keys: list[Any], with_file: bool) -> None
         start = call("POST", "/api/uploads", {"size": len(sealed)})
         token = {"X-Upload-Token": start["token"]}
         for off in range(0, len(sealed), 32768):
-            call("PUT", f"/api/uploads/{start['id']}?offset={off}", sealed[off : off + 32768],
-                 **token)  # fmt: skip
+            call(
+                "PUT",
+                f"/api/uploads/{start['id']}?offset={off}",
+                sealed[off : off + 32768],
+                **token,
+            )
         evidence.append(call("POST", f"/api/uploads/{start['id']}/finish", {}, **token))
     code = receipt.generate()
     sec = receipt.derive(code)
     doc = document.Document(
-        type="report", submitted_at=document.now(), channel="browser",
+        type="report",
+        submitted_at=document.now(),
+        channel="browser",
         fields={"description": f"{MARK.decode()} {uuid.uuid4()}"},
         reply_key=b64u_encode(raw_public(sec.reply_public)),
-    )  # fmt: skip
-    call("POST", "/api/reports", {
-        "lookup_id": b64u_encode(sec.lookup_id),
-        "reply_public": b64u_encode(raw_public(sec.reply_public)),
-        "report": b64u_encode(envelope.seal(doc.to_bytes(), keys)), "evidence": evidence,
-    })  # fmt: skip
+    )
+    call(
+        "POST",
+        "/api/reports",
+        {
+            "lookup_id": b64u_encode(sec.lookup_id),
+            "reply_public": b64u_encode(raw_public(sec.reply_public)),
+            "report": b64u_encode(envelope.seal(doc.to_bytes(), keys)),
+            "evidence": evidence,
+        },
+    )
     with tally.lock:
         tally.accepted.append(("js", code))
 
@@ -245,12 +282,22 @@ def followup(port: int, tally: Tally) -> None:
         tally.followups += 1
 
 
-def loader(port_of: Callable[[], int], tally: Tally, keys: list[Any], stop: threading.Event,
-           target: int) -> None:  # fmt: skip
+def loader(
+    port_of: Callable[[], int], tally: Tally, keys: list[Any], stop: threading.Event, target: int
+) -> None:
     while not stop.is_set() and len(tally.accepted) < target:
         roll = random.random()
-        kind = ("nojs" if roll < 0.55 else "nojs-file" if roll < 0.7 else "js" if roll < 0.82
-                else "js-file" if roll < 0.9 else "followup")  # fmt: skip
+        kind = (
+            "nojs"
+            if roll < 0.55
+            else "nojs-file"
+            if roll < 0.7
+            else "js"
+            if roll < 0.82
+            else "js-file"
+            if roll < 0.9
+            else "followup"
+        )
         with tally.lock:
             tally.sent[kind] += 1
         try:
@@ -272,9 +319,12 @@ def lost_receipts(home: Path, db_url: str, accepted: list[tuple[str, str]]) -> l
     pepper = (home / "secrets" / "pepper").read_bytes()
     vault = Vault.open(db_url, home)
     try:
-        return [code for _, code in accepted
-                if vault.case_by_lookup(receipt.lookup_tag(pepper, receipt.derive(code).lookup_id))
-                is None]  # fmt: skip
+        return [
+            code
+            for _, code in accepted
+            if vault.case_by_lookup(receipt.lookup_tag(pepper, receipt.derive(code).lookup_id))
+            is None
+        ]
     finally:
         vault.close()
 
@@ -304,8 +354,12 @@ def log_summary(base: Path) -> collections.Counter[str]:
 
 def server_cli(home: Path, db_url: str, *args: str, kill_after: float | None = None) -> int:
     env = {**os.environ, "BISIK_HOME": str(home), "BISIK_DB_URL": db_url}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "bisik-server"), *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "bisik-server"), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     if kill_after is not None:
         time.sleep(kill_after)
         proc.send_signal(signal.SIGKILL)
@@ -322,8 +376,10 @@ def make_home(base: Path, db_url: str, redis_url: str, min_free: int = 64 << 20)
     toml = home / "server.toml"
     text = toml.read_text().split("[limits]")[0]
     text = re.sub(r"(?m)^(db_url|limiter_storage|min_free_bytes) = .*\n", "", text)
-    toml.write_text(f'db_url = "{db_url}"\nlimiter_storage = "{redis_url}"\n'
-                    f"min_free_bytes = {min_free}\n" + text + LIMITS)  # fmt: skip
+    toml.write_text(
+        f'db_url = "{db_url}"\nlimiter_storage = "{redis_url}"\n'
+        f"min_free_bytes = {min_free}\n" + text + LIMITS
+    )
     return home
 
 
@@ -333,12 +389,21 @@ def reviewer_keys(home: Path) -> list[Any]:
     return [r.keys.encryption for r in directory.active_reviewers()]
 
 
-def run_load(server: Server, home: Path, pg: OwnPostgres, redis: OwnRedis, target: int,
-             clients: int, tally: Tally) -> list[tuple[str, float]]:  # fmt: skip
+def run_load(
+    server: Server,
+    home: Path,
+    pg: OwnPostgres,
+    redis: OwnRedis,
+    target: int,
+    clients: int,
+    tally: Tally,
+) -> list[tuple[str, float]]:
     keys = reviewer_keys(home)
     stop = threading.Event()
-    threads = [threading.Thread(target=loader, args=(lambda: server.port, tally, keys, stop,
-                                                     target)) for _ in range(clients)]  # fmt: skip
+    threads = [
+        threading.Thread(target=loader, args=(lambda: server.port, tally, keys, stop, target))
+        for _ in range(clients)
+    ]
     for t in threads:
         t.start()
     faults: list[tuple[str, float]] = []
@@ -370,15 +435,23 @@ def run_load(server: Server, home: Path, pg: OwnPostgres, redis: OwnRedis, targe
     plan: list[tuple[float, str, Callable[[], None]]] = [
         (0.10, "kill -9 one worker", server.kill_worker),
         (0.20, "kill -9 the whole server + restart", crash_restart),
-        (0.30, "kill -9 export half way",
-         lambda: server_cli(home, db_url, "export", "--out", str(home.parent / "x.bundle"),
-                            kill_after=0.5)),  # fmt: skip
+        (
+            0.30,
+            "kill -9 export half way",
+            lambda: server_cli(
+                home, db_url, "export", "--out", str(home.parent / "x.bundle"), kill_after=0.5
+            ),
+        ),
         (0.40, "PostgreSQL crash (stop -m immediate) + start", pg_crash),
         (0.50, "kill -9 one worker", server.kill_worker),
         (0.60, "Redis down 3 s + start (empty)", redis_down),
-        (0.70, "kill -9 backup half way",
-         lambda: server_cli(home, db_url, "backup", "--out", str(home.parent / "x.tar"),
-                            kill_after=0.5)),  # fmt: skip
+        (
+            0.70,
+            "kill -9 backup half way",
+            lambda: server_cli(
+                home, db_url, "backup", "--out", str(home.parent / "x.tar"), kill_after=0.5
+            ),
+        ),
         (0.80, "kill -9 the whole server + restart", crash_restart),
         (0.90, "kill -9 one worker", server.kill_worker),
     ]
@@ -394,13 +467,28 @@ def disk_full_phase(base: Path, pg: OwnPostgres, redis: OwnRedis, clients: int) 
     """A second home on a 48 MiB tmpfs with no free-space floor: uploads until ENOSPC."""
     mount = base / "small"
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m,mode=0755", "tmpfs", str(mount)],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=48m,mode=0755", "tmpfs", str(mount)], check=True
+    )
     try:
-        home = make_home(mount / "demo", pg.url.rsplit("/", 1)[0] + "/diskfull", redis.url,
-                         min_free=0)  # fmt: skip
-        subprocess.run(["runuser", "-u", "postgres", "--", str(pg.bin / "createdb"), "-h",
-                        "127.0.0.1", "-p", str(pg.port), "diskfull"], check=True)  # fmt: skip
+        home = make_home(
+            mount / "demo", pg.url.rsplit("/", 1)[0] + "/diskfull", redis.url, min_free=0
+        )
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(pg.bin / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(pg.port),
+                "diskfull",
+            ],
+            check=True,
+        )
         db_url = pg.url.rsplit("/", 1)[0] + "/diskfull"
         server = Server(home, base / "gunicorn-diskfull.log")
         server.start()
@@ -430,12 +518,23 @@ def disk_full_phase(base: Path, pg: OwnPostgres, redis: OwnRedis, clients: int) 
             t.join()
         del keys
         server.stop()
+        free_full = shutil.disk_usage(mount).free
         lost = lost_receipts(home, db_url, tally.accepted)
         readable = readable_files(mount)
+        refused_full = server_cli(home, db_url, "backup", "--out", str(base / "full.tar"))
+        # the operator makes room (here: a larger tmpfs); then every case must back up whole
+        subprocess.run(["mount", "-o", "remount,size=96m", str(mount)], check=True)
         backup = server_cli(home, db_url, "backup", "--out", str(base / "diskfull.tar"))
-        return {"sent": sum(tally.sent.values()), "accepted": len(tally.accepted),
-                "refused": dict(tally.refused), "lost": len(lost), "readable": readable,
-                "backup_rc": backup, "free_bytes_at_end": shutil.disk_usage(mount).free}  # fmt: skip
+        return {
+            "sent": sum(tally.sent.values()),
+            "accepted": len(tally.accepted),
+            "refused": dict(tally.refused),
+            "lost": len(lost),
+            "readable": readable,
+            "backup_rc": backup,
+            "backup_on_full_disk_rc": refused_full,
+            "free_bytes_at_end": free_full,
+        }
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
@@ -466,12 +565,16 @@ def main() -> None:
         backup = server_cli(home, pg.url, "backup", "--out", str(base / "final.tar"))
         export = server_cli(home, pg.url, "export", "--out", str(base / "final.bundle"))
         readable = readable_files(home, pg.data, base / "final.tar", base / "final.bundle")
-        print(f"\nload with faults: {args.clients} clients, 2 gevent workers, own PostgreSQL and "
-              f"Redis, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        print(
+            f"\nload with faults: {args.clients} clients, 2 gevent workers, own PostgreSQL and "
+            f"Redis, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
+        )
         print(f"  took {took:.0f} s; sent {sum(tally.sent.values())} ({dict(tally.sent)})")
-        print(f"  accepted {len(tally.accepted)} submissions (no-JS {tally.count('nojs')}, JS "
-              f"{tally.count('js')}), {len(tally.accepted) / took:.1f}/s; follow-ups served "
-              f"{tally.followups}")  # fmt: skip
+        print(
+            f"  accepted {len(tally.accepted)} submissions (no-JS {tally.count('nojs')}, JS "
+            f"{tally.count('js')}), {len(tally.accepted) / took:.1f}/s; follow-ups served "
+            f"{tally.followups}"
+        )
         print(f"  refused or cut by the faults: {sum(tally.refused.values())}")
         for reason, n in tally.refused.most_common(8):
             print(f"    {n:5d}  {reason}")
@@ -479,26 +582,30 @@ def main() -> None:
         for name, seconds in faults:
             print(f"    {name} ({seconds:.1f} s)")
         print(f"  LOST (answered but no case): {len(lost)}")
-        print(f"  backup after the run: {'ok' if backup == 0 else f'FAILED rc={backup}'}; "
-              f"export: {'ok' if export == 0 else f'FAILED rc={export}'}")  # fmt: skip
+        print(
+            f"  backup after the run: {'ok' if backup == 0 else f'FAILED rc={backup}'}; "
+            f"export: {'ok' if export == 0 else f'FAILED rc={export}'}"
+        )
         print(f"  files with readable report text or file content: {len(readable)} {readable[:3]}")
         print("  service log lines (warnings and errors, by text):")
         for line, n in log_summary(base).most_common(10):
             print(f"    {n:5d}  {line}")
         if not args.no_disk_full:
             full = disk_full_phase(base, pg, redis, 4)
-            print(f"\ndisk full (48 MiB tmpfs, no floor): sent {full['sent']}, accepted "
-                  f"{full['accepted']}, lost {full['lost']}, refused {full['refused']}, "
-                  f"readable files {len(full['readable'])}, backup rc {full['backup_rc']}, "
-                  f"free at end {full['free_bytes_at_end']} bytes")  # fmt: skip
+            print(
+                f"\ndisk full (48 MiB tmpfs, no floor): sent {full['sent']}, accepted "
+                f"{full['accepted']}, lost {full['lost']}, refused {full['refused']}, "
+                f"readable files {len(full['readable'])}, backup on the full disk rc "
+                f"{full['backup_on_full_disk_rc']} (refused, no half file), after making room "
+                f"rc {full['backup_rc']}, "
+                f"free when full {full['free_bytes_at_end']} bytes"
+            )
     finally:
         if server is not None:
             server.stop()
         redis.stop()
-        try:
+        with contextlib.suppress(subprocess.SubprocessError):
             pg.stop("fast")
-        except subprocess.SubprocessError:
-            pass
         shutil.rmtree(base, ignore_errors=True)
 
 
