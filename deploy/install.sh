@@ -8,7 +8,7 @@
 #   deploy/install.sh --dry-run ...        # print every command instead of running it
 #
 # What it does, each step skipped when already done (safe to run again):
-#   1. apt: python3, python3-venv, tor, logrotate
+#   1. apt: python3, python3-venv, tor, logrotate, fonts-dejavu-core (the poster's fonts)
 #   2. a system user `bisik`, state in /var/lib/bisik (0700), logs in /var/log/bisik,
 #      backups in /var/backups/bisik
 #   3. a virtualenv in /opt/bisik/venv: requirements/server.lock (hash-pinned), then the checkout
@@ -109,7 +109,7 @@ preflight() {
 
 install_packages() {
   local need=() pkg
-  for pkg in python3 python3-venv tor logrotate; do
+  for pkg in python3 python3-venv tor logrotate fonts-dejavu-core; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
       need+=("$pkg")
   done

@@ -3,8 +3,9 @@
 Security lives here, once, not in each view: the request class that refuses buffered
 multipart parsing, the response headers, the session cookie and CSRF check, the rate limits
 (:mod:`intake.ratelimit`: keyed by session id and by global budgets, never by address), the
-logging filter and the generic error pages. Every view module — the no-JavaScript pages and
-the JSON API (:mod:`intake.api`) — is a blueprint registered here; none imports this module.
+logging filter, the refusal of Tor2web gateways (:mod:`intake.tor2web`) and the generic
+error pages. Every view module — the no-JavaScript pages and the JSON API (:mod:`intake.api`)
+— is a blueprint registered here; none imports this module.
 """
 
 from __future__ import annotations
@@ -16,14 +17,27 @@ from flask import Flask, Response, abort, g, request
 
 from vault.store import Vault
 
-from . import api, form_tokens, i18n, limitstore, logs, pacing, ratelimit, security
+from . import api, form_tokens, i18n, limitstore, logs, pacing, ratelimit, security, tor2web
 from .bodies import FORM_MEMORY, BisikRequest
 from .config import Config, load, load_secrets
+from .host_check import HostCheck
 from .state import Intake, current, load_root
-from .views import errors, followup, pages, submit
+from .views import errors, followup, pages, proofcheck, submit
 
 log = logging.getLogger("bisik.intake")
 SLOT_RETRY_SECONDS = 30  # what a refused upload is told to wait (intake.pacing.UploadSlots)
+
+
+class BisikFlask(Flask):
+    """Flask, except that an unhandled exception is logged by its type only.
+
+    Flask's own line is "Exception on <path> [<method>]" with a traceback: the path may carry
+    what a reporter typed, and a client that can cause the error at will would write one
+    such line per request.
+    """
+
+    def log_exception(self, exc_info: Any) -> None:
+        log.error("internal error: %s", type(exc_info[1]).__name__)
 
 
 def _csrf_guard(app: Flask) -> None:
@@ -105,7 +119,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     root = load_root(config.root_pub_path)
     config.tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     logs.configure(config.log_file)  # before anything can log: filter on, access logs off
-    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app = BisikFlask(__name__, static_folder="static", template_folder="templates")
     app.request_class = BisikRequest
     app.secret_key = secrets.flask_key
     app.config.update(
@@ -125,11 +139,13 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     app.extensions["bisik"] = state
     security.install(app, security.SessionKeys.derive(secrets.flask_key), config.session_minutes)
     _templates(app)
+    tor2web.install(app)  # after the language is known, before CSRF and every view
     _upload_slots(app, config)
     _csrf_guard(app)
-    for bp in (pages.bp, submit.bp, followup.bp, api.bp):
+    for bp in (pages.bp, submit.bp, followup.bp, proofcheck.bp, api.bp):
         app.register_blueprint(bp)
     errors.install(app)
+    app.wsgi_app = HostCheck(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
     app.config["RATELIMIT_STORAGE_URI"] = limitstore.SCHEME + config.limiter_storage
     app.config["RATELIMIT_STORAGE_OPTIONS"] = {"name_key": limitstore.derive_key(secrets.flask_key)}
     limiter = ratelimit.make_limiter()

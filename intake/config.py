@@ -48,6 +48,12 @@ class Config:
     max_field_bytes: int = 64 * 1024  # any one text field
     max_text_bytes: int = 256 * 1024  # all text fields together
     min_free_bytes: int = GiB  # uploads are refused when they would leave less disk free
+    # Unfinished resumable uploads together may hold at most this many bytes (0: the larger
+    # of one whole upload and 8 × min_free_bytes); see intake.free_space.
+    upload_quota_bytes: int = 0
+    # Disk kept free above min_free_bytes for text-only submissions, which files and
+    # resumable uploads may not use (0: as much as min_free_bytes).
+    text_reserve_bytes: int = 0
     read_idle_seconds: int = 60  # a request body that sends nothing this long is cut
     body_min_rate: int = 2048  # bytes/s a body must average (with read_idle_seconds of credit)
     upload_slots: int = 16  # long bodies (files, upload pieces) at once, per worker process
@@ -60,6 +66,16 @@ class Config:
     @property
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.home / 'bisik.sqlite'}"
+
+    @property
+    def upload_quota(self) -> int:
+        """Bytes unfinished uploads may hold together (``upload_quota_bytes`` or its default)."""
+        return self.upload_quota_bytes or max(self.max_upload_bytes, 8 * self.min_free_bytes)
+
+    @property
+    def upload_floor(self) -> int:
+        """Free bytes files and upload pieces must leave: the floor plus the text reserve."""
+        return self.min_free_bytes + (self.text_reserve_bytes or self.min_free_bytes)
 
     @property
     def tmp_dir(self) -> Path:
@@ -92,6 +108,8 @@ _ENV = {
     "BISIK_LIMITER_STORAGE": "limiter_storage",
     "BISIK_MAX_UPLOAD_BYTES": "max_upload_bytes",
     "BISIK_MIN_FREE_BYTES": "min_free_bytes",
+    "BISIK_UPLOAD_QUOTA_BYTES": "upload_quota_bytes",
+    "BISIK_TEXT_RESERVE_BYTES": "text_reserve_bytes",
     "BISIK_LOG_FILE": "log_file",
     "BISIK_READ_IDLE_SECONDS": "read_idle_seconds",
     "BISIK_BODY_MIN_RATE": "body_min_rate",
