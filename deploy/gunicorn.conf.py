@@ -4,8 +4,9 @@ The settings live in the installed package, :mod:`intake.gunicorn_conf`, so the 
 ``bisik-server serve`` and this file can never drift apart. What they promise: loopback or unix
 socket only (anything else stops start-up), no access log under any flag, an error log with no
 address, URI, exception message or clock time, no proxy header trusted, no version in
-``Server``. Environment: BISIK_HOME, BISIK_LISTEN, BISIK_WORKERS, BISIK_THREADS,
-BISIK_GUNICORN_ERRORLOG, BISIK_GUNICORN_TIMEOUT.
+``Server``; the gevent worker, so a slow client holds no thread, and a total deadline for a
+request head. Environment: BISIK_HOME, BISIK_LISTEN, BISIK_WORKERS, BISIK_WORKER_CONNECTIONS,
+BISIK_HEAD_SECONDS, BISIK_GUNICORN_ERRORLOG, BISIK_GUNICORN_TIMEOUT.
 """
 
 import importlib

@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, abort, g, request
+from flask import Flask, Response, abort, g, request
 
 from vault.store import Vault
 
-from . import api, form_tokens, i18n, logs, ratelimit, security, tor2web
+from . import api, form_tokens, i18n, limitstore, logs, pacing, ratelimit, security, tor2web
 from .bodies import FORM_MEMORY, BisikRequest
 from .config import Config, load, load_secrets
 from .host_check import HostCheck
@@ -25,6 +25,7 @@ from .state import Intake, current, load_root
 from .views import errors, followup, pages, proofcheck, submit
 
 log = logging.getLogger("bisik.intake")
+SLOT_RETRY_SECONDS = 30  # what a refused upload is told to wait (intake.pacing.UploadSlots)
 
 
 class BisikFlask(Flask):
@@ -57,6 +58,33 @@ def _csrf_guard(app: Flask) -> None:
             return  # the streaming reader checks the token before any file part
         if not security.check_csrf_header_or_form():
             abort(403)
+
+
+def _upload_slots(app: Flask, config: Config) -> None:
+    """Long bodies need a slot (intake.pacing); without one, 503 before the body is read."""
+    slots = pacing.UploadSlots(config.upload_slots)
+    app.extensions["bisik_upload_slots"] = slots
+
+    @app.before_request
+    def _take() -> None:
+        if request.method in security.SAFE_METHODS or not pacing.is_long(request.environ):
+            return
+        if not slots.take():
+            g.bisik_busy = True
+            pacing.end_after_response(request.environ)  # its body is never read
+            abort(503)
+        g.bisik_slot = True
+
+    @app.after_request
+    def _retry_after(response: Response) -> Response:
+        if g.get("bisik_busy"):
+            response.headers["Retry-After"] = str(SLOT_RETRY_SECONDS)
+        return response
+
+    @app.teardown_request
+    def _give(_exc: BaseException | None) -> None:
+        if g.pop("bisik_slot", False):
+            slots.give_back()
 
 
 def _templates(app: Flask) -> None:
@@ -113,12 +141,14 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     security.install(app, security.SessionKeys.derive(secrets.flask_key), config.session_minutes)
     _templates(app)
     tor2web.install(app)  # after the language is known, before CSRF and every view
+    _upload_slots(app, config)
     _csrf_guard(app)
     for bp in (pages.bp, submit.bp, followup.bp, proofcheck.bp, api.bp):
         app.register_blueprint(bp)
     errors.install(app)
     app.wsgi_app = HostCheck(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
-    app.config["RATELIMIT_STORAGE_URI"] = config.limiter_storage
+    app.config["RATELIMIT_STORAGE_URI"] = limitstore.SCHEME + config.limiter_storage
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"name_key": limitstore.derive_key(secrets.flask_key)}
     limiter = ratelimit.make_limiter()
     limiter.init_app(app)
     ratelimit.apply(app, limiter, config.limits)
@@ -126,6 +156,9 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     # used no-JS form tokens share the limiter's storage: RAM or Redis, never the vault
     app.extensions["bisik_form_tokens"] = form_tokens.UsedTokens.derive(
         limiter.storage, secrets.flask_key
+    )
+    app.wsgi_app = pacing.wrap(  # type: ignore[method-assign,assignment]
+        app.wsgi_app, pacing.Pace(config.body_min_rate, float(config.read_idle_seconds))
     )
     log.info("intake service ready")
     return app

@@ -52,9 +52,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = _config(args)
     tempfile.tempdir = str(config.tmp_dir)  # any library temp file lands in BISIK_HOME/tmp
-    app = create_app(config)
+    create_app(config).extensions["bisik"].vault.close()  # stop here if anything is missing
     print(f"Bisik intake on http://{args.listen or config.listen}/  (Ctrl-C to stop)")
-    serve.run(app, args.listen or config.listen, args.workers, args.threads)
+    serve.run(lambda: create_app(config), args.listen or config.listen, args.workers)
     return 0
 
 
@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = add(name, handler, text)
         p.add_argument("--listen", help="address:port (default from server.toml)")
         p.add_argument("--workers", type=int, default=1)
-        p.add_argument("--threads", type=int, default=8)
+        p.add_argument("--threads", type=int, default=8, help=argparse.SUPPRESS)  # unused
         if name == "demo":
             p.add_argument("--dir", default="demo")
             p.add_argument("--no-serve", action="store_true", help="only create the demo")

@@ -54,7 +54,9 @@ class Config:
     # Disk kept free above min_free_bytes for text-only submissions, which files and
     # resumable uploads may not use (0: as much as min_free_bytes).
     text_reserve_bytes: int = 0
-    read_idle_seconds: int = 120  # a streamed (no-JS) body that sends nothing this long is cut
+    read_idle_seconds: int = 60  # a request body that sends nothing this long is cut
+    body_min_rate: int = 2048  # bytes/s a body must average (with read_idle_seconds of credit)
+    upload_slots: int = 16  # long bodies (files, upload pieces) at once, per worker process
     session_minutes: int = 120  # sliding: renewed on every page the reporter opens
     receipt_floor_ms: int = 300  # every receipt check takes at least this long
     retention_days: int = 180
@@ -113,6 +115,9 @@ _ENV = {
     "BISIK_UPLOAD_QUOTA_BYTES": "upload_quota_bytes",
     "BISIK_TEXT_RESERVE_BYTES": "text_reserve_bytes",
     "BISIK_LOG_FILE": "log_file",
+    "BISIK_READ_IDLE_SECONDS": "read_idle_seconds",
+    "BISIK_BODY_MIN_RATE": "body_min_rate",
+    "BISIK_UPLOAD_SLOTS": "upload_slots",
     "BISIK_RETENTION_DAYS": "retention_days",
 }
 

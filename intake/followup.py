@@ -26,6 +26,7 @@ from crypto.errors import BisikError, ReceiptError
 from crypto.receipt import ReceiptSecrets
 from vault.store import CaseInfo
 
+from . import ratelimit
 from .proof_pdf import render as proof_pdf_render
 from .state import Intake
 
@@ -44,9 +45,12 @@ def lookup(intake: Intake, text: str) -> tuple[CaseInfo, ReceiptSecrets] | None:
         case = intake.vault.case_by_lookup(
             receipt.lookup_tag(intake.secrets.pepper, secrets.lookup_id)
         )
-        return (case, secrets) if case is not None else None
     finally:
         time.sleep(max(0.0, deadline - time.monotonic()))
+    if case is None:
+        ratelimit.unknown_receipt()  # 429 once guesses used up the global budget
+        return None
+    return case, secrets
 
 
 @dataclass(frozen=True)

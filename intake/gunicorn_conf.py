@@ -16,8 +16,11 @@ What this file promises:
 
 The request-body limit is the app's (server.toml ``max_upload_bytes``): gunicorn has none, and
 the app streams bodies into encryption as they arrive. Settings come from the environment the
-systemd unit sets: BISIK_HOME, BISIK_LISTEN, BISIK_WORKERS, BISIK_THREADS,
-BISIK_GUNICORN_ERRORLOG (and BISIK_GUNICORN_TIMEOUT, which tests lower).
+systemd unit sets: BISIK_HOME, BISIK_LISTEN, BISIK_WORKERS, BISIK_WORKER_CONNECTIONS,
+BISIK_HEAD_SECONDS, BISIK_GUNICORN_ERRORLOG (and BISIK_GUNICORN_TIMEOUT, which tests lower).
+
+Slow clients: the gevent worker gives an idle socket no thread; a request head must be complete
+within ``keepalive`` (BISIK_HEAD_SECONDS) seconds; bodies follow intake.pacing's rules.
 """
 
 from __future__ import annotations
@@ -147,16 +150,26 @@ wsgi_app = "intake.wsgi:app"
 bind = [_loopback_bind(_listen_setting())]
 proc_name = "bisik-intake"
 
-# gthread: a slow Tor client holds a thread, not a process; idle keep-alive connections wait in
-# the poller. Workers follow the cores; threads carry the long uploads.
-worker_class = "gthread"
+# gevent: an open socket costs a greenlet (a few KiB), never a thread, so slow or idle clients
+# cannot use up the workers; ``worker_connections`` bounds the sockets a worker holds. gunicorn's
+# async worker reads each request head under one gevent.Timeout of ``keepalive`` seconds (from
+# the connection's start or its previous response), so ``keepalive`` is the total deadline for
+# a request head: a client that trickles header bytes is cut when it passes, however it paces
+# them. Bodies are paced by the app (intake.pacing: minimum progress, slots for long uploads).
+# The psycopg 3 driver and redis-py cooperate with gevent; the envelope sealing of a no-JS
+# upload runs between socket reads, one 64 KiB chunk at a time.
+worker_class = "gevent"
 workers = int(os.environ.get("BISIK_WORKERS") or max(2, min(_cores(), 8)))
-threads = int(os.environ.get("BISIK_THREADS") or 16)
-# With gthread the worker's heartbeat runs in its main thread, independent of requests, so this
-# is not a request deadline: a 2 GiB upload at Tor speed (an hour or more) is not cut off.
+worker_connections = int(os.environ.get("BISIK_WORKER_CONNECTIONS") or 1000)
+threads = 1  # not used by the gevent worker
+HEAD_SECONDS = int(os.environ.get("BISIK_HEAD_SECONDS") or 20)
+if HEAD_SECONDS <= 0:  # gunicorn's async worker reads a head without deadline when 0
+    raise ValueError("BISIK_HEAD_SECONDS must be positive")
+keepalive = HEAD_SECONDS
+# The worker's heartbeat runs in its own greenlet, independent of requests, so this is not a
+# request deadline: a 2 GiB upload at Tor speed (an hour or more) is not cut off.
 timeout = int(os.environ.get("BISIK_GUNICORN_TIMEOUT") or 120)
 graceful_timeout = 60
-keepalive = 15  # Tor round trips are slow; reuse the connection for the next upload chunk
 max_requests = 0  # recycling a worker would cut long uploads in progress
 
 # Request head limits. The body limit is the app's (it streams and counts every byte).

@@ -49,7 +49,9 @@ listen = "{listen}"
 limiter_storage = "{limiter}"     # or "redis://127.0.0.1:6379" when several workers/servers
 max_upload_bytes = 4294967296     # one no-JavaScript request, all files together
 # min_free_bytes = 1073741824     # refuse uploads that would leave less disk than this free
-# read_idle_seconds = 120         # cut a no-JavaScript upload that sends nothing for this long
+# read_idle_seconds = 60          # cut a request body that sends nothing for this long
+# body_min_rate = 2048            # bytes/s every request body must average (intake/pacing.py)
+# upload_slots = 16               # file uploads at once per worker; more get 503 + Retry-After
 retention_days = 180
 
 [limits]

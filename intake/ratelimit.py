@@ -6,9 +6,12 @@ The factory makes one flask-limiter ``Limiter`` per app, unbound (:func:`make_li
 limit of its own. One limiter per app, not per process: flask-limiter keeps the storage on the
 limiter object, so two apps (two test workers) must not share one.
 
-Every endpoint that checks a receipt spends the one shared *receipt* budget (per session and
-global), whatever else it spends: the follow-up page, the proof download and both message
-routes all tell a guesser whether a code exists, so none may be a cheaper oracle than another.
+Every endpoint that checks a receipt spends the one shared *receipt* budget per session,
+whatever else it spends: the follow-up page, the proof download and both message routes all
+tell a guesser whether a code exists, so none may be a cheaper oracle than another. The
+*global* receipt budget (``receipt_global``) counts only receipts that open no case
+(:func:`unknown_receipt`): a flood of guesses exhausts it for guesses, and a reporter with a
+valid receipt is still answered — a guesser cannot lock reporters out of their cases.
 
 Keys are the opaque session id and one global key — never an address or a browser string.
 Leaks: how many requests a session made, in the limiter's storage (RAM or Redis), until the
@@ -21,13 +24,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_limiter import Limiter
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
 
 from . import security
 from .config import Limits
 
-PIECE_LIMITS = ("6000/hour", "60000/minute")  # per session, global: 6 GiB/hour of 1 MiB pieces
+# Per session, global: 1 GiB per 10 minutes of 1 MiB pieces (6 GiB/hour). A 10-minute window
+# rather than an hour keeps each throw-away session's counter for 15 minutes, not 90: at the
+# global rate that bounds the piece counters to ~0.9 M (~65 MB in Redis; intake/README.md).
+PIECE_LIMITS = ("1000/10 minutes", "60000/minute")
 
 
 def _session_key() -> str:
@@ -54,6 +62,7 @@ class Budget:
     shared: bool = False
     fixed: tuple[str, str] | None = None
     key: Callable[[], str] | None = None
+    session_only: bool = False  # the global part is spent elsewhere (unknown_receipt)
 
     def limits(self, limits: Limits) -> tuple[str, str]:
         """The (per-session, global) limit strings of this budget under ``limits``."""
@@ -66,7 +75,7 @@ def _own(field: str, endpoint: str) -> Budget:
     return Budget(field, endpoint)
 
 
-RECEIPT = Budget("receipt", "receipt", shared=True, key=_session_key)
+RECEIPT = Budget("receipt", "receipt", shared=True, key=_session_key, session_only=True)
 
 
 def _api(name: str) -> str:
@@ -106,7 +115,20 @@ def _wrap(limiter: Limiter, view: Any, budget: Budget, key: Callable[[], str], l
     per_session, overall = budget.limits(lim)
     decorate = limiter.shared_limit if budget.shared else limiter.limit
     view = decorate(per_session, key_func=budget.key or key, scope=budget.scope + ":s")(view)
+    if budget.session_only:
+        return view
     return decorate(overall, key_func=_global_key, scope=budget.scope + ":g")(view)
+
+
+def unknown_receipt() -> None:
+    """Spend one guess of the global unknown-receipt budget; TooManyRequests (429) once it is
+    spent. Called only after a lookup found no case, and after its minimum time, so a valid
+    receipt never depends on this budget and a refusal takes as long as a miss."""
+    lim = current_app.extensions["bisik"].config.limits
+    item = parse(lim.receipt_global)
+    limiter: Limiter = current_app.extensions["bisik_limiter"]
+    if not limiter.limiter.hit(item, "bisik", "receipt-guesses"):
+        raise TooManyRequests()
 
 
 def apply(app: Flask, limiter: Limiter, limits: Limits) -> None:

@@ -6,9 +6,11 @@ in tests/deploy and tests/intake all need.
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -63,3 +65,79 @@ def serving(
         yield proc
     finally:
         stop(proc)
+
+
+class OwnRedis:
+    """A redis-server of our own on a free loopback port, without persistence, that a test or
+    a fault run may stop and start again (the shared one on 6379 is never touched)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed: run scripts/install-system-deps.sh")
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_port(self.proc, self.port, timeout=20, what="redis-server")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            self.proc = None
+
+
+class OwnPostgres:
+    """A PostgreSQL cluster of our own (initdb in ``base``, a free port, run as the postgres
+    user), which a fault run may stop and restart; the shared server on 5432 is never touched.
+    Without ``base`` it lives in a fresh directory under /tmp that the postgres user can reach
+    (pytest's tmp_path cannot be), removed by :meth:`remove`."""
+
+    def __init__(self, base: Path | None = None) -> None:
+        self.own_dir = base is None
+        self.base = Path(tempfile.mkdtemp(prefix="bisik-pg-")) if base is None else base
+        self.port = free_port()
+        self.data = self.base / "pgdata"
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        if not bins:
+            pytest.fail("PostgreSQL is not installed: run scripts/install-system-deps.sh")
+        self.bin = bins[-1]
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_postgres(self, *cmd: str) -> None:
+        quiet = subprocess.DEVNULL
+        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True, stdout=quiet,
+                       stderr=quiet, timeout=120)  # fmt: skip
+
+    def init(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.base.chmod(0o755)
+        shutil.chown(self.base, "postgres", "postgres")
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+                          "--auth=trust", "-E", "UTF8")  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.base}"
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
+                          str(self.base / "pg.log"), "-o", options, "-w", "start")  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        """Delete the cluster's directory (stop it first), if this object made it."""
+        if self.own_dir:
+            shutil.rmtree(self.base, ignore_errors=True)

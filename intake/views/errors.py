@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from crypto.errors import BisikError, FormatError, SignatureError
@@ -58,6 +59,13 @@ def install(app: Flask) -> None:
     def _bisik(exc: BisikError) -> tuple[str, int]:
         log.warning("refused: %s", type(exc).__name__)
         return _page("error.http_500", 500)
+
+    @app.errorhandler(OperationalError)
+    def _database(exc: OperationalError) -> tuple[str, int]:
+        # the database is unreachable (restarting, failed over): nothing was stored, and the
+        # reporter is told to send again later rather than shown an internal error
+        log.error("database unreachable: %s", type(exc.orig).__name__)
+        return _page("error.http_503", 503)
 
     @app.errorhandler(Exception)
     def _other(exc: Exception) -> tuple[str, int]:

@@ -52,8 +52,9 @@ def test_security_settings_through_gunicorn_parser(monkeypatch: pytest.MonkeyPat
     assert cfg.forwarded_allow_ips == []
     assert cfg.proxy_allow_ips == []
     assert cfg.secure_scheme_headers == {}
-    assert cfg.worker_class_str == "gthread"
-    assert cfg.workers >= 2 and cfg.threads >= 4
+    assert cfg.worker_class_str == "gevent"  # an idle socket holds no thread
+    assert cfg.workers >= 2 and cfg.worker_connections >= 500
+    assert 0 < cfg.keepalive <= 30  # the gevent worker's total deadline for a request head
     assert cfg.limit_request_line <= 4094 and cfg.limit_request_fields <= 100
     assert cfg.logger_class.__name__ == "BisikLogger"
     assert cfg.control_socket_disable is True

@@ -16,6 +16,8 @@ from types import ModuleType
 
 import pytest
 
+from intake import gunicorn_conf
+
 from .conftest import need
 
 SERVICES = ["bisik.service", "bisik-retention.service", "bisik-backup.service"]
@@ -114,6 +116,8 @@ def test_intake_service_hardening(units: Path) -> None:
     assert service["SystemCallFilter"][0] == "@system-service"
     assert "BISIK_HOME=/var/lib/bisik" in service["Environment"]
     assert "/var/lib/bisik" in service["ReadWritePaths"][0].split()
+    # Room for every connection gunicorn may hold per worker (slow clients cost a socket).
+    assert int(service["LimitNOFILE"][0]) >= 2 * gunicorn_conf.worker_connections
     # gunicorn runs our config; the bind it uses is checked in test_gunicorn_conf.py.
     assert service["ExecStart"][0].endswith("gunicorn.conf.py intake.wsgi:app")
 

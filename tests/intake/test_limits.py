@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from crypto import receipt
+from crypto.encoding import b64u_encode
 from intake import i18n
 from intake.config import Limits
 
-from .conftest import csrf_of, tr
+from .conftest import csrf_of, receipt_of, tr
+from .forms_data import report_fields
 
 
 def _try(client: FlaskClient, token: str, addr: str = "10.0.0.1") -> int:
@@ -50,3 +52,32 @@ def test_submissions_are_limited_per_session(make_app) -> None:  # type: ignore[
     assert first.status_code == 400  # counted, then refused as incomplete
     second = client.post("/submit", data={"csrf_token": token}, content_type="multipart/form-data")
     assert second.status_code == 429
+
+
+def test_guesses_cannot_lock_a_valid_receipt_out(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8: the global receipt budget counts unknown receipts only. A flood of guesses
+    from many sessions spends it; the reporter with a real receipt is still answered (no-JS
+    page and JSON API), and the guessers get 429 from then on."""
+    app = make_app(limits=Limits(receipt_global="5/hour"))
+    reporter = app.test_client()
+    data = report_fields(csrf_of(reporter))
+    sent = reporter.post("/submit", data=data, content_type="multipart/form-data")
+    code = receipt_of(sent.get_data(as_text=True))
+    for _ in range(5):  # the guesses, each from a fresh session
+        guesser = app.test_client()
+        assert _try(guesser, csrf_of(guesser, "/followup")) == 404
+    late = app.test_client()
+    assert _try(late, csrf_of(late, "/followup")) == 429  # the guess budget is spent
+
+    opened = reporter.post(
+        "/followup", data={"csrf_token": csrf_of(reporter, "/followup"), "receipt": code}
+    )
+    assert opened.status_code == 200  # the real receipt still opens its case
+    lookup_id = b64u_encode(receipt.derive(code).lookup_id)
+    token = csrf_of(reporter, "/submit")
+    found = reporter.post("/api/case", json={"lookup_id": lookup_id},
+                          headers={"X-CSRF-Token": token})  # fmt: skip
+    assert found.status_code == 200
+    unknown = reporter.post("/api/case", json={"lookup_id": b64u_encode(bytes(32))},
+                            headers={"X-CSRF-Token": token})  # fmt: skip
+    assert unknown.status_code == 429 and unknown.get_json()["error"] == "error.rate_limited"
