@@ -102,8 +102,11 @@ def human(n: int) -> str:
 # -- rounds ---------------------------------------------------------------------------------
 
 
+Step = Callable[[], float | Mapping[str, float] | None]
+
+
 def interleave(
-    steps: Mapping[str, Callable[[], float | Mapping[str, float] | None]], rounds: int, *,
+    steps: Mapping[str, Step], rounds: int, *,
     label: str = "",
 ) -> dict[str, Samples]:  # fmt: skip
     """Run every step once per round, in order, for ``rounds`` rounds (A, B, A, B …).
