@@ -33,8 +33,14 @@ test: setup-test
 	$(MAKE) lint
 	$(BIN)/pytest -q
 
+# make bench: every bench at sizes that finish in minutes here; make bench FULL=--full for the
+# issue's sizes (1 GiB envelopes, 10,000 reviewer cases, 100 MiB uploads; much longer)
 bench: setup-test
-	$(BIN)/python bench/envelope_bench.py
+	$(BIN)/python bench/envelope_bench.py $(FULL); \
+	$(BIN)/python bench/reviewer_bench.py $(FULL); \
+	$(BIN)/python bench/intake_bench.py $(FULL); \
+	$(BIN)/python bench/vault_store_bench.py $(FULL); \
+	$(BIN)/python bench/bundle_bench.py $(FULL)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
