@@ -140,11 +140,13 @@ def progress(text: str) -> None:
 
 @dataclass
 class Run:
-    """One finished process: wall seconds, peak RSS in bytes (wait4), its stdout."""
+    """One finished process: wall seconds, peak RSS in bytes and CPU seconds (user + system,
+    all its threads; from wait4), its stdout."""
 
     seconds: float
     peak: int
     stdout: str
+    cpu: float = 0.0
 
     def report(self) -> dict[str, float]:
         """The JSON object a :func:`python_child` printed on its last line."""
@@ -178,7 +180,8 @@ def run_process(
         if proc.returncode != 0:
             text = err.read().decode(errors="replace").strip()[-2000:]
             raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {text}")
-        return Run(seconds, usage.ru_maxrss * 1024, out.read().decode(errors="replace"))
+        return Run(seconds, usage.ru_maxrss * 1024, out.read().decode(errors="replace"),
+                   usage.ru_utime + usage.ru_stime)  # fmt: skip
 
 
 def python_child(code: str, *args: str, env: Mapping[str, str] | None = None) -> Run:
