@@ -5,14 +5,17 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test system-deps lint bench clean
+.PHONY: run test setup setup-test system-deps lint bench clean lock wheelhouse
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# Third-party packages come only from the hash-pinned locks in requirements/ (scripts/lock.sh
+# regenerates them); the project itself is installed from this checkout without dependencies.
 setup: $(BIN)/python
-	$(BIN)/pip install -q -e '.[server,reviewer]'
+	$(BIN)/pip install -q --require-hashes -r requirements/server.lock -r requirements/reviewer.lock
+	$(BIN)/pip install -q --no-deps -e .
 
 run: setup
 	$(BIN)/bisik-server demo
@@ -21,7 +24,8 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 setup-test: $(BIN)/python system-deps
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install -q --no-deps -e .
 
 lint:
 	$(BIN)/ruff check .
@@ -41,6 +45,12 @@ bench: setup-test
 	$(BIN)/python bench/intake_bench.py $(FULL); \
 	$(BIN)/python bench/vault_store_bench.py $(FULL); \
 	$(BIN)/python bench/bundle_bench.py $(FULL)
+
+lock:
+	bash scripts/lock.sh
+
+wheelhouse:
+	bash scripts/build-wheelhouse.sh wheelhouse
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -92,7 +92,7 @@ def make_documents(n: int) -> list[bytes]:
               # listed only: these envelopes are not in the bench bundle (state "missing")
               for k in range(2)]  # fmt: skip
         doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",
-                            {"category": CATS[i % 5], "region": REGIONS[i % 5],
+                            {"category": CATS[i % 5], "province": REGIONS[i % 5],
                              "description": text}, reply, tuple(ev))  # fmt: skip
         docs.append(doc.to_bytes())
     return docs

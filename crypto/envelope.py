@@ -27,11 +27,11 @@ from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from . import header as _header
+from . import _header
+from ._stream import BLOCK, CHUNK, CT_CHUNK, ChunkEncryptor, Reader, _read_full, decrypt_chunks
 from ._writebehind import WriteBehind
 from .errors import DecryptionError
 from .keys import KEY_ID_LEN
-from .stream import BLOCK, CHUNK, CT_CHUNK, ChunkEncryptor, Reader, _read_full, decrypt_chunks
 
 PAYLOAD_LABEL = b"bisik/v1 payload"
 # From this size on, file-to-file sealing and unsealing write on a second thread (a few MiB

@@ -34,6 +34,18 @@ class DecryptionError(BisikError):
         super().__init__("cannot decrypt: wrong key, or the data was damaged or altered")
 
 
+class PassphraseError(BisikError):
+    """A passphrase-sealed file did not open: a wrong passphrase, or the file was altered.
+
+    One type for both, because nobody (not this code either) can tell them apart.
+    """
+
+    hint = "Type the passphrase again; if it still fails, restore the file from your backup."
+
+    def __init__(self) -> None:
+        super().__init__("the passphrase does not open this file, or the file was altered")
+
+
 class FormatError(BisikError):
     """A document, key file or record is not in the format the spec describes."""
 

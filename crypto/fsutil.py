@@ -13,6 +13,7 @@ the write; its mtime is the time of the write).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -23,13 +24,23 @@ __all__ = ["atomic_open", "fsync_dir", "write_atomic"]
 
 
 def fsync_dir(path: Path) -> None:
-    """Make a rename inside ``path`` durable (no-op where directories cannot be opened)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    """Make a rename or unlink inside ``path`` durable.
+
+    A no-op where directories cannot be opened or the file system does not sync them
+    (``EINVAL``); any other failure of the sync itself (an I/O error) is raised, because the
+    caller's rename may then not survive a crash.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

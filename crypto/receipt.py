@@ -54,10 +54,16 @@ def display(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, LENGTH, 4))
 
 
+def symbols(text: str) -> str:
+    """What a person typed as canonical symbols (upper case, aliases folded, separators
+    dropped), without checking length or check symbols: for comparing part of a receipt."""
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n.")
+    return "".join(_ALIASES.get(ch, ch) for ch in cleaned)
+
+
 def normalize(text: str) -> str:
     """Canonical 20-symbol form of what a person typed; ReceiptError if it cannot be one."""
-    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n.")
-    cleaned = "".join(_ALIASES.get(ch, ch) for ch in cleaned)
+    cleaned = symbols(text)
     if len(cleaned) != LENGTH or any(ch not in ALPHABET for ch in cleaned):
         raise ReceiptError("a receipt has 20 letters and digits")
     if not hmac.compare_digest(_check(cleaned[:DATA_SYMBOLS]), cleaned[DATA_SYMBOLS:]):

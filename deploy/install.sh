@@ -8,10 +8,10 @@
 #   deploy/install.sh --dry-run ...        # print every command instead of running it
 #
 # What it does, each step skipped when already done (safe to run again):
-#   1. apt: python3, python3-venv, tor, logrotate
+#   1. apt: python3, python3-venv, tor, logrotate, fonts-dejavu-core (the poster's fonts)
 #   2. a system user `bisik`, state in /var/lib/bisik (0700), logs in /var/log/bisik,
 #      backups in /var/backups/bisik
-#   3. a virtualenv in /opt/bisik/venv with `pip install '<checkout>[server]'`
+#   3. a virtualenv in /opt/bisik/venv: requirements/server.lock (hash-pinned), then the checkout
 #   4. `bisik-server init`: server keys first; with --directory/--root-pub, the organisation's
 #      signed directory and root public key (secrets are never replaced)
 #   5. a dedicated tor instance `tor@bisik` (Debian's tor-instance-create) publishing the
@@ -109,7 +109,7 @@ preflight() {
 
 install_packages() {
   local need=() pkg
-  for pkg in python3 python3-venv tor logrotate; do
+  for pkg in python3 python3-venv tor logrotate fonts-dejavu-core; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
       need+=("$pkg")
   done
@@ -157,9 +157,10 @@ install_code() {
     say "virtualenv: creating $VENV"
     run python3 -m venv "$VENV"
   fi
-  say "code: installing bisik[server] from $SRC"
+  say "code: installing bisik[server] from $SRC (dependencies from the hash-pinned lock)"
   run "$VENV/bin/pip" install --quiet --upgrade pip
-  run "$VENV/bin/pip" install --quiet --upgrade "${SRC}[server]"
+  run "$VENV/bin/pip" install --quiet --require-hashes -r "$SRC/requirements/server.lock"
+  run "$VENV/bin/pip" install --quiet --no-deps --upgrade "$SRC"
   run install -m 0644 "$SRC/deploy/gunicorn.conf.py" "$ETC/gunicorn.conf.py"
   run install -m 0644 "$SRC/docs/OPERATOR.md" "$ETC/OPERATOR.md"
   if [ ! -f "$ETC/bisik.env" ]; then

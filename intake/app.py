@@ -2,112 +2,41 @@
 
 Security lives here, once, not in each view: the request class that refuses buffered
 multipart parsing, the response headers, the session cookie and CSRF check, the rate limits
-(keyed by session id and by global budgets, never by address), the logging filter and the
-generic error pages. ``intake.api`` (the JavaScript path's JSON API) is registered if present.
+(:mod:`intake.ratelimit`: keyed by session id and by global budgets, never by address), the
+logging filter, the refusal of Tor2web gateways (:mod:`intake.tor2web`) and the generic
+error pages. Every view module — the no-JavaScript pages and the JSON API (:mod:`intake.api`)
+— is a blueprint registered here; none imports this module.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request, abort, g, request
-from flask_limiter import Limiter
+from flask import Flask, abort, g, request
 
 from vault.store import Vault
 
-from . import i18n, logs, once, security
+from . import api, form_tokens, i18n, logs, ratelimit, security, tor2web
+from .bodies import FORM_MEMORY, BisikRequest
 from .config import Config, load, load_secrets
-from .errors import FormRefused
+from .host_check import HostCheck
 from .state import Intake, current, load_root
+from .views import errors, followup, pages, submit
 
 log = logging.getLogger("bisik.intake")
-FORM_MEMORY = 512 * 1024
-# Every body that is not streamed (JSON, urlencoded forms, upload pieces) is read whole into
-# memory by Werkzeug, so it gets a small cap of its own instead of the multipart upload limit.
-SMALL_BODY = 9 << 20  # an 8 MiB upload piece (intake.api.MAX_PIECE) plus slack; JSON is smaller
 
 
-class BisikRequest(Request):
-    """A request that never spools an upload: buffered multipart parsing is refused.
+class BisikFlask(Flask):
+    """Flask, except that an unhandled exception is logged by its type only.
 
-    Werkzeug would write file parts over 500 KiB to plaintext temporary files. Views that
-    accept files read ``request.stream`` through :mod:`intake.multipart` instead; touching
-    ``request.form`` or ``request.files`` on a multipart request raises FormRefused.
+    Flask's own line is "Exception on <path> [<method>]" with a traceback: the path may carry
+    what a reporter typed, and a client that can cause the error at will would write one
+    such line per request.
     """
 
-    max_form_memory_size = FORM_MEMORY
-    max_form_parts = 200
-
-    @property
-    def max_content_length(self) -> int | None:
-        """The app's upload limit for streamed multipart bodies only; far less for the rest.
-
-        Werkzeug reads a urlencoded or JSON body whole, ignoring ``max_form_memory_size``, up
-        to this limit — also a chunked body without Content-Length — so without a per-type cap
-        any POST (even one without a session, in the CSRF check) could fill memory.
-        """
-        if self._max_content_length is not None:
-            return self._max_content_length
-        limit = super().max_content_length
-        if self.mimetype == "multipart/form-data":
-            return limit
-        cap = FORM_MEMORY if self.mimetype == "application/x-www-form-urlencoded" else SMALL_BODY
-        return cap if limit is None else min(limit, cap)
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self._max_content_length = value
-
-    def _load_form_data(self) -> None:
-        if self.mimetype == "multipart/form-data":
-            raise FormRefused("multipart bodies are streamed, never parsed into request.files")
-        super()._load_form_data()
-
-
-def streams_body(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a view that reads a multipart body itself (CSRF is the body's first part)."""
-    view._bisik_streams = True  # type: ignore[attr-defined]
-    return view
-
-
-def _session_key() -> str:
-    return "s:" + security.session_id() if g.get("bisik_sid_valid") else "s:none"
-
-
-def _global_key() -> str:
-    return "global"
-
-
-def _limits(app: Flask, limiter: Limiter, config: Config) -> None:
-    """Per-session and global budgets on the endpoints that cost work or reveal cases."""
-    lim = config.limits
-    table = {
-        "submit.submit_post": (lim.submit_session, lim.submit_global),
-        "followup.followup_post": (lim.receipt_session, lim.receipt_global),
-        "followup.proof_download": (lim.receipt_session, lim.receipt_global),
-        "followup.message": (lim.upload_session, lim.upload_global),
-        "submit.receipt_qr": (lim.receipt_session, lim.receipt_global),
-    }
-    for endpoint, (per_session, overall) in table.items():
-        view: Any = app.view_functions[endpoint]
-        view = limiter.limit(per_session, key_func=_session_key, scope=endpoint + ":s")(view)
-        view = limiter.limit(overall, key_func=_global_key, scope=endpoint + ":g")(view)
-        app.view_functions[endpoint] = view
-
-
-def _register_api(app: Flask) -> None:
-    """The JavaScript path's JSON API, if installed. It sets its own per-endpoint budgets on
-    ``app.extensions["limiter"]`` (registered after ``init_app``, so the limiter exists)."""
-    try:
-        api = importlib.import_module("intake.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != "intake.api":
-            raise
-        return
-    app.register_blueprint(api.bp)
+    def log_exception(self, exc_info: Any) -> None:
+        log.error("internal error: %s", type(exc_info[1]).__name__)
 
 
 def _csrf_guard(app: Flask) -> None:
@@ -162,7 +91,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     root = load_root(config.root_pub_path)
     config.tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     logs.configure(config.log_file)  # before anything can log: filter on, access logs off
-    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app = BisikFlask(__name__, static_folder="static", template_folder="templates")
     app.request_class = BisikRequest
     app.secret_key = secrets.flask_key
     app.config.update(
@@ -182,24 +111,20 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     app.extensions["bisik"] = state
     security.install(app, security.SessionKeys.derive(secrets.flask_key), config.session_minutes)
     _templates(app)
+    tor2web.install(app)  # after the language is known, before CSRF and every view
     _csrf_guard(app)
-    limiter = Limiter(
-        key_func=_session_key,
-        storage_uri=config.limiter_storage,
-        strategy="fixed-window",
-        headers_enabled=False,
-        key_prefix="bisik",
-    )
-    from .views import errors, followup, pages, submit
-
-    for bp in (pages.bp, submit.bp, followup.bp):
+    for bp in (pages.bp, submit.bp, followup.bp, api.bp):
         app.register_blueprint(bp)
     errors.install(app)
+    app.wsgi_app = HostCheck(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
+    app.config["RATELIMIT_STORAGE_URI"] = config.limiter_storage
+    limiter = ratelimit.make_limiter()
     limiter.init_app(app)
-    _limits(app, limiter, config)
-    _register_api(app)
+    ratelimit.apply(app, limiter, config.limits)
     app.extensions["bisik_limiter"] = limiter
-    # used no-JS form tokens (U4) share the limiter's storage: RAM or Redis, never the vault
-    app.extensions["bisik_once"] = once.UsedTokens.derive(limiter.storage, secrets.flask_key)
+    # used no-JS form tokens share the limiter's storage: RAM or Redis, never the vault
+    app.extensions["bisik_form_tokens"] = form_tokens.UsedTokens.derive(
+        limiter.storage, secrets.flask_key
+    )
     log.info("intake service ready")
     return app

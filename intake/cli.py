@@ -116,7 +116,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             vault,
             load_server_key(config.home),
             Path(args.out),
-            since=args.since,
+            since=0 if args.all else args.since,
             directory=load_directory(config.home),
         )
     print(
@@ -183,6 +183,27 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_poster(args: argparse.Namespace) -> int:
+    from crypto.keys import fingerprint
+
+    from .poster import PosterError, PosterInfo, make_poster
+    from .state import load_root
+
+    config = _config(args)
+    onion = args.onion
+    if onion is None:
+        try:
+            onion = Path(args.hostname_file).read_text("ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PosterError(
+                f"cannot read {args.hostname_file}", "Pass --onion ADDRESS, or --hostname-file."
+            ) from exc
+    info = PosterInfo(onion, fingerprint(load_root(config.root_pub_path)), args.lang)
+    out = make_poster(info, Path(args.out))
+    print(f"Wrote {out}: page 1 the A4 poster, page 2 the A6 flyer.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bisik-server", description=__doc__.splitlines()[0])
     parser.add_argument("--home", help="server state directory (default: $BISIK_HOME)")
@@ -209,9 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("init", cmd_init, "make a server home (secrets, config; the org key and directory)")
     p.add_argument("--directory", help="signed directory.json from the key ceremony")
     p.add_argument("--root-pub", help="organisation root public key (raw 32 bytes)")
-    p = add("export", cmd_export, "write a transfer bundle for the reviewers")
+    p = add("export", cmd_export, "write a transfer bundle of what the reviewers have not "
+            "acknowledged yet")
     p.add_argument("--out", required=True)
-    p.add_argument("--since", type=int, default=None)
+    start = p.add_mutually_exclusive_group()
+    start.add_argument("--since", type=int, default=None,
+                       help="items after this sequence number (default: after the acknowledged)")
+    start.add_argument("--all", action="store_true", help="every item, from the first")
     p = add("import", cmd_import, "apply a reviewers' outbox bundle")
     p.add_argument("file")
     p = add("retention", cmd_retention, "remove closed cases and expired uploads")
@@ -220,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p = add("restore", cmd_restore, "restore a backup into an empty home")
     p.add_argument("file")
+    p = add("poster", cmd_poster, "print-ready PDF: A4 poster and A6 flyer with the onion address")
+    p.add_argument("--out", required=True, help="the PDF to write")
+    p.add_argument("--onion", help="the service's .onion address (default: --hostname-file)")
+    p.add_argument("--hostname-file", default="/var/lib/tor-instances/bisik/onion/hostname",
+                   help="tor's hostname file of the onion service")  # fmt: skip
+    p.add_argument("--lang", default="id", choices=["id", "en"], help="language (default id)")
     return parser
 
 

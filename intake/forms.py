@@ -11,30 +11,21 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from crypto import report_schema as schema
+
 from .errors import UploadError
 from .regions import PROVINCES
 
-CATEGORIES = (
-    "social_media",
-    "rally",
-    "props",
-    "state_resources",
-    "party_member",
-    "id_collection",
-    "mobilisation",
-    "biased_decision",
-    "retaliation",
-    "other",
-)
-ELECTIONS = ("pemilu", "pilkada")
-AGENCIES = ("central", "province", "regency", "village", "school_health", "soe", "other")
-AUTHORITIES = ("bawaslu", "bkn", "kemenpanrb", "kemendagri", "lpsk", "ombudsman", "kpk", "ppk")
-# Consent may also cover "another body the reviewers judge competent" (e.g. a regional
-# inspectorate); the reviewer tool's `escalate --to-other NAME` requires exactly this word.
-CONSENT_OTHER = "other"
-CONSENT_CHOICES = (*AUTHORITIES, CONSENT_OTHER)
-RETALIATION_KINDS = ("threat", "transfer", "demotion", "non_job", "pppk_rejected", "other")
-MESSAGE_KINDS = ("message", "retaliation")
+# The vocabulary (field names and codes) is crypto's, shared with the reviewer (SPEC §10); the
+# templates read the codes from here.
+CATEGORIES = schema.CATEGORIES
+ELECTIONS = schema.ELECTIONS
+AGENCIES = schema.AGENCIES
+AUTHORITIES = schema.AUTHORITIES
+CONSENT_OTHER = schema.CONSENT_OTHER
+CONSENT_CHOICES = schema.CONSENT_CHOICES
+RETALIATION_KINDS = schema.RETALIATION_KINDS
+MESSAGE_KINDS = schema.MESSAGE_KINDS
 EVIDENCE_SLOTS = 5  # file inputs evidence_1..evidence_5, each with its own share flag
 
 
@@ -102,21 +93,21 @@ def recipients_of(form: Fields, active: Sequence[str]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
+def _report_value(form: Fields, f: schema.Field) -> str:
+    """One report field from the form, by the rules of its schema entry."""
+    if f.name == "incident_month":
+        return _month(form, "incident")
+    allowed: Sequence[str] | None = f.codes
+    if f.name == "election_year":
+        allowed = election_years()
+    elif f.name == "province":
+        allowed = PROVINCES
+    return _one(form, f.name, allowed, required=f.required, max_len=f.max_len)
+
+
 def report(form: Fields, active_reviewers: Sequence[str]) -> ReportForm:
     """Validate the submit form's text fields (files are handled by the streaming reader)."""
-    fields = {
-        "category": _one(form, "category", CATEGORIES),
-        "election": _one(form, "election", ELECTIONS),
-        "election_year": _one(form, "election_year", election_years()),
-        "province": _one(form, "province", PROVINCES),
-        "regency": _one(form, "regency", max_len=120),
-        "agency_kind": _one(form, "agency_kind", AGENCIES),
-        "agency_name": _one(form, "agency_name", required=False, max_len=200),
-        "incident_month": _month(form, "incident"),
-        "reported_position": _one(form, "reported_position", max_len=200),
-        "reported_name": _one(form, "reported_name", required=False, max_len=200),
-        "description": _one(form, "description", max_len=60_000),
-    }
+    fields = {f.name: _report_value(form, f) for f in schema.REPORT_FIELDS}
     return ReportForm(
         fields=fields,
         recipients=recipients_of(form, active_reviewers),

@@ -6,33 +6,21 @@ Used by ``bisik-server init`` and ``bisik-server demo``. Secret files are writte
 
 from __future__ import annotations
 
-import os
 import secrets
-import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from crypto import keys
 from crypto.directory import Directory, verify_directory
+from crypto.fsutil import write_atomic
 
 from .errors import ConfigError
 
 
 def write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Atomically write ``data`` to ``path`` with ``mode`` (fsync, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Atomically write ``data`` to ``path`` with ``mode`` (:func:`crypto.fsutil.write_atomic`)."""
+    write_atomic(path, data, mode=mode)
 
 
 def make_secrets(home: Path) -> Ed25519PublicKey:

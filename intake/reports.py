@@ -23,11 +23,11 @@ from crypto import document, envelope, receipt
 from crypto.encoding import b64u_encode
 from crypto.errors import ReceiptError, SignatureError
 from crypto.keys import raw_public
-from vault.blobstore import BlobRef
+from vault.blobstore import BlobRef, Written
 from vault.errors import DuplicateCaseError
 from vault.store import CaseInfo
 
-from . import forms, once
+from . import form_tokens, forms
 from .errors import AlreadySent, UploadError
 from .followup import lookup
 from .multipart import Bounds, stream_parts
@@ -94,38 +94,37 @@ def _store_case(
             evidence=evidence,
             consent={"authorities": list(report_fields.authorities)},
         )
-        report_ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), recipients))
+        report = vault.blobs.add_bytes(envelope.seal(doc.to_bytes(), recipients))
         try:
             vault.create_case(
                 lookup_tag=receipt.lookup_tag(intake.secrets.pepper, secrets.lookup_id),
                 reply_public=raw_public(secrets.reply_public),
                 recipients=list(report_fields.recipients),
-                report_blob=report_ref,
+                report_blob=report.ref,
                 evidence=refs,
-                channel="server",
             )
             return code
         except DuplicateCaseError:
-            vault.blobs.delete(report_ref.sha256)
+            vault.discard([report])
         except BaseException:
-            vault.blobs.delete(report_ref.sha256)  # nothing half-stored
+            vault.discard([report])  # nothing half-stored
             raise
     raise UploadError("error.server", 500)
 
 
-def _discard(intake: Intake, refs: Sequence[BlobRef]) -> None:
-    for ref in refs:
-        intake.vault.blobs.delete(ref.sha256)
+def _discard(intake: Intake, written: Sequence[Written]) -> None:
+    """Take back what this request put, never bytes a case already holds (Vault.discard)."""
+    intake.vault.discard(written)
 
 
-def _token(fields: dict[str, list[str]], tokens: once.UsedTokens | None) -> str | None:
+def _token(fields: dict[str, list[str]], tokens: form_tokens.UsedTokens | None) -> str | None:
     """The form's single-use token (U4), or None; AlreadySent if a report already used it.
 
     Checked with the text fields, before any file part is read or sealed, so a reload of the
     receipt page costs no sealing; the atomic claim comes later, just before storing.
     """
-    values = fields.get(once.FIELD, [])
-    if len(values) > 1 or (values and not once.well_formed(values[0])):
+    values = fields.get(form_tokens.FIELD, [])
+    if len(values) > 1 or (values and not form_tokens.well_formed(values[0])):
         raise UploadError("error.malformed")
     if not values or tokens is None:
         return None  # a form not from our page (no token): nothing to protect the sender from
@@ -134,7 +133,7 @@ def _token(fields: dict[str, list[str]], tokens: once.UsedTokens | None) -> str 
     return values[0]
 
 
-def _claimed(tokens: once.UsedTokens | None, token: str | None) -> None:
+def _claimed(tokens: form_tokens.UsedTokens | None, token: str | None) -> None:
     # the same form sent twice at once (a double click, two workers): only one claim wins
     if tokens is not None and token is not None and not tokens.claim(token):
         raise AlreadySent("report form sent again")
@@ -142,7 +141,7 @@ def _claimed(tokens: once.UsedTokens | None, token: str | None) -> None:
 
 def submit_report(
     intake: Intake, body: Body, csrf_ok: Callable[[str], bool],
-    tokens: once.UsedTokens | None = None,
+    tokens: form_tokens.UsedTokens | None = None,
 ) -> Accepted:  # fmt: skip
     """Read, seal and store a report; UploadError (nothing kept) on any problem.
 
@@ -171,18 +170,19 @@ def submit_report(
         def share(input_name: str) -> bool:
             return forms.slot_of(input_name) in share_slots
 
-        refs = handler.commit()
+        written = handler.commit()
+        refs = [w.ref for w in written]
         try:
             _claimed(tokens, token[0])
         except BaseException:
-            _discard(intake, refs)
+            _discard(intake, written)
             raise
         try:
             code = _store_case(
                 intake, form, _evidence(handler, refs, share), refs, handler.recipients
             )
         except BaseException:
-            _discard(intake, refs)
+            _discard(intake, written)
             if tokens is not None and token[0] is not None:
                 tokens.release(token[0])  # nothing stored: the same form may be sent again
             raise
@@ -224,7 +224,8 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
         handler = SealingHandler(intake.vault.blobs, csrf_ok, prepare, stack)
         _read(intake, body, handler)
         case, fields, code, shared = found[0]
-        refs = handler.commit()
+        written = handler.commit()
+        refs = [w.ref for w in written]
         try:
             doc = document.Document(
                 type=fields["kind"],
@@ -233,10 +234,11 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
                 fields=fields,
                 evidence=_evidence(handler, refs, lambda name: forms.slot_of(name) in shared),
             )
-            ref = intake.vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), handler.recipients))
-            refs.append(ref)
-            intake.vault.add_message(case.id, kind=fields["kind"], blob=ref, evidence=refs[:-1])
+            sealed = envelope.seal(doc.to_bytes(), handler.recipients)
+            written.append(intake.vault.blobs.add_bytes(sealed))
+            intake.vault.add_message(case.id, kind=fields["kind"], blob=written[-1].ref,
+                                     evidence=refs)  # fmt: skip
         except BaseException:
-            _discard(intake, refs)
+            _discard(intake, written)
             raise
     return code, fields["kind"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from crypto.envelope import Sealer
-from vault.blobstore import BlobRef, BlobStore, BlobWriter
+from vault.blobstore import BlobStore, BlobWriter, Written
 
 from . import forms
 from .errors import UploadError
@@ -103,6 +103,7 @@ class SealingHandler:
             raise UploadError("error.malformed")
         return self._recipients
 
-    def commit(self) -> list[BlobRef]:
-        """Move every finished envelope into the blob store; return their references."""
-        return [f.writer.commit() for f in self.files]
+    def commit(self) -> list[Written]:
+        """Move every finished envelope into the blob store; return what each put (its
+        reference, and whether it created the stored file: see ``vault.store.Vault.discard``)."""
+        return [Written(f.writer.commit(), f.writer.created) for f in self.files]

@@ -29,14 +29,12 @@ def new_case(case_id: str, received: str) -> dict[str, Any]:
             "category": None, "severity": None, "assigned": None, "flags": []}  # fmt: skip
 
 
-def _field(fields: dict[str, Any], names: tuple[str, ...]) -> str | None:
-    for name in names:
-        value = fields.get(name)
-        if isinstance(value, list):
-            value = ", ".join(value)
-        if value:
-            return str(value)
-    return None
+def _field(fields: dict[str, Any], name: str) -> str | None:
+    """A report field by its name in ``crypto.report_schema`` (SPEC §10), or None if empty."""
+    value = fields.get(name)
+    if isinstance(value, list):
+        value = ", ".join(value)
+    return str(value) if value else None
 
 
 def sorted_records(case: dict[str, Any]) -> list[dict[str, Any]]:
@@ -76,8 +74,8 @@ def summarise(case: dict[str, Any], config: Config) -> dict[str, Any]:
     ack, fb = first_dates(case)
     return {
         "st": state, "auth": authority, "rcv": case["received"], "rd": case["readable"],
-        "cat": case.get("category") or _field(fields, config.category_fields),
-        "reg": _field(fields, config.region_fields), "sev": case.get("severity"),
+        "cat": case.get("category") or _field(fields, "category"),
+        "reg": _field(fields, "province"), "sev": case.get("severity"),
         "asg": case.get("assigned"), "fl": sorted(set(case.get("flags", []))),
         "ack": ack, "fb": fb, "ne": len(case["evidence"]), "nm": len(case["messages"]),
         "nn": len(case["notes"]),

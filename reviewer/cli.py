@@ -24,6 +24,7 @@ from typing import Any
 from crypto.errors import BisikError
 
 from .i18n import t
+from .ui.terminal import err
 
 # Order = order in --help. Other modules (evidence, escalate, track, stats) join by name.
 COMMANDS: list[str] = [
@@ -117,11 +118,11 @@ def dispatch(args: argparse.Namespace) -> int:
     except BisikError as exc:
         if verbose:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
-        print(f"hint: {exc.hint}", file=sys.stderr)
+        err(f"error: {exc}")  # a message may quote reporter text (a field name)
+        err(f"hint: {exc.hint}")
         return 1
     except KeyboardInterrupt:
-        print(f"error: {t('cli.interrupted')}", file=sys.stderr)
+        err(f"error: {t('cli.interrupted')}")
         return 130
     except BrokenPipeError:  # `bisik-reviewer list | head`: the reader left; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

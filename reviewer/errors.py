@@ -1,8 +1,13 @@
 """Errors the reviewer tool raises on purpose, each with a translated message and hint.
 
-All subclass :class:`crypto.errors.BisikError`, so ``bisik-reviewer`` prints them with one
-handler (``error:`` / ``hint:``). Each class names a catalogue key; the text is looked up when
-the error is raised, in the language ``BISIK_LANG`` selects. Tests assert the types only.
+One base, :class:`ReviewerError` (a :class:`crypto.errors.BisikError`), so ``bisik-reviewer``
+prints every one with one handler (``error:`` / ``hint:``). Each class names a catalogue key;
+the text is looked up when the error is raised, in the language ``BISIK_LANG`` selects.
+
+Raise with a catalogue key and its values (``UsageError("err.date", value=text)``), with
+nothing (the class's own key), or with a technical detail that is not a key
+(``TrackingError(f"not a date: {value!r}")``): the class's message is shown with the detail
+after it in brackets, and the class's hint. Tests assert the types only.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 from crypto.errors import BisikError
 
-from .i18n import t
+from .i18n import has, t
 
 
 class ReviewerError(BisikError):
@@ -19,10 +24,15 @@ class ReviewerError(BisikError):
 
     key = "err.generic"
 
-    def __init__(self, key: str | None = None, **values: Any) -> None:
-        key = key or self.key
-        super().__init__(t(key, **values), t(key + ".hint", **values))
-        self.key = key
+    def __init__(self, key_or_detail: str | None = None, /, **values: Any) -> None:
+        detail = None
+        key = key_or_detail or self.key
+        if not has(key):
+            key, detail = self.key, key_or_detail
+        message = t(key, **values)
+        super().__init__(f"{message} ({detail})" if detail else message,
+                         t(key + ".hint", **values))  # fmt: skip
+        self.key, self.detail = key, detail
 
 
 class UsageError(ReviewerError):
@@ -71,3 +81,56 @@ class DirectoryError(ReviewerError):
     """No trusted directory, or one that is older than the one already trusted."""
 
     key = "err.directory"
+
+
+class EvidenceError(ReviewerError):
+    """Evidence could not be exported (missing file, mat2 missing, output not writable)."""
+
+    key = "err.evidence"
+
+
+class EvidenceAlteredError(EvidenceError):
+    """An evidence envelope is not the one the report lists, or its content does not decrypt.
+
+    Raised before any of its plaintext is kept: its header MAC differs from the listed
+    ``envelope_mac``, or a payload chunk fails authentication (altered or cut after it was
+    listed). Nothing of that file is exported (SPEC §8).
+    """
+
+    key = "err.evidence_altered"
+
+
+class ConsentError(ReviewerError):
+    """The reporter did not consent to sharing with this authority (or this item)."""
+
+    key = "err.consent"
+
+
+class RedactionError(ReviewerError):
+    """An identifying detail is neither confirmed for redaction nor explicitly kept."""
+
+    key = "err.redaction"
+
+
+class AuthorityError(ReviewerError):
+    """The authority name is unknown or empty."""
+
+    key = "err.authority_name"
+
+
+class TrackingError(ReviewerError):
+    """A tracking entry is missing or a value (date, outcome) is malformed."""
+
+    key = "err.tracking"
+
+
+class CalendarError(ReviewerError):
+    """The election calendar file is malformed."""
+
+    key = "err.calendar"
+
+
+class StatsError(ReviewerError):
+    """Statistics cannot be shown safely (too few cases, or a threshold below 3)."""
+
+    key = "err.stats"

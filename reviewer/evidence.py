@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crypto.fsutil import atomic_open
+from reviewer.errors import EvidenceError
 from reviewer.escalation.case import EvidenceItem
-from reviewer.escalation.errors import EvidenceError
 
 MAT2_TIMEOUT = 600  # seconds; a large video may take a while
 NOT_CLEANED = ".NOT-CLEANED"

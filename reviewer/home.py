@@ -40,8 +40,6 @@ class Config:
     ack_days: int = 7
     feedback_months: int = 3
     due_soon_days: int = 3
-    category_fields: tuple[str, ...] = ("category", "kategori")
-    region_fields: tuple[str, ...] = ("region", "province", "provinsi", "wilayah", "daerah")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

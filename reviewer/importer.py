@@ -34,6 +34,7 @@ from crypto import envelope, signed
 from crypto import records as crecords
 from crypto.directory import Directory
 from crypto.errors import DecryptionError, FormatError, SignatureError
+from crypto.keys import key_id
 
 from .cases import add_record, new_case, sorted_records, summarise
 from .home import Config
@@ -63,7 +64,8 @@ class ImportSummary:
     already_imported: bool = False
     new_cases: int = 0
     updated_cases: int = 0
-    unreadable: int = 0
+    unreadable: int = 0  # not addressed to us
+    damaged: int = 0  # addressed to us, but does not open: altered or forged
     flagged: int = 0
     records: int = 0
     records_rejected: int = 0
@@ -72,6 +74,9 @@ class ImportSummary:
 
 
 MAX_DOC_ENVELOPE = 4 << 20  # a document is at most 1 MiB plaintext (crypto.document)
+NOT_FOR_ME = "not_for_me"  # no stanza for our key id: the reporter chose other reviewers
+DAMAGED = "damaged"  # addressed to us but does not open, or not a valid document
+_UNREADABLE_FLAG = {NOT_FOR_ME: "not_for_me", DAMAGED: "undecryptable"}
 
 
 class _Merge:
@@ -106,14 +111,25 @@ class _Merge:
         case["recipients"] = sorted(desc["recipients"])
         case["reply_key"] = desc["reply_key"]
 
-    def _open_doc(self, item: ExportItem) -> cdoc.Document | None:
+    def _open_doc(self, item: ExportItem) -> tuple[cdoc.Document | None, str | None]:
+        """(document, None) if it opens with our key, else (None, why): ``not_for_me`` when
+        the header names no stanza for our key id (the reporter chose other reviewers), or
+        ``damaged`` when it does but the envelope does not open or holds no valid document
+        (altered, truncated or forged: something to investigate, not to leave to others)."""
+        try:
+            with item.open() as src:
+                ids = envelope.recipient_ids(src)
+        except (DecryptionError, FormatError, OSError):
+            return None, DAMAGED
+        if key_id(self.ident.keys.encryption.public_key()) not in ids:
+            return None, NOT_FOR_ME
         if item.size > MAX_DOC_ENVELOPE:
-            return None
+            return None, DAMAGED
         try:
             return cdoc.parse(envelope.unseal(item.read_bytes(), self.ident.keys.encryption,
-                                              max_size=cdoc.MAX_DOCUMENT))
+                                              max_size=cdoc.MAX_DOCUMENT)), None
         except (DecryptionError, FormatError):
-            return None
+            return None, DAMAGED
 
     def on_envelope(self, item: ExportItem) -> None:
         case = self.case(item.case)
@@ -123,8 +139,8 @@ class _Merge:
         elif kind == "report":
             self._report(case, item)
         elif not any(m["sha256"] == item.sha256 for m in case["messages"]):
-            doc = self._open_doc(item)
-            case["messages"].append(_message(item.sha256, kind, doc))
+            doc, why = self._open_doc(item)
+            case["messages"].append(_message(item.sha256, kind, doc, why))
 
     def _evidence(self, case: dict[str, Any], item: ExportItem) -> None:
         staged = getattr(item, "path", None)  # vault.bundle items: verified, staged file
@@ -147,12 +163,13 @@ class _Merge:
             case["flags"].append("report_replaced")  # its reply key, to read the replies)
             return
         case["report_sha256"] = item.sha256
-        doc = self._open_doc(item)
+        doc, why = self._open_doc(item)
         if doc is None or doc.type != "report":
-            mine = self.ident.id in case.get("recipients", [self.ident.id])
-            case["flags"].append("undecryptable" if mine else "not_for_me")
+            case["unreadable"] = why or DAMAGED  # a document of another type is no report
+            case["flags"].append(_UNREADABLE_FLAG[case["unreadable"]])
             return
         case["readable"] = True
+        case.pop("unreadable", None)
         # who the reporter sealed the report to (the header MAC that just verified covers
         # these ids): replies go to no reviewer outside it, whatever a later export claims
         with item.open() as src:
@@ -217,9 +234,10 @@ def verify_record(raw: bytes, directory: Directory, kind: str) -> tuple[dict[str
         raise
 
 
-def _message(sha: str, kind: str, doc: cdoc.Document | None) -> dict[str, Any]:
+def _message(sha: str, kind: str, doc: cdoc.Document | None, why: str | None = None
+             ) -> dict[str, Any]:  # fmt: skip
     if doc is None:
-        return {"sha256": sha, "type": kind, "readable": False}
+        return {"sha256": sha, "type": kind, "readable": False, "unreadable": why or DAMAGED}
     return {"sha256": sha, "type": doc.type, "readable": True, "at": doc.submitted_at,
             "channel": doc.channel, "fields": dict(doc.fields),
             "evidence": [e.to_json() for e in doc.evidence]}  # fmt: skip
@@ -295,7 +313,9 @@ def import_items(
         summary.confirmed = len(pending) - len(tx.meta["pending"])
     summary.new_cases = len(merge.new)
     summary.updated_cases = len(summary.cases) - summary.new_cases
-    summary.unreadable = sum(1 for c in summary.cases if not store.cases[c]["rd"])
+    unread = [store.cases[c] for c in summary.cases if not store.cases[c]["rd"]]
+    summary.damaged = sum(1 for c in unread if "undecryptable" in c["fl"])
+    summary.unreadable = len(unread) - summary.damaged
     summary.flagged = sum(1 for c in summary.cases if store.cases[c]["rd"] and store.cases[c]["fl"])
     summary.records, summary.records_rejected = merge.added, merge.rejected
     return summary

@@ -29,12 +29,13 @@ from html import escape
 from pathlib import Path
 
 from crypto.fsutil import write_atomic
+from reviewer.errors import CalendarError
 from reviewer.escalation import phases, regulations
 from reviewer.escalation.case import CaseFacts, parse_incident
-from reviewer.escalation.errors import CalendarError
-from reviewer.escalation.i18n import t
 from reviewer.escalation.svgchart import Bar, attr, bar_chart
 from reviewer.escalation.tracking import TrackingLog
+from reviewer.i18n import both as _both
+from reviewer.i18n import indonesian as t
 
 K = 5
 VERIFIED_STATES = frozenset({"escalated", "closed_substantiated"})
@@ -106,10 +107,6 @@ def _table(name: str, counts: Mapping[str, int], labels: Mapping[str, str], k: i
     cells = tuple(Cell(key, labels.get(key, key), c, shown[key], not shown[key].isdigit())
                   for key, c in counts.items())  # fmt: skip
     return Table(name, t(f"stats.{name}"), cells)
-
-
-def _both(key: str, **values: object) -> str:
-    return f"{t(key, 'id', **values)} / {t(key, 'en', **values)}"
 
 
 def _category_counts(cases: Sequence[CaseFacts]) -> tuple[dict[str, int], dict[str, str]]:

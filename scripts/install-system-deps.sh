@@ -5,12 +5,13 @@
 #   mat2      - metadata removal for evidence on the reviewer laptop
 #   gnupg     - the baseline in bench/ and a comparison in tests
 #   poppler-utils - pdftotext/pdftoppm to read dossiers back in tests
+#   fonts-dejavu-core, zbar-tools - the poster's embedded fonts; zbarimg reads its QR codes back
 #   shellcheck, systemd, python3-seccomp - lint deploy/install.sh; check the deploy/ units
 #     (`systemd-analyze verify`) and run the intake under their syscall filter
 set -euo pipefail
 need=()
 for pkg in chromium tor mat2 gnupg poppler-utils libimage-exiftool-perl shellcheck systemd \
-  python3-seccomp; do
+  python3-seccomp fonts-dejavu-core zbar-tools; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

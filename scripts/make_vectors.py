@@ -43,12 +43,14 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import (  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC  # noqa: E402
 
-from crypto import _hpke, header, receipt, records, signed, stream  # noqa: E402
+from crypto import _header as header  # noqa: E402
+from crypto import _hpke, document, keyfile, receipt, records, signed, storeseal  # noqa: E402
+from crypto import _stream as stream  # noqa: E402
+from crypto._padding import PAD_MARKER, padded_length  # noqa: E402
 from crypto.directory import Reviewer, sign_directory  # noqa: E402
-from crypto.encoding import b64u_encode  # noqa: E402
+from crypto.encoding import b64u_encode, canonical_json  # noqa: E402
 from crypto.envelope import PAYLOAD_LABEL, Sealer  # noqa: E402
 from crypto.keys import PublicKeys, key_id, raw_private, raw_public  # noqa: E402
-from crypto.padding import PAD_MARKER, padded_length  # noqa: E402
 
 DEFAULT_OUT = ROOT / "crypto" / "vectors"
 CHUNK = stream.CHUNK
@@ -867,11 +869,145 @@ def _directory_outcome(data: bytes, today: dt.date, record: bytes | None) -> dic
     }
 
 
+# --- documents and the report's vocabulary (SPEC §8, §10) --------------------------------
+
+FULL_REPORT_FIELDS = {
+    "category": "mobilisation", "election": "pilkada", "election_year": "2024",
+    "province": "Jawa Tengah", "regency": "Kabupaten Semarang", "agency_kind": "regency",
+    "agency_name": "Dinas Pendidikan", "incident_month": "2024-10",
+    "reported_position": "Kepala Dinas", "reported_name": "",
+    "description": "Kepala dinas mengumpulkan guru dan meminta dukungan untuk calon tertentu.",
+}  # fmt: skip
+
+
+def _document(doc_type: str, fields: dict[str, str], *, reply: bool = True) -> bytes:
+    reply_key = b64u_encode(raw_public(x_key("reporter").public_key())) if reply else None
+    evidence = (document.Evidence(_det("evidence sha", 32).hex(), "rapat.jpg", "image/jpeg",
+                                  70_000, share=True,
+                                  envelope_mac=_det("evidence mac", 32).hex()),)  # fmt: skip
+    consent = {"authorities": ["bawaslu", "other"]} if doc_type == "report" else {}
+    return document.Document(doc_type, "2026-11-20T08:15:00+07:00", "browser", fields,
+                             reply_key, evidence if doc_type != "message" else (),
+                             consent).to_bytes()  # fmt: skip
+
+
+def document_vectors() -> dict[str, Vector]:
+    vs: dict[str, Vector] = {}
+
+    def v(name: str, comment: str, data: bytes, error: str | None = None,
+          layer: str = "vocabulary") -> None:  # fmt: skip
+        rec: Vector = {"comment": comment, "type": "document", "document": data.decode()}
+        if error:
+            rec.update(expect="error", error=error, layer=layer)
+        else:
+            rec.update(expect="success")
+        vs[f"document-{name}"] = rec
+
+    full = dict(FULL_REPORT_FIELDS)
+    v("ok-full-report", "A report with every field of crypto.report_schema.REPORT_FIELDS, an "
+      "evidence entry and consent: what the intake form seals (SPEC §10).",
+      _document("report", full))  # fmt: skip
+    v("ok-retaliation", "A retaliation report sent later with the receipt.",
+      _document("retaliation", {"kind": "retaliation", "text": "Saya dimutasi.",
+                                "retaliation_kind": "transfer",
+                                "retaliation_month": "2024-12"}, reply=False))  # fmt: skip
+    v("ok-message", "A follow-up message: kind and text only.",
+      _document("message", {"kind": "message", "text": "Ada bukti baru."}, reply=False))
+    v("reject-unknown-category", "A category code the vocabulary does not list.",
+      _document("report", {**full, "category": "mobilisasi"}), "FormatError")
+    v("reject-missing-field", "A report without its description field.",
+      _document("report", {k: x for k, x in full.items() if k != "description"}),
+      "FormatError")  # fmt: skip
+    v("reject-extra-field", "A report with a field the vocabulary does not have (kategori).",
+      _document("report", {**full, "kategori": "mobilisation"}), "FormatError")
+    v("reject-bad-month", "An incident month that is not YYYY-MM, YYYY or empty.",
+      _document("report", {**full, "incident_month": "2024-13"}), "FormatError")
+    v("reject-report-without-reply-key", "A report must carry the reporter's reply key "
+      "(SPEC §8): rejected by the document parser itself, in Python and in the browser.",
+      _document("report", full, reply=False), "FormatError", layer="document")  # fmt: skip
+    return vs
+
+
+# --- passphrase-sealed key files and the reviewer's store (SPEC §11) ---------------------
+
+PASSPHRASE = "kuda lumping makan bakso"  # noqa: S105 (a published test passphrase)
+
+
+def keyfile_vectors() -> dict[str, Vector]:
+    vs: dict[str, Vector] = {}
+    secret = _det("keyfile secret", 64)
+    good = keyfile.seal_secret(secret, PASSPHRASE, label="reviewer", profile="test",
+                               _salt=_det("keyfile salt", 16), _nonce=_det("keyfile nonce", 24))
+    obj = json.loads(good)
+
+    def v(name: str, comment: str, data: bytes, error: str | None = None, *,
+          passphrase: str = PASSPHRASE) -> None:  # fmt: skip
+        rec: Vector = {"comment": comment, "type": "keyfile", "passphrase": passphrase,
+                       "label": "reviewer", "file": data.decode()}  # fmt: skip
+        if error:
+            rec.update(expect="error", error=error)
+        else:
+            rec.update(expect="success", secret=secret.hex(), seal={
+                "profile": "test", "salt": _det("keyfile salt", 16).hex(),
+                "nonce": _det("keyfile nonce", 24).hex()})  # fmt: skip
+        vs[f"keyfile-{name}"] = rec
+
+    def edit(**kdf: object) -> bytes:
+        return canonical_json({**obj, "kdf": {**obj["kdf"], **kdf}})
+
+    v("ok", "A reviewer key sealed with the test profile (the only cost below the floor a "
+      "reader accepts); sealing the secret with these salt and nonce gives the file.", good)
+    v("reject-wrong-passphrase", "The right file, a wrong passphrase.", good,
+      "PassphraseError", passphrase=PASSPHRASE + "!")  # fmt: skip
+    v("reject-cost-lowered", "opslimit raised to 3 with memlimit kept tiny: below the floor, "
+      "refused before any Argon2id run.", edit(opslimit=3), "FormatError")  # fmt: skip
+    v("reject-cost-changed-in-bounds", "The cost changed to the moderate profile: in bounds, "
+      "but the cost is authenticated, so the file does not open.",
+      edit(opslimit=keyfile.FLOOR[0], memlimit=keyfile.FLOOR[1]), "PassphraseError")
+    v("reject-other-label", "The file relabelled as the organisation root key.",
+      canonical_json({**obj, "label": "org-root"}), "FormatError")  # fmt: skip
+    return vs
+
+
+def store_vectors() -> dict[str, Vector]:
+    vs: dict[str, Vector] = {}
+    key = _det("store key", 32)
+    nonces = iter([_det("store nonce index", 12), _det("store nonce case", 12)])
+    keys = storeseal.StoreKeys(key, _random=lambda n: next(nonces))
+    index = canonical_json({"v": 1, "cases": {"BSK-0001": {"st": "received"}}})
+    case = canonical_json({"id": "BSK-0001", "report": {"fields": {"category": "rally"}}})
+    name = keys.blob_name("BSK-0001", "v1")
+    sealed_index, sealed_case = keys.seal_index(index), keys.seal_case(name, case)
+
+    def v(vname: str, comment: str, purpose: str, blob: bytes, data: bytes | None,
+          nonce: bytes, file_name: str = name) -> None:  # fmt: skip
+        rec: Vector = {"comment": comment, "type": "store", "store_key": key.hex(),
+                       "purpose": purpose, "blob": blob.hex()}  # fmt: skip
+        if purpose == "case":
+            rec.update(name=file_name, case_id="BSK-0001", version="v1")
+        if data is None:
+            rec.update(expect="error", error="DecryptionError")
+        else:
+            rec.update(expect="success", data=data.hex(), nonce=nonce.hex())
+        vs[f"store-{vname}"] = rec
+
+    v("ok-index", "The store's index.", "index", sealed_index, index, _det("store nonce index", 12))
+    v("ok-case", "One case file, named by the keyed hash of (case id, version).", "case",
+      sealed_case, case, _det("store nonce case", 12))  # fmt: skip
+    v("reject-case-renamed", "A case file opened under another case's name.", "case",
+      sealed_case, None, b"", keys.blob_name("BSK-0002", "v1"))  # fmt: skip
+    v("reject-index-as-case", "The index put in place of a case file.", "case",
+      sealed_index, None, b"")  # fmt: skip
+    v("reject-bad-magic", "The magic changed to BSR2.", "index",
+      b"BSR2" + sealed_index[4:], None, b"")  # fmt: skip
+    return vs
+
+
 # --- writing ----------------------------------------------------------------------------
 
 GENERATORS: list[Callable[[], dict[str, Vector]]] = [
     envelope_success, envelope_rejects, hpke_vectors, receipt_vectors, signed_vectors,
-    directory_vectors,
+    directory_vectors, document_vectors, keyfile_vectors, store_vectors,
 ]  # fmt: skip
 
 

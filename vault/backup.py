@@ -32,11 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Date, LargeBinary, create_engine, insert, inspect, select, text
+from sqlalchemy import Date, LargeBinary, MetaData, create_engine, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
+from crypto.fsutil import atomic_open, fsync_dir
+
 from . import db
-from .blobstore import LocalBlobStore, fsync_dir
+from .blobstore import LocalBlobStore
 from .errors import BackupError, BlobIntegrityError, BlobNotFoundError, DiskFullError
 from .models import Base
 from .store import Vault
@@ -121,7 +123,6 @@ def backup(vault: Vault, out: Path) -> BackupInfo:
     """
     out = Path(out)
     tmp_dir = Path(tempfile.mkdtemp(prefix="backup-", dir=vault.blobs.tmp_dir))
-    fd, partial = tempfile.mkstemp(prefix=".backup-", dir=out.parent)
     try:
         if db.is_sqlite(vault.engine):
             snap, revision, blobs = _sqlite_snapshot(vault, tmp_dir)
@@ -130,31 +131,27 @@ def backup(vault: Vault, out: Path) -> BackupInfo:
             paths, revision, blobs = _pg_snapshot(vault, tmp_dir)
             db_files = {f"db/{p.name}": p for p in paths}
         info = BackupInfo(vault.engine.dialect.name, revision, len(blobs), sum(n for _, n in blobs))
-        with os.fdopen(fd, "wb") as raw:
-            with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                manifest = {"format": FORMAT, "backend": info.backend, "revision": revision,
-                            "blobs": blobs}  # fmt: skip
-                _add_bytes(tar, MANIFEST, json.dumps(manifest).encode())
-                for name, path in db_files.items():
-                    with open(path, "rb") as f:
-                        _add_file(tar, name, f, path.stat().st_size)
-                for sha, size in blobs:
-                    try:
-                        with vault.blobs.open(sha) as f:
-                            _add_file(tar, f"blobs/{sha}", f, size)
-                    except BlobNotFoundError as exc:
-                        raise BackupError(f"blob {sha} vanished during the backup") from exc
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(partial, out)
-        fsync_dir(out.parent)
+        # atomic_open: a temporary file beside ``out``, fsync, rename, fsync the directory
+        with atomic_open(out) as raw, tarfile.open(fileobj=raw, mode="w",
+                                                    format=tarfile.PAX_FORMAT) as tar:  # fmt: skip
+            manifest = {"format": FORMAT, "backend": info.backend, "revision": revision,
+                        "blobs": blobs}  # fmt: skip
+            _add_bytes(tar, MANIFEST, json.dumps(manifest).encode())
+            for name, path in db_files.items():
+                with open(path, "rb") as f:
+                    _add_file(tar, name, f, path.stat().st_size)
+            for sha, size in blobs:
+                try:
+                    with vault.blobs.open(sha) as f:
+                        _add_file(tar, f"blobs/{sha}", f, size)
+                except BlobNotFoundError as exc:
+                    raise BackupError(f"blob {sha} vanished during the backup") from exc
         return info
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise DiskFullError("disk full while writing the backup") from exc
         raise
     finally:
-        Path(partial).unlink(missing_ok=True)
         for p in tmp_dir.iterdir():
             p.unlink()
         tmp_dir.rmdir()
@@ -242,7 +239,8 @@ def _restore_stream(tar: tarfile.TarFile, db_url: str, backend: str, home: Path)
                     w.write(block)
                 ref = w.commit()
             if ref.sha256 != sha or expected.get(sha) != ref.size:
-                store.delete(ref.sha256)
+                if w.created:  # never bytes that were already in the store before
+                    store.delete(ref.sha256)
                 raise BlobIntegrityError(f"blob {sha} in the archive is damaged")
             restored.add(sha)
         else:
@@ -292,7 +290,12 @@ def _restore_logical(parts: dict[str, Path], db_url: str, revision: str) -> None
     try:
         with engine.begin() as conn:
             command.upgrade(db.alembic_config(conn), revision)
-            for table in Base.metadata.sorted_tables:
+            # the tables as they are at the archive's revision (the models follow head: a
+            # column dropped since, such as cases.channel, is still there to be filled)
+            at_revision = MetaData()
+            at_revision.reflect(conn)
+            for model_table in Base.metadata.sorted_tables:
+                table = at_revision.tables[model_table.name]
                 path = parts.get(f"db/{table.name}.jsonl")
                 if path is None:
                     raise BackupError(f"the archive has no rows file for {table.name}")

@@ -25,6 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Protocol, TypeVar
 
+from crypto.fsutil import fsync_dir
+
 from .errors import BlobIntegrityError, BlobNotFoundError, DiskFullError
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -39,6 +41,18 @@ class BlobRef:
 
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class Written:
+    """A blob one caller put into the store, and whether that put created the file.
+
+    ``created`` is False when the same bytes were already stored: they belong to whoever
+    stored them first (a case, a pending upload), so this caller must never delete them.
+    """
+
+    ref: BlobRef
+    created: bool
 
 
 def check_sha(sha256: str) -> str:
@@ -61,15 +75,6 @@ def coarsen_times(path: Path) -> None:
     """Set atime and mtime of ``path`` to the start of the UTC day (hides the precise time)."""
     stamp = day_start()
     os.utime(path, (stamp, stamp))
-
-
-def fsync_dir(path: Path) -> None:
-    """fsync a directory so a rename or unlink inside it is durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _parallel(fn: Callable[[Path], _T], paths: Sequence[Path]) -> list[_T]:
@@ -99,6 +104,7 @@ class BlobWriter:
         self._hash = hashlib.sha256()
         self._size = 0
         self._done = False
+        self.created = False  # set by commit: True if this writer created the stored file
 
     def write(self, data: bytes | memoryview) -> int:
         """Append ``data``; DiskFullError (and nothing kept) if the disk is full."""
@@ -127,7 +133,7 @@ class BlobWriter:
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
-            self._store._install(self._path, ref.sha256)
+            self.created = self._store._install(self._path, ref.sha256)
         except OSError as exc:
             self.abort()
             if _disk_full(exc):
@@ -159,6 +165,7 @@ class BlobStore(Protocol):
 
     def writer(self) -> BlobWriter: ...
     def put_bytes(self, data: bytes) -> BlobRef: ...
+    def add_bytes(self, data: bytes) -> Written: ...
     def put_file(self, path: Path) -> BlobRef: ...
     def open(self, sha256: str) -> BinaryIO: ...
     def exists(self, sha256: str) -> bool: ...
@@ -191,9 +198,18 @@ class LocalBlobStore:
 
     def put_bytes(self, data: bytes) -> BlobRef:
         """Store ``data`` and return its reference (idempotent: same bytes, same blob)."""
+        return self.add_bytes(data).ref
+
+    def add_bytes(self, data: bytes) -> Written:
+        """Store ``data``; say whether this call created the file (see :class:`Written`).
+
+        A caller that may have to take its bytes back (a refused request) uses this, and
+        hands the result to ``Vault.discard``, never to :meth:`delete`.
+        """
         with self.writer() as w:
             w.write(data)
-            return w.commit()
+            ref = w.commit()
+            return Written(ref, w.created)
 
     def put_file(self, path: Path) -> BlobRef:
         """Move a finished file (on the same filesystem) into the store under its hash."""
@@ -258,11 +274,12 @@ class LocalBlobStore:
             os.fsync(f.fileno())
         return BlobRef(digest.hexdigest(), size)
 
-    def _install(self, tmp: Path, sha256: str) -> None:
+    def _install(self, tmp: Path, sha256: str) -> bool:
+        """Rename ``tmp`` to its content address; False if that address was already stored."""
         final = self.path(sha256)
         if final.exists():  # same content already stored: keep the old file, drop the new
             tmp.unlink()
-            return
+            return False
         fan = final.parent
         new_dir = not fan.exists()
         fan.mkdir(mode=0o700, exist_ok=True)
@@ -273,6 +290,7 @@ class LocalBlobStore:
             fsync_dir(self.root)
         for d in (fan, self.root, tmp.parent):
             coarsen_times(d)
+        return True
 
     def open(self, sha256: str) -> BinaryIO:
         """Open a blob for reading; BlobNotFoundError if absent."""
@@ -312,7 +330,10 @@ class LocalBlobStore:
     def delete(self, sha256: str) -> None:
         """Overwrite with zeros, fsync, unlink, fsync the directory. Absent blobs are fine.
 
-        Best effort on SSDs and copy-on-write filesystems, where old blocks may survive.
+        Deletes by content address, whoever stored the bytes: on a server with a database,
+        call ``Vault.discard`` or ``Vault.delete_unreferenced`` instead, which check that no
+        row references the blob. Best effort on SSDs and copy-on-write filesystems, where
+        old blocks may survive.
         """
         path = self.path(sha256)
         overwrite_and_unlink(path)

@@ -1,7 +1,16 @@
 """Retention: remove closed cases, expired uploads and orphaned blobs after a configured time.
 
 A case goes when its current status is a ``closed_*`` state whose signed record is dated more
-than ``closed_case_days`` days before today. Its rows are deleted in one transaction; then
+than ``closed_case_days`` days before today — and only then if nothing about it could still be
+needed: a case is always kept while
+
+- the reporter wrote after it was closed (a message, evidence or a retaliation report whose
+  journal entry comes after the case's last status: the reviewers must see it and re-open), or
+- any of its journal entries has not been acknowledged yet by the reviewers (an outbox
+  acknowledges an export; the lowest acknowledgement among reviewers counts, and a server that
+  was never acknowledged keeps everything).
+
+Its rows are deleted in one transaction; then
 every blob no row references any more is overwritten with zeros, fsynced and unlinked (best
 effort on SSDs and copy-on-write filesystems), expired upload sessions go the same way, and
 the database is compacted where it can be: SQLite zeroes freed pages (``secure_delete``) and
@@ -14,11 +23,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, or_, select, text
+from sqlalchemy import delete, exists, func, or_, select, text
+from sqlalchemy.orm import aliased
 
 from .blobstore import day_start
-from .models import Blob, Case, Item, ItemEvidence, Upload
+from .models import Blob, Case, Cursor, Item, ItemEvidence, Upload
 from .store import Vault, _Ops
+from .transfer import ACK_PREFIX
 
 
 @dataclass(frozen=True)
@@ -46,12 +57,37 @@ class Plan:
         return not (self.cases or self.uploads or self.blobs)
 
 
+# Journal kinds the reporter writes (the others are reviewers' signed records).
+REPORTER_KINDS = ("report", "message", "retaliation")
+
+
+def acknowledged_through(ops: _Ops) -> int:
+    """The lowest journal seq every acknowledging reviewer has confirmed (0 if none ever did)."""
+    lowest = ops.s.scalar(
+        select(func.min(Cursor.seq)).where(Cursor.consumer.startswith(ACK_PREFIX))
+    )
+    return int(lowest or 0)
+
+
 def _doomed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
     cutoff = today - dt.timedelta(days=policy.closed_case_days)
-    return list(ops.s.scalars(
-        select(Case.id).where(Case.status.like("closed\\_%", escape="\\"),
-                              Case.status_day < cutoff).order_by(Case.id)
-    ).all())  # fmt: skip
+    status = aliased(Item)
+    last_status = (
+        select(func.max(status.seq))
+        .where(status.case_id == Case.id, status.kind == "status")
+        .correlate(Case)
+    ).scalar_subquery()
+    late_reporter_item = exists().where(
+        Item.case_id == Case.id, Item.kind.in_(REPORTER_KINDS), Item.seq > last_status
+    )
+    unacknowledged = exists().where(Item.case_id == Case.id, Item.seq > acknowledged_through(ops))
+    query = select(Case.id).where(
+        Case.status.like("closed\\_%", escape="\\"),
+        Case.status_day < cutoff,
+        ~late_reporter_item,
+        ~unacknowledged,
+    )
+    return list(ops.s.scalars(query.order_by(Case.id)).all())
 
 
 def _unreferenced_after(ops: _Ops, cases: list[str]) -> list[str]:
@@ -99,14 +135,16 @@ def apply(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -
     """
     day = today or dt.datetime.now(dt.UTC).date()
     with vault._tx() as ops:
+        ops._lock_journal()  # no case may take a reference to a doomed blob meanwhile
         result = _collect(vault, ops, policy, day)
         if result.cases:
             ops.s.execute(delete(Case).where(Case.id.in_(result.cases)))
         if result.blobs:
             ops.s.execute(delete(Blob).where(Blob.sha256.in_(result.blobs)))
     vault.expire_uploads(day)
-    for sha in result.blobs:
-        vault.blobs.delete(sha)
+    # A blob shared with a surviving case keeps its row (``_unreferenced_after``); and a row
+    # added since the commit above (the same bytes sent again) keeps its file.
+    vault.delete_unreferenced(result.blobs)
     vault.sweep_upload_files()
     _compact(vault)
     return result

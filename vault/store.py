@@ -1,11 +1,12 @@
-"""The vault repository: cases, journal items, signed records, uploads and export cursors.
+"""The vault repository: cases, journal items, signed records, and export cursors; uploads
+in :mod:`vault.uploads`.
 
 :class:`Vault` is what the intake and the transfer code call. Each public method is one
 transaction; :meth:`Vault.batch` groups many outbound records into one all-or-nothing
 transaction (a whole import bundle).
 
 What it stores, and so what a seizure yields: opaque case ids, keyed lookup tags, reply public
-keys, the UTC day a case arrived, recipient ids, the intake channel, blob hashes and padded
+keys, the UTC day a case arrived, recipient ids, blob hashes and padded
 sizes, signed status/reply records, and the journal order of items. Never plaintext, receipts,
 file names, addresses, browser strings or precise reporter times.
 """
@@ -14,10 +15,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import errno
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, func, insert, select, text
+from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,23 +36,14 @@ from . import db
 from .blobstore import (
     BlobRef,
     LocalBlobStore,
-    coarsen_times,
-    day_start,
-    fsync_dir,
-    overwrite_and_unlink,
+    Written,
 )
 from .errors import (
-    BlobIntegrityError,
     BlobNotFoundError,
     CaseNotFoundError,
-    DiskFullError,
     DuplicateCaseError,
     MissingBlobError,
     RecordMismatchError,
-    UploadGapError,
-    UploadIncompleteError,
-    UploadNotFoundError,
-    UploadSizeError,
 )
 from .models import (
     AppliedBundle,
@@ -64,10 +54,9 @@ from .models import (
     Cursor,
     Item,
     ItemEvidence,
-    Upload,
 )
+from .uploads import Uploads
 
-CHANNELS = frozenset({"browser", "server"})
 MESSAGE_KINDS = frozenset({"message", "retaliation"})
 _JOURNAL_LOCK = 0x6269_7369_6B01  # PostgreSQL advisory lock: journal seq == commit order
 _HASH_CHUNK = 1 << 20
@@ -96,7 +85,6 @@ class CaseInfo:
     reply_public: bytes
     received_day: dt.date
     recipients: tuple[str, ...]
-    channel: str
     status: str | None
     status_record: bytes | None
 
@@ -242,6 +230,7 @@ class _Ops:
             raise MissingBlobError(f"blob {ref.sha256} is not stored with size {ref.size}")
 
     def _register_blob(self, ref: BlobRef) -> None:
+        self._lock_journal()  # Vault.delete_unreferenced checks rows under the same lock
         self._check_stored(ref)
         row = self.s.get(Blob, ref.sha256)
         if row is None:
@@ -252,6 +241,8 @@ class _Ops:
 
     def _register_blobs(self, refs: Sequence[BlobRef]) -> None:
         """Many blobs at once: one stat each, one SELECT per 500, one multi-row INSERT."""
+        if refs:
+            self._lock_journal()  # as in _register_blob
         unique = {r.sha256: r for r in refs}
         for ref in refs:
             if unique[ref.sha256].size != ref.size:
@@ -296,19 +287,17 @@ class _Ops:
     # -- reporter side -------------------------------------------------------------------------
     def create_case(
         self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
-        report_blob: BlobRef, evidence: Sequence[BlobRef], channel: str,
+        report_blob: BlobRef, evidence: Sequence[BlobRef],
     ) -> str:  # fmt: skip
         if len(lookup_tag) != 32 or len(reply_public) != 32:
             raise ValueError("lookup tag and reply public key are 32 bytes each")
-        if channel not in CHANNELS:
-            raise ValueError(f"channel must be one of {sorted(CHANNELS)}")
         if not recipients:
             raise ValueError("a case needs at least one recipient")
         if self.s.scalar(select(Case.id).where(Case.lookup_tag == lookup_tag)) is not None:
             raise DuplicateCaseError("a case with this lookup tag exists")
         case_id = _new_id()
         self.s.add(Case(id=case_id, lookup_tag=lookup_tag, reply_public=reply_public,
-                        received_day=_today(), channel=channel))  # fmt: skip
+                        received_day=_today()))  # fmt: skip
         for rid in sorted(set(recipients)):
             self.s.add(CaseRecipient(case_id=case_id, recipient=rid))
         self._register_blob(report_blob)
@@ -431,7 +420,7 @@ class _Ops:
                         records_.setdefault(case_id, record)
         return {
             c.id: CaseInfo(c.id, c.reply_public, c.received_day, tuple(recipients[c.id]),
-                           c.channel, c.status, records_.get(c.id))
+                           c.status, records_.get(c.id))
             for c in cases
         }  # fmt: skip
 
@@ -502,11 +491,12 @@ class Vault:
         self.home = Path(home)
         self.tmp_dir = self.home / "tmp"  # the only temporary directory (docs/ARCHITECTURE.md)
         self.blobs = LocalBlobStore(self.home / "blobs", self.tmp_dir)
-        self.uploads_dir = self.home / "uploads"
-        self.uploads_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.upload_days = upload_days
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(db.reader(engine), expire_on_commit=False)
+        self.uploads = Uploads(self._sessions, self._read_sessions, self.blobs,
+                               self.home / "uploads", upload_days)  # fmt: skip
+        self.uploads_dir = self.uploads.directory
+        self.upload_days = upload_days
 
     @classmethod
     def open(cls, db_url: str, home: Path, *, upload_days: int = 2) -> Vault:
@@ -549,7 +539,7 @@ class Vault:
     # -- cases -------------------------------------------------------------------------------
     def create_case(
         self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
-        report_blob: BlobRef, evidence: Sequence[BlobRef], channel: str,
+        report_blob: BlobRef, evidence: Sequence[BlobRef],
     ) -> str:  # fmt: skip
         """Create a case for a stored report envelope; return its random opaque id.
 
@@ -561,7 +551,7 @@ class Vault:
             with self._tx() as ops:
                 return ops.create_case(
                     lookup_tag=lookup_tag, reply_public=reply_public, recipients=recipients,
-                    report_blob=report_blob, evidence=evidence, channel=channel,
+                    report_blob=report_blob, evidence=evidence,
                 )  # fmt: skip
         except IntegrityError as exc:  # a concurrent insert of the same tag
             raise DuplicateCaseError("a case with this lookup tag exists") from exc
@@ -634,6 +624,36 @@ class Vault:
         with self.batch() as tx:
             return tx.add_reply(case_id, record, blob, order_key)
 
+    # -- removing blobs ------------------------------------------------------------------------
+    def discard(self, written: Sequence[Written]) -> list[str]:
+        """Take back the blobs a failed or refused request put: only those it created itself
+        (``Written.created``) and that no row references. Returns the addresses removed.
+
+        The same bytes may already be stored for a case (a replayed request, an envelope
+        copied out of an export bundle): those were not created by this request, and a row
+        references them, so they stay. See :meth:`delete_unreferenced` for the race with a
+        request registering the same bytes at the same moment.
+        """
+        return self.delete_unreferenced([w.ref.sha256 for w in written if w.created])
+
+    def delete_unreferenced(self, shas: Sequence[str]) -> list[str]:
+        """Overwrite and unlink each blob no ``blobs`` row names; return those removed.
+
+        Every writer that adds a blob row takes the journal lock (PostgreSQL advisory lock;
+        SQLite's write lock) before it checks that the file exists. The check for a row and
+        the unlink happen here under that lock, so a blob is either still referenced (and
+        kept) or gone before anyone can reference it (who then fails with MissingBlobError
+        instead of pointing at a deleted file).
+        """
+        removed: list[str] = []
+        for sha in dict.fromkeys(shas):
+            with self._tx() as ops:
+                ops._lock_journal()
+                if ops.s.get(Blob, sha) is None:
+                    self.blobs.delete(sha)
+                    removed.append(sha)
+        return removed
+
     # -- export --------------------------------------------------------------------------------
     def items_since(self, after_seq: int, *, limit: int = 1000) -> list[ExportItem]:
         """Journal items with ``seq > after_seq``, ascending, at most ``limit``."""
@@ -662,154 +682,37 @@ class Vault:
         with self.batch() as tx:
             tx.set_cursor(name, seq)
 
-    # -- uploads -------------------------------------------------------------------------------
-    def _upload_path(self, upload_id: str) -> Path:
-        return self.uploads_dir / upload_id
-
-    def _session_for(self, ops: _Ops, upload_id: str, owner: bytes, *, lock: bool = True) -> Upload:
-        row = ops.s.get(Upload, upload_id, with_for_update=lock)
-        if row is None or not hmac.compare_digest(row.owner_hash, _owner_hash(owner)):
-            raise UploadNotFoundError("no such upload session")
-        if row.expires_on <= _today():
-            raise UploadNotFoundError("no such upload session")
-        return row
-
+    # -- uploads (vault.uploads) ---------------------------------------------------------------
     def start_upload(self, *, owner: bytes, total_size: int) -> str:
-        """Open a resumable upload of ``total_size`` ciphertext bytes; return its id.
+        """See :meth:`vault.uploads.Uploads.start`."""
+        return self.uploads.start(owner=owner, total_size=total_size)
 
-        The session expires ``upload_days`` days after today (day precision).
-        """
-        if total_size <= 0:
-            raise UploadSizeError("an upload needs a positive size")
-        upload_id = _new_id()
-        path = self._upload_path(upload_id)
-        path.touch(mode=0o600, exist_ok=False)
-        coarsen_times(path)
-        coarsen_times(self.uploads_dir)
-        with self._tx() as ops:
-            expires = _today() + dt.timedelta(days=self.upload_days)
-            ops.s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner), total_size=total_size,
-                             received=0, expires_on=expires))  # fmt: skip
-        return upload_id
+    def open_upload_bytes(self) -> int:
+        """Bytes held by every upload session not yet finished or removed (expired ones
+        included: their files are on disk until :meth:`expire_uploads` runs)."""
+        with self._read() as ops:
+            return int(ops.s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
 
     def upload_offset(self, upload_id: str, owner: bytes) -> int:
-        """How many bytes are stored; resume sending from there."""
-        with self._read() as ops:
-            return self._session_for(ops, upload_id, owner, lock=False).received
+        """See :meth:`vault.uploads.Uploads.offset`."""
+        return self.uploads.offset(upload_id, owner)
 
     def append_upload(self, upload_id: str, owner: bytes, offset: int, data: bytes) -> int:
-        """Store a piece at ``offset``; return the new stored offset.
-
-        A piece wholly before the stored offset (a retried duplicate) is acknowledged without
-        change; a piece overlapping it appends only its new tail. UploadGapError if ``offset``
-        is past the stored end, UploadSizeError if the piece would exceed the declared size.
-        The bytes are fsynced before the new offset is recorded.
-        """
-        if offset < 0:
-            raise UploadGapError("negative offset")
-        with self._tx() as ops:
-            row = self._session_for(ops, upload_id, owner)
-            stored = row.received
-            if offset > stored:
-                raise UploadGapError(f"piece at {offset} but only {stored} bytes stored")
-            end = offset + len(data)
-            if end > row.total_size:
-                raise UploadSizeError("piece goes past the declared size")
-            if end <= stored:
-                return stored
-            self._write_piece(upload_id, stored, memoryview(data)[stored - offset :])
-            row.received = end
-            return end
-
-    def _write_piece(self, upload_id: str, at: int, piece: memoryview) -> None:
-        path = self._upload_path(upload_id)
-        try:
-            with open(path, "r+b") as f:
-                f.truncate(at)  # drop bytes a crash left past the recorded offset
-                f.seek(at)
-                f.write(piece)
-                f.flush()
-                os.fsync(f.fileno())
-        except FileNotFoundError as exc:
-            raise UploadNotFoundError("upload data is missing") from exc
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # give the space back
-                with open(path, "r+b") as f:
-                    f.truncate(at)
-                raise DiskFullError("disk full while storing an upload piece") from exc
-            raise
-        coarsen_times(path)
+        """See :meth:`vault.uploads.Uploads.append`."""
+        return self.uploads.append(upload_id, owner, offset, data)
 
     def finish_upload(self, upload_id: str, owner: bytes, sha256: str | None = None) -> BlobRef:
-        """Check the size (and SHA-256, if given) of a complete upload; move it into the store.
-
-        With ``sha256=None`` the store computes the hash itself and returns it in the BlobRef
-        (the browser path: the client no longer hashes what it streams, SPEC §8).
-        UploadIncompleteError if bytes are missing (the session stays, resume it);
-        BlobIntegrityError if a given hash differs (the session and its bytes are discarded).
-        """
-        ref: BlobRef | None = None
-        with self._tx() as ops:
-            row = self._session_for(ops, upload_id, owner)
-            if row.received != row.total_size:
-                raise UploadIncompleteError(f"{row.total_size - row.received} bytes missing")
-            path = self._upload_path(upload_id)
-            with open(path, "r+b") as f:
-                f.truncate(row.total_size)
-            if sha256 is None or _file_sha256(path) == sha256:
-                ref = self.blobs.put_file(path)
-            else:  # useless bytes: discard them with the session, then report
-                overwrite_and_unlink(path)
-            ops.s.delete(row)
-        if ref is None:
-            raise BlobIntegrityError("the upload does not match its hash")
-        return ref
+        """See :meth:`vault.uploads.Uploads.finish`."""
+        return self.uploads.finish(upload_id, owner, sha256)
 
     def expire_uploads(self, now: dt.datetime | dt.date | None = None) -> int:
-        """Remove upload sessions that have expired by ``now``; their bytes are overwritten."""
-        day = _as_day(now)
-        with self._tx() as ops:
-            ids = ops.s.scalars(select(Upload.id).where(Upload.expires_on <= day)).all()
-            for upload_id in ids:
-                overwrite_and_unlink(self._upload_path(upload_id))
-            if ids:
-                ops.s.execute(delete(Upload).where(Upload.id.in_(ids)))
-        return len(ids)
+        """See :meth:`vault.uploads.Uploads.expire`."""
+        return self.uploads.expire(now)
 
     def sweep_upload_files(self) -> int:
-        """Remove files in uploads/ that no session owns (left by a crash); return the count.
-
-        Only files dated before today are touched, so a session being started right now
-        (file created, row not yet committed) is never swept.
-        """
-        with self._read() as ops:
-            known = set(ops.s.scalars(select(Upload.id)).all())
-        removed = 0
-        today = day_start()
-        for path in self.uploads_dir.iterdir():
-            if path.is_file() and path.name not in known and path.stat().st_mtime < today:
-                overwrite_and_unlink(path)
-                removed += 1
-        if removed:
-            fsync_dir(self.uploads_dir)
-        return removed
+        """See :meth:`vault.uploads.Uploads.sweep`."""
+        return self.uploads.sweep()
 
 
 def _order(entry: Entry) -> tuple[str, int]:
     return (entry.order_key or "", entry.seq)
-
-
-def _as_day(now: dt.datetime | dt.date | None) -> dt.date:
-    if now is None:
-        return _today()
-    if isinstance(now, dt.datetime):
-        return now.astimezone(dt.UTC).date() if now.tzinfo else now.date()
-    return now
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(_HASH_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()

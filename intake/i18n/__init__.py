@@ -11,6 +11,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+from werkzeug.wrappers import Response
+
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
 COOKIE = "lang"
@@ -37,3 +39,11 @@ def translate(lang: str, key: str, **values: object) -> str:
     """Text for ``key`` in ``lang``; a missing key raises KeyError (tests catch them all)."""
     text = catalogue(lang)[key]
     return text.format(**values) if values else text
+
+
+def set_cookie(response: Response, lang: str, *, secure: bool) -> None:
+    """Remember the language: a session cookie holding only the language code.
+
+    It goes when the browser closes, so a shared or seized device keeps no lasting trace that
+    it ever opened Bisik (a one-year cookie did)."""
+    response.set_cookie(COOKIE, lang, path="/", httponly=True, samesite="Strict", secure=secure)

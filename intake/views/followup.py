@@ -12,11 +12,10 @@ from crypto import receipt
 from crypto.errors import ReceiptError
 
 from .. import forms, security
-from ..app import streams_body
+from ..bodies import body_of_request, streams_body
 from ..followup import history, lookup, proof
 from ..reports import add_message
 from ..state import current
-from .submit import body_of_request
 
 bp = Blueprint("followup", __name__)
 

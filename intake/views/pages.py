@@ -19,28 +19,21 @@ def landing() -> str:
     """What Bisik is, who reads reports, what anonymity means here, safety advice."""
     directory = current().directory()
     return render_template(
-        "landing.html", org_name=directory.org_name, reviewers=directory.active_reviewers()
+        "landing.html",
+        org_name=directory.org_name,
+        reviewers=directory.active_reviewers(),
+        retention_days=current().config.retention_days,
     )
 
 
 @bp.get("/lang/<code>")
 def language(code: str) -> WerkzeugResponse:
-    """Set the ``lang`` cookie (it holds only the language) and go back to a known page.
-
-    A session cookie: it goes when the browser closes, so a shared or seized device keeps no
-    lasting trace that it ever opened Bisik (a one-year cookie did)."""
+    """Set the ``lang`` cookie (:func:`intake.i18n.set_cookie`) and go back to a known page."""
     if code not in i18n.LANGUAGES:
         code = i18n.DEFAULT
     back = request.args.get("next", "/")
     response = redirect(back if back in RETURN_PATHS else "/", code=303)
-    response.set_cookie(
-        i18n.COOKIE,
-        code,
-        path="/",
-        httponly=True,
-        samesite="Strict",
-        secure=request.is_secure,
-    )
+    i18n.set_cookie(response, code, secure=request.is_secure)
     return response
 
 

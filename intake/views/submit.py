@@ -1,48 +1,40 @@
-"""The submit form, its no-JavaScript POST (sealed on arrival) and the receipt's QR code."""
+"""The submit form, its no-JavaScript POST (sealed on arrival) and the receipt page after it.
+
+The receipt exists nowhere but on that page (the server keeps only a keyed tag of its lookup
+id), so the page has no way out that would lose it: no menu, a language switch that posts the
+receipt back and shows the same page in the other language, and one exit — the reporter types
+the receipt's last group to show it is written down. These routes store nothing; the receipt
+they are posted passes through memory for the request, as it did when the no-JS path made it.
+"""
 
 from __future__ import annotations
 
+import hmac
 import io
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+)
 
 from crypto import receipt
 from crypto.errors import ReceiptError
 
-from .. import forms, once, room, security
-from ..app import streams_body
-from ..errors import UploadError
-from ..multipart import boundary_of
+from .. import form_tokens, forms, i18n, security
+from ..bodies import body_of_request, streams_body
 from ..regions import PROVINCES
-from ..reports import Body, submit_report
+from ..reports import submit_report
 from ..state import current
 
 bp = Blueprint("submit", __name__)
-
-
-def _idle_timeout(seconds: int) -> None:
-    """Bound how long one read of the body may wait (gunicorn hands us a blocking socket with
-    no timeout, so a client that opens an upload and goes silent would hold a worker thread
-    forever). A read that times out ends the upload as truncated; nothing is kept. Gunicorn
-    resets the socket to blocking before the connection's next request."""
-    sock = request.environ.get("gunicorn.socket")
-    if sock is not None and hasattr(sock, "settimeout") and seconds > 0:
-        sock.settimeout(seconds)
-
-
-def body_of_request() -> Body:
-    """The raw multipart body of this request; the buffered parser is never used."""
-    mimetype, options = request.mimetype, request.mimetype_params
-    boundary = boundary_of(mimetype, options)
-    length = request.content_length
-    config = current().config
-    if length is not None and length > config.max_upload_bytes:
-        raise UploadError("error.too_large", 413)  # before Werkzeug's generic 413 can fire
-    room.ensure_room(config.home, length or 0, config.min_free_bytes)  # sealed ≈ body size
-    _idle_timeout(config.read_idle_seconds)
-    return Body(request.stream, boundary, length)  # type: ignore[arg-type]
 
 
 @bp.get("/submit")
@@ -55,8 +47,9 @@ def submit_form() -> str:
         provinces=PROVINCES,
         years=forms.election_years(),
         reviewers=directory.active_reviewers(),
-        submission_field=once.FIELD,
-        submission_token=once.issue(),  # single use: a reload of the receipt page is caught
+        retention_days=current().config.retention_days,
+        submission_field=form_tokens.FIELD,
+        submission_token=form_tokens.issue(),  # single use: a reload of the receipt page is caught
     )
 
 
@@ -64,9 +57,52 @@ def submit_form() -> str:
 @streams_body
 def submit_post() -> str:
     """Seal the report as it arrives, then show the receipt once."""
-    tokens = current_app.extensions.get("bisik_once")
+    tokens = current_app.extensions.get("bisik_form_tokens")
     accepted = submit_report(current(), body_of_request(), security.csrf_ok, tokens)
-    return render_template("receipt.html", receipt=accepted.receipt, channel=accepted.channel)
+    return _receipt_page(accepted.receipt, accepted.channel)
+
+
+def _receipt_page(code: str, channel: str, *, wrong_group: bool = False) -> str:
+    return render_template(
+        "receipt.html",
+        receipt=code,
+        channel=channel,
+        wrong_group=wrong_group,
+        retention_days=current().config.retention_days,
+    )
+
+
+def _posted_receipt() -> tuple[str, str]:
+    """The receipt and channel the receipt page posted back (400 if not a valid receipt)."""
+    try:
+        code = receipt.display(receipt.normalize(request.form.get("receipt", "")))
+    except ReceiptError:
+        abort(400)
+    channel = request.form.get("channel", "")
+    return code, channel if channel in ("browser", "server") else "server"
+
+
+@bp.post("/receipt/language")
+def receipt_language() -> Response:
+    """The same receipt page in the chosen language; sets only the language cookie."""
+    code, channel = _posted_receipt()
+    lang = request.form.get("lang", "")
+    if lang not in i18n.LANGUAGES:
+        abort(400)
+    g.lang = lang
+    response = make_response(_receipt_page(code, channel))
+    i18n.set_cookie(response, lang, secure=request.is_secure)
+    return response
+
+
+@bp.post("/receipt/done")
+def receipt_done() -> str | tuple[str, int]:
+    """Leave the receipt page once the reporter typed the receipt's last group correctly."""
+    code, channel = _posted_receipt()
+    typed = receipt.symbols(request.form.get("last_group", "")[:32])
+    if not hmac.compare_digest(typed.encode(), code.rsplit("-", 1)[1].encode()):
+        return _receipt_page(code, channel, wrong_group=True), 422
+    return render_template("receipt_done.html", retention_days=current().config.retention_days)
 
 
 @bp.post("/receipt/qr")

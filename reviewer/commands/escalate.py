@@ -9,33 +9,36 @@ from pathlib import Path
 from typing import Any
 
 from ..escalation import authorities, dossier, redact, storeview
-from ..escalation.i18n import language, say
+from ..i18n import language, t
 from ..session import open_session
+from ..ui.terminal import one_line, prompt
 from . import out
 
 
 def register(sub: Any) -> None:
     names = ", ".join(a.name for a in authorities.known())
-    p = sub.add_parser("escalate", help=say("cli.escalate.help"),
-                       description=say("cli.escalate.help"))  # fmt: skip
+    p = sub.add_parser("escalate", help=t("cli.escalate.help"),
+                       description=t("cli.escalate.help"))  # fmt: skip
     p.add_argument("case", metavar="CASE", nargs="?")
     target = p.add_mutually_exclusive_group()
-    target.add_argument("--to", metavar="AUTH", help=say("cli.escalate.to", choices=names))
-    target.add_argument("--to-other", metavar="NAME", help=say("cli.escalate.to_other"))
-    p.add_argument("--out", type=Path, metavar="DIR", help=say("cli.evidence.out"))
+    target.add_argument("--to", metavar="AUTH", help=t("cli.escalate.to", choices=names))
+    target.add_argument("--to-other", metavar="NAME", help=t("cli.escalate.to_other"))
+    p.add_argument("--out", type=Path, metavar="DIR", help=t("cli.evidence.out"))
     p.add_argument("--mark-name", action="append", default=[], metavar="NAME",
-                   help=say("cli.escalate.mark_name"))  # fmt: skip
-    p.add_argument("--redactions", type=Path, metavar="FILE", help=say("cli.escalate.redactions"))
+                   help=t("cli.escalate.mark_name"))  # fmt: skip
+    p.add_argument("--redactions", type=Path, metavar="FILE", help=t("cli.escalate.redactions"))
     p.add_argument("--accept-all-redactions", action="store_true",
-                   help=say("cli.escalate.accept_all"))  # fmt: skip
-    p.add_argument("--list-authorities", action="store_true", help=say("cli.escalate.list"))
+                   help=t("cli.escalate.accept_all"))  # fmt: skip
+    p.add_argument("--list-authorities", action="store_true", help=t("cli.escalate.list"))
     p.set_defaults(func=run)
 
 
 def _ask(cand: redact.Candidate, context: str) -> bool:
-    kind = say(f"redact.kind.{cand.kind}")
-    answer = input(say("redact.prompt", kind=kind, field=cand.field.lstrip("_"),
-                       context=context))  # fmt: skip
+    """One redaction question on the terminal. The field name and the context are the
+    reporter's text: kept on one line and stripped of control sequences (:mod:`..ui.terminal`)."""
+    kind = t(f"redact.kind.{cand.kind}")
+    answer = prompt(t("redact.prompt", kind=kind, field=one_line(cand.field.lstrip("_")),
+                        context=one_line(context)))  # fmt: skip
     return answer.strip().lower() not in ("n", "no", "t", "tidak")
 
 
@@ -73,14 +76,14 @@ def run(args: argparse.Namespace) -> int:
         log.record_dossier(facts.case_id, authority.name, result.sha256, today,
                            result.reference)  # fmt: skip
         storeview.save_tracking(s.store, log)
-    out(say("dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)))
-    out(say("dossier.reference", reference=result.reference))
-    out(say("dossier.redacted_count", count=result.redacted))
+    out(t("dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)))
+    out(t("dossier.reference", reference=result.reference))
+    out(t("dossier.redacted_count", count=result.redacted))
     if result.attachments:
-        out(say("dossier.attachments", count=len(result.attachments),
+        out(t("dossier.attachments", count=len(result.attachments),
                 dir=str(result.attachments[0].parent)))  # fmt: skip
     for index in result.skipped_evidence:
-        out("! " + say("dossier.skipped", index=index))
-    out(say("escalate.review"))
-    out(say("escalate.recorded", case=facts.case_id))
+        out("! " + t("dossier.skipped", index=index))
+    out(t("escalate.review"))
+    out(t("escalate.recorded", case=facts.case_id))
     return 0

@@ -10,19 +10,19 @@ from typing import Any
 from crypto.fsutil import write_atomic
 
 from ..escalation import storeview
-from ..escalation.i18n import say
 from ..evidence import export_evidence, mat2_extensions
+from ..i18n import t
 from ..session import open_session
 from . import out
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("evidence", help=say("cli.evidence.help"),
-                       description=say("cli.evidence.help"))  # fmt: skip
+    p = sub.add_parser("evidence", help=t("cli.evidence.help"),
+                       description=t("cli.evidence.help"))  # fmt: skip
     p.add_argument("case", metavar="CASE")
-    p.add_argument("--out", required=True, type=Path, metavar="DIR", help=say("cli.evidence.out"))
-    p.add_argument("--original", action="store_true", help=say("cli.evidence.original"))
-    p.add_argument("--shared-only", action="store_true", help=say("cli.evidence.shared_only"))
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help=t("cli.evidence.out"))
+    p.add_argument("--original", action="store_true", help=t("cli.evidence.original"))
+    p.add_argument("--shared-only", action="store_true", help=t("cli.evidence.shared_only"))
     p.set_defaults(func=run)
 
 
@@ -38,29 +38,29 @@ def run(args: argparse.Namespace) -> int:
             facts = storeview.case_facts(case, paths)
             items = [e for e in facts.evidence if e.path is not None]
             results = export_evidence(items, out_dir, original=args.original)
-    out(say("evidence.header", case=facts.case_id, out=str(out_dir)))
+    out(t("evidence.header", case=facts.case_id, out=str(out_dir)))
     for sha in missing:
-        out("  " + say("evidence.missing_blob", sha=sha[:16]))
+        out("  " + t("evidence.missing_blob", sha=sha[:16]))
     if not results and not missing:
-        out(say("evidence.no_files"))
+        out(t("evidence.no_files"))
     for res in results:
         name = res.output.name if res.output else "—"
         if res.cleaned:
-            removed = ", ".join(res.removed) or say("evidence.none_removed")
-            out(say("evidence.row_cleaned", index=res.index, format=res.format, output=name,
+            removed = ", ".join(res.removed) or t("evidence.none_removed")
+            out(t("evidence.row_cleaned", index=res.index, format=res.format, output=name,
                     removed=removed) + f"  ({res.original_name})")  # fmt: skip
         else:
-            out(say("evidence.row_not_cleaned", index=res.index, format=res.format,
+            out(t("evidence.row_not_cleaned", index=res.index, format=res.format,
                     output=name) + f"  ({res.original_name})")  # fmt: skip
         if res.remaining:
-            out(say("evidence.remaining", fields=", ".join(res.remaining)))
+            out(t("evidence.remaining", fields=", ".join(res.remaining)))
         for warning in res.warnings:
-            out("     ! " + say(warning))
+            out("     ! " + t(warning))
     report = out_dir / "evidence-report.json"
     entries = [{k: v for k, v in r.to_json().items() if k != "original_name"} for r in results]
     body = json.dumps({"case": facts.case_id, "files": entries}, ensure_ascii=False, indent=2)
     write_atomic(report, body.encode("utf-8"))
-    out(say("evidence.coverage", covered=" ".join(sorted(mat2_extensions()))))
-    out(say("evidence.content_note"))
-    out(say("evidence.report_written", path=str(report)))
+    out(t("evidence.coverage", covered=" ".join(sorted(mat2_extensions()))))
+    out(t("evidence.content_note"))
+    out(t("evidence.report_written", path=str(report)))
     return 0

@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
           records=summary.records, confirmed=summary.confirmed))  # fmt: skip
     if summary.unreadable:
         out(t("import.unreadable", n=summary.unreadable))
+    if summary.damaged:
+        out("! " + t("import.damaged", n=summary.damaged))
     if summary.flagged:
         out(t("import.flagged", n=summary.flagged))
     if summary.records_rejected:

@@ -70,11 +70,9 @@ def run(args: argparse.Namespace) -> int:
         rows = rows[: args.limit]
     states = {st: t(f"state.{st}") for st in crecords.STATES}
     flags: dict[str, str] = {}
-    not_mine, dash = t("flag.not_for_me"), "—"
+    dash = "—"
 
     def flag_text(m: dict[str, Any]) -> str:
-        if not m["rd"]:
-            return not_mine
         return ",".join(flags.setdefault(f, t(f"flag.{f}")) for f in m["fl"])
 
     table = [(short(cid), m["rcv"], states[m["st"]], m["cat"] or dash, m["reg"] or dash,

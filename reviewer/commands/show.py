@@ -74,8 +74,11 @@ def run(args: argparse.Namespace) -> int:
         case = s.store.load_case(args.case)
         summary = summarise(case, s.config)
     if not case["readable"]:
-        out(t("show.unreadable", case=case["id"], recipients=", ".join(case.get("recipients",
-                                                                                  []))))
+        if case.get("unreadable") == "not_for_me":
+            out(t("show.unreadable", case=case["id"],
+                  recipients=", ".join(case.get("recipients", []))))  # fmt: skip
+        else:  # addressed to us and does not open: never pass it off as someone else's
+            out(t("show.damaged", case=case["id"]))
         return 0
     out(pairs(_fields(case, summary)))
     out("\n" + t("show.timeline"))
@@ -87,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
                if r["kind"] == "reply"}  # fmt: skip
     for msg in case["messages"]:
         if not msg.get("readable"):
-            out(f"- {t('show.msg_unreadable', sha=msg['sha256'][:16])}")
+            key = "show.msg_unreadable" if msg.get("unreadable") == "not_for_me" else \
+                "show.msg_damaged"  # fmt: skip
+            out(f"- {t(key, sha=msg['sha256'][:16])}")
             continue
         # a "reply" is a reviewer's only if a verified reply record names its envelope: the
         # document type inside is whatever its writer (a reporter, the server) chose

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from .errors import AuthorityError
+from ..errors import AuthorityError
 
 OTHER_PREFIX = "other:"
 

@@ -17,14 +17,9 @@ from crypto.errors import FormatError
 
 from .regulations import canonical_category
 
-# Field names the intake form may use for the same thing; the first one present wins.
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "category": ("category", "kategori"),
-    "region": ("province", "provinsi", "region", "wilayah"),
-    "incident_date": ("incident_date", "incident_month", "when", "date", "tanggal_kejadian",
-                      "tanggal"),
-    "election": ("election", "pemilihan"),
-}
+# Where each fact is in a report's fields: the names of crypto.report_schema (SPEC §10).
+_FIELD = {"category": "category", "region": "province", "incident_date": "incident_month",
+          "election": "election"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -111,11 +106,10 @@ class CaseFacts:
 
 
 def _pick(obj: Mapping[str, Any], fields: Mapping[str, Any], key: str) -> Any:
-    for name in _ALIASES[key]:
-        for source in (obj, fields):
-            value = source.get(name)
-            if value:
-                return value[0] if isinstance(value, list) and value else value
+    """``key`` given directly in ``obj`` (a test's or a caller's dict), else its report field."""
+    for value in (obj.get(key), fields.get(_FIELD[key])):
+        if value:
+            return value[0] if isinstance(value, list) and value else value
     return None
 
 

@@ -37,22 +37,20 @@ from xml.sax.saxutils import escape
 from crypto.fsutil import atomic_open, write_atomic
 from reviewer import evidence as ev
 
+from ..errors import ConsentError, EvidenceError, RedactionError
+from ..i18n import has
+from ..i18n import indonesian as t
 from . import redact, regulations
 from .authorities import Authority, code_of, consented
 from .case import CaseFacts, parse_incident
-from .errors import ConsentError, EvidenceError, RedactionError
-from .i18n import has, t
 
 FORMAT = "bisik-dossier/1"
-# Fields never copied into a dossier: they are about the reporter or are handled elsewhere.
-_NEVER = {"contact", "reporter_name", "reporter_contact", "email", "phone", "consent",
-          "category", "kategori", "province", "provinsi", "region", "wilayah", "incident_date",
-          "when", "date", "tanggal", "tanggal_kejadian", "election", "pemilihan",
-          "recipients", "reply_key", "incident_month", "election_year"}  # fmt: skip
-_ALIASES = {"text": "description", "uraian": "description", "deskripsi": "description",
-            "jabatan": "position", "nama_terlapor": "reported_name", "instansi": "agency",
-            "agency_kind": "agency", "kabupaten": "regency", "kota": "regency",
-            "lokasi": "location", "tempat": "location"}  # fmt: skip
+# Report fields (crypto.report_schema) the dossier shows in its own places, not as free text.
+_SHOWN_ELSEWHERE = {"category", "province", "incident_month", "election", "election_year"}
+# Never copied, whatever a document holds: names that would be about the reporter, not the
+# case (no Bisik form asks for them; a hand-made document might), and non-report data.
+_NEVER = _SHOWN_ELSEWHERE | {"contact", "email", "phone", "consent", "recipients",
+                             "reply_key"}  # fmt: skip
 
 
 @dataclass
@@ -69,9 +67,8 @@ class DossierResult:
 
 
 def _label(key: str) -> str:
-    canon = _ALIASES.get(key, key)
-    if has(f"dossier.field.{canon}"):
-        return t(f"dossier.field.{canon}")
+    if has(f"dossier.field.{key}"):
+        return t(f"dossier.field.{key}")
     return t("dossier.field.other", name=key)
 
 
@@ -128,14 +125,14 @@ def _timeline(case: CaseFacts, authority: Authority, today: dt.date) -> list[dic
                                 kind=t(f"retaliation.{kind}") if has(f"retaliation.{kind}")
                                 else t("retaliation.other"))))  # fmt: skip
             shown[len(rows) - 1] = str(ret.get("retaliation_month"))
-    rows.append((case.received_day, t("state.received")))
+    rows.append((case.received_day, t("dossier.state.received")))
     shown[len(rows) - 1] = case.received_day.isoformat()[:7]
     for ev_ in case.status_history:
         if ev_.state == "received":
             continue
         if ev_.state == "escalated" and not _same_authority(ev_.authority, authority):
             continue  # another authority's escalation is none of this one's business
-        rows.append((ev_.day, t(f"state.{ev_.state}", authority=ev_.authority or "")))
+        rows.append((ev_.day, t(f"dossier.state.{ev_.state}", authority=ev_.authority or "")))
         shown[len(rows) - 1] = ev_.day.isoformat()[:7]
     rows.append((today, t("dossier.tl_dossier", authority=authority.formal)))
     order = sorted(range(len(rows)), key=lambda i: rows[i][0])

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import CalendarError
+from ..errors import CalendarError
 
 PHASES = ("latent", "pre_campaign", "campaign", "voting", "post_election")
 # Where two elections overlap (Pemilu 2024's aftermath and Pilkada 2024's run-up), the phase

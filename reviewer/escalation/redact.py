@@ -4,8 +4,13 @@ Detected automatically: 18-digit NIP (civil-servant number), 16-digit NIK (popul
 Indonesian phone numbers (+62 / 62 / 08…), e-mail addresses. Names are detected only when the
 reviewer marks them: no name list can be complete, so the reviewer must read the text.
 
-Numbers may be written with spaces, dots or dashes between digit groups ("0812-3456-7890",
-"19850312 201001 1 005"). Runs that look like money or thousands ("1.500.000") and ordinary
+Numbers may be written with spaces, dots, dashes, slashes or brackets between digit groups
+("0812-3456-7890", "19850312 201001 1 005", "(0812) 3456 7890"), up to three such characters
+in a row. Before matching, text is folded character for character (:func:`fold`, same length,
+so spans found in the folded text are spans of the original): every Unicode decimal digit
+becomes its ASCII digit (full-width "０８１２"), no-break, thin and other spaces become a space,
+en and em dashes and the minus sign a hyphen, full-width punctuation its ASCII form. The final
+leak check folds the same way. Runs that look like money or thousands ("1.500.000") and ordinary
 dates ("14-02-2024", "2024-02-14") are not candidates. Every 16- or 18-digit run is a candidate
 whatever its checksum-free shape, because bank and card numbers identify people too.
 
@@ -17,19 +22,31 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RedactionError
-from .i18n import t
+from ..errors import RedactionError
+from ..i18n import indonesian as t
 
 KINDS = ("email", "nip", "nik", "phone", "name")
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
-# A run of digits with at most one separator between digits; "+" allowed in front.
-_DIGITS = re.compile(r"(?<![\w+])\+?\d(?:[ .\-]?\d){9,24}(?![\w])")
+# A run of digits with at most three separators between digits ("0812  3456", "(0812) 3456",
+# "0812 - 3456"); "+" and "(" allowed in front.
+_SEP = r"[ .\-/()\[\]]"
+_DIGITS = re.compile(r"(?<![\w+(\[])[(\[]?\+?\d(?:" + _SEP + r"{0,3}\d){9,24}(?![\w])")
+_SEPARATORS = re.compile(_SEP + "+")
+# Characters folded before matching (each to exactly one character, so offsets are kept).
+_FOLD = {
+    **{c: " " for c in (0x09, 0x0B, 0x0C, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F,
+                        0x3000, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)},
+    **{c: "-" for c in (*range(0x2010, 0x2016), 0x2212, 0xFE58, 0xFE63, 0xFF0D)},
+    0xFF0B: "+", 0xFF08: "(", 0xFF09: ")", 0xFF3B: "[", 0xFF3D: "]", 0xFF0E: ".", 0xFF0F: "/",
+    0x2044: "/", 0x2215: "/", 0xFF20: "@", 0x3002: ".",
+}  # fmt: skip
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 # A phone number starts with an unbroken operator prefix (0812…, +62 812…, +62 21 …): this is
 # what tells "0812 3456 7890" from a date and time such as "08-09-2024 14.30".
@@ -52,18 +69,34 @@ class Candidate:
         return normalise(self.kind, self.value)
 
 
+def fold(text: str) -> str:
+    """``text`` with look-alike digits, spaces, dashes and punctuation made ASCII, one
+    character for one, so an offset in the result is the same offset in ``text``."""
+    folded = text.translate(_FOLD)
+    if folded.isascii():
+        return folded
+    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c
+                   for c in folded)  # fmt: skip
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^0-9]", "", fold(text))
+
+
 def normalise(kind: str, value: str) -> str:
     """Digits only for numbers (``+62`` becomes ``0``), lower case and single spaces else."""
     if kind in ("nip", "nik", "phone"):
-        digits = re.sub(r"\D", "", value)
+        digits = _digits(value)
         return "0" + digits[2:] if kind == "phone" and digits.startswith("62") else digits
-    return " ".join(value.lower().split())
+    return " ".join(fold(value).lower().split())
 
 
 def _number_kind(raw: str) -> str | None:
-    digits = re.sub(r"\D", "", raw)
+    raw = fold(raw)
+    digits = _digits(raw)
     if _THOUSANDS.match(raw.lstrip("+")):
         return None
+    raw = _SEPARATORS.sub(" ", raw.strip("()[]")).strip()  # "+62 (812) …" → "+62 812 …"
     if len(digits) == 18:
         return "nip"
     if len(digits) == 16:
@@ -86,18 +119,22 @@ def _name_pattern(name: str) -> re.Pattern[str] | None:
 
 
 def find(text: str, names: Iterable[str] = (), field: str = "") -> list[Candidate]:
-    """Candidates in ``text``, non-overlapping, in order. ``names`` are the marked names."""
-    found: list[Candidate] = [Candidate("email", m.group(), m.start(), m.end(), field)
-                              for m in _EMAIL.finditer(text)]  # fmt: skip
-    for m in _DIGITS.finditer(text):
+    """Candidates in ``text``, non-overlapping, in order. ``names`` are the marked names.
+
+    Matching runs on :func:`fold` of ``text``; each candidate's ``value`` and span are the
+    original text's (what the reviewer is shown and what :func:`apply` replaces)."""
+    folded = fold(text)
+    found: list[Candidate] = [Candidate("email", text[m.start():m.end()], m.start(), m.end(),
+                                        field) for m in _EMAIL.finditer(folded)]  # fmt: skip
+    for m in _DIGITS.finditer(folded):
         kind = _number_kind(m.group())
         if kind:
-            found.append(Candidate(kind, m.group(), m.start(), m.end(), field))
+            found.append(Candidate(kind, text[m.start():m.end()], m.start(), m.end(), field))
     for name in names:
-        pattern = _name_pattern(name)
+        pattern = _name_pattern(fold(name))
         if pattern is not None:
-            found.extend(Candidate("name", m.group(), m.start(), m.end(), field)
-                         for m in pattern.finditer(text))  # fmt: skip
+            found.extend(Candidate("name", text[m.start():m.end()], m.start(), m.end(), field)
+                         for m in pattern.finditer(folded))  # fmt: skip
     found.sort(key=lambda c: (c.start, -(c.end - c.start)))
     out: list[Candidate] = []
     for cand in found:  # the first (longest) span wins where two overlap
@@ -184,8 +221,8 @@ def leaks(text: str, redacted: Iterable[Candidate], decisions: Decisions) -> lis
     """Kinds of redacted values still present in ``text`` (should be empty), also counting
     any new candidate the reviewer did not explicitly keep. Used as a last check on the
     finished dossier."""
-    lowered = " ".join(text.lower().split())
-    digits = re.sub(r"\D", "", text)
+    lowered = " ".join(fold(text).lower().split())
+    digits = _digits(text)
     out = []
     for cand in redacted:
         hay = digits if cand.kind in ("nip", "nik", "phone") else lowered

@@ -13,10 +13,9 @@ import json
 from importlib import resources
 from typing import Any
 
-CATEGORIES = (
-    "social_media", "rally", "props", "state_resources", "party_member",
-    "id_collection", "mobilisation", "biased_decision", "retaliation", "other",
-)  # fmt: skip
+from crypto import report_schema
+
+CATEGORIES = report_schema.CATEGORIES  # the report's vocabulary is crypto's (SPEC §10)
 
 
 @functools.cache
@@ -27,7 +26,7 @@ def _data() -> dict[str, Any]:
 
 
 def canonical_category(code: str) -> str:
-    """The category code of the intake form (``intake.forms.CATEGORIES``) for ``code``, also
+    """The category code of the intake form (``crypto.report_schema.CATEGORIES``) for ``code``, also
     accepting older or Indonesian spellings ("mobilisasi"); ``other`` when unknown."""
     low = code.strip().lower()
     if low in CATEGORIES:

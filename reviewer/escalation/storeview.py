@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from crypto import envelope
 from crypto.errors import DecryptionError
 
+from ..errors import EvidenceAlteredError
 from .case import CaseFacts, EvidenceItem, StatusEvent, consent_set, parse_day
-from .errors import EvidenceAlteredError
 from .regulations import canonical_category
 from .tracking import TrackingLog
 

@@ -14,8 +14,8 @@ import json
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from ..errors import TrackingError
 from .case import parse_day
-from .errors import TrackingError
 
 OUTCOMES = ("sanctioned", "not_proven", "no_response")
 DEFAULT_ANSWER_DAYS = 30  # without a stated deadline, remind this long after sending

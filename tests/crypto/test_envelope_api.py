@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from crypto import header, keys
+from crypto import _header as header
+from crypto import keys
+from crypto._padding import padded_length, padme
+from crypto._stream import CHUNK
 from crypto.envelope import (
     Sealer,
     header_mac,
@@ -20,8 +23,6 @@ from crypto.envelope import (
     unseal_to_path,
 )
 from crypto.errors import DecryptionError, FormatError
-from crypto.padding import padded_length, padme
-from crypto.stream import CHUNK
 
 KEY = X25519PrivateKey.generate()
 OTHER = X25519PrivateKey.generate()

@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from crypto import document, receipt, signed
+from crypto._stream import CHUNK
 from crypto.encoding import b64u_encode
 from crypto.envelope import Sealer, seal, seal_stream, unseal, unseal_stream, unseal_to_path
 from crypto.errors import BisikError, DecryptionError, FormatError, ReceiptError, SignatureError
 from crypto.keys import raw_public
-from crypto.stream import CHUNK
 
 ALICE = X25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
 BUDI = X25519PrivateKey.from_private_bytes(bytes(range(33, 65)))

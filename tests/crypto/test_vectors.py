@@ -19,7 +19,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from crypto import _hpke, errors, receipt, records, signed
+from crypto import (
+    _hpke,
+    document,
+    errors,
+    keyfile,
+    receipt,
+    records,
+    report_schema,
+    signed,
+    storeseal,
+)
 from crypto.directory import verify_directory
 from crypto.encoding import b64u_decode
 from crypto.envelope import Sealer, header_mac, open_header_mac, unseal, unseal_to_path
@@ -33,6 +43,7 @@ ERRORS: dict[str, type[Exception]] = {
     "FormatError": errors.FormatError,
     "SignatureError": errors.SignatureError,
     "ReceiptError": errors.ReceiptError,
+    "PassphraseError": errors.PassphraseError,
 }
 
 
@@ -137,12 +148,62 @@ def _run_directory(v: dict[str, Any], _tmp: Path) -> None:
     assert {r.id: r.keys.fingerprint for r in d.reviewers} == v["fingerprints"]
 
 
+def _run_document(v: dict[str, Any], _tmp: Path) -> None:
+    """Parse the document, check its fields against the report's vocabulary (SPEC §10), and
+    write it back byte for byte."""
+    data = v["document"].encode("utf-8")
+
+    def check() -> document.Document:
+        doc = document.parse(data)
+        if doc.type == "report":
+            report_schema.check_report(doc.fields)
+        else:
+            report_schema.check_message(doc.fields)
+        return doc
+
+    doc = _outcome(v, check)
+    if doc is not None:
+        assert doc.to_bytes() == data
+
+
+def _run_keyfile(v: dict[str, Any], _tmp: Path) -> None:
+    """Open the file with the passphrase; on success, sealing again reproduces it."""
+    data = v["file"].encode("utf-8")
+    secret = _outcome(v, lambda: keyfile.open_secret(data, v["passphrase"], label=v["label"]))
+    if secret is None:
+        return
+    assert secret.hex() == v["secret"]
+    s = v["seal"]
+    again = keyfile.seal_secret(secret, v["passphrase"], label=v["label"], profile=s["profile"],
+                                _salt=bytes.fromhex(s["salt"]), _nonce=bytes.fromhex(s["nonce"]))
+    assert again == data
+
+
+def _run_store(v: dict[str, Any], _tmp: Path) -> None:
+    """Open the sealed store file; on success, sealing again with its nonce reproduces it."""
+    blob = bytes.fromhex(v["blob"])
+    nonce = bytes.fromhex(v.get("nonce", ""))
+    keys = storeseal.StoreKeys(bytes.fromhex(v["store_key"]), _random=lambda n: nonce)
+    if v["purpose"] == "index":
+        data = _outcome(v, lambda: keys.open_index(blob))
+        if data is not None:
+            assert data.hex() == v["data"] and keys.seal_index(data) == blob
+        return
+    data = _outcome(v, lambda: keys.open_case(v["name"], blob))
+    if data is not None:
+        assert keys.blob_name(v["case_id"], v["version"]) == v["name"]
+        assert data.hex() == v["data"] and keys.seal_case(v["name"], data) == blob
+
+
 RUNNERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "envelope": _run_envelope,
     "hpke": _run_hpke,
     "receipt": _run_receipt,
     "signed": _run_signed,
     "directory": _run_directory,
+    "document": _run_document,
+    "keyfile": _run_keyfile,
+    "store": _run_store,
 }
 
 
@@ -171,6 +232,8 @@ def test_every_required_scenario_is_present() -> None:
         "receipt-ok-display", "receipt-reject-typo", "signed-ok-status",
         "signed-reject-tampered-body", "directory-ok", "directory-reject-expired",
         "directory-reject-wrong-root", "directory-record-reject-revoked-reviewer",
+        "document-ok-full-report", "document-reject-unknown-category", "keyfile-ok",
+        "keyfile-reject-cost-lowered", "store-ok-case", "store-reject-case-renamed",
     }  # fmt: skip
     assert required <= names
     assert sum(n.startswith("envelope-reject-low-order-enc-") for n in names) == 14

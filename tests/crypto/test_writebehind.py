@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from crypto._stream import BLOCK, CT_CHUNK
 from crypto._writebehind import WriteBehind
 from crypto.envelope import (
     WRITE_BEHIND_FROM,
@@ -29,7 +30,6 @@ from crypto.envelope import (
     unseal_to_path,
 )
 from crypto.errors import DecryptionError
-from crypto.stream import BLOCK, CT_CHUNK
 
 KEY = X25519PrivateKey.generate()
 SIZE = WRITE_BEHIND_FROM + 3 * (1 << 20) + 12345  # large enough, and not a whole block

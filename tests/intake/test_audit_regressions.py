@@ -27,7 +27,7 @@ from crypto import envelope, receipt
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 from intake import config as cfg
-from intake.app import SMALL_BODY
+from intake.bodies import SMALL_BODY
 from tests.servers import free_port, wait_for_port
 
 from .conftest import Org, csrf_of
@@ -121,7 +121,7 @@ def test_small_body_cap_holds_while_reading() -> None:
     """Defence in depth behind the 411: a body that is read is never read past its cap."""
     from werkzeug.test import EnvironBuilder
 
-    from intake.app import FORM_MEMORY, BisikRequest
+    from intake.bodies import FORM_MEMORY, BisikRequest
 
     for ctype, cap in (("application/x-www-form-urlencoded", FORM_MEMORY),
                        ("application/json", SMALL_BODY)):  # fmt: skip

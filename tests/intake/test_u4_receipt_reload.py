@@ -1,7 +1,7 @@
 """Audit U4: reloading the no-JavaScript receipt page re-sends the form's POST; that must not
 create a second case or show a second receipt.
 
-The submit page carries a single-use token (intake/once.py); the server remembers keyed
+The submit page carries a single-use token (intake/form_tokens.py); the server remembers keyed
 hashes of used tokens in the limiter's storage (memory:// or Redis, shared by workers).
 """
 
@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 from limits.storage import MemoryStorage, RedisStorage
 
 from crypto import receipt
-from intake import once, security
+from intake import form_tokens, security
 from tests.servers import free_port, wait_for_port
 
 from .conftest import RECEIPT_RE, csrf_of, receipt_of, tr
@@ -152,19 +152,19 @@ def test_repeated_form_is_caught_across_workers_with_redis(
     client_b.set_cookie(session.key, session.value)
     again = _post(client_b, form)
     assert again.status_code == 409 and _cases(worker_b) == 1
-    worker_a.extensions["bisik_once"].release(form["submission"])  # leave Redis clean
+    worker_a.extensions["bisik_form_tokens"].release(form["submission"])  # leave Redis clean
 
 
 def _from_midnight(t: float) -> float:
     """Seconds between ``t`` (epoch) and the nearest UTC midnight."""
-    return abs((t + once.DAY / 2) % once.DAY - once.DAY / 2)
+    return abs((t + form_tokens.DAY / 2) % form_tokens.DAY - form_tokens.DAY / 2)
 
 
-def _race(tokens: list[once.UsedTokens], token: str) -> list[bool]:
+def _race(tokens: list[form_tokens.UsedTokens], token: str) -> list[bool]:
     results: list[bool] = []
     lock, start = threading.Lock(), threading.Barrier(len(tokens))
 
-    def run(t: once.UsedTokens) -> None:
+    def run(t: form_tokens.UsedTokens) -> None:
         start.wait()
         won = t.claim(token)
         with lock:
@@ -179,15 +179,15 @@ def _race(tokens: list[once.UsedTokens], token: str) -> list[bool]:
 
 
 def test_simultaneous_claims_have_one_winner_in_memory() -> None:
-    tokens = once.UsedTokens.derive(MemoryStorage(), b"k" * 32)
-    token = once.issue()
+    tokens = form_tokens.UsedTokens.derive(MemoryStorage(), b"k" * 32)
+    token = form_tokens.issue()
     assert sorted(_race([tokens] * 8, token)) == [False] * 7 + [True]
-    assert tokens.used(token) and not tokens.used(once.issue())
+    assert tokens.used(token) and not tokens.used(form_tokens.issue())
 
 
 def test_simultaneous_claims_have_one_winner_across_redis_clients() -> None:
-    workers = [once.UsedTokens.derive(RedisStorage(REDIS), b"k" * 32) for _ in range(4)]
-    token = once.issue()
+    workers = [form_tokens.UsedTokens.derive(RedisStorage(REDIS), b"k" * 32) for _ in range(4)]
+    token = form_tokens.issue()
     try:
         assert sorted(_race(workers, token)) == [False] * 3 + [True]
         r = redis.Redis.from_url(REDIS)
@@ -200,18 +200,18 @@ def test_simultaneous_claims_have_one_winner_across_redis_clients() -> None:
 
 
 def test_used_token_names_depend_on_the_server_secret() -> None:
-    token = once.issue()
-    a = once.UsedTokens.derive(MemoryStorage(), b"a" * 32)
-    b = once.UsedTokens.derive(MemoryStorage(), b"b" * 32)
+    token = form_tokens.issue()
+    a = form_tokens.UsedTokens.derive(MemoryStorage(), b"a" * 32)
+    b = form_tokens.UsedTokens.derive(MemoryStorage(), b"b" * 32)
     assert a._name(token) != b._name(token) and token not in a._name(token)
 
 
 @pytest.mark.parametrize("now", [0.0, 1.0, 86399.5, 1_790_000_123.25, 1_790_035_999.999])
 def test_used_tokens_expire_at_a_midnight_not_at_use_plus_a_delay(now: float) -> None:
-    tokens = once.UsedTokens(MemoryStorage(), b"k" * 32, clock=lambda: now)
+    tokens = form_tokens.UsedTokens(MemoryStorage(), b"k" * 32, clock=lambda: now)
     end = now + tokens.expiry()
     assert _from_midnight(end) <= 1
-    assert once.DAY < end - now <= 2 * once.DAY  # remembered 24 to 48 hours
+    assert form_tokens.DAY < end - now <= 2 * form_tokens.DAY  # remembered 24 to 48 hours
 
 
 def _gunicorn(home: Path, port: int) -> subprocess.Popen[bytes]:

@@ -113,8 +113,8 @@ def _tamper(env: bytes, keys: list[X25519PublicKey], how: str) -> bytes:
 
 def make_report(directory: Directory, recipients: list[str], *, text: str = "Atasan memerintahkan",
                 evidence: int = 1, missing: int = 0, received: str = "2026-11-20",
-                fields: dict[str, str] | None = None, tamper: str | None = None
-                ) -> FakeReport:  # fmt: skip
+                fields: dict[str, str] | None = None, tamper: str | None = None,
+                consent: dict[str, object] | None = None) -> FakeReport:  # fmt: skip
     """Seal a report (and ``evidence`` files) to the named reviewers of ``directory``.
 
     With ``tamper`` (see :func:`_tamper`) the first evidence file is replaced by the server
@@ -136,9 +136,10 @@ def make_report(directory: Directory, recipients: list[str], *, text: str = "Ata
         if i < evidence:
             ev_envs[sha] = env
     doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",
-                        fields or {"category": "mobilisasi", "region": "Jawa Tengah",
+                        fields or {"category": "mobilisasi", "province": "Jawa Tengah",
                                    "description": text},
-                        b64u_encode(raw_public(reply_pub)), tuple(listed))  # fmt: skip
+                        b64u_encode(raw_public(reply_pub)), tuple(listed),
+                        consent or {})  # fmt: skip
     case_id = secrets.token_hex(8)
     missing_shas = [e.envelope_sha256 for e in listed[evidence:]]
     return FakeReport(case_id, received, recipients, code,

@@ -9,7 +9,10 @@ import string
 from importlib import resources
 from pathlib import Path
 
-from reviewer.escalation import authorities, i18n, regulations
+import pytest
+
+from reviewer import i18n
+from reviewer.escalation import authorities, regulations
 from reviewer.escalation.tracking import OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[2] / "reviewer"
@@ -22,7 +25,7 @@ def _fields(text: str) -> set[str]:
 
 
 def test_every_entry_has_both_languages_and_the_same_placeholders() -> None:
-    cat = json.loads(resources.files("reviewer.escalation").joinpath("i18n.json").read_text())
+    cat = json.loads(resources.files("reviewer.i18n").joinpath("escalation.json").read_text())
     for key, entry in cat.items():
         assert set(entry) == {"id", "en"}, key
         assert _fields(entry["id"]) == _fields(entry["en"]), key
@@ -42,7 +45,7 @@ def test_key_families_are_complete() -> None:
     from reviewer.escalation.phases import PHASES
 
     families = [f"category.{c}" for c in regulations.CATEGORIES]
-    families += [f"state.{s}" for s in STATES]
+    families += [f"state.{s}" for s in STATES] + [f"dossier.state.{s}" for s in STATES]
     families += [f"phase.{p}" for p in (*PHASES, "unknown")]
     families += [f"track.outcome.{o}" for o in OUTCOMES]
     families += [f"redact.token.{k}" for k in ("nip", "nik", "phone", "email", "name")]
@@ -56,7 +59,8 @@ def test_regulation_table_is_consistent_and_phrased_as_allegation() -> None:
     used = {k for keys in data["categories"].values() for k in keys}
     assert used <= set(data["refs"])
     assert set(data["aliases"].values()) <= set(regulations.CATEGORIES)
-    assert i18n.t("dossier.allegation_item", rule="X").startswith("dugaan pelanggaran terhadap")
+    allegation = i18n.indonesian("dossier.allegation_item", rule="X")
+    assert allegation.startswith("dugaan pelanggaran terhadap")
 
 
 def test_codes_match_the_intake_form() -> None:
@@ -66,3 +70,24 @@ def test_codes_match_the_intake_form() -> None:
     assert set(regulations.CATEGORIES) == set(forms.CATEGORIES)
     for code in forms.AUTHORITIES:
         assert authorities.code_of(code) == code
+
+
+def test_one_catalogue_one_missing_key_rule(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Both catalogue files load into one table per language, no key defined twice; a key
+    missing in one language falls back to the other, then to the key itself (never a crash);
+    ``BISIK_LANG=en`` switches the terminal, dossier text stays Indonesian."""
+    for lang in i18n.LANGUAGES:
+        assert i18n.catalogue(lang)  # CatalogueError here if a key were defined twice
+    assert i18n.t("no.such.key") == "no.such.key"
+    assert i18n.t("state.escalated", bogus=1) == i18n.t("state.escalated")
+    monkeypatch.setenv("BISIK_LANG", "en")
+    assert i18n.t("stats.title") == i18n.t("stats.title", "en") != i18n.t("stats.title", "id")
+    assert i18n.indonesian("stats.title") == i18n.t("stats.title", "id")
+    monkeypatch.setattr(i18n, "_read", lambda name: {"x.y": {"id": "b", "en": "b"}}
+                        if name == "escalation.json" else {"x.y": "a"})  # fmt: skip
+    i18n.catalogue.cache_clear()
+    try:
+        with pytest.raises(i18n.CatalogueError):
+            i18n.catalogue("id")
+    finally:
+        i18n.catalogue.cache_clear()

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from reviewer.errors import AuthorityError, ConsentError, RedactionError
 from reviewer.escalation import authorities, dossier, redact, regulations
 from reviewer.escalation.case import CaseFacts, EvidenceItem, StatusEvent
-from reviewer.escalation.errors import AuthorityError, ConsentError, RedactionError
 
 NIP = "19850312 201001 1 005"
 PHONE = "0812-3456-7890"

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reviewer.errors import RedactionError
 from reviewer.escalation import redact
-from reviewer.escalation.errors import RedactionError
 
 
 def kinds(text: str, names: tuple[str, ...] = ()) -> list[tuple[str, str]]:
@@ -123,3 +123,57 @@ def test_leak_check_finds_a_value_written_another_way() -> None:
     cands = redact.find("hubungi 0812-3456-7890")
     assert redact.leaks("nomornya +62 812 3456 7890", cands, redact.Decisions())
     assert redact.leaks("tidak ada apa-apa", cands, redact.Decisions()) == []
+
+
+NIP_DIGITS, NIK_DIGITS, PHONE_DIGITS = "198503122010011005", "3174051203850001", "081234567890"
+FULL_WIDTH = str.maketrans("0123456789+()-", "０１２３４５６７８９＋（）－")
+# Issue 8: numbers written with no-break or double spaces, brackets, en dashes, slashes or
+# full-width digits slipped past detection and past the final leak check.
+SPELLINGS = [
+    ("nip", "19850312\u00a0201001\u00a01\u00a0005", NIP_DIGITS),       # no-break spaces
+    ("nip", "19850312  201001  1  005", NIP_DIGITS),                    # double spaces
+    ("nip", "(19850312) 201001 1 005", NIP_DIGITS),                     # brackets
+    ("nip", "19850312\u2013201001\u20131\u2013005", NIP_DIGITS),        # en dashes
+    ("nip", "19850312/201001/1/005", NIP_DIGITS),                       # slashes
+    ("nip", "19850312 201001 1 005".translate(FULL_WIDTH), NIP_DIGITS),  # full-width digits
+    ("nik", "3174\u202f0512\u202f0385\u202f0001", NIK_DIGITS),          # narrow no-break
+    ("nik", "3174  0512  0385  0001", NIK_DIGITS),
+    ("nik", "[3174] 0512-0385-0001", NIK_DIGITS),
+    ("nik", "3174\u20140512\u20140385\u20140001", NIK_DIGITS),          # em dashes
+    ("nik", "3174/0512/0385/0001", NIK_DIGITS),
+    ("nik", "３１７４０５１２０３８５０００１", NIK_DIGITS),
+    ("phone", "0812\u00a03456\u00a07890", PHONE_DIGITS),
+    ("phone", "0812  3456  7890", PHONE_DIGITS),
+    ("phone", "(0812) 3456-7890", PHONE_DIGITS),
+    ("phone", "+62 (812) 3456 7890", PHONE_DIGITS),
+    ("phone", "0812\u20133456\u20137890", PHONE_DIGITS),
+    ("phone", "0812 - 3456 - 7890", PHONE_DIGITS),
+    ("phone", "0812/3456/7890", PHONE_DIGITS),
+    ("phone", "+62 812 3456 7890".translate(FULL_WIDTH), PHONE_DIGITS),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "written", "digits"), SPELLINGS)
+def test_numbers_written_with_lookalike_separators_and_digits_are_found(
+    kind: str, written: str, digits: str
+) -> None:
+    text = f"Ini nomor {written}, tolong jaga."
+    [cand] = redact.find(text)
+    assert (cand.kind, cand.value, cand.key) == (kind, written, digits)
+    assert digits not in redact.fold(redact.apply(text, [cand])).replace(" ", "")
+
+
+@pytest.mark.parametrize(("kind", "written", "digits"), SPELLINGS)
+def test_leak_check_sees_every_spelling_of_a_redacted_number(
+    kind: str, written: str, digits: str
+) -> None:
+    """The final check on the finished dossier: a value redacted in one place and written
+    again another way elsewhere must be caught (and a new unconfirmed one too)."""
+    plain = redact.Candidate(kind, digits, 0, len(digits))
+    assert redact.leaks(f"lihat {written} lagi", [plain], redact.Decisions()) != []
+    assert redact.leaks(f"lihat {written} lagi", [], redact.Decisions()) == [kind]
+
+
+def test_fold_keeps_offsets() -> None:
+    text = "a\u00a0０８\u2013x"
+    assert len(redact.fold(text)) == len(text) and redact.fold(text) == "a 08-x"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from reviewer.escalation.errors import TrackingError
+from reviewer.errors import TrackingError
 from reviewer.escalation.tracking import TrackingLog
 
 

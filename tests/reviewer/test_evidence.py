@@ -15,8 +15,8 @@ from PIL import Image
 from pypdf import PdfReader
 
 from reviewer import evidence
+from reviewer.errors import EvidenceError
 from reviewer.escalation.case import EvidenceItem
-from reviewer.escalation.errors import EvidenceError
 
 GPS_IFD = 0x8825
 

@@ -10,8 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from reviewer import org
 from reviewer.bundles import open_export
 from reviewer.cli import main
+from reviewer.errors import EvidenceAlteredError
 from reviewer.escalation import storeview
-from reviewer.escalation.errors import EvidenceAlteredError
+from reviewer.i18n import t
 from reviewer.importer import ImportSummary, import_items
 from reviewer.store import CaseStore
 from vault.bundle import BundleError, BundleSignatureError
@@ -246,3 +247,42 @@ def test_payload_altered_after_the_header_fails_clearly_at_evidence_time(
     err = capsys.readouterr().err
     assert "error:" in err and "hint:" in err  # the CLI's one handler, not a traceback
     assert not out.exists() or [p for p in out.iterdir()] == []
+
+
+def test_damaged_report_is_not_shown_as_not_for_you(team: Org, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 8: every report that did not open was shown as "not encrypted to your key", so a
+    server that altered or forged a report addressed to this reviewer hid it as someone
+    else's. Now: no stanza for our key id → not for you; a stanza for us that does not open
+    (altered after sealing, garbage) → damaged or forged, said loudly, flagged."""
+    d = team.directory()
+    other = make_report(d, ["budi"], evidence=0)
+    altered = make_report(d, ["ayu"], evidence=0)
+    env = bytearray(altered.report_env)
+    env[-5] ^= 0x01  # the server changed one byte of the stored report
+    altered.report_env = bytes(env)
+    garbage = make_report(d, ["ayu"], evidence=0)
+    garbage.report_env = b"BISIK" + bytes(200)
+    path = tmp_path / "export.bisik"
+    _write_export(path, team.server_key, [other, altered, garbage])
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    assert main(["import", str(path), *common]) == 0
+    said = capsys.readouterr().out
+    assert t("import.unreadable", n=1) in said and t("import.damaged", n=2) in said
+    cases = cases_of(team.lead)
+    assert cases[other.case_id]["unreadable"] == "not_for_me"
+    assert "not_for_me" in cases[other.case_id]["flags"]
+    for rep in (altered, garbage):
+        assert cases[rep.case_id]["unreadable"] == "damaged"
+        assert "undecryptable" in cases[rep.case_id]["flags"]
+        assert "not_for_me" not in cases[rep.case_id]["flags"]
+        assert main(["show", rep.case_id, *common]) == 0
+        assert capsys.readouterr().out.strip() == t("show.damaged", case=rep.case_id)
+    assert main(["show", other.case_id, *common]) == 0
+    assert capsys.readouterr().out.strip() == t("show.unreadable", case=other.case_id,
+                                                recipients="budi")  # fmt: skip
+    assert main(["list", "--flagged", *common]) == 0
+    listed = capsys.readouterr().out
+    assert listed.count(t("flag.undecryptable")) == 2 and t("flag.not_for_me") in listed

@@ -24,6 +24,7 @@ from reviewer.store import CaseStore
 from vault.bundle import read_outbox
 
 from .factory import PASSPHRASE, FakeReport, Org, make_report, write_export
+from .terminal import drive_tty
 
 CLI = [sys.executable, "-m", "reviewer.cli"]
 TIMEOUT = 120
@@ -191,36 +192,8 @@ def test_open_session_returns_the_held_session(team: Org, tmp_path: Path) -> Non
 
 def _drive_tty(argv: list[str], lines: list[str], deadline: float = 60.0) -> tuple[str, int]:
     """Run ``argv`` on a pseudo-terminal, typing one line each time a new prompt appears."""
-    import select
-    import time
-
-    main_fd, sub_fd = os.openpty()
-    proc = subprocess.Popen(argv, stdin=sub_fd, stdout=sub_fd, stderr=sub_fd, env=_env(),
-                            close_fds=True)  # fmt: skip
-    os.close(sub_fd)
-    seen, sent, end = b"", 0, time.monotonic() + deadline
-    try:
-        while time.monotonic() < end:
-            ready, _, _ = select.select([main_fd], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(main_fd, 4096)
-                except OSError:  # the other side closed: the shell ended
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            if sent < len(lines) and seen.count(b"bisik> ") > sent:
-                os.write(main_fd, lines[sent].encode())
-                sent += 1
-            if proc.poll() is not None and not ready:
-                break
-        return seen.decode(errors="replace"), proc.wait(timeout=TIMEOUT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(main_fd)
+    seen, status = drive_tty(argv, lines, deadline=deadline, env=_env())
+    return seen.decode(errors="replace"), status
 
 
 def test_on_a_terminal_prompt_ctrl_d_and_idle(setup: tuple) -> None:

@@ -13,9 +13,9 @@ from xml.etree import ElementTree
 import pytest
 
 from reviewer import stats
+from reviewer.errors import CalendarError
 from reviewer.escalation import phases
 from reviewer.escalation.case import CaseFacts, StatusEvent
-from reviewer.escalation.errors import CalendarError
 from reviewer.escalation.tracking import TrackingLog
 
 D = dt.date

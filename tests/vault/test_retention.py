@@ -14,6 +14,7 @@ from vault.blobstore import day_start
 from vault.errors import CaseNotFoundError
 from vault.retention import RetentionPolicy, apply, plan
 from vault.store import Vault
+from vault.transfer import ack_cursor
 
 TODAY = dt.date(2026, 6, 30)
 POLICY = RetentionPolicy(closed_case_days=30, orphan_blob_days=2)
@@ -29,6 +30,12 @@ def vault(vault_db_url: str, tmp_path: Path) -> Iterator[Vault]:
 def _status(vault: Vault, r: Reviewer, case_id: str, state: str, day: dt.date) -> None:
     at = dt.datetime(day.year, day.month, day.day, 9, tzinfo=dt.UTC).isoformat()
     vault.add_status(case_id, r.status(case_id, state, at))
+
+
+def _acknowledge_all(vault: Vault, *reviewers: str) -> None:
+    """Every reviewer's outbox acknowledged every export so far (what a working routine does)."""
+    for reviewer in reviewers or ("ani",):
+        vault.set_cursor(ack_cursor(reviewer), vault.last_seq())
 
 
 def _blobs_of(vault: Vault, case_id: str) -> set[str]:
@@ -53,6 +60,7 @@ def test_old_closed_cases_go_and_everything_else_stays(vault: Vault) -> None:
     open_case = new_case(vault, r)
     doomed_blobs = _blobs_of(vault, old_closed)
     kept_blobs = set().union(*(_blobs_of(vault, c) for c in (recent_closed, reopened, open_case)))
+    _acknowledge_all(vault)
 
     dry = plan(vault, POLICY, TODAY)
     assert dry.cases == (old_closed,)
@@ -109,6 +117,7 @@ def test_sqlite_leaves_no_residue_of_a_removed_case(tmp_path: Path) -> None:
     tag_and_key = vault.case_info(gone)
     kept = new_case(vault, r)
     _status(vault, r, gone, "closed_substantiated", dt.date(2026, 1, 1))
+    _acknowledge_all(vault)
     files = [db_path, Path(f"{db_path}-wal")]
     raw = b"".join(p.read_bytes() for p in files if p.exists())
     assert tag_and_key.reply_public in raw  # the scan would see it before retention
@@ -125,3 +134,35 @@ def test_policy_validation() -> None:
         RetentionPolicy(closed_case_days=-1)
     with pytest.raises(ValueError):
         RetentionPolicy(orphan_blob_days=0)
+
+
+def test_reporter_activity_after_closure_keeps_the_case(vault: Vault) -> None:
+    """A retaliation report (or message) after the case was closed must reach the reviewers and
+    re-open it: retention never removes such a case, however old the closing status is."""
+    r = Reviewer.new()
+    late = new_case(vault, r)
+    _status(vault, r, late, "closed_substantiated", dt.date(2026, 1, 1))
+    vault.add_message(late, kind="retaliation", blob=sealed_blob(vault, r, b"dimutasi"))
+    quiet = new_case(vault, r)
+    _status(vault, r, quiet, "closed_substantiated", dt.date(2026, 1, 1))
+    _acknowledge_all(vault)
+    assert plan(vault, POLICY, TODAY).cases == (quiet,)
+    apply(vault, POLICY, TODAY)
+    vault.case_history(late)
+    # A reviewer's later status (after reading it) settles the case again: then it may go.
+    _status(vault, r, late, "closed_substantiated", dt.date(2026, 2, 1))
+    _acknowledge_all(vault)
+    assert plan(vault, POLICY, TODAY).cases == (late,)
+
+
+def test_unacknowledged_items_keep_a_closed_case(vault: Vault) -> None:
+    """Nothing goes before every reviewer's outbox acknowledged it; the slowest one counts."""
+    r = Reviewer.new()
+    case = new_case(vault, r)
+    _status(vault, r, case, "closed_substantiated", dt.date(2026, 1, 1))
+    assert plan(vault, POLICY, TODAY).cases == ()  # never acknowledged: keep everything
+    vault.set_cursor(ack_cursor("ani"), vault.last_seq())
+    vault.set_cursor(ack_cursor("budi"), vault.last_seq() - 1)  # budi has not seen the status
+    assert plan(vault, POLICY, TODAY).cases == ()
+    vault.set_cursor(ack_cursor("budi"), vault.last_seq())
+    assert plan(vault, POLICY, TODAY).cases == (case,)

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import struct
 from typing import Any
 
 from crypto import records, signed
 from crypto.directory import Directory, Reviewer
 from crypto.encoding import b64u_decode, canonical_json
 from crypto.errors import FormatError, SignatureError
-from crypto.header import MAGIC as ENVELOPE_MAGIC
-from crypto.header import MAX_RECIPIENTS, PREFIX_LEN, STANZA_LEN
-from crypto.keys import KEY_ID_LEN
+from crypto.inspection import inspect_header
 
 from .errors import BundleFormatError, BundleIntegrityError, BundleSignatureError
 from .index import Entry
@@ -95,14 +92,12 @@ def envelope_recipient_ids(head: bytes) -> list[bytes]:
     """Key ids named in an envelope header (its first bytes); BundleFormatError if not one.
 
     Lets the server check that a reply is sealed to the case's reply key without any key.
+    The header's layout is crypto's business (:func:`crypto.inspection.inspect_header`).
     """
-    if len(head) < PREFIX_LEN or head[:8] != ENVELOPE_MAGIC:
-        raise BundleFormatError("not an envelope")
-    count = struct.unpack(">H", head[10:12])[0]
-    if not 1 <= count <= MAX_RECIPIENTS or len(head) < PREFIX_LEN + count * STANZA_LEN:
-        raise BundleFormatError("envelope header cut short")
-    starts = range(PREFIX_LEN, PREFIX_LEN + count * STANZA_LEN, STANZA_LEN)
-    return [head[off : off + KEY_ID_LEN] for off in starts]
+    try:
+        return list(inspect_header(head).recipient_ids)
+    except FormatError as exc:
+        raise BundleFormatError("not an envelope, or its header is cut short") from exc
 
 
 class ExportChecker:

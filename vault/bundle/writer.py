@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
+from crypto.fsutil import fsync_dir
+
 from .errors import BundleError, BundleIntegrityError, BundleWriteError
 from .index import Entry, check
 from .layout import (
@@ -143,7 +145,7 @@ class BundleWriter:
                 os.fsync(self._out.fileno())
                 self._out.close()
                 os.replace(self._tmp, self.path)
-                _fsync_dir(self.path.parent)
+                fsync_dir(self.path.parent)
         except BaseException:
             self.abort()
             raise
@@ -181,18 +183,4 @@ def _write_errors(what: str) -> Any:
         raise
     except OSError as exc:
         raise BundleWriteError(f"{what}: {exc.strerror}") from exc
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make the rename durable (POSIX); silently skipped where directories cannot be opened."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 

@@ -97,11 +97,87 @@
       var li = document.createElement("li"); li.textContent = A.text(k); ul.appendChild(li);
     });
     section.appendChild(ul);
+    var kept = document.createElement("p");
+    kept.textContent = A.text("retention.rule", { days: retentionDays() });
+    section.appendChild(kept);
+    var confirmBox = confirmControl(code);
+    section.appendChild(confirmBox);
     // Nothing else on the page may still hold the report: replace everything in <main>.
     while (main.firstChild) main.removeChild(main.firstChild);
     main.appendChild(section);
+    guardUntilConfirmed(confirmBox);
     c.setAttribute("tabindex", "-1");  // focus moves to the receipt for screen readers
     c.focus();
+  }
+
+  function retentionDays() {
+    var meta = document.querySelector('meta[name="bisik-retention-days"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  /** Canonical receipt symbols of what a person typed (crypto.receipt.symbols). */
+  function symbols(text) {
+    var aliases = { O: "0", I: "1", L: "1" };
+    return text.toUpperCase().replace(/[\s.\-]/g, "").replace(/[OIL]/g, function (ch) { return aliases[ch]; });
+  }
+
+  /**
+   * "Have you written it down?": the receipt lives only in this page's memory, so the page
+   * keeps the reporter here until they type the code's last group from their note. Until then
+   * every link in the header (menu, language) only points them back to this box, and closing
+   * or reloading the tab asks first (the browser's own dialog).
+   */
+  function confirmControl(code) {
+    var box = document.createElement("form");
+    box.id = "receipt-confirm";
+    box.className = "receipt-confirm";
+    box.noValidate = true;
+    var h = document.createElement("h2"); h.textContent = A.text("receipt.confirm_h"); box.appendChild(h);
+    var note = document.createElement("p"); note.className = "error"; note.id = "confirm-error";
+    note.setAttribute("role", "alert"); note.hidden = true; box.appendChild(note);
+    var label = document.createElement("label"); label.htmlFor = "last-group";
+    label.textContent = A.text("receipt.confirm_label"); box.appendChild(label);
+    var input = document.createElement("input");
+    input.id = "last-group"; input.name = "last_group"; input.type = "text";
+    input.autocomplete = "off"; input.spellcheck = false; input.maxLength = 9; input.size = 6;
+    input.setAttribute("autocapitalize", "characters");
+    box.appendChild(input);
+    var button = document.createElement("button"); button.type = "submit";
+    button.textContent = A.text("receipt.confirm_button"); box.appendChild(button);
+    var last = code.split("-").pop();
+    box.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      if (symbols(input.value) !== last) {
+        note.textContent = A.text("receipt.confirm_wrong");
+        note.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", "confirm-error");
+        input.focus();
+        return;
+      }
+      box.dataset.confirmed = "yes";
+      window.removeEventListener("beforeunload", holdPage);
+      var ok = document.createElement("p"); ok.className = "ok"; ok.id = "receipt-done";
+      ok.textContent = A.text("receipt.confirm_ok");
+      box.replaceWith(ok);
+    });
+    return box;
+  }
+
+  function holdPage(ev) { ev.preventDefault(); ev.returnValue = ""; }
+
+  function guardUntilConfirmed(box) {
+    window.addEventListener("beforeunload", holdPage);
+    document.querySelectorAll("header a").forEach(function (link) {
+      link.addEventListener("click", function (ev) {
+        if (box.dataset.confirmed === "yes") return;
+        ev.preventDefault();
+        var note = box.querySelector("#confirm-error");
+        note.textContent = A.text("receipt.confirm_first");
+        note.hidden = false;
+        box.querySelector("#last-group").focus();
+      });
+    });
   }
 
   /**

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.browser
 
 VECTORS = Path(__file__).resolve().parents[3] / "crypto" / "vectors"
 FILES = sorted(p for p in VECTORS.glob("*.json") if p.name != "index.json")
+LAPTOP_ONLY = {"keyfile", "store"}  # SPEC §11: passphrase files and the reviewer's store
 
 RUN_VECTOR = """async (v) => {
   const C = BisikCrypto, hex = C.fromHex, b64 = (s) => C.b64uDecode(s), toHex = C.toHex;
@@ -98,6 +99,13 @@ RUN_VECTOR = """async (v) => {
       return out;
     });
   }
+  if (v.type === "document") {
+    // The browser parses the document and writes it back as it would seal it; the vocabulary
+    // (field names and codes, SPEC §10) is checked by the form that builds the fields.
+    return attempt(async () => new TextDecoder().decode(
+      C.documentBytes(C.parseDocument(C.utf8(v.document)))));
+  }
+  if (v.type === "keyfile" || v.type === "store") return { laptopOnly: v.type };
   throw new Error("unknown vector type " + v.type);
 }"""
 
@@ -182,6 +190,13 @@ def test_vector_in_browser(crypto_page: Any, path: Path) -> None:
                 "fingerprints",
             ):
                 assert ok[k] == v[k], k
+    elif kind == "document":
+        if v["expect"] == "error" and v["layer"] == "document":
+            _expect_error(v, got)
+        else:  # a vocabulary error is in the fields, which the browser copies unchanged
+            assert got == {"ok": v["document"]}
+    elif kind in LAPTOP_ONLY:  # formats of the reviewer's laptop: no browser reads them
+        assert got == {"laptopOnly": kind}
     else:
         pytest.fail(f"unknown vector type {kind}")
 

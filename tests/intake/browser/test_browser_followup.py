@@ -46,7 +46,7 @@ def _make_case(live: Any, org: Any) -> tuple[str, str]:
     case_id = vault.create_case(
         lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
         reply_public=raw_public(sec.reply_public), recipients=list(org.reviewers),
-        report_blob=ref, evidence=[], channel="server",
+        report_blob=ref, evidence=[],
     )  # fmt: skip
     budi = org.reviewers["budi"]
     vault.add_status(case_id, records.status(budi.signing, case_id, "received",

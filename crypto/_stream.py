@@ -2,7 +2,7 @@
 
 Follows the shape of age's payload (C2SP age §Payload) with AES-256-GCM because WebCrypto
 has no ChaCha20-Poly1305. The plaintext is the data followed by Padmé padding
-(0x80 then zeros, padding.py). Release guarantees (SPEC §3.6): a chunk's plaintext is
+(0x80 then zeros, _padding.py). Release guarantees (SPEC §3.6): a chunk's plaintext is
 released only after its tag verifies; truncation and a bad final length are detected only
 at the end, so consumers must write to a temporary place and keep it only on success.
 
@@ -30,8 +30,8 @@ from typing import Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ._padding import PAD_MARKER, padded_length
 from .errors import DecryptionError
-from .padding import PAD_MARKER, padded_length
 
 CHUNK = 64 * 1024
 TAG = 16

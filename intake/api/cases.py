@@ -1,0 +1,140 @@
+"""Cases on the JavaScript path: create one, read its history, get its proof, follow up.
+
+The browser derives the lookup id from the receipt and seals every document itself; the
+server keeps ``HMAC(pepper, lookup_id)``, stores envelopes and evidence it cannot open, and
+answers every lookup — known or not — after the same minimum time.
+
+What a refused request leaves: nothing of its own. The bytes it put into the blob store are
+taken back with ``Vault.discard`` — only if this request created them and no row refers to
+them, so a replayed request (or an envelope copied out of an export bundle) can never remove
+the stored envelope of a case.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from crypto import receipt
+from crypto.encoding import b64u_encode
+from crypto.errors import BisikError
+from crypto.keys import key_id, load_x25519_public
+from vault.blobstore import Written
+from vault.errors import DuplicateCaseError, MissingBlobError
+from vault.store import CaseInfo
+
+from .. import followup, free_space
+from ..state import Intake, current
+from .claims import claimed
+from .envelopes import inline_envelope, reviewer_keys
+from .errors import ApiError
+from .inputs import field_bytes, json_object
+
+bp = Blueprint("cases", __name__)
+
+
+def lookup(intake: Intake, obj: dict[str, Any]) -> CaseInfo:
+    """The case of a browser-derived lookup id, with the same minimum time for every answer
+    (a malformed id included)."""
+    deadline = time.monotonic() + intake.config.receipt_floor_ms / 1000
+    try:
+        lookup_id = field_bytes(obj, "lookup_id", 32)
+        case = intake.vault.case_by_lookup(receipt.lookup_tag(intake.secrets.pepper, lookup_id))
+    finally:
+        time.sleep(max(0.0, deadline - time.monotonic()))
+    if case is None:
+        raise ApiError("error.receipt_unknown", 404)
+    return case
+
+
+def _store(intake: Intake, data: bytes) -> Written:
+    free_space.ensure_text_room(intake.config, len(data))  # never locked out by uploads
+    return intake.vault.blobs.add_bytes(data)
+
+
+@bp.post("/reports")
+def submit_report() -> tuple[Response, int]:
+    """Create a case from a browser-sealed report envelope and its claimed evidence."""
+    intake = current()
+    obj = json_object()
+    lookup_id = field_bytes(obj, "lookup_id", 32)
+    reply_public = field_bytes(obj, "reply_public", 32)
+    try:
+        load_x25519_public(reply_public)
+    except (BisikError, ValueError) as exc:
+        raise ApiError("error.malformed") from exc
+    evidence = claimed(intake, obj.get("evidence", []))
+    data, reviewers = inline_envelope(obj, "report", reviewer_keys(intake))
+    written = _store(intake, data)
+    try:
+        intake.vault.create_case(
+            lookup_tag=receipt.lookup_tag(intake.secrets.pepper, lookup_id),
+            reply_public=reply_public, recipients=reviewers, report_blob=written.ref,
+            evidence=evidence,
+        )  # fmt: skip
+    except DuplicateCaseError as exc:
+        intake.vault.discard([written])
+        raise ApiError("error.duplicate", 409) from exc
+    except MissingBlobError as exc:
+        intake.vault.discard([written])
+        raise ApiError("error.upload_integrity", 422) from exc
+    except BaseException:
+        intake.vault.discard([written])
+        raise
+    return jsonify({"ok": True, "channel": "browser"}), 201
+
+
+@bp.post("/case")
+def case() -> Response:
+    """Signed statuses and replies of the case a lookup id opens, for the browser to verify."""
+    intake = current()
+    info = lookup(intake, json_object())
+    history = intake.vault.case_history(info.id)
+    replies = []
+    for record, blob in history.replies:
+        with intake.vault.blobs.open(blob.sha256) as f:
+            replies.append({"record": record.decode(), "envelope": b64u_encode(f.read())})
+    sent = [e.kind for e in history.entries if e.kind in ("message", "retaliation")]
+    return jsonify({
+        "case": info.id, "received_day": info.received_day.isoformat(),
+        "recipients": list(info.recipients),
+        "statuses": [r.decode() for r in history.statuses], "replies": replies,
+        "sent_messages": sent.count("message"), "sent_retaliation": sent.count("retaliation"),
+    })  # fmt: skip
+
+
+@bp.post("/case/proof")
+def case_proof() -> Response:
+    """The server-signed proof of report (UTC day + report envelope hash), to keep."""
+    intake = current()
+    info = lookup(intake, json_object())
+    response = Response(followup.proof(intake, info), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="bisik-proof.json"'
+    return response
+
+
+@bp.post("/case/message")
+def case_message() -> tuple[Response, int]:
+    """Store a follow-up sealed in the browser to the case's reviewers (and its reply key)."""
+    intake = current()
+    obj = json_object()
+    kind = obj.get("kind")
+    if kind not in ("message", "retaliation"):
+        raise ApiError("error.malformed")
+    info = lookup(intake, obj)
+    allowed = reviewer_keys(intake)
+    allowed[key_id(load_x25519_public(info.reply_public))] = None
+    evidence = claimed(intake, obj.get("evidence", []))
+    data, _ = inline_envelope(obj, "envelope", allowed)
+    written = _store(intake, data)
+    try:
+        intake.vault.add_message(info.id, kind=kind, blob=written.ref, evidence=evidence)
+    except MissingBlobError as exc:
+        intake.vault.discard([written])
+        raise ApiError("error.upload_integrity", 422) from exc
+    except BaseException:
+        intake.vault.discard([written])
+        raise
+    return jsonify({"ok": True, "channel": "browser"}), 201

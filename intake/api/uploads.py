@@ -1,0 +1,111 @@
+"""Resumable uploads of browser-sealed evidence: open, resume, append a piece, finish.
+
+The bytes are ciphertext only. The piece at offset 0 must begin with a whole envelope header
+naming only active reviewers; at ``finish`` the server computes the SHA-256 (the blob's
+address), checks that the length is one a writer makes, and returns a claim that lets a
+report or message attach the blob. Leaks: ciphertext sizes and how many pieces a session
+sent (limiter counters).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import Blueprint, Response, jsonify, request
+
+from crypto import inspection
+from crypto.encoding import b64u_encode
+from vault.blobstore import BlobRef
+from vault.errors import UploadGapError
+
+from .. import free_space
+from ..state import current
+from .claims import claim
+from .envelopes import check_header, check_length, reviewer_keys
+from .errors import STATUS, ApiError, refusal, vault_call
+from .inputs import json_object, upload_id, upload_owner
+
+bp = Blueprint("uploads", __name__)
+
+PIECE = 1 << 20  # what the browser sends per PUT: small enough to resend over Tor
+MAX_PIECE = 8 << 20  # what the server accepts per PUT
+_OFFSET = re.compile(r"[0-9]{1,15}")  # ASCII digits only: str.isdigit() also takes "²"
+
+
+@bp.post("/uploads")
+def start_upload() -> tuple[Response, int]:
+    """Open a resumable upload of an exact ciphertext size."""
+    intake = current()
+    size = json_object().get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise ApiError("error.malformed")
+    if size > intake.config.max_upload_bytes:
+        raise ApiError("error.too_large", 413)
+    free_space.ensure_upload_room(intake.config, size)
+    free_space.ensure_quota(intake, size)  # would not fit now: refused before any byte
+    token = secrets.token_bytes(32)
+    new_id = vault_call(lambda: intake.vault.start_upload(owner=token, total_size=size))
+    return jsonify({"id": new_id, "token": b64u_encode(token), "piece": PIECE}), 201
+
+
+@bp.get("/uploads/<upload>")
+def upload_offset(upload: str) -> Response:
+    """How many bytes the server holds: the browser resumes from here."""
+    intake, owner = current(), upload_owner()
+    offset = vault_call(lambda: intake.vault.upload_offset(upload_id(upload), owner))
+    return jsonify({"offset": offset})
+
+
+def _offset() -> int:
+    text = request.args.get("offset", "")
+    if not _OFFSET.fullmatch(text):
+        raise ApiError("error.malformed")
+    return int(text)
+
+
+@bp.put("/uploads/<upload>")
+def put_piece(upload: str) -> Response:
+    """Append one piece at ``?offset=``; duplicates are idempotent, gaps refused."""
+    intake, owner = current(), upload_owner()
+    upload = upload_id(upload)
+    offset = _offset()
+    if request.content_length is None or request.content_length > MAX_PIECE:
+        raise ApiError("error.too_large", 413)
+    data = request.get_data(cache=False)
+    if len(data) != request.content_length or not data:
+        raise ApiError("error.malformed")
+    if offset == 0:
+        check_header(data, reviewer_keys(intake))
+    free_space.ensure_upload_room(intake.config, len(data))
+    free_space.ensure_quota(intake, len(data))
+    try:
+        new = intake.vault.append_upload(upload, owner, offset, data)
+    except UploadGapError as exc:
+        stored = vault_call(lambda: intake.vault.upload_offset(upload, owner))
+        raise ApiError("error.upload_gap", 409, offset=stored) from exc
+    except tuple(STATUS) as exc:
+        raise refusal(exc) from exc
+    return jsonify({"offset": new})
+
+
+@bp.post("/uploads/<upload>/finish")
+def finish_upload(upload: str) -> Response:
+    """Check the size, store the blob under the SHA-256 computed here, return it and a claim.
+
+    Any request body is ignored (older clients sent their own hash; it proves nothing).
+    """
+    intake, owner = current(), upload_owner()
+    upload = upload_id(upload)
+    ref: BlobRef = vault_call(lambda: intake.vault.finish_upload(upload, owner))
+    with intake.vault.blobs.open(ref.sha256) as f:
+        head = f.read(inspection.MAX_HEADER_LEN)
+    check_header(head, reviewer_keys(intake))  # also checked on the first piece
+    try:
+        check_length(head, ref.size)
+    except ApiError:
+        # No writer makes this size, so no case should name these bytes: drop them now —
+        # through the reference check, never by bare content address.
+        intake.vault.delete_unreferenced([ref.sha256])
+        raise
+    return jsonify({"sha256": ref.sha256, "size": ref.size, "claim": claim(intake, ref)})

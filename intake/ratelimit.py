@@ -1,0 +1,118 @@
+"""Request budgets: which endpoint spends which budget, keyed by session and globally.
+
+The factory makes one flask-limiter ``Limiter`` per app, unbound (:func:`make_limiter`),
+``init_app``s it, then calls :func:`apply`, which wraps every endpoint named in
+:data:`BUDGETS` — the no-JavaScript views and the JSON API alike. No view module sets up a
+limit of its own. One limiter per app, not per process: flask-limiter keeps the storage on the
+limiter object, so two apps (two test workers) must not share one.
+
+Every endpoint that checks a receipt spends the one shared *receipt* budget (per session and
+global), whatever else it spends: the follow-up page, the proof download and both message
+routes all tell a guesser whether a code exists, so none may be a cheaper oracle than another.
+
+Keys are the opaque session id and one global key — never an address or a browser string.
+Leaks: how many requests a session made, in the limiter's storage (RAM or Redis), until the
+window ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, g
+from flask_limiter import Limiter
+
+from . import security
+from .config import Limits
+
+PIECE_LIMITS = ("6000/hour", "60000/minute")  # per session, global: 6 GiB/hour of 1 MiB pieces
+
+
+def _session_key() -> str:
+    return "s:" + security.session_id() if g.get("bisik_sid_valid") else "s:none"
+
+
+def _api_session_key() -> str:
+    return "sid:" + security.session_id()
+
+
+def _global_key() -> str:
+    return "global"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A pair of limits: ``field`` names ``Limits.<field>_session`` / ``<field>_global``
+    (or, with ``fixed``, the limit strings themselves). ``scope`` names the counters; a
+    scope shared by several endpoints is one budget they all spend, so it also needs one
+    per-session ``key`` for all of them (None: the endpoint's own key function)."""
+
+    field: str
+    scope: str
+    shared: bool = False
+    fixed: tuple[str, str] | None = None
+    key: Callable[[], str] | None = None
+
+    def limits(self, limits: Limits) -> tuple[str, str]:
+        if self.fixed is not None:
+            return self.fixed
+        return getattr(limits, self.field + "_session"), getattr(limits, self.field + "_global")
+
+
+def _own(field: str, endpoint: str) -> Budget:
+    return Budget(field, endpoint)
+
+
+RECEIPT = Budget("receipt", "receipt", shared=True, key=_session_key)
+
+
+def _api(name: str) -> str:
+    return "api-" + name
+
+
+# endpoint → (key function for the per-session limit, budgets it spends)
+BUDGETS: dict[str, tuple[Callable[[], str], tuple[Budget, ...]]] = {
+    "submit.submit_post": (_session_key, (_own("submit", "submit.submit_post"),)),
+    "submit.receipt_qr": (_session_key, (_own("receipt", "submit.receipt_qr"),)),
+    "followup.followup_post": (_session_key, (RECEIPT,)),
+    "followup.proof_download": (_session_key, (RECEIPT,)),
+    "followup.message": (_session_key, (_own("upload", "followup.message"), RECEIPT)),
+    "api.cases.submit_report": (_api_session_key, (_own("submit", _api("submit_report")),)),
+    "api.cases.case": (_api_session_key, (RECEIPT,)),
+    "api.cases.case_proof": (_api_session_key, (RECEIPT,)),
+    "api.cases.case_message": (_api_session_key, (_own("submit", _api("case_message")), RECEIPT)),
+    "api.uploads.start_upload": (_api_session_key, (_own("upload", _api("start_upload")),)),
+    "api.uploads.finish_upload": (_api_session_key, (_own("upload", _api("finish_upload")),)),
+    "api.uploads.put_piece": (
+        _api_session_key, (Budget("", _api("put_piece"), fixed=PIECE_LIMITS),),
+    ),
+    "api.uploads.upload_offset": (
+        _api_session_key, (Budget("", _api("upload_offset"), fixed=PIECE_LIMITS),),
+    ),
+}  # fmt: skip
+
+
+def make_limiter() -> Limiter:
+    """An unbound limiter; its storage comes from the app's ``RATELIMIT_STORAGE_URI``."""
+    return Limiter(
+        key_func=_session_key, strategy="fixed-window", headers_enabled=False, key_prefix="bisik"
+    )
+
+
+def _wrap(limiter: Limiter, view: Any, budget: Budget, key: Callable[[], str], lim: Limits) -> Any:
+    per_session, overall = budget.limits(lim)
+    decorate = limiter.shared_limit if budget.shared else limiter.limit
+    view = decorate(per_session, key_func=budget.key or key, scope=budget.scope + ":s")(view)
+    return decorate(overall, key_func=_global_key, scope=budget.scope + ":g")(view)
+
+
+def apply(app: Flask, limiter: Limiter, limits: Limits) -> None:
+    """Wrap every endpoint of :data:`BUDGETS` in its budgets; KeyError if one is missing
+    (a renamed view must not silently lose its limit)."""
+    for endpoint, (key, budgets) in BUDGETS.items():
+        view = app.view_functions[endpoint]
+        for budget in budgets:
+            view = _wrap(limiter, view, budget, key, limits)
+        app.view_functions[endpoint] = view

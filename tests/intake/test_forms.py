@@ -1,0 +1,46 @@
+"""The intake form builds documents in the report's vocabulary (crypto.report_schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crypto import report_schema
+from intake import forms
+from intake.errors import UploadError
+
+from .forms_data import report_fields
+
+
+def _form(**changes: Any) -> dict[str, list[str]]:
+    data = report_fields("csrf", **changes)
+    return {k: v if isinstance(v, list) else [v] for k, v in data.items()}
+
+
+def test_the_form_writes_exactly_the_schema_fields() -> None:
+    out = forms.report(_form(), ["ani", "budi"])
+    report_schema.check_report(out.fields)
+    assert list(out.fields) == [f.name for f in report_schema.REPORT_FIELDS]
+
+
+def test_a_year_without_month_is_a_valid_incident_month() -> None:
+    out = forms.report(_form(incident_month=None), ["ani", "budi"])
+    assert out.fields["incident_month"] == forms.election_years()[1]
+    report_schema.check_report(out.fields)
+
+
+@pytest.mark.parametrize("name", ["category", "agency_kind", "election"])
+def test_the_form_offers_only_schema_codes(name: str) -> None:
+    with pytest.raises(UploadError):
+        forms.report(_form(**{name: "mobilisasi"}), ["ani", "budi"])
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"kind": ["message"], "text": ["halo"]},
+     {"kind": ["retaliation"], "text": ["dimutasi"], "retaliation_kind": ["transfer"],
+      "retaliation_year": [forms.election_years()[1]], "retaliation_month": ["03"]}],
+)  # fmt: skip
+def test_follow_ups_are_in_the_vocabulary(form: dict[str, list[str]]) -> None:
+    report_schema.check_message(forms.message(form))

@@ -1,0 +1,161 @@
+"""Session fixtures: the private Tor network with Bisik behind a v3 onion service, and chromium.
+
+``onion`` starts, once per test session:
+
+* a demo organisation made with the real reviewer tool (reviewer homes, a server home);
+* the intake under gunicorn with ``deploy/gunicorn.conf.py``, as ``bisik.service`` runs it;
+* the private Tor network of :mod:`tests.tor.network`, with one onion service whose torrc is
+  rendered from ``deploy/tor/torrc.template`` by ``deploy/render.py`` (proof-of-work defences,
+  sandbox and stream limits as in production); only the network's lines are added.
+
+It yields once the onion address answers through the client's SOCKS port. ``tor_browser`` is
+chromium using that SOCKS port (names are resolved by tor), told to treat the onion origin as
+secure so WebCrypto exists there, as it does in Tor Browser.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from intake import demo
+from tests.servers import free_port, stop, wait_for_port
+
+from .network import TorNetwork
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+START_TIMES: list[float] = []  # seconds from the first tor started to the onion answering
+
+
+def load_render() -> ModuleType:
+    """deploy/render.py as a module (deploy/ is configuration, not a package)."""
+    spec = importlib.util.spec_from_file_location("bisik_deploy_render_tor", DEPLOY / "render.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, even by SIGKILL (Linux prctl)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@dataclass
+class Onion:
+    """The intake behind its onion service, and how to reach it."""
+
+    address: str  # xxxx.onion
+    socks_port: int
+    network: TorNetwork
+    org: demo.Demo
+    logs: Path
+    torrc: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+
+def _gunicorn(home: Path, logs: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
+        "BISIK_HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+        "BISIK_LOG_FILE": str(logs / "intake.log"),
+        "BISIK_GUNICORN_ERRORLOG": str(logs / "gunicorn.log"),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_THREADS": "8",
+    }
+    (home / "tmp").mkdir(exist_ok=True, mode=0o700)
+    cmd = [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"), "intake.wsgi:app"]
+    return subprocess.Popen(cmd, cwd=home, env=env, preexec_fn=_die_with_parent)
+
+
+@pytest.fixture(scope="session")
+def onion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Onion]:
+    base = tmp_path_factory.mktemp("onion")
+    old = demo.KDF_PROFILE
+    demo.KDF_PROFILE = "test"  # cheap Argon2 for the reviewer keys: this is a test
+    try:
+        org = demo.create(base / "demo")
+    finally:
+        demo.KDF_PROFILE = old
+    port = free_port()
+    logs = base / "logs"
+    logs.mkdir()
+
+    net = TorNetwork.create(base / "tor")
+    data = net.node_dir("onion")
+    values = {"TOR_DATA_DIR": str(data), "ONION_DIR": str(data / "hs"),
+              "LISTEN_PORT": str(port), "ONION_PORT": "80"}  # fmt: skip
+    (torrc,) = load_render().render_all(base / "rendered", values, only=["tor/torrc.template"])
+    service = net.add_onion_service("onion", torrc.read_text(), data / "hs")
+
+    server = _gunicorn(org.server_home, logs, port)
+    try:
+        net.start()
+        wait_for_port(server, port, what="gunicorn behind the onion")
+        net.wait_ready()
+        net.wait_reachable(service.hostname, 80, "/")
+        START_TIMES.append(time.monotonic() - net.started_at)
+        yield Onion(service.hostname, net.socks_port, net, org, logs, torrc)
+    finally:
+        net.stop()
+        stop(server)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how long the private network took to serve the onion (a figure, not a test)."""
+    for seconds in START_TIMES:
+        terminalreporter.write_line(
+            f"private Tor network: onion answered {seconds:.1f} s after start"
+        )
+
+
+@pytest.fixture(scope="session")
+def tor_browser(onion: Onion) -> Iterator[Any]:
+    """Chromium whose every request goes through the private network's SOCKS port."""
+    assert os.path.exists(CHROMIUM), "Debian chromium is missing: run `make setup-test`"
+    from playwright.sync_api import sync_playwright
+
+    args = [
+        *ARGS,
+        f"--proxy-server=socks5://127.0.0.1:{onion.socks_port}",
+        f"--unsafely-treat-insecure-origin-as-secure={onion.url}",
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield browser
+        browser.close()
+
+
+def new_page(browser: Any, *, javascript: bool) -> Any:
+    """A fresh context (no shared cookies) and page; page.errors collects script errors."""
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.set_default_timeout(90_000)  # pages cross six onion hops
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    return page
