@@ -49,7 +49,7 @@ from bench import harness as h  # noqa: E402
 from crypto import keys  # noqa: E402
 from crypto.directory import Reviewer, sign_directory  # noqa: E402
 from crypto.keys import KeyPair  # noqa: E402
-from intake import once  # noqa: E402
+from intake import form_tokens  # noqa: E402
 from intake.forms import election_years  # noqa: E402
 from intake.home import init_home, install_org, server_public  # noqa: E402
 
@@ -166,7 +166,7 @@ class Client:
             self.cookie = cookie.split(";")[0]
         hidden = HIDDEN.findall(page)
         names = {name for name, _ in hidden}
-        if once.FIELD not in names or len(hidden) < 2:
+        if form_tokens.FIELD not in names or len(hidden) < 2:
             raise SystemExit("the form has no CSRF or single-use token field")
         return hidden
 
