@@ -22,7 +22,7 @@ from .bodies import FORM_MEMORY, BisikRequest
 from .config import Config, load, load_secrets
 from .host_check import HostCheck
 from .state import Intake, current, load_root
-from .views import errors, followup, pages, submit
+from .views import errors, followup, pages, proofcheck, submit
 
 log = logging.getLogger("bisik.intake")
 
@@ -113,7 +113,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     _templates(app)
     tor2web.install(app)  # after the language is known, before CSRF and every view
     _csrf_guard(app)
-    for bp in (pages.bp, submit.bp, followup.bp, api.bp):
+    for bp in (pages.bp, submit.bp, followup.bp, proofcheck.bp, api.bp):
         app.register_blueprint(bp)
     errors.install(app)
     app.wsgi_app = HostCheck(app.wsgi_app, app.url_map)  # type: ignore[method-assign]

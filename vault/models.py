@@ -95,6 +95,8 @@ class Item(Base):
     record: Mapped[bytes | None] = mapped_column(LargeBinary)
     record_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     order_key: Mapped[str | None] = mapped_column(String(96))
+    # The UTC day the item arrived (no finer); NULL for items stored before migration 0003.
+    day: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class ItemEvidence(Base):

@@ -100,6 +100,7 @@ class Entry:
     evidence: tuple[BlobRef, ...]
     record: bytes | None
     order_key: str | None
+    day: dt.date | None = None  # the UTC day it arrived; None before migration 0003
 
 
 ExportItem = Entry
@@ -269,6 +270,7 @@ class _Ops:
 
     def _append(self, item: Item, evidence: Sequence[BlobRef] = ()) -> int:
         self._lock_journal()
+        item.day = _today()  # the day only: see vault/migrations/versions/0003_item_days.py
         self.s.add(item)
         self.s.flush()
         for pos, ref in enumerate(evidence):
@@ -445,7 +447,7 @@ class _Ops:
         return [
             Entry(i.seq, i.case_id, i.kind,
                   BlobRef(i.blob_sha, sizes[i.blob_sha]) if i.blob_sha else None,
-                  tuple(evidence[i.seq]), i.record, i.order_key)
+                  tuple(evidence[i.seq]), i.record, i.order_key, getattr(i, "day", None))
             for i in items
         ]
 
@@ -688,10 +690,8 @@ class Vault:
         return self.uploads.start(owner=owner, total_size=total_size)
 
     def open_upload_bytes(self) -> int:
-        """Bytes held by every upload session not yet finished or removed (expired ones
-        included: their files are on disk until :meth:`expire_uploads` runs)."""
-        with self._read() as ops:
-            return int(ops.s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
+        """See :meth:`vault.uploads.Uploads.open_bytes`."""
+        return self.uploads.open_bytes()
 
     def upload_offset(self, upload_id: str, owner: bytes) -> int:
         """See :meth:`vault.uploads.Uploads.offset`."""

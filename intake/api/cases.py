@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from crypto import receipt
 from crypto.encoding import b64u_encode
@@ -25,7 +25,7 @@ from vault.blobstore import Written
 from vault.errors import DuplicateCaseError, MissingBlobError
 from vault.store import CaseInfo
 
-from .. import followup, free_space
+from .. import followup, free_space, i18n
 from ..state import Intake, current
 from .claims import claimed
 from .envelopes import inline_envelope, reviewer_keys
@@ -107,9 +107,16 @@ def case() -> Response:
 
 @bp.post("/case/proof")
 def case_proof() -> Response:
-    """The server-signed proof of report (UTC day + report envelope hash), to keep."""
+    """The server-signed proof of report (crypto/SPEC.md §13), to keep: the signed file, or
+    with ``"format": "pdf"`` the printable PDF in the page's language."""
     intake = current()
-    info = lookup(intake, json_object())
+    obj = json_object()
+    info = lookup(intake, obj)
+    if obj.get("format") == "pdf":
+        lang = i18n.pick(request.cookies.get(i18n.COOKIE))
+        response = Response(followup.proof_pdf(intake, info, lang), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = 'attachment; filename="bisik-proof.pdf"'
+        return response
     response = Response(followup.proof(intake, info), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="bisik-proof.json"'
     return response
