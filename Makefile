@@ -43,8 +43,14 @@ FUZZ_SECONDS ?= 100
 fuzz: setup-test
 	$(BIN)/python -m fuzz.run --seconds $(FUZZ_SECONDS) --keep
 
+# make bench: every bench at sizes that finish in minutes here; make bench FULL=--full for the
+# issue's sizes (1 GiB envelopes, 10,000 reviewer cases, 100 MiB uploads; much longer)
 bench: setup-test
-	$(BIN)/python bench/envelope_bench.py
+	$(BIN)/python bench/envelope_bench.py $(FULL); \
+	$(BIN)/python bench/reviewer_bench.py $(FULL); \
+	$(BIN)/python bench/intake_bench.py $(FULL); \
+	$(BIN)/python bench/vault_store_bench.py $(FULL); \
+	$(BIN)/python bench/bundle_bench.py $(FULL)
 
 lock:
 	bash scripts/lock.sh

@@ -8,18 +8,22 @@ For each backend (SQLite file; PostgreSQL on 127.0.0.1:5432 in a throw-away sche
 vault with N cases (a small report envelope and one evidence blob of M KiB of random bytes,
 which are indistinguishable from ciphertext for this purpose), then in the same run:
 
-* ``tar`` baseline: ``tar -cf`` of the same blob directory to the same output disk, then an
-  fsync of the archive (the export fsyncs before renaming, so both are measured durable);
+* ``tar`` baseline: ``tar -cf`` of the same blob directory to the same output folder, then
+  an fsync of the archive (the export fsyncs before renaming, so both are measured durable);
 * export: ``vault.transfer.export_bundle`` in a child process, whose own peak RSS is reported
   (flat memory means it does not grow with N or M);
 * verify: ``vault.bundle.read_export`` (the laptop's check and staging copy), in a child too;
-* import: ``--import-runs`` fresh 1,000-item outboxes (statuses, replies and reply
-  envelopes over 100 cases) through ``vault.transfer.import_outbox``: min, median, max seconds.
+* import: a fresh 1,000-item outbox (statuses, replies and reply envelopes over 100 cases)
+  through ``vault.transfer.import_outbox``.
+
+The four steps run in interleaved rounds (bench/harness.py; ``--rounds``, at least 5) and
+the tables give medians with [min–max]; the work folder is memory-backed by default
+(``--tmpdir`` to put it on a disk).
 
 The blobs are written once (with ``LocalBlobStore.put_files``) and hard-linked into the other
 backend's home, since both hold the same content-addressed files; cases are created 500 per
 transaction. Page cache is warm for every step (the bench cannot drop caches on a shared
-machine); tar runs first so it is never the one reading cold blobs. Everything the bench
+machine). Everything the bench
 creates (its work directory, the PostgreSQL schema) is removed at the end.
 """
 
@@ -32,10 +36,8 @@ import os
 import resource
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench import harness as h  # noqa: E402
 
 PG_URL = os.environ.get("BISIK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MiB = 1 << 20
@@ -208,34 +212,47 @@ def run_backend(
             fill = time.perf_counter() - t
         out = work / name / "out"
         out.mkdir()
-        t = time.perf_counter()
-        subprocess.run(["tar", "-cf", str(out / "blobs.tar"), "-C", str(home), "blobs"], check=True)
-        _fsync(out / "blobs.tar")  # the export fsyncs before its rename: same durability
-        tar_s = time.perf_counter() - t
-        tar_bytes = (out / "blobs.tar").stat().st_size
-        (out / "blobs.tar").unlink()
-        exp = _child("--child-export", db_url, str(home), str(out / "export.bisik"))
         stage = work / name / "stage"
-        stage.mkdir()
-        ver = _child("--child-verify", str(home), str(out / "export.bisik"), str(stage))
-        (out / "export.bisik").unlink()
-        imports = []
-        for run in range(args.import_runs):
-            outbox = out / f"outbox{run}.bisik"
+        exp: dict[str, float] = {}
+        count = iter(range(1 << 30))
+
+        def tar() -> float:
+            t = time.perf_counter()
+            subprocess.run(["tar", "-cf", str(out / "blobs.tar"), "-C", str(home), "blobs"],
+                           check=True)  # fmt: skip
+            _fsync(out / "blobs.tar")  # the export fsyncs before its rename: same durability
+            seconds = time.perf_counter() - t
+            exp["tar_bytes"] = (out / "blobs.tar").stat().st_size
+            (out / "blobs.tar").unlink()
+            return seconds
+
+        def export() -> dict[str, float]:
+            (out / "export.bisik").unlink(missing_ok=True)
+            got = _child("--child-export", db_url, str(home), str(out / "export.bisik"))
+            exp["bytes"] = got["bytes"]
+            return {"s": got["seconds"], "rss": got["rss"]}
+
+        def verify() -> dict[str, float]:
+            shutil.rmtree(stage, ignore_errors=True)
+            stage.mkdir()
+            got = _child("--child-verify", str(home), str(out / "export.bisik"), str(stage))
+            return {"s": got["seconds"], "rss": got["rss"]}
+
+        def import_one() -> float:
+            outbox = out / f"outbox{next(count)}.bisik"
             make_outbox(outbox, org, cases[:100], reply_pub, args.outbox_items)
             with Vault.open(db_url, home) as vault:
                 t = time.perf_counter()
                 summary = import_outbox(vault, load_directory(home), outbox)
-                imports.append(time.perf_counter() - t)
+                seconds = time.perf_counter() - t
             assert summary.statuses + 2 * summary.replies == args.outbox_items, summary
             outbox.unlink()
-        return {"backend": name, "cases": args.cases, "blob_s": blob_s, "fill_s": fill,
-                "bundle_mib": exp["bytes"] / MiB, "export_s": exp["seconds"],
-                "export_mbs": exp["bytes"] / MiB / exp["seconds"], "export_rss": exp["rss"],
-                "tar_s": tar_s, "tar_mbs": tar_bytes / MiB / tar_s,
-                "verify_s": ver["seconds"], "verify_mbs": exp["bytes"] / MiB / ver["seconds"],
-                "verify_rss": ver["rss"], "import_items": args.outbox_items,
-                "imports": imports}  # fmt: skip
+            return seconds
+
+        s = h.interleave({"tar": tar, "export": export, "verify": verify, "import": import_one},
+                         args.rounds, label=name)  # fmt: skip
+        return {"backend": name, "blob_s": blob_s, "fill_s": fill, "samples": s,
+                "bundle": exp["bytes"], "tar_bytes": exp["tar_bytes"]}  # fmt: skip
     finally:
         if schema:
             _drop_pg_schema(schema)
@@ -246,44 +263,39 @@ def main() -> None:
         return child_export(*sys.argv[2:5])
     if len(sys.argv) > 1 and sys.argv[1] == "--child-verify":
         return child_verify(*sys.argv[2:5])
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", type=int, default=200)
-    ap.add_argument("--evidence-kib", type=int, default=256)
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--cases", type=int, default=None, help="default 200 (--full: 10000)")
+    ap.add_argument("--evidence-kib", type=int, default=None, help="default 256 (--full: 512)")
     ap.add_argument("--outbox-items", type=int, default=1000)
-    ap.add_argument("--import-runs", type=int, default=3, help="fresh outboxes imported")
     ap.add_argument("--backends", default="sqlite,postgresql")
-    ap.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir)")
+    h.common_args(ap, rounds=5)
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bisik-bundle-bench-", dir=args.dir))
+    args.cases = args.cases or (10_000 if args.full else 200)
+    args.evidence_kib = args.evidence_kib or (512 if args.full else 256)
     rows = []
     shared: dict[str, object] = {}
-    try:
+    with h.temp_root(args.tmpdir, "bisik-bundle-bench-") as work:
+        conditions = h.describe(work)
         for name in args.backends.split(","):
             rows.append(run_backend(name, args, work, shared))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    load = os.getloadavg()[0]
-    print(f"\nbundle bench: {args.cases} cases x {args.evidence_kib} KiB evidence (+1 KiB "
-          f"report each); warm cache; load {load:.1f}")
-    head = ("backend", "bundle MiB", "export s", "export MB/s", "export RSS MiB", "tar s",
-            "tar MB/s", "verify MB/s", "verify RSS MiB")  # fmt: skip
-    print(" | ".join(head))
+    print(f"Bisik bundle benchmark: {conditions}")
+    print(f"{args.cases} cases x {args.evidence_kib} KiB evidence (+1 KiB report each); warm "
+          "cache; interleaved rounds (tar, export, verify, import); median [min–max]\n")
+    mib_ = 1 << 20
+    table = []
     for r in rows:
-        print(" | ".join([
-            str(r["backend"]), f"{r['bundle_mib']:.0f}", f"{r['export_s']:.2f}",
-            f"{r['export_mbs']:.0f}", f"{r['export_rss']:.0f}", f"{r['tar_s']:.2f}",
-            f"{r['tar_mbs']:.0f}", f"{r['verify_mbs']:.0f}", f"{r['verify_rss']:.0f}",
-        ]))  # fmt: skip
-    print(f"\noutbox import: {args.outbox_items} items (statuses, replies, reply envelopes; "
-          f"100 cases), {args.import_runs} fresh outboxes each")
-    print(" | ".join(("backend", "min s", "median s", "max s", "fill: blobs s", "cases s")))
-    for r in rows:
-        t = r["imports"]
-        assert isinstance(t, list)
-        print(" | ".join([
-            str(r["backend"]), f"{min(t):.2f}", f"{statistics.median(t):.2f}", f"{max(t):.2f}",
-            f"{r['blob_s']:.1f}", f"{r['fill_s']:.1f}",
-        ]))  # fmt: skip
+        s = r["samples"]
+        table.append([str(r["backend"]), f"{r['bundle'] / mib_:.0f}",
+                      s["export s"].rate(r["bundle"] / 1e6), s["tar"].rate(r["tar_bytes"] / 1e6),
+                      f"{h.speedup(s['tar'], s['export s']):.2f}",
+                      s["verify s"].rate(r["bundle"] / 1e6),
+                      f"{s['export rss'].high:.0f} / {s['verify rss'].high:.0f}",
+                      s["import"].show(), f"{r['blob_s']:.1f} / {r['fill_s']:.1f}"])  # fmt: skip
+    print(h.table(["backend", "bundle MiB", "export MB/s", "tar MB/s", "export ÷ tar speed",
+                   "verify MB/s", "peak RSS MiB export / verify",
+                   f"outbox import s ({args.outbox_items} items)", "fill s: blobs / cases"],
+                  table))  # fmt: skip
+    print(h.load_now())
     return None
 
 

@@ -1,17 +1,25 @@
 """Benchmark of the intake service's no-JavaScript path through gunicorn on 127.0.0.1.
 
-Measures, in one run and with the same gunicorn settings:
-  * baseline: a trivial WSGI page (what gunicorn + the client cost by themselves);
-  * text-only no-JS submissions under concurrency: throughput, p50/p95 latency, errors;
-  * no-JS submissions with one 100 MiB file (sealed on arrival) under concurrency;
-  * peak server RSS (VmHWM of the gunicorn worker) during one 2 GiB no-JS upload, against the
-    worker's RSS before it.
+Each client does what a browser does: it loads ``GET /submit`` (which sets the session
+cookie and carries the CSRF token and the form's single-use submission token in hidden
+fields), then posts the form as ``multipart/form-data`` with every hidden field and the
+cookie; the next report loads a fresh form, so every token is used once.
 
-    .venv/bin/python bench/intake_bench.py            # small sizes (development)
-    .venv/bin/python bench/intake_bench.py --full     # the figures for the note
+In interleaved rounds (bench/harness.py), against a baseline measured in the same run:
+  * baseline: a trivial WSGI page under the same gunicorn settings (what gunicorn and the
+    client cost by themselves);
+  * ``GET /submit``: the form page;
+  * no-JS report, text only: form load + submit, under concurrency;
+  * no-JS report with one file (sealed on arrival), under concurrency;
+then once: the peak RSS of the worker (VmHWM) during one large no-JS upload, against its RSS
+before it.
 
-The server home lives in a temporary directory that is removed afterwards. Rate limits are
-raised for the run (the bench is one session hammering the service on purpose).
+    .venv/bin/python bench/intake_bench.py            # small sizes (development, make bench)
+    .venv/bin/python bench/intake_bench.py --full     # 100 MiB files and a 2 GiB upload
+
+Per round: requests per second; latency p50/p95 pooled over all rounds (of the POST alone for
+reports). The server home lives in a temporary folder removed afterwards. Rate limits are
+raised for the run (the bench is one client hammering the service on purpose).
 """
 
 from __future__ import annotations
@@ -19,20 +27,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
-import json
 import os
-import shutil
+import re
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +45,11 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
+from bench import harness as h  # noqa: E402
 from crypto import keys  # noqa: E402
 from crypto.directory import Reviewer, sign_directory  # noqa: E402
 from crypto.keys import KeyPair  # noqa: E402
+from intake import form_tokens  # noqa: E402
 from intake.forms import election_years  # noqa: E402
 from intake.home import init_home, install_org, server_public  # noqa: E402
 
@@ -137,21 +144,36 @@ def start(app: str, home: Path | None, workers: int, threads: int) -> Server:
     raise RuntimeError("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])  # type: ignore[union-attr]
 
 
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
 class Client:
-    """One reporter session: cookie and CSRF token from GET /submit, then POSTs."""
+    """One reporter's browser: a session cookie, and a fresh form (tokens) for each report."""
 
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
-        self.conn.request("GET", "/submit")
+        self.cookie = ""
+
+    def load_form(self) -> list[tuple[str, str]]:
+        """GET /submit like a browser; the hidden fields (CSRF and single-use token)."""
+        self.conn.request("GET", "/submit", headers={"Cookie": self.cookie} if self.cookie else {})
         resp = self.conn.getresponse()
         page = resp.read().decode()
-        self.cookie = (resp.getheader("Set-Cookie") or "").split(";")[0]
-        self.token = page.split('name="csrf-token" content="')[1].split('"')[0]
+        if resp.status != 200:
+            raise SystemExit(f"GET /submit answered {resp.status}")
+        cookie = resp.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";")[0]
+        hidden = HIDDEN.findall(page)
+        names = {name for name, _ in hidden}
+        if form_tokens.FIELD not in names or len(hidden) < 2:
+            raise SystemExit("the form has no CSRF or single-use token field")
+        return hidden
 
-    def fields(self) -> bytes:
+    def fields(self, hidden: list[tuple[str, str]]) -> bytes:
         year = election_years()[1]
         values = [
-            ("csrf_token", self.token),
+            *hidden,
             ("category", "mobilisation"),
             ("description", "Rapat koordinasi dukungan calon. " * 20),
             ("election", "pilkada"),
@@ -172,7 +194,8 @@ class Client:
         )
 
     def submit(self, file_size: int = 0) -> tuple[float, int]:
-        head = self.fields()
+        """Load a fresh form, then post it; (seconds of the POST, 1 if not accepted)."""
+        head = self.fields(self.load_form())
         if file_size:
             head += (
                 f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="evidence_1"; '
@@ -207,45 +230,45 @@ class Client:
 
 
 @dataclass
-class Result:
+class Load:
+    """One scenario over the rounds: requests per second per round, pooled latencies."""
+
     name: str
-    requests: int
     concurrency: int
-    seconds: float
-    per_second: float
-    p50_ms: float
-    p95_ms: float
-    errors: int
+    rate: h.Samples = field(default_factory=h.Samples)
+    latencies: list[float] = field(default_factory=list)
+    requests: int = 0
+    errors: int = 0
+
+    def row(self) -> list[str]:
+        lat = sorted(x * 1000 for x in self.latencies)
+        p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
+        return [self.name, str(self.requests), str(self.concurrency), self.rate.show("{:.1f}"),
+                f"{statistics.median(lat):.1f}", f"{p95:.1f}", str(self.errors)]  # fmt: skip
 
 
 def run_load(
-    name: str, port: int, total: int, concurrency: int, file_size: int = 0, path: str | None = None
-) -> Result:
-    per = [total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)]
+    load: Load, port: int, total: int, file_size: int = 0, path: str | None = None
+) -> float:
+    """``total`` requests from ``load.concurrency`` clients; records and returns req/s."""
+    conc = load.concurrency
+    per = [total // conc + (1 if i < total % conc else 0) for i in range(conc)]
 
     def worker(n: int) -> list[tuple[float, int]]:
-        if path is not None:
-            client = Client.__new__(Client)
-            client.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-            return [client.get(path) for _ in range(n)]
         client = Client(port)
+        if path is not None:
+            return [client.get(path) for _ in range(n)]
         return [client.submit(file_size) for _ in range(n)]
 
     start = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
+    with ThreadPoolExecutor(conc) as pool:
         samples = [s for batch in pool.map(worker, per) for s in batch]
-    seconds = time.perf_counter() - start
-    lat = sorted(s[0] * 1000 for s in samples)
-    return Result(
-        name,
-        len(samples),
-        concurrency,
-        round(seconds, 2),
-        round(len(samples) / seconds, 1),
-        round(statistics.median(lat), 1),
-        round(lat[max(0, int(len(lat) * 0.95) - 1)], 1),
-        sum(s[1] for s in samples),
-    )
+    rate = len(samples) / (time.perf_counter() - start)
+    load.rate.add(rate)
+    load.latencies.extend(s[0] for s in samples)
+    load.requests += len(samples)
+    load.errors += sum(s[1] for s in samples)
+    return rate
 
 
 def _status_kib(pid: int, field: str) -> int:
@@ -285,83 +308,58 @@ def big_upload(server: Server, size: int) -> dict[str, float]:
     }
 
 
-def _table(rows: list[Result]) -> Iterator[str]:
-    heads = ("req", "conc", "req/s", "p50 ms", "p95 ms", "errors")
-    yield f"{'scenario':<34}" + "".join(f"{h:>{6 if h in ('req', 'conc') else 9}}" for h in heads)
-    for r in rows:
-        yield (
-            f"{r.name:<34}{r.requests:>6}{r.concurrency:>6}{r.per_second:>9}{r.p50_ms:>9}"
-            f"{r.p95_ms:>9}{r.errors:>8}"
-        )
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="the sizes for the note")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    h.common_args(parser, rounds=5)
     args = parser.parse_args()
     text_n, big_n, big_size, huge = (
-        (600, 8, 100 << 20, 2 << 30) if args.full else (60, 2, 8 << 20, 128 << 20)
+        (120, 2, 100 << 20, 2 << 30) if args.full else (24, 1, 8 << 20, 128 << 20)
     )
     conc = 8
-    load_before = os.getloadavg()
-    base = Path(tempfile.mkdtemp(prefix="bisik-bench-"))
-    results: list[Result] = []
+    loads = {
+        "base": Load("baseline: trivial page", conc),
+        "page": Load("intake: GET /submit page", conc),
+        "text": Load("no-JS report, text only", conc),
+        "file": Load(f"no-JS report, one {big_size >> 20} MiB file", min(conc, 4)),
+    }
     extra: dict[str, object] = {}
-    try:
+    with h.temp_root(args.tmpdir, "bisik-ibench-") as base:
+        conditions = h.describe(base)
         home = make_home(base)
         trivial_server = start("bench.intake_bench:trivial", None, args.workers, args.threads)
-        try:
-            run_load("warm-up", trivial_server.port, 50, 2, path="/")
-            results.append(
-                run_load("baseline: trivial page", trivial_server.port, text_n * 4, conc, path="/")
-            )
-        finally:
-            trivial_server.stop()
         server = start("intake.wsgi:app", home, args.workers, args.threads)
         try:
-            run_load("warm-up", server.port, 10, 2)
-            results.append(
-                run_load("intake: GET /submit page", server.port, text_n * 2, conc, path="/submit")
-            )
-            results.append(run_load("no-JS submit, text only", server.port, text_n, conc))
-            results.append(
-                run_load(
-                    f"no-JS submit, {big_size >> 20} MiB file",
-                    server.port,
-                    big_n,
-                    min(conc, 4),
-                    file_size=big_size,
-                )
-            )
+            run_load(Load("warm-up", 2), trivial_server.port, 20, path="/")
+            run_load(Load("warm-up", 2), server.port, 4)
+            steps: dict[str, h.Step] = {
+                "base": lambda: run_load(loads["base"], trivial_server.port, text_n * 4, path="/"),
+                "page": lambda: run_load(loads["page"], server.port, text_n * 2, path="/submit"),
+                "text": lambda: run_load(loads["text"], server.port, text_n),
+                "file": lambda: run_load(loads["file"], server.port, big_n * 4, big_size),
+            }
+            h.interleave(steps, args.rounds, label="intake")
         finally:
             server.stop()
+            trivial_server.stop()
         single = start("intake.wsgi:app", home, 1, 1)
         try:
             extra["big_upload"] = big_upload(single, huge)
         finally:
             single.stop()
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-    print("\n".join(_table(results)))
-    print(f"one {huge >> 20} MiB no-JS upload (1 worker): {extra['big_upload']}")
-    extra["loadavg_before_after"] = [load_before, os.getloadavg()]
-    print(f"load average before/after (other work on the machine): {extra['loadavg_before_after']}")
-    out = ROOT / "bench" / "out"
-    out.mkdir(exist_ok=True)
-    (out / "intake.json").write_text(
-        json.dumps(
-            {
-                "full": args.full,
-                "cores": os.cpu_count(),
-                "results": [asdict(r) for r in results],
-                **extra,
-            },
-            indent=1,
-        )
-    )
-    return 0
+    print(f"Bisik intake benchmark: {conditions}")
+    print(f"gunicorn {args.workers} workers x {args.threads} threads; {args.rounds} interleaved "
+          "rounds; req/s median [min–max] over rounds, latency pooled; each report loads a "
+          "fresh form (cookie, CSRF and single-use token) before its POST\n")
+    print(h.table(["scenario", "requests", "clients", "req/s", "p50 ms", "p95 ms", "errors"],
+                  [load.row() for load in loads.values()]))  # fmt: skip
+    print(f"\none {huge >> 20} MiB no-JS upload (1 worker): {extra['big_upload']}")
+    print(h.load_now())
+    big = extra["big_upload"]
+    assert isinstance(big, dict)
+    errors = sum(load.errors for load in loads.values()) + int(big["errors"])
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -1,47 +1,53 @@
-"""Reviewer tool benchmark: import + decrypt N cases vs. GnuPG, and ``list`` over N cases.
+"""Reviewer tool benchmark: importing N cases against one gpg process, and ``list``.
 
-Usage (small while developing, full size for the figures in the report)::
+Usage (small while developing, full size for the issue's goals)::
 
-    .venv/bin/python bench/reviewer_bench.py               # 500 cases
-    .venv/bin/python bench/reviewer_bench.py --cases 10000 # full size (several minutes: gpg)
+    .venv/bin/python bench/reviewer_bench.py             # 1,000 cases, 5 rounds
+    .venv/bin/python bench/reviewer_bench.py --full      # 10,000 cases (several minutes)
 
-What is compared, in one run on the same report documents:
+What is compared, in one run on the same report documents, in interleaved rounds (each round
+starts from the same reviewer home, restored untimed; medians with [min–max]):
 
-* **Bisik**: ``bisik-reviewer import`` through the library calls the command makes —
-  verify the server-signed export bundle (vault.bundle), decrypt every report envelope with
-  the reviewer's X25519 key, parse it, check the evidence list, seal each case under the
-  store key, write the store (one syncfs, atomic index switch).
-* **gpg, per file**: the anchors' viewing-station flow (SecureDrop's workstation decrypts each
-  submission with its own ``gpg --batch --decrypt`` process), with a Curve25519 key
-  (``future-default``: ed25519 + cv25519) made in a temporary GNUPGHOME, no passphrase.
-* **gpg, one process**: ``gpg --batch --decrypt-files`` over all files (gpg's best case).
+* **bisik import (library)** — what ``bisik-reviewer import`` does after the unlock: verify
+  the server-signed export bundle, decrypt every report envelope with the reviewer's X25519
+  key, parse it, check its evidence list, seal each case under the store key, write the store.
+* **bisik-reviewer import (CLI)** — the real one-shot command as a whole process: Python
+  start-up, the Argon2id unlock of the key file at the default ``sensitive`` profile, and the
+  import. This is what a reviewer waits for.
+* **gpg --decrypt-files (one process)** — one gpg process decrypting every file (gpg's best
+  case; the fair comparison), a Curve25519 key (ed25519 + cv25519) in a temporary GNUPGHOME,
+  no passphrase. File names go in on standard input.
+* **Argon2id unlock alone** — ``sensitive`` profile, the part of the CLI time that does not
+  depend on N.
 
-Then ``list``: unlocking the store index and rendering the full table of N cases (the library
-path of ``bisik-reviewer list``), the wall time of the real one-shot command in a subprocess,
-and ``list`` typed into a running ``bisik-reviewer shell`` (the daily way: one unlock, then
-each command costs only its own work; the shell's start-up is printed on its own line).
-Argon2id with the default ``sensitive`` profile is timed once on its own, since a one-shot
-command pays it every time and a shell once, whatever N is. Setup (sealing, writing the
-bundle, gpg encryption) is not timed.
+``--per-file`` adds, once and not in the headline, gpg run as one process per file (how a
+viewing station that shells out per submission uses it). Then ``list``: the library path
+(index decrypt, filter, table) and ``list`` typed into a running ``bisik-reviewer shell``
+(one unlock, then each command costs only its own work). Setup (sealing, bundle, gpg
+encryption) is not timed. Goals (issue 14): import of 10,000 cases ≥ 10× one gpg process
+(library) and ≥ 5× (the real CLI with its unlock).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import io
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench import harness as h
 from crypto import document as cdoc
 from crypto import envelope, receipt
 from crypto.encoding import b64u_encode
@@ -62,8 +68,8 @@ CATS = ["social_media", "mobilisation", "state_resources", "retaliation", "rally
 
 
 def setup_team(root: Path) -> tuple[Home, identity.Identity, Home, Ed25519PrivateKey]:
-    lead = Home(root / "ayu")
-    ident = identity.create(lead, "ayu", "Ayu", PASS, profile="test")
+    lead = Home(root / "ayu")  # the real unlock cost: the default (sensitive) Argon2id profile
+    ident = identity.create(lead, "ayu", "Ayu", PASS)
     other = Home(root / "budi")
     identity.create(other, "budi", "Budi", PASS, profile="test")
     org.init_root(lead, "Bench", PASS, profile="test")
@@ -103,9 +109,8 @@ def write_export(path: Path, server: Ed25519PrivateKey, envs: list[bytes]) -> No
         w.finish(len(envs))
 
 
-def bisik_import(lead: Home, ident: identity.Identity, bundle: Path
-                 ) -> tuple[float, float, int]:  # fmt: skip
-    """(wall s, CPU s, readable cases) of the import, staging as the command does."""
+def bisik_import(lead: Home, ident: identity.Identity, bundle: Path) -> dict[str, float]:
+    """Wall and CPU seconds of the import (staging as the command does), readable cases."""
     directory = org.load_directory(lead)
     t0, c0 = time.perf_counter(), time.process_time()
     with CaseStore.open(lead.store, ident.store_key) as store, \
@@ -114,7 +119,19 @@ def bisik_import(lead: Home, ident: identity.Identity, bundle: Path
                                bundle_id=export.manifest.bundle_id,
                                seq_to=export.manifest.seq_to)  # fmt: skip
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return wall, cpu, summary.new_cases - summary.unreadable
+    if summary.new_cases - summary.unreadable != summary.new_cases or not summary.new_cases:
+        raise SystemExit(f"import read {summary.new_cases - summary.unreadable} cases")
+    return {"wall": wall, "cpu": cpu}
+
+
+def reviewer_exe() -> str:
+    return shutil.which("bisik-reviewer", path=str(Path(sys.executable).parent)) or "bisik-reviewer"
+
+
+def restore(pristine: Path, home: Path) -> None:
+    """The reviewer home as it was before any import (untimed)."""
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(pristine, home, symlinks=True)
 
 
 def gpg_setup(root: Path, docs: list[bytes]) -> tuple[dict[str, str], list[Path]]:
@@ -153,78 +170,61 @@ def gpg_per_file(env: dict[str, str], files: list[Path], docs: list[bytes]) -> t
     return time.perf_counter() - t0, _children_cpu() - c0
 
 
-def gpg_one_process(env: dict[str, str], files: list[Path]) -> tuple[float, float]:
+def gpg_one_process(env: dict[str, str], files: list[Path]) -> float:
+    """Whole-process seconds of one ``gpg --decrypt-files`` over all files (names on stdin)."""
     for f in files:  # --decrypt-files writes next to the input, without the .gpg suffix
         Path(str(f)[:-4]).unlink(missing_ok=True)
-    t0, c0 = time.perf_counter(), _children_cpu()
-    for start in range(0, len(files), 2000):
-        subprocess.run(["gpg", "--batch", "--quiet", "--yes", "--decrypt-files",
-                        *map(str, files[start:start + 2000])], env=env, check=True)  # fmt: skip
-    return time.perf_counter() - t0, _children_cpu() - c0
+    names = "".join(f"{f}\n" for f in files).encode()
+    run = h.run_process(["gpg", "--batch", "--quiet", "--yes", "--decrypt-files"], env,
+                        stdin=names)  # fmt: skip
+    if not Path(str(files[-1])[:-4]).exists():
+        raise SystemExit("gpg --decrypt-files wrote nothing")
+    return run.seconds
 
 
-def list_timing(lead: Home, ident: identity.Identity, runs: int = 5) -> tuple[float, int]:
-    best = float("inf")
-    rows_n = 0
+def list_library(lead: Home, ident: identity.Identity, n: int) -> float:
+    """Seconds to unlock the store index, filter and render the full table (no Argon2id)."""
     ns = argparse.Namespace(status=None, category=None, region=None, assigned=None,
                             due_before=None, late=False, flagged=False)  # fmt: skip
-    import datetime as dt
-
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        with CaseStore.open(lead.store, ident.store_key) as store:
-            rows = select(store.cases, ns, lead.load_config(), dt.date(2026, 12, 1))
-        text = render(["id", "rcv", "st", "cat", "reg"],
-                      [(c, m["rcv"], m["st"], m["cat"], m["reg"]) for c, m, _ in rows])
-        best = min(best, time.perf_counter() - t0)
-        rows_n = len(text.splitlines()) - 2
-    return best, rows_n
+    t0 = time.perf_counter()
+    with CaseStore.open(lead.store, ident.store_key) as store:
+        rows = select(store.cases, ns, lead.load_config(), dt.date(2026, 12, 1))
+    text = render(["id", "rcv", "st", "cat", "reg"],
+                  [(c, m["rcv"], m["st"], m["cat"], m["reg"]) for c, m, _ in rows])
+    seconds = time.perf_counter() - t0
+    if len(text.splitlines()) - 2 != n:
+        raise SystemExit("list showed the wrong number of rows")
+    return seconds
 
 
-def cli_list(lead: Home, runs: int = 3) -> tuple[float, float]:
-    """Best (wall s, CPU s) of the real ``bisik-reviewer list`` command in a subprocess."""
-    pp = lead.root / "pp"
-    pp.write_text(PASS)
-    exe = shutil.which("bisik-reviewer", path=str(Path(sys.executable).parent)) or "bisik-reviewer"
-    best = (float("inf"), float("inf"))
-    for _ in range(runs):
-        t0, c0 = time.perf_counter(), _children_cpu()
-        subprocess.run([exe, "list", "--home", str(lead.root), "--passphrase-file", str(pp)],
-                       check=True, capture_output=True)  # fmt: skip
-        best = min(best, (time.perf_counter() - t0, _children_cpu() - c0))
-    return best
+def shell_list(lead: Home, n: int, runs: int) -> tuple[float, h.Samples]:
+    """``list`` typed into one ``bisik-reviewer shell``: (start s, list times).
 
-
-def shell_list(lead: Home, n: int, runs: int = 5) -> tuple[float, float, float]:
-    """``list`` typed into one ``bisik-reviewer shell`` (the issue's < 1 s goal, measured as
-    the reviewer meets it): (start s, best list s, median list s).
-
-    *start* is from launching the process to its ready line: Python start-up, the unlock (test
-    KDF profile here; the real Argon2id cost is timed on its own) and opening the store.
-    Each *list* is from writing the line to reading the table's last line through the pipe.
+    *start* is from launching the process to its ready line: Python start-up, the Argon2id
+    unlock and opening the store. Each *list* is from writing the line to reading the table's
+    last line through the pipe.
     """
     pp = lead.root / "pp"
-    pp.write_text(PASS)
-    exe = shutil.which("bisik-reviewer", path=str(Path(sys.executable).parent)) or "bisik-reviewer"
     last = t("list.count", shown=n, total=n) + "\n"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([exe, "shell", "--home", str(lead.root), "--passphrase-file", str(pp)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, bufsize=1)  # fmt: skip
+    proc = subprocess.Popen([reviewer_exe(), "shell", "--home", str(lead.root),
+                             "--passphrase-file", str(pp)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            bufsize=1)  # fmt: skip
     assert proc.stdin and proc.stdout and proc.stderr
     proc.stderr.readline()  # the ready line: unlocked, store open
     start = time.perf_counter() - t0
-    times = []
-    for _ in range(runs):
+    times = h.Samples()
+    for _ in range(max(h.MIN_ROUNDS, runs)):
         t0 = time.perf_counter()
         proc.stdin.write("list\n")
         proc.stdin.flush()
         while (line := proc.stdout.readline()) != last:
             if not line:
                 raise SystemExit("the shell ended before printing the list")
-        times.append(time.perf_counter() - t0)
+        times.add(time.perf_counter() - t0)
     proc.communicate("exit\n", timeout=60)
-    return start, min(times), statistics.median(times)
+    return start, times
 
 
 def argon2_sensitive() -> float:
@@ -233,55 +233,82 @@ def argon2_sensitive() -> float:
     return time.perf_counter() - t0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", type=int, default=500, help="number of cases (full: 10000)")
+def main() -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--cases", type=int, default=None, help="cases (default 1000; --full 10000)")
     ap.add_argument("--no-gpg", action="store_true", help="skip the gpg comparison")
-    ap.add_argument("--no-argon2", action="store_true", help="skip timing Argon2id sensitive")
-    ap.add_argument("--tmp", default=None, help="directory for the temporary files")
+    ap.add_argument("--per-file", action="store_true", help="also gpg once per file (slow)")
+    h.common_args(ap, rounds=5)
     args = ap.parse_args()
-    n = args.cases
-    with tempfile.TemporaryDirectory(prefix="bisik-rbench-", dir=args.tmp) as tmp:
-        root = Path(tmp)
+    n = args.cases or (10_000 if args.full else 1_000)
+    with h.temp_root(args.tmpdir, "bisik-rbench-") as root:
+        conditions = h.describe(root)
+        h.progress("setting up (keys, documents, bundle, gpg)")
         lead, ident, _, server = setup_team(root)
+        (lead.root / "pp").write_text(PASS)
         directory = org.load_directory(lead)
         docs = make_documents(n)
         keys = directory.recipients()
-        envs = [envelope.seal(d, keys) for d in docs]
         bundle = root / "export.bisik"
-        write_export(bundle, server, envs)
-        print(f"cases: {n}  report plaintext: {sum(map(len, docs)) / n:,.0f} B avg  "
-              f"bundle: {bundle.stat().st_size / 1e6:,.1f} MB")
-        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        secs, cpu, readable = bisik_import(lead, ident, bundle)
-        assert readable == n
-        print(f"bisik-reviewer import+decrypt : {secs:8.2f} s wall {cpu:7.2f} s CPU "
-              f"{n / secs:8,.0f} cases/s")
+        write_export(bundle, server, [envelope.seal(d, keys) for d in docs])
+        pristine = root / "pristine"
+        shutil.copytree(lead.root, pristine, symlinks=True)
+        gpg_env, files = gpg_setup(root, docs) if not args.no_gpg else ({}, [])
+        exe = reviewer_exe()
+        cli_cmd = [exe, "import", str(bundle), "--home", str(lead.root), "--passphrase-file",
+                   str(lead.root / "pp")]  # fmt: skip
+
+        def library() -> dict[str, float]:
+            restore(pristine, lead.root)
+            return bisik_import(lead, ident, bundle)
+
+        def command() -> float:
+            restore(pristine, lead.root)
+            return h.run_process(cli_cmd).seconds
+
+        steps: dict[str, h.Step] = {"library": library, "cli": command}
         if not args.no_gpg:
-            env, files = gpg_setup(root, docs)
-            one, one_cpu = gpg_one_process(env, files)
-            print(f"gpg --decrypt-files (1 proc)  : {one:8.2f} s wall {one_cpu:7.2f} s CPU "
-                  f"{n / one:8,.0f} cases/s   bisik {one / secs:5.1f}x faster (wall)")
-            per, per_cpu = gpg_per_file(env, files, docs)
-            print(f"gpg --decrypt per file        : {per:8.2f} s wall {per_cpu:7.2f} s CPU "
-                  f"{n / per:8,.0f} cases/s   bisik {per / secs:5.1f}x faster (wall)")
-            subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, check=False)
-        best, rows = list_timing(lead, ident)
-        assert rows == n
-        print(f"list (index decrypt+filter+table, {rows} rows, best of 5): {best * 1000:7.1f} ms")
-        wall, cpu = cli_list(lead)
-        print(f"bisik-reviewer list, whole command incl. start-up (test KDF profile), best of 3: "
-              f"{wall * 1000:7.1f} ms wall {cpu * 1000:7.1f} ms CPU")
-        start, best_sh, med_sh = shell_list(lead, n)
-        print(f"list typed in `bisik-reviewer shell` ({n} rows, unlock excluded), 5 runs: "
-              f"best {best_sh * 1000:7.1f} ms, median {med_sh * 1000:7.1f} ms")
-        print(f"  shell start (Python start-up + unlock with test KDF + store open), once: "
-              f"{start * 1000:7.1f} ms")
-        print(f"load average after: {os.getloadavg()[0]:.1f}")
-        if not args.no_argon2:
-            print(f"Argon2id 'sensitive' unlock (paid once per command, or once per shell): "
-                  f"{argon2_sensitive():6.2f} s")
+            steps["gpg"] = lambda: gpg_one_process(gpg_env, files)
+        steps["argon2"] = argon2_sensitive
+        s = h.interleave(steps, args.rounds, label=f"import {n}")
+        per_file = gpg_per_file(gpg_env, files, docs)[0] if args.per_file and files else None
+        lists = h.interleave({"list": lambda: list_library(lead, ident, n)}, args.rounds,
+                             label="list")  # fmt: skip
+        shell_start, shell_times = shell_list(lead, n, args.rounds)
+        if not args.no_gpg:
+            subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=gpg_env, check=False)
+    bundle_mb = sum(map(len, docs)) / n
+    print(f"Bisik reviewer benchmark: {conditions}")
+    print(f"{n:,} cases, report plaintext {bundle_mb:,.0f} B avg; {len(s['argon2'].values)} "
+          "interleaved rounds (library, CLI, gpg, Argon2id); median [min–max]\n")
+    rows = [["bisik import, library (after unlock)", s["library wall"].show(),
+             s["library wall"].rate(n), "", ""],
+            ["bisik-reviewer import, CLI (start + Argon2id + import)", s["cli"].show(),
+             s["cli"].rate(n), "", ""]]  # fmt: skip
+    if "gpg" in s:
+        rows[0][3] = f"{h.speedup(s['gpg'], s['library wall']):.1f}x"
+        rows[1][3] = f"{h.speedup(s['gpg'], s['cli']):.1f}x"
+        rows.append(["gpg --decrypt-files, one process", s["gpg"].show(), s["gpg"].rate(n),
+                     "1.0x", ""])  # fmt: skip
+    rows.append(["Argon2id unlock alone (sensitive)", s["argon2"].show(), "", "", ""])
+    if per_file is not None:
+        rows.append(["gpg --decrypt, one process per file (once)", f"{per_file:.2f}",
+                     f"{n / per_file:,.0f}", "", "not the headline"])  # fmt: skip
+    rows.append(["list: index decrypt + filter + table (library)", lists["list"].show("{:.3f}"),
+                 "", "", ""])  # fmt: skip
+    rows.append(["list typed into a running shell", shell_times.show("{:.3f}"), "", "",
+                 f"shell start {shell_start:.2f} s (Argon2id)"])  # fmt: skip
+    print(h.table(["step", "seconds", "cases/s", "vs one gpg process", "note"], rows))
+    print(f"library CPU seconds: {s['library cpu'].show()}")
+    print(h.load_now())
+    if "gpg" not in s:
+        return 0
+    lib, real = h.speedup(s["gpg"], s["library wall"]), h.speedup(s["gpg"], s["cli"])
+    print(h.goal(f">= 10x one gpg process, library, {n:,} cases ({lib:.1f}x)", lib >= 10))
+    print(h.goal(f">= 5x one gpg process, real CLI with unlock, {n:,} cases ({real:.1f}x)",
+                 real >= 5))  # fmt: skip
+    return 0 if lib >= 10 and real >= 5 else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

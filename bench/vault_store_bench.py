@@ -1,12 +1,16 @@
 """Vault storage bench: blob store throughput against a plain copy, and case rates per backend.
 
 Usage: .venv/bin/python bench/vault_store_bench.py [--blob-mb 256] [--cases 2000] [--no-pg]
+       [--rounds 5] [--tmpdir DIR] [--full]
 
 Blob write = LocalBlobStore.writer() (hash + temp file + fsync + rename + dir fsync) against
 ``shutil.copyfileobj`` into a file plus one fsync, and against the same copy with SHA-256, same
-data, same directory, alternating, best of N. Blob read = ``verify`` (read + SHA-256) against a
-plain read, both through the page cache (say so when quoting).
-Case rates: create_case (one transaction each, SQLite synchronous=FULL), case_by_lookup,
+data, same directory, in interleaved rounds (bench/harness.py: medians with [min–max]). The
+folder is memory-backed by default (fsync is then nearly free: the figures measure the code;
+``--tmpdir`` on a disk measures the disk too). Blob read = ``verify`` (read + SHA-256) against a
+plain read, both through the page cache.
+Case rates, one fresh database per round and backend, rounds interleaved (SQLite, PostgreSQL):
+create_case (one transaction each, SQLite synchronous=FULL), case_by_lookup,
 items_since export pages, N signed statuses applied in one batch by one add_status call each,
 then replayed, then N new ones by one ``add_records`` call (what an outbox import uses), on
 SQLite and on PostgreSQL (127.0.0.1:5432, a throwaway schema).
@@ -20,13 +24,17 @@ import io
 import os
 import secrets
 import shutil
-import tempfile
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench import harness as h
 from crypto import records
 from vault.blobstore import BlobRef, LocalBlobStore
 from vault.store import Outbound, Vault
@@ -41,8 +49,8 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def blob_bench(root: Path, size_mb: int, repeat: int) -> list[tuple[str, float, float]]:
-    """Best of ``repeat`` alternating runs (the machine is shared; writeback throttles)."""
+def blob_bench(root: Path, size_mb: int, rounds: int) -> list[tuple[str, h.Samples, h.Samples]]:
+    """Interleaved rounds of the five steps (the machine is shared; writeback throttles)."""
     data = secrets.token_bytes(size_mb << 20)
     store = LocalBlobStore(root / "blobs")
     refs: list[BlobRef] = []
@@ -76,17 +84,18 @@ def blob_bench(root: Path, size_mb: int, repeat: int) -> list[tuple[str, float, 
             while f.read(CHUNK):
                 pass
 
-    best: dict[str, float] = {}
-    for _ in range(repeat):
-        for name, fn in (("base", lambda: plain_write(False)), ("store", store_write),
-                         ("hashed", lambda: plain_write(True)),
-                         ("base_r", plain_read),
-                         ("store_r", lambda: store.verify(refs[-1].sha256))):  # fmt: skip
-            best[name] = min(best.get(name, float("inf")), timed(fn))
+    def store_read() -> None:  # timed by the harness (a step returning None)
+        if not store.verify(refs[-1].sha256):
+            raise SystemExit("the stored blob does not verify")
+
+    s = h.interleave({"base": lambda: plain_write(False), "store": store_write,
+                      "hashed": lambda: plain_write(True), "base_r": plain_read,
+                      "store_r": store_read}, rounds,
+                     label="blobs")  # fmt: skip
     return [
-        ("blob write (MB/s)", size_mb / best["store"], size_mb / best["base"]),
-        ("  vs copy+sha256 (MB/s)", size_mb / best["store"], size_mb / best["hashed"]),
-        ("blob read+verify (MB/s)", size_mb / best["store_r"], size_mb / best["base_r"]),
+        ("blob write (MB/s)", s["store"], s["base"]),
+        ("  vs copy+sha256 (MB/s)", s["store"], s["hashed"]),
+        ("blob read+verify (MB/s)", s["store_r"], s["base_r"]),
     ]
 
 
@@ -157,36 +166,53 @@ def pg_schema_url() -> tuple[str, Callable[[], None]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--blob-mb", type=int, default=256)
-    ap.add_argument("--cases", type=int, default=2000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--blob-mb", type=int, default=None, help="default 64 (--full: 256)")
+    ap.add_argument("--cases", type=int, default=None, help="default 500 (--full: 2000)")
     ap.add_argument("--no-pg", action="store_true")
-    ap.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir)")
+    h.common_args(ap, rounds=5)
     args = ap.parse_args()
+    blob_mb = args.blob_mb or (256 if args.full else 64)
+    n = args.cases or (2000 if args.full else 500)
+    rates: dict[str, dict[str, h.Samples]] = {"sqlite": {}}
+    if not args.no_pg:
+        rates["postgresql"] = {}
 
-    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        root = Path(tmp)
-        print(f"blob store, {args.blob_mb} MiB in 1 MiB writes, best of {args.repeat}, {root}")
-        print(f"{'':28}{'vault':>12}{'baseline':>12}{'ratio':>8}")
-        for name, mine, base in blob_bench(root, args.blob_mb, args.repeat):
-            print(f"{name:28}{mine:12.0f}{base:12.0f}{mine / base:8.2f}")
+    with h.temp_root(args.tmpdir, "bisik-vbench-") as root:
+        conditions = h.describe(root)
+        blobs = blob_bench(root, blob_mb, args.rounds)
+        counter = iter(range(1 << 30))
 
-        results = {"sqlite": case_bench(f"sqlite:///{root / 's' / 'bisik.sqlite'}",
-                                        root / "s", args.cases)}  # fmt: skip
-        if not args.no_pg:
-            url, drop = pg_schema_url()
-            try:
-                results["postgresql"] = case_bench(url, root / "p", args.cases)
-            finally:
-                drop()
-        print(f"\ncases: {args.cases}, 2 evidence blobs each (ops/s)")
-        print(f"{'':28}" + "".join(f"{b:>12}" for b in results))
-        labels = {"insert": "create_case", "lookup": "case_by_lookup",
-                  "export": "items_since (500/page)", "batch": "add_status in 1 batch",
-                  "replay": "same batch replayed", "records": "add_records in 1 batch"}  # fmt: skip
-        for op, label in labels.items():
-            print(f"{label:28}" + "".join(f"{r[op]:12.0f}" for r in results.values()))
+        def backend(name: str) -> None:
+            k = next(counter)
+            if name == "sqlite":
+                got = case_bench(f"sqlite:///{root / f's{k}' / 'bisik.sqlite'}", root / f"s{k}", n)
+            else:
+                url, drop = pg_schema_url()
+                try:
+                    got = case_bench(url, root / f"p{k}", n)
+                finally:
+                    drop()
+            for op, value in got.items():
+                rates[name].setdefault(op, h.Samples()).add(value)
+
+        h.interleave({name: (lambda name=name: backend(name)) for name in rates}, args.rounds,
+                     label="cases")  # fmt: skip
+    print(f"Bisik vault storage benchmark: {conditions}")
+    print(f"blob store, {blob_mb} MiB in 1 MiB writes; interleaved rounds, median [min–max]\n")
+    mb = blob_mb * (1 << 20) / 1e6
+    print(h.table(["", "vault MB/s", "baseline MB/s", "vault ÷ baseline (medians)"],
+                  [[name, mine.rate(mb), base.rate(mb), f"{h.speedup(base, mine):.2f}"]
+                   for name, mine, base in blobs]))  # fmt: skip
+    print(f"\ncases: {n}, 2 evidence blobs each (operations/s, median [min–max] over fresh "
+          "databases)\n")
+    labels = {"insert": "create_case", "lookup": "case_by_lookup",
+              "export": "items_since (500/page)", "batch": "add_status in 1 batch",
+              "replay": "same batch replayed", "records": "add_records in 1 batch"}  # fmt: skip
+    print(h.table(["", *rates],
+                  [[label, *(r[op].show("{:.0f}") for r in rates.values())]
+                   for op, label in labels.items()]))  # fmt: skip
+    print(h.load_now())
 
 
 if __name__ == "__main__":

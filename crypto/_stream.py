@@ -9,7 +9,16 @@ at the end, so consumers must write to a temporary place and keep it only on suc
 Speed: chunks are processed 16 at a time (1 MiB) with ``encrypt_into``/``decrypt_into``
 into buffers that are reused, and handed to ``write`` as memoryviews. Like every file
 object's ``write`` (see :meth:`io.BufferedIOBase.write`), a sink may use the data only
-during the call: it is overwritten afterwards. Memory: a few MiB whatever the size.
+during the call: it is overwritten afterwards. With a :class:`Buffers` pool (the
+write-behind of ``_writebehind.py``) output buffers rotate instead: each is handed back
+with ``release`` after its pieces were given to ``write``, and only reused once the pool
+returns it from ``take``.
+
+Memory contract, whatever the size of the data: the encryptor holds one 64 KiB chunk of
+plaintext and one output block of 16 chunks (1 MiB + 256 B), or the pool's buffers;
+:func:`decrypt_chunks` holds two ciphertext blocks (read ahead by one, to know which chunk
+is last) and one plaintext block, or the pool's buffers; the unpadder holds one byte and a
+count of zeros. Nothing grows with the input: about 3 MiB, 5 MiB with a write-behind pool.
 """
 
 from __future__ import annotations
@@ -35,6 +44,15 @@ _ZEROS_VIEW = memoryview(_ZEROS)
 Sink = Callable[[memoryview], object]
 
 
+class Buffers(Protocol):
+    """A pool of output buffers (``_writebehind.WriteBehind``): take one, release it after
+    its contents were handed to the sink; the pool says when it may be filled again."""
+
+    def take(self) -> memoryview: ...
+
+    def release(self, buf: memoryview) -> None: ...
+
+
 class Reader(Protocol):
     """Anything with ``read(n)``: files, pipes, sockets' file objects, upload streams."""
 
@@ -56,12 +74,14 @@ class ChunkEncryptor:
     :meth:`update` (and every 1 MiB), so nothing lingers between calls but the held chunk.
     """
 
-    def __init__(self, payload_key: bytes, write: Sink) -> None:
+    def __init__(self, payload_key: bytes, write: Sink, buffers: Buffers | None = None) -> None:
         self._aead = AESGCM(payload_key)
         self._write = write
         self._held = bytearray(CHUNK)
         self._held_len = 0
-        self._out = memoryview(bytearray())  # sized on first use: small envelopes stay small
+        self._pool = buffers  # buffers of at least BLOCK * CT_CHUNK bytes, if given
+        # sized on first use without a pool: small envelopes stay small
+        self._out = buffers.take() if buffers is not None else memoryview(bytearray())
         self._pos = 0
         self._counter = 0
         self._length = 0
@@ -84,10 +104,13 @@ class ChunkEncryptor:
         self._pos = end
         self._counter += 1
 
-    def _flush(self) -> None:
+    def _flush(self, final: bool = False) -> None:
         if self._pos:
             self._write(self._out[: self._pos])
             self._pos = 0
+            if self._pool is not None:  # the sink may still hold it: fill another meanwhile
+                self._pool.release(self._out)
+                self._out = memoryview(bytearray()) if final else self._pool.take()
 
     def update(self, data: bytes | bytearray | memoryview) -> None:
         """Feed plaintext; every chunk known not to be the last is encrypted and written."""
@@ -134,7 +157,7 @@ class ChunkEncryptor:
             elif len(part) < size:
                 part = bytes(part) + _ZEROS[: size - len(part)]
             self._seal(part, last=off + size == total)
-        self._flush()
+        self._flush(final=True)
 
 
 def _last_nonzero(view: memoryview) -> int:
@@ -238,12 +261,15 @@ class _Blocks:
         return buf[:got]
 
 
-def decrypt_chunks(payload_key: bytes, src: Reader) -> Iterator[memoryview | bytes]:
+def decrypt_chunks(
+    payload_key: bytes, src: Reader, buffers: Buffers | None = None
+) -> Iterator[memoryview | bytes]:
     """Yield verified plaintext pieces from ``src`` until a valid last chunk and EOF.
 
     Raises DecryptionError on a bad tag, truncation, trailing data, an empty final chunk or
     bad padding; data already yielded must then be discarded by the caller. A yielded
-    memoryview is valid only until the next item is requested.
+    memoryview is valid only until the next item is requested, or, with ``buffers``
+    (each at least BLOCK * CHUNK bytes), until the pool hands its buffer out again.
     """
     aead = AESGCM(payload_key)
     unpad = _Unpadder()
@@ -252,7 +278,8 @@ def decrypt_chunks(payload_key: bytes, src: Reader) -> Iterator[memoryview | byt
     cur = blocks.next()
     if not cur:  # a payload of zero bytes: never valid, the padding is at least 1024 bytes
         raise DecryptionError()
-    out = memoryview(bytearray(len(cur)))  # ≥ any block's plaintext: later blocks are ≤ this
+    # ≥ any block's plaintext: later blocks are ≤ this one
+    out = buffers.take() if buffers is not None else memoryview(bytearray(len(cur)))
     while True:
         nxt = blocks.next() if len(cur) == _Blocks.SIZE else memoryview(b"")
         at_end = not nxt  # a chunk is final exactly when end of input follows it
@@ -270,6 +297,9 @@ def decrypt_chunks(payload_key: bytes, src: Reader) -> Iterator[memoryview | byt
             counter += 1
             pos = end
         yield from unpad.feed(out[:pos])
+        if buffers is not None:  # every piece of this block went to the sink: hand it back
+            buffers.release(out)
+            out = memoryview(b"") if at_end else buffers.take()
         if at_end:
             break
         cur = nxt

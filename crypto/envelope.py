@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -27,11 +28,15 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from . import _header
-from ._stream import ChunkEncryptor, Reader, _read_full, decrypt_chunks
+from ._stream import BLOCK, CHUNK, CT_CHUNK, ChunkEncryptor, Reader, _read_full, decrypt_chunks
+from ._writebehind import WriteBehind
 from .errors import DecryptionError
 from .keys import KEY_ID_LEN
 
 PAYLOAD_LABEL = b"bisik/v1 payload"
+# From this size on, file-to-file sealing and unsealing write on a second thread (a few MiB
+# of buffers; below it, the thread's start and buffers cost more than they save).
+WRITE_BEHIND_FROM = 8 << 20
 
 
 class Sealer:
@@ -54,17 +59,22 @@ class Sealer:
         *,
         _random: Callable[[int], bytes] = secrets.token_bytes,
         _ephemeral: Callable[[], X25519PrivateKey] = X25519PrivateKey.generate,
+        _behind: WriteBehind | None = None,
     ) -> None:
         file_key = _random(_header.FILE_KEY_LEN)
         salt = _random(_header.SALT_LEN)
-        self._out = out
+        # with a write-behind, every byte goes through its thread, in order
+        self._sink: Callable[[bytes | memoryview], object] = (
+            out.write if _behind is None else _behind.write
+        )
         head = _header.build(recipients, file_key, salt, _ephemeral)
-        self._enc = ChunkEncryptor(_header.derive(file_key, salt, PAYLOAD_LABEL), self._emit)
+        payload_key = _header.derive(file_key, salt, PAYLOAD_LABEL)
+        self._enc = ChunkEncryptor(payload_key, self._emit, _behind)
         self._closed = False
         self.header_mac: bytes = head[-_header.MAC_LEN :]
         self.plaintext_length = 0
         self.ciphertext_length = len(head)
-        out.write(head)
+        self._sink(head)
 
     def write(self, data: bytes | memoryview) -> int:
         """Encrypt and write ``data``; returns ``len(data)`` like a file."""
@@ -83,7 +93,7 @@ class Sealer:
         self._enc.finish()
 
     def _emit(self, ciphertext: memoryview) -> None:
-        self._out.write(ciphertext)
+        self._sink(ciphertext)
         self.ciphertext_length += len(ciphertext)
 
     def abort(self) -> None:
@@ -109,20 +119,42 @@ def seal_stream(
 ) -> int:
     """Encrypt everything from ``src`` (file object or iterable of bytes) to ``dst``.
 
-    Returns the number of ciphertext bytes written. Memory stays near ``read_size``.
+    Returns the number of ciphertext bytes written. Memory stays near ``read_size`` plus a
+    few MiB. A regular file of 8 MiB or more is written by a second thread while the next
+    block is encrypted (:mod:`crypto._writebehind`); ``dst`` then sees the same bytes in the
+    same order, all written when this returns, none after it raised.
     """
-    with Sealer(dst, recipients) as sealer:
-        if isinstance(src, io.BufferedIOBase | io.FileIO):  # one reused buffer, no copies
-            buf = memoryview(bytearray(read_size))
-            while n := _readinto(src, buf):
-                sealer.write(buf[:n])
-        elif hasattr(src, "read"):
-            while block := src.read(read_size):
-                sealer.write(block)
-        else:
-            for block in src:
-                sealer.write(block)
+    behind = _write_behind(src, dst, BLOCK * CT_CHUNK)
+    try:
+        with Sealer(dst, recipients, _behind=behind) as sealer:
+            if isinstance(src, io.BufferedIOBase | io.FileIO):  # one reused buffer, no copies
+                buf = memoryview(bytearray(read_size))
+                while n := _readinto(src, buf):
+                    sealer.write(buf[:n])
+            elif hasattr(src, "read"):
+                while block := src.read(read_size):
+                    sealer.write(block)
+            else:
+                for block in src:
+                    sealer.write(block)
+    except BaseException:
+        if behind is not None:
+            behind.abort()
+        raise
+    if behind is not None:
+        behind.close()
     return sealer.ciphertext_length
+
+
+def _write_behind(src: object, dst: BinaryIO, size: int) -> WriteBehind | None:
+    """A write-behind for ``dst`` if ``src`` is a regular file large enough to gain from it."""
+    try:
+        info = os.fstat(src.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size < WRITE_BEHIND_FROM:
+        return None
+    return WriteBehind(dst.write, size)
 
 
 def _readinto(src: io.BufferedIOBase | io.FileIO, buf: memoryview) -> int:
@@ -191,11 +223,12 @@ def open_header_mac(src: Reader, identity: X25519PrivateKey) -> bytes:
 
 def _unseal_into(
     src: Reader, write: Callable[[bytes | memoryview], object], identity: X25519PrivateKey,
-    max_size: int | None,
+    max_size: int | None, buffers: WriteBehind | None = None,
 ) -> int:  # fmt: skip
     head = _open_header(src, identity)
     written = 0
-    for piece in decrypt_chunks(_header.derive(head.file_key, head.salt, PAYLOAD_LABEL), src):
+    payload_key = _header.derive(head.file_key, head.salt, PAYLOAD_LABEL)
+    for piece in decrypt_chunks(payload_key, src, buffers):
         written += len(piece)
         if max_size is not None and written > max_size:
             raise DecryptionError()  # stop early: a hostile envelope cannot fill memory
@@ -208,9 +241,20 @@ def unseal_stream(src: Reader, dst: BinaryIO, identity: X25519PrivateKey) -> int
 
     Plaintext is written chunk by chunk as each tag verifies; if DecryptionError is raised
     part-way, what was written MUST be discarded (use :func:`unseal_to_path`). Memory stays
-    at a few 64 KiB chunks whatever the size.
+    at a few MiB whatever the size. From a regular file of 8 MiB or more, ``dst`` is written
+    by a second thread while the next block is decrypted; all writes are done when this
+    returns, and none happens after it raised.
     """
-    return _unseal_into(src, dst.write, identity, None)
+    behind = _write_behind(src, dst, BLOCK * CHUNK)
+    if behind is None:
+        return _unseal_into(src, dst.write, identity, None)
+    try:
+        n = _unseal_into(src, behind.write, identity, None, behind)
+    except BaseException:
+        behind.abort()
+        raise
+    behind.close()
+    return n
 
 
 def unseal(envelope: bytes, identity: X25519PrivateKey, *, max_size: int | None = None) -> bytes:
