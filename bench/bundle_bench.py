@@ -136,7 +136,7 @@ def populate(vault: Vault, blobs: list[tuple[BlobRef, BlobRef]], reply: bytes) -
             for report, ev in blobs[start : start + 500]:
                 ids.append(tx.create_case(
                     lookup_tag=secrets.token_bytes(32), reply_public=reply,
-                    recipients=["rev_a"], report_blob=report, evidence=[ev], channel="browser",
+                    recipients=["rev_a"], report_blob=report, evidence=[ev],
                 ))  # fmt: skip
     return ids
 

@@ -101,7 +101,7 @@ def case_bench(url: str, home: Path, n: int) -> dict[str, float]:
             for tag in tags:
                 vault.create_case(lookup_tag=tag, reply_public=secrets.token_bytes(32),
                                   recipients=["rev-a", "rev-b"], report_blob=report,
-                                  evidence=evidence, channel="browser")  # fmt: skip
+                                  evidence=evidence)  # fmt: skip
 
         def lookup() -> None:
             for tag in tags:

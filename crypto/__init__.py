@@ -18,6 +18,7 @@ Public modules, one job each:
 * ``directory``    — the organisation's signed reviewer directory (SPEC §6).
 * ``records``      — signed status and reply records (SPEC §7).
 * ``document``     — the document inside an envelope (SPEC §8).
+* ``proof``        — the proof of report a reporter keeps and anyone checks (SPEC §13).
 * ``report_schema``— the report's vocabulary: field names, codes, version (SPEC §10).
 * ``keyfile``      — secrets sealed under a passphrase (Argon2id; SPEC §11.1).
 * ``storeseal``    — files sealed under a store key: the reviewer's case store (SPEC §11.2).
@@ -36,6 +37,7 @@ __all__ = [
     "inspection",
     "keyfile",
     "keys",
+    "proof",
     "receipt",
     "records",
     "report_schema",

@@ -20,10 +20,23 @@ from vault.store import Vault
 from . import api, form_tokens, i18n, logs, ratelimit, security, tor2web
 from .bodies import FORM_MEMORY, BisikRequest
 from .config import Config, load, load_secrets
+from .host_check import HostCheck
 from .state import Intake, current, load_root
-from .views import errors, followup, pages, submit
+from .views import errors, followup, pages, proofcheck, submit
 
 log = logging.getLogger("bisik.intake")
+
+
+class BisikFlask(Flask):
+    """Flask, except that an unhandled exception is logged by its type only.
+
+    Flask's own line is "Exception on <path> [<method>]" with a traceback: the path may carry
+    what a reporter typed, and a client that can cause the error at will would write one
+    such line per request.
+    """
+
+    def log_exception(self, exc_info: Any) -> None:
+        log.error("internal error: %s", type(exc_info[1]).__name__)
 
 
 def _csrf_guard(app: Flask) -> None:
@@ -78,7 +91,7 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     root = load_root(config.root_pub_path)
     config.tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     logs.configure(config.log_file)  # before anything can log: filter on, access logs off
-    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app = BisikFlask(__name__, static_folder="static", template_folder="templates")
     app.request_class = BisikRequest
     app.secret_key = secrets.flask_key
     app.config.update(
@@ -100,9 +113,10 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     _templates(app)
     tor2web.install(app)  # after the language is known, before CSRF and every view
     _csrf_guard(app)
-    for bp in (pages.bp, submit.bp, followup.bp, api.bp):
+    for bp in (pages.bp, submit.bp, followup.bp, proofcheck.bp, api.bp):
         app.register_blueprint(bp)
     errors.install(app)
+    app.wsgi_app = HostCheck(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
     app.config["RATELIMIT_STORAGE_URI"] = config.limiter_storage
     limiter = ratelimit.make_limiter()
     limiter.init_app(app)

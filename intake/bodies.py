@@ -92,6 +92,6 @@ def body_of_request() -> Body:
     config = current().config
     if length is not None and length > config.max_upload_bytes:
         raise UploadError("error.too_large", 413)  # before Werkzeug's generic 413 can fire
-    free_space.ensure_room(config.home, length or 0, config.min_free_bytes)  # sealed ≈ body size
+    free_space.ensure_body_room(config, length or 0)  # sealed ≈ body size
     _idle_timeout(config.read_idle_seconds)
     return Body(request.stream, boundary, length)  # type: ignore[arg-type]

@@ -116,7 +116,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             vault,
             load_server_key(config.home),
             Path(args.out),
-            since=args.since,
+            since=0 if args.all else args.since,
             directory=load_directory(config.home),
         )
     print(
@@ -230,9 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("init", cmd_init, "make a server home (secrets, config; the org key and directory)")
     p.add_argument("--directory", help="signed directory.json from the key ceremony")
     p.add_argument("--root-pub", help="organisation root public key (raw 32 bytes)")
-    p = add("export", cmd_export, "write a transfer bundle for the reviewers")
+    p = add("export", cmd_export, "write a transfer bundle of what the reviewers have not "
+            "acknowledged yet")
     p.add_argument("--out", required=True)
-    p.add_argument("--since", type=int, default=None)
+    start = p.add_mutually_exclusive_group()
+    start.add_argument("--since", type=int, default=None,
+                       help="items after this sequence number (default: after the acknowledged)")
+    start.add_argument("--all", action="store_true", help="every item, from the first")
     p = add("import", cmd_import, "apply a reviewers' outbox bundle")
     p.add_argument("file")
     p = add("retention", cmd_retention, "remove closed cases and expired uploads")

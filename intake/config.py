@@ -48,6 +48,12 @@ class Config:
     max_field_bytes: int = 64 * 1024  # any one text field
     max_text_bytes: int = 256 * 1024  # all text fields together
     min_free_bytes: int = GiB  # uploads are refused when they would leave less disk free
+    # Unfinished resumable uploads together may hold at most this many bytes (0: the larger
+    # of one whole upload and 8 × min_free_bytes); see intake.free_space.
+    upload_quota_bytes: int = 0
+    # Disk kept free above min_free_bytes for text-only submissions, which files and
+    # resumable uploads may not use (0: as much as min_free_bytes).
+    text_reserve_bytes: int = 0
     read_idle_seconds: int = 120  # a streamed (no-JS) body that sends nothing this long is cut
     session_minutes: int = 120  # sliding: renewed on every page the reporter opens
     receipt_floor_ms: int = 300  # every receipt check takes at least this long
@@ -58,6 +64,16 @@ class Config:
     @property
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.home / 'bisik.sqlite'}"
+
+    @property
+    def upload_quota(self) -> int:
+        """Bytes unfinished uploads may hold together (``upload_quota_bytes`` or its default)."""
+        return self.upload_quota_bytes or max(self.max_upload_bytes, 8 * self.min_free_bytes)
+
+    @property
+    def upload_floor(self) -> int:
+        """Free bytes files and upload pieces must leave: the floor plus the text reserve."""
+        return self.min_free_bytes + (self.text_reserve_bytes or self.min_free_bytes)
 
     @property
     def tmp_dir(self) -> Path:
@@ -90,6 +106,8 @@ _ENV = {
     "BISIK_LIMITER_STORAGE": "limiter_storage",
     "BISIK_MAX_UPLOAD_BYTES": "max_upload_bytes",
     "BISIK_MIN_FREE_BYTES": "min_free_bytes",
+    "BISIK_UPLOAD_QUOTA_BYTES": "upload_quota_bytes",
+    "BISIK_TEXT_RESERVE_BYTES": "text_reserve_bytes",
     "BISIK_LOG_FILE": "log_file",
     "BISIK_RETENTION_DAYS": "retention_days",
 }

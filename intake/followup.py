@@ -6,22 +6,27 @@
 * :func:`history` verifies every status and reply record against the reviewer directory
   before anything is shown; a record that fails is dropped (and counted), never displayed.
   Replies are decrypted in memory with the receipt-derived reply key.
-* :func:`proof` is the signed acknowledgement a reporter may keep: the server key signs the
-  UTC day the report arrived and the SHA-256 of the report envelope — nothing else.
+* :func:`proof` is the signed proof of report a reporter may keep (crypto/SPEC.md §13): the
+  server key signs, for every item the reporter sent, the UTC day it arrived and the SHA-256 of
+  its envelopes — no content — and the file carries the directory naming that key;
+  :func:`proof_pdf` draws the same as a printable PDF.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from crypto import document, envelope, receipt, records, signed
+from crypto import document, envelope, receipt, records
+from crypto import proof as proof_format
 from crypto.errors import BisikError, ReceiptError
 from crypto.receipt import ReceiptSecrets
 from vault.store import CaseInfo
 
+from .proof_pdf import render as proof_pdf_render
 from .state import Intake
 
 MAX_REPLY_ENVELOPE = 2 << 20
@@ -131,12 +136,33 @@ def history(intake: Intake, case: CaseInfo, secrets: ReceiptSecrets) -> CaseView
 
 
 def proof(intake: Intake, case: CaseInfo) -> bytes:
-    """A signed ``proof`` object: ``{"v": 1, "received": day, "envelope_sha256": hex}``."""
+    """The proof file (crypto/SPEC.md §13) for a case: every item the reporter sent, the day
+    each arrived and its envelope hashes, signed by the server key, with the directory that
+    names that key — so anyone with the organisation's root key can check it."""
     hist = intake.vault.case_history(case.id)
-    sha = next(e.blob.sha256 for e in hist.entries if e.kind == "report" and e.blob is not None)
-    body = {
-        "v": 1,
-        "received": case.received_day.isoformat(),
-        "envelope_sha256": sha,
-    }
-    return signed.sign(intake.secrets.signing_key, "proof", body).to_bytes()
+    items = [
+        proof_format.ProofItem(
+            e.kind,
+            case.received_day if e.kind == "report" else e.day,
+            e.blob.sha256,
+            tuple(b.sha256 for b in e.evidence),
+        )
+        for e in hist.entries
+        if e.kind in proof_format.KINDS and e.blob is not None
+    ]
+    return proof_format.issue(
+        intake.secrets.signing_key,
+        intake.directory_bytes(),
+        org_name=intake.directory().org_name,
+        case=case.id,
+        received=case.received_day,
+        items=items,
+        issued=dt.datetime.now(dt.UTC).date(),
+    )
+
+
+def proof_pdf(intake: Intake, case: CaseInfo, lang: str) -> bytes:
+    """The same proof as a printable PDF (intake.proof_pdf), checked before it is drawn."""
+    data = proof(intake, case)
+    checked = proof_format.verify(data, intake.directory().root)
+    return proof_pdf_render(data, checked, intake.root_fingerprint, lang)

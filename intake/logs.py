@@ -2,7 +2,9 @@
 
 The service logs only its own events (start-up, errors by type). Werkzeug's and gunicorn's
 access loggers are silenced; every record passes :class:`NoAddresses`, which rewrites IPv4 and
-IPv6 addresses to ``[addr]`` and drops records that carry request details anyway.
+IPv6 addresses to ``[addr]`` and drops records that carry request details anyway, then
+:class:`Bounded`, which lets the same line through at most ``burst`` times a minute — so a
+client that can cause a refusal or an error at will cannot grow the log without bound.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import datetime as dt
 import logging
 import os
 import re
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
@@ -38,6 +43,47 @@ class NoAddresses(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class Bounded(logging.Filter):
+    """At most ``burst`` records with the same text per ``window`` seconds; the rest are
+    counted, and the first line of the next window says how many were left out.
+
+    Lines carry no request data (types and catalogue keys only), so the number of distinct
+    texts is small; beyond ``max_keys`` of them, all further texts share one budget. Memory
+    and log growth are therefore bounded whatever a client sends.
+    """
+
+    def __init__(
+        self, burst: int = 20, window: float = 60.0, max_keys: int = 512,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        super().__init__()
+        self.burst, self.window, self.max_keys, self.clock = burst, window, max_keys, clock
+        self._seen: dict[str, tuple[float, int, int]] = {}  # text -> (start, let through, left out)
+        self._lock = threading.Lock()
+
+    def _key(self, text: str, now: float) -> str:
+        if text in self._seen or len(self._seen) < self.max_keys:
+            return text
+        self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.window}
+        return text if len(self._seen) < self.max_keys else "\0overflow"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        now = self.clock()
+        with self._lock:
+            key = self._key(f"{record.name}\0{record.levelno}\0{text}", now)
+            start, shown, left_out = self._seen.get(key, (now, 0, 0))
+            if now - start >= self.window:
+                if left_out:
+                    record.msg, record.args = f"{text} (and {left_out} more like it)", None
+                start, shown, left_out = now, 0, 0
+            if shown >= self.burst:
+                self._seen[key] = (start, shown, left_out + 1)
+                return False
+            self._seen[key] = (start, shown + 1, left_out)
+            return True
 
 
 def _day_start() -> float:
@@ -70,6 +116,7 @@ def configure(log_file: str = "") -> logging.Handler:
     )
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(NoAddresses())
+    handler.addFilter(Bounded())
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_bisik", False):

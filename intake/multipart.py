@@ -84,6 +84,10 @@ class _Reader:
         self.skipping = False
 
     def on_event(self, event: object) -> None:
+        if isinstance(event, Field | File) and not event.name:
+            # A part without a name (Content-Disposition with no ``name=``) belongs to no
+            # form input: refused, never handed on with a name of None.
+            raise UploadError("error.malformed")
         if isinstance(event, Field):
             self.field_name, self.field_buf = event.name, bytearray()
         elif isinstance(event, File):

@@ -21,32 +21,23 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-import qrcode
-import qrcode.constants
 from reportlab.lib.pagesizes import A4, A6
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph
 
 from crypto.fsutil import write_atomic
 
 from . import i18n
-from .errors import ConfigError
+from .pdf import PdfError, Writer, draw_qr, register_fonts
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONTS = {"Sans": "DejaVuSans.ttf", "Sans-Bold": "DejaVuSans-Bold.ttf", "Mono": "DejaVuSansMono.ttf"}
 STEPS = ("poster.step_device", "poster.step_safest", "poster.step_receipt",
          "poster.step_crop", "poster.step_return")  # fmt: skip
 GET_TOR = ("poster.tor_desktop", "poster.tor_android", "poster.tor_blocked")
 _ONION = re.compile(r"^[a-z2-7]{56}\.onion$")
 
 
-class PosterError(ConfigError):
+class PosterError(PdfError):
     """The poster could not be made: a bad onion address, or the fonts are missing."""
 
 
@@ -78,72 +69,16 @@ def check_onion(address: str) -> str:
     )
 
 
-def _register_fonts() -> None:
-    for name, file in FONTS.items():
-        if name in pdfmetrics.getRegisteredFontNames():
-            continue
-        path = FONT_DIR / file
-        if not path.exists():
-            raise PosterError(f"missing font {path}", "apt-get install fonts-dejavu-core")
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-
-
-def _qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
-    """A QR code of ``data`` (error correction M) as a ``size`` square with its corner at x, y."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    code.add_data(data)
-    code.make(fit=True)
-    matrix = code.get_matrix()  # includes the quiet zone
-    cell = size / len(matrix)
-    canvas.setFillColorRGB(1, 1, 1)
-    canvas.rect(x, y, size, size, stroke=0, fill=1)
-    canvas.setFillColorRGB(0, 0, 0)
-    for row, line in enumerate(matrix):
-        for col, dark in enumerate(line):
-            if dark:  # tiny overlap so no hairline gaps appear between cells when printed
-                top = y + size - (row + 1) * cell
-                canvas.rect(x + col * cell, top, cell * 1.02, cell * 1.02, stroke=0, fill=1)
-
-
-class _Writer:
-    """Flows paragraphs down a page from the top margin."""
-
-    def __init__(self, canvas: Canvas, page: tuple[float, float], margin: float, scale: float):
-        self.canvas, self.margin, self.scale = canvas, margin, scale
-        self.width = page[0] - 2 * margin
-        self.y = page[1] - margin
-
-    def para(self, text: str, size: float, *, font: str = "Sans", space: float = 0.4,
-             lead: float = 1.25, indent: float = 0, bullet: str | None = None) -> None:  # fmt: skip
-        size *= self.scale
-        style = ParagraphStyle("p", fontName=font, fontSize=size, leading=size * lead,
-                               leftIndent=indent, bulletIndent=0, bulletFontName="Sans-Bold",
-                               bulletFontSize=size)  # fmt: skip
-        body = escape(text)
-        para = Paragraph(f"<bullet>{escape(bullet)}</bullet>{body}" if bullet else body, style)
-        _, height = para.wrap(self.width, self.y)
-        para.drawOn(self.canvas, self.margin, self.y - height)
-        self.y -= height + size * space
-
-    def line(self, text: str, font: str, max_size: float) -> None:
-        """One unbroken line, as large as fits the width (up to ``max_size``): the address."""
-        size = min(max_size * self.scale, self.width / pdfmetrics.stringWidth(text, font, 1))
-        self.y -= size
-        self.canvas.setFont(font, size)
-        self.canvas.drawString(self.margin, self.y, text)
-        self.y -= size * 0.6
-
-
 def _page(canvas: Canvas, info: PosterInfo, page: tuple[float, float], scale: float) -> None:
     t = lambda key, **kw: i18n.translate(info.lang, key, **kw)  # noqa: E731
     canvas.setPageSize(page)
     margin = 14 * mm * scale
-    w = _Writer(canvas, page, margin, scale)
+    w = Writer(canvas, page, margin, scale)
     w.para(t("poster.title"), 26, font="Sans-Bold", lead=1.15)
     w.para(t("poster.lead"), 13)
     qr_size = page[0] * 0.42
     qr_top = w.y
-    _qr(canvas, f"http://{info.onion}", page[0] - margin - qr_size, qr_top - qr_size, qr_size)
+    draw_qr(canvas, f"http://{info.onion}", page[0] - margin - qr_size, qr_top - qr_size, qr_size)
     full = w.width
     w.width = full - qr_size - 6 * mm * scale  # the text beside the QR code
     w.para(t("poster.address_h"), 14, font="Sans-Bold")
@@ -167,7 +102,7 @@ def _page(canvas: Canvas, info: PosterInfo, page: tuple[float, float], scale: fl
 
 def make_poster(info: PosterInfo, out: Path) -> Path:
     """Write the two-page PDF (A4 poster, A6 flyer) to ``out`` atomically; return ``out``."""
-    _register_fonts()
+    register_fonts()
     onion = check_onion(info.onion)
     info = PosterInfo(onion, info.fingerprint, info.lang)
     if info.lang not in i18n.LANGUAGES:

@@ -46,12 +46,14 @@ def _global_key() -> str:
 class Budget:
     """A pair of limits: ``field`` names ``Limits.<field>_session`` / ``<field>_global``
     (or, with ``fixed``, the limit strings themselves). ``scope`` names the counters; a
-    scope shared by several endpoints is one budget they all spend."""
+    scope shared by several endpoints is one budget they all spend, so it also needs one
+    per-session ``key`` for all of them (None: the endpoint's own key function)."""
 
     field: str
     scope: str
     shared: bool = False
     fixed: tuple[str, str] | None = None
+    key: Callable[[], str] | None = None
 
     def limits(self, limits: Limits) -> tuple[str, str]:
         if self.fixed is not None:
@@ -63,7 +65,7 @@ def _own(field: str, endpoint: str) -> Budget:
     return Budget(field, endpoint)
 
 
-RECEIPT = Budget("receipt", "receipt", shared=True)
+RECEIPT = Budget("receipt", "receipt", shared=True, key=_session_key)
 
 
 def _api(name: str) -> str:
@@ -102,7 +104,7 @@ def make_limiter() -> Limiter:
 def _wrap(limiter: Limiter, view: Any, budget: Budget, key: Callable[[], str], lim: Limits) -> Any:
     per_session, overall = budget.limits(lim)
     decorate = limiter.shared_limit if budget.shared else limiter.limit
-    view = decorate(per_session, key_func=key, scope=budget.scope + ":s")(view)
+    view = decorate(per_session, key_func=budget.key or key, scope=budget.scope + ":s")(view)
     return decorate(overall, key_func=_global_key, scope=budget.scope + ":g")(view)
 
 

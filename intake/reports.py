@@ -102,7 +102,6 @@ def _store_case(
                 recipients=list(report_fields.recipients),
                 report_blob=report.ref,
                 evidence=refs,
-                channel="server",
             )
             return code
         except DuplicateCaseError:

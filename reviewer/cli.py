@@ -45,6 +45,7 @@ COMMANDS: list[str] = [
     "escalate",
     "track",
     "stats",
+    "verify_proof",
 ]
 
 

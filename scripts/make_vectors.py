@@ -44,7 +44,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC  # noqa: E402
 
 from crypto import _header as header  # noqa: E402
-from crypto import _hpke, document, keyfile, receipt, records, signed, storeseal  # noqa: E402
+from crypto import (  # noqa: E402
+    _hpke,
+    document,
+    keyfile,
+    proof,
+    receipt,
+    records,
+    signed,
+    storeseal,
+)
 from crypto import _stream as stream  # noqa: E402
 from crypto._padding import PAD_MARKER, padded_length  # noqa: E402
 from crypto.directory import Reviewer, sign_directory  # noqa: E402
@@ -1005,9 +1014,90 @@ def store_vectors() -> dict[str, Vector]:
 
 # --- writing ----------------------------------------------------------------------------
 
+def _proof_items(days: list[str]) -> list[proof.ProofItem]:
+    kinds = ["report"] + ["message", "retaliation"] * len(days)
+    return [proof.ProofItem(kind, dt.date.fromisoformat(day), sha256_hex(f"env {i}".encode()),
+                            (sha256_hex(f"ev {i}".encode()),) if i == 0 else ())
+            for i, (kind, day) in enumerate(zip(kinds, days, strict=False))]  # fmt: skip
+
+
+def proof_vectors() -> dict[str, Vector]:
+    vs: dict[str, Vector] = {}
+    expires = dt.date(2027, 6, 30)
+    directory = sign_directory(ROOT_KEY, "Bisik Demo", 7, expires, REVIEWERS, SERVER.public_key())
+    no_server = sign_directory(ROOT_KEY, "Bisik Demo", 7, expires, REVIEWERS, None)
+    items = _proof_items(["2026-09-02", "2026-10-15", "2026-11-20"])
+    args = {"org_name": "Bisik Demo", "case": "abcdefghijkmn234", "received": dt.date(2026, 9, 2),
+            "issued": TODAY}  # fmt: skip
+    root_hex = pub_hex(ROOT_KEY.public_key())
+
+    def v(name: str, comment: str, data: bytes, *, root: str = root_hex,
+          error: str | None = None) -> None:  # fmt: skip
+        rec: Vector = {"comment": comment, "type": "proof", "root_public": root,
+                       "proof": data.decode()}  # fmt: skip
+        if error:
+            rec.update(expect="error", error=error)
+        else:
+            got = proof.verify(data, ROOT_KEY.public_key())
+            rec.update(expect="success", org=got.org_name, case=got.case,
+                       issued=got.issued.isoformat(), items=[i.to_json() for i in got.items])
+        vs[f"proof-{name}"] = rec
+
+    def issue(body_items: list[proof.ProofItem], *, key: Ed25519PrivateKey = SERVER,
+              directory_bytes: bytes = directory, **over: Any) -> bytes:  # fmt: skip
+        return proof.issue(key, directory_bytes, items=body_items, **{**args, **over})
+
+    def resign(mutate: Callable[[dict[str, Any]], None]) -> bytes:
+        """A proof whose body was changed by ``mutate`` and signed again with the server key
+        (so only the body rule under test is broken, not the signature)."""
+        outer = json.loads(issue(items))
+        body = json.loads(signed.parse(canonical_json(outer["proof"])).body)
+        mutate(body)
+        outer["proof"] = json.loads(signed.sign(SERVER, "proof", body).to_bytes())
+        return canonical_json(outer)
+
+    good = issue(items)
+    v("ok", "A report and two follow-ups (a message, then a retaliation report), each with the "
+      "day it arrived, signed by the server the directory names.", good)
+    v("ok-after-directory-expiry", "Issued while its directory was valid: it still verifies "
+      "after the directory expired (the directory is checked as of the issue day).",
+      issue(items, issued=dt.date(2027, 6, 30)))  # fmt: skip
+    legacy = [proof.ProofItem("report", dt.date(2026, 9, 2), sha256_hex(b"env 0")),
+              proof.ProofItem("message", None, sha256_hex(b"env 1"))]  # fmt: skip
+    v("ok-day-unknown", "A follow-up stored before the server recorded item days: day null.",
+      issue(legacy))  # fmt: skip
+    v("reject-wrong-root", "Checked against another organisation's root key.", good,
+      root=pub_hex(OTHER_ROOT.public_key()), error="SignatureError")  # fmt: skip
+    outer = json.loads(good)
+    sig = bytearray(signed.parse(canonical_json(outer["proof"])).sig)
+    sig[0] ^= 1
+    outer["proof"]["sig"] = b64u_encode(bytes(sig))
+    v("reject-flipped-signature", "The proof's signature changed in one bit.",
+      canonical_json(outer), error="SignatureError")  # fmt: skip
+    v("reject-other-server-key", "Signed by a key the directory does not name.",
+      issue(items, key=ed_key("stranger")), error="SignatureError")  # fmt: skip
+    v("reject-directory-without-server", "The directory names no server key.",
+      issue(items, directory_bytes=no_server), error="SignatureError")  # fmt: skip
+    v("reject-issued-after-expiry", "Issued on a day its directory had already expired.",
+      issue(items, issued=dt.date(2027, 7, 1)), error="SignatureError")  # fmt: skip
+    v("reject-other-org", "Body names another organisation than its directory.",
+      issue(items, org_name="Organisasi Lain"), error="SignatureError")  # fmt: skip
+    v("reject-days-out-of-order", "A later item dated before an earlier one.",
+      resign(lambda b: b["items"][1].update(day="2026-11-25")), error="FormatError")  # fmt: skip
+    v("reject-day-before-received", "An item dated before the case was received.",
+      resign(lambda b: b["items"][1].update(day="2026-09-01")), error="FormatError")  # fmt: skip
+    v("reject-first-not-report", "The first item is not the report.",
+      resign(lambda b: b["items"][0].update(kind="message")), error="FormatError")  # fmt: skip
+    v("reject-unknown-kind", "An item of a kind reporters do not send.",
+      resign(lambda b: b["items"][2].update(kind="status")), error="FormatError")  # fmt: skip
+    v("reject-extra-field", "An outer field beside bisik, proof and directory.",
+      canonical_json({**json.loads(good), "note": "x"}), error="FormatError")  # fmt: skip
+    return vs
+
+
 GENERATORS: list[Callable[[], dict[str, Vector]]] = [
     envelope_success, envelope_rejects, hpke_vectors, receipt_vectors, signed_vectors,
-    directory_vectors, document_vectors, keyfile_vectors, store_vectors,
+    directory_vectors, document_vectors, keyfile_vectors, store_vectors, proof_vectors,
 ]  # fmt: skip
 
 

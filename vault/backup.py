@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Date, LargeBinary, create_engine, insert, inspect, select, text
+from sqlalchemy import Date, LargeBinary, MetaData, create_engine, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from crypto.fsutil import atomic_open, fsync_dir
@@ -290,7 +290,12 @@ def _restore_logical(parts: dict[str, Path], db_url: str, revision: str) -> None
     try:
         with engine.begin() as conn:
             command.upgrade(db.alembic_config(conn), revision)
-            for table in Base.metadata.sorted_tables:
+            # the tables as they are at the archive's revision (the models follow head: a
+            # column dropped since, such as cases.channel, is still there to be filled)
+            at_revision = MetaData()
+            at_revision.reflect(conn)
+            for model_table in Base.metadata.sorted_tables:
+                table = at_revision.tables[model_table.name]
                 path = parts.get(f"db/{table.name}.jsonl")
                 if path is None:
                     raise BackupError(f"the archive has no rows file for {table.name}")

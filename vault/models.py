@@ -40,7 +40,10 @@ class Base(DeclarativeBase):
 
 
 class Case(Base):
-    """A case: opaque id, lookup tag (HMAC of the receipt's lookup id), reply key, day."""
+    """A case: opaque id, lookup tag (HMAC of the receipt's lookup id), reply key, day.
+
+    No intake channel: whether the report came with JavaScript on (a hint at Tor Browser's
+    "Safest" level) is kept only inside the sealed report document."""
 
     __tablename__ = "cases"
 
@@ -48,7 +51,6 @@ class Case(Base):
     lookup_tag: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     reply_public: Mapped[bytes] = mapped_column(LargeBinary(32))
     received_day: Mapped[dt.date] = mapped_column(Date)
-    channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str | None] = mapped_column(String(32))
     status_order: Mapped[str | None] = mapped_column(String(96))
     status_day: Mapped[dt.date | None] = mapped_column(Date)
@@ -93,6 +95,8 @@ class Item(Base):
     record: Mapped[bytes | None] = mapped_column(LargeBinary)
     record_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     order_key: Mapped[str | None] = mapped_column(String(96))
+    # The UTC day the item arrived (no finer); NULL for items stored before migration 0003.
+    day: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class ItemEvidence(Base):

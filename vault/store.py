@@ -6,7 +6,7 @@ transaction; :meth:`Vault.batch` groups many outbound records into one all-or-no
 transaction (a whole import bundle).
 
 What it stores, and so what a seizure yields: opaque case ids, keyed lookup tags, reply public
-keys, the UTC day a case arrived, recipient ids, the intake channel, blob hashes and padded
+keys, the UTC day a case arrived, recipient ids, blob hashes and padded
 sizes, signed status/reply records, and the journal order of items. Never plaintext, receipts,
 file names, addresses, browser strings or precise reporter times.
 """
@@ -57,7 +57,6 @@ from .models import (
 )
 from .uploads import Uploads
 
-CHANNELS = frozenset({"browser", "server"})
 MESSAGE_KINDS = frozenset({"message", "retaliation"})
 _JOURNAL_LOCK = 0x6269_7369_6B01  # PostgreSQL advisory lock: journal seq == commit order
 _HASH_CHUNK = 1 << 20
@@ -86,7 +85,6 @@ class CaseInfo:
     reply_public: bytes
     received_day: dt.date
     recipients: tuple[str, ...]
-    channel: str
     status: str | None
     status_record: bytes | None
 
@@ -102,6 +100,7 @@ class Entry:
     evidence: tuple[BlobRef, ...]
     record: bytes | None
     order_key: str | None
+    day: dt.date | None = None  # the UTC day it arrived; None before migration 0003
 
 
 ExportItem = Entry
@@ -271,6 +270,7 @@ class _Ops:
 
     def _append(self, item: Item, evidence: Sequence[BlobRef] = ()) -> int:
         self._lock_journal()
+        item.day = _today()  # the day only: see vault/migrations/versions/0003_item_days.py
         self.s.add(item)
         self.s.flush()
         for pos, ref in enumerate(evidence):
@@ -289,19 +289,17 @@ class _Ops:
     # -- reporter side -------------------------------------------------------------------------
     def create_case(
         self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
-        report_blob: BlobRef, evidence: Sequence[BlobRef], channel: str,
+        report_blob: BlobRef, evidence: Sequence[BlobRef],
     ) -> str:  # fmt: skip
         if len(lookup_tag) != 32 or len(reply_public) != 32:
             raise ValueError("lookup tag and reply public key are 32 bytes each")
-        if channel not in CHANNELS:
-            raise ValueError(f"channel must be one of {sorted(CHANNELS)}")
         if not recipients:
             raise ValueError("a case needs at least one recipient")
         if self.s.scalar(select(Case.id).where(Case.lookup_tag == lookup_tag)) is not None:
             raise DuplicateCaseError("a case with this lookup tag exists")
         case_id = _new_id()
         self.s.add(Case(id=case_id, lookup_tag=lookup_tag, reply_public=reply_public,
-                        received_day=_today(), channel=channel))  # fmt: skip
+                        received_day=_today()))  # fmt: skip
         for rid in sorted(set(recipients)):
             self.s.add(CaseRecipient(case_id=case_id, recipient=rid))
         self._register_blob(report_blob)
@@ -424,7 +422,7 @@ class _Ops:
                         records_.setdefault(case_id, record)
         return {
             c.id: CaseInfo(c.id, c.reply_public, c.received_day, tuple(recipients[c.id]),
-                           c.channel, c.status, records_.get(c.id))
+                           c.status, records_.get(c.id))
             for c in cases
         }  # fmt: skip
 
@@ -449,7 +447,7 @@ class _Ops:
         return [
             Entry(i.seq, i.case_id, i.kind,
                   BlobRef(i.blob_sha, sizes[i.blob_sha]) if i.blob_sha else None,
-                  tuple(evidence[i.seq]), i.record, i.order_key)
+                  tuple(evidence[i.seq]), i.record, i.order_key, getattr(i, "day", None))
             for i in items
         ]
 
@@ -543,7 +541,7 @@ class Vault:
     # -- cases -------------------------------------------------------------------------------
     def create_case(
         self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
-        report_blob: BlobRef, evidence: Sequence[BlobRef], channel: str,
+        report_blob: BlobRef, evidence: Sequence[BlobRef],
     ) -> str:  # fmt: skip
         """Create a case for a stored report envelope; return its random opaque id.
 
@@ -555,7 +553,7 @@ class Vault:
             with self._tx() as ops:
                 return ops.create_case(
                     lookup_tag=lookup_tag, reply_public=reply_public, recipients=recipients,
-                    report_blob=report_blob, evidence=evidence, channel=channel,
+                    report_blob=report_blob, evidence=evidence,
                 )  # fmt: skip
         except IntegrityError as exc:  # a concurrent insert of the same tag
             raise DuplicateCaseError("a case with this lookup tag exists") from exc
@@ -690,6 +688,10 @@ class Vault:
     def start_upload(self, *, owner: bytes, total_size: int) -> str:
         """See :meth:`vault.uploads.Uploads.start`."""
         return self.uploads.start(owner=owner, total_size=total_size)
+
+    def open_upload_bytes(self) -> int:
+        """See :meth:`vault.uploads.Uploads.open_bytes`."""
+        return self.uploads.open_bytes()
 
     def upload_offset(self, upload_id: str, owner: bytes) -> int:
         """See :meth:`vault.uploads.Uploads.offset`."""

@@ -108,11 +108,19 @@ def ack_cursor(reviewer_id: str) -> str:
 
 
 def default_since(vault: Vault, directory: Directory | None) -> int:
-    """The lowest acknowledged seq among active reviewers (0 if any never acknowledged)."""
+    """Where an export starts by default: after everything acknowledged.
+
+    The lowest seq acknowledged among the active reviewers who have acknowledged any export
+    (an outbox carries its laptop's acknowledgement), so every laptop that takes part still
+    gets what it has not confirmed. A reviewer who never sent an outbox does not hold the
+    exports back to the start — before, one idle account made every export carry every case
+    again. 0 when nobody has acknowledged yet. A new laptop that needs the old cases asks
+    for them with ``export --all`` (or ``--since N``).
+    """
     if directory is None:
         return 0
     acks = [vault.get_cursor(ack_cursor(r.id)) for r in directory.active_reviewers()]
-    return min(acks, default=0)
+    return min((a for a in acks if a > 0), default=0)
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto.fsutil import fsync_dir
@@ -144,6 +144,12 @@ class Uploads:
             s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner), total_size=total_size,
                          received=0, expires_on=expires))  # fmt: skip
         return upload_id
+
+    def open_bytes(self) -> int:
+        """Bytes held by every session not yet finished or removed (expired ones included:
+        their files stay on disk until :meth:`expire` runs)."""
+        with self._read() as s:
+            return int(s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
 
     def offset(self, upload_id: str, owner: bytes) -> int:
         """How many bytes from the start are stored without a hole."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from crypto import receipt
 from crypto.encoding import b64u_encode
@@ -25,7 +25,7 @@ from vault.blobstore import Written
 from vault.errors import DuplicateCaseError, MissingBlobError
 from vault.store import CaseInfo
 
-from .. import followup, free_space
+from .. import followup, free_space, i18n
 from ..state import Intake, current
 from .claims import claimed
 from .envelopes import inline_envelope, reviewer_keys
@@ -50,7 +50,7 @@ def lookup(intake: Intake, obj: dict[str, Any]) -> CaseInfo:
 
 
 def _store(intake: Intake, data: bytes) -> Written:
-    free_space.ensure_room(intake.config.home, len(data), intake.config.min_free_bytes)
+    free_space.ensure_text_room(intake.config, len(data))  # never locked out by uploads
     return intake.vault.blobs.add_bytes(data)
 
 
@@ -72,7 +72,7 @@ def submit_report() -> tuple[Response, int]:
         intake.vault.create_case(
             lookup_tag=receipt.lookup_tag(intake.secrets.pepper, lookup_id),
             reply_public=reply_public, recipients=reviewers, report_blob=written.ref,
-            evidence=evidence, channel="browser",
+            evidence=evidence,
         )  # fmt: skip
     except DuplicateCaseError as exc:
         intake.vault.discard([written])
@@ -107,9 +107,16 @@ def case() -> Response:
 
 @bp.post("/case/proof")
 def case_proof() -> Response:
-    """The server-signed proof of report (UTC day + report envelope hash), to keep."""
+    """The server-signed proof of report (crypto/SPEC.md §13), to keep: the signed file, or
+    with ``"format": "pdf"`` the printable PDF in the page's language."""
     intake = current()
-    info = lookup(intake, json_object())
+    obj = json_object()
+    info = lookup(intake, obj)
+    if obj.get("format") == "pdf":
+        lang = i18n.pick(request.cookies.get(i18n.COOKIE))
+        response = Response(followup.proof_pdf(intake, info, lang), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = 'attachment; filename="bisik-proof.pdf"'
+        return response
     response = Response(followup.proof(intake, info), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="bisik-proof.json"'
     return response

@@ -48,7 +48,8 @@ def start_upload() -> tuple[Response, int]:
         raise ApiError("error.malformed")
     if size > intake.config.max_upload_bytes:
         raise ApiError("error.too_large", 413)
-    free_space.ensure_room(intake.config.home, size, intake.config.min_free_bytes)
+    free_space.ensure_upload_room(intake.config, size)
+    free_space.ensure_quota(intake, size)  # would not fit now: refused before any byte
     token = secrets.token_bytes(32)
     new_id = vault_call(lambda: intake.vault.start_upload(owner=token, total_size=size))
     body = {"id": new_id, "token": b64u_encode(token), "piece": PIECE, "parallel": PARALLEL}
@@ -86,7 +87,8 @@ def put_piece(upload: str) -> Response:
         raise ApiError("error.malformed")
     if offset == 0:
         check_header(data, reviewer_keys(intake))
-    free_space.ensure_room(intake.config.home, len(data), intake.config.min_free_bytes)
+    free_space.ensure_upload_room(intake.config, len(data))
+    free_space.ensure_quota(intake, len(data))
     try:
         new = intake.vault.append_upload(upload, owner, offset, data)
     except UploadGapError as exc:

@@ -6,14 +6,14 @@ is checked again — with the same timing floor — on every request.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, g, render_template, request
 
 from crypto import receipt
 from crypto.errors import ReceiptError
 
 from .. import forms, security
 from ..bodies import body_of_request, streams_body
-from ..followup import history, lookup, proof
+from ..followup import history, lookup, proof, proof_pdf
 from ..reports import add_message
 from ..state import current
 
@@ -70,6 +70,10 @@ def proof_download() -> Response | tuple[str, int]:
         return render_template("followup.html", problem="error.receipt_typo"), 400
     if hit is None:
         return render_template("followup.html", problem="error.receipt_unknown"), 404
+    if request.form.get("format") == "pdf":
+        response = Response(proof_pdf(state, hit[0], g.lang), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = 'attachment; filename="bisik-proof.pdf"'
+        return response
     response = Response(proof(state, hit[0]), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="bisik-proof.json"'
     return response

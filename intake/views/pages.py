@@ -11,7 +11,7 @@ from ..state import current
 bp = Blueprint("pages", __name__)
 
 # Where the language switch may send the reporter back to: our own pages only.
-RETURN_PATHS = frozenset({"/", "/submit", "/followup"})
+RETURN_PATHS = frozenset({"/", "/submit", "/followup", "/proof"})
 
 
 @bp.get("/")

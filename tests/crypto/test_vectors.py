@@ -24,6 +24,7 @@ from crypto import (
     document,
     errors,
     keyfile,
+    proof,
     receipt,
     records,
     report_schema,
@@ -195,6 +196,15 @@ def _run_store(v: dict[str, Any], _tmp: Path) -> None:
         assert data.hex() == v["data"] and keys.seal_case(v["name"], data) == blob
 
 
+def _run_proof(v: dict[str, Any], _tmp: Path) -> None:
+    root = Ed25519PublicKey.from_public_bytes(bytes.fromhex(v["root_public"]))
+    got = _outcome(v, lambda: proof.verify(v["proof"].encode(), root))
+    if v["expect"] == "success":
+        assert (got.org_name, got.case, got.issued.isoformat()) == (
+            v["org"], v["case"], v["issued"])
+        assert [i.to_json() for i in got.items] == v["items"]
+
+
 RUNNERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "envelope": _run_envelope,
     "hpke": _run_hpke,
@@ -204,6 +214,7 @@ RUNNERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "document": _run_document,
     "keyfile": _run_keyfile,
     "store": _run_store,
+    "proof": _run_proof,
 }
 
 
@@ -234,6 +245,7 @@ def test_every_required_scenario_is_present() -> None:
         "directory-reject-wrong-root", "directory-record-reject-revoked-reviewer",
         "document-ok-full-report", "document-reject-unknown-category", "keyfile-ok",
         "keyfile-reject-cost-lowered", "store-ok-case", "store-reject-case-renamed",
+        "proof-ok", "proof-reject-flipped-signature", "proof-reject-other-server-key",
     }  # fmt: skip
     assert required <= names
     assert sum(n.startswith("envelope-reject-low-order-enc-") for n in names) == 14

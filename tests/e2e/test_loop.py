@@ -156,8 +156,10 @@ def test_report_to_reviewer_and_reply_back(org: demo.Demo, tmp_path: Path) -> No
     assert i18n.translate("id", "status.in_review") in page  # the signed status, verified
 
     # Budi's laptop converges on the same history through the next export
+    # (by default an export carries only what is not acknowledged yet, and Ani's outbox
+    # acknowledged the first one; Budi's laptop has imported nothing, so it asks for all)
     export2 = tmp_path / "export-2.bisik"
-    server(org, "export", "--out", str(export2))
+    server(org, "export", "--all", "--out", str(export2))
     reviewer(org, "budi", "import", str(export2))
     budi_view = reviewer(org, "budi", "show", case_id)
     assert MARKER in budi_view and REPLY in budi_view

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from crypto import document, envelope, receipt, records, signed
+from crypto import document, envelope, proof, receipt, records
 from crypto.encoding import b64u_decode, b64u_encode, canonical_json
 from crypto.keys import KeyPair, load_x25519_public
 from intake import i18n
@@ -154,14 +154,13 @@ def test_proof_of_report_is_signed_by_the_server_key(client: FlaskClient, app: F
     resp = client.post("/followup/proof", data={"csrf_token": csrf_of(client), "receipt": code})
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     state = app.extensions["bisik"]
-    server_pub = state.directory().server_key
-    body = signed.parse(resp.data).verify(server_pub, "proof")
+    checked = proof.verify(resp.data, state.directory().root)  # SPEC §13: root key only
+    assert checked.directory.server_key == state.directory().server_key
     hist = history_of(app, code)
-    assert body == {
-        "v": 1,
-        "received": hist.case.received_day.isoformat(),
-        "envelope_sha256": hist.entries[0].blob.sha256,
-    }
+    assert checked.received == hist.case.received_day and checked.case == hist.case.id
+    assert [(i.kind, i.envelope_sha256) for i in checked.items] == [
+        ("report", hist.entries[0].blob.sha256)
+    ]
 
 
 def test_qr_is_posted_svg_and_not_stored(client: FlaskClient) -> None:

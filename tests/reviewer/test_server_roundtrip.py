@@ -47,7 +47,7 @@ def _submit(vault: Vault, team: Org) -> tuple[str, str]:
     report = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), d.recipients()))
     case_id = vault.create_case(lookup_tag=secrets.token_bytes(32), reply_public=reply_pub,
                                 recipients=["ayu", "budi"], report_blob=report,
-                                evidence=[ev_ref], channel="browser")  # fmt: skip
+                                evidence=[ev_ref])  # fmt: skip
     return case_id, code
 
 

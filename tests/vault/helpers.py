@@ -38,5 +38,5 @@ def new_case(vault: Vault, reviewer: Reviewer, *, evidence: int = 1) -> str:
     return vault.create_case(
         lookup_tag=secrets.token_bytes(32),
         reply_public=raw_public(KeyPair.generate().encryption.public_key()),
-        recipients=["rev-a"], report_blob=report, evidence=ev, channel="browser",
+        recipients=["rev-a"], report_blob=report, evidence=ev,
     )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,8 @@ def test_no_column_keeps_a_time_of_day() -> None:
             assert not isinstance(column.type, DateTime | Time | Interval), column
     days = {f"{c.table.name}.{c.name}" for t in Base.metadata.tables.values()
             for c in t.columns if isinstance(c.type, Date)}  # fmt: skip
-    assert days == {"cases.received_day", "cases.status_day", "uploads.expires_on"}
+    # items.day: the day each follow-up arrived, for the proof of report (crypto/SPEC.md §13).
+    assert days == {"cases.received_day", "cases.status_day", "uploads.expires_on", "items.day"}
 
 
 def test_no_column_is_named_like_identifying_data() -> None:
@@ -59,3 +61,39 @@ def test_vault_package_does_not_import_sqlalchemy() -> None:
         "assert 'sqlalchemy' not in sys.modules, 'sqlalchemy imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_cases_keep_no_intake_channel_and_the_upgrade_keeps_every_row(
+    vault_db_url: str, tmp_path: Path
+) -> None:
+    """Migration 0002 drops ``cases.channel`` (whether JavaScript was on) without touching
+    any case, item or recipient written under 0001 (a table rebuild with foreign keys on
+    would cascade-delete the journal)."""
+    from alembic import command
+    from sqlalchemy import func, select, text
+
+    engine = db.make_engine(vault_db_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(db.alembic_config(conn), "0001")
+            conn.execute(text("INSERT INTO blobs (sha256, size) VALUES (:s, 10)"), {"s": "ab" * 32})
+            conn.execute(text(
+                "INSERT INTO cases (id, lookup_tag, reply_public, received_day, channel) "
+                "VALUES ('c1', :t, :p, :d, 'server')"
+            ), {"t": b"t" * 32, "p": b"p" * 32, "d": dt.date(2026, 1, 2)})  # fmt: skip
+            conn.execute(text("INSERT INTO case_recipients VALUES ('c1', 'a')"))
+            conn.execute(text(
+                "INSERT INTO items (case_id, kind, blob_sha) VALUES ('c1', 'report', :s)"
+            ), {"s": "ab" * 32})  # fmt: skip
+        db.migrate(engine)
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("cases")}
+            counts = [
+                conn.execute(select(func.count()).select_from(Base.metadata.tables[t])).scalar()
+                for t in ("cases", "case_recipients", "items", "blobs")
+            ]
+    finally:
+        engine.dispose()
+    assert "channel" not in columns
+    assert counts == [1, 1, 1, 1]
+    assert not any("channel" in c.name for c in Base.metadata.tables["cases"].columns)

@@ -130,7 +130,7 @@ def _flow(vault: Vault, reviewer: KeyPair) -> Flow:
     case_id = vault.create_case(
         lookup_tag=receipt.lookup_tag(pepper, rs.lookup_id),
         reply_public=raw_public(rs.reply_public), recipients=["rev-a"],
-        report_blob=_seal(vault, report, to), evidence=[ev1, ev2], channel="browser",
+        report_blob=_seal(vault, report, to), evidence=[ev1, ev2],
     )  # fmt: skip
     found = vault.case_by_lookup(receipt.lookup_tag(pepper, receipt.derive(code).lookup_id))
     assert found is not None and found.id == case_id

@@ -50,14 +50,14 @@ def test_create_and_look_up_a_case(vault: Vault, reviewer: Reviewer) -> None:
     reply_pub = raw_public(KeyPair.generate().encryption.public_key())
     case_id = vault.create_case(lookup_tag=tag, reply_public=reply_pub,
                                 recipients=["rev-b", "rev-a", "rev-a"], report_blob=report,
-                                evidence=ev, channel="server")  # fmt: skip
+                                evidence=ev)  # fmt: skip
     assert len(case_id) == 16
     info = vault.case_by_lookup(tag)
     assert info is not None
     assert info.id == case_id and info.reply_public == reply_pub
     assert info.recipients == ("rev-a", "rev-b")
     assert info.received_day == dt.datetime.now(dt.UTC).date()
-    assert info.channel == "server" and info.status is None and info.status_record is None
+    assert info.status is None and info.status_record is None
     assert vault.case_by_lookup(secrets.token_bytes(32)) is None
     history = vault.case_history(case_id)
     assert [e.kind for e in history.entries] == ["report"]
@@ -73,7 +73,7 @@ def test_case_ids_are_random(vault: Vault, reviewer: Reviewer) -> None:
 def test_duplicate_lookup_tag_is_refused(vault: Vault, reviewer: Reviewer) -> None:
     report = sealed_blob(vault, reviewer, b"r")
     args = dict(lookup_tag=b"t" * 32, reply_public=b"p" * 32, recipients=["a"],
-                report_blob=report, evidence=[], channel="browser")  # fmt: skip
+                report_blob=report, evidence=[])  # fmt: skip
     vault.create_case(**args)  # type: ignore[arg-type]
     with pytest.raises(DuplicateCaseError):
         vault.create_case(**args)  # type: ignore[arg-type]
@@ -86,8 +86,7 @@ def test_blobs_must_be_stored_first(vault: Vault, reviewer: Reviewer) -> None:
     for rep, ev in ((ghost, []), (wrong_size, []), (report, [ghost])):
         with pytest.raises(MissingBlobError):
             vault.create_case(lookup_tag=secrets.token_bytes(32), reply_public=b"p" * 32,
-                              recipients=["a"], report_blob=rep, evidence=ev,
-                              channel="browser")  # fmt: skip
+                              recipients=["a"], report_blob=rep, evidence=ev)  # fmt: skip
     assert vault.last_seq() == 0  # nothing half-written
 
 
@@ -95,13 +94,10 @@ def test_bad_case_arguments(vault: Vault, reviewer: Reviewer) -> None:
     report = sealed_blob(vault, reviewer, b"r")
     with pytest.raises(ValueError):
         vault.create_case(lookup_tag=b"short", reply_public=b"p" * 32, recipients=["a"],
-                          report_blob=report, evidence=[], channel="browser")  # fmt: skip
-    with pytest.raises(ValueError):
-        vault.create_case(lookup_tag=b"t" * 32, reply_public=b"p" * 32, recipients=["a"],
-                          report_blob=report, evidence=[], channel="carrier pigeon")  # fmt: skip
+                          report_blob=report, evidence=[])  # fmt: skip
     with pytest.raises(ValueError):
         vault.create_case(lookup_tag=b"t" * 32, reply_public=b"p" * 32, recipients=[],
-                          report_blob=report, evidence=[], channel="browser")  # fmt: skip
+                          report_blob=report, evidence=[])  # fmt: skip
 
 
 def test_messages_and_retaliation(vault: Vault, reviewer: Reviewer) -> None:

@@ -86,14 +86,17 @@ def test_round_trip_status_and_reply_reach_case_history(server, tmp_path):
 
 
 def test_next_export_converges_other_laptops(server, tmp_path):
-    """rev_a's status and reply go out to rev_b; the cursor is the lowest acknowledgement."""
+    """rev_a's status and reply go out to rev_b; the cursor is the lowest acknowledgement
+    among the laptops that acknowledge at all."""
     case = add_case(server)
     _export(server, tmp_path / "e1")
     lap_a = reviewer_import(tmp_path / "e1", server.org, "rev_a")
     write_outbox(tmp_path / "oa", server.org, "rev_a", lap_a)
     _import(server, tmp_path / "oa")
-    # rev_b never acknowledged: the next export starts from 0 again
-    assert _export(server, tmp_path / "e2").seq_from == 0
+    # rev_b never acknowledged anything: it does not hold the default back to the start ...
+    assert _export(server, tmp_path / "e2").seq_from == lap_a.seq_to
+    # ... and its laptop, joining late, asks for everything
+    assert _export(server, tmp_path / "e2", since=0).seq_from == 0
     lap_b = reviewer_import(tmp_path / "e2", server.org, "rev_b")
     write_outbox(tmp_path / "ob", server.org, "rev_b", lap_b, cases=[])  # ack only
     _import(server, tmp_path / "ob")

@@ -68,7 +68,7 @@ def add_case(
     priv = X25519PrivateKey.generate()
     case = server.vault.create_case(
         lookup_tag=secrets.token_bytes(32), reply_public=raw_public(priv.public_key()),
-        recipients=list(recipients), report_blob=report, evidence=ev, channel="browser",
+        recipients=list(recipients), report_blob=report, evidence=ev,
     )  # fmt: skip
     server.reporters[case] = priv
     return case

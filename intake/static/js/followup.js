@@ -204,16 +204,20 @@
     return "notice.sent_" + fields.kind;
   }
 
-  /** Fetch the signed proof of report and hand it to the browser as a file download. */
-  async function downloadProof(ctx) {
+  /**
+   * Fetch the proof of report (crypto/SPEC.md §13) — the signed file ("json") or the printable
+   * PDF ("pdf") — and hand it to the browser as a file download.
+   */
+  async function downloadProof(ctx, format) {
     var r = await fetch("/api/case/proof", {
       method: "POST", credentials: "same-origin", cache: "no-store",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": A.meta("csrf-token") || "" },
-      body: JSON.stringify({ lookup_id: C.b64uEncode(ctx.secrets.lookupId) }),
+      body: JSON.stringify({ lookup_id: C.b64uEncode(ctx.secrets.lookupId), format: format }),
     });
     if (!r.ok) throw new A.ApiError("error.server", r.status);
-    var url = URL.createObjectURL(new Blob([await r.arrayBuffer()], { type: "application/json" }));
-    var a = el("a", { href: url, download: "bisik-proof.json" });
+    var type = format === "pdf" ? "application/pdf" : "application/json";
+    var url = URL.createObjectURL(new Blob([await r.arrayBuffer()], { type: type }));
+    var a = el("a", { href: url, download: "bisik-proof." + format });
     document.body.appendChild(a);
     a.click();
     a.remove();
@@ -239,11 +243,14 @@
     var s4 = el("section");
     s4.appendChild(el("h2", {}, t("case.proof_h")));
     s4.appendChild(el("p", {}, t("case.proof_help")));
-    var proofButton = el("button", { type: "button", "class": "secondary", id: "proof-button" }, t("case.proof"));
-    s4.appendChild(proofButton);
-    proofButton.addEventListener("click", function () {
-      downloadProof(ctx).catch(function (e) { A.say(s4, e && e.key ? e.key : "error.server", "error"); });
+    [["pdf", "proof-pdf-button", "case.proof_pdf"], ["json", "proof-button", "case.proof"]].forEach(function (b) {
+      var button = el("button", { type: "button", "class": "secondary", id: b[1] }, t(b[2]));
+      s4.appendChild(button);
+      button.addEventListener("click", function () {
+        downloadProof(ctx, b[0]).catch(function (e) { A.say(s4, e && e.key ? e.key : "error.server", "error"); });
+      });
     });
+    s4.appendChild(el("p", { "class": "help" }, t("case.proof_keep_safe")));
     [s1, s2, s3, s4].forEach(function (s) { main.appendChild(s); });
     mf.addEventListener("submit", function (ev) {
       ev.preventDefault();

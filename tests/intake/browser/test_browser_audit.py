@@ -30,7 +30,7 @@ def _make_case(live: Any, org: Any) -> str:
     case_id = vault.create_case(
         lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
         reply_public=raw_public(sec.reply_public), recipients=list(org.reviewers),
-        report_blob=ref, evidence=[], channel="server",
+        report_blob=ref, evidence=[],
     )  # fmt: skip
     budi = org.reviewers["budi"]
     for state_name, at in (("received", "2026-11-01T08:00:00+00:00"),

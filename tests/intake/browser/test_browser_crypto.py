@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 VECTORS = Path(__file__).resolve().parents[3] / "crypto" / "vectors"
 FILES = sorted(p for p in VECTORS.glob("*.json") if p.name != "index.json")
-LAPTOP_ONLY = {"keyfile", "store"}  # SPEC §11: passphrase files and the reviewer's store
+NOT_IN_BROWSER = {"keyfile", "store", "proof"}  # SPEC §11 laptop files; §13 proofs of report
 
 RUN_VECTOR = """async (v) => {
   const C = BisikCrypto, hex = C.fromHex, b64 = (s) => C.b64uDecode(s), toHex = C.toHex;
@@ -105,7 +105,9 @@ RUN_VECTOR = """async (v) => {
     return attempt(async () => new TextDecoder().decode(
       C.documentBytes(C.parseDocument(C.utf8(v.document)))));
   }
-  if (v.type === "keyfile" || v.type === "store") return { laptopOnly: v.type };
+  // Formats only Python reads: the laptop's key file and store, and proofs of report (checked
+  // by the reviewer tool and the intake's no-JS proof page, never by reporters' browsers).
+  if (["keyfile", "store", "proof"].includes(v.type)) return { notInBrowser: v.type };
   throw new Error("unknown vector type " + v.type);
 }"""
 
@@ -195,8 +197,8 @@ def test_vector_in_browser(crypto_page: Any, path: Path) -> None:
             _expect_error(v, got)
         else:  # a vocabulary error is in the fields, which the browser copies unchanged
             assert got == {"ok": v["document"]}
-    elif kind in LAPTOP_ONLY:  # formats of the reviewer's laptop: no browser reads them
-        assert got == {"laptopOnly": kind}
+    elif kind in NOT_IN_BROWSER:  # formats only Python reads (laptop files, proofs)
+        assert got == {"notInBrowser": kind}
     else:
         pytest.fail(f"unknown vector type {kind}")
 

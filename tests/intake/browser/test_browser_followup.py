@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crypto import document, envelope, receipt, records, signed
+from crypto import document, envelope, proof, receipt, records
 from crypto.encoding import b64u_encode
 from crypto.errors import ReceiptError
 from crypto.keys import raw_public
@@ -46,7 +46,7 @@ def _make_case(live: Any, org: Any) -> tuple[str, str]:
     case_id = vault.create_case(
         lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
         reply_public=raw_public(sec.reply_public), recipients=list(org.reviewers),
-        report_blob=ref, evidence=[], channel="server",
+        report_blob=ref, evidence=[],
     )  # fmt: skip
     budi = org.reviewers["budi"]
     vault.add_status(case_id, records.status(budi.signing, case_id, "received",
@@ -139,7 +139,8 @@ def test_unknown_receipt_and_typo_show_catalogue_messages(page: Any, live: Any) 
 
 
 def test_proof_of_report_download(page: Any, live: Any, org: Any) -> None:
-    """The proof the browser downloads is signed by the server key named in the directory."""
+    """The proof the browser downloads verifies with the root key alone (SPEC §13), covers the
+    report, and the PDF button gives the printable copy."""
     code, case_id = _make_case(live, org)
     page.goto(live.url + "/followup")
     page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
@@ -149,11 +150,13 @@ def test_proof_of_report_download(page: Any, live: Any, org: Any) -> None:
         page.click("#proof-button")
     data = Path(info.value.path()).read_bytes()
     state = live.app.extensions["bisik"]
-    server_key = state.directory().server_key
-    body = signed.parse(data).verify(server_key, "proof")
+    checked = proof.verify(data, state.directory().root)
     report = next(e for e in state.vault.case_history(case_id).entries if e.kind == "report")
-    assert body["envelope_sha256"] == report.blob.sha256
+    assert checked.items[0].envelope_sha256 == report.blob.sha256
     assert code.encode() not in data
+    with page.expect_download() as info:
+        page.click("#proof-pdf-button")
+    assert Path(info.value.path()).read_bytes().startswith(b"%PDF-")
 
 
 def test_reply_swapped_by_the_server_is_not_shown(page: Any, live: Any, org: Any) -> None:
