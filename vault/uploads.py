@@ -6,7 +6,8 @@ day, a hash of the owner's token) and a file in ``uploads/`` named by its random
 
 A piece costs bounded work and no fsync: under an advisory lock on the file, the bytes of its
 range that are not stored yet are written at their offset, and an empty marker file named
-after the range (``uploads/<id>.pieces/<boot>.<start>.<end>``) records them. Each byte is
+after the range (``upload-ranges/<id>/<boot>.<start>.<end>``, beside ``uploads/``) records
+them. Each byte is
 written once, so what was hashed is what is stored. The database is only read per piece.
 Durability is where it matters, at :meth:`Uploads.finish`: the file is fsynced as it enters
 the blob store. Unsynced data survives a crash of the service (it is in the kernel's page
@@ -103,6 +104,8 @@ class Uploads:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.days = days
+        self.ranges_dir = directory.parent / "upload-ranges"
+        self.ranges_dir.mkdir(exist_ok=True, mode=0o700)
         self._hashes: dict[str, tuple[Any, int]] = {}  # upload id -> (sha256, bytes hashed)
         self._hash_lock = threading.Lock()
 
@@ -146,10 +149,11 @@ class Uploads:
         return upload_id
 
     def open_bytes(self) -> int:
-        """Bytes held by every session not yet finished or removed (expired ones included:
-        their files stay on disk until :meth:`expire` runs)."""
+        """Bytes reserved by every session not yet finished or removed: their declared sizes
+        (a session may hold that much at any time, its pieces arriving in any order; expired
+        ones included: their files stay on disk until :meth:`expire` runs)."""
         with self._read() as s:
-            return int(s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
+            return int(s.scalar(select(func.coalesce(func.sum(Upload.total_size), 0))) or 0)
 
     def offset(self, upload_id: str, owner: bytes) -> int:
         """How many bytes from the start are stored without a hole."""
@@ -198,7 +202,7 @@ class Uploads:
             os.close(fd)  # also releases the lock
 
     def _pieces_dir(self, upload_id: str) -> Path:
-        return self.directory / f"{upload_id}.pieces"
+        return self.ranges_dir / upload_id
 
     def _markers(self, upload_id: str) -> list[tuple[int, int]]:
         """Ranges stored during this boot (markers of an earlier boot are not trusted)."""
@@ -229,7 +233,7 @@ class Uploads:
         pieces.mkdir(mode=0o700, exist_ok=True)
         marker = pieces / f"{_BOOT}.{at}.{at + len(piece)}"
         marker.touch(mode=0o600)
-        for path in (marker, pieces, self._path(upload_id), self.directory):
+        for path in (marker, pieces, self._path(upload_id), self.ranges_dir):
             coarsen_times(path)
 
     def _hash_on_the_way(self, upload_id: str, offset: int, piece: memoryview) -> None:
@@ -280,7 +284,7 @@ class Uploads:
             else:  # useless bytes: discard them with the session, then report
                 overwrite_and_unlink(path)
             shutil.rmtree(self._pieces_dir(upload_id), ignore_errors=True)
-            coarsen_times(self.directory)
+            coarsen_times(self.ranges_dir)
             s.delete(row)
         if ref is None:
             raise BlobIntegrityError("the upload does not match its hash")
@@ -294,7 +298,8 @@ class Uploads:
             for upload_id in ids:
                 overwrite_and_unlink(self._path(upload_id))
                 shutil.rmtree(self._pieces_dir(upload_id), ignore_errors=True)
-            coarsen_times(self.directory)
+            for directory in (self.directory, self.ranges_dir):
+                coarsen_times(directory)
             if ids:
                 s.execute(delete(Upload).where(Upload.id.in_(ids)))
         return len(ids)
@@ -310,13 +315,11 @@ class Uploads:
         removed = 0
         today = day_start()
         for path in self.directory.iterdir():
-            owner_id = path.name.removesuffix(".pieces")
-            if owner_id in known or path.stat().st_mtime >= today:
-                continue
-            if path.is_file():
+            if path.is_file() and path.name not in known and path.stat().st_mtime < today:
                 overwrite_and_unlink(path)
                 removed += 1
-            elif path.is_dir() and path.name.endswith(".pieces"):  # empty markers only
+        for path in self.ranges_dir.iterdir():  # empty marker files of sessions gone
+            if path.name not in known and path.stat().st_mtime < today:
                 shutil.rmtree(path, ignore_errors=True)
         if removed:
             fsync_dir(self.directory)

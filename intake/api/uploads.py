@@ -87,8 +87,7 @@ def put_piece(upload: str) -> Response:
         raise ApiError("error.malformed")
     if offset == 0:
         check_header(data, reviewer_keys(intake))
-    free_space.ensure_upload_room(intake.config, len(data))
-    free_space.ensure_quota(intake, len(data))
+    free_space.ensure_upload_room(intake.config, len(data))  # the quota was held at start
     try:
         new = intake.vault.append_upload(upload, owner, offset, data)
     except UploadGapError as exc:

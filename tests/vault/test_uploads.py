@@ -87,7 +87,7 @@ def test_ranges_of_an_earlier_boot_are_not_trusted(vault: Vault) -> None:
     data = secrets.token_bytes(500)
     uid = vault.start_upload(owner=OWNER, total_size=len(data))
     vault.append_upload(uid, OWNER, 0, data)
-    pieces = vault.uploads_dir / f"{uid}.pieces"
+    pieces = vault.uploads.ranges_dir / uid
     for marker in pieces.iterdir():
         marker.rename(pieces / ("0" * 16 + marker.name[marker.name.index(".") :]))
     assert vault.upload_offset(uid, OWNER) == 0
@@ -165,7 +165,9 @@ def test_stray_upload_files_are_swept(vault: Vault) -> None:
     assert vault.sweep_upload_files() == 1
     assert [p.name for p in vault.uploads_dir.iterdir()] == [uid]
     vault.append_upload(uid, OWNER, 0, b"x")  # its markers belong to a known session: kept
-    assert vault.sweep_upload_files() == 0
+    os.utime(vault.uploads.ranges_dir / uid, (yesterday, yesterday))
+    vault.sweep_upload_files()
+    assert [p.name for p in vault.uploads.ranges_dir.iterdir()] == [uid]
 
 
 def test_finish_without_a_hash_computes_it(vault: Vault) -> None:
