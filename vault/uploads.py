@@ -183,9 +183,10 @@ class Uploads:
         with self._locked(upload_id) as fd:
             have = _merge(self._markers(upload_id))
             for start, end in _missing(have, offset, offset + len(view)):
-                self._write_range(upload_id, fd, start, view[start - offset : end - offset], have)
+                part = view[start - offset : end - offset]
+                self._write_range(upload_id, fd, start, part, have)
                 have = _merge([*have, (start, end)])
-            self._hash_on_the_way(upload_id, offset, view)
+                self._hash_on_the_way(upload_id, start, part)  # only bytes written here
         return have[0][1] if have and have[0][0] == 0 else 0
 
     @contextmanager

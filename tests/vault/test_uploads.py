@@ -81,6 +81,25 @@ def test_resent_bytes_are_never_rewritten(vault: Vault) -> None:
     assert vault.blobs.verify(ref.sha256)
 
 
+def test_forged_resend_to_another_process_does_not_reach_the_hash(
+    vault: Vault, vault_db_url: str, tmp_path: Path
+) -> None:
+    """Two worker processes (two vaults on one home): a range stored by one and resent with
+    other bytes to the other is neither written nor hashed there; the address stays right."""
+    other = Vault.open(vault_db_url, tmp_path / "home")
+    try:
+        data = secrets.token_bytes(600)
+        uid = vault.start_upload(owner=OWNER, total_size=len(data))
+        vault.append_upload(uid, OWNER, 0, data[:300])
+        other.append_upload(uid, OWNER, 300, data[300:])
+        vault.append_upload(uid, OWNER, 300, b"F" * 300)  # held already: not written, not hashed
+        ref = vault.finish_upload(uid, OWNER)
+        assert ref.sha256 == hashlib.sha256(data).hexdigest()
+        assert vault.blobs.verify(ref.sha256)
+    finally:
+        other.close()
+
+
 def test_ranges_of_an_earlier_boot_are_not_trusted(vault: Vault) -> None:
     """Unsynced bytes do not survive a machine crash: after a reboot the upload is incomplete,
     never complete with lost bytes."""
