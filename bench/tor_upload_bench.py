@@ -10,8 +10,10 @@ connections, 512 KiB in flight per direction). In the same run, in interleaved r
   * the floor: file size / link rate.
 
 Each figure is the time from the click on "send" to the receipt on screen; medians over the
-rounds with [min-max]. Then the server's cost per 2 MiB piece (``Vault.append_upload``, CPU
-and wall time) and of ``finish``, beside a plain 2 MiB file write in the same run.
+rounds with [min-max]. First, in the page (no shaping): sealing a 64 MiB File with
+``BisikCrypto.sealStream`` against WebCrypto's own AES-GCM over the same bytes. Last, the
+server's cost per 2 MiB piece (``Vault.append_upload``, CPU and wall time) and of ``finish``,
+beside a plain 2 MiB file write in the same run.
 
     .venv/bin/python bench/tor_upload_bench.py            # 16 MiB, 3 rounds
     .venv/bin/python bench/tor_upload_bench.py --full     # also 256 MiB (3 rounds; without
@@ -90,11 +92,57 @@ def submit(browser: Any, url: str, file: Path, variant: str) -> float:
     return took
 
 
+SEAL_RATE = """async (mib) => {
+  const recipients = (await BisikApi.directory()).recipients([]);
+  const n = mib << 20, CH = 65536;
+  const data = new Uint8Array(n);
+  for (let i = 0; i < n; i += CH) crypto.getRandomValues(data.subarray(i, i + CH));
+  const blob = new Blob([data]);
+  const key = await crypto.subtle.generateKey({name: "AES-GCM", length: 256}, false, ["encrypt"]);
+  let t = performance.now();
+  for (let off = 0; off < n; off += 16 * CH) {  // WebCrypto alone: 64 KiB chunks, 16 at a time
+    const jobs = [];
+    for (let k = 0; k < 16 && off + k * CH < n; k++) {
+      const iv = new Uint8Array(12);
+      new DataView(iv.buffer).setUint32(8, off / CH + k);
+      jobs.push(crypto.subtle.encrypt({name: "AES-GCM", iv}, key,
+                                      data.subarray(off + k * CH, off + (k + 1) * CH)));
+    }
+    await Promise.all(jobs);
+  }
+  const raw = performance.now() - t;
+  const out = [raw];
+  for (const readSize of [4 << 20, 1 << 20]) {  // the upload's reads, and the former 1 MiB
+    t = performance.now();
+    await BisikCrypto.sealStream(blob, recipients, () => {}, {readSize});
+    out.push(performance.now() - t);
+  }
+  return out;
+}"""
+
+
+def sealing_rate(browser: Any, url: str, rounds: int, mib: int = 64) -> None:
+    """Sealing a File in the page against WebCrypto's own AES-GCM on the same bytes."""
+    page = browser.new_page()
+    page.goto(url + "/submit")
+    page.wait_for_selector('#report-form[data-bisik-path="browser"]')
+    rows = [page.evaluate(SEAL_RATE, mib) for _ in range(rounds)]
+    page.close()
+    rate = [[mib * 1.048576 / (ms / 1000) for ms in row] for row in rows]  # MB/s
+    names = ["WebCrypto AES-GCM alone", "sealStream, 4 MiB reads", "sealStream, 1 MiB reads"]
+    print(f"\nsealing {mib} MiB in the page ({rounds} rounds)")
+    raw = statistics.median(r[0] for r in rate)
+    for i, name in enumerate(names):
+        col = [r[i] for r in rate]
+        print(f"  {name:26} {statistics.median(col):7.0f} MB/s [{min(col):.0f}–{max(col):.0f}]"
+              f"   {statistics.median(col) / raw:.2f}x WebCrypto")  # fmt: skip
+
+
 def fmt(values: list[float]) -> str:
     return f"{statistics.median(values):7.2f} s [{min(values):.2f}–{max(values):.2f}]"
 
 
-def links(sizes: list[tuple[int, int]], base: Path) -> None:
+def links(sizes: list[tuple[int, int]], base: Path, seal_rounds: int) -> None:
     from playwright.sync_api import sync_playwright
 
     home = make_home(base)
@@ -108,6 +156,7 @@ def links(sizes: list[tuple[int, int]], base: Path) -> None:
         all_variants = ["no-JS", "JS", "JS 1x1MiB"]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            sealing_rate(browser, f"http://127.0.0.1:{port}", seal_rounds)
             for size, rounds in sizes:
                 variants = all_variants if size <= 64 << 20 else all_variants[:2]
                 file = base / "rekaman.mp4"
@@ -172,13 +221,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="16 MiB (5 rounds) and 256 MiB (3)")
     parser.add_argument("--rounds", type=int)
+    parser.add_argument("--sealing-only", action="store_true", help="only the in-page rates")
     args = parser.parse_args()
     small = args.rounds or (5 if args.full else 3)
     sizes = [(16 << 20, small)] + ([(256 << 20, args.rounds or 3)] if args.full else [])
     with tempfile.TemporaryDirectory(prefix="bisik-torbench-") as tmp:
         base = Path(tmp)
-        links(sizes, base)
-        server_cost(64, base)
+        links([] if args.sealing_only else sizes, base, small)
+        if not args.sealing_only:
+            server_cost(64, base)
 
 
 if __name__ == "__main__":
