@@ -12,8 +12,9 @@ write-ahead log; a full disk then breaks every case, not just new uploads. Three
   are open, text-only submissions still find room (:func:`ensure_text_room` vs
   :func:`ensure_upload_room`).
 * **the open-upload quota** (``upload_quota_bytes``): unfinished resumable uploads together
-  hold at most this many bytes. Over it, sessions past their expiry day are removed first
-  (so space comes back without waiting for the retention job), then the upload is refused
+  reserve at most this many bytes (their declared sizes, checked when an upload opens). Over
+  it, sessions past their expiry day are removed first (so space comes back without waiting
+  for the retention job), then the upload is refused
   (:func:`ensure_quota`).
 
 Refusals are ``UploadError("error.disk_full", 507)``. Leaks: nothing; this reads only the

@@ -46,3 +46,15 @@ def vault_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'home' / 'bisik.sqlite'}"
     schema = request.getfixturevalue("pg_schema")
     return pg_schema_url(schema)
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[object]:
+    """One Playwright driver for the whole run: two sync_playwright() blocks alive at once
+    fail (the second finds the first one's asyncio loop running)."""
+    from playwright.sync_api import sync_playwright
+
+    manager = sync_playwright()
+    driver = manager.start()
+    yield driver
+    manager.__exit__(None, None, None)

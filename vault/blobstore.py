@@ -236,6 +236,15 @@ class LocalBlobStore:
         self._install(Path(path), ref.sha256)
         return ref
 
+    def put_hashed(self, path: Path, ref: BlobRef) -> BlobRef:
+        """Like :meth:`put_file` for a file whose SHA-256 this process computed as it wrote it
+        (a finished upload): only fsynced, not read again. ``ref`` must be that hash and size;
+        a caller that did not compute it itself uses :meth:`put_file`."""
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+        self._install(Path(path), ref.sha256)
+        return ref
+
     def put_files(self, paths: Sequence[Path]) -> list[BlobRef]:
         """Move many finished files in (same filesystem); all durable when this returns.
 

@@ -740,6 +740,10 @@ class Vault:
         """See :meth:`vault.uploads.Uploads.offset`."""
         return self.uploads.offset(upload_id, owner)
 
+    def upload_ranges(self, upload_id: str, owner: bytes) -> list[tuple[int, int]]:
+        """See :meth:`vault.uploads.Uploads.ranges`."""
+        return self.uploads.ranges(upload_id, owner)
+
     def append_upload(self, upload_id: str, owner: bytes, offset: int, data: bytes) -> int:
         """See :meth:`vault.uploads.Uploads.append`."""
         return self.uploads.append(upload_id, owner, offset, data)

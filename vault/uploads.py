@@ -1,15 +1,27 @@
 """Resumable uploads: ciphertext arriving piece by piece until it becomes a stored blob.
 
-The browser path uploads an envelope in pieces (``intake/api/uploads.py``). Each upload is a row
-(:class:`~vault.models.Upload`: declared size, bytes received, expiry day, a hash of the
-owner's token) and a file in ``uploads/`` named by its random id. A piece is fsynced before
-its new offset is recorded, so a crash loses at most the piece in flight; :meth:`Uploads.finish`
-moves the complete file into the blob store. Expired sessions and orphaned files are
-overwritten before they are unlinked.
+The browser path uploads an envelope in pieces, several at once and so in any order
+(``intake/api``). Each upload is a row (:class:`~vault.models.Upload`: declared size, expiry
+day, a hash of the owner's token) and a file in ``uploads/`` named by its random id.
+
+A piece costs bounded work and no fsync: under an advisory lock on the file, the bytes of its
+range that are not stored yet are written at their offset, and an empty marker file named
+after the range (``upload-ranges/<id>/<boot>.<start>.<end>``, beside ``uploads/``) records
+them. Each byte is
+written once, so what was hashed is what is stored. The database is only read per piece.
+Durability is where it matters, at :meth:`Uploads.finish`: the file is fsynced as it enters
+the blob store. Unsynced data survives a crash of the service (it is in the kernel's page
+cache) but not of the machine; markers carry the boot id, so after a reboot the ranges of the
+previous boot are not trusted and the upload reads as incomplete (the browser then reports an
+error and the reporter sends again), never as complete with lost bytes.
+
+The SHA-256 (the blob's address) is kept on the way: the process that stores the piece that
+continues its hashed prefix hashes it from memory; :meth:`Uploads.finish` hashes only what
+is left (all of it, if every piece went to other worker processes).
 
 What it stores, and so what a seizure yields: random upload ids, a hash of each owner token
-(never the token), declared and received sizes, the expiry day, and partial ciphertext. File
-times are coarsened to the day.
+(never the token), declared sizes, the byte ranges received, the expiry day, and partial
+ciphertext. File times are coarsened to the day.
 """
 
 from __future__ import annotations
@@ -17,13 +29,17 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import errno
+import fcntl
 import hashlib
 import hmac
 import os
 import secrets
+import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,6 +60,18 @@ from .models import Upload
 __all__ = ["Uploads"]
 
 _HASH_CHUNK = 1 << 20
+_KEPT_HASHES = 256  # running hashes kept per process (about 200 bytes each)
+
+
+def _boot_id() -> str:
+    """This boot of the machine: data not fsynced survives a process crash, not a reboot."""
+    try:
+        return open("/proc/sys/kernel/random/boot_id").read().strip().replace("-", "")[:16]
+    except OSError:  # not Linux: trust no marker of an earlier process start
+        return secrets.token_hex(8)
+
+
+_BOOT = _boot_id()
 
 
 def _today() -> dt.date:
@@ -76,6 +104,10 @@ class Uploads:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.days = days
+        self.ranges_dir = directory.parent / "upload-ranges"
+        self.ranges_dir.mkdir(exist_ok=True, mode=0o700)
+        self._hashes: dict[str, tuple[Any, int]] = {}  # upload id -> (sha256, bytes hashed)
+        self._hash_lock = threading.Lock()
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
@@ -117,79 +149,143 @@ class Uploads:
         return upload_id
 
     def open_bytes(self) -> int:
-        """Bytes held by every session not yet finished or removed (expired ones included:
-        their files stay on disk until :meth:`expire` runs)."""
+        """Bytes reserved by every session not yet finished or removed: their declared sizes
+        (a session may hold that much at any time, its pieces arriving in any order; expired
+        ones included: their files stay on disk until :meth:`expire` runs)."""
         with self._read() as s:
-            return int(s.scalar(select(func.coalesce(func.sum(Upload.received), 0))) or 0)
+            return int(s.scalar(select(func.coalesce(func.sum(Upload.total_size), 0))) or 0)
 
     def offset(self, upload_id: str, owner: bytes) -> int:
-        """How many bytes are stored; resume sending from there."""
+        """How many bytes from the start are stored without a hole."""
+        have = self.ranges(upload_id, owner)
+        return have[0][1] if have and have[0][0] == 0 else 0
+
+    def ranges(self, upload_id: str, owner: bytes) -> list[tuple[int, int]]:
+        """The stored byte ranges, merged and sorted: resend only what is not in them."""
         with self._read() as s:
-            return self._row(s, upload_id, owner, lock=False).received
+            self._row(s, upload_id, owner, lock=False)
+        return _merge(self._markers(upload_id))
 
     def append(self, upload_id: str, owner: bytes, offset: int, data: bytes) -> int:
-        """Store a piece at ``offset``; return the new stored offset.
+        """Store a piece at ``offset`` (any order; resent bytes are acknowledged as they are).
 
-        A piece wholly before the stored offset (a retried duplicate) is acknowledged without
-        change; a piece overlapping it appends only its new tail. UploadGapError if ``offset``
-        is past the stored end, UploadSizeError if the piece would exceed the declared size.
-        The bytes are fsynced before the new offset is recorded.
+        Returns how many bytes from the start are now stored without a hole. UploadGapError
+        for a negative offset, UploadSizeError past the declared size. Nothing is fsynced and
+        the database is only read (see the module docstring for what a crash can lose).
         """
         if offset < 0:
             raise UploadGapError("negative offset")
-        with self._tx() as s:
-            row = self._row(s, upload_id, owner)
-            stored = row.received
-            if offset > stored:
-                raise UploadGapError(f"piece at {offset} but only {stored} bytes stored")
-            end = offset + len(data)
-            if end > row.total_size:
-                raise UploadSizeError("piece goes past the declared size")
-            if end <= stored:
-                return stored
-            self._write_piece(upload_id, stored, memoryview(data)[stored - offset :])
-            row.received = end
-            return end
+        with self._read() as s:
+            total = self._row(s, upload_id, owner, lock=False).total_size
+        if offset + len(data) > total:
+            raise UploadSizeError("piece goes past the declared size")
+        view = memoryview(data)
+        with self._locked(upload_id) as fd:
+            have = _merge(self._markers(upload_id))
+            for start, end in _missing(have, offset, offset + len(view)):
+                part = view[start - offset : end - offset]
+                self._write_range(upload_id, fd, start, part, have)
+                have = _merge([*have, (start, end)])
+                self._hash_on_the_way(upload_id, start, part)  # only bytes written here
+        return have[0][1] if have and have[0][0] == 0 else 0
 
-    def _write_piece(self, upload_id: str, at: int, piece: memoryview) -> None:
-        path = self._path(upload_id)
+    @contextmanager
+    def _locked(self, upload_id: str) -> Iterator[int]:
+        """The upload file, open for writing under an exclusive lock (threads and processes)."""
         try:
-            with open(path, "r+b") as f:
-                f.truncate(at)  # drop bytes a crash left past the recorded offset
-                f.seek(at)
-                f.write(piece)
-                f.flush()
-                os.fsync(f.fileno())
+            fd = os.open(self._path(upload_id), os.O_RDWR)
         except FileNotFoundError as exc:
             raise UploadNotFoundError("upload data is missing") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield fd
+        finally:
+            os.close(fd)  # also releases the lock
+
+    def _pieces_dir(self, upload_id: str) -> Path:
+        return self.ranges_dir / upload_id
+
+    def _markers(self, upload_id: str) -> list[tuple[int, int]]:
+        """Ranges stored during this boot (markers of an earlier boot are not trusted)."""
+        try:
+            names = os.listdir(self._pieces_dir(upload_id))
+        except FileNotFoundError:
+            return []
+        out = []
+        for name in names:
+            boot, _, span = name.partition(".")
+            start, _, end = span.partition(".")
+            if boot == _BOOT and start.isdigit() and end.isdigit():
+                out.append((int(start), int(end)))
+        return out
+
+    def _write_range(self, upload_id: str, fd: int, at: int, piece: memoryview,
+                     have: list[tuple[int, int]]) -> None:  # fmt: skip
+        try:
+            written = os.pwrite(fd, piece, at)
+            if written != len(piece):
+                raise OSError(errno.EIO, "short write")
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # give the space back
-                with open(path, "r+b") as f:
-                    f.truncate(at)
+                os.ftruncate(fd, max((e for _s, e in have), default=0))
                 raise DiskFullError("disk full while storing an upload piece") from exc
             raise
-        coarsen_times(path)
+        pieces = self._pieces_dir(upload_id)
+        pieces.mkdir(mode=0o700, exist_ok=True)
+        marker = pieces / f"{_BOOT}.{at}.{at + len(piece)}"
+        marker.touch(mode=0o600)
+        for path in (marker, pieces, self._path(upload_id), self.ranges_dir):
+            coarsen_times(path)
+
+    def _hash_on_the_way(self, upload_id: str, offset: int, piece: memoryview) -> None:
+        """Feed the running SHA-256 if this piece continues the prefix this process hashed."""
+        with self._hash_lock:
+            digest, upto = self._hashes.pop(upload_id, (hashlib.sha256(), 0))
+            if offset <= upto < offset + len(piece):
+                digest.update(piece[upto - offset :])
+                upto = offset + len(piece)
+            if upto:
+                self._hashes[upload_id] = (digest, upto)
+            while len(self._hashes) > _KEPT_HASHES:  # oldest first: finish re-reads for it
+                self._hashes.pop(next(iter(self._hashes)))
+
+    def _digest(self, upload_id: str, path: Path, total: int) -> str:
+        """The SHA-256 of the complete file: the running hash, then what it had not seen."""
+        with self._hash_lock:
+            digest, upto = self._hashes.pop(upload_id, (hashlib.sha256(), 0))
+        with open(path, "rb") as f:
+            f.seek(upto)
+            while upto < total and (block := f.read(min(_HASH_CHUNK, total - upto))):
+                digest.update(block)
+                upto += len(block)
+        return digest.hexdigest()
 
     def finish(self, upload_id: str, owner: bytes, sha256: str | None = None) -> BlobRef:
-        """Check the size (and SHA-256, if given) of a complete upload; move it into the store.
+        """Check that every byte is stored (and the SHA-256, if given); move it into the store.
 
-        With ``sha256=None`` the store computes the hash itself and returns it in the BlobRef
-        (the browser path: the client no longer hashes what it streams, SPEC §8).
-        UploadIncompleteError if bytes are missing (the session stays, resume it);
-        BlobIntegrityError if a given hash differs (the session and its bytes are discarded).
+        With ``sha256=None`` the SHA-256 is the one computed here (the browser path: the
+        client does not hash what it streams, SPEC §8). The file is fsynced on its way into
+        the blob store, the only fsync of an upload. UploadIncompleteError if bytes are
+        missing (the session stays, resume it); BlobIntegrityError if a given hash differs
+        (the session and its bytes are discarded).
         """
         ref: BlobRef | None = None
         with self._tx() as s:
             row = self._row(s, upload_id, owner)
-            if row.received != row.total_size:
-                raise UploadIncompleteError(f"{row.total_size - row.received} bytes missing")
             path = self._path(upload_id)
-            with open(path, "r+b") as f:
-                f.truncate(row.total_size)
-            if sha256 is None or _file_sha256(path) == sha256:
-                ref = self._blobs.put_file(path)
+            with self._locked(upload_id) as fd:
+                have = _merge(self._markers(upload_id))
+                stored = have[0][1] if have and have[0][0] == 0 else 0
+                if stored != row.total_size:
+                    raise UploadIncompleteError(f"{row.total_size - stored} bytes missing")
+                os.ftruncate(fd, row.total_size)
+                digest = self._digest(upload_id, path, row.total_size)
+            if sha256 is None or digest == sha256:
+                ref = self._blobs.put_hashed(path, BlobRef(digest, row.total_size))
             else:  # useless bytes: discard them with the session, then report
                 overwrite_and_unlink(path)
+            shutil.rmtree(self._pieces_dir(upload_id), ignore_errors=True)
+            coarsen_times(self.ranges_dir)
             s.delete(row)
         if ref is None:
             raise BlobIntegrityError("the upload does not match its hash")
@@ -202,6 +298,9 @@ class Uploads:
             ids = s.scalars(select(Upload.id).where(Upload.expires_on <= day)).all()
             for upload_id in ids:
                 overwrite_and_unlink(self._path(upload_id))
+                shutil.rmtree(self._pieces_dir(upload_id), ignore_errors=True)
+            for directory in (self.directory, self.ranges_dir):
+                coarsen_times(directory)
             if ids:
                 s.execute(delete(Upload).where(Upload.id.in_(ids)))
         return len(ids)
@@ -220,6 +319,9 @@ class Uploads:
             if path.is_file() and path.name not in known and path.stat().st_mtime < today:
                 overwrite_and_unlink(path)
                 removed += 1
+        for path in self.ranges_dir.iterdir():  # empty marker files of sessions gone
+            if path.name not in known and path.stat().st_mtime < today:
+                shutil.rmtree(path, ignore_errors=True)
         if removed:
             fsync_dir(self.directory)
         return removed
@@ -233,9 +335,26 @@ def _as_day(now: dt.datetime | dt.date | None) -> dt.date:
     return now
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(_HASH_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping ranges covering the same bytes (touching ones joined)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _missing(have: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of [start, end) that ``have`` (merged) does not cover."""
+    out = []
+    for a, b in have:
+        if b <= start or a >= end:
+            continue
+        if a > start:
+            out.append((start, a))
+        start = max(start, b)
+    if start < end:
+        out.append((start, end))
+    return out

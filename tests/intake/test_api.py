@@ -71,7 +71,7 @@ def api(client: FlaskClient) -> Api:
     return Api(client)
 
 
-def test_upload_resumes_duplicates_and_refuses_gaps(api: Api, org: Org, app: Flask) -> None:
+def test_upload_pieces_in_any_order_resume_and_duplicates(api: Api, org: Org, app: Flask) -> None:
     data = envelope.seal(os.urandom(300_000), reviewer_keys(org))
     start = api.call("POST", "/api/uploads", {"size": len(data)}).get_json()
     tok = {"X-Upload-Token": start["token"]}
@@ -82,16 +82,18 @@ def test_upload_resumes_duplicates_and_refuses_gaps(api: Api, org: Org, app: Fla
     # a retried duplicate is acknowledged without change
     dup = api.call("PUT", f"{url}?offset=0", data[:100_000], **tok)
     assert dup.status_code == 200 and dup.get_json()["offset"] == 100_000
-    # a gap is refused with the stored offset, so the browser can resume from it
-    gap = api.call("PUT", f"{url}?offset=200000", data[200_000:], **tok)
-    assert gap.status_code == 409
-    assert gap.get_json() == {"error": "error.upload_gap", "offset": 100_000}
-    assert api.call("GET", url, **tok).get_json() == {"offset": 100_000}
-    # an overlapping piece appends only its new tail
-    assert api.call("PUT", f"{url}?offset=50000", data[50_000:250_000], **tok).get_json() == {
-        "offset": 250_000
+    # a later piece (several are in flight) is stored; the prefix waits for the hole
+    later = api.call("PUT", f"{url}?offset=200000", data[200_000:], **tok)
+    assert later.status_code == 200 and later.get_json() == {"offset": 100_000}
+    # after a dropped connection the browser asks what is stored and resends only the rest
+    assert api.call("GET", url, **tok).get_json() == {
+        "offset": 100_000,
+        "have": [[0, 100_000], [200_000, len(data)]],
     }
-    assert api.call("PUT", f"{url}?offset=250000", data[250_000:], **tok).status_code == 200
+    # an overlapping piece fills the hole (its stored part is not written again)
+    assert api.call("PUT", f"{url}?offset=50000", data[50_000:250_000], **tok).get_json() == {
+        "offset": len(data)
+    }
     done = api.call("POST", f"{url}/finish", {}, **tok)
     assert done.status_code == 200
     sha = done.get_json()["sha256"]
@@ -190,7 +192,10 @@ def _report(api: Api, org: Org, evidence_data: bytes) -> tuple[str, dict[str, An
         reply_key=b64u_encode(raw_public(sec.reply_public)),
         evidence=[
             document.Evidence(
-                stored["sha256"], "MARKER-NAME.jpg", "image/jpeg", len(evidence_data),
+                stored["sha256"],
+                "MARKER-NAME.jpg",
+                "image/jpeg",
+                len(evidence_data),
                 envelope_mac=ev_mac.hex(),
             )
         ],

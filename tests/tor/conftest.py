@@ -135,20 +135,17 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def tor_browser(onion: Onion) -> Iterator[Any]:
+def tor_browser(onion: Onion, playwright_session: Any) -> Iterator[Any]:
     """Chromium whose every request goes through the private network's SOCKS port."""
     assert os.path.exists(CHROMIUM), "Debian chromium is missing: run `make setup-test`"
-    from playwright.sync_api import sync_playwright
-
     args = [
         *ARGS,
         f"--proxy-server=socks5://127.0.0.1:{onion.socks_port}",
         f"--unsafely-treat-insecure-origin-as-secure={onion.url}",
     ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        yield browser
-        browser.close()
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    yield browser
+    browser.close()
 
 
 def new_page(browser: Any, *, javascript: bool) -> Any:

@@ -31,6 +31,7 @@ import struct
 import subprocess
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,22 +162,28 @@ class TorNetwork:
         """Write keys and torrc files for the authorities, relays and client under ``root``."""
         net = cls(root)
         root.mkdir(parents=True, exist_ok=True)
+        relay_tors = []
+        for i in range(relays):
+            tor = net._node(f"relay{i}")
+            tor.orport, tor.dirport = free_port(), free_port()
+            tor.torrc = _RELAY.format(nick=tor.name, host=HOST, orport=tor.orport,
+                                      dirport=tor.dirport)  # fmt: skip
+            relay_tors.append(tor)
+        # key generation is a few tor-gencert and tor processes: run them side by side
+        with ThreadPoolExecutor(AUTHORITIES + relays) as pool:
+            authority_jobs = pool.map(net._make_authority, range(AUTHORITIES))  # all submitted now
+            relay_jobs = pool.map(_fingerprint, relay_tors)
+            made, relay_fps = list(authority_jobs), list(relay_jobs)
         fingerprints = []
-        for i in range(AUTHORITIES):
-            tor, v3ident, fp = net._make_authority(i)
+        for tor, v3ident, fp in made:
             net.authorities.append(tor)
             fingerprints.append(fp)
             net.dir_lines += (
                 f"DirAuthority {tor.name} orport={tor.orport} no-v2 v3ident={v3ident} "
                 f"{HOST}:{tor.dirport} {fp}\n"
             )
-        for i in range(relays):
-            tor = net._node(f"relay{i}")
-            tor.orport, tor.dirport = free_port(), free_port()
-            tor.torrc = _RELAY.format(nick=tor.name, host=HOST, orport=tor.orport,
-                                      dirport=tor.dirport)  # fmt: skip
-            fingerprints.append(_fingerprint(tor))
-            net.relays.append(tor)
+        net.relays = relay_tors
+        fingerprints += relay_fps
         _write_bandwidths(root / "bandwidths", fingerprints)
         for tor in net.authorities:
             tor.torrc = tor.torrc.replace("{bwfile}", str(root / "bandwidths"))

@@ -5,13 +5,17 @@
  * is a catalogue key (e.g. "error.upload_gap"); BisikApi.text(key) gives the page-language
  * sentence. No text is written in this file.
  *
- * Memory: one upload piece (1 MiB by default) of ciphertext plus one read block of the file.
+ * Uploads are built for Tor's latency (a round trip of 0.4-1 s): the server names a piece
+ * size and how many pieces to keep in flight; sealing runs ahead of the network and the
+ * network never waits for a round trip per piece. Memory: the pieces in flight plus one being
+ * filled (4 x 2 MiB by default) and the sealer's two read blocks (READ each).
  */
 (function (root) {
   "use strict";
   var C = root.BisikCrypto;
   var messages = {};
   var RETRIES = 8;
+  var READ = 4 << 20;  // the file is read in large slices: 1 MiB slices read ~4x slower
 
   function ApiError(key, status, extra) {
     var e = new Error(key);
@@ -94,59 +98,74 @@
   }
 
   /**
-   * Seal ``file`` to ``recipients`` and upload the ciphertext in resumable pieces.
-   * After a dropped connection or a server error it asks the server how much it holds and
-   * resumes from there (never from zero). Returns {sha256, size, claim, headerMac}: the
-   * SHA-256 is the one the server computed over what it stored (a locator for the blob, not a
-   * guarantee); headerMac, from the sealer, is what the document binds the evidence with
-   * (crypto/SPEC.md §8).
-   * ``hooks.onProgress(doneBytes)`` follows the plaintext read; ``hooks.onResume()`` is
-   * called each time a piece is resent after a failure.
+   * Seal ``file`` to ``recipients`` and upload the ciphertext in resumable pieces, several in
+   * flight at once. A piece whose request fails (a dropped connection, a server error) is
+   * kept: after a pause the browser asks the server which ranges it holds and resends the
+   * piece only if it is not among them (never the whole upload). Returns {sha256, size,
+   * claim, headerMac}: the SHA-256 is the one the server computed over what it stored (a
+   * locator for the blob, not a guarantee); headerMac, from the sealer, is what the document
+   * binds the evidence with (crypto/SPEC.md §8).
+   * ``hooks.onProgress(doneBytes)`` follows the plaintext the server has acknowledged;
+   * ``hooks.onResume()`` is called each time a piece is retried after a failure.
    */
   async function uploadFile(file, recipients, hooks) {
     hooks = hooks || {};
     var total = C.envelopeLength(file.size, recipients.length);
     var start = await call("POST", "/api/uploads", { size: total });
     var headers = { "X-Upload-Token": start.token }, url = "/api/uploads/" + encodeURIComponent(start.id);
-    var pieceSize = start.piece || (1 << 20);
-    var piece = new Uint8Array(pieceSize), fill = 0, acked = 0;
+    var pieceSize = start.piece || (1 << 20), parallel = Math.max(1, start.parallel || 1);
+    var inflight = new Set(), failed = null, acked = 0;
 
-    async function offset() { return (await call("GET", url, undefined, headers)).offset; }
+    function held(have, at, end) {
+      return (have || []).some(function (r) { return r[0] <= at && r[1] >= end; });
+    }
 
     async function send(bytes, at) {
       for (var attempt = 0; ; attempt++) {
         try {
-          var res = await call("PUT", url + "?offset=" + at, bytes, headers);
-          if (res.offset < at + bytes.length) throw new ApiError("error.upload_gap", 409, { offset: res.offset });
-          acked = res.offset;
+          await call("PUT", url + "?offset=" + at, bytes, headers);
           return;
         } catch (e) {
-          var retry = e.key === "error.network" || e.key === "error.upload_gap" || e.status >= 500 || e.status === 429;
+          var retry = e.key === "error.network" || e.status >= 500 || e.status === 429;
           if (!retry || attempt >= RETRIES) throw e;
-          if (e.key !== "error.upload_gap") await sleep(Math.min(8000, 250 * Math.pow(2, attempt)));
+          await sleep(Math.min(8000, 250 * Math.pow(2, attempt)));
           var have;
-          try { have = e.extra && typeof e.extra.offset === "number" ? e.extra.offset : await offset(); } catch (e2) { continue; }
-          if (hooks.onResume) hooks.onResume(have);
-          if (have >= at + bytes.length) { acked = have; return; }  // it arrived; only the answer was lost
-          if (have < at) throw new ApiError("error.upload_gap", 409);  // bytes we no longer hold
-          bytes = bytes.subarray(have - at);
-          at = have;
+          try { have = (await call("GET", url, undefined, headers)).have; } catch (e2) { continue; }
+          if (hooks.onResume) hooks.onResume(at);
+          if (held(have, at, at + bytes.length)) return;  // it arrived; only the answer was lost
         }
       }
     }
 
+    function launch(bytes, at) {
+      var p = send(bytes, at).then(function () {
+        acked += bytes.length;
+        if (hooks.onProgress) hooks.onProgress(Math.min(file.size, Math.floor(acked / total * file.size)));
+      }, function (e) { failed = failed || e; }).finally(function () { inflight.delete(p); });
+      inflight.add(p);
+    }
+
+    // The sealer fills pieces; a full piece goes out at once unless ``parallel`` are in flight.
+    var piece = new Uint8Array(pieceSize), fill = 0, at = 0;
     async function onData(chunk) {
       var off = 0;
       while (off < chunk.length) {
         var n = Math.min(pieceSize - fill, chunk.length - off);
         piece.set(chunk.subarray(off, off + n), fill);
         fill += n; off += n;
-        if (fill === pieceSize) { await send(piece, acked); fill = 0; }
+        if (fill === pieceSize) {
+          while (inflight.size >= parallel && !failed) await Promise.race(inflight);
+          if (failed) throw failed;
+          launch(piece, at);
+          at += pieceSize; piece = new Uint8Array(pieceSize); fill = 0;
+        }
       }
     }
 
-    var sealed = await C.sealStream(file, recipients, onData, { onProgress: hooks.onProgress });
-    if (fill) await send(piece.subarray(0, fill), acked);
+    var sealed = await C.sealStream(file, recipients, onData, { readSize: READ });
+    if (fill) launch(piece.subarray(0, fill), at);
+    while (inflight.size) await Promise.race(inflight);
+    if (failed) throw failed;
     if (sealed.length !== total) throw new ApiError("error.upload_integrity", 0);
     var done = await call("POST", url + "/finish", {}, headers);
     if (done.size !== total || !/^[0-9a-f]{64}$/.test(String(done.sha256))) {

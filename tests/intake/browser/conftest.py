@@ -35,15 +35,12 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(playwright_session: Any) -> Iterator[Any]:
     # installed by scripts/install-system-deps.sh: its absence is a failure, not a skip
     assert os.path.exists(CHROMIUM), "Debian chromium is missing: run `make setup-test`"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
+    b = playwright_session.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -166,21 +168,23 @@ def _qr_only_on_click(page: Any, code: str) -> None:
     assert len(sent) == 1 and sent[0].method == "POST"
     posted = parse_qs(sent[0].post_data or "")
     assert list(posted) == ["receipt"] and receipt.normalize(posted["receipt"][0]) == (
-        receipt.normalize(code))
+        receipt.normalize(code)
+    )
     assert page.locator("#receipt-qr-button").count() == 0  # sent once: the button is gone
 
 
-def test_dropped_pieces_resume_from_the_server_offset(
+def test_dropped_pieces_resume_from_the_server_ranges(
     page: Any, live: Any, org: Any, tmp_path: Path
 ) -> None:
-    """Piece 2 never reaches the server; piece 4 is stored but its answer is lost. The browser
-    asks for the server's offset both times and continues from it: piece 2 is sent again from
-    its own offset, piece 4 is not sent again, and no upload starts over."""
+    """Pieces go out several at a time. Piece 2 never reaches the server; piece 4 is stored
+    but its answer is lost. Each time the browser asks which ranges the server holds: piece 2
+    is sent again, piece 4 is not, and no upload starts over."""
     path = tmp_path / "video.mp4"
     original = _file(path, 6 * 1024 * 1024)
     seen: list[tuple[str, str, int, int]] = []  # reached the server: method, path, offset, len
     puts = {"n": 0}
     pattern = re.compile(r"/api/uploads(/[^/?]+)?(/finish)?(?:\?offset=(\d+))?$")
+    lost: dict[str, int] = {}
 
     def route(r: Any) -> None:
         req = r.request
@@ -194,10 +198,12 @@ def test_dropped_pieces_resume_from_the_server_offset(
         puts["n"] += 1
         body = req.post_data_buffer or b""
         if puts["n"] == 2:  # dropped before the server saw it
+            lost["dropped"] = int(m.group(3))
             r.abort("connectionreset")
             return
         seen.append(("PUT", m.group(1), int(m.group(3)), len(body)))
         if puts["n"] == 4:  # the server stores it, the answer is lost on the way back
+            lost["unanswered"] = int(m.group(3))
             r.fetch()
             r.abort("connectionreset")
             return
@@ -211,19 +217,49 @@ def test_dropped_pieces_resume_from_the_server_offset(
 
     kinds = [k for k, *_ in seen]
     assert kinds.count("start") == 1 and kinds.count("finish") == 1, "the upload restarted"
-    assert kinds.count("GET") == 2, "did not ask the server for its offset after each failure"
-    put_offsets = [(off, n) for k, _p, off, n in seen if k == "PUT"]
-    # every piece the server saw continues exactly where the previous one ended: piece 2 was
-    # sent again from its own offset, piece 4 (already stored) was not sent again
-    expected = 0
-    for off, n in put_offsets:
-        assert off == expected, put_offsets
-        expected = off + n
-    piece = put_offsets[0][1]
-    assert puts["n"] == len(put_offsets) + 1 == -(-expected // piece) + 1
+    assert kinds.count("GET") == 2, "did not ask the server what it holds after each failure"
+    offsets = [off for k, _p, off, _n in seen if k == "PUT"]
+    assert offsets.count(lost["dropped"]) == 1  # sent again, once, after the drop
+    assert offsets.count(lost["unanswered"]) == 1  # held by the server: not sent again
+    assert len(offsets) == len(set(offsets))  # nothing else went twice
+    ranges = sorted((off, off + n) for k, _p, off, n in seen if k == "PUT")
+    for (_a, end), (nxt, _b) in itertools.pairwise(ranges):
+        assert nxt == end, ranges  # the pieces the server saw cover the envelope
+    assert puts["n"] == len(offsets) + 1
     _doc, files = _decrypt_all(live, org, code)
     assert files == {path.name: original}
     assert not page.console_errors or all("/api/uploads" in e for e in page.console_errors)
+
+
+def test_pieces_are_in_flight_together(page: Any, live: Any, org: Any, tmp_path: Path) -> None:
+    """The browser does not wait for one piece's answer before sending the next: with the
+    server's answers held back, several PUTs are open at the same time."""
+    path = tmp_path / "rekaman.mp4"
+    original = _file(path, 7 * 1024 * 1024)
+    state = {"open": 0, "most": 0}
+    lock = threading.Lock()
+
+    def route(r: Any) -> None:
+        if r.request.method != "PUT":
+            r.continue_()
+            return
+        with lock:
+            state["open"] += 1
+            state["most"] = max(state["most"], state["open"])
+        resp = r.fetch()
+        page.wait_for_timeout(400)  # a round trip over Tor
+        with lock:
+            state["open"] -= 1
+        r.fulfill(response=resp)
+
+    page.route(re.compile(r".*/api/uploads/[^/?]+\?offset=.*"), route)
+    _open_form(page, live)
+    _fill_report(page, [path])
+    page.click('#report-form button[type="submit"]')
+    code = page.locator("#receipt").inner_text(timeout=60_000).strip()
+    assert state["most"] >= 2, state
+    _doc, files = _decrypt_all(live, org, code)
+    assert files == {path.name: original}
 
 
 NO_X25519 = """(() => {

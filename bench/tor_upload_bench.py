@@ -1,0 +1,236 @@
+"""Benchmark: one evidence file through the JS path and the no-JS path over a Tor-like link.
+
+The intake runs under gunicorn (deploy settings, 2 workers) on 127.0.0.1; chromium reaches it
+through ``bench/shaped_link.py`` (400 ms round trip, 2 MB/s per direction shared by all
+connections, 512 KiB in flight per direction). In the same run, in interleaved rounds:
+
+  * ``no-JS``: JavaScript off, the form posts the file, the server seals it (the baseline);
+  * ``JS``: the page seals the file and uploads pieces as the server asks (2 MiB, 3 in flight);
+  * ``JS 1x1MiB``: the same page told to send one 1 MiB piece at a time (the former client);
+  * the floor: file size / link rate.
+
+Each figure is the time from the click on "send" to the receipt on screen; medians over the
+rounds with [min-max]. First, in the page (no shaping): sealing a 64 MiB File with
+``BisikCrypto.sealStream`` against WebCrypto's own AES-GCM over the same bytes. Last, the
+server's cost per 2 MiB piece (``Vault.append_upload``, CPU and wall time) and of ``finish``,
+beside a plain 2 MiB file write in the same run.
+
+    .venv/bin/python bench/tor_upload_bench.py            # 16 MiB, 3 rounds
+    .venv/bin/python bench/tor_upload_bench.py --full     # also 256 MiB (3 rounds; without
+                                                          # the 1 MiB variant: ~35 min alone)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from intake_bench import make_home  # noqa: E402
+from shaped_link import ShapedLink  # noqa: E402
+
+from tests.intake.browser.test_browser_submit import _fill_report  # noqa: E402
+from tests.servers import free_port, stop, wait_for_port  # noqa: E402
+from vault.store import Vault  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+RTT, RATE = 0.4, 2e6
+
+
+def serve(home: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
+           "BISIK_HOME": str(home), "TMPDIR": str(home / "tmp"),
+           "BISIK_LOG_FILE": str(home / "intake.log"),
+           "BISIK_GUNICORN_ERRORLOG": str(home / "gunicorn.log"),
+           "BISIK_LISTEN": f"127.0.0.1:{port}",
+           "BISIK_WORKERS": "2", "BISIK_THREADS": "8"}  # fmt: skip
+    (home / "tmp").mkdir(exist_ok=True, mode=0o700)
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "deploy/gunicorn.conf.py"),
+           "intake.wsgi:app"]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=home, env=env)
+
+
+def one_at_a_time(route: Any) -> None:
+    """Rewrite the server's upload plan: one 1 MiB piece in flight (the former client)."""
+    resp = route.fetch()
+    plan = resp.json()
+    plan.update(piece=1 << 20, parallel=1)
+    route.fulfill(response=resp, body=json.dumps(plan))
+
+
+def submit(browser: Any, url: str, file: Path, variant: str) -> float:
+    """Seconds from the click on send to the receipt shown."""
+    context = browser.new_context(java_script_enabled=variant != "no-JS")
+    page = context.new_page()
+    page.set_default_timeout(900_000)
+    if variant == "JS 1x1MiB":
+        page.route("**/api/uploads", one_at_a_time)
+    page.goto(url + "/submit")
+    if variant != "no-JS":
+        page.wait_for_selector('#report-form[data-bisik-path="browser"]')
+    _fill_report(page, [file])
+    began = time.perf_counter()
+    page.click('#report-form button[type="submit"]')
+    page.locator("#receipt").wait_for()
+    took = time.perf_counter() - began
+    context.close()
+    return took
+
+
+SEAL_RATE = """async (mib) => {
+  const recipients = (await BisikApi.directory()).recipients([]);
+  const n = mib << 20, CH = 65536;
+  const data = new Uint8Array(n);
+  for (let i = 0; i < n; i += CH) crypto.getRandomValues(data.subarray(i, i + CH));
+  const blob = new Blob([data]);
+  const key = await crypto.subtle.generateKey({name: "AES-GCM", length: 256}, false, ["encrypt"]);
+  let t = performance.now();
+  for (let off = 0; off < n; off += 16 * CH) {  // WebCrypto alone: 64 KiB chunks, 16 at a time
+    const jobs = [];
+    for (let k = 0; k < 16 && off + k * CH < n; k++) {
+      const iv = new Uint8Array(12);
+      new DataView(iv.buffer).setUint32(8, off / CH + k);
+      jobs.push(crypto.subtle.encrypt({name: "AES-GCM", iv}, key,
+                                      data.subarray(off + k * CH, off + (k + 1) * CH)));
+    }
+    await Promise.all(jobs);
+  }
+  const raw = performance.now() - t;
+  const out = [raw];
+  for (const readSize of [4 << 20, 1 << 20]) {  // the upload's reads, and the former 1 MiB
+    t = performance.now();
+    await BisikCrypto.sealStream(blob, recipients, () => {}, {readSize});
+    out.push(performance.now() - t);
+  }
+  return out;
+}"""
+
+
+def sealing_rate(browser: Any, url: str, rounds: int, mib: int = 64) -> None:
+    """Sealing a File in the page against WebCrypto's own AES-GCM on the same bytes."""
+    page = browser.new_page()
+    page.goto(url + "/submit")
+    page.wait_for_selector('#report-form[data-bisik-path="browser"]')
+    rows = [page.evaluate(SEAL_RATE, mib) for _ in range(rounds)]
+    page.close()
+    rate = [[mib * 1.048576 / (ms / 1000) for ms in row] for row in rows]  # MB/s
+    names = ["WebCrypto AES-GCM alone", "sealStream, 4 MiB reads", "sealStream, 1 MiB reads"]
+    print(f"\nsealing {mib} MiB in the page ({rounds} rounds)")
+    raw = statistics.median(r[0] for r in rate)
+    for i, name in enumerate(names):
+        col = [r[i] for r in rate]
+        print(f"  {name:26} {statistics.median(col):7.0f} MB/s [{min(col):.0f}–{max(col):.0f}]"
+              f"   {statistics.median(col) / raw:.2f}x WebCrypto")  # fmt: skip
+
+
+def fmt(values: list[float]) -> str:
+    return f"{statistics.median(values):7.2f} s [{min(values):.2f}–{max(values):.2f}]"
+
+
+def links(sizes: list[tuple[int, int]], base: Path, seal_rounds: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    home = make_home(base)
+    port = free_port()
+    server = serve(home, port)
+    link = None
+    try:
+        wait_for_port(server, port, what="gunicorn")  # type: ignore[arg-type]
+        link = ShapedLink(port, rtt=RTT, rate=RATE).start()
+        url = f"http://127.0.0.1:{link.port}"
+        all_variants = ["no-JS", "JS", "JS 1x1MiB"]
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            sealing_rate(browser, f"http://127.0.0.1:{port}", seal_rounds)
+            for size, rounds in sizes:
+                variants = all_variants if size <= 64 << 20 else all_variants[:2]
+                file = base / "rekaman.mp4"
+                file.write_bytes(os.urandom(size))
+                times: dict[str, list[float]] = {v: [] for v in variants}
+                for r in range(rounds):
+                    order = variants if r % 2 == 0 else variants[::-1]  # interleaved
+                    for v in order:
+                        times[v].append(submit(browser, url, file, v))
+                print(f"\n{size >> 20} MiB over {RTT * 1000:.0f} ms RTT, {RATE / 1e6:.0f} MB/s "
+                      f"({rounds} rounds, interleaved)")  # fmt: skip
+                print(f"  {'floor (size / rate)':22} {size / RATE:7.2f} s")
+                nojs = statistics.median(times["no-JS"])
+                for v in variants:
+                    ratio = statistics.median(times[v]) / nojs
+                    print(f"  {v:22} {fmt(times[v])}   {ratio:.2f}x no-JS")
+            browser.close()
+    finally:
+        if link:
+            link.stop()
+        stop(server)
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    fn()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def server_cost(pieces: int, base: Path) -> None:
+    """Per-piece CPU and wall time of Vault.append_upload, beside a plain 2 MiB write."""
+    piece = secrets.token_bytes(2 << 20)
+    vault = Vault.open(f"sqlite:///{base / 'v.sqlite'}", base / "vhome")
+    try:
+        owner = secrets.token_bytes(32)
+        uid = vault.start_upload(owner=owner, total_size=pieces * len(piece))
+        costs = [_timed(lambda i=i: vault.append_upload(uid, owner, i * len(piece), piece))
+                 for i in range(pieces)]  # fmt: skip
+        fin = _timed(lambda: vault.finish_upload(uid, owner))
+        plain = []
+        for _ in range(pieces):
+            path = base / "plain"
+            plain.append(_timed(lambda p=path: p.write_bytes(piece)))
+    finally:
+        vault.close()
+    print(f"\nserver, one 2 MiB piece ({pieces} pieces, SQLite, page cache):")
+    for name, rows in (("append_upload", costs), ("plain file write", plain)):
+        cpu = [c * 1000 for c, _ in rows]
+        wall = [w * 1000 for _, w in rows]
+        print(f"  {name:18} CPU {_ms(cpu)}   wall {_ms(wall)}")
+    print(
+        f"  finish ({pieces * 2} MiB)     CPU {fin[0] * 1000:6.1f} ms   "
+        f"wall {fin[1] * 1000:6.1f} ms  (hash kept on the way: fsync and move only)"
+    )
+
+
+def _ms(values: list[float]) -> str:
+    return f"{statistics.median(values):6.2f} ms [{min(values):.2f}–{max(values):.2f}]"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="16 MiB (5 rounds) and 256 MiB (3)")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--sealing-only", action="store_true", help="only the in-page rates")
+    args = parser.parse_args()
+    small = args.rounds or (5 if args.full else 3)
+    sizes = [(16 << 20, small)] + ([(256 << 20, args.rounds or 3)] if args.full else [])
+    with tempfile.TemporaryDirectory(prefix="bisik-torbench-") as tmp:
+        base = Path(tmp)
+        links([] if args.sealing_only else sizes, base, small)
+        if not args.sealing_only:
+            server_cost(64, base)
+
+
+if __name__ == "__main__":
+    main()
