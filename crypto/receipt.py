@@ -89,6 +89,7 @@ class ReceiptSecrets:
 
     @property
     def followup_public(self) -> Ed25519PublicKey:
+        """The Ed25519 public key the report publishes: what checks later follow-ups (SPEC §12)."""
         return self.followup_key.public_key()
 
 

@@ -90,6 +90,7 @@ class BudgetStorage(Storage):
 
     @property
     def base_exceptions(self) -> tuple[type[Exception], ...]:
+        """Errors of the storage behind this one (Redis connection errors)."""
         return ()  # errors of the inner storage never leave this one
 
     def _do(self, op: str, *args: Any) -> Any:
@@ -112,20 +113,26 @@ class BudgetStorage(Storage):
         return errors if isinstance(errors, tuple) else (errors,)
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """Add ``amount`` to the counter ``key`` (expiring after ``expiry`` s); its new value."""
         seconds = coarse_expiry(expiry, self.clock())
         return int(self._do("incr", hashed_name(self.key, key), seconds, amount))
 
     def get(self, key: str) -> int:
+        """The counter ``key``'s value (0 if absent)."""
         return int(self._do("get", hashed_name(self.key, key)))
 
     def get_expiry(self, key: str) -> float:
+        """When the counter ``key`` expires (epoch seconds)."""
         return float(self._do("get_expiry", hashed_name(self.key, key)))
 
     def clear(self, key: str) -> None:
+        """Remove the counter ``key``."""
         self._do("clear", hashed_name(self.key, key))
 
     def check(self) -> bool:
+        """Whether the storage answers (False while it falls back to per-worker counters)."""
         return True  # the local fallback always answers
 
     def reset(self) -> int | None:
+        """Remove every counter; how many were removed, when the storage can tell."""
         return None  # never wipe a shared store from here

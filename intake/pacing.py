@@ -81,6 +81,7 @@ class Deadline:
         return self.due - self.clock()
 
     def received(self, count: int) -> None:
+        """Account ``count`` bytes just read; SlowBody if the body falls behind its pace."""
         now = self.clock()
         self.due = min(self.due + count / self.pace.min_rate, now + self.pace.credit)
 
@@ -141,9 +142,11 @@ class PacedInput:
         return b"".join(parts)
 
     def readline(self, size: int | None = -1) -> bytes:
+        """One line of the body, read under the same pace as :meth:`read`."""
         return self._bounded(self._raw.readline, -1 if size is None else size)
 
     def readlines(self, hint: int = -1) -> list[bytes]:
+        """Every remaining line of the body, read under the same pace as :meth:`read`."""
         lines = []
         while line := self.readline():
             lines.append(line)
@@ -175,6 +178,7 @@ class UploadSlots:
         return self._free is None or self._free.acquire(blocking=False)
 
     def give_back(self) -> None:
+        """Release the upload slot this request holds (idempotent)."""
         if self._free is not None:
             self._free.release()
 

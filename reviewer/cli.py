@@ -72,6 +72,7 @@ class ShellParser(Parser):
     ``error:``/``hint:`` and keeps going) instead of printing the whole usage and exiting."""
 
     def error(self, message: str) -> NoReturn:
+        """Raise ParseError (printed as ``error:``/``hint:``), not argparse's usage text."""
         raise ParseError(message)
 
 
