@@ -20,7 +20,7 @@ from vault.bundle import BundleFormatError, BundleIntegrityError, ExportWriter, 
 from vault.errors import UnprovenFollowupError
 from vault.transfer import export_bundle
 
-from .test_transfer_support import Server, open_server
+from .helpers import Server, open_server
 
 
 @pytest.fixture
