@@ -26,7 +26,7 @@ from crypto.errors import BisikError, ReceiptError
 from crypto.receipt import ReceiptSecrets
 from vault.store import CaseInfo
 
-from . import ratelimit
+from . import guesses
 from .proof_pdf import render as proof_pdf_render
 from .state import Intake
 
@@ -48,7 +48,7 @@ def lookup(intake: Intake, text: str) -> tuple[CaseInfo, ReceiptSecrets] | None:
     finally:
         time.sleep(max(0.0, deadline - time.monotonic()))
     if case is None:
-        ratelimit.unknown_receipt()  # 429 once guesses used up the global budget
+        guesses.unknown_receipt()  # 429 once guesses used up the global budget
         return None
     return case, secrets
 

@@ -10,7 +10,7 @@ Every endpoint that checks a receipt spends the one shared *receipt* budget per 
 whatever else it spends: the follow-up page, the proof download and both message routes all
 tell a guesser whether a code exists, so none may be a cheaper oracle than another. The
 *global* receipt budget (``receipt_global``) counts only receipts that open no case
-(:func:`unknown_receipt`): a flood of guesses exhausts it for guesses, and a reporter with a
+(:mod:`intake.guesses`): a flood of guesses exhausts it for guesses, and a reporter with a
 valid receipt is still answered — a guesser cannot lock reporters out of their cases.
 
 Keys are the opaque session id and one global key — never an address or a browser string.
@@ -24,10 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask_limiter import Limiter
-from limits import parse
-from werkzeug.exceptions import TooManyRequests
 
 from . import security
 from .config import Limits
@@ -62,7 +60,7 @@ class Budget:
     shared: bool = False
     fixed: tuple[str, str] | None = None
     key: Callable[[], str] | None = None
-    session_only: bool = False  # the global part is spent elsewhere (unknown_receipt)
+    session_only: bool = False  # the global part is spent by intake.guesses
 
     def limits(self, limits: Limits) -> tuple[str, str]:
         """The (per-session, global) limit strings of this budget under ``limits``."""
@@ -118,17 +116,6 @@ def _wrap(limiter: Limiter, view: Any, budget: Budget, key: Callable[[], str], l
     if budget.session_only:
         return view
     return decorate(overall, key_func=_global_key, scope=budget.scope + ":g")(view)
-
-
-def unknown_receipt() -> None:
-    """Spend one guess of the global unknown-receipt budget; TooManyRequests (429) once it is
-    spent. Called only after a lookup found no case, and after its minimum time, so a valid
-    receipt never depends on this budget and a refusal takes as long as a miss."""
-    lim = current_app.extensions["bisik"].config.limits
-    item = parse(lim.receipt_global)
-    limiter: Limiter = current_app.extensions["bisik_limiter"]
-    if not limiter.limiter.hit(item, "bisik", "receipt-guesses"):
-        raise TooManyRequests()
 
 
 def apply(app: Flask, limiter: Limiter, limits: Limits) -> None:

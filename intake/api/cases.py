@@ -31,7 +31,7 @@ from vault.blobstore import Written
 from vault.errors import DuplicateCaseError, MissingBlobError, UnprovenFollowupError
 from vault.store import CaseInfo, proven_followup
 
-from .. import followup, free_space, i18n, ratelimit
+from .. import followup, free_space, guesses, i18n
 from ..state import Intake, current
 from .claims import claimed
 from .envelopes import inline_envelope, reviewer_keys
@@ -51,7 +51,7 @@ def lookup(intake: Intake, obj: dict[str, Any]) -> CaseInfo:
     finally:
         time.sleep(max(0.0, deadline - time.monotonic()))
     if case is None:
-        ratelimit.unknown_receipt()  # 429 once guesses used up the global budget
+        guesses.unknown_receipt()  # 429 once guesses used up the global budget
         raise ApiError("error.receipt_unknown", 404)
     return case
 
