@@ -230,6 +230,14 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
   }
 
+  /** The way out the no-JS case page has too: back to the landing page, then close the tab. */
+  function leaveLink() {
+    var p = el("p", { id: "leave" });
+    p.appendChild(el("a", { href: "/" }, t("case.leave")));
+    p.appendChild(document.createTextNode(" — " + t("case.leave_help")));
+    return p;
+  }
+
   async function show(ctx, notice) {
     var data = await A.call("POST", "/api/case", { lookup_id: C.b64uEncode(ctx.secrets.lookupId) });
     ctx.data = data;
@@ -258,6 +266,7 @@
     });
     s4.appendChild(el("p", { "class": "help" }, t("case.proof_keep_safe")));
     [s1, s2, s3, s4].forEach(function (s) { main.appendChild(s); });
+    main.appendChild(leaveLink());
     mf.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var buttons = mf.querySelectorAll("button");

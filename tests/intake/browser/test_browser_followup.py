@@ -193,3 +193,19 @@ def test_reply_swapped_by_the_server_is_not_shown(page: Any, live: Any, org: Any
     assert page.locator(".reply .text").count() == 0
     # the forged status and the swapped reply
     assert page.get_by_text(i18n.translate("id", "case.rejected", n=2)).is_visible()
+
+
+def test_open_case_has_a_way_out_like_the_no_js_page(page: Any, live: Any, org: Any) -> None:
+    """Issue 9: the JS case page offers "Keluar" (the no-JS page has it), and following it
+    leaves nothing of the case or the receipt in the page."""
+    code, _ = _make_case(live, org)
+    page.goto(live.url + "/followup")
+    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
+    page.fill("#receipt-input", code)
+    page.click("#followup-form button[type=submit]")
+    page.locator("#current-status").wait_for(timeout=30_000)
+    leave = page.locator("#leave a")
+    assert leave.inner_text() == i18n.translate("id", "case.leave")
+    leave.click()
+    page.wait_for_url(live.url + "/")
+    assert code not in page.content() and page.locator("#current-status").count() == 0
