@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import traceback
@@ -58,6 +59,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _runnable(script: str) -> str:
+    """How to type ``script`` in another terminal: its bare name when the PATH finds this
+    installation's copy, else its path beside this interpreter (``make run`` does not
+    activate the virtual environment, so the bare name would be "command not found")."""
+    beside = Path(sys.executable).parent / script
+    found = shutil.which(script)
+    if found and (not beside.exists() or Path(found).resolve() == beside.resolve()):
+        return script
+    return str(beside) if beside.exists() else script
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``demo``: make a demo organisation (root, reviewers, server), print the loop, then serve.
 
@@ -77,11 +89,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{made.root / 'fallback-keys.json'}"
         )
     server, ani = made.server_home, made.reviewer_homes["ani"]
+    srv, rev = _runnable("bisik-server"), _runnable("bisik-reviewer")
     print("The loop, by hand (another terminal):")
-    print(f"  bisik-server --home {server} export --out {made.root / 'export.bundle'}")
-    print(f"  BISIK_REVIEWER_HOME={ani} bisik-reviewer import {made.root / 'export.bundle'}")
-    print(f"  BISIK_REVIEWER_HOME={ani} bisik-reviewer outbox --out {made.root / 'outbox.bundle'}")
-    print(f"  bisik-server --home {server} import {made.root / 'outbox.bundle'}")
+    print(f"  {srv} --home {server} export --out {made.root / 'export.bundle'}")
+    print(f"  BISIK_REVIEWER_HOME={ani} {rev} import {made.root / 'export.bundle'}")
+    print(f"  BISIK_REVIEWER_HOME={ani} {rev} outbox --out {made.root / 'outbox.bundle'}")
+    print(f"  {srv} --home {server} import {made.root / 'outbox.bundle'}")
     if args.no_serve:
         return 0
     args.home = str(made.server_home)

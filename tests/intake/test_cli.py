@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,20 @@ def test_environment_overrides_file(home: Path) -> None:
         env={"BISIK_LIMITER_STORAGE": "redis://127.0.0.1:6379", "BISIK_MAX_UPLOAD_BYTES": "1234"},
     )
     assert loaded.limiter_storage.startswith("redis://") and loaded.max_upload_bytes == 1234
+
+
+def test_demo_prints_loop_commands_that_run_without_an_activated_venv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9: ``make run`` does not activate .venv, so the printed loop must name the
+    scripts by a path that exists, not by a bare name the shell cannot find."""
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    demo_dir = str(tmp_path / "demo")
+    assert cli.main(["demo", "--dir", demo_dir, "--no-serve", "--no-reviewer-tool"]) == 0
+    loop = capsys.readouterr().out.split("The loop, by hand")[1].splitlines()[1:]
+    programs = [next(w for w in line.split() if "bisik-" in w) for line in loop]
+    assert len(programs) == 4
+    assert all(Path(p).is_absolute() and os.access(p, os.X_OK) for p in programs)
 
 
 def test_demo_fallback_then_submit_and_decrypt(
