@@ -33,6 +33,11 @@ class Limits:
     upload_global: str = "3000/minute"
     receipt_session: str = "20/hour"
     receipt_global: str = "600/minute"
+    # Per Tor circuit (intake.circuit): what one circuit may spend, however many throw-away
+    # sessions it opens. Only requests that came over an onion circuit have one.
+    submit_circuit: str = "30/hour"
+    upload_circuit: str = "400/hour"
+    receipt_circuit: str = "30/hour"
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ What this file promises:
 - The error log carries no IP address (v4 or v6), no request URI, no exception message or
   traceback (only the exception type and its source line), and dates without times (a precise
   time would date a submission).
-- No proxy header is trusted (``forwarded_allow_ips`` and ``proxy_allow_ips`` empty), so no
-  client can make the app believe it came from elsewhere or over https.
+- No forwarding header is trusted (``forwarded_allow_ips`` empty), so no client can make the
+  app believe it came over https. The only proxy line read is tor's PROXY protocol v1 line,
+  from loopback (``proxy_allow_ips``), whose source is the onion circuit's id
+  (intake.circuit), never a client's address.
 - The ``Server`` header is gunicorn's plain ``gunicorn`` (no version); the app may override it.
 
 The request-body limit is the app's (server.toml ``max_upload_bytes``): gunicorn has none, and
@@ -179,10 +181,12 @@ limit_request_field_size = 8190
 header_map = "drop"
 http_protocols = "h1"
 
-# Trust no proxy header from anyone.
+# Trust no forwarding header from anyone. The one PROXY protocol line accepted is tor's
+# (HiddenServiceExportCircuitID haproxy), from loopback only: its "address" is the onion
+# circuit's id, the per-circuit budget key (intake.circuit), never a client's address.
 forwarded_allow_ips = ""
-proxy_allow_ips = ""
-proxy_protocol = "off"
+proxy_allow_ips = "127.0.0.1,::1"
+proxy_protocol = "v1"
 secure_scheme_headers: dict[str, str] = {}
 
 # Logs: no access log at all; error log scrubbed, warnings and worse only.

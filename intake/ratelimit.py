@@ -13,7 +13,13 @@ tell a guesser whether a code exists, so none may be a cheaper oracle than anoth
 (:mod:`intake.guesses`): a flood of guesses exhausts it for guesses, and a reporter with a
 valid receipt is still answered — a guesser cannot lock reporters out of their cases.
 
-Keys are the opaque session id and one global key — never an address or a browser string.
+Over an onion service each budget is also kept per Tor circuit (:mod:`intake.circuit`): a
+client that throws its session cookie away still spends its circuit's budget, so spending a
+global budget for everyone takes many circuits, each of which costs the client to build (and
+an onion proof-of-work under attack).
+
+Keys are the opaque session id, the circuit id tor exports and one global key — never an
+address or a browser string.
 Leaks: how many requests a session made, in the limiter's storage (RAM or Redis), until the
 window ends.
 """
@@ -28,6 +34,7 @@ from flask import Flask, g
 from flask_limiter import Limiter
 
 from . import security
+from .circuit import circuit_key
 from .config import Limits
 
 # Per session, global: 1 GiB per 10 minutes of 1 MiB pieces (6 GiB/hour). A 10-minute window
@@ -67,6 +74,12 @@ class Budget:
         if self.fixed is not None:
             return self.fixed
         return getattr(limits, self.field + "_session"), getattr(limits, self.field + "_global")
+
+    def per_circuit(self, limits: Limits) -> str:
+        """The per-circuit limit string (a fixed budget uses its per-session limit)."""
+        if self.fixed is not None:
+            return self.fixed[0]
+        return str(getattr(limits, self.field + "_circuit"))
 
 
 def _own(field: str, endpoint: str) -> Budget:
@@ -109,10 +122,24 @@ def make_limiter() -> Limiter:
     )
 
 
+def _circuit_key() -> str:
+    return circuit_key() or "c:none"  # never used: exempt below
+
+
+def _not_over_tor() -> bool:
+    return circuit_key() is None
+
+
 def _wrap(limiter: Limiter, view: Any, budget: Budget, key: Callable[[], str], lim: Limits) -> Any:
     per_session, overall = budget.limits(lim)
     decorate = limiter.shared_limit if budget.shared else limiter.limit
     view = decorate(per_session, key_func=budget.key or key, scope=budget.scope + ":s")(view)
+    view = decorate(
+        budget.per_circuit(lim),
+        key_func=_circuit_key,
+        scope=budget.scope + ":c",
+        exempt_when=_not_over_tor,
+    )(view)
     if budget.session_only:
         return view
     return decorate(overall, key_func=_global_key, scope=budget.scope + ":g")(view)

@@ -50,7 +50,8 @@ def test_security_settings_through_gunicorn_parser(monkeypatch: pytest.MonkeyPat
     assert cfg.accesslog is None
     assert cfg.bind == ["127.0.0.1:8080"]
     assert cfg.forwarded_allow_ips == []
-    assert cfg.proxy_allow_ips == []
+    assert cfg.proxy_allow_ips == ["127.0.0.1", "::1"]  # tor's PROXY line, from loopback only
+    assert cfg.proxy_protocol == "v1"
     assert cfg.secure_scheme_headers == {}
     assert cfg.worker_class_str == "gevent"  # an idle socket holds no thread
     assert cfg.workers >= 2 and cfg.worker_connections >= 500

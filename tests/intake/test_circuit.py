@@ -1,0 +1,101 @@
+"""Budgets per Tor circuit (intake.circuit): a client that throws its session away still
+spends its circuit's budget; other circuits and loopback clients are not touched; and real
+gunicorn reads the PROXY line tor sends (deploy/tor/torrc.template) without ever printing it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from crypto import receipt
+from intake.circuit import circuit_id
+from intake.config import Limits
+from tests.servers import free_port, wait_for_port
+
+from .conftest import csrf_of
+
+ROOT = Path(__file__).resolve().parents[2]
+CIRCUIT_7 = "fc00:dead:beef:4dad::0:7"  # what tor exports for global circuit id 7
+CIRCUIT_8 = "fc00:dead:beef:4dad::0:8"
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("fc00:dead:beef:4dad::ffff:ffff", 0xFFFFFFFF),
+        (CIRCUIT_7, 7),
+        ("127.0.0.1", None),
+        ("::1", None),
+        ("fc00:dead:beef:4dae::7", None),  # outside tor's prefix
+        ("fc00:dead:beef:4dad:1::7", None),  # inside the /64 but not the /96
+        ("", None),
+        (None, None),
+        ("not an address", None),
+    ],
+)
+def test_circuit_id_only_from_tors_prefix(remote: str | None, expected: int | None) -> None:
+    assert circuit_id(remote) == expected
+
+
+def _guess(client: FlaskClient, remote: str) -> int:
+    token = csrf_of(client, "/followup")
+    return client.post(
+        "/followup",
+        data={"csrf_token": token, "receipt": receipt.generate()},
+        environ_base={"REMOTE_ADDR": remote},
+    ).status_code
+
+
+def test_new_sessions_on_one_circuit_share_its_budget(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8: a fresh cookie per request escaped the per-session budget and could only be
+    stopped by the global one (which locks everyone out); the circuit's budget stops it."""
+    app = make_app(limits=Limits(receipt_circuit="3/hour"))
+    codes = [_guess(app.test_client(), CIRCUIT_7) for _ in range(4)]
+    assert codes == [404, 404, 404, 429]
+    assert _guess(app.test_client(), CIRCUIT_8) == 404  # another circuit: its own budget
+    assert _guess(app.test_client(), "127.0.0.1") == 404  # not over tor: no circuit budget
+
+
+def test_submissions_are_limited_per_circuit(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(limits=Limits(submit_circuit="1/hour"))
+
+    def submit(remote: str) -> int:
+        client = app.test_client()
+        return client.post(
+            "/submit",
+            data={"csrf_token": csrf_of(client)},
+            content_type="multipart/form-data",
+            environ_base={"REMOTE_ADDR": remote},
+        ).status_code
+
+    assert [submit(CIRCUIT_7), submit(CIRCUIT_7), submit(CIRCUIT_8)] == [400, 429, 400]
+
+
+@pytest.mark.slow
+def test_gunicorn_reads_tors_proxy_line_and_prints_nothing_of_it(home: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
+           "BISIK_WORKERS": "1"}  # fmt: skip
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    proc = subprocess.Popen(
+        [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_for_port(proc, port, timeout=30, what="gunicorn")
+        for preface in (f"PROXY TCP6 {CIRCUIT_7} ::1 80 {port}\r\n".encode(), b""):
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+                conn.sendall(preface + b"GET /submit HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                head = conn.recv(64)
+            assert head.startswith(b"HTTP/1.1 200"), head
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    printed = (out + err).decode()
+    assert "dead:beef" not in printed and "PROXY" not in printed
