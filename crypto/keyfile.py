@@ -111,6 +111,10 @@ def open_secret(data: bytes, passphrase: str, *, label: str) -> bytes:
         raise FormatError("incomplete key file") from exc
     if kdf.get("alg") != "argon2id13" or head.get("aead") != "xchacha20poly1305":
         raise FormatError("unknown key-file algorithm")
+    if len(ct) < sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES:
+        # shorter than its tag: libsodium's binding would raise a bare ValueError (fuzz
+        # regression keyfile/ct-shorter-than-tag)
+        raise FormatError("truncated key file")
     check_cost(opslimit, memlimit)
     key = _derive(passphrase, salt, opslimit, memlimit)
     try:

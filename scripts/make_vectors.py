@@ -1076,6 +1076,9 @@ def keyfile_vectors() -> dict[str, Vector]:
       edit(opslimit=keyfile.FLOOR[0], memlimit=keyfile.FLOOR[1]), "PassphraseError")
     v("reject-other-label", "The file relabelled as the organisation root key.",
       canonical_json({**obj, "label": "org-root"}), "FormatError")  # fmt: skip
+    v("reject-ct-shorter-than-tag", "The ciphertext cut to 15 bytes, shorter than its 16-byte "
+      "tag: refused before any Argon2id run (found by fuzzing: the binding raised a bare "
+      "ValueError).", canonical_json({**obj, "ct": obj["ct"][:20]}), "FormatError")  # fmt: skip
     return vs
 
 

@@ -5,5 +5,5 @@
 
 TARGETS = (
     "envelope", "header", "document", "records", "directory", "followup", "receipt",
-    "storeseal", "bundle_export", "bundle_outbox", "multipart", "api_json",
+    "storeseal", "keyfile", "bundle_export", "bundle_outbox", "multipart", "api_json",
 )  # fmt: skip
