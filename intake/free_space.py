@@ -15,7 +15,7 @@ write-ahead log; a full disk then breaks every case, not just new uploads. Three
   reserve at most this many bytes (their declared sizes, checked when an upload opens). Over
   it, sessions past their expiry day are removed first (so space comes back without waiting
   for the retention job), then the upload is refused
-  (:func:`ensure_quota`).
+  (:func:`start_within_quota`, atomic with concurrent starts).
 
 Refusals are ``UploadError("error.disk_full", 507)``. Leaks: nothing; this reads only the
 file system's free space and the byte count of open uploads.
@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from vault.errors import UploadQuotaError
 
 from .config import Config
 from .errors import UploadError
@@ -67,12 +69,16 @@ def ensure_body_room(config: Config, length: int) -> None:
         ensure_upload_room(config, length)
 
 
-def ensure_quota(intake: Intake, incoming: int) -> None:
-    """UploadError 507 unless open uploads plus ``incoming`` bytes stay within the quota;
-    expired upload sessions are removed before refusing."""
+def start_within_quota(intake: Intake, owner: bytes, size: int) -> str:
+    """Open an upload of ``size`` bytes if open uploads plus it stay within the quota (one
+    transaction: concurrent starts cannot overshoot it together); else remove expired upload
+    sessions and try once more; UploadError 507 if it still does not fit."""
     quota = intake.config.upload_quota
-    if intake.vault.open_upload_bytes() + incoming <= quota:
-        return
-    intake.vault.expire_uploads()
-    if intake.vault.open_upload_bytes() + incoming > quota:
-        raise UploadError("error.disk_full", 507)
+    try:
+        return intake.vault.start_upload(owner=owner, total_size=size, quota=quota)
+    except UploadQuotaError:
+        intake.vault.expire_uploads()
+    try:
+        return intake.vault.start_upload(owner=owner, total_size=size, quota=quota)
+    except UploadQuotaError as exc:
+        raise UploadError("error.disk_full", 507) from exc

@@ -68,6 +68,12 @@ class UploadSizeError(VaultError):
     hint = "Resume from the stored offset and send no more than the declared size."
 
 
+class UploadQuotaError(VaultError):
+    """Opening this upload would take open uploads past their quota; nothing was opened."""
+
+    hint = "Try again later: unfinished uploads expire, and finished ones free their share."
+
+
 class UploadIncompleteError(VaultError):
     """Finishing an upload whose stored bytes are fewer than its declared size."""
 

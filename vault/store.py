@@ -728,9 +728,9 @@ class Vault:
             tx.set_cursor(name, seq)
 
     # -- uploads (vault.uploads) ---------------------------------------------------------------
-    def start_upload(self, *, owner: bytes, total_size: int) -> str:
+    def start_upload(self, *, owner: bytes, total_size: int, quota: int | None = None) -> str:
         """See :meth:`vault.uploads.Uploads.start`."""
-        return self.uploads.start(owner=owner, total_size=total_size)
+        return self.uploads.start(owner=owner, total_size=total_size, quota=quota)
 
     def open_upload_bytes(self) -> int:
         """See :meth:`vault.uploads.Uploads.open_bytes`."""

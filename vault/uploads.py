@@ -53,6 +53,7 @@ from .errors import (
     UploadGapError,
     UploadIncompleteError,
     UploadNotFoundError,
+    UploadQuotaError,
     UploadSizeError,
 )
 from .models import Upload
@@ -61,6 +62,8 @@ __all__ = ["Uploads"]
 
 _HASH_CHUNK = 1 << 20
 _KEPT_HASHES = 256  # running hashes kept per process (about 200 bytes each)
+# PostgreSQL advisory lock key that serialises quota checks across nodes ("BiskUpld").
+_QUOTA_LOCK = int.from_bytes(b"BiskUpld", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 def _boot_id() -> str:
@@ -130,23 +133,42 @@ class Uploads:
             raise UploadNotFoundError("no such upload session")
         return row
 
-    def start(self, *, owner: bytes, total_size: int) -> str:
+    def start(self, *, owner: bytes, total_size: int, quota: int | None = None) -> str:
         """Open a resumable upload of ``total_size`` ciphertext bytes; return its id.
 
-        The session expires ``days`` days after today (day precision).
+        With ``quota``, the check "open uploads plus this one stay within ``quota`` bytes" and
+        the new row are one transaction that no other start can interleave with (SQLite's
+        ``BEGIN IMMEDIATE``; on PostgreSQL a transaction-scoped advisory lock), so concurrent
+        starts on any number of workers or nodes cannot overshoot it together:
+        UploadQuotaError, and nothing is opened. The session expires ``days`` days after
+        today (day precision).
         """
         if total_size <= 0:
             raise UploadSizeError("an upload needs a positive size")
         upload_id = _new_id()
         path = self._path(upload_id)
         path.touch(mode=0o600, exist_ok=False)
+        try:
+            with self._tx() as s:
+                if quota is not None:
+                    self._hold_quota(s, total_size, quota)
+                expires = _today() + dt.timedelta(days=self.days)
+                s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner),
+                             total_size=total_size, received=0, expires_on=expires))  # fmt: skip
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         coarsen_times(path)
         coarsen_times(self.directory)
-        with self._tx() as s:
-            expires = _today() + dt.timedelta(days=self.days)
-            s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner), total_size=total_size,
-                         received=0, expires_on=expires))  # fmt: skip
         return upload_id
+
+    @staticmethod
+    def _hold_quota(s: Session, incoming: int, quota: int) -> None:
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(select(func.pg_advisory_xact_lock(_QUOTA_LOCK)))
+        held = int(s.scalar(select(func.coalesce(func.sum(Upload.total_size), 0))) or 0)
+        if held + incoming > quota:
+            raise UploadQuotaError("open uploads would exceed their quota")
 
     def open_bytes(self) -> int:
         """Bytes reserved by every session not yet finished or removed: their declared sizes

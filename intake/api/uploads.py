@@ -49,9 +49,9 @@ def start_upload() -> tuple[Response, int]:
     if size > intake.config.max_upload_bytes:
         raise ApiError("error.too_large", 413)
     free_space.ensure_upload_room(intake.config, size)
-    free_space.ensure_quota(intake, size)  # would not fit now: refused before any byte
     token = secrets.token_bytes(32)
-    new_id = vault_call(lambda: intake.vault.start_upload(owner=token, total_size=size))
+    # would not fit now: refused before any byte, atomically with the other starts
+    new_id = vault_call(lambda: free_space.start_within_quota(intake, token, size))
     body = {"id": new_id, "token": b64u_encode(token), "piece": PIECE, "parallel": PARALLEL}
     return jsonify(body), 201
 

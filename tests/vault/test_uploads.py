@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from vault.errors import (
     UploadGapError,
     UploadIncompleteError,
     UploadNotFoundError,
+    UploadQuotaError,
     UploadSizeError,
 )
 from vault.store import Vault
@@ -202,3 +205,25 @@ def test_finish_without_a_hash_computes_it(vault: Vault) -> None:
     assert (ref.sha256, ref.size) == (hashlib.sha256(data).hexdigest(), len(data))
     with vault.blobs.open(ref.sha256) as f:
         assert f.read() == data
+
+
+def test_concurrent_starts_cannot_overshoot_the_quota(vault: Vault) -> None:
+    """Issue 8: the quota was read, then the upload opened in another transaction, so
+    starts racing on several workers could all pass the check together. Twelve threads race
+    for a quota that holds four uploads: exactly four open, the others are refused and leave
+    no file behind."""
+    quota, size = 4000, 1000
+    barrier = threading.Barrier(12)
+
+    def start(i: int) -> str | None:
+        barrier.wait()
+        try:
+            return vault.start_upload(owner=OWNER + bytes([i]), total_size=size, quota=quota)
+        except UploadQuotaError:
+            return None
+
+    with ThreadPoolExecutor(12) as pool:
+        opened = [u for u in pool.map(start, range(12)) if u is not None]
+    assert len(opened) == 4
+    assert vault.open_upload_bytes() == quota
+    assert sorted(p.name for p in vault.uploads.directory.iterdir()) == sorted(opened)
