@@ -35,6 +35,7 @@ __all__ = [
     "ELECTIONS",
     "MESSAGE_FIELDS",
     "MESSAGE_KINDS",
+    "PROVINCES",
     "REPORT_FIELDS",
     "RETALIATION_FIELDS",
     "RETALIATION_KINDS",
@@ -93,6 +94,20 @@ CONSENT_OTHER = "other"
 
 CONSENT_CHOICES: tuple[str, ...] = (*AUTHORITIES, CONSENT_OTHER)
 """Every value ``consent.authorities`` may hold."""
+
+PROVINCES = (
+    "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi",
+    "Sumatera Selatan", "Kepulauan Bangka Belitung", "Bengkulu", "Lampung", "DKI Jakarta",
+    "Jawa Barat", "Banten", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur", "Bali",
+    "Nusa Tenggara Barat", "Nusa Tenggara Timur", "Kalimantan Barat", "Kalimantan Tengah",
+    "Kalimantan Selatan", "Kalimantan Timur", "Kalimantan Utara", "Sulawesi Utara", "Gorontalo",
+    "Sulawesi Tengah", "Sulawesi Barat", "Sulawesi Selatan", "Sulawesi Tenggara", "Maluku",
+    "Maluku Utara", "Papua", "Papua Barat", "Papua Barat Daya", "Papua Selatan",
+    "Papua Tengah", "Papua Pegunungan",
+)  # fmt: skip
+"""Indonesia's 38 provinces by their proper names (the same in every language): the list the
+form offers for ``province``. The field stays free text (a client from before a new province
+still parses); the reviewer labels and counts a province only if it is one of these."""
 
 RETALIATION_KINDS: tuple[str, ...] = (
     "threat",

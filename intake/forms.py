@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from crypto import report_schema as schema
 
 from .errors import UploadError
-from .regions import PROVINCES
 
 # The vocabulary (field names and codes) is crypto's, shared with the reviewer (SPEC §10); the
 # templates read the codes from here.
@@ -101,7 +100,7 @@ def _report_value(form: Fields, f: schema.Field) -> str:
     if f.name == "election_year":
         allowed = election_years()
     elif f.name == "province":
-        allowed = PROVINCES
+        allowed = schema.PROVINCES
     return _one(form, f.name, allowed, required=f.required, max_len=f.max_len)
 
 

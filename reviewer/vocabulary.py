@@ -2,9 +2,8 @@
 :mod:`crypto.report_schema` (SPEC §10), plus what the reviewer needs on top.
 
 - The field names and codes are crypto's, re-exported by name: nothing is redefined here.
-- :data:`PROVINCES`: the schema keeps ``province`` as free text; the intake form offers
-  exactly these 38 names, and statistics publish a province as a row label only if it is one
-  of them (``tests/reviewer/test_vocabulary.py`` checks they match the form's list).
+- :data:`PROVINCES`: the schema's list (``province`` stays free text); statistics publish a
+  province as a row label only if it is one of them.
 - :data:`CODED`: for each coded field, the catalogue prefix of its codes' labels.
 
 What the reviewer does with them: a field named here is shown with its label from the
@@ -31,17 +30,7 @@ MESSAGE_FIELDS: tuple[str, ...] = tuple(
     f.name for f in (*_schema.MESSAGE_FIELDS, *_schema.RETALIATION_FIELDS))
 """Fields of a follow-up message or retaliation report."""
 
-PROVINCES = (
-    "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi",
-    "Sumatera Selatan", "Kepulauan Bangka Belitung", "Bengkulu", "Lampung", "DKI Jakarta",
-    "Jawa Barat", "Banten", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur", "Bali",
-    "Nusa Tenggara Barat", "Nusa Tenggara Timur", "Kalimantan Barat", "Kalimantan Tengah",
-    "Kalimantan Selatan", "Kalimantan Timur", "Kalimantan Utara", "Sulawesi Utara", "Gorontalo",
-    "Sulawesi Tengah", "Sulawesi Barat", "Sulawesi Selatan", "Sulawesi Tenggara", "Maluku",
-    "Maluku Utara", "Papua", "Papua Barat", "Papua Barat Daya", "Papua Selatan",
-    "Papua Tengah", "Papua Pegunungan",
-)  # fmt: skip
-"""Indonesia's 38 provinces, by their proper names (the same in every language)."""
+PROVINCES = _schema.PROVINCES
 
 _LABELS = {"category": "category", "election": "election", "agency_kind": "agency",
            "kind": "doc", "retaliation_kind": "retaliation"}  # fmt: skip

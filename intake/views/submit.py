@@ -27,10 +27,10 @@ from flask import (
 
 from crypto import receipt
 from crypto.errors import ReceiptError
+from crypto.report_schema import PROVINCES
 
 from .. import form_tokens, forms, i18n, security
 from ..bodies import body_of_request, streams_body
-from ..regions import PROVINCES
 from ..reports import submit_report
 from ..state import current
 
