@@ -1,9 +1,9 @@
-"""Every vector in tests/vectors/bundle/ (one scenario per file) through the real readers.
+"""Every vector in vault/bundle/vectors/ (one scenario per file) through the real readers.
 
 A vector names its direction, the expected outcome ("ok" with the item list, or the *exact*
 BundleError class) and a comment. The bundles are stored bytes, so a format change that
 would break laptops in the field breaks this test first. Regenerate with
-``.venv/bin/python tests/vectors/bundle/make_vectors.py`` (and review the diff).
+``.venv/bin/python scripts/make_bundle_vectors.py`` (and review the diff).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import vault.bundle as bundle
 from crypto.directory import verify_directory
 from crypto.keys import load_ed25519_public
 
-VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "bundle"
+ROOT = Path(__file__).resolve().parents[3]
+VECTORS = ROOT / "vault" / "bundle" / "vectors"
 FILES = sorted(p for p in VECTORS.glob("*.json") if p.name != "org.json")
 
 
@@ -74,7 +75,8 @@ def test_writers_still_produce_the_stored_bytes():
     import importlib.util
     import sys
 
-    spec = importlib.util.spec_from_file_location("make_vectors", VECTORS / "make_vectors.py")
+    generator = ROOT / "scripts" / "make_bundle_vectors.py"
+    spec = importlib.util.spec_from_file_location("make_vectors", generator)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while being made

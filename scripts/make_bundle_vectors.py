@@ -1,6 +1,6 @@
-"""Generate the bundle vectors in this directory (run from the repository root):
+"""Generate the bundle vectors in vault/bundle/vectors/ (run from the repository root):
 
-    .venv/bin/python tests/vectors/bundle/make_vectors.py
+    .venv/bin/python scripts/make_bundle_vectors.py
 
 Keys, envelopes (through the Sealer's randomness seams), record ids and bundle ids all come
 from a fixed seed, so a re-run reproduces every file byte for byte. Each vector
@@ -25,8 +25,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[2]))
+ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "vault" / "bundle" / "vectors"
+sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.x25519 import (  # noqa: E402
