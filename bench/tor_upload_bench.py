@@ -18,6 +18,8 @@ beside a plain 2 MiB file write in the same run.
     .venv/bin/python bench/tor_upload_bench.py            # 16 MiB, 3 rounds
     .venv/bin/python bench/tor_upload_bench.py --full     # also 256 MiB (3 rounds; without
                                                           # the 1 MiB variant: ~35 min alone)
+    .venv/bin/python bench/tor_upload_bench.py --over-tor # the same through the private Tor
+                                                          # network of tests/tor (a real onion)
 """
 
 from __future__ import annotations
@@ -180,6 +182,53 @@ def links(sizes: list[tuple[int, int]], base: Path, seal_rounds: int) -> None:
         stop(server)
 
 
+def over_tor(sizes: list[tuple[int, int]], base: Path) -> None:
+    """The same submissions through the private Tor network of tests/tor (three authorities,
+    two relays, a client; the onion's torrc rendered from deploy/): chromium over the client's
+    SOCKS port to the onion, no shaping, no-JS and JS interleaved."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.tor.conftest import load_render
+    from tests.tor.network import TorNetwork
+
+    home = make_home(base)
+    port = free_port()
+    server = serve(home, port)
+    net = TorNetwork.create(base / "tor")
+    data = net.node_dir("onion")
+    values = {"TOR_DATA_DIR": str(data), "ONION_DIR": str(data / "hs"),
+              "LISTEN_PORT": str(port), "ONION_PORT": "80"}  # fmt: skip
+    (torrc,) = load_render().render_all(base / "rendered", values, only=["tor/torrc.template"])
+    service = net.add_onion_service("onion", torrc.read_text(), data / "hs")
+    try:
+        wait_for_port(server, port, what="gunicorn")  # type: ignore[arg-type]
+        net.start()
+        net.wait_ready()
+        net.wait_reachable(service.hostname, 80, "/")
+        url = f"http://{service.hostname}"
+        args = [*ARGS, f"--proxy-server=socks5://127.0.0.1:{net.socks_port}",
+                f"--unsafely-treat-insecure-origin-as-secure={url}"]  # fmt: skip
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+            for size, rounds in sizes:
+                file = base / "rekaman.mp4"
+                file.write_bytes(os.urandom(size))
+                times: dict[str, list[float]] = {"no-JS": [], "JS": []}
+                for r in range(rounds):
+                    for v in (["no-JS", "JS"] if r % 2 == 0 else ["JS", "no-JS"]):
+                        times[v].append(submit(browser, url, file, v))
+                print(f"\n{size >> 20} MiB through the private Tor network (onion, 6 hops; "
+                      f"{rounds} rounds, interleaved)")  # fmt: skip
+                nojs = statistics.median(times["no-JS"])
+                for v, values_ in times.items():
+                    ratio = statistics.median(values_) / nojs
+                    print(f"  {v:22} {fmt(values_)}   {ratio:.2f}x no-JS")
+            browser.close()
+    finally:
+        net.stop()
+        stop(server)
+
+
 def _timed(fn: Callable[[], Any]) -> tuple[float, float]:
     cpu, wall = time.process_time(), time.perf_counter()
     fn()
@@ -222,11 +271,16 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="16 MiB (5 rounds) and 256 MiB (3)")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--sealing-only", action="store_true", help="only the in-page rates")
+    parser.add_argument("--over-tor", action="store_true",
+                        help="only the submissions through the private Tor network")  # fmt: skip
     args = parser.parse_args()
     small = args.rounds or (5 if args.full else 3)
     sizes = [(16 << 20, small)] + ([(256 << 20, args.rounds or 3)] if args.full else [])
     with tempfile.TemporaryDirectory(prefix="bisik-torbench-") as tmp:
         base = Path(tmp)
+        if args.over_tor:
+            over_tor(sizes, base)
+            return
         links([] if args.sealing_only else sizes, base, small)
         if not args.sealing_only:
             server_cost(64, base)
