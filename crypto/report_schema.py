@@ -81,6 +81,7 @@ AUTHORITIES: tuple[str, ...] = (
     "bkn",
     "kemenpanrb",
     "kemendagri",
+    "inspektorat",
     "lpsk",
     "ombudsman",
     "kpk",

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import vocabulary as vocab
-from ..escalation import authorities, dossier, redact, tracking
-from ..i18n import language, t
+from ..escalation import authorities, dossier, redact, regulations, tracking
+from ..i18n import has, language, t
 from ..plaintext import decrypted_evidence
 from ..session import open_session
 from ..ui.terminal import one_line, prompt
@@ -32,6 +32,7 @@ def register(sub: Any) -> None:
     p.add_argument("--accept-all-redactions", action="store_true",
                    help=t("cli.escalate.accept_all"))  # fmt: skip
     p.add_argument("--list-authorities", action="store_true", help=t("cli.escalate.list"))
+    p.add_argument("--list-rules", action="store_true", help=t("cli.escalate.list_rules"))
     p.set_defaults(func=run)
 
 
@@ -54,7 +55,39 @@ def _decisions(args: argparse.Namespace) -> redact.Decisions:
     return decisions
 
 
+def _label(prefix: str, code: str) -> str:
+    return t(f"{prefix}.{code}") if has(f"{prefix}.{code}") else code
+
+
+def list_rules() -> None:
+    """Print every category's rules, then every rule with whom it binds, its sanction, the
+    competent authorities, window, source and whether a lawyer verified it."""
+    table = regulations.catalogue()
+    out(t("rules.header", count=len(table)))
+    for cat in regulations.CATEGORIES:
+        keys = regulations.category_keys(cat)
+        out(t("rules.category", label=_label("category", cat), code=cat, keys=", ".join(keys)))
+    for rule in table.values():
+        out("")
+        out(t("rules.entry", code=rule.key, law=rule.law, article=rule.article, kind=rule.kind))
+        out(t("rules.subject", subjects="; ".join(_label("role", s) for s in rule.subject)))
+        out(t("rules.sanction", kind=rule.sanction.kind, level=rule.sanction.level,
+              article=rule.sanction.article))  # fmt: skip
+        names = [f"{authorities.get(c).name} ({lvl})" for c, lvl in rule.competent()]
+        out(t("rules.authority", authorities=", ".join(names)))
+        if rule.window:
+            out(t("rules.window", window=rule.window))
+        out(t("rules.source", source=rule.source))
+        out(t("rules.verified", who=rule.verified_by) if rule.verified
+            else t("rules.unverified"))  # fmt: skip
+    out("")
+    out(t("rules.summary", unverified=len(regulations.unverified()), count=len(table)))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.list_rules:
+        list_rules()
+        return 0
     if args.list_authorities:
         for a in authorities.known():
             out(f"{a.name:14} {a.formal}\n{'':14} {a.role_en if language() == 'en' else a.role_id}")
