@@ -26,6 +26,10 @@ def register(sub: Any) -> None:
     target.add_argument("--to", metavar="AUTH", help=t("cli.escalate.to", choices=names))
     target.add_argument("--to-other", metavar="NAME", help=t("cli.escalate.to_other"))
     p.add_argument("--out", type=Path, metavar="DIR", help=t("cli.evidence.out"))
+    p.add_argument("--level", metavar="LEVEL", help=t("cli.escalate.level"))
+    p.add_argument("--place", metavar="PLACE", help=t("cli.escalate.place"))
+    p.add_argument("--cc", action="append", default=[], metavar="AUTH",
+                   help=t("cli.escalate.cc"))  # fmt: skip
     p.add_argument("--mark-name", action="append", default=[], metavar="NAME",
                    help=t("cli.escalate.mark_name"))  # fmt: skip
     p.add_argument("--redactions", type=Path, metavar="FILE", help=t("cli.escalate.redactions"))
@@ -95,19 +99,22 @@ def run(args: argparse.Namespace) -> int:
     if not args.case or not args.out:
         raise authorities.AuthorityError("escalate needs CASE, --to/--to-other and --out")
     authority = authorities.resolve(args.to, args.to_other)
+    copies = [authorities.resolve(name) for name in args.cc]
     decisions = _decisions(args)
     ask = _ask if sys.stdin.isatty() and not decisions.accept_all else None
     today = dt.date.today()
     with open_session(args) as s:
         case = s.store.case(args.case)
+        sender = s.config.letterhead()  # before any decryption: a missing sender stops here
         log = tracking.load(s.store)
         old = log.find(case.case_id, authority.name)
         work = s.home.private_workdir()  # plaintext never touches the --out medium
         with decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
                                 shared_only=True) as (facts, _missing):
-            result = dossier.write(facts, authority, decisions, args.out, ask=ask, today=today,
-                                   reference=old[0].reference_ours if old else None,
-                                   workdir=work)
+            result = dossier.write(facts, authority, decisions, args.out, sender=sender,
+                                   level=args.level, place=args.place, cc=copies, ask=ask,
+                                   today=today, workdir=work,
+                                   reference=old[0].reference_ours if old else None)
         log.record_dossier(facts.case_id, authority.name, result.sha256, today,
                            result.reference)  # fmt: skip
         tracking.save(s.store, log)
