@@ -73,6 +73,9 @@ def test_regional_calendar_overrides_the_general_one(tmp_path: Path) -> None:
     assert phases.derive(day, elections, kind="pilkada", region="Papua") == \
         ("campaign", "Pilkada 2024 (PSU Papua)")  # fmt: skip
     assert phases.derive(day, elections, kind="pilkada", region="Aceh")[0] == "post_election"
+    calendar = CalendarPhases(elections)  # what `stats --calendar FILE` draws against
+    assert calendar.phase(day, "pilkada 2024", "rally", "Papua") == "campaign"
+    assert calendar.phase(day, "pilkada 2024", "rally", "Aceh") == "post_election"
 
 
 def test_phase_without_date_is_unknown() -> None:
