@@ -58,6 +58,11 @@ CATEGORIES: tuple[str, ...] = (
     "id_collection",
     "mobilisation",
     "biased_decision",
+    "self_nomination",
+    "spouse_campaign",
+    "party_event_speaker",
+    "vote_coercion",
+    "money_politics",
     "retaliation",
     "other",
 )
@@ -82,6 +87,7 @@ AUTHORITIES: tuple[str, ...] = (
     "bkn",
     "kemenpanrb",
     "kemendagri",
+    "inspektorat",
     "lpsk",
     "ombudsman",
     "kpk",
@@ -115,6 +121,10 @@ RETALIATION_KINDS: tuple[str, ...] = (
     "demotion",
     "non_job",
     "pppk_rejected",
+    "promotion_delayed",
+    "allowance_cut",
+    "skp_lowered",
+    "isolation",
     "other",
 )
 """What happened to the reporter (the ``retaliation_kind`` field of a retaliation message)."""

@@ -28,10 +28,35 @@ MESSAGE_KINDS = schema.MESSAGE_KINDS
 EVIDENCE_SLOTS = 5  # file inputs evidence_1..evidence_5, each with its own share flag
 
 
+# Years with a nationwide vote: Pemilu every five years since 2004; simultaneous Pilkada
+# rounds (UU 10/2016 Pasal 201). Only used to pick the form's default election year.
+ELECTION_YEARS = (2004, 2009, 2014, 2015, 2017, 2018, 2019, 2020, 2024, 2029, 2034)
+# The latest calendar day anywhere in Indonesia (WIT, UTC+9): an incident month is refused only
+# if it has not begun there, so a reporter in Papua just after midnight is never turned away.
+_WIT = dt.timezone(dt.timedelta(hours=9))
+
+
+def indonesia_today() -> dt.date:
+    """Today's date in eastern Indonesia (UTC+9), the latest date in the country."""
+    return dt.datetime.now(_WIT).date()
+
+
 def election_years(today: dt.date | None = None) -> list[str]:
-    """Years offered for the election and the incident: a few back, one ahead."""
+    """Years offered for the election: a few back, one ahead."""
     year = (today or dt.date.today()).year
     return [str(y) for y in range(year + 1, year - 7, -1)]
+
+
+def incident_years(today: dt.date | None = None) -> list[str]:
+    """Years offered for an incident: this year and a few back, never a future one."""
+    year = (today or indonesia_today()).year
+    return [str(y) for y in range(year, year - 7, -1)]
+
+
+def default_election_year(today: dt.date | None = None) -> str:
+    """The latest election year that is not in the future (the form's preselected year)."""
+    year = (today or indonesia_today()).year
+    return str(max(y for y in ELECTION_YEARS if y <= year))
 
 
 Fields = Mapping[str, Sequence[str]]
@@ -71,6 +96,9 @@ def _month(form: Fields, prefix: str) -> str:
     month = _one(form, f"{prefix}_month", [f"{m:02d}" for m in range(1, 13)], required=False)
     if month and not year:
         raise UploadError("error.missing_field")
+    today = indonesia_today()
+    if year and (int(year), int(month or 1)) > (today.year, today.month):
+        raise UploadError("error.future_month")  # a report is about what has happened
     return f"{year}-{month}" if month else year
 
 

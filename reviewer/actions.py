@@ -28,7 +28,7 @@ from .errors import UsageError
 from .home import Config
 from .identity import Identity
 from .store import CaseStore
-from .vocabulary import CATEGORIES
+from .vocabulary import CATEGORIES, ROLES
 
 MAX_NOTE = 20_000
 MAX_REPLY = 100_000
@@ -78,20 +78,26 @@ def add_note(store: CaseStore, ident: Identity, config: Config, case_id: str, te
 
 
 def set_fields(store: CaseStore, config: Config, case_id: str, *,
-               category: str | None = None, severity: str | None = None) -> None:  # fmt: skip
+               category: str | None = None, severity: str | None = None,
+               role: str | None = None) -> None:  # fmt: skip
     """Local triage: override the category (a code of the report form; ``""`` goes back to
-    the reporter's), set the severity (low … critical)."""
+    the reporter's), set the severity (low … critical), state the reported person's role (a
+    code of :data:`vocabulary.ROLES`; ``""`` clears it)."""
     if severity is not None and severity not in SEVERITIES:
         raise UsageError("err.severity", choices=", ".join(SEVERITIES))
     if category and category.strip() not in CATEGORIES:
         raise UsageError("err.category", choices=", ".join(CATEGORIES))
-    if category is None and severity is None:
+    if role and role.strip() not in ROLES:
+        raise UsageError("err.role_reported", role=role, choices=", ".join(ROLES))
+    if category is None and severity is None and role is None:
         raise UsageError("err.nothing_to_set")
     case = store.load_case(case_id)
     if category is not None:
         case["category"] = category.strip() or None
     if severity is not None:
         case["severity"] = severity
+    if role is not None:
+        case["role"] = role.strip() or None
     _save(store, case, config)
 
 

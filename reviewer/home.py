@@ -2,7 +2,7 @@
 
 Layout::
 
-    config.json            deadlines (plain JSON, no secrets)
+    config.json            deadlines and the organisation's letterhead (plain JSON, no secrets)
     keys/reviewer.key      X25519 + Ed25519 private keys and the store key, under the passphrase
     public.json            {id, name, x25519, ed25519, fingerprint}: what the lead signs in
     public.png             QR code of public.json
@@ -34,13 +34,34 @@ from .errors import NotInitialised, UsageError
 ENV_HOME = "BISIK_REVIEWER_HOME"
 
 
+LETTERHEAD = ("org_name", "org_address", "org_contact", "org_city", "signatory_name",
+              "signatory_title")  # fmt: skip
+"""The ``config.json`` keys a dossier letter needs (sender block, place of the date, signature)."""
+
+
 @dataclass(frozen=True)
 class Config:
-    """Reviewer settings; every deadline is counted from the case's received day."""
+    """Reviewer settings; every deadline is counted from the case's received day. The
+    letterhead fields (:data:`LETTERHEAD`, plus ``letter_code`` in the letter number) are the
+    organisation's public identity as a sender of dossiers: never anything about a reporter."""
 
     ack_days: int = 7
     feedback_months: int = 3
     due_soon_days: int = 3
+    org_name: str = ""
+    org_address: str = ""
+    org_contact: str = ""
+    org_city: str = ""
+    signatory_name: str = ""
+    signatory_title: str = ""
+    letter_code: str = "BISIK"
+
+    def letterhead(self) -> dict[str, str]:
+        """The sender block of a dossier letter; UsageError naming the missing keys."""
+        missing = [k for k in LETTERHEAD if not str(getattr(self, k)).strip()]
+        if missing:
+            raise UsageError("err.letterhead", missing=", ".join(missing))
+        return {k: " ".join(str(getattr(self, k)).split()) for k in (*LETTERHEAD, "letter_code")}
 
     def to_json(self) -> dict[str, Any]:
         """The settings as ``config.json`` holds them."""
@@ -60,6 +81,8 @@ class Config:
             raise UsageError("err.config") from exc
         if not all(isinstance(getattr(cfg, n), int) and getattr(cfg, n) >= 0
                    for n in ("ack_days", "feedback_months", "due_soon_days")):  # fmt: skip
+            raise UsageError("err.config")
+        if not all(isinstance(getattr(cfg, n), str) for n in (*LETTERHEAD, "letter_code")):
             raise UsageError("err.config")
         return cfg
 

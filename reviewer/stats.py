@@ -85,8 +85,10 @@ class Phases(Protocol):
     names: str  # the elections, for the report's footnote
     sources: str  # where their dates come from
 
-    def phase(self, day: dt.date | None, election: str, category: str) -> str:
-        """The phase of ``day`` for a report about ``election`` (free text) in ``category``."""
+    def phase(self, day: dt.date | None, election: str, category: str,
+              region: str = "") -> str:  # fmt: skip
+        """The phase of ``day`` for a report about ``election`` (free text) in ``category``,
+        from ``region``'s calendar where one overrides the general one."""
         ...
 
 
@@ -185,7 +187,8 @@ def _region_counts(cases: Sequence[Case], k: int) -> tuple[dict[str, int], dict[
 
 def _phase_counts(cases: Sequence[Case], phases: Phases
                   ) -> tuple[dict[str, int], dict[str, str]]:  # fmt: skip
-    seen = Counter(phases.phase(c.incident_date, c.election, c.category) for c in cases)
+    seen = Counter(phases.phase(c.incident_date, c.election, c.category, c.region)
+                   for c in cases)  # fmt: skip
     return {p: seen.get(p, 0) for p in phases.keys}, {p: _both(f"phase.{p}") for p in phases.keys}
 
 
@@ -197,10 +200,10 @@ def _retaliation_phase_counts(cases: Sequence[Case], phases: Phases
     seen: Counter[str] = Counter()
     for c in cases:
         if c.category == "retaliation":
-            seen[phases.phase(c.incident_date, c.election, c.category)] += 1
+            seen[phases.phase(c.incident_date, c.election, c.category, c.region)] += 1
         for ret in c.retaliations:
             day = parse_incident(ret.get("retaliation_month"))
-            seen[phases.phase(day, c.election, "retaliation")] += 1
+            seen[phases.phase(day, c.election, "retaliation", c.region)] += 1
     return {p: seen.get(p, 0) for p in phases.keys}, {p: _both(f"phase.{p}") for p in phases.keys}
 
 

@@ -40,3 +40,20 @@ CODED: dict[str, tuple[str, tuple[str, ...]]] = {
     if f.codes is not None
 }
 """Coded fields: field name → (catalogue prefix of the codes' labels, the codes)."""
+
+ROLES: tuple[str, ...] = (
+    "kepala_daerah",
+    "penjabat",
+    "pejabat_asn",
+    "asn_pns",
+    "asn_pppk",
+    "kepala_desa",
+    "perangkat_desa",
+    "campaigner",
+    "candidate_pair",
+    "other",
+)
+"""The reported person's role, as a reviewer states it in triage (``set --role``): the
+``subject`` codes of the legal catalogue (``reviewer/escalation/regulations.json``). Kepala
+desa and perangkat desa are not Pegawai ASN (UU 6/2014); a PPPK is an ASN but not a PNS, so
+PP 94/2021 does not bind them. Words: catalogue entries ``role.<code>``."""

@@ -5,7 +5,7 @@
 #   mat2      - metadata removal for evidence on the reviewer laptop
 #   gnupg     - the baseline in bench/ and a comparison in tests
 #   poppler-utils - pdftotext/pdftoppm to read dossiers back in tests
-#   fonts-dejavu-core, zbar-tools - the poster's embedded fonts; zbarimg reads its QR codes back
+#   fonts-dejavu-core, zbar-tools - the poster's and the dossier letter's embedded fonts; zbarimg reads QR codes back
 #   shellcheck, systemd, python3-seccomp - lint deploy/install.sh; check the deploy/ units
 #     (`systemd-analyze verify`) and run the intake under their syscall filter
 set -euo pipefail

@@ -1004,6 +1004,11 @@ def document_vectors() -> dict[str, Vector]:
       _document("retaliation", {"kind": "retaliation", "text": "Saya dimutasi.",
                                 "retaliation_kind": "transfer",
                                 "retaliation_month": "2024-12"}, reply=False))  # fmt: skip
+    v("ok-retaliation-added-kind", "A retaliation report whose kind (allowance_cut) was added "
+      "to the vocabulary later: adding a code is a new line in its list, not a new version.",
+      _document("retaliation", {"kind": "retaliation", "text": "TPP saya dihentikan.",
+                                "retaliation_kind": "allowance_cut",
+                                "retaliation_month": "2025-09"}, reply=False))  # fmt: skip
     v("ok-message", "A follow-up message: kind and text only.",
       _document("message", {"kind": "message", "text": "Ada bukti baru."}, reply=False))
     v("reject-unknown-category", "A category code the vocabulary does not list.",

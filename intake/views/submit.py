@@ -46,6 +46,8 @@ def submit_form() -> str:
         forms=forms,
         provinces=PROVINCES,
         years=forms.election_years(),
+        incident_years=forms.incident_years(),
+        default_year=forms.default_election_year(),
         reviewers=directory.active_reviewers(),
         retention_days=current().config.retention_days,
         submission_field=form_tokens.FIELD,

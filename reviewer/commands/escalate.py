@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import vocabulary as vocab
-from ..escalation import authorities, dossier, redact, tracking
-from ..i18n import language, t
+from ..escalation import authorities, dossier, redact, regulations, tracking
+from ..i18n import has, language, t
 from ..plaintext import decrypted_evidence
 from ..session import open_session
 from ..ui.terminal import one_line, prompt
@@ -26,12 +26,17 @@ def register(sub: Any) -> None:
     target.add_argument("--to", metavar="AUTH", help=t("cli.escalate.to", choices=names))
     target.add_argument("--to-other", metavar="NAME", help=t("cli.escalate.to_other"))
     p.add_argument("--out", type=Path, metavar="DIR", help=t("cli.evidence.out"))
+    p.add_argument("--level", metavar="LEVEL", help=t("cli.escalate.level"))
+    p.add_argument("--place", metavar="PLACE", help=t("cli.escalate.place"))
+    p.add_argument("--cc", action="append", default=[], metavar="AUTH",
+                   help=t("cli.escalate.cc"))  # fmt: skip
     p.add_argument("--mark-name", action="append", default=[], metavar="NAME",
                    help=t("cli.escalate.mark_name"))  # fmt: skip
     p.add_argument("--redactions", type=Path, metavar="FILE", help=t("cli.escalate.redactions"))
     p.add_argument("--accept-all-redactions", action="store_true",
                    help=t("cli.escalate.accept_all"))  # fmt: skip
     p.add_argument("--list-authorities", action="store_true", help=t("cli.escalate.list"))
+    p.add_argument("--list-rules", action="store_true", help=t("cli.escalate.list_rules"))
     p.set_defaults(func=run)
 
 
@@ -54,7 +59,39 @@ def _decisions(args: argparse.Namespace) -> redact.Decisions:
     return decisions
 
 
+def _label(prefix: str, code: str) -> str:
+    return t(f"{prefix}.{code}") if has(f"{prefix}.{code}") else code
+
+
+def list_rules() -> None:
+    """Print every category's rules, then every rule with whom it binds, its sanction, the
+    competent authorities, window, source and whether a lawyer verified it."""
+    table = regulations.catalogue()
+    out(t("rules.header", count=len(table)))
+    for cat in regulations.CATEGORIES:
+        keys = regulations.category_keys(cat)
+        out(t("rules.category", label=_label("category", cat), code=cat, keys=", ".join(keys)))
+    for rule in table.values():
+        out("")
+        out(t("rules.entry", code=rule.key, law=rule.law, article=rule.article, kind=rule.kind))
+        out(t("rules.subject", subjects="; ".join(_label("role", s) for s in rule.subject)))
+        out(t("rules.sanction", kind=rule.sanction.kind, level=rule.sanction.level,
+              article=rule.sanction.article))  # fmt: skip
+        names = [f"{authorities.get(c).name} ({lvl})" for c, lvl in rule.competent()]
+        out(t("rules.authority", authorities=", ".join(names)))
+        if rule.window:
+            out(t("rules.window", window=rule.window))
+        out(t("rules.source", source=rule.source))
+        out(t("rules.verified", who=rule.verified_by) if rule.verified
+            else t("rules.unverified"))  # fmt: skip
+    out("")
+    out(t("rules.summary", unverified=len(regulations.unverified()), count=len(table)))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.list_rules:
+        list_rules()
+        return 0
     if args.list_authorities:
         for a in authorities.known():
             out(f"{a.name:14} {a.formal}\n{'':14} {a.role_en if language() == 'en' else a.role_id}")
@@ -62,19 +99,22 @@ def run(args: argparse.Namespace) -> int:
     if not args.case or not args.out:
         raise authorities.AuthorityError("escalate needs CASE, --to/--to-other and --out")
     authority = authorities.resolve(args.to, args.to_other)
+    copies = [authorities.resolve(name) for name in args.cc]
     decisions = _decisions(args)
     ask = _ask if sys.stdin.isatty() and not decisions.accept_all else None
     today = dt.date.today()
     with open_session(args) as s:
         case = s.store.case(args.case)
+        sender = s.config.letterhead()  # before any decryption: a missing sender stops here
         log = tracking.load(s.store)
         old = log.find(case.case_id, authority.name)
         work = s.home.private_workdir()  # plaintext never touches the --out medium
         with decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
                                 shared_only=True) as (facts, _missing):
-            result = dossier.write(facts, authority, decisions, args.out, ask=ask, today=today,
-                                   reference=old[0].reference_ours if old else None,
-                                   workdir=work)
+            result = dossier.write(facts, authority, decisions, args.out, sender=sender,
+                                   level=args.level, place=args.place, cc=copies, ask=ask,
+                                   today=today, workdir=work,
+                                   reference=old[0].reference_ours if old else None)
         log.record_dossier(facts.case_id, authority.name, result.sha256, today,
                            result.reference)  # fmt: skip
         tracking.save(s.store, log)

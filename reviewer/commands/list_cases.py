@@ -69,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
         return categories.setdefault(code, caselist.category_label(code)) if code else dash
 
     table = [(short(cid), m["rcv"], states[m["st"]], category(m["cat"]), m["reg"] or dash,
-              m["sev"] or dash, m["asg"] or dash, nxt.isoformat() if nxt else dash,
-              flag_text(m)) for cid, m, nxt in rows]  # fmt: skip
+              t(f"severity.{m['sev']}") if m["sev"] else dash, m["asg"] or dash,
+              nxt.isoformat() if nxt else dash, flag_text(m)) for cid, m, nxt in rows]  # fmt: skip
     heads = [t("col.case"), t("col.received"), t("col.status"), t("col.category"),
              t("col.region"), t("col.severity"), t("col.assigned"), t("col.due"),
              t("col.flags")]  # fmt: skip

@@ -1,4 +1,4 @@
-"""``set CASE --category C --severity S``: local triage fields."""
+"""``set CASE --category C --severity S --role R``: local triage fields."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..actions import set_fields
 from ..case import SEVERITIES
 from ..i18n import t
 from ..session import open_session
-from ..vocabulary import CATEGORIES
+from ..vocabulary import CATEGORIES, ROLES
 from . import out
 
 
@@ -19,11 +19,13 @@ def register(sub: Any) -> None:
     p.add_argument("--category", metavar="CATEGORY", help=t("set.category",
                    choices=", ".join(CATEGORIES)))  # fmt: skip
     p.add_argument("--severity", choices=SEVERITIES, help=t("set.severity"))
+    p.add_argument("--role", metavar="ROLE", help=t("set.role", choices=", ".join(ROLES)))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
-        set_fields(s.store, s.config, args.case, category=args.category, severity=args.severity)
+        set_fields(s.store, s.config, args.case, category=args.category, severity=args.severity,
+                   role=args.role)  # fmt: skip
     out(t("set.done"))
     return 0

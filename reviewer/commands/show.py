@@ -70,7 +70,9 @@ def _fields(case: Case) -> list[tuple[str, object]]:
         (t("col.case"), case.case_id), (t("col.received"), case.received_day.isoformat()),
         (t("col.status"), t(f"state.{state}") + (f" → {authority}" if authority else "")),
         (t("col.category"), category_label(case.category)), (t("col.region"), case.region),
-        (t("col.severity"), case.severity), (t("col.assigned"), case.assigned),
+        (t("col.severity"), t(f"severity.{case.severity}") if case.severity else "—"),
+        (t("col.reported_role"), t(f"role.{case.role}") if case.role else "—"),
+        (t("col.assigned"), case.assigned),
         (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.flags) or "—"),
     ]  # fmt: skip
     rows += [(f"· {t(f'field.{name}')}", value_label(name, text))

@@ -30,11 +30,14 @@ class CalendarPhases:
         self.names = ", ".join(e.name for e in elections)
         self.sources = " | ".join(e.source for e in elections)
 
-    def phase(self, day: dt.date | None, election: str, category: str) -> str:
-        """The phase of ``day`` among the elections the report's election text matches."""
+    def phase(self, day: dt.date | None, election: str, category: str,
+              region: str = "") -> str:  # fmt: skip
+        """The phase of ``day`` among the elections the report's election text matches, with
+        ``region``'s own calendar where one overrides the general one."""
         year = re.search(r"\b(19|20)\d\d\b", election)
         return phases.derive(day, self.elections, kind=regulations.election_kind(election),
-                             year=int(year.group()) if year else None, category=category)[0]
+                             year=int(year.group()) if year else None, category=category,
+                             region=region)[0]
 
 
 def register(sub: Any) -> None:

@@ -1,5 +1,11 @@
-"""The de-identified dossier sent to an authority: JSON for machines, PDF (formal Indonesian)
-for people, and the cleaned evidence the reporter agreed to share.
+"""The de-identified dossier sent to an authority: an Indonesian official letter (PDF, laid out
+by :mod:`.letter`) to the competent official at the right level, its JSON twin for machine
+intake (``bisik-dossier/2``), and the cleaned evidence the reporter agreed to share.
+
+The letter states the allegation once (its *Perihal*), the facts before the law, each
+provision with whom it binds (only those binding the reported person's role when the reviewer
+stated it), what is asked and within which legal window, and no claim that the reporter is
+protected: no such general protection exists for an anonymous ASN.
 
 Promises:
 
@@ -22,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import secrets
 import shutil
@@ -32,7 +37,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from crypto.fsutil import atomic_open, write_atomic
 from reviewer import evidence as ev
@@ -41,10 +45,10 @@ from ..case import Case, parse_incident
 from ..errors import ConsentError, EvidenceError, RedactionError
 from ..i18n import has
 from ..i18n import indonesian as t
-from . import redact, regulations
+from . import letter, redact, regulations, tanggal
 from .authorities import Authority, code_of, consented
 
-FORMAT = "bisik-dossier/1"
+FORMAT = "bisik-dossier/2"
 # Report fields (crypto.report_schema) the dossier shows in its own places, not as free text.
 _SHOWN_ELSEWHERE = {"category", "province", "incident_month", "election", "election_year"}
 # Never copied, whatever a document holds: names that would be about the reporter, not the
@@ -110,33 +114,57 @@ def _same_authority(name: str | None, authority: Authority) -> bool:
     return code_of(name) == authority.code or name.strip().lower() == authority.name.lower()
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """Where the letter goes: the authority, the level and the official's title at it."""
+
+    authority: Authority
+    level: str
+    official: str
+
+
+def addressee(case: Case, authority: Authority, level: str | None = None,
+              place: str | None = None) -> Addressee:  # fmt: skip
+    """The official a dossier to ``authority`` is addressed to at ``level`` (its default
+    level when None). ``place`` (a region or office) defaults to the case's regency for a
+    regency/city level, its province for a provincial one, its agency name for ``instansi``;
+    AuthorityError when the level needs a place and none is known."""
+    chosen = level or authority.default_level
+    if place is None:
+        regency = str(case.fields.get("regency", "")).strip()
+        agency = str(case.fields.get("agency_name", "")).strip()
+        place = {"kabupaten_kota": regency, "provinsi": case.region,
+                 "perwakilan_provinsi": case.region, "instansi": agency}.get(chosen, "")
+    return Addressee(authority, chosen, authority.official(chosen, place or ""))
+
+
 def _timeline(case: Case, authority: Authority, today: dt.date) -> list[dict[str, str]]:
-    """Rows of (date as shown, event); month-precision dates are shown as months."""
-    rows: list[tuple[dt.date, str]] = []
-    shown: dict[int, str] = {}
+    """Rows of (date, date in words, event): the incident and retaliations to the precision the
+    reporter gave, receipt and status changes to the month only, the dossier to the day."""
+    rows: list[tuple[dt.date, str, str]] = []
     if case.incident_date:
-        rows.append((case.incident_date, t("dossier.tl_incident")))
-        shown[len(rows) - 1] = case.incident_label or case.incident_date.isoformat()
+        given = case.incident_label or case.incident_date.isoformat()
+        rows.append((case.incident_date, given, t("dossier.tl_incident")))
     for ret in case.retaliations:
         day = parse_incident(ret.get("retaliation_month"))
         if day is not None:
             kind = ret.get("retaliation_kind", "other")
-            rows.append((day, t("dossier.tl_retaliation",
-                                kind=t(f"retaliation.{kind}") if has(f"retaliation.{kind}")
-                                else t("retaliation.other"))))  # fmt: skip
-            shown[len(rows) - 1] = str(ret.get("retaliation_month"))
-    rows.append((case.received_day, t("dossier.state.received")))
-    shown[len(rows) - 1] = case.received_day.isoformat()[:7]
+            rows.append((day, str(ret.get("retaliation_month")), t("dossier.tl_retaliation",
+                         kind=t(f"retaliation.{kind}") if has(f"retaliation.{kind}")
+                         else t("retaliation.other"))))  # fmt: skip
+    rows.append((case.received_day, case.received_day.isoformat()[:7],
+                 t("dossier.state.received")))  # fmt: skip
     for ev_ in case.status_history:
         if ev_.state == "received":
             continue
         if ev_.state == "escalated" and not _same_authority(ev_.authority, authority):
             continue  # another authority's escalation is none of this one's business
-        rows.append((ev_.day, t(f"dossier.state.{ev_.state}", authority=ev_.authority or "")))
-        shown[len(rows) - 1] = ev_.day.isoformat()[:7]
-    rows.append((today, t("dossier.tl_dossier", authority=authority.formal)))
-    order = sorted(range(len(rows)), key=lambda i: rows[i][0])
-    return [{"date": shown.get(i, rows[i][0].isoformat()), "event": rows[i][1]} for i in order]
+        rows.append((ev_.day, ev_.day.isoformat()[:7],
+                     t(f"dossier.state.{ev_.state}", authority=ev_.authority or "")))  # fmt: skip
+    rows.append((today, today.isoformat(), t("dossier.tl_dossier", authority=authority.formal)))
+    rows.sort(key=lambda r: r[0])
+    return [{"date": given, "date_text": tanggal.as_given(given), "event": event}
+            for _, given, event in rows]  # fmt: skip
 
 
 def new_reference(today: dt.date) -> str:
@@ -145,25 +173,61 @@ def new_reference(today: dt.date) -> str:
     return f"BSK-{today.year}-{secrets.token_hex(4).upper()}"
 
 
+def _election_text(case: Case) -> str:
+    kind = regulations.election_kind(case.election)
+    if kind is None:
+        return ""
+    year = next((w for w in case.election.split() if w.isdigit() and len(w) == 4), "")
+    return " ".join(x for x in (t(f"dossier.election.{kind}"), year) if x)
+
+
+def _rule_json(rule: regulations.Rule) -> dict[str, Any]:
+    return {"key": rule.key, "law": rule.law, "article": rule.article, "text": rule.text,
+            "binds": [t(f"role.{s}") for s in rule.subject], "binds_codes": list(rule.subject),
+            "sanction": {"kind": rule.sanction.kind, "level": rule.sanction.level,
+                         "article": rule.sanction.article},
+            "window": rule.window, "source": rule.source, "verified": rule.verified}  # fmt: skip
+
+
 def build(
-    case: Case, authority: Authority, accepted: Sequence[redact.Candidate],
+    case: Case, to: Addressee, accepted: Sequence[redact.Candidate],
     attachments: Sequence[ev.ExportedFile], today: dt.date, reference: str,
+    sender: dict[str, str], cc: Sequence[Addressee] = (),
 ) -> dict[str, Any]:  # fmt: skip
-    """The dossier as a JSON-ready dict (texts already redacted with ``accepted``)."""
+    """The dossier letter as a JSON-ready dict (texts already redacted with ``accepted``):
+    sender, number, subject, addressee, facts, then the provisions allegedly breached by the
+    reported person's role, the request and its legal window, notes and copies."""
+    authority = to.authority
     texts = {k: redact.apply(v, [c for c in accepted if c.field == k])
              for k, v in dossier_texts(case).items()}  # fmt: skip
     facts = [{"field": k, "label": _retaliation_label(case, k) if k.startswith("retaliation_")
               else _label(k), "text": v} for k, v in texts.items() if not k.startswith("_")]
-    rules = regulations.breached(case.category, case.incident_date, case.election)
+    rules = regulations.rules_for(case.category, case.incident_date, case.election, case.role)
+    windows = list(dict.fromkeys(r.window for r in rules if r.window))
+    request_key = f"dossier.request.{authority.code}"
+    request = t(request_key if has(request_key) else "dossier.request", official=to.official)
+    category = _category_label(case.category)
+    incident = case.incident_label or (case.incident_date.isoformat()
+                                       if case.incident_date else "")  # fmt: skip
     return {
-        "format": FORMAT, "reference": reference, "date": today.isoformat(),
-        "authority": {"code": authority.code, "name": authority.name, "formal": authority.formal},
-        "category": {"code": case.category, "label": _category_label(case.category)},
-        "election": texts.get("_election", ""), "region": texts.get("_region", ""),
-        "incident": case.incident_label or (case.incident_date.isoformat()
-                                            if case.incident_date else None),
+        "format": FORMAT, "reference": reference,
+        "number": f"{reference}/{sender['letter_code']}/{tanggal.roman_month(today)}/{today.year}",
+        "date": today.isoformat(), "date_text": tanggal.day_text(today),
+        "sender": {"name": sender["org_name"], "address": sender["org_address"],
+                   "contact": sender["org_contact"], "city": sender["org_city"],
+                   "signatory": sender["signatory_name"], "title": sender["signatory_title"]},
+        "authority": {"code": authority.code, "name": authority.name, "formal": authority.formal,
+                      "level": to.level, "official": to.official},
+        "subject": t("dossier.perihal_text", category=category.lower()),
+        "enclosures": len(attachments),
+        "category": {"code": case.category, "label": category},
+        "election": _election_text(case), "region": texts.get("_region", ""),
+        "incident": incident, "incident_text": tanggal.as_given(incident),
+        "reported_role": {"code": case.role,
+                          "label": t(f"role.{case.role}") if case.role else None},
         "facts": facts,
-        "allegations": [t("dossier.allegation_item", rule=r) for r in rules],
+        "provisions": [_rule_json(r) for r in rules],
+        "request": request, "windows": windows,
         "evidence": [{"no": i, "format": a.format, "sha256": a.sha256,
                       "size": a.output.stat().st_size if a.output else 0}
                      for i, a in enumerate(attachments, 1)],
@@ -172,7 +236,8 @@ def build(
                        "by_kind": dict(Counter(c.kind for c in accepted))},
         "notes": [t("dossier.note_deid", count=len(accepted)),
                   t("dossier.note_consent", authority=authority.formal),
-                  t("dossier.note_rules"), t("dossier.note_protect"), t("dossier.note_reply")],
+                  t("dossier.note_identity")],
+        "copies": [c.official for c in cc] + [t("dossier.arsip")],
     }  # fmt: skip
 
 
@@ -192,62 +257,6 @@ def all_text(dossier: dict[str, Any]) -> str:
 
     walk(dossier)
     return "\n".join(out)
-
-
-def render_pdf(dossier: dict[str, Any]) -> bytes:
-    """The dossier as an A4 PDF (reportlab). Metadata: title only, no author or creator."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    styles = getSampleStyleSheet()
-    body, head, small = styles["BodyText"], styles["Heading3"], styles["Code"]
-    small.fontSize, small.leading = 6.5, 8
-
-    def p(text: str, style: Any = body) -> Paragraph:
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-    auth = dossier["authority"]
-    story: list[Any] = [p(t("dossier.title"), styles["Title"]),
-        p(f"{t('dossier.to')} {auth['formal']}"),
-        p(f"{t('dossier.case')}: {dossier['reference']} — "
-          f"{t('dossier.date')}: {dossier['date']}"),
-        Spacer(1, 0.3 * cm), p(t("dossier.opening", authority=auth["formal"])),
-        p(t("dossier.s_facts"), head)]  # fmt: skip
-    story += [p(f"{f['label']}: {f['text']}") for f in dossier["facts"]]
-    unknown = t("dossier.unknown")
-    story += [p(t("dossier.s_category"), head),
-              p(f"{t('dossier.category')}: {dossier['category']['label']}"),
-              p(f"{t('dossier.election')}: {dossier['election'] or unknown}"),
-              p(f"{t('dossier.region')}: {dossier['region'] or unknown}"),
-              p(f"{t('dossier.incident')}: {dossier['incident'] or unknown}"),
-              p(t("dossier.allegation_intro"))]  # fmt: skip
-    story += [p(f"{i}. {a}") for i, a in enumerate(dossier["allegations"], 1)]
-    story.append(p(t("dossier.s_evidence"), head))
-    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                       ("VALIGN", (0, 0), (-1, -1), "TOP")])  # fmt: skip
-    if dossier["evidence"]:
-        rows = [[p(t("dossier.ev_no")), p(t("dossier.ev_kind")), p(t("dossier.ev_hash")),
-                 p(t("dossier.ev_size"))]]  # fmt: skip
-        rows += [[p(str(e["no"])), p(e["format"]), p(e["sha256"], small), p(str(e["size"]))]
-                 for e in dossier["evidence"]]  # fmt: skip
-        story += [Table(rows, colWidths=[1.2 * cm, 2.5 * cm, 10 * cm, 2.5 * cm], style=grid),
-                  p(t("dossier.ev_note"))]  # fmt: skip
-    else:
-        story.append(p(t("dossier.ev_none")))
-    story.append(p(t("dossier.s_timeline"), head))
-    rows = [[p(t("dossier.tl_date")), p(t("dossier.tl_event"))]]
-    rows += [[p(r["date"]), p(r["event"])] for r in dossier["timeline"]]
-    story.append(Table(rows, colWidths=[3 * cm, 13 * cm], style=grid))
-    story.append(p(t("dossier.s_notes"), head))
-    story += [p(n) for n in dossier["notes"]]
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, title=t("dossier.title"), author="", creator="",
-                            producer="", subject="", invariant=True)  # fmt: skip
-    doc.build(story)
-    return buf.getvalue()
 
 
 def _attach(case: Case, work: Path) -> tuple[list[ev.ExportedFile], list[int]]:
@@ -287,16 +296,23 @@ def _publish(kept: Sequence[ev.ExportedFile], final: Path) -> list[Path]:
 
 def write(
     case: Case, authority: Authority, decisions: redact.Decisions, out_dir: Path, *,
-    ask: redact.Ask | None = None, today: dt.date | None = None, reference: str | None = None,
-    workdir: Path | None = None,
+    sender: dict[str, str], level: str | None = None, place: str | None = None,
+    cc: Sequence[Authority] = (), ask: redact.Ask | None = None, today: dt.date | None = None,
+    reference: str | None = None, workdir: Path | None = None,
 ) -> DossierResult:  # fmt: skip
     """Check consent, settle redactions, clean attachments, and write ``dossier.json`` and
-    ``dossier.pdf`` (plus ``lampiran/``) into ``out_dir``. ``reference`` names the dossier
-    for the authority (a new random one if None; pass the old one to reissue). Attachments are
-    cleaned in ``workdir`` (a private directory on the laptop; default ``out_dir``) and only the
-    cleaned copies are written to ``out_dir``."""
-    if not consented(authority, case.consent_authorities):
-        raise ConsentError(f"the reporter did not consent to sharing with {authority.name}")
+    ``dossier.pdf`` (plus ``lampiran/``) into ``out_dir``. ``sender`` is the organisation's
+    letterhead (:meth:`reviewer.home.Config.letterhead`); the letter goes to the official of
+    ``authority`` at ``level`` for ``place`` (:func:`addressee`), with copies to ``cc`` (each
+    needs the reporter's consent too). ``reference`` names the dossier for the authority (a
+    new random one if None; pass the old one to reissue). Attachments are cleaned in
+    ``workdir`` (a private directory on the laptop; default ``out_dir``) and only the cleaned
+    copies are written to ``out_dir``."""
+    for body in (authority, *cc):
+        if not consented(body, case.consent_authorities):
+            raise ConsentError(f"the reporter did not consent to sharing with {body.name}")
+    to = addressee(case, authority, level, place)
+    copies = [addressee(case, body) for body in cc]
     today = today or dt.date.today()
     reference = reference or new_reference(today)
     accepted = redact.decide(dossier_texts(case), decisions, ask)
@@ -305,11 +321,14 @@ def write(
     work = Path(tempfile.mkdtemp(prefix=".bisik-dossier-", dir=workdir or out_dir))
     try:
         kept, skipped = _attach(case, work)
-        dossier = build(case, authority, accepted, kept, today, reference)
-        if redact.leaks(all_text(dossier), accepted, decisions):
+        dossier = build(case, to, accepted, kept, today, reference, sender, copies)
+        # The sender block is the organisation's own public contact (config), not the
+        # reporter's text: its e-mail or phone must not count as a leak.
+        checked = {k: v for k, v in dossier.items() if k != "sender"}
+        if redact.leaks(all_text(checked), accepted, decisions):
             raise RedactionError("an identifying detail survived redaction")
         data = json.dumps(dossier, ensure_ascii=False, indent=2, sort_keys=True).encode()
-        pdf = render_pdf(dossier)
+        pdf = letter.render_pdf(dossier)
         attachments = _publish(kept, out_dir / "lampiran")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -3,7 +3,10 @@
 The paper's conflict dynamics (latent → before the election → campaign and voting peak →
 post-election retaliation) become five phases: ``latent``, ``pre_campaign``, ``campaign``,
 ``voting`` and ``post_election``. Defaults: Pemilu 2024 and Pilkada 2024 (``calendars.json``,
-each entry names its source).
+each entry names its source). The post-election (retaliation) window runs at least 24 months
+past the inauguration: transfers become legal again six months after it, and that is when
+retaliation starts. A calendar with a ``region`` that ``overrides`` a general one replaces it
+for cases of that region (delayed inauguration, re-vote).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class Election:
     post_election_end: dt.date
     source: str = ""
     year: int | None = None  # the election's official year ("Pemilu 2024")
+    region: str = ""  # a province: this calendar applies to that region only
+    overrides: str = ""  # the name of the general calendar it replaces there
 
     def phase(self, day: dt.date) -> str:
         """The phase of ``day`` in this election (``latent`` outside its windows)."""
@@ -60,7 +65,9 @@ def _election(obj: dict[str, Any]) -> Election:
             raise CalendarError(f"the dates of {obj.get('name')!r} are out of order")
         year = int(obj["year"]) if obj.get("year") is not None else None
         return Election(name=str(obj["name"]), kind=str(obj["kind"]).lower(),
-                        source=str(obj.get("source", "")), year=year, **days)  # fmt: skip
+                        source=str(obj.get("source", "")), year=year,
+                        region=str(obj.get("region", "")),
+                        overrides=str(obj.get("overrides", "")), **days)  # fmt: skip
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, CalendarError):
             raise
@@ -79,17 +86,27 @@ def load(path: Path | None = None) -> list[Election]:
         raise CalendarError("the election calendar cannot be read") from exc
 
 
+def for_region(elections: Sequence[Election], region: str) -> list[Election]:
+    """The calendars that hold in ``region``: general ones, except those a regional calendar of
+    ``region`` overrides, plus those regional ones; other regions' calendars are dropped."""
+    local = [e for e in elections if e.region and e.region == region]
+    replaced = {e.overrides for e in local}
+    return [e for e in elections if not e.region and e.name not in replaced] + local
+
+
 def derive(
     day: dt.date | None, elections: Sequence[Election], *, kind: str | None = None,
-    year: int | None = None, category: str = "",
+    year: int | None = None, category: str = "", region: str = "",
 ) -> tuple[str, str | None]:  # fmt: skip
     """(phase, election name) of an incident on ``day``; ``("unknown", None)`` without a day.
 
     ``kind`` ("pemilu"/"pilkada") and ``year``, from the report, limit the calendars
     considered when some calendar matches them; otherwise every calendar is considered.
+    ``region`` (a province) swaps in the calendars that override a general one there.
     """
     if day is None:
         return "unknown", None
+    elections = for_region(elections, region)
     pool = [e for e in elections if (kind is None or e.kind == kind)
             and (year is None or e.year in (None, year))] or list(elections)  # fmt: skip
     found: dict[str, str] = {}

@@ -45,7 +45,7 @@ def _follow_up(client: FlaskClient, code: str, kind: str, evidence: bytes) -> No
         "csrf_token": _csrf(client, "/followup"), "receipt": code, "kind": kind,
         "text": f"{kind}: dipindahkan ke kecamatan terpencil", "share": "1",
         "retaliation_kind": "transfer" if kind == "retaliation" else "",
-        "retaliation_month": "11", "retaliation_year": str(time.gmtime().tm_year),
+        "retaliation_month": "11", "retaliation_year": str(time.gmtime().tm_year - 1),
         "evidence_1": (io.BytesIO(evidence), "sk-mutasi.pdf"),
     }  # fmt: skip
     resp = client.post("/followup/message", data=data, content_type="multipart/form-data")

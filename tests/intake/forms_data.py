@@ -19,7 +19,7 @@ def report_fields(csrf: str, **changes: Any) -> dict[str, Any]:
         "regency": "Kabupaten Contoh",
         "agency_kind": "regency",
         "incident_month": "10",
-        "incident_year": election_years()[1],
+        "incident_year": str(int(election_years()[1]) - 1),  # last year: never a future month
         "reported_position": "Kepala Dinas",
         "recipient": ["ani", "budi"],
         "consent_authority": ["bawaslu", "bkn"],

@@ -117,7 +117,7 @@ def test_message_and_retaliation_with_evidence(client: FlaskClient, app: Flask, 
             "retaliation_kind": "transfer" if kind == "retaliation" else "",
             "retaliation_month": "11",
             "share": "1",
-            "retaliation_year": str(time.gmtime().tm_year),
+            "retaliation_year": str(time.gmtime().tm_year - 1),
             "evidence_1": (io.BytesIO(b"sk-" + kind.encode()), f"{kind}.pdf"),
         }
         resp = client.post("/followup/message", data=data, content_type="multipart/form-data")

@@ -22,7 +22,7 @@ from crypto.directory import Directory
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 from reviewer import identity, org
-from reviewer.home import Home
+from reviewer.home import Config, Home
 from reviewer.identity import Identity
 from vault.bundle import ExportWriter
 
@@ -53,9 +53,21 @@ class Org:
         return {"lead": self.lead, "colleague": self.colleague}
 
 
+LETTERHEAD = {
+    "org_name": "Perkumpulan Pemantau Netralitas",
+    "org_address": "Jalan Merdeka 1, Bandar Lampung",
+    "org_contact": "surel: penelaah@pemantau.example",
+    "org_city": "Bandar Lampung",
+    "signatory_name": "Sri Handayani",
+    "signatory_title": "Koordinator Penelaah",
+}
+
+
 def make_member(root: Path, rid: str, name: str) -> Member:
     home = Home(root / rid)
-    return Member(home, identity.create(home, rid, name, PASSPHRASE, profile=PROFILE))
+    member = Member(home, identity.create(home, rid, name, PASSPHRASE, profile=PROFILE))
+    home.save_config(Config(**LETTERHEAD))  # an organisation that can send dossier letters
+    return member
 
 
 def make_org(root: Path) -> Org:

@@ -227,3 +227,15 @@ def test_triage_category_is_a_code_of_the_form(team: Org, imported: tuple) -> No
         assert store.case(rep.case_id).category == "rally"
         actions.set_fields(store, Config(), rep.case_id, category="")  # back to the reporter's
         assert store.case(rep.case_id).category == "mobilisation"
+
+
+def test_triage_role_of_the_reported_person(team: Org, imported: tuple) -> None:
+    rep, _, _ = imported
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        assert store.case(rep.case_id).role is None
+        with pytest.raises(UsageError):
+            actions.set_fields(store, Config(), rep.case_id, role="bupati")  # not a code
+        actions.set_fields(store, Config(), rep.case_id, role="penjabat")
+        assert store.case(rep.case_id).role == "penjabat"
+        actions.set_fields(store, Config(), rep.case_id, role="")
+        assert store.case(rep.case_id).role is None

@@ -57,10 +57,10 @@ def test_regulation_table_is_consistent_and_phrased_as_allegation() -> None:
                       .read_text())  # fmt: skip
     assert set(data["categories"]) == set(regulations.CATEGORIES)
     used = {k for keys in data["categories"].values() for k in keys}
-    assert used <= set(data["refs"])
+    assert used <= set(data["rules"])
     assert set(data["aliases"].values()) <= set(regulations.CATEGORIES)
-    allegation = i18n.indonesian("dossier.allegation_item", rule="X")
-    assert allegation.startswith("dugaan pelanggaran terhadap")
+    intro = i18n.indonesian("dossier.law_intro_any", official="X")
+    assert "diduga" in intro and "kewenangan X" in intro  # an allegation, never a finding
 
 
 def test_codes_match_the_intake_form() -> None:

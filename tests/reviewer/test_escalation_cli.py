@@ -108,12 +108,12 @@ def test_escalate_respects_consent_and_confirmed_redactions(imported, tmp_path: 
                              .pages).split())  # fmt: skip
     digits = "".join(c for c in text if c.isdigit())
     assert NIP not in digits and "081234567890" not in digits and "Dewi" not in text
-    assert "Kepala Dinas" in text and "2024-10" in text
+    assert "Kepala Dinas" in text and "Oktober 2024" in text and "2024-10" not in text
     assert [p.name for p in (out / "lampiran").iterdir()] == ["lampiran-01.jpg"]  # shared only
     data = json.loads((out / "dossier.json").read_text("utf-8"))
     assert data["category"]["code"] == "mobilisation"
-    assert any("10 Tahun 2016" in a for a in data["allegations"])  # Pilkada law
-    assert not any("7 Tahun 2017" in a for a in data["allegations"])
+    assert any("10 Tahun 2016" in a["text"] for a in data["provisions"])  # Pilkada law
+    assert not any("7 Tahun 2017" in a["text"] for a in data["provisions"])
     assert "Pemerintah kabupaten/kota" in text
     assert ids[0] not in text and ids[0] not in json.dumps(data)  # a random reference instead
     again = tmp_path / "bkn2"  # reissued to the same authority: same reference

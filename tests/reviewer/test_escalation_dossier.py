@@ -16,6 +16,8 @@ from pypdf import PdfReader
 from reviewer.case import Case, EvidenceItem, StatusEvent
 from reviewer.errors import AuthorityError, ConsentError, RedactionError
 from reviewer.escalation import authorities, dossier, redact, regulations
+from reviewer.home import Config
+from tests.reviewer.factory import LETTERHEAD
 
 NIP = "19850312 201001 1 005"
 PHONE = "0812-3456-7890"
@@ -53,6 +55,14 @@ def make_case(tmp_path: Path, consent: list[str], election: str = "Pilkada 2024"
     )  # fmt: skip
 
 
+SENDER = Config(**LETTERHEAD).letterhead()
+
+
+def write(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """dossier.write with the test organisation's letterhead."""
+    return dossier.write(*args, sender=SENDER, **kwargs)
+
+
 def _decisions() -> redact.Decisions:
     return redact.Decisions(accept_all=True, names=[NAME])
 
@@ -67,7 +77,7 @@ def _pdf_text(path: Path) -> str:
 
 def test_pdf_and_json_carry_no_redacted_item(tmp_path: Path) -> None:
     case = make_case(tmp_path, ["BKN", "LPSK"])
-    res = dossier.write(case, authorities.resolve("bkn"), _decisions(), tmp_path / "out",
+    res = write(case, authorities.resolve("bkn"), _decisions(), tmp_path / "out",
                         today=TODAY)  # fmt: skip
     pdf_text = _pdf_text(res.pdf_path)
     json_text = res.json_path.read_text("utf-8")
@@ -82,20 +92,21 @@ def test_pdf_and_json_carry_no_redacted_item(tmp_path: Path) -> None:
         assert "LPSK" not in text  # another authority's escalation is left out
     assert "disamarkan" in flat and "Kepala Dinas Pendidikan" in flat
     assert "Rp 150.000" in flat  # amounts and dates survive
-    assert "dugaan pelanggaran terhadap" in flat.lower()
+    assert "diduga bertentangan dengan ketentuan berikut" in flat
     meta = PdfReader(res.pdf_path).metadata or {}
     assert not str(meta.get("/Author") or "").strip()
     data = json.loads(json_text)
     assert "C-0042" not in json_text and "C-0042" not in flat  # never the server's case id
     assert data["reference"] == res.reference and res.reference in flat
     assert [r["date"] for r in data["timeline"]][:2] == ["2024-11-18", "2024-11"]
+    assert [r["date_text"] for r in data["timeline"]][:2] == ["18 November 2024", "November 2024"]
     assert data["redactions"]["count"] == res.redacted == 4
     assert data["authority"]["code"] == "bkn"
 
 
 def test_only_shared_evidence_is_attached_and_it_is_cleaned(tmp_path: Path) -> None:
     case = make_case(tmp_path, ["bkn"])
-    res = dossier.write(case, authorities.resolve("BKN"), _decisions(), tmp_path / "out",
+    res = write(case, authorities.resolve("BKN"), _decisions(), tmp_path / "out",
                         today=TODAY)  # fmt: skip
     assert [p.name for p in res.attachments] == ["lampiran-01.jpg"]
     data = json.loads(res.json_path.read_text("utf-8"))
@@ -113,10 +124,10 @@ def test_authority_without_consent_gets_nothing(tmp_path: Path) -> None:
     case = make_case(tmp_path, ["Bawaslu"])
     out = tmp_path / "out"
     with pytest.raises(ConsentError):
-        dossier.write(case, authorities.resolve("KPK"), _decisions(), out, today=TODAY)
+        write(case, authorities.resolve("KPK"), _decisions(), out, today=TODAY)
     assert not out.exists()
     with pytest.raises(ConsentError):  # another body needs "other" or its own name
-        dossier.write(case, authorities.resolve(to_other="Inspektorat Daerah"), _decisions(),
+        write(case, authorities.resolve(to_other="Inspektorat Daerah"), _decisions(),
                       out, today=TODAY)  # fmt: skip
     assert authorities.consented(authorities.resolve(to_other="Inspektorat Daerah"),
                                  frozenset({"other"}))  # fmt: skip
@@ -124,14 +135,14 @@ def test_authority_without_consent_gets_nothing(tmp_path: Path) -> None:
 
 def test_no_consent_at_all_means_no_dossier(tmp_path: Path) -> None:
     with pytest.raises(ConsentError):
-        dossier.write(make_case(tmp_path, []), authorities.resolve("bawaslu"), _decisions(),
+        write(make_case(tmp_path, []), authorities.resolve("bawaslu"), _decisions(),
                       tmp_path / "out", today=TODAY)  # fmt: skip
 
 
 def test_unconfirmed_redaction_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with pytest.raises(RedactionError):
-        dossier.write(make_case(tmp_path, ["bkn"]), authorities.resolve("bkn"),
+        write(make_case(tmp_path, ["bkn"]), authorities.resolve("bkn"),
                       redact.Decisions(names=[NAME]), out, today=TODAY)  # fmt: skip
     assert not out.exists() or not any(out.iterdir())
 
@@ -178,12 +189,12 @@ def test_retaliation_follow_ups_are_facts_and_timeline_and_are_redacted(tmp_path
         retaliations=({"kind": "retaliation", "retaliation_kind": "non_job",
                        "retaliation_month": "2025-03",
                        "text": "Saya di-non-job-kan. WA saya 0813 1111 2222."},))  # fmt: skip
-    res = dossier.write(case, authorities.resolve("kemendagri"), _decisions(), tmp_path / "o",
+    res = write(case, authorities.resolve("kemendagri"), _decisions(), tmp_path / "o",
                         today=TODAY)  # fmt: skip
     data = json.loads(res.json_path.read_text("utf-8"))
     [ret] = [f for f in data["facts"] if f["field"] == "retaliation_1"]
     assert "non-job" in ret["label"] and "2025-03" in ret["label"]
     assert "1111" not in ret["text"] and "disamarkan" in ret["text"]
-    assert {"date": "2025-03", "event": "Pembalasan yang dilaporkan: non-job (dibebaskan dari "
-            "jabatan)"} in data["timeline"]  # fmt: skip
+    assert {"date": "2025-03", "date_text": "Maret 2025", "event": "Pembalasan yang dilaporkan: "
+            "non-job (dibebaskan dari jabatan)"} in data["timeline"]  # fmt: skip
     assert "1111" not in " ".join(_pdf_text(res.pdf_path).split())

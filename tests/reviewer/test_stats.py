@@ -46,7 +46,10 @@ SEEN = (("in_review", D(2024, 10, 6)),)  # acknowledged the day after receipt
     (D(2024, 11, 27), "pilkada", "", "voting"),
     (D(2025, 3, 1), "pilkada", "", "post_election"),    # after the Feb 2025 inaugurations
     (D(2021, 1, 1), None, "", "latent"),
-    (D(2026, 1, 1), None, "", "latent"),
+    (D(2028, 1, 1), None, "", "latent"),
+    # September 2025: transfers are legal again after Pilkada 2024, and retaliation starts.
+    (D(2025, 9, 15), "pilkada", "retaliation", "post_election"),
+    (D(2025, 9, 15), None, "retaliation", "post_election"),
     # Overlap: June 2024 is after Pemilu and before the Pilkada campaign.
     (D(2024, 6, 1), None, "mobilisation", "pre_campaign"),
     (D(2024, 6, 1), None, "retaliation", "post_election"),
@@ -54,6 +57,25 @@ SEEN = (("in_review", D(2024, 10, 6)),)  # acknowledged the day after receipt
 def test_phase_derivation(day: D, kind: str | None, category: str, expected: str) -> None:
     elections = phases.load()
     assert phases.derive(day, elections, kind=kind, category=category)[0] == expected
+
+
+def test_regional_calendar_overrides_the_general_one(tmp_path: Path) -> None:
+    general = json.loads((Path(phases.__file__).parent / "calendars.json").read_text())
+    revote = {**general["elections"][1], "name": "Pilkada 2024 (PSU Papua)",
+              "region": "Papua", "overrides": "Pilkada 2024", "campaign_start": "2025-06-01",
+              "campaign_end": "2025-07-31", "voting_end": "2025-08-20",
+              "post_election_end": "2027-10-01"}  # fmt: skip
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps({"elections": [*general["elections"], revote]}))
+    elections = phases.load(path)
+    day = D(2025, 7, 1)
+    assert phases.derive(day, elections, kind="pilkada")[0] == "post_election"
+    assert phases.derive(day, elections, kind="pilkada", region="Papua") == \
+        ("campaign", "Pilkada 2024 (PSU Papua)")  # fmt: skip
+    assert phases.derive(day, elections, kind="pilkada", region="Aceh")[0] == "post_election"
+    calendar = CalendarPhases(elections)  # what `stats --calendar FILE` draws against
+    assert calendar.phase(day, "pilkada 2024", "rally", "Papua") == "campaign"
+    assert calendar.phase(day, "pilkada 2024", "rally", "Aceh") == "post_election"
 
 
 def test_phase_without_date_is_unknown() -> None:
