@@ -3,7 +3,7 @@
 A pure library (no Flask, no SQLAlchemy, no other Bisik package) that runs in the intake
 server and on the air-gapped reviewer laptop. Other packages use only the public modules
 listed in ``__all__``; the modules whose names start with ``_`` (the header layout, the chunk
-stream, the padding, the HPKE composition, the write-behind) are internals, and an
+stream, the padding, the HPKE composition, the read-ahead and write-behind) are internals, and an
 import-linter contract (``pyproject.toml``) stops any other package importing them.
 
 Public modules, one job each:

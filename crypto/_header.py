@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from . import _hpke
 from .errors import DecryptionError
-from .keys import KEY_ID_LEN, key_id
+from .keys import KEY_ID_LEN, key_id, raw_public
 
 MAGIC = b"BISIKENV"
 VERSION = 1
@@ -93,7 +93,8 @@ def open_header(data: bytes, identity: X25519PrivateKey) -> Header:
     length = read_prefix(data[:PREFIX_LEN])
     if len(data) != length:
         raise DecryptionError()
-    my_id = key_id(identity.public_key())
+    mine = identity.public_key()  # derived once: the key id and the HPKE context both use it
+    my_id = key_id(mine)
     body, tag = data[:-MAC_LEN], data[-MAC_LEN:]
     seen: set[bytes] = set()
     file_key = None
@@ -106,7 +107,8 @@ def open_header(data: bytes, identity: X25519PrivateKey) -> Header:
         if rid == my_id and file_key is None:
             enc = stanza[KEY_ID_LEN : KEY_ID_LEN + _hpke.N_ENC]
             try:
-                file_key = _hpke.open_(identity, enc, WRAP_INFO, rid, stanza[KEY_ID_LEN + 32 :])
+                file_key = _hpke.open_(identity, enc, WRAP_INFO, rid, stanza[KEY_ID_LEN + 32 :],
+                                       pk_r=raw_public(mine))  # fmt: skip
             except (_hpke.HpkeError, ValueError) as exc:
                 raise DecryptionError() from exc
     if file_key is None or not std_hmac.compare_digest(_mac(file_key, body), tag):

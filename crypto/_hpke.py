@@ -11,6 +11,7 @@ against pyca's HPKE in both directions, so the composition is held to two refere
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
@@ -61,12 +62,19 @@ def _kem_shared_secret(dh: bytes, enc: bytes, pk_r: bytes) -> bytes:
     return _labeled_expand(suite, prk, b"shared_secret", enc + pk_r, N_SECRET)
 
 
+@lru_cache(maxsize=16)
+def _context(suite: bytes, info: bytes) -> bytes:
+    # a function of public constants only (the suite and the info string): computed once per
+    # info, not once per envelope; nothing secret is cached
+    psk_id_hash = _labeled_extract(suite, b"", b"psk_id_hash", b"")
+    info_hash = _labeled_extract(suite, b"", b"info_hash", info)
+    return _MODE_BASE + psk_id_hash + info_hash
+
+
 def _key_schedule(shared: bytes, info: bytes, aead_id: int) -> tuple[bytes, bytes]:
     suite = b"HPKE" + struct.pack(">HHH", KEM_ID, KDF_ID, aead_id)
     n_k = 32 if aead_id == AEAD_AES_256_GCM else 16
-    psk_id_hash = _labeled_extract(suite, b"", b"psk_id_hash", b"")
-    info_hash = _labeled_extract(suite, b"", b"info_hash", info)
-    context = _MODE_BASE + psk_id_hash + info_hash
+    context = _context(suite, info)
     secret = _labeled_extract(suite, shared, b"secret", b"")
     key = _labeled_expand(suite, secret, b"key", context, n_k)
     base_nonce = _labeled_expand(suite, secret, b"base_nonce", context, N_NONCE)
@@ -106,12 +114,18 @@ def open_(
     ciphertext: bytes,
     *,
     aead_id: int = AEAD_AES_256_GCM,
+    pk_r: bytes | None = None,
 ) -> bytes:
-    """Open a single-shot HPKE ciphertext; raise HpkeError on any failure."""
+    """Open a single-shot HPKE ciphertext; raise HpkeError on any failure.
+
+    ``pk_r`` is ``sk_r``'s raw public key when the caller already has it (deriving it is a
+    scalar multiplication, as dear as the DH itself); it MUST be that key's.
+    """
     if len(enc) != N_ENC:
         raise HpkeError("bad encapsulated key length")
     pk_e = X25519PublicKey.from_public_bytes(enc)
-    shared = _kem_shared_secret(_dh(sk_r, pk_e), enc, _raw(sk_r.public_key()))
+    own = pk_r if pk_r is not None else _raw(sk_r.public_key())
+    shared = _kem_shared_secret(_dh(sk_r, pk_e), enc, own)
     key, nonce = _key_schedule(shared, info, aead_id)
     try:
         return AESGCM(key).decrypt(nonce, ciphertext, aad)

@@ -17,8 +17,10 @@ returns it from ``take``.
 Memory contract, whatever the size of the data: the encryptor holds one 64 KiB chunk of
 plaintext and one output block of 16 chunks (1 MiB + 256 B), or the pool's buffers;
 :func:`decrypt_chunks` holds two ciphertext blocks (read ahead by one, to know which chunk
-is last) and one plaintext block, or the pool's buffers; the unpadder holds one byte and a
-count of zeros. Nothing grows with the input: about 3 MiB, 5 MiB with a write-behind pool.
+is last) and one plaintext block, or the pool's buffers; with a read-ahead
+(``_readahead.py``) the ciphertext blocks are its fixed set of buffers instead; the unpadder
+holds one byte and a count of zeros. Nothing grows with the input: about 3 MiB, 12 MiB with
+the write-behind and read-ahead threads' buffers.
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ class Buffers(Protocol):
     def take(self) -> memoryview: ...
 
     def release(self, buf: memoryview) -> None: ...
+
+
+class BlockSource(Protocol):
+    """Where :func:`decrypt_chunks` gets ciphertext blocks of ``BLOCK * CT_CHUNK`` bytes (the
+    read-ahead of ``_readahead.py``): full blocks, the last one shorter; each given back with
+    ``release`` once decrypted."""
+
+    def next(self) -> memoryview: ...
+
+    def release(self, block: memoryview) -> None: ...
 
 
 class Reader(Protocol):
@@ -232,7 +244,8 @@ def _read_full(src: Reader, size: int) -> bytes:
 
 
 class _Blocks:
-    """Reads ciphertext 16 chunks at a time; two buffers, so one can be read ahead."""
+    """Reads ciphertext 16 chunks at a time; two buffers, so one can be read ahead (on the
+    caller's thread: the :class:`BlockSource` used when no read-ahead thread is given)."""
 
     SIZE = BLOCK * CT_CHUNK
 
@@ -260,20 +273,26 @@ class _Blocks:
             got += n
         return buf[:got]
 
+    def release(self, block: memoryview) -> None:
+        """Nothing to do: the two buffers alternate, so a block lives until the next but one."""
+
 
 def decrypt_chunks(
-    payload_key: bytes, src: Reader, buffers: Buffers | None = None
-) -> Iterator[memoryview | bytes]:
+    payload_key: bytes, src: Reader, buffers: Buffers | None = None,
+    blocks: BlockSource | None = None,
+) -> Iterator[memoryview | bytes]:  # fmt: skip
     """Yield verified plaintext pieces from ``src`` until a valid last chunk and EOF.
 
     Raises DecryptionError on a bad tag, truncation, trailing data, an empty final chunk or
     bad padding; data already yielded must then be discarded by the caller. A yielded
     memoryview is valid only until the next item is requested, or, with ``buffers``
-    (each at least BLOCK * CHUNK bytes), until the pool hands its buffer out again.
+    (each at least BLOCK * CHUNK bytes), until the pool hands its buffer out again. With
+    ``blocks`` (a read-ahead over ``src``), the ciphertext comes from there instead.
     """
     aead = AESGCM(payload_key)
     unpad = _Unpadder()
-    blocks = _Blocks(src)
+    if blocks is None:
+        blocks = _Blocks(src)
     counter = 0
     cur = blocks.next()
     if not cur:  # a payload of zero bytes: never valid, the padding is at least 1024 bytes
@@ -296,6 +315,7 @@ def decrypt_chunks(
                 raise DecryptionError() from exc
             counter += 1
             pos = end
+        blocks.release(cur)  # decrypted: its buffer may be refilled while we write
         yield from unpad.feed(out[:pos])
         if buffers is not None:  # every piece of this block went to the sink: hand it back
             buffers.release(out)

@@ -28,15 +28,19 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from . import _header
+from ._readahead import ReadAhead
 from ._stream import BLOCK, CHUNK, CT_CHUNK, ChunkEncryptor, Reader, _read_full, decrypt_chunks
 from ._writebehind import WriteBehind
 from .errors import DecryptionError
 from .keys import KEY_ID_LEN
 
 PAYLOAD_LABEL = b"bisik/v1 payload"
-# From this size on, file-to-file sealing and unsealing write on a second thread (a few MiB
-# of buffers; below it, the thread's start and buffers cost more than they save).
+# From this size on, file-to-file sealing and unsealing read on one more thread and write on
+# another (a few MiB of buffers; below it, starting threads costs more than they save).
 WRITE_BEHIND_FROM = 8 << 20
+# Buffers of the write-behind pool: two being written or queued while the caller fills one
+# more; deeper queues ride out the moments a busy machine leaves one thread without a core.
+WRITE_DEPTH = 3
 
 
 class Sealer:
@@ -120,27 +124,36 @@ def seal_stream(
     """Encrypt everything from ``src`` (file object or iterable of bytes) to ``dst``.
 
     Returns the number of ciphertext bytes written. Memory stays near ``read_size`` plus a
-    few MiB. A regular file of 8 MiB or more is written by a second thread while the next
-    block is encrypted (:mod:`crypto._writebehind`); ``dst`` then sees the same bytes in the
-    same order, all written when this returns, none after it raised.
+    few MiB. From a regular file of 8 MiB or more, a second thread reads ahead
+    (:mod:`crypto._readahead`) and a third writes (:mod:`crypto._writebehind`) while this
+    one encrypts; ``dst`` then sees the same bytes in the same order, all written when this
+    returns, none after it raised.
     """
     behind = _write_behind(src, dst, BLOCK * CT_CHUNK)
+    ahead = _read_ahead(src, read_size) if behind is not None else None
     try:
         with Sealer(dst, recipients, _behind=behind) as sealer:
-            if isinstance(src, io.BufferedIOBase | io.FileIO):  # one reused buffer, no copies
+            if ahead is not None:  # the encryptor copies nothing it keeps: give blocks back
+                while block := ahead.next():
+                    sealer.write(block)
+                    ahead.release(block)
+            elif isinstance(src, io.BufferedIOBase | io.FileIO):  # one reused buffer, no copies
                 buf = memoryview(bytearray(read_size))
                 while n := _readinto(src, buf):
                     sealer.write(buf[:n])
             elif hasattr(src, "read"):
-                while block := src.read(read_size):
-                    sealer.write(block)
+                while piece := src.read(read_size):
+                    sealer.write(piece)
             else:
-                for block in src:
-                    sealer.write(block)
+                for piece in src:
+                    sealer.write(piece)
     except BaseException:
         if behind is not None:
             behind.abort()
         raise
+    finally:
+        if ahead is not None:
+            ahead.close()
     if behind is not None:
         behind.close()
     return sealer.ciphertext_length
@@ -154,7 +167,13 @@ def _write_behind(src: object, dst: BinaryIO, size: int) -> WriteBehind | None:
         return None
     if not stat.S_ISREG(info.st_mode) or info.st_size < WRITE_BEHIND_FROM:
         return None
-    return WriteBehind(dst.write, size)
+    return WriteBehind(dst.write, size, WRITE_DEPTH)
+
+
+def _read_ahead(src: object, size: int) -> ReadAhead | None:
+    """A read-ahead thread over ``src`` (a regular file: checked by :func:`_write_behind`)."""
+    readinto = getattr(src, "readinto", None)
+    return ReadAhead(readinto, size) if callable(readinto) else None
 
 
 def _readinto(src: io.BufferedIOBase | io.FileIO, buf: memoryview) -> int:
@@ -228,11 +247,17 @@ def _unseal_into(
     head = _open_header(src, identity)
     written = 0
     payload_key = _header.derive(head.file_key, head.salt, PAYLOAD_LABEL)
-    for piece in decrypt_chunks(payload_key, src, buffers):
-        written += len(piece)
-        if max_size is not None and written > max_size:
-            raise DecryptionError()  # stop early: a hostile envelope cannot fill memory
-        write(piece)
+    # with a write-behind (a large regular file), the payload is read on a thread of its own
+    ahead = _read_ahead(src, BLOCK * CT_CHUNK) if buffers is not None else None
+    try:
+        for piece in decrypt_chunks(payload_key, src, buffers, ahead):
+            written += len(piece)
+            if max_size is not None and written > max_size:
+                raise DecryptionError()  # stop early: a hostile envelope cannot fill memory
+            write(piece)
+    finally:
+        if ahead is not None:
+            ahead.close()
     return written
 
 
@@ -241,9 +266,9 @@ def unseal_stream(src: Reader, dst: BinaryIO, identity: X25519PrivateKey) -> int
 
     Plaintext is written chunk by chunk as each tag verifies; if DecryptionError is raised
     part-way, what was written MUST be discarded (use :func:`unseal_to_path`). Memory stays
-    at a few MiB whatever the size. From a regular file of 8 MiB or more, ``dst`` is written
-    by a second thread while the next block is decrypted; all writes are done when this
-    returns, and none happens after it raised.
+    at a few MiB whatever the size. From a regular file of 8 MiB or more, ``src`` is read by
+    a second thread and ``dst`` written by a third while this one decrypts; all writes are
+    done when this returns, and none happens after it raised.
     """
     behind = _write_behind(src, dst, BLOCK * CHUNK)
     if behind is None:

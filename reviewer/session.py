@@ -29,8 +29,9 @@ import argparse
 import contextlib
 import dataclasses
 import gc
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from crypto.directory import Directory
@@ -83,25 +84,61 @@ def home_of(args: argparse.Namespace) -> Home:
 
 def unlock(args: argparse.Namespace) -> tuple[Home, Identity]:
     """Ask for the passphrase once and open the reviewer key file (one Argon2id run)."""
-    global unlocks
     home = home_of(args)
     home.require_keys()
-    secret = passphrase.obtain(getattr(args, "passphrase_file", None))
+    return home, _unlock(args, home, passphrase.obtain(getattr(args, "passphrase_file", None)))
+
+
+def _unlock(args: argparse.Namespace, home: Home, secret: str,
+            beside: Callable[[], object] | None = None) -> Identity:  # fmt: skip
+    """One Argon2id run; ``beside`` (work that needs no key) runs on this thread meanwhile,
+    the Argon2id run on another (libsodium releases the GIL). Both have ended when this
+    returns or raises; an exception from ``beside`` wins over one from the unlock."""
+    global unlocks
     start = time.perf_counter()
-    ident = identity.unlock(home, secret)
-    del secret
+    result: list[Identity] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(identity.unlock(home, secret))
+        except BaseException as exc:  # raised on the caller's thread below
+            failure.append(exc)
+
+    if beside is None:
+        work()
+    else:
+        thread = threading.Thread(target=work, name="bisik-unlock", daemon=True)
+        thread.start()
+        try:
+            beside()
+        finally:
+            thread.join()
+    if failure:
+        raise failure[0]
     unlocks += 1
     if getattr(args, "verbose", False):
         err("debug: " + t("session.unlocked", n=unlocks,
                           seconds=f"{time.perf_counter() - start:.2f}"))
-    return home, ident
+    return result[0]
 
 
 @contextlib.contextmanager
-def _fresh(args: argparse.Namespace, holder: str = "command") -> Iterator[Session]:
-    home, ident = unlock(args)
-    with _opened(home, ident, holder) as session:
-        yield session
+def _fresh(args: argparse.Namespace, holder: str = "command",
+           beside: Callable[[], object] | None = None) -> Iterator[Session]:  # fmt: skip
+    """Passphrase, then the store lock, then the unlock (with ``beside``), then the store."""
+    home = home_of(args)
+    home.require_keys()
+    secret = passphrase.obtain(getattr(args, "passphrase_file", None))
+    unlocked: list[Identity] = []
+
+    def store_key() -> bytes:  # called by CaseStore.open once the lock is held
+        unlocked.append(_unlock(args, home, secret, beside))
+        return unlocked[0].store_key
+
+    config = home.load_config()
+    with CaseStore.open(home.store, store_key, holder=holder) as store:
+        yield Session(home, unlocked[0], store, config)
 
 
 @contextlib.contextmanager
@@ -128,16 +165,22 @@ def open_home(home: Home, passphrase: str, *, holder: str = "shell") -> Iterator
 
 
 @contextlib.contextmanager
-def open_session(args: argparse.Namespace) -> Iterator[Session]:
-    """Unlock, lock the store, and hand out a Session; the store lock is released on exit.
+def open_session(args: argparse.Namespace, *, beside: Callable[[], object] | None = None
+                 ) -> Iterator[Session]:  # fmt: skip
+    """Lock the store, unlock, and hand out a Session; the store lock is released on exit.
 
     Inside a shell: the shell's session (config re-read), no passphrase, and the lock stays.
+    ``beside`` is work that needs the store lock but no key (verifying and staging a bundle):
+    it runs while Argon2id derives the key, and has run before the Session is handed out
+    (in a shell, where nothing is unlocked, it simply runs first).
     """
     if _held is not None:
         _check_home(args, _held.home)
+        if beside is not None:
+            beside()
         yield dataclasses.replace(_held, config=_held.home.load_config())
         return
-    with _fresh(args) as session:
+    with _fresh(args, beside=beside) as session:
         yield session
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from .. import org
 from ..bundles import open_export, staging_root
 from ..i18n import t
 from ..importer import import_items
-from ..session import open_session
+from ..session import home_of, open_session
 from ..ui.progress import Progress
 from ..ui.terminal import err
 from . import out
@@ -23,13 +24,21 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_session(args) as s:
-        directory = org.load_directory(s.home)
+    home = home_of(args)
+    directory = org.load_directory(home)  # public, checked against the pinned root: no key
+    with contextlib.ExitStack() as stack:
+        opened: list[Any] = []
+
         def announce() -> None:
             err(t("import.verifying"))
 
-        stage = staging_root(s.home)  # <home>/tmp, on the encrypted disk, never RAM
-        with open_export(args.bundle, directory, stage, announce) as export:
+        def verify() -> None:  # under the store lock, while Argon2id unlocks the key file
+            stage = staging_root(home)  # <home>/tmp, on the encrypted disk, never RAM
+            opened.append(stack.enter_context(open_export(args.bundle, directory, stage,
+                                                          announce)))  # fmt: skip
+
+        with open_session(args, beside=verify) as s:
+            export = opened[0]
             manifest = export.manifest
             bar = Progress(int(manifest.count), t("import.progress"))
             try:

@@ -32,7 +32,7 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -57,28 +57,42 @@ def _fsync_file(path: Path) -> None:
 class CaseStore:
     """An open, locked store. Use :meth:`open` as a context manager; one per command."""
 
-    def __init__(self, root: Path, store_key: bytes) -> None:
+    def __init__(self, root: Path, store_key: bytes | None) -> None:
         self.root = root
-        self.keys = StoreKeys(store_key)
+        self._keys = StoreKeys(store_key) if store_key is not None else None
         self._lock_fd: int | None = None
         self.index: dict[str, Any] = {"v": FORMAT_VERSION, "cases": {}, "meta": {}}
         self._parsed: dict[tuple[Any, ...], Case] = {}
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, root: Path, store_key: bytes, *, holder: str = "command"
-             ) -> Iterator[CaseStore]:  # fmt: skip
+    def open(cls, root: Path, store_key: bytes | Callable[[], bytes], *,
+             holder: str = "command") -> Iterator[CaseStore]:  # fmt: skip
         """Lock and load the store (creating it empty if absent); StoreError if damaged, or if
         another process holds it (saying whether that is a ``shell``: ``holder`` is written
-        into the lock file for the length of the lock, with the process id, nothing else)."""
-        store = cls(root, store_key)
+        into the lock file for the length of the lock, with the process id, nothing else).
+
+        ``store_key`` may be a function that returns the key: it is called once the lock is
+        held (a command that must unlock the key file takes the lock first, so a store held
+        by another process is reported before seconds of Argon2id, and work that must run
+        under the lock can run while the key is derived)."""
+        store = cls(root, None if callable(store_key) else store_key)
         store._lock(holder)
         try:
+            if callable(store_key):
+                store._keys = StoreKeys(store_key())
             store._load()
             yield store
         finally:
             store._parsed.clear()  # decrypted cases live no longer than the open store
             store._unlock()
+
+    @property
+    def keys(self) -> StoreKeys:
+        """The store's sealing keys (known once the store is loaded)."""
+        if self._keys is None:
+            raise RuntimeError("the store is not open")  # open() sets them before any use
+        return self._keys
 
     def _lock(self, holder: str) -> None:
         for sub in ("", "packs", "blobs"):

@@ -13,12 +13,13 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from reviewer import session
-from reviewer.errors import UsageError
+from reviewer.errors import UsageError, WrongPassphrase
 from reviewer.i18n import t
 from reviewer.store import CaseStore
 from vault.bundle import read_outbox
@@ -260,3 +261,58 @@ def test_open_home_is_the_library_way_in(team: Org, tmp_path: Path) -> None:
         with pytest.raises(StoreError) as held, CaseStore.open(home.store, s.identity.store_key):
             pass  # pragma: no cover - never reached
         assert held.value.key == "err.store_locked_shell"
+
+
+def test_beside_runs_under_the_lock_while_the_key_is_unlocked(team: Org, tmp_path: Path) -> None:
+    """open_session(beside=...): the store lock is taken before the Argon2id run, ``beside``
+    runs holding it, on the calling thread, and has finished before the Session exists."""
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE, encoding="utf-8")
+    args = argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
+    lock = team.lead.home.store / "lock"
+    seen: list[tuple[str, bool]] = []
+
+    def beside() -> None:
+        held_by = lock.read_text().split()[0]
+        seen.append((held_by, threading.current_thread() is threading.main_thread()))
+
+    before = session.unlocks
+    with session.open_session(args, beside=beside) as s:
+        assert seen == [("command", True)]
+        assert s.identity.store_key == team.lead.ident.store_key
+        assert session.unlocks == before + 1
+    assert lock.read_bytes() == b""
+
+
+def test_beside_failure_wins_and_leaves_nothing_held(team: Org, tmp_path: Path) -> None:
+    """A failure of the work done beside the unlock is raised (after the unlock ended), no
+    unlock thread is left and the store is released; a wrong passphrase is still refused."""
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE, encoding="utf-8")
+    args = argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
+
+    def broken() -> None:
+        raise OSError(5, "bundle unreadable")
+
+    with pytest.raises(OSError), session.open_session(args, beside=broken):
+        pass  # pragma: no cover - never reached
+    assert not [t for t in threading.enumerate() if t.name == "bisik-unlock"]
+    assert (team.lead.home.store / "lock").read_bytes() == b""
+    pp.write_text("salah", encoding="utf-8")
+    with pytest.raises(WrongPassphrase), session.open_session(args, beside=lambda: None):
+        pass  # pragma: no cover - never reached
+    assert (team.lead.home.store / "lock").read_bytes() == b""
+
+
+def test_a_held_store_is_reported_before_any_unlock(team: Org, tmp_path: Path) -> None:
+    """The lock comes first: a store held by another command costs no Argon2id run."""
+    from reviewer.errors import StoreError
+
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE, encoding="utf-8")
+    args = argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
+    before = session.unlocks
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key), \
+            pytest.raises(StoreError), session.open_session(args):  # fmt: skip
+        pass  # pragma: no cover - never reached
+    assert session.unlocks == before

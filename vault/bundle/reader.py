@@ -27,7 +27,7 @@ from .errors import (
     BundleTruncatedError,
     BundleWriteError,
 )
-from .index import LARGE_KINDS, Entry, parse_line
+from .index import LARGE_KINDS, Entry, parse_line, reload_line
 from .layout import (
     FRAME_LEN,
     HEADER_LEN,
@@ -101,11 +101,12 @@ class VerifiedBundle:
     def items(self) -> Iterator[Item]:
         """Every item in bundle order (re-read from the verified, staged index)."""
         with (self._stage / "index").open("rb") as idx, (self._stage / "small").open("rb") as sm:
-            for n in range(self.manifest.count):
-                e = parse_line(idx.readline(MAX_INDEX_LINE + 1), n, self.direction)
+            for _ in range(self.manifest.count):
+                # our private copy, every line checked by verify(): decoded, not re-checked
+                e = reload_line(idx.readline(MAX_INDEX_LINE + 1))
                 head = (e.n, e.kind, e.case, e.size, e.sha256, e.extra)
                 if e.kind in LARGE_KINDS:
-                    yield Item(*head, path=self._stage / str(n))
+                    yield Item(*head, path=self._stage / str(e.n))
                 else:  # at most 64 KiB, read from the shared staging file in order
                     yield Item(*head, _data=sm.read(e.size))
 
