@@ -17,7 +17,18 @@ from flask import Flask, Response, abort, g, request
 
 from vault.store import Vault
 
-from . import api, form_tokens, i18n, limitstore, logs, pacing, ratelimit, security, tor2web
+from . import (
+    api,
+    circuit,
+    form_tokens,
+    i18n,
+    limitstore,
+    logs,
+    pacing,
+    ratelimit,
+    security,
+    tor2web,
+)
 from .bodies import FORM_MEMORY, BisikRequest
 from .config import Config, load, load_secrets
 from .host_check import HostCheck
@@ -160,5 +171,6 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
     app.wsgi_app = pacing.wrap(  # type: ignore[method-assign,assignment]
         app.wsgi_app, pacing.Pace(config.body_min_rate, float(config.read_idle_seconds))
     )
+    app.wsgi_app = circuit.PeerScrub(app.wsgi_app)  # type: ignore[method-assign]  # outermost
     log.info("intake service ready")
     return app

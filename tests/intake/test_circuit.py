@@ -99,3 +99,44 @@ def test_gunicorn_reads_tors_proxy_line_and_prints_nothing_of_it(home: Path) -> 
         out, err = proc.communicate(timeout=30)
     printed = (out + err).decode()
     assert "dead:beef" not in printed and "PROXY" not in printed
+
+
+PEER = {
+    "REMOTE_ADDR": "203.0.113.9",
+    "REMOTE_PORT": "51515",
+    "HTTP_USER_AGENT": "Mozilla/5.0 marker-browser",
+    "HTTP_X_FORWARDED_FOR": "198.51.100.7",
+    "HTTP_FORWARDED": "for=198.51.100.7",
+    "HTTP_X_REAL_IP": "198.51.100.7",
+}
+
+
+def _seen_by_flask(app, environ: dict[str, str]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The environ a view sees for a request with ``environ``'s peer keys."""
+    seen: dict[str, object] = {}
+
+    def record() -> str:
+        from flask import request
+
+        seen.update(request.environ)
+        return "ok"
+
+    app.add_url_rule("/peer-seen", "peer_seen", record)
+    assert app.test_client().get("/peer-seen", environ_base=environ).status_code == 200
+    return seen
+
+
+def test_no_view_can_read_the_peer_or_browser_string(make_app) -> None:  # type: ignore[no-untyped-def]
+    """The outermost WSGI layer (intake.circuit.PeerScrub) removes the address, port, browser
+    string and forwarded-for headers before Flask runs: a view, an extension or an error
+    handler added later cannot log what is no longer there."""
+    seen = _seen_by_flask(make_app(), PEER)
+    assert not set(PEER) & set(seen)
+    assert "bisik.circuit" not in seen  # a real address carries no circuit
+    assert "198.51.100.7" not in repr(seen) and "marker-browser" not in repr(seen)
+
+
+def test_the_circuit_id_is_all_that_is_kept_of_a_tor_peer(make_app) -> None:  # type: ignore[no-untyped-def]
+    seen = _seen_by_flask(make_app(), {**PEER, "REMOTE_ADDR": CIRCUIT_7})
+    assert seen["bisik.circuit"] == 7
+    assert "REMOTE_ADDR" not in seen and "fc00" not in repr(seen)
