@@ -24,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.tor.conftest import load_render  # noqa: E402
 from tests.tor.network import TorNetwork, TorNetworkError  # noqa: E402
 
 
@@ -36,11 +35,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def one_start(base: Path, port: int) -> tuple[float, float, float]:
     began = time.monotonic()
     net = TorNetwork.create(base / "tor")
-    data = net.node_dir("onion")
-    values = {"TOR_DATA_DIR": str(data), "ONION_DIR": str(data / "hs"),
-              "LISTEN_PORT": str(port), "ONION_PORT": "80"}  # fmt: skip
-    (torrc,) = load_render().render_all(base / "rendered", values, only=["tor/torrc.template"])
-    service = net.add_onion_service("onion", torrc.read_text(), data / "hs")
+    service = net.add_deployed_onion("onion", port, base / "rendered")
     made = time.monotonic() - began
     net.start()
     try:

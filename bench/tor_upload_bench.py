@@ -188,18 +188,13 @@ def over_tor(sizes: list[tuple[int, int]], base: Path) -> None:
     SOCKS port to the onion, no shaping, no-JS and JS interleaved."""
     from playwright.sync_api import sync_playwright
 
-    from tests.tor.conftest import load_render
     from tests.tor.network import TorNetwork
 
     home = make_home(base)
     port = free_port()
     server = serve(home, port)
     net = TorNetwork.create(base / "tor")
-    data = net.node_dir("onion")
-    values = {"TOR_DATA_DIR": str(data), "ONION_DIR": str(data / "hs"),
-              "LISTEN_PORT": str(port), "ONION_PORT": "80"}  # fmt: skip
-    (torrc,) = load_render().render_all(base / "rendered", values, only=["tor/torrc.template"])
-    service = net.add_onion_service("onion", torrc.read_text(), data / "hs")
+    service = net.add_deployed_onion("onion", port, base / "rendered")
     try:
         wait_for_port(server, port, what="gunicorn")  # type: ignore[arg-type]
         net.start()

@@ -16,7 +16,6 @@ secure so WebCrypto exists there, as it does in Tor Browser.
 from __future__ import annotations
 
 import ctypes
-import importlib.util
 import os
 import signal
 import subprocess
@@ -25,7 +24,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -44,15 +42,6 @@ ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 START_TIMES: list[float] = []  # seconds from the first tor started to the onion answering
-
-
-def load_render() -> ModuleType:
-    """deploy/render.py as a module (deploy/ is configuration, not a package)."""
-    spec = importlib.util.spec_from_file_location("bisik_deploy_render_tor", DEPLOY / "render.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _die_with_parent() -> None:
@@ -107,11 +96,7 @@ def onion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Onion]:
     logs.mkdir()
 
     net = TorNetwork.create(base / "tor")
-    data = net.node_dir("onion")
-    values = {"TOR_DATA_DIR": str(data), "ONION_DIR": str(data / "hs"),
-              "LISTEN_PORT": str(port), "ONION_PORT": "80"}  # fmt: skip
-    (torrc,) = load_render().render_all(base / "rendered", values, only=["tor/torrc.template"])
-    service = net.add_onion_service("onion", torrc.read_text(), data / "hs")
+    service = net.add_deployed_onion("onion", port, base / "rendered")
 
     server = _gunicorn(org.server_home, logs, port)
     try:
@@ -120,7 +105,8 @@ def onion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Onion]:
         net.wait_ready()
         net.wait_reachable(service.hostname, 80, "/")
         START_TIMES.append(time.monotonic() - net.started_at)
-        yield Onion(service.hostname, net.socks_port, net, org, logs, torrc)
+        assert service.rendered is not None
+        yield Onion(service.hostname, net.socks_port, net, org, logs, service.rendered)
     finally:
         net.stop()
         stop(server)

@@ -22,6 +22,7 @@ run is killed (even with SIGKILL), every tor exits by itself within tor's 15 s p
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -34,12 +35,23 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 AUTHORITIES = 3
 RELAYS = 2
 VOTING_INTERVAL = 10
 BANDWIDTH = 20  # kB/s for every relay in the bandwidth file: equal, small, known at once
 HOST = "127.0.0.1"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def load_render() -> ModuleType:
+    """deploy/render.py as a module (deploy/ is configuration, not a package)."""
+    spec = importlib.util.spec_from_file_location("bisik_deploy_render_tor", DEPLOY / "render.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class TorNetworkError(RuntimeError):
@@ -136,6 +148,7 @@ class OnionService:
 
     tor: Tor
     onion_dir: Path
+    rendered: Path | None = None  # the deploy/ torrc it was rendered from, if it was
 
     @property
     def hostname(self) -> str:
@@ -233,6 +246,22 @@ class TorNetwork:
         tor.torrc = torrc
         service = OnionService(tor, onion_dir)
         self.services.append(service)
+        return service
+
+    def add_deployed_onion(self, name: str, listen_port: int, rendered: Path) -> OnionService:
+        """Join an onion service whose torrc is ``deploy/tor/torrc.template`` rendered into
+        ``rendered`` as the installer renders it (proof-of-work defences, sandbox, stream
+        limits, circuit ids exported), forwarding port 80 to ``127.0.0.1:listen_port``."""
+        data = self.node_dir(name)
+        values = {
+            "TOR_DATA_DIR": str(data),
+            "ONION_DIR": str(data / "hs"),
+            "LISTEN_PORT": str(listen_port),
+            "ONION_PORT": "80",
+        }
+        (torrc,) = load_render().render_all(rendered, values, only=["tor/torrc.template"])
+        service = self.add_onion_service(name, torrc.read_text(), data / "hs")
+        service.rendered = torrc
         return service
 
     # ---- running --------------------------------------------------------------------------
