@@ -190,8 +190,40 @@
     return box;
   }
 
+  /** This year and month in eastern Indonesia (UTC+9, the latest date in the country): the
+   * bound intake/forms.py applies on the no-JS path. */
+  function latestMonth() {
+    var now = new Date(Date.now() + 9 * 3600 * 1000);
+    return { year: now.getUTCFullYear(), month: now.getUTCMonth() + 1 };
+  }
+
+  /** Whether a chosen year (and optional month) lies after this month. */
+  function isFutureMonth(year, month) {
+    if (!year) return false;
+    var now = latestMonth();
+    return Number(year) > now.year || (Number(year) === now.year && Number(month || 1) > now.month);
+  }
+
+  /** Refuse a future month as soon as it is chosen: ``month`` becomes invalid (the browser
+   * will not submit) and the reason is shown in ``form``'s live region. */
+  function watchMonth(form, month, year) {
+    if (!month || !year) return;
+    function check() {
+      var future = isFutureMonth(year.value, month.value);
+      month.setCustomValidity(future ? text("error.future_month") : "");
+      month.setAttribute("aria-invalid", future ? "true" : "false");
+      var shown = form.querySelector('.js-status[data-key="error.future_month"]');
+      if (future) say(form, "error.future_month", "error");
+      else if (shown) shown.remove();
+    }
+    month.addEventListener("change", check);
+    year.addEventListener("change", check);
+    check();
+  }
+
   root.BisikApi = Object.freeze({
     ApiError: ApiError, call: call, text: text, loadMessages: loadMessages, directory: directory,
-    uploadFile: uploadFile, say: say, meta: meta,
+    uploadFile: uploadFile, say: say, meta: meta, latestMonth: latestMonth,
+    isFutureMonth: isFutureMonth, watchMonth: watchMonth,
   });
 })(typeof globalThis !== "undefined" ? globalThis : self);

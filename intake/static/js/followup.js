@@ -133,9 +133,9 @@
     ret.appendChild(el("label", { "for": "retaliation_kind" }, t("case.retaliation_kind")));
     ret.appendChild(select("retaliation_kind", "retaliation_kind", [["", t("field.choose")]].concat(
       RETALIATION_KINDS.map(function (k) { return [k, t("retaliation." + k)]; }))));
-    var months = [["", t("field.unknown")]], years = [["", t("field.unknown")]], y = new Date().getUTCFullYear();
+    var months = [["", t("field.unknown")]], years = [["", t("field.unknown")]], y = A.latestMonth().year;
     for (var m = 1; m <= 12; m++) months.push([(m < 10 ? "0" : "") + m, t("month." + m)]);
-    for (var yr = y + 1; yr > y - 7; yr--) years.push([String(yr), String(yr)]);
+    for (var yr = y; yr > y - 7; yr--) years.push([String(yr), String(yr)]);
     ret.appendChild(el("label", { "for": "retaliation_month" }, t("field.incident_month")));
     ret.appendChild(select("retaliation_month", "retaliation_month", months));
     ret.appendChild(el("label", { "for": "retaliation_year" }, t("field.incident_year")));
@@ -164,6 +164,7 @@
       if (!fields.retaliation_kind) throw new A.ApiError("error.missing_field");
       var year = one("retaliation_year"), month = one("retaliation_month");
       if (month && !year) throw new A.ApiError("error.missing_field");
+      if (A.isFutureMonth(year, month)) throw new A.ApiError("error.future_month");
       fields.retaliation_month = month ? year + "-" + month : year;
     }
     return fields;
@@ -254,6 +255,7 @@
     s3.appendChild(el("p", { "class": "help" }, t("case.message_help")));
     var mf = messageForm();
     s3.appendChild(mf);
+    A.watchMonth(mf, mf.querySelector("#retaliation_month"), mf.querySelector("#retaliation_year"));
     var s4 = el("section");
     s4.appendChild(el("h2", {}, t("case.proof_h")));
     s4.appendChild(el("p", {}, t("case.proof_help")));

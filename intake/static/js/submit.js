@@ -22,20 +22,11 @@
   function one(fd, name) { var v = fd.get(name); return typeof v === "string" ? v.trim() : ""; }
   function many(fd, name) { return fd.getAll(name).filter(function (v) { return typeof v === "string"; }).map(function (v) { return v.trim(); }); }
 
-  /** Whether an incident year/month lies after the current month in eastern Indonesia (UTC+9,
-   * the latest date in the country): the same rule intake/forms.py applies on the no-JS path. */
-  function isFuture(year, month) {
-    if (!year) return false;
-    var now = new Date(Date.now() + 9 * 3600 * 1000);
-    var y = now.getUTCFullYear(), m = now.getUTCMonth() + 1;
-    return Number(year) > y || (Number(year) === y && Number(month || 1) > m);
-  }
-
   /** The document fields exactly as intake/forms.py builds them on the no-JS path. */
   function reportFields(fd) {
     var year = one(fd, "incident_year"), month = one(fd, "incident_month");
     if (month && !year) throw new A.ApiError("error.missing_field");
-    if (isFuture(year, month)) throw new A.ApiError("error.future_month");
+    if (A.isFutureMonth(year, month)) throw new A.ApiError("error.future_month");
     var fields = {
       category: one(fd, "category"), election: one(fd, "election"),
       election_year: one(fd, "election_year"), province: one(fd, "province"),
@@ -296,30 +287,12 @@
     showReceipt(code);
   }
 
-  /** Refuse a future incident month as soon as it is chosen: the month select becomes invalid
-   * (the browser will not submit) and the reason is shown in the form's live region. */
-  function watchIncidentMonth() {
-    var month = form.querySelector("#incident_month"), year = form.querySelector("#incident_year");
-    if (!month || !year) return;
-    function check() {
-      var future = isFuture(year.value, month.value);
-      month.setCustomValidity(future ? A.text("error.future_month") : "");
-      month.setAttribute("aria-invalid", future ? "true" : "false");
-      var shown = form.querySelector('.js-status[data-key="error.future_month"]');
-      if (future) A.say(form, "error.future_month", "error");
-      else if (shown) shown.remove();
-    }
-    month.addEventListener("change", check);
-    year.addEventListener("change", check);
-    check();
-  }
-
   async function init() {
     // Only a browser with X25519, Ed25519 and AES-GCM takes over; any other keeps the no-JS form.
     if (form.dataset.bisikPath || !(await C.supported())) return;
     form.dataset.bisikPath = "checking";
     await A.loadMessages();
-    watchIncidentMonth();
+    A.watchMonth(form, form.querySelector("#incident_month"), form.querySelector("#incident_year"));
     var directory;
     try {
       directory = await A.directory();

@@ -8,6 +8,7 @@ show exactly the verified status and the decrypted reply, and refuse a forged re
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -21,7 +22,7 @@ from crypto import document, envelope, followup, proof, receipt, records
 from crypto.encoding import b64u_encode
 from crypto.errors import ReceiptError
 from crypto.keys import raw_public
-from intake import i18n
+from intake import forms, i18n
 
 pytestmark = pytest.mark.browser
 
@@ -209,3 +210,29 @@ def test_open_case_has_a_way_out_like_the_no_js_page(page: Any, live: Any, org: 
     leave.click()
     page.wait_for_url(live.url + "/")
     assert code not in page.content() and page.locator("#current-status").count() == 0
+
+
+def test_future_retaliation_month_refused_in_the_browser(page: Any, live: Any, org: Any) -> None:
+    """Issue 11: the follow-up page refuses a retaliation month that has not happened yet, as
+    the report form does (the server refuses it too); the year list ends at this year."""
+    code, _ = _make_case(live, org)
+    today = forms.indonesia_today()
+    # the browser's clock says March of this year: December is then in the future
+    page.clock.set_fixed_time(dt.datetime(today.year, 3, 10, 12, 0, tzinfo=dt.UTC))
+    page.goto(live.url + "/followup")
+    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
+    page.fill("#receipt-input", code)
+    page.click("#followup-form button[type=submit]")
+    page.locator("#current-status").wait_for(timeout=30_000)
+    years = page.locator("#retaliation_year option").all_inner_texts()
+    assert str(today.year) in years and str(today.year + 1) not in years
+    page.check('input[name="kind"][value="retaliation"]')
+    page.select_option("#retaliation_year", str(today.year))
+    page.select_option("#retaliation_month", "12")
+    form = page.locator("#message-form")
+    assert form.locator(".js-status").inner_text() == i18n.translate("id", "error.future_month")
+    assert page.locator("#retaliation_month").get_attribute("aria-invalid") == "true"
+    assert not page.evaluate("document.getElementById('message-form').checkValidity()")
+    page.select_option("#retaliation_month", "02")  # a past month clears the refusal
+    assert page.evaluate("document.getElementById('retaliation_month').checkValidity()")
+    assert form.locator('.js-status[data-key="error.future_month"]').count() == 0
