@@ -44,7 +44,7 @@ ARGS = [
 START_TIMES: list[float] = []  # seconds from the first tor started to the onion answering
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: get SIGTERM when the test process dies, even by SIGKILL (Linux prctl)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -66,7 +66,19 @@ class Onion:
         return f"http://{self.address}"
 
 
-def _gunicorn(home: Path, logs: Path, port: int) -> subprocess.Popen[bytes]:
+def make_org(where: Path) -> demo.Demo:
+    """A demo organisation made with the real reviewer tool, with cheap Argon2 (a test)."""
+    old = demo.KDF_PROFILE
+    demo.KDF_PROFILE = "test"
+    try:
+        return demo.create(where)
+    finally:
+        demo.KDF_PROFILE = old
+
+
+def gunicorn(home: Path, logs: Path, port: int) -> subprocess.Popen[bytes]:
+    """The intake on ``home`` under gunicorn with deploy/'s config, as bisik.service runs it;
+    it ends with the test process (even on SIGKILL)."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
         "BISIK_HOME": str(home),
@@ -79,18 +91,13 @@ def _gunicorn(home: Path, logs: Path, port: int) -> subprocess.Popen[bytes]:
     }
     (home / "tmp").mkdir(exist_ok=True, mode=0o700)
     cmd = [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"), "intake.wsgi:app"]
-    return subprocess.Popen(cmd, cwd=home, env=env, preexec_fn=_die_with_parent)
+    return subprocess.Popen(cmd, cwd=home, env=env, preexec_fn=die_with_parent)
 
 
 @pytest.fixture(scope="session")
 def onion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Onion]:
     base = tmp_path_factory.mktemp("onion")
-    old = demo.KDF_PROFILE
-    demo.KDF_PROFILE = "test"  # cheap Argon2 for the reviewer keys: this is a test
-    try:
-        org = demo.create(base / "demo")
-    finally:
-        demo.KDF_PROFILE = old
+    org = make_org(base / "demo")
     port = free_port()
     logs = base / "logs"
     logs.mkdir()
@@ -98,7 +105,7 @@ def onion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Onion]:
     net = TorNetwork.create(base / "tor")
     service = net.add_deployed_onion("onion", port, base / "rendered")
 
-    server = _gunicorn(org.server_home, logs, port)
+    server = gunicorn(org.server_home, logs, port)
     try:
         net.start()
         wait_for_port(server, port, what="gunicorn behind the onion")

@@ -129,6 +129,7 @@ class Tor:
     torrc: str
     orport: int = 0
     dirport: int = 0
+    args: tuple[str, ...] = ()  # command-line options: they replace the torrc's own
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -165,15 +166,23 @@ class TorNetwork:
     client: Tor | None = None
     services: list[OnionService] = field(default_factory=list)
     socks_port: int = 0
+    voting_interval: int = VOTING_INTERVAL
+    verbatim: list[Tor] = field(default_factory=list)  # deploy/ torrcs that are not services
     dir_lines: str = ""
     started_at: float = 0.0
 
     # ---- building -------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, root: Path, *, relays: int = RELAYS) -> TorNetwork:
-        """Write keys and torrc files for the authorities, relays and client under ``root``."""
-        net = cls(root)
+    def create(
+        cls, root: Path, *, relays: int = RELAYS, voting_interval: int = VOTING_INTERVAL
+    ) -> TorNetwork:  # fmt: skip
+        """Write keys and torrc files for the authorities, relays and client under ``root``.
+
+        ``voting_interval`` sets the authorities' voting, and so the onion services' time
+        period on a test network (24 votes; Onionbalance's ``--is-testnet`` assumes 20 s).
+        """
+        net = cls(root, voting_interval=voting_interval)
         root.mkdir(parents=True, exist_ok=True)
         relay_tors = []
         for i in range(relays):
@@ -231,7 +240,7 @@ class TorNetwork:
             raise TorNetworkError("tor-gencert wrote a certificate without a fingerprint")
         tor.torrc = _AUTHORITY.format(
             nick=tor.name, host=HOST, orport=tor.orport, dirport=tor.dirport,
-            interval=VOTING_INTERVAL, bwfile="{bwfile}",
+            interval=self.voting_interval, bwfile="{bwfile}",
         )  # fmt: skip
         return tor, match.group(1), _fingerprint(tor)
 
@@ -264,11 +273,23 @@ class TorNetwork:
         service.rendered = torrc
         return service
 
+    def add_tor(self, name: str, torrc: str, *, args: tuple[str, ...] = ()) -> Tor:
+        """Join a tor whose own torrc (a deploy/ template that names its DataDirectory, such
+        as the Onionbalance frontend's) is kept as written; ``args`` are command-line options,
+        which replace the torrc's (``--ControlPort`` for a local controller, say)."""
+        tor = self._node(name)
+        if not re.search(r"^DataDirectory ", torrc, re.M):  # Debian's tor@ defaults set it
+            torrc = f"DataDirectory {tor.data}\n" + torrc
+        tor.torrc, tor.args = torrc, args
+        self.verbatim.append(tor)
+        return tor
+
     # ---- running --------------------------------------------------------------------------
 
     def all_tors(self) -> list[Tor]:
         extra = [self.client] if self.client else []
-        return [*self.authorities, *self.relays, *extra, *(s.tor for s in self.services)]
+        services = [s.tor for s in self.services]
+        return [*self.authorities, *self.relays, *extra, *services, *self.verbatim]
 
     def start(self) -> None:
         """Start every tor at once (authorities first); return without waiting for readiness."""
@@ -277,9 +298,9 @@ class TorNetwork:
             self._launch(tor)
 
     def _launch(self, tor: Tor) -> None:
-        is_service = any(s.tor is tor for s in self.services)
+        as_written = any(t is tor for t in [*self.verbatim, *(s.tor for s in self.services)])
         own = tor.data / "torrc"
-        if is_service:
+        if as_written:
             # the service's torrc verbatim (it names its own DataDirectory); the network after
             text = tor.torrc + "\n## private test network\n" + _COMMON + self.dir_lines
         else:
@@ -291,6 +312,7 @@ class TorNetwork:
             _tool("tor"), "--defaults-torrc", str(empty), "-f", str(own),
             "--__OwningControllerProcess", str(os.getpid()),
             "--Log", f"notice file {tor.log}",  # replaces the torrc's Log lines (syslog)
+            *tor.args,
         ]  # fmt: skip
         with (tor.data / "stdout.log").open("wb") as out:  # messages before the log opens
             tor.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
@@ -386,16 +408,29 @@ def _write_bandwidths(path: Path, fingerprints: Iterable[str]) -> None:
 # ---- a minimal SOCKS5 client (RFC 1928) for readiness checks ----------------------------------
 
 
-def socks_get(socks_port: int, host: str, port: int, path: str, *, timeout: float = 30,
-              headers: dict[str, str] | None = None) -> bytes:  # fmt: skip
+def socks_get(
+    socks_port: int, host: str, port: int, path: str, *, timeout: float = 30,
+    headers: dict[str, str] | None = None, isolate: str | None = None,
+) -> bytes:  # fmt: skip
     """The raw HTTP/1.0 response to ``GET path`` on ``host:port``, through the SOCKS port.
 
     The name is resolved by tor (SOCKS5 domain-name address type), as Tor Browser does.
+    ``isolate`` is sent as the SOCKS user name: tor (``IsolateSOCKSAuth``, on by default) then
+    uses circuits of that name only, so a new name means a new rendezvous.
     """
     with socket.create_connection((HOST, socks_port), timeout=timeout) as s:
-        s.sendall(b"\x05\x01\x00")
-        if s.recv(2) != b"\x05\x00":
-            raise ConnectionError("SOCKS5 greeting refused")
+        if isolate is None:
+            s.sendall(b"\x05\x01\x00")
+            if s.recv(2) != b"\x05\x00":
+                raise ConnectionError("SOCKS5 greeting refused")
+        else:
+            user = isolate.encode()
+            s.sendall(b"\x05\x01\x02")  # username/password (RFC 1929)
+            if s.recv(2) != b"\x05\x02":
+                raise ConnectionError("SOCKS5 greeting refused")
+            s.sendall(b"\x01" + bytes([len(user)]) + user + b"\x01x")
+            if _recv_exact(s, 2)[1] != 0:
+                raise ConnectionError("SOCKS5 authentication refused")
         name = host.encode()
         s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack(">H", port))
         reply = _recv_exact(s, 4)

@@ -1,0 +1,156 @@
+"""Scale-out through Tor: one onion address in front of two intake nodes, by Onionbalance.
+
+On the private network (tests/tor/network.py), with every torrc rendered from
+``deploy/scale-out/`` as docs/OPERATOR.md §9 installs them:
+
+* two intake nodes (gunicorn, deploy/'s config) on one server home, each behind its own onion
+  service rendered from ``backend-torrc.template`` with ``ob_config`` naming the frontend;
+* a frontend tor rendered from ``frontend-torrc.template`` (``Sandbox 1`` as written; only a
+  loopback ``--ControlPort`` is given on the command line, where Debian's ``tor@`` defaults
+  give a control socket);
+* Onionbalance (``onionbalance --is-testnet``) with the frontend key made by ``openssl genpkey``
+  and ``onionbalance.yaml`` rendered from the template with the two nodes' addresses.
+
+The tests: the frontend address serves Bisik's pages; with one node's tor killed, a new
+circuit to the same address is served by the other node. ``--is-testnet`` makes Onionbalance
+compute time periods for 20 s votes, so this network votes every 20 s.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from intake import i18n
+from tests.deploy.test_scale_out import onion_address
+from tests.servers import free_port, stop, wait_for_port
+
+from .conftest import BIN, die_with_parent, gunicorn, make_org
+from .network import OnionService, Tor, TorNetwork, load_render, socks_get
+
+pytestmark = pytest.mark.slow
+
+ONIONBALANCE_VOTING = 20  # what onionbalance --is-testnet assumes (its params: 20 s rounds)
+
+
+@dataclass
+class Balanced:
+    """The frontend address and what stands behind it."""
+
+    address: str
+    network: TorNetwork
+    backends: list[OnionService]
+    frontend: Tor
+    log: Path
+
+
+def _frontend_key(where: Path) -> tuple[Path, str]:
+    """The frontend key made as docs/OPERATOR.md says, and the address it is."""
+    key_file = where / "bisik-frontend.key"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(key_file)],
+                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    key = load_pem_private_key(key_file.read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key_file, onion_address(key)
+
+
+@pytest.fixture(scope="module")
+def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
+    base = tmp_path_factory.mktemp("onionbalance")
+    org = make_org(base / "demo")
+    render = load_render()
+    key_file, front = _frontend_key(base)
+    net = TorNetwork.create(base / "tor", voting_interval=ONIONBALANCE_VOTING)
+    nodes, backends = [], []
+    for i in (1, 2):
+        port, data, logs = free_port(), net.node_dir(f"backend{i}"), base / f"logs{i}"
+        logs.mkdir()
+        values = {"TOR_DATA_DIR": str(data), "ONION_DIR": str(data / "hs"),
+                  "LISTEN_PORT": str(port), "FRONTEND_ONION": front}  # fmt: skip
+        torrc, ob_config = render.render_all(
+            base / f"rendered{i}", values,
+            only=["scale-out/backend-torrc.template", "scale-out/ob_config.template"],
+        )  # fmt: skip
+        (data / "hs").mkdir(mode=0o700)
+        (data / "hs" / "ob_config").write_text(ob_config.read_text())
+        backends.append(net.add_onion_service(f"backend{i}", torrc.read_text(), data / "hs"))
+        nodes.append((gunicorn(org.server_home, logs, port), port))
+    control = free_port()
+    (frontend_torrc,) = render.render_all(base / "rendered-frontend", {},
+                                          only=["scale-out/frontend-torrc.template"])  # fmt: skip
+    frontend = net.add_tor("frontend", frontend_torrc.read_text(),
+                           args=("--ControlPort", f"127.0.0.1:{control}",
+                                 "--CookieAuthentication", "1"))  # fmt: skip
+    ob = None
+    log = base / "onionbalance.log"
+    try:
+        for proc, port in nodes:
+            wait_for_port(proc, port, what="an intake node")
+        net.start()
+        net.wait_ready()
+        net.wait_for_log(frontend, r"Bootstrapped 100%", 120)
+        addresses = {f"BACKEND{i}_ONION": b.hostname for i, b in enumerate(backends, 1)}
+        (config,) = render.render_all(base / "rendered-ob", {**addresses, "OB_KEY": str(key_file)},
+                                      only=["scale-out/onionbalance.yaml.template"])  # fmt: skip
+        with log.open("wb") as out:
+            ob = subprocess.Popen(
+                [str(BIN / "onionbalance"), "--is-testnet", "-c", str(config),
+                 "-i", "127.0.0.1", "-p", str(control), "-v", "info"],
+                stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
+            )  # fmt: skip
+        try:
+            net.wait_reachable(front, 80, "/", timeout=300)  # Onionbalance waits 45 s first
+        except Exception as exc:
+            raise AssertionError(f"{exc}\n--- onionbalance\n{log.read_text()[-3000:]}") from exc
+        yield Balanced(front, net, backends, frontend, log)
+    finally:
+        if ob is not None:
+            ob.terminate()
+            ob.wait(timeout=20)
+        net.stop()
+        for proc, _ in nodes:
+            stop(proc)
+
+
+def _page(balanced: Balanced, circuit: str, path: str = "/") -> bytes:
+    return socks_get(balanced.network.socks_port, balanced.address, 80, path, timeout=60,
+                     isolate=circuit)  # fmt: skip
+
+
+def test_one_address_serves_bisik_from_the_nodes(balanced: Balanced) -> None:
+    """The frontend address (which no node's tor holds a key for) serves the intake's pages:
+    Onionbalance published a descriptor listing the nodes' introduction points."""
+    for path in ("/", "/submit"):
+        response = _page(balanced, "first", path)
+        assert response.startswith(b"HTTP/1.1 200") or response.startswith(b"HTTP/1.0 200")
+    assert i18n.translate("id", "app.name").encode() in _page(balanced, "first")
+    log = balanced.log.read_text()
+    assert "Uploading first descriptor" in log
+    assert "intros from 2 instances" in log  # introduction points of both nodes
+    assert all(b.hostname != balanced.address for b in balanced.backends)
+
+
+def test_the_address_stays_up_when_one_node_goes_down(balanced: Balanced) -> None:
+    """Kill the first node's tor (SIGKILL, as a crash): a new circuit to the same address
+    reaches the second node (the client tries the descriptor's other introduction points)."""
+    gone = balanced.backends[0].tor
+    assert gone.proc is not None
+    gone.proc.kill()
+    gone.proc.wait(timeout=20)
+    deadline, last = time.monotonic() + 180, ""
+    for attempt in range(100):
+        try:
+            response = _page(balanced, f"after-stop-{attempt}")
+            break
+        except OSError as exc:
+            last = str(exc)
+            assert time.monotonic() < deadline, f"frontend unreachable with one node down: {last}"
+            time.sleep(2)
+    assert b" 200 " in response.split(b"\r\n", 1)[0]
