@@ -349,6 +349,16 @@ class TorNetwork:
         for service in self.services:
             self.wait_for_log(service.tor, r"Bootstrapped 100%", deadline - time.monotonic())
 
+    def wait_for_hsdirs(self, tor: Tor, count: int, timeout: float = 180.0) -> None:
+        """Return once the consensus ``tor`` holds lists at least ``count`` relays with the
+        HSDir flag (read from its ``cached-microdesc-consensus``); TorNetworkError otherwise."""
+        deadline = time.monotonic() + timeout
+        while (have := hsdir_count(tor)) < count:
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise TorNetworkError(f"tor {tor.name}: {have} HSDirs after {timeout:.0f} s")
+            time.sleep(0.5)
+
     def wait_reachable(self, address: str, port: int, path: str = "/",
                        timeout: float = 240.0) -> bytes:  # fmt: skip
         """GET ``path`` from ``address`` through the client until it answers; the response."""
@@ -380,6 +390,16 @@ class TorNetwork:
             except subprocess.TimeoutExpired:
                 tor.proc.kill()
                 tor.proc.wait()
+
+
+def hsdir_count(tor: Tor) -> int:
+    """How many relays the newest consensus ``tor`` stored calls HSDir (0 before it has one)."""
+    try:
+        text = (tor.data / "cached-microdesc-consensus").read_text(errors="replace")
+    except FileNotFoundError:
+        return 0
+    return sum(1 for line in text.splitlines()
+               if line.startswith("s ") and "HSDir" in line.split())  # fmt: skip
 
 
 def _fingerprint(tor: Tor) -> str:

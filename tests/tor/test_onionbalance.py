@@ -14,6 +14,16 @@ On the private network (tests/tor/network.py), with every torrc rendered from
 The tests: the frontend address serves Bisik's pages; with one node's tor killed, a new
 circuit to the same address is served by the other node. ``--is-testnet`` makes Onionbalance
 compute time periods for 20 s votes, so this network votes every 20 s.
+
+Why the network is bigger than test_onion's, and why Onionbalance waits for a full consensus:
+Onionbalance 0.2.4 places each replica of the frontend descriptor on 4 HSDirs of its hash
+ring, skipping the HSDirs the first replica took; on a ring of 4 or fewer HSDirs the second
+replica never finds one and ``get_responsible_hsdirs`` loops for ever. It runs in stem's event
+thread (on every new consensus), so the first descriptor is never uploaded, the instances'
+descriptors stop being read and they look "offline" from then on, and the client finds the
+descriptor on no HSDir. The first consensus of a fresh network may list only some relays, so
+the frontend's tor must hold a consensus with every relay as HSDir (``HSDIRS``, well over 4)
+before Onionbalance starts.
 """
 
 from __future__ import annotations
@@ -38,6 +48,8 @@ from .network import OnionService, Tor, TorNetwork, load_render, socks_get
 pytestmark = pytest.mark.slow
 
 ONIONBALANCE_VOTING = 20  # what onionbalance --is-testnet assumes (its params: 20 s rounds)
+RELAYS = 5  # with the 3 authorities: 8 HSDirs, a ring Onionbalance can fill (see above)
+HSDIRS = 3 + RELAYS
 
 
 @dataclass
@@ -67,7 +79,8 @@ def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
     org = make_org(base / "demo")
     render = load_render()
     key_file, front = _frontend_key(base)
-    net = TorNetwork.create(base / "tor", voting_interval=ONIONBALANCE_VOTING)
+    net = TorNetwork.create(base / "tor", voting_interval=ONIONBALANCE_VOTING,
+                            relays=RELAYS)  # fmt: skip
     nodes, backends = [], []
     for i in (1, 2):
         port, data, logs = free_port(), net.node_dir(f"backend{i}"), base / f"logs{i}"
@@ -96,6 +109,7 @@ def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
         net.start()
         net.wait_ready()
         net.wait_for_log(frontend, r"Bootstrapped 100%", 120)
+        net.wait_for_hsdirs(frontend, HSDIRS)
         addresses = {f"BACKEND{i}_ONION": b.hostname for i, b in enumerate(backends, 1)}
         (config,) = render.render_all(base / "rendered-ob", {**addresses, "OB_KEY": str(key_file)},
                                       only=["scale-out/onionbalance.yaml.template"])  # fmt: skip
@@ -112,11 +126,21 @@ def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
         yield Balanced(front, net, backends, frontend, log)
     finally:
         if ob is not None:
-            ob.terminate()
-            ob.wait(timeout=20)
+            _end(ob)
         net.stop()
         for proc, _ in nodes:
             stop(proc)
+
+
+def _end(ob: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL: Onionbalance's SIGTERM handler closes its control connection
+    from the main thread and can wait for ever on stem's event thread."""
+    ob.terminate()
+    try:
+        ob.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        ob.kill()
+        ob.wait(timeout=20)
 
 
 def _page(balanced: Balanced, circuit: str, path: str = "/") -> bytes:
