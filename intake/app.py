@@ -141,7 +141,8 @@ def create_app(config: Config | None = None, *, vault: Vault | None = None) -> F
         SESSION_COOKIE_SAMESITE="Strict",
         TEMPLATES_AUTO_RELOAD=False,
     )
-    state = Intake(config, secrets, vault or Vault.open(config.database_url, config.home), root)
+    opened = vault or Vault.open(config.database_url, config.home, blob_store=config.blob_store)
+    state = Intake(config, secrets, opened, root)
     try:
         state.check()
     except BaseException:

@@ -43,7 +43,7 @@ def _config(args: argparse.Namespace) -> cfg.Config:
 def _open_vault(config: cfg.Config) -> Vault:
     from vault.store import Vault
 
-    return Vault.open(config.database_url, config.home)
+    return Vault.open(config.database_url, config.home, blob_store=config.blob_store)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -202,7 +202,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     home = _home(args)
     db_url = os.environ.get("BISIK_DB_URL") or f"sqlite:///{home.resolve() / 'bisik.sqlite'}"
-    info = restore(Path(args.file), db_url, home)
+    info = restore(Path(args.file), db_url, home,
+                   blob_store=os.environ.get("BISIK_BLOB_STORE", "files"))  # fmt: skip
     print(f"Restored {info.blobs} blobs into {home}. Copy secrets/ and org/ from the old home.")
     return 0
 

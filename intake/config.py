@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .errors import ConfigError
 
+BLOB_STORES = ("files", "database")
 MiB = 1 << 20
 GiB = 1 << 30
 
@@ -48,6 +49,9 @@ class Config:
     db_url: str = ""
     listen: str = "127.0.0.1:8080"
     limiter_storage: str = "memory://"
+    # Where ciphertext lives: "files" (under the home) or "database" (rows of db_url, so
+    # several intake nodes share blobs and unfinished uploads through PostgreSQL alone).
+    blob_store: str = "files"
     max_upload_bytes: int = 4 * GiB  # one whole request: form fields plus every file
     max_files: int = 20
     max_field_bytes: int = 64 * 1024  # any one text field
@@ -115,6 +119,7 @@ _ENV = {
     "BISIK_DB_URL": "db_url",
     "BISIK_LISTEN": "listen",
     "BISIK_LIMITER_STORAGE": "limiter_storage",
+    "BISIK_BLOB_STORE": "blob_store",
     "BISIK_MAX_UPLOAD_BYTES": "max_upload_bytes",
     "BISIK_MIN_FREE_BYTES": "min_free_bytes",
     "BISIK_UPLOAD_QUOTA_BYTES": "upload_quota_bytes",
@@ -160,6 +165,11 @@ def load(home: Path | str | None = None, env: Mapping[str, str] | None = None) -
     for var, name in _ENV.items():
         if var in env:
             settings[name] = _coerce(name, env[var])
+    if settings.get("blob_store", "files") not in BLOB_STORES:
+        raise ConfigError(
+            f"blob_store must be one of {', '.join(BLOB_STORES)}",
+            'Set blob_store = "files" (one server) or "database" (nodes sharing PostgreSQL).',
+        )
     return Config(home=home_path, limits=limits, **settings)
 
 

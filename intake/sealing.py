@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from crypto.envelope import Sealer
-from vault.blobstore import BlobStore, BlobWriter, Written
+from vault.blobstore import BlobStore, StreamWriter, Written
 
 from . import forms
 from .errors import UploadError
@@ -37,7 +37,7 @@ class SealedFile:
     name: str
     media_type: str
     sealer: Sealer
-    writer: BlobWriter
+    writer: StreamWriter
     size: int = 0
 
     def write(self, data: bytes) -> None:

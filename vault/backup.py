@@ -32,15 +32,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Date, LargeBinary, MetaData, create_engine, insert, inspect, select, text
+from sqlalchemy import (
+    Date,
+    LargeBinary,
+    MetaData,
+    Table,
+    create_engine,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 
 from crypto.fsutil import atomic_open, fsync_dir
 
 from . import db
-from .blobstore import LocalBlobStore
+from .blobstore import BlobStore, LocalBlobStore
 from .errors import BackupError, BlobIntegrityError, BlobNotFoundError, DiskFullError
-from .models import Base
+from .models import BLOB_TABLES, Base
 from .store import Vault
 
 FORMAT = 1
@@ -98,6 +108,12 @@ def _encode(value: Any) -> Any:
     return value
 
 
+def _journal_tables() -> list[Table]:
+    """The tables a logical dump carries as rows: all but the blob store's (their blobs are
+    ``blobs/`` members, partial uploads are left out)."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in BLOB_TABLES]
+
+
 def _pg_snapshot(vault: Vault, tmp_dir: Path) -> tuple[list[Path], str, list[tuple[str, int]]]:
     files: list[Path] = []
     conn = vault.engine.connect().execution_options(isolation_level="REPEATABLE READ")
@@ -105,7 +121,7 @@ def _pg_snapshot(vault: Vault, tmp_dir: Path) -> tuple[list[Path], str, list[tup
         conn.execute(text("SET TRANSACTION READ ONLY"))
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         blobs = conn.execute(text("SELECT sha256, size FROM blobs ORDER BY sha256")).all()
-        for table in Base.metadata.sorted_tables:
+        for table in _journal_tables():
             path = tmp_dir / f"{table.name}.jsonl"
             with open(path, "w", encoding="utf-8") as out:
                 rows = conn.execution_options(yield_per=1000).execute(select(table))
@@ -182,11 +198,13 @@ def _check_empty(db_url: str, home: Path) -> None:
         engine.dispose()
 
 
-def restore(archive: Path, db_url: str, home: Path) -> BackupInfo:
+def restore(archive: Path, db_url: str, home: Path, *, blob_store: str = "files") -> BackupInfo:
     """Restore an archive into an EMPTY ``home`` and an EMPTY database at ``db_url``.
 
-    Every blob is hash-checked; the schema is then migrated to the newest revision.
-    BackupError on a damaged archive, a non-empty target or a backend mismatch.
+    Every blob is hash-checked as it goes into ``blob_store`` (files under ``home``, or the
+    database: an archive of either store restores into either); the schema is then migrated
+    to the newest revision. BackupError on a damaged archive, a non-empty target or a backend
+    mismatch.
     """
     home = Path(home)
     _check_empty(db_url, home)
@@ -194,7 +212,7 @@ def restore(archive: Path, db_url: str, home: Path) -> BackupInfo:
     backend = make_url(db_url).get_backend_name()
     try:
         with tarfile.open(archive, mode="r:") as tar:
-            return _restore_stream(tar, db_url, backend, home)
+            return _restore_stream(tar, db_url, backend, home, blob_store)
     except BaseException as exc:
         _undo(db_url, home)  # a failed restore leaves the target as empty as it found it
         if isinstance(exc, tarfile.TarError | json.JSONDecodeError | KeyError | StopIteration):
@@ -211,7 +229,9 @@ def _undo(db_url: str, home: Path) -> None:
             Path(target + suffix).unlink(missing_ok=True)
 
 
-def _restore_stream(tar: tarfile.TarFile, db_url: str, backend: str, home: Path) -> BackupInfo:
+def _restore_stream(
+    tar: tarfile.TarFile, db_url: str, backend: str, home: Path, blob_store: str
+) -> BackupInfo:  # fmt: skip
     members = _members(tar)
     first, f = next(members)
     if first.name != MANIFEST:
@@ -224,39 +244,64 @@ def _restore_stream(tar: tarfile.TarFile, db_url: str, backend: str, home: Path)
     vault_home_tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
     db_parts: dict[str, Path] = {}
     restored: set[str] = set()
-    store = LocalBlobStore(home / "blobs", vault_home_tmp)
-    for member, f in members:
-        if member.name.startswith("db/"):
-            target = vault_home_tmp / ("restore-" + Path(member.name).name)
-            with open(target, "wb") as out:
-                while block := f.read(_COPY):
-                    out.write(block)
-            db_parts[member.name] = target
-        elif member.name.startswith("blobs/"):
-            sha = member.name.removeprefix("blobs/")
-            with store.writer() as w:
-                while block := f.read(_COPY):
-                    w.write(block)
-                ref = w.commit()
-            if ref.sha256 != sha or expected.get(sha) != ref.size:
-                if w.created:  # never bytes that were already in the store before
-                    store.delete(ref.sha256)
-                raise BlobIntegrityError(f"blob {sha} in the archive is damaged")
-            restored.add(sha)
-        else:
-            raise BackupError(f"unexpected archive member {member.name!r}")
-    if restored != set(expected):
-        raise BackupError("the archive is missing blobs its manifest lists")
+    # With the file store, blobs are restored (and checked) before the database; with the
+    # database store they go into it, so its rows (all before the first blob member) go first.
+    store: BlobStore | None = None
+    vault: Vault | None = None
+    if blob_store == "files":
+        store = LocalBlobStore(home / "blobs", vault_home_tmp)
+    try:
+        for member, f in members:
+            if member.name.startswith("db/"):
+                target = vault_home_tmp / ("restore-" + Path(member.name).name)
+                with open(target, "wb") as out:
+                    while block := f.read(_COPY):
+                        out.write(block)
+                db_parts[member.name] = target
+            elif member.name.startswith("blobs/"):
+                if store is None:
+                    _restore_db(db_parts, db_url, backend, manifest["revision"])
+                    vault = Vault.open(db_url, home, blob_store=blob_store)
+                    store = vault.blobs
+                restored.add(_restore_blob(store, member.name.removeprefix("blobs/"), f,
+                                           expected))  # fmt: skip
+            else:
+                raise BackupError(f"unexpected archive member {member.name!r}")
+        if restored != set(expected):
+            raise BackupError("the archive is missing blobs its manifest lists")
+        if vault is None:
+            _restore_db(db_parts, db_url, backend, manifest["revision"])
+    finally:
+        if vault is not None:
+            vault.close()
+    # migrate to head, create the remaining directories
+    Vault.open(db_url, home, blob_store=blob_store).close()
+    return BackupInfo(backend, manifest["revision"], len(expected), sum(expected.values()))
+
+
+def _restore_blob(store: BlobStore, sha: str, f: IO[bytes], expected: dict[str, int]) -> str:
+    """Stream one archived blob into ``store``; BlobIntegrityError (and nothing kept that
+    this restore added) if it does not hash to its name and size."""
+    with store.writer() as w:
+        while block := f.read(_COPY):
+            w.write(block)
+        ref = w.commit()
+    if ref.sha256 != sha or expected.get(sha) != ref.size:
+        if w.created:  # never bytes that were already in the store before
+            store.delete(ref.sha256)
+        raise BlobIntegrityError(f"blob {sha} in the archive is damaged")
+    return sha
+
+
+def _restore_db(parts: dict[str, Path], db_url: str, backend: str, revision: str) -> None:
     try:
         if backend == "sqlite":
-            _restore_sqlite(db_parts, db_url)
+            _restore_sqlite(parts, db_url)
         else:
-            _restore_logical(db_parts, db_url, manifest["revision"])
+            _restore_logical(parts, db_url, revision)
     finally:
-        for p in db_parts.values():
+        for p in parts.values():
             p.unlink(missing_ok=True)
-    Vault.open(db_url, home).close()  # migrate to head, create the remaining directories
-    return BackupInfo(backend, manifest["revision"], len(expected), sum(expected.values()))
 
 
 def _restore_sqlite(parts: dict[str, Path], db_url: str) -> None:
@@ -294,7 +339,7 @@ def _restore_logical(parts: dict[str, Path], db_url: str, revision: str) -> None
             # column dropped since, such as cases.channel, is still there to be filled)
             at_revision = MetaData()
             at_revision.reflect(conn)
-            for model_table in Base.metadata.sorted_tables:
+            for model_table in _journal_tables():
                 table = at_revision.tables[model_table.name]
                 path = parts.get(f"db/{table.name}.jsonl")
                 if path is None:

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from crypto.fsutil import fsync_dir
 
@@ -160,11 +160,57 @@ class BlobWriter:
             self.abort()
 
 
-class BlobStore(Protocol):
-    """What the vault needs from a blob store; an S3-compatible store can implement it."""
+class StreamWriter(Protocol):
+    """A blob being written: ``write`` pieces, then ``commit`` (or leave the block to drop it).
 
-    def writer(self) -> BlobWriter:
-        """A new streaming writer whose bytes become a blob on close."""
+    ``created`` (after commit) is False when the same bytes were already stored."""
+
+    created: bool
+
+    def write(self, data: bytes | memoryview) -> int:
+        """Append ``data``."""
+
+    def flush(self) -> None:
+        """Nothing to flush before commit (file-like)."""
+
+    def commit(self) -> BlobRef:
+        """Make the blob durable and visible under its SHA-256."""
+
+    def abort(self) -> None:
+        """Drop what was written."""
+
+    def __enter__(self) -> StreamWriter: ...
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...  # fmt: skip
+
+
+class BlobStore(Protocol):
+    """What the vault needs from a blob store: files (:class:`LocalBlobStore`) or database
+    rows (:class:`vault.dbblobs.DatabaseBlobStore`); an S3-compatible store could implement it.
+    """
+
+    tmp_dir: Path
+
+    def writer(self) -> StreamWriter:
+        """A new streaming writer whose bytes become a blob on commit."""
+
+    def put_hashed(self, path: Path, ref: BlobRef) -> BlobRef:
+        """Move in a finished file whose SHA-256 and size the caller computed as it wrote it."""
+
+    def put_files(self, paths: Sequence[Path]) -> list[BlobRef]:
+        """Move many finished files in; all durable when this returns."""
+
+    def open_verified(self, sha256: str) -> bytes:
+        """Read a whole (small) blob and check its hash; BlobIntegrityError on mismatch."""
+
+    def written_before(self, sha256: str, day: dt.date) -> bool:
+        """True if the blob was stored on a UTC day before ``day``."""
+
+    def delete_within(self, s: Any, sha256: str) -> None:
+        """Delete a blob as part of the database transaction ``s`` of the caller."""
+
+    def sweep(self, today: dt.date | None = None) -> int:
+        """Remove what crashed writers left before ``today``; the count."""
 
     def put_bytes(self, data: bytes) -> BlobRef:
         """Store ``data``; the same bytes always give the same blob."""
@@ -365,6 +411,22 @@ class LocalBlobStore:
         """
         path = self.path(sha256)
         overwrite_and_unlink(path)
+
+    def written_before(self, sha256: str, day: dt.date) -> bool:
+        """True if the blob's file is dated (mtime, a day) before ``day``."""
+        try:
+            return self.path(sha256).stat().st_mtime < day_start(day)
+        except FileNotFoundError:
+            return False
+
+    def delete_within(self, s: Any, sha256: str) -> None:
+        """:meth:`delete` (a file is gone at once, whatever becomes of the transaction ``s``)."""
+        self.delete(sha256)
+
+    def sweep(self, today: dt.date | None = None) -> int:
+        """Returns 0: a crashed writer leaves a temporary file in ``tmp_dir``, never a file
+        under a content address, so there is nothing here to sweep."""
+        return 0
 
     def iter_shas(self) -> Iterator[str]:
         """Every stored blob address (order unspecified)."""

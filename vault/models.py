@@ -148,3 +148,50 @@ class AppliedBundle(Base):
     __tablename__ = "applied_bundles"
 
     bundle_id: Mapped[bytes] = mapped_column(LargeBinary(64), primary_key=True)
+
+
+class BlobContent(Base):
+    """A blob kept in the database (``blob_store = "database"``): its chunks, and once they
+    are all written and their SHA-256 known, its content address.
+
+    A row whose ``sha256`` is NULL is a blob still being written (or left by a crash): no
+    reader sees it. ``day`` is the UTC day the writing started (for the sweep of crashed
+    writers and the orphan grace period), no finer.
+    """
+
+    __tablename__ = "blob_contents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[dt.date] = mapped_column(Date)
+
+
+class BlobChunk(Base):
+    """The bytes of a database blob from offset ``at``, one row per chunk (about 1 MiB)."""
+
+    __tablename__ = "blob_chunks"
+
+    content_id: Mapped[str] = mapped_column(
+        ForeignKey("blob_contents.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UploadPiece(Base):
+    """Bytes of an unfinished upload from offset ``at`` (database blob store); ranges never
+    overlap, so each byte is stored once."""
+
+    __tablename__ = "upload_pieces"
+
+    upload_id: Mapped[str] = mapped_column(
+        ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# Tables that hold ciphertext rather than the journal: a backup carries their blobs as
+# ``blobs/<sha256>`` members (and no partial uploads), never as rows.
+BLOB_TABLES = frozenset({"blob_contents", "blob_chunks", "upload_pieces"})

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from sqlalchemy import delete, exists, func, or_, select, text
 from sqlalchemy.orm import aliased
 
-from .blobstore import day_start
 from .models import Blob, Case, Cursor, Item, ItemEvidence, Upload
 from .store import Vault, _Ops
 from .transfer import ACK_PREFIX
@@ -106,10 +105,10 @@ def _unreferenced_after(ops: _Ops, cases: list[str]) -> list[str]:
 def _orphan_files(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
     """Blob files with no row, written (by their day mtime) before the grace period."""
     known = set(ops.s.scalars(select(Blob.sha256)).all())
-    cutoff = day_start(today - dt.timedelta(days=policy.orphan_blob_days))
+    cutoff = today - dt.timedelta(days=policy.orphan_blob_days)
     found = []
     for sha in vault.blobs.iter_shas():
-        if sha not in known and vault.blobs.path(sha).stat().st_mtime < cutoff:
+        if sha not in known and vault.blobs.written_before(sha, cutoff):
             found.append(sha)
     return sorted(found)
 
@@ -162,5 +161,5 @@ def _compact(vault: Vault) -> None:
     else:
         with vault.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in ("item_evidence", "items", "case_recipients", "cases", "blobs",
-                          "uploads"):  # fmt: skip
+                          "uploads", "upload_pieces", "blob_chunks", "blob_contents"):  # fmt: skip
                 conn.execute(text(f"VACUUM {table}"))

@@ -36,9 +36,12 @@ from crypto.keys import load_ed25519_public
 from . import db
 from .blobstore import (
     BlobRef,
+    BlobStore,
     LocalBlobStore,
     Written,
 )
+from .dbblobs import DatabaseBlobStore
+from .dbuploads import DatabaseUploads
 from .errors import (
     BlobNotFoundError,
     CaseNotFoundError,
@@ -210,7 +213,7 @@ class _Ops:
     the same case 300 times reads it once, and locks it (``FOR NO KEY UPDATE``) once.
     """
 
-    def __init__(self, session: Session, blobs: LocalBlobStore) -> None:
+    def __init__(self, session: Session, blobs: BlobStore) -> None:
         self.s = session
         self.blobs = blobs
         self._journal_locked = False
@@ -517,30 +520,48 @@ class Batch(_Ops):
         super().set_cursor(name, seq)
 
 
+BLOB_STORES = ("files", "database")
+
+
 class Vault:
     """The server's storage: a database (SQLite or PostgreSQL) plus a content-addressed
-    blob store and a directory of partial uploads, all under one home directory."""
+    blob store and partial uploads: files under the home directory (``blob_store="files"``)
+    or rows of the database itself (``"database"``, so several nodes share them)."""
 
-    def __init__(self, engine: Engine, home: Path, *, upload_days: int = 2) -> None:
+    def __init__(
+        self, engine: Engine, home: Path, *, upload_days: int = 2, blob_store: str = "files"
+    ) -> None:  # fmt: skip
+        if blob_store not in BLOB_STORES:
+            raise ValueError(f"blob_store must be one of {', '.join(BLOB_STORES)}")
         self.engine = engine
         self.home = Path(home)
         self.tmp_dir = self.home / "tmp"  # the only temporary directory (docs/ARCHITECTURE.md)
-        self.blobs = LocalBlobStore(self.home / "blobs", self.tmp_dir)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(db.reader(engine), expire_on_commit=False)
-        self.uploads = Uploads(self._sessions, self._read_sessions, self.blobs,
-                               self.home / "uploads", upload_days)  # fmt: skip
+        self.blob_store = blob_store
+        self.blobs: BlobStore
+        if blob_store == "database":
+            self.blobs = DatabaseBlobStore(self._sessions, self._read_sessions, self.tmp_dir)
+            self.uploads: Uploads = DatabaseUploads(
+                self._sessions, self._read_sessions, self.blobs, self.home / "uploads",
+                upload_days)  # fmt: skip
+        else:
+            self.blobs = LocalBlobStore(self.home / "blobs", self.tmp_dir)
+            self.uploads = Uploads(self._sessions, self._read_sessions, self.blobs,
+                                   self.home / "uploads", upload_days)  # fmt: skip
         self.uploads_dir = self.uploads.directory
         self.upload_days = upload_days
 
     @classmethod
-    def open(cls, db_url: str, home: Path, *, upload_days: int = 2) -> Vault:
+    def open(
+        cls, db_url: str, home: Path, *, upload_days: int = 2, blob_store: str = "files"
+    ) -> Vault:  # fmt: skip
         """Open (creating if needed) the vault: migrate the schema to head, make directories."""
         home = Path(home)
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         engine = db.make_engine(db_url)
         db.migrate(engine)
-        return cls(engine, home, upload_days=upload_days)
+        return cls(engine, home, upload_days=upload_days, blob_store=blob_store)
 
     def close(self) -> None:
         """Release database connections."""
@@ -695,7 +716,7 @@ class Vault:
             with self._tx() as ops:
                 ops._lock_journal()
                 if ops.s.get(Blob, sha) is None:
-                    self.blobs.delete(sha)
+                    self.blobs.delete_within(ops.s, sha)
                     removed.append(sha)
         return removed
 

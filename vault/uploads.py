@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crypto.fsutil import fsync_dir
 
-from .blobstore import BlobRef, LocalBlobStore, coarsen_times, day_start, overwrite_and_unlink
+from .blobstore import BlobRef, BlobStore, coarsen_times, day_start, overwrite_and_unlink
 from .errors import (
     BlobIntegrityError,
     DiskFullError,
@@ -99,7 +99,7 @@ class Uploads:
 
     def __init__(
         self, sessions: sessionmaker[Session], read_sessions: sessionmaker[Session],
-        blobs: LocalBlobStore, directory: Path, days: int,
+        blobs: BlobStore, directory: Path, days: int,
     ) -> None:  # fmt: skip
         self._sessions = sessions
         self._read_sessions = read_sessions
@@ -146,8 +146,7 @@ class Uploads:
         if total_size <= 0:
             raise UploadSizeError("an upload needs a positive size")
         upload_id = _new_id()
-        path = self._path(upload_id)
-        path.touch(mode=0o600, exist_ok=False)
+        self._open_storage(upload_id)
         try:
             with self._tx() as s:
                 if quota is not None:
@@ -156,11 +155,18 @@ class Uploads:
                 s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner),
                              total_size=total_size, received=0, expires_on=expires))  # fmt: skip
         except BaseException:
-            path.unlink(missing_ok=True)
+            self._path(upload_id).unlink(missing_ok=True)
             raise
-        coarsen_times(path)
-        coarsen_times(self.directory)
+        self._coarsen(upload_id)
         return upload_id
+
+    def _open_storage(self, upload_id: str) -> None:
+        """Make the place the pieces of a new upload go (here: an empty file)."""
+        self._path(upload_id).touch(mode=0o600, exist_ok=False)
+
+    def _coarsen(self, upload_id: str) -> None:
+        coarsen_times(self._path(upload_id))
+        coarsen_times(self.directory)
 
     @staticmethod
     def _hold_quota(s: Session, incoming: int, quota: int) -> None:

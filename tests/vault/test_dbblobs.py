@@ -1,0 +1,240 @@
+"""The database blob store (``blob_store = "database"``) keeps the file store's promises.
+
+Each test runs on SQLite and PostgreSQL. Two :class:`Vault` objects on one database stand for
+two intake nodes that share nothing else (their homes differ).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tests.conftest import PG_URL, pg_schema_url
+from vault import retention
+from vault.backup import backup, restore
+from vault.blobstore import Written
+from vault.dbblobs import CHUNK, DatabaseBlobStore
+from vault.errors import (
+    BlobIntegrityError,
+    BlobNotFoundError,
+    UploadIncompleteError,
+    UploadNotFoundError,
+    UploadQuotaError,
+)
+from vault.models import BlobChunk, BlobContent, UploadPiece
+from vault.store import Vault
+
+OWNER = b"owner-token-hash-0123456789abcdef"
+
+
+@pytest.fixture
+def nodes(vault_db_url: str, tmp_path: Path) -> Iterator[tuple[Vault, Vault]]:
+    one = Vault.open(vault_db_url, tmp_path / "node1", blob_store="database")
+    two = Vault.open(vault_db_url, tmp_path / "node2", blob_store="database")
+    yield one, two
+    one.close()
+    two.close()
+
+
+def _count(vault: Vault, model: type) -> int:
+    with vault._read() as ops:
+        return int(ops.s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_blob_streams_in_chunks_and_reads_back_on_another_node(
+    nodes: tuple[Vault, Vault],
+) -> None:
+    one, two = nodes
+    data = secrets.token_bytes(3 * CHUNK + 12345)
+    with one.blobs.writer() as w:
+        for i in range(0, len(data), 65536):  # as the Sealer writes: 64 KiB at a time
+            w.write(data[i : i + 65536])
+        ref = w.commit()
+    assert ref.sha256 == hashlib.sha256(data).hexdigest() and w.created
+    assert _count(one, BlobChunk) == 4  # chunked, not one row
+    assert two.blobs.exists(ref.sha256) and two.blobs.size(ref.sha256) == len(data)
+    with two.blobs.open(ref.sha256) as f:
+        assert f.read(10) == data[:10]
+        assert f.read() == data[10:]
+    assert two.blobs.verify(ref.sha256)
+    assert list(two.blobs.iter_shas()) == [ref.sha256]
+
+
+def test_reading_a_big_blob_holds_about_one_chunk(nodes: tuple[Vault, Vault]) -> None:
+    one, _ = nodes
+    with one.blobs.writer() as w:
+        for _ in range(24):
+            w.write(secrets.token_bytes(CHUNK))
+        ref = w.commit()
+    tracemalloc.start()
+    digest = hashlib.sha256()
+    with one.blobs.open(ref.sha256) as f:
+        while block := f.read(65536):
+            digest.update(block)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert digest.hexdigest() == ref.sha256
+    assert peak < 6 * CHUNK  # 24 MiB read; a whole-blob load would show here
+
+
+def test_a_blob_is_invisible_until_complete_and_an_abort_leaves_nothing(
+    nodes: tuple[Vault, Vault],
+) -> None:
+    one, two = nodes
+    data = secrets.token_bytes(2 * CHUNK + 1)
+    sha = hashlib.sha256(data).hexdigest()
+    with one.blobs.writer() as w:
+        w.write(data)
+        assert _count(two, BlobChunk) == 2  # rows are there, the blob is not
+        assert not two.blobs.exists(sha)
+        with pytest.raises(BlobNotFoundError):
+            two.blobs.open(sha)
+        w.abort()
+    assert _count(one, BlobChunk) == 0 and _count(one, BlobContent) == 0
+
+
+def test_the_same_bytes_twice_are_one_blob_and_the_second_writer_created_nothing(
+    nodes: tuple[Vault, Vault],
+) -> None:
+    one, two = nodes
+    first = one.blobs.add_bytes(b"sealed envelope")
+    again = two.blobs.add_bytes(b"sealed envelope")
+    assert first.created and not again.created and first.ref == again.ref
+    assert _count(one, BlobContent) == 1
+
+
+def test_a_replayed_body_never_deletes_the_stored_envelope(nodes: tuple[Vault, Vault]) -> None:
+    """The issue 8 rule on the shared store: a request that did not create the bytes (a
+    replay through another node) may discard only what it created itself."""
+    one, two = nodes
+    stored = one.blobs.add_bytes(b"an envelope a case refers to")
+    with one._tx() as ops:
+        ops._register_blob(stored.ref)
+    replay = two.blobs.add_bytes(b"an envelope a case refers to")
+    assert two.discard([replay]) == []
+    assert one.discard([Written(stored.ref, True)]) == []  # a row names it: kept
+    assert one.blobs.exists(stored.ref.sha256)
+
+
+def test_delete_and_the_sweep_of_crashed_writes(nodes: tuple[Vault, Vault]) -> None:
+    one, _ = nodes
+    ref = one.blobs.put_bytes(b"x" * 100)
+    one.blobs.delete(ref.sha256)
+    assert not one.blobs.exists(ref.sha256) and _count(one, BlobChunk) == 0
+    one.blobs.delete(ref.sha256)  # absent is fine
+    w = one.blobs.writer()
+    w.write(b"a writer whose process was killed")  # never committed, never aborted
+    w._flush(len(w._buffer))
+    store = one.blobs
+    assert isinstance(store, DatabaseBlobStore)
+    assert store.sweep() == 0  # begun today: it may still be running on another node
+    assert store.sweep(dt.date.today() + dt.timedelta(days=1)) == 1
+    assert _count(one, BlobChunk) == 0 and _count(one, BlobContent) == 0
+
+
+def test_an_upload_started_on_one_node_finishes_on_the_other(nodes: tuple[Vault, Vault]) -> None:
+    one, two = nodes
+    data = secrets.token_bytes(700_000)
+    uid = one.start_upload(owner=OWNER, total_size=len(data))
+    assert one.append_upload(uid, OWNER, 0, data[:300_000]) == 300_000
+    assert two.append_upload(uid, OWNER, 500_000, data[500_000:]) == 300_000  # out of order
+    assert two.upload_ranges(uid, OWNER) == [(0, 300_000), (500_000, 700_000)]
+    with pytest.raises(UploadIncompleteError):
+        two.finish_upload(uid, OWNER)
+    assert one.append_upload(uid, OWNER, 250_000, data[250_000:550_000]) == 700_000  # overlap
+    assert _count(one, UploadPiece) == 3  # each byte stored once
+    ref = two.finish_upload(uid, OWNER)  # node two never saw the start of the upload
+    assert ref.sha256 == hashlib.sha256(data).hexdigest()
+    with one.blobs.open(ref.sha256) as f:
+        assert f.read() == data
+    assert _count(one, UploadPiece) == 0
+    with pytest.raises(UploadNotFoundError):
+        one.upload_offset(uid, OWNER)
+
+
+def test_a_wrong_hash_discards_the_upload(nodes: tuple[Vault, Vault]) -> None:
+    one, two = nodes
+    uid = one.start_upload(owner=OWNER, total_size=10)
+    one.append_upload(uid, OWNER, 0, b"0123456789")
+    with pytest.raises(BlobIntegrityError):
+        two.finish_upload(uid, OWNER, "0" * 64)
+    assert _count(one, UploadPiece) == 0 and _count(one, BlobContent) == 0
+
+
+def test_the_upload_quota_holds_across_nodes(nodes: tuple[Vault, Vault]) -> None:
+    one, two = nodes
+    one.start_upload(owner=OWNER, total_size=600, quota=1000)
+    with pytest.raises(UploadQuotaError):
+        two.start_upload(owner=OWNER, total_size=600, quota=1000)
+
+
+def test_expiry_removes_pieces(nodes: tuple[Vault, Vault]) -> None:
+    one, two = nodes
+    uid = one.start_upload(owner=OWNER, total_size=10)
+    one.append_upload(uid, OWNER, 0, b"01234")
+    assert two.expire_uploads(dt.date.today() + dt.timedelta(days=30)) == 1
+    assert _count(one, UploadPiece) == 0
+
+
+def test_retention_removes_an_orphan_after_its_grace_days(nodes: tuple[Vault, Vault]) -> None:
+    one, _ = nodes
+    orphan = one.blobs.put_bytes(b"written, then the process died before its row")
+    policy = retention.RetentionPolicy(closed_case_days=30, orphan_blob_days=2)
+    assert orphan.sha256 not in retention.plan(one, policy).blobs  # still in its grace days
+    with one._tx() as ops:  # as if written three days ago
+        ops.s.execute(update(BlobContent).values(day=dt.date.today() - dt.timedelta(days=3)))
+    assert retention.apply(one, policy).blobs == (orphan.sha256,)
+    assert not one.blobs.exists(orphan.sha256)
+
+
+def test_backup_reads_through_the_store_and_restores_into_either_store(
+    nodes: tuple[Vault, Vault], vault_db_url: str, tmp_path: Path, pg_or_sqlite_target: str,
+) -> None:  # fmt: skip
+    one, _ = nodes
+    ref = one.blobs.put_bytes(secrets.token_bytes(CHUNK + 5))
+    with one._tx() as ops:
+        ops._register_blob(ref)
+    info = backup(one, tmp_path / "b.tar")
+    assert info.blobs == 1
+    restored = restore(tmp_path / "b.tar", pg_or_sqlite_target, tmp_path / "restored",
+                       blob_store="database")  # fmt: skip
+    assert restored.blobs == 1
+    with Vault.open(pg_or_sqlite_target, tmp_path / "restored", blob_store="database") as again:
+        assert again.blobs.verify(ref.sha256)
+        assert _count(again, BlobChunk) == 2
+
+
+@pytest.fixture
+def pg_or_sqlite_target(vault_db_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the same backend as ``vault_db_url`` to restore into."""
+    if vault_db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'restored' / 'bisik.sqlite'}"
+        return
+    import sqlalchemy as sa
+
+    schema = "t_" + secrets.token_hex(6)
+    engine = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield pg_schema_url(schema)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def test_open_returns_a_binary_file(nodes: tuple[Vault, Vault]) -> None:
+    one, _ = nodes
+    ref = one.blobs.put_bytes(b"abc")
+    with one.blobs.open(ref.sha256) as f:
+        assert isinstance(f, io.BufferedIOBase)
+        assert f.read() == b"abc"
