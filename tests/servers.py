@@ -6,10 +6,14 @@ in tests/deploy and tests/intake all need.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -141,3 +145,116 @@ class OwnPostgres:
         """Delete the cluster's directory (stop it first), if this object made it."""
         if self.own_dir:
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+# ---- several intake nodes sharing one database and one Redis ------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+class IntakeNode:
+    """One intake node: its own home (a copy of a server home: same secrets and organisation,
+    as an operator copies them to each machine), the intake under gunicorn with
+    ``deploy/gunicorn.conf.py`` on its own port, the shared database and Redis named by
+    ``BISIK_DB_URL``, ``BISIK_BLOB_STORE=database`` and ``BISIK_LIMITER_STORAGE``."""
+
+    def __init__(self, name: str, home: Path, env: dict[str, str], *, threads: int = 4) -> None:
+        self.name, self.home = name, home
+        self.port = free_port()
+        self.logs = home.parent / f"{name}-logs"
+        self.logs.mkdir(exist_ok=True)
+        self.env = {
+            **env,
+            "BISIK_HOME": str(home),
+            "TMPDIR": str(home / "tmp"),
+            "BISIK_LOG_FILE": str(self.logs / "intake.log"),
+            "BISIK_GUNICORN_ERRORLOG": str(self.logs / "gunicorn.log"),
+            "BISIK_LISTEN": f"127.0.0.1:{self.port}",
+            "BISIK_WORKERS": "1",
+            "BISIK_THREADS": str(threads),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start gunicorn and return once the node listens."""
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        cmd = [str(gunicorn), "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
+               "intake.wsgi:app"]  # fmt: skip
+        (self.home / "tmp").mkdir(exist_ok=True, mode=0o700)
+        self.proc = subprocess.Popen(cmd, cwd=self.home, env=self.env)
+        wait_for_port(self.proc, self.port, what=f"intake node {self.name}", why=self.log_tail)
+
+    def kill(self) -> None:
+        """SIGKILL the node's workers and its gunicorn arbiter, each by PID, as a crash does."""
+        assert self.proc is not None
+        for child in _children(self.proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+    def stop(self) -> None:
+        """Graceful stop (SIGTERM, SIGKILL after 30 s) if still running."""
+        if self.proc is not None:
+            stop(self.proc)
+            self.proc = None
+
+    def log_tail(self) -> str:
+        """The end of the node's gunicorn log (for a failure message)."""
+        path = self.logs / "gunicorn.log"
+        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+
+
+def _children(pid: int) -> list[int]:
+    """PIDs whose parent is ``pid`` (gunicorn's workers), from /proc."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
+
+
+@contextmanager
+def own_database(url: str = SHARED_PG) -> Iterator[str]:
+    """A fresh PostgreSQL database on the shared server (dropped afterwards); its URL."""
+    import sqlalchemy as sa
+
+    name = "bisik_" + secrets.token_hex(6)
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def intake_nodes(
+    server_home: Path, base: Path, *, db_url: str, redis_url: str, count: int = 2,
+    threads: int = 4, blob_store: str = "database",
+) -> Iterator[list[IntakeNode]]:  # fmt: skip
+    """``count`` intake nodes on copies of ``server_home`` under ``base``, sharing only the
+    database at ``db_url`` (blobs too) and the Redis at ``redis_url``; stopped at the end."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BISIK_")}
+    env |= {"BISIK_DB_URL": db_url, "BISIK_BLOB_STORE": blob_store,
+            "BISIK_LIMITER_STORAGE": redis_url}  # fmt: skip
+    nodes = []
+    for i in range(1, count + 1):
+        home = base / f"node{i}" / "home"
+        local = shutil.ignore_patterns("*.sqlite*", "blobs", "uploads", "upload-ranges", "tmp")
+        shutil.copytree(server_home, home, ignore=local)
+        nodes.append(IntakeNode(f"node{i}", home, env, threads=threads))
+    try:
+        for node in nodes:
+            node.start()
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop()
