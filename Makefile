@@ -50,7 +50,8 @@ bench: setup-test
 	$(BIN)/python bench/reviewer_bench.py $(FULL); \
 	$(BIN)/python bench/intake_bench.py $(FULL); \
 	$(BIN)/python bench/vault_store_bench.py $(FULL); \
-	$(BIN)/python bench/bundle_bench.py $(FULL)
+	$(BIN)/python bench/bundle_bench.py $(FULL); \
+	$(BIN)/python bench/nodes_bench.py $(FULL)
 
 lock:
 	bash scripts/lock.sh

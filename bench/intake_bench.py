@@ -120,10 +120,12 @@ class Server:
             self.proc.wait()
 
 
-def start(app: str, home: Path | None, workers: int, threads: int) -> Server:
+def start(app: str, home: Path | None, workers: int, threads: int,
+          extra_env: dict[str, str] | None = None) -> Server:  # fmt: skip
     port = free_port()
     env = {
         **os.environ,
+        **(extra_env or {}),
         "BISIK_LISTEN": f"127.0.0.1:{port}",
         "BISIK_WORKERS": str(workers),
         "BISIK_THREADS": str(threads),

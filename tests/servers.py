@@ -188,7 +188,7 @@ class IntakeNode:
     def kill(self) -> None:
         """SIGKILL the node's workers and its gunicorn arbiter, each by PID, as a crash does."""
         assert self.proc is not None
-        for child in _children(self.proc.pid):
+        for child in child_pids(self.proc.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
         self.proc.kill()
@@ -207,7 +207,7 @@ class IntakeNode:
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
     """PIDs whose parent is ``pid`` (gunicorn's workers), from /proc."""
     out = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
