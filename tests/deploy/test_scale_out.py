@@ -187,6 +187,7 @@ def test_shared_server_toml_loads_with_intake_config(tmp_path: Path) -> None:
     assert config.database_url.startswith("postgresql+psycopg://")
     assert config.limiter_storage.startswith("redis://")
     assert config.listen == "127.0.0.1:8080"
+    assert config.blob_store == "database"  # nodes share blobs through PostgreSQL alone
     import sqlalchemy
 
     assert sqlalchemy.engine.make_url(config.database_url).get_backend_name() == "postgresql"
