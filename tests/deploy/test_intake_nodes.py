@@ -20,6 +20,7 @@ import http.client
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from crypto import document, envelope, receipt
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 from intake import demo
+from tests.intake.forms_data import report_fields
 from tests.servers import IntakeNode, OwnRedis, intake_nodes, own_database
 from vault.store import Vault
 from vault.transfer import load_directory
@@ -45,6 +47,8 @@ pytestmark = pytest.mark.slow
 MARKER = "LAPORAN-DUA-NODE"
 RECEIPT_BUDGET = 4  # receipt_session per hour on these nodes (the default is 20)
 PIECE = 256 * 1024
+BOUNDARY = "twoNodesBoundary"
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 BIN = Path(sys.executable).parent
 
 
@@ -91,6 +95,24 @@ class Reporter:
         assert status == 200
         self.cookie = headers.get("Set-Cookie", "").split(";")[0]
         self.csrf = page.decode().split('name="csrf-token" content="')[1].split('"')[0]
+
+    def nojs_report(self, node: IntakeNode, evidence: bytes) -> str:
+        """The report form with one file, posted as a browser with JavaScript off does (a
+        fresh form: every hidden field, single-use token included); the receipt shown."""
+        _, _, page = self.send(node, "GET", "/submit")
+        hidden = HIDDEN.findall(page.decode())
+        fields = [(k, v) for k, vs in report_fields(self.csrf).items()
+                  for v in (vs if isinstance(vs, list) else [vs])]  # fmt: skip
+        fields += [(k, v) for k, v in hidden if k != "csrf_token"]
+        body = "".join(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'
+                       f"{v}\r\n" for k, v in fields).encode()  # fmt: skip
+        body += (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="evidence_1"; '
+                 'filename="foto.jpg"\r\nContent-Type: image/jpeg\r\n\r\n').encode()  # fmt: skip
+        body += evidence + f"\r\n--{BOUNDARY}--\r\n".encode()
+        status, _, answer = self.send(node, "POST", "/submit", body, **{
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})  # fmt: skip
+        assert status == 200, answer[:300]
+        return answer.decode().split('id="receipt"')[1].split(">")[1].split("<")[0].strip()
 
     def send(self, node: IntakeNode, method: str, path: str, body: bytes | None = None,
              **headers: str) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
@@ -280,6 +302,22 @@ def test_a_node_killed_mid_upload_loses_nothing_and_the_upload_resumes_on_the_ot
         assert _lookup(Reporter(two), two, accepted) == 200  # the accepted report survived
     finally:
         one.start()  # the module's other tests keep two nodes
+
+
+def test_a_no_js_report_is_sealed_into_the_database_and_found_on_the_other_node(
+    cluster: Cluster, tmp_path: Path,
+) -> None:  # fmt: skip
+    """The no-JS path streams the file through the Sealer into database rows (no file on the
+    node), and the receipt opens the case through the other node."""
+    one, two = cluster.nodes
+    evidence = os.urandom(3 * (1 << 20) + 777)
+    code = Reporter(two).nojs_report(two, evidence)
+    assert _lookup(Reporter(one), one, code) == 200
+    for node in cluster.nodes:
+        assert not list(node.home.glob("blobs/*/*")) and not list(node.home.glob("tmp/*"))
+    with Vault.open(cluster.db_url, tmp_path / "reader", blob_store="database") as shared:
+        sizes = [shared.blobs.size(sha) for sha in shared.blobs.iter_shas()]
+    assert any(size > len(evidence) for size in sizes)  # the sealed file, padded
 
 
 def _slow_piece(node: IntakeNode, reporter: Reporter, up: dict[str, Any], sealed: bytes) -> None:
