@@ -26,6 +26,8 @@ system-deps:
 setup-test: $(BIN)/python system-deps
 	$(BIN)/pip install -q --require-hashes -r requirements/dev.lock
 	$(BIN)/pip install -q --no-deps -e .
+	# the wheels tests/deploy/test_install_real.py installs from (no package index at test time)
+	PYTHON=$(abspath $(BIN)/python) bash scripts/build-server-wheelhouse.sh .wheelhouse/server
 
 lint:
 	$(BIN)/ruff check .

@@ -23,6 +23,10 @@
 #   docs/OPERATOR.md): copy BISIK_HOME (server.toml, secrets/, org/) from the back-office node
 #   first, so that init is skipped and every node shares the same secrets.
 # --prefix DIR puts every path under DIR (for tests and packaging; use it with --dry-run).
+# --wheelhouse DIR installs from wheels in DIR only (no package index): every wheel of
+#   requirements/server.lock (still hash-checked) and bisik's own wheel
+#   (scripts/build-server-wheelhouse.sh makes one on an online machine), for a server that
+#   does not reach the Python package index.
 set -euo pipefail
 
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +34,7 @@ DIRECTORY=""
 ROOT_PUB=""
 PREFIX=""
 FRONTEND_ONION=""
+WHEELHOUSE=""
 DRY_RUN=0
 TOR_INSTANCE="bisik"
 BISIK_USER="bisik"
@@ -37,7 +42,7 @@ BISIK_USER="bisik"
 usage() {
   sed -n '2,/^set -euo pipefail$/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
   echo "options: --directory FILE --root-pub FILE [--source CHECKOUT] [--frontend-onion ADDR]"
-  echo "         [--prefix DIR] [--dry-run]"
+  echo "         [--prefix DIR] [--wheelhouse DIR] [--dry-run]"
 }
 
 die() {
@@ -66,6 +71,7 @@ while [ $# -gt 0 ]; do
     --source) SRC="${2:?--source needs a directory}"; shift 2 ;;
     --prefix) PREFIX="${2%/}"; shift 2 ;;
     --frontend-onion) FRONTEND_ONION="${2:?--frontend-onion needs an address}"; shift 2 ;;
+    --wheelhouse) WHEELHOUSE="${2:?--wheelhouse needs a directory}"; shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown option: $1" ;;
@@ -157,10 +163,20 @@ install_code() {
     say "virtualenv: creating $VENV"
     run python3 -m venv "$VENV"
   fi
-  say "code: installing bisik[server] from $SRC (dependencies from the hash-pinned lock)"
-  run "$VENV/bin/pip" install --quiet --upgrade pip
-  run "$VENV/bin/pip" install --quiet --require-hashes -r "$SRC/requirements/server.lock"
-  run "$VENV/bin/pip" install --quiet --no-deps --upgrade "$SRC"
+  if [ -n "$WHEELHOUSE" ]; then
+    local own
+    own="$(find "$WHEELHOUSE" -maxdepth 1 -name 'bisik-*.whl' | sort | tail -1)"
+    [ -n "$own" ] || die "no bisik wheel in $WHEELHOUSE" "scripts/build-server-wheelhouse.sh DIR"
+    say "code: installing bisik from $WHEELHOUSE (no package index; the lock's hashes checked)"
+    run "$VENV/bin/pip" install --quiet --no-index --find-links "$WHEELHOUSE" --require-hashes \
+      -r "$SRC/requirements/server.lock"
+    run "$VENV/bin/pip" install --quiet --no-index --no-deps --force-reinstall "$own"
+  else
+    say "code: installing bisik[server] from $SRC (dependencies from the hash-pinned lock)"
+    run "$VENV/bin/pip" install --quiet --upgrade pip
+    run "$VENV/bin/pip" install --quiet --require-hashes -r "$SRC/requirements/server.lock"
+    run "$VENV/bin/pip" install --quiet --no-deps --upgrade "$SRC"
+  fi
   run install -m 0644 "$SRC/deploy/gunicorn.conf.py" "$ETC/gunicorn.conf.py"
   run install -m 0644 "$SRC/docs/OPERATOR.md" "$ETC/OPERATOR.md"
   if [ ! -f "$ETC/bisik.env" ]; then
