@@ -1,7 +1,7 @@
 """deploy/install.sh: shellcheck-clean, and its --dry-run (in a temporary prefix) shows the steps,
 skips the ones already done, changes nothing, and passes render.py values it accepts.
 
-A real install needs root, apt, systemd as PID 1 and the network: it is not run here.
+The real install, in a throwaway root, is tests/deploy/test_install_real.py.
 """
 
 from __future__ import annotations
