@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, Self, TypeVar
 
 from crypto.fsutil import fsync_dir
 
@@ -89,7 +89,28 @@ def _disk_full(exc: OSError) -> bool:
     return exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
-class BlobWriter:
+class AbortOnExit:
+    """A writer used as a context manager: leaving the block before the writer is done (no
+    commit, or an exception) calls ``abort``, so nothing half-written stays."""
+
+    _done: bool
+
+    def abort(self) -> None:
+        """Drop what was written (each writer says how)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:  # fmt: skip
+        if not self._done:
+            self.abort()
+
+
+class BlobWriter(AbortOnExit):
     """Streams bytes into a temporary file and commits them under their SHA-256.
 
     Use as a context manager; leaving the block without :meth:`commit` (or by an exception)
@@ -149,15 +170,6 @@ class BlobWriter:
             self._file.close()
         self._path.unlink(missing_ok=True)
 
-    def __enter__(self) -> BlobWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:  # fmt: skip
-        if not self._done:
-            self.abort()
 
 
 class StreamWriter(Protocol):
@@ -240,7 +252,31 @@ class BlobStore(Protocol):
         """Every stored blob address (order unspecified)."""
 
 
-class LocalBlobStore:
+class HashChecks:
+    """``verify`` and ``open_verified`` for any store with an ``open(sha256)``."""
+
+    def open(self, sha256: str) -> BinaryIO:  # pragma: no cover - every store has its own
+        """Open a blob for reading (each store says how)."""
+        raise NotImplementedError
+
+    def verify(self, sha256: str) -> bool:
+        """Re-hash the stored bytes; False if they no longer match the address."""
+        digest = hashlib.sha256()
+        with self.open(sha256) as f:
+            while block := f.read(_CHUNK):
+                digest.update(block)
+        return digest.hexdigest() == sha256
+
+    def open_verified(self, sha256: str) -> bytes:
+        """Read a whole (small) blob and check its hash; BlobIntegrityError on mismatch."""
+        with self.open(sha256) as f:
+            data = f.read()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise BlobIntegrityError(f"blob {sha256} is damaged")
+        return data
+
+
+class LocalBlobStore(HashChecks):
     """Blobs at ``root/ab/abcdef…``; temporary files in ``tmp_dir`` (default ``root/tmp``).
 
     ``tmp_dir`` must be on the same filesystem as ``root`` (commits are renames).
@@ -384,22 +420,6 @@ class LocalBlobStore:
             return self.path(sha256).stat().st_size
         except FileNotFoundError as exc:
             raise BlobNotFoundError(f"no blob {sha256}") from exc
-
-    def verify(self, sha256: str) -> bool:
-        """Re-hash the stored bytes; False if they no longer match the address."""
-        digest = hashlib.sha256()
-        with self.open(sha256) as f:
-            while block := f.read(_CHUNK):
-                digest.update(block)
-        return digest.hexdigest() == sha256
-
-    def open_verified(self, sha256: str) -> bytes:
-        """Read a whole (small) blob and check its hash; BlobIntegrityError on mismatch."""
-        with self.open(sha256) as f:
-            data = f.read()
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise BlobIntegrityError(f"blob {sha256} is damaged")
-        return data
 
     def delete(self, sha256: str) -> None:
         """Overwrite with zeros, fsync, unlink, fsync the directory. Absent blobs are fine.

@@ -33,14 +33,13 @@ import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import BinaryIO
 
 from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .blobstore import BlobRef, Written, check_sha
+from .blobstore import AbortOnExit, BlobRef, HashChecks, Written, check_sha
 from .errors import BlobIntegrityError, BlobNotFoundError
 from .models import BlobChunk, BlobContent
 
@@ -65,7 +64,7 @@ def relax_commit(s: Session) -> None:
         s.execute(text("SET LOCAL synchronous_commit = off"))
 
 
-class DatabaseBlobWriter:
+class DatabaseBlobWriter(AbortOnExit):
     """Streams bytes into chunk rows; :meth:`commit` gives them their content address.
 
     Use as a context manager; leaving the block without :meth:`commit` (or by an exception)
@@ -127,16 +126,6 @@ class DatabaseBlobWriter:
         self._done = True
         self._store._drop(self.content_id)
 
-    def __enter__(self) -> DatabaseBlobWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:  # fmt: skip
-        if not self._done:
-            self.abort()
-
 
 class _ChunkReader(io.RawIOBase):
     """A stored blob read chunk by chunk, each in a short read transaction of its own."""
@@ -173,7 +162,7 @@ class _ChunkReader(io.RawIOBase):
         self._chunk_at, self._chunk = int(row.at), bytes(row.data)
 
 
-class DatabaseBlobStore:
+class DatabaseBlobStore(HashChecks):
     """The :class:`vault.blobstore.BlobStore` protocol over ``blob_contents``/``blob_chunks``.
 
     ``tmp_dir`` is where callers stage files before :meth:`put_file`; nothing of the store
@@ -279,22 +268,6 @@ class DatabaseBlobStore:
     def size(self, sha256: str) -> int:
         """Size of a stored blob in bytes; BlobNotFoundError if absent."""
         return self._content(sha256)[1]
-
-    def verify(self, sha256: str) -> bool:
-        """Re-hash the stored bytes; False if they no longer match the address."""
-        digest = hashlib.sha256()
-        with self.open(sha256) as f:
-            while block := f.read(CHUNK):
-                digest.update(block)
-        return digest.hexdigest() == sha256
-
-    def open_verified(self, sha256: str) -> bytes:
-        """Read a whole (small) blob and check its hash; BlobIntegrityError on mismatch."""
-        with self.open(sha256) as f:
-            data = f.read()
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise BlobIntegrityError(f"blob {sha256} is damaged")
-        return data
 
     def iter_shas(self) -> Iterator[str]:
         """Every complete blob's address (order unspecified)."""
