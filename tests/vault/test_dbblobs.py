@@ -68,12 +68,17 @@ def test_a_blob_streams_in_chunks_and_reads_back_on_another_node(
     assert list(two.blobs.iter_shas()) == [ref.sha256]
 
 
-def test_reading_a_big_blob_holds_about_one_chunk(nodes: tuple[Vault, Vault]) -> None:
+def test_writing_and_reading_a_big_blob_hold_about_one_chunk(nodes: tuple[Vault, Vault]) -> None:
     one, _ = nodes
+    piece = secrets.token_bytes(65536)
+    tracemalloc.start()
     with one.blobs.writer() as w:
-        for _ in range(24):
-            w.write(secrets.token_bytes(CHUNK))
+        for _ in range(24 * CHUNK // len(piece)):  # 24 MiB, as the Sealer hands it over
+            w.write(piece)
         ref = w.commit()
+    written_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert written_peak < 6 * CHUNK
     tracemalloc.start()
     digest = hashlib.sha256()
     with one.blobs.open(ref.sha256) as f:
