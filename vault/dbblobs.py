@@ -80,8 +80,7 @@ class DatabaseBlobWriter(AbortOnExit):
         self._hash = hashlib.sha256()
         self._done = False
         self.created = False  # set by commit: True if this writer's rows became the blob
-        with store.tx() as s:
-            s.add(BlobContent(id=self.content_id, sha256=None, size=0, day=_today()))
+        self._row = False  # the content row exists (made with the first whole chunk)
 
     def write(self, data: bytes | memoryview) -> int:
         """Append ``data`` (whole chunks go to the database at once)."""
@@ -101,7 +100,14 @@ class DatabaseBlobWriter(AbortOnExit):
         try:
             with self._store.tx() as s:
                 relax_commit(s)
+                if not self._row:
+                    s.add(BlobContent(id=self.content_id, sha256=None, size=0, day=_today()))
+                    s.flush()
                 s.add(BlobChunk(content_id=self.content_id, at=self._at, data=piece))
+            self._row = True
+        except IntegrityError as exc:  # the content row is gone: swept as a stalled write
+            self.abort()
+            raise BlobNotFoundError("a blob's rows vanished while it was written") from exc
         except BaseException:
             self.abort()
             raise
@@ -112,11 +118,14 @@ class DatabaseBlobWriter(AbortOnExit):
         """Make the blob visible (durably) under its SHA-256 and return its reference."""
         if self._done:
             raise ValueError("blob writer already finished")
-        if self._buffer:
-            self._flush(len(self._buffer))
-        ref = BlobRef(self._hash.hexdigest(), self._at)
+        ref = BlobRef(self._hash.hexdigest(), self._at + len(self._buffer))
         self._done = True
-        self.created = self._store._publish(self.content_id, ref)
+        if not self._row:  # at most one chunk: row, chunk and address in one transaction
+            self.created = self._store._publish_small(self.content_id, ref, bytes(self._buffer))
+        else:
+            if self._buffer:
+                self._flush(len(self._buffer))
+            self.created = self._store._publish(self.content_id, ref)
         return ref
 
     def abort(self) -> None:
@@ -124,7 +133,8 @@ class DatabaseBlobWriter(AbortOnExit):
         if self._done and self.created:
             return
         self._done = True
-        self._store._drop(self.content_id)
+        if self._row:
+            self._store._drop(self.content_id)
 
 
 class _ChunkReader(io.RawIOBase):
@@ -226,18 +236,37 @@ class DatabaseBlobStore(HashChecks):
         return [self.put_file(Path(p)) for p in paths]
 
     def _publish(self, content_id: str, ref: BlobRef) -> bool:
-        """Give the written rows their address; False (rows dropped) if it was already stored."""
+        """Give the written rows their address; False (rows dropped) if it was already stored.
+
+        BlobNotFoundError if the rows are gone (swept as a crashed write: see :meth:`sweep`).
+        """
         try:
             with self.tx() as s:
                 taken = s.scalar(select(exists().where(BlobContent.sha256 == ref.sha256)))
                 if not taken:
-                    s.execute(update(BlobContent).where(BlobContent.id == content_id)
-                              .values(sha256=ref.sha256, size=ref.size))  # fmt: skip
+                    done = s.execute(update(BlobContent).where(BlobContent.id == content_id)
+                                     .values(sha256=ref.sha256, size=ref.size))  # fmt: skip
+                    if done.rowcount != 1:  # type: ignore[attr-defined]
+                        raise BlobNotFoundError("a blob's rows vanished while it was written")
         except IntegrityError:  # another writer published the same bytes meanwhile
             taken = True
         if taken:
             self._drop(content_id)
         return not taken
+
+    def _publish_small(self, content_id: str, ref: BlobRef, data: bytes) -> bool:
+        """Store a blob of at most one chunk in one (durable) transaction; False if the same
+        bytes were already stored (then nothing is written)."""
+        try:
+            with self.tx() as s:
+                if s.scalar(select(exists().where(BlobContent.sha256 == ref.sha256))):
+                    return False
+                s.add(BlobContent(id=content_id, sha256=ref.sha256, size=ref.size, day=_today()))
+                s.flush()
+                s.add(BlobChunk(content_id=content_id, at=0, data=data))
+        except IntegrityError:  # another writer published the same bytes meanwhile
+            return False
+        return True
 
     def _drop(self, content_id: str) -> None:
         with self.tx() as s:
@@ -298,11 +327,10 @@ class DatabaseBlobStore(HashChecks):
             s.execute(delete(BlobContent).where(BlobContent.id == content_id))
 
     def sweep(self, today: dt.date | None = None) -> int:
-        """Remove writes that never completed (a crash) and began before ``today``; the count.
-
-        Writes begun today are left alone: one may be in progress on another node.
-        """
-        day = today or _today()
+        """Remove writes that never completed (a crash) and began two or more days before
+        ``today``; the count. Younger ones are left alone: one may still be in progress on
+        another node (a large upload sealed across midnight)."""
+        day = (today or _today()) - dt.timedelta(days=1)
         with self.tx() as s:
             ids = list(s.scalars(select(BlobContent.id).where(
                 BlobContent.sha256.is_(None), BlobContent.day < day)))  # fmt: skip

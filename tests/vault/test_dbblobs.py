@@ -141,7 +141,8 @@ def test_delete_and_the_sweep_of_crashed_writes(nodes: tuple[Vault, Vault]) -> N
     store = one.blobs
     assert isinstance(store, DatabaseBlobStore)
     assert store.sweep() == 0  # begun today: it may still be running on another node
-    assert store.sweep(dt.date.today() + dt.timedelta(days=1)) == 1
+    assert store.sweep(dt.date.today() + dt.timedelta(days=1)) == 0  # or across midnight
+    assert store.sweep(dt.date.today() + dt.timedelta(days=2)) == 1
     assert _count(one, BlobChunk) == 0 and _count(one, BlobContent) == 0
 
 
@@ -243,3 +244,18 @@ def test_open_returns_a_binary_file(nodes: tuple[Vault, Vault]) -> None:
     with one.blobs.open(ref.sha256) as f:
         assert isinstance(f, io.BufferedIOBase)
         assert f.read() == b"abc"
+
+
+@pytest.mark.parametrize("size", [CHUNK + 10, 2 * CHUNK])  # a last chunk to write, or none
+def test_a_write_swept_under_its_writer_fails_instead_of_naming_nothing(
+    nodes: tuple[Vault, Vault], size: int,
+) -> None:  # fmt: skip
+    one, _ = nodes
+    store = one.blobs
+    assert isinstance(store, DatabaseBlobStore)
+    w = store.writer()
+    w.write(secrets.token_bytes(size))
+    assert store.sweep(dt.date.today() + dt.timedelta(days=2)) == 1  # a stalled write, swept
+    with pytest.raises(BlobNotFoundError):
+        w.commit()
+    assert list(store.iter_shas()) == []
