@@ -3,8 +3,10 @@
 On the private network (tests/tor/network.py), with every torrc rendered from
 ``deploy/scale-out/`` as docs/OPERATOR.md §9 installs them:
 
-* two intake nodes (gunicorn, deploy/'s config) on one server home, each behind its own onion
-  service rendered from ``backend-torrc.template`` with ``ob_config`` naming the frontend;
+* two intake nodes (gunicorn, deploy/'s config; tests/servers.py's ``intake_nodes``), each on
+  its own copy of one server home and sharing nothing but a PostgreSQL database (blobs too:
+  ``blob_store = "database"``) and a Redis, each behind its own onion service rendered from
+  ``backend-torrc.template`` with ``ob_config`` naming the frontend;
 * a frontend tor rendered from ``frontend-torrc.template`` (``Sandbox 1`` as written; only a
   loopback ``--ControlPort`` is given on the command line, where Debian's ``tor@`` defaults
   give a control socket);
@@ -28,6 +30,7 @@ before Onionbalance starts.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from collections.abc import Iterator
@@ -40,9 +43,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from intake import i18n
 from tests.deploy.test_scale_out import onion_address
-from tests.servers import free_port, stop, wait_for_port
+from tests.servers import OwnRedis, free_port, intake_nodes, own_database
 
-from .conftest import BIN, die_with_parent, gunicorn, make_org
+from .conftest import BIN, die_with_parent, make_org
 from .network import OnionService, Tor, TorNetwork, load_render, socks_get
 
 pytestmark = pytest.mark.slow
@@ -77,14 +80,25 @@ def _frontend_key(where: Path) -> tuple[Path, str]:
 def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
     base = tmp_path_factory.mktemp("onionbalance")
     org = make_org(base / "demo")
+    with contextlib.ExitStack() as stack:
+        db_url = stack.enter_context(own_database())
+        redis = OwnRedis()
+        redis.start()
+        stack.callback(redis.stop)
+        nodes = stack.enter_context(intake_nodes(org.server_home, base / "nodes", db_url=db_url,
+                                                 redis_url=redis.url))  # fmt: skip
+        yield from _balance(base, [node.port for node in nodes])
+
+
+def _balance(base: Path, ports: list[int]) -> Iterator[Balanced]:
+    """The Tor side: a backend onion per node, the frontend tor, Onionbalance."""
     render = load_render()
     key_file, front = _frontend_key(base)
     net = TorNetwork.create(base / "tor", voting_interval=ONIONBALANCE_VOTING,
                             relays=RELAYS)  # fmt: skip
-    nodes, backends = [], []
-    for i in (1, 2):
-        port, data, logs = free_port(), net.node_dir(f"backend{i}"), base / f"logs{i}"
-        logs.mkdir()
+    backends = []
+    for i, port in enumerate(ports, 1):
+        data = net.node_dir(f"backend{i}")
         values = {"TOR_DATA_DIR": str(data), "ONION_DIR": str(data / "hs"),
                   "LISTEN_PORT": str(port), "FRONTEND_ONION": front}  # fmt: skip
         torrc, ob_config = render.render_all(
@@ -94,7 +108,6 @@ def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
         (data / "hs").mkdir(mode=0o700)
         (data / "hs" / "ob_config").write_text(ob_config.read_text())
         backends.append(net.add_onion_service(f"backend{i}", torrc.read_text(), data / "hs"))
-        nodes.append((gunicorn(org.server_home, logs, port), port))
     control = free_port()
     (frontend_torrc,) = render.render_all(base / "rendered-frontend", {},
                                           only=["scale-out/frontend-torrc.template"])  # fmt: skip
@@ -104,8 +117,6 @@ def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
     ob = None
     log = base / "onionbalance.log"
     try:
-        for proc, port in nodes:
-            wait_for_port(proc, port, what="an intake node")
         net.start()
         net.wait_ready()
         net.wait_for_log(frontend, r"Bootstrapped 100%", 120)
@@ -128,8 +139,6 @@ def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
         if ob is not None:
             _end(ob)
         net.stop()
-        for proc, _ in nodes:
-            stop(proc)
 
 
 def _end(ob: subprocess.Popen[bytes]) -> None:
