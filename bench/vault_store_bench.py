@@ -8,7 +8,9 @@ Blob write = LocalBlobStore.writer() (hash + temp file + fsync + rename + dir fs
 data, same directory, in interleaved rounds (bench/harness.py: medians with [min–max]). The
 folder is memory-backed by default (fsync is then nearly free: the figures measure the code;
 ``--tmpdir`` on a disk measures the disk too). Blob read = ``verify`` (read + SHA-256) against a
-plain read, both through the page cache.
+plain read, both through the page cache. With PostgreSQL, the same bytes also go through the
+database blob store (``blob_store = "database"``: 1 MiB chunk rows; 127.0.0.1:5432, a throwaway
+schema), write and read+verify, against the same baselines.
 Case rates, one fresh database per round and backend, rounds interleaved (SQLite, PostgreSQL):
 create_case (one transaction each, SQLite synchronous=FULL), case_by_lookup,
 items_since export pages, N signed statuses applied in one batch by one add_status call each,
@@ -36,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench import harness as h
 from crypto import records
-from vault.blobstore import BlobRef, LocalBlobStore
+from vault.blobstore import BlobRef, BlobStore, LocalBlobStore
 from vault.store import Outbound, Vault
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -49,7 +51,9 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def blob_bench(root: Path, size_mb: int, rounds: int) -> list[tuple[str, h.Samples, h.Samples]]:
+def blob_bench(
+    root: Path, size_mb: int, rounds: int, pg_url: str | None = None
+) -> list[tuple[str, h.Samples, h.Samples]]:  # fmt: skip
     """Interleaved rounds of the five steps (the machine is shared; writeback throttles)."""
     data = secrets.token_bytes(size_mb << 20)
     store = LocalBlobStore(root / "blobs")
@@ -88,15 +92,48 @@ def blob_bench(root: Path, size_mb: int, rounds: int) -> list[tuple[str, h.Sampl
         if not store.verify(refs[-1].sha256):
             raise SystemExit("the stored blob does not verify")
 
-    s = h.interleave({"base": lambda: plain_write(False), "store": store_write,
-                      "hashed": lambda: plain_write(True), "base_r": plain_read,
-                      "store_r": store_read}, rounds,
-                     label="blobs")  # fmt: skip
-    return [
+    steps: dict[str, h.Step] = {
+        "base": lambda: plain_write(False), "store": store_write,
+        "hashed": lambda: plain_write(True), "base_r": plain_read, "store_r": store_read,
+    }  # fmt: skip
+    db_vault = None
+    if pg_url is not None:  # the database store (scale-out): the same bytes as rows
+        db_vault = Vault.open(pg_url, root / "dbhome", blob_store="database")
+        steps |= _db_steps(db_vault.blobs, data)
+    try:
+        s = h.interleave(steps, rounds, label="blobs")
+    finally:
+        if db_vault is not None:
+            db_vault.close()
+    rows = [
         ("blob write (MB/s)", s["store"], s["base"]),
         ("  vs copy+sha256 (MB/s)", s["store"], s["hashed"]),
         ("blob read+verify (MB/s)", s["store_r"], s["base_r"]),
     ]
+    if pg_url is not None:
+        rows += [("blob write, PostgreSQL store (MB/s)", s["db"], s["base"]),
+                 ("blob read+verify, PostgreSQL store (MB/s)", s["db_r"], s["base_r"])]
+    return rows
+
+
+def _db_steps(store: BlobStore, data: bytes) -> dict[str, h.Step]:
+    """Write (1 MiB at a time, as the file store is fed) and read+verify in the database."""
+    shas: list[str] = []
+
+    def write() -> None:
+        for sha in shas:
+            store.delete(sha)
+        with store.writer() as w:
+            view = memoryview(data)
+            for i in range(0, len(data), CHUNK):
+                w.write(view[i : i + CHUNK])
+            shas.append(w.commit().sha256)
+
+    def read() -> None:
+        if not store.verify(shas[-1]):
+            raise SystemExit("the blob stored in the database does not verify")
+
+    return {"db": write, "db_r": read}
 
 
 def case_bench(url: str, home: Path, n: int) -> dict[str, float]:
@@ -180,7 +217,14 @@ def main() -> None:
 
     with h.temp_root(args.tmpdir, "bisik-vbench-") as root:
         conditions = h.describe(root)
-        blobs = blob_bench(root, blob_mb, args.rounds)
+        if args.no_pg:
+            blobs = blob_bench(root, blob_mb, args.rounds)
+        else:
+            url, drop = pg_schema_url()
+            try:
+                blobs = blob_bench(root, blob_mb, args.rounds, url)
+            finally:
+                drop()
         counter = iter(range(1 << 30))
 
         def backend(name: str) -> None:
