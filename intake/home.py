@@ -45,6 +45,7 @@ def server_public(home: Path) -> Ed25519PublicKey:
 
 DEFAULT_TOML = """# Bisik intake server settings (BISIK_* environment variables override these).
 # db_url = "postgresql+psycopg://postgres@127.0.0.1:5432/bisik"   # default: SQLite in this dir
+# blob_store = "database"         # ciphertext as rows of db_url (several nodes); default "files"
 listen = "{listen}"
 limiter_storage = "{limiter}"     # or "redis://127.0.0.1:6379" when several workers/servers
 max_upload_bytes = 4294967296     # one no-JavaScript request, all files together
