@@ -45,6 +45,9 @@ class DatabaseUploads(Uploads):
     def _open_storage(self, upload_id: str) -> None:
         """Nothing to make: the pieces are rows of the session."""
 
+    def _close_storage(self, upload_id: str) -> None:
+        """Nothing to remove: no row was committed."""
+
     def _coarsen(self, upload_id: str) -> None:
         """No files, no file times."""
 

@@ -155,7 +155,7 @@ class Uploads:
                 s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner),
                              total_size=total_size, received=0, expires_on=expires))  # fmt: skip
         except BaseException:
-            self._path(upload_id).unlink(missing_ok=True)
+            self._close_storage(upload_id)
             raise
         self._coarsen(upload_id)
         return upload_id
@@ -164,7 +164,12 @@ class Uploads:
         """Make the place the pieces of a new upload go (here: an empty file)."""
         self._path(upload_id).touch(mode=0o600, exist_ok=False)
 
+    def _close_storage(self, upload_id: str) -> None:
+        """Remove what :meth:`_open_storage` made (the session did not start)."""
+        self._path(upload_id).unlink(missing_ok=True)
+
     def _coarsen(self, upload_id: str) -> None:
+        """Day-only times on the new upload's file and its directory."""
         coarsen_times(self._path(upload_id))
         coarsen_times(self.directory)
 
