@@ -88,8 +88,10 @@ def _serve(app: Flask) -> tuple[Any, threading.Thread]:
 
 
 @pytest.fixture
-def live(make_app: Callable[..., Flask], home: Path) -> Iterator[Live]:
-    app = make_app()
+def live(make_app: Callable[..., Flask], home: Path, request: pytest.FixtureRequest,
+         ) -> Iterator[Live]:  # fmt: skip
+    """The intake on a loopback port; ``indirect`` parametrisation names the blob store."""
+    app = make_app(blob_store=getattr(request, "param", "files"))
     server, thread = _serve(app)
     try:
         yield Live(f"http://127.0.0.1:{server.server_port}", app, home)

@@ -108,6 +108,7 @@ def _decrypt_all(live: Any, org: Any, code: str) -> tuple[document.Document, dic
     return doc, files
 
 
+@pytest.mark.parametrize("live", ["files", "database"], indirect=True)  # blobs: files or rows
 def test_js_path_end_to_end(page: Any, live: Any, org: Any, tmp_path: Path) -> None:
     paths = [tmp_path / "rekaman-rapat.mp4", tmp_path / "tangkapan-layar.png"]
     originals = [_file(paths[0], 3 * 1024 * 1024 + 12345), _file(paths[1], 1024 * 1024)]
