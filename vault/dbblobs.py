@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .blobstore import AbortOnExit, BlobRef, HashChecks, Written, check_sha
 from .errors import BlobIntegrityError, BlobNotFoundError
-from .models import BlobChunk, BlobContent
+from .models import BlobChunk, BlobContent, Upload
 
 __all__ = ["CHUNK", "DatabaseBlobStore", "DatabaseBlobWriter"]
 
@@ -333,7 +333,8 @@ class DatabaseBlobStore(HashChecks):
         day = (today or _today()) - dt.timedelta(days=1)
         with self.tx() as s:
             ids = list(s.scalars(select(BlobContent.id).where(
-                BlobContent.sha256.is_(None), BlobContent.day < day)))  # fmt: skip
+                BlobContent.sha256.is_(None), BlobContent.day < day,
+                BlobContent.id.not_in(select(Upload.id)))))  # open uploads stay  # fmt: skip
             if ids:
                 s.execute(delete(BlobChunk).where(BlobChunk.content_id.in_(ids)))
                 s.execute(delete(BlobContent).where(BlobContent.id.in_(ids)))

@@ -154,9 +154,10 @@ class BlobContent(Base):
     """A blob kept in the database (``blob_store = "database"``): its chunks, and once they
     are all written and their SHA-256 known, its content address.
 
-    A row whose ``sha256`` is NULL is a blob still being written (or left by a crash): no
-    reader sees it. ``day`` is the UTC day the writing started (for the sweep of crashed
-    writers and the orphan grace period), no finer.
+    A row whose ``sha256`` is NULL is a blob still being written (or left by a crash), or the
+    pieces of an unfinished upload (then its id is the upload's): no reader sees it. ``day``
+    is the UTC day the writing started (for the sweep of crashed writers and the orphan grace
+    period), no finer.
     """
 
     __tablename__ = "blob_contents"
@@ -179,19 +180,6 @@ class BlobChunk(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class UploadPiece(Base):
-    """Bytes of an unfinished upload from offset ``at`` (database blob store); ranges never
-    overlap, so each byte is stored once."""
-
-    __tablename__ = "upload_pieces"
-
-    upload_id: Mapped[str] = mapped_column(
-        ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True
-    )
-    at: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-
-
 # Tables that hold ciphertext rather than the journal: a backup carries their blobs as
 # ``blobs/<sha256>`` members (and no partial uploads), never as rows.
-BLOB_TABLES = frozenset({"blob_contents", "blob_chunks", "upload_pieces"})
+BLOB_TABLES = frozenset({"blob_contents", "blob_chunks"})

@@ -161,5 +161,5 @@ def _compact(vault: Vault) -> None:
     else:
         with vault.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in ("item_evidence", "items", "case_recipients", "cases", "blobs",
-                          "uploads", "upload_pieces", "blob_chunks", "blob_contents"):  # fmt: skip
+                          "uploads", "blob_chunks", "blob_contents"):  # fmt: skip
                 conn.execute(text(f"VACUUM {table}"))

@@ -154,6 +154,7 @@ class Uploads:
                 expires = _today() + dt.timedelta(days=self.days)
                 s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner),
                              total_size=total_size, received=0, expires_on=expires))  # fmt: skip
+                self._start_rows(s, upload_id)
         except BaseException:
             self._close_storage(upload_id)
             raise
@@ -163,6 +164,9 @@ class Uploads:
     def _open_storage(self, upload_id: str) -> None:
         """Make the place the pieces of a new upload go (here: an empty file)."""
         self._path(upload_id).touch(mode=0o600, exist_ok=False)
+
+    def _start_rows(self, s: Session, upload_id: str) -> None:
+        """More rows for a new session, in its transaction (none for files)."""
 
     def _close_storage(self, upload_id: str) -> None:
         """Remove what :meth:`_open_storage` made (the session did not start)."""

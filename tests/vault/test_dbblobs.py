@@ -29,7 +29,7 @@ from vault.errors import (
     UploadNotFoundError,
     UploadQuotaError,
 )
-from vault.models import BlobChunk, BlobContent, UploadPiece
+from vault.models import BlobChunk, BlobContent
 from vault.store import Vault
 
 OWNER = b"owner-token-hash-0123456789abcdef"
@@ -156,12 +156,13 @@ def test_an_upload_started_on_one_node_finishes_on_the_other(nodes: tuple[Vault,
     with pytest.raises(UploadIncompleteError):
         two.finish_upload(uid, OWNER)
     assert one.append_upload(uid, OWNER, 250_000, data[250_000:550_000]) == 700_000  # overlap
-    assert _count(one, UploadPiece) == 3  # each byte stored once
+    assert _count(one, BlobChunk) == 3  # each byte stored once
+    assert not one.blobs.exists(hashlib.sha256(data).hexdigest())  # complete, not yet a blob
     ref = two.finish_upload(uid, OWNER)  # node two never saw the start of the upload
     assert ref.sha256 == hashlib.sha256(data).hexdigest()
-    with one.blobs.open(ref.sha256) as f:
+    with one.blobs.open(ref.sha256) as f:  # the pieces are the blob's chunks: nothing copied
         assert f.read() == data
-    assert _count(one, UploadPiece) == 0
+    assert _count(one, BlobChunk) == 3 and _count(one, BlobContent) == 1
     with pytest.raises(UploadNotFoundError):
         one.upload_offset(uid, OWNER)
 
@@ -172,7 +173,26 @@ def test_a_wrong_hash_discards_the_upload(nodes: tuple[Vault, Vault]) -> None:
     one.append_upload(uid, OWNER, 0, b"0123456789")
     with pytest.raises(BlobIntegrityError):
         two.finish_upload(uid, OWNER, "0" * 64)
-    assert _count(one, UploadPiece) == 0 and _count(one, BlobContent) == 0
+    assert _count(one, BlobChunk) == 0 and _count(one, BlobContent) == 0
+
+
+def test_an_upload_of_bytes_already_stored_keeps_one_copy(nodes: tuple[Vault, Vault]) -> None:
+    one, two = nodes
+    stored = one.blobs.add_bytes(b"the same envelope, sent twice")
+    uid = two.start_upload(owner=OWNER, total_size=stored.ref.size)
+    two.append_upload(uid, OWNER, 0, b"the same envelope, sent twice")
+    assert two.finish_upload(uid, OWNER) == stored.ref
+    assert _count(one, BlobContent) == 1 and _count(one, BlobChunk) == 1
+
+
+def test_the_sweep_keeps_open_uploads(nodes: tuple[Vault, Vault]) -> None:
+    one, _ = nodes
+    uid = one.start_upload(owner=OWNER, total_size=10)
+    one.append_upload(uid, OWNER, 0, b"01234")
+    store = one.blobs
+    assert isinstance(store, DatabaseBlobStore)
+    assert store.sweep(dt.date.today() + dt.timedelta(days=3)) == 0  # the session still lives
+    assert one.upload_ranges(uid, OWNER) == [(0, 5)]
 
 
 def test_the_upload_quota_holds_across_nodes(nodes: tuple[Vault, Vault]) -> None:
@@ -187,7 +207,7 @@ def test_expiry_removes_pieces(nodes: tuple[Vault, Vault]) -> None:
     uid = one.start_upload(owner=OWNER, total_size=10)
     one.append_upload(uid, OWNER, 0, b"01234")
     assert two.expire_uploads(dt.date.today() + dt.timedelta(days=30)) == 1
-    assert _count(one, UploadPiece) == 0
+    assert _count(one, BlobChunk) == 0 and _count(one, BlobContent) == 0
 
 
 def test_retention_removes_an_orphan_after_its_grace_days(nodes: tuple[Vault, Vault]) -> None:

@@ -1,10 +1,11 @@
-"""database blob store: blob_contents, blob_chunks, upload_pieces
+"""database blob store: blob_contents, blob_chunks
 
 Revision ID: 0005
 Revises: 0004
 
 The tables of ``blob_store = "database"`` (vault/dbblobs.py, vault/dbuploads.py), so intake
-nodes on several machines share blobs and unfinished uploads through PostgreSQL alone. Empty
+nodes on several machines share blobs and unfinished uploads (blobs without an address yet)
+through PostgreSQL alone. Empty
 and unused with the file store. A blob is chunked (about 1 MiB a row) so no process ever holds
 a whole envelope in memory.
 """
@@ -39,24 +40,11 @@ def upgrade() -> None:
                                 name=op.f("fk_blob_chunks_content_id_blob_contents")),
         sa.PrimaryKeyConstraint("content_id", "at", name=op.f("pk_blob_chunks")),
     )
-    op.create_table(
-        "upload_pieces",
-        sa.Column("upload_id", sa.String(length=32), nullable=False),
-        sa.Column("at", sa.BigInteger(), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["upload_id"], ["uploads.id"], ondelete="CASCADE",
-                                name=op.f("fk_upload_pieces_upload_id_uploads")),
-        sa.PrimaryKeyConstraint("upload_id", "at", name=op.f("pk_upload_pieces")),
-    )
-
-
     if op.get_bind().dialect.name == "postgresql":
         # ciphertext does not compress: store it out of line as it is, without pglz trying
-        for table in ("blob_chunks", "upload_pieces"):
-            op.execute(f"ALTER TABLE {table} ALTER COLUMN data SET STORAGE EXTERNAL")
+        op.execute("ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL")
 
 
 def downgrade() -> None:
-    op.drop_table("upload_pieces")
     op.drop_table("blob_chunks")
     op.drop_table("blob_contents")
