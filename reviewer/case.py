@@ -31,6 +31,7 @@ from typing import Any
 from crypto import records as crecords
 from crypto.errors import FormatError
 
+from . import activity
 from . import vocabulary as vocab
 
 __all__ = [
@@ -232,18 +233,34 @@ class Case:
         return dataclasses.replace(self, evidence=tuple(
             dataclasses.replace(e, path=paths.get(e.envelope_sha256)) for e in self.evidence))
 
+    # -- late activity (reviewer.activity) ---------------------------------------------------
+    def late_messages(self) -> list[Message]:
+        """The reporter's items written after the case was closed, oldest first."""
+        return [m for _when, m in activity.late_items(self.records, self.messages)]
+
+    def computed_flags(self) -> tuple[str, ...]:
+        """The stored flags, plus ``late_activity`` while the closed case has later items."""
+        late = (activity.FLAG,) if self.late_messages() else ()
+        return tuple(sorted(set(self.flags) | set(late)))
+
     # -- the index entry -----------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        """The store index's entry for this case: everything ``list`` and ``due`` need."""
+        """The store index's entry for this case: everything ``list`` and ``due`` need.
+
+        ``late`` is the day of the first unanswered item sent after closure (the re-armed
+        acknowledgement deadline runs from it), or None.
+        """
         state, authority = self.status
         ack, fb = self.first_dates()
+        late = activity.unanswered_since(self.records, self.messages)
         return {
             "st": state, "auth": authority, "rcv": self.received_day.isoformat(),
             "rd": self.readable, "cat": self.category if self.readable else None,
             "reg": self.region or None, "sev": self.severity, "asg": self.assigned,
-            "fl": sorted(set(self.flags)), "ack": ack.isoformat() if ack else None,
+            "fl": list(self.computed_flags()), "ack": ack.isoformat() if ack else None,
             "fb": fb.isoformat() if fb else None, "ne": len(self.evidence),
             "nm": len(self.messages), "nn": len(self.notes),
+            "late": late.isoformat() if late else None,
         }  # fmt: skip
 
 

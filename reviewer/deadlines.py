@@ -2,7 +2,10 @@
 
 Defaults (reviewer config): acknowledge within 7 days, first feedback within 3 calendar months
 (the EU whistleblowing directive's rhythm, which the organisation may tighten). A closed case
-owes nothing. ``due soon`` means within ``due_soon_days`` of the deadline.
+owes nothing — until the reporter writes again: an item sent after closure (a retaliation
+report, evidence, a message, a consent change; :mod:`reviewer.activity`) re-arms the
+acknowledgement deadline, ``ack_days`` from the day of the first unanswered such item, closed or
+not. ``due soon`` means within ``due_soon_days`` of the deadline.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 @dataclass(frozen=True)
 class Due:
-    """One open obligation: ``kind`` is ``ack`` or ``feedback``."""
+    """One open obligation: ``kind`` is ``ack``, ``feedback`` or ``late_ack`` (acknowledge
+    what the reporter sent after the case was closed)."""
 
     case_id: str
     kind: str
@@ -40,11 +44,13 @@ class Due:
 
 def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt.date
                 ) -> list[Due]:  # fmt: skip
-    """The deadlines this case has not met yet (empty when closed or all met)."""
+    """The deadlines this case has not met yet (empty when all met, or closed with nothing
+    sent since)."""
+    late = _late_deadline(summary, config)
+    out = [] if late is None else [Due(case_id, "late_ack", late, (late - today).days)]
     if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
-        return []
+        return out
     received = dt.date.fromisoformat(summary["rcv"])
-    out = []
     if not summary.get("ack"):
         deadline = received + dt.timedelta(days=config.ack_days)
         out.append(Due(case_id, "ack", deadline, (deadline - today).days))
@@ -54,11 +60,20 @@ def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt
     return out
 
 
+def _late_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
+    """The re-armed acknowledgement deadline of items sent after closure, or None."""
+    late = summary.get("late")  # absent in index entries written before late activity
+    return dt.date.fromisoformat(late) + dt.timedelta(days=config.ack_days) if late else None
+
+
 def next_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
     """The earliest unmet deadline of a case, or None (closed, not ours, or all met).
 
     The fast path ``list`` uses for every row; same rules as :func:`obligations`.
     """
+    late = _late_deadline(summary, config)
+    if late is not None:  # the first item after closure: its answer is older than the others
+        return late
     if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
         return None
     if not summary.get("ack"):

@@ -73,7 +73,7 @@ def _fields(case: Case) -> list[tuple[str, object]]:
         (t("col.severity"), t(f"severity.{case.severity}") if case.severity else "—"),
         (t("col.reported_role"), t(f"role.{case.role}") if case.role else "—"),
         (t("col.assigned"), case.assigned),
-        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.flags) or "—"),
+        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.computed_flags()) or "—"),
     ]  # fmt: skip
     rows += [(f"· {t(f'field.{name}')}", value_label(name, text))
              for name, text in case.report_fields()]  # fmt: skip

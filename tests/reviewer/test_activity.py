@@ -1,0 +1,73 @@
+"""Late activity: an item the reporter sends after closure flags the case and re-arms `due`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reviewer import activity
+from reviewer.case import Case, Message, Record
+from reviewer.caselist import CaseFilter, select
+from reviewer.deadlines import due_list, next_deadline
+from reviewer.home import Config
+
+
+def _status(state: str, at: str, n: int) -> Record:
+    return Record("status", f"{n:032x}", at, "ani", state=state,
+                  when=dt.datetime.fromisoformat(at))  # fmt: skip
+
+
+def _reply(at: str, n: int) -> Record:
+    return Record("reply", f"{n:032x}", at, "ani", when=dt.datetime.fromisoformat(at))
+
+
+def _item(type_: str, at: str, proof: str = "proven") -> Message:
+    return Message("a" * 64, type_, True, at=at, proof=proof,
+                   fields={"kind": type_, "text": "dimutasi"})  # fmt: skip
+
+
+CLOSED = _status("closed_substantiated", "2026-03-01T10:00:00+00:00", 2)
+OPENED = _status("in_review", "2026-01-05T10:00:00+00:00", 1)
+
+
+def _case(records: tuple[Record, ...], messages: tuple[Message, ...]) -> Case:
+    return Case("c1", dt.date(2026, 1, 2), records=records, messages=messages)
+
+
+def test_retaliation_after_closure_flags_and_rearms_the_acknowledgement() -> None:
+    late = _item("retaliation", "2026-06-10T08:00:00+07:00")
+    case = _case((OPENED, CLOSED), (_item("message", "2026-02-01T09:00:00+00:00"), late))
+    assert case.late_messages() == [late]
+    summary = case.summary()
+    assert "late_activity" in summary["fl"] and summary["late"] == "2026-06-10"
+    cfg = Config(ack_days=7)
+    (due,) = due_list({"c1": summary}, cfg, dt.date(2026, 6, 20))
+    assert (due.kind, due.deadline, due.late) == ("late_ack", dt.date(2026, 6, 17), True)
+    assert next_deadline(summary, cfg) == dt.date(2026, 6, 17)
+    flagged = select({"c1": summary}, cfg, dt.date(2026, 6, 20), CaseFilter(flagged=True))
+    assert [cid for cid, _s, _n in flagged] == ["c1"]
+
+
+def test_a_reply_answers_it_and_a_new_status_clears_the_flag() -> None:
+    late = _item("consent", "2026-06-10T01:00:00+00:00")
+    answered = _case((OPENED, CLOSED, _reply("2026-06-11T09:00:00+00:00", 3)), (late,))
+    assert answered.summary()["late"] is None  # acknowledged: nothing due
+    assert "late_activity" in answered.summary()["fl"]  # but still closed with a new item
+    reopened = _case((OPENED, CLOSED, _status("in_review", "2026-06-11T09:00:00+00:00", 3)),
+                     (late,))  # fmt: skip
+    assert reopened.late_messages() == [] and reopened.summary()["late"] is None
+    assert "late_activity" not in reopened.summary()["fl"]
+
+
+def test_items_before_closure_forged_or_undated_do_not_count() -> None:
+    items = (_item("message", "2026-02-28T23:00:00+00:00"),
+             _item("retaliation", "2026-07-01T00:00:00+00:00", proof="forged"),
+             _item("message", "not a time"), _item("reply", "2026-07-01T00:00:00+00:00"))
+    case = _case((OPENED, CLOSED), items)
+    assert case.late_messages() == [] and case.summary()["late"] is None
+    assert due_list({"c1": case.summary()}, Config(), dt.date(2026, 8, 1), soon_only=False) == []
+
+
+def test_an_open_case_has_no_late_activity() -> None:
+    case = _case((OPENED,), (_item("retaliation", "2026-06-10T08:00:00+00:00"),))
+    assert activity.late_items(case.records, case.messages) == []
+    assert "late" in case.summary() and case.summary()["late"] is None
