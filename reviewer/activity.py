@@ -76,7 +76,7 @@ def late_items(records: Sequence[Record], messages: Sequence[Message]
         if msg.type not in REPORTER_TYPES or msg.proof == "forged" or not msg.readable:
             continue
         when = _when(msg.at)
-        if when is not None and when > closed:
+        if when is not None and when >= closed:  # same second: the reviewer cannot have seen it
             out.append((when, msg))
     return sorted(out, key=lambda pair: pair[0])
 

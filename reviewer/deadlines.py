@@ -85,8 +85,11 @@ def next_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
 
 def due_list(cases: dict[str, dict[str, Any]], config: Config, today: dt.date,
              *, soon_only: bool = True) -> list[Due]:  # fmt: skip
-    """Obligations that are late or due within ``config.due_soon_days``, most urgent first."""
+    """Obligations that are late or due within ``config.due_soon_days``, most urgent first.
+
+    An item sent after closure is always listed, however far its deadline: nobody looks at a
+    closed case, and it is often a retaliation report."""
     found = [d for cid, s in cases.items() for d in obligations(cid, s, config, today)]
     if soon_only:
-        found = [d for d in found if d.days_left <= config.due_soon_days]
+        found = [d for d in found if d.days_left <= config.due_soon_days or d.kind == "late_ack"]
     return sorted(found, key=lambda d: (d.deadline, d.case_id, d.kind))

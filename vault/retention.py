@@ -59,6 +59,11 @@ class Plan:
         return not (self.cases or self.uploads or self.blobs)
 
 
+def _today() -> dt.date:
+    """The UTC day retention counts from (the clock seam of tests that age a case)."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 # Journal kinds the reporter writes (the others are reviewers' signed records).
 REPORTER_KINDS = ("report", "message", "retaliation", "consent")
 
@@ -130,7 +135,7 @@ def _collect(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.date) -
 
 def plan(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -> Plan:
     """Dry run: list the cases, upload sessions and blobs :func:`apply` would remove."""
-    day = today or dt.datetime.now(dt.UTC).date()
+    day = today or _today()
     with vault._read() as ops:
         return _collect(vault, ops, policy, day)
 
@@ -140,7 +145,7 @@ def kept(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None
     """(case, reasons) of the cases closed long enough to go that retention keeps, and why:
     ``late_activity`` (the reporter wrote after the last status) and/or ``unacknowledged``
     (an item no reviewer has confirmed importing yet). Changes nothing."""
-    day = today or dt.datetime.now(dt.UTC).date()
+    day = today or _today()
     with vault._read() as ops:
         found = _due_closed_cases(ops, policy, day)
     out = []
@@ -157,7 +162,7 @@ def apply(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -
     If the process dies between the two steps, the files left behind have no row and the
     next run removes them as orphans.
     """
-    day = today or dt.datetime.now(dt.UTC).date()
+    day = today or _today()
     with vault._tx() as ops:
         ops._lock_journal()  # no case may take a reference to a doomed blob meanwhile
         result = _collect(vault, ops, policy, day)

@@ -43,6 +43,8 @@ def test_retaliation_after_closure_flags_and_rearms_the_acknowledgement() -> Non
     (due,) = due_list({"c1": summary}, cfg, dt.date(2026, 6, 20))
     assert (due.kind, due.deadline, due.late) == ("late_ack", dt.date(2026, 6, 17), True)
     assert next_deadline(summary, cfg) == dt.date(2026, 6, 17)
+    (early,) = due_list({"c1": summary}, cfg, dt.date(2026, 6, 10))  # listed at once, not "soon"
+    assert early.days_left == 7
     flagged = select({"c1": summary}, cfg, dt.date(2026, 6, 20), CaseFilter(flagged=True))
     assert [cid for cid, _s, _n in flagged] == ["c1"]
 

@@ -164,6 +164,7 @@
       if (!fields.retaliation_kind) throw new A.ApiError("error.missing_field");
       var year = one("retaliation_year"), month = one("retaliation_month");
       if (month && !year) throw new A.ApiError("error.missing_field");
+      if (!year) throw new A.ApiError("error.retaliation_when");  // as intake/forms.message
       if (A.isFutureMonth(year, month)) throw new A.ApiError("error.future_month");
       fields.retaliation_month = month ? year + "-" + month : year;
     }
