@@ -59,7 +59,7 @@ from .models import (
 )
 from .uploads import Uploads
 
-MESSAGE_KINDS = frozenset({"message", "retaliation"})
+MESSAGE_KINDS = frozenset({"message", "retaliation", "consent"})  # consent: SPEC §14
 _JOURNAL_LOCK = 0x6269_7369_6B01  # PostgreSQL advisory lock: journal seq == commit order
 _HASH_CHUNK = 1 << 20
 _IN_CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit

@@ -20,7 +20,7 @@ from .layout import EXPORT, MAX_ENVELOPE, MAX_INDEX_LINE, MAX_SMALL_ITEM, OUTBOX
 # \A…\Z, not ^…$: "$" also matches before a final newline, so "case\n" would pass
 CASE_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
-ENVELOPE_TYPES = frozenset({"report", "evidence", "message", "retaliation", "reply"})
+ENVELOPE_TYPES = frozenset({"report", "evidence", "message", "retaliation", "reply", "consent"})
 
 # direction -> kind -> extra fields (name -> validator)
 _EXTRA: dict[str, dict[str, dict[str, Any]]] = {
