@@ -53,7 +53,7 @@ def _booleans(obj: Any, what: str, key_ok: Any) -> dict[str, bool]:
         raise FormatError(f"consent {what} must be an object")
     for key, value in obj.items():
         if not key_ok(key):
-            raise FormatError(f"consent names an unknown {what[:-1] if what.endswith('s') else what}")
+            raise FormatError(f"consent names an unknown key in {what}")
         if not isinstance(value, bool):  # 1, "yes" or null are no answer
             raise FormatError(f"consent for {what} must be true or false")
     return dict(obj)
