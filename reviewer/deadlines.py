@@ -28,8 +28,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 @dataclass(frozen=True)
 class Due:
-    """One open obligation: ``kind`` is ``ack``, ``feedback`` or ``late_ack`` (acknowledge
-    what the reporter sent after the case was closed)."""
+    """One open obligation: ``kind`` is ``ack``, ``feedback``, ``late_ack`` (acknowledge what
+    the reporter sent after the case was closed) or ``withdrawn`` (consent withdrawn after the
+    case was escalated to that authority)."""
 
     case_id: str
     kind: str
@@ -46,8 +47,8 @@ def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt
                 ) -> list[Due]:  # fmt: skip
     """The deadlines this case has not met yet (empty when all met, or closed with nothing
     sent since)."""
-    late = _late_deadline(summary, config)
-    out = [] if late is None else [Due(case_id, "late_ack", late, (late - today).days)]
+    out = [Due(case_id, kind, day, (day - today).days)
+           for kind, day in _reopened(summary, config)]  # fmt: skip
     if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
         return out
     received = dt.date.fromisoformat(summary["rcv"])
@@ -60,10 +61,15 @@ def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt
     return out
 
 
-def _late_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
-    """The re-armed acknowledgement deadline of items sent after closure, or None."""
-    late = summary.get("late")  # absent in index entries written before late activity
-    return dt.date.fromisoformat(late) + dt.timedelta(days=config.ack_days) if late else None
+def _reopened(summary: dict[str, Any], config: Config) -> list[tuple[str, dt.date]]:
+    """(kind, deadline) of acknowledgements re-armed by the reporter: items sent after closure
+    (``late_ack``) and consent withdrawn after escalation (``withdrawn``)."""
+    out = []
+    for key, kind in (("late", "late_ack"), ("wd", "withdrawn")):
+        day = summary.get(key)  # absent in index entries written before these existed
+        if day:
+            out.append((kind, dt.date.fromisoformat(day) + dt.timedelta(days=config.ack_days)))
+    return out
 
 
 def next_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
@@ -71,9 +77,9 @@ def next_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
 
     The fast path ``list`` uses for every row; same rules as :func:`obligations`.
     """
-    late = _late_deadline(summary, config)
-    if late is not None:  # the first item after closure: its answer is older than the others
-        return late
+    reopened = [day for _kind, day in _reopened(summary, config)]
+    if reopened:  # the reporter's newest items: their answer is older than the others
+        return min(reopened)
     if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
         return None
     if not summary.get("ack"):
@@ -83,13 +89,17 @@ def next_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
     return None
 
 
+_ALWAYS = frozenset({"late_ack", "withdrawn"})  # listed however far their deadline
+
+
 def due_list(cases: dict[str, dict[str, Any]], config: Config, today: dt.date,
              *, soon_only: bool = True) -> list[Due]:  # fmt: skip
     """Obligations that are late or due within ``config.due_soon_days``, most urgent first.
 
-    An item sent after closure is always listed, however far its deadline: nobody looks at a
-    closed case, and it is often a retaliation report."""
+    An item sent after closure and a withdrawal after escalation are always listed, however
+    far their deadline: nobody looks at a closed case, and a withdrawal must stop the next
+    sending."""
     found = [d for cid, s in cases.items() for d in obligations(cid, s, config, today)]
     if soon_only:
-        found = [d for d in found if d.days_left <= config.due_soon_days or d.kind == "late_ack"]
+        found = [d for d in found if d.days_left <= config.due_soon_days or d.kind in _ALWAYS]
     return sorted(found, key=lambda d: (d.deadline, d.case_id, d.kind))

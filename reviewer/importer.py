@@ -36,6 +36,7 @@ from typing import Any, BinaryIO, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from crypto import consent as cconsent
 from crypto import document as cdoc
 from crypto import envelope, followup, signed
 from crypto import records as crecords
@@ -153,6 +154,8 @@ class _Merge:
         elif not any(m["sha256"] == item.sha256 for m in case["messages"]):
             doc, why, _ids = self._open_doc(item)
             case["messages"].append(_message(item.sha256, kind, doc, why))
+            if "rejected" in case["messages"][-1]:  # a consent change that breaks SPEC §14
+                case["flags"].append("consent_rejected")
             self.last_message[item.case] = case["messages"][-1]
             return
         self.last_message[item.case] = None
@@ -298,10 +301,16 @@ def _message(sha: str, kind: str, doc: cdoc.Document | None, why: str | None = N
     if doc is None:
         return {"sha256": sha, "type": kind, "item": kind, "readable": False,
                 "unreadable": why or DAMAGED}
-    return {"sha256": sha, "type": doc.type, "item": kind, "readable": True,
-            "at": doc.submitted_at,
-            "channel": doc.channel, "fields": dict(doc.fields),
-            "evidence": [e.to_json() for e in doc.evidence]}  # fmt: skip
+    out = {"sha256": sha, "type": doc.type, "item": kind, "readable": True,
+           "at": doc.submitted_at,
+           "channel": doc.channel, "fields": dict(doc.fields),
+           "evidence": [e.to_json() for e in doc.evidence]}  # fmt: skip
+    if doc.type == cconsent.TYPE:  # kept only if it is one (SPEC §14): else it changes nothing
+        try:
+            out["consent"] = cconsent.check(doc).to_json()
+        except FormatError as exc:
+            out["rejected"] = str(exc)
+    return out
 
 
 def _evidence_state(ev: Mapping[str, Any], path: Path | None, key: X25519PrivateKey) -> str:

@@ -60,7 +60,7 @@ def _timeline(case: Case) -> list[tuple[str, str, str]]:
 
 
 def _doc(kind: str) -> str:
-    return t(f"doc.{kind}") if kind in {"report", "reply", *vocab.MESSAGE_KINDS} else \
+    return t(f"doc.{kind}") if kind in {"report", "reply", "consent", *vocab.MESSAGE_KINDS} else \
         one_line(repr(kind))  # fmt: skip
 
 
@@ -77,9 +77,30 @@ def _fields(case: Case) -> list[tuple[str, object]]:
     ]  # fmt: skip
     rows += [(f"· {t(f'field.{name}')}", value_label(name, text))
              for name, text in case.report_fields()]  # fmt: skip
-    if case.consent:
-        rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities))))
+    if case.consent or case.consent_events:  # the consent in force, and since when (SPEC §14)
+        rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities)) + " " +
+                     t("show.consent_since", day=case.consent_day.isoformat())))
+    rows += [(t("show.withdrawn_after"), t("show.withdrawn_after_text",
+              authority=consent_label([w.authority]), day=w.event.day.isoformat(),
+              sent=w.escalated.isoformat())) for w in case.consent_withdrawals]  # fmt: skip
     return rows
+
+
+def _consent_lines(msg: Message) -> list[str]:
+    """What a consent change grants and withdraws (files by the start of their hash)."""
+    if msg.rejected:
+        return [f"    {t('show.consent_rejected', why=one_line(msg.rejected))}"]
+    body = msg.consent
+    lines = []
+    for granted, key in ((True, "show.consent_grant"), (False, "show.consent_withdraw")):
+        codes = [c for c, v in dict(body.get("authorities", {})).items() if v is granted]
+        files = [s[:16] for s, v in dict(body.get("evidence", {})).items() if v is granted]
+        if codes or files:
+            what = ", ".join([consent_label([c]) for c in codes] + files)
+            lines.append(f"    {t(key)}: {what}")
+    if msg.proof == "unproven":
+        lines.append(f"    {t('show.consent_unproven')}")
+    return lines
 
 
 def _others(fields: Sequence[tuple[str, str]], indent: str) -> list[str]:
@@ -119,6 +140,8 @@ def _message(case: Case, msg: Message) -> list[str]:
     who = case.reply_signer(msg) or (t("who.unsigned_reply") if msg.type == "reply"
                                      else reporter)  # fmt: skip
     lines = [f"- [{one_line(msg.at)}] {who} ({_doc(msg.type)}):"]
+    if msg.type == "consent":
+        return lines + _consent_lines(msg)
     known = [n for n in (*vocab.MESSAGE_FIELDS, "message") if msg.fields.get(n)]
     for name in known:
         label = t(f"field.{name}")
