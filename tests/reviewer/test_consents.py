@@ -55,7 +55,8 @@ def test_later_changes_override_the_report_by_time_then_arrival() -> None:
     assert [e.share for e in case.evidence] == [False]
     assert [e.share for e in case.evidence_check] == [False]
     plain = Case.from_store(_record([]))
-    assert plain.consent_authorities == frozenset({"bkn"}) and plain.consent_day == plain.received_day
+    assert plain.consent_authorities == frozenset({"bkn"})
+    assert plain.consent_day == plain.received_day
 
 
 def test_forged_unproven_and_malformed_changes_cannot_widen_consent() -> None:
