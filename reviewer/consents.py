@@ -117,8 +117,10 @@ def withdrawals_after_escalation(records: Sequence[Record], applied: Sequence[Co
                                  ) -> list[Withdrawal]:  # fmt: skip
     """Withdrawals dated after a signed ``escalated`` status to the same authority.
 
-    The status names the authority as the reviewer typed it ("BKN", "Bawaslu"); it matches
-    a consent code when both read the same without case, spaces or punctuation.
+    The status names the authority as the reviewer or ``track`` wrote it ("BKN", "Ombudsman
+    RI"); it matches a consent code when, without case, spaces or punctuation, it begins with
+    the code ("ombudsmanri" → ``ombudsman``). The escalation package's alias table is not used:
+    the core does not import it (an import contract).
     """
     out = []
     for event in applied:
@@ -126,7 +128,7 @@ def withdrawals_after_escalation(records: Sequence[Record], applied: Sequence[Co
             if granted:
                 continue
             sent = [r for r in records if r.kind == "status" and r.state == "escalated"
-                    and _squash(r.authority or "") == _squash(code) and r.when <= event.when]
+                    and _squash(r.authority or "").startswith(code) and r.when <= event.when]
             if sent:
                 out.append(Withdrawal(code, event, sent[0].day))
     return out

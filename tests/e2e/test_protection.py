@@ -6,19 +6,30 @@ Through the real intake (no-JS path, Flask test client), the real ``bisik-server
 * **late activity** — a reviewer closes a case; months later the reporter reports retaliation
   with the receipt; on the next import the case is flagged in ``list --flagged``, its
   acknowledgement is due again in ``due``, and the server's retention dry run keeps it and says
-  why, even once its retention time is up.
+  why, even once its retention time is up;
+* **consent that changes** — a dossier for an authority the reporter did not consent to is
+  refused; the reporter grants it later from the follow-up page (no JavaScript); after the
+  next import the dossier is produced and names the consent's day; the reporter then withdraws
+  it after the case was escalated there, and the reviewer sees it in ``show``, ``list
+  --flagged`` and ``due``, and a new dossier is refused again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
-from intake import demo
+from intake import demo, i18n
+from reviewer.home import Config, Home
+from tests.reviewer.factory import LETTERHEAD
 from tests.e2e.test_loop import CSRF_RE, client_for, org, reviewer, server, submit  # noqa: F401
 from vault import retention
 
@@ -87,3 +98,60 @@ def test_retaliation_after_closure_flags_the_case_and_retention_keeps_it(
     reviewer(org, "ani", "status", case_id, "in_review")
     assert case_id[:6] not in reviewer(org, "ani", "list", "--flagged")
     assert case_id[:6] not in reviewer(org, "ani", "due", "--all")
+
+
+def _consent(client: FlaskClient, code: str, **choices: str) -> None:
+    data = {"csrf_token": _csrf(client), "receipt": code, **choices}
+    resp = client.post("/followup/consent", data=data)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[-800:]
+    assert i18n.translate("id", "notice.sent_consent") in resp.get_data(as_text=True)
+
+
+def _escalate(made: demo.Demo, case_id: str, out: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes["ani"])}
+    return subprocess.run(
+        [sys.executable, "-m", "reviewer.cli", "escalate", case_id, "--to", "ombudsman",
+         "--out", str(out), "--accept-all-redactions",
+         "--passphrase-file", str(made.root / "passphrase.txt")],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def _sync(made: demo.Demo, tmp_path: Path, name: str) -> None:
+    server(made, "export", "--all", "--out", str(tmp_path / f"{name}.bisik"))
+    reviewer(made, "ani", "import", str(tmp_path / f"{name}.bisik"))
+
+
+def test_consent_granted_later_makes_the_dossier_and_a_withdrawal_is_flagged(
+    org: demo.Demo, tmp_path: Path,  # noqa: F811
+) -> None:  # fmt: skip
+    client, vault = client_for(org)
+    before = {i.case_id for i in vault.items_since(0)}
+    code = submit(client)  # consents to Bawaslu and BKN only
+    case_id = _case_of(vault, before)
+    home = Home(org.reviewer_homes["ani"])
+    home.save_config(Config(**{**home.load_config().to_json(), **LETTERHEAD}))
+    _sync(org, tmp_path, "c1")
+
+    refused = _escalate(org, case_id, tmp_path / "refused")
+    assert refused.returncode == 1 and not (tmp_path / "refused" / "dossier.pdf").exists()
+
+    _consent(client, code, authority_ombudsman="grant")  # the reporter says yes, later
+    _sync(org, tmp_path, "c2")
+    made = _escalate(org, case_id, tmp_path / "dossier")
+    assert made.returncode == 0, made.stderr
+    dossier = json.loads((tmp_path / "dossier" / "dossier.json").read_text("utf-8"))
+    day = dt.datetime.now(dt.UTC).date().isoformat()
+    assert dossier["consent"] == {"authority": "ombudsman", "since": day}
+    assert "Ombudsman" in reviewer(org, "ani", "show", case_id).split("Consent")[1][:200]
+
+    # sent; then the reporter withdraws: recorded, shown, flagged, due, and no new dossier
+    reviewer(org, "ani", "status", case_id, "escalated", "--authority", "Ombudsman RI")
+    _consent(client, code, authority_ombudsman="withdraw")
+    _sync(org, tmp_path, "c3")
+    shown = reviewer(org, "ani", "show", case_id)
+    assert "Consent withdrawn" in shown and "Send nothing more to this body" in shown
+    assert case_id[:6] in reviewer(org, "ani", "list", "--flagged")
+    due = reviewer(org, "ani", "due")
+    assert case_id[:6] in due and "consent withdrawn after sending" in due
+    assert _escalate(org, case_id, tmp_path / "again").returncode == 1
