@@ -29,8 +29,8 @@ from flask.testing import FlaskClient
 
 from intake import demo, i18n
 from reviewer.home import Config, Home
-from tests.reviewer.factory import LETTERHEAD
 from tests.e2e.test_loop import CSRF_RE, client_for, org, reviewer, server, submit  # noqa: F401
+from tests.reviewer.factory import LETTERHEAD
 from vault import retention
 
 pytestmark = pytest.mark.slow
