@@ -20,7 +20,7 @@ consent changes) that were not refused as forged:
 * an item is *late* when the case is closed and the item was written after that closing
   record (the item's own time, inside its sealed document; an item without a readable time
   cannot be dated and is not counted);
-* a late item is *answered* once any signed record (reply or status) is dated after it;
+* a late item is *answered* once a signed reply or status is dated after it;
   the acknowledgement deadline is re-armed from the day of the first unanswered late item.
 
 Leaks: nothing; pure functions over data already decrypted on this laptop.
@@ -42,6 +42,7 @@ __all__ = ["FLAG", "REPORTER_TYPES", "late_items", "unanswered_since"]
 FLAG = "late_activity"
 REPORTER_TYPES = frozenset({"message", "retaliation", "consent"})
 _CLOSED = frozenset(s for s in STATES if s.startswith("closed_"))
+_ANSWERS = frozenset({"status", "reply"})  # what answers the reporter (a link does not)
 
 
 def _when(text: str) -> dt.datetime | None:
@@ -86,7 +87,7 @@ def unanswered_since(records: Sequence[Record], messages: Sequence[Message]) -> 
 
     The acknowledgement deadline for late activity runs from this day.
     """
-    last_record = max((r.when for r in records), default=None)
+    last_record = max((r.when for r in records if r.kind in _ANSWERS), default=None)
     for when, _msg in late_items(records, messages):
         if last_record is None or when > last_record:
             return when.date()

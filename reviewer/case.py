@@ -79,7 +79,8 @@ class StatusEvent:
 
 @dataclass(frozen=True)
 class Record:
-    """A verified signed record of a case (``kind`` ``status`` or ``reply``) and its signer.
+    """A verified signed record of a case (``kind`` ``status``, ``reply`` or ``link``) and its
+    signer.
 
     ``by`` is the reviewer id (``"id (revoked)"`` for a key revoked since); ``raw`` the signed
     bytes as text, kept so the record can be sent on unchanged.
@@ -93,6 +94,9 @@ class Record:
     state: str | None = None
     authority: str | None = None
     envelope_sha256: str | None = None
+    other: str | None = None  # a link record's old case, and its choices (SPEC §15)
+    linked: bool = False
+    share: bool = False
     when: dt.datetime = field(default=dt.datetime.min.replace(tzinfo=dt.UTC), repr=False)
 
     @property
@@ -245,6 +249,12 @@ class Case:
         """The day of the consent now in force: the latest change's, else the report's."""
         return self.consent_events[-1].day if self.consent_events else self.received_day
 
+    def links(self) -> list[Record]:
+        """The cases this one is linked to now (SPEC §15): per old case, the newest link
+        record, kept when it links (an unlink record ends it)."""
+        newest = {r.other: r for r in self.records if r.kind == "link"}  # records are ordered
+        return [r for r in newest.values() if r.linked]
+
     # -- late activity (reviewer.activity) ---------------------------------------------------
     def late_messages(self) -> list[Message]:
         """The reporter's items written after the case was closed, oldest first."""
@@ -277,6 +287,7 @@ class Case:
             "nm": len(self.messages), "nn": len(self.notes),
             "late": late.isoformat() if late else None,
             "wd": withdrawn.isoformat() if withdrawn else None,
+            "ln": sorted(str(r.other) for r in self.links()),
         }  # fmt: skip
 
 
@@ -356,6 +367,8 @@ def _record(obj: Mapping[str, Any]) -> Record:
     return Record(kind=str(obj["kind"]), id=str(body["id"]), at=at, by=str(obj["by"]),
                   raw=str(obj.get("raw", "")), state=body.get("state"),
                   authority=body.get("authority"), envelope_sha256=body.get("envelope_sha256"),
+                  other=body.get("other"), linked=body.get("linked") is True,
+                  share=body.get("share") is True,
                   when=dt.datetime.fromisoformat(at).astimezone(dt.UTC))  # fmt: skip
 
 

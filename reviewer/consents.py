@@ -137,7 +137,7 @@ def withdrawals_after_escalation(records: Sequence[Record], applied: Sequence[Co
 def unanswered_withdrawal(records: Sequence[Record], found: Sequence[Withdrawal]
                           ) -> dt.date | None:  # fmt: skip
     """The day of the first withdrawal after sending that no signed record followed, or None."""
-    last = max((r.when for r in records), default=None)
+    last = max((r.when for r in records if r.kind in ("status", "reply")), default=None)
     for w in found:
         if last is None or w.event.when >= last:
             return w.event.day

@@ -369,6 +369,7 @@ def import_items(
         merge = _Merge(store, tx, ident, directory)
         handlers = {"case": merge.on_case, "envelope": merge.on_envelope,
                     "status": merge.on_record, "reply": merge.on_record,
+                    "link": merge.on_record,
                     "followup": merge.on_followup}  # fmt: skip
         for item in items:
             handler = handlers.get(item.kind)

@@ -374,8 +374,8 @@ class _Ops:
             elif out.kind == "reply":
                 if out.blob is None or body.get("envelope_sha256") != out.blob.sha256:
                     raise RecordMismatchError("the reply record names another envelope")
-            else:
-                raise ValueError("an outbound record is a status or a reply")
+            elif out.kind != "link" or out.blob is not None:  # link: crypto/SPEC.md §15
+                raise ValueError("an outbound record is a status, a reply or a link")
             bodies.append(body)
         # Lock order, the same as add_message/create_case so they cannot deadlock with an
         # import: the journal lock first, then the named case rows (so concurrent imports

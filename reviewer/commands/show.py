@@ -51,8 +51,10 @@ def _timeline(case: Case) -> list[tuple[str, str, str]]:
         if msg.readable and msg.type != "reply":
             events.append((msg.at, t("who.reporter"), _doc(msg.type)))
     for rec in case.records:
+        link = t("tl.link" if rec.linked else "tl.unlink", other=rec.other or "")
         what = (t("tl.status", state=t(f"state.{rec.state}"), authority=rec.authority or "")
-                if rec.kind == "status" else t("tl.reply"))  # fmt: skip
+                if rec.kind == "status" else t("tl.reply") if rec.kind == "reply"
+                else link)  # fmt: skip
         events.append((rec.at, rec.by, what))
     for note in case.notes:
         events.append((note.at, note.by, t("tl.note")))
@@ -80,6 +82,10 @@ def _fields(case: Case) -> list[tuple[str, object]]:
     if case.consent or case.consent_events:  # the consent in force, and since when (SPEC §14)
         rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities)) + " " +
                      t("show.consent_since", day=case.consent_day.isoformat())))
+    rows += [(t("show.linked_to"), t("show.link_text", case=r.other or "", by=r.by,
+              day=r.day.isoformat(), shared=t("show.link_shared" if r.share
+                                              else "show.link_private")))
+             for r in case.links()]  # fmt: skip
     rows += [(t("show.withdrawn_after"), t("show.withdrawn_after_text",
               authority=consent_label([w.authority]), day=w.event.day.isoformat(),
               sent=w.escalated.isoformat())) for w in case.consent_withdrawals]  # fmt: skip
@@ -157,6 +163,7 @@ def _message(case: Case, msg: Message) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         case = s.store.case(args.case)
+        backlinks = [cid for cid, m in s.store.cases.items() if case.case_id in m.get("ln", ())]
     if not case.readable:
         if case.unreadable == NOT_FOR_ME:
             # the server names the recipients: one line each, whatever it wrote
@@ -165,7 +172,9 @@ def run(args: argparse.Namespace) -> int:
         else:  # addressed to us and does not open: never pass it off as someone else's
             out(t("show.damaged", case=case.case_id))
         return 0
-    out(pairs(_fields(case)))
+    rows = _fields(case)
+    rows += [(t("show.linked_from"), other) for other in sorted(backlinks)]
+    out(pairs(rows))
     others = case.other_fields()
     if others:
         out("\n" + t("show.other_fields"))

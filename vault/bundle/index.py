@@ -30,9 +30,11 @@ _EXTRA: dict[str, dict[str, dict[str, Any]]] = {
         "status": {"seq": lambda v: _uint(v)},
         "reply": {"seq": lambda v: _uint(v)},
         "followup": {"seq": lambda v: _uint(v)},
+        "link": {"seq": lambda v: _uint(v)},  # crypto/SPEC.md §15
     },
     OUTBOX: {
         "status": {},
+        "link": {},
         "reply": {"envelope_sha256": lambda v: isinstance(v, str) and bool(HEX64.match(v))},
         "reply_envelope": {},
     },
