@@ -118,6 +118,11 @@ class CaseHistory:
     statuses: tuple[bytes, ...]
     replies: tuple[tuple[bytes, BlobRef], ...]
 
+    @property
+    def links(self) -> tuple[bytes, ...]:
+        """The signed link records of the case (crypto/SPEC.md §15), in journal order."""
+        return tuple(e.record for e in self.entries if e.kind == "link" and e.record is not None)
+
 
 @dataclass(frozen=True)
 class Outbound:

@@ -33,7 +33,7 @@ from vault.blobstore import Written
 from vault.errors import DuplicateCaseError, MissingBlobError, UnprovenFollowupError
 from vault.store import CaseInfo, proven_followup
 
-from .. import consent, followup, forms, free_space, guesses, i18n
+from .. import consent, followup, forms, free_space, guesses, i18n, linked
 from ..state import Intake, current
 from .claims import claimed
 from .envelopes import inline_envelope, reviewer_keys
@@ -130,8 +130,12 @@ def case() -> Response:
             replies.append({"record": record.decode(), "envelope": b64u_encode(f.read())})
     sent = [e.kind for e in history.entries if e.kind in ("message", "retaliation")]
     files = [asdict(f) for f in consent.evidence_choices(history)]  # for consent changes (§14)
+    shared = [{"record": rec.decode(), "received_day": old.case.received_day.isoformat(),
+               "statuses": [r.decode() for r in old.statuses]}
+              for rec, old in ((rec, intake.vault.case_history(other))
+                               for rec, other in linked.shared_links(intake, info.id))]  # §15
     return jsonify({
-        "evidence": files, "consent_choices": list(forms.CONSENT_CHOICES),
+        "evidence": files, "consent_choices": list(forms.CONSENT_CHOICES), "linked": shared,
         "case": info.id, "received_day": info.received_day.isoformat(),
         "recipients": list(info.recipients),
         "statuses": [r.decode() for r in history.statuses], "replies": replies,

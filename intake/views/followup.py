@@ -11,7 +11,7 @@ from flask import Blueprint, Response, g, render_template, request
 from crypto import receipt
 from crypto.errors import ReceiptError
 
-from .. import consent, forms, security
+from .. import consent, forms, linked, security
 from ..bodies import body_of_request, streams_body
 from ..errors import UploadError
 from ..followup import history, lookup, proof, proof_pdf
@@ -41,6 +41,7 @@ def _case_page(code: str, notice: str | None = None, consent_problem: str | None
         years=forms.election_years(),
         files=consent.evidence_choices(state.vault.case_history(case.id)),
         authorities=forms.CONSENT_CHOICES,
+        linked=linked.shared_history(state, case.id),
         consent_problem=consent_problem,
     )
 

@@ -281,6 +281,7 @@ def test_every_required_scenario_is_present() -> None:
         "proof-ok", "proof-reject-flipped-signature", "proof-reject-other-server-key",
         "consent-ok-grant-withdraw-and-file", "consent-reject-empty-change",
         "consent-reject-unknown-authority", "consent-reject-not-boolean",
+        "link-ok-shared", "link-ok-unlink", "link-reject-self", "link-reject-share-without-link",
     }  # fmt: skip
     assert required <= names
     assert sum(n.startswith("envelope-reject-low-order-enc-") for n in names) == 14

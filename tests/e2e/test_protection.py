@@ -11,7 +11,11 @@ Through the real intake (no-JS path, Flask test client), the real ``bisik-server
   refused; the reporter grants it later from the follow-up page (no JavaScript); after the
   next import the dossier is produced and names the consent's day; the reporter then withdraws
   it after the case was escalated there, and the reviewer sees it in ``show``, ``list
-  --flagged`` and ``due``, and a new dossier is refused again.
+  --flagged`` and ``due``, and a new dossier is refused again;
+* **linked cases** — a reporter who lost the receipt reports again; Ani links the new case to
+  the old one with ``--share``; the link travels in her outbox, reaches Budi's laptop through
+  the next export (both show it), and the new receipt's follow-up page shows the old case's
+  verified statuses — not its replies.
 """
 
 from __future__ import annotations
@@ -29,7 +33,15 @@ from flask.testing import FlaskClient
 
 from intake import demo, i18n
 from reviewer.home import Config, Home
-from tests.e2e.test_loop import CSRF_RE, client_for, org, reviewer, server, submit  # noqa: F401
+from tests.e2e.test_loop import (  # noqa: F401 (org: the fixture)
+    CSRF_RE,
+    client_for,
+    followup,
+    org,
+    reviewer,
+    server,
+    submit,
+)
 from tests.reviewer.factory import LETTERHEAD
 from vault import retention
 
@@ -155,3 +167,41 @@ def test_consent_granted_later_makes_the_dossier_and_a_withdrawal_is_flagged(
     due = reviewer(org, "ani", "due")
     assert case_id[:6] in due and "consent withdrawn after sending" in due
     assert _escalate(org, case_id, tmp_path / "again").returncode == 1
+
+
+def test_a_linked_case_converges_and_shows_its_shared_history(
+    org: demo.Demo, tmp_path: Path,  # noqa: F811
+) -> None:  # fmt: skip
+    client, vault = client_for(org)
+    before = {i.case_id for i in vault.items_since(0)}
+    submit(client)  # the first report; its receipt is then lost
+    old = _case_of(vault, before)
+    _sync(org, tmp_path, "l1")
+    reviewer(org, "ani", "status", old, "need_info")
+    reviewer(org, "ani", "reply", old, "--message", "BALASAN-LAMA hanya untuk tanda terima lama")
+    before = {i.case_id for i in vault.items_since(0)}
+    code = submit(client)  # reported again, with a new receipt
+    new = _case_of(vault, before)
+    _sync(org, tmp_path, "l2")
+    page = followup(client, code)
+    assert i18n.translate("id", "linked.h") not in page  # nothing shared before the link
+
+    reviewer(org, "ani", "link", new, old, "--share")
+    reviewer(org, "ani", "outbox", "--out", str(tmp_path / "link-out.bisik"))
+    server(org, "import", str(tmp_path / "link-out.bisik"))
+    server(org, "export", "--all", "--out", str(tmp_path / "l3.bisik"))
+    reviewer(org, "budi", "import", str(tmp_path / "l3.bisik"))
+    for who in ("ani", "budi"):  # the same link on both laptops, both ways
+        assert f"Linked to                          {old}" in reviewer(org, who, "show", new)
+        assert f"Linked from                        {new}" in reviewer(org, who, "show", old)
+
+    page = followup(client, code)
+    assert i18n.translate("id", "linked.h") in page
+    shared = page.split('id="linked-section"')[1].split("</section>")[0]
+    assert i18n.translate("id", "status.need_info") in shared
+    assert "BALASAN-LAMA" not in page  # replies stay with the old receipt
+
+    reviewer(org, "ani", "link", new, old, "--unlink")
+    reviewer(org, "ani", "outbox", "--out", str(tmp_path / "unlink-out.bisik"))
+    server(org, "import", str(tmp_path / "unlink-out.bisik"))
+    assert i18n.translate("id", "linked.h") not in followup(client, code)

@@ -514,7 +514,7 @@
   }
 
   // ---------------------------------------------------------------- signed objects (SPEC §4)
-  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation", "followup"];
+  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation", "followup", "link"];
   var MAX_SIGNED = 4 << 20;
 
   function parseSigned(data) {
@@ -674,6 +674,11 @@
       var authority = body.authority === undefined ? null : body.authority;  // Python: .get()
       ok = ok && STATES.indexOf(body.state) >= 0 && (body.state === "escalated") === !!authority &&
         (authority === null || typeof authority === "string");
+    } else if (kind === "link") {  // SPEC §15, as crypto/links.py check_fields
+      ok = ok && Object.keys(body).sort().join(",") === "at,case,id,linked,other,share,v" &&
+        CASE_ID.test(body.case) && typeof body.other === "string" && CASE_ID.test(body.other) &&
+        body.case !== body.other && typeof body.linked === "boolean" &&
+        typeof body.share === "boolean" && !(body.share && !body.linked);
     } else {
       ok = ok && typeof body.envelope_sha256 === "string" && HEX64.test(body.envelope_sha256);
     }

@@ -273,6 +273,8 @@
     });
     s4.appendChild(el("p", { "class": "help" }, t("case.proof_keep_safe")));
     var sections = [s1, s2, s3];
+    var linkedSection = globalThis.BisikLinked ? await globalThis.BisikLinked.section(data, ctx.directory) : null;
+    if (linkedSection) sections.splice(1, 0, linkedSection);  // linked.js (crypto/SPEC.md §15)
     if (globalThis.BisikConsent) {  // consent.js (crypto/SPEC.md §14)
       ctx.recipients = function () { return caseRecipients(ctx); };
       sections.push(globalThis.BisikConsent.section(ctx, function (key) { return show(ctx, key); }));
