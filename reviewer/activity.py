@@ -20,7 +20,8 @@ consent changes) that were not refused as forged:
 * an item is *late* when the case is closed and the item was written after that closing
   record (the item's own time, inside its sealed document; an item without a readable time
   cannot be dated and is not counted);
-* a late item is *answered* once a signed reply or status is dated after it;
+* a late item is *answered* once a signed reply or status is dated after it (the same second
+  is not after: records and items carry whole seconds, and the safe reading is "not seen");
   the acknowledgement deadline is re-armed from the day of the first unanswered late item.
 
 Leaks: nothing; pure functions over data already decrypted on this laptop.
@@ -89,6 +90,6 @@ def unanswered_since(records: Sequence[Record], messages: Sequence[Message]) -> 
     """
     last_record = max((r.when for r in records if r.kind in _ANSWERS), default=None)
     for when, _msg in late_items(records, messages):
-        if last_record is None or when > last_record:
+        if last_record is None or when >= last_record:  # same second: not seen, not answered
             return when.date()
     return None

@@ -60,6 +60,14 @@ def test_a_reply_answers_it_and_a_new_status_clears_the_flag() -> None:
     assert "late_activity" not in reopened.summary()["fl"]
 
 
+def test_an_item_in_the_closing_second_is_late_and_unanswered() -> None:
+    """Records and items carry whole seconds: an item in the very second of the closing status
+    cannot have been seen by the reviewer who closed, so it counts, and it is not answered."""
+    same = _item("retaliation", "2026-03-01T10:00:00+00:00")
+    case = _case((OPENED, CLOSED), (same,))
+    assert case.late_messages() == [same] and case.summary()["late"] == "2026-03-01"
+
+
 def test_items_before_closure_forged_or_undated_do_not_count() -> None:
     items = (_item("message", "2026-02-28T23:00:00+00:00"),
              _item("retaliation", "2026-07-01T00:00:00+00:00", proof="forged"),
