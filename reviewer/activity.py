@@ -17,9 +17,11 @@ The rules, over the case's records and its reporter items (messages, retaliation
 consent changes) that were not refused as forged:
 
 * the case is *closed* when its newest status record is a ``closed_*`` state;
-* an item is *late* when the case is closed and the item was written after that closing
-  record (the item's own time, inside its sealed document; an item without a readable time
-  cannot be dated and is not counted);
+* an item is *late* when the case is closed and either the item was written after that
+  closing record (the item's own time, inside its sealed document), or it reached this laptop
+  when the closing record was already the newest status here (the importer notes that, so a
+  reporter's phone whose clock is behind cannot hide an item; it then counts from the
+  closure's time);
 * a late item is *answered* once a signed reply or status is dated after it (the same second
   is not after: records and items carry whole seconds, and the safe reading is "not seen");
   the acknowledgement deadline is re-armed from the day of the first unanswered late item.
@@ -55,12 +57,12 @@ def _when(text: str) -> dt.datetime | None:
     return when.astimezone(dt.UTC) if when.tzinfo else None
 
 
-def _closed_at(records: Sequence[Record]) -> dt.datetime | None:
-    """When the case was closed: the newest status record, if it is a ``closed_*`` state."""
+def _closing(records: Sequence[Record]) -> Record | None:
+    """The record that closed the case: the newest status, if it is a ``closed_*`` state."""
     statuses = [r for r in records if r.kind == "status"]
     if not statuses or statuses[-1].state not in _CLOSED:
         return None
-    return statuses[-1].when
+    return statuses[-1]
 
 
 def late_items(records: Sequence[Record], messages: Sequence[Message]
@@ -70,15 +72,17 @@ def late_items(records: Sequence[Record], messages: Sequence[Message]
     ``records`` in the agreed order (``crypto.records.order_key``), as :class:`Case` keeps
     them. Empty while the case is open. Items refused as forged are never counted.
     """
-    closed = _closed_at(records)
-    if closed is None:
+    closing = _closing(records)
+    if closing is None:
         return []
-    out = []
+    closed, out = closing.when, []
     for msg in messages:
         if msg.type not in REPORTER_TYPES or msg.proof == "forged" or not msg.readable:
             continue
         when = _when(msg.at)
-        if when is not None and when >= closed:  # same second: the reviewer cannot have seen it
+        if msg.after_status == closing.id:  # arrived once the closure was known here: late,
+            out.append((max(when or closed, closed), msg))  # whatever the sender's clock says
+        elif when is not None and when >= closed:  # same second: the closer cannot have seen it
             out.append((when, msg))
     return sorted(out, key=lambda pair: pair[0])
 

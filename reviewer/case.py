@@ -130,6 +130,9 @@ class Message:
     # A consent change's body (SPEC §14), as the importer checked it; empty for other types.
     consent: Mapping[str, Any] = field(default_factory=dict)
     rejected: str | None = None  # why a consent change was refused (it changes nothing)
+    # the id of the newest status record this laptop knew when the item arrived (what makes
+    # "sent after closure" independent of the sender's clock: reviewer.activity)
+    after_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -382,6 +385,7 @@ def _message(obj: Mapping[str, Any]) -> Message:
         unreadable=None if obj["readable"] else obj.get("unreadable", DAMAGED),
         proof=obj.get("proof"), consent=_mapping(obj.get("consent")),
         rejected=str(obj["rejected"]) if obj.get("rejected") else None,
+        after_status=str(obj["after_status"]) if obj.get("after_status") else None,
     )  # fmt: skip
 
 

@@ -154,6 +154,7 @@ class _Merge:
         elif not any(m["sha256"] == item.sha256 for m in case["messages"]):
             doc, why, _ids = self._open_doc(item)
             case["messages"].append(_message(item.sha256, kind, doc, why))
+            case["messages"][-1]["after_status"] = _newest_status(case)  # reviewer.activity
             if "rejected" in case["messages"][-1]:  # a consent change that breaks SPEC §14
                 case["flags"].append("consent_rejected")
             self.last_message[item.case] = case["messages"][-1]
@@ -239,6 +240,13 @@ class _Merge:
             case["flags"] = sorted(set(case["flags"]))
             self.tx.put_case(case_id, case, summarise(case))
         return sorted(self.touched)
+
+
+def _newest_status(case: dict[str, Any]) -> str | None:
+    """The id of the case's newest status record known now (records arrive in journal order,
+    so a status the server had before this item is already here)."""
+    statuses = [r["body"] for r in case["records"] if r["kind"] == "status"]
+    return max(statuses, key=crecords.order_key)["id"] if statuses else None
 
 
 def verify_record(raw: bytes, directory: Directory, kind: str) -> tuple[dict[str, Any], str]:
