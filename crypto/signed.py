@@ -21,7 +21,8 @@ from .errors import FormatError, SignatureError
 from .keys import key_id
 
 KINDS = frozenset(
-    {"directory", "status", "reply", "proof", "manifest", "escalation", "followup"}
+    {"directory", "status", "reply", "proof", "manifest", "escalation", "followup",
+     "track"}  # SPEC §16
 )
 MAX_SIGNED = 4 << 20
 

@@ -514,7 +514,8 @@
   }
 
   // ---------------------------------------------------------------- signed objects (SPEC §4)
-  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation", "followup"];
+  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation", "followup",
+    "track"];  // SPEC §16
   var MAX_SIGNED = 4 << 20;
 
   function parseSigned(data) {
@@ -674,6 +675,8 @@
       var authority = body.authority === undefined ? null : body.authority;  // Python: .get()
       ok = ok && STATES.indexOf(body.state) >= 0 && (body.state === "escalated") === !!authority &&
         (authority === null || typeof authority === "string");
+    } else if (kind === "track") {
+      ok = ok && trackFieldsOk(body);
     } else {
       ok = ok && typeof body.envelope_sha256 === "string" && HEX64.test(body.envelope_sha256);
     }
@@ -681,6 +684,23 @@
     return { body: body, reviewer: reviewer };
   }
   var HEX64 = /^[0-9a-f]{64}$/, HEX32 = /^[0-9a-f]{32}$/;  // JS "$" never matches before "\n"
+
+  /** crypto/tracking.py fields_ok (SPEC §16): exactly the listed members, lower-case codes,
+   * a reference of 1–120 printable ASCII characters without outer spaces (or null), a calendar
+   * day no later than the day the record was signed, as written in the signer's zone. */
+  var TRACK_MEMBERS = ["at", "authority", "case", "day", "id", "level", "reference", "stage", "v"];
+  var CODE = /^[a-z][a-z0-9_]{0,31}$/, DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, REF = /^[\x20-\x7e]{1,120}$/;
+  function trackFieldsOk(body) {
+    if (Object.keys(body).sort().join() !== TRACK_MEMBERS.join()) return false;
+    var codes = [body.authority, body.stage].every(function (c) { return typeof c === "string" && CODE.test(c); });
+    var level = body.level === null || (typeof body.level === "string" && CODE.test(body.level));
+    var ref = body.reference === null || (typeof body.reference === "string" && REF.test(body.reference) &&
+      body.reference === body.reference.trim());
+    if (!(codes && level && ref && typeof body.day === "string" && DAY.test(body.day))) return false;
+    var y = +body.day.slice(0, 4), m = +body.day.slice(5, 7), d = +body.day.slice(8, 10);
+    var signed = parseIsoTime(body.at);
+    return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m) && !!signed && body.day <= signed.date;
+  }
   var STATES = ["received", "in_review", "need_info", "escalated", "closed_substantiated",
     "closed_unsubstantiated", "closed_outside_mandate"];
 
