@@ -31,7 +31,7 @@ MAX_REFERENCE = 120
 MEMBERS = frozenset({"v", "case", "authority", "stage", "day", "reference", "level", "at", "id"})
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_REFERENCE = re.compile(r"[\x20-\x7e]{1,%d}" % MAX_REFERENCE)  # printable ASCII, as the browser
+_REFERENCE = re.compile(r"[\x20-\x7e]{1,120}")  # printable ASCII, the browser's rule too
 
 
 def _now() -> str:
@@ -55,7 +55,7 @@ def step(
     return signed.sign(key, KIND, body).to_bytes()
 
 
-def _reference_ok(value: Any) -> bool:
+def reference_ok(value: Any) -> bool:
     """Null, or 1–120 printable ASCII characters without outer spaces: the numbers
     authorities write ("123/PM.01/K.1/09/2024"), and the same rule in Python and JavaScript."""
     if value is None:
@@ -75,7 +75,7 @@ def fields_ok(body: dict[str, Any]) -> bool:
                 for k in ("authority", "stage"))  # fmt: skip
     level = body["level"] is None or (isinstance(body["level"], str)
                                       and bool(_CODE.fullmatch(body["level"])))  # fmt: skip
-    return bool(codes and level and _reference_ok(body["reference"])
+    return bool(codes and level and reference_ok(body["reference"])
                 and _day_ok(body["day"], body["at"]))  # fmt: skip
 
 

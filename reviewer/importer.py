@@ -360,6 +360,7 @@ def import_items(
         merge = _Merge(store, tx, ident, directory)
         handlers = {"case": merge.on_case, "envelope": merge.on_envelope,
                     "status": merge.on_record, "reply": merge.on_record,
+                    "track": merge.on_record,  # tracking steps (crypto/SPEC.md §16)
                     "followup": merge.on_followup}  # fmt: skip
         for item in items:
             handler = handlers.get(item.kind)

@@ -1,4 +1,5 @@
-"""The return bundle: signed statuses and replies queued in the store, plus the acknowledgement.
+"""The return bundle: signed statuses, replies and tracking steps queued in the store, plus
+the acknowledgement.
 
 ``write`` puts every queued item not yet written (or, with ``resend``, every item the server
 has not yet echoed back in an export) into one outbox bundle via ``vault.bundle.OutboxWriter``
@@ -27,6 +28,7 @@ class OutboxSummary:
     statuses: int
     replies: int
     ack: int
+    steps: int = 0  # tracking steps (SPEC §16)
 
 
 def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *,
@@ -39,6 +41,8 @@ def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *
         for item in chosen:
             if item["kind"] == "status":
                 out.add_status(item["record"].encode())
+            elif item["kind"] == "track":
+                out.add_track(item["record"].encode())
             else:
                 out.add_reply(item["record"].encode(), b64u_decode(item["envelope"]))
     chosen_ids = {p["id"] for p in chosen}
@@ -46,4 +50,5 @@ def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *
         tx.meta["pending"] = [{**p, "sent": p.get("sent", 0) + (p["id"] in chosen_ids)}
                               for p in pending]  # fmt: skip
     statuses = sum(1 for p in chosen if p["kind"] == "status")
-    return OutboxSummary(path, statuses, len(chosen) - statuses, ack)
+    steps = sum(1 for p in chosen if p["kind"] == "track")
+    return OutboxSummary(path, statuses, len(chosen) - statuses - steps, ack, steps)

@@ -21,7 +21,7 @@ from .errors import BundleFormatError, BundleIntegrityError, BundleSignatureErro
 from .index import Entry
 from .manifest import Manifest
 
-RECORD_KINDS = frozenset({"status", "reply"})
+RECORD_KINDS = frozenset({"status", "reply", "track"})  # track: crypto/SPEC.md §16
 _CASE_FIELDS = frozenset({"v", "case", "received", "recipients", "reply_key"})
 
 

@@ -68,6 +68,10 @@ class OutboxWriter(SignedWriter):
         """A signed status record (crypto.records.status)."""
         self._w.add_bytes("status", self._own(record, "status"), record)
 
+    def add_track(self, record: bytes) -> None:
+        """A signed tracking step (crypto.tracking.step, SPEC §16)."""
+        self._w.add_bytes("track", self._own(record, "track"), record)
+
     def add_reply(self, record: bytes, envelope: bytes) -> None:
         """A signed reply record and the reply envelope it names."""
         case = self._own(record, "reply")
