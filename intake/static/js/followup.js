@@ -248,8 +248,9 @@
     if (notice) main.appendChild(el("p", { "class": "ok", role: "status" }, t(notice)));
     main.appendChild(el("p", {}, t("case.received", { day: data.received_day })));
     main.appendChild(el("p", { "class": "ok", id: "verified-in-browser" }, t("js.verified_here")));
-    var s1 = el("section"), s2 = el("section"), s3 = el("section");
+    var s1 = el("section"), s2 = el("section"), s3 = el("section"), steps = el("section");
     renderStatus(s1, view);
+    globalThis.BisikSteps.render(steps, await globalThis.BisikSteps.verify(data, ctx.directory));
     renderReplies(s2, view, data);
     s3.appendChild(el("h2", {}, t("case.message_h")));
     s3.appendChild(el("p", { "class": "help" }, t("case.message_help")));
@@ -267,7 +268,7 @@
       });
     });
     s4.appendChild(el("p", { "class": "help" }, t("case.proof_keep_safe")));
-    [s1, s2, s3, s4].forEach(function (s) { main.appendChild(s); });
+    [s1, steps, s2, s3, s4].forEach(function (s) { main.appendChild(s); });
     main.appendChild(leaveLink());
     mf.addEventListener("submit", function (ev) {
       ev.preventDefault();

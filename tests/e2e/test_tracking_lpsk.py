@@ -1,0 +1,140 @@
+"""Authority tracking and identity disclosure end to end (issue 10 items 3 and 4), driven as
+people drive them: the real intake (Flask test client, no-JS path), ``bisik-server`` export and
+import, and ``bisik-reviewer`` as a separate process on each reviewer's laptop.
+
+Tracking: Ani records a chain of signed steps (sent → acknowledged with reference →
+recommendation), the last one past its deadline; ``due`` shows it by itself; the steps go out
+in her outbox, the server imports them, Budi's laptop converges on the same chain after the
+next export, and the reporter's follow-up page shows authority, stage and day — not the
+reference. A forged step is refused by the server's import and by a laptop's import, and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crypto import signed
+from crypto.encoding import b64u_encode, canonical_json
+from intake import demo, i18n
+from reviewer.home import Home
+from reviewer.identity import unlock
+from tests.e2e.test_loop import client_for, followup, org, reviewer, server, submit  # noqa: F401
+from vault.bundle import OutboxWriter
+from vault.bundle.errors import BundleError
+from vault.store import Vault
+from vault.transfer import import_outbox, load_directory
+
+pytestmark = pytest.mark.slow
+REFERENCE = "123/PM.01/K.JT/11/2026"
+
+
+def _days_ago(n: int) -> str:
+    return (dt.date.today() - dt.timedelta(days=n)).isoformat()
+
+
+def _snapshot(vault: Vault) -> list[tuple[int, str, str]]:
+    return [(e.seq, e.case_id, e.kind) for e in vault.items_since(0)]
+
+
+def _forged_outbox(made: demo.Demo, vault: Vault, case_id: str, path: Path) -> bytes:
+    """Ani's genuine 'recommendation' step turned into a 'sanction berat' after signing, in an
+    outbox whose manifest her own key signs (what a tampered USB stick would carry)."""
+    ident = unlock(Home(made.reviewer_homes["ani"]), made.passphrase)
+    genuine = next(e.record for e in vault.items_since(0) if e.kind == "track"
+                   and e.record and b'"recommendation"' in signed.parse(e.record).body)
+    body = json.loads(signed.parse(genuine).body)
+    forged = {**json.loads(genuine), "body": b64u_encode(canonical_json(
+        {**body, "stage": "sanction", "level": "berat"}))}  # fmt: skip
+    with OutboxWriter(path, ident.keys.signing, load_directory(made.server_home), ack=0) as out:
+        out._w.add_bytes("track", case_id, canonical_json(forged))  # past the writer's checks
+    return canonical_json(forged)
+
+
+def _inject(vault: Vault, case_id: str, record: bytes) -> None:
+    """What a compromised server can do: write a record straight into its journal."""
+    from sqlalchemy import insert
+
+    from vault.models import Item
+
+    with vault.engine.begin() as conn:
+        conn.execute(insert(Item).values(case_id=case_id, kind="track", record=record,
+                                         order_key="0|0"))  # fmt: skip
+
+
+def _run(made: demo.Demo, who: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes[who])}
+    return subprocess.run(
+        [sys.executable, "-m", "reviewer.cli", *args, "--passphrase-file",
+         str(made.root / "passphrase.txt")], env=env, capture_output=True, text=True,
+        timeout=300, check=False)  # fmt: skip
+
+
+def test_tracking_chain_reaches_colleague_and_reporter(org: demo.Demo, tmp_path: Path  # noqa: F811
+                                                       ) -> None:  # fmt: skip
+    client, vault = client_for(org)
+    receipt = submit(client)
+    export = tmp_path / "export-1.bisik"
+    server(org, "export", "--out", str(export))
+    reviewer(org, "ani", "import", str(export))
+    case_id = vault.items_since(0)[0].case_id
+    reviewer(org, "ani", "status", case_id, "in_review")
+
+    # Ani's chain: three steps, the recommendation 20 days ago (its deadline is 14 days)
+    reviewer(org, "ani", "track", case_id, "--authority", "bawaslu", "--stage", "sent",
+             "--day", _days_ago(30), "--set-status")  # fmt: skip
+    reviewer(org, "ani", "track", case_id, "--authority", "Bawaslu", "--stage", "acknowledged",
+             "--reference", REFERENCE, "--day", _days_ago(27))  # fmt: skip
+    reviewer(org, "ani", "track", case_id, "--authority", "bawaslu", "--stage",
+             "recommendation", "--day", _days_ago(20))  # fmt: skip
+    due = reviewer(org, "ani", "due")
+    assert "tracking: recommendation" in due and case_id[:12] in due
+    outbox = tmp_path / "outbox-ani.bisik"
+    reviewer(org, "ani", "outbox", "--out", str(outbox))
+    server(org, "import", str(outbox))
+    assert [signed.body_of(r)["stage"] for r in vault.case_history(case_id).steps] == [
+        "sent", "acknowledged", "recommendation"]
+
+    # Budi's laptop converges on the same chain, reference included
+    export2 = tmp_path / "export-2.bisik"
+    server(org, "export", "--all", "--out", str(export2))
+    reviewer(org, "budi", "import", str(export2))
+    chain = reviewer(org, "budi", "track", case_id)
+    for text in ("dossier sent", "acknowledged, with a reference", "recommendation issued",
+                 REFERENCE, "bawaslu"):  # fmt: skip
+        assert text in chain
+    assert "passed 6 days ago" in chain  # overdue on his laptop too
+    assert case_id[:12] in reviewer(org, "budi", "due")
+
+    # the reporter sees authority, stage and day, verified — never the reference number
+    page = followup(client, receipt)
+    for key in ("track.stage.sent", "track.stage.acknowledged", "track.stage.recommendation"):
+        assert i18n.translate("id", key) in page
+    assert _days_ago(27) in page and "Bawaslu" in page and REFERENCE not in page
+
+    # a forged step: the server refuses the outbox and nothing changes
+    before = _snapshot(vault)
+    forged = tmp_path / "outbox-forged.bisik"
+    record = _forged_outbox(org, vault, case_id, forged)
+    with pytest.raises(BundleError, match="signature"):
+        import_outbox(vault, load_directory(org.server_home), forged)
+    assert _snapshot(vault) == before
+
+    # a compromised server writes the forged step straight into its database: Budi's laptop
+    # refuses the whole export, says why, and its chain stays as it was
+    _inject(vault, case_id, record)
+    export3 = tmp_path / "export-3.bisik"
+    server(org, "export", "--all", "--out", str(export3))
+    refused = _run(org, "budi", "import", str(export3))
+    assert refused.returncode == 1 and "track record signature fails" in refused.stderr
+    assert reviewer(org, "budi", "track", case_id) == chain
+    page = followup(client, receipt)  # and the reporter's page drops it, counted
+    assert i18n.translate("id", "track.stage.sanction") not in page
+    assert i18n.translate("id", "case.rejected", n=1) in page
