@@ -48,6 +48,7 @@ from crypto import (  # noqa: E402
     _hpke,
     document,
     followup,
+    identity,
     keyfile,
     proof,
     receipt,
@@ -1115,6 +1116,53 @@ def document_vectors() -> dict[str, Vector]:
     return vs
 
 
+# --- identity disclosure (SPEC §17) ---------------------------------------------------
+
+IDENTITY_FIELDS = {"name": "Rina Wulandari", "nip": "198703152010012003",
+                   "position": "Analis Kepegawaian", "agency": "Dinas Pendidikan Kab. Semarang",
+                   "phone": "+62 812 0000 0000", "contact_note": "Sore hari, lewat Signal."}
+
+
+def identity_vectors() -> dict[str, Vector]:
+    """Identity documents: parser rules (Python and browser) and field rules (Python)."""
+    vs: dict[str, Vector] = {}
+
+    def doc(fields: dict[str, str], **changes: Any) -> bytes:
+        obj = json.loads(document.Document("identity", "2026-11-20T08:15:00+07:00", "browser",
+                                           fields, None).to_bytes())  # fmt: skip
+        return canonical_json({**obj, **changes})
+
+    def v(name: str, comment: str, data: bytes, error: str | None = None,
+          layer: str = "vocabulary") -> None:  # fmt: skip
+        rec: Vector = {"comment": comment, "type": "document", "document": data.decode()}
+        try:
+            identity.check_fields(document.parse(data).fields)
+        except FormatError:
+            _require(error == "FormatError", f"identity-{name} was refused")
+            rec.update(expect="error", error=error, layer=layer)
+        else:
+            _require(error is None, f"identity-{name} was accepted")
+            rec.update(expect="success")
+        vs[f"identity-{name}"] = rec
+
+    reply_key = b64u_encode(raw_public(x_key("reporter").public_key()))
+    v("ok-full", "Every field SPEC §17 lists but the address.", doc(IDENTITY_FIELDS))
+    v("ok-name-only", "Only the name: every other field is optional.",
+      doc({"name": "Rina Wulandari"}))
+    v("reject-server-channel", "Sealed on the server (the no-JS path): the server would have "
+      "held the identity in memory, so §17 refuses it.", doc(IDENTITY_FIELDS, channel="server"),
+      "FormatError", layer="document")  # fmt: skip
+    v("reject-reply-key", "Carries the reporter's reply key.",
+      doc(IDENTITY_FIELDS, reply_key=reply_key), "FormatError", layer="document")
+    v("reject-without-name", "No name: a disclosure names the reporter.",
+      doc({"phone": "+62 812 0000 0000"}), "FormatError")
+    v("reject-unknown-field", "A field §17 does not list (NIK).",
+      doc({**IDENTITY_FIELDS, "nik": "3322000000000000"}), "FormatError")
+    v("reject-name-too-long", "A name of 201 characters.", doc({"name": "A" * 201}),
+      "FormatError")
+    return vs
+
+
 # --- passphrase-sealed key files and the reviewer's store (SPEC §11) ---------------------
 
 PASSPHRASE = "kuda lumping makan bakso"  # noqa: S105 (a published test passphrase)
@@ -1279,7 +1327,7 @@ def proof_vectors() -> dict[str, Vector]:
 GENERATORS: list[Callable[[], dict[str, Vector]]] = [
     envelope_success, envelope_rejects, hpke_vectors, receipt_vectors, followup_vectors,
     signed_vectors, directory_vectors, document_vectors, keyfile_vectors, store_vectors,
-    proof_vectors, track_vectors,
+    proof_vectors, track_vectors, identity_vectors,
 ]  # fmt: skip
 
 

@@ -789,7 +789,7 @@
       followup_key: d.followup_key || undefined,  // absent, not null, when there is none (SPEC §8)
     }));
   }
-  var DOC_TYPES = ["report", "message", "retaliation", "reply"], CHANNELS = ["browser", "server", "reviewer"];
+  var DOC_TYPES = ["report", "message", "retaliation", "reply", "identity"], CHANNELS = ["browser", "server", "reviewer"];
   function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
   function codePoints(s) { return Array.from(s).length; }  // Python's len(), not UTF-16 units
   function checkEvidence(e) {
@@ -827,6 +827,10 @@
     var replyKey = obj.reply_key === undefined ? null : obj.reply_key;
     if (replyKey !== null) b64uDecode(replyKey, 32);
     if (obj.type === "report" && replyKey === null) throw new FormatError("a report carries the reporter's reply key");
+    if (obj.type === "identity" && (obj.channel !== "browser" || replyKey !== null ||
+        (Array.isArray(obj.evidence) && obj.evidence.length))) {  // SPEC §17
+      throw new FormatError("an identity is sealed in the browser, with no reply key or files");
+    }
     if (Object.prototype.hasOwnProperty.call(obj, "followup_key")) {  // SPEC §8, §12: reports only, never null
       if (obj.type !== "report" || obj.followup_key === null) throw new FormatError("only a report publishes a follow-up key");
       b64uDecode(obj.followup_key, 32);
