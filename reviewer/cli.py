@@ -44,6 +44,7 @@ COMMANDS: list[str] = [
     "evidence",
     "escalate",
     "track",
+    "lpsk",
     "stats",
     "verify_proof",
 ]

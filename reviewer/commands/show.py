@@ -52,7 +52,9 @@ def _timeline(case: Case) -> list[tuple[str, str, str]]:
             events.append((msg.at, t("who.reporter"), _doc(msg.type)))
     for rec in case.records:
         what = (t("tl.status", state=t(f"state.{rec.state}"), authority=rec.authority or "")
-                if rec.kind == "status" else t("tl.reply"))  # fmt: skip
+                if rec.kind == "status" else t("tl.track", authority=rec.authority or "",
+                                               stage=rec.stage or "")
+                if rec.kind == "track" else t("tl.reply"))  # fmt: skip
         events.append((rec.at, rec.by, what))
     for note in case.notes:
         events.append((note.at, note.by, t("tl.note")))
