@@ -13,6 +13,7 @@ changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import subprocess
@@ -20,13 +21,26 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
-from crypto import signed
+from crypto import document, envelope, identity, receipt, signed
+from crypto import followup as cfollowup
 from crypto.encoding import b64u_encode, canonical_json
 from intake import demo, i18n
 from reviewer.home import Home
 from reviewer.identity import unlock
-from tests.e2e.test_loop import client_for, followup, org, reviewer, server, submit  # noqa: F401
+from tests.e2e.test_loop import (  # noqa: F401 (org: fixture)
+    CSRF_RE,
+    RECEIPT_RE,
+    client_for,
+    followup,
+    org,
+    reviewer,
+    scan,
+    server,
+    submit,
+)
+from tests.intake.forms_data import report_fields
 from vault.bundle import OutboxWriter
 from vault.bundle.errors import BundleError
 from vault.store import Vault
@@ -34,6 +48,8 @@ from vault.transfer import import_outbox, load_directory
 
 pytestmark = pytest.mark.slow
 REFERENCE = "123/PM.01/K.JT/11/2026"
+IDENTITY = {"name": "Rina Wulandari", "nip": "198703152010012003",
+            "agency": "Dinas Pendidikan Kab. Semarang", "contact_note": "Sore hari, lewat Signal."}
 
 
 def _days_ago(n: int) -> str:
@@ -138,3 +154,102 @@ def test_tracking_chain_reaches_colleague_and_reporter(org: demo.Demo, tmp_path:
     page = followup(client, receipt)  # and the reporter's page drops it, counted
     assert i18n.translate("id", "track.stage.sanction") not in page
     assert i18n.translate("id", "case.rejected", n=1) in page
+    _remove(vault, record)  # the server is repaired before the next test shares it
+
+
+def _remove(vault: Vault, record: bytes) -> None:
+    from sqlalchemy import delete
+
+    from vault.models import Item
+
+    with vault.engine.begin() as conn:
+        conn.execute(delete(Item).where(Item.record == record))
+
+
+def _submit(client: FlaskClient, consent: list[str]) -> str:
+    token = CSRF_RE.search(client.get("/submit").get_data(as_text=True))
+    assert token
+    data = report_fields(token.group(1), description="Camat memerintahkan apel siaga.",
+                         consent_authority=consent)  # fmt: skip
+    resp = client.post("/submit", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 200
+    match = RECEIPT_RE.search(resp.get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+def _disclose(client: FlaskClient, made: demo.Demo, code: str, to: list[str]) -> None:
+    """What the follow-up page's script does (intake/static/js/followup-identity.js): seal a
+    SPEC §17 document to the chosen reviewers only, sign it with the receipt, post it."""
+    secrets = receipt.derive(code)
+    token = CSRF_RE.search(client.get("/followup").get_data(as_text=True))
+    assert token
+    headers = {"X-CSRF-Token": token.group(1)}
+    lookup = {"lookup_id": b64u_encode(secrets.lookup_id)}
+    case = client.post("/api/case", json=lookup, headers=headers).get_json()
+    directory = load_directory(made.server_home)
+    keys = [r.keys.encryption for r in directory.active_reviewers() if r.id in to]
+    doc = document.Document(identity.TYPE, document.now(), "browser", IDENTITY, None)
+    sealed = envelope.seal(doc.to_bytes(), keys)
+    sig = cfollowup.sign(secrets.followup_key, case["case"], identity.ITEM,
+                        hashlib.sha256(sealed).hexdigest(), [])  # fmt: skip
+    resp = client.post("/api/case/message", headers=headers, json={
+        **lookup, "kind": identity.ITEM, "envelope": b64u_encode(sealed), "evidence": [],
+        "signature": sig.decode()})  # fmt: skip
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+
+
+def _case_of(vault: Vault, before: set[str]) -> str:
+    (new,) = {e.case_id for e in vault.items_since(0)} - before
+    return new
+
+
+def test_lpsk_only_after_disclosure_and_consent(org: demo.Demo, tmp_path: Path  # noqa: F811
+                                                ) -> None:  # fmt: skip
+    client, vault = client_for(org)
+    seen = {e.case_id for e in vault.items_since(0)}
+    with_lpsk = _submit(client, ["bawaslu", "lpsk"])
+    case_lpsk = _case_of(vault, seen)
+    without = _submit(client, ["bawaslu"])
+    case_without = _case_of(vault, seen | {case_lpsk})
+    server(org, "export", "--all", "--out", str(tmp_path / "e1.bisik"))
+    reviewer(org, "ani", "import", str(tmp_path / "e1.bisik"))
+
+    # before any disclosure: refused, nothing written
+    refused = _run(org, "ani", "lpsk", case_lpsk, "--out", str(tmp_path / "l0"))
+    assert refused.returncode == 1 and "not disclosed their identity" in refused.stderr
+    assert not (tmp_path / "l0").exists()
+
+    # the reporters disclose their identity to Ani only
+    _disclose(client, org, with_lpsk, ["ani"])
+    _disclose(client, org, without, ["ani"])
+    server(org, "export", "--all", "--out", str(tmp_path / "e2.bisik"))
+    for who in ("ani", "budi"):
+        reviewer(org, who, "import", str(tmp_path / "e2.bisik"))
+
+    # disclosed, but no consent to LPSK: refused
+    refused = _run(org, "ani", "lpsk", case_without, "--out", str(tmp_path / "l1"))
+    assert refused.returncode == 1 and "not consented to LPSK" in refused.stderr
+    # consented, but Budi was not chosen: he cannot read it, so refused on his laptop
+    refused = _run(org, "budi", "lpsk", case_lpsk, "--out", str(tmp_path / "l2"))
+    assert refused.returncode == 1 and "not disclosed their identity" in refused.stderr
+    assert IDENTITY["name"] not in reviewer(org, "budi", "show", case_lpsk)
+
+    # disclosed to Ani and consented: the application material
+    out = tmp_path / "lpsk"
+    reviewer(org, "ani", "lpsk", case_lpsk, "--out", str(out), "--place", "Semarang")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["01-daftar-periksa.txt", "02-draf-surat-permohonan.txt",
+                     "03-lampiran-linimasa.json", "03-lampiran-linimasa.txt"]
+    letter = (out / "02-draf-surat-permohonan.txt").read_text("utf-8")
+    for text in (IDENTITY["name"], IDENTITY["nip"], "Pasal 28", "Pasal 29", "Pasal 10",
+                 "iktikad baik", "belum diverifikasi", "tidak menjamin perlindungan"):  # fmt: skip
+        assert text in letter
+    assert "31 Tahun 2014" in letter and "UU 31/2014" in letter  # the source named
+    attached = json.loads((out / "03-lampiran-linimasa.json").read_text("utf-8"))
+    assert attached["case"] == case_lpsk
+    assert all((out / n).stat().st_mode & 0o077 == 0 for n in names)  # holds the identity
+
+    # the server never held the identity in the clear
+    needles = {"name": IDENTITY["name"].encode(), "nip": IDENTITY["nip"].encode()}
+    assert scan(org.server_home, needles) == []
