@@ -268,7 +268,9 @@
       });
     });
     s4.appendChild(el("p", { "class": "help" }, t("case.proof_keep_safe")));
-    [s1, steps, s2, s3, s4].forEach(function (s) { main.appendChild(s); });
+    var s5 = el("section");
+    globalThis.BisikIdentity.render(s5, ctx);
+    [s1, steps, s2, s3, s5, s4].forEach(function (s) { main.appendChild(s); });
     main.appendChild(leaveLink());
     mf.addEventListener("submit", function (ev) {
       ev.preventDefault();
