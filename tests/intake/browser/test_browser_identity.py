@@ -83,3 +83,30 @@ def test_no_js_page_explains_why_disclosure_needs_javascript(live: Any, org: Any
     text = html.get_data(as_text=True)
     assert "Safer" in text and 'id="identity-nojs"' in text
     assert 'id="identity-form"' not in text  # no form that would send details to the server
+
+
+def test_tracking_steps_verified_and_coarse_in_the_browser(page: Any, live: Any, org: Any
+                                                           ) -> None:  # fmt: skip
+    """The authority's progress (SPEC §16) drawn by the browser: verified steps by day with
+    authority and stage; the reference never shown; a step by an unknown key dropped."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from crypto import tracking
+    from vault.store import Outbound
+
+    code, case_id = _make_case(live, org)
+    budi = org.reviewers["budi"].signing
+    steps = [tracking.step(budi, case_id, "bawaslu", "sent", "2026-11-03",
+                           at="2026-11-03T09:00:00+00:00"),
+             tracking.step(budi, case_id, "bawaslu", "acknowledged", "2026-11-05",
+                           reference="REF-77/PM.01", at="2026-11-05T09:00:00+00:00"),
+             tracking.step(Ed25519PrivateKey.generate(), case_id, "ppk", "sanction",
+                           "2026-11-06", level="berat", at="2026-11-06T09:00:00+00:00")]
+    with live.app.extensions["bisik"].vault.batch() as tx:
+        tx.add_records([Outbound("track", case_id, s) for s in steps])
+    _open(page, live, code)
+    rows = page.locator("#steps tbody tr").all_inner_texts()
+    assert [r.split("\t")[0] for r in rows] == ["2026-11-03", "2026-11-05"]
+    assert i18n.translate("id", "track.stage.acknowledged") in rows[1] and "Bawaslu" in rows[1]
+    text = page.locator("#steps").inner_text()
+    assert "REF-77" not in text and i18n.translate("id", "case.rejected", n=1) in text
