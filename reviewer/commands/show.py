@@ -62,7 +62,7 @@ def _timeline(case: Case) -> list[tuple[str, str, str]]:
 
 
 def _doc(kind: str) -> str:
-    return t(f"doc.{kind}") if kind in {"report", "reply", *vocab.MESSAGE_KINDS} else \
+    return t(f"doc.{kind}") if kind in {"report", "reply", "identity", *vocab.MESSAGE_KINDS} else \
         one_line(repr(kind))  # fmt: skip
 
 

@@ -113,7 +113,7 @@ def test_tracking_chain_reaches_colleague_and_reporter(org: demo.Demo, tmp_path:
     due = reviewer(org, "ani", "due")
     assert "tracking: recommendation" in due and case_id[:12] in due
     outbox = tmp_path / "outbox-ani.bisik"
-    reviewer(org, "ani", "outbox", "--out", str(outbox))
+    assert "3 tracking steps" in reviewer(org, "ani", "outbox", "--out", str(outbox))
     server(org, "import", str(outbox))
     assert [signed.body_of(r)["stage"] for r in vault.case_history(case_id).steps] == [
         "sent", "acknowledged", "recommendation"]
@@ -238,6 +238,7 @@ def test_lpsk_only_after_disclosure_and_consent(org: demo.Demo, tmp_path: Path  
     # disclosed to Ani and consented: the application material
     out = tmp_path / "lpsk"
     reviewer(org, "ani", "lpsk", case_lpsk, "--out", str(out), "--place", "Semarang")
+    assert IDENTITY["name"] in reviewer(org, "ani", "show", case_lpsk)  # she was chosen
     names = sorted(p.name for p in out.iterdir())
     assert names == ["01-daftar-periksa.txt", "02-draf-surat-permohonan.txt",
                      "03-lampiran-linimasa.json", "03-lampiran-linimasa.txt"]
