@@ -19,8 +19,8 @@ from typing import Any
 
 from crypto import tracking as ctracking
 from crypto.directory import Directory
+from crypto.errors import BisikError
 
-from ..errors import ReviewerError
 from ..home import Config
 from ..identity import Identity
 from ..store import CaseStore
@@ -62,7 +62,7 @@ def convert(store: CaseStore, ident: Identity, config: Config, directory: Direct
                                   today=today,
                                   check=False, **step)  # fmt: skip
                 made += 1
-            except ReviewerError:
+            except BisikError:
                 continue  # a case this laptop can no longer sign for: the old log keeps it
     with store.transaction() as tx:
         tx.meta[DONE_KEY] = 1
