@@ -100,6 +100,10 @@ def check_body(body: dict[str, Any], kind: str) -> None:
             ok = ok and isinstance(body.get("authority"), str | None)  # S|null, never a list
         elif kind == tracking.KIND:  # SPEC §16
             ok = ok and tracking.fields_ok(body)
+        elif kind == "link":  # SPEC §15: its own members (crypto.links, imported late: it uses us)
+            from .links import check_fields
+
+            check_fields(body)
         else:
             ok = ok and bool(_HEX64.fullmatch(body["envelope_sha256"]))
     except (KeyError, TypeError, ValueError, OverflowError) as exc:

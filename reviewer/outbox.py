@@ -28,6 +28,7 @@ class OutboxSummary:
     statuses: int
     replies: int
     ack: int
+    links: int = 0
     steps: int = 0  # tracking steps (SPEC §16)
 
 
@@ -43,6 +44,8 @@ def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *
                 out.add_status(item["record"].encode())
             elif item["kind"] == "track":
                 out.add_track(item["record"].encode())
+            elif item["kind"] == "link":  # crypto/SPEC.md §15
+                out.add_link(item["record"].encode())
             else:
                 out.add_reply(item["record"].encode(), b64u_decode(item["envelope"]))
     chosen_ids = {p["id"] for p in chosen}
@@ -50,5 +53,7 @@ def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *
         tx.meta["pending"] = [{**p, "sent": p.get("sent", 0) + (p["id"] in chosen_ids)}
                               for p in pending]  # fmt: skip
     statuses = sum(1 for p in chosen if p["kind"] == "status")
+    replies = sum(1 for p in chosen if p["kind"] == "reply")
     steps = sum(1 for p in chosen if p["kind"] == "track")
-    return OutboxSummary(path, statuses, len(chosen) - statuses - steps, ack, steps)
+    return OutboxSummary(path, statuses, replies, ack, len(chosen) - statuses - replies - steps,
+                         steps)  # fmt: skip

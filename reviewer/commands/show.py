@@ -51,10 +51,11 @@ def _timeline(case: Case) -> list[tuple[str, str, str]]:
         if msg.readable and msg.type != "reply":
             events.append((msg.at, t("who.reporter"), _doc(msg.type)))
     for rec in case.records:
+        link = t("tl.link" if rec.linked else "tl.unlink", other=rec.other or "")
         what = (t("tl.status", state=t(f"state.{rec.state}"), authority=rec.authority or "")
-                if rec.kind == "status" else t("tl.track", authority=rec.authority or "",
-                                               stage=rec.stage or "")
-                if rec.kind == "track" else t("tl.reply"))  # fmt: skip
+                if rec.kind == "status" else t("tl.reply") if rec.kind == "reply"
+                else t("tl.track", authority=rec.authority or "", stage=rec.stage or "")
+                if rec.kind == "track" else link)  # fmt: skip
         events.append((rec.at, rec.by, what))
     for note in case.notes:
         events.append((note.at, note.by, t("tl.note")))
@@ -62,7 +63,8 @@ def _timeline(case: Case) -> list[tuple[str, str, str]]:
 
 
 def _doc(kind: str) -> str:
-    return t(f"doc.{kind}") if kind in {"report", "reply", "identity", *vocab.MESSAGE_KINDS} else \
+    return t(f"doc.{kind}") if kind in {"report", "reply", "consent", "identity",
+                                         *vocab.MESSAGE_KINDS} else \
         one_line(repr(kind))  # fmt: skip
 
 
@@ -75,13 +77,38 @@ def _fields(case: Case) -> list[tuple[str, object]]:
         (t("col.severity"), t(f"severity.{case.severity}") if case.severity else "—"),
         (t("col.reported_role"), t(f"role.{case.role}") if case.role else "—"),
         (t("col.assigned"), case.assigned),
-        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.flags) or "—"),
+        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.computed_flags()) or "—"),
     ]  # fmt: skip
     rows += [(f"· {t(f'field.{name}')}", value_label(name, text))
              for name, text in case.report_fields()]  # fmt: skip
-    if case.consent:
-        rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities))))
+    if case.consent or case.consent_events:  # the consent in force, and since when (SPEC §14)
+        rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities)) + " " +
+                     t("show.consent_since", day=case.consent_day.isoformat())))
+    rows += [(t("show.linked_to"), t("show.link_text", case=r.other or "", by=r.by,
+              day=r.day.isoformat(), shared=t("show.link_shared" if r.share
+                                              else "show.link_private")))
+             for r in case.links()]  # fmt: skip
+    rows += [(t("show.withdrawn_after"), t("show.withdrawn_after_text",
+              authority=consent_label([w.authority]), day=w.event.day.isoformat(),
+              sent=w.escalated.isoformat())) for w in case.consent_withdrawals]  # fmt: skip
     return rows
+
+
+def _consent_lines(msg: Message) -> list[str]:
+    """What a consent change grants and withdraws (files by the start of their hash)."""
+    if msg.rejected:
+        return [f"    {t('show.consent_rejected', why=one_line(msg.rejected))}"]
+    body = msg.consent
+    lines = []
+    for granted, key in ((True, "show.consent_grant"), (False, "show.consent_withdraw")):
+        codes = [c for c, v in dict(body.get("authorities", {})).items() if v is granted]
+        files = [s[:16] for s, v in dict(body.get("evidence", {})).items() if v is granted]
+        if codes or files:
+            what = ", ".join([consent_label([c]) for c in codes] + files)
+            lines.append(f"    {t(key)}: {what}")
+    if msg.proof == "unproven":
+        lines.append(f"    {t('show.consent_unproven')}")
+    return lines
 
 
 def _others(fields: Sequence[tuple[str, str]], indent: str) -> list[str]:
@@ -121,6 +148,8 @@ def _message(case: Case, msg: Message) -> list[str]:
     who = case.reply_signer(msg) or (t("who.unsigned_reply") if msg.type == "reply"
                                      else reporter)  # fmt: skip
     lines = [f"- [{one_line(msg.at)}] {who} ({_doc(msg.type)}):"]
+    if msg.type == "consent":
+        return lines + _consent_lines(msg)
     known = [n for n in (*vocab.MESSAGE_FIELDS, "message") if msg.fields.get(n)]
     for name in known:
         label = t(f"field.{name}")
@@ -136,6 +165,7 @@ def _message(case: Case, msg: Message) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         case = s.store.case(args.case)
+        backlinks = [cid for cid, m in s.store.cases.items() if case.case_id in m.get("ln", ())]
     if not case.readable:
         if case.unreadable == NOT_FOR_ME:
             # the server names the recipients: one line each, whatever it wrote
@@ -144,7 +174,9 @@ def run(args: argparse.Namespace) -> int:
         else:  # addressed to us and does not open: never pass it off as someone else's
             out(t("show.damaged", case=case.case_id))
         return 0
-    out(pairs(_fields(case)))
+    rows = _fields(case)
+    rows += [(t("show.linked_from"), other) for other in sorted(backlinks)]
+    out(pairs(rows))
     others = case.other_fields()
     if others:
         out("\n" + t("show.other_fields"))
