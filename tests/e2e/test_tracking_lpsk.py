@@ -2,6 +2,10 @@
 people drive them: the real intake (Flask test client, no-JS path), ``bisik-server`` export and
 import, and ``bisik-reviewer`` as a separate process on each reviewer's laptop.
 
+LPSK: refused before the reporter discloses their identity, refused without consent to LPSK
+(and on a laptop the reporter did not choose), produced once both hold — including consent the
+reporter grants later from the follow-up page.
+
 Tracking: Ani records a chain of signed steps (sent → acknowledged with reference →
 recommendation), the last one past its deadline; ``due`` shows it by itself; the steps go out
 in her outbox, the server imports them, Budi's laptop converges on the same chain after the
@@ -250,6 +254,17 @@ def test_lpsk_only_after_disclosure_and_consent(org: demo.Demo, tmp_path: Path  
     attached = json.loads((out / "03-lampiran-linimasa.json").read_text("utf-8"))
     assert attached["case"] == case_lpsk
     assert all((out / n).stat().st_mode & 0o077 == 0 for n in names)  # holds the identity
+
+    # the other reporter grants LPSK later, from the follow-up page: now the draft is made
+    token = CSRF_RE.search(client.get("/followup").get_data(as_text=True))
+    assert token
+    resp = client.post("/followup/consent", data={"csrf_token": token.group(1),
+                                                   "receipt": without, "authority_lpsk": "grant"})
+    assert resp.status_code == 200
+    server(org, "export", "--all", "--out", str(tmp_path / "e3.bisik"))
+    reviewer(org, "ani", "import", str(tmp_path / "e3.bisik"))
+    reviewer(org, "ani", "lpsk", case_without, "--out", str(tmp_path / "lpsk2"))
+    assert IDENTITY["name"] in (tmp_path / "lpsk2" / "02-draf-surat-permohonan.txt").read_text()
 
     # the server never held the identity in the clear
     needles = {"name": IDENTITY["name"].encode(), "nip": IDENTITY["nip"].encode()}
