@@ -16,12 +16,7 @@
     ["agency", 300, "text"], ["phone", 60, "tel"], ["email", 200, "email"],
     ["address", 500, "text"], ["contact_note", 1000, "text"]];
 
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = A.el;
 
   function chooser(ctx) {
     var box = el("fieldset", { id: "identity-reviewers" });

@@ -12,12 +12,7 @@
   var C = globalThis.BisikCrypto, A = globalThis.BisikApi;
   if (!C || !A) return;
 
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = A.el;
   function known(key) { return A.text(key) !== key; }
 
   async function verify(data, directory) {
