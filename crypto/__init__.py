@@ -17,6 +17,8 @@ Public modules, one job each:
 * ``signed``       — the one signed container (SPEC §4).
 * ``directory``    — the organisation's signed reviewer directory (SPEC §6).
 * ``records``      — signed status and reply records (SPEC §7).
+* ``tracking``     — signed tracking steps of the escalation chain (SPEC §16).
+* ``identity``     — the reporter's identity disclosure to chosen reviewers (SPEC §17).
 * ``followup``     — the reporter's receipt-derived signature on follow-ups (SPEC §10).
 * ``document``     — the document inside an envelope (SPEC §8).
 * ``proof``        — the proof of report a reporter keeps and anyone checks (SPEC §13).
@@ -39,6 +41,7 @@ __all__ = [
     "errors",
     "followup",
     "fsutil",
+    "identity",
     "inspection",
     "keyfile",
     "keys",
@@ -49,4 +52,5 @@ __all__ = [
     "report_schema",
     "signed",
     "storeseal",
+    "tracking",
 ]

@@ -21,7 +21,7 @@ from .encoding import b64u_decode, canonical_json, parse_json_object
 from .errors import FormatError
 
 MAX_DOCUMENT = 1 << 20
-TYPES = frozenset({"report", "message", "retaliation", "reply", "consent"})  # consent: SPEC §14
+TYPES = frozenset({"report", "message", "retaliation", "reply", "consent", "identity"})  # §14, §17
 CHANNELS = frozenset({"browser", "server", "reviewer"})
 _HEX64 = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: "$" would allow a final "\n"
 
@@ -120,6 +120,9 @@ def parse(data: bytes) -> Document:
             b64u_decode(reply_key, length=32)
         if obj["type"] == "report" and reply_key is None:
             raise FormatError("a report carries the reporter's reply key")
+        if obj["type"] == "identity" and (obj["channel"] != "browser" or reply_key is not None
+                                          or obj.get("evidence")):  # fmt: skip
+            raise FormatError("an identity is sealed in the browser, with no reply key or files")
         followup_key = obj.get("followup_key")
         if "followup_key" in obj and (obj["type"] != "report" or followup_key is None):
             raise FormatError("only a report publishes a follow-up key, and never as null")

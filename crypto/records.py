@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from . import signed
+from . import signed, tracking
 from .directory import Directory, Reviewer
 from .errors import FormatError
 
@@ -86,7 +86,7 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")  # the random record id: ties in `at` sort 
 
 
 def check_body(body: dict[str, Any], kind: str) -> None:
-    """FormatError unless ``body`` is a well-formed ``kind`` record body (SPEC §7)."""
+    """FormatError unless ``body`` is a well-formed ``kind`` record body (SPEC §7, §16)."""
     try:
         ok = body["v"] == 1 and isinstance(body["case"], str) and bool(_HEX32.fullmatch(body["id"]))
         # a time without a zone would sort by each machine's local clock (SPEC §7: UTC order)
@@ -98,6 +98,8 @@ def check_body(body: dict[str, Any], kind: str) -> None:
             ok = ok and body["state"] in STATES
             ok = ok and (body["state"] == "escalated") == bool(body.get("authority"))
             ok = ok and isinstance(body.get("authority"), str | None)  # S|null, never a list
+        elif kind == tracking.KIND:  # SPEC §16
+            ok = ok and tracking.fields_ok(body)
         elif kind == "link":  # SPEC §15: its own members (crypto.links, imported late: it uses us)
             from .links import check_fields
 

@@ -147,7 +147,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """``import``: apply a reviewer's outbox (statuses, replies); a replay changes nothing."""
+    """``import``: apply a reviewer's outbox (statuses, replies, tracking steps); a replay
+    changes nothing."""
     from vault.transfer import import_outbox, load_directory
 
     config = _config(args)
@@ -158,7 +159,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         print(
             f"Imported from {s.reviewer}: {s.statuses} statuses, {s.replies} replies, "
-            f"{s.duplicates} duplicates, {s.superseded} superseded"
+            f"{s.steps} tracking steps, {s.duplicates} duplicates, {s.superseded} superseded"
         )
     return 0
 

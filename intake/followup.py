@@ -29,6 +29,7 @@ from vault.store import CaseInfo
 from . import guesses
 from .proof_pdf import render as proof_pdf_render
 from .state import Intake
+from .steps import StepView, verified_steps
 
 MAX_REPLY_ENVELOPE = 2 << 20
 
@@ -81,6 +82,7 @@ class CaseView:
     sent_messages: int
     sent_retaliation: int
     rejected: int  # records that failed verification and were not shown
+    steps: tuple[StepView, ...] = ()  # the authority's progress (SPEC §16), coarse
 
 
 def status_view(intake: Intake, case_id: str, data: bytes) -> StatusView | None:
@@ -131,6 +133,7 @@ def history(intake: Intake, case: CaseInfo, secrets: ReceiptSecrets) -> CaseView
     shown_s = [s for s in statuses if s is not None]
     shown_r = [r for r in replies if r is not None]
     kinds = [e.kind for e in hist.entries]
+    steps, dropped = verified_steps(intake.directory(), case.id, hist.steps)
     return CaseView(
         received_day=case.received_day.isoformat(),
         current=shown_s[-1] if shown_s else None,
@@ -138,7 +141,8 @@ def history(intake: Intake, case: CaseInfo, secrets: ReceiptSecrets) -> CaseView
         replies=shown_r,
         sent_messages=kinds.count("message"),
         sent_retaliation=kinds.count("retaliation"),
-        rejected=(len(statuses) - len(shown_s)) + (len(replies) - len(shown_r)),
+        rejected=(len(statuses) - len(shown_s)) + (len(replies) - len(shown_r)) + dropped,
+        steps=tuple(steps),
     )
 
 

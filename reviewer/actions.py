@@ -38,7 +38,7 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def _next_at(case: dict[str, Any]) -> str:
+def next_at(case: dict[str, Any]) -> str:
     """Now, or one second after the case's newest record if that is not earlier.
 
     Records carry whole seconds and tie-break on a random id (crypto.records.order_key), so two
@@ -122,13 +122,20 @@ def set_status(
         raise UsageError("err.authority")
     case = store.load_case(case_id)
     _readable(case)  # never sign the state of a case you cannot read
-    raw = crecords.status(ident.keys.signing, case["id"], state, at=_next_at(case),
+    raw = crecords.status(ident.keys.signing, case["id"], state, at=next_at(case),
                           authority=authority.strip() if authority else None)  # fmt: skip
     body, reviewer = crecords.verify(raw, directory, "status")  # also proves we are in it
-    add_record(case, "status", raw.decode(), body, reviewer.id)
-    _save(store, case, config, {"id": body["id"], "kind": "status", "case": case["id"],
-                                "record": raw.decode(), "sent": 0})  # fmt: skip
+    record_signed(store, config, case, "status", raw, body, reviewer.id)
     return body
+
+
+def record_signed(store: CaseStore, config: Config, case: dict[str, Any], kind: str, raw: bytes,
+                  body: dict[str, Any], by: str) -> None:  # fmt: skip
+    """Add a signed record this reviewer just made (verified: ``body``) to the case and queue it
+    for the outbox, in one transaction (a status, or a tracking step of SPEC §16)."""
+    add_record(case, kind, raw.decode(), body, by)
+    _save(store, case, config, {"id": body["id"], "kind": kind, "case": case["id"],
+                                "record": raw.decode(), "sent": 0})  # fmt: skip
 
 
 def case_reviewer_keys(case: dict[str, Any], directory: Directory) -> list[X25519PublicKey]:
@@ -161,7 +168,7 @@ def reply(store: CaseStore, ident: Identity, config: Config, directory: Director
     doc = cdoc.Document("reply", cdoc.now(), "reviewer", {"message": text})
     sealed = envelope.seal(doc.to_bytes(), [reporter, *case_reviewer_keys(case, directory)])
     sha = hashlib.sha256(sealed).hexdigest()
-    raw = crecords.reply(ident.keys.signing, case["id"], sha, at=_next_at(case))
+    raw = crecords.reply(ident.keys.signing, case["id"], sha, at=next_at(case))
     body, reviewer = crecords.verify(raw, directory, "reply")
     add_record(case, "reply", raw.decode(), body, reviewer.id)
     case["messages"].append({"sha256": sha, "type": "reply", "readable": True,

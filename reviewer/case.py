@@ -79,8 +79,8 @@ class StatusEvent:
 
 @dataclass(frozen=True)
 class Record:
-    """A verified signed record of a case (``kind`` ``status``, ``reply`` or ``link``) and its
-    signer.
+    """A verified signed record of a case (``kind`` ``status``, ``reply``, ``link`` or ``track``)
+    and its signer.
 
     ``by`` is the reviewer id (``"id (revoked)"`` for a key revoked since); ``raw`` the signed
     bytes as text, kept so the record can be sent on unchanged.
@@ -94,6 +94,10 @@ class Record:
     state: str | None = None
     authority: str | None = None
     envelope_sha256: str | None = None
+    stage: str | None = None  # a tracking step's (SPEC §16): stage, day, reference, level
+    step_day: str | None = None
+    reference: str | None = None
+    level: str | None = None
     other: str | None = None  # a link record's old case, and its choices (SPEC §15)
     linked: bool = False
     share: bool = False
@@ -287,11 +291,17 @@ class Case:
             "reg": self.region or None, "sev": self.severity, "asg": self.assigned,
             "fl": list(self.computed_flags()), "ack": ack.isoformat() if ack else None,
             "fb": fb.isoformat() if fb else None, "ne": len(self.evidence),
-            "nm": len(self.messages), "nn": len(self.notes),
+            "nm": len(self.messages), "nn": len(self.notes), "trk": self.last_step(),
             "late": late.isoformat() if late else None,
             "wd": withdrawn.isoformat() if withdrawn else None,
             "ln": sorted(str(r.other) for r in self.links()),
         }  # fmt: skip
+
+    def last_step(self) -> list[str] | None:
+        """``[stage, day]`` of the newest tracking step (SPEC §16 order), for ``due``."""
+        steps = sorted((r for r in self.records if r.kind == "track" and r.step_day),
+                       key=lambda r: (r.step_day or "", r.when, r.id))  # fmt: skip
+        return [steps[-1].stage or "", steps[-1].step_day or ""] if steps else None
 
 
 # -- parsing -----------------------------------------------------------------------------------
@@ -370,6 +380,8 @@ def _record(obj: Mapping[str, Any]) -> Record:
     return Record(kind=str(obj["kind"]), id=str(body["id"]), at=at, by=str(obj["by"]),
                   raw=str(obj.get("raw", "")), state=body.get("state"),
                   authority=body.get("authority"), envelope_sha256=body.get("envelope_sha256"),
+                  stage=body.get("stage"), step_day=body.get("day"),
+                  reference=body.get("reference"), level=body.get("level"),
                   other=body.get("other"), linked=body.get("linked") is True,
                   share=body.get("share") is True,
                   when=dt.datetime.fromisoformat(at).astimezone(dt.UTC))  # fmt: skip

@@ -45,6 +45,7 @@ COMMANDS: list[str] = [
     "evidence",
     "escalate",
     "track",
+    "lpsk",
     "stats",
     "verify_proof",
 ]

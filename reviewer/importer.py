@@ -42,6 +42,7 @@ from crypto import envelope, followup, signed
 from crypto import records as crecords
 from crypto.directory import Directory
 from crypto.errors import DecryptionError, FormatError, SignatureError
+from crypto.identity import carried_in
 from crypto.keys import key_id, load_ed25519_public
 
 from .case import DAMAGED, NOT_FOR_ME, add_record, new_record, summarise
@@ -280,7 +281,8 @@ def _proof_state(case_id: str, case: dict[str, Any], msg: dict[str, Any]) -> str
     except (SignatureError, FormatError):
         return "forged"
     listed = [e["envelope_sha256"] for e in msg.get("evidence", [])]
-    ok = not msg.get("readable") or (msg["type"] == msg["item"] and body["evidence"] == listed)
+    ok = not msg.get("readable") or (carried_in(msg["item"], msg["type"])  # SPEC §17
+                                     and body["evidence"] == listed)
     return "proven" if ok else "forged"
 
 
@@ -377,6 +379,7 @@ def import_items(
         merge = _Merge(store, tx, ident, directory)
         handlers = {"case": merge.on_case, "envelope": merge.on_envelope,
                     "status": merge.on_record, "reply": merge.on_record,
+                    "track": merge.on_record,  # tracking steps (crypto/SPEC.md §16)
                     "link": merge.on_record,
                     "followup": merge.on_followup}  # fmt: skip
         for item in items:

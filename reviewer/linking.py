@@ -19,7 +19,7 @@ from crypto import records as crecords
 from crypto.directory import Directory
 from crypto.errors import FormatError
 
-from .actions import _next_at, _readable, _save
+from .actions import _readable, _save, next_at
 from .case import add_record
 from .errors import UsageError
 from .home import Config
@@ -41,7 +41,7 @@ def link(store: CaseStore, ident: Identity, config: Config, directory: Directory
     _readable(case)
     try:
         raw = clinks.sign(ident.keys.signing, case["id"], other["id"], linked=not unlink,
-                          share=share, at=_next_at(case))  # fmt: skip
+                          share=share, at=next_at(case))  # fmt: skip
     except FormatError as exc:
         raise UsageError("err.link_self") from exc
     body, reviewer = crecords.verify(raw, directory, clinks.KIND)

@@ -1,4 +1,5 @@
-"""The return bundle: signed statuses and replies queued in the store, plus the acknowledgement.
+"""The return bundle: signed statuses, replies and tracking steps queued in the store, plus
+the acknowledgement.
 
 ``write`` puts every queued item not yet written (or, with ``resend``, every item the server
 has not yet echoed back in an export) into one outbox bundle via ``vault.bundle.OutboxWriter``
@@ -28,6 +29,7 @@ class OutboxSummary:
     replies: int
     ack: int
     links: int = 0
+    steps: int = 0  # tracking steps (SPEC §16)
 
 
 def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *,
@@ -40,6 +42,8 @@ def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *
         for item in chosen:
             if item["kind"] == "status":
                 out.add_status(item["record"].encode())
+            elif item["kind"] == "track":
+                out.add_track(item["record"].encode())
             elif item["kind"] == "link":  # crypto/SPEC.md §15
                 out.add_link(item["record"].encode())
             else:
@@ -50,4 +54,6 @@ def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *
                               for p in pending]  # fmt: skip
     statuses = sum(1 for p in chosen if p["kind"] == "status")
     replies = sum(1 for p in chosen if p["kind"] == "reply")
-    return OutboxSummary(path, statuses, replies, ack, len(chosen) - statuses - replies)
+    steps = sum(1 for p in chosen if p["kind"] == "track")
+    return OutboxSummary(path, statuses, replies, ack, len(chosen) - statuses - replies - steps,
+                         steps)  # fmt: skip

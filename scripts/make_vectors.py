@@ -48,16 +48,18 @@ from crypto import (  # noqa: E402
     _hpke,
     document,
     followup,
+    identity,
     keyfile,
     proof,
     receipt,
     records,
     signed,
     storeseal,
+    tracking,
 )
 from crypto import _stream as stream  # noqa: E402
 from crypto._padding import PAD_MARKER, padded_length  # noqa: E402
-from crypto.directory import Reviewer, sign_directory  # noqa: E402
+from crypto.directory import Reviewer, sign_directory, verify_directory  # noqa: E402
 from crypto.encoding import b64u_encode, canonical_json  # noqa: E402
 from crypto.envelope import PAYLOAD_LABEL, Sealer  # noqa: E402
 from crypto.errors import FormatError, SignatureError  # noqa: E402
@@ -962,6 +964,77 @@ def _directory_outcome(data: bytes, today: dt.date, record: bytes | None) -> dic
     }
 
 
+# --- tracking steps (SPEC §16) ----------------------------------------------------------
+
+TRACK_AT = "2026-11-20T08:30:00+00:00"
+
+
+def _track_body(**changes: Any) -> dict[str, Any]:
+    body = {"v": 1, "case": "BSK-0001", "authority": "bawaslu", "stage": "acknowledged",
+            "day": "2026-11-18", "reference": "123/PM.01/K.JT/11/2026", "level": None,
+            "at": TRACK_AT, "id": _det("track id", 16).hex()}  # fmt: skip
+    return {**body, **changes}
+
+
+def track_vectors() -> dict[str, Vector]:
+    """Tracking records checked against the directory, in Python and in the browser."""
+    vs: dict[str, Vector] = {}
+    plain = sign_directory(ROOT_KEY, "Bisik Demo", 7, dt.date(2027, 6, 30), REVIEWERS,
+                           SERVER.public_key())  # fmt: skip
+    budi = ed_key("budi")
+
+    def v(name: str, comment: str, record: bytes, error: str | None = None) -> None:
+        rec: Vector = {"comment": comment, "type": "directory",
+                       "root_public": pub_hex(ROOT_KEY.public_key()), "today": TODAY.isoformat(),
+                       "directory": plain.decode(), "record": record.decode(),
+                       "record_kind": tracking.KIND}  # fmt: skip
+        try:
+            directory = verify_directory(plain, ROOT_KEY.public_key(), TODAY)
+            body, who = records.verify(record, directory, tracking.KIND)
+        except (SignatureError, FormatError) as exc:
+            _require(error == type(exc).__name__, f"track-{name}: {type(exc).__name__}")
+            rec.update(expect="error", error=error)
+        else:
+            _require(error is None, f"track-{name} was accepted")
+            rec.update(expect="success", record_body=body, record_signer=who.id)
+        vs[f"track-{name}"] = rec
+
+    def raw(body: dict[str, Any], by: Ed25519PrivateKey = budi, kind: str = "track") -> bytes:
+        return signed.sign(by, kind, body).to_bytes()  # any body, validly signed
+
+    good = tracking.step(budi, "BSK-0001", "bawaslu", "acknowledged", "2026-11-18",
+                         reference="123/PM.01/K.JT/11/2026", at=TRACK_AT,
+                         _id=_det("track id", 16).hex())  # fmt: skip
+    v("ok-acknowledged-with-reference", "Bawaslu acknowledged on 2026-11-18 with its "
+      "reference number; signed by budi.", good)
+    v("ok-sanction-with-level", "The PPK decided a sanction of level 'sedang', no reference.",
+      tracking.step(budi, "BSK-0001", "ppk", "sanction", "2026-11-20", level="sedang",
+                    at=TRACK_AT, _id=_det("track id 2", 16).hex()))  # fmt: skip
+    v("reject-internal-note", "A member §16 does not list (an internal note would reach the "
+      "server and the reporter's page).", raw(_track_body(note="call Pak X")), "FormatError")
+    v("reject-missing-level", "The 'level' member is absent (it is null when there is none).",
+      raw({k: x for k, x in _track_body().items() if k != "level"}), "FormatError")
+    v("reject-day-after-signing", "A step dated after the day it was signed.",
+      raw(_track_body(day="2026-11-21")), "FormatError")
+    v("reject-impossible-day", "30 February.", raw(_track_body(day="2026-02-30")),
+      "FormatError")
+    v("reject-stage-not-a-code", "A stage in capitals with a space.",
+      raw(_track_body(stage="Sent Out")), "FormatError")
+    v("reject-reference-newline", "A reference with a line break (not printable ASCII).",
+      raw(_track_body(reference="123\nPM")), "FormatError")
+    v("reject-reference-too-long", "A reference of 121 characters.",
+      raw(_track_body(reference="A" * 121)), "FormatError")
+    v("reject-signed-as-status", "A valid tracking body signed as a 'status' object: the "
+      "kind is inside the signature.", raw(_track_body(), kind="status"), "SignatureError")
+    obj = json.loads(good)
+    forged = canonical_json(_track_body(stage="sanction", level="berat"))
+    v("reject-tampered-stage", "The stage changed to a sanction after signing.",
+      canonical_json({**obj, "body": b64u_encode(forged)}), "SignatureError")
+    v("reject-unknown-signer", "Signed by a key the directory does not name.",
+      raw(_track_body(), by=ed_key("stranger")), "SignatureError")
+    return vs
+
+
 # --- documents and the report's vocabulary (SPEC §8, §10) --------------------------------
 
 FULL_REPORT_FIELDS = {
@@ -1144,6 +1217,55 @@ def consent_vectors() -> dict[str, Vector]:
       raw(consent={"authorities": ["bkn"], "evidence": {}}), "FormatError")
     v("reject-bad-time", "A submission time that is no time (SPEC §8): the document layer.",
       raw(submitted_at="kemarin"), "FormatError", layer="document")
+
+
+    return vs
+
+
+# --- identity disclosure (SPEC §17) ---------------------------------------------------
+
+IDENTITY_FIELDS = {"name": "Rina Wulandari", "nip": "198703152010012003",
+                   "position": "Analis Kepegawaian", "agency": "Dinas Pendidikan Kab. Semarang",
+                   "phone": "+62 812 0000 0000", "contact_note": "Sore hari, lewat Signal."}
+
+
+def identity_vectors() -> dict[str, Vector]:
+    """Identity documents: parser rules (Python and browser) and field rules (Python)."""
+    vs: dict[str, Vector] = {}
+
+    def doc(fields: dict[str, str], **changes: Any) -> bytes:
+        obj = json.loads(document.Document("identity", "2026-11-20T08:15:00+07:00", "browser",
+                                           fields, None).to_bytes())  # fmt: skip
+        return canonical_json({**obj, **changes})
+
+    def v(name: str, comment: str, data: bytes, error: str | None = None,
+          layer: str = "vocabulary") -> None:  # fmt: skip
+        rec: Vector = {"comment": comment, "type": "document", "document": data.decode()}
+        try:
+            identity.check_fields(document.parse(data).fields)
+        except FormatError:
+            _require(error == "FormatError", f"identity-{name} was refused")
+            rec.update(expect="error", error=error, layer=layer)
+        else:
+            _require(error is None, f"identity-{name} was accepted")
+            rec.update(expect="success")
+        vs[f"identity-{name}"] = rec
+
+    reply_key = b64u_encode(raw_public(x_key("reporter").public_key()))
+    v("ok-full", "Every field SPEC §17 lists but the address.", doc(IDENTITY_FIELDS))
+    v("ok-name-only", "Only the name: every other field is optional.",
+      doc({"name": "Rina Wulandari"}))
+    v("reject-server-channel", "Sealed on the server (the no-JS path): the server would have "
+      "held the identity in memory, so §17 refuses it.", doc(IDENTITY_FIELDS, channel="server"),
+      "FormatError", layer="document")  # fmt: skip
+    v("reject-reply-key", "Carries the reporter's reply key.",
+      doc(IDENTITY_FIELDS, reply_key=reply_key), "FormatError", layer="document")
+    v("reject-without-name", "No name: a disclosure names the reporter.",
+      doc({"phone": "+62 812 0000 0000"}), "FormatError")
+    v("reject-unknown-field", "A field §17 does not list (NIK).",
+      doc({**IDENTITY_FIELDS, "nik": "3322000000000000"}), "FormatError")
+    v("reject-name-too-long", "A name of 201 characters.", doc({"name": "A" * 201}),
+      "FormatError")
     return vs
 
 
@@ -1311,7 +1433,7 @@ def proof_vectors() -> dict[str, Vector]:
 GENERATORS: list[Callable[[], dict[str, Vector]]] = [
     envelope_success, envelope_rejects, hpke_vectors, receipt_vectors, followup_vectors,
     signed_vectors, directory_vectors, document_vectors, keyfile_vectors, store_vectors,
-    proof_vectors, consent_vectors, link_vectors,
+    proof_vectors, consent_vectors, link_vectors, track_vectors, identity_vectors,
 ]  # fmt: skip
 
 

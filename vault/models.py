@@ -32,7 +32,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ITEM_KINDS = ("report", "message", "retaliation", "status", "reply", "consent", "link")
+ITEM_KINDS = ("report", "message", "retaliation", "status", "reply", "consent", "link",
+              "track")  # track: SPEC §16
 
 
 class Base(DeclarativeBase):

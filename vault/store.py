@@ -120,6 +120,7 @@ class CaseHistory:
     entries: tuple[Entry, ...]
     statuses: tuple[bytes, ...]
     replies: tuple[tuple[bytes, BlobRef], ...]
+    steps: tuple[bytes, ...] = ()  # tracking steps (crypto/SPEC.md §16), in record order
 
     @property
     def links(self) -> tuple[bytes, ...]:
@@ -134,7 +135,7 @@ class Outbound:
     ``blob`` is the reply envelope (already in the blob store), None for a status.
     """
 
-    kind: str  # "status" | "reply"
+    kind: str  # "status" | "reply" | "track"
     case_id: str
     record: bytes
     blob: BlobRef | None = None
@@ -382,8 +383,11 @@ class _Ops:
             elif out.kind == "reply":
                 if out.blob is None or body.get("envelope_sha256") != out.blob.sha256:
                     raise RecordMismatchError("the reply record names another envelope")
-            elif out.kind != "link" or out.blob is not None:  # link: crypto/SPEC.md §15
-                raise ValueError("an outbound record is a status, a reply or a link")
+            elif out.kind == "link":  # crypto/SPEC.md §15
+                if out.blob is not None:
+                    raise ValueError("a link record has no envelope")
+            elif out.kind != "track":  # a tracking step (SPEC §16): history only
+                raise ValueError("an outbound record is a status, a reply, a link or a step")
             bodies.append(body)
         # Lock order, the same as add_message/create_case so they cannot deadlock with an
         # import: the journal lock first, then the named case rows (so concurrent imports
@@ -672,10 +676,12 @@ class Vault:
             entries = ops.entries(items)
         statuses = sorted((e for e in entries if e.kind == "status"), key=_order)
         replies = sorted((e for e in entries if e.kind == "reply"), key=_order)
+        steps = sorted((e for e in entries if e.kind == "track"), key=_order)
         return CaseHistory(
             info, tuple(entries),
             tuple(e.record for e in statuses if e.record is not None),
             tuple((e.record, e.blob) for e in replies if e.record is not None and e.blob),
+            tuple(e.record for e in steps if e.record is not None),
         )  # fmt: skip
 
     # -- outbound records ----------------------------------------------------------------------

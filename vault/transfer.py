@@ -43,7 +43,7 @@ from .bundle import (
     VerifiedBundle,
     read_outbox,
 )
-from .bundle.checks import envelope_recipient_ids
+from .bundle.checks import RECORD_KINDS, envelope_recipient_ids
 from .errors import DiskFullError, VaultError
 from .models import Case, CaseRecipient
 from .store import MESSAGE_KINDS, CaseInfo, Entry, Outbound, Vault
@@ -78,6 +78,7 @@ class ImportSummary:
     superseded: int  # new statuses older than the case's current one: history only
     ack: int
     already_imported: bool
+    steps: int = 0  # new tracking steps stored (crypto/SPEC.md §16)
 
 
 # -- keys and directory from BISIK_HOME ------------------------------------------------------
@@ -184,7 +185,7 @@ def _same_key(directory: Directory, server_key: Ed25519PrivateKey) -> bool:
 
 def _add_entry(w: ExportWriter, vault: Vault, e: Entry) -> None:
     """One journal entry as bundle items (BUNDLE.md §2.1 order)."""
-    if e.kind in ("status", "reply", "link"):
+    if e.kind in RECORD_KINDS:
         if e.record is None:
             raise BundleContentError(f"journal item {e.seq} has no signed record")
         w.add_record(e.kind, e.case_id, e.seq, e.record)
@@ -234,7 +235,7 @@ def export_bundle(
 
 @dataclass
 class _Op:
-    kind: str  # "status" | "reply"
+    kind: str  # "status" | "reply" | "track"
     case: str
     record: bytes
     key: str  # crypto.records.order_key as "at|id"
@@ -348,7 +349,7 @@ def _apply(
     vault: Vault, bundle: VerifiedBundle, ops: list[_Op], infos: dict[str, CaseInfo]
 ) -> ImportSummary:
     m, reviewer = bundle.manifest, bundle.signer
-    counts = {"status": 0, "reply": 0, "link": 0, "dup": 0}
+    counts = {"status": 0, "reply": 0, "link": 0, "track": 0, "dup": 0}
     current = {c: _key(i.status_record) for c, i in infos.items() if i.status_record}
     new_keys: list[tuple[str, str]] = []
     with vault.batch() as tx:
@@ -373,7 +374,7 @@ def _apply(
         tx.set_cursor(ack_cursor(reviewer), m.ack)
     superseded = sum(1 for case, key in new_keys if key < current[case])
     return ImportSummary(m.bundle_id, reviewer, counts["status"], counts["reply"], counts["dup"],
-                         superseded, m.ack, False)  # fmt: skip
+                         superseded, m.ack, False, counts["track"])  # fmt: skip
 
 
 def _store_envelopes(vault: Vault, ops: list[_Op]) -> list[BlobRef]:

@@ -120,7 +120,8 @@ def submit_report() -> tuple[Response, int]:
 
 @bp.post("/case")
 def case() -> Response:
-    """Signed statuses and replies of the case a lookup id opens, for the browser to verify."""
+    """Signed statuses, replies and tracking steps of the case a lookup id opens, for the
+    browser to verify."""
     intake = current()
     info = lookup(intake, json_object())
     history = intake.vault.case_history(info.id)
@@ -139,6 +140,7 @@ def case() -> Response:
         "case": info.id, "received_day": info.received_day.isoformat(),
         "recipients": list(info.recipients),
         "statuses": [r.decode() for r in history.statuses], "replies": replies,
+        "steps": [r.decode() for r in history.steps],  # tracking steps (SPEC §16)
         "sent_messages": sent.count("message"), "sent_retaliation": sent.count("retaliation"),
     })  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""``due``: acknowledgements and first feedback that are late or due soon."""
+"""``due``: acknowledgements and first feedback that are late or due soon, and cases whose
+newest authority tracking step (crypto/SPEC.md §16) is past its stage's deadline."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from ..deadlines import due_list
+from ..escalation import chain, legacy
 from ..i18n import t
 from ..session import open_session
 from ..ui.table import render
@@ -19,15 +21,24 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _when(days_left: int) -> str:
+    return t("due.late", n=-days_left) if days_left < 0 else t("due.left", n=days_left)
+
+
 def run(args: argparse.Namespace) -> int:
     today = dt.datetime.now(dt.UTC).date()
     with open_session(args) as s:
+        if converted := legacy.convert(s.store, s.identity, s.config, s.directory, today):
+            out(t("chain.converted", n=converted))
         dues = due_list(s.store.cases, s.config, today, soon_only=not args.all)
+        late = [x for cid, summary in sorted(s.store.cases.items())
+                if (x := chain.overdue_from_summary(cid, summary, today))]  # fmt: skip
         cfg = s.config
-    rows = [(short(d.case_id), t(f"due.{d.kind}"), d.deadline.isoformat(),
-             t("due.late", n=-d.days_left) if d.late else t("due.left", n=d.days_left))
+    rows = [(short(d.case_id), t(f"due.{d.kind}"), d.deadline.isoformat(), _when(d.days_left))
             for d in dues]  # fmt: skip
+    rows += [(short(x.case_id), f"{t('due.track')}: {x.step.stage}", x.deadline.isoformat(),
+              _when(-x.days_late)) for x in late]  # fmt: skip
     out(render([t("col.case"), t("col.what"), t("col.due"), t("col.when")], rows))
-    out(t("due.count", late=sum(d.late for d in dues), total=len(dues), ack=cfg.ack_days,
-          months=cfg.feedback_months))  # fmt: skip
+    out(t("due.count", late=sum(d.late for d in dues) + len(late), total=len(dues) + len(late),
+          ack=cfg.ack_days, months=cfg.feedback_months))  # fmt: skip
     return 0

@@ -23,5 +23,5 @@ def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         summary = outbox.write(s.store, s.identity, s.directory, args.out, resend=args.resend)
     out(t("outbox.done", path=str(summary.path), statuses=summary.statuses,
-          replies=summary.replies, ack=summary.ack))  # fmt: skip
+          replies=summary.replies, steps=summary.steps, ack=summary.ack))  # fmt: skip
     return 0

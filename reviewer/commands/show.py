@@ -54,7 +54,8 @@ def _timeline(case: Case) -> list[tuple[str, str, str]]:
         link = t("tl.link" if rec.linked else "tl.unlink", other=rec.other or "")
         what = (t("tl.status", state=t(f"state.{rec.state}"), authority=rec.authority or "")
                 if rec.kind == "status" else t("tl.reply") if rec.kind == "reply"
-                else link)  # fmt: skip
+                else t("tl.track", authority=rec.authority or "", stage=rec.stage or "")
+                if rec.kind == "track" else link)  # fmt: skip
         events.append((rec.at, rec.by, what))
     for note in case.notes:
         events.append((note.at, note.by, t("tl.note")))
@@ -62,7 +63,8 @@ def _timeline(case: Case) -> list[tuple[str, str, str]]:
 
 
 def _doc(kind: str) -> str:
-    return t(f"doc.{kind}") if kind in {"report", "reply", "consent", *vocab.MESSAGE_KINDS} else \
+    return t(f"doc.{kind}") if kind in {"report", "reply", "consent", "identity",
+                                         *vocab.MESSAGE_KINDS} else \
         one_line(repr(kind))  # fmt: skip
 
 

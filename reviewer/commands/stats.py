@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import stats
 from ..errors import CalendarError, StatsError
-from ..escalation import phases, regulations, tracking
+from ..escalation import chain, phases, regulations, tracking
 from ..i18n import t
 from ..session import open_session
 from ..ui.progress import Progress
@@ -66,8 +66,12 @@ def run(args: argparse.Namespace) -> int:
     counted = len(stats.counted(cases))
     if counted < args.k:
         raise StatsError("stats.too_few", n=counted, k=args.k)
-    report = stats.compute(cases, calendar, escalated=log.escalated_cases(),
-                           sanctioned=log.sanctioned_cases(), k=args.k)  # fmt: skip
+    steps = {c.case_id: chain.chain(c) for c in cases}  # the signed chain (SPEC §16) and the
+    escalated = log.escalated_cases() | {c for c, s in steps.items() if s}  # old local log
+    sanctioned = log.sanctioned_cases() | {c for c, s in steps.items()
+                                           if any(x.stage == "sanction" for x in s)}  # fmt: skip
+    report = stats.compute(cases, calendar, escalated=escalated, sanctioned=sanctioned,
+                           k=args.k)  # fmt: skip
     svgs = stats.write(report, args.out)
     out(t("stats.written", path=str(args.out), n=len(svgs)))
     return 0

@@ -1,5 +1,9 @@
-"""``track [CASE] [--sent D] [--ref N] [--deadline D] [--outcome X]`` and ``track --overdue``:
-what the authority did with a dossier, and reminders when it is late."""
+"""``track CASE --authority X --stage Y [--reference R] [--level L] [--day D]``: one signed step
+of the escalation chain (crypto/SPEC.md §16), queued for the outbox; ``track CASE`` lists the
+case's chain; ``track --overdue`` lists every case whose newest step is past its deadline.
+
+A laptop that kept the old local tracking log gets it converted into signed steps the first
+time ``track`` or ``due`` runs (:func:`reviewer.escalation.legacy.convert`)."""
 
 from __future__ import annotations
 
@@ -8,37 +12,28 @@ import datetime as dt
 from typing import Any
 
 from ..actions import set_status
-from ..case import parse_day
+from ..case import Case, parse_day
 from ..errors import TrackingError
-from ..escalation import tracking
-from ..escalation.tracking import DEFAULT_ANSWER_DAYS, OUTCOMES, Entry
+from ..escalation import chain, legacy, stages
 from ..i18n import t
-from ..session import open_session
+from ..session import Session, open_session
 from ..ui.table import render
-from . import out
+from . import out, short
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("track", help=t("cli.track.help"), description=t("cli.track.help"))
     p.add_argument("case", metavar="CASE", nargs="?", help=t("cli.track.case"))
     p.add_argument("--authority", help=t("cli.track.authority"))
-    p.add_argument("--sent", metavar="YYYY-MM-DD", help=t("cli.track.sent"))
-    p.add_argument("--ref", metavar="NUMBER", help=t("cli.track.ref"))
-    p.add_argument("--deadline", metavar="YYYY-MM-DD", help=t("cli.track.deadline"))
-    p.add_argument("--outcome", choices=OUTCOMES, help=t("cli.track.outcome"))
-    p.add_argument("--outcome-date", metavar="YYYY-MM-DD", help=t("cli.track.outcome_date"))
+    p.add_argument("--stage", choices=sorted(stages.load().stages), metavar="STAGE",
+                   help=t("cli.track.stage", choices=", ".join(stages.load().stages)))
+    p.add_argument("--reference", "--ref", metavar="NUMBER", help=t("cli.track.ref"))
+    p.add_argument("--level", choices=stages.load().levels, help=t("cli.track.level"))
+    p.add_argument("--day", metavar="YYYY-MM-DD", help=t("cli.track.day"))
     p.add_argument("--set-status", action="store_true", help=t("cli.track.set_status"))
     p.add_argument("--overdue", action="store_true", help=t("cli.track.overdue"))
-    p.add_argument("--days", type=int, default=DEFAULT_ANSWER_DAYS,
-                   help=t("cli.track.days", n=DEFAULT_ANSWER_DAYS))  # fmt: skip
     p.add_argument("--today", metavar="YYYY-MM-DD", help=t("cli.track.today"))
     p.set_defaults(func=run)
-
-
-def _row(e: Entry) -> tuple[str, ...]:
-    outcome = t(f"track.outcome.{e.outcome}") if e.outcome else "—"
-    return (e.case[:12], e.authority, e.sent or "—", e.reference or "—", e.deadline or "—",
-            outcome)  # fmt: skip
 
 
 def _today(text: str | None) -> dt.date:
@@ -48,31 +43,66 @@ def _today(text: str | None) -> dt.date:
         raise TrackingError(f"not a date: {text!r}") from exc
 
 
+def stage_label(code: str) -> str:
+    """The stage's name in the terminal's language (its code if this laptop does not know it)."""
+    label = t(f"chain.stage.{code}")
+    return code if label == f"chain.stage.{code}" else label
+
+
+def _record(s: Session, args: argparse.Namespace, case_id: str, today: dt.date) -> None:
+    if not args.authority:
+        raise TrackingError("err.track_needs_authority")
+    body = chain.record_step(s.store, s.identity, s.config, s.directory, case_id,
+                             authority=args.authority, stage=args.stage, day=args.day,
+                             reference=args.reference, level=args.level,
+                             today=today)  # fmt: skip
+    if args.set_status and args.stage in ("sent", "escalated"):
+        set_status(s.store, s.identity, s.config, s.directory, case_id, "escalated",
+                   body["authority"])  # fmt: skip
+    out(t("chain.saved", case=short(case_id), stage=stage_label(body["stage"]),
+          authority=body["authority"], day=body["day"]))  # fmt: skip
+
+
+def _show(case: Case, today: dt.date) -> None:
+    steps = chain.chain(case)
+    if not steps:
+        out(t("chain.none", case=short(case.case_id)))
+        return
+    rows = [(s.day.isoformat(), s.authority, stage_label(s.stage), s.reference or "—",
+             s.level or "—", s.by) for s in steps]  # fmt: skip
+    out(render(t("chain.header").split(" | "), rows, max_width=40))
+    late = chain.overdue(case, today)
+    if late:
+        out("! " + _late_text(late))
+    allowed = stages.allowed_after(steps[-1].stage)
+    out(t("chain.next", stages=", ".join(allowed) or "—"))
+
+
+def _late_text(late: chain.Overdue) -> str:
+    basis = t("chain.basis_law") if late.legal else t("chain.basis_policy")
+    return t("chain.overdue", case=short(late.case_id), stage=stage_label(late.step.stage),
+             day=late.step.day.isoformat(), deadline=late.deadline.isoformat(),
+             n=late.days_late, basis=basis)  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     today = _today(args.today)
-    changes = any(v is not None for v in (args.sent, args.ref, args.deadline, args.outcome))
     with open_session(args) as s:
-        log = tracking.load(s.store)
+        converted = legacy.convert(s.store, s.identity, s.config, s.directory, today)
+        if converted:
+            out(t("chain.converted", n=converted))
         case_id = s.store.resolve(args.case) if args.case else None
-        if case_id and changes:
-            entry = log.update(case_id, args.authority, sent=args.sent, reference=args.ref,
-                               deadline=args.deadline, outcome=args.outcome,
-                               outcome_day=args.outcome_date, today=today)  # fmt: skip
-            tracking.save(s.store, log)
-            if args.set_status and args.sent:
-                set_status(s.store, s.identity, s.config, s.directory, case_id, "escalated",
-                           entry.authority)  # fmt: skip
-            out(t("track.saved", case=case_id, authority=entry.authority))
-    if args.overdue:
-        reminders = log.overdue(today, args.days)
-        for r in reminders:
-            out(f"{r.entry.case[:12]}  {r.entry.authority}: {t(r.reason, **r.values)}")
-        if not reminders:
-            out(t("track.no_overdue"))
-        return 0
-    entries = log.find(case_id) if case_id else log.entries
-    if not entries:
-        out(t("track.none"))
-        return 0
-    out(render(t("track.header").split(" | "), [_row(e) for e in entries], max_width=40))
+        if case_id and args.stage:
+            _record(s, args, case_id, today)
+        elif args.stage or args.reference or args.level or args.day:
+            raise TrackingError("err.track_needs_case_and_stage")
+        if args.overdue:
+            late = [x for cid, summary in sorted(s.store.cases.items())
+                    if (x := chain.overdue_from_summary(cid, summary, today))]  # fmt: skip
+            for x in late:
+                out(_late_text(x))
+            if not late:
+                out(t("track.no_overdue"))
+        elif case_id:
+            _show(s.store.case(case_id), today)
     return 0

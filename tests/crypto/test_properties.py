@@ -253,13 +253,15 @@ def documents(draw: st.DrawFn) -> document.Document:
     reply = draw(st.binary(min_size=32, max_size=32))
     ev = draw(st.lists(evidence, max_size=5,
                        unique_by=(lambda e: e.envelope_sha256, lambda e: e.envelope_mac)))
+    identity = kind == "identity"  # SPEC §17: browser only, no reply key, no files
     return document.Document(
         type=kind,
         submitted_at=draw(st.datetimes(timezones=st.just(dt.UTC))).isoformat(),
-        channel=draw(st.sampled_from(sorted(document.CHANNELS))),
+        channel="browser" if identity else draw(st.sampled_from(sorted(document.CHANNELS))),
         fields=draw(field_maps),
-        reply_key=b64u_encode(reply) if kind == "report" or draw(st.booleans()) else None,
-        evidence=tuple(ev),
+        reply_key=None if identity else
+        b64u_encode(reply) if kind == "report" or draw(st.booleans()) else None,
+        evidence=() if identity else tuple(ev),
         consent=draw(st.dictionaries(st.text(max_size=20), st.booleans(), max_size=3)),
     )
 

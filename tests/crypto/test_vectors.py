@@ -25,6 +25,7 @@ from crypto import (
     document,
     errors,
     followup,
+    identity,
     keyfile,
     proof,
     receipt,
@@ -176,6 +177,8 @@ def _run_document(v: dict[str, Any], _tmp: Path) -> None:
         doc = document.parse(data)
         if doc.type == "report":
             report_schema.check_report(doc.fields)
+        elif doc.type == identity.TYPE:  # SPEC §17
+            identity.check_fields(doc.fields)
         else:
             report_schema.check_message(doc.fields)
         return doc

@@ -21,7 +21,7 @@ from .errors import BundleFormatError, BundleIntegrityError, BundleSignatureErro
 from .index import Entry
 from .manifest import Manifest
 
-RECORD_KINDS = frozenset({"status", "reply", "link"})  # link: crypto/SPEC.md §15
+RECORD_KINDS = frozenset({"status", "reply", "link", "track"})  # crypto/SPEC.md §15, §16
 _CASE_FIELDS = frozenset({"v", "case", "received", "recipients", "reply_key"})
 
 

@@ -87,7 +87,7 @@ class ExportWriter(SignedWriter):
         self._w.add_stream("envelope", case, src, size, sha256, type=type_, seq=seq)
 
     def add_record(self, kind: str, case: str, seq: int, record: bytes) -> None:
-        """A signed status or reply record, exactly as stored."""
+        """A signed status, reply or tracking record, exactly as stored."""
         self._seq(case, seq)
         self._w.add_bytes(kind, case, record, seq=seq)
 

@@ -30,10 +30,12 @@ _EXTRA: dict[str, dict[str, dict[str, Any]]] = {
         "status": {"seq": lambda v: _uint(v)},
         "reply": {"seq": lambda v: _uint(v)},
         "followup": {"seq": lambda v: _uint(v)},
+        "track": {"seq": lambda v: _uint(v)},  # crypto/SPEC.md §16
         "link": {"seq": lambda v: _uint(v)},  # crypto/SPEC.md §15
     },
     OUTBOX: {
         "status": {},
+        "track": {},
         "link": {},
         "reply": {"envelope_sha256": lambda v: isinstance(v, str) and bool(HEX64.match(v))},
         "reply_envelope": {},

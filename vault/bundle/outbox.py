@@ -68,6 +68,9 @@ class OutboxWriter(SignedWriter):
         """A signed status record (crypto.records.status)."""
         self._w.add_bytes("status", self._own(record, "status"), record)
 
+    def add_track(self, record: bytes) -> None:
+        """A signed tracking step (crypto.tracking.step, SPEC §16)."""
+        self._w.add_bytes("track", self._own(record, "track"), record)
     def add_link(self, record: bytes) -> None:
         """A signed link record (crypto.links, SPEC §15), filed under the new case."""
         self._w.add_bytes("link", self._own(record, "link"), record)

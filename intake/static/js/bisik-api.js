@@ -221,9 +221,18 @@
     check();
   }
 
+  /** A new element with attributes and (as text, never HTML) its content: the pages' one
+   * way to draw what they show. */
+  function el(tag, attrs, content) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (content !== undefined) e.textContent = content;
+    return e;
+  }
+
   root.BisikApi = Object.freeze({
     ApiError: ApiError, call: call, text: text, loadMessages: loadMessages, directory: directory,
     uploadFile: uploadFile, say: say, meta: meta, latestMonth: latestMonth,
-    isFutureMonth: isFutureMonth, watchMonth: watchMonth,
+    isFutureMonth: isFutureMonth, watchMonth: watchMonth, el: el,
   });
 })(typeof globalThis !== "undefined" ? globalThis : self);

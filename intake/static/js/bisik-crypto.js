@@ -514,7 +514,8 @@
   }
 
   // ---------------------------------------------------------------- signed objects (SPEC §4)
-  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation", "followup", "link"];
+  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation", "followup", "link",
+    "track"];  // link: SPEC §15, track: SPEC §16
   var MAX_SIGNED = 4 << 20;
 
   function parseSigned(data) {
@@ -679,6 +680,8 @@
         CASE_ID.test(body.case) && typeof body.other === "string" && CASE_ID.test(body.other) &&
         body.case !== body.other && typeof body.linked === "boolean" &&
         typeof body.share === "boolean" && !(body.share && !body.linked);
+    } else if (kind === "track") {
+      ok = ok && trackFieldsOk(body);
     } else {
       ok = ok && typeof body.envelope_sha256 === "string" && HEX64.test(body.envelope_sha256);
     }
@@ -686,6 +689,23 @@
     return { body: body, reviewer: reviewer };
   }
   var HEX64 = /^[0-9a-f]{64}$/, HEX32 = /^[0-9a-f]{32}$/;  // JS "$" never matches before "\n"
+
+  /** crypto/tracking.py fields_ok (SPEC §16): exactly the listed members, lower-case codes,
+   * a reference of 1–120 printable ASCII characters without outer spaces (or null), a calendar
+   * day no later than the day the record was signed, as written in the signer's zone. */
+  var TRACK_MEMBERS = ["at", "authority", "case", "day", "id", "level", "reference", "stage", "v"];
+  var CODE = /^[a-z][a-z0-9_]{0,31}$/, DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, REF = /^[\x20-\x7e]{1,120}$/;
+  function trackFieldsOk(body) {
+    if (Object.keys(body).sort().join() !== TRACK_MEMBERS.join()) return false;
+    var codes = [body.authority, body.stage].every(function (c) { return typeof c === "string" && CODE.test(c); });
+    var level = body.level === null || (typeof body.level === "string" && CODE.test(body.level));
+    var ref = body.reference === null || (typeof body.reference === "string" && REF.test(body.reference) &&
+      body.reference === body.reference.trim());
+    if (!(codes && level && ref && typeof body.day === "string" && DAY.test(body.day))) return false;
+    var y = +body.day.slice(0, 4), m = +body.day.slice(5, 7), d = +body.day.slice(8, 10);
+    var signed = parseIsoTime(body.at);
+    return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m) && !!signed && body.day <= signed.date;
+  }
   var STATES = ["received", "in_review", "need_info", "escalated", "closed_substantiated",
     "closed_unsubstantiated", "closed_outside_mandate"];
 
@@ -774,7 +794,7 @@
       followup_key: d.followup_key || undefined,  // absent, not null, when there is none (SPEC §8)
     }));
   }
-  var DOC_TYPES = ["report", "message", "retaliation", "reply", "consent"], CHANNELS = ["browser", "server", "reviewer"];
+  var DOC_TYPES = ["report", "message", "retaliation", "reply", "consent", "identity"], CHANNELS = ["browser", "server", "reviewer"];
   function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
   function codePoints(s) { return Array.from(s).length; }  // Python's len(), not UTF-16 units
   function checkEvidence(e) {
@@ -812,6 +832,10 @@
     var replyKey = obj.reply_key === undefined ? null : obj.reply_key;
     if (replyKey !== null) b64uDecode(replyKey, 32);
     if (obj.type === "report" && replyKey === null) throw new FormatError("a report carries the reporter's reply key");
+    if (obj.type === "identity" && (obj.channel !== "browser" || replyKey !== null ||
+        (Array.isArray(obj.evidence) && obj.evidence.length))) {  // SPEC §17
+      throw new FormatError("an identity is sealed in the browser, with no reply key or files");
+    }
     if (Object.prototype.hasOwnProperty.call(obj, "followup_key")) {  // SPEC §8, §12: reports only, never null
       if (obj.type !== "report" || obj.followup_key === null) throw new FormatError("only a report publishes a follow-up key");
       b64uDecode(obj.followup_key, 32);

@@ -253,8 +253,9 @@
     if (notice) main.appendChild(el("p", { "class": "ok", role: "status" }, t(notice)));
     main.appendChild(el("p", {}, t("case.received", { day: data.received_day })));
     main.appendChild(el("p", { "class": "ok", id: "verified-in-browser" }, t("js.verified_here")));
-    var s1 = el("section"), s2 = el("section"), s3 = el("section");
+    var s1 = el("section"), s2 = el("section"), s3 = el("section"), steps = el("section");
     renderStatus(s1, view);
+    globalThis.BisikSteps.render(steps, await globalThis.BisikSteps.verify(data, ctx.directory));
     renderReplies(s2, view, data);
     s3.appendChild(el("h2", {}, t("case.message_h")));
     s3.appendChild(el("p", { "class": "help" }, t("case.message_help")));
@@ -272,13 +273,16 @@
       });
     });
     s4.appendChild(el("p", { "class": "help" }, t("case.proof_keep_safe")));
-    var sections = [s1, s2, s3];
+    var sections = [s1, steps, s2, s3];
     var linkedSection = globalThis.BisikLinked ? await globalThis.BisikLinked.section(data, ctx.directory) : null;
     if (linkedSection) sections.splice(1, 0, linkedSection);  // linked.js (crypto/SPEC.md §15)
     if (globalThis.BisikConsent) {  // consent.js (crypto/SPEC.md §14)
       ctx.recipients = function () { return caseRecipients(ctx); };
       sections.push(globalThis.BisikConsent.section(ctx, function (key) { return show(ctx, key); }));
     }
+    var s5 = el("section");  // followup-identity.js (crypto/SPEC.md §17)
+    globalThis.BisikIdentity.render(s5, ctx);
+    sections.push(s5);
     sections.concat([s4]).forEach(function (s) { main.appendChild(s); });
     main.appendChild(leaveLink());
     mf.addEventListener("submit", function (ev) {

@@ -17,7 +17,8 @@ from reviewer.escalation.tracking import OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[3] / "reviewer"
 SOURCES = [ROOT / "evidence.py", ROOT / "stats.py", *sorted((ROOT / "escalation").glob("*.py")),
-           *(ROOT / "commands" / f"{n}.py" for n in ("evidence", "escalate", "track", "stats"))]
+           *(ROOT / "commands" / f"{n}.py"
+             for n in ("evidence", "escalate", "track", "lpsk", "stats"))]
 
 
 def _fields(text: str) -> set[str]:
