@@ -13,10 +13,9 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from .. import vocabulary as vocab
 from ..case import NOT_FOR_ME, Case, Message
-from ..caselist import category_label
-from ..i18n import has, t
+from ..caseview import doc_label, field_rows, message_author, message_fields, timeline
+from ..i18n import t
 from ..session import open_session
 from ..ui.table import pairs, render
 from ..ui.terminal import one_line
@@ -27,59 +26,6 @@ def register(sub: Any) -> None:
     p = sub.add_parser("show", help=t("show.help"), description=t("show.help"))
     p.add_argument("case", metavar="CASE")
     p.set_defaults(func=run)
-
-
-def value_label(name: str, text: str) -> str:
-    """A coded field's value as its catalogue label (``social_media`` → "Media sosial"); any
-    other value as written."""
-    prefix, codes = vocab.CODED.get(name, ("", ()))
-    return t(f"{prefix}.{text}") if text in codes else text
-
-
-def consent_label(codes: Sequence[str]) -> str:
-    """The authorities a reporter consented to, by their names (``—`` if none)."""
-    names = [t(f"authority.{c}") if has(f"authority.{c}") else one_line(repr(c))
-             for c in sorted(codes)]  # fmt: skip
-    return ", ".join(names) or "—"
-
-
-def _timeline(case: Case) -> list[tuple[str, str, str]]:
-    events: list[tuple[str, str, str]] = []
-    if case.submitted_at:
-        events.append((case.submitted_at, t("who.reporter"), t("tl.report")))
-    for msg in case.messages:
-        if msg.readable and msg.type != "reply":
-            events.append((msg.at, t("who.reporter"), _doc(msg.type)))
-    for rec in case.records:
-        what = (t("tl.status", state=t(f"state.{rec.state}"), authority=rec.authority or "")
-                if rec.kind == "status" else t("tl.reply"))  # fmt: skip
-        events.append((rec.at, rec.by, what))
-    for note in case.notes:
-        events.append((note.at, note.by, t("tl.note")))
-    return sorted(events)
-
-
-def _doc(kind: str) -> str:
-    return t(f"doc.{kind}") if kind in {"report", "reply", *vocab.MESSAGE_KINDS} else \
-        one_line(repr(kind))  # fmt: skip
-
-
-def _fields(case: Case) -> list[tuple[str, object]]:
-    state, authority = case.status
-    rows: list[tuple[str, object]] = [
-        (t("col.case"), case.case_id), (t("col.received"), case.received_day.isoformat()),
-        (t("col.status"), t(f"state.{state}") + (f" → {authority}" if authority else "")),
-        (t("col.category"), category_label(case.category)), (t("col.region"), case.region),
-        (t("col.severity"), t(f"severity.{case.severity}") if case.severity else "—"),
-        (t("col.reported_role"), t(f"role.{case.role}") if case.role else "—"),
-        (t("col.assigned"), case.assigned),
-        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.flags) or "—"),
-    ]  # fmt: skip
-    rows += [(f"· {t(f'field.{name}')}", value_label(name, text))
-             for name, text in case.report_fields()]  # fmt: skip
-    if case.consent:
-        rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities))))
-    return rows
 
 
 def _others(fields: Sequence[tuple[str, str]], indent: str) -> list[str]:
@@ -112,19 +58,11 @@ def _message(case: Case, msg: Message) -> list[str]:
     if not msg.readable:
         key = "show.msg_unreadable" if msg.unreadable == NOT_FOR_ME else "show.msg_damaged"
         return [f"- {t(key, sha=msg.sha256[:16])}"]
-    # a "reply" is a reviewer's only if a verified reply record names its envelope: the
-    # document type inside is whatever its writer (a reporter, the server) chose
-    # "unproven": an old case's follow-up, which the server could have written (SPEC §12)
-    reporter = t("who.reporter_unproven" if msg.proof == "unproven" else "who.reporter")
-    who = case.reply_signer(msg) or (t("who.unsigned_reply") if msg.type == "reply"
-                                     else reporter)  # fmt: skip
-    lines = [f"- [{one_line(msg.at)}] {who} ({_doc(msg.type)}):"]
-    known = [n for n in (*vocab.MESSAGE_FIELDS, "message") if msg.fields.get(n)]
-    for name in known:
-        label = t(f"field.{name}")
-        lines.append(f"    {label}: " + _indented(value_label(name, msg.fields[name]),
-                                                   len(label) + 6))  # fmt: skip
-    others = sorted((n, v) for n, v in msg.fields.items() if n not in known)
+    who = message_author(case, msg)
+    lines = [f"- [{one_line(msg.at)}] {who} ({doc_label(msg.type)}):"]
+    known, others = message_fields(msg)
+    for label, value in known:
+        lines.append(f"    {label}: " + _indented(value, len(label) + 6))
     if others:
         lines.append("    " + t("show.other_fields"))
         lines += _others(others, "    ")
@@ -142,13 +80,13 @@ def run(args: argparse.Namespace) -> int:
         else:  # addressed to us and does not open: never pass it off as someone else's
             out(t("show.damaged", case=case.case_id))
         return 0
-    out(pairs(_fields(case)))
+    out(pairs(field_rows(case)))
     others = case.other_fields()
     if others:
         out("\n" + t("show.other_fields"))
         out("\n".join(_others(others, "  ")))
     out("\n" + t("show.timeline"))
-    out(render([t("col.when"), t("col.who"), t("col.what")], _timeline(case), max_width=60))
+    out(render([t("col.when"), t("col.who"), t("col.what")], timeline(case), max_width=60))
     out("\n" + t("show.evidence"))
     out(_evidence(case))
     out("\n" + t("show.messages"))

@@ -373,8 +373,6 @@ def write(
     ``workdir`` (a private directory on the laptop; default ``out_dir``) and only the cleaned
     copies are written to ``out_dir`` (:func:`drafted`, then :meth:`Draft.publish`)."""
     out_dir = Path(out_dir)
-    if workdir is None:
-        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     with drafted(case, authority, decisions, workdir or out_dir, sender=sender, level=level,
                  place=place, cc=cc, ask=ask, today=today, reference=reference) as draft:
         return draft.publish(out_dir)
