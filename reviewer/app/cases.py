@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QStackedWidget,
@@ -43,7 +43,9 @@ def today() -> dt.date:
 
 
 def _combo(everything: str, items: list[tuple[str, str]]) -> QComboBox:
-    box = QComboBox()
+    box = QComboBox()  # long labels are elided in the box, shown whole in its list
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(12)
     box.addItem(everything, None)
     for code, text in items:
         box.addItem(text, code)
@@ -68,16 +70,18 @@ class CaseListScreen(QWidget):
         reviewers = [(r.id, f"{r.id} — {r.name}") for r in session.directory.active_reviewers()]
         self.assigned = _combo(every, reviewers)
         self.flagged = QCheckBox(t("app.filter.flagged"))
-        bar = QHBoxLayout()
-        for key, box in (("col.status", self.status), ("col.category", self.category),
-                         ("col.region", self.region), ("col.due", self.due),
-                         ("col.assigned", self.assigned)):  # fmt: skip
+        bar = QGridLayout()
+        for n, (key, box) in enumerate((("col.status", self.status),
+                                        ("col.category", self.category),
+                                        ("col.region", self.region), ("col.due", self.due),
+                                        ("col.assigned", self.assigned))):  # fmt: skip
             name = QLabel(t(key))
             name.setBuddy(box)
-            bar.addWidget(name)
-            bar.addWidget(box, 1)
+            bar.addWidget(name, n // 3, 2 * (n % 3))
+            bar.addWidget(box, n // 3, 2 * (n % 3) + 1)
+            bar.setColumnStretch(2 * (n % 3) + 1, 1)
             box.currentIndexChanged.connect(self.refresh)
-        bar.addWidget(self.flagged)
+        bar.addWidget(self.flagged, 1, 4, 1, 2)
         self.flagged.toggled.connect(self.refresh)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([t(c) for c in COLUMNS])
