@@ -257,7 +257,10 @@ class PreviewPage(QWizardPage):
                             attachments=len(draft.kept), reference=draft.dossier["reference"]))
 
     def validatePage(self) -> bool:
-        """Write the files (the Finish button); stay on the page with the reason if not."""
+        """Write the files (the Finish button); stay on the page with the reason if not.
+        Qt may validate the last page twice (Next, then Finish): the files are written once."""
+        if self.owner.result_text:
+            return True
         if not self.out.text().strip():
             self.summary.info(t("app.esc.out_missing"))
             return False
