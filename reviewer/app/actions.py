@@ -25,6 +25,7 @@ from .. import actions
 from ..case import Case
 from ..i18n import t
 from ..session import Session
+from . import plain
 from .escalation import EscalationWizard
 from .status import StatusLine
 
@@ -51,8 +52,8 @@ class ActionsPanel(QWidget):
         self.status_button = QPushButton(t("app.status_button"))
         self.status_button.clicked.connect(self.set_status)
         form = QFormLayout()
-        form.addRow(t("col.status"), self.state)
-        form.addRow(t("app.authority"), self.authority)
+        plain.row(form, t("col.status"), self.state)
+        plain.row(form, t("app.authority"), self.authority)
         layout.addWidget(self._box("app.action.status", form, self.status_button))
         self.note_text = QPlainTextEdit()
         self.note_text.setTabChangesFocus(True)

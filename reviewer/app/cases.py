@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHeaderView,
-    QLabel,
     QStackedWidget,
     QTableWidget,
     QVBoxLayout,
@@ -75,7 +74,7 @@ class CaseListScreen(QWidget):
                                         ("col.category", self.category),
                                         ("col.region", self.region), ("col.due", self.due),
                                         ("col.assigned", self.assigned))):  # fmt: skip
-            name = QLabel(t(key))
+            name = plain.words(t(key))
             name.setBuddy(box)
             bar.addWidget(name, n // 3, 2 * (n % 3))
             bar.addWidget(box, n // 3, 2 * (n % 3) + 1)
@@ -93,7 +92,7 @@ class CaseListScreen(QWidget):
         self.table.cellActivated.connect(self._open_row)
         self.table.cellDoubleClicked.connect(self._open_row)
         QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_selected)
-        self.count = QLabel()
+        self.count = plain.words("")
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)

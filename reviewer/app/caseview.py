@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -74,7 +73,7 @@ class CaseScreen(QWidget):
         back_button = QPushButton(t("app.back"))
         back_button.clicked.connect(back)
         top.addWidget(back_button)
-        top.addWidget(QLabel(t("app.case_title", case=self.case.case_id[:12])), 1)
+        top.addWidget(plain.words(t("app.case_title", case=self.case.case_id[:12])), 1)
         self.body = QWidget()
         self.sections = QVBoxLayout(self.body)
         self.evidence_table: QTableWidget | None = None
@@ -113,7 +112,7 @@ class CaseScreen(QWidget):
         if case.notes:
             box, inner = _section(t("show.notes"))
             for note in case.notes:
-                inner.addWidget(QLabel(plain.line(f"{note.at} · {note.by}")))
+                inner.addWidget(plain.words(plain.line(f"{note.at} · {note.by}")))
                 inner.addWidget(plain.label(note.text, framed=True))
             self.sections.addWidget(box)
         self.sections.addStretch(1)

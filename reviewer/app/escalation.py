@@ -72,9 +72,9 @@ class AuthorityPage(QWizardPage):
         self.place.setPlaceholderText(t("app.esc.place_placeholder"))
         self.consent = plain.words("")
         form = QFormLayout(self)
-        form.addRow(t("app.esc.authority"), self.authority)
-        form.addRow(t("app.esc.level"), self.level)
-        form.addRow(t("app.esc.place"), self.place)
+        plain.row(form, t("app.esc.authority"), self.authority)
+        plain.row(form, t("app.esc.level"), self.level)
+        plain.row(form, t("app.esc.place"), self.place)
         form.addRow(plain.words(t("app.esc.consented", names=consent_label(
             sorted(case.consent_authorities)))))  # fmt: skip
         form.addRow(self.consent)

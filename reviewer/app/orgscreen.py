@@ -127,9 +127,9 @@ class OrgScreen(QWidget):
         self.root_pass, self.root_again = _secret(), _secret()
         button = QPushButton(t("app.org.root_button"))
         button.clicked.connect(self.create_root)
-        form.addRow(t("app.org.name"), self.org_name)
-        form.addRow(t("pp.new"), self.root_pass)
-        form.addRow(t("pp.again"), self.root_again)
+        plain.row(form, t("app.org.name"), self.org_name)
+        plain.row(form, t("pp.new"), self.root_pass)
+        plain.row(form, t("pp.again"), self.root_again)
         form.addRow(button)
         return box
 
@@ -169,11 +169,11 @@ class OrgScreen(QWidget):
         self.add_button.setEnabled(False)
         self.compared.toggled.connect(self._may_add)
         self.add_button.clicked.connect(self.add)
-        form.addRow(t("app.org.card"), self.card)
+        plain.row(form, t("app.org.card"), self.card)
         form.addRow(read)
         form.addRow(self.card_shown)
         form.addRow(self.compared)
-        form.addRow(t("col.role"), self.role)
+        plain.row(form, t("col.role"), self.role)
         form.addRow(self.add_button)
         self.card_read: Path | None = None
         return box
@@ -219,7 +219,7 @@ class OrgScreen(QWidget):
         self.revoke_sure = QCheckBox(t("app.org.revoke_sure"))
         button = QPushButton(t("app.org.revoke_button"))
         button.clicked.connect(self.revoke)
-        form.addRow(t("col.id"), self.revoke_id)
+        plain.row(form, t("col.id"), self.revoke_id)
         form.addRow(self.revoke_sure)
         form.addRow(button)
         return box
@@ -245,10 +245,10 @@ class OrgScreen(QWidget):
         self.sign_pass = _secret()
         button = QPushButton(t("app.org.sign_button"))
         button.clicked.connect(self.sign)
-        form.addRow(t("app.org.server_key"), self.server_key)
-        form.addRow(t("app.org.days"), self.days)
-        form.addRow(t("app.org.directory_out"), self.directory_out)
-        form.addRow(t("pp.root"), self.sign_pass)
+        plain.row(form, t("app.org.server_key"), self.server_key)
+        plain.row(form, t("app.org.days"), self.days)
+        plain.row(form, t("app.org.directory_out"), self.directory_out)
+        plain.row(form, t("pp.root"), self.sign_pass)
         form.addRow(button)
         return box
 

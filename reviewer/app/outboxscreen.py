@@ -32,7 +32,7 @@ class OutboxScreen(QWidget):
         form = QFormLayout()
         form.addRow(plain.words(t("app.outbox_intro")))
         form.addRow(self.waiting)
-        form.addRow(t("app.outbox_file"), self.path)
+        plain.row(form, t("app.outbox_file"), self.path)
         form.addRow(self.resend)
         form.addRow(self.button)
         layout = QVBoxLayout(self)

@@ -56,6 +56,7 @@ class Pages(QScrollArea):
         self.clear()
         for picture in images:
             holder = QLabel()
+            holder.setTextFormat(Qt.TextFormat.PlainText)
             holder.setPixmap(QPixmap.fromImage(picture).scaledToWidth(
                 min(width, max(1, picture.width())), Qt.TransformationMode.SmoothTransformation))
             self.layout_.addWidget(holder)

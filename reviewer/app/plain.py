@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QTableWidgetItem, QWidget
 
 from ..ui.terminal import one_line, safe
 
@@ -71,3 +71,11 @@ def item(text: object) -> QTableWidgetItem:
     cell = QTableWidgetItem(line(text))
     cell.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
     return cell
+
+
+def row(form: QFormLayout, text: str, field: QWidget) -> None:
+    """A form row whose label is :func:`words` (plain text) and the field's buddy, so its
+    ``&`` shortcut, if any, moves the focus to the field."""
+    name = words(text)
+    name.setBuddy(field)
+    form.addRow(name, field)
