@@ -47,7 +47,8 @@ def test_building_every_screen_loads_no_network_module(tmp_path: Path) -> None:
         "app = QApplication([])\n"
         "import reviewer.app.main, reviewer.app.window\n"
         "from reviewer.home import Home\n"
-        f"w = reviewer.app.window.MainWindow(Home({str(tmp_path)!r})); w.show(); app.processEvents()\n"
+        f"w = reviewer.app.window.MainWindow(Home({str(tmp_path)!r}))\n"
+        "w.show(); app.processEvents()\n"
         "print('\\n'.join(sorted(sys.modules)))\n"
     )  # fmt: skip
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
