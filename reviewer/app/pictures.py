@@ -57,8 +57,10 @@ class Pages(QScrollArea):
         for picture in images:
             holder = QLabel()
             holder.setTextFormat(Qt.TextFormat.PlainText)
+            # a small photo is enlarged to a readable size, a large one shrunk to fit
+            shown = width if picture.width() < width // 2 else min(width, picture.width())
             holder.setPixmap(QPixmap.fromImage(picture).scaledToWidth(
-                min(width, max(1, picture.width())), Qt.TransformationMode.SmoothTransformation))
+                max(1, shown), Qt.TransformationMode.SmoothTransformation))
             self.layout_.addWidget(holder)
         self.layout_.addStretch(1)
         self.shown = images

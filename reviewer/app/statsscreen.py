@@ -7,10 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import (
-    QGridLayout,
     QGroupBox,
     QPushButton,
     QScrollArea,
@@ -42,16 +41,13 @@ class StatsScreen(QWidget):
         self.save_button = QPushButton(t("app.stats_save"))
         self.save_button.clicked.connect(self.save)
         self.status = StatusLine()
-        self.charts = QWidget()
-        self.grid = QGridLayout(self.charts)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.charts)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
         layout = QVBoxLayout(self)
         layout.addWidget(plain.words(t("app.stats_intro")))
         layout.addWidget(self.count_button)
         layout.addWidget(self.status)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.path)
         layout.addWidget(self.save_button)
 
@@ -63,15 +59,18 @@ class StatsScreen(QWidget):
             self.status.error(exc)
             return
         _, svgs = stats.render(self.report, "bisik", dt.date.today())
-        for index, (table, svg) in enumerate(zip(self.report.tables, svgs.values(),
-                                                 strict=True)):  # fmt: skip
+        charts = QWidget()
+        column = QVBoxLayout(charts)
+        for table, svg in zip(self.report.tables, svgs.values(), strict=True):
             box = QGroupBox(t(f"stats.{table.name}"))
             inner = QVBoxLayout(box)
             chart = QSvgWidget()
             chart.load(QByteArray(svg.encode("utf-8")))
-            chart.setMinimumSize(520, 240)
-            inner.addWidget(chart)
-            self.grid.addWidget(box, index // 2, index % 2)
+            chart.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+            chart.setFixedSize(chart.renderer().defaultSize())  # drawn as the report draws it
+            inner.addWidget(chart, 0, Qt.AlignmentFlag.AlignLeft)
+            column.addWidget(box)
+        self.scroll.setWidget(charts)  # the new charts replace any drawn before
         self.status.info(t("app.stats_done", n=self.report.n, k=self.report.k))
 
     def save(self) -> None:
