@@ -23,8 +23,8 @@ from reviewer.errors import WrongPassphrase
 from reviewer.store import CaseStore
 from vault.bundle.checks import envelope_recipient_ids
 
+from .escalation.test_cli import imported  # noqa: F401 (pytest fixture)
 from .factory import PASSPHRASE, Org, make_report, write_export
-from .test_escalation_cli import imported  # noqa: F401 (pytest fixture)
 from .test_import import cases_of, do_import
 
 

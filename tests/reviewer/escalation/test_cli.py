@@ -23,7 +23,7 @@ from reviewer.cli import main
 from reviewer.escalation import tracking
 from reviewer.store import CaseStore
 
-from .factory import PASSPHRASE, FakeReport, Org, seal_evidence, write_export
+from ..factory import PASSPHRASE, FakeReport, Org, seal_evidence, write_export
 
 NIP = "198503122010011005"
 PHONE = "0812 3456 7890"

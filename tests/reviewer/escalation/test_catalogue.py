@@ -15,7 +15,7 @@ from reviewer import i18n
 from reviewer.escalation import authorities, regulations
 from reviewer.escalation.tracking import OUTCOMES
 
-ROOT = Path(__file__).resolve().parents[2] / "reviewer"
+ROOT = Path(__file__).resolve().parents[3] / "reviewer"
 SOURCES = [ROOT / "evidence.py", ROOT / "stats.py", *sorted((ROOT / "escalation").glob("*.py")),
            *(ROOT / "commands" / f"{n}.py" for n in ("evidence", "escalate", "track", "stats"))]
 
