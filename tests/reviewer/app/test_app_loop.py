@@ -15,7 +15,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
@@ -23,6 +22,7 @@ from intake import demo, i18n
 from reviewer.escalation import redact
 from reviewer.home import Config, Home
 from tests.e2e.test_loop import CSRF_RE, EVIDENCE, RECEIPT_RE, client_for, followup, server
+from tests.e2e.test_loop import org as org  # the demo organisation, made by the real CLI
 from tests.intake.forms_data import report_fields, with_files
 from tests.reviewer.factory import LETTERHEAD
 
@@ -31,18 +31,6 @@ from .drive import import_bundle, open_case, unlock, window
 PHONE = "0812-3456-7890"
 DESCRIPTION = f"PENANDA-APP camat memerintahkan apel siaga; yang menyuruh bisa dihubungi {PHONE}"
 REPLY = "Terima kasih, laporan Anda kami telaah melalui aplikasi penelaah."
-
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> demo.Demo:
-    """A demo organisation made by the real reviewer CLI (cheap KDF: this is a test)."""
-    root = tmp_path_factory.mktemp("app") / "demo"
-    old = demo.KDF_PROFILE
-    demo.KDF_PROFILE = "test"
-    try:
-        return demo.create(root)
-    finally:
-        demo.KDF_PROFILE = old
 
 
 def submit(client: object) -> str:
@@ -60,7 +48,8 @@ def submit(client: object) -> str:
     return match.group(1)
 
 
-def test_routine_in_the_app(made: demo.Demo, qtbot: QtBot, tmp_path: Path) -> None:
+def test_routine_in_the_app(org: demo.Demo, qtbot: QtBot, tmp_path: Path) -> None:
+    made = org
     client, vault = client_for(made)
     receipt = submit(client)
     usb = tmp_path / "usb"
