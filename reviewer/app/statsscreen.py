@@ -41,13 +41,13 @@ class StatsScreen(QWidget):
         self.save_button = QPushButton(t("app.stats_save"))
         self.save_button.clicked.connect(self.save)
         self.status = StatusLine()
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
+        self.charts_area = QScrollArea()
+        self.charts_area.setWidgetResizable(True)
         layout = QVBoxLayout(self)
         layout.addWidget(plain.words(t("app.stats_intro")))
         layout.addWidget(self.count_button)
         layout.addWidget(self.status)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.charts_area, 1)
         layout.addWidget(self.path)
         layout.addWidget(self.save_button)
 
@@ -70,7 +70,7 @@ class StatsScreen(QWidget):
             chart.setFixedSize(chart.renderer().defaultSize())  # drawn as the report draws it
             inner.addWidget(chart, 0, Qt.AlignmentFlag.AlignLeft)
             column.addWidget(box)
-        self.scroll.setWidget(charts)  # the new charts replace any drawn before
+        self.charts_area.setWidget(charts)  # the new charts replace any drawn before
         self.status.info(t("app.stats_done", n=self.report.n, k=self.report.k))
 
     def save(self) -> None:
