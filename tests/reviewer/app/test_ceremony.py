@@ -87,3 +87,13 @@ def test_the_case_list_by_keyboard(team: Org, qtbot: QtBot, tmp_path: Path) -> N
     qtbot.keyClick(table, Qt.Key.Key_Return)
     assert ws.cases.view is not None
     assert ws.cases.view.case.case_id == ws.cases.list.ids[table.currentRow()]
+
+
+def test_english_by_a_setting(team: Org, qtbot: QtBot, monkeypatch: object) -> None:
+    monkeypatch.setenv("BISIK_LANG", "id")  # type: ignore[attr-defined]
+    win = window(qtbot, team.lead.home)
+    assert win.unlock.button.text() == "Buka kunci"
+    win.unlock.language.setCurrentIndex(win.unlock.language.findData("en"))
+    assert win.unlock.button.text() == "Unlock"
+    ws = unlock(qtbot, win, PASSPHRASE)
+    assert ws.tabText(0) == "&Cases"
