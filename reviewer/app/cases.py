@@ -176,6 +176,9 @@ class CasesPage(QStackedWidget):
     def close_case(self) -> None:
         """Drop the case view (and any preview it holds)."""
         if self.view is not None:
+            if self.view.panel.wizard is not None:  # a draft's plaintext leaves the work dir
+                self.view.panel.wizard.discard()
+                self.view.panel.wizard.reject()
             self.removeWidget(self.view)
             self.view.deleteLater()
             self.view = None

@@ -98,3 +98,25 @@ def test_reporter_text_stays_plain_text_inside_its_box(team: Org, qtbot: QtBot,
     assert description.width() <= view.width()
     for edit in view.findChildren(QPlainTextEdit):
         assert edit.toPlainText() == ""  # reporter text is never put into an editable field
+
+
+def test_locking_during_an_escalation_leaves_no_plaintext(team: Org, qtbot: QtBot,
+                                                          tmp_path: Path) -> None:
+    bundle = tmp_path / "export.bisik"
+    report = make_report(team.directory(), ["ayu", "budi"], consent={"authorities": ["bkn"]})
+    write_export(bundle, team.server_key, [report])
+    win = window(qtbot, team.lead.home)
+    ws = unlock(qtbot, win, PASSPHRASE)
+    import_bundle(ws, bundle)
+    view = open_case(ws, report.case_id)
+    view.panel.escalate_button.click()
+    wizard = view.panel.wizard
+    assert wizard is not None
+    wizard.authority_page.authority.setCurrentIndex(
+        wizard.authority_page.authority.findData("bkn"))
+    wizard.next()
+    wizard.next()  # drafted: the shared evidence is decrypted in the private work dir
+    work = team.lead.home.root / "work"
+    assert [p for p in work.rglob("*") if p.is_file()]
+    win.lock("")
+    assert [p for p in work.rglob("*") if p.is_file()] == []
