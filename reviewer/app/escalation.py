@@ -282,6 +282,11 @@ class EscalationWizard(QWizard):
         self.session, self.case = session, case
         self.setWindowTitle(t("app.esc.title", case=case.case_id[:12]))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        for button, key in ((QWizard.WizardButton.BackButton, "app.esc.back"),
+                            (QWizard.WizardButton.NextButton, "app.esc.next"),
+                            (QWizard.WizardButton.FinishButton, "app.esc.finish"),
+                            (QWizard.WizardButton.CancelButton, "app.esc.cancel")):  # fmt: skip
+            self.setButtonText(button, t(key))
         self.authority_page = AuthorityPage(case)
         self.redaction_page = RedactionPage(case)
         self.preview_page = PreviewPage(self)
