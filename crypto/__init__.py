@@ -20,6 +20,8 @@ Public modules, one job each:
 * ``followup``     — the reporter's receipt-derived signature on follow-ups (SPEC §10).
 * ``document``     — the document inside an envelope (SPEC §8).
 * ``proof``        — the proof of report a reporter keeps and anyone checks (SPEC §13).
+* ``consent``      — the reporter's later grant or withdrawal of consent (SPEC §14).
+* ``links``        — a reviewer's signed link from a new case to an old one (SPEC §15).
 * ``report_schema``— the report's vocabulary: field names, codes, version (SPEC §10).
 * ``keyfile``      — secrets sealed under a passphrase (Argon2id; SPEC §11.1).
 * ``storeseal``    — files sealed under a store key: the reviewer's case store (SPEC §11.2).
@@ -29,6 +31,7 @@ Public modules, one job each:
 """
 
 __all__ = [
+    "consent",
     "directory",
     "document",
     "encoding",
@@ -39,6 +42,7 @@ __all__ = [
     "inspection",
     "keyfile",
     "keys",
+    "links",
     "proof",
     "receipt",
     "records",

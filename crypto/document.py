@@ -21,7 +21,7 @@ from .encoding import b64u_decode, canonical_json, parse_json_object
 from .errors import FormatError
 
 MAX_DOCUMENT = 1 << 20
-TYPES = frozenset({"report", "message", "retaliation", "reply"})
+TYPES = frozenset({"report", "message", "retaliation", "reply", "consent"})  # consent: SPEC §14
 CHANNELS = frozenset({"browser", "server", "reviewer"})
 _HEX64 = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: "$" would allow a final "\n"
 

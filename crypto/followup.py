@@ -5,7 +5,7 @@ sealed document publishes its public half (``Document.followup_key``). Every lat
 — a message or a retaliation report, with its evidence — travels with a signed object of kind
 ``followup`` whose body binds it to its case and its content:
 
-    {"v": 1, "case": ID, "type": "message" | "retaliation",
+    {"v": 1, "case": ID, "type": "message" | "retaliation" | "consent",
      "envelope_sha256": HEX64, "evidence": [HEX64, …]}
 
 ``envelope_sha256`` is the SHA-256 of the item's envelope, ``evidence`` the content addresses of
@@ -30,7 +30,7 @@ from . import signed
 from .errors import FormatError, SignatureError
 
 KIND = "followup"
-TYPES = frozenset({"message", "retaliation"})
+TYPES = frozenset({"message", "retaliation", "consent"})  # consent: SPEC §14
 MAX_EVIDENCE = 64
 _FIELDS = frozenset({"v", "case", "type", "envelope_sha256", "evidence"})
 _HEX64 = re.compile(r"[0-9a-f]{64}")  # with fullmatch: "$" would allow a final "\n"

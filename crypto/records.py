@@ -98,6 +98,10 @@ def check_body(body: dict[str, Any], kind: str) -> None:
             ok = ok and body["state"] in STATES
             ok = ok and (body["state"] == "escalated") == bool(body.get("authority"))
             ok = ok and isinstance(body.get("authority"), str | None)  # S|null, never a list
+        elif kind == "link":  # SPEC §15: its own members (crypto.links, imported late: it uses us)
+            from .links import check_fields
+
+            check_fields(body)
         else:
             ok = ok and bool(_HEX64.fullmatch(body["envelope_sha256"]))
     except (KeyError, TypeError, ValueError, OverflowError) as exc:

@@ -21,7 +21,7 @@ from .errors import FormatError, SignatureError
 from .keys import key_id
 
 KINDS = frozenset(
-    {"directory", "status", "reply", "proof", "manifest", "escalation", "followup"}
+    {"directory", "status", "reply", "proof", "manifest", "escalation", "followup", "link"}
 )
 MAX_SIGNED = 4 << 20
 

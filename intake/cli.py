@@ -171,6 +171,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
     policy = retention.RetentionPolicy(closed_case_days=config.retention_days)
     with _open_vault(config) as vault:
         plan = (retention.plan if args.dry_run else retention.apply)(vault, policy)
+        keep = retention.kept(vault, policy) if args.dry_run else []
     verb = "Would remove" if args.dry_run else "Removed"
     print(
         f"{verb}: {len(plan.cases)} cases, {len(plan.uploads)} upload sessions, "
@@ -178,7 +179,15 @@ def cmd_retention(args: argparse.Namespace) -> int:
     )
     for case in plan.cases:
         print(f"  case {case}")
+    for case, reasons in keep:  # what stays although its time is up, and why
+        print(f"  keep case {case}: {', '.join(_KEEP_REASONS[r] for r in reasons)}")
     return 0
+
+
+_KEEP_REASONS = {
+    "late_activity": "the reporter wrote after the case was closed",
+    "unacknowledged": "items not yet imported by every reviewer",
+}
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

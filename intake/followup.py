@@ -83,7 +83,8 @@ class CaseView:
     rejected: int  # records that failed verification and were not shown
 
 
-def _status(intake: Intake, case_id: str, data: bytes) -> StatusView | None:
+def status_view(intake: Intake, case_id: str, data: bytes) -> StatusView | None:
+    """A status record of ``case_id`` as the page shows it, or None if it does not verify."""
     try:
         body, reviewer = records.verify(data, intake.directory(), "status")
     except BisikError:
@@ -125,7 +126,7 @@ def _reply(
 def history(intake: Intake, case: CaseInfo, secrets: ReceiptSecrets) -> CaseView:
     """Verify and decrypt what the reporter may see of ``case``."""
     hist = intake.vault.case_history(case.id)
-    statuses = [_status(intake, case.id, rec) for rec in hist.statuses]
+    statuses = [status_view(intake, case.id, rec) for rec in hist.statuses]
     replies = [_reply(intake, case.id, rec, ref.sha256, secrets) for rec, ref in hist.replies]
     shown_s = [s for s in statuses if s is not None]
     shown_r = [r for r in replies if r is not None]

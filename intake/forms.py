@@ -162,10 +162,15 @@ def share_slots(form: Fields) -> frozenset[str]:
 
 
 def message(form: Fields) -> dict[str, str]:
-    """Validate a follow-up message or retaliation report (share flags: :func:`share_slots`)."""
+    """Validate a follow-up message or retaliation report (share flags: :func:`share_slots`).
+
+    A retaliation report carries when it happened: at least the year (month precision is
+    enough and preferred), never a future month."""
     kind = _one(form, "kind", MESSAGE_KINDS)
     fields = {"kind": kind, "text": _one(form, "text", max_len=60_000)}
     if kind == "retaliation":
         fields["retaliation_kind"] = _one(form, "retaliation_kind", RETALIATION_KINDS)
         fields["retaliation_month"] = _month(form, "retaliation")
+        if not fields["retaliation_month"]:  # a dated record is what makes it useful later
+            raise UploadError("error.retaliation_when")
     return fields

@@ -197,7 +197,7 @@ def submit_report(
     return Accepted(receipt=code, channel="server")
 
 
-def _case_recipients(intake: Intake, case: CaseInfo) -> Sequence[X25519PublicKey]:
+def case_recipients(intake: Intake, case: CaseInfo) -> Sequence[X25519PublicKey]:
     """The keys of the reviewers the report went to who are still active."""
     directory = intake.directory()
     active = {r.id for r in directory.active_reviewers()}
@@ -227,7 +227,7 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
             raise UploadError("error.receipt_unknown", 404)
         found.append((hit[0], forms.message(fields), values[0], forms.share_slots(fields),
                       hit[1]))  # fmt: skip
-        return _case_recipients(intake, hit[0])
+        return case_recipients(intake, hit[0])
 
     with ExitStack() as stack:
         handler = SealingHandler(intake.vault.blobs, csrf_ok, prepare, stack)

@@ -31,6 +31,7 @@ from typing import Any
 from crypto import records as crecords
 from crypto.errors import FormatError
 
+from . import activity, consents
 from . import vocabulary as vocab
 
 __all__ = [
@@ -78,7 +79,8 @@ class StatusEvent:
 
 @dataclass(frozen=True)
 class Record:
-    """A verified signed record of a case (``kind`` ``status`` or ``reply``) and its signer.
+    """A verified signed record of a case (``kind`` ``status``, ``reply`` or ``link``) and its
+    signer.
 
     ``by`` is the reviewer id (``"id (revoked)"`` for a key revoked since); ``raw`` the signed
     bytes as text, kept so the record can be sent on unchanged.
@@ -92,6 +94,9 @@ class Record:
     state: str | None = None
     authority: str | None = None
     envelope_sha256: str | None = None
+    other: str | None = None  # a link record's old case, and its choices (SPEC §15)
+    linked: bool = False
+    share: bool = False
     when: dt.datetime = field(default=dt.datetime.min.replace(tzinfo=dt.UTC), repr=False)
 
     @property
@@ -122,6 +127,12 @@ class Message:
     # "unproven" (an old case without a published key: the server could have written it),
     # "forged" (refused on import, content dropped), or None for replies.
     proof: str | None = None
+    # A consent change's body (SPEC §14), as the importer checked it; empty for other types.
+    consent: Mapping[str, Any] = field(default_factory=dict)
+    rejected: str | None = None  # why a consent change was refused (it changes nothing)
+    # the id of the newest status record this laptop knew when the item arrived (what makes
+    # "sent after closure" independent of the sender's clock: reviewer.activity)
+    after_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +180,10 @@ class Case:
     # The reported person's role as a reviewer stated it in triage (a code the escalation
     # rules know); None when not stated.
     role: str | None = None
+    # Consent changes sent later with the receipt (SPEC §14), oldest first, as applied to
+    # consent_authorities and each evidence item's share; and withdrawals after escalation.
+    consent_events: tuple[consents.ConsentEvent, ...] = ()
+    consent_withdrawals: tuple[consents.Withdrawal, ...] = ()
 
     @classmethod
     def from_store(cls, obj: Mapping[str, Any]) -> Case:
@@ -232,18 +247,50 @@ class Case:
         return dataclasses.replace(self, evidence=tuple(
             dataclasses.replace(e, path=paths.get(e.envelope_sha256)) for e in self.evidence))
 
+    @property
+    def consent_day(self) -> dt.date:
+        """The day of the consent now in force: the latest change's, else the report's."""
+        return self.consent_events[-1].day if self.consent_events else self.received_day
+
+    def links(self) -> list[Record]:
+        """The cases this one is linked to now (SPEC §15): per old case, the newest link
+        record, kept when it links (an unlink record ends it)."""
+        newest = {r.other: r for r in self.records if r.kind == "link"}  # records are ordered
+        return [r for r in newest.values() if r.linked]
+
+    # -- late activity (reviewer.activity) ---------------------------------------------------
+    def late_messages(self) -> list[Message]:
+        """The reporter's items written after the case was closed, oldest first."""
+        return [m for _when, m in activity.late_items(self.records, self.messages)]
+
+    def computed_flags(self) -> tuple[str, ...]:
+        """The stored flags, plus ``late_activity`` while the closed case has later items and
+        ``consent_withdrawn_after_dossier`` once consent was withdrawn after escalation."""
+        late = (activity.FLAG,) if self.late_messages() else ()
+        withdrawn = (consents.WITHDRAWN_FLAG,) if self.consent_withdrawals else ()
+        return tuple(sorted(set(self.flags) | set(late) | set(withdrawn)))
+
     # -- the index entry -----------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        """The store index's entry for this case: everything ``list`` and ``due`` need."""
+        """The store index's entry for this case: everything ``list`` and ``due`` need.
+
+        ``late`` is the day of the first unanswered item sent after closure (the re-armed
+        acknowledgement deadline runs from it), or None.
+        """
         state, authority = self.status
         ack, fb = self.first_dates()
+        late = activity.unanswered_since(self.records, self.messages)
+        withdrawn = consents.unanswered_withdrawal(self.records, self.consent_withdrawals)
         return {
             "st": state, "auth": authority, "rcv": self.received_day.isoformat(),
             "rd": self.readable, "cat": self.category if self.readable else None,
             "reg": self.region or None, "sev": self.severity, "asg": self.assigned,
-            "fl": sorted(set(self.flags)), "ack": ack.isoformat() if ack else None,
+            "fl": list(self.computed_flags()), "ack": ack.isoformat() if ack else None,
             "fb": fb.isoformat() if fb else None, "ne": len(self.evidence),
             "nm": len(self.messages), "nn": len(self.notes),
+            "late": late.isoformat() if late else None,
+            "wd": withdrawn.isoformat() if withdrawn else None,
+            "ln": sorted(str(r.other) for r in self.links()),
         }  # fmt: skip
 
 
@@ -323,6 +370,8 @@ def _record(obj: Mapping[str, Any]) -> Record:
     return Record(kind=str(obj["kind"]), id=str(body["id"]), at=at, by=str(obj["by"]),
                   raw=str(obj.get("raw", "")), state=body.get("state"),
                   authority=body.get("authority"), envelope_sha256=body.get("envelope_sha256"),
+                  other=body.get("other"), linked=body.get("linked") is True,
+                  share=body.get("share") is True,
                   when=dt.datetime.fromisoformat(at).astimezone(dt.UTC))  # fmt: skip
 
 
@@ -334,7 +383,9 @@ def _message(obj: Mapping[str, Any]) -> Message:
         fields={str(k): _text(v) for k, v in fields.items()},
         evidence=tuple(_evidence(e) for e in obj.get("evidence") or ()), by=obj.get("by"),
         unreadable=None if obj["readable"] else obj.get("unreadable", DAMAGED),
-        proof=obj.get("proof"),
+        proof=obj.get("proof"), consent=_mapping(obj.get("consent")),
+        rejected=str(obj["rejected"]) if obj.get("rejected") else None,
+        after_status=str(obj["after_status"]) if obj.get("after_status") else None,
     )  # fmt: skip
 
 
@@ -357,6 +408,23 @@ def _mapping(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def _with_shares(items: Sequence[EvidenceItem], share: Mapping[str, bool]
+                 ) -> tuple[EvidenceItem, ...]:  # fmt: skip
+    return tuple(dataclasses.replace(e, share=share.get(e.envelope_sha256, e.share))
+                 for e in items)  # fmt: skip
+
+
+def _consent(base: frozenset[str], evidence: Sequence[EvidenceItem], records: Sequence[Record],
+             messages: Sequence[Message]) -> dict[str, Any]:  # fmt: skip
+    """The Case fields of the consent in force (SPEC §14, :mod:`reviewer.consents`)."""
+    applied = consents.events(messages)
+    authorities, share = consents.effective(
+        base, {e.envelope_sha256: e.share for e in evidence}, applied)
+    return {"consent_authorities": authorities, "consent_events": tuple(applied),
+            "consent_withdrawals": tuple(consents.withdrawals_after_escalation(records, applied)),
+            "evidence": _with_shares(evidence, share), "_share": share}  # fmt: skip
+
+
 def _parse(obj: Mapping[str, Any]) -> Case:
     report = _mapping(obj.get("report"))
     fields = _mapping(report.get("fields"))
@@ -371,6 +439,9 @@ def _parse(obj: Mapping[str, Any]) -> Case:
         _code(fields.get("category"), vocab.CATEGORIES) or "other"  # fmt: skip
     province = _text(fields.get("province")).strip()
     acked = min((r.day for r in records), default=None)
+    now = _consent(consent_set(consent), _all_evidence(
+        [_evidence(e) for e in obj.get("evidence", [])], messages), records, messages)
+    share = now.pop("_share")
     unreadable = None if obj["readable"] else (obj.get("unreadable") or (
         NOT_FOR_ME if "not_for_me" in obj.get("flags", []) else DAMAGED))
     return Case(
@@ -379,10 +450,9 @@ def _parse(obj: Mapping[str, Any]) -> Case:
         incident_date=incident, election=_election(fields),
         incident_label=incident_raw if incident or _is_year(incident_raw) else "",
         fields=fields,
-        evidence=_all_evidence([_evidence(e) for e in obj.get("evidence", [])], messages),
         status_history=tuple(StatusEvent(r.state or "", r.day, r.authority) for r in records
                              if r.kind == "status"),
-        consent_authorities=consent_set(consent), acknowledged_day=acked,
+        acknowledged_day=acked, **now,
         retaliations=tuple(m.fields for m in messages
                            if m.readable and m.type == "retaliation"),
         readable=bool(obj["readable"]), unreadable=unreadable,
@@ -390,7 +460,8 @@ def _parse(obj: Mapping[str, Any]) -> Case:
             report.get("submitted_at")), records=records, messages=messages,
         notes=tuple(Note(str(n["at"]), str(n["by"]), str(n["text"]))
                     for n in obj.get("notes", [])),
-        evidence_check=tuple(_evidence(e) for e in obj.get("evidence_check", [])),
+        evidence_check=_with_shares([_evidence(e) for e in obj.get("evidence_check", [])],
+                                    share),
         severity=obj.get("severity"), assigned=obj.get("assigned"),
         flags=tuple(obj.get("flags", [])), consent=consent,
         role=str(obj["role"]) if obj.get("role") else None,

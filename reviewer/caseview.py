@@ -10,7 +10,8 @@ it. Nothing here formats for a terminal or a window.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from . import vocabulary as vocab
 from .case import Case, Message
@@ -36,7 +37,8 @@ def consent_label(codes: Sequence[str]) -> str:
 def doc_label(kind: str) -> str:
     """The label of a document type (report, reply, message, retaliation); an unknown type
     quoted on one line, so a sender cannot pose as one of the tool's own words."""
-    return t(f"doc.{kind}") if kind in {"report", "reply", *vocab.MESSAGE_KINDS} else \
+    return t(f"doc.{kind}") if kind in {"report", "reply", "consent", *vocab.MESSAGE_KINDS} \
+        else \
         one_line(repr(kind))  # fmt: skip
 
 
@@ -50,8 +52,10 @@ def timeline(case: Case) -> list[tuple[str, str, str]]:
         if msg.readable and msg.type != "reply":
             events.append((msg.at, t("who.reporter"), doc_label(msg.type)))
     for rec in case.records:
+        link = t("tl.link" if rec.linked else "tl.unlink", other=rec.other or "")
         what = (t("tl.status", state=t(f"state.{rec.state}"), authority=rec.authority or "")
-                if rec.kind == "status" else t("tl.reply"))  # fmt: skip
+                if rec.kind == "status" else t("tl.reply") if rec.kind == "reply"
+                else link)  # fmt: skip
         events.append((rec.at, rec.by, what))
     for note in case.notes:
         events.append((note.at, note.by, t("tl.note")))
@@ -69,13 +73,43 @@ def field_rows(case: Case) -> list[tuple[str, object]]:
         (t("col.severity"), t(f"severity.{case.severity}") if case.severity else "—"),
         (t("col.reported_role"), t(f"role.{case.role}") if case.role else "—"),
         (t("col.assigned"), case.assigned),
-        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.flags) or "—"),
+        (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.computed_flags()) or "—"),
     ]  # fmt: skip
     rows += [(f"· {t(f'field.{name}')}", value_label(name, text))
              for name, text in case.report_fields()]  # fmt: skip
-    if case.consent:
-        rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities))))
+    if case.consent or case.consent_events:  # the consent in force, and since when (SPEC §14)
+        rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities)) + " " +
+                     t("show.consent_since", day=case.consent_day.isoformat())))
+    rows += [(t("show.linked_to"), t("show.link_text", case=r.other or "", by=r.by,
+              day=r.day.isoformat(), shared=t("show.link_shared" if r.share
+                                              else "show.link_private")))
+             for r in case.links()]  # fmt: skip
+    rows += [(t("show.withdrawn_after"), t("show.withdrawn_after_text",
+              authority=consent_label([w.authority]), day=w.event.day.isoformat(),
+              sent=w.escalated.isoformat())) for w in case.consent_withdrawals]  # fmt: skip
     return rows
+
+
+def linked_from(cases: Mapping[str, Mapping[str, Any]], case_id: str) -> list[str]:
+    """Ids of the cases in the store index that link to ``case_id`` (SPEC §15), sorted."""
+    return sorted(cid for cid, m in cases.items() if case_id in m.get("ln", ()))
+
+
+def consent_change(msg: Message) -> list[str]:
+    """What a consent change grants and withdraws (files by the start of their hash), or why
+    it was refused; one line each."""
+    if msg.rejected:
+        return [t("show.consent_rejected", why=one_line(msg.rejected))]
+    body = msg.consent
+    lines = []
+    for granted, key in ((True, "show.consent_grant"), (False, "show.consent_withdraw")):
+        codes = [c for c, v in dict(body.get("authorities", {})).items() if v is granted]
+        files = [s[:16] for s, v in dict(body.get("evidence", {})).items() if v is granted]
+        if codes or files:
+            lines.append(f"{t(key)}: " + ", ".join([consent_label([c]) for c in codes] + files))
+    if msg.proof == "unproven":
+        lines.append(t("show.consent_unproven"))
+    return lines
 
 
 def message_author(case: Case, msg: Message) -> str:

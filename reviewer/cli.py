@@ -39,6 +39,7 @@ COMMANDS: list[str] = [
     "assign",
     "reply",
     "status",
+    "link",
     "outbox",
     "due",
     "evidence",

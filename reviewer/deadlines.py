@@ -2,7 +2,10 @@
 
 Defaults (reviewer config): acknowledge within 7 days, first feedback within 3 calendar months
 (the EU whistleblowing directive's rhythm, which the organisation may tighten). A closed case
-owes nothing. ``due soon`` means within ``due_soon_days`` of the deadline.
+owes nothing — until the reporter writes again: an item sent after closure (a retaliation
+report, evidence, a message, a consent change; :mod:`reviewer.activity`) re-arms the
+acknowledgement deadline, ``ack_days`` from the day of the first unanswered such item, closed or
+not. ``due soon`` means within ``due_soon_days`` of the deadline.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 @dataclass(frozen=True)
 class Due:
-    """One open obligation: ``kind`` is ``ack`` or ``feedback``."""
+    """One open obligation: ``kind`` is ``ack``, ``feedback``, ``late_ack`` (acknowledge what
+    the reporter sent after the case was closed) or ``withdrawn`` (consent withdrawn after the
+    case was escalated to that authority)."""
 
     case_id: str
     kind: str
@@ -40,11 +45,13 @@ class Due:
 
 def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt.date
                 ) -> list[Due]:  # fmt: skip
-    """The deadlines this case has not met yet (empty when closed or all met)."""
+    """The deadlines this case has not met yet (empty when all met, or closed with nothing
+    sent since)."""
+    out = [Due(case_id, kind, day, (day - today).days)
+           for kind, day in _reopened(summary, config)]  # fmt: skip
     if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
-        return []
+        return out
     received = dt.date.fromisoformat(summary["rcv"])
-    out = []
     if not summary.get("ack"):
         deadline = received + dt.timedelta(days=config.ack_days)
         out.append(Due(case_id, "ack", deadline, (deadline - today).days))
@@ -54,11 +61,25 @@ def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt
     return out
 
 
+def _reopened(summary: dict[str, Any], config: Config) -> list[tuple[str, dt.date]]:
+    """(kind, deadline) of acknowledgements re-armed by the reporter: items sent after closure
+    (``late_ack``) and consent withdrawn after escalation (``withdrawn``)."""
+    out = []
+    for key, kind in (("late", "late_ack"), ("wd", "withdrawn")):
+        day = summary.get(key)  # absent in index entries written before these existed
+        if day:
+            out.append((kind, dt.date.fromisoformat(day) + dt.timedelta(days=config.ack_days)))
+    return out
+
+
 def next_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
     """The earliest unmet deadline of a case, or None (closed, not ours, or all met).
 
     The fast path ``list`` uses for every row; same rules as :func:`obligations`.
     """
+    reopened = [day for _kind, day in _reopened(summary, config)]
+    if reopened:  # the reporter's newest items: their answer is older than the others
+        return min(reopened)
     if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
         return None
     if not summary.get("ack"):
@@ -68,10 +89,17 @@ def next_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
     return None
 
 
+_ALWAYS = frozenset({"late_ack", "withdrawn"})  # listed however far their deadline
+
+
 def due_list(cases: dict[str, dict[str, Any]], config: Config, today: dt.date,
              *, soon_only: bool = True) -> list[Due]:  # fmt: skip
-    """Obligations that are late or due within ``config.due_soon_days``, most urgent first."""
+    """Obligations that are late or due within ``config.due_soon_days``, most urgent first.
+
+    An item sent after closure and a withdrawal after escalation are always listed, however
+    far their deadline: nobody looks at a closed case, and a withdrawal must stop the next
+    sending."""
     found = [d for cid, s in cases.items() for d in obligations(cid, s, config, today)]
     if soon_only:
-        found = [d for d in found if d.days_left <= config.due_soon_days]
+        found = [d for d in found if d.days_left <= config.due_soon_days or d.kind in _ALWAYS]
     return sorted(found, key=lambda d: (d.deadline, d.case_id, d.kind))

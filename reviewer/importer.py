@@ -36,6 +36,7 @@ from typing import Any, BinaryIO, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from crypto import consent as cconsent
 from crypto import document as cdoc
 from crypto import envelope, followup, signed
 from crypto import records as crecords
@@ -171,6 +172,9 @@ class _Merge:
         elif not any(m["sha256"] == item.sha256 for m in case["messages"]):
             doc, why, _ids = self._open_doc(item)
             case["messages"].append(_message(item.sha256, kind, doc, why))
+            case["messages"][-1]["after_status"] = _newest_status(case)  # reviewer.activity
+            if "rejected" in case["messages"][-1]:  # a consent change that breaks SPEC §14
+                case["flags"].append("consent_rejected")
             self.last_message[item.case] = case["messages"][-1]
             return
         self.last_message[item.case] = None
@@ -256,6 +260,13 @@ class _Merge:
         return sorted(self.touched)
 
 
+def _newest_status(case: dict[str, Any]) -> str | None:
+    """The id of the case's newest status record known now (records arrive in journal order,
+    so a status the server had before this item is already here)."""
+    statuses = [r["body"] for r in case["records"] if r["kind"] == "status"]
+    return max(statuses, key=crecords.order_key)["id"] if statuses else None
+
+
 def verify_record(raw: bytes, directory: Directory, kind: str) -> tuple[dict[str, Any], str]:
     """(body, reviewer id) of a record signed by a reviewer of the directory.
 
@@ -316,10 +327,16 @@ def _message(sha: str, kind: str, doc: cdoc.Document | None, why: str | None = N
     if doc is None:
         return {"sha256": sha, "type": kind, "item": kind, "readable": False,
                 "unreadable": why or DAMAGED}
-    return {"sha256": sha, "type": doc.type, "item": kind, "readable": True,
-            "at": doc.submitted_at,
-            "channel": doc.channel, "fields": dict(doc.fields),
-            "evidence": [e.to_json() for e in doc.evidence]}  # fmt: skip
+    out = {"sha256": sha, "type": doc.type, "item": kind, "readable": True,
+           "at": doc.submitted_at,
+           "channel": doc.channel, "fields": dict(doc.fields),
+           "evidence": [e.to_json() for e in doc.evidence]}  # fmt: skip
+    if doc.type == cconsent.TYPE:  # kept only if it is one (SPEC §14): else it changes nothing
+        try:
+            out["consent"] = cconsent.check(doc).to_json()
+        except FormatError as exc:
+            out["rejected"] = str(exc)
+    return out
 
 
 def _evidence_state(ev: Mapping[str, Any], path: Path | None, key: X25519PrivateKey) -> str:
@@ -378,6 +395,7 @@ def import_items(
         merge = _Merge(store, tx, ident, directory)
         handlers = {"case": merge.on_case, "envelope": merge.on_envelope,
                     "status": merge.on_record, "reply": merge.on_record,
+                    "link": merge.on_record,
                     "followup": merge.on_followup}  # fmt: skip
         for item in items:
             handler = handlers.get(item.kind)

@@ -27,6 +27,7 @@ class OutboxSummary:
     statuses: int
     replies: int
     ack: int
+    links: int = 0
 
 
 def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *,
@@ -39,6 +40,8 @@ def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *
         for item in chosen:
             if item["kind"] == "status":
                 out.add_status(item["record"].encode())
+            elif item["kind"] == "link":  # crypto/SPEC.md §15
+                out.add_link(item["record"].encode())
             else:
                 out.add_reply(item["record"].encode(), b64u_decode(item["envelope"]))
     chosen_ids = {p["id"] for p in chosen}
@@ -46,4 +49,5 @@ def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *
         tx.meta["pending"] = [{**p, "sent": p.get("sent", 0) + (p["id"] in chosen_ids)}
                               for p in pending]  # fmt: skip
     statuses = sum(1 for p in chosen if p["kind"] == "status")
-    return OutboxSummary(path, statuses, len(chosen) - statuses, ack)
+    replies = sum(1 for p in chosen if p["kind"] == "reply")
+    return OutboxSummary(path, statuses, replies, ack, len(chosen) - statuses - replies)

@@ -1043,6 +1043,110 @@ def document_vectors() -> dict[str, Vector]:
     return vs
 
 
+# --- linked cases (SPEC §15) ---------------------------------------------------------------
+
+
+def link_vectors() -> dict[str, Vector]:
+    """Link records checked against the directory (as ``directory-record-*``, kind ``link``):
+    each reject breaks exactly one rule of SPEC §15.2."""
+    from crypto.directory import verify_directory
+
+    vs: dict[str, Vector] = {}
+    plain = sign_directory(ROOT_KEY, "Bisik Demo", 7, dt.date(2027, 6, 30), REVIEWERS,
+                           SERVER.public_key())  # fmt: skip
+    d = verify_directory(plain, ROOT_KEY.public_key(), TODAY)
+    good = {"v": 1, "case": "BSK-0002", "other": "BSK-0001", "linked": True, "share": True,
+            "at": "2026-11-25T10:00:00+00:00", "id": _det("link id", 16).hex()}  # fmt: skip
+
+    def v(name: str, comment: str, body: dict[str, Any], error: str | None = None,
+          signer: str = "budi") -> None:  # fmt: skip
+        record = signed.sign(ed_key(signer), "link", body).to_bytes()
+        rec: Vector = {"comment": comment, "type": "directory",
+                       "root_public": pub_hex(ROOT_KEY.public_key()), "today": TODAY.isoformat(),
+                       "directory": plain.decode(), "record": record.decode(),
+                       "record_kind": "link"}  # fmt: skip
+        if error:
+            rec.update(expect="error", error=error)
+        else:
+            got, reviewer = records.verify(record, d, "link")
+            rec.update(expect="success", record_body=got, record_signer=reviewer.id)
+        vs[f"link-{name}"] = rec
+
+    v("ok-shared", "budi links case BSK-0002 to the reporter's old case BSK-0001 and shares "
+      "its coarse history with the new receipt.", good)
+    v("ok-unlink", "An unlink: linked false, share false.", {**good, "linked": False,
+                                                             "share": False})  # fmt: skip
+    v("reject-self", "A case linked to itself.", {**good, "other": "BSK-0002"}, "FormatError")
+    v("reject-share-without-link", "share true on an unlink.", {**good, "linked": False},
+      "FormatError")  # fmt: skip
+    v("reject-linked-not-boolean", "linked given as 1.", {**good, "linked": 1}, "FormatError")
+    v("reject-missing-share", "The share member is absent.",
+      {k: x for k, x in good.items() if k != "share"}, "FormatError")  # fmt: skip
+    v("reject-extra-member", "A member the format does not have (note).",
+      {**good, "note": "sama orangnya"}, "FormatError")  # fmt: skip
+    v("reject-bad-other", "An old case id with a character outside [A-Za-z0-9_-].",
+      {**good, "other": "BSK 0001"}, "FormatError")  # fmt: skip
+    v("reject-time-without-zone", "A time without a zone (SPEC §7).",
+      {**good, "at": "2026-11-25T10:00:00"}, "FormatError")  # fmt: skip
+    v("reject-revoked-signer", "Signed by dedi, whose validity ended.", good, "SignatureError",
+      signer="dedi")  # fmt: skip
+    return vs
+
+
+# --- consent changes (SPEC §14) ------------------------------------------------------------
+
+
+def consent_vectors() -> dict[str, Vector]:
+    """A consent change document: each reject breaks exactly one rule of SPEC §14.2."""
+    vs: dict[str, Vector] = {}
+    photo = _det("evidence sha", 32).hex()
+    good = {"authorities": {"bawaslu": True, "bkn": False}, "evidence": {photo: False}}
+
+    def raw(**over: Any) -> bytes:
+        obj = {"v": 1, "type": "consent", "submitted_at": "2026-12-01T09:30:00+07:00",
+               "channel": "browser", "fields": {}, "reply_key": None, "evidence": [],
+               "consent": good, **over}  # fmt: skip
+        return canonical_json(obj)
+
+    def v(name: str, comment: str, data: bytes, error: str | None = None,
+          layer: str = "consent") -> None:  # fmt: skip
+        rec: Vector = {"comment": comment, "type": "consent", "document": data.decode()}
+        if error:
+            rec.update(expect="error", error=error, layer=layer)
+        else:
+            rec.update(expect="success", change=json.loads(data)["consent"])
+        vs[f"consent-{name}"] = rec
+
+    v("ok-grant-withdraw-and-file", "Grant Bawaslu, withdraw BKN, stop sharing one file.", raw())
+    v("ok-authorities-only", "Only an authority (LPSK) granted; no file named.",
+      raw(consent={"authorities": {"lpsk": True}, "evidence": {}}))
+    v("ok-other-body", "Consent to another body the reviewers judge competent ('other').",
+      raw(consent={"authorities": {"other": True}, "evidence": {}}))
+    v("reject-empty-change", "A change that names nothing changes nothing: refused.",
+      raw(consent={"authorities": {}, "evidence": {}}), "FormatError")
+    v("reject-unknown-authority", "An authority code the vocabulary does not list (polisi).",
+      raw(consent={"authorities": {"polisi": True}, "evidence": {}}), "FormatError")
+    v("reject-not-boolean", "A value that is not true or false (1): no answer is no consent.",
+      raw(consent={"authorities": {"bkn": 1}, "evidence": {}}), "FormatError")
+    v("reject-null-value", "A value of null.",
+      raw(consent={"authorities": {"bkn": None}, "evidence": {}}), "FormatError")
+    v("reject-bad-file-hash", "A file named by something that is not 64 lowercase hex digits.",
+      raw(consent={"authorities": {}, "evidence": {photo.upper(): True}}), "FormatError")
+    v("reject-missing-member", "The 'evidence' member is absent (both are always present).",
+      raw(consent={"authorities": {"bkn": True}}), "FormatError")
+    v("reject-extra-member", "A member the format does not have (reason).",
+      raw(consent={**good, "reason": "takut"}), "FormatError")
+    v("reject-with-fields", "A consent document carries no form fields.",
+      raw(fields={"text": "saya setuju"}), "FormatError")
+    v("reject-with-reply-key", "A consent document carries no reply key.",
+      raw(reply_key=b64u_encode(raw_public(x_key("reporter").public_key()))), "FormatError")
+    v("reject-not-object", "Authorities as a list, the report's shape, not a change.",
+      raw(consent={"authorities": ["bkn"], "evidence": {}}), "FormatError")
+    v("reject-bad-time", "A submission time that is no time (SPEC §8): the document layer.",
+      raw(submitted_at="kemarin"), "FormatError", layer="document")
+    return vs
+
+
 # --- passphrase-sealed key files and the reviewer's store (SPEC §11) ---------------------
 
 PASSPHRASE = "kuda lumping makan bakso"  # noqa: S105 (a published test passphrase)
@@ -1207,7 +1311,7 @@ def proof_vectors() -> dict[str, Vector]:
 GENERATORS: list[Callable[[], dict[str, Vector]]] = [
     envelope_success, envelope_rejects, hpke_vectors, receipt_vectors, followup_vectors,
     signed_vectors, directory_vectors, document_vectors, keyfile_vectors, store_vectors,
-    proof_vectors,
+    proof_vectors, consent_vectors, link_vectors,
 ]  # fmt: skip
 
 

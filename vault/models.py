@@ -32,7 +32,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ITEM_KINDS = ("report", "message", "retaliation", "status", "reply")
+ITEM_KINDS = ("report", "message", "retaliation", "status", "reply", "consent", "link")
 
 
 class Base(DeclarativeBase):

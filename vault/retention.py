@@ -15,7 +15,8 @@ every blob no row references any more is overwritten with zeros, fsynced and unl
 effort on SSDs and copy-on-write filesystems), expired upload sessions go the same way, and
 the database is compacted where it can be: SQLite zeroes freed pages (``secure_delete``) and
 its WAL is checkpointed and truncated; PostgreSQL gets a ``VACUUM`` (dead tuples are marked
-free, not zeroed: a known limit). :func:`plan` is the dry run: it changes nothing.
+free, not zeroed: a known limit). :func:`plan` is the dry run: it changes nothing; :func:`kept`
+says which cases past their time are kept, and why.
 """
 
 from __future__ import annotations
@@ -58,8 +59,13 @@ class Plan:
         return not (self.cases or self.uploads or self.blobs)
 
 
+def _today() -> dt.date:
+    """The UTC day retention counts from (the clock seam of tests that age a case)."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 # Journal kinds the reporter writes (the others are reviewers' signed records).
-REPORTER_KINDS = ("report", "message", "retaliation")
+REPORTER_KINDS = ("report", "message", "retaliation", "consent")
 
 
 def acknowledged_through(ops: _Ops) -> int:
@@ -70,7 +76,9 @@ def acknowledged_through(ops: _Ops) -> int:
     return int(lowest or 0)
 
 
-def _doomed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
+def _due_closed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date
+                      ) -> list[tuple[str, bool, bool]]:  # fmt: skip
+    """(case, late reporter item?, unacknowledged item?) of every case closed before the cutoff."""
     cutoff = today - dt.timedelta(days=policy.closed_case_days)
     status = aliased(Item)
     last_status = (
@@ -82,13 +90,17 @@ def _doomed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[st
         Item.case_id == Case.id, Item.kind.in_(REPORTER_KINDS), Item.seq > last_status
     )
     unacknowledged = exists().where(Item.case_id == Case.id, Item.seq > acknowledged_through(ops))
-    query = select(Case.id).where(
+    query = select(Case.id, late_reporter_item, unacknowledged).where(
         Case.status.like("closed\\_%", escape="\\"),
         Case.status_day < cutoff,
-        ~late_reporter_item,
-        ~unacknowledged,
     )
-    return list(ops.s.scalars(query.order_by(Case.id)).all())
+    return [(cid, bool(late), bool(unacked))
+            for cid, late, unacked in ops.s.execute(query.order_by(Case.id)).all()]  # fmt: skip
+
+
+def _doomed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
+    return [cid for cid, late, unacked in _due_closed_cases(ops, policy, today)
+            if not (late or unacked)]  # fmt: skip
 
 
 def _unreferenced_after(ops: _Ops, cases: list[str]) -> list[str]:
@@ -123,9 +135,25 @@ def _collect(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.date) -
 
 def plan(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -> Plan:
     """Dry run: list the cases, upload sessions and blobs :func:`apply` would remove."""
-    day = today or dt.datetime.now(dt.UTC).date()
+    day = today or _today()
     with vault._read() as ops:
         return _collect(vault, ops, policy, day)
+
+
+def kept(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None
+         ) -> list[tuple[str, tuple[str, ...]]]:  # fmt: skip
+    """(case, reasons) of the cases closed long enough to go that retention keeps, and why:
+    ``late_activity`` (the reporter wrote after the last status) and/or ``unacknowledged``
+    (an item no reviewer has confirmed importing yet). Changes nothing."""
+    day = today or _today()
+    with vault._read() as ops:
+        found = _due_closed_cases(ops, policy, day)
+    out = []
+    for cid, late, unacked in found:
+        reasons = tuple(r for r, on in (("late_activity", late), ("unacknowledged", unacked)) if on)
+        if reasons:
+            out.append((cid, reasons))
+    return out
 
 
 def apply(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -> Plan:
@@ -134,7 +162,7 @@ def apply(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -
     If the process dies between the two steps, the files left behind have no row and the
     next run removes them as orphans.
     """
-    day = today or dt.datetime.now(dt.UTC).date()
+    day = today or _today()
     with vault._tx() as ops:
         ops._lock_journal()  # no case may take a reference to a doomed blob meanwhile
         result = _collect(vault, ops, policy, day)

@@ -59,7 +59,7 @@ from .models import (
 )
 from .uploads import Uploads
 
-MESSAGE_KINDS = frozenset({"message", "retaliation"})
+MESSAGE_KINDS = frozenset({"message", "retaliation", "consent"})  # consent: SPEC §14
 _JOURNAL_LOCK = 0x6269_7369_6B01  # PostgreSQL advisory lock: journal seq == commit order
 _HASH_CHUNK = 1 << 20
 _IN_CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
@@ -117,6 +117,11 @@ class CaseHistory:
     entries: tuple[Entry, ...]
     statuses: tuple[bytes, ...]
     replies: tuple[tuple[bytes, BlobRef], ...]
+
+    @property
+    def links(self) -> tuple[bytes, ...]:
+        """The signed link records of the case (crypto/SPEC.md §15), in journal order."""
+        return tuple(e.record for e in self.entries if e.kind == "link" and e.record is not None)
 
 
 @dataclass(frozen=True)
@@ -374,8 +379,8 @@ class _Ops:
             elif out.kind == "reply":
                 if out.blob is None or body.get("envelope_sha256") != out.blob.sha256:
                     raise RecordMismatchError("the reply record names another envelope")
-            else:
-                raise ValueError("an outbound record is a status or a reply")
+            elif out.kind != "link" or out.blob is not None:  # link: crypto/SPEC.md §15
+                raise ValueError("an outbound record is a status, a reply or a link")
             bodies.append(body)
         # Lock order, the same as add_message/create_case so they cannot deadlock with an
         # import: the journal lock first, then the named case rows (so concurrent imports

@@ -184,7 +184,7 @@ def _same_key(directory: Directory, server_key: Ed25519PrivateKey) -> bool:
 
 def _add_entry(w: ExportWriter, vault: Vault, e: Entry) -> None:
     """One journal entry as bundle items (BUNDLE.md §2.1 order)."""
-    if e.kind in ("status", "reply"):
+    if e.kind in ("status", "reply", "link"):
         if e.record is None:
             raise BundleContentError(f"journal item {e.seq} has no signed record")
         w.add_record(e.kind, e.case_id, e.seq, e.record)
@@ -276,8 +276,19 @@ def _plan(
             ops[-1].envelope = item
         else:
             record = item.read_bytes()
+            if item.kind == "link":
+                _check_link_target(vault, item, record, bundle.signer)
             ops.append(_Op(item.kind, item.case, record, _check_not_future(item, record, latest)))
     return ops, infos
+
+
+def _check_link_target(vault: Vault, item: Item, record: bytes, signer: str) -> None:
+    """A link (crypto/SPEC.md §15) may name only a case this server holds and the signing
+    reviewer was given: nobody can show a reporter the history of a case they cannot read."""
+    other = signed.body_of(record)["other"]
+    info = vault.case_infos([other]).get(other)
+    if info is None or signer not in info.recipients:
+        raise BundleContentError(f"item {item.n}: link to a case unknown here or not yours")
 
 
 def _check_not_future(item: Item, record: bytes, latest: dt.datetime) -> str:
@@ -337,7 +348,7 @@ def _apply(
     vault: Vault, bundle: VerifiedBundle, ops: list[_Op], infos: dict[str, CaseInfo]
 ) -> ImportSummary:
     m, reviewer = bundle.manifest, bundle.signer
-    counts = {"status": 0, "reply": 0, "dup": 0}
+    counts = {"status": 0, "reply": 0, "link": 0, "dup": 0}
     current = {c: _key(i.status_record) for c, i in infos.items() if i.status_record}
     new_keys: list[tuple[str, str]] = []
     with vault.batch() as tx:

@@ -6,4 +6,5 @@
 TARGETS = (
     "envelope", "header", "document", "records", "directory", "followup", "receipt",
     "storeseal", "keyfile", "bundle_export", "bundle_outbox", "multipart", "api_json",
+    "consent_link",
 )  # fmt: skip

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from crypto import followup as followup_format
 from crypto import receipt
 from crypto.encoding import b64u_encode
 from crypto.errors import BisikError
@@ -31,7 +33,7 @@ from vault.blobstore import Written
 from vault.errors import DuplicateCaseError, MissingBlobError, UnprovenFollowupError
 from vault.store import CaseInfo, proven_followup
 
-from .. import followup, free_space, guesses, i18n
+from .. import consent, followup, forms, free_space, guesses, i18n, linked
 from ..state import Intake, current
 from .claims import claimed
 from .envelopes import inline_envelope, reviewer_keys
@@ -127,7 +129,13 @@ def case() -> Response:
         with intake.vault.blobs.open(blob.sha256) as f:
             replies.append({"record": record.decode(), "envelope": b64u_encode(f.read())})
     sent = [e.kind for e in history.entries if e.kind in ("message", "retaliation")]
+    files = [asdict(f) for f in consent.evidence_choices(history)]  # for consent changes (§14)
+    shared = [{"record": rec.decode(), "received_day": old.case.received_day.isoformat(),
+               "statuses": [r.decode() for r in old.statuses]}
+              for rec, old in ((rec, intake.vault.case_history(other))
+                               for rec, other in linked.shared_links(intake, info.id))]  # §15
     return jsonify({
+        "evidence": files, "consent_choices": list(forms.CONSENT_CHOICES), "linked": shared,
         "case": info.id, "received_day": info.received_day.isoformat(),
         "recipients": list(info.recipients),
         "statuses": [r.decode() for r in history.statuses], "replies": replies,
@@ -158,8 +166,8 @@ def case_message() -> tuple[Response, int]:
     intake = current()
     obj = json_object()
     kind = obj.get("kind")
-    if kind not in ("message", "retaliation"):
-        raise ApiError("error.malformed")
+    if kind not in followup_format.TYPES or (kind == "consent" and obj.get("evidence")):
+        raise ApiError("error.malformed")  # a consent change attaches no file (SPEC §14)
     info = lookup(intake, obj)
     allowed = reviewer_keys(intake)
     allowed[key_id(load_x25519_public(info.reply_public))] = None

@@ -11,16 +11,18 @@ from flask import Blueprint, Response, g, render_template, request
 from crypto import receipt
 from crypto.errors import ReceiptError
 
-from .. import forms, security
+from .. import consent, forms, linked, security
 from ..bodies import body_of_request, streams_body
+from ..errors import UploadError
 from ..followup import history, lookup, proof, proof_pdf
-from ..reports import add_message
+from ..reports import add_message, case_recipients
 from ..state import current
 
 bp = Blueprint("followup", __name__)
 
 
-def _case_page(code: str, notice: str | None = None) -> tuple[str, int] | str:
+def _case_page(code: str, notice: str | None = None, consent_problem: str | None = None
+               ) -> tuple[str, int] | str:  # fmt: skip
     state = current()
     try:
         hit = lookup(state, code)
@@ -37,6 +39,10 @@ def _case_page(code: str, notice: str | None = None) -> tuple[str, int] | str:
         notice=notice,
         forms=forms,
         years=forms.election_years(),
+        files=consent.evidence_choices(state.vault.case_history(case.id)),
+        authorities=forms.CONSENT_CHOICES,
+        linked=linked.shared_history(state, case.id),
+        consent_problem=consent_problem,
     )
 
 
@@ -58,6 +64,28 @@ def message() -> tuple[str, int] | str:
     """A new message or retaliation report, with evidence, sealed on arrival."""
     code, kind = add_message(current(), body_of_request(), security.csrf_ok)
     return _case_page(code, notice=f"notice.sent_{kind}")
+
+
+@bp.post("/followup/consent")
+def consent_change() -> tuple[str, int] | str:
+    """Grant or withdraw consent per authority and per evidence file (crypto/SPEC.md §14)."""
+    state = current()
+    code = request.form.get("receipt", "")
+    try:
+        hit = lookup(state, code)
+    except ReceiptError:
+        return render_template("followup.html", problem="error.receipt_typo"), 400
+    if hit is None:
+        return render_template("followup.html", problem="error.receipt_unknown"), 404
+    case, secrets = hit
+    files = [f.sha256 for f in consent.evidence_choices(state.vault.case_history(case.id))]
+    try:
+        change = consent.change_from_form(request.form.to_dict(flat=False), files)
+        consent.send(state, case, secrets, change, case_recipients(state, case))
+    except UploadError as exc:  # nothing was stored; the page says what to change
+        page = _case_page(code, consent_problem=exc.key)
+        return (page[0] if isinstance(page, tuple) else page), exc.status
+    return _case_page(code, notice="notice.sent_consent")
 
 
 @bp.post("/followup/proof")

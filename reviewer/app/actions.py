@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 from crypto import records as crecords
 from crypto.errors import BisikError
 
-from .. import actions
+from .. import actions, linking
 from ..case import Case
 from ..i18n import t
 from ..session import Session
@@ -68,6 +69,17 @@ class ActionsPanel(QWidget):
         self.assign_button = QPushButton(t("app.assign_button"))
         self.assign_button.clicked.connect(self.assign)
         layout.addWidget(self._box("app.action.assign", self.assignee, self.assign_button))
+        self.link_to = QComboBox()
+        for cid, summary in sorted(session.store.cases.items()):
+            if cid != case.case_id:
+                self.link_to.addItem(f"{cid[:12]} · {summary['rcv']}", cid)
+        self.link_share = QCheckBox(t("link.share"))
+        self.link_unlink = QCheckBox(t("link.unlink"))
+        self.link_button = QPushButton(t("app.link_button"))
+        self.link_button.clicked.connect(self.link)
+        self.link_button.setEnabled(self.link_to.count() > 0)
+        layout.addWidget(self._box("app.action.link", self.link_to, self.link_share,
+                                   self.link_unlink, self.link_button))  # fmt: skip
         self.escalate_button = QPushButton(t("app.escalate_button"))
         self.escalate_button.clicked.connect(self.escalate)
         layout.addWidget(self.escalate_button)
@@ -123,6 +135,20 @@ class ActionsPanel(QWidget):
         who = str(self.assignee.currentData())
         self._run(lambda: actions.assign(s.store, s.config, s.directory, self.case.case_id, who),
                   t("assign.done", reviewer=who))
+
+    def link(self) -> None:
+        """Sign and queue a link from this case to the old case chosen (``link``, SPEC §15)."""
+        s = self.session
+        old = str(self.link_to.currentData())
+        share, unlink = self.link_share.isChecked(), self.link_unlink.isChecked()
+        body: list[dict[str, object]] = []
+
+        def work() -> None:
+            body.append(linking.link(s.store, s.identity, s.config, s.directory,
+                                     self.case.case_id, old, share=share, unlink=unlink))
+
+        key = "link.undone" if unlink else "link.shared" if share else "link.done"
+        self._run(work, t(key, new=self.case.case_id[:12], old=old[:12]))
 
     def escalate(self) -> None:
         """Open the escalation wizard for this case."""

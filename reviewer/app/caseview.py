@@ -120,7 +120,10 @@ class CaseScreen(QWidget):
     def _fields(self, case: Case) -> None:
         box = QGroupBox(t("app.section.fields"))
         form = QFormLayout(box)
-        for name, value in caseview.field_rows(case):
+        rows = caseview.field_rows(case)
+        rows += [(t("show.linked_from"), other)
+                 for other in caseview.linked_from(self.session.store.cases, case.case_id)]
+        for name, value in rows:
             form.addRow(plain.words(name), plain.label("—" if value in (None, "") else value,
                                                        framed=name.startswith("·")))
         others = case.other_fields()
@@ -145,6 +148,10 @@ class CaseScreen(QWidget):
         box = QGroupBox(plain.line(f"{msg.at} · {caseview.message_author(self.case, msg)} · "
                                    f"{caseview.doc_label(msg.type)}"))  # fmt: skip
         form = QFormLayout(box)
+        if msg.type == "consent":  # what a consent change grants and withdraws (SPEC §14)
+            for line in caseview.consent_change(msg):
+                form.addRow(plain.label(line, framed=True))
+            return box
         known, others = caseview.message_fields(msg)
         for name, value in known:
             form.addRow(plain.words(name), plain.label(value, framed=True))

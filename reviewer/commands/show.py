@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..case import NOT_FOR_ME, Case, Message
-from ..caseview import doc_label, field_rows, message_author, message_fields, timeline
+from ..caseview import (
+    consent_change,
+    doc_label,
+    field_rows,
+    linked_from,
+    message_author,
+    message_fields,
+    timeline,
+)
 from ..i18n import t
 from ..session import open_session
 from ..ui.table import pairs, render
@@ -60,6 +68,8 @@ def _message(case: Case, msg: Message) -> list[str]:
         return [f"- {t(key, sha=msg.sha256[:16])}"]
     who = message_author(case, msg)
     lines = [f"- [{one_line(msg.at)}] {who} ({doc_label(msg.type)}):"]
+    if msg.type == "consent":
+        return lines + [f"    {line}" for line in consent_change(msg)]
     known, others = message_fields(msg)
     for label, value in known:
         lines.append(f"    {label}: " + _indented(value, len(label) + 6))
@@ -72,6 +82,7 @@ def _message(case: Case, msg: Message) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         case = s.store.case(args.case)
+        backlinks = linked_from(s.store.cases, case.case_id)
     if not case.readable:
         if case.unreadable == NOT_FOR_ME:
             # the server names the recipients: one line each, whatever it wrote
@@ -80,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         else:  # addressed to us and does not open: never pass it off as someone else's
             out(t("show.damaged", case=case.case_id))
         return 0
-    out(pairs(field_rows(case)))
+    rows = field_rows(case)
+    rows += [(t("show.linked_from"), other) for other in backlinks]
+    out(pairs(rows))
     others = case.other_fields()
     if others:
         out("\n" + t("show.other_fields"))

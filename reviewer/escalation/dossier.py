@@ -236,9 +236,12 @@ def build(
         "redactions": {"count": len(accepted),
                        "by_kind": dict(Counter(c.kind for c in accepted))},
         "notes": [t("dossier.note_deid", count=len(accepted)),
-                  t("dossier.note_consent", authority=authority.formal),
+                  t("dossier.note_consent", authority=authority.formal,
+                    day=tanggal.day_text(case.consent_day)),
                   t("dossier.note_identity")],
         "copies": [c.official for c in cc] + [t("dossier.arsip")],
+        # which consent this dossier relied on: the report's, or the latest change (SPEC §14)
+        "consent": {"authority": authority.code, "since": case.consent_day.isoformat()},
     }  # fmt: skip
 
 

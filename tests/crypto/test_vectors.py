@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from crypto import (
     _hpke,
+    consent,
     document,
     errors,
     followup,
@@ -222,6 +223,17 @@ def _run_proof(v: dict[str, Any], _tmp: Path) -> None:
         assert [i.to_json() for i in got.items] == v["items"]
 
 
+def _run_consent(v: dict[str, Any], _tmp: Path) -> None:
+    """Parse the document as a consent change (SPEC §8, then §14); on success the change is
+    the vector's and the document writes back byte for byte."""
+    data = v["document"].encode("utf-8")
+    change = _outcome(v, lambda: consent.parse(data))
+    if change is not None:
+        assert change.to_json() == v["change"]
+        obj = json.loads(data)
+        assert consent.document(change, obj["submitted_at"], obj["channel"]).to_bytes() == data
+
+
 RUNNERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "envelope": _run_envelope,
     "hpke": _run_hpke,
@@ -233,6 +245,7 @@ RUNNERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "keyfile": _run_keyfile,
     "store": _run_store,
     "proof": _run_proof,
+    "consent": _run_consent,
 }
 
 
@@ -266,6 +279,9 @@ def test_every_required_scenario_is_present() -> None:
         "followup-ok-message-with-evidence", "followup-reject-other-receipt",
         "followup-reject-other-case", "followup-reject-other-envelope",
         "proof-ok", "proof-reject-flipped-signature", "proof-reject-other-server-key",
+        "consent-ok-grant-withdraw-and-file", "consent-reject-empty-change",
+        "consent-reject-unknown-authority", "consent-reject-not-boolean",
+        "link-ok-shared", "link-ok-unlink", "link-reject-self", "link-reject-share-without-link",
     }  # fmt: skip
     assert required <= names
     assert sum(n.startswith("envelope-reject-low-order-enc-") for n in names) == 14

@@ -44,6 +44,16 @@ def test_a_month_that_has_not_begun_is_refused(monkeypatch: pytest.MonkeyPatch) 
                        "retaliation_year": ["2026"], "retaliation_month": ["05"]})  # fmt: skip
 
 
+def test_a_retaliation_report_says_when() -> None:
+    with pytest.raises(UploadError) as err:
+        forms.message({"kind": ["retaliation"], "text": ["x"], "retaliation_kind": ["transfer"]})
+    assert err.value.key == "error.retaliation_when"
+    year = forms.incident_years()[1]
+    got = forms.message({"kind": ["retaliation"], "text": ["x"], "retaliation_kind": ["isolation"],
+                         "retaliation_year": [year]})  # fmt: skip
+    assert got["retaliation_month"] == year  # the year alone is a date, at year precision
+
+
 def test_default_election_year_is_the_latest_past_one() -> None:
     import datetime as dt
 

@@ -12,7 +12,7 @@ import pytest
 from tests.vault.helpers import Reviewer, new_case, sealed_blob
 from vault.blobstore import day_start
 from vault.errors import CaseNotFoundError
-from vault.retention import RetentionPolicy, apply, plan
+from vault.retention import RetentionPolicy, apply, kept, plan
 from vault.store import Vault
 from vault.transfer import ack_cursor
 
@@ -147,6 +147,7 @@ def test_reporter_activity_after_closure_keeps_the_case(vault: Vault) -> None:
     _status(vault, r, quiet, "closed_substantiated", dt.date(2026, 1, 1))
     _acknowledge_all(vault)
     assert plan(vault, POLICY, TODAY).cases == (quiet,)
+    assert kept(vault, POLICY, TODAY) == [(late, ("late_activity",))]  # the dry run says why
     apply(vault, POLICY, TODAY)
     vault.case_history(late)
     # A reviewer's later status (after reading it) settles the case again: then it may go.
@@ -161,8 +162,10 @@ def test_unacknowledged_items_keep_a_closed_case(vault: Vault) -> None:
     case = new_case(vault, r)
     _status(vault, r, case, "closed_substantiated", dt.date(2026, 1, 1))
     assert plan(vault, POLICY, TODAY).cases == ()  # never acknowledged: keep everything
+    assert kept(vault, POLICY, TODAY) == [(case, ("unacknowledged",))]
     vault.set_cursor(ack_cursor("ani"), vault.last_seq())
     vault.set_cursor(ack_cursor("budi"), vault.last_seq() - 1)  # budi has not seen the status
     assert plan(vault, POLICY, TODAY).cases == ()
     vault.set_cursor(ack_cursor("budi"), vault.last_seq())
     assert plan(vault, POLICY, TODAY).cases == (case,)
+    assert kept(vault, POLICY, TODAY) == []

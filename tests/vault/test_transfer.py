@@ -22,6 +22,7 @@ from vault.bundle import (
     BundleError,
     BundleSignatureError,
     OutboxWriter,
+    read_export,
 )
 from vault.transfer import (
     ImportSummary,
@@ -478,3 +479,33 @@ def test_failure_after_envelopes_moved_in_rolls_back(server, tmp_path, monkeypat
     result = _import(server, _export_path)
     assert (result.statuses, result.replies, result.already_imported) == (1, 1, False)
     assert db_snapshot(server.vault)["blobs"] == after["blobs"]  # same bytes, same address
+
+
+def _link_outbox(server: Server, path: Path, new: str, old: str, signer: str = "rev_a") -> Path:
+    from crypto import links
+
+    with OutboxWriter(path, server.org.signer(signer), server.org.directory, ack=0) as out:
+        out.add_link(links.sign(server.org.signer(signer), new, old, share=True,
+                                at="2026-11-29T08:00:00+00:00"))  # fmt: skip
+    return path
+
+
+def test_link_between_two_of_the_reviewers_cases_is_stored_and_exported(server, tmp_path):
+    """A link record (crypto/SPEC.md §15) travels like a status: stored with the new case,
+    exported with it."""
+    old, new = add_case(server), add_case(server)
+    _import(server, _link_outbox(server, tmp_path / "o", new, old))
+    (record,) = server.vault.case_history(new).links
+    assert b'"link"' in record
+    _export(server, tmp_path / "e")
+    with read_export(tmp_path / "e", server.org.directory) as bundle:
+        assert "link" in [i.kind for i in bundle.items()]
+
+
+def test_link_to_an_unknown_case_or_one_not_given_to_the_signer_rejected(server, tmp_path):
+    """Nobody can show a reporter the history of a case they were not given."""
+    new = add_case(server)
+    _rejected(server, _link_outbox(server, tmp_path / "x", new, "nosuchcase"),
+              BundleContentError)  # fmt: skip
+    theirs = add_case(server, recipients=("rev_b",))
+    _rejected(server, _link_outbox(server, tmp_path / "y", new, theirs), BundleContentError)

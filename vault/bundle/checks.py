@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from crypto import records, signed
+from crypto import followup, records, signed
 from crypto.directory import Directory, Reviewer
 from crypto.encoding import b64u_decode, canonical_json
 from crypto.errors import FormatError, SignatureError
@@ -21,7 +21,7 @@ from .errors import BundleFormatError, BundleIntegrityError, BundleSignatureErro
 from .index import Entry
 from .manifest import Manifest
 
-RECORD_KINDS = frozenset({"status", "reply"})
+RECORD_KINDS = frozenset({"status", "reply", "link"})  # link: crypto/SPEC.md §15
 _CASE_FIELDS = frozenset({"v", "case", "received", "recipients", "reply_key"})
 
 
@@ -103,12 +103,13 @@ def envelope_recipient_ids(head: bytes) -> list[bytes]:
 
 def _followup_item(entry: Entry, data: bytes, follows: tuple[str, Any, int, str]) -> None:
     """A ``followup`` item (the reporter's signature, crypto/SPEC.md §12) comes right after its
-    message or retaliation envelope (same journal entry) and is a ``followup`` signed object.
+    message, retaliation or consent envelope (same journal entry) and is a ``followup`` signed
+    object.
     Its signature is the laptop's to check, against the key in the case's report, which only a
     reviewer can read."""
     kind, type_, seq, case = follows
     mine = (entry.extra["seq"], entry.case)
-    if (kind, type_) not in (("envelope", "message"), ("envelope", "retaliation")) or (
+    if kind != "envelope" or type_ not in followup.TYPES or (
         (seq, case) != mine
     ):
         raise BundleIntegrityError(f"item {entry.n}: follow-up signature without its message")

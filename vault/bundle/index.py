@@ -20,7 +20,7 @@ from .layout import EXPORT, MAX_ENVELOPE, MAX_INDEX_LINE, MAX_SMALL_ITEM, OUTBOX
 # \A…\Z, not ^…$: "$" also matches before a final newline, so "case\n" would pass
 CASE_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
-ENVELOPE_TYPES = frozenset({"report", "evidence", "message", "retaliation", "reply"})
+ENVELOPE_TYPES = frozenset({"report", "evidence", "message", "retaliation", "reply", "consent"})
 
 # direction -> kind -> extra fields (name -> validator)
 _EXTRA: dict[str, dict[str, dict[str, Any]]] = {
@@ -30,9 +30,11 @@ _EXTRA: dict[str, dict[str, dict[str, Any]]] = {
         "status": {"seq": lambda v: _uint(v)},
         "reply": {"seq": lambda v: _uint(v)},
         "followup": {"seq": lambda v: _uint(v)},
+        "link": {"seq": lambda v: _uint(v)},  # crypto/SPEC.md §15
     },
     OUTBOX: {
         "status": {},
+        "link": {},
         "reply": {"envelope_sha256": lambda v: isinstance(v, str) and bool(HEX64.match(v))},
         "reply_envelope": {},
     },

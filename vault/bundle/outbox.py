@@ -68,6 +68,10 @@ class OutboxWriter(SignedWriter):
         """A signed status record (crypto.records.status)."""
         self._w.add_bytes("status", self._own(record, "status"), record)
 
+    def add_link(self, record: bytes) -> None:
+        """A signed link record (crypto.links, SPEC §15), filed under the new case."""
+        self._w.add_bytes("link", self._own(record, "link"), record)
+
     def add_reply(self, record: bytes, envelope: bytes) -> None:
         """A signed reply record and the reply envelope it names."""
         case = self._own(record, "reply")

@@ -514,7 +514,7 @@
   }
 
   // ---------------------------------------------------------------- signed objects (SPEC §4)
-  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation", "followup"];
+  var KINDS = ["directory", "status", "reply", "proof", "manifest", "escalation", "followup", "link"];
   var MAX_SIGNED = 4 << 20;
 
   function parseSigned(data) {
@@ -548,7 +548,7 @@
   }
 
   // ---------------------------------------------------------------- follow-ups (SPEC §12)
-  var FOLLOWUP_TYPES = ["message", "retaliation"], FOLLOWUP_FIELDS = ["case", "envelope_sha256", "evidence", "type", "v"];
+  var FOLLOWUP_TYPES = ["message", "retaliation", "consent"], FOLLOWUP_FIELDS = ["case", "envelope_sha256", "evidence", "type", "v"];
   var CASE_ID = /^[A-Za-z0-9_-]{1,64}$/;
   /** The body of SPEC §12.2 for ``item`` {case, type, envelope_sha256, evidence}; FormatError if malformed. */
   function followupBody(item) {
@@ -674,6 +674,11 @@
       var authority = body.authority === undefined ? null : body.authority;  // Python: .get()
       ok = ok && STATES.indexOf(body.state) >= 0 && (body.state === "escalated") === !!authority &&
         (authority === null || typeof authority === "string");
+    } else if (kind === "link") {  // SPEC §15, as crypto/links.py check_fields
+      ok = ok && Object.keys(body).sort().join(",") === "at,case,id,linked,other,share,v" &&
+        CASE_ID.test(body.case) && typeof body.other === "string" && CASE_ID.test(body.other) &&
+        body.case !== body.other && typeof body.linked === "boolean" &&
+        typeof body.share === "boolean" && !(body.share && !body.linked);
     } else {
       ok = ok && typeof body.envelope_sha256 === "string" && HEX64.test(body.envelope_sha256);
     }
@@ -769,7 +774,7 @@
       followup_key: d.followup_key || undefined,  // absent, not null, when there is none (SPEC §8)
     }));
   }
-  var DOC_TYPES = ["report", "message", "retaliation", "reply"], CHANNELS = ["browser", "server", "reviewer"];
+  var DOC_TYPES = ["report", "message", "retaliation", "reply", "consent"], CHANNELS = ["browser", "server", "reviewer"];
   function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
   function codePoints(s) { return Array.from(s).length; }  // Python's len(), not UTF-16 units
   function checkEvidence(e) {
@@ -824,6 +829,39 @@
   }
   function nowSeconds() { return new Date().toISOString().slice(0, 19) + "+00:00"; }
 
+  // ---------------------------------------------------------------- consent changes (SPEC §14)
+  var CONSENT_CODES = ["bawaslu", "bkn", "kemenpanrb", "kemendagri", "inspektorat", "lpsk",
+    "ombudsman", "kpk", "ppk", "other"];  // crypto/report_schema.py CONSENT_CHOICES
+  function consentMap(obj, keyOk) {
+    if (!isObject(obj)) throw new FormatError("consent members must be objects");
+    Object.keys(obj).forEach(function (k) {
+      if (!keyOk(k)) throw new FormatError("consent names an unknown key");
+      if (typeof obj[k] !== "boolean") throw new FormatError("consent must be true or false");
+    });
+    return Object.keys(obj).length;
+  }
+  /**
+   * Validate a consent-change document as crypto/consent.py check does (SPEC §14.2) and return
+   * its change {authorities, evidence}: FormatError for fields, evidence or a reply key in it,
+   * a member missing or extra, an unknown code, a bad file hash, a non-boolean, over 64 files,
+   * or a change that names nothing.
+   */
+  function parseConsent(bytes) {
+    var doc = parseDocument(bytes), c = doc.consent;
+    if (doc.type !== "consent") throw new FormatError("not a consent document");
+    if (Object.keys(doc.fields || {}).length || (doc.evidence || []).length || (doc.reply_key !== undefined && doc.reply_key !== null)) {
+      throw new FormatError("a consent document carries no fields, evidence or reply key");
+    }
+    if (!isObject(c) || Object.keys(c).sort().join(",") !== "authorities,evidence") {
+      throw new FormatError("consent needs exactly 'authorities' and 'evidence'");
+    }
+    var n = consentMap(c.authorities, function (k) { return CONSENT_CODES.indexOf(k) >= 0; });
+    var files = consentMap(c.evidence, function (k) { return HEX64.test(k); });
+    if (files > 64) throw new FormatError("consent names too many evidence files");
+    if (!n && !files) throw new FormatError("a consent change must change something");
+    return { authorities: c.authorities, evidence: c.evidence };
+  }
+
   // ---------------------------------------------------------------- feature detection
   /**
    * True when this browser has everything the JS path needs: X25519, Ed25519, AES-GCM, PBKDF2
@@ -871,5 +909,6 @@
     recordOrderKey: recordOrderKey,
     // documents
     documentBytes: documentBytes, parseDocument: parseDocument, nowSeconds: nowSeconds,
+    parseConsent: parseConsent,
   });
 })(typeof globalThis !== "undefined" ? globalThis : self);

@@ -19,7 +19,8 @@
   var form = document.getElementById("followup-form");
   if (!form || !C || !A) return;
   var main = form.closest("main") || form.parentNode;
-  var RETALIATION_KINDS = ["threat", "transfer", "demotion", "non_job", "pppk_rejected", "other"];
+  var RETALIATION_KINDS = ["threat", "transfer", "demotion", "non_job", "pppk_rejected",
+    "promotion_delayed", "allowance_cut", "skp_lowered", "isolation", "other"];  // crypto/report_schema.py
   var SLOTS = 5;
 
   function el(tag, attrs, text) {
@@ -164,18 +165,22 @@
       if (!fields.retaliation_kind) throw new A.ApiError("error.missing_field");
       var year = one("retaliation_year"), month = one("retaliation_month");
       if (month && !year) throw new A.ApiError("error.missing_field");
+      if (!year) throw new A.ApiError("error.retaliation_when");  // as intake/forms.message
       if (A.isFutureMonth(year, month)) throw new A.ApiError("error.future_month");
       fields.retaliation_month = month ? year + "-" + month : year;
     }
     return fields;
   }
 
-  async function sendMessage(f, ctx) {
-    var fd = new FormData(f), fields = messageFields(fd);
+  /** The keys of the case's reviewers who are still active (what every follow-up is sealed to). */
+  function caseRecipients(ctx) {
     var active = ctx.directory.active().map(function (r) { return r.id; });
     var exclude = active.filter(function (id) { return ctx.data.recipients.indexOf(id) < 0; });
-    var recipients;
-    try { recipients = ctx.directory.recipients(exclude); } catch (e) { throw new A.ApiError("error.no_recipient"); }
+    try { return ctx.directory.recipients(exclude); } catch (e) { throw new A.ApiError("error.no_recipient"); }
+  }
+
+  async function sendMessage(f, ctx) {
+    var fields = messageFields(new FormData(f)), recipients = caseRecipients(ctx);
     var files = [];
     f.querySelectorAll('input[type="file"]').forEach(function (input) {
       Array.prototype.forEach.call(input.files || [], function (x) { files.push(x); });
@@ -267,7 +272,14 @@
       });
     });
     s4.appendChild(el("p", { "class": "help" }, t("case.proof_keep_safe")));
-    [s1, s2, s3, s4].forEach(function (s) { main.appendChild(s); });
+    var sections = [s1, s2, s3];
+    var linkedSection = globalThis.BisikLinked ? await globalThis.BisikLinked.section(data, ctx.directory) : null;
+    if (linkedSection) sections.splice(1, 0, linkedSection);  // linked.js (crypto/SPEC.md §15)
+    if (globalThis.BisikConsent) {  // consent.js (crypto/SPEC.md §14)
+      ctx.recipients = function () { return caseRecipients(ctx); };
+      sections.push(globalThis.BisikConsent.section(ctx, function (key) { return show(ctx, key); }));
+    }
+    sections.concat([s4]).forEach(function (s) { main.appendChild(s); });
     main.appendChild(leaveLink());
     mf.addEventListener("submit", function (ev) {
       ev.preventDefault();

@@ -114,6 +114,13 @@ RUN_VECTOR = """async (v) => {
     return attempt(async () => new TextDecoder().decode(
       C.documentBytes(C.parseDocument(C.utf8(v.document)))));
   }
+  if (v.type === "consent") {
+    // Parsed as the follow-up page checks the change it seals (SPEC §14), and written back.
+    return attempt(async () => {
+      const change = C.parseConsent(C.utf8(v.document)), doc = JSON.parse(v.document);
+      return { change: change, bytes: new TextDecoder().decode(C.documentBytes({ ...doc })) };
+    });
+  }
   // Formats only Python reads: the laptop's key file and store, and proofs of report (checked
   // by the reviewer tool and the intake's no-JS proof page, never by reporters' browsers).
   if (["keyfile", "store", "proof"].includes(v.type)) return { notInBrowser: v.type };
@@ -214,6 +221,11 @@ def test_vector_in_browser(crypto_page: Any, path: Path) -> None:
             _expect_error(v, got)
         else:  # a vocabulary error is in the fields, which the browser copies unchanged
             assert got == {"ok": v["document"]}
+    elif kind == "consent":
+        if v["expect"] == "error":
+            _expect_error(v, got)
+        else:
+            assert got == {"ok": {"change": v["change"], "bytes": v["document"]}}
     elif kind in NOT_IN_BROWSER:  # formats only Python reads (laptop files, proofs)
         assert got == {"notInBrowser": kind}
     else:

@@ -93,6 +93,7 @@ def test_followup_verifies_decrypts_and_sends(page: Any, live: Any, org: Any,
     evidence.write_bytes(b"%PDF-1.4 " + MARKER.encode() + os.urandom(300_000))
     page.check('#message-form input[name="kind"][value="retaliation"]')
     page.select_option("#retaliation_kind", "transfer")
+    page.select_option("#retaliation_year", str(dt.date.today().year))
     page.fill("#text", f"Saya dimutasi setelah melapor. {MARKER}")
     page.set_input_files("#message-form #evidence_1", str(evidence))
     page.click("#message-form button[type=submit]")

@@ -1,0 +1,207 @@
+"""Protection after the report, end to end (issue 10), driven as people drive it.
+
+Through the real intake (no-JS path, Flask test client), the real ``bisik-server`` commands and
+``bisik-reviewer`` as a separate process:
+
+* **late activity** — a reviewer closes a case; months later the reporter reports retaliation
+  with the receipt; on the next import the case is flagged in ``list --flagged``, its
+  acknowledgement is due again in ``due``, and the server's retention dry run keeps it and says
+  why, even once its retention time is up;
+* **consent that changes** — a dossier for an authority the reporter did not consent to is
+  refused; the reporter grants it later from the follow-up page (no JavaScript); after the
+  next import the dossier is produced and names the consent's day; the reporter then withdraws
+  it after the case was escalated there, and the reviewer sees it in ``show``, ``list
+  --flagged`` and ``due``, and a new dossier is refused again;
+* **linked cases** — a reporter who lost the receipt reports again; Ani links the new case to
+  the old one with ``--share``; the link travels in her outbox, reaches Budi's laptop through
+  the next export (both show it), and the new receipt's follow-up page shows the old case's
+  verified statuses — not its replies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from intake import demo, i18n
+from reviewer.home import Config, Home
+from tests.e2e.test_loop import (  # noqa: F401 (org: the fixture)
+    CSRF_RE,
+    client_for,
+    followup,
+    org,
+    reviewer,
+    server,
+    submit,
+)
+from tests.reviewer.factory import LETTERHEAD
+from vault import retention
+
+pytestmark = pytest.mark.slow
+
+
+def _csrf(client: FlaskClient) -> str:
+    match = CSRF_RE.search(client.get("/followup").get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+def _retaliation(client: FlaskClient, code: str) -> None:
+    year = dt.date.today().year
+    data = {
+        "csrf_token": _csrf(client), "receipt": code, "kind": "retaliation",
+        "text": "Sejak laporan ditutup saya dibebastugaskan (non-job) oleh kepala dinas.",
+        "retaliation_kind": "non_job", "retaliation_year": str(year - 1),
+        "retaliation_month": "12", "evidence_1": (io.BytesIO(b"%PDF-1.4 sk"), "sk.pdf"),
+    }  # fmt: skip
+    resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[-800:]
+
+
+def _case_of(vault: object, before: set[str]) -> str:
+    (case_id,) = {i.case_id for i in vault.items_since(0)} - before  # type: ignore[attr-defined]
+    return str(case_id)
+
+
+def test_retaliation_after_closure_flags_the_case_and_retention_keeps_it(
+    org: demo.Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    client, vault = client_for(org)
+    before = {i.case_id for i in vault.items_since(0)}
+    code = submit(client)
+    case_id = _case_of(vault, before)
+    server(org, "export", "--all", "--out", str(tmp_path / "e1.bisik"))
+    reviewer(org, "ani", "import", str(tmp_path / "e1.bisik"))
+    reviewer(org, "ani", "status", case_id, "closed_substantiated")
+    reviewer(org, "ani", "outbox", "--out", str(tmp_path / "o1.bisik"))
+    server(org, "import", str(tmp_path / "o1.bisik"))
+    assert case_id[:6] not in reviewer(org, "ani", "list", "--flagged")
+    assert case_id[:6] not in reviewer(org, "ani", "due", "--all")
+
+    _retaliation(client, code)  # the reporter comes back after closure
+    server(org, "export", "--all", "--out", str(tmp_path / "e2.bisik"))
+    reviewer(org, "ani", "import", str(tmp_path / "e2.bisik"))
+    flagged = reviewer(org, "ani", "list", "--flagged")
+    assert case_id[:6] in flagged
+    due = reviewer(org, "ani", "due")  # due soon: the acknowledgement is owed again
+    assert case_id[:6] in due and "new item after closure" in due
+    shown = reviewer(org, "ani", "show", case_id)
+    assert "the reporter sent something after the case was closed" in shown
+
+    # long after closure, retention would remove the case, but keeps it and says why
+    later = dt.date.today() + dt.timedelta(days=400)
+    monkeypatch.setattr(retention, "_today", lambda: later)
+    capsys.readouterr()
+    server(org, "retention", "--dry-run")
+    dry = capsys.readouterr().out
+    assert f"keep case {case_id}: the reporter wrote after the case was closed" in dry
+    assert f"  case {case_id}\n" not in dry
+
+    # the reviewer answers by re-opening; the flag and the deadline go, the history stays
+    reviewer(org, "ani", "status", case_id, "in_review")
+    assert case_id[:6] not in reviewer(org, "ani", "list", "--flagged")
+    assert case_id[:6] not in reviewer(org, "ani", "due", "--all")
+
+
+def _consent(client: FlaskClient, code: str, **choices: str) -> None:
+    data = {"csrf_token": _csrf(client), "receipt": code, **choices}
+    resp = client.post("/followup/consent", data=data)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[-800:]
+    assert i18n.translate("id", "notice.sent_consent") in resp.get_data(as_text=True)
+
+
+def _escalate(made: demo.Demo, case_id: str, out: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes["ani"])}
+    return subprocess.run(
+        [sys.executable, "-m", "reviewer.cli", "escalate", case_id, "--to", "ombudsman",
+         "--out", str(out), "--accept-all-redactions",
+         "--passphrase-file", str(made.root / "passphrase.txt")],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def _sync(made: demo.Demo, tmp_path: Path, name: str) -> None:
+    server(made, "export", "--all", "--out", str(tmp_path / f"{name}.bisik"))
+    reviewer(made, "ani", "import", str(tmp_path / f"{name}.bisik"))
+
+
+def test_consent_granted_later_makes_the_dossier_and_a_withdrawal_is_flagged(
+    org: demo.Demo, tmp_path: Path,  # noqa: F811
+) -> None:  # fmt: skip
+    client, vault = client_for(org)
+    before = {i.case_id for i in vault.items_since(0)}
+    code = submit(client)  # consents to Bawaslu and BKN only
+    case_id = _case_of(vault, before)
+    home = Home(org.reviewer_homes["ani"])
+    home.save_config(Config(**{**home.load_config().to_json(), **LETTERHEAD}))
+    _sync(org, tmp_path, "c1")
+
+    refused = _escalate(org, case_id, tmp_path / "refused")
+    assert refused.returncode == 1 and not (tmp_path / "refused" / "dossier.pdf").exists()
+
+    _consent(client, code, authority_ombudsman="grant")  # the reporter says yes, later
+    _sync(org, tmp_path, "c2")
+    made = _escalate(org, case_id, tmp_path / "dossier")
+    assert made.returncode == 0, made.stderr
+    dossier = json.loads((tmp_path / "dossier" / "dossier.json").read_text("utf-8"))
+    day = dt.datetime.now(dt.UTC).date().isoformat()
+    assert dossier["consent"] == {"authority": "ombudsman", "since": day}
+    assert "Ombudsman" in reviewer(org, "ani", "show", case_id).split("Consent")[1][:200]
+
+    # sent; then the reporter withdraws: recorded, shown, flagged, due, and no new dossier
+    reviewer(org, "ani", "status", case_id, "escalated", "--authority", "Ombudsman RI")
+    _consent(client, code, authority_ombudsman="withdraw")
+    _sync(org, tmp_path, "c3")
+    shown = reviewer(org, "ani", "show", case_id)
+    assert "Consent withdrawn" in shown and "Send nothing more to this body" in shown
+    assert case_id[:6] in reviewer(org, "ani", "list", "--flagged")
+    due = reviewer(org, "ani", "due")
+    assert case_id[:6] in due and "consent withdrawn after sending" in due
+    assert _escalate(org, case_id, tmp_path / "again").returncode == 1
+
+
+def test_a_linked_case_converges_and_shows_its_shared_history(
+    org: demo.Demo, tmp_path: Path,  # noqa: F811
+) -> None:  # fmt: skip
+    client, vault = client_for(org)
+    before = {i.case_id for i in vault.items_since(0)}
+    submit(client)  # the first report; its receipt is then lost
+    old = _case_of(vault, before)
+    _sync(org, tmp_path, "l1")
+    reviewer(org, "ani", "status", old, "need_info")
+    reviewer(org, "ani", "reply", old, "--message", "BALASAN-LAMA hanya untuk tanda terima lama")
+    before = {i.case_id for i in vault.items_since(0)}
+    code = submit(client)  # reported again, with a new receipt
+    new = _case_of(vault, before)
+    _sync(org, tmp_path, "l2")
+    page = followup(client, code)
+    assert i18n.translate("id", "linked.h") not in page  # nothing shared before the link
+
+    reviewer(org, "ani", "link", new, old, "--share")
+    reviewer(org, "ani", "outbox", "--out", str(tmp_path / "link-out.bisik"))
+    server(org, "import", str(tmp_path / "link-out.bisik"))
+    server(org, "export", "--all", "--out", str(tmp_path / "l3.bisik"))
+    reviewer(org, "budi", "import", str(tmp_path / "l3.bisik"))
+    for who in ("ani", "budi"):  # the same link on both laptops, both ways
+        assert f"Linked to                          {old}" in reviewer(org, who, "show", new)
+        assert f"Linked from                        {new}" in reviewer(org, who, "show", old)
+
+    page = followup(client, code)
+    assert i18n.translate("id", "linked.h") in page
+    shared = page.split('id="linked-section"')[1].split("</section>")[0]
+    assert i18n.translate("id", "status.need_info") in shared
+    assert "BALASAN-LAMA" not in page  # replies stay with the old receipt
+
+    reviewer(org, "ani", "link", new, old, "--unlink")
+    reviewer(org, "ani", "outbox", "--out", str(tmp_path / "unlink-out.bisik"))
+    server(org, "import", str(tmp_path / "unlink-out.bisik"))
+    assert i18n.translate("id", "linked.h") not in followup(client, code)
