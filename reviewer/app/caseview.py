@@ -89,7 +89,10 @@ class CaseScreen(QWidget):
         self.panel = ActionsPanel(session, self.case, self.status,
                                     changed=lambda done: reopen(case_id, done))
         self.panel.setEnabled(self.case.readable)
-        split.addWidget(self.panel)
+        actions = QScrollArea()  # large system fonts: the actions scroll, the window stays
+        actions.setWidgetResizable(True)
+        actions.setWidget(self.panel)
+        split.addWidget(actions)
         split.setSizes([860, 480])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
