@@ -73,13 +73,15 @@ class ActionsPanel(QWidget):
         for cid, summary in sorted(session.store.cases.items()):
             if cid != case.case_id:
                 self.link_to.addItem(f"{cid[:12]} · {summary['rcv']}", cid)
-        self.link_share = QCheckBox(t("link.share"))
-        self.link_unlink = QCheckBox(t("link.unlink"))
+        self.link_share = QCheckBox(t("app.link_share"))
+        self.link_share.setToolTip(t("link.share"))
+        self.link_unlink = QCheckBox(t("app.link_unlink"))
         self.link_button = QPushButton(t("app.link_button"))
         self.link_button.clicked.connect(self.link)
         self.link_button.setEnabled(self.link_to.count() > 0)
         layout.addWidget(self._box("app.action.link", self.link_to, self.link_share,
-                                   self.link_unlink, self.link_button))  # fmt: skip
+                                   plain.words(t("link.share")), self.link_unlink,
+                                   self.link_button))  # fmt: skip
         self.escalate_button = QPushButton(t("app.escalate_button"))
         self.escalate_button.clicked.connect(self.escalate)
         layout.addWidget(self.escalate_button)

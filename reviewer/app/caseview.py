@@ -91,6 +91,7 @@ class CaseScreen(QWidget):
         self.panel.setEnabled(self.case.readable)
         actions = QScrollArea()  # large system fonts: the actions scroll, the window stays
         actions.setWidgetResizable(True)
+        actions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         actions.setWidget(self.panel)
         split.addWidget(actions)
         split.setSizes([860, 480])
