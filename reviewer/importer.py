@@ -47,6 +47,7 @@ from crypto.keys import key_id, load_ed25519_public
 
 from .case import DAMAGED, NOT_FOR_ME, add_record, new_record, summarise
 from .home import Config
+from .i18n import t
 from .identity import Identity
 from .store import CaseStore, Transaction
 
@@ -82,6 +83,23 @@ class ImportSummary:
     records_rejected: int = 0
     confirmed: int = 0
     cases: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """What the import did, in the catalogue's sentences (a damaged count marked ``!``):
+        what ``import`` prints and the desktop app shows."""
+        if self.already_imported:
+            return [t("import.already", bundle=self.bundle_id)]
+        out = [t("import.done", new=self.new_cases, updated=self.updated_cases,
+                 records=self.records, confirmed=self.confirmed)]  # fmt: skip
+        if self.unreadable:
+            out.append(t("import.unreadable", n=self.unreadable))
+        if self.damaged:
+            out.append("! " + t("import.damaged", n=self.damaged))
+        if self.flagged:
+            out.append(t("import.flagged", n=self.flagged))
+        if self.records_rejected:
+            out.append(t("import.rejected", n=self.records_rejected))
+        return out
 
 
 MAX_DOC_ENVELOPE = 4 << 20  # a document is at most 1 MiB plaintext (crypto.document)

@@ -8,10 +8,13 @@
 #   fonts-dejavu-core, zbar-tools - the poster's and the dossier letter's embedded fonts; zbarimg reads QR codes back
 #   shellcheck, systemd, python3-seccomp - lint deploy/install.sh; check the deploy/ units
 #     (`systemd-analyze verify`) and run the intake under their syscall filter
+#   libegl1, libgl1, libfontconfig1, libxkbcommon0, libglib2.0-0, libdbus-1-3 - the shared
+#     libraries PySide6's Qt loads even on the offscreen platform (tests/reviewer/app)
 set -euo pipefail
 need=()
 for pkg in chromium tor mat2 gnupg poppler-utils libimage-exiftool-perl shellcheck systemd \
-  python3-seccomp fonts-dejavu-core zbar-tools; do
+  python3-seccomp fonts-dejavu-core zbar-tools libegl1 libgl1 libfontconfig1 libxkbcommon0 \
+  libglib2.0-0 libdbus-1-3; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

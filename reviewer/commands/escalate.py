@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import vocabulary as vocab
-from ..escalation import authorities, dossier, redact, regulations, tracking
+from ..escalation import authorities, redact, regulations, workflow
 from ..i18n import has, language, t
-from ..plaintext import decrypted_evidence
 from ..session import open_session
 from ..ui.terminal import one_line, prompt
 from . import out
@@ -104,20 +103,11 @@ def run(args: argparse.Namespace) -> int:
     ask = _ask if sys.stdin.isatty() and not decisions.accept_all else None
     today = dt.date.today()
     with open_session(args) as s:
-        case = s.store.case(args.case)
-        sender = s.config.letterhead()  # before any decryption: a missing sender stops here
-        log = tracking.load(s.store)
-        old = log.find(case.case_id, authority.name)
-        work = s.home.private_workdir()  # plaintext never touches the --out medium
-        with decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
-                                shared_only=True) as (facts, _missing):
-            result = dossier.write(facts, authority, decisions, args.out, sender=sender,
-                                   level=args.level, place=args.place, cc=copies, ask=ask,
-                                   today=today, workdir=work,
-                                   reference=old[0].reference_ours if old else None)
-        log.record_dossier(facts.case_id, authority.name, result.sha256, today,
-                           result.reference)  # fmt: skip
-        tracking.save(s.store, log)
+        case_id = s.store.resolve(args.case)
+        with workflow.draft(s, case_id, authority, decisions, level=args.level,
+                            place=args.place, cc=copies, ask=ask, today=today) as drafted:
+            result = drafted.publish(args.out)
+        workflow.record(s, case_id, authority, result, today)
     out(t("dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)))
     out(t("dossier.reference", reference=result.reference))
     out(t("dossier.redacted_count", count=result.redacted))
@@ -127,5 +117,5 @@ def run(args: argparse.Namespace) -> int:
     for index in result.skipped_evidence:
         out("! " + t("dossier.skipped", index=index))
     out(t("escalate.review"))
-    out(t("escalate.recorded", case=facts.case_id))
+    out(t("escalate.recorded", case=case_id))
     return 0

@@ -47,17 +47,6 @@ def run(args: argparse.Namespace) -> int:
                                        progress=bar.advance)  # fmt: skip
             finally:
                 bar.close()
-    if summary.already_imported:
-        out(t("import.already", bundle=summary.bundle_id))
-        return 0
-    out(t("import.done", new=summary.new_cases, updated=summary.updated_cases,
-          records=summary.records, confirmed=summary.confirmed))  # fmt: skip
-    if summary.unreadable:
-        out(t("import.unreadable", n=summary.unreadable))
-    if summary.damaged:
-        out("! " + t("import.damaged", n=summary.damaged))
-    if summary.flagged:
-        out(t("import.flagged", n=summary.flagged))
-    if summary.records_rejected:
-        out(t("import.rejected", n=summary.records_rejected))
+    for line in summary.lines():
+        out(line)
     return 0

@@ -3,41 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import stats
-from ..errors import CalendarError, StatsError
-from ..escalation import chain, phases, regulations, tracking
+from ..escalation import statistics
 from ..i18n import t
 from ..session import open_session
 from ..ui.progress import Progress
 from . import out
-
-
-class CalendarPhases:
-    """The election calendar of :mod:`reviewer.escalation.phases` as :class:`stats.Phases`."""
-
-    keys: tuple[str, ...] = (*phases.PHASES, "unknown")
-
-    def __init__(self, elections: Sequence[phases.Election]) -> None:
-        if not elections:
-            raise CalendarError("no election in the calendar")
-        self.elections = list(elections)
-        self.names = ", ".join(e.name for e in elections)
-        self.sources = " | ".join(e.source for e in elections)
-
-    def phase(self, day: dt.date | None, election: str, category: str,
-              region: str = "") -> str:  # fmt: skip
-        """The phase of ``day`` among the elections the report's election text matches, with
-        ``region``'s own calendar where one overrides the general one."""
-        year = re.search(r"\b(19|20)\d\d\b", election)
-        return phases.derive(day, self.elections, kind=regulations.election_kind(election),
-                             year=int(year.group()) if year else None, category=category,
-                             region=region)[0]
 
 
 def register(sub: Any) -> None:
@@ -49,29 +23,14 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.k < 3:
-        raise StatsError("a small-cell threshold under 3 protects nobody")
-    calendar = CalendarPhases(phases.load(args.calendar))
+    statistics.check_k(args.k)
+    phased = statistics.calendar(args.calendar)  # a bad calendar stops before the passphrase
     with open_session(args) as s:
-        ids = list(s.store.cases)
-        bar = Progress(len(ids), t("cli.loading"))
-        cases = []
-        for case_id in ids:
-            case = s.store.case(case_id)
-            if case.readable:
-                cases.append(case)
-            bar.advance()
-        bar.close()
-        log = tracking.load(s.store)
-    counted = len(stats.counted(cases))
-    if counted < args.k:
-        raise StatsError("stats.too_few", n=counted, k=args.k)
-    steps = {c.case_id: chain.chain(c) for c in cases}  # the signed chain (SPEC §16) and the
-    escalated = log.escalated_cases() | {c for c, s in steps.items() if s}  # old local log
-    sanctioned = log.sanctioned_cases() | {c for c, s in steps.items()
-                                           if any(x.stage == "sanction" for x in s)}  # fmt: skip
-    report = stats.compute(cases, calendar, escalated=escalated, sanctioned=sanctioned,
-                           k=args.k)  # fmt: skip
+        bar = Progress(len(s.store.cases), t("cli.loading"))
+        try:
+            report = statistics.report(s, phased, args.k, progress=bar.advance)
+        finally:
+            bar.close()
     svgs = stats.write(report, args.out)
     out(t("stats.written", path=str(args.out), n=len(svgs)))
     return 0

@@ -26,6 +26,7 @@ Promises:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -33,7 +34,7 @@ import secrets
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,69 @@ def _publish(kept: Sequence[ev.ExportedFile], final: Path) -> list[Path]:
     return out
 
 
+@dataclass
+class Draft:
+    """A dossier made but not yet written: the letter as a dict and as PDF bytes, and the
+    cleaned attachments in a private work directory. Held in memory (and, for attachments,
+    on the laptop's private disk) only inside :func:`drafted`; :meth:`publish` writes it."""
+
+    dossier: dict[str, Any]
+    pdf: bytes
+    json_bytes: bytes
+    kept: list[ev.ExportedFile]
+    skipped: list[int]
+    redacted: int
+
+    def publish(self, out_dir: Path) -> DossierResult:
+        """Write ``dossier.json``, ``dossier.pdf`` and ``lampiran/`` into ``out_dir`` (each
+        file complete or not at all); call it at most once, inside :func:`drafted`."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        attachments = _publish(self.kept, out_dir / "lampiran")
+        json_path, pdf_path = out_dir / "dossier.json", out_dir / "dossier.pdf"
+        write_atomic(json_path, self.json_bytes)
+        write_atomic(pdf_path, self.pdf)
+        return DossierResult(json_path, pdf_path, attachments, sorted(self.skipped),
+                             self.redacted, hashlib.sha256(self.json_bytes).hexdigest(),
+                             self.dossier["reference"])  # fmt: skip
+
+
+@contextlib.contextmanager
+def drafted(
+    case: Case, authority: Authority, decisions: redact.Decisions, workdir: Path, *,
+    sender: dict[str, str], level: str | None = None, place: str | None = None,
+    cc: Sequence[Authority] = (), ask: redact.Ask | None = None, today: dt.date | None = None,
+    reference: str | None = None,
+) -> Iterator[Draft]:  # fmt: skip
+    """Check consent, settle redactions, clean the shared attachments in ``workdir`` (a
+    private directory on the laptop) and build the letter, then hand out the
+    :class:`Draft` — to preview, and to :meth:`Draft.publish` if the reviewer approves. The
+    cleaned attachments are removed from ``workdir`` when the block ends. Same refusals as
+    :func:`write` (ConsentError, RedactionError) before anything is drafted."""
+    for body in (authority, *cc):
+        if not consented(body, case.consent_authorities):
+            raise ConsentError(f"the reporter did not consent to sharing with {body.name}")
+    to = addressee(case, authority, level, place)
+    copies = [addressee(case, body) for body in cc]
+    today = today or dt.date.today()
+    reference = reference or new_reference(today)
+    accepted = redact.decide(dossier_texts(case), decisions, ask)
+    Path(workdir).mkdir(mode=0o700, parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".bisik-dossier-", dir=workdir))
+    try:
+        kept, skipped = _attach(case, work)
+        dossier = build(case, to, accepted, kept, today, reference, sender, copies)
+        # The sender block is the organisation's own public contact (config), not the
+        # reporter's text: its e-mail or phone must not count as a leak.
+        checked = {k: v for k, v in dossier.items() if k != "sender"}
+        if redact.leaks(all_text(checked), accepted, decisions):
+            raise RedactionError("an identifying detail survived redaction")
+        data = json.dumps(dossier, ensure_ascii=False, indent=2, sort_keys=True).encode()
+        yield Draft(dossier, letter.render_pdf(dossier), data, kept, skipped, len(accepted))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def write(
     case: Case, authority: Authority, decisions: redact.Decisions, out_dir: Path, *,
     sender: dict[str, str], level: str | None = None, place: str | None = None,
@@ -310,33 +374,8 @@ def write(
     needs the reporter's consent too). ``reference`` names the dossier for the authority (a
     new random one if None; pass the old one to reissue). Attachments are cleaned in
     ``workdir`` (a private directory on the laptop; default ``out_dir``) and only the cleaned
-    copies are written to ``out_dir``."""
-    for body in (authority, *cc):
-        if not consented(body, case.consent_authorities):
-            raise ConsentError(f"the reporter did not consent to sharing with {body.name}")
-    to = addressee(case, authority, level, place)
-    copies = [addressee(case, body) for body in cc]
-    today = today or dt.date.today()
-    reference = reference or new_reference(today)
-    accepted = redact.decide(dossier_texts(case), decisions, ask)
+    copies are written to ``out_dir`` (:func:`drafted`, then :meth:`Draft.publish`)."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".bisik-dossier-", dir=workdir or out_dir))
-    try:
-        kept, skipped = _attach(case, work)
-        dossier = build(case, to, accepted, kept, today, reference, sender, copies)
-        # The sender block is the organisation's own public contact (config), not the
-        # reporter's text: its e-mail or phone must not count as a leak.
-        checked = {k: v for k, v in dossier.items() if k != "sender"}
-        if redact.leaks(all_text(checked), accepted, decisions):
-            raise RedactionError("an identifying detail survived redaction")
-        data = json.dumps(dossier, ensure_ascii=False, indent=2, sort_keys=True).encode()
-        pdf = letter.render_pdf(dossier)
-        attachments = _publish(kept, out_dir / "lampiran")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    json_path, pdf_path = out_dir / "dossier.json", out_dir / "dossier.pdf"
-    write_atomic(json_path, data)
-    write_atomic(pdf_path, pdf)
-    return DossierResult(json_path, pdf_path, attachments, sorted(skipped), len(accepted),
-                         hashlib.sha256(data).hexdigest(), reference)  # fmt: skip
+    with drafted(case, authority, decisions, workdir or out_dir, sender=sender, level=level,
+                 place=place, cc=cc, ask=ask, today=today, reference=reference) as draft:
+        return draft.publish(out_dir)

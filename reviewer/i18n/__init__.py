@@ -5,7 +5,8 @@ this module, looked up by a dotted key:
 
 - ``id.json`` / ``en.json``: one flat key → text file per language (the daily commands);
 - ``escalation.json``: key → ``{"id": …, "en": …}`` (evidence, escalation, dossiers,
-  tracking, statistics), kept in one file so both wordings are edited side by side.
+  tracking, statistics), kept in one file so both wordings are edited side by side;
+- ``app.json``: the same shape, for the desktop app's own words (``app.*``).
 
 Both are read into one table per language; a key defined in both files is a packaging error
 (:class:`CatalogueError` on first use), so no text can silently shadow another.
@@ -28,7 +29,7 @@ from importlib import resources
 from typing import Any
 
 LANGUAGES = ("id", "en")
-_BILINGUAL = "escalation.json"
+_BILINGUAL = ("escalation.json", "app.json")
 
 
 class CatalogueError(RuntimeError):
@@ -43,8 +44,13 @@ def _read(name: str) -> Any:
 def catalogue(lang: str) -> dict[str, str]:
     """The flat key → text mapping of one language, from every catalogue file (loaded once)."""
     flat: dict[str, str] = _read(f"{lang}.json")
-    both: dict[str, dict[str, str]] = _read(_BILINGUAL)
-    shared = {key: entry[lang] for key, entry in both.items() if lang in entry}
+    shared: dict[str, str] = {}
+    for name in _BILINGUAL:
+        both: dict[str, dict[str, str]] = _read(name)
+        twice = sorted(set(shared) & set(both))
+        if twice:
+            raise CatalogueError(f"keys defined twice: {', '.join(twice[:5])}")
+        shared.update({key: entry[lang] for key, entry in both.items() if lang in entry})
     clash = sorted(set(flat) & set(shared))
     if clash:
         raise CatalogueError(f"keys defined twice: {', '.join(clash[:5])}")

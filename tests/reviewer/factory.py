@@ -127,13 +127,15 @@ def make_report(directory: Directory, recipients: list[str], *, text: str = "Ata
                 evidence: int = 1, missing: int = 0, received: str = "2026-11-20",
                 fields: dict[str, str] | None = None, tamper: str | None = None,
                 consent: dict[str, object] | None = None,
-                followup_key: bool = False) -> FakeReport:  # fmt: skip
+                followup_key: bool = False, evidence_data: list[bytes] | None = None
+                ) -> FakeReport:  # fmt: skip
     """Seal a report (and ``evidence`` files) to the named reviewers of ``directory``.
 
     With ``tamper`` (see :func:`_tamper`) the first evidence file is replaced by the server
     before upload finishes: the report lists the hash the server returned for what it stored,
     beside the header MAC of what the reporter sealed (SPEC §8). With ``followup_key`` the
     report publishes the receipt's follow-up key (SPEC §12), as every current writer does.
+    ``evidence_data`` gives the first files' contents (a real photo), else random bytes.
     """
     keys = [r.keys.encryption for r in directory.active_reviewers() if r.id in recipients]
     code = receipt.generate()
@@ -141,7 +143,8 @@ def make_report(directory: Directory, recipients: list[str], *, text: str = "Ata
     ev_envs = {}
     listed = []
     for i in range(evidence + missing):
-        env, mac = seal_evidence(f"bukti {i} ".encode() + secrets.token_bytes(64), keys)
+        given = evidence_data[i] if evidence_data and i < len(evidence_data) else None
+        env, mac = seal_evidence(given or f"bukti {i} ".encode() + secrets.token_bytes(64), keys)
         if tamper and i == 0:
             env = _tamper(env, keys, tamper)
         sha = hashlib.sha256(env).hexdigest()  # the address the server computed on finish

@@ -14,9 +14,9 @@ import pytest
 
 from reviewer import stats
 from reviewer.case import Case, StatusEvent
-from reviewer.commands.stats import CalendarPhases
 from reviewer.errors import CalendarError
 from reviewer.escalation import phases
+from reviewer.escalation.statistics import CalendarPhases
 from reviewer.escalation.tracking import TrackingLog
 
 D = dt.date

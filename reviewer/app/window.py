@@ -1,0 +1,71 @@
+"""The main window: the unlock screen, then the workspace's tabs; locks itself when idle."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
+
+from ..home import Home
+from ..i18n import t
+from ..session import Session
+from .holder import Holder
+from .idle import IdleLock
+from .unlock import UnlockScreen
+from .workspace import Workspace
+
+
+class MainWindow(QMainWindow):
+    """One window for one reviewer home. ``idle_minutes`` as the shell's ``--idle-minutes``."""
+
+    def __init__(self, home: Home, idle_minutes: float = 15) -> None:
+        super().__init__()
+        self.home = home
+        self.holder = Holder()
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.workspace: Workspace | None = None
+        self.unlock = self._unlock_screen()
+        self.idle = IdleLock(idle_minutes, self)
+        self.idle.expired.connect(lambda: self.lock(t("app.locked_idle")))
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        QShortcut(QKeySequence("Ctrl+L"), self, lambda: self.lock(t("app.locked")))
+        self.setWindowTitle(t("app.title"))
+
+    def _unlock_screen(self) -> UnlockScreen:
+        screen = UnlockScreen(self.home, self.holder, self._unlocked, self._relabel)
+        self.stack.addWidget(screen)
+        self.stack.setCurrentWidget(screen)
+        return screen
+
+    def _relabel(self) -> None:
+        """The language changed on the unlock screen: build it again in that language."""
+        old = self.unlock
+        self.unlock = self._unlock_screen()
+        self.stack.removeWidget(old)
+        old.deleteLater()
+        self.setWindowTitle(t("app.title"))
+
+    def _unlocked(self, session: Session) -> None:
+        self.workspace = Workspace(session, lock=lambda: self.lock(t("app.locked")))
+        self.stack.addWidget(self.workspace)
+        self.stack.setCurrentWidget(self.workspace)
+        self.idle.start()
+
+    def lock(self, reason: str) -> None:
+        """Close the session, drop every screen that showed case data, ask for the passphrase."""
+        self.idle.stop()
+        if self.workspace is not None:
+            self.workspace.close_all()
+            self.stack.removeWidget(self.workspace)
+            self.workspace.deleteLater()
+            self.workspace = None
+        self.holder.lock()
+        self.stack.setCurrentWidget(self.unlock)
+        self.unlock.locked(reason)
+
+    def closeEvent(self, event: object) -> None:
+        """Closing the window locks first (releases the store for the command line)."""
+        self.lock("")
+        super().closeEvent(event)  # type: ignore[arg-type]

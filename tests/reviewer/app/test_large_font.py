@@ -1,0 +1,37 @@
+"""Readable with a large system font: every tab still fits the 1366×768 laptop screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from tests.reviewer.factory import PASSPHRASE, Org, make_report, write_export
+
+from .drive import SIZE, import_bundle, open_case, unlock, window
+
+
+def test_every_tab_fits_with_a_large_font(team: Org, qtbot: QtBot, tmp_path: Path) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    normal = app.font()
+    large = app.font()
+    large.setPointSizeF(normal.pointSizeF() * 1.4)
+    app.setFont(large)
+    try:
+        bundle = tmp_path / "export.bisik"
+        report = make_report(team.directory(), ["ayu", "budi"])
+        write_export(bundle, team.server_key, [report])
+        win = window(qtbot, team.lead.home)
+        ws = unlock(qtbot, win, PASSPHRASE)
+        import_bundle(ws, bundle)
+        open_case(ws, report.case_id)
+        for index in range(ws.count()):
+            ws.setCurrentIndex(index)
+            QApplication.processEvents()
+            hint = ws.currentWidget().minimumSizeHint()
+            assert hint.width() <= SIZE[0] and hint.height() <= SIZE[1], (index, hint)
+        assert (win.width(), win.height()) == SIZE
+    finally:
+        app.setFont(normal)

@@ -1,0 +1,102 @@
+"""Every screen of the app at 1366×768, saved as PNG for review.
+
+The pictures go to ``$BISIK_APP_SCREENSHOTS`` when set (``docs/screenshots/app`` holds the
+committed set: ``BISIK_APP_SCREENSHOTS=docs/screenshots/app pytest tests/reviewer/app/
+test_screens.py``), else to the test's temporary directory. Each is checked to be the laptop
+size: a screen whose content needs more room would have grown the window.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.reviewer.factory import PASSPHRASE, Org, make_report, status_by, write_export
+from tests.reviewer.test_evidence import jpeg_with_gps
+
+from .drive import SIZE, import_bundle, open_case, unlock, window
+
+PLACES = ("Jawa Tengah", "Lampung", "Sumatera Utara", "Jawa Timur", "Bali", "Aceh")
+CATEGORIES = ("mobilisation", "social_media", "state_facilities", "mobilisation",
+              "retaliation", "social_media")  # fmt: skip
+
+
+def _shot(widget: QWidget, folder: Path, name: str) -> Path:
+    """Save ``widget`` as an indexed-colour PNG (small enough to commit)."""
+    path = folder / f"{name}.png"
+    QApplication.processEvents()  # let the layouts settle, as a person would see them
+    widget.grab().save(str(path))
+    with Image.open(path) as image:
+        assert image.size == SIZE, f"{name} is {image.size}, not {SIZE}"
+        small = image.convert("RGB").quantize(colors=128)
+    small.save(path, optimize=True)
+    return path
+
+
+def _bundle(team: Org, tmp_path: Path) -> tuple[Path, str]:
+    photo = jpeg_with_gps(tmp_path / "foto.jpg").read_bytes()
+    reports = [make_report(
+        team.directory(), ["ayu", "budi"], received=f"2026-11-{10 + n:02d}", evidence_data=[photo],
+        consent={"authorities": ["bkn", "bawaslu"]},
+        fields={"category": cat, "province": place, "election": "pilkada",
+                "election_year": "2024", "incident_month": "2024-10",
+                "description": f"Camat memerintahkan ASN kecamatan ikut apel pemenangan ({n}); "
+                               "perintah lewat grup WhatsApp dari nomor 0812-3456-7890."})
+        for n, (cat, place) in enumerate(zip(CATEGORIES, PLACES, strict=True))]  # fmt: skip
+    records = {r.case_id: [("status", status_by(team.colleague, r.case_id, "in_review"))]
+               for r in reports[1:]}  # fmt: skip
+    path = tmp_path / "export-2026-11-20.bisik"
+    write_export(path, team.server_key, reports, records_by_case=records)
+    return path, reports[0].case_id
+
+
+def test_every_screen_at_laptop_size(team: Org, qtbot: QtBot, tmp_path: Path) -> None:
+    folder = Path(os.environ.get("BISIK_APP_SCREENSHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    bundle, first = _bundle(team, tmp_path)
+    win = window(qtbot, team.lead.home)
+    qtbot.waitExposed(win)
+    shots = [_shot(win, folder, "01-unlock")]
+    ws = unlock(qtbot, win, PASSPHRASE)
+    import_bundle(ws, bundle)
+    shots.append(_shot(win, folder, "02-import"))
+    ws.setCurrentWidget(ws.cases)
+    shots.append(_shot(win, folder, "03-case-list"))
+    view = open_case(ws, first)
+    shots.append(_shot(win, folder, "04-case"))
+    view.preview(1)
+    assert view.pages.shown
+    scroll = view.body.parentWidget().parentWidget()
+    scroll.ensureWidgetVisible(view.pages)  # type: ignore[attr-defined]
+    shots.append(_shot(win, folder, "05-evidence-preview"))
+    view.panel.escalate_button.click()
+    wizard = view.panel.wizard
+    assert wizard is not None
+    wizard.resize(*SIZE)
+    page = wizard.authority_page
+    page.authority.setCurrentIndex(page.authority.findData("bkn"))
+    shots.append(_shot(wizard, folder, "06-escalation-authority"))
+    wizard.next()
+    shots.append(_shot(wizard, folder, "07-escalation-redaction"))
+    wizard.next()
+    assert wizard.preview_page.pages.shown, wizard.preview_page.summary.text()
+    shots.append(_shot(wizard, folder, "08-escalation-preview"))
+    wizard.preview_page.out.setText(str(tmp_path / "dossier"))
+    wizard.accept()
+    ws.setCurrentWidget(ws.outbox)
+    ws.outbox.path.line.setText(str(tmp_path / "outbox.bisik"))
+    shots.append(_shot(win, folder, "09-outbox"))
+    ws.setCurrentWidget(ws.tracking)
+    assert ws.tracking.table.rowCount() == 1
+    shots.append(_shot(win, folder, "10-tracking"))
+    ws.setCurrentWidget(ws.stats)
+    ws.stats.compute()
+    assert not ws.stats.status.failed, ws.stats.status.text()
+    shots.append(_shot(win, folder, "11-statistics"))
+    ws.setCurrentWidget(ws.org)
+    shots.append(_shot(win, folder, "12-organisation"))
+    assert all(p.stat().st_size < 400_000 for p in shots)
