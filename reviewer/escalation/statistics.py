@@ -1,6 +1,7 @@
 """The statistics of a reviewer's store, as ``stats`` and the desktop app both make them:
 the cases counted by :mod:`reviewer.stats`, phases from the election calendar
-(:mod:`.phases`), escalations and sanctions from the signed chain (:mod:`.chain`) and the old tracking log (:mod:`.tracking`).
+(:mod:`.phases`), escalations and sanctions from the signed chain (:mod:`.chain`) and the
+old tracking log (:mod:`.tracking`).
 
 Leaks: nothing is written here; the report holds counts only, with cells under ``k`` hidden.
 """
