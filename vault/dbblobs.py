@@ -4,7 +4,7 @@
 :class:`vault.blobstore.LocalBlobStore`, with rows instead of files:
 
 * **chunked, streamed**: a blob is a ``blob_contents`` row and its bytes are ``blob_chunks``
-  rows of at most :data:`CHUNK` bytes each, written as they arrive and read back one chunk at a
+  rows of at most :data:`ROW_BYTES` bytes each, written as they arrive and read back one chunk at a
   time, so no process holds a whole envelope in memory;
 * **visible only when complete**: the content row gets its SHA-256 in the writer's last,
   durable transaction; until then (or after a crash) its address is NULL, no reader finds it,
@@ -43,9 +43,9 @@ from .blobstore import AbortOnExit, BlobRef, HashChecks, Written, check_sha
 from .errors import BlobIntegrityError, BlobNotFoundError
 from .models import BlobChunk, BlobContent, Upload
 
-__all__ = ["CHUNK", "DatabaseBlobStore", "DatabaseBlobWriter"]
+__all__ = ["ROW_BYTES", "DatabaseBlobStore", "DatabaseBlobWriter"]
 
-CHUNK = 1 << 20  # bytes per blob_chunks row
+ROW_BYTES = 1 << 20  # bytes per blob_chunks row
 
 
 def _today() -> dt.date:
@@ -68,7 +68,7 @@ class DatabaseBlobWriter(AbortOnExit):
     """Streams bytes into chunk rows; :meth:`commit` gives them their content address.
 
     Use as a context manager; leaving the block without :meth:`commit` (or by an exception)
-    deletes the rows written so far. Holds at most :data:`CHUNK` bytes in memory.
+    deletes the rows written so far. Holds at most :data:`ROW_BYTES` bytes in memory.
     ``write`` may be handed to :class:`crypto.envelope.Sealer`.
     """
 
@@ -88,8 +88,8 @@ class DatabaseBlobWriter(AbortOnExit):
             raise ValueError("blob writer already finished")
         self._buffer += data
         self._hash.update(data)
-        while len(self._buffer) >= CHUNK:
-            self._flush(CHUNK)
+        while len(self._buffer) >= ROW_BYTES:
+            self._flush(ROW_BYTES)
         return len(data)
 
     def flush(self) -> None:
@@ -219,7 +219,7 @@ class DatabaseBlobStore(HashChecks):
     def put_file(self, path: Path) -> BlobRef:
         """Copy a finished file into the database in chunks, then remove the file."""
         with open(path, "rb") as f, self.writer() as w:
-            while block := f.read(CHUNK):
+            while block := f.read(ROW_BYTES):
                 w.write(block)
             ref = w.commit()
         Path(path).unlink()
@@ -286,7 +286,7 @@ class DatabaseBlobStore(HashChecks):
     def open(self, sha256: str) -> BinaryIO:
         """Open a blob for reading (chunk by chunk); BlobNotFoundError if absent."""
         content_id, size = self._content(sha256)
-        return io.BufferedReader(_ChunkReader(self, content_id, size), CHUNK)
+        return io.BufferedReader(_ChunkReader(self, content_id, size), ROW_BYTES)
 
     def exists(self, sha256: str) -> bool:
         """True if a complete blob with this address is stored."""

@@ -21,7 +21,7 @@ from tests.conftest import PG_URL, pg_schema_url
 from vault import retention
 from vault.backup import backup, restore
 from vault.blobstore import Written
-from vault.dbblobs import CHUNK, DatabaseBlobStore
+from vault.dbblobs import ROW_BYTES, DatabaseBlobStore
 from vault.errors import (
     BlobIntegrityError,
     BlobNotFoundError,
@@ -53,7 +53,7 @@ def test_a_blob_streams_in_chunks_and_reads_back_on_another_node(
     nodes: tuple[Vault, Vault],
 ) -> None:
     one, two = nodes
-    data = secrets.token_bytes(3 * CHUNK + 12345)
+    data = secrets.token_bytes(3 * ROW_BYTES + 12345)
     with one.blobs.writer() as w:
         for i in range(0, len(data), 65536):  # as the Sealer writes: 64 KiB at a time
             w.write(data[i : i + 65536])
@@ -73,12 +73,12 @@ def test_writing_and_reading_a_big_blob_hold_about_one_chunk(nodes: tuple[Vault,
     piece = secrets.token_bytes(65536)
     tracemalloc.start()
     with one.blobs.writer() as w:
-        for _ in range(24 * CHUNK // len(piece)):  # 24 MiB, as the Sealer hands it over
+        for _ in range(24 * ROW_BYTES // len(piece)):  # 24 MiB, as the Sealer hands it over
             w.write(piece)
         ref = w.commit()
     written_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert written_peak < 6 * CHUNK
+    assert written_peak < 6 * ROW_BYTES
     tracemalloc.start()
     digest = hashlib.sha256()
     with one.blobs.open(ref.sha256) as f:
@@ -87,14 +87,14 @@ def test_writing_and_reading_a_big_blob_hold_about_one_chunk(nodes: tuple[Vault,
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert digest.hexdigest() == ref.sha256
-    assert peak < 6 * CHUNK  # 24 MiB read; a whole-blob load would show here
+    assert peak < 6 * ROW_BYTES  # 24 MiB read; a whole-blob load would show here
 
 
 def test_a_blob_is_invisible_until_complete_and_an_abort_leaves_nothing(
     nodes: tuple[Vault, Vault],
 ) -> None:
     one, two = nodes
-    data = secrets.token_bytes(2 * CHUNK + 1)
+    data = secrets.token_bytes(2 * ROW_BYTES + 1)
     sha = hashlib.sha256(data).hexdigest()
     with one.blobs.writer() as w:
         w.write(data)
@@ -225,7 +225,7 @@ def test_backup_reads_through_the_store_and_restores_into_either_store(
     nodes: tuple[Vault, Vault], vault_db_url: str, tmp_path: Path, pg_or_sqlite_target: str,
 ) -> None:  # fmt: skip
     one, _ = nodes
-    ref = one.blobs.put_bytes(secrets.token_bytes(CHUNK + 5))
+    ref = one.blobs.put_bytes(secrets.token_bytes(ROW_BYTES + 5))
     with one._tx() as ops:
         ops._register_blob(ref)
     info = backup(one, tmp_path / "b.tar")
@@ -266,7 +266,7 @@ def test_open_returns_a_binary_file(nodes: tuple[Vault, Vault]) -> None:
         assert f.read() == b"abc"
 
 
-@pytest.mark.parametrize("size", [CHUNK + 10, 2 * CHUNK])  # a last chunk to write, or none
+@pytest.mark.parametrize("size", [ROW_BYTES + 10, 2 * ROW_BYTES])  # a last chunk to write, or none
 def test_a_write_swept_under_its_writer_fails_instead_of_naming_nothing(
     nodes: tuple[Vault, Vault], size: int,
 ) -> None:  # fmt: skip
