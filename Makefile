@@ -31,6 +31,7 @@ setup-test: $(BIN)/python system-deps
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

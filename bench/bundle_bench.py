@@ -87,8 +87,9 @@ def child_verify(home: str, path: str, stage: str) -> None:
 
 
 def _child(*args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
-                         text=True, cwd=ROOT).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, __file__, *args], check=True, capture_output=True, text=True, cwd=ROOT
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -138,10 +139,15 @@ def populate(vault: Vault, blobs: list[tuple[BlobRef, BlobRef]], reply: bytes) -
     for start in range(0, len(blobs), 500):
         with vault.batch() as tx:
             for report, ev in blobs[start : start + 500]:
-                ids.append(tx.create_case(
-                    lookup_tag=secrets.token_bytes(32), reply_public=reply,
-                    recipients=["rev_a"], report_blob=report, evidence=[ev],
-                ))  # fmt: skip
+                ids.append(
+                    tx.create_case(
+                        lookup_tag=secrets.token_bytes(32),
+                        reply_public=reply,
+                        recipients=["rev_a"],
+                        report_blob=report,
+                        evidence=[ev],
+                    )
+                )
     return ids
 
 
@@ -204,8 +210,10 @@ def run_backend(
                 shared["home"] = home
             else:  # the same content-addressed files: hard links, no second 5 GiB write
                 vault.blobs.root.rmdir()
-                subprocess.run(["cp", "-al", str(Path(str(shared["home"])) / "blobs"),
-                                str(vault.blobs.root)], check=True)  # fmt: skip
+                subprocess.run(
+                    ["cp", "-al", str(Path(str(shared["home"])) / "blobs"), str(vault.blobs.root)],
+                    check=True,
+                )
             blob_s = time.perf_counter() - t
             t = time.perf_counter()
             cases = populate(vault, shared["blobs"], reply_pub)  # type: ignore[arg-type]
@@ -218,8 +226,9 @@ def run_backend(
 
         def tar() -> float:
             t = time.perf_counter()
-            subprocess.run(["tar", "-cf", str(out / "blobs.tar"), "-C", str(home), "blobs"],
-                           check=True)  # fmt: skip
+            subprocess.run(
+                ["tar", "-cf", str(out / "blobs.tar"), "-C", str(home), "blobs"], check=True
+            )
             _fsync(out / "blobs.tar")  # the export fsyncs before its rename: same durability
             seconds = time.perf_counter() - t
             exp["tar_bytes"] = (out / "blobs.tar").stat().st_size
@@ -249,10 +258,19 @@ def run_backend(
             outbox.unlink()
             return seconds
 
-        s = h.interleave({"tar": tar, "export": export, "verify": verify, "import": import_one},
-                         args.rounds, label=name)  # fmt: skip
-        return {"backend": name, "blob_s": blob_s, "fill_s": fill, "samples": s,
-                "bundle": exp["bytes"], "tar_bytes": exp["tar_bytes"]}  # fmt: skip
+        s = h.interleave(
+            {"tar": tar, "export": export, "verify": verify, "import": import_one},
+            args.rounds,
+            label=name,
+        )
+        return {
+            "backend": name,
+            "blob_s": blob_s,
+            "fill_s": fill,
+            "samples": s,
+            "bundle": exp["bytes"],
+            "tar_bytes": exp["tar_bytes"],
+        }
     finally:
         if schema:
             _drop_pg_schema(schema)
@@ -279,22 +297,43 @@ def main() -> None:
         for name in args.backends.split(","):
             rows.append(run_backend(name, args, work, shared))
     print(f"Bisik bundle benchmark: {conditions}")
-    print(f"{args.cases} cases x {args.evidence_kib} KiB evidence (+1 KiB report each); warm "
-          "cache; interleaved rounds (tar, export, verify, import); median [min–max]\n")
+    print(
+        f"{args.cases} cases x {args.evidence_kib} KiB evidence (+1 KiB report each); warm "
+        "cache; interleaved rounds (tar, export, verify, import); median [min–max]\n"
+    )
     mib_ = 1 << 20
     table = []
     for r in rows:
         s = r["samples"]
-        table.append([str(r["backend"]), f"{r['bundle'] / mib_:.0f}",
-                      s["export s"].rate(r["bundle"] / 1e6), s["tar"].rate(r["tar_bytes"] / 1e6),
-                      f"{h.speedup(s['tar'], s['export s']):.2f}",
-                      s["verify s"].rate(r["bundle"] / 1e6),
-                      f"{s['export rss'].high:.0f} / {s['verify rss'].high:.0f}",
-                      s["import"].show(), f"{r['blob_s']:.1f} / {r['fill_s']:.1f}"])  # fmt: skip
-    print(h.table(["backend", "bundle MiB", "export MB/s", "tar MB/s", "export ÷ tar speed",
-                   "verify MB/s", "peak RSS MiB export / verify",
-                   f"outbox import s ({args.outbox_items} items)", "fill s: blobs / cases"],
-                  table))  # fmt: skip
+        table.append(
+            [
+                str(r["backend"]),
+                f"{r['bundle'] / mib_:.0f}",
+                s["export s"].rate(r["bundle"] / 1e6),
+                s["tar"].rate(r["tar_bytes"] / 1e6),
+                f"{h.speedup(s['tar'], s['export s']):.2f}",
+                s["verify s"].rate(r["bundle"] / 1e6),
+                f"{s['export rss'].high:.0f} / {s['verify rss'].high:.0f}",
+                s["import"].show(),
+                f"{r['blob_s']:.1f} / {r['fill_s']:.1f}",
+            ]
+        )
+    print(
+        h.table(
+            [
+                "backend",
+                "bundle MiB",
+                "export MB/s",
+                "tar MB/s",
+                "export ÷ tar speed",
+                "verify MB/s",
+                "peak RSS MiB export / verify",
+                f"outbox import s ({args.outbox_items} items)",
+                "fill s: blobs / cases",
+            ],
+            table,
+        )
+    )
     print(h.load_now())
     return None
 

@@ -50,7 +50,9 @@ GOAL_VS_GPG = 4.0
 GOAL_GROWTH = 64 << 20
 BUFFER = 1 << 20  # seal_stream's read size; the copy uses the same
 
-_CHILD = CHILD_PREAMBLE + r"""
+_CHILD = (
+    CHILD_PREAMBLE
+    + r"""
 import hashlib, os, resource
 op, key_file, src, dst = sys.argv[1:5]
 
@@ -83,6 +85,7 @@ with open(src, "rb") as fin, open(dst, "wb") as fout:
     seconds, call_cpu = time.perf_counter() - start, cpu() - cpu0
 child_report(seconds, base, cpu=call_cpu)
 """
+)
 
 OURS = ("copy", "copy+sha256", "seal", "unseal")
 
@@ -124,25 +127,55 @@ class Gpg:
         self.env = {**os.environ, "GNUPGHOME": str(home)}
         uid = "Bisik Bench <bench@bisik.invalid>"
         base = ["gpg", "--batch", "--quiet", "--passphrase", "", "--pinentry-mode", "loopback"]
-        subprocess.run([*base, "--quick-gen-key", uid, "ed25519", "sign", "never"],
-                       check=True, env=self.env, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*base, "--quick-gen-key", uid, "ed25519", "sign", "never"],
+            check=True,
+            env=self.env,
+            capture_output=True,
+        )
         listing = subprocess.run(
             ["gpg", "--batch", "--with-colons", "--list-keys", uid],
-            check=True, env=self.env, capture_output=True, text=True,
-        )  # fmt: skip
-        self.fpr = next(line.split(":")[9] for line in listing.stdout.splitlines()
-                        if line.startswith("fpr:"))  # fmt: skip
-        subprocess.run([*base, "--quick-add-key", self.fpr, "cv25519", "encr", "never"],
-                       check=True, env=self.env, capture_output=True)  # fmt: skip
+            check=True,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        self.fpr = next(
+            line.split(":")[9] for line in listing.stdout.splitlines() if line.startswith("fpr:")
+        )
+        subprocess.run(
+            [*base, "--quick-add-key", self.fpr, "cv25519", "encr", "never"],
+            check=True,
+            env=self.env,
+            capture_output=True,
+        )
 
     def encrypt(self, src: Path, dst: Path) -> h.Run:
-        return h.run_process(["gpg", "--batch", "--yes", "--quiet", "--trust-model", "always",
-                            "--compress-algo", "none", "--recipient", self.fpr, "--output",
-                            str(dst), "--encrypt", str(src)], self.env)  # fmt: skip
+        return h.run_process(
+            [
+                "gpg",
+                "--batch",
+                "--yes",
+                "--quiet",
+                "--trust-model",
+                "always",
+                "--compress-algo",
+                "none",
+                "--recipient",
+                self.fpr,
+                "--output",
+                str(dst),
+                "--encrypt",
+                str(src),
+            ],
+            self.env,
+        )
 
     def decrypt(self, src: Path, dst: Path) -> h.Run:
-        return h.run_process(["gpg", "--batch", "--yes", "--quiet", "--output", str(dst),
-                            "--decrypt", str(src)], self.env)  # fmt: skip
+        return h.run_process(
+            ["gpg", "--batch", "--yes", "--quiet", "--output", str(dst), "--decrypt", str(src)],
+            self.env,
+        )
 
     def stop(self) -> None:
         subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=self.env, check=False)
@@ -166,8 +199,13 @@ def bench_size(size: int, tmp: Path, gpg: Gpg, key_file: Path, rounds: int) -> d
                 raise SystemExit("bisik round trip differs from the original")
             dst.unlink()
             src.unlink()
-        return {"call": rep["seconds"], "process": run.seconds, "growth": rep["growth"],
-                "cpu": run.cpu, "call cpu": rep["cpu"]}
+        return {
+            "call": rep["seconds"],
+            "process": run.seconds,
+            "growth": rep["growth"],
+            "cpu": run.cpu,
+            "call cpu": rep["cpu"],
+        }
 
     def gpg_step(enc: bool) -> dict[str, float]:
         if enc:
@@ -205,14 +243,32 @@ def size_rows(size: int, s: dict[str, Samples]) -> list[list[str]]:
     for op in OURS:
         call, proc = s[f"{op} call"], s[f"{op} process"]
         start = Samples([p - c for p, c in zip(proc.values, call.values, strict=True)])
-        rows.append([f"{h.human(size)} {op}", call.rate(mb), call.show("{:.3f}"),
-                     s[f"{op} call cpu"].show("{:.3f}"), proc.show("{:.3f}"),
-                     start.show("{:.3f}"), s[f"{op} cpu"].show("{:.3f}"),
-                     mib(s[f"{op} growth"].high)])  # fmt: skip
+        rows.append(
+            [
+                f"{h.human(size)} {op}",
+                call.rate(mb),
+                call.show("{:.3f}"),
+                s[f"{op} call cpu"].show("{:.3f}"),
+                proc.show("{:.3f}"),
+                start.show("{:.3f}"),
+                s[f"{op} cpu"].show("{:.3f}"),
+                mib(s[f"{op} growth"].high),
+            ]
+        )
     for op in ("gpg enc", "gpg dec"):
         proc = s[f"{op} process"]
-        rows.append([f"{h.human(size)} {op}", proc.rate(mb), "", "", proc.show("{:.3f}"), "",
-                     s[f"{op} cpu"].show("{:.3f}"), ""])  # fmt: skip
+        rows.append(
+            [
+                f"{h.human(size)} {op}",
+                proc.rate(mb),
+                "",
+                "",
+                proc.show("{:.3f}"),
+                "",
+                s[f"{op} cpu"].show("{:.3f}"),
+                "",
+            ]
+        )
     return rows
 
 
@@ -220,33 +276,47 @@ def summary_row(size: int, s: dict[str, Samples]) -> list[str]:
     floor, hashed = s["copy call"], s["copy+sha256 call"]
     growth = max(s[f"{op} growth"].high for op in ("seal", "unseal"))
     cpu = s["copy call cpu"]
-    return [h.human(size),
-            f"{speedup(floor, s['seal call']):.0%}", f"{speedup(floor, s['unseal call']):.0%}",
-            f"{speedup(cpu, s['seal call cpu']):.0%}", f"{speedup(cpu, s['unseal call cpu']):.0%}",
-            f"{speedup(hashed, s['seal call']):.0%}", f"{speedup(hashed, s['unseal call']):.0%}",
-            f"{speedup(s['gpg enc process'], s['seal process']):.1f}x",
-            f"{speedup(s['gpg dec process'], s['unseal process']):.1f}x",
-            f"{speedup(s['gpg enc process'], s['seal call']):.1f}x",
-            f"{speedup(s['gpg dec process'], s['unseal call']):.1f}x",
-            mib(growth)]  # fmt: skip
+    return [
+        h.human(size),
+        f"{speedup(floor, s['seal call']):.0%}",
+        f"{speedup(floor, s['unseal call']):.0%}",
+        f"{speedup(cpu, s['seal call cpu']):.0%}",
+        f"{speedup(cpu, s['unseal call cpu']):.0%}",
+        f"{speedup(hashed, s['seal call']):.0%}",
+        f"{speedup(hashed, s['unseal call']):.0%}",
+        f"{speedup(s['gpg enc process'], s['seal process']):.1f}x",
+        f"{speedup(s['gpg dec process'], s['unseal process']):.1f}x",
+        f"{speedup(s['gpg enc process'], s['seal call']):.1f}x",
+        f"{speedup(s['gpg dec process'], s['unseal call']):.1f}x",
+        mib(growth),
+    ]
 
 
 def print_goals(results: dict[int, dict[str, Samples]]) -> bool:
     big = max(results)
     s = results[big]
-    floor = min(speedup(s["copy call"], s["seal call"]),
-                speedup(s["copy call"], s["unseal call"]))  # fmt: skip
-    vs_gpg = min(speedup(s["gpg enc process"], s["seal process"]),
-                 speedup(s["gpg dec process"], s["unseal process"]))  # fmt: skip
+    floor = min(speedup(s["copy call"], s["seal call"]), speedup(s["copy call"], s["unseal call"]))
+    vs_gpg = min(
+        speedup(s["gpg enc process"], s["seal process"]),
+        speedup(s["gpg dec process"], s["unseal process"]),
+    )
     growth = max(r[f"{op} growth"].high for r in results.values() for op in ("seal", "unseal"))
     checks = [
-        h.goal(f"seal and unseal >= {GOAL_FLOOR:.0%} of the copy floor at {h.human(big)} "
-             f"(lower of the two: {floor:.0%})", floor >= GOAL_FLOOR),
-        h.goal(f">= {GOAL_VS_GPG:.0f}x gpg both ways at {h.human(big)}, whole process against "
-             f"whole process (lower: {vs_gpg:.1f}x)", vs_gpg >= GOAL_VS_GPG),
-        h.goal(f"peak RSS growth < {GOAL_GROWTH >> 20} MiB at every size (max {mib(growth)} MiB)",
-             growth < GOAL_GROWTH),
-    ]  # fmt: skip
+        h.goal(
+            f"seal and unseal >= {GOAL_FLOOR:.0%} of the copy floor at {h.human(big)} "
+            f"(lower of the two: {floor:.0%})",
+            floor >= GOAL_FLOOR,
+        ),
+        h.goal(
+            f">= {GOAL_VS_GPG:.0f}x gpg both ways at {h.human(big)}, whole process against "
+            f"whole process (lower: {vs_gpg:.1f}x)",
+            vs_gpg >= GOAL_VS_GPG,
+        ),
+        h.goal(
+            f"peak RSS growth < {GOAL_GROWTH >> 20} MiB at every size (max {mib(growth)} MiB)",
+            growth < GOAL_GROWTH,
+        ),
+    ]
     print("\n".join(checks))
     return all(line.endswith(": met") for line in checks)
 
@@ -274,22 +344,52 @@ def main(argv: list[str] | None = None) -> int:
     version = subprocess.run(["gpg", "--version"], capture_output=True, text=True).stdout
     rounds = len(next(iter(results.values()))["gpg enc process"].values)
     print(f"Bisik envelope benchmark: {conditions}; {version.splitlines()[0]}")
-    print(f"{rounds} interleaved rounds (copy, copy+sha256, seal, unseal, gpg enc, gpg dec); "
-          "median [min–max]\n")  # fmt: skip
-    print(h.table(["size / step", "MB/s (call; gpg: process)", "call s", "call CPU s",
-                 "process s", "start s", "process CPU s", "peak growth MiB"],
-                [row for size in sizes for row in size_rows(size, results[size])]))  # fmt: skip
+    print(
+        f"{rounds} interleaved rounds (copy, copy+sha256, seal, unseal, gpg enc, gpg dec); "
+        "median [min–max]\n"
+    )
+    print(
+        h.table(
+            [
+                "size / step",
+                "MB/s (call; gpg: process)",
+                "call s",
+                "call CPU s",
+                "process s",
+                "start s",
+                "process CPU s",
+                "peak growth MiB",
+            ],
+            [row for size in sizes for row in size_rows(size, results[size])],
+        )
+    )
     print()
-    print(h.table(["size", "seal / copy", "unseal / copy", "seal / copy (CPU)",
-                 "unseal / copy (CPU)", "seal / copy+sha", "unseal / copy+sha",
-                 "seal vs gpg (process)", "unseal vs gpg (process)", "seal vs gpg (call)",
-                 "unseal vs gpg (call)", "max growth MiB"],
-                [summary_row(size, results[size]) for size in sizes]))  # fmt: skip
-    print("\n/ copy: the copy's call median ÷ ours (100 % = as fast as a plain copy). "
-          "(CPU): the same with CPU seconds of all the call's threads, which a busy machine "
-          "disturbs far less than wall time (sealing must add AES-GCM to a copy, so 100 % "
-          "is out of reach there; wall time can reach it on a second free core). "
-          "vs gpg (process): gpg's whole-process median ÷ ours; (call): ÷ our library call.")
+    print(
+        h.table(
+            [
+                "size",
+                "seal / copy",
+                "unseal / copy",
+                "seal / copy (CPU)",
+                "unseal / copy (CPU)",
+                "seal / copy+sha",
+                "unseal / copy+sha",
+                "seal vs gpg (process)",
+                "unseal vs gpg (process)",
+                "seal vs gpg (call)",
+                "unseal vs gpg (call)",
+                "max growth MiB",
+            ],
+            [summary_row(size, results[size]) for size in sizes],
+        )
+    )
+    print(
+        "\n/ copy: the copy's call median ÷ ours (100 % = as fast as a plain copy). "
+        "(CPU): the same with CPU seconds of all the call's threads, which a busy machine "
+        "disturbs far less than wall time (sealing must add AES-GCM to a copy, so 100 % "
+        "is out of reach there; wall time can reach it on a second free core). "
+        "vs gpg (process): gpg's whole-process median ÷ ours; (call): ÷ our library call."
+    )
     print(h.load_now())
     return 0 if print_goals(results) else 1
 

@@ -106,9 +106,11 @@ Step = Callable[[], float | Mapping[str, float] | None]
 
 
 def interleave(
-    steps: Mapping[str, Step], rounds: int, *,
+    steps: Mapping[str, Step],
+    rounds: int,
+    *,
     label: str = "",
-) -> dict[str, Samples]:  # fmt: skip
+) -> dict[str, Samples]:
     """Run every step once per round, in order, for ``rounds`` rounds (A, B, A, B …).
 
     A step returns the value to record (seconds, usually), a mapping of several values
@@ -155,9 +157,12 @@ class Run:
 
 
 def run_process(
-    cmd: Sequence[str], env: Mapping[str, str] | None = None, *, stdin: bytes | None = None,
+    cmd: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    *,
+    stdin: bytes | None = None,
     cwd: Path | None = None,
-) -> Run:  # fmt: skip
+) -> Run:
     """Run ``cmd`` to completion; time it from start to ``wait4`` and take its peak RSS.
 
     Output goes to unnamed temporary files (no pipe to drain while it runs). A non-zero exit
@@ -166,9 +171,13 @@ def run_process(
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            list(cmd), env=dict(env) if env is not None else None, cwd=cwd, stdout=out,
-            stderr=err, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        )  # fmt: skip
+            list(cmd),
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        )
         if proc.stdin is not None:
             proc.stdin.write(stdin or b"")
             proc.stdin.close()
@@ -180,8 +189,12 @@ def run_process(
         if proc.returncode != 0:
             text = err.read().decode(errors="replace").strip()[-2000:]
             raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {text}")
-        return Run(seconds, usage.ru_maxrss * 1024, out.read().decode(errors="replace"),
-                   usage.ru_utime + usage.ru_stime)  # fmt: skip
+        return Run(
+            seconds,
+            usage.ru_maxrss * 1024,
+            out.read().decode(errors="replace"),
+            usage.ru_utime + usage.ru_stime,
+        )
 
 
 def python_child(code: str, *args: str, env: Mapping[str, str] | None = None) -> Run:
@@ -244,8 +257,10 @@ def temp_parent(requested: Path | None) -> tuple[Path | None, str]:
     if shm.is_dir() and os.access(shm, os.W_OK) and filesystem(shm) in MEMORY_FS:
         return shm, ""
     default = Path(tempfile.gettempdir())
-    return None, (f"warning: no memory-backed /dev/shm; using {default} "
-                  f"({filesystem(default)}): disk speed will be part of the figures")  # fmt: skip
+    return None, (
+        f"warning: no memory-backed /dev/shm; using {default} "
+        f"({filesystem(default)}): disk speed will be part of the figures"
+    )
 
 
 @contextmanager
@@ -262,8 +277,10 @@ def temp_root(requested: Path | None, prefix: str) -> Iterator[Path]:
 def describe(tmp: Path | None = None) -> str:
     """One line: CPUs, load average, Python, and the temporary folder with its file system."""
     one, five, fifteen = os.getloadavg()
-    text = (f"{os.cpu_count()} CPUs, load average {one:.1f} / {five:.1f} / {fifteen:.1f} "
-            f"(1/5/15 min), Python {platform.python_version()}")  # fmt: skip
+    text = (
+        f"{os.cpu_count()} CPUs, load average {one:.1f} / {five:.1f} / {fifteen:.1f} "
+        f"(1/5/15 min), Python {platform.python_version()}"
+    )
     if tmp is not None:
         kind = filesystem(tmp)
         where = "in memory" if kind in MEMORY_FS else "ON DISK"
@@ -285,8 +302,10 @@ def table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
 
     def fmt(line: list[str]) -> str:
-        cells = [c.ljust(w) if i == 0 else c.rjust(w)
-                 for i, (c, w) in enumerate(zip(line, widths, strict=True))]  # fmt: skip
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        ]
         return "| " + " | ".join(cells) + " |"
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
@@ -299,8 +318,16 @@ def goal(text: str, met: bool) -> str:
 
 def common_args(parser: argparse.ArgumentParser, rounds: int) -> None:
     """``--rounds``, ``--tmpdir`` and ``--full``, the same in every bench."""
-    parser.add_argument("--rounds", type=int, default=rounds,
-                        help=f"interleaved rounds (at least {MIN_ROUNDS}; default {rounds})")
-    parser.add_argument("--tmpdir", type=Path, default=None,
-                        help="parent of the temporary folder (default: /dev/shm, in memory)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=rounds,
+        help=f"interleaved rounds (at least {MIN_ROUNDS}; default {rounds})",
+    )
+    parser.add_argument(
+        "--tmpdir",
+        type=Path,
+        default=None,
+        help="parent of the temporary folder (default: /dev/shm, in memory)",
+    )
     parser.add_argument("--full", action="store_true", help="the sizes the issue's goals name")

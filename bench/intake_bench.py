@@ -120,8 +120,9 @@ class Server:
             self.proc.wait()
 
 
-def start(app: str, home: Path | None, workers: int, threads: int,
-          extra_env: dict[str, str] | None = None) -> Server:  # fmt: skip
+def start(
+    app: str, home: Path | None, workers: int, threads: int, extra_env: dict[str, str] | None = None
+) -> Server:
     port = free_port()
     env = {
         **os.environ,
@@ -245,8 +246,15 @@ class Load:
     def row(self) -> list[str]:
         lat = sorted(x * 1000 for x in self.latencies)
         p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
-        return [self.name, str(self.requests), str(self.concurrency), self.rate.show("{:.1f}"),
-                f"{statistics.median(lat):.1f}", f"{p95:.1f}", str(self.errors)]  # fmt: skip
+        return [
+            self.name,
+            str(self.requests),
+            str(self.concurrency),
+            self.rate.show("{:.1f}"),
+            f"{statistics.median(lat):.1f}",
+            f"{p95:.1f}",
+            str(self.errors),
+        ]
 
 
 def run_load(
@@ -351,11 +359,17 @@ def main() -> int:
         finally:
             single.stop()
     print(f"Bisik intake benchmark: {conditions}")
-    print(f"gunicorn {args.workers} workers x {args.threads} threads; {args.rounds} interleaved "
-          "rounds; req/s median [min–max] over rounds, latency pooled; each report loads a "
-          "fresh form (cookie, CSRF and single-use token) before its POST\n")
-    print(h.table(["scenario", "requests", "clients", "req/s", "p50 ms", "p95 ms", "errors"],
-                  [load.row() for load in loads.values()]))  # fmt: skip
+    print(
+        f"gunicorn {args.workers} workers x {args.threads} threads; {args.rounds} interleaved "
+        "rounds; req/s median [min–max] over rounds, latency pooled; each report loads a "
+        "fresh form (cookie, CSRF and single-use token) before its POST\n"
+    )
+    print(
+        h.table(
+            ["scenario", "requests", "clients", "req/s", "p50 ms", "p95 ms", "errors"],
+            [load.row() for load in loads.values()],
+        )
+    )
     print(f"\none {huge >> 20} MiB no-JS upload (1 worker): {extra['big_upload']}")
     print(h.load_now())
     big = extra["big_upload"]

@@ -119,10 +119,17 @@ class Scenario:
         return n / wall
 
     def row(self, one: Scenario) -> list[str]:
-        return [self.name, self.rate.show("{:.1f}"), f"{self.rate.median / one.rate.median:.2f}x",
-                self.worker_ms.show("{:.1f}"), self.pg_ms.show("{:.1f}"),
-                self.redis_ms.show("{:.2f}"), self.client_ms.show("{:.1f}"),
-                self.machine_ms.show("{:.1f}"), str(self.errors)]  # fmt: skip
+        return [
+            self.name,
+            self.rate.show("{:.1f}"),
+            f"{self.rate.median / one.rate.median:.2f}x",
+            self.worker_ms.show("{:.1f}"),
+            self.pg_ms.show("{:.1f}"),
+            self.redis_ms.show("{:.2f}"),
+            self.client_ms.show("{:.1f}"),
+            self.machine_ms.show("{:.1f}"),
+            str(self.errors),
+        ]
 
 
 @dataclass
@@ -177,12 +184,18 @@ def main() -> int:
     with h.temp_root(args.tmpdir, "bisik-nbench-") as base, _services(base) as services:
         conditions = h.describe(base)
         home = ib.make_home(base)
-        env = {"BISIK_DB_URL": services.db_url, "BISIK_BLOB_STORE": "database",
-               "BISIK_LIMITER_STORAGE": services.redis_url}  # fmt: skip
+        env = {
+            "BISIK_DB_URL": services.db_url,
+            "BISIK_BLOB_STORE": "database",
+            "BISIK_LIMITER_STORAGE": services.redis_url,
+        }
         homes = [_node_home(home, base, f"node{i}") for i in (1, 2)]
         w, t = args.workers, args.threads
-        started = [ib.start(app, homes[0], w, t, env), ib.start(app, homes[1], w, t, env),
-                   ib.start(app, homes[0], 2 * w, t, env)]  # fmt: skip
+        started = [
+            ib.start(app, homes[0], w, t, env),
+            ib.start(app, homes[1], w, t, env),
+            ib.start(app, homes[0], 2 * w, t, env),
+        ]
         try:
             one = Scenario(f"one node, {w} worker(s)", [started[0]])
             two = Scenario(f"two nodes, {w} worker(s) each", started[:2])
@@ -190,25 +203,47 @@ def main() -> int:
             for s in (one, two, wide):
                 s.services = services
                 s.round(16)  # warm-up: imports, connection pools
-            steps: dict[str, h.Step] = {s.name: (lambda s=s: s.round(total))  # type: ignore[misc]
-                                        for s in (one, two, wide)}  # fmt: skip
+            steps: dict[str, h.Step] = {
+                s.name: (lambda s=s: s.round(total))  # type: ignore[misc]
+                for s in (one, two, wide)
+            }
             h.interleave(steps, args.rounds, label="nodes")
         finally:
             for server in started:
                 server.stop()
     print(f"Bisik intake nodes benchmark: {conditions}")
-    print(f"text-only no-JS reports (form load + POST), {CLIENTS} clients, {total} reports a "
-          f"round, {max(h.MIN_ROUNDS, args.rounds)} interleaved rounds; {w} worker(s) x "
-          f"{t} threads per node; blobs in PostgreSQL, budgets in Redis (both the bench's own)")
-    print("CPU milliseconds per report, median [min–max] over rounds; 'whole machine' counts "
-          "both cores, including work not of this bench\n")
-    print(h.table(["scenario", "reports/s", "vs one node", "intake workers", "PostgreSQL",
-                   "Redis", "bench clients", "whole machine", "errors"],
-                  [s.row(one) for s in (one, two, wide)]))  # fmt: skip
+    print(
+        f"text-only no-JS reports (form load + POST), {CLIENTS} clients, {total} reports a "
+        f"round, {max(h.MIN_ROUNDS, args.rounds)} interleaved rounds; {w} worker(s) x "
+        f"{t} threads per node; blobs in PostgreSQL, budgets in Redis (both the bench's own)"
+    )
+    print(
+        "CPU milliseconds per report, median [min–max] over rounds; 'whole machine' counts "
+        "both cores, including work not of this bench\n"
+    )
+    print(
+        h.table(
+            [
+                "scenario",
+                "reports/s",
+                "vs one node",
+                "intake workers",
+                "PostgreSQL",
+                "Redis",
+                "bench clients",
+                "whole machine",
+                "errors",
+            ],
+            [s.row(one) for s in (one, two, wide)],
+        )
+    )
     ratio = two.rate.median / one.rate.median
     print()
-    print(h.goal(f"two nodes >= {GOAL}x one node on text submissions (got {ratio:.2f}x)",
-                 ratio >= GOAL))  # fmt: skip
+    print(
+        h.goal(
+            f"two nodes >= {GOAL}x one node on text submissions (got {ratio:.2f}x)", ratio >= GOAL
+        )
+    )
     print(h.load_now())
     return 1 if one.errors + two.errors + wide.errors else 0
 

@@ -62,7 +62,7 @@ from reviewer.store import CaseStore
 from reviewer.ui.table import render
 from vault.bundle import ExportWriter
 
-PASS = "bench passphrase words"  # noqa: S105 - throwaway keys in a temp dir
+PASS = "bench passphrase words"  # noqa: S105
 REGIONS = ["Jawa Tengah", "Jawa Timur", "Sulawesi Selatan", "Sumatera Utara", "Papua"]
 CATS = ["social_media", "mobilisation", "state_resources", "retaliation", "rally"]
 
@@ -84,16 +84,29 @@ def make_documents(n: int) -> list[bytes]:
     reply = b64u_encode(raw_public(receipt.derive(receipt.generate()).reply_public))
     docs = []
     for i in range(n):
-        text = (f"Laporan nomor {i}: atasan mengumpulkan staf dan meminta dukungan untuk "
-                "calon tertentu melalui grup WhatsApp kantor. ") * 8  # ~1 KiB of text
-        ev = [cdoc.Evidence(hashlib.sha256(f"{i}-{k}".encode()).hexdigest(), f"bukti_{k}.jpg",
-                            "image/jpeg", 120_000,
-                            envelope_mac=hashlib.sha256(f"mac {i}-{k}".encode()).hexdigest())
-              # listed only: these envelopes are not in the bench bundle (state "missing")
-              for k in range(2)]  # fmt: skip
-        doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",
-                            {"category": CATS[i % 5], "province": REGIONS[i % 5],
-                             "description": text}, reply, tuple(ev))  # fmt: skip
+        text = (
+            f"Laporan nomor {i}: atasan mengumpulkan staf dan meminta dukungan untuk "
+            "calon tertentu melalui grup WhatsApp kantor. "
+        ) * 8  # ~1 KiB of text
+        ev = [
+            cdoc.Evidence(
+                hashlib.sha256(f"{i}-{k}".encode()).hexdigest(),
+                f"bukti_{k}.jpg",
+                "image/jpeg",
+                120_000,
+                envelope_mac=hashlib.sha256(f"mac {i}-{k}".encode()).hexdigest(),
+            )
+            # listed only: these envelopes are not in the bench bundle (state "missing")
+            for k in range(2)
+        ]
+        doc = cdoc.Document(
+            "report",
+            "2026-11-20T08:15:00+00:00",
+            "browser",
+            {"category": CATS[i % 5], "province": REGIONS[i % 5], "description": text},
+            reply,
+            tuple(ev),
+        )
         docs.append(doc.to_bytes())
     return docs
 
@@ -104,8 +117,9 @@ def write_export(path: Path, server: Ed25519PrivateKey, envs: list[bytes]) -> No
         for i, env in enumerate(envs):
             case = f"case{i:06d}"
             w.add_case(case, f"2026-11-{1 + i % 28:02d}", ["ayu", "budi"], reply)
-            w.add_envelope(case, "report", i + 1, io.BytesIO(env), len(env),
-                           hashlib.sha256(env).hexdigest())  # fmt: skip
+            w.add_envelope(
+                case, "report", i + 1, io.BytesIO(env), len(env), hashlib.sha256(env).hexdigest()
+            )
         w.finish(len(envs))
 
 
@@ -113,11 +127,19 @@ def bisik_import(lead: Home, ident: identity.Identity, bundle: Path) -> dict[str
     """Wall and CPU seconds of the import (staging as the command does), readable cases."""
     directory = org.load_directory(lead)
     t0, c0 = time.perf_counter(), time.process_time()
-    with CaseStore.open(lead.store, ident.store_key) as store, \
-            open_export(bundle, directory, staging_root(lead)) as export:  # fmt: skip
-        summary = import_items(store, ident, directory, lead.load_config(), export.items(),
-                               bundle_id=export.manifest.bundle_id,
-                               seq_to=export.manifest.seq_to)  # fmt: skip
+    with (
+        CaseStore.open(lead.store, ident.store_key) as store,
+        open_export(bundle, directory, staging_root(lead)) as export,
+    ):
+        summary = import_items(
+            store,
+            ident,
+            directory,
+            lead.load_config(),
+            export.items(),
+            bundle_id=export.manifest.bundle_id,
+            seq_to=export.manifest.seq_to,
+        )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     if summary.new_cases - summary.unreadable != summary.new_cases or not summary.new_cases:
         raise SystemExit(f"import read {summary.new_cases - summary.unreadable} cases")
@@ -137,9 +159,23 @@ def restore(pristine: Path, home: Path) -> None:
 def gpg_setup(root: Path, docs: list[bytes]) -> tuple[dict[str, str], list[Path]]:
     env = {**os.environ, "GNUPGHOME": str(root / "gnupg")}
     (root / "gnupg").mkdir(mode=0o700)
-    subprocess.run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key",
-                    "Bench Reviewer <bench@example.org>", "future-default", "default", "never"],
-                   env=env, check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            "gpg",
+            "--batch",
+            "--quiet",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Bench Reviewer <bench@example.org>",
+            "future-default",
+            "default",
+            "never",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     plain = root / "plain"
     plain.mkdir()
     files = []
@@ -148,9 +184,22 @@ def gpg_setup(root: Path, docs: list[bytes]) -> tuple[dict[str, str], list[Path]
         p.write_bytes(doc)
         files.append(p)
     for start in range(0, len(files), 1000):  # one process per 1000 files: setup only
-        subprocess.run(["gpg", "--batch", "--yes", "--quiet", "--trust-model", "always",
-                        "-r", "bench@example.org", "--encrypt-files",
-                        *map(str, files[start:start + 1000])], env=env, check=True)  # fmt: skip
+        subprocess.run(
+            [
+                "gpg",
+                "--batch",
+                "--yes",
+                "--quiet",
+                "--trust-model",
+                "always",
+                "-r",
+                "bench@example.org",
+                "--encrypt-files",
+                *map(str, files[start : start + 1000]),
+            ],
+            env=env,
+            check=True,
+        )
     return env, [Path(str(p) + ".gpg") for p in files]
 
 
@@ -163,8 +212,12 @@ def gpg_per_file(env: dict[str, str], files: list[Path], docs: list[bytes]) -> t
     """(wall s, CPU s incl. gpg-agent's share is NOT counted: agent is not our child)."""
     t0, c0 = time.perf_counter(), _children_cpu()
     for f, doc in zip(files, docs, strict=True):
-        out = subprocess.run(["gpg", "--batch", "--quiet", "--decrypt", str(f)], env=env,
-                             check=True, capture_output=True).stdout  # fmt: skip
+        out = subprocess.run(
+            ["gpg", "--batch", "--quiet", "--decrypt", str(f)],
+            env=env,
+            check=True,
+            capture_output=True,
+        ).stdout
         if out != doc:
             raise SystemExit("gpg returned different bytes")
     return time.perf_counter() - t0, _children_cpu() - c0
@@ -175,8 +228,7 @@ def gpg_one_process(env: dict[str, str], files: list[Path]) -> float:
     for f in files:  # --decrypt-files writes next to the input, without the .gpg suffix
         Path(str(f)[:-4]).unlink(missing_ok=True)
     names = "".join(f"{f}\n" for f in files).encode()
-    run = h.run_process(["gpg", "--batch", "--quiet", "--yes", "--decrypt-files"], env,
-                        stdin=names)  # fmt: skip
+    run = h.run_process(["gpg", "--batch", "--quiet", "--yes", "--decrypt-files"], env, stdin=names)
     if not Path(str(files[-1])[:-4]).exists():
         raise SystemExit("gpg --decrypt-files wrote nothing")
     return run.seconds
@@ -184,13 +236,22 @@ def gpg_one_process(env: dict[str, str], files: list[Path]) -> float:
 
 def list_library(lead: Home, ident: identity.Identity, n: int) -> float:
     """Seconds to unlock the store index, filter and render the full table (no Argon2id)."""
-    ns = argparse.Namespace(status=None, category=None, region=None, assigned=None,
-                            due_before=None, late=False, flagged=False)  # fmt: skip
+    ns = argparse.Namespace(
+        status=None,
+        category=None,
+        region=None,
+        assigned=None,
+        due_before=None,
+        late=False,
+        flagged=False,
+    )
     t0 = time.perf_counter()
     with CaseStore.open(lead.store, ident.store_key) as store:
         rows = select(store.cases, ns, lead.load_config(), dt.date(2026, 12, 1))
-    text = render(["id", "rcv", "st", "cat", "reg"],
-                  [(c, m["rcv"], m["st"], m["cat"], m["reg"]) for c, m, _ in rows])
+    text = render(
+        ["id", "rcv", "st", "cat", "reg"],
+        [(c, m["rcv"], m["st"], m["cat"], m["reg"]) for c, m, _ in rows],
+    )
     seconds = time.perf_counter() - t0
     if len(text.splitlines()) - 2 != n:
         raise SystemExit("list showed the wrong number of rows")
@@ -207,10 +268,14 @@ def shell_list(lead: Home, n: int, runs: int) -> tuple[float, h.Samples]:
     pp = lead.root / "pp"
     last = t("list.count", shown=n, total=n) + "\n"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([reviewer_exe(), "shell", "--home", str(lead.root),
-                             "--passphrase-file", str(pp)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            bufsize=1)  # fmt: skip
+    proc = subprocess.Popen(
+        [reviewer_exe(), "shell", "--home", str(lead.root), "--passphrase-file", str(pp)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
     assert proc.stdin and proc.stdout and proc.stderr
     proc.stderr.readline()  # the ready line: unlocked, store open
     start = time.perf_counter() - t0
@@ -255,8 +320,15 @@ def main() -> int:
         shutil.copytree(lead.root, pristine, symlinks=True)
         gpg_env, files = gpg_setup(root, docs) if not args.no_gpg else ({}, [])
         exe = reviewer_exe()
-        cli_cmd = [exe, "import", str(bundle), "--home", str(lead.root), "--passphrase-file",
-                   str(lead.root / "pp")]  # fmt: skip
+        cli_cmd = [
+            exe,
+            "import",
+            str(bundle),
+            "--home",
+            str(lead.root),
+            "--passphrase-file",
+            str(lead.root / "pp"),
+        ]
 
         def library() -> dict[str, float]:
             restore(pristine, lead.root)
@@ -272,32 +344,63 @@ def main() -> int:
         steps["argon2"] = argon2_sensitive
         s = h.interleave(steps, args.rounds, label=f"import {n}")
         per_file = gpg_per_file(gpg_env, files, docs)[0] if args.per_file and files else None
-        lists = h.interleave({"list": lambda: list_library(lead, ident, n)}, args.rounds,
-                             label="list")  # fmt: skip
+        lists = h.interleave(
+            {"list": lambda: list_library(lead, ident, n)}, args.rounds, label="list"
+        )
         shell_start, shell_times = shell_list(lead, n, args.rounds)
         if not args.no_gpg:
             subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=gpg_env, check=False)
     bundle_mb = sum(map(len, docs)) / n
     print(f"Bisik reviewer benchmark: {conditions}")
-    print(f"{n:,} cases, report plaintext {bundle_mb:,.0f} B avg; {len(s['argon2'].values)} "
-          "interleaved rounds (library, CLI, gpg, Argon2id); median [min–max]\n")
-    rows = [["bisik import, library (after unlock)", s["library wall"].show(),
-             s["library wall"].rate(n), "", ""],
-            ["bisik-reviewer import, CLI (start + Argon2id + import)", s["cli"].show(),
-             s["cli"].rate(n), "", ""]]  # fmt: skip
+    print(
+        f"{n:,} cases, report plaintext {bundle_mb:,.0f} B avg; {len(s['argon2'].values)} "
+        "interleaved rounds (library, CLI, gpg, Argon2id); median [min–max]\n"
+    )
+    rows = [
+        [
+            "bisik import, library (after unlock)",
+            s["library wall"].show(),
+            s["library wall"].rate(n),
+            "",
+            "",
+        ],
+        [
+            "bisik-reviewer import, CLI (start + Argon2id + import)",
+            s["cli"].show(),
+            s["cli"].rate(n),
+            "",
+            "",
+        ],
+    ]
     if "gpg" in s:
         rows[0][3] = f"{h.speedup(s['gpg'], s['library wall']):.1f}x"
         rows[1][3] = f"{h.speedup(s['gpg'], s['cli']):.1f}x"
-        rows.append(["gpg --decrypt-files, one process", s["gpg"].show(), s["gpg"].rate(n),
-                     "1.0x", ""])  # fmt: skip
+        rows.append(
+            ["gpg --decrypt-files, one process", s["gpg"].show(), s["gpg"].rate(n), "1.0x", ""]
+        )
     rows.append(["Argon2id unlock alone (sensitive)", s["argon2"].show(), "", "", ""])
     if per_file is not None:
-        rows.append(["gpg --decrypt, one process per file (once)", f"{per_file:.2f}",
-                     f"{n / per_file:,.0f}", "", "not the headline"])  # fmt: skip
-    rows.append(["list: index decrypt + filter + table (library)", lists["list"].show("{:.3f}"),
-                 "", "", ""])  # fmt: skip
-    rows.append(["list typed into a running shell", shell_times.show("{:.3f}"), "", "",
-                 f"shell start {shell_start:.2f} s (Argon2id)"])  # fmt: skip
+        rows.append(
+            [
+                "gpg --decrypt, one process per file (once)",
+                f"{per_file:.2f}",
+                f"{n / per_file:,.0f}",
+                "",
+                "not the headline",
+            ]
+        )
+    rows.append(
+        ["list: index decrypt + filter + table (library)", lists["list"].show("{:.3f}"), "", "", ""]
+    )
+    rows.append(
+        [
+            "list typed into a running shell",
+            shell_times.show("{:.3f}"),
+            "",
+            "",
+            f"shell start {shell_start:.2f} s (Argon2id)",
+        ]
+    )
     print(h.table(["step", "seconds", "cases/s", "vs one gpg process", "note"], rows))
     print(f"library CPU seconds: {s['library cpu'].show()}")
     print(h.load_now())
@@ -305,8 +408,9 @@ def main() -> int:
         return 0
     lib, real = h.speedup(s["gpg"], s["library wall"]), h.speedup(s["gpg"], s["cli"])
     print(h.goal(f">= 10x one gpg process, library, {n:,} cases ({lib:.1f}x)", lib >= 10))
-    print(h.goal(f">= 5x one gpg process, real CLI with unlock, {n:,} cases ({real:.1f}x)",
-                 real >= 5))  # fmt: skip
+    print(
+        h.goal(f">= 5x one gpg process, real CLI with unlock, {n:,} cases ({real:.1f}x)", real >= 5)
+    )
     return 0 if lib >= 10 and real >= 5 else 1
 
 

@@ -61,8 +61,15 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link
 class ShapedLink:
     """The proxy, run on a thread of its own: ``start()``, then ``port``; ``stop()`` at the end."""
 
-    def __init__(self, target: int, *, rtt: float = 0.4, rate: float = 2e6,
-                 window: int = 512 * 1024, listen: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        target: int,
+        *,
+        rtt: float = 0.4,
+        rate: float = 2e6,
+        window: int = 512 * 1024,
+        listen: int = 0,
+    ) -> None:
         self.target, self.listen = target, listen
         self.up = Link(rate, rtt / 2, window)
         self.down = Link(rate, rtt / 2, window)
@@ -77,8 +84,7 @@ class ShapedLink:
         except OSError:
             writer.close()
             return
-        await asyncio.gather(_pump(reader, up_writer, self.up),
-                             _pump(up_reader, writer, self.down))  # fmt: skip
+        await asyncio.gather(_pump(reader, up_writer, self.up), _pump(up_reader, writer, self.down))
         for w in (writer, up_writer):
             with contextlib.suppress(OSError):
                 w.close()

@@ -62,11 +62,20 @@ def server(home: Path, name: str) -> Iterator[int]:
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
-        "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}", "BISIK_WORKERS": workers,
+        "BISIK_HOME": str(home),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": workers,
         "BISIK_GUNICORN_ERRORLOG": os.devnull,
-    }  # fmt: skip
-    cmd = [sys.executable, "-m", "gunicorn", "-c", "python:intake.gunicorn_conf", *extra,
-           "intake.wsgi:app"]  # fmt: skip
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:intake.gunicorn_conf",
+        *extra,
+        "intake.wsgi:app",
+    ]
     with serving(cmd, port, cwd=ROOT, env=env, what=name):
         reporter(port, 60)  # warm: the first requests open the vault and load the templates
         yield port
@@ -135,9 +144,11 @@ def main() -> None:
                     for count in args.clients:
                         value = measure(port, count, args.timeout)
                         results.setdefault((name, count), []).append(value)
-        print(f"\nreporter's page + text-only no-JS report while N slow clients hold connections"
-              f"\n{args.rounds} interleaved rounds, timeout {args.timeout:.0f} s, "
-              f"load {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")  # fmt: skip
+        print(
+            f"\nreporter's page + text-only no-JS report while N slow clients hold connections"
+            f"\n{args.rounds} interleaved rounds, timeout {args.timeout:.0f} s, "
+            f"load {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores"
+        )
         header = "".join(f"{'N=' + str(n):>32}" for n in args.clients)
         print(f"{'setting':10}{header}")
         for name in args.settings:

@@ -60,19 +60,27 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bisik-tornet-") as tmp:
             try:
                 rows.append(one_start(Path(tmp), server.server_port))
-                print(f"start {i + 1}: set-up {rows[-1][0]:.1f} s, client {rows[-1][1]:.1f} s, "
-                      f"onion {rows[-1][2]:.1f} s", flush=True)  # fmt: skip
+                print(
+                    f"start {i + 1}: set-up {rows[-1][0]:.1f} s, client {rows[-1][1]:.1f} s, "
+                    f"onion {rows[-1][2]:.1f} s",
+                    flush=True,
+                )
             except TorNetworkError as exc:
                 failures += 1
                 print(f"start {i + 1}: FAILED {str(exc)[:200]}", flush=True)
     server.shutdown()
     print(f"\nprivate Tor network, {len(rows)}/{args.starts} starts served the onion")
-    for name, col in (("set-up (keys, torrc)", 0), ("client bootstrapped", 1),
-                      ("onion page answered", 2)):  # fmt: skip
+    for name, col in (
+        ("set-up (keys, torrc)", 0),
+        ("client bootstrapped", 1),
+        ("onion page answered", 2),
+    ):
         values = [r[col] for r in rows]
         if values:
-            print(f"  {name:22} {statistics.median(values):6.1f} s "
-                  f"[{min(values):.1f}–{max(values):.1f}]")  # fmt: skip
+            print(
+                f"  {name:22} {statistics.median(values):6.1f} s "
+                f"[{min(values):.1f}–{max(values):.1f}]"
+            )
 
 
 if __name__ == "__main__":

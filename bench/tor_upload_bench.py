@@ -49,21 +49,35 @@ from tests.servers import free_port, stop, wait_for_port  # noqa: E402
 from vault.store import Vault  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 RTT, RATE = 0.4, 2e6
 
 
 def serve(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
-           "BISIK_HOME": str(home), "TMPDIR": str(home / "tmp"),
-           "BISIK_LOG_FILE": str(home / "intake.log"),
-           "BISIK_GUNICORN_ERRORLOG": str(home / "gunicorn.log"),
-           "BISIK_LISTEN": f"127.0.0.1:{port}",
-           "BISIK_WORKERS": "2", "BISIK_THREADS": "8"}  # fmt: skip
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
+        "BISIK_HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+        "BISIK_LOG_FILE": str(home / "intake.log"),
+        "BISIK_GUNICORN_ERRORLOG": str(home / "gunicorn.log"),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "2",
+        "BISIK_THREADS": "8",
+    }
     (home / "tmp").mkdir(exist_ok=True, mode=0o700)
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "deploy/gunicorn.conf.py"),
-           "intake.wsgi:app"]  # fmt: skip
+    cmd = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "--config",
+        str(ROOT / "deploy/gunicorn.conf.py"),
+        "intake.wsgi:app",
+    ]
     return subprocess.Popen(cmd, cwd=home, env=env)
 
 
@@ -136,8 +150,10 @@ def sealing_rate(browser: Any, url: str, rounds: int, mib: int = 64) -> None:
     raw = statistics.median(r[0] for r in rate)
     for i, name in enumerate(names):
         col = [r[i] for r in rate]
-        print(f"  {name:26} {statistics.median(col):7.0f} MB/s [{min(col):.0f}–{max(col):.0f}]"
-              f"   {statistics.median(col) / raw:.2f}x WebCrypto")  # fmt: skip
+        print(
+            f"  {name:26} {statistics.median(col):7.0f} MB/s [{min(col):.0f}–{max(col):.0f}]"
+            f"   {statistics.median(col) / raw:.2f}x WebCrypto"
+        )
 
 
 def fmt(values: list[float]) -> str:
@@ -168,8 +184,10 @@ def links(sizes: list[tuple[int, int]], base: Path, seal_rounds: int) -> None:
                     order = variants if r % 2 == 0 else variants[::-1]  # interleaved
                     for v in order:
                         times[v].append(submit(browser, url, file, v))
-                print(f"\n{size >> 20} MiB over {RTT * 1000:.0f} ms RTT, {RATE / 1e6:.0f} MB/s "
-                      f"({rounds} rounds, interleaved)")  # fmt: skip
+                print(
+                    f"\n{size >> 20} MiB over {RTT * 1000:.0f} ms RTT, {RATE / 1e6:.0f} MB/s "
+                    f"({rounds} rounds, interleaved)"
+                )
                 print(f"  {'floor (size / rate)':22} {size / RATE:7.2f} s")
                 nojs = statistics.median(times["no-JS"])
                 for v in variants:
@@ -201,8 +219,11 @@ def over_tor(sizes: list[tuple[int, int]], base: Path) -> None:
         net.wait_ready()
         net.wait_reachable(service.hostname, 80, "/")
         url = f"http://{service.hostname}"
-        args = [*ARGS, f"--proxy-server=socks5://127.0.0.1:{net.socks_port}",
-                f"--unsafely-treat-insecure-origin-as-secure={url}"]  # fmt: skip
+        args = [
+            *ARGS,
+            f"--proxy-server=socks5://127.0.0.1:{net.socks_port}",
+            f"--unsafely-treat-insecure-origin-as-secure={url}",
+        ]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
             for size, rounds in sizes:
@@ -210,10 +231,12 @@ def over_tor(sizes: list[tuple[int, int]], base: Path) -> None:
                 file.write_bytes(os.urandom(size))
                 times: dict[str, list[float]] = {"no-JS": [], "JS": []}
                 for r in range(rounds):
-                    for v in (["no-JS", "JS"] if r % 2 == 0 else ["JS", "no-JS"]):
+                    for v in ["no-JS", "JS"] if r % 2 == 0 else ["JS", "no-JS"]:
                         times[v].append(submit(browser, url, file, v))
-                print(f"\n{size >> 20} MiB through the private Tor network (onion, 6 hops; "
-                      f"{rounds} rounds, interleaved)")  # fmt: skip
+                print(
+                    f"\n{size >> 20} MiB through the private Tor network (onion, 6 hops; "
+                    f"{rounds} rounds, interleaved)"
+                )
                 nojs = statistics.median(times["no-JS"])
                 for v, values_ in times.items():
                     ratio = statistics.median(values_) / nojs
@@ -237,8 +260,10 @@ def server_cost(pieces: int, base: Path) -> None:
     try:
         owner = secrets.token_bytes(32)
         uid = vault.start_upload(owner=owner, total_size=pieces * len(piece))
-        costs = [_timed(lambda i=i: vault.append_upload(uid, owner, i * len(piece), piece))
-                 for i in range(pieces)]  # fmt: skip
+        costs = [
+            _timed(lambda i=i: vault.append_upload(uid, owner, i * len(piece), piece))
+            for i in range(pieces)
+        ]
         fin = _timed(lambda: vault.finish_upload(uid, owner))
         plain = []
         for _ in range(pieces):
@@ -266,8 +291,11 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="16 MiB (5 rounds) and 256 MiB (3)")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--sealing-only", action="store_true", help="only the in-page rates")
-    parser.add_argument("--over-tor", action="store_true",
-                        help="only the submissions through the private Tor network")  # fmt: skip
+    parser.add_argument(
+        "--over-tor",
+        action="store_true",
+        help="only the submissions through the private Tor network",
+    )
     args = parser.parse_args()
     small = args.rounds or (5 if args.full else 3)
     sizes = [(16 << 20, small)] + ([(256 << 20, args.rounds or 3)] if args.full else [])

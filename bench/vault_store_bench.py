@@ -53,7 +53,7 @@ def timed(fn: Callable[[], object]) -> float:
 
 def blob_bench(
     root: Path, size_mb: int, rounds: int, pg_url: str | None = None
-) -> list[tuple[str, h.Samples, h.Samples]]:  # fmt: skip
+) -> list[tuple[str, h.Samples, h.Samples]]:
     """Interleaved rounds of the five steps (the machine is shared; writeback throttles)."""
     data = secrets.token_bytes(size_mb << 20)
     store = LocalBlobStore(root / "blobs")
@@ -93,9 +93,12 @@ def blob_bench(
             raise SystemExit("the stored blob does not verify")
 
     steps: dict[str, h.Step] = {
-        "base": lambda: plain_write(False), "store": store_write,
-        "hashed": lambda: plain_write(True), "base_r": plain_read, "store_r": store_read,
-    }  # fmt: skip
+        "base": lambda: plain_write(False),
+        "store": store_write,
+        "hashed": lambda: plain_write(True),
+        "base_r": plain_read,
+        "store_r": store_read,
+    }
     db_vault = None
     if pg_url is not None:  # the database store (scale-out): the same bytes as rows
         db_vault = Vault.open(pg_url, root / "dbhome", blob_store="database")
@@ -111,8 +114,10 @@ def blob_bench(
         ("blob read+verify (MB/s)", s["store_r"], s["base_r"]),
     ]
     if pg_url is not None:
-        rows += [("blob write, PostgreSQL store (MB/s)", s["db"], s["base"]),
-                 ("blob read+verify, PostgreSQL store (MB/s)", s["db_r"], s["base_r"])]
+        rows += [
+            ("blob write, PostgreSQL store (MB/s)", s["db"], s["base"]),
+            ("blob read+verify, PostgreSQL store (MB/s)", s["db_r"], s["base_r"]),
+        ]
     return rows
 
 
@@ -145,9 +150,13 @@ def case_bench(url: str, home: Path, n: int) -> dict[str, float]:
 
         def insert() -> None:
             for tag in tags:
-                vault.create_case(lookup_tag=tag, reply_public=secrets.token_bytes(32),
-                                  recipients=["rev-a", "rev-b"], report_blob=report,
-                                  evidence=evidence)  # fmt: skip
+                vault.create_case(
+                    lookup_tag=tag,
+                    reply_public=secrets.token_bytes(32),
+                    recipients=["rev-a", "rev-b"],
+                    report_blob=report,
+                    evidence=evidence,
+                )
 
         def lookup() -> None:
             for tag in tags:
@@ -159,8 +168,11 @@ def case_bench(url: str, home: Path, n: int) -> dict[str, float]:
                 seq, seen = page[-1].seq, seen + len(page)
             assert seen == n
 
-        rates = {"insert": n / timed(insert), "lookup": n / timed(lookup),
-                 "export": n / timed(export)}  # fmt: skip
+        rates = {
+            "insert": n / timed(insert),
+            "lookup": n / timed(lookup),
+            "export": n / timed(export),
+        }
         ids = [vault.case_by_lookup(tag).id for tag in tags]  # type: ignore[union-attr]
         key = Ed25519PrivateKey.generate()
         recs = [(c, records.status(key, c, "in_review")) for c in ids]
@@ -240,22 +252,42 @@ def main() -> None:
             for op, value in got.items():
                 rates[name].setdefault(op, h.Samples()).add(value)
 
-        h.interleave({name: (lambda name=name: backend(name)) for name in rates}, args.rounds,
-                     label="cases")  # fmt: skip
+        h.interleave(
+            {name: (lambda name=name: backend(name)) for name in rates}, args.rounds, label="cases"
+        )
     print(f"Bisik vault storage benchmark: {conditions}")
     print(f"blob store, {blob_mb} MiB in 1 MiB writes; interleaved rounds, median [min–max]\n")
     mb = blob_mb * (1 << 20) / 1e6
-    print(h.table(["", "vault MB/s", "baseline MB/s", "vault ÷ baseline (medians)"],
-                  [[name, mine.rate(mb), base.rate(mb), f"{h.speedup(base, mine):.2f}"]
-                   for name, mine, base in blobs]))  # fmt: skip
-    print(f"\ncases: {n}, 2 evidence blobs each (operations/s, median [min–max] over fresh "
-          "databases)\n")
-    labels = {"insert": "create_case", "lookup": "case_by_lookup",
-              "export": "items_since (500/page)", "batch": "add_status in 1 batch",
-              "replay": "same batch replayed", "records": "add_records in 1 batch"}  # fmt: skip
-    print(h.table(["", *rates],
-                  [[label, *(r[op].show("{:.0f}") for r in rates.values())]
-                   for op, label in labels.items()]))  # fmt: skip
+    print(
+        h.table(
+            ["", "vault MB/s", "baseline MB/s", "vault ÷ baseline (medians)"],
+            [
+                [name, mine.rate(mb), base.rate(mb), f"{h.speedup(base, mine):.2f}"]
+                for name, mine, base in blobs
+            ],
+        )
+    )
+    print(
+        f"\ncases: {n}, 2 evidence blobs each (operations/s, median [min–max] over fresh "
+        "databases)\n"
+    )
+    labels = {
+        "insert": "create_case",
+        "lookup": "case_by_lookup",
+        "export": "items_since (500/page)",
+        "batch": "add_status in 1 batch",
+        "replay": "same batch replayed",
+        "records": "add_records in 1 batch",
+    }
+    print(
+        h.table(
+            ["", *rates],
+            [
+                [label, *(r[op].show("{:.0f}") for r in rates.values())]
+                for op, label in labels.items()
+            ],
+        )
+    )
     print(h.load_now())
 
 

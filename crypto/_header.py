@@ -107,8 +107,9 @@ def open_header(data: bytes, identity: X25519PrivateKey) -> Header:
         if rid == my_id and file_key is None:
             enc = stanza[KEY_ID_LEN : KEY_ID_LEN + _hpke.N_ENC]
             try:
-                file_key = _hpke.open_(identity, enc, WRAP_INFO, rid, stanza[KEY_ID_LEN + 32 :],
-                                       pk_r=raw_public(mine))  # fmt: skip
+                file_key = _hpke.open_(
+                    identity, enc, WRAP_INFO, rid, stanza[KEY_ID_LEN + 32 :], pk_r=raw_public(mine)
+                )
             except (_hpke.HpkeError, ValueError) as exc:
                 raise DecryptionError() from exc
     if file_key is None or not std_hmac.compare_digest(_mac(file_key, body), tag):

@@ -30,8 +30,9 @@ _STOP = memoryview(b"")
 class ReadAhead:
     """``count`` buffers of ``size`` bytes filled in order by one reader thread."""
 
-    def __init__(self, readinto: Callable[[memoryview], int | None], size: int,
-                 count: int = 4) -> None:  # fmt: skip
+    def __init__(
+        self, readinto: Callable[[memoryview], int | None], size: int, count: int = 4
+    ) -> None:
         self._readinto = readinto
         self._free: queue.SimpleQueue[memoryview] = queue.SimpleQueue()
         for _ in range(count):

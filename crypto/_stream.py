@@ -278,9 +278,11 @@ class _Blocks:
 
 
 def decrypt_chunks(
-    payload_key: bytes, src: Reader, buffers: Buffers | None = None,
+    payload_key: bytes,
+    src: Reader,
+    buffers: Buffers | None = None,
     blocks: BlockSource | None = None,
-) -> Iterator[memoryview | bytes]:  # fmt: skip
+) -> Iterator[memoryview | bytes]:
     """Yield verified plaintext pieces from ``src`` until a valid last chunk and EOF.
 
     Raises DecryptionError on a bad tag, truncation, trailing data, an empty final chunk or

@@ -72,8 +72,9 @@ def check(doc: Document) -> ConsentChange:
     if set(body) != {"authorities", "evidence"}:
         raise FormatError("consent needs exactly 'authorities' and 'evidence'")
     authorities = _booleans(body["authorities"], "authorities", lambda k: k in CONSENT_CHOICES)
-    evidence = _booleans(body["evidence"], "evidence",
-                         lambda k: isinstance(k, str) and bool(_HEX64.fullmatch(k)))  # fmt: skip
+    evidence = _booleans(
+        body["evidence"], "evidence", lambda k: isinstance(k, str) and bool(_HEX64.fullmatch(k))
+    )
     if len(evidence) > MAX_EVIDENCE:
         raise FormatError("consent names too many evidence files")
     if not authorities and not evidence:
@@ -93,8 +94,9 @@ def document(change: ConsentChange, submitted_at: str, channel: str) -> Document
     return doc
 
 
-def latest(authorities: Iterable[str], share: Mapping[str, bool],
-           changes: Iterable[ConsentChange]) -> tuple[frozenset[str], dict[str, bool]]:  # fmt: skip
+def latest(
+    authorities: Iterable[str], share: Mapping[str, bool], changes: Iterable[ConsentChange]
+) -> tuple[frozenset[str], dict[str, bool]]:
     """(authorities consented to, evidence hash → shareable) after applying ``changes`` in the
     order given (the caller sorts them: by time, then arrival) to the submission's consent."""
     current = set(authorities)

@@ -103,17 +103,24 @@ def _reviewer(obj: dict[str, Any]) -> Reviewer:
         if obj["role"] not in ROLES or not REVIEWER_ID.fullmatch(str(obj["id"])):
             raise FormatError("bad reviewer id or role")
         return Reviewer(
-            str(obj["id"]), str(obj["name"]), obj["role"], PublicKeys.from_json(obj),
-            _date(obj["valid_from"]), _date(obj["valid_until"]),
-        )  # fmt: skip
+            str(obj["id"]),
+            str(obj["name"]),
+            obj["role"],
+            PublicKeys.from_json(obj),
+            _date(obj["valid_from"]),
+            _date(obj["valid_until"]),
+        )
     except (KeyError, TypeError) as exc:
         raise FormatError("incomplete reviewer entry") from exc
 
 
 def verify_directory(
-    data: bytes | str, root: Ed25519PublicKey, today: dt.date | None = None,
-    *, min_serial: int | None = None,
-) -> Directory:  # fmt: skip
+    data: bytes | str,
+    root: Ed25519PublicKey,
+    today: dt.date | None = None,
+    *,
+    min_serial: int | None = None,
+) -> Directory:
     """Verify a signed directory against the pinned ``root`` key and parse it.
 
     Raises SignatureError if it is not signed by ``root``, has expired, or (rollback, SPEC §6)
@@ -138,11 +145,15 @@ def verify_directory(
         if len({r.id for r in reviewers}) != len(reviewers):
             raise FormatError("duplicate reviewer id")
         return Directory(
-            org_name=str(body["org"]["name"]), root=root, serial=serial,
-            expires=expires, server_key=load_ed25519_public(server) if server else None,
-            reviewers=reviewers, revoked=frozenset(str(k) for k in body.get("revoked", [])),
+            org_name=str(body["org"]["name"]),
+            root=root,
+            serial=serial,
+            expires=expires,
+            server_key=load_ed25519_public(server) if server else None,
+            reviewers=reviewers,
+            revoked=frozenset(str(k) for k in body.get("revoked", [])),
             today=today,
-        )  # fmt: skip
+        )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FormatError):
             raise

@@ -50,9 +50,14 @@ class Evidence:
 
     def to_json(self) -> dict[str, Any]:
         """The entry as SPEC §8 lists it (name and media type too: they exist only inside it)."""
-        return {"envelope_sha256": self.envelope_sha256, "envelope_mac": self.envelope_mac,
-                "name": self.name, "media_type": self.media_type, "size": self.size,
-                "share": self.share}  # fmt: skip
+        return {
+            "envelope_sha256": self.envelope_sha256,
+            "envelope_mac": self.envelope_mac,
+            "name": self.name,
+            "media_type": self.media_type,
+            "size": self.size,
+            "share": self.share,
+        }
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,15 @@ class Document:
     def to_bytes(self) -> bytes:
         """The canonical JSON of SPEC §8: the bytes to seal, the same in Python and the browser."""
         obj = {
-            "v": 1, "type": self.type, "submitted_at": self.submitted_at,
-            "channel": self.channel, "fields": dict(self.fields), "reply_key": self.reply_key,
-            "evidence": [e.to_json() for e in self.evidence], "consent": dict(self.consent),
-        }  # fmt: skip
+            "v": 1,
+            "type": self.type,
+            "submitted_at": self.submitted_at,
+            "channel": self.channel,
+            "fields": dict(self.fields),
+            "reply_key": self.reply_key,
+            "evidence": [e.to_json() for e in self.evidence],
+            "consent": dict(self.consent),
+        }
         if self.followup_key is not None:  # absent, not null: older documents stay as they were
             obj["followup_key"] = self.followup_key
         return canonical_json(obj)
@@ -94,8 +104,9 @@ def _evidence(obj: Any) -> Evidence:
     if not (isinstance(size, int) and not isinstance(size, bool) and size >= 0):
         raise FormatError("evidence size must be a non-negative integer")
     mac = obj.get("envelope_mac", "")  # required: "" (absent) fails the check in Evidence
-    return Evidence(sha or "", name, mtype[:127], size, bool(obj.get("share", False)),
-                    envelope_mac=mac)  # fmt: skip
+    return Evidence(
+        sha or "", name, mtype[:127], size, bool(obj.get("share", False)), envelope_mac=mac
+    )
 
 
 def _fields(obj: Any) -> dict[str, Any]:
@@ -120,8 +131,9 @@ def parse(data: bytes) -> Document:
             b64u_decode(reply_key, length=32)
         if obj["type"] == "report" and reply_key is None:
             raise FormatError("a report carries the reporter's reply key")
-        if obj["type"] == "identity" and (obj["channel"] != "browser" or reply_key is not None
-                                          or obj.get("evidence")):  # fmt: skip
+        if obj["type"] == "identity" and (
+            obj["channel"] != "browser" or reply_key is not None or obj.get("evidence")
+        ):
             raise FormatError("an identity is sealed in the browser, with no reply key or files")
         followup_key = obj.get("followup_key")
         if "followup_key" in obj and (obj["type"] != "report" or followup_key is None):
@@ -135,9 +147,16 @@ def parse(data: bytes) -> Document:
         consent = obj.get("consent", {})
         if not isinstance(consent, dict):
             raise FormatError("consent must be an object")
-        return Document(obj["type"], obj["submitted_at"], obj["channel"],
-                        _fields(obj.get("fields", {})), reply_key, evidence, consent,
-                        followup_key)  # fmt: skip
+        return Document(
+            obj["type"],
+            obj["submitted_at"],
+            obj["channel"],
+            _fields(obj.get("fields", {})),
+            reply_key,
+            evidence,
+            consent,
+            followup_key,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FormatError):
             raise

@@ -224,8 +224,9 @@ def recipient_ids(src: Reader) -> list[bytes]:
     """
     head = _read_header(src)
     stop = len(head) - _header.MAC_LEN
-    return [head[off : off + KEY_ID_LEN]
-            for off in range(_header.PREFIX_LEN, stop, _header.STANZA_LEN)]  # fmt: skip
+    return [
+        head[off : off + KEY_ID_LEN] for off in range(_header.PREFIX_LEN, stop, _header.STANZA_LEN)
+    ]
 
 
 def open_header_mac(src: Reader, identity: X25519PrivateKey) -> bytes:
@@ -241,9 +242,12 @@ def open_header_mac(src: Reader, identity: X25519PrivateKey) -> bytes:
 
 
 def _unseal_into(
-    src: Reader, write: Callable[[bytes | memoryview], object], identity: X25519PrivateKey,
-    max_size: int | None, buffers: WriteBehind | None = None,
-) -> int:  # fmt: skip
+    src: Reader,
+    write: Callable[[bytes | memoryview], object],
+    identity: X25519PrivateKey,
+    max_size: int | None,
+    buffers: WriteBehind | None = None,
+) -> int:
     head = _open_header(src, identity)
     written = 0
     payload_key = _header.derive(head.file_key, head.salt, PAYLOAD_LABEL)

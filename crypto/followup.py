@@ -39,8 +39,13 @@ _CASE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 def body(case: str, type_: str, envelope_sha256: str, evidence: Sequence[str]) -> dict[str, Any]:
     """The body a follow-up signature covers; FormatError if any part is malformed."""
-    out = {"v": 1, "case": case, "type": type_, "envelope_sha256": envelope_sha256,
-           "evidence": list(evidence)}  # fmt: skip
+    out = {
+        "v": 1,
+        "case": case,
+        "type": type_,
+        "envelope_sha256": envelope_sha256,
+        "evidence": list(evidence),
+    }
     _check_body(out)
     return out
 
@@ -66,9 +71,13 @@ def _check_body(obj: dict[str, Any]) -> None:
 
 
 def verify(
-    data: bytes | str, key: Ed25519PublicKey, case: str, type_: str, envelope_sha256: str,
+    data: bytes | str,
+    key: Ed25519PublicKey,
+    case: str,
+    type_: str,
+    envelope_sha256: str,
     evidence: Sequence[str] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Check that ``data`` is the follow-up key's signature on exactly this item; its body.
 
     SignatureError: not signed by ``key`` as a ``followup``, or signed for another case, type,

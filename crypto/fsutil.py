@@ -73,4 +73,3 @@ def write_atomic(path: Path, data: bytes, *, sync: bool = True, mode: int = 0o60
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with atomic_open(path, mode=mode, sync=sync) as out:
         out.write(data)
-

@@ -22,8 +22,16 @@ from .errors import FormatError
 
 TYPE = "identity"
 ITEM = "message"  # the journal item kind it travels as (SPEC §12 signs this kind)
-FIELDS = {"name": 200, "nip": 40, "position": 200, "agency": 300, "phone": 60,
-          "email": 200, "address": 500, "contact_note": 1000}  # name -> most characters
+FIELDS = {
+    "name": 200,
+    "nip": 40,
+    "position": 200,
+    "agency": 300,
+    "phone": 60,
+    "email": 200,
+    "address": 500,
+    "contact_note": 1000,
+}  # name -> most characters
 REQUIRED = frozenset({"name"})
 
 

@@ -33,8 +33,17 @@ import nacl.pwhash
 from .encoding import b64u_decode, b64u_encode, canonical_json, parse_json_object
 from .errors import FormatError, PassphraseError
 
-__all__ = ["CEILING", "DEFAULT_PROFILE", "FLOOR", "FORMAT", "PROFILES", "check_cost",
-           "open_secret", "profile_of", "seal_secret"]  # fmt: skip
+__all__ = [
+    "CEILING",
+    "DEFAULT_PROFILE",
+    "FLOOR",
+    "FORMAT",
+    "PROFILES",
+    "check_cost",
+    "open_secret",
+    "profile_of",
+    "seal_secret",
+]
 
 FORMAT = "reviewer-key/v1"
 _A = nacl.pwhash.argon2id
@@ -70,8 +79,15 @@ def _derive(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes
     return key
 
 
-def seal_secret(secret: bytes, passphrase: str, *, label: str, profile: str = DEFAULT_PROFILE,
-                _salt: bytes | None = None, _nonce: bytes | None = None) -> bytes:  # fmt: skip
+def seal_secret(
+    secret: bytes,
+    passphrase: str,
+    *,
+    label: str,
+    profile: str = DEFAULT_PROFILE,
+    _salt: bytes | None = None,
+    _nonce: bytes | None = None,
+) -> bytes:
     """Encrypt ``secret`` under ``passphrase``; return the file's bytes.
 
     ``profile`` names a :data:`PROFILES` entry (ValueError otherwise). Cost: one Argon2id run
@@ -83,10 +99,17 @@ def seal_secret(secret: bytes, passphrase: str, *, label: str, profile: str = DE
     salt = _salt or secrets.token_bytes(_A.SALTBYTES)
     nonce = _nonce or secrets.token_bytes(24)
     head: dict[str, Any] = {
-        "bisik": FORMAT, "label": label, "aead": "xchacha20poly1305", "nonce": b64u_encode(nonce),
-        "kdf": {"alg": "argon2id13", "opslimit": opslimit, "memlimit": memlimit,
-                "salt": b64u_encode(salt)},
-    }  # fmt: skip
+        "bisik": FORMAT,
+        "label": label,
+        "aead": "xchacha20poly1305",
+        "nonce": b64u_encode(nonce),
+        "kdf": {
+            "alg": "argon2id13",
+            "opslimit": opslimit,
+            "memlimit": memlimit,
+            "salt": b64u_encode(salt),
+        },
+    }
     key = _derive(passphrase, salt, opslimit, memlimit)
     ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(secret, canonical_json(head), nonce, key)
     return canonical_json({**head, "ct": b64u_encode(ct)})

@@ -36,15 +36,27 @@ _CASE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a server case id, as in SPEC §12.
 
 
 def sign(
-    key: Ed25519PrivateKey, case: str, other: str, *, linked: bool = True, share: bool = False,
-    at: str | None = None, _id: str | None = None,
-) -> bytes:  # fmt: skip
+    key: Ed25519PrivateKey,
+    case: str,
+    other: str,
+    *,
+    linked: bool = True,
+    share: bool = False,
+    at: str | None = None,
+    _id: str | None = None,
+) -> bytes:
     """A signed ``link`` record; ``at`` and ``_id`` are the clock and randomness seams.
 
     FormatError if the body would break SPEC §15 (a case linked to itself, a bad id)."""
-    body = {"v": 1, "case": case, "other": other, "linked": linked, "share": share and linked,
-            "at": at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-            "id": _id or secrets.token_hex(16)}  # fmt: skip
+    body = {
+        "v": 1,
+        "case": case,
+        "other": other,
+        "linked": linked,
+        "share": share and linked,
+        "at": at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "id": _id or secrets.token_hex(16),
+    }
     check_fields(body)
     return signed.sign(key, KIND, body).to_bytes()
 
@@ -54,8 +66,9 @@ def check_fields(body: dict[str, Any]) -> None:
     both ids case ids and different, ``linked`` and ``share`` booleans, no share without a
     link). The common record rules (``v``, ``at``, ``id``) are ``crypto.records.check_body``'s."""
     ok = set(body) == FIELDS
-    ok = ok and all(isinstance(body[k], str) and bool(_CASE.fullmatch(body[k]))
-                    for k in ("case", "other"))  # fmt: skip
+    ok = ok and all(
+        isinstance(body[k], str) and bool(_CASE.fullmatch(body[k])) for k in ("case", "other")
+    )
     ok = ok and body["case"] != body["other"]
     ok = ok and isinstance(body["linked"], bool) and isinstance(body["share"], bool)
     if not ok or (body["share"] and not body["linked"]):

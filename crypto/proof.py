@@ -192,8 +192,9 @@ def _item(obj: Any) -> ProofItem:
     if not isinstance(evidence, list) or len(evidence) > MAX_EVIDENCE:
         raise FormatError("evidence is a list of at most 64 hashes")
     day = None if obj["day"] is None else _day(obj["day"])
-    return ProofItem(obj["kind"], day, _hex64(obj["envelope_sha256"]),
-                     tuple(_hex64(e) for e in evidence))  # fmt: skip
+    return ProofItem(
+        obj["kind"], day, _hex64(obj["envelope_sha256"]), tuple(_hex64(e) for e in evidence)
+    )
 
 
 def _parse_body(body: dict[str, Any]) -> _Body:

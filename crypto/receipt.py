@@ -103,8 +103,11 @@ def derive(text: str) -> ReceiptSecrets:
     lookup = HKDF(hashes.SHA256(), 32, None, b"bisik/v1 lookup-id").derive(master)
     seed = HKDF(hashes.SHA256(), 32, None, b"bisik/v1 reply-key").derive(master)
     signing = HKDF(hashes.SHA256(), 32, None, b"bisik/v1 follow-up-key").derive(master)
-    return ReceiptSecrets(lookup, X25519PrivateKey.from_private_bytes(seed),
-                          Ed25519PrivateKey.from_private_bytes(signing))  # fmt: skip
+    return ReceiptSecrets(
+        lookup,
+        X25519PrivateKey.from_private_bytes(seed),
+        Ed25519PrivateKey.from_private_bytes(signing),
+    )
 
 
 def lookup_tag(pepper: bytes, lookup_id: bytes) -> bytes:

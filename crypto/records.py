@@ -34,9 +34,14 @@ def _now() -> str:
 
 
 def status(
-    key: Ed25519PrivateKey, case: str, state: str, *, authority: str | None = None,
-    at: str | None = None, _id: str | None = None,
-) -> bytes:  # fmt: skip
+    key: Ed25519PrivateKey,
+    case: str,
+    state: str,
+    *,
+    authority: str | None = None,
+    at: str | None = None,
+    _id: str | None = None,
+) -> bytes:
     """A signed status change; ``authority`` is required for ``escalated``.
 
     ``at`` and ``_id`` are the clock and randomness seams for test vectors.
@@ -45,18 +50,33 @@ def status(
         raise ValueError(f"unknown state {state!r}")
     if (state == "escalated") != bool(authority):
         raise ValueError("'escalated' needs an authority, and only it")
-    body = {"v": 1, "case": case, "state": state, "authority": authority,
-            "at": at or _now(), "id": _id or secrets.token_hex(16)}  # fmt: skip
+    body = {
+        "v": 1,
+        "case": case,
+        "state": state,
+        "authority": authority,
+        "at": at or _now(),
+        "id": _id or secrets.token_hex(16),
+    }
     return signed.sign(key, "status", body).to_bytes()
 
 
 def reply(
-    key: Ed25519PrivateKey, case: str, envelope_sha256: str, *, at: str | None = None,
+    key: Ed25519PrivateKey,
+    case: str,
+    envelope_sha256: str,
+    *,
+    at: str | None = None,
     _id: str | None = None,
-) -> bytes:  # fmt: skip
+) -> bytes:
     """A signed statement that this reviewer sent the reply envelope with this SHA-256."""
-    body = {"v": 1, "case": case, "envelope_sha256": envelope_sha256,
-            "at": at or _now(), "id": _id or secrets.token_hex(16)}  # fmt: skip
+    body = {
+        "v": 1,
+        "case": case,
+        "envelope_sha256": envelope_sha256,
+        "at": at or _now(),
+        "id": _id or secrets.token_hex(16),
+    }
     return signed.sign(key, "reply", body).to_bytes()
 
 

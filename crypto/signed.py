@@ -21,8 +21,17 @@ from .errors import FormatError, SignatureError
 from .keys import key_id
 
 KINDS = frozenset(
-    {"directory", "status", "reply", "proof", "manifest", "escalation", "followup", "link",
-     "track"}  # link: SPEC §15; track: SPEC §16
+    {
+        "directory",
+        "status",
+        "reply",
+        "proof",
+        "manifest",
+        "escalation",
+        "followup",
+        "link",
+        "track",
+    }  # link: SPEC §15; track: SPEC §16
 )
 MAX_SIGNED = 4 << 20
 

@@ -39,17 +39,32 @@ def _now() -> str:
 
 
 def step(
-    key: Ed25519PrivateKey, case: str, authority: str, stage: str, day: str, *,
-    reference: str | None = None, level: str | None = None, at: str | None = None,
+    key: Ed25519PrivateKey,
+    case: str,
+    authority: str,
+    stage: str,
+    day: str,
+    *,
+    reference: str | None = None,
+    level: str | None = None,
+    at: str | None = None,
     _id: str | None = None,
-) -> bytes:  # fmt: skip
+) -> bytes:
     """A signed tracking step (the container's bytes); ValueError if the body breaks §16.
 
     ``at`` and ``_id`` are the clock and randomness seams for test vectors.
     """
-    body = {"v": 1, "case": case, "authority": authority, "stage": stage, "day": day,
-            "reference": reference, "level": level, "at": at or _now(),
-            "id": _id or secrets.token_hex(16)}  # fmt: skip
+    body = {
+        "v": 1,
+        "case": case,
+        "authority": authority,
+        "stage": stage,
+        "day": day,
+        "reference": reference,
+        "level": level,
+        "at": at or _now(),
+        "id": _id or secrets.token_hex(16),
+    }
     if not fields_ok(body):
         raise ValueError("not a well-formed tracking step (SPEC §16)")
     return signed.sign(key, KIND, body).to_bytes()
@@ -71,12 +86,15 @@ def fields_ok(body: dict[str, Any]) -> bool:
     """
     if set(body) != MEMBERS:  # an extra member could carry an internal note to the server
         return False
-    codes = all(isinstance(body[k], str) and _CODE.fullmatch(body[k])
-                for k in ("authority", "stage"))  # fmt: skip
-    level = body["level"] is None or (isinstance(body["level"], str)
-                                      and bool(_CODE.fullmatch(body["level"])))  # fmt: skip
-    return bool(codes and level and reference_ok(body["reference"])
-                and _day_ok(body["day"], body["at"]))  # fmt: skip
+    codes = all(
+        isinstance(body[k], str) and _CODE.fullmatch(body[k]) for k in ("authority", "stage")
+    )
+    level = body["level"] is None or (
+        isinstance(body["level"], str) and bool(_CODE.fullmatch(body["level"]))
+    )
+    return bool(
+        codes and level and reference_ok(body["reference"]) and _day_ok(body["day"], body["at"])
+    )
 
 
 def _day_ok(day: Any, at: Any) -> bool:

@@ -56,8 +56,9 @@ def _line(raw: bytes, n: int, data: bytes) -> bytes:
     return raw + b"\n"
 
 
-def build(direction: str, data: bytes, manifest: Callable[[int, str, int], Manifest],
-          key: Any) -> bytes:  # fmt: skip
+def build(
+    direction: str, data: bytes, manifest: Callable[[int, str, int], Manifest], key: Any
+) -> bytes:
     """A bundle whose manifest is correctly signed over the fuzzed index and items."""
     head, _, rest = data.partition(SEP)
     lines = head.split(b"\n") if head else []
@@ -93,8 +94,13 @@ def unbuild(bundle: bytes) -> bytes:
     return b"\n".join(lines) + SEP + SEP.join(items)
 
 
-def read(data: bytes, direction: str, read_bundle: Callable[[Path, Path], Any],
-         manifest: Callable[[int, str, int], Manifest], key: Any) -> None:  # fmt: skip
+def read(
+    data: bytes,
+    direction: str,
+    read_bundle: Callable[[Path, Path], Any],
+    manifest: Callable[[int, str, int], Manifest],
+    key: Any,
+) -> None:
     """Write the bundle for ``data`` (mode from its first byte), read it, walk every item."""
     if not data:
         return

@@ -51,12 +51,20 @@ REVIEWERS = {"ani": pair("ani"), "budi": pair("budi")}
 
 @cache
 def directory_bytes() -> bytes:
-    entries = [Reviewer(rid, rid.title(), "lead" if rid == "ani" else "reviewer",
-                        PublicKeys(kp.encryption.public_key(), kp.signing.public_key()),
-                        dt.date(2026, 1, 1), dt.date(2027, 12, 31))
-               for rid, kp in REVIEWERS.items()]  # fmt: skip
-    return sign_directory(ROOT, "Bisik Fuzz", 1, dt.date(2027, 12, 31), entries,
-                          SERVER.public_key(), [])  # fmt: skip
+    entries = [
+        Reviewer(
+            rid,
+            rid.title(),
+            "lead" if rid == "ani" else "reviewer",
+            PublicKeys(kp.encryption.public_key(), kp.signing.public_key()),
+            dt.date(2026, 1, 1),
+            dt.date(2027, 12, 31),
+        )
+        for rid, kp in REVIEWERS.items()
+    ]
+    return sign_directory(
+        ROOT, "Bisik Fuzz", 1, dt.date(2027, 12, 31), entries, SERVER.public_key(), []
+    )
 
 
 @cache

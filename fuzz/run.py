@@ -37,14 +37,30 @@ def _run(target: str, seconds: int, corpus: Path, max_len: int) -> tuple[int, fl
     """(executions, wall seconds, exit status) of one target."""
     corpus.mkdir(parents=True, exist_ok=True)
     CRASHES.mkdir(exist_ok=True)
-    args = [sys.executable, "-m", "fuzz.harness", target, str(corpus),
-            f"-max_total_time={seconds}", f"-max_len={max_len}", "-timeout=20",
-            "-rss_limit_mb=3072", f"-artifact_prefix={CRASHES}/{target}-", "-print_final_stats=1"]
+    args = [
+        sys.executable,
+        "-m",
+        "fuzz.harness",
+        target,
+        str(corpus),
+        f"-max_total_time={seconds}",
+        f"-max_len={max_len}",
+        "-timeout=20",
+        "-rss_limit_mb=3072",
+        f"-artifact_prefix={CRASHES}/{target}-",
+        "-print_final_stats=1",
+    ]
     start = time.monotonic()
     work = Path(tempfile.mkdtemp(dir=SCRATCH, prefix="bisik-fuzz-"))
     try:
-        done = subprocess.run(args, cwd=HERE.parent, capture_output=True, timeout=seconds + 300,
-                              check=False, env={**os.environ, "BISIK_FUZZ_TMP": str(work)})
+        done = subprocess.run(
+            args,
+            cwd=HERE.parent,
+            capture_output=True,
+            timeout=seconds + 300,
+            check=False,
+            env={**os.environ, "BISIK_FUZZ_TMP": str(work)},
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     took = time.monotonic() - start
@@ -73,13 +89,17 @@ def main(argv: list[str] | None = None) -> int:
             result = "ok" if status == 0 else f"FAILED (exit {status})"
             if status != 0:
                 failed.append(target)
-            print(f"{target:<16}{runs:>12,}{took:>10.1f}{runs / max(took, 1e-9):>10,.0f}  {result}",
-                  flush=True)  # fmt: skip
+            print(
+                f"{target:<16}{runs:>12,}{took:>10.1f}{runs / max(took, 1e-9):>10,.0f}  {result}",
+                flush=True,
+            )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"{'total':<16}{total_runs:>12,}{total_time:>10.1f}"
-          f"{total_runs / max(total_time, 1e-9):>10,.0f}  "
-          f"{'ok' if not failed else 'FAILED: ' + ', '.join(failed)}")  # fmt: skip
+    print(
+        f"{'total':<16}{total_runs:>12,}{total_time:>10.1f}"
+        f"{total_runs / max(total_time, 1e-9):>10,.0f}  "
+        f"{'ok' if not failed else 'FAILED: ' + ', '.join(failed)}"
+    )
     return 1 if failed else 0
 
 

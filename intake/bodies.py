@@ -73,7 +73,6 @@ def streams_body(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
-
 def _idle_timeout(seconds: int) -> None:
     """Bound how long one read of the body may wait (gunicorn hands us a blocking socket with
     no timeout, so a client that opens an upload and goes silent would hold a worker thread

@@ -212,8 +212,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     home = _home(args)
     db_url = os.environ.get("BISIK_DB_URL") or f"sqlite:///{home.resolve() / 'bisik.sqlite'}"
-    info = restore(Path(args.file), db_url, home,
-                   blob_store=os.environ.get("BISIK_BLOB_STORE", "files"))  # fmt: skip
+    info = restore(
+        Path(args.file), db_url, home, blob_store=os.environ.get("BISIK_BLOB_STORE", "files")
+    )
     print(f"Restored {info.blobs} blobs into {home}. Copy secrets/ and org/ from the old home.")
     return 0
 
@@ -267,12 +268,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("init", cmd_init, "make a server home (secrets, config; the org key and directory)")
     p.add_argument("--directory", help="signed directory.json from the key ceremony")
     p.add_argument("--root-pub", help="organisation root public key (raw 32 bytes)")
-    p = add("export", cmd_export, "write a transfer bundle of what the reviewers have not "
-            "acknowledged yet")
+    p = add(
+        "export",
+        cmd_export,
+        "write a transfer bundle of what the reviewers have not acknowledged yet",
+    )
     p.add_argument("--out", required=True)
     start = p.add_mutually_exclusive_group()
-    start.add_argument("--since", type=int, default=None,
-                       help="items after this sequence number (default: after the acknowledged)")
+    start.add_argument(
+        "--since",
+        type=int,
+        default=None,
+        help="items after this sequence number (default: after the acknowledged)",
+    )
     start.add_argument("--all", action="store_true", help="every item, from the first")
     p = add("import", cmd_import, "apply a reviewers' outbox bundle")
     p.add_argument("file")
@@ -285,8 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("poster", cmd_poster, "print-ready PDF: A4 poster and A6 flyer with the onion address")
     p.add_argument("--out", required=True, help="the PDF to write")
     p.add_argument("--onion", help="the service's .onion address (default: --hostname-file)")
-    p.add_argument("--hostname-file", default="/var/lib/tor-instances/bisik/onion/hostname",
-                   help="tor's hostname file of the onion service")  # fmt: skip
+    p.add_argument(
+        "--hostname-file",
+        default="/var/lib/tor-instances/bisik/onion/hostname",
+        help="tor's hostname file of the onion service",
+    )
     p.add_argument("--lang", default="id", choices=["id", "en"], help="language (default id)")
     return parser
 

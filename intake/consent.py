@@ -65,21 +65,28 @@ def _choice(form: Mapping[str, Sequence[str]], name: str) -> bool | None:
     return {GRANT: True, WITHDRAW: False}.get(values[0]) if values else None
 
 
-def change_from_form(form: Mapping[str, Sequence[str]], evidence: Sequence[str]
-                     ) -> consent.ConsentChange:  # fmt: skip
+def change_from_form(
+    form: Mapping[str, Sequence[str]], evidence: Sequence[str]
+) -> consent.ConsentChange:
     """The change the posted choices make (``authority_<code>``, ``evidence_<sha256>``, each
     ``""``, ``grant`` or ``withdraw``); UploadError if a value is not one of those, or
     ``error.consent_nothing`` if nothing is changed."""
-    authorities = {c: v for c in CONSENT_CHOICES
-                   if (v := _choice(form, f"authority_{c}")) is not None}  # fmt: skip
+    authorities = {
+        c: v for c in CONSENT_CHOICES if (v := _choice(form, f"authority_{c}")) is not None
+    }
     files = {s: v for s in evidence if (v := _choice(form, f"evidence_{s}")) is not None}
     if not authorities and not files:
         raise UploadError("error.consent_nothing")
     return consent.ConsentChange(authorities, files)
 
 
-def send(intake: Intake, case: CaseInfo, secrets: ReceiptSecrets,
-         change: consent.ConsentChange, recipients: Sequence[X25519PublicKey]) -> None:  # fmt: skip
+def send(
+    intake: Intake,
+    case: CaseInfo,
+    secrets: ReceiptSecrets,
+    change: consent.ConsentChange,
+    recipients: Sequence[X25519PublicKey],
+) -> None:
     """Seal, sign and store ``change`` as the case's newest item (nothing kept on failure)."""
     try:
         doc = consent.document(change, document.now(), "server")
@@ -90,8 +97,7 @@ def send(intake: Intake, case: CaseInfo, secrets: ReceiptSecrets,
     signature = followup.sign(secrets.followup_key, case.id, consent.TYPE, sha, [])
     written = intake.vault.blobs.add_bytes(sealed)
     try:
-        intake.vault.add_message(case.id, kind=consent.TYPE, blob=written.ref,
-                                 signature=signature)  # fmt: skip
+        intake.vault.add_message(case.id, kind=consent.TYPE, blob=written.ref, signature=signature)
     except BaseException:
         intake.vault.discard([written])
         raise

@@ -57,6 +57,7 @@ def lookup(intake: Intake, text: str) -> tuple[CaseInfo, ReceiptSecrets] | None:
 @dataclass(frozen=True)
 class StatusView:
     """One verified status record as the follow-up page shows it (day precision, reviewer id)."""
+
     state: str
     authority: str | None
     day: str
@@ -66,6 +67,7 @@ class StatusView:
 @dataclass(frozen=True)
 class ReplyView:
     """One reply whose record verified and whose envelope opened with the receipt's reply key."""
+
     text: str
     day: str
     reviewer: str

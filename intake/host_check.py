@@ -42,12 +42,15 @@ class HostCheck:
         try:  # as Flask binds it (no subdomain matching): BadHost if the name cannot be used
             self.url_map.bind_to_environ(environ, subdomain="")
         except HTTPException:
-            start_response("400 Bad Request", [
-                ("Content-Type", "text/plain; charset=utf-8"),
-                ("Content-Length", str(len(self.body))),
-                ("Cache-Control", "no-store"),
-                ("X-Content-Type-Options", "nosniff"),
-                ("Connection", "close"),
-            ])  # fmt: skip
+            start_response(
+                "400 Bad Request",
+                [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(self.body))),
+                    ("Cache-Control", "no-store"),
+                    ("X-Content-Type-Options", "nosniff"),
+                    ("Connection", "close"),
+                ],
+            )
             return [self.body]
         return self.app(environ, start_response)

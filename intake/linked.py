@@ -42,8 +42,11 @@ def shared_links(intake: Intake, case_id: str) -> list[tuple[bytes, str]]:
         if body["case"] == case_id:
             bodies.append(body)
             raw[body["id"]] = data
-    return [(raw[b["id"]], b["other"]) for b in links.current(bodies).values()
-            if b["linked"] and b["share"]]  # fmt: skip
+    return [
+        (raw[b["id"]], b["other"])
+        for b in links.current(bodies).values()
+        if b["linked"] and b["share"]
+    ]
 
 
 def shared_history(intake: Intake, case_id: str) -> list[LinkedView]:
@@ -52,6 +55,7 @@ def shared_history(intake: Intake, case_id: str) -> list[LinkedView]:
     for _record, other in shared_links(intake, case_id):
         hist = intake.vault.case_history(other)
         statuses = [status_view(intake, other, rec) for rec in hist.statuses]
-        out.append(LinkedView(hist.case.received_day.isoformat(),
-                              [s for s in statuses if s is not None]))  # fmt: skip
+        out.append(
+            LinkedView(hist.case.received_day.isoformat(), [s for s in statuses if s is not None])
+        )
     return out

@@ -56,9 +56,12 @@ class Bounded(logging.Filter):
     """
 
     def __init__(
-        self, burst: int = 20, window: float = 60.0, max_keys: int = 512,
+        self,
+        burst: int = 20,
+        window: float = 60.0,
+        max_keys: int = 512,
         clock: Callable[[], float] = time.monotonic,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__()
         self.burst, self.window, self.max_keys, self.clock = burst, window, max_keys, clock
         self._seen: dict[str, tuple[float, int, int]] = {}  # text -> (start, let through, left out)

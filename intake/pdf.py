@@ -78,13 +78,29 @@ class Writer:
         self.width = page[0] - 2 * margin
         self.y = page[1] - margin
 
-    def para(self, text: str, size: float, *, font: str = "Sans", space: float = 0.4,
-             lead: float = 1.25, indent: float = 0, bullet: str | None = None) -> None:  # fmt: skip
+    def para(
+        self,
+        text: str,
+        size: float,
+        *,
+        font: str = "Sans",
+        space: float = 0.4,
+        lead: float = 1.25,
+        indent: float = 0,
+        bullet: str | None = None,
+    ) -> None:
         """One paragraph of plain text (escaped: never markup), wrapped to the width."""
         size *= self.scale
-        style = ParagraphStyle("p", fontName=font, fontSize=size, leading=size * lead,
-                               leftIndent=indent, bulletIndent=0, bulletFontName="Sans-Bold",
-                               bulletFontSize=size)  # fmt: skip
+        style = ParagraphStyle(
+            "p",
+            fontName=font,
+            fontSize=size,
+            leading=size * lead,
+            leftIndent=indent,
+            bulletIndent=0,
+            bulletFontName="Sans-Bold",
+            bulletFontSize=size,
+        )
         body = escape(text)
         para = Paragraph(f"<bullet>{escape(bullet)}</bullet>{body}" if bullet else body, style)
         _, height = para.wrap(self.width, self.y)

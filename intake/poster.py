@@ -31,8 +31,13 @@ from crypto.fsutil import write_atomic
 from . import i18n
 from .pdf import PdfError, Writer, draw_qr, register_fonts
 
-STEPS = ("poster.step_device", "poster.step_safest", "poster.step_receipt",
-         "poster.step_crop", "poster.step_return")  # fmt: skip
+STEPS = (
+    "poster.step_device",
+    "poster.step_safest",
+    "poster.step_receipt",
+    "poster.step_crop",
+    "poster.step_return",
+)
 GET_TOR = ("poster.tor_desktop", "poster.tor_android", "poster.tor_blocked")
 _ONION = re.compile(r"^[a-z2-7]{56}\.onion$")
 

@@ -50,8 +50,13 @@ def render(proof_file: bytes, checked: proof_format.Proof, fingerprint: str, lan
     w.para(t("proof.items_h"), 13, font="Sans-Bold")
     for number, item in enumerate(checked.items, start=1):
         day = long_date(lang, item.day) if item.day else t("proof.day_unknown")
-        w.para(t("proof.item", kind=t(f"proof.kind_{item.kind}"), day=day), 10.5,
-               indent=7 * mm, bullet=f"{number}.", space=0.1)  # fmt: skip
+        w.para(
+            t("proof.item", kind=t(f"proof.kind_{item.kind}"), day=day),
+            10.5,
+            indent=7 * mm,
+            bullet=f"{number}.",
+            space=0.1,
+        )
         w.para(item.envelope_sha256, 7.5, font="Mono", indent=7 * mm, space=0.1)
         for sha in item.evidence:
             w.para(t("proof.evidence", sha=sha), 7.5, font="Mono", indent=11 * mm, space=0.1)
@@ -81,8 +86,14 @@ def _qr_or_note(canvas: Canvas, w: Writer, proof_file: bytes, t: Callable[..., s
     size = 70 * mm
     if len(proof_file) <= QR_MAX:
         try:
-            draw_qr(canvas, proof_file.decode("ascii"), w.margin, w.y - size, size,
-                    correction=qrcode.constants.ERROR_CORRECT_L)  # fmt: skip
+            draw_qr(
+                canvas,
+                proof_file.decode("ascii"),
+                w.margin,
+                w.y - size,
+                size,
+                correction=qrcode.constants.ERROR_CORRECT_L,
+            )
         except qrcode.exceptions.DataOverflowError:
             pass
         else:

@@ -107,12 +107,14 @@ BUDGETS: dict[str, tuple[Callable[[], str], tuple[Budget, ...]]] = {
     "api.uploads.start_upload": (_api_session_key, (_own("upload", _api("start_upload")),)),
     "api.uploads.finish_upload": (_api_session_key, (_own("upload", _api("finish_upload")),)),
     "api.uploads.put_piece": (
-        _api_session_key, (Budget("", _api("put_piece"), fixed=PIECE_LIMITS),),
+        _api_session_key,
+        (Budget("", _api("put_piece"), fixed=PIECE_LIMITS),),
     ),
     "api.uploads.upload_offset": (
-        _api_session_key, (Budget("", _api("upload_offset"), fixed=PIECE_LIMITS),),
+        _api_session_key,
+        (Budget("", _api("upload_offset"), fixed=PIECE_LIMITS),),
     ),
-}  # fmt: skip
+}
 
 
 def make_limiter() -> Limiter:

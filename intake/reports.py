@@ -75,8 +75,11 @@ def _evidence(
     out = []
     for f, ref in zip(handler.files, refs, strict=True):
         mac = f.sealer.header_mac.hex()  # from our own sealer, not from the stored bytes
-        out.append(document.Evidence(ref.sha256, f.name, f.media_type, f.size,
-                                     share(f.input_name), envelope_mac=mac))  # fmt: skip
+        out.append(
+            document.Evidence(
+                ref.sha256, f.name, f.media_type, f.size, share(f.input_name), envelope_mac=mac
+            )
+        )
     return out
 
 
@@ -148,9 +151,11 @@ def _claimed(tokens: form_tokens.UsedTokens | None, token: str | None) -> None:
 
 
 def submit_report(
-    intake: Intake, body: Body, csrf_ok: Callable[[str], bool],
+    intake: Intake,
+    body: Body,
+    csrf_ok: Callable[[str], bool],
     tokens: form_tokens.UsedTokens | None = None,
-) -> Accepted:  # fmt: skip
+) -> Accepted:
     """Read, seal and store a report; UploadError (nothing kept) on any problem.
 
     With ``tokens``, a form whose single-use token was already used is refused with
@@ -225,8 +230,7 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
             raise UploadError("error.receipt_typo") from exc
         if hit is None:
             raise UploadError("error.receipt_unknown", 404)
-        found.append((hit[0], forms.message(fields), values[0], forms.share_slots(fields),
-                      hit[1]))  # fmt: skip
+        found.append((hit[0], forms.message(fields), values[0], forms.share_slots(fields), hit[1]))
         return case_recipients(intake, hit[0])
 
     with ExitStack() as stack:
@@ -246,10 +250,12 @@ def add_message(intake: Intake, body: Body, csrf_ok: Callable[[str], bool]) -> t
             sealed = envelope.seal(doc.to_bytes(), handler.recipients)
             written.append(intake.vault.blobs.add_bytes(sealed))
             ref = written[-1].ref
-            signature = followup.sign(secrets.followup_key, case.id, fields["kind"],
-                                      ref.sha256, [r.sha256 for r in refs])  # in memory only
-            intake.vault.add_message(case.id, kind=fields["kind"], blob=ref, evidence=refs,
-                                     signature=signature)  # fmt: skip
+            signature = followup.sign(
+                secrets.followup_key, case.id, fields["kind"], ref.sha256, [r.sha256 for r in refs]
+            )  # in memory only
+            intake.vault.add_message(
+                case.id, kind=fields["kind"], blob=ref, evidence=refs, signature=signature
+            )
         except BaseException:
             _discard(intake, written)
             raise

@@ -63,6 +63,7 @@ class SessionKeys:
     @classmethod
     def derive(cls, flask_key: bytes) -> SessionKeys:
         """Derive both keys from the Flask secret key with labelled HMACs (one secret to keep)."""
+
         def sub(label: bytes) -> bytes:
             return hmac.new(flask_key, b"bisik/v1 " + label, hashlib.sha256).digest()
 

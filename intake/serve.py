@@ -20,12 +20,30 @@ from gunicorn.app.base import BaseApplication
 from . import gunicorn_conf
 
 _SHARED = (
-    "worker_class", "worker_connections", "keepalive", "timeout", "graceful_timeout",
-    "max_requests", "limit_request_line", "limit_request_fields", "limit_request_field_size",
-    "header_map", "http_protocols", "errorlog", "loglevel", "logger_class", "umask",
-    "forwarded_allow_ips", "proxy_allow_ips", "proxy_protocol", "secure_scheme_headers",
-    "control_socket_disable", "worker_tmp_dir", "preload_app", "capture_output",
-)  # fmt: skip
+    "worker_class",
+    "worker_connections",
+    "keepalive",
+    "timeout",
+    "graceful_timeout",
+    "max_requests",
+    "limit_request_line",
+    "limit_request_fields",
+    "limit_request_field_size",
+    "header_map",
+    "http_protocols",
+    "errorlog",
+    "loglevel",
+    "logger_class",
+    "umask",
+    "forwarded_allow_ips",
+    "proxy_allow_ips",
+    "proxy_protocol",
+    "secure_scheme_headers",
+    "control_socket_disable",
+    "worker_tmp_dir",
+    "preload_app",
+    "capture_output",
+)
 
 
 class _Gunicorn(BaseApplication):

@@ -43,13 +43,17 @@ def _view(directory: Directory, case_id: str, data: bytes) -> StepView | None:
         return None
     if body["case"] != case_id:
         return None
-    return StepView(_key("track.stage", body["stage"]) or "track.stage.other",
-                    _key("track.authority", body["authority"]), body["authority"],
-                    body["day"])  # fmt: skip
+    return StepView(
+        _key("track.stage", body["stage"]) or "track.stage.other",
+        _key("track.authority", body["authority"]),
+        body["authority"],
+        body["day"],
+    )
 
 
-def verified_steps(directory: Directory, case_id: str, steps: Sequence[bytes]
-                   ) -> tuple[list[StepView], int]:  # fmt: skip
+def verified_steps(
+    directory: Directory, case_id: str, steps: Sequence[bytes]
+) -> tuple[list[StepView], int]:
     """(the steps that verify, in §16 order by day; how many were dropped)."""
     views = [_view(directory, case_id, s) for s in steps]
     shown = [v for v in views if v is not None]

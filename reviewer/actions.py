@@ -53,8 +53,9 @@ def next_at(case: dict[str, Any]) -> str:
     return now.isoformat()
 
 
-def _save(store: CaseStore, case: dict[str, Any], config: Config,
-          pending: dict[str, Any] | None = None) -> None:  # fmt: skip
+def _save(
+    store: CaseStore, case: dict[str, Any], config: Config, pending: dict[str, Any] | None = None
+) -> None:
     with store.transaction() as tx:
         tx.put_case(case["id"], case, summarise(case))
         if pending is not None:
@@ -72,14 +73,19 @@ def add_note(store: CaseStore, ident: Identity, config: Config, case_id: str, te
     if not text or len(text) > MAX_NOTE:
         raise UsageError("err.note_length", n=MAX_NOTE)
     case = store.load_case(case_id)
-    case["notes"].append({"at": _now(), "by": ident.id, "text": text,
-                          "id": secrets.token_hex(8)})  # fmt: skip
+    case["notes"].append({"at": _now(), "by": ident.id, "text": text, "id": secrets.token_hex(8)})
     _save(store, case, config)
 
 
-def set_fields(store: CaseStore, config: Config, case_id: str, *,
-               category: str | None = None, severity: str | None = None,
-               role: str | None = None) -> None:  # fmt: skip
+def set_fields(
+    store: CaseStore,
+    config: Config,
+    case_id: str,
+    *,
+    category: str | None = None,
+    severity: str | None = None,
+    role: str | None = None,
+) -> None:
     """Local triage: override the category (a code of the report form; ``""`` goes back to
     the reporter's), set the severity (low … critical), state the reported person's role (a
     code of :data:`vocabulary.ROLES`; ``""`` clears it)."""
@@ -101,8 +107,7 @@ def set_fields(store: CaseStore, config: Config, case_id: str, *,
     _save(store, case, config)
 
 
-def assign(store: CaseStore, config: Config, directory: Directory, case_id: str, who: str
-           ) -> None:  # fmt: skip
+def assign(store: CaseStore, config: Config, directory: Directory, case_id: str, who: str) -> None:
     """Assign the case to a reviewer of the directory (local bookkeeping, not signed)."""
     if who != "-" and who not in {r.id for r in directory.active_reviewers()}:
         raise UsageError("err.unknown_reviewer", id=who)
@@ -112,9 +117,14 @@ def assign(store: CaseStore, config: Config, directory: Directory, case_id: str,
 
 
 def set_status(
-    store: CaseStore, ident: Identity, config: Config, directory: Directory, case_id: str,
-    state: str, authority: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    store: CaseStore,
+    ident: Identity,
+    config: Config,
+    directory: Directory,
+    case_id: str,
+    state: str,
+    authority: str | None = None,
+) -> dict[str, Any]:
     """Sign a status change, record it, queue it for the outbox; returns the record body."""
     if state not in crecords.STATES:
         raise UsageError("err.state", choices=", ".join(crecords.STATES))
@@ -122,20 +132,36 @@ def set_status(
         raise UsageError("err.authority")
     case = store.load_case(case_id)
     _readable(case)  # never sign the state of a case you cannot read
-    raw = crecords.status(ident.keys.signing, case["id"], state, at=next_at(case),
-                          authority=authority.strip() if authority else None)  # fmt: skip
+    raw = crecords.status(
+        ident.keys.signing,
+        case["id"],
+        state,
+        at=next_at(case),
+        authority=authority.strip() if authority else None,
+    )
     body, reviewer = crecords.verify(raw, directory, "status")  # also proves we are in it
     record_signed(store, config, case, "status", raw, body, reviewer.id)
     return body
 
 
-def record_signed(store: CaseStore, config: Config, case: dict[str, Any], kind: str, raw: bytes,
-                  body: dict[str, Any], by: str) -> None:  # fmt: skip
+def record_signed(
+    store: CaseStore,
+    config: Config,
+    case: dict[str, Any],
+    kind: str,
+    raw: bytes,
+    body: dict[str, Any],
+    by: str,
+) -> None:
     """Add a signed record this reviewer just made (verified: ``body``) to the case and queue it
     for the outbox, in one transaction (a status, or a tracking step of SPEC §16)."""
     add_record(case, kind, raw.decode(), body, by)
-    _save(store, case, config, {"id": body["id"], "kind": kind, "case": case["id"],
-                                "record": raw.decode(), "sent": 0})  # fmt: skip
+    _save(
+        store,
+        case,
+        config,
+        {"id": body["id"], "kind": kind, "case": case["id"], "record": raw.decode(), "sent": 0},
+    )
 
 
 def case_reviewer_keys(case: dict[str, Any], directory: Directory) -> list[X25519PublicKey]:
@@ -149,15 +175,19 @@ def case_reviewer_keys(case: dict[str, Any], directory: Directory) -> list[X2551
     """
     chosen = set(case.get("recipients") or [])
     sealed_to = case.get("report_recipients")  # key ids in the report's own header
-    keys = [r.keys.encryption for r in directory.active_reviewers() if r.id in chosen
-            and (sealed_to is None or key_id(r.keys.encryption).hex() in sealed_to)]
+    keys = [
+        r.keys.encryption
+        for r in directory.active_reviewers()
+        if r.id in chosen and (sealed_to is None or key_id(r.keys.encryption).hex() in sealed_to)
+    ]
     if not keys:
         raise UsageError("err.case_unreadable", case=case["id"])
     return keys
 
 
-def reply(store: CaseStore, ident: Identity, config: Config, directory: Directory,
-          case_id: str, text: str) -> dict[str, Any]:  # fmt: skip
+def reply(
+    store: CaseStore, ident: Identity, config: Config, directory: Directory, case_id: str, text: str
+) -> dict[str, Any]:
     """Seal a reply to the reporter (and the reviewers), sign it, queue it; returns the body."""
     text = text.strip()
     if not text or len(text) > MAX_REPLY:
@@ -171,10 +201,28 @@ def reply(store: CaseStore, ident: Identity, config: Config, directory: Director
     raw = crecords.reply(ident.keys.signing, case["id"], sha, at=next_at(case))
     body, reviewer = crecords.verify(raw, directory, "reply")
     add_record(case, "reply", raw.decode(), body, reviewer.id)
-    case["messages"].append({"sha256": sha, "type": "reply", "readable": True,
-                             "at": doc.submitted_at, "channel": "reviewer",
-                             "fields": {"message": text}, "by": ident.id})  # fmt: skip
-    _save(store, case, config, {"id": body["id"], "kind": "reply", "case": case["id"],
-                                "record": raw.decode(), "envelope": b64u_encode(sealed),
-                                "sent": 0})  # fmt: skip
+    case["messages"].append(
+        {
+            "sha256": sha,
+            "type": "reply",
+            "readable": True,
+            "at": doc.submitted_at,
+            "channel": "reviewer",
+            "fields": {"message": text},
+            "by": ident.id,
+        }
+    )
+    _save(
+        store,
+        case,
+        config,
+        {
+            "id": body["id"],
+            "kind": "reply",
+            "case": case["id"],
+            "record": raw.decode(),
+            "envelope": b64u_encode(sealed),
+            "sent": 0,
+        },
+    )
     return body

@@ -65,8 +65,9 @@ def _closing(records: Sequence[Record]) -> Record | None:
     return statuses[-1]
 
 
-def late_items(records: Sequence[Record], messages: Sequence[Message]
-               ) -> list[tuple[dt.datetime, Message]]:  # fmt: skip
+def late_items(
+    records: Sequence[Record], messages: Sequence[Message]
+) -> list[tuple[dt.datetime, Message]]:
     """(time, item) of the reporter's items written after the case was closed, oldest first.
 
     ``records`` in the agreed order (``crypto.records.order_key``), as :class:`Case` keeps

@@ -100,14 +100,18 @@ class StagingMeter:
     nothing (no thread). It never touches the data: it sees names and sizes only.
     """
 
-    def __init__(self, run_dir: Path, total_bytes: int, stream: TextIO | None,
-                 interval: float = 0.25) -> None:  # fmt: skip
+    def __init__(
+        self, run_dir: Path, total_bytes: int, stream: TextIO | None, interval: float = 0.25
+    ) -> None:
         self.run_dir, self.interval, self.enabled = run_dir, interval, stream is not None
-        self.bar = Progress(max(total_bytes >> 10, 1), t("import.verify_progress"),
-                            stream=stream, force=self.enabled)  # fmt: skip
+        self.bar = Progress(
+            max(total_bytes >> 10, 1),
+            t("import.verify_progress"),
+            stream=stream,
+            force=self.enabled,
+        )
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, name="bisik-staging-meter",
-                                        daemon=True)  # fmt: skip
+        self._thread = threading.Thread(target=self._poll, name="bisik-staging-meter", daemon=True)
         self._sizes: dict[str, int] = {}
 
     def _tick(self) -> None:
@@ -138,9 +142,14 @@ class StagingMeter:
 
 
 @contextlib.contextmanager
-def open_export(path: Path, directory: Directory, staging: Path | None = None,
-                announce: Callable[[], None] = lambda: None, *,
-                progress: TextIO | None = None) -> Iterator[Any]:  # fmt: skip
+def open_export(
+    path: Path,
+    directory: Directory,
+    staging: Path | None = None,
+    announce: Callable[[], None] = lambda: None,
+    *,
+    progress: TextIO | None = None,
+) -> Iterator[Any]:
     """A verified export (``.manifest``, ``.items()``); the file must exist and be readable.
 
     Nothing is yielded unless every check of vault/BUNDLE.md §3 passed. Items are staged in a
@@ -153,8 +162,7 @@ def open_export(path: Path, directory: Directory, staging: Path | None = None,
     announce()  # verification reads the whole file before anything is yielded
     run_dir = Path(tempfile.mkdtemp(prefix=_RUN_PREFIX, dir=staging))
     try:
-        stream = progress if progress is not None else (sys.stderr if sys.stderr.isatty()
-                                                         else None)  # fmt: skip
+        stream = progress if progress is not None else (sys.stderr if sys.stderr.isatty() else None)
         with StagingMeter(run_dir, path.stat().st_size, stream):
             export = _bundle_module().read_export(path, directory, staging_dir=run_dir)
         with export:

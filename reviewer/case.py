@@ -35,13 +35,34 @@ from . import activity, consents
 from . import vocabulary as vocab
 
 __all__ = [
-    "CLOSED_STATES", "DAMAGED", "FEEDBACK_STATES", "NOT_FOR_ME", "SEVERITIES", "Case",
-    "EvidenceItem", "Message", "Note", "Record", "StatusEvent", "add_record", "consent_set",
-    "new_record", "parse_day", "parse_incident", "summarise",
-]  # fmt: skip
+    "CLOSED_STATES",
+    "DAMAGED",
+    "FEEDBACK_STATES",
+    "NOT_FOR_ME",
+    "SEVERITIES",
+    "Case",
+    "EvidenceItem",
+    "Message",
+    "Note",
+    "Record",
+    "StatusEvent",
+    "add_record",
+    "consent_set",
+    "new_record",
+    "parse_day",
+    "parse_incident",
+    "summarise",
+]
 
-FEEDBACK_STATES = frozenset({"need_info", "escalated", "closed_substantiated",
-                             "closed_unsubstantiated", "closed_outside_mandate"})  # fmt: skip
+FEEDBACK_STATES = frozenset(
+    {
+        "need_info",
+        "escalated",
+        "closed_substantiated",
+        "closed_unsubstantiated",
+        "closed_outside_mandate",
+    }
+)
 CLOSED_STATES = frozenset(s for s in crecords.STATES if s.startswith("closed_"))
 SEVERITIES = ("low", "medium", "high", "critical")
 NOT_FOR_ME = "not_for_me"  # the envelope names no stanza for this reviewer's key
@@ -231,13 +252,15 @@ class Case:
     def report_fields(self) -> list[tuple[str, str]]:
         """(field name, text) of the report's fields the form defines, in the form's order;
         only these may be shown under a label of the tool's own."""
-        return [(n, _text(self.fields[n])) for n in vocab.REPORT_FIELDS
-                if _text(self.fields.get(n))]  # fmt: skip
+        return [
+            (n, _text(self.fields[n])) for n in vocab.REPORT_FIELDS if _text(self.fields.get(n))
+        ]
 
     def other_fields(self) -> list[tuple[str, str]]:
         """(name as sent, text) of fields the form does not define: the sender's invention."""
-        return sorted((str(n), _text(v)) for n, v in self.fields.items()
-                      if n not in vocab.REPORT_FIELDS)  # fmt: skip
+        return sorted(
+            (str(n), _text(v)) for n, v in self.fields.items() if n not in vocab.REPORT_FIELDS
+        )
 
     def reply_signer(self, message: Message) -> str | None:
         """Who signed the reply record naming ``message``'s envelope, if anyone did."""
@@ -248,8 +271,12 @@ class Case:
 
     def with_evidence_paths(self, paths: Mapping[str, Path]) -> Case:
         """This case with ``path`` set on the evidence decrypted into ``paths`` (sha → file)."""
-        return dataclasses.replace(self, evidence=tuple(
-            dataclasses.replace(e, path=paths.get(e.envelope_sha256)) for e in self.evidence))
+        return dataclasses.replace(
+            self,
+            evidence=tuple(
+                dataclasses.replace(e, path=paths.get(e.envelope_sha256)) for e in self.evidence
+            ),
+        )
 
     @property
     def consent_day(self) -> dt.date:
@@ -286,21 +313,32 @@ class Case:
         late = activity.unanswered_since(self.records, self.messages)
         withdrawn = consents.unanswered_withdrawal(self.records, self.consent_withdrawals)
         return {
-            "st": state, "auth": authority, "rcv": self.received_day.isoformat(),
-            "rd": self.readable, "cat": self.category if self.readable else None,
-            "reg": self.region or None, "sev": self.severity, "asg": self.assigned,
-            "fl": list(self.computed_flags()), "ack": ack.isoformat() if ack else None,
-            "fb": fb.isoformat() if fb else None, "ne": len(self.evidence),
-            "nm": len(self.messages), "nn": len(self.notes), "trk": self.last_step(),
+            "st": state,
+            "auth": authority,
+            "rcv": self.received_day.isoformat(),
+            "rd": self.readable,
+            "cat": self.category if self.readable else None,
+            "reg": self.region or None,
+            "sev": self.severity,
+            "asg": self.assigned,
+            "fl": list(self.computed_flags()),
+            "ack": ack.isoformat() if ack else None,
+            "fb": fb.isoformat() if fb else None,
+            "ne": len(self.evidence),
+            "nm": len(self.messages),
+            "nn": len(self.notes),
+            "trk": self.last_step(),
             "late": late.isoformat() if late else None,
             "wd": withdrawn.isoformat() if withdrawn else None,
             "ln": sorted(str(r.other) for r in self.links()),
-        }  # fmt: skip
+        }
 
     def last_step(self) -> list[str] | None:
         """``[stage, day]`` of the newest tracking step (SPEC §16 order), for ``due``."""
-        steps = sorted((r for r in self.records if r.kind == "track" and r.step_day),
-                       key=lambda r: (r.step_day or "", r.when, r.id))  # fmt: skip
+        steps = sorted(
+            (r for r in self.records if r.kind == "track" and r.step_day),
+            key=lambda r: (r.step_day or "", r.when, r.id),
+        )
         return [steps[-1].stage or "", steps[-1].step_day or ""] if steps else None
 
 
@@ -367,42 +405,61 @@ def consent_set(consent: Mapping[str, Any]) -> frozenset[str]:
 
 def _evidence(obj: Mapping[str, Any]) -> EvidenceItem:
     return EvidenceItem(
-        envelope_sha256=str(obj["envelope_sha256"]), name=_text(obj.get("name")),
+        envelope_sha256=str(obj["envelope_sha256"]),
+        name=_text(obj.get("name")),
         media_type=_text(obj.get("media_type")) or "application/octet-stream",
-        size=int(obj.get("size") or 0), share=obj.get("share") is True,
-        envelope_mac=_text(obj.get("envelope_mac")), check=_text(obj.get("state")),
-    )  # fmt: skip
+        size=int(obj.get("size") or 0),
+        share=obj.get("share") is True,
+        envelope_mac=_text(obj.get("envelope_mac")),
+        check=_text(obj.get("state")),
+    )
 
 
 def _record(obj: Mapping[str, Any]) -> Record:
     body = obj["body"]
     at = str(body["at"])
-    return Record(kind=str(obj["kind"]), id=str(body["id"]), at=at, by=str(obj["by"]),
-                  raw=str(obj.get("raw", "")), state=body.get("state"),
-                  authority=body.get("authority"), envelope_sha256=body.get("envelope_sha256"),
-                  stage=body.get("stage"), step_day=body.get("day"),
-                  reference=body.get("reference"), level=body.get("level"),
-                  other=body.get("other"), linked=body.get("linked") is True,
-                  share=body.get("share") is True,
-                  when=dt.datetime.fromisoformat(at).astimezone(dt.UTC))  # fmt: skip
+    return Record(
+        kind=str(obj["kind"]),
+        id=str(body["id"]),
+        at=at,
+        by=str(obj["by"]),
+        raw=str(obj.get("raw", "")),
+        state=body.get("state"),
+        authority=body.get("authority"),
+        envelope_sha256=body.get("envelope_sha256"),
+        stage=body.get("stage"),
+        step_day=body.get("day"),
+        reference=body.get("reference"),
+        level=body.get("level"),
+        other=body.get("other"),
+        linked=body.get("linked") is True,
+        share=body.get("share") is True,
+        when=dt.datetime.fromisoformat(at).astimezone(dt.UTC),
+    )
 
 
 def _message(obj: Mapping[str, Any]) -> Message:
     fields = _mapping(obj.get("fields"))
     return Message(
-        sha256=str(obj["sha256"]), type=str(obj.get("type", "")), readable=bool(obj["readable"]),
-        at=_text(obj.get("at")), channel=_text(obj.get("channel")),
+        sha256=str(obj["sha256"]),
+        type=str(obj.get("type", "")),
+        readable=bool(obj["readable"]),
+        at=_text(obj.get("at")),
+        channel=_text(obj.get("channel")),
         fields={str(k): _text(v) for k, v in fields.items()},
-        evidence=tuple(_evidence(e) for e in obj.get("evidence") or ()), by=obj.get("by"),
+        evidence=tuple(_evidence(e) for e in obj.get("evidence") or ()),
+        by=obj.get("by"),
         unreadable=None if obj["readable"] else obj.get("unreadable", DAMAGED),
-        proof=obj.get("proof"), consent=_mapping(obj.get("consent")),
+        proof=obj.get("proof"),
+        consent=_mapping(obj.get("consent")),
         rejected=str(obj["rejected"]) if obj.get("rejected") else None,
         after_status=str(obj["after_status"]) if obj.get("after_status") else None,
-    )  # fmt: skip
+    )
 
 
-def _all_evidence(report: list[EvidenceItem], messages: Sequence[Message]
-                  ) -> tuple[EvidenceItem, ...]:  # fmt: skip
+def _all_evidence(
+    report: list[EvidenceItem], messages: Sequence[Message]
+) -> tuple[EvidenceItem, ...]:
     """The report's evidence, then evidence added by follow-up messages (retaliation…)."""
     seen: dict[str, EvidenceItem] = {}
     for ev in [*report, *(e for m in messages for e in m.evidence)]:
@@ -420,21 +477,30 @@ def _mapping(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
-def _with_shares(items: Sequence[EvidenceItem], share: Mapping[str, bool]
-                 ) -> tuple[EvidenceItem, ...]:  # fmt: skip
-    return tuple(dataclasses.replace(e, share=share.get(e.envelope_sha256, e.share))
-                 for e in items)  # fmt: skip
+def _with_shares(
+    items: Sequence[EvidenceItem], share: Mapping[str, bool]
+) -> tuple[EvidenceItem, ...]:
+    return tuple(dataclasses.replace(e, share=share.get(e.envelope_sha256, e.share)) for e in items)
 
 
-def _consent(base: frozenset[str], evidence: Sequence[EvidenceItem], records: Sequence[Record],
-             messages: Sequence[Message]) -> dict[str, Any]:  # fmt: skip
+def _consent(
+    base: frozenset[str],
+    evidence: Sequence[EvidenceItem],
+    records: Sequence[Record],
+    messages: Sequence[Message],
+) -> dict[str, Any]:
     """The Case fields of the consent in force (SPEC §14, :mod:`reviewer.consents`)."""
     applied = consents.events(messages)
     authorities, share = consents.effective(
-        base, {e.envelope_sha256: e.share for e in evidence}, applied)
-    return {"consent_authorities": authorities, "consent_events": tuple(applied),
-            "consent_withdrawals": tuple(consents.withdrawals_after_escalation(records, applied)),
-            "evidence": _with_shares(evidence, share), "_share": share}  # fmt: skip
+        base, {e.envelope_sha256: e.share for e in evidence}, applied
+    )
+    return {
+        "consent_authorities": authorities,
+        "consent_events": tuple(applied),
+        "consent_withdrawals": tuple(consents.withdrawals_after_escalation(records, applied)),
+        "evidence": _with_shares(evidence, share),
+        "_share": share,
+    }
 
 
 def _parse(obj: Mapping[str, Any]) -> Case:
@@ -442,42 +508,63 @@ def _parse(obj: Mapping[str, Any]) -> Case:
     fields = _mapping(report.get("fields"))
     consent = _mapping(report.get("consent"))
     # the order every laptop and the server agree on (crypto.records.order_key): time, then id
-    records = tuple(sorted((_record(r) for r in obj.get("records", [])),
-                           key=lambda r: (r.when, r.id)))
+    records = tuple(
+        sorted((_record(r) for r in obj.get("records", [])), key=lambda r: (r.when, r.id))
+    )
     messages = tuple(_message(m) for m in obj.get("messages", []))
     incident_raw = _text(fields.get("incident_month")).strip()
     incident = parse_incident(incident_raw)
-    category = _code(obj.get("category"), vocab.CATEGORIES) or \
-        _code(fields.get("category"), vocab.CATEGORIES) or "other"  # fmt: skip
+    category = (
+        _code(obj.get("category"), vocab.CATEGORIES)
+        or _code(fields.get("category"), vocab.CATEGORIES)
+        or "other"
+    )
     province = _text(fields.get("province")).strip()
     acked = min((r.day for r in records), default=None)
-    now = _consent(consent_set(consent), _all_evidence(
-        [_evidence(e) for e in obj.get("evidence", [])], messages), records, messages)
+    now = _consent(
+        consent_set(consent),
+        _all_evidence([_evidence(e) for e in obj.get("evidence", [])], messages),
+        records,
+        messages,
+    )
     share = now.pop("_share")
-    unreadable = None if obj["readable"] else (obj.get("unreadable") or (
-        NOT_FOR_ME if "not_for_me" in obj.get("flags", []) else DAMAGED))
+    unreadable = (
+        None
+        if obj["readable"]
+        else (
+            obj.get("unreadable")
+            or (NOT_FOR_ME if "not_for_me" in obj.get("flags", []) else DAMAGED)
+        )
+    )
     return Case(
-        case_id=str(obj["id"]), received_day=dt.date.fromisoformat(str(obj["received"])),
-        category=category, region=province if province in vocab.PROVINCES else "",
-        incident_date=incident, election=_election(fields),
+        case_id=str(obj["id"]),
+        received_day=dt.date.fromisoformat(str(obj["received"])),
+        category=category,
+        region=province if province in vocab.PROVINCES else "",
+        incident_date=incident,
+        election=_election(fields),
         incident_label=incident_raw if incident or _is_year(incident_raw) else "",
         fields=fields,
-        status_history=tuple(StatusEvent(r.state or "", r.day, r.authority) for r in records
-                             if r.kind == "status"),
-        acknowledged_day=acked, **now,
-        retaliations=tuple(m.fields for m in messages
-                           if m.readable and m.type == "retaliation"),
-        readable=bool(obj["readable"]), unreadable=unreadable,
-        recipients=tuple(obj.get("recipients") or ()), submitted_at=_text(
-            report.get("submitted_at")), records=records, messages=messages,
-        notes=tuple(Note(str(n["at"]), str(n["by"]), str(n["text"]))
-                    for n in obj.get("notes", [])),
-        evidence_check=_with_shares([_evidence(e) for e in obj.get("evidence_check", [])],
-                                    share),
-        severity=obj.get("severity"), assigned=obj.get("assigned"),
-        flags=tuple(obj.get("flags", [])), consent=consent,
+        status_history=tuple(
+            StatusEvent(r.state or "", r.day, r.authority) for r in records if r.kind == "status"
+        ),
+        acknowledged_day=acked,
+        **now,
+        retaliations=tuple(m.fields for m in messages if m.readable and m.type == "retaliation"),
+        readable=bool(obj["readable"]),
+        unreadable=unreadable,
+        recipients=tuple(obj.get("recipients") or ()),
+        submitted_at=_text(report.get("submitted_at")),
+        records=records,
+        messages=messages,
+        notes=tuple(Note(str(n["at"]), str(n["by"]), str(n["text"])) for n in obj.get("notes", [])),
+        evidence_check=_with_shares([_evidence(e) for e in obj.get("evidence_check", [])], share),
+        severity=obj.get("severity"),
+        assigned=obj.get("assigned"),
+        flags=tuple(obj.get("flags", [])),
+        consent=consent,
         role=str(obj["role"]) if obj.get("role") else None,
-    )  # fmt: skip
+    )
 
 
 def _is_year(text: str) -> bool:
@@ -487,9 +574,21 @@ def _is_year(text: str) -> bool:
 # -- the stored record ---------------------------------------------------------------------
 def new_record(case_id: str, received: str) -> dict[str, Any]:
     """An empty stored case record for an id first seen in an import."""
-    return {"id": case_id, "received": received, "readable": False, "report_sha256": None,
-            "report": None, "evidence": [], "messages": [], "records": [], "notes": [],
-            "category": None, "severity": None, "assigned": None, "flags": []}  # fmt: skip
+    return {
+        "id": case_id,
+        "received": received,
+        "readable": False,
+        "report_sha256": None,
+        "report": None,
+        "evidence": [],
+        "messages": [],
+        "records": [],
+        "notes": [],
+        "category": None,
+        "severity": None,
+        "assigned": None,
+        "flags": [],
+    }
 
 
 def summarise(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -497,8 +596,7 @@ def summarise(record: Mapping[str, Any]) -> dict[str, Any]:
     return Case.from_store(record).summary()
 
 
-def add_record(record: dict[str, Any], kind: str, raw: str, body: dict[str, Any], by: str
-               ) -> bool:  # fmt: skip
+def add_record(record: dict[str, Any], kind: str, raw: str, body: dict[str, Any], by: str) -> bool:
     """Add a verified record unless one with the same random id is there; True if added."""
     if any(r["body"]["id"] == body["id"] for r in record["records"]):
         return False

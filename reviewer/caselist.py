@@ -41,23 +41,29 @@ def category_label(code: str) -> str:
 
 
 def _match(text: str | None, wanted: str | None, label: str | None = None) -> bool:
-    return wanted is None or any(x is not None and wanted.casefold() in x.casefold()
-                                 for x in (text, label))  # fmt: skip
+    return wanted is None or any(
+        x is not None and wanted.casefold() in x.casefold() for x in (text, label)
+    )
 
 
 def _kept(s: Mapping[str, Any], f: CaseFilter) -> bool:
     if f.status and s["st"] != f.status:
         return False
-    if f.category is not None and not _match(s["cat"], f.category,
-                                             category_label(s["cat"]) if s["cat"] else None):
+    if f.category is not None and not _match(
+        s["cat"], f.category, category_label(s["cat"]) if s["cat"] else None
+    ):
         return False
     if not _match(s["reg"], f.region) or (f.flagged and not s["fl"]):
         return False
     return not (f.assigned and s["asg"] != f.assigned)
 
 
-def select(cases: Mapping[str, Mapping[str, Any]], config: Config, today: dt.date,
-           wanted: CaseFilter = CaseFilter()) -> list[Row]:
+def select(
+    cases: Mapping[str, Mapping[str, Any]],
+    config: Config,
+    today: dt.date,
+    wanted: CaseFilter = CaseFilter(),
+) -> list[Row]:
     """(case id, summary, next deadline) of the cases ``wanted`` keeps, newest received
     first (ties by id)."""
     rows: list[Row] = []

@@ -29,18 +29,20 @@ def value_label(name: str, text: str) -> str:
 
 def consent_label(codes: Sequence[str]) -> str:
     """The authorities a reporter consented to, by their names (``—`` if none)."""
-    names = [t(f"authority.{c}") if has(f"authority.{c}") else one_line(repr(c))
-             for c in sorted(codes)]  # fmt: skip
+    names = [
+        t(f"authority.{c}") if has(f"authority.{c}") else one_line(repr(c)) for c in sorted(codes)
+    ]
     return ", ".join(names) or "—"
 
 
 def doc_label(kind: str) -> str:
     """The label of a document type (report, reply, message, retaliation); an unknown type
     quoted on one line, so a sender cannot pose as one of the tool's own words."""
-    return t(f"doc.{kind}") if kind in {"report", "reply", "consent", "identity",
-                                         *vocab.MESSAGE_KINDS} \
-        else \
-        one_line(repr(kind))  # fmt: skip
+    return (
+        t(f"doc.{kind}")
+        if kind in {"report", "reply", "consent", "identity", *vocab.MESSAGE_KINDS}
+        else one_line(repr(kind))
+    )
 
 
 def timeline(case: Case) -> list[tuple[str, str, str]]:
@@ -54,10 +56,15 @@ def timeline(case: Case) -> list[tuple[str, str, str]]:
             events.append((msg.at, t("who.reporter"), doc_label(msg.type)))
     for rec in case.records:
         link = t("tl.link" if rec.linked else "tl.unlink", other=rec.other or "")
-        what = (t("tl.status", state=t(f"state.{rec.state}"), authority=rec.authority or "")
-                if rec.kind == "status" else t("tl.reply") if rec.kind == "reply"
-                else t("tl.track", authority=rec.authority or "", stage=rec.stage or "")
-                if rec.kind == "track" else link)  # fmt: skip
+        what = (
+            t("tl.status", state=t(f"state.{rec.state}"), authority=rec.authority or "")
+            if rec.kind == "status"
+            else t("tl.reply")
+            if rec.kind == "reply"
+            else t("tl.track", authority=rec.authority or "", stage=rec.stage or "")
+            if rec.kind == "track"
+            else link
+        )
         events.append((rec.at, rec.by, what))
     for note in case.notes:
         events.append((note.at, note.by, t("tl.note")))
@@ -69,26 +76,53 @@ def field_rows(case: Case) -> list[tuple[str, object]]:
     prefixed ``·``), then the reporter's consent."""
     state, authority = case.status
     rows: list[tuple[str, object]] = [
-        (t("col.case"), case.case_id), (t("col.received"), case.received_day.isoformat()),
+        (t("col.case"), case.case_id),
+        (t("col.received"), case.received_day.isoformat()),
         (t("col.status"), t(f"state.{state}") + (f" → {authority}" if authority else "")),
-        (t("col.category"), category_label(case.category)), (t("col.region"), case.region),
+        (t("col.category"), category_label(case.category)),
+        (t("col.region"), case.region),
         (t("col.severity"), t(f"severity.{case.severity}") if case.severity else "—"),
         (t("col.reported_role"), t(f"role.{case.role}") if case.role else "—"),
         (t("col.assigned"), case.assigned),
         (t("col.flags"), ", ".join(t(f"flag.{f}") for f in case.computed_flags()) or "—"),
-    ]  # fmt: skip
-    rows += [(f"· {t(f'field.{name}')}", value_label(name, text))
-             for name, text in case.report_fields()]  # fmt: skip
+    ]
+    rows += [
+        (f"· {t(f'field.{name}')}", value_label(name, text)) for name, text in case.report_fields()
+    ]
     if case.consent or case.consent_events:  # the consent in force, and since when (SPEC §14)
-        rows.append((t("show.consent"), consent_label(sorted(case.consent_authorities)) + " " +
-                     t("show.consent_since", day=case.consent_day.isoformat())))
-    rows += [(t("show.linked_to"), t("show.link_text", case=r.other or "", by=r.by,
-              day=r.day.isoformat(), shared=t("show.link_shared" if r.share
-                                              else "show.link_private")))
-             for r in case.links()]  # fmt: skip
-    rows += [(t("show.withdrawn_after"), t("show.withdrawn_after_text",
-              authority=consent_label([w.authority]), day=w.event.day.isoformat(),
-              sent=w.escalated.isoformat())) for w in case.consent_withdrawals]  # fmt: skip
+        rows.append(
+            (
+                t("show.consent"),
+                consent_label(sorted(case.consent_authorities))
+                + " "
+                + t("show.consent_since", day=case.consent_day.isoformat()),
+            )
+        )
+    rows += [
+        (
+            t("show.linked_to"),
+            t(
+                "show.link_text",
+                case=r.other or "",
+                by=r.by,
+                day=r.day.isoformat(),
+                shared=t("show.link_shared" if r.share else "show.link_private"),
+            ),
+        )
+        for r in case.links()
+    ]
+    rows += [
+        (
+            t("show.withdrawn_after"),
+            t(
+                "show.withdrawn_after_text",
+                authority=consent_label([w.authority]),
+                day=w.event.day.isoformat(),
+                sent=w.escalated.isoformat(),
+            ),
+        )
+        for w in case.consent_withdrawals
+    ]
     return rows
 
 
@@ -120,8 +154,7 @@ def message_author(case: Case, msg: Message) -> str:
     A ``reply`` no verified record names is said to be unsigned: the type inside is whatever
     its writer chose."""
     reporter = t("who.reporter_unproven" if msg.proof == "unproven" else "who.reporter")
-    return case.reply_signer(msg) or (t("who.unsigned_reply") if msg.type == "reply"
-                                      else reporter)  # fmt: skip
+    return case.reply_signer(msg) or (t("who.unsigned_reply") if msg.type == "reply" else reporter)
 
 
 def message_fields(msg: Message) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

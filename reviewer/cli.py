@@ -82,10 +82,15 @@ def _common() -> argparse.ArgumentParser:
     # Defaults are SUPPRESS so the same option given before or after the subcommand both work.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help=t("cli.home"))
-    common.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
-                        help=t("cli.passphrase_file"))  # fmt: skip
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help=t("cli.verbose"))  # fmt: skip
+    common.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help=t("cli.passphrase_file"),
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=t("cli.verbose")
+    )
     return common
 
 
@@ -126,8 +131,7 @@ def load_commands(names: Sequence[str] = COMMANDS) -> list[Any]:
 def build_parser(parser_class: type[Parser] = Parser) -> Parser:
     """The whole command line; ``parser_class`` :class:`ShellParser` for the shell's lines."""
     common = _common()
-    parser = parser_class(prog="bisik-reviewer", description=t("cli.description"),
-                          parents=[common])  # fmt: skip
+    parser = parser_class(prog="bisik-reviewer", description=t("cli.description"), parents=[common])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     wrapped = _Subparsers(sub, common)
     for module in load_commands():

@@ -33,8 +33,16 @@ from crypto.errors import FormatError
 if TYPE_CHECKING:
     from .case import Message, Record
 
-__all__ = ["WITHDRAWN_FLAG", "ConsentEvent", "Withdrawal", "effective", "events", "parse_stored",
-           "unanswered_withdrawal", "withdrawals_after_escalation"]  # fmt: skip
+__all__ = [
+    "WITHDRAWN_FLAG",
+    "ConsentEvent",
+    "Withdrawal",
+    "effective",
+    "events",
+    "parse_stored",
+    "unanswered_withdrawal",
+    "withdrawals_after_escalation",
+]
 
 WITHDRAWN_FLAG = "consent_withdrawn_after_dossier"
 
@@ -83,8 +91,10 @@ def _when(text: str) -> dt.datetime | None:
 
 def _narrowed(change: cconsent.ConsentChange) -> cconsent.ConsentChange:
     """Only the withdrawals of a change (what an unproven change may do)."""
-    return cconsent.ConsentChange({k: v for k, v in change.authorities.items() if not v},
-                                  {k: v for k, v in change.evidence.items() if not v})
+    return cconsent.ConsentChange(
+        {k: v for k, v in change.authorities.items() if not v},
+        {k: v for k, v in change.evidence.items() if not v},
+    )
 
 
 def events(messages: Sequence[Message]) -> list[ConsentEvent]:
@@ -97,8 +107,7 @@ def events(messages: Sequence[Message]) -> list[ConsentEvent]:
         if change is None or when is None:
             continue
         proven = msg.proof == "proven"
-        found.append((when, n, ConsentEvent(when, change if proven else _narrowed(change),
-                                            proven)))  # fmt: skip
+        found.append((when, n, ConsentEvent(when, change if proven else _narrowed(change), proven)))
     return [e for _w, _n, e in sorted(found, key=lambda x: (x[0], x[1]))]
 
 
@@ -113,8 +122,9 @@ def _squash(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.casefold())
 
 
-def withdrawals_after_escalation(records: Sequence[Record], applied: Sequence[ConsentEvent]
-                                 ) -> list[Withdrawal]:  # fmt: skip
+def withdrawals_after_escalation(
+    records: Sequence[Record], applied: Sequence[ConsentEvent]
+) -> list[Withdrawal]:
     """Withdrawals dated after a signed ``escalated`` status to the same authority.
 
     The status names the authority as the reviewer or ``track`` wrote it ("BKN", "Ombudsman
@@ -127,15 +137,20 @@ def withdrawals_after_escalation(records: Sequence[Record], applied: Sequence[Co
         for code, granted in event.change.authorities.items():
             if granted:
                 continue
-            sent = [r for r in records if r.kind == "status" and r.state == "escalated"
-                    and _squash(r.authority or "").startswith(code) and r.when <= event.when]
+            sent = [
+                r
+                for r in records
+                if r.kind == "status"
+                and r.state == "escalated"
+                and _squash(r.authority or "").startswith(code)
+                and r.when <= event.when
+            ]
             if sent:
                 out.append(Withdrawal(code, event, sent[0].day))
     return out
 
 
-def unanswered_withdrawal(records: Sequence[Record], found: Sequence[Withdrawal]
-                          ) -> dt.date | None:  # fmt: skip
+def unanswered_withdrawal(records: Sequence[Record], found: Sequence[Withdrawal]) -> dt.date | None:
     """The day of the first withdrawal after sending that no signed record followed, or None."""
     last = max((r.when for r in records if r.kind in ("status", "reply")), default=None)
     for w in found:

@@ -43,12 +43,10 @@ class Due:
         return self.days_left < 0
 
 
-def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt.date
-                ) -> list[Due]:  # fmt: skip
+def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt.date) -> list[Due]:
     """The deadlines this case has not met yet (empty when all met, or closed with nothing
     sent since)."""
-    out = [Due(case_id, kind, day, (day - today).days)
-           for kind, day in _reopened(summary, config)]  # fmt: skip
+    out = [Due(case_id, kind, day, (day - today).days) for kind, day in _reopened(summary, config)]
     if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
         return out
     received = dt.date.fromisoformat(summary["rcv"])
@@ -92,8 +90,9 @@ def next_deadline(summary: dict[str, Any], config: Config) -> dt.date | None:
 _ALWAYS = frozenset({"late_ack", "withdrawn"})  # listed however far their deadline
 
 
-def due_list(cases: dict[str, dict[str, Any]], config: Config, today: dt.date,
-             *, soon_only: bool = True) -> list[Due]:  # fmt: skip
+def due_list(
+    cases: dict[str, dict[str, Any]], config: Config, today: dt.date, *, soon_only: bool = True
+) -> list[Due]:
     """Obligations that are late or due within ``config.due_soon_days``, most urgent first.
 
     An item sent after closure and a withdrawal after escalation are always listed, however

@@ -30,8 +30,7 @@ class ReviewerError(BisikError):
         if not has(key):
             key, detail = self.key, key_or_detail
         message = t(key, **values)
-        super().__init__(f"{message} ({detail})" if detail else message,
-                         t(key + ".hint", **values))  # fmt: skip
+        super().__init__(f"{message} ({detail})" if detail else message, t(key + ".hint", **values))
         self.key, self.detail = key, detail
 
 

@@ -62,25 +62,79 @@ _MAGIC: tuple[tuple[bytes, int, str, str, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "ole", ".doc", "application/x-ole-storage"),
     (b"#!", 0, "script", ".sh", "text/x-script"),
 )
-_MACHO = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",
-          b"\xca\xfe\xba\xbe")  # fmt: skip
-_RIFF = {b"WEBP": ("webp", ".webp", "image/webp"), b"WAVE": ("wav", ".wav", "audio/x-wav"),
-         b"AVI ": ("avi", ".avi", "video/x-msvideo")}  # fmt: skip
+_MACHO = (
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+)
+_RIFF = {
+    b"WEBP": ("webp", ".webp", "image/webp"),
+    b"WAVE": ("wav", ".wav", "audio/x-wav"),
+    b"AVI ": ("avi", ".avi", "video/x-msvideo"),
+}
 _FTYP_HEIC = {b"heic", b"heix", b"mif1", b"msf1"}
 _FTYP_AUDIO = {b"M4A ", b"M4B "}
 _EXECUTABLE_FORMATS = {"elf", "pe", "macho", "script"}
 _DANGEROUS_EXT = {
-    ".exe", ".dll", ".scr", ".com", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".jse",
-    ".wsf", ".wsh", ".hta", ".msi", ".msp", ".apk", ".jar", ".sh", ".py", ".pl", ".lnk",
-    ".cpl", ".reg", ".app", ".deb", ".rpm", ".elf", ".bin", ".run", ".appimage",
-}  # fmt: skip
-_MACRO_EXT = {".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam",
-              ".sldm", ".doc", ".dot", ".xls", ".xlt", ".ppt", ".pps"}  # fmt: skip
+    ".exe",
+    ".dll",
+    ".scr",
+    ".com",
+    ".bat",
+    ".cmd",
+    ".ps1",
+    ".vbs",
+    ".vbe",
+    ".js",
+    ".jse",
+    ".wsf",
+    ".wsh",
+    ".hta",
+    ".msi",
+    ".msp",
+    ".apk",
+    ".jar",
+    ".sh",
+    ".py",
+    ".pl",
+    ".lnk",
+    ".cpl",
+    ".reg",
+    ".app",
+    ".deb",
+    ".rpm",
+    ".elf",
+    ".bin",
+    ".run",
+    ".appimage",
+}
+_MACRO_EXT = {
+    ".docm",
+    ".dotm",
+    ".xlsm",
+    ".xltm",
+    ".xlam",
+    ".pptm",
+    ".potm",
+    ".ppsm",
+    ".ppam",
+    ".sldm",
+    ".doc",
+    ".dot",
+    ".xls",
+    ".xlt",
+    ".ppt",
+    ".pps",
+}
 _OOXML = {"word/": ("docx", ".docx"), "xl/": ("xlsx", ".xlsx"), "ppt/": ("pptx", ".pptx")}
-_ODF = {"application/vnd.oasis.opendocument.text": ("odt", ".odt"),
-        "application/vnd.oasis.opendocument.spreadsheet": ("ods", ".ods"),
-        "application/vnd.oasis.opendocument.presentation": ("odp", ".odp"),
-        "application/epub+zip": ("epub", ".epub")}  # fmt: skip
+_ODF = {
+    "application/vnd.oasis.opendocument.text": ("odt", ".odt"),
+    "application/vnd.oasis.opendocument.spreadsheet": ("ods", ".ods"),
+    "application/vnd.oasis.opendocument.presentation": ("odp", ".odp"),
+    "application/epub+zip": ("epub", ".epub"),
+}
 
 
 @dataclass(frozen=True)
@@ -112,13 +166,18 @@ class ExportedFile:
     def to_json(self) -> dict[str, object]:
         """The entry as the export's ``manifest.json`` lists it (original names only here)."""
         return {
-            "index": self.index, "envelope_sha256": self.envelope_sha256,
-            "original_name": self.original_name, "format": self.format,
-            "output": self.output.name if self.output else None, "sha256": self.sha256,
-            "cleaned": self.cleaned, "removed": self.removed, "remaining": self.remaining,
+            "index": self.index,
+            "envelope_sha256": self.envelope_sha256,
+            "original_name": self.original_name,
+            "format": self.format,
+            "output": self.output.name if self.output else None,
+            "sha256": self.sha256,
+            "cleaned": self.cleaned,
+            "removed": self.removed,
+            "remaining": self.remaining,
             "warnings": self.warnings,
             "original_output": self.original_output.name if self.original_output else None,
-        }  # fmt: skip
+        }
 
 
 # ---------------------------------------------------------------- detection (never executes)
@@ -154,8 +213,7 @@ def _by_magic(head: bytes) -> Detected | None:
         return Detected("mp3", ".mp3")
     for magic, offset, fmt, ext, _ in _MAGIC:
         if head[offset : offset + len(magic)] == magic:
-            return Detected(fmt, ext, executable=fmt in _EXECUTABLE_FORMATS,
-                            macros=fmt == "ole")  # fmt: skip
+            return Detected(fmt, ext, executable=fmt in _EXECUTABLE_FORMATS, macros=fmt == "ole")
     return None
 
 
@@ -204,12 +262,20 @@ def _mat2_path() -> str:
 
 
 def _run_mat2(args: Sequence[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-           "HOME": "/nonexistent"}  # fmt: skip
-    return subprocess.run(  # noqa: S603 - fixed program, our own arguments, no shell
-        [_mat2_path(), *args], cwd=cwd, env=env, capture_output=True, text=True,
-        timeout=MAT2_TIMEOUT, check=False,
-    )  # fmt: skip
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "HOME": "/nonexistent",
+    }
+    return subprocess.run(  # noqa: S603
+        [_mat2_path(), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=MAT2_TIMEOUT,
+        check=False,
+    )
 
 
 def metadata_fields(path: Path) -> list[str]:
@@ -317,9 +383,12 @@ def _try_clean(src: Path, det: Detected, target: Path, result: ExportedFile) -> 
 
 
 def export_evidence(
-    items: Sequence[EvidenceItem], out_dir: Path, *, original: bool = False,
+    items: Sequence[EvidenceItem],
+    out_dir: Path,
+    *,
+    original: bool = False,
     shared_only: bool = False,
-) -> list[ExportedFile]:  # fmt: skip
+) -> list[ExportedFile]:
     """Export every item (or only those the reporter allowed to share) into ``out_dir``.
 
     ``out_dir`` is created (mode 0700) if needed. Each file appears complete or not at all.

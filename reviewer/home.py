@@ -34,8 +34,14 @@ from .errors import NotInitialised, UsageError
 ENV_HOME = "BISIK_REVIEWER_HOME"
 
 
-LETTERHEAD = ("org_name", "org_address", "org_contact", "org_city", "signatory_name",
-              "signatory_title")  # fmt: skip
+LETTERHEAD = (
+    "org_name",
+    "org_address",
+    "org_contact",
+    "org_city",
+    "signatory_name",
+    "signatory_title",
+)
 """The ``config.json`` keys a dossier letter needs (sender block, place of the date, signature)."""
 
 
@@ -79,8 +85,10 @@ class Config:
             cfg = cls(**kwargs)
         except TypeError as exc:
             raise UsageError("err.config") from exc
-        if not all(isinstance(getattr(cfg, n), int) and getattr(cfg, n) >= 0
-                   for n in ("ack_days", "feedback_months", "due_soon_days")):  # fmt: skip
+        if not all(
+            isinstance(getattr(cfg, n), int) and getattr(cfg, n) >= 0
+            for n in ("ack_days", "feedback_months", "due_soon_days")
+        ):
             raise UsageError("err.config")
         if not all(isinstance(getattr(cfg, n), str) for n in (*LETTERHEAD, "letter_code")):
             raise UsageError("err.config")

@@ -47,17 +47,28 @@ def _check_id(reviewer_id: str) -> None:
         raise UsageError("err.bad_id", id=reviewer_id)
 
 
-def create(home: Home, reviewer_id: str, name: str, passphrase: str, *,
-           profile: str = keyfile.DEFAULT_PROFILE) -> Identity:  # fmt: skip
+def create(
+    home: Home,
+    reviewer_id: str,
+    name: str,
+    passphrase: str,
+    *,
+    profile: str = keyfile.DEFAULT_PROFILE,
+) -> Identity:
     """Make keys, seal them under ``passphrase`` and write ``public.json``; never overwrites."""
     _check_id(reviewer_id)
     keyfile.check_new_passphrase(passphrase)
     if home.key_file.exists():
         raise AlreadyExists("err.keys_exist", path=str(home.key_file))
     ident = Identity(reviewer_id, name, KeyPair.generate(), secrets.token_bytes(32))
-    secret = canonical_json({"id": ident.id, "name": ident.name,
-                             "keys": b64u_encode(ident.keys.to_secret_bytes()),
-                             "store": b64u_encode(ident.store_key)})  # fmt: skip
+    secret = canonical_json(
+        {
+            "id": ident.id,
+            "name": ident.name,
+            "keys": b64u_encode(ident.keys.to_secret_bytes()),
+            "store": b64u_encode(ident.store_key),
+        }
+    )
     sealed = keyfile.seal_secret(secret, passphrase, label=LABEL, profile=profile)
     home.ensure()
     write_atomic(home.key_file, sealed)
@@ -71,9 +82,12 @@ def unlock(home: Home, passphrase: str) -> Identity:
     secret = keyfile.open_secret(home.key_file.read_bytes(), passphrase, label=LABEL)
     obj = parse_json_object(secret, max_size=4096)
     try:
-        return Identity(str(obj["id"]), str(obj["name"]),
-                        KeyPair.from_secret_bytes(b64u_decode(obj["keys"], length=64)),
-                        b64u_decode(obj["store"], length=32))  # fmt: skip
+        return Identity(
+            str(obj["id"]),
+            str(obj["name"]),
+            KeyPair.from_secret_bytes(b64u_decode(obj["keys"], length=64)),
+            b64u_decode(obj["store"], length=32),
+        )
     except (KeyError, TypeError) as exc:
         raise FormatError("incomplete reviewer key file") from exc
 

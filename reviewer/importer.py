@@ -89,8 +89,15 @@ class ImportSummary:
         what ``import`` prints and the desktop app shows."""
         if self.already_imported:
             return [t("import.already", bundle=self.bundle_id)]
-        out = [t("import.done", new=self.new_cases, updated=self.updated_cases,
-                 records=self.records, confirmed=self.confirmed)]  # fmt: skip
+        out = [
+            t(
+                "import.done",
+                new=self.new_cases,
+                updated=self.updated_cases,
+                records=self.records,
+                confirmed=self.confirmed,
+            )
+        ]
         if self.unreadable:
             out.append(t("import.unreadable", n=self.unreadable))
         if self.damaged:
@@ -109,8 +116,9 @@ _UNREADABLE_FLAG = {NOT_FOR_ME: "not_for_me", DAMAGED: "undecryptable"}
 class _Merge:
     """State of one import: the cases touched so far, decrypted once and written at the end."""
 
-    def __init__(self, store: CaseStore, tx: Transaction, ident: Identity, directory: Directory
-                 ) -> None:  # fmt: skip
+    def __init__(
+        self, store: CaseStore, tx: Transaction, ident: Identity, directory: Directory
+    ) -> None:
         self.store, self.tx, self.ident, self.directory = store, tx, ident, directory
         self.touched: dict[str, dict[str, Any]] = {}
         self.new: set[str] = set()
@@ -158,8 +166,13 @@ class _Merge:
         if self.key_id not in ids:
             return None, NOT_FOR_ME, ids
         try:
-            return cdoc.parse(envelope.unseal(data, self.ident.keys.encryption,
-                                              max_size=cdoc.MAX_DOCUMENT)), None, ids
+            return (
+                cdoc.parse(
+                    envelope.unseal(data, self.ident.keys.encryption, max_size=cdoc.MAX_DOCUMENT)
+                ),
+                None,
+                ids,
+            )
         except (DecryptionError, FormatError):
             return None, DAMAGED, ids
 
@@ -219,10 +232,14 @@ class _Merge:
         # these ids): replies go to no reviewer outside it, whatever a later export claims
         case["report_recipients"] = sorted(k.hex() for k in ids)
         case["flags"] = [f for f in case["flags"] if f not in ("undecryptable", "not_for_me")]
-        case["report"] = {"submitted_at": doc.submitted_at, "channel": doc.channel,
-                          "fields": dict(doc.fields), "consent": dict(doc.consent),
-                          "reply_key": doc.reply_key,
-                          "followup_key": doc.followup_key}  # fmt: skip
+        case["report"] = {
+            "submitted_at": doc.submitted_at,
+            "channel": doc.channel,
+            "fields": dict(doc.fields),
+            "consent": dict(doc.consent),
+            "reply_key": doc.reply_key,
+            "followup_key": doc.followup_key,
+        }
         case["evidence"] = [e.to_json() for e in doc.evidence]
         if case.get("reply_key") and doc.reply_key != case["reply_key"]:
             case["flags"].append("reply_key_mismatch")  # the server swapped the reply key
@@ -250,8 +267,10 @@ class _Merge:
                 raise FormatError("an export item arrived without its case descriptor")
             prove_followups(case_id, case)
             check_evidence(case, self.store, self.ident.keys.encryption)
-            statuses = sorted((r for r in case["records"] if r["kind"] == "status"),
-                              key=lambda r: crecords.order_key(r["body"]))  # fmt: skip
+            statuses = sorted(
+                (r for r in case["records"] if r["kind"] == "status"),
+                key=lambda r: crecords.order_key(r["body"]),
+            )
             revoked = bool(statuses) and statuses[-1]["by"].endswith(" (revoked)")
             case["flags"] = [f for f in case["flags"] if f != "status_by_revoked"]
             if revoked:  # history is kept, but a stolen key's status must not pass unnoticed
@@ -294,13 +313,16 @@ def _proof_state(case_id: str, case: dict[str, Any], msg: dict[str, Any]) -> str
     if key is None:
         return "unproven"
     try:
-        body = followup.verify(msg.get("signature", ""), load_ed25519_public(key), case_id,
-                               msg["item"], msg["sha256"])  # fmt: skip
+        body = followup.verify(
+            msg.get("signature", ""), load_ed25519_public(key), case_id, msg["item"], msg["sha256"]
+        )
     except (SignatureError, FormatError):
         return "forged"
     listed = [e["envelope_sha256"] for e in msg.get("evidence", [])]
-    ok = not msg.get("readable") or (carried_in(msg["item"], msg["type"])  # SPEC §17
-                                     and body["evidence"] == listed)
+    ok = not msg.get("readable") or (
+        carried_in(msg["item"], msg["type"])  # SPEC §17
+        and body["evidence"] == listed
+    )
     return "proven" if ok else "forged"
 
 
@@ -324,15 +346,27 @@ def prove_followups(case_id: str, case: dict[str, Any]) -> None:
             case["flags"].append(f"followup_{msg['proof']}")
 
 
-def _message(sha: str, kind: str, doc: cdoc.Document | None, why: str | None = None
-             ) -> dict[str, Any]:  # fmt: skip
+def _message(
+    sha: str, kind: str, doc: cdoc.Document | None, why: str | None = None
+) -> dict[str, Any]:
     if doc is None:
-        return {"sha256": sha, "type": kind, "item": kind, "readable": False,
-                "unreadable": why or DAMAGED}
-    out = {"sha256": sha, "type": doc.type, "item": kind, "readable": True,
-           "at": doc.submitted_at,
-           "channel": doc.channel, "fields": dict(doc.fields),
-           "evidence": [e.to_json() for e in doc.evidence]}  # fmt: skip
+        return {
+            "sha256": sha,
+            "type": kind,
+            "item": kind,
+            "readable": False,
+            "unreadable": why or DAMAGED,
+        }
+    out = {
+        "sha256": sha,
+        "type": doc.type,
+        "item": kind,
+        "readable": True,
+        "at": doc.submitted_at,
+        "channel": doc.channel,
+        "fields": dict(doc.fields),
+        "evidence": [e.to_json() for e in doc.evidence],
+    }
     if doc.type == cconsent.TYPE:  # kept only if it is one (SPEC §14): else it changes nothing
         try:
             out["consent"] = cconsent.check(doc).to_json()
@@ -376,18 +410,27 @@ def check_evidence(case: dict[str, Any], store: CaseStore, key: X25519PrivateKey
     case["evidence_check"] = states
     flags = set(case["flags"]) - {"evidence_missing", "evidence_unlisted"}
     found = {s["state"] for s in states} if case["readable"] else set()
-    for state, flag in (("missing", "evidence_missing"), ("unlisted", "evidence_unlisted"),
-                        ("mismatch", "evidence_altered")):  # fmt: skip
+    for state, flag in (
+        ("missing", "evidence_missing"),
+        ("unlisted", "evidence_unlisted"),
+        ("mismatch", "evidence_altered"),
+    ):
         if state in found:
             flags.add(flag)
     case["flags"] = sorted(flags)
 
 
 def import_items(
-    store: CaseStore, ident: Identity, directory: Directory, config: Config,
-    items: Iterable[ExportItem], *, bundle_id: str, seq_to: int,
+    store: CaseStore,
+    ident: Identity,
+    directory: Directory,
+    config: Config,
+    items: Iterable[ExportItem],
+    *,
+    bundle_id: str,
+    seq_to: int,
     progress: Callable[[int], None] = lambda n: None,
-) -> ImportSummary:  # fmt: skip
+) -> ImportSummary:
     """Merge verified export items into the store in one transaction (all or nothing)."""
     summary = ImportSummary(bundle_id)
     if bundle_id in store.meta.get("imported", []):
@@ -395,11 +438,15 @@ def import_items(
         return summary
     with store.transaction() as tx:
         merge = _Merge(store, tx, ident, directory)
-        handlers = {"case": merge.on_case, "envelope": merge.on_envelope,
-                    "status": merge.on_record, "reply": merge.on_record,
-                    "track": merge.on_record,  # tracking steps (crypto/SPEC.md §16)
-                    "link": merge.on_record,
-                    "followup": merge.on_followup}  # fmt: skip
+        handlers = {
+            "case": merge.on_case,
+            "envelope": merge.on_envelope,
+            "status": merge.on_record,
+            "reply": merge.on_record,
+            "track": merge.on_record,  # tracking steps (crypto/SPEC.md §16)
+            "link": merge.on_record,
+            "followup": merge.on_followup,
+        }
         for item in items:
             handler = handlers.get(item.kind)
             if handler is None:

@@ -29,8 +29,9 @@ def check_new_passphrase(passphrase: str) -> None:
         raise UsageError("err.passphrase_short", n=MIN_PASSPHRASE)
 
 
-def seal_secret(secret: bytes, passphrase: str, *, label: str,
-                profile: str = DEFAULT_PROFILE) -> bytes:  # fmt: skip
+def seal_secret(
+    secret: bytes, passphrase: str, *, label: str, profile: str = DEFAULT_PROFILE
+) -> bytes:
     """Encrypt ``secret`` under ``passphrase`` (:func:`crypto.keyfile.seal_secret`)."""
     if profile not in PROFILES:
         raise UsageError("err.kdf_profile", profile=profile)

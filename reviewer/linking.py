@@ -27,8 +27,17 @@ from .identity import Identity
 from .store import CaseStore
 
 
-def link(store: CaseStore, ident: Identity, config: Config, directory: Directory, new: str,
-         old: str, *, share: bool = False, unlink: bool = False) -> dict[str, Any]:  # fmt: skip
+def link(
+    store: CaseStore,
+    ident: Identity,
+    config: Config,
+    directory: Directory,
+    new: str,
+    old: str,
+    *,
+    share: bool = False,
+    unlink: bool = False,
+) -> dict[str, Any]:
     """Sign, record and queue a link from case ``new`` to case ``old``; returns its body.
 
     Both cases must be in this store and ``new`` readable here; UsageError otherwise, or for
@@ -40,12 +49,28 @@ def link(store: CaseStore, ident: Identity, config: Config, directory: Directory
     other = store.load_case(old)  # an unknown id stops here with the store's own error
     _readable(case)
     try:
-        raw = clinks.sign(ident.keys.signing, case["id"], other["id"], linked=not unlink,
-                          share=share, at=next_at(case))  # fmt: skip
+        raw = clinks.sign(
+            ident.keys.signing,
+            case["id"],
+            other["id"],
+            linked=not unlink,
+            share=share,
+            at=next_at(case),
+        )
     except FormatError as exc:
         raise UsageError("err.link_self") from exc
     body, reviewer = crecords.verify(raw, directory, clinks.KIND)
     add_record(case, clinks.KIND, raw.decode(), body, reviewer.id)
-    _save(store, case, config, {"id": body["id"], "kind": clinks.KIND, "case": case["id"],
-                                "record": raw.decode(), "sent": 0})  # fmt: skip
+    _save(
+        store,
+        case,
+        config,
+        {
+            "id": body["id"],
+            "kind": clinks.KIND,
+            "case": case["id"],
+            "record": raw.decode(),
+            "sent": 0,
+        },
+    )
     return body

@@ -53,8 +53,12 @@ class Members:
 
     def to_json(self) -> dict[str, Any]:
         """The members file's object: organisation, last serial, reviewers, revoked key ids."""
-        return {"org": self.org, "serial": self.serial, "revoked": sorted(self.revoked),
-                "reviewers": [r.to_json() for r in self.reviewers]}  # fmt: skip
+        return {
+            "org": self.org,
+            "serial": self.serial,
+            "revoked": sorted(self.revoked),
+            "reviewers": [r.to_json() for r in self.reviewers],
+        }
 
 
 def _today() -> dt.date:
@@ -67,9 +71,12 @@ def load_members(home: Home) -> Members:
         raise NotInitialised("err.no_org", home=str(home.root))
     try:
         obj = json.loads(home.members.read_text(encoding="utf-8"))
-        return Members(str(obj["org"]), int(obj["serial"]),
-                       [_member(r) for r in obj["reviewers"]],
-                       [str(x) for x in obj["revoked"]])  # fmt: skip
+        return Members(
+            str(obj["org"]),
+            int(obj["serial"]),
+            [_member(r) for r in obj["reviewers"]],
+            [str(x) for x in obj["revoked"]],
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         if isinstance(exc, FormatError):
             raise
@@ -77,9 +84,14 @@ def load_members(home: Home) -> Members:
 
 
 def _member(obj: dict[str, Any]) -> cdir.Reviewer:
-    return cdir.Reviewer(str(obj["id"]), str(obj["name"]), str(obj["role"]),
-                         PublicKeys.from_json(obj), dt.date.fromisoformat(obj["valid_from"]),
-                         dt.date.fromisoformat(obj["valid_until"]))  # fmt: skip
+    return cdir.Reviewer(
+        str(obj["id"]),
+        str(obj["name"]),
+        str(obj["role"]),
+        PublicKeys.from_json(obj),
+        dt.date.fromisoformat(obj["valid_from"]),
+        dt.date.fromisoformat(obj["valid_until"]),
+    )
 
 
 def save_members(home: Home, members: Members) -> None:
@@ -92,8 +104,9 @@ def root_fingerprint(root: Ed25519PublicKey) -> str:
     return fingerprint(root)
 
 
-def init_root(home: Home, org_name: str, passphrase: str, *,
-              profile: str = keyfile.DEFAULT_PROFILE) -> Ed25519PublicKey:  # fmt: skip
+def init_root(
+    home: Home, org_name: str, passphrase: str, *, profile: str = keyfile.DEFAULT_PROFILE
+) -> Ed25519PublicKey:
     """Create the root key in this home; refuses if one exists. Returns the public key."""
     if home.root_key.exists():
         raise AlreadyExists("err.root_exists", path=str(home.root_key))
@@ -102,8 +115,10 @@ def init_root(home: Home, org_name: str, passphrase: str, *,
     keyfile.check_new_passphrase(passphrase)
     root = Ed25519PrivateKey.generate()
     home.ensure()
-    write_atomic(home.root_key, keyfile.seal_secret(raw_private(root), passphrase,
-                                                    label=ROOT_LABEL, profile=profile))
+    write_atomic(
+        home.root_key,
+        keyfile.seal_secret(raw_private(root), passphrase, label=ROOT_LABEL, profile=profile),
+    )
     write_atomic(home.root_pub, raw_public(root.public_key()), mode=0o644)
     save_members(home, Members(org_name.strip(), 0, [], []))
     return root.public_key()
@@ -117,8 +132,9 @@ def unlock_root(home: Home, passphrase: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def add_member(home: Home, card: Path, role: str = "reviewer", valid_days: int = 365
-               ) -> cdir.Reviewer:  # fmt: skip
+def add_member(
+    home: Home, card: Path, role: str = "reviewer", valid_days: int = 365
+) -> cdir.Reviewer:
     """Add a reviewer from their ``public.json``; refuses a taken id or a revoked key."""
     if role not in cdir.ROLES:
         raise UsageError("err.role", role=role)
@@ -169,8 +185,15 @@ def sign(home: Home, passphrase: str, server_key: Ed25519PublicKey, days: int = 
     members = load_members(home)
     root = unlock_root(home, passphrase)
     serial = members.serial + 1
-    data = cdir.sign_directory(root, members.org, serial, _today() + dt.timedelta(days=days),
-                               members.reviewers, server_key, members.revoked)  # fmt: skip
+    data = cdir.sign_directory(
+        root,
+        members.org,
+        serial,
+        _today() + dt.timedelta(days=days),
+        members.reviewers,
+        server_key,
+        members.revoked,
+    )
     cdir.verify_directory(data, root.public_key())  # never hand out what we would not accept
     members.serial = serial
     save_members(home, members)
@@ -200,8 +223,9 @@ def adopt_directory(home: Home, data: bytes) -> cdir.Directory:
     """Trust ``data`` if the pinned root signed it and its serial is not older than ours."""
     new = cdir.verify_directory(data, pinned_root(home))
     if home.directory.exists():
-        old = cdir.verify_directory(home.directory.read_bytes(), new.root, today=new.today
-                                    - dt.timedelta(days=36500))  # fmt: skip
+        old = cdir.verify_directory(
+            home.directory.read_bytes(), new.root, today=new.today - dt.timedelta(days=36500)
+        )
         if new.serial < old.serial:
             raise DirectoryError("err.directory_rollback", new=new.serial, old=old.serial)
         if new.serial == old.serial and data != home.directory.read_bytes():

@@ -24,6 +24,7 @@ from .store import CaseStore
 @dataclass(frozen=True)
 class OutboxSummary:
     """What an outbox run wrote, for the command's report (counts only)."""
+
     path: Path
     statuses: int
     replies: int
@@ -32,8 +33,9 @@ class OutboxSummary:
     steps: int = 0  # tracking steps (SPEC §16)
 
 
-def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *,
-          resend: bool = False) -> OutboxSummary:  # fmt: skip
+def write(
+    store: CaseStore, ident: Identity, directory: Directory, path: Path, *, resend: bool = False
+) -> OutboxSummary:
     """Write the outbox bundle to ``path`` (atomically) and mark its items as written."""
     pending = store.meta.get("pending", [])
     chosen = [p for p in pending if resend or not p.get("sent")]
@@ -50,10 +52,12 @@ def write(store: CaseStore, ident: Identity, directory: Directory, path: Path, *
                 out.add_reply(item["record"].encode(), b64u_decode(item["envelope"]))
     chosen_ids = {p["id"] for p in chosen}
     with store.transaction() as tx:
-        tx.meta["pending"] = [{**p, "sent": p.get("sent", 0) + (p["id"] in chosen_ids)}
-                              for p in pending]  # fmt: skip
+        tx.meta["pending"] = [
+            {**p, "sent": p.get("sent", 0) + (p["id"] in chosen_ids)} for p in pending
+        ]
     statuses = sum(1 for p in chosen if p["kind"] == "status")
     replies = sum(1 for p in chosen if p["kind"] == "reply")
     steps = sum(1 for p in chosen if p["kind"] == "track")
-    return OutboxSummary(path, statuses, replies, ack, len(chosen) - statuses - replies - steps,
-                         steps)  # fmt: skip
+    return OutboxSummary(
+        path, statuses, replies, ack, len(chosen) - statuses - replies - steps, steps
+    )

@@ -25,8 +25,9 @@ def _from_file(path: str) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def obtain(passphrase_file: str | None, *, confirm: bool = False, prompt_key: str = "pp.prompt"
-           ) -> str:  # fmt: skip
+def obtain(
+    passphrase_file: str | None, *, confirm: bool = False, prompt_key: str = "pp.prompt"
+) -> str:
     """The passphrase from the first source that has one; UsageError if two typings differ."""
     if passphrase_file:
         return _from_file(passphrase_file)

@@ -34,9 +34,13 @@ class _Blobs(Protocol):
 
 @contextlib.contextmanager
 def decrypted_evidence(
-    store: _Blobs, key: X25519PrivateKey, case: Case, workdir: Path, *,
+    store: _Blobs,
+    key: X25519PrivateKey,
+    case: Case,
+    workdir: Path,
+    *,
     shared_only: bool = False,
-) -> Iterator[tuple[Case, list[str]]]:  # fmt: skip
+) -> Iterator[tuple[Case, list[str]]]:
     """Yield (``case`` with ``path`` set on each decrypted evidence item, [hashes whose
     envelope is missing]).
 
@@ -66,8 +70,7 @@ def decrypted_evidence(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _open_listed(src: Path, target: Path, key: X25519PrivateKey, ev: EvidenceItem, n: int
-                 ) -> None:  # fmt: skip
+def _open_listed(src: Path, target: Path, key: X25519PrivateKey, ev: EvidenceItem, n: int) -> None:
     """Decrypt evidence ``n`` into ``target`` only if it is the envelope the report lists."""
     try:
         with open(src, "rb") as fh:
@@ -76,5 +79,4 @@ def _open_listed(src: Path, target: Path, key: X25519PrivateKey, ev: EvidenceIte
             fh.seek(0)
             envelope.unseal_to_path(fh, target, key)  # temporary file, kept only on success
     except DecryptionError as exc:
-        raise EvidenceAlteredError(
-            f"evidence {n} ({ev.envelope_sha256[:16]}…)") from exc
+        raise EvidenceAlteredError(f"evidence {n} ({ev.envelope_sha256[:16]}…)") from exc

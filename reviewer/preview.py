@@ -45,8 +45,9 @@ class Preview:
     data: bytes = b""
 
 
-def cleaned(store: CaseStore, key: X25519PrivateKey, case: Case, index: int, workdir: Path
-            ) -> Preview:  # fmt: skip
+def cleaned(
+    store: CaseStore, key: X25519PrivateKey, case: Case, index: int, workdir: Path
+) -> Preview:
     """The cleaned copy of evidence number ``index`` (1-based, as ``show`` and ``evidence``
     number them). EvidenceError if its envelope is missing; EvidenceAlteredError if it is not
     the one the report lists."""

@@ -48,6 +48,7 @@ from .ui.terminal import err
 @dataclass
 class Session:
     """An unlocked reviewer home: identity, open store and settings (see :func:`open_session`)."""
+
     home: Home
     identity: Identity
     store: CaseStore
@@ -89,8 +90,9 @@ def unlock(args: argparse.Namespace) -> tuple[Home, Identity]:
     return home, _unlock(args, home, passphrase.obtain(getattr(args, "passphrase_file", None)))
 
 
-def _unlock(args: argparse.Namespace, home: Home, secret: str,
-            beside: Callable[[], object] | None = None) -> Identity:  # fmt: skip
+def _unlock(
+    args: argparse.Namespace, home: Home, secret: str, beside: Callable[[], object] | None = None
+) -> Identity:
     """One Argon2id run; ``beside`` (work that needs no key) runs on this thread meanwhile,
     the Argon2id run on another (libsodium releases the GIL). Both have ended when this
     returns or raises; an exception from ``beside`` wins over one from the unlock."""
@@ -118,14 +120,17 @@ def _unlock(args: argparse.Namespace, home: Home, secret: str,
         raise failure[0]
     unlocks += 1
     if getattr(args, "verbose", False):
-        err("debug: " + t("session.unlocked", n=unlocks,
-                          seconds=f"{time.perf_counter() - start:.2f}"))
+        err(
+            "debug: "
+            + t("session.unlocked", n=unlocks, seconds=f"{time.perf_counter() - start:.2f}")
+        )
     return result[0]
 
 
 @contextlib.contextmanager
-def _fresh(args: argparse.Namespace, holder: str = "command",
-           beside: Callable[[], object] | None = None) -> Iterator[Session]:  # fmt: skip
+def _fresh(
+    args: argparse.Namespace, holder: str = "command", beside: Callable[[], object] | None = None
+) -> Iterator[Session]:
     """Passphrase, then the store lock, then the unlock (with ``beside``), then the store."""
     home = home_of(args)
     home.require_keys()
@@ -165,8 +170,9 @@ def open_home(home: Home, passphrase: str, *, holder: str = "shell") -> Iterator
 
 
 @contextlib.contextmanager
-def open_session(args: argparse.Namespace, *, beside: Callable[[], object] | None = None
-                 ) -> Iterator[Session]:  # fmt: skip
+def open_session(
+    args: argparse.Namespace, *, beside: Callable[[], object] | None = None
+) -> Iterator[Session]:
     """Lock the store, unlock, and hand out a Session; the store lock is released on exit.
 
     Inside a shell: the shell's session (config re-read), no passphrase, and the lock stays.

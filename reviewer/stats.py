@@ -85,8 +85,7 @@ class Phases(Protocol):
     names: str  # the elections, for the report's footnote
     sources: str  # where their dates come from
 
-    def phase(self, day: dt.date | None, election: str, category: str,
-              region: str = "") -> str:  # fmt: skip
+    def phase(self, day: dt.date | None, election: str, category: str, region: str = "") -> str:
         """The phase of ``day`` for a report about ``election`` (free text) in ``category``,
         from ``region``'s calendar where one overrides the general one."""
         ...
@@ -119,8 +118,11 @@ def distinct(cases: Sequence[Case]) -> list[Case]:
 def counted(cases: Sequence[Case]) -> list[Case]:
     """Distinct, verified-looking cases: acknowledged by a signed record and not dismissed
     by their newest status. What the tables by category, province and phase count."""
-    return [c for c in distinct(cases)
-            if c.ack_day() is not None and _latest_state(c) not in DISMISSED_STATES]
+    return [
+        c
+        for c in distinct(cases)
+        if c.ack_day() is not None and _latest_state(c) not in DISMISSED_STATES
+    ]
 
 
 def _pinned(small: Sequence[int], big: Sequence[int], k: int) -> bool:
@@ -159,11 +161,14 @@ def suppress(counts: Mapping[str, int], k: int = K, partition: bool = True) -> d
     return shown
 
 
-def _table(name: str, counts: Mapping[str, int], labels: Mapping[str, str], k: int,
-           partition: bool = True) -> Table:  # fmt: skip
+def _table(
+    name: str, counts: Mapping[str, int], labels: Mapping[str, str], k: int, partition: bool = True
+) -> Table:
     shown = suppress(counts, k, partition)
-    cells = tuple(Cell(key, labels.get(key, key), c, shown[key], not shown[key].isdigit())
-                  for key, c in counts.items())  # fmt: skip
+    cells = tuple(
+        Cell(key, labels.get(key, key), c, shown[key], not shown[key].isdigit())
+        for key, c in counts.items()
+    )
     return Table(name, t(f"stats.{name}"), cells)
 
 
@@ -185,15 +190,14 @@ def _region_counts(cases: Sequence[Case], k: int) -> tuple[dict[str, int], dict[
     return counts, {"*": _both("stats.other_regions", k=k)}
 
 
-def _phase_counts(cases: Sequence[Case], phases: Phases
-                  ) -> tuple[dict[str, int], dict[str, str]]:  # fmt: skip
-    seen = Counter(phases.phase(c.incident_date, c.election, c.category, c.region)
-                   for c in cases)  # fmt: skip
+def _phase_counts(cases: Sequence[Case], phases: Phases) -> tuple[dict[str, int], dict[str, str]]:
+    seen = Counter(phases.phase(c.incident_date, c.election, c.category, c.region) for c in cases)
     return {p: seen.get(p, 0) for p in phases.keys}, {p: _both(f"phase.{p}") for p in phases.keys}
 
 
-def _retaliation_phase_counts(cases: Sequence[Case], phases: Phases
-                              ) -> tuple[dict[str, int], dict[str, str]]:  # fmt: skip
+def _retaliation_phase_counts(
+    cases: Sequence[Case], phases: Phases
+) -> tuple[dict[str, int], dict[str, str]]:
     """Retaliation events by phase: reports filed under the retaliation category (their incident
     month) and retaliation follow-ups sent later with the receipt (their month). Counts
     events, not cases: the paper's post-election retaliation shows up here."""
@@ -207,16 +211,21 @@ def _retaliation_phase_counts(cases: Sequence[Case], phases: Phases
     return {p: seen.get(p, 0) for p in phases.keys}, {p: _both(f"phase.{p}") for p in phases.keys}
 
 
-def funnel(cases: Sequence[Case], tracked: Collection[str] = (),
-           sanctioned: Collection[str] = ()) -> dict[str, int]:  # fmt: skip
+def funnel(
+    cases: Sequence[Case], tracked: Collection[str] = (), sanctioned: Collection[str] = ()
+) -> dict[str, int]:
     """reported → verified → escalated → sanctioned (each a subset of the one before);
     ``tracked``: ids of cases with a dossier, ``sanctioned``: ids an authority sanctioned."""
     sanctioned = set(sanctioned)
     escalated = {c.case_id for c in cases if "escalated" in c.states() or c.case_id in tracked}
     verified = escalated | {c.case_id for c in cases if c.states() & VERIFIED_STATES}
     ids = {c.case_id for c in cases}
-    return {"reported": len(ids), "verified": len(verified & ids),
-            "escalated": len(escalated & ids), "sanctioned": len(sanctioned & escalated & ids)}
+    return {
+        "reported": len(ids),
+        "verified": len(verified & ids),
+        "escalated": len(escalated & ids),
+        "sanctioned": len(sanctioned & escalated & ids),
+    }
 
 
 def ack_days(cases: Sequence[Case]) -> list[int | None]:
@@ -229,8 +238,9 @@ def ack_days(cases: Sequence[Case]) -> list[int | None]:
 
 
 def _ack_counts(days: Sequence[int | None]) -> tuple[dict[str, int], dict[str, str]]:
-    counts = {key: sum(1 for d in days if d is not None and lo <= d <= hi)
-              for key, lo, hi in ACK_BUCKETS}  # fmt: skip
+    counts = {
+        key: sum(1 for d in days if d is not None and lo <= d <= hi) for key, lo, hi in ACK_BUCKETS
+    }
     counts["none"] = sum(1 for d in days if d is None)
     return counts, {key: _both(f"stats.ack.{key}") for key in counts}
 
@@ -247,9 +257,13 @@ class Report:
 
 
 def compute(
-    cases: Sequence[Case], phases: Phases, *, escalated: Collection[str] = (),
-    sanctioned: Collection[str] = (), k: int = K,
-) -> Report:  # fmt: skip
+    cases: Sequence[Case],
+    phases: Phases,
+    *,
+    escalated: Collection[str] = (),
+    sanctioned: Collection[str] = (),
+    k: int = K,
+) -> Report:
     """Aggregate ``cases`` (see the module's docstring for what is counted). ValueError if
     fewer than ``k`` cases are counted: any table would single someone out. ``escalated`` and
     ``sanctioned`` are case ids from the tracking log."""
@@ -265,29 +279,39 @@ def compute(
         _table("by_region", *_region_counts(real, k), k=k),
         _table("by_phase", *_phase_counts(real, phases), k=k),
         _table("retaliation", *_retaliation_phase_counts(real, phases), k=k),
-        _table("funnel", fun, {s: _both(f"stats.funnel.{s}") for s in fun}, k=k,
-               partition=False),
+        _table("funnel", fun, {s: _both(f"stats.funnel.{s}") for s in fun}, k=k, partition=False),
         _table("ack", *_ack_counts(days), k=k),
-    )  # fmt: skip
+    )
     median = statistics.median(acked) if len(acked) >= k else None
     return Report(len(real), tables, median, (phases.names, phases.sources), k)
 
 
 def _html_table(table: Table, svg_name: str) -> str:
-    rows = "".join(f"<tr><td>{escape(c.label)}</td><td class=n>{escape(c.shown)}</td></tr>"
-                   for c in table.cells)  # fmt: skip
-    return (f"<section><h2>{escape(_both('stats.' + table.name))}</h2>"
-            f"<img src={attr(svg_name)} alt={attr(table.title)}>"
-            f"<table><thead><tr><th>{escape(_both('stats.col_group'))}</th>"
-            f"<th>{escape(_both('stats.col_count'))}</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></section>")  # fmt: skip
+    rows = "".join(
+        f"<tr><td>{escape(c.label)}</td><td class=n>{escape(c.shown)}</td></tr>"
+        for c in table.cells
+    )
+    return (
+        f"<section><h2>{escape(_both('stats.' + table.name))}</h2>"
+        f"<img src={attr(svg_name)} alt={attr(table.title)}>"
+        f"<table><thead><tr><th>{escape(_both('stats.col_group'))}</th>"
+        f"<th>{escape(_both('stats.col_count'))}</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
+    )
 
 
 def render(report: Report, svg_prefix: str, today: dt.date) -> tuple[str, dict[str, str]]:
     """(HTML text, {svg file name: svg text})."""
-    svgs = {f"{svg_prefix}-{tb.name}.svg": bar_chart(
-        tb.title, [Bar(c.label.split(" / ")[0], None if c.hidden else c.count, c.shown)
-                   for c in tb.cells]) for tb in report.tables}  # fmt: skip
+    svgs = {
+        f"{svg_prefix}-{tb.name}.svg": bar_chart(
+            tb.title,
+            [
+                Bar(c.label.split(" / ")[0], None if c.hidden else c.count, c.shown)
+                for c in tb.cells
+            ],
+        )
+        for tb in report.tables
+    }
     names = list(svgs)
     pairs = zip(report.tables, names, strict=True)
     sections = "".join(_html_table(tb, n) for tb, n in pairs)
@@ -295,14 +319,16 @@ def render(report: Report, svg_prefix: str, today: dt.date) -> tuple[str, dict[s
         sections += f"<p>{escape(_both('stats.ack_median', days=report.ack_median))}</p>"
     cal = _both("stats.calendar", names=report.calendar[0], sources=report.calendar[1])
     intro = _both("stats.generated", day=today.isoformat(), n=report.n, k=report.k)
-    html = ("<!doctype html><html lang=id><head><meta charset=utf-8>"
-            f"<title>{escape(t('stats.title'))}</title><style>"
-            "body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-            "table{border-collapse:collapse;margin:.5em 0 2em}td,th{border:1px solid #999;"
-            "padding:.2em .6em}.n{text-align:right}img{max-width:100%;display:block}</style>"
-            f"</head><body><h1>{escape(_both('stats.title'))}</h1>"
-            f"<p>{escape(intro)}</p>"
-            f"{sections}<p><small>{escape(cal)}</small></p></body></html>\n")  # fmt: skip
+    html = (
+        "<!doctype html><html lang=id><head><meta charset=utf-8>"
+        f"<title>{escape(t('stats.title'))}</title><style>"
+        "body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "table{border-collapse:collapse;margin:.5em 0 2em}td,th{border:1px solid #999;"
+        "padding:.2em .6em}.n{text-align:right}img{max-width:100%;display:block}</style>"
+        f"</head><body><h1>{escape(_both('stats.title'))}</h1>"
+        f"<p>{escape(intro)}</p>"
+        f"{sections}<p><small>{escape(cal)}</small></p></body></html>\n"
+    )
     return html, svgs
 
 
@@ -317,4 +343,3 @@ def write(report: Report, out: Path, today: dt.date | None = None) -> list[Path]
         paths.append(out.parent / name)
     write_atomic(out, html.encode("utf-8"))
     return paths
-

@@ -27,13 +27,19 @@ MESSAGE_KINDS = _schema.MESSAGE_KINDS
 REPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in _schema.REPORT_FIELDS)
 """Fields of a report, in the order the form asks them (and ``show`` lists them)."""
 MESSAGE_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in (*_schema.MESSAGE_FIELDS, *_schema.RETALIATION_FIELDS))
+    f.name for f in (*_schema.MESSAGE_FIELDS, *_schema.RETALIATION_FIELDS)
+)
 """Fields of a follow-up message or retaliation report."""
 
 PROVINCES = _schema.PROVINCES
 
-_LABELS = {"category": "category", "election": "election", "agency_kind": "agency",
-           "kind": "doc", "retaliation_kind": "retaliation"}  # fmt: skip
+_LABELS = {
+    "category": "category",
+    "election": "election",
+    "agency_kind": "agency",
+    "kind": "doc",
+    "retaliation_kind": "retaliation",
+}
 CODED: dict[str, tuple[str, tuple[str, ...]]] = {
     f.name: (_LABELS[f.name], f.codes)
     for f in (*_schema.REPORT_FIELDS, *_schema.MESSAGE_FIELDS, *_schema.RETALIATION_FIELDS)

@@ -96,8 +96,9 @@ def set_lines(p: Parts, entries: list[dict[str, Any]], raw: bytes | None = None)
 def resign(p: Parts, key: Ed25519PrivateKey, kind: str = "manifest", **changes: Any) -> Parts:
     """Re-sign the manifest over the (changed) index, with body ``changes`` applied."""
     body = json.loads(signed.parse(p.manifest).body)
-    body.update(index_sha256=hashlib.sha256(p.index).hexdigest(), index_length=len(p.index),
-                count=p.count)  # fmt: skip
+    body.update(
+        index_sha256=hashlib.sha256(p.index).hexdigest(), index_length=len(p.index), count=p.count
+    )
     body.update(changes)
     return replace(p, manifest=signed.sign(key, kind, body).to_bytes())
 
@@ -136,15 +137,18 @@ def base_export(tmp: Path) -> tuple[bytes, list[str]]:
         w.add_case(cases[0], DAY, ["rev_a", "rev_b"], b64u_encode(reply_pub))
         for i, (type_, seq) in enumerate([("report", 11), ("evidence", 11)]):
             blob = seal(b"vector %d" % i, reviewers, f"export-{i}")
-            w.add_envelope(cases[0], type_, seq, io.BytesIO(blob), len(blob),
-                           hashlib.sha256(blob).hexdigest())  # fmt: skip
-        st = records.status(ORG.signer("rev_a"), cases[0], "in_review",
-                            at=f"{DAY}T08:00:00+00:00", _id="1" * 32)  # fmt: skip
+            w.add_envelope(
+                cases[0], type_, seq, io.BytesIO(blob), len(blob), hashlib.sha256(blob).hexdigest()
+            )
+        st = records.status(
+            ORG.signer("rev_a"), cases[0], "in_review", at=f"{DAY}T08:00:00+00:00", _id="1" * 32
+        )
         w.add_record("status", cases[0], 12, st)
         w.add_case(cases[1], DAY, ["rev_a"], b64u_encode(reply_pub))
         blob = seal(b"vector report b", reviewers[:1], "export-b")
-        w.add_envelope(cases[1], "report", 13, io.BytesIO(blob), len(blob),
-                       hashlib.sha256(blob).hexdigest())  # fmt: skip
+        w.add_envelope(
+            cases[1], "report", 13, io.BytesIO(blob), len(blob), hashlib.sha256(blob).hexdigest()
+        )
         w.finish(13)
     return path.read_bytes(), cases
 
@@ -152,13 +156,25 @@ def base_export(tmp: Path) -> tuple[bytes, list[str]]:
 def base_outbox(tmp: Path, case: str = "caseaaaaaaaaaaaa") -> bytes:
     path = tmp / "outbox"
     reply_key = ORG.reviewers["rev_b"].encryption.public_key()
-    with OutboxWriter(path, ORG.signer("rev_a"), ORG.directory, ack=13, today=DAY,
-                      _bundle_id="0" * 32) as out:  # fmt: skip
-        out.add_status(records.status(ORG.signer("rev_a"), case, "need_info",
-                                      at=f"{DAY}T09:00:00+00:00", _id="2" * 32))  # fmt: skip
+    with OutboxWriter(
+        path, ORG.signer("rev_a"), ORG.directory, ack=13, today=DAY, _bundle_id="0" * 32
+    ) as out:
+        out.add_status(
+            records.status(
+                ORG.signer("rev_a"), case, "need_info", at=f"{DAY}T09:00:00+00:00", _id="2" * 32
+            )
+        )
         env = seal(b"mohon bukti tambahan", [reply_key], "outbox-reply")
-        out.add_reply(records.reply(ORG.signer("rev_a"), case, hashlib.sha256(env).hexdigest(),
-                                    at=f"{DAY}T09:01:00+00:00", _id="3" * 32), env)  # fmt: skip
+        out.add_reply(
+            records.reply(
+                ORG.signer("rev_a"),
+                case,
+                hashlib.sha256(env).hexdigest(),
+                at=f"{DAY}T09:01:00+00:00",
+                _id="3" * 32,
+            ),
+            env,
+        )
     return path.read_bytes()
 
 
@@ -204,8 +220,9 @@ def frames_edit(fn: Callable[[Parts], Parts]) -> Mutation:
 
 
 def _status_for(case: str, reviewer: str = "rev_a", org: Any = ORG) -> bytes:
-    return records.status(org.signer(reviewer), case, "in_review",
-                          at=f"{DAY}T08:00:00+00:00", _id="4" * 32)  # fmt: skip
+    return records.status(
+        org.signer(reviewer), case, "in_review", at=f"{DAY}T08:00:00+00:00", _id="4" * 32
+    )
 
 
 def _bad_sig(record: bytes) -> bytes:
@@ -261,156 +278,302 @@ def build() -> dict[str, dict[str, Any]]:
     E, O = "export", "outbox"  # noqa: E741
     v: dict[str, tuple[str, str, str, Mutation]] = {
         # name: (direction, expect, comment, mutation)
-        "ok_export": (E, "ok", "A valid export: two cases, envelopes, a status record.",
-                      lambda d: d),
-        "ok_outbox": (O, "ok", "A valid outbox: a status, a reply and its envelope.",
-                      lambda d: d),
+        "ok_export": (
+            E,
+            "ok",
+            "A valid export: two cases, envelopes, a status record.",
+            lambda d: d,
+        ),
+        "ok_outbox": (O, "ok", "A valid outbox: a status, a reply and its envelope.", lambda d: d),
         "empty_file": (E, "BundleTruncatedError", "Zero bytes.", lambda d: b""),
-        "truncated_last_byte": (E, "BundleTruncatedError", "The last byte is missing.",
-                                lambda d: d[:-1]),
-        "truncated_half": (O, "BundleTruncatedError", "Cut in the middle of an item.",
-                           lambda d: d[: len(d) // 2]),
-        "trailing_byte": (E, "BundleTruncatedError",
-                          "One byte appended after the trailer (file length differs).",
-                          lambda d: d + b"\x00"),
+        "truncated_last_byte": (
+            E,
+            "BundleTruncatedError",
+            "The last byte is missing.",
+            lambda d: d[:-1],
+        ),
+        "truncated_half": (
+            O,
+            "BundleTruncatedError",
+            "Cut in the middle of an item.",
+            lambda d: d[: len(d) // 2],
+        ),
+        "trailing_byte": (
+            E,
+            "BundleTruncatedError",
+            "One byte appended after the trailer (file length differs).",
+            lambda d: d + b"\x00",
+        ),
         "bad_magic": (E, "BundleFormatError", "Header magic changed.", header_byte(0, 0x41)),
         "version_2": (E, "BundleFormatError", "Header version 2.", header_byte(8, 2)),
-        "reserved_bits": (O, "BundleFormatError", "A reserved header byte is not zero.",
-                          header_byte(11, 1)),
-        "wrong_direction": (E, "BundleFormatError",
-                            "An export whose header says outbox, read as an export.",
-                            header_byte(9, 0x4F)),
-        "outbox_read_as_export": (O, "BundleFormatError",
-                                  "A valid outbox handed to the export reader.",
-                                  lambda d: d),
-        "item_corrupted": (E, "BundleIntegrityError",
-                           "One bit of an envelope item flipped (unsigned).",
-                           flip(lambda d: in_item(d, 1, 100))),
-        "items_swapped": (E, "BundleIntegrityError",
-                          "Frames 1 and 2 exchanged with their numbers (reordered).",
-                          swap_frames(1, 2, keep_numbers=False)),
-        "items_swapped_renumbered": (E, "BundleIntegrityError",
-                                     "Frames 1 and 2 exchanged, numbers rewritten in order.",
-                                     swap_frames(1, 2, keep_numbers=True)),
-        "item_missing": (O, "BundleIntegrityError",
-                         "The last frame removed; index and manifest untouched.",
-                         frames_edit(lambda p: replace(p, frames=p.frames[:-1]))),
-        "item_extra": (O, "BundleIntegrityError",
-                       "A frame added after the last item; index and manifest untouched.",
-                       frames_edit(lambda p: replace(p, frames=[*p.frames, (3, b"x")]))),
-        "index_tampered": (E, "BundleIntegrityError",
-                           "An index line edited without re-signing (hash differs).",
-                           frames_edit(lambda p: replace(
-                               p, index=p.index.replace(b'"size":', b'"size": ', 1)))),
-        "manifest_foreign_server": (E, "BundleSignatureError",
-                                    "Export re-signed by another server's key (foreign).",
-                                    frames_edit(lambda p: resign(p, other_server))),
-        "manifest_bad_signature": (O, "BundleSignatureError",
-                                   "Manifest signature bytes altered (validly encoded).",
-                                   frames_edit(lambda p: replace(p, manifest=signed.Signed(
-                                       "manifest", signed.parse(p.manifest).signer,
-                                       signed.parse(p.manifest).body,
-                                       bytes(64)).to_bytes()))),
-        "manifest_wrong_kind": (E, "BundleSignatureError",
-                                "Server-signed object of kind 'proof' in the manifest frame.",
-                                frames_edit(lambda p: resign(p, srv, kind="proof"))),
-        "manifest_not_canonical": (E, "BundleFormatError",
-                                   "Manifest container re-serialised with spaces.",
-                                   frames_edit(lambda p: replace(p, manifest=json.dumps(
-                                       json.loads(p.manifest)).encode()))),
-        "manifest_frame_number": (E, "BundleFormatError", "Manifest frame numbered 1.",
-                                  frames_edit(lambda p: replace(p, manifest_number=1))),
-        "trailer_offsets_swapped": (O, "BundleFormatError",
-                                    "Trailer offsets of index and manifest exchanged.",
-                                    lambda d: d[:-24] + d[-16:-8] + d[-24:-16] + d[-8:]),
-        "index_number_wrong": (E, "BundleFormatError",
-                               "Index line 1 says n=2 (signed by the server).",
-                               edit_lines(lambda e: e[1].update(n=2), srv)),
-        "index_not_canonical": (E, "BundleFormatError",
-                                "Index lines with spaces (signed by the server).",
-                                canonical_spaces(srv)),
-        "index_unknown_field": (O, "BundleFormatError",
-                                "An index line with an extra field (signed by the reviewer).",
-                                edit_lines(lambda e: e[0].update(note="x"), rev_a)),
-        "index_unknown_kind": (O, "BundleFormatError",
-                               "An outbox index line of kind 'case' (signed).",
-                               edit_lines(lambda e: e[0].update(kind="case"), rev_a)),
-        "manifest_count_mismatch": (E, "BundleIntegrityError",
-                                    "Manifest says one item more than the index frame.",
-                                    frames_edit(lambda p: resign(p, srv, count=p.count + 1))),
-        "manifest_direction_mismatch": (E, "BundleFormatError",
-                                        "Export manifest body says direction 'outbox'.",
-                                        frames_edit(lambda p: resign(p, srv, direction="outbox"))),
-        "manifest_extra_field": (E, "BundleFormatError", "Manifest body has an extra field.",
-                                 frames_edit(lambda p: resign(p, srv, extra=1))),
-        "export_seq_decreasing": (E, "BundleIntegrityError",
-                                  "Case B's report seq set below case A's status (signed).",
-                                  edit_lines(lambda e: e[-1].update(seq=11), srv)),
-        "export_seq_at_cursor": (E, "BundleIntegrityError",
-                                 "A report at seq == seq_from, already acknowledged (signed).",
-                                 edit_lines(lambda e: e[1].update(seq=10), srv)),
-        "export_seq_beyond_range": (E, "BundleIntegrityError",
-                                    "The last item's seq above the manifest's seq_to (signed).",
-                                    edit_lines(lambda e: e[-1].update(seq=14), srv)),
-        "export_seq_shared_by_two_cases": (E, "BundleIntegrityError",
-                                           "Case B's report reuses case A's last seq (signed).",
-                                           edit_lines(lambda e: e[-1].update(seq=12), srv)),
-        "export_item_before_case": (E, "BundleIntegrityError",
-                                    "Case A's report relabelled as case B's, which comes before "
-                                    "B's descriptor (signed).",
-                                    edit_lines(lambda e: e[1].update(case=cases[1]), srv)),
-        "export_case_twice": (E, "BundleIntegrityError",
-                              "Case B's descriptor relabelled as case A's second (signed).",
-                              replace_item(4, json.dumps({}).encode(), srv, case=cases[0])),
-        "export_case_descriptor_wrong": (E, "BundleFormatError",
-                                         "A case descriptor that names another case (signed).",
-                                         replace_item(0, canonical_json(
-                                             {"v": 1, "case": other_case, "received": DAY,
-                                              "recipients": ["rev_a"],
-                                              "reply_key": b64u_encode(bytes(32))}), srv)),
-        "export_record_stranger": (E, "BundleSignatureError",
-                                   "A status signed by a key not in the directory (signed).",
-                                   replace_item(3, _status_for(cases[0], "rev_z", stranger),
-                                                srv)),
-        "export_record_other_case": (E, "BundleIntegrityError",
-                                     "A status for another case filed under case A (signed).",
-                                     replace_item(3, _status_for(other_case), srv)),
-        "outbox_reply_without_envelope": (O, "BundleIntegrityError",
-                                          "The reply envelope removed, index re-signed.",
-                                          parts_mutation(drop_last)),
-        "outbox_envelope_not_replied": (O, "BundleIntegrityError",
-                                        "The reply envelope replaced by another (re-signed).",
-                                        replace_item(2, b"another envelope", rev_a)),
-        "outbox_record_by_other_reviewer": (O, "BundleSignatureError",
-                                            "rev_b's status inside rev_a's outbox (signed).",
-                                            replace_item(0, _status_for(cases[0], "rev_b"),
-                                                         rev_a)),
-        "outbox_record_bad_signature": (O, "BundleSignatureError",
-                                        "rev_a's status with its signature zeroed, inside a "
-                                        "validly re-signed outbox.",
-                                        replace_item(0, _bad_sig(_status_for(cases[0])), rev_a)),
-        "outbox_for_other_server": (O, "BundleSignatureError",
-                                    "Outbox addressed to another server (signed by rev_a).",
-                                    frames_edit(lambda p: resign(p, rev_a, server=server_hex(
-                                        other_server)))),
-        "outbox_reviewer_mismatch": (O, "BundleSignatureError",
-                                     "Manifest names rev_b but rev_a signed it.",
-                                     frames_edit(lambda p: resign(p, rev_a, reviewer="rev_b"))),
-        "outbox_signed_by_stranger": (O, "BundleSignatureError",
-                                      "Outbox manifest re-signed by a key not in the directory.",
-                                      frames_edit(lambda p: resign(
-                                          p, stranger.signer("rev_z")))),
-        "outbox_signed_by_server": (O, "BundleSignatureError",
-                                    "Outbox manifest signed by the server key instead.",
-                                    frames_edit(lambda p: resign(p, srv))),
+        "reserved_bits": (
+            O,
+            "BundleFormatError",
+            "A reserved header byte is not zero.",
+            header_byte(11, 1),
+        ),
+        "wrong_direction": (
+            E,
+            "BundleFormatError",
+            "An export whose header says outbox, read as an export.",
+            header_byte(9, 0x4F),
+        ),
+        "outbox_read_as_export": (
+            O,
+            "BundleFormatError",
+            "A valid outbox handed to the export reader.",
+            lambda d: d,
+        ),
+        "item_corrupted": (
+            E,
+            "BundleIntegrityError",
+            "One bit of an envelope item flipped (unsigned).",
+            flip(lambda d: in_item(d, 1, 100)),
+        ),
+        "items_swapped": (
+            E,
+            "BundleIntegrityError",
+            "Frames 1 and 2 exchanged with their numbers (reordered).",
+            swap_frames(1, 2, keep_numbers=False),
+        ),
+        "items_swapped_renumbered": (
+            E,
+            "BundleIntegrityError",
+            "Frames 1 and 2 exchanged, numbers rewritten in order.",
+            swap_frames(1, 2, keep_numbers=True),
+        ),
+        "item_missing": (
+            O,
+            "BundleIntegrityError",
+            "The last frame removed; index and manifest untouched.",
+            frames_edit(lambda p: replace(p, frames=p.frames[:-1])),
+        ),
+        "item_extra": (
+            O,
+            "BundleIntegrityError",
+            "A frame added after the last item; index and manifest untouched.",
+            frames_edit(lambda p: replace(p, frames=[*p.frames, (3, b"x")])),
+        ),
+        "index_tampered": (
+            E,
+            "BundleIntegrityError",
+            "An index line edited without re-signing (hash differs).",
+            frames_edit(lambda p: replace(p, index=p.index.replace(b'"size":', b'"size": ', 1))),
+        ),
+        "manifest_foreign_server": (
+            E,
+            "BundleSignatureError",
+            "Export re-signed by another server's key (foreign).",
+            frames_edit(lambda p: resign(p, other_server)),
+        ),
+        "manifest_bad_signature": (
+            O,
+            "BundleSignatureError",
+            "Manifest signature bytes altered (validly encoded).",
+            frames_edit(
+                lambda p: replace(
+                    p,
+                    manifest=signed.Signed(
+                        "manifest",
+                        signed.parse(p.manifest).signer,
+                        signed.parse(p.manifest).body,
+                        bytes(64),
+                    ).to_bytes(),
+                )
+            ),
+        ),
+        "manifest_wrong_kind": (
+            E,
+            "BundleSignatureError",
+            "Server-signed object of kind 'proof' in the manifest frame.",
+            frames_edit(lambda p: resign(p, srv, kind="proof")),
+        ),
+        "manifest_not_canonical": (
+            E,
+            "BundleFormatError",
+            "Manifest container re-serialised with spaces.",
+            frames_edit(lambda p: replace(p, manifest=json.dumps(json.loads(p.manifest)).encode())),
+        ),
+        "manifest_frame_number": (
+            E,
+            "BundleFormatError",
+            "Manifest frame numbered 1.",
+            frames_edit(lambda p: replace(p, manifest_number=1)),
+        ),
+        "trailer_offsets_swapped": (
+            O,
+            "BundleFormatError",
+            "Trailer offsets of index and manifest exchanged.",
+            lambda d: d[:-24] + d[-16:-8] + d[-24:-16] + d[-8:],
+        ),
+        "index_number_wrong": (
+            E,
+            "BundleFormatError",
+            "Index line 1 says n=2 (signed by the server).",
+            edit_lines(lambda e: e[1].update(n=2), srv),
+        ),
+        "index_not_canonical": (
+            E,
+            "BundleFormatError",
+            "Index lines with spaces (signed by the server).",
+            canonical_spaces(srv),
+        ),
+        "index_unknown_field": (
+            O,
+            "BundleFormatError",
+            "An index line with an extra field (signed by the reviewer).",
+            edit_lines(lambda e: e[0].update(note="x"), rev_a),
+        ),
+        "index_unknown_kind": (
+            O,
+            "BundleFormatError",
+            "An outbox index line of kind 'case' (signed).",
+            edit_lines(lambda e: e[0].update(kind="case"), rev_a),
+        ),
+        "manifest_count_mismatch": (
+            E,
+            "BundleIntegrityError",
+            "Manifest says one item more than the index frame.",
+            frames_edit(lambda p: resign(p, srv, count=p.count + 1)),
+        ),
+        "manifest_direction_mismatch": (
+            E,
+            "BundleFormatError",
+            "Export manifest body says direction 'outbox'.",
+            frames_edit(lambda p: resign(p, srv, direction="outbox")),
+        ),
+        "manifest_extra_field": (
+            E,
+            "BundleFormatError",
+            "Manifest body has an extra field.",
+            frames_edit(lambda p: resign(p, srv, extra=1)),
+        ),
+        "export_seq_decreasing": (
+            E,
+            "BundleIntegrityError",
+            "Case B's report seq set below case A's status (signed).",
+            edit_lines(lambda e: e[-1].update(seq=11), srv),
+        ),
+        "export_seq_at_cursor": (
+            E,
+            "BundleIntegrityError",
+            "A report at seq == seq_from, already acknowledged (signed).",
+            edit_lines(lambda e: e[1].update(seq=10), srv),
+        ),
+        "export_seq_beyond_range": (
+            E,
+            "BundleIntegrityError",
+            "The last item's seq above the manifest's seq_to (signed).",
+            edit_lines(lambda e: e[-1].update(seq=14), srv),
+        ),
+        "export_seq_shared_by_two_cases": (
+            E,
+            "BundleIntegrityError",
+            "Case B's report reuses case A's last seq (signed).",
+            edit_lines(lambda e: e[-1].update(seq=12), srv),
+        ),
+        "export_item_before_case": (
+            E,
+            "BundleIntegrityError",
+            "Case A's report relabelled as case B's, which comes before B's descriptor (signed).",
+            edit_lines(lambda e: e[1].update(case=cases[1]), srv),
+        ),
+        "export_case_twice": (
+            E,
+            "BundleIntegrityError",
+            "Case B's descriptor relabelled as case A's second (signed).",
+            replace_item(4, json.dumps({}).encode(), srv, case=cases[0]),
+        ),
+        "export_case_descriptor_wrong": (
+            E,
+            "BundleFormatError",
+            "A case descriptor that names another case (signed).",
+            replace_item(
+                0,
+                canonical_json(
+                    {
+                        "v": 1,
+                        "case": other_case,
+                        "received": DAY,
+                        "recipients": ["rev_a"],
+                        "reply_key": b64u_encode(bytes(32)),
+                    }
+                ),
+                srv,
+            ),
+        ),
+        "export_record_stranger": (
+            E,
+            "BundleSignatureError",
+            "A status signed by a key not in the directory (signed).",
+            replace_item(3, _status_for(cases[0], "rev_z", stranger), srv),
+        ),
+        "export_record_other_case": (
+            E,
+            "BundleIntegrityError",
+            "A status for another case filed under case A (signed).",
+            replace_item(3, _status_for(other_case), srv),
+        ),
+        "outbox_reply_without_envelope": (
+            O,
+            "BundleIntegrityError",
+            "The reply envelope removed, index re-signed.",
+            parts_mutation(drop_last),
+        ),
+        "outbox_envelope_not_replied": (
+            O,
+            "BundleIntegrityError",
+            "The reply envelope replaced by another (re-signed).",
+            replace_item(2, b"another envelope", rev_a),
+        ),
+        "outbox_record_by_other_reviewer": (
+            O,
+            "BundleSignatureError",
+            "rev_b's status inside rev_a's outbox (signed).",
+            replace_item(0, _status_for(cases[0], "rev_b"), rev_a),
+        ),
+        "outbox_record_bad_signature": (
+            O,
+            "BundleSignatureError",
+            "rev_a's status with its signature zeroed, inside a validly re-signed outbox.",
+            replace_item(0, _bad_sig(_status_for(cases[0])), rev_a),
+        ),
+        "outbox_for_other_server": (
+            O,
+            "BundleSignatureError",
+            "Outbox addressed to another server (signed by rev_a).",
+            frames_edit(lambda p: resign(p, rev_a, server=server_hex(other_server))),
+        ),
+        "outbox_reviewer_mismatch": (
+            O,
+            "BundleSignatureError",
+            "Manifest names rev_b but rev_a signed it.",
+            frames_edit(lambda p: resign(p, rev_a, reviewer="rev_b")),
+        ),
+        "outbox_signed_by_stranger": (
+            O,
+            "BundleSignatureError",
+            "Outbox manifest re-signed by a key not in the directory.",
+            frames_edit(lambda p: resign(p, stranger.signer("rev_z"))),
+        ),
+        "outbox_signed_by_server": (
+            O,
+            "BundleSignatureError",
+            "Outbox manifest signed by the server key instead.",
+            frames_edit(lambda p: resign(p, srv)),
+        ),
     }
     out = {}
     for name, (direction, expect, comment, mutate) in v.items():
         base = outbox if direction == O else export
         data = mutate(base)
         reader = "export" if name == "outbox_read_as_export" else direction
-        entry: dict[str, Any] = {"comment": comment, "direction": reader, "expect": expect,
-                                 "bundle": base64.b64encode(data).decode()}  # fmt: skip
+        entry: dict[str, Any] = {
+            "comment": comment,
+            "direction": reader,
+            "expect": expect,
+            "bundle": base64.b64encode(data).decode(),
+        }
         if expect == "ok":
             entry["items"] = [[e["kind"], e["case"], e["sha256"]] for e in lines(take_apart(data))]
         out[name] = entry
@@ -424,9 +587,12 @@ def server_hex(key: Ed25519PrivateKey) -> str:
 
 
 def main() -> None:
-    org = {"comment": "Organisation of every vector: directory signed by root, checked on `today`.",
-           "root_pub": b64u_encode(raw_public(ORG.root.public_key())),
-           "directory": ORG.directory_bytes.decode(), "today": DAY}  # fmt: skip
+    org = {
+        "comment": "Organisation of every vector: directory signed by root, checked on `today`.",
+        "root_pub": b64u_encode(raw_public(ORG.root.public_key())),
+        "directory": ORG.directory_bytes.decode(),
+        "today": DAY,
+    }
     (HERE / "org.json").write_text(json.dumps(org, indent=1) + "\n")
     for old in HERE.glob("*.json"):
         if old.name != "org.json":

@@ -32,9 +32,13 @@ def free_port() -> int:
 
 
 def wait_for_port(
-    proc: subprocess.Popen[Any], port: int, *, timeout: float = 60.0, what: str = "server",
+    proc: subprocess.Popen[Any],
+    port: int,
+    *,
+    timeout: float = 60.0,
+    what: str = "server",
     why: Callable[[], str] = lambda: "",
-) -> None:  # fmt: skip
+) -> None:
     """Return once ``port`` accepts connections; fail the test if ``proc`` exits or times out."""
     deadline = time.monotonic() + timeout
     while True:
@@ -59,9 +63,16 @@ def stop(proc: subprocess.Popen[Any]) -> None:
 
 @contextmanager
 def serving(
-    cmd: Sequence[str], port: int, *, cwd: Path, env: dict[str, str], timeout: float = 60.0,
-    what: str = "server", why: Callable[[], str] = lambda: "", **popen: Any,
-) -> Iterator[subprocess.Popen[Any]]:  # fmt: skip
+    cmd: Sequence[str],
+    port: int,
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float = 60.0,
+    what: str = "server",
+    why: Callable[[], str] = lambda: "",
+    **popen: Any,
+) -> Iterator[subprocess.Popen[Any]]:
     """Run ``cmd`` until the block ends, yielding once it listens on ``port``."""
     proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, **popen)
     try:
@@ -88,10 +99,20 @@ class OwnRedis:
         if binary is None:
             pytest.fail("redis-server is not installed: run scripts/install-system-deps.sh")
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for_port(self.proc, self.port, timeout=20, what="redis-server")
 
     def stop(self) -> None:
@@ -123,20 +144,42 @@ class OwnPostgres:
 
     def _as_postgres(self, *cmd: str) -> None:
         quiet = subprocess.DEVNULL
-        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True, stdout=quiet,
-                       stderr=quiet, timeout=120)  # fmt: skip
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *cmd],
+            check=True,
+            stdout=quiet,
+            stderr=quiet,
+            timeout=120,
+        )
 
     def init(self) -> None:
         self.base.mkdir(parents=True, exist_ok=True)
         self.base.chmod(0o755)
         shutil.chown(self.base, "postgres", "postgres")
-        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                          "--auth=trust", "-E", "UTF8")  # fmt: skip
+        self._as_postgres(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.base}"
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
-                          str(self.base / "pg.log"), "-o", options, "-w", "start")  # fmt: skip
+        self._as_postgres(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.base / "pg.log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
@@ -179,8 +222,12 @@ class IntakeNode:
     def start(self) -> None:
         """Start gunicorn and return once the node listens."""
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        cmd = [str(gunicorn), "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-               "intake.wsgi:app"]  # fmt: skip
+        cmd = [
+            str(gunicorn),
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "intake.wsgi:app",
+        ]
         (self.home / "tmp").mkdir(exist_ok=True, mode=0o700)
         self.proc = subprocess.Popen(cmd, cwd=self.home, env=self.env)
         wait_for_port(self.proc, self.port, what=f"intake node {self.name}", why=self.log_tail)
@@ -237,14 +284,23 @@ def own_database(url: str = SHARED_PG) -> Iterator[str]:
 
 @contextmanager
 def intake_nodes(
-    server_home: Path, base: Path, *, db_url: str, redis_url: str, count: int = 2,
-    threads: int = 4, blob_store: str = "database",
-) -> Iterator[list[IntakeNode]]:  # fmt: skip
+    server_home: Path,
+    base: Path,
+    *,
+    db_url: str,
+    redis_url: str,
+    count: int = 2,
+    threads: int = 4,
+    blob_store: str = "database",
+) -> Iterator[list[IntakeNode]]:
     """``count`` intake nodes on copies of ``server_home`` under ``base``, sharing only the
     database at ``db_url`` (blobs too) and the Redis at ``redis_url``; stopped at the end."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BISIK_")}
-    env |= {"BISIK_DB_URL": db_url, "BISIK_BLOB_STORE": blob_store,
-            "BISIK_LIMITER_STORAGE": redis_url}  # fmt: skip
+    env |= {
+        "BISIK_DB_URL": db_url,
+        "BISIK_BLOB_STORE": blob_store,
+        "BISIK_LIMITER_STORAGE": redis_url,
+    }
     nodes = []
     for i in range(1, count + 1):
         home = base / f"node{i}" / "home"

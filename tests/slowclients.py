@@ -58,8 +58,9 @@ def multipart(fields: dict[str, str | list[str]]) -> bytes:
     return ("".join(parts) + f"--{BOUNDARY}--\r\n").encode()
 
 
-def submit_text(port: int, fields: dict[str, str | list[str]], session: Session,
-                timeout: float = 60) -> tuple[int, str]:  # fmt: skip
+def submit_text(
+    port: int, fields: dict[str, str | list[str]], session: Session, timeout: float = 60
+) -> tuple[int, str]:
     """POST a text-only no-JS report: (status, page)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = {

@@ -148,10 +148,16 @@ def backup(vault: Vault, out: Path) -> BackupInfo:
             db_files = {f"db/{p.name}": p for p in paths}
         info = BackupInfo(vault.engine.dialect.name, revision, len(blobs), sum(n for _, n in blobs))
         # atomic_open: a temporary file beside ``out``, fsync, rename, fsync the directory
-        with atomic_open(out) as raw, tarfile.open(fileobj=raw, mode="w",
-                                                    format=tarfile.PAX_FORMAT) as tar:  # fmt: skip
-            manifest = {"format": FORMAT, "backend": info.backend, "revision": revision,
-                        "blobs": blobs}  # fmt: skip
+        with (
+            atomic_open(out) as raw,
+            tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            manifest = {
+                "format": FORMAT,
+                "backend": info.backend,
+                "revision": revision,
+                "blobs": blobs,
+            }
             _add_bytes(tar, MANIFEST, json.dumps(manifest).encode())
             for name, path in db_files.items():
                 with open(path, "rb") as f:
@@ -231,7 +237,7 @@ def _undo(db_url: str, home: Path) -> None:
 
 def _restore_stream(
     tar: tarfile.TarFile, db_url: str, backend: str, home: Path, blob_store: str
-) -> BackupInfo:  # fmt: skip
+) -> BackupInfo:
     members = _members(tar)
     first, f = next(members)
     if first.name != MANIFEST:
@@ -263,8 +269,7 @@ def _restore_stream(
                     _restore_db(db_parts, db_url, backend, manifest["revision"])
                     vault = Vault.open(db_url, home, blob_store=blob_store)
                     store = vault.blobs
-                restored.add(_restore_blob(store, member.name.removeprefix("blobs/"), f,
-                                           expected))  # fmt: skip
+                restored.add(_restore_blob(store, member.name.removeprefix("blobs/"), f, expected))
             else:
                 raise BackupError(f"unexpected archive member {member.name!r}")
         if restored != set(expected):
@@ -354,9 +359,11 @@ def _restore_logical(parts: dict[str, Path], db_url: str, revision: str) -> None
                             batch = []
                 if batch:
                     conn.execute(insert(table), batch)
-            conn.execute(text(
-                "SELECT setval(pg_get_serial_sequence('items', 'seq'), "
-                "COALESCE((SELECT MAX(seq) FROM items), 0) + 1, false)"
-            ))  # fmt: skip
+            conn.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('items', 'seq'), "
+                    "COALESCE((SELECT MAX(seq) FROM items), 0) + 1, false)"
+                )
+            )
     finally:
         engine.dispose()

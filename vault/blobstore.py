@@ -103,9 +103,11 @@ class AbortOnExit:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if not self._done:
             self.abort()
 
@@ -171,7 +173,6 @@ class BlobWriter(AbortOnExit):
         self._path.unlink(missing_ok=True)
 
 
-
 class StreamWriter(Protocol):
     """A blob being written: ``write`` pieces, then ``commit`` (or leave the block to drop it).
 
@@ -192,8 +193,12 @@ class StreamWriter(Protocol):
         """Drop what was written."""
 
     def __enter__(self) -> StreamWriter: ...
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None: ...  # fmt: skip
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
 
 class BlobStore(Protocol):

@@ -165,8 +165,9 @@ class _ChunkReader(io.RawIOBase):
             row = s.execute(
                 select(BlobChunk.at, BlobChunk.data)
                 .where(BlobChunk.content_id == self._id, BlobChunk.at <= self._pos)
-                .order_by(BlobChunk.at.desc()).limit(1)
-            ).first()  # fmt: skip
+                .order_by(BlobChunk.at.desc())
+                .limit(1)
+            ).first()
         if row is None or not row.at <= self._pos < row.at + len(row.data):
             raise BlobNotFoundError("a blob was removed while it was being read")
         self._chunk_at, self._chunk = int(row.at), bytes(row.data)
@@ -180,9 +181,11 @@ class DatabaseBlobStore(HashChecks):
     """
 
     def __init__(
-        self, sessions: sessionmaker[Session], read_sessions: sessionmaker[Session],
+        self,
+        sessions: sessionmaker[Session],
+        read_sessions: sessionmaker[Session],
         tmp_dir: Path,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._sessions = sessions
         self._read_sessions = read_sessions
         self.tmp_dir = Path(tmp_dir)
@@ -244,8 +247,11 @@ class DatabaseBlobStore(HashChecks):
             with self.tx() as s:
                 taken = s.scalar(select(exists().where(BlobContent.sha256 == ref.sha256)))
                 if not taken:
-                    done = s.execute(update(BlobContent).where(BlobContent.id == content_id)
-                                     .values(sha256=ref.sha256, size=ref.size))  # fmt: skip
+                    done = s.execute(
+                        update(BlobContent)
+                        .where(BlobContent.id == content_id)
+                        .values(sha256=ref.sha256, size=ref.size)
+                    )
                     if done.rowcount != 1:  # type: ignore[attr-defined]
                         raise BlobNotFoundError("a blob's rows vanished while it was written")
         except IntegrityError:  # another writer published the same bytes meanwhile
@@ -277,8 +283,9 @@ class DatabaseBlobStore(HashChecks):
     def _content(self, sha256: str) -> tuple[str, int]:
         check_sha(sha256)
         with self.read() as s:
-            row = s.execute(select(BlobContent.id, BlobContent.size)
-                            .where(BlobContent.sha256 == sha256)).first()  # fmt: skip
+            row = s.execute(
+                select(BlobContent.id, BlobContent.size).where(BlobContent.sha256 == sha256)
+            ).first()
         if row is None:
             raise BlobNotFoundError(f"no blob {sha256}")
         return str(row.id), int(row.size)
@@ -332,9 +339,15 @@ class DatabaseBlobStore(HashChecks):
         another node (a large upload sealed across midnight)."""
         day = (today or _today()) - dt.timedelta(days=1)
         with self.tx() as s:
-            ids = list(s.scalars(select(BlobContent.id).where(
-                BlobContent.sha256.is_(None), BlobContent.day < day,
-                BlobContent.id.not_in(select(Upload.id)))))  # open uploads stay  # fmt: skip
+            ids = list(
+                s.scalars(
+                    select(BlobContent.id).where(
+                        BlobContent.sha256.is_(None),
+                        BlobContent.day < day,
+                        BlobContent.id.not_in(select(Upload.id)),
+                    )
+                )
+            )  # open uploads stay
             if ids:
                 s.execute(delete(BlobChunk).where(BlobChunk.content_id.in_(ids)))
                 s.execute(delete(BlobContent).where(BlobContent.id.in_(ids)))

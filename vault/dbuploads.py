@@ -60,8 +60,11 @@ class DatabaseUploads(Uploads):
 
     @staticmethod
     def _stored(s: Session, upload_id: str) -> list[tuple[int, int]]:
-        rows = s.execute(select(BlobChunk.at, func.length(BlobChunk.data))
-                         .where(BlobChunk.content_id == upload_id))  # fmt: skip
+        rows = s.execute(
+            select(BlobChunk.at, func.length(BlobChunk.data)).where(
+                BlobChunk.content_id == upload_id
+            )
+        )
         return _merge([(int(at), int(at) + int(n)) for at, n in rows])
 
     def ranges(self, upload_id: str, owner: bytes) -> list[tuple[int, int]]:
@@ -85,8 +88,13 @@ class DatabaseUploads(Uploads):
             have = self._stored(s, upload_id)
             added = _missing(have, offset, offset + len(view))
             for start, end in added:
-                s.add(BlobChunk(content_id=upload_id, at=start,
-                                data=bytes(view[start - offset : end - offset])))  # fmt: skip
+                s.add(
+                    BlobChunk(
+                        content_id=upload_id,
+                        at=start,
+                        data=bytes(view[start - offset : end - offset]),
+                    )
+                )
                 have = _merge([*have, (start, end)])
         for start, end in added:  # only bytes now committed: what was hashed is what is stored
             self._hash_on_the_way(upload_id, start, view[start - offset : end - offset])
@@ -97,13 +105,15 @@ class DatabaseUploads(Uploads):
         read one row at a time."""
         with self._hash_lock:
             digest, upto = self._hashes.pop(upload_id, (hashlib.sha256(), 0))
-        starts = s.scalars(select(BlobChunk.at).where(BlobChunk.content_id == upload_id)
-                           .order_by(BlobChunk.at)).all()  # fmt: skip
+        starts = s.scalars(
+            select(BlobChunk.at).where(BlobChunk.content_id == upload_id).order_by(BlobChunk.at)
+        ).all()
         for at in starts:
             if upto >= total:
                 break
-            data = s.scalar(select(BlobChunk.data).where(
-                BlobChunk.content_id == upload_id, BlobChunk.at == at))  # fmt: skip
+            data = s.scalar(
+                select(BlobChunk.data).where(BlobChunk.content_id == upload_id, BlobChunk.at == at)
+            )
             if data is not None and at + len(data) > upto:
                 digest.update(memoryview(data)[upto - at :])
                 upto = at + len(data)
@@ -127,8 +137,11 @@ class DatabaseUploads(Uploads):
             matched = sha256 is None or ref.sha256 == sha256
             taken = s.scalar(select(exists().where(BlobContent.sha256 == ref.sha256)))
             if matched and not taken:
-                s.execute(update(BlobContent).where(BlobContent.id == upload_id)
-                          .values(sha256=ref.sha256, size=ref.size))  # fmt: skip
+                s.execute(
+                    update(BlobContent)
+                    .where(BlobContent.id == upload_id)
+                    .values(sha256=ref.sha256, size=ref.size)
+                )
             else:  # a wrong hash, or the same envelope stored before: drop the pieces
                 _drop(s, [upload_id])
             s.delete(row)

@@ -32,8 +32,16 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ITEM_KINDS = ("report", "message", "retaliation", "status", "reply", "consent", "link",
-              "track")  # track: SPEC §16
+ITEM_KINDS = (
+    "report",
+    "message",
+    "retaliation",
+    "status",
+    "reply",
+    "consent",
+    "link",
+    "track",
+)  # track: SPEC §16
 
 
 class Base(DeclarativeBase):
@@ -95,12 +103,10 @@ class Item(Base):
     """
 
     __tablename__ = "items"
-    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy's own form
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[str] = mapped_column(
-        ForeignKey("cases.id", ondelete="CASCADE"), index=True
-    )
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     blob_sha: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"), index=True)
     record: Mapped[bytes | None] = mapped_column(LargeBinary)

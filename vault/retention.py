@@ -75,8 +75,9 @@ def acknowledged_through(ops: _Ops) -> int:
     return int(lowest or 0)
 
 
-def _due_closed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date
-                      ) -> list[tuple[str, bool, bool]]:  # fmt: skip
+def _due_closed_cases(
+    ops: _Ops, policy: RetentionPolicy, today: dt.date
+) -> list[tuple[str, bool, bool]]:
     """(case, late reporter item?, unacknowledged item?) of every case closed before the cutoff."""
     cutoff = today - dt.timedelta(days=policy.closed_case_days)
     status = aliased(Item)
@@ -93,13 +94,16 @@ def _due_closed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date
         Case.status.like("closed\\_%", escape="\\"),
         Case.status_day < cutoff,
     )
-    return [(cid, bool(late), bool(unacked))
-            for cid, late, unacked in ops.s.execute(query.order_by(Case.id)).all()]  # fmt: skip
+    return [
+        (cid, bool(late), bool(unacked))
+        for cid, late, unacked in ops.s.execute(query.order_by(Case.id)).all()
+    ]
 
 
 def _doomed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
-    return [cid for cid, late, unacked in _due_closed_cases(ops, policy, today)
-            if not (late or unacked)]  # fmt: skip
+    return [
+        cid for cid, late, unacked in _due_closed_cases(ops, policy, today) if not (late or unacked)
+    ]
 
 
 def _unreferenced_after(ops: _Ops, cases: list[str]) -> list[str]:
@@ -109,9 +113,11 @@ def _unreferenced_after(ops: _Ops, cases: list[str]) -> list[str]:
     used_evidence = exists().where(
         ItemEvidence.blob_sha == Blob.sha256, ItemEvidence.item_seq.in_(survivors)
     )
-    return list(ops.s.scalars(
-        select(Blob.sha256).where(~or_(used_direct, used_evidence)).order_by(Blob.sha256)
-    ).all())  # fmt: skip
+    return list(
+        ops.s.scalars(
+            select(Blob.sha256).where(~or_(used_direct, used_evidence)).order_by(Blob.sha256)
+        ).all()
+    )
 
 
 def _orphan_files(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
@@ -139,8 +145,9 @@ def plan(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) ->
         return _collect(vault, ops, policy, day)
 
 
-def kept(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None
-         ) -> list[tuple[str, tuple[str, ...]]]:  # fmt: skip
+def kept(
+    vault: Vault, policy: RetentionPolicy, today: dt.date | None = None
+) -> list[tuple[str, tuple[str, ...]]]:
     """(case, reasons) of the cases closed long enough to go that retention keeps, and why:
     ``late_activity`` (the reporter wrote after the last status) and/or ``unacknowledged``
     (an item no reviewer has confirmed importing yet). Changes nothing."""
@@ -188,6 +195,14 @@ def _compact(vault: Vault) -> None:
             raw.close()
     else:
         with vault.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in ("item_evidence", "items", "case_recipients", "cases", "blobs",
-                          "uploads", "blob_chunks", "blob_contents"):  # fmt: skip
+            for table in (
+                "item_evidence",
+                "items",
+                "case_recipients",
+                "cases",
+                "blobs",
+                "uploads",
+                "blob_chunks",
+                "blob_contents",
+            ):
                 conn.execute(text(f"VACUUM {table}"))

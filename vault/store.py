@@ -154,9 +154,13 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[An
 
 
 def proven_followup(
-    followup_public: bytes | None, case_id: str, kind: str, blob_sha: str,
-    evidence_shas: Sequence[str], signature: bytes | None,
-) -> bytes | None:  # fmt: skip
+    followup_public: bytes | None,
+    case_id: str,
+    kind: str,
+    blob_sha: str,
+    evidence_shas: Sequence[str],
+    signature: bytes | None,
+) -> bytes | None:
     """The follow-up signature to store, checked before anything is (crypto/SPEC.md §12).
 
     A case with a follow-up key takes only items its key signed for exactly this case, kind,
@@ -194,9 +198,11 @@ def _order_key_of(order_key: OrderKey, body: Any) -> str:
     except (FormatError, KeyError, TypeError, ValueError) as exc:
         raise RecordMismatchError("the record has no valid time and id") from exc
     computed = f"{at}|{rid}"
-    given = None if order_key is None else (
-        order_key if isinstance(order_key, str) else "|".join(order_key)
-    )  # fmt: skip
+    given = (
+        None
+        if order_key is None
+        else (order_key if isinstance(order_key, str) else "|".join(order_key))
+    )
     if given is not None and given != computed:
         raise RecordMismatchError("the order key does not match the record")
     return computed
@@ -322,10 +328,15 @@ class _Ops:
 
     # -- reporter side -------------------------------------------------------------------------
     def create_case(
-        self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
-        report_blob: BlobRef, evidence: Sequence[BlobRef],
+        self,
+        *,
+        lookup_tag: bytes,
+        reply_public: bytes,
+        recipients: Sequence[str],
+        report_blob: BlobRef,
+        evidence: Sequence[BlobRef],
         followup_public: bytes | None = None,
-    ) -> str:  # fmt: skip
+    ) -> str:
         if len(lookup_tag) != 32 or len(reply_public) != 32:
             raise ValueError("lookup tag and reply public key are 32 bytes each")
         if followup_public is not None and len(followup_public) != 32:
@@ -335,8 +346,15 @@ class _Ops:
         if self.s.scalar(select(Case.id).where(Case.lookup_tag == lookup_tag)) is not None:
             raise DuplicateCaseError("a case with this lookup tag exists")
         case_id = _new_id()
-        self.s.add(Case(id=case_id, lookup_tag=lookup_tag, reply_public=reply_public,
-                        followup_public=followup_public, received_day=_today()))  # fmt: skip
+        self.s.add(
+            Case(
+                id=case_id,
+                lookup_tag=lookup_tag,
+                reply_public=reply_public,
+                followup_public=followup_public,
+                received_day=_today(),
+            )
+        )
         for rid in sorted(set(recipients)):
             self.s.add(CaseRecipient(case_id=case_id, recipient=rid))
         self._register_blob(report_blob)
@@ -344,14 +362,25 @@ class _Ops:
         return case_id
 
     def add_message(
-        self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef],
+        self,
+        case_id: str,
+        *,
+        kind: str,
+        blob: BlobRef,
+        evidence: Sequence[BlobRef],
         signature: bytes | None = None,
-    ) -> int:  # fmt: skip
+    ) -> int:
         if kind not in MESSAGE_KINDS:
             raise ValueError(f"kind must be one of {sorted(MESSAGE_KINDS)}")
         case = self._case(case_id)
-        record = proven_followup(case.followup_public, case.id, kind, blob.sha256,
-                                 [e.sha256 for e in evidence], signature)  # fmt: skip
+        record = proven_followup(
+            case.followup_public,
+            case.id,
+            kind,
+            blob.sha256,
+            [e.sha256 for e in evidence],
+            signature,
+        )
         self._register_blob(blob)
         return self._append(
             Item(case_id=case_id, kind=kind, blob_sha=blob.sha256, record=record), evidence
@@ -406,17 +435,25 @@ class _Ops:
             seen.add(rhash)
             fresh.append(True)
             key = _order_key_of(out.order_key, body)
-            rows.append({"case_id": out.case_id, "kind": out.kind, "record": out.record,
-                         "record_hash": rhash, "order_key": key,
-                         "blob_sha": out.blob.sha256 if out.blob else None})  # fmt: skip
+            rows.append(
+                {
+                    "case_id": out.case_id,
+                    "kind": out.kind,
+                    "record": out.record,
+                    "record_hash": rhash,
+                    "order_key": key,
+                    "blob_sha": out.blob.sha256 if out.blob else None,
+                }
+            )
             if out.kind == "status":
                 case = cases[out.case_id]
                 if case.status_order is None or key > case.status_order:
                     case.status = body["state"]
                     case.status_order = key
                     case.status_day = dt.datetime.fromisoformat(key.split("|")[0]).date()
-        self._register_blobs([o.blob for o, new in zip(outbound, fresh, strict=True)
-                              if new and o.blob is not None])  # fmt: skip
+        self._register_blobs(
+            [o.blob for o, new in zip(outbound, fresh, strict=True) if new and o.blob is not None]
+        )
         if rows:
             # One executemany in batch order, so journal seqs follow the order given.
             self.s.execute(insert(_table(Item)), rows)
@@ -466,10 +503,17 @@ class _Ops:
                     if record is not None:
                         records_.setdefault(case_id, record)
         return {
-            c.id: CaseInfo(c.id, c.reply_public, c.received_day, tuple(recipients[c.id]),
-                           c.status, records_.get(c.id), c.followup_public)
+            c.id: CaseInfo(
+                c.id,
+                c.reply_public,
+                c.received_day,
+                tuple(recipients[c.id]),
+                c.status,
+                records_.get(c.id),
+                c.followup_public,
+            )
             for c in cases
-        }  # fmt: skip
+        }
 
     def entries(self, items: Sequence[Any]) -> list[Entry]:
         """Entries for journal items (ORM ``Item`` objects or rows with the same columns)."""
@@ -490,9 +534,16 @@ class _Ops:
             rows2 = self.s.execute(select(Blob.sha256, Blob.size).where(Blob.sha256.in_(shas)))
             sizes = {sha: size for sha, size in rows2}
         return [
-            Entry(i.seq, i.case_id, i.kind,
-                  BlobRef(i.blob_sha, sizes[i.blob_sha]) if i.blob_sha else None,
-                  tuple(evidence[i.seq]), i.record, i.order_key, getattr(i, "day", None))
+            Entry(
+                i.seq,
+                i.case_id,
+                i.kind,
+                BlobRef(i.blob_sha, sizes[i.blob_sha]) if i.blob_sha else None,
+                tuple(evidence[i.seq]),
+                i.record,
+                i.order_key,
+                getattr(i, "day", None),
+            )
             for i in items
         ]
 
@@ -539,7 +590,7 @@ class Vault:
 
     def __init__(
         self, engine: Engine, home: Path, *, upload_days: int = 2, blob_store: str = "files"
-    ) -> None:  # fmt: skip
+    ) -> None:
         if blob_store not in BLOB_STORES:
             raise ValueError(f"blob_store must be one of {', '.join(BLOB_STORES)}")
         self.engine = engine
@@ -552,19 +603,20 @@ class Vault:
         if blob_store == "database":
             self.blobs = DatabaseBlobStore(self._sessions, self._read_sessions, self.tmp_dir)
             self.uploads: Uploads = DatabaseUploads(
-                self._sessions, self._read_sessions, self.blobs, self.home / "uploads",
-                upload_days)  # fmt: skip
+                self._sessions, self._read_sessions, self.blobs, self.home / "uploads", upload_days
+            )
         else:
             self.blobs = LocalBlobStore(self.home / "blobs", self.tmp_dir)
-            self.uploads = Uploads(self._sessions, self._read_sessions, self.blobs,
-                                   self.home / "uploads", upload_days)  # fmt: skip
+            self.uploads = Uploads(
+                self._sessions, self._read_sessions, self.blobs, self.home / "uploads", upload_days
+            )
         self.uploads_dir = self.uploads.directory
         self.upload_days = upload_days
 
     @classmethod
     def open(
         cls, db_url: str, home: Path, *, upload_days: int = 2, blob_store: str = "files"
-    ) -> Vault:  # fmt: skip
+    ) -> Vault:
         """Open (creating if needed) the vault: migrate the schema to head, make directories."""
         home = Path(home)
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -580,9 +632,11 @@ class Vault:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.close()
 
     @contextmanager
@@ -603,10 +657,15 @@ class Vault:
 
     # -- cases -------------------------------------------------------------------------------
     def create_case(
-        self, *, lookup_tag: bytes, reply_public: bytes, recipients: Sequence[str],
-        report_blob: BlobRef, evidence: Sequence[BlobRef],
+        self,
+        *,
+        lookup_tag: bytes,
+        reply_public: bytes,
+        recipients: Sequence[str],
+        report_blob: BlobRef,
+        evidence: Sequence[BlobRef],
         followup_public: bytes | None = None,
-    ) -> str:  # fmt: skip
+    ) -> str:
         """Create a case for a stored report envelope; return its random opaque id.
 
         ``lookup_tag`` is crypto.receipt.lookup_tag(pepper, lookup_id) (32 bytes), never the
@@ -617,10 +676,13 @@ class Vault:
         try:
             with self._tx() as ops:
                 return ops.create_case(
-                    lookup_tag=lookup_tag, reply_public=reply_public, recipients=recipients,
-                    report_blob=report_blob, evidence=evidence,
+                    lookup_tag=lookup_tag,
+                    reply_public=reply_public,
+                    recipients=recipients,
+                    report_blob=report_blob,
+                    evidence=evidence,
                     followup_public=followup_public,
-                )  # fmt: skip
+                )
         except IntegrityError as exc:  # a concurrent insert of the same tag
             raise DuplicateCaseError("a case with this lookup tag exists") from exc
 
@@ -653,9 +715,14 @@ class Vault:
             return ops.case_infos(found)
 
     def add_message(
-        self, case_id: str, *, kind: str, blob: BlobRef, evidence: Sequence[BlobRef] = (),
+        self,
+        case_id: str,
+        *,
+        kind: str,
+        blob: BlobRef,
+        evidence: Sequence[BlobRef] = (),
         signature: bytes | None = None,
-    ) -> int:  # fmt: skip
+    ) -> int:
         """Add a follow-up message or retaliation report envelope; return its journal seq.
 
         ``signature`` is the reporter's follow-up signature (crypto/SPEC.md §12), required when the
@@ -663,8 +730,9 @@ class Vault:
         (nothing stored) if it is missing or does not verify.
         """
         with self._tx() as ops:
-            return ops.add_message(case_id, kind=kind, blob=blob, evidence=evidence,
-                                   signature=signature)  # fmt: skip
+            return ops.add_message(
+                case_id, kind=kind, blob=blob, evidence=evidence, signature=signature
+            )
 
     def case_history(self, case_id: str) -> CaseHistory:
         """Everything stored for a case; statuses and replies in record order."""
@@ -678,11 +746,12 @@ class Vault:
         replies = sorted((e for e in entries if e.kind == "reply"), key=_order)
         steps = sorted((e for e in entries if e.kind == "track"), key=_order)
         return CaseHistory(
-            info, tuple(entries),
+            info,
+            tuple(entries),
             tuple(e.record for e in statuses if e.record is not None),
             tuple((e.record, e.blob) for e in replies if e.record is not None and e.blob),
             tuple(e.record for e in steps if e.record is not None),
-        )  # fmt: skip
+        )
 
     # -- outbound records ----------------------------------------------------------------------
     def add_status(self, case_id: str, record: bytes, order_key: OrderKey = None) -> bool:
@@ -737,10 +806,13 @@ class Vault:
         with self._read() as ops:
             # plain rows, not ORM objects: the export pages through every item of the journal
             rows = ops.s.execute(
-                select(Item.seq, Item.case_id, Item.kind, Item.blob_sha, Item.record,
-                       Item.order_key)
-                .where(Item.seq > after_seq).order_by(Item.seq).limit(limit)
-            ).all()  # fmt: skip
+                select(
+                    Item.seq, Item.case_id, Item.kind, Item.blob_sha, Item.record, Item.order_key
+                )
+                .where(Item.seq > after_seq)
+                .order_by(Item.seq)
+                .limit(limit)
+            ).all()
             return ops.entries(rows)
 
     def last_seq(self) -> int:

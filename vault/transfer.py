@@ -165,8 +165,9 @@ def _descriptors(vault: Vault, ids: set[str]) -> dict[str, _Descriptor]:
             for case_id, day, reply in conn.execute(
                 select(Case.id, Case.received_day, Case.reply_public).where(Case.id.in_(chunk))
             ):
-                found[case_id] = _Descriptor(day.isoformat(), recipients[case_id],
-                                             b64u_encode(reply))  # fmt: skip
+                found[case_id] = _Descriptor(
+                    day.isoformat(), recipients[case_id], b64u_encode(reply)
+                )
     if missing := ids - set(found):
         raise BundleContentError(f"{len(missing)} journal case(s) vanished during the export")
     return found
@@ -199,9 +200,13 @@ def _add_entry(w: ExportWriter, vault: Vault, e: Entry) -> None:
 
 
 def export_bundle(
-    vault: Vault, server_key: Ed25519PrivateKey, out_path: Path | str, *,
-    since: int | None = None, directory: Directory | None = None,
-) -> ExportSummary:  # fmt: skip
+    vault: Vault,
+    server_key: Ed25519PrivateKey,
+    out_path: Path | str,
+    *,
+    since: int | None = None,
+    directory: Directory | None = None,
+) -> ExportSummary:
     """Write every journal item after the acknowledged cursor to ``out_path``, signed.
 
     ``since`` overrides the cursor; by default it is :func:`default_since` over ``directory``
@@ -226,8 +231,15 @@ def export_bundle(
                     w.add_case(entry.case_id, d.received, d.recipients, d.reply_key)
                 _add_entry(w, vault, entry)
         manifest = w.finish(max(until, since))
-        return ExportSummary(Path(out_path), manifest.bundle_id, manifest.seq_from,
-                             manifest.seq_to, w.cases, w.count, w.size)  # fmt: skip
+        return ExportSummary(
+            Path(out_path),
+            manifest.bundle_id,
+            manifest.seq_from,
+            manifest.seq_to,
+            w.cases,
+            w.count,
+            w.size,
+        )
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -362,9 +374,12 @@ def _apply(
         # not durable. If anything fails from here on, the transaction rolls back and the
         # moved blobs are unreferenced ciphertext that the retention orphan sweep removes.
         refs = iter(_store_envelopes(vault, ops))
-        outbound = [Outbound(op.kind, op.case, op.record,
-                             next(refs) if op.kind == "reply" else None, op.key)
-                    for op in ops]  # fmt: skip
+        outbound = [
+            Outbound(
+                op.kind, op.case, op.record, next(refs) if op.kind == "reply" else None, op.key
+            )
+            for op in ops
+        ]
         fresh = tx.add_records(outbound)
         for op, new in zip(ops, fresh, strict=True):
             counts[op.kind if new else "dup"] += 1
@@ -373,8 +388,17 @@ def _apply(
                 current[op.case] = max(current.get(op.case, ""), op.key)
         tx.set_cursor(ack_cursor(reviewer), m.ack)
     superseded = sum(1 for case, key in new_keys if key < current[case])
-    return ImportSummary(m.bundle_id, reviewer, counts["status"], counts["reply"], counts["dup"],
-                         superseded, m.ack, False, counts["track"])  # fmt: skip
+    return ImportSummary(
+        m.bundle_id,
+        reviewer,
+        counts["status"],
+        counts["reply"],
+        counts["dup"],
+        superseded,
+        m.ack,
+        False,
+        counts["track"],
+    )
 
 
 def _store_envelopes(vault: Vault, ops: list[_Op]) -> list[BlobRef]:

@@ -98,9 +98,13 @@ class Uploads:
     """
 
     def __init__(
-        self, sessions: sessionmaker[Session], read_sessions: sessionmaker[Session],
-        blobs: BlobStore, directory: Path, days: int,
-    ) -> None:  # fmt: skip
+        self,
+        sessions: sessionmaker[Session],
+        read_sessions: sessionmaker[Session],
+        blobs: BlobStore,
+        directory: Path,
+        days: int,
+    ) -> None:
         self._sessions = sessions
         self._read_sessions = read_sessions
         self._blobs = blobs
@@ -152,8 +156,15 @@ class Uploads:
                 if quota is not None:
                     self._hold_quota(s, total_size, quota)
                 expires = _today() + dt.timedelta(days=self.days)
-                s.add(Upload(id=upload_id, owner_hash=_owner_hash(owner),
-                             total_size=total_size, received=0, expires_on=expires))  # fmt: skip
+                s.add(
+                    Upload(
+                        id=upload_id,
+                        owner_hash=_owner_hash(owner),
+                        total_size=total_size,
+                        received=0,
+                        expires_on=expires,
+                    )
+                )
                 self._start_rows(s, upload_id)
         except BaseException:
             self._close_storage(upload_id)
@@ -256,8 +267,9 @@ class Uploads:
                 out.append((int(start), int(end)))
         return out
 
-    def _write_range(self, upload_id: str, fd: int, at: int, piece: memoryview,
-                     have: list[tuple[int, int]]) -> None:  # fmt: skip
+    def _write_range(
+        self, upload_id: str, fd: int, at: int, piece: memoryview, have: list[tuple[int, int]]
+    ) -> None:
         try:
             written = os.pwrite(fd, piece, at)
             if written != len(piece):

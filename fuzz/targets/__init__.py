@@ -4,7 +4,18 @@
 """
 
 TARGETS = (
-    "envelope", "header", "document", "records", "directory", "followup", "receipt",
-    "storeseal", "keyfile", "bundle_export", "bundle_outbox", "multipart", "api_json",
+    "envelope",
+    "header",
+    "document",
+    "records",
+    "directory",
+    "followup",
+    "receipt",
+    "storeseal",
+    "keyfile",
+    "bundle_export",
+    "bundle_outbox",
+    "multipart",
+    "api_json",
     "consent_link",
-)  # fmt: skip
+)

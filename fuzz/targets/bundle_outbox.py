@@ -20,15 +20,28 @@ ANI = REVIEWERS["ani"].signing
 
 
 def _manifest(count: int, index_sha256: str, index_length: int) -> Manifest:
-    return Manifest(OUTBOX, "cd" * 16, "2026-11-29", server_id(SERVER.public_key()), count,
-                    index_sha256, index_length, reviewer="ani", ack=7)  # fmt: skip
+    return Manifest(
+        OUTBOX,
+        "cd" * 16,
+        "2026-11-29",
+        server_id(SERVER.public_key()),
+        count,
+        index_sha256,
+        index_length,
+        reviewer="ani",
+        ack=7,
+    )
 
 
 def check(data: bytes) -> None:
     with refusing(BundleError):
-        read(data, OUTBOX,
-             lambda p, s: read_outbox(p, directory(), SERVER.public_key(), staging_dir=s),
-             _manifest, ANI)  # fmt: skip
+        read(
+            data,
+            OUTBOX,
+            lambda p, s: read_outbox(p, directory(), SERVER.public_key(), staging_dir=s),
+            _manifest,
+            ANI,
+        )
 
 
 def seeds() -> list[bytes]:
@@ -37,8 +50,9 @@ def seeds() -> list[bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "outbox.bisik"
         with OutboxWriter(path, ANI, directory(), ack=7) as out:
-            out.add_status(records.status(ANI, "case01", "in_review",
-                                          at="2026-11-20T08:30:00+00:00"))  # fmt: skip
+            out.add_status(
+                records.status(ANI, "case01", "in_review", at="2026-11-20T08:30:00+00:00")
+            )
             out.add_reply(records.reply(ANI, "case01", sha, at="2026-11-20T08:31:00+00:00"), env)
         whole = path.read_bytes()
     return [b"\x01" + whole, b"\x00" + unbuild(whole)]

@@ -26,9 +26,15 @@ def check(data: bytes) -> None:
             consent.latest({"bkn"}, {"ab" * 32: True}, [change])
         return
     body = data[1:]
-    obj = canonical_json({"bisik": "signed/v1", "kind": links.KIND,
-                          "signer": key_id(SIGNER.public_key()).hex(), "body": b64u_encode(body),
-                          "sig": b64u_encode(SIGNER.sign(signed_message(links.KIND, body)))})
+    obj = canonical_json(
+        {
+            "bisik": "signed/v1",
+            "kind": links.KIND,
+            "signer": key_id(SIGNER.public_key()).hex(),
+            "body": b64u_encode(body),
+            "sig": b64u_encode(SIGNER.sign(signed_message(links.KIND, body))),
+        }
+    )
     with refusing(FormatError, SignatureError):
         got, _ = records.verify(obj, directory(), links.KIND)
         links.current([got])

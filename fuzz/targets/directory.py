@@ -20,9 +20,15 @@ def check(data: bytes) -> None:
         obj = data[1:]
     else:
         body = data[1:]
-        obj = canonical_json({"bisik": "signed/v1", "kind": "directory",
-                              "signer": key_id(ROOT.public_key()).hex(), "body": b64u_encode(body),
-                              "sig": b64u_encode(ROOT.sign(signed_message("directory", body)))})
+        obj = canonical_json(
+            {
+                "bisik": "signed/v1",
+                "kind": "directory",
+                "signer": key_id(ROOT.public_key()).hex(),
+                "body": b64u_encode(body),
+                "sig": b64u_encode(ROOT.sign(signed_message("directory", body))),
+            }
+        )
     with refusing(FormatError, SignatureError):
         d = verify_directory(obj, ROOT.public_key(), TODAY, min_serial=data[0] >> 4)
         d.active_reviewers()

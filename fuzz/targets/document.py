@@ -27,8 +27,13 @@ def seeds() -> list[bytes]:
     from pathlib import Path
 
     folder = Path(__file__).resolve().parents[2] / "crypto" / "vectors"
-    out = [json.loads((folder / f"{name}.json").read_text("utf-8"))["document"].encode()
-           for name in VECTORS]  # fmt: skip
-    out.append(document.Document("message", "2026-11-20T08:00:00+00:00", "browser",
-                                 {"kind": "message", "text": "x"}).to_bytes())  # fmt: skip
+    out = [
+        json.loads((folder / f"{name}.json").read_text("utf-8"))["document"].encode()
+        for name in VECTORS
+    ]
+    out.append(
+        document.Document(
+            "message", "2026-11-20T08:00:00+00:00", "browser", {"kind": "message", "text": "x"}
+        ).to_bytes()
+    )
     return out

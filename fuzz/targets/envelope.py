@@ -28,5 +28,8 @@ def check(data: bytes) -> None:
 
 def seeds() -> list[bytes]:
     both = [KEY.public_key(), OTHER.public_key()]
-    return [envelope.seal(b"", [KEY.public_key()]), envelope.seal(b"x" * 70_000, both),
-            envelope.seal(b"laporan", both[::-1])]  # fmt: skip
+    return [
+        envelope.seal(b"", [KEY.public_key()]),
+        envelope.seal(b"x" * 70_000, both),
+        envelope.seal(b"laporan", both[::-1]),
+    ]

@@ -20,12 +20,19 @@ def check(data: bytes) -> None:
         obj = data[1:]
     else:
         body = data[1:]
-        obj = canonical_json({"bisik": "signed/v1", "kind": "followup",
-                              "signer": key_id(KEY.public_key()).hex(), "body": b64u_encode(body),
-                              "sig": b64u_encode(KEY.sign(signed_message("followup", body)))})
+        obj = canonical_json(
+            {
+                "bisik": "signed/v1",
+                "kind": "followup",
+                "signer": key_id(KEY.public_key()).hex(),
+                "body": b64u_encode(body),
+                "sig": b64u_encode(KEY.sign(signed_message("followup", body))),
+            }
+        )
     with refusing(FormatError, SignatureError):
-        followup.verify(obj, KEY.public_key(), "case01", "message", SHA, None if data[0] & 2
-                        else [SHA])  # fmt: skip
+        followup.verify(
+            obj, KEY.public_key(), "case01", "message", SHA, None if data[0] & 2 else [SHA]
+        )
 
 
 def seeds() -> list[bytes]:

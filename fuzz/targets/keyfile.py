@@ -47,6 +47,12 @@ def check(data: bytes) -> None:
 
 
 def seeds() -> list[bytes]:
-    sealed = keyfile.seal_secret(b"\x01" * 32, "fuzz passphrase", label=LABEL, profile="test",
-                                 _salt=b"\x02" * 16, _nonce=b"\x03" * 24)  # fmt: skip
+    sealed = keyfile.seal_secret(
+        b"\x01" * 32,
+        "fuzz passphrase",
+        label=LABEL,
+        profile="test",
+        _salt=b"\x02" * 16,
+        _nonce=b"\x03" * 24,
+    )
     return [sealed, sealed.replace(b"reviewer-signing", b"root-signing")]

@@ -46,9 +46,16 @@ def check(data: bytes) -> None:
 
 def seeds() -> list[bytes]:
     b = b"--" + BOUNDARY
-    body = (b + b'\r\nContent-Disposition: form-data; name="receipt"\r\n\r\nABCD-EFGH\r\n'
-            + b + b'\r\nContent-Disposition: form-data; name="evidence_1"; filename="f.jpg"\r\n'
-            b"Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff" + b"x" * 300 + b"\r\n"
-            + b + b'\r\nContent-Disposition: form-data; name="evidence_2"; filename=""\r\n'
-            b"Content-Type: application/octet-stream\r\n\r\n\r\n" + b + b"--\r\n")  # fmt: skip
+    body = (
+        b
+        + b'\r\nContent-Disposition: form-data; name="receipt"\r\n\r\nABCD-EFGH\r\n'
+        + b
+        + b'\r\nContent-Disposition: form-data; name="evidence_1"; filename="f.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff"
+        + b"x" * 300
+        + b"\r\n"
+        + b
+        + b'\r\nContent-Disposition: form-data; name="evidence_2"; filename=""\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n\r\n" + b + b"--\r\n"
+    )
     return [b"\x01" + body, b"\x00" + body[:200]]

@@ -21,9 +21,15 @@ SIGNER = REVIEWERS["budi"].signing
 
 def _signed_body(kind: str, body: bytes) -> bytes:
     sig = SIGNER.sign(signed_message(kind, body))
-    return canonical_json({"bisik": "signed/v1", "kind": kind,
-                           "signer": key_id(SIGNER.public_key()).hex(),
-                           "body": b64u_encode(body), "sig": b64u_encode(sig)})  # fmt: skip
+    return canonical_json(
+        {
+            "bisik": "signed/v1",
+            "kind": kind,
+            "signer": key_id(SIGNER.public_key()).hex(),
+            "body": b64u_encode(body),
+            "sig": b64u_encode(sig),
+        }
+    )
 
 
 def check(data: bytes) -> None:
@@ -39,11 +45,24 @@ def check(data: bytes) -> None:
 
 
 def seeds() -> list[bytes]:
-    status = records.status(SIGNER, "case01", "escalated", authority="bkn",
-                            at="2026-11-20T08:30:00+07:00")  # fmt: skip
+    status = records.status(
+        SIGNER, "case01", "escalated", authority="bkn", at="2026-11-20T08:30:00+07:00"
+    )
     reply = records.reply(SIGNER, "case01", "ab" * 32, at="2026-11-21T08:30:00Z")
-    step = tracking.step(SIGNER, "case01", "bawaslu", "acknowledged", "2026-11-20",
-                         reference="12/PM.01/2026", at="2026-11-21T08:30:00+07:00")  # fmt: skip
-    return [b"\x02" + status, b"\x03" + reply, b"\x00" + signed.parse(status).body,
-            b"\x01" + signed.parse(reply).body, b"\x06" + step,
-            b"\x04" + signed.parse(step).body]  # fmt: skip
+    step = tracking.step(
+        SIGNER,
+        "case01",
+        "bawaslu",
+        "acknowledged",
+        "2026-11-20",
+        reference="12/PM.01/2026",
+        at="2026-11-21T08:30:00+07:00",
+    )
+    return [
+        b"\x02" + status,
+        b"\x03" + reply,
+        b"\x00" + signed.parse(status).body,
+        b"\x01" + signed.parse(reply).body,
+        b"\x06" + step,
+        b"\x04" + signed.parse(step).body,
+    ]

@@ -103,9 +103,12 @@ def submit_report() -> tuple[Response, int]:
     try:
         intake.vault.create_case(
             lookup_tag=receipt.lookup_tag(intake.secrets.pepper, lookup_id),
-            reply_public=reply_public, recipients=reviewers, report_blob=written.ref,
-            evidence=evidence, followup_public=followup_public,
-        )  # fmt: skip
+            reply_public=reply_public,
+            recipients=reviewers,
+            report_blob=written.ref,
+            evidence=evidence,
+            followup_public=followup_public,
+        )
     except DuplicateCaseError as exc:
         intake.vault.discard([written])
         raise ApiError("error.duplicate", 409) from exc
@@ -131,18 +134,32 @@ def case() -> Response:
             replies.append({"record": record.decode(), "envelope": b64u_encode(f.read())})
     sent = [e.kind for e in history.entries if e.kind in ("message", "retaliation")]
     files = [asdict(f) for f in consent.evidence_choices(history)]  # for consent changes (§14)
-    shared = [{"record": rec.decode(), "received_day": old.case.received_day.isoformat(),
-               "statuses": [r.decode() for r in old.statuses]}
-              for rec, old in ((rec, intake.vault.case_history(other))
-                               for rec, other in linked.shared_links(intake, info.id))]  # §15
-    return jsonify({
-        "evidence": files, "consent_choices": list(forms.CONSENT_CHOICES), "linked": shared,
-        "case": info.id, "received_day": info.received_day.isoformat(),
-        "recipients": list(info.recipients),
-        "statuses": [r.decode() for r in history.statuses], "replies": replies,
-        "steps": [r.decode() for r in history.steps],  # tracking steps (SPEC §16)
-        "sent_messages": sent.count("message"), "sent_retaliation": sent.count("retaliation"),
-    })  # fmt: skip
+    shared = [
+        {
+            "record": rec.decode(),
+            "received_day": old.case.received_day.isoformat(),
+            "statuses": [r.decode() for r in old.statuses],
+        }
+        for rec, old in (
+            (rec, intake.vault.case_history(other))
+            for rec, other in linked.shared_links(intake, info.id)
+        )
+    ]  # §15
+    return jsonify(
+        {
+            "evidence": files,
+            "consent_choices": list(forms.CONSENT_CHOICES),
+            "linked": shared,
+            "case": info.id,
+            "received_day": info.received_day.isoformat(),
+            "recipients": list(info.recipients),
+            "statuses": [r.decode() for r in history.statuses],
+            "replies": replies,
+            "steps": [r.decode() for r in history.steps],  # tracking steps (SPEC §16)
+            "sent_messages": sent.count("message"),
+            "sent_retaliation": sent.count("retaliation"),
+        }
+    )
 
 
 @bp.post("/case/proof")
@@ -177,14 +194,21 @@ def case_message() -> tuple[Response, int]:
     data, _ = inline_envelope(obj, "envelope", allowed)
     sig = _signature(obj)
     try:  # refused before a byte is written; the vault checks again in its transaction
-        proven_followup(info.followup_public, info.id, kind, hashlib.sha256(data).hexdigest(),
-                        [e.sha256 for e in evidence], sig)  # fmt: skip
+        proven_followup(
+            info.followup_public,
+            info.id,
+            kind,
+            hashlib.sha256(data).hexdigest(),
+            [e.sha256 for e in evidence],
+            sig,
+        )
     except UnprovenFollowupError as exc:
         raise ApiError("error.followup_unproven", 403) from exc
     written = _store(intake, data)
     try:
-        intake.vault.add_message(info.id, kind=kind, blob=written.ref, evidence=evidence,
-                                 signature=sig)  # fmt: skip
+        intake.vault.add_message(
+            info.id, kind=kind, blob=written.ref, evidence=evidence, signature=sig
+        )
     except MissingBlobError as exc:
         intake.vault.discard([written])
         raise ApiError("error.upload_integrity", 422) from exc

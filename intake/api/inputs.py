@@ -19,7 +19,7 @@ from .errors import ApiError
 
 MAX_INLINE_ENVELOPE = (1 << 20) + (1 << 18)  # a padded document of at most 1 MiB (SPEC §8)
 MAX_JSON = 2 * MAX_INLINE_ENVELOPE  # base64url of one envelope plus small fields
-UPLOAD_TOKEN_HEADER = "X-Upload-Token"  # noqa: S105 (a header name)
+UPLOAD_TOKEN_HEADER = "X-Upload-Token"  # noqa: S105
 _UPLOAD_ID = re.compile(r"^[A-Za-z0-9]{8,64}$")
 
 

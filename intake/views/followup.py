@@ -21,8 +21,9 @@ from ..state import current
 bp = Blueprint("followup", __name__)
 
 
-def _case_page(code: str, notice: str | None = None, consent_problem: str | None = None
-               ) -> tuple[str, int] | str:  # fmt: skip
+def _case_page(
+    code: str, notice: str | None = None, consent_problem: str | None = None
+) -> tuple[str, int] | str:
     state = current()
     try:
         hit = lookup(state, code)

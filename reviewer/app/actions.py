@@ -34,8 +34,9 @@ from .status import StatusLine
 class ActionsPanel(QWidget):
     """Reply, status, note, assign and escalate for one case; ``changed`` after each success."""
 
-    def __init__(self, session: Session, case: Case, status: StatusLine,
-                 changed: Callable[[str], None]) -> None:  # fmt: skip
+    def __init__(
+        self, session: Session, case: Case, status: StatusLine, changed: Callable[[str], None]
+    ) -> None:
         super().__init__()
         self.session, self.case, self.status, self.changed = session, case, status, changed
         layout = QVBoxLayout(self)
@@ -79,9 +80,16 @@ class ActionsPanel(QWidget):
         self.link_button = QPushButton(t("app.link_button"))
         self.link_button.clicked.connect(self.link)
         self.link_button.setEnabled(self.link_to.count() > 0)
-        layout.addWidget(self._box("app.action.link", self.link_to, self.link_share,
-                                   plain.words(t("link.share")), self.link_unlink,
-                                   self.link_button))  # fmt: skip
+        layout.addWidget(
+            self._box(
+                "app.action.link",
+                self.link_to,
+                self.link_share,
+                plain.words(t("link.share")),
+                self.link_unlink,
+                self.link_button,
+            )
+        )
         self.escalate_button = QPushButton(t("app.escalate_button"))
         self.escalate_button.clicked.connect(self.escalate)
         layout.addWidget(self.escalate_button)
@@ -112,31 +120,42 @@ class ActionsPanel(QWidget):
         """Seal, sign and queue the reply typed (``reply``)."""
         s = self.session
         text = self.reply_text.toPlainText()
-        self._run(lambda: actions.reply(s.store, s.identity, s.config, s.directory,
-                                        self.case.case_id, text), t("app.reply_done"))
+        self._run(
+            lambda: actions.reply(
+                s.store, s.identity, s.config, s.directory, self.case.case_id, text
+            ),
+            t("app.reply_done"),
+        )
 
     def set_status(self) -> None:
         """Sign and queue the chosen status (``status``; an escalation needs the authority)."""
         s = self.session
         state = str(self.state.currentData())
         authority = self.authority.text().strip() or None
-        self._run(lambda: actions.set_status(s.store, s.identity, s.config, s.directory,
-                                             self.case.case_id, state, authority),
-                  t("status.done", state=t(f"state.{state}")))  # fmt: skip
+        self._run(
+            lambda: actions.set_status(
+                s.store, s.identity, s.config, s.directory, self.case.case_id, state, authority
+            ),
+            t("status.done", state=t(f"state.{state}")),
+        )
 
     def note(self) -> None:
         """Keep a private note (``note``; never leaves the laptop)."""
         s = self.session
         text = self.note_text.toPlainText()
-        self._run(lambda: actions.add_note(s.store, s.identity, s.config, self.case.case_id,
-                                           text), t("note.done"))  # fmt: skip
+        self._run(
+            lambda: actions.add_note(s.store, s.identity, s.config, self.case.case_id, text),
+            t("note.done"),
+        )
 
     def assign(self) -> None:
         """Assign the case (``assign``)."""
         s = self.session
         who = str(self.assignee.currentData())
-        self._run(lambda: actions.assign(s.store, s.config, s.directory, self.case.case_id, who),
-                  t("assign.done", reviewer=who))
+        self._run(
+            lambda: actions.assign(s.store, s.config, s.directory, self.case.case_id, who),
+            t("assign.done", reviewer=who),
+        )
 
     def link(self) -> None:
         """Sign and queue a link from this case to the old case chosen (``link``, SPEC §15)."""
@@ -146,8 +165,18 @@ class ActionsPanel(QWidget):
         body: list[dict[str, object]] = []
 
         def work() -> None:
-            body.append(linking.link(s.store, s.identity, s.config, s.directory,
-                                     self.case.case_id, old, share=share, unlink=unlink))
+            body.append(
+                linking.link(
+                    s.store,
+                    s.identity,
+                    s.config,
+                    s.directory,
+                    self.case.case_id,
+                    old,
+                    share=share,
+                    unlink=unlink,
+                )
+            )
 
         key = "link.undone" if unlink else "link.shared" if share else "link.done"
         self._run(work, t(key, new=self.case.case_id[:12], old=old[:12]))

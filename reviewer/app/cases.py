@@ -31,8 +31,17 @@ from .caseview import CaseScreen
 from .status import StatusLine
 
 LATE = QColor("#f6d5d5")
-COLUMNS = ("col.case", "col.received", "col.status", "col.category", "col.region",
-           "col.severity", "col.assigned", "col.due", "col.flags")  # fmt: skip
+COLUMNS = (
+    "col.case",
+    "col.received",
+    "col.status",
+    "col.category",
+    "col.region",
+    "col.severity",
+    "col.assigned",
+    "col.due",
+    "col.flags",
+)
 DUE_SOON_DAYS = 7
 
 
@@ -61,19 +70,24 @@ class CaseListScreen(QWidget):
         self.session = session
         every = t("app.filter.all")
         self.status = _combo(every, [(s, t(f"state.{s}")) for s in crecords.STATES])
-        self.category = _combo(every, [(c, caselist.category_label(c))
-                                        for c in vocab.CATEGORIES])  # fmt: skip
+        self.category = _combo(every, [(c, caselist.category_label(c)) for c in vocab.CATEGORIES])
         self.region = _combo(every, [(p, p) for p in vocab.PROVINCES])
-        self.due = _combo(every, [("late", t("app.filter.late")),
-                                  ("soon", t("app.filter.soon", n=DUE_SOON_DAYS))])  # fmt: skip
+        self.due = _combo(
+            every, [("late", t("app.filter.late")), ("soon", t("app.filter.soon", n=DUE_SOON_DAYS))]
+        )
         reviewers = [(r.id, f"{r.id} — {r.name}") for r in session.directory.active_reviewers()]
         self.assigned = _combo(every, reviewers)
         self.flagged = QCheckBox(t("app.filter.flagged"))
         bar = QGridLayout()
-        for n, (key, box) in enumerate((("col.status", self.status),
-                                        ("col.category", self.category),
-                                        ("col.region", self.region), ("col.due", self.due),
-                                        ("col.assigned", self.assigned))):  # fmt: skip
+        for n, (key, box) in enumerate(
+            (
+                ("col.status", self.status),
+                ("col.category", self.category),
+                ("col.region", self.region),
+                ("col.due", self.due),
+                ("col.assigned", self.assigned),
+            )
+        ):
             name = plain.words(t(key))
             name.setBuddy(box)
             bar.addWidget(name, n // 3, 2 * (n % 3))
@@ -104,11 +118,14 @@ class CaseListScreen(QWidget):
         """The filter the controls describe (the same as ``list``'s options)."""
         due = self.due.currentData()
         return caselist.CaseFilter(
-            status=self.status.currentData(), category=self.category.currentData(),
-            region=self.region.currentData(), assigned=self.assigned.currentData(),
-            late=due == "late", flagged=self.flagged.isChecked(),
+            status=self.status.currentData(),
+            category=self.category.currentData(),
+            region=self.region.currentData(),
+            assigned=self.assigned.currentData(),
+            late=due == "late",
+            flagged=self.flagged.isChecked(),
             due_before=today() + dt.timedelta(days=DUE_SOON_DAYS + 1) if due == "soon" else None,
-        )  # fmt: skip
+        )
 
     def refresh(self) -> None:
         """Read the index again and show the rows the filters keep (no case is decrypted)."""
@@ -122,18 +139,26 @@ class CaseListScreen(QWidget):
             due = "—" if nxt is None else nxt.isoformat()
             if late and nxt is not None:
                 due += f" ({t('due.late', n=(day - nxt).days)})"
-            values = (cid[:12], m["rcv"], t(f"state.{m['st']}"),
-                      caselist.category_label(m["cat"]) if m["cat"] else "—", m["reg"] or "—",
-                      t(f"severity.{m['sev']}") if m["sev"] else "—", m["asg"] or "—", due,
-                      ", ".join(t(f"flag.{f}") for f in m["fl"]) or "—")  # fmt: skip
+            values = (
+                cid[:12],
+                m["rcv"],
+                t(f"state.{m['st']}"),
+                caselist.category_label(m["cat"]) if m["cat"] else "—",
+                m["reg"] or "—",
+                t(f"severity.{m['sev']}") if m["sev"] else "—",
+                m["asg"] or "—",
+                due,
+                ", ".join(t(f"flag.{f}") for f in m["fl"]) or "—",
+            )
             for c, value in enumerate(values):
                 cell = plain.item(value)
                 if late:
                     cell.setBackground(QBrush(LATE))
                 self.table.setItem(r, c, cell)
         lates = sum(1 for _, _, n in rows if n is not None and n < day)
-        self.count.setText(t("list.count", shown=len(rows), total=len(cases)) + "  "
-                           + t("app.late_count", n=lates))  # fmt: skip
+        self.count.setText(
+            t("list.count", shown=len(rows), total=len(cases)) + "  " + t("app.late_count", n=lates)
+        )
 
     def _open_row(self, row: int, _column: int = 0) -> None:
         if 0 <= row < len(self.ids):
@@ -160,8 +185,9 @@ class CasesPage(QStackedWidget):
         """Show one case (parsed once by the store), with ``message`` on its status line."""
         self.close_case()
         try:
-            self.view = CaseScreen(self.session, case_id, back=self.back,
-                                   reopen=self.open_case, message=message)  # fmt: skip
+            self.view = CaseScreen(
+                self.session, case_id, back=self.back, reopen=self.open_case, message=message
+            )
         except BisikError as exc:
             self.list.count.setText(plain.shown(f"{exc} {exc.hint}"))
             return

@@ -63,8 +63,14 @@ class CaseScreen(QWidget):
     """The view of ``case_id``; ``back`` returns to the list, ``reopen`` shows it afresh
     after an action changed it."""
 
-    def __init__(self, session: Session, case_id: str, back: Callable[[], None],
-                 reopen: Callable[[str, str], None], message: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        session: Session,
+        case_id: str,
+        back: Callable[[], None],
+        reopen: Callable[[str, str], None],
+        message: str = "",
+    ) -> None:
         super().__init__()
         self.session = session
         self.case = session.store.case(case_id)
@@ -86,8 +92,9 @@ class CaseScreen(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
         case_id = self.case.case_id
-        self.panel = ActionsPanel(session, self.case, self.status,
-                                    changed=lambda done: reopen(case_id, done))
+        self.panel = ActionsPanel(
+            session, self.case, self.status, changed=lambda done: reopen(case_id, done)
+        )
         self.panel.setEnabled(self.case.readable)
         actions = QScrollArea()  # large system fonts: the actions scroll, the window stays
         actions.setWidgetResizable(True)
@@ -105,8 +112,9 @@ class CaseScreen(QWidget):
         case = self.case
         if not case.readable:
             key = "show.unreadable" if case.unreadable == NOT_FOR_ME else "show.damaged"
-            self.sections.addWidget(plain.label(t(key, case=case.case_id,
-                                                  recipients=", ".join(case.recipients))))
+            self.sections.addWidget(
+                plain.label(t(key, case=case.case_id, recipients=", ".join(case.recipients)))
+            )
             return
         self._fields(case)
         self._timeline(case)
@@ -125,11 +133,15 @@ class CaseScreen(QWidget):
         box = QGroupBox(t("app.section.fields"))
         form = QFormLayout(box)
         rows = caseview.field_rows(case)
-        rows += [(t("show.linked_from"), other)
-                 for other in caseview.linked_from(self.session.store.cases, case.case_id)]
+        rows += [
+            (t("show.linked_from"), other)
+            for other in caseview.linked_from(self.session.store.cases, case.case_id)
+        ]
         for name, value in rows:
-            form.addRow(plain.words(name), plain.label("—" if value in (None, "") else value,
-                                                       framed=name.startswith("·")))
+            form.addRow(
+                plain.words(name),
+                plain.label("—" if value in (None, "") else value, framed=name.startswith("·")),
+            )
         others = case.other_fields()
         if others:
             form.addRow(plain.words(t("show.other_fields")))
@@ -149,8 +161,12 @@ class CaseScreen(QWidget):
         if not msg.readable:
             key = "show.msg_unreadable" if msg.unreadable == NOT_FOR_ME else "show.msg_damaged"
             return plain.words(t(key, sha=msg.sha256[:16]))
-        box = QGroupBox(plain.line(f"{msg.at} · {caseview.message_author(self.case, msg)} · "
-                                   f"{caseview.doc_label(msg.type)}"))  # fmt: skip
+        box = QGroupBox(
+            plain.line(
+                f"{msg.at} · {caseview.message_author(self.case, msg)} · "
+                f"{caseview.doc_label(msg.type)}"
+            )
+        )
         form = QFormLayout(box)
         if msg.type == "consent":  # what a consent change grants and withdraws (SPEC §14)
             for line in caseview.consent_change(msg):
@@ -179,8 +195,9 @@ class CaseScreen(QWidget):
             form = QFormLayout()
             for name, value in sorted(fields.items()):
                 label = t(f"field.{name}") if name in vocab.MESSAGE_FIELDS else repr(name)
-                form.addRow(plain.words(label),
-                            plain.label(caseview.value_label(name, value), framed=True))
+                form.addRow(
+                    plain.words(label), plain.label(caseview.value_label(name, value), framed=True)
+                )
             inner.addLayout(form)
         if not case.retaliations:
             inner.addWidget(plain.words(t("app.none")))
@@ -190,9 +207,16 @@ class CaseScreen(QWidget):
         box, inner = _section(t("show.evidence"))
         checks = {e.envelope_sha256: e.check for e in case.evidence_check}
         rows: list[tuple[object, ...]] = [
-            (n, e.name or "—", e.media_type, e.size, t("yes") if e.share else t("no"),
-             t(f"ev.{checks[e.envelope_sha256]}") if checks.get(e.envelope_sha256) else "—")
-            for n, e in enumerate(case.evidence, 1)]  # fmt: skip
+            (
+                n,
+                e.name or "—",
+                e.media_type,
+                e.size,
+                t("yes") if e.share else t("no"),
+                t(f"ev.{checks[e.envelope_sha256]}") if checks.get(e.envelope_sha256) else "—",
+            )
+            for n, e in enumerate(case.evidence, 1)
+        ]
         self.evidence_table = _table([t(c) for c in EVIDENCE_COLUMNS], rows)
         inner.addWidget(self.evidence_table)
         button = QPushButton(t("app.preview_button"))
@@ -215,8 +239,13 @@ class CaseScreen(QWidget):
         self.pages.clear()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            shown = preview.cleaned(self.session.store, self.session.identity.keys.encryption,
-                                    self.case, index, self.session.home.private_workdir())
+            shown = preview.cleaned(
+                self.session.store,
+                self.session.identity.keys.encryption,
+                self.case,
+                index,
+                self.session.home.private_workdir(),
+            )
         except BisikError as exc:
             self.preview_info.error(exc)
             return
@@ -225,8 +254,12 @@ class CaseScreen(QWidget):
         result = shown.result
         lines = [t("app.preview_format", index=index, format=result.format)]
         if result.cleaned:
-            lines.append(t("app.preview_removed",
-                           fields=", ".join(result.removed) or t("evidence.none_removed")))
+            lines.append(
+                t(
+                    "app.preview_removed",
+                    fields=", ".join(result.removed) or t("evidence.none_removed"),
+                )
+            )
         if result.remaining:
             lines.append(t("evidence.remaining", fields=", ".join(result.remaining)))
         lines += [t(w) for w in result.warnings]

@@ -75,8 +75,11 @@ class AuthorityPage(QWizardPage):
         plain.row(form, t("app.esc.authority"), self.authority)
         plain.row(form, t("app.esc.level"), self.level)
         plain.row(form, t("app.esc.place"), self.place)
-        form.addRow(plain.words(t("app.esc.consented", names=consent_label(
-            sorted(case.consent_authorities)))))  # fmt: skip
+        form.addRow(
+            plain.words(
+                t("app.esc.consented", names=consent_label(sorted(case.consent_authorities)))
+            )
+        )
         form.addRow(self.consent)
         self.authority.currentIndexChanged.connect(self._changed)
         self._changed()
@@ -93,8 +96,9 @@ class AuthorityPage(QWizardPage):
         index = self.level.findData(body.default_level)
         self.level.setCurrentIndex(max(index, 0))
         ok = authorities.consented(body, self.case.consent_authorities)
-        self.consent.setText(t("app.esc.consent_yes" if ok else "app.esc.consent_no",
-                               name=body.name))  # fmt: skip
+        self.consent.setText(
+            t("app.esc.consent_yes" if ok else "app.esc.consent_no", name=body.name)
+        )
         self.consent.setStyleSheet("" if ok else "color: #8b0000; font-weight: bold")
         self.completeChanged.emit()
 
@@ -116,8 +120,9 @@ class RedactionPage(QWizardPage):
         again = QPushButton(t("app.esc.find_again"))
         again.clicked.connect(self.search)
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels([t("app.esc.col_redact"), t("col.type"),
-                                              t("app.esc.col_field"), t("app.esc.col_value")])
+        self.table.setHorizontalHeaderLabels(
+            [t("app.esc.col_redact"), t("col.type"), t("app.esc.col_field"), t("app.esc.col_value")]
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
@@ -146,14 +151,18 @@ class RedactionPage(QWizardPage):
     def search(self) -> None:
         """Run the finder over every text the dossier would carry."""
         names = self.marked_names()
-        self.found = [c for name, text in self.texts.items()
-                      for c in redact.find(text, names, name)]  # fmt: skip
+        self.found = [
+            c for name, text in self.texts.items() for c in redact.find(text, names, name)
+        ]
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.found))
         for row, cand in enumerate(self.found):
             tick = QTableWidgetItem()
-            tick.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
-                          | Qt.ItemFlag.ItemIsSelectable)
+            tick.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsUserCheckable
+                | Qt.ItemFlag.ItemIsSelectable
+            )
             tick.setCheckState(Qt.CheckState.Checked)
             self.table.setItem(row, 0, tick)
             self.table.setItem(row, 1, plain.item(t(f"redact.kind.{cand.kind}")))
@@ -240,7 +249,8 @@ class PreviewPage(QWizardPage):
 
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, t("app.esc.out"), options=QFileDialog.Option.DontUseNativeDialog)
+            self, t("app.esc.out"), options=QFileDialog.Option.DontUseNativeDialog
+        )
         if folder:
             self.out.setText(folder)
 
@@ -253,8 +263,14 @@ class PreviewPage(QWizardPage):
             self.summary.error(exc)
             return
         self.pages.show_images(pictures.pdf_pages(draft.pdf, scale=1.3), width=720)
-        self.summary.info(t("app.esc.preview_summary", redacted=draft.redacted,
-                            attachments=len(draft.kept), reference=draft.dossier["reference"]))
+        self.summary.info(
+            t(
+                "app.esc.preview_summary",
+                redacted=draft.redacted,
+                attachments=len(draft.kept),
+                reference=draft.dossier["reference"],
+            )
+        )
 
     def validatePage(self) -> bool:
         """Write the files (the Finish button); stay on the page with the reason if not.
@@ -269,8 +285,9 @@ class PreviewPage(QWizardPage):
         except BisikError as exc:
             self.summary.error(exc)
             return False
-        self.owner.result_text = t("dossier.written", pdf=str(result.pdf_path),
-                                   json=str(result.json_path))  # fmt: skip
+        self.owner.result_text = t(
+            "dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)
+        )
         return True
 
 
@@ -282,10 +299,12 @@ class EscalationWizard(QWizard):
         self.session, self.case = session, case
         self.setWindowTitle(t("app.esc.title", case=case.case_id[:12]))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
-        for button, key in ((QWizard.WizardButton.BackButton, "app.esc.back"),
-                            (QWizard.WizardButton.NextButton, "app.esc.next"),
-                            (QWizard.WizardButton.FinishButton, "app.esc.finish"),
-                            (QWizard.WizardButton.CancelButton, "app.esc.cancel")):  # fmt: skip
+        for button, key in (
+            (QWizard.WizardButton.BackButton, "app.esc.back"),
+            (QWizard.WizardButton.NextButton, "app.esc.next"),
+            (QWizard.WizardButton.FinishButton, "app.esc.finish"),
+            (QWizard.WizardButton.CancelButton, "app.esc.cancel"),
+        ):
             self.setButtonText(button, t(key))
         self.authority_page = AuthorityPage(case)
         self.redaction_page = RedactionPage(case)
@@ -306,10 +325,17 @@ class EscalationWizard(QWizard):
         stack = contextlib.ExitStack()
         page = self.authority_page
         try:
-            self._draft = stack.enter_context(workflow.draft(
-                self.session, self.case.case_id, page.chosen(), self.redaction_page.decisions(),
-                level=str(page.level.currentData() or "") or None,
-                place=page.place.text().strip() or None, today=self.today))  # fmt: skip
+            self._draft = stack.enter_context(
+                workflow.draft(
+                    self.session,
+                    self.case.case_id,
+                    page.chosen(),
+                    self.redaction_page.decisions(),
+                    level=str(page.level.currentData() or "") or None,
+                    place=page.place.text().strip() or None,
+                    today=self.today,
+                )
+            )
         except BaseException:
             stack.close()
             raise
@@ -321,8 +347,9 @@ class EscalationWizard(QWizard):
         if self._draft is None:
             raise authorities.AuthorityError("no dossier was drafted")
         result = self._draft.publish(out_dir)
-        workflow.record(self.session, self.case.case_id, self.authority_page.chosen(), result,
-                        self.today)  # fmt: skip
+        workflow.record(
+            self.session, self.case.case_id, self.authority_page.chosen(), result, self.today
+        )
         return result
 
     def discard(self) -> None:

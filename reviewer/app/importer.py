@@ -71,9 +71,16 @@ class ImportScreen(QWidget):
             with open_export(path, directory, staging_root(s.home)) as export:
                 manifest = export.manifest
                 self.progress.setMaximum(max(1, int(manifest.count)))
-                summary = import_items(s.store, s.identity, directory, s.config, export.items(),
-                                       bundle_id=manifest.bundle_id, seq_to=int(manifest.seq_to),
-                                       progress=self._advance)  # fmt: skip
+                summary = import_items(
+                    s.store,
+                    s.identity,
+                    directory,
+                    s.config,
+                    export.items(),
+                    bundle_id=manifest.bundle_id,
+                    seq_to=int(manifest.seq_to),
+                    progress=self._advance,
+                )
         except BisikError as exc:
             self.progress.setValue(0)
             self.status.error(exc)

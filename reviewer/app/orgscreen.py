@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crypto.directory import Reviewer
 from crypto.errors import BisikError
 from crypto.fsutil import write_atomic
 
@@ -40,8 +41,7 @@ from . import plain
 from .files import PathField
 from .status import StatusLine
 
-DIRECTORY_COLUMNS = ("col.id", "col.name", "col.role", "col.fingerprint", "col.until",
-                     "col.active")  # fmt: skip
+DIRECTORY_COLUMNS = ("col.id", "col.name", "col.role", "col.fingerprint", "col.until", "col.active")
 
 
 def _secret() -> QLineEdit:
@@ -95,15 +95,28 @@ class OrgScreen(QWidget):
             self.table.setRowCount(0)
         else:
             self.heading.setText(
-                t("org.show.head", org=plain.line(directory.org_name), serial=directory.serial,
-                  expires=directory.expires.isoformat()) + "\n"
-                + t("org.root_fp", fp=org.root_fingerprint(directory.root)))  # fmt: skip
+                t(
+                    "org.show.head",
+                    org=plain.line(directory.org_name),
+                    serial=directory.serial,
+                    expires=directory.expires.isoformat(),
+                )
+                + "\n"
+                + t("org.root_fp", fp=org.root_fingerprint(directory.root))
+            )
             active = directory.active_reviewers()
             self.table.setRowCount(len(directory.reviewers))
             for row, r in enumerate(directory.reviewers):
-                for col, value in enumerate((r.id, r.name, r.role, r.keys.fingerprint,
-                                             r.valid_until.isoformat(),
-                                             t("yes") if r in active else t("no"))):
+                for col, value in enumerate(
+                    (
+                        r.id,
+                        r.name,
+                        r.role,
+                        r.keys.fingerprint,
+                        r.valid_until.isoformat(),
+                        t("yes") if r in active else t("no"),
+                    )
+                ):
                     self.table.setItem(row, col, plain.item(value))
         self.revoke_id.clear()
         if self.home.members.exists():
@@ -145,8 +158,11 @@ class OrgScreen(QWidget):
 
         def work() -> None:
             root = org.init_root(self.home, name, secret, profile=self.kdf_profile)
-            self.created = t("org.init.done", org=name, path=str(self.home.root_key)) + "\n" \
-                + t("org.root_fp", fp=org.root_fingerprint(root))  # fmt: skip
+            self.created = (
+                t("org.init.done", org=name, path=str(self.home.root_key))
+                + "\n"
+                + t("org.root_fp", fp=org.root_fingerprint(root))
+            )
 
         self.created = ""
         self._run(work, "")
@@ -190,8 +206,9 @@ class OrgScreen(QWidget):
             self.card_shown.setText(plain.shown(str(exc)))
             return
         self.card_read = path
-        self.card_shown.setText(plain.shown(t("app.org.card_shown", id=rid, name=name,
-                                              fp=fingerprint)))  # fmt: skip
+        self.card_shown.setText(
+            plain.shown(t("app.org.card_shown", id=rid, name=name, fp=fingerprint))
+        )
         self._may_add()
 
     def _may_add(self) -> None:
@@ -202,11 +219,17 @@ class OrgScreen(QWidget):
         card, role = self.card_read, str(self.role.currentData())
         if card is None or not self.compared.isChecked():
             return
-        added: list[object] = []
+        added: list[Reviewer] = []
         self._run(lambda: added.append(org.add_member(self.home, card, role)), "")
         for entry in added:
-            self.status.info(t("org.add.done", id=entry.id, name=plain.line(entry.name),  # type: ignore[attr-defined]
-                               role=role))
+            self.status.info(
+                t(
+                    "org.add.done",
+                    id=entry.id,
+                    name=plain.line(entry.name),
+                    role=role,
+                )
+            )
         self.card_read = None
         self.compared.setChecked(False)
         self._may_add()
@@ -266,6 +289,12 @@ class OrgScreen(QWidget):
         self._run(work, "")
         if not self.status.failed:
             directory = org.load_directory(self.home)
-            self.status.info(t("org.sign.done", serial=directory.serial,
-                               expires=directory.expires.isoformat(), path=str(out),
-                               revoked=len(directory.revoked)))  # fmt: skip
+            self.status.info(
+                t(
+                    "org.sign.done",
+                    serial=directory.serial,
+                    expires=directory.expires.isoformat(),
+                    path=str(out),
+                    revoked=len(directory.revoked),
+                )
+            )

@@ -45,8 +45,9 @@ class OutboxScreen(QWidget):
         """Count what is queued and not yet written."""
         pending = [p for p in self.session.store.meta.get("pending", []) if not p.get("sent")]
         statuses = sum(1 for p in pending if p["kind"] == "status")
-        self.waiting.setText(t("app.outbox_waiting", statuses=statuses,
-                               replies=len(pending) - statuses))  # fmt: skip
+        self.waiting.setText(
+            t("app.outbox_waiting", statuses=statuses, replies=len(pending) - statuses)
+        )
 
     def run(self) -> None:
         """Write the outbox bundle to the chosen file."""
@@ -55,11 +56,23 @@ class OutboxScreen(QWidget):
             self.status.info(t("app.outbox_missing"))
             return
         try:
-            done = outbox.write(s.store, s.identity, s.directory, Path(self.path.text()),
-                                resend=self.resend.isChecked())  # fmt: skip
+            done = outbox.write(
+                s.store,
+                s.identity,
+                s.directory,
+                Path(self.path.text()),
+                resend=self.resend.isChecked(),
+            )
         except BisikError as exc:
             self.status.error(exc)
             return
-        self.status.info(t("outbox.done", path=str(done.path), statuses=done.statuses,
-                           replies=done.replies, ack=done.ack))  # fmt: skip
+        self.status.info(
+            t(
+                "outbox.done",
+                path=str(done.path),
+                statuses=done.statuses,
+                replies=done.replies,
+                ack=done.ack,
+            )
+        )
         self.refresh()

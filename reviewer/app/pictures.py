@@ -27,8 +27,13 @@ def pdf_pages(data: bytes, scale: float = 1.0, limit: int = MAX_PAGES) -> list[Q
         for index in range(min(len(pdf), limit)):
             bitmap = pdf[index].render(scale=scale, may_draw_forms=False, rev_byteorder=True)
             channels = bitmap.stride // bitmap.width if bitmap.width else 3
-            image = QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
-                           _FORMATS.get(channels, QImage.Format.Format_RGB888))  # fmt: skip
+            image = QImage(
+                bytes(bitmap.buffer),
+                bitmap.width,
+                bitmap.height,
+                bitmap.stride,
+                _FORMATS.get(channels, QImage.Format.Format_RGB888),
+            )
             images.append(image.copy())  # own the pixels before PDFium frees them
     finally:
         pdf.close()
@@ -59,8 +64,11 @@ class Pages(QScrollArea):
             holder.setTextFormat(Qt.TextFormat.PlainText)
             # a small photo is enlarged to a readable size, a large one shrunk to fit
             shown = width if picture.width() < width // 2 else min(width, picture.width())
-            holder.setPixmap(QPixmap.fromImage(picture).scaledToWidth(
-                max(1, shown), Qt.TransformationMode.SmoothTransformation))
+            holder.setPixmap(
+                QPixmap.fromImage(picture).scaledToWidth(
+                    max(1, shown), Qt.TransformationMode.SmoothTransformation
+                )
+            )
             self.layout_.addWidget(holder)
         self.layout_.addStretch(1)
         self.shown = images

@@ -48,8 +48,10 @@ def label(text: object, parent: QWidget | None = None, *, framed: bool = False) 
     widget.setTextFormat(Qt.TextFormat.PlainText)
     widget.setOpenExternalLinks(False)
     widget.setWordWrap(True)
-    widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                   | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+    widget.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse
+        | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    )
     widget.setText(shown(text))
     if framed:
         widget.setFrameShape(QFrame.Shape.StyledPanel)

@@ -51,13 +51,20 @@ class TrackingScreen(QWidget):
         self.table.setRowCount(len(log.entries))
         for row, e in enumerate(log.entries):
             outcome = t(f"track.outcome.{e.outcome}") if e.outcome else "—"
-            values = (e.case[:12], e.authority, e.sent or "—", e.reference or "—",
-                      e.deadline or "—", outcome)  # fmt: skip
+            values = (
+                e.case[:12],
+                e.authority,
+                e.sent or "—",
+                e.reference or "—",
+                e.deadline or "—",
+                outcome,
+            )
             for col, value in enumerate(values):
                 cell = plain.item(value)
                 if (e.case, e.authority) in late_keys:
                     cell.setBackground(QBrush(OVERDUE))
                 self.table.setItem(row, col, cell)
-        text = "\n".join(f"{r.entry.case[:12]} {r.entry.authority}: {t(r.reason, **r.values)}"
-                         for r in late)  # fmt: skip
+        text = "\n".join(
+            f"{r.entry.case[:12]} {r.entry.authority}: {t(r.reason, **r.values)}" for r in late
+        )
         self.reminders.setText(plain.shown(text or t("track.no_overdue")))

@@ -37,8 +37,13 @@ class UnlockScreen(QWidget):
     """Passphrase → :meth:`Holder.unlock`; ``on_unlocked`` gets the session. A wrong passphrase
     is said on the screen and nothing changes; ``on_language`` rebuilds the window's texts."""
 
-    def __init__(self, home: Home, holder: Holder, on_unlocked: Callable[[Session], None],
-                 on_language: Callable[[], None]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        home: Home,
+        holder: Holder,
+        on_unlocked: Callable[[Session], None],
+        on_language: Callable[[], None],
+    ) -> None:
         super().__init__()
         self.home, self.holder = home, holder
         self.on_unlocked, self.on_language = on_unlocked, on_language
@@ -50,8 +55,7 @@ class UnlockScreen(QWidget):
         self.language = QComboBox()
         for code, name in LANGUAGE_NAMES:
             self.language.addItem(name, code)
-        self.language.setCurrentIndex(1 if os.environ.get("BISIK_LANG", "").startswith("en")
-                                      else 0)  # fmt: skip
+        self.language.setCurrentIndex(1 if os.environ.get("BISIK_LANG", "").startswith("en") else 0)
         self.language.currentIndexChanged.connect(self._language)
         plain.row(form, t("app.language"), self.language)
         self.passphrase = QLineEdit()

@@ -28,9 +28,14 @@ class Workspace(QTabWidget):
         self.tracking = TrackingScreen(session)
         self.stats = StatsScreen(session)
         self.org = OrgScreen(session.home)
-        for screen, key in ((self.cases, "app.tab.cases"), (self.importer, "app.tab.import"),
-                            (self.outbox, "app.tab.outbox"), (self.tracking, "app.tab.tracking"),
-                            (self.stats, "app.tab.stats"), (self.org, "app.tab.org")):
+        for screen, key in (
+            (self.cases, "app.tab.cases"),
+            (self.importer, "app.tab.import"),
+            (self.outbox, "app.tab.outbox"),
+            (self.tracking, "app.tab.tracking"),
+            (self.stats, "app.tab.stats"),
+            (self.org, "app.tab.org"),
+        ):
             self.addTab(screen, t(key))
         self.currentChanged.connect(self._shown)
         button = QPushButton(t("app.lock_button"))

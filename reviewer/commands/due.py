@@ -31,14 +31,33 @@ def run(args: argparse.Namespace) -> int:
         if converted := legacy.convert(s.store, s.identity, s.config, s.directory, today):
             out(t("chain.converted", n=converted))
         dues = due_list(s.store.cases, s.config, today, soon_only=not args.all)
-        late = [x for cid, summary in sorted(s.store.cases.items())
-                if (x := chain.overdue_from_summary(cid, summary, today))]  # fmt: skip
+        late = [
+            x
+            for cid, summary in sorted(s.store.cases.items())
+            if (x := chain.overdue_from_summary(cid, summary, today))
+        ]
         cfg = s.config
-    rows = [(short(d.case_id), t(f"due.{d.kind}"), d.deadline.isoformat(), _when(d.days_left))
-            for d in dues]  # fmt: skip
-    rows += [(short(x.case_id), f"{t('due.track')}: {x.step.stage}", x.deadline.isoformat(),
-              _when(-x.days_late)) for x in late]  # fmt: skip
+    rows = [
+        (short(d.case_id), t(f"due.{d.kind}"), d.deadline.isoformat(), _when(d.days_left))
+        for d in dues
+    ]
+    rows += [
+        (
+            short(x.case_id),
+            f"{t('due.track')}: {x.step.stage}",
+            x.deadline.isoformat(),
+            _when(-x.days_late),
+        )
+        for x in late
+    ]
     out(render([t("col.case"), t("col.what"), t("col.due"), t("col.when")], rows))
-    out(t("due.count", late=sum(d.late for d in dues) + len(late), total=len(dues) + len(late),
-          ack=cfg.ack_days, months=cfg.feedback_months))  # fmt: skip
+    out(
+        t(
+            "due.count",
+            late=sum(d.late for d in dues) + len(late),
+            total=len(dues) + len(late),
+            ack=cfg.ack_days,
+            months=cfg.feedback_months,
+        )
+    )
     return 0

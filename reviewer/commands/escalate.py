@@ -18,8 +18,7 @@ from . import out
 
 def register(sub: Any) -> None:
     names = ", ".join(a.name for a in authorities.known())
-    p = sub.add_parser("escalate", help=t("cli.escalate.help"),
-                       description=t("cli.escalate.help"))  # fmt: skip
+    p = sub.add_parser("escalate", help=t("cli.escalate.help"), description=t("cli.escalate.help"))
     p.add_argument("case", metavar="CASE", nargs="?")
     target = p.add_mutually_exclusive_group()
     target.add_argument("--to", metavar="AUTH", help=t("cli.escalate.to", choices=names))
@@ -27,13 +26,14 @@ def register(sub: Any) -> None:
     p.add_argument("--out", type=Path, metavar="DIR", help=t("cli.evidence.out"))
     p.add_argument("--level", metavar="LEVEL", help=t("cli.escalate.level"))
     p.add_argument("--place", metavar="PLACE", help=t("cli.escalate.place"))
-    p.add_argument("--cc", action="append", default=[], metavar="AUTH",
-                   help=t("cli.escalate.cc"))  # fmt: skip
-    p.add_argument("--mark-name", action="append", default=[], metavar="NAME",
-                   help=t("cli.escalate.mark_name"))  # fmt: skip
+    p.add_argument("--cc", action="append", default=[], metavar="AUTH", help=t("cli.escalate.cc"))
+    p.add_argument(
+        "--mark-name", action="append", default=[], metavar="NAME", help=t("cli.escalate.mark_name")
+    )
     p.add_argument("--redactions", type=Path, metavar="FILE", help=t("cli.escalate.redactions"))
-    p.add_argument("--accept-all-redactions", action="store_true",
-                   help=t("cli.escalate.accept_all"))  # fmt: skip
+    p.add_argument(
+        "--accept-all-redactions", action="store_true", help=t("cli.escalate.accept_all")
+    )
     p.add_argument("--list-authorities", action="store_true", help=t("cli.escalate.list"))
     p.add_argument("--list-rules", action="store_true", help=t("cli.escalate.list_rules"))
     p.set_defaults(func=run)
@@ -50,8 +50,9 @@ def _ask(cand: redact.Candidate, context: str) -> bool:
 
 
 def _decisions(args: argparse.Namespace) -> redact.Decisions:
-    decisions = redact.Decisions.from_file(args.redactions) if args.redactions else \
-        redact.Decisions()  # fmt: skip
+    decisions = (
+        redact.Decisions.from_file(args.redactions) if args.redactions else redact.Decisions()
+    )
     decisions.names = [*decisions.names, *args.mark_name]
     decisions.redact |= {redact.normalise("name", n) for n in args.mark_name}
     decisions.accept_all = args.accept_all_redactions
@@ -74,15 +75,20 @@ def list_rules() -> None:
         out("")
         out(t("rules.entry", code=rule.key, law=rule.law, article=rule.article, kind=rule.kind))
         out(t("rules.subject", subjects="; ".join(_label("role", s) for s in rule.subject)))
-        out(t("rules.sanction", kind=rule.sanction.kind, level=rule.sanction.level,
-              article=rule.sanction.article))  # fmt: skip
+        out(
+            t(
+                "rules.sanction",
+                kind=rule.sanction.kind,
+                level=rule.sanction.level,
+                article=rule.sanction.article,
+            )
+        )
         names = [f"{authorities.get(c).name} ({lvl})" for c, lvl in rule.competent()]
         out(t("rules.authority", authorities=", ".join(names)))
         if rule.window:
             out(t("rules.window", window=rule.window))
         out(t("rules.source", source=rule.source))
-        out(t("rules.verified", who=rule.verified_by) if rule.verified
-            else t("rules.unverified"))  # fmt: skip
+        out(t("rules.verified", who=rule.verified_by) if rule.verified else t("rules.unverified"))
     out("")
     out(t("rules.summary", unverified=len(regulations.unverified()), count=len(table)))
 
@@ -104,16 +110,30 @@ def run(args: argparse.Namespace) -> int:
     today = dt.date.today()
     with open_session(args) as s:
         case_id = s.store.resolve(args.case)
-        with workflow.draft(s, case_id, authority, decisions, level=args.level,
-                            place=args.place, cc=copies, ask=ask, today=today) as drafted:
+        with workflow.draft(
+            s,
+            case_id,
+            authority,
+            decisions,
+            level=args.level,
+            place=args.place,
+            cc=copies,
+            ask=ask,
+            today=today,
+        ) as drafted:
             result = drafted.publish(args.out)
         workflow.record(s, case_id, authority, result, today)
     out(t("dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)))
     out(t("dossier.reference", reference=result.reference))
     out(t("dossier.redacted_count", count=result.redacted))
     if result.attachments:
-        out(t("dossier.attachments", count=len(result.attachments),
-                dir=str(result.attachments[0].parent)))  # fmt: skip
+        out(
+            t(
+                "dossier.attachments",
+                count=len(result.attachments),
+                dir=str(result.attachments[0].parent),
+            )
+        )
     for index in result.skipped_evidence:
         out("! " + t("dossier.skipped", index=index))
     out(t("escalate.review"))

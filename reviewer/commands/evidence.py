@@ -17,8 +17,7 @@ from . import out
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("evidence", help=t("cli.evidence.help"),
-                       description=t("cli.evidence.help"))  # fmt: skip
+    p = sub.add_parser("evidence", help=t("cli.evidence.help"), description=t("cli.evidence.help"))
     p.add_argument("case", metavar="CASE")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help=t("cli.evidence.out"))
     p.add_argument("--original", action="store_true", help=t("cli.evidence.original"))
@@ -33,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
         # decrypt in the home's private work dir, never in out_dir: only cleaned files (and
         # originals asked for) may reach the output medium
         work = s.home.private_workdir()
-        with decrypted_evidence(s.store, s.identity.keys.encryption, case, work,
-                                shared_only=args.shared_only) as (facts, missing):
+        with decrypted_evidence(
+            s.store, s.identity.keys.encryption, case, work, shared_only=args.shared_only
+        ) as (facts, missing):
             items = [e for e in facts.evidence if e.path is not None]
             results = export_evidence(items, out_dir, original=args.original)
     out(t("evidence.header", case=facts.case_id, out=str(out_dir)))
@@ -46,11 +46,21 @@ def run(args: argparse.Namespace) -> int:
         name = res.output.name if res.output else "—"
         if res.cleaned:
             removed = ", ".join(res.removed) or t("evidence.none_removed")
-            out(t("evidence.row_cleaned", index=res.index, format=res.format, output=name,
-                    removed=removed) + f"  ({res.original_name})")  # fmt: skip
+            out(
+                t(
+                    "evidence.row_cleaned",
+                    index=res.index,
+                    format=res.format,
+                    output=name,
+                    removed=removed,
+                )
+                + f"  ({res.original_name})"
+            )
         else:
-            out(t("evidence.row_not_cleaned", index=res.index, format=res.format,
-                    output=name) + f"  ({res.original_name})")  # fmt: skip
+            out(
+                t("evidence.row_not_cleaned", index=res.index, format=res.format, output=name)
+                + f"  ({res.original_name})"
+            )
         if res.remaining:
             out(t("evidence.remaining", fields=", ".join(res.remaining)))
         for warning in res.warnings:

@@ -34,17 +34,23 @@ def run(args: argparse.Namespace) -> int:
 
         def verify() -> None:  # under the store lock, while Argon2id unlocks the key file
             stage = staging_root(home)  # <home>/tmp, on the encrypted disk, never RAM
-            opened.append(stack.enter_context(open_export(args.bundle, directory, stage,
-                                                          announce)))  # fmt: skip
+            opened.append(stack.enter_context(open_export(args.bundle, directory, stage, announce)))
 
         with open_session(args, beside=verify) as s:
             export = opened[0]
             manifest = export.manifest
             bar = Progress(int(manifest.count), t("import.progress"))
             try:
-                summary = import_items(s.store, s.identity, directory, s.config, export.items(),
-                                       bundle_id=manifest.bundle_id, seq_to=int(manifest.seq_to),
-                                       progress=bar.advance)  # fmt: skip
+                summary = import_items(
+                    s.store,
+                    s.identity,
+                    directory,
+                    s.config,
+                    export.items(),
+                    bundle_id=manifest.bundle_id,
+                    seq_to=int(manifest.seq_to),
+                    progress=bar.advance,
+                )
             finally:
                 bar.close()
     for line in summary.lines():

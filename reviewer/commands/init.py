@@ -18,15 +18,20 @@ def register(sub: Any) -> None:
     p.add_argument("--name", required=True, help=t("init.name"))
     p.add_argument("--no-qr", action="store_true", help=t("init.no_qr"))
     # Hidden: tests and the demo pick cheap Argon2id parameters; people never need this.
-    p.add_argument("--kdf-profile", default=keyfile.DEFAULT_PROFILE,
-                   choices=sorted(keyfile.PROFILES), help=argparse.SUPPRESS)  # fmt: skip
+    p.add_argument(
+        "--kdf-profile",
+        default=keyfile.DEFAULT_PROFILE,
+        choices=sorted(keyfile.PROFILES),
+        help=argparse.SUPPRESS,
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     home = home_of(args)
-    secret = passphrase.obtain(getattr(args, "passphrase_file", None), confirm=True,
-                               prompt_key="pp.new")  # fmt: skip
+    secret = passphrase.obtain(
+        getattr(args, "passphrase_file", None), confirm=True, prompt_key="pp.new"
+    )
     from .. import qr  # qrcode/pillow load only for this command
 
     ident = identity.create(home, args.id, args.name, secret, profile=args.kdf_profile)

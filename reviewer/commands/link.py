@@ -23,8 +23,16 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         new, old = s.store.resolve(args.new), s.store.resolve(args.old)
-        body = link(s.store, s.identity, s.config, s.directory, new, old, share=args.share,
-                    unlink=args.unlink)  # fmt: skip
+        body = link(
+            s.store,
+            s.identity,
+            s.config,
+            s.directory,
+            new,
+            old,
+            share=args.share,
+            unlink=args.unlink,
+        )
     key = "link.undone" if not body["linked"] else "link.shared" if body["share"] else "link.done"
     out(t(key, new=body["case"], old=body["other"]))
     return 0

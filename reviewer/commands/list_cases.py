@@ -40,12 +40,19 @@ def _date(text: str | None) -> dt.date | None:
         raise UsageError("err.date", value=text) from exc
 
 
-def select(cases: Mapping[str, Mapping[str, Any]], args: argparse.Namespace, config: Config,
-           today: dt.date) -> list[caselist.Row]:  # fmt: skip
+def select(
+    cases: Mapping[str, Mapping[str, Any]], args: argparse.Namespace, config: Config, today: dt.date
+) -> list[caselist.Row]:
     """The rows ``list`` shows for these command-line options (:func:`caselist.select`)."""
     wanted = caselist.CaseFilter(
-        status=args.status, category=args.category, region=args.region, assigned=args.assigned,
-        due_before=_date(args.due_before), late=args.late, flagged=args.flagged)
+        status=args.status,
+        category=args.category,
+        region=args.region,
+        assigned=args.assigned,
+        due_before=_date(args.due_before),
+        late=args.late,
+        flagged=args.flagged,
+    )
     return caselist.select(cases, config, today, wanted)
 
 
@@ -68,12 +75,31 @@ def run(args: argparse.Namespace) -> int:
     def category(code: str | None) -> str:
         return categories.setdefault(code, caselist.category_label(code)) if code else dash
 
-    table = [(short(cid), m["rcv"], states[m["st"]], category(m["cat"]), m["reg"] or dash,
-              t(f"severity.{m['sev']}") if m["sev"] else dash, m["asg"] or dash,
-              nxt.isoformat() if nxt else dash, flag_text(m)) for cid, m, nxt in rows]  # fmt: skip
-    heads = [t("col.case"), t("col.received"), t("col.status"), t("col.category"),
-             t("col.region"), t("col.severity"), t("col.assigned"), t("col.due"),
-             t("col.flags")]  # fmt: skip
+    table = [
+        (
+            short(cid),
+            m["rcv"],
+            states[m["st"]],
+            category(m["cat"]),
+            m["reg"] or dash,
+            t(f"severity.{m['sev']}") if m["sev"] else dash,
+            m["asg"] or dash,
+            nxt.isoformat() if nxt else dash,
+            flag_text(m),
+        )
+        for cid, m, nxt in rows
+    ]
+    heads = [
+        t("col.case"),
+        t("col.received"),
+        t("col.status"),
+        t("col.category"),
+        t("col.region"),
+        t("col.severity"),
+        t("col.assigned"),
+        t("col.due"),
+        t("col.flags"),
+    ]
     out(render(heads, table, max_width=28))
     out(t("list.count", shown=len(table), total=total))
     return 0

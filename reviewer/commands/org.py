@@ -22,8 +22,12 @@ def register(sub: Any) -> None:
     osub = sub.add_subparsers(p, dest="org_command", metavar="ORG_COMMAND", required=True)
     init = osub.add_parser("init", help=t("org.init.help"))
     init.add_argument("--name", required=True, help=t("org.init.name"))
-    init.add_argument("--kdf-profile", default=keyfile.DEFAULT_PROFILE,
-                      choices=sorted(keyfile.PROFILES), help=argparse.SUPPRESS)  # fmt: skip
+    init.add_argument(
+        "--kdf-profile",
+        default=keyfile.DEFAULT_PROFILE,
+        choices=sorted(keyfile.PROFILES),
+        help=argparse.SUPPRESS,
+    )
     init.set_defaults(func=run_init)
     add = osub.add_parser("add", help=t("org.add.help"))
     add.add_argument("public_json", type=Path, metavar="PUBLIC_JSON")
@@ -34,8 +38,9 @@ def register(sub: Any) -> None:
     rev.add_argument("reviewer_id", metavar="ID")
     rev.set_defaults(func=run_revoke)
     sign = osub.add_parser("sign", help=t("org.sign.help"))
-    sign.add_argument("--server-key", type=Path, required=True, metavar="FILE",
-                      help=t("org.sign.server_key"))  # fmt: skip
+    sign.add_argument(
+        "--server-key", type=Path, required=True, metavar="FILE", help=t("org.sign.server_key")
+    )
     sign.add_argument("--out", type=Path, required=True, metavar="FILE")
     sign.add_argument("--days", type=int, default=90, help=t("org.sign.days"))
     sign.set_defaults(func=run_sign)
@@ -50,8 +55,9 @@ def register(sub: Any) -> None:
 
 
 def _pass(args: argparse.Namespace, *, confirm: bool = False) -> str:
-    return passphrase.obtain(getattr(args, "passphrase_file", None), confirm=confirm,
-                             prompt_key="pp.root")  # fmt: skip
+    return passphrase.obtain(
+        getattr(args, "passphrase_file", None), confirm=confirm, prompt_key="pp.root"
+    )
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -78,11 +84,25 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 
 def _reviewers_table(directory: Directory) -> str:
-    rows = [(r.id, r.name, r.role, r.keys.fingerprint, r.valid_until.isoformat(),
-             t("yes") if r in directory.active_reviewers() else t("no"))
-            for r in directory.reviewers]  # fmt: skip
-    heads = [t("col.id"), t("col.name"), t("col.role"), t("col.fingerprint"), t("col.until"),
-             t("col.active")]  # fmt: skip
+    rows = [
+        (
+            r.id,
+            r.name,
+            r.role,
+            r.keys.fingerprint,
+            r.valid_until.isoformat(),
+            t("yes") if r in directory.active_reviewers() else t("no"),
+        )
+        for r in directory.reviewers
+    ]
+    heads = [
+        t("col.id"),
+        t("col.name"),
+        t("col.role"),
+        t("col.fingerprint"),
+        t("col.until"),
+        t("col.active"),
+    ]
     return render(heads, rows, max_width=48)
 
 
@@ -93,8 +113,15 @@ def run_sign(args: argparse.Namespace) -> int:
     write_atomic(args.out, data, mode=0o644)
     directory = org.load_directory(home)
     out(_reviewers_table(directory))
-    out(t("org.sign.done", serial=directory.serial, expires=directory.expires.isoformat(),
-          path=str(args.out), revoked=len(directory.revoked)))  # fmt: skip
+    out(
+        t(
+            "org.sign.done",
+            serial=directory.serial,
+            expires=directory.expires.isoformat(),
+            path=str(args.out),
+            revoked=len(directory.revoked),
+        )
+    )
     return 0
 
 
@@ -112,16 +139,28 @@ def run_use(args: argparse.Namespace) -> int:
         raise UsageError("err.read_file", path=str(args.directory)) from exc
     directory = org.adopt_directory(home_of(args), data)
     out(_reviewers_table(directory))
-    out(t("org.use.done", org=directory.org_name, serial=directory.serial,
-          expires=directory.expires.isoformat()))  # fmt: skip
+    out(
+        t(
+            "org.use.done",
+            org=directory.org_name,
+            serial=directory.serial,
+            expires=directory.expires.isoformat(),
+        )
+    )
     return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
     home = home_of(args)
     directory = org.load_directory(home)
-    out(t("org.show.head", org=directory.org_name, serial=directory.serial,
-          expires=directory.expires.isoformat()))  # fmt: skip
+    out(
+        t(
+            "org.show.head",
+            org=directory.org_name,
+            serial=directory.serial,
+            expires=directory.expires.isoformat(),
+        )
+    )
     out(t("org.root_fp", fp=org.root_fingerprint(directory.root)))
     out(_reviewers_table(directory))
     return 0

@@ -16,8 +16,9 @@ from . import out
 def register(sub: Any) -> None:
     p = sub.add_parser("set", help=t("set.help"), description=t("set.help"))
     p.add_argument("case", metavar="CASE")
-    p.add_argument("--category", metavar="CATEGORY", help=t("set.category",
-                   choices=", ".join(CATEGORIES)))  # fmt: skip
+    p.add_argument(
+        "--category", metavar="CATEGORY", help=t("set.category", choices=", ".join(CATEGORIES))
+    )
     p.add_argument("--severity", choices=SEVERITIES, help=t("set.severity"))
     p.add_argument("--role", metavar="ROLE", help=t("set.role", choices=", ".join(ROLES)))
     p.set_defaults(func=run)
@@ -25,7 +26,13 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
-        set_fields(s.store, s.config, args.case, category=args.category, severity=args.severity,
-                   role=args.role)  # fmt: skip
+        set_fields(
+            s.store,
+            s.config,
+            args.case,
+            category=args.category,
+            severity=args.severity,
+            role=args.role,
+        )
     out(t("set.done"))
     return 0

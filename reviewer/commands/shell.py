@@ -46,8 +46,13 @@ class _Idle(Exception):
 
 def register(sub: Any) -> None:
     p = sub.add_parser("shell", help=t("shell.help"), description=t("shell.description"))
-    p.add_argument("--idle-minutes", type=float, default=DEFAULT_IDLE_MINUTES, metavar="MIN",
-                   help=t("shell.idle", minutes=f"{DEFAULT_IDLE_MINUTES:g}"))  # fmt: skip
+    p.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=DEFAULT_IDLE_MINUTES,
+        metavar="MIN",
+        help=t("shell.idle", minutes=f"{DEFAULT_IDLE_MINUTES:g}"),
+    )
     p.set_defaults(func=run)
 
 
@@ -117,13 +122,12 @@ def _run_line(parser: Parser, words: list[str], verbose: bool) -> int:
     return dispatch(args)
 
 
-def _loop(parser: Parser, args: argparse.Namespace, idle_seconds: float
-          ) -> tuple[bool, bool]:  # fmt: skip
+def _loop(parser: Parser, args: argparse.Namespace, idle_seconds: float) -> tuple[bool, bool]:
     """Read and run lines until exit/EOF/idle; returns (all succeeded, ended by idle)."""
     interactive = sys.stdin.isatty()
     if interactive:
         with contextlib.suppress(ImportError):
-            import readline  # noqa: F401 - line editing and in-memory history for input()
+            import readline  # noqa: F401
     verbose = bool(getattr(args, "verbose", False))
     ok = True
     while True:
@@ -168,8 +172,9 @@ def run(args: argparse.Namespace) -> int:
     old = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         with hold_session(args) as s:
-            err(t("shell.ready", id=s.identity.id, cases=len(s.store.cases),
-                  minutes=f"{minutes:g}"))  # fmt: skip
+            err(
+                t("shell.ready", id=s.identity.id, cases=len(s.store.cases), minutes=f"{minutes:g}")
+            )
             ok, idle = _loop(parser, args, minutes * 60)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)

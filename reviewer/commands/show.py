@@ -46,11 +46,25 @@ def _others(fields: Sequence[tuple[str, str]], indent: str) -> list[str]:
 
 
 def _evidence(case: Case) -> str:
-    rows = [(e.envelope_sha256[:16], e.name or "—", e.media_type if e.name else "—",
-             e.size if e.name else "—", t("yes") if e.share else t("no"), t(f"ev.{e.check}"))
-            for e in case.evidence_check]  # fmt: skip
-    heads = [t("col.sha"), t("col.file"), t("col.type"), t("col.size"), t("col.share"),
-             t("col.check")]  # fmt: skip
+    rows = [
+        (
+            e.envelope_sha256[:16],
+            e.name or "—",
+            e.media_type if e.name else "—",
+            e.size if e.name else "—",
+            t("yes") if e.share else t("no"),
+            t(f"ev.{e.check}"),
+        )
+        for e in case.evidence_check
+    ]
+    heads = [
+        t("col.sha"),
+        t("col.file"),
+        t("col.type"),
+        t("col.size"),
+        t("col.share"),
+        t("col.check"),
+    ]
     return render(heads, rows, max_width=40)
 
 
@@ -86,8 +100,13 @@ def run(args: argparse.Namespace) -> int:
     if not case.readable:
         if case.unreadable == NOT_FOR_ME:
             # the server names the recipients: one line each, whatever it wrote
-            out(t("show.unreadable", case=case.case_id,
-                  recipients=", ".join(one_line(r) for r in case.recipients)))
+            out(
+                t(
+                    "show.unreadable",
+                    case=case.case_id,
+                    recipients=", ".join(one_line(r) for r in case.recipients),
+                )
+            )
         else:  # addressed to us and does not open: never pass it off as someone else's
             out(t("show.damaged", case=case.case_id))
         return 0

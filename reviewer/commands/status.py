@@ -16,15 +16,17 @@ from . import out
 def register(sub: Any) -> None:
     p = sub.add_parser("status", help=t("status.help"), description=t("status.help"))
     p.add_argument("case", metavar="CASE")
-    p.add_argument("state", choices=crecords.STATES, metavar="STATE",
-                   help=" | ".join(crecords.STATES))  # fmt: skip
+    p.add_argument(
+        "state", choices=crecords.STATES, metavar="STATE", help=" | ".join(crecords.STATES)
+    )
     p.add_argument("--authority", help=t("status.authority"))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
-        body = set_status(s.store, s.identity, s.config, s.directory, args.case, args.state,
-                          args.authority)  # fmt: skip
+        body = set_status(
+            s.store, s.identity, s.config, s.directory, args.case, args.state, args.authority
+        )
     out(t("status.done", state=t(f"state.{body['state']}")))
     return 0

@@ -25,8 +25,12 @@ def register(sub: Any) -> None:
     p = sub.add_parser("track", help=t("cli.track.help"), description=t("cli.track.help"))
     p.add_argument("case", metavar="CASE", nargs="?", help=t("cli.track.case"))
     p.add_argument("--authority", help=t("cli.track.authority"))
-    p.add_argument("--stage", choices=sorted(stages.load().stages), metavar="STAGE",
-                   help=t("cli.track.stage", choices=", ".join(stages.load().stages)))
+    p.add_argument(
+        "--stage",
+        choices=sorted(stages.load().stages),
+        metavar="STAGE",
+        help=t("cli.track.stage", choices=", ".join(stages.load().stages)),
+    )
     p.add_argument("--reference", "--ref", metavar="NUMBER", help=t("cli.track.ref"))
     p.add_argument("--level", choices=stages.load().levels, help=t("cli.track.level"))
     p.add_argument("--day", metavar="YYYY-MM-DD", help=t("cli.track.day"))
@@ -52,15 +56,32 @@ def stage_label(code: str) -> str:
 def _record(s: Session, args: argparse.Namespace, case_id: str, today: dt.date) -> None:
     if not args.authority:
         raise TrackingError("err.track_needs_authority")
-    body = chain.record_step(s.store, s.identity, s.config, s.directory, case_id,
-                             authority=args.authority, stage=args.stage, day=args.day,
-                             reference=args.reference, level=args.level,
-                             today=today)  # fmt: skip
+    body = chain.record_step(
+        s.store,
+        s.identity,
+        s.config,
+        s.directory,
+        case_id,
+        authority=args.authority,
+        stage=args.stage,
+        day=args.day,
+        reference=args.reference,
+        level=args.level,
+        today=today,
+    )
     if args.set_status and args.stage in ("sent", "escalated"):
-        set_status(s.store, s.identity, s.config, s.directory, case_id, "escalated",
-                   body["authority"])  # fmt: skip
-    out(t("chain.saved", case=short(case_id), stage=stage_label(body["stage"]),
-          authority=body["authority"], day=body["day"]))  # fmt: skip
+        set_status(
+            s.store, s.identity, s.config, s.directory, case_id, "escalated", body["authority"]
+        )
+    out(
+        t(
+            "chain.saved",
+            case=short(case_id),
+            stage=stage_label(body["stage"]),
+            authority=body["authority"],
+            day=body["day"],
+        )
+    )
 
 
 def _show(case: Case, today: dt.date) -> None:
@@ -68,8 +89,17 @@ def _show(case: Case, today: dt.date) -> None:
     if not steps:
         out(t("chain.none", case=short(case.case_id)))
         return
-    rows = [(s.day.isoformat(), s.authority, stage_label(s.stage), s.reference or "—",
-             s.level or "—", s.by) for s in steps]  # fmt: skip
+    rows = [
+        (
+            s.day.isoformat(),
+            s.authority,
+            stage_label(s.stage),
+            s.reference or "—",
+            s.level or "—",
+            s.by,
+        )
+        for s in steps
+    ]
     out(render(t("chain.header").split(" | "), rows, max_width=40))
     late = chain.overdue(case, today)
     if late:
@@ -80,9 +110,15 @@ def _show(case: Case, today: dt.date) -> None:
 
 def _late_text(late: chain.Overdue) -> str:
     basis = t("chain.basis_law") if late.legal else t("chain.basis_policy")
-    return t("chain.overdue", case=short(late.case_id), stage=stage_label(late.step.stage),
-             day=late.step.day.isoformat(), deadline=late.deadline.isoformat(),
-             n=late.days_late, basis=basis)  # fmt: skip
+    return t(
+        "chain.overdue",
+        case=short(late.case_id),
+        stage=stage_label(late.step.stage),
+        day=late.step.day.isoformat(),
+        deadline=late.deadline.isoformat(),
+        n=late.days_late,
+        basis=basis,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,8 +133,11 @@ def run(args: argparse.Namespace) -> int:
         elif args.stage or args.reference or args.level or args.day:
             raise TrackingError("err.track_needs_case_and_stage")
         if args.overdue:
-            late = [x for cid, summary in sorted(s.store.cases.items())
-                    if (x := chain.overdue_from_summary(cid, summary, today))]  # fmt: skip
+            late = [
+                x
+                for cid, summary in sorted(s.store.cases.items())
+                if (x := chain.overdue_from_summary(cid, summary, today))
+            ]
             for x in late:
                 out(_late_text(x))
             if not late:

@@ -28,11 +28,13 @@ class ProofInvalid(UsageError):
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("verify-proof", help=t("verify_proof.help"),
-                       description=t("verify_proof.help"))  # fmt: skip
+    p = sub.add_parser(
+        "verify-proof", help=t("verify_proof.help"), description=t("verify_proof.help")
+    )
     p.add_argument("file", metavar="FILE", type=Path, help=t("verify_proof.file"))
-    p.add_argument("--root-pub", metavar="FILE", type=Path, default=None,
-                   help=t("verify_proof.root_pub"))  # fmt: skip
+    p.add_argument(
+        "--root-pub", metavar="FILE", type=Path, default=None, help=t("verify_proof.root_pub")
+    )
     p.set_defaults(func=run)
 
 
@@ -46,10 +48,24 @@ def run(args: argparse.Namespace) -> int:
         checked = proof.verify(data, root)
     except (SignatureError, FormatError) as exc:
         raise ProofInvalid(type(exc).__name__) from exc
-    out(t("verify_proof.ok", org=safe(checked.org_name), issued=checked.issued.isoformat(),
-          case=checked.case))  # fmt: skip
+    out(
+        t(
+            "verify_proof.ok",
+            org=safe(checked.org_name),
+            issued=checked.issued.isoformat(),
+            case=checked.case,
+        )
+    )
     for number, item in enumerate(checked.items, start=1):
         day = item.day.isoformat() if item.day else t("verify_proof.day_unknown")
-        out(t("verify_proof.item", n=number, kind=t(f"verify_proof.kind_{item.kind}"), day=day,
-              sha=item.envelope_sha256, evidence=len(item.evidence)))  # fmt: skip
+        out(
+            t(
+                "verify_proof.item",
+                n=number,
+                kind=t(f"verify_proof.kind_{item.kind}"),
+                day=day,
+                sha=item.envelope_sha256,
+                evidence=len(item.evidence),
+            )
+        )
     return 0

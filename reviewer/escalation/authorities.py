@@ -44,8 +44,9 @@ class Authority:
         chosen = level or self.default_level
         table = dict(self.levels)
         if chosen not in table:
-            raise AuthorityError(f"{self.name} has no level {chosen!r}; levels: "
-                                 f"{', '.join(table) or '-'}")  # fmt: skip
+            raise AuthorityError(
+                f"{self.name} has no level {chosen!r}; levels: {', '.join(table) or '-'}"
+            )
         title = table[chosen]
         if "{place}" in title:
             if not place.strip():
@@ -62,10 +63,18 @@ def _raw() -> dict[str, dict[str, object]]:
 
 def from_json(code: str, v: dict[str, Any]) -> Authority:
     """One ``authorities.json`` entry as an :class:`Authority` (also for a test's own data)."""
-    return Authority(code, v["name"], v["formal"], v["role"]["id"], v["role"]["en"],
-                     tuple(v.get("levels", {}).items()), str(v.get("default_level", "")),
-                     bool(v.get("recipient", False)), bool(v.get("active", True)),
-                     tuple(v.get("replaces", ())))  # fmt: skip
+    return Authority(
+        code,
+        v["name"],
+        v["formal"],
+        v["role"]["id"],
+        v["role"]["en"],
+        tuple(v.get("levels", {}).items()),
+        str(v.get("default_level", "")),
+        bool(v.get("recipient", False)),
+        bool(v.get("active", True)),
+        tuple(v.get("replaces", ())),
+    )
 
 
 @functools.cache
@@ -133,8 +142,14 @@ def resolve(to: str | None = None, to_other: str | None = None) -> Authority:
     name = " ".join(str(to_other).split())
     if not name or len(name) > 120:
         raise AuthorityError("the other body needs a name of at most 120 characters")
-    return Authority(OTHER_PREFIX + _squash(name), name, name, levels=(("lain", name),),
-                     default_level="lain", recipient=True)
+    return Authority(
+        OTHER_PREFIX + _squash(name),
+        name,
+        name,
+        levels=(("lain", name),),
+        default_level="lain",
+        recipient=True,
+    )
 
 
 def consented(authority: Authority, consent: frozenset[str]) -> bool:
@@ -145,5 +160,5 @@ def consented(authority: Authority, consent: frozenset[str]) -> bool:
     """
     codes = {code_of(c) or _squash(c) for c in consent}
     if authority.code.startswith(OTHER_PREFIX):
-        return "other" in codes or authority.code[len(OTHER_PREFIX):] in codes
+        return "other" in codes or authority.code[len(OTHER_PREFIX) :] in codes
     return authority.code in codes

@@ -68,9 +68,20 @@ class Overdue:
 
 def chain(case: Case) -> list[Step]:
     """Every tracking step of ``case`` (already verified on import or when signed), in order."""
-    steps = [Step(r.id, r.authority or "", r.stage or "", dt.date.fromisoformat(r.step_day),
-                  r.by, r.reference, r.level, stages.get(r.stage or "") is not None)
-             for r in case.records if r.kind == ctracking.KIND and r.step_day]  # fmt: skip
+    steps = [
+        Step(
+            r.id,
+            r.authority or "",
+            r.stage or "",
+            dt.date.fromisoformat(r.step_day),
+            r.by,
+            r.reference,
+            r.level,
+            stages.get(r.stage or "") is not None,
+        )
+        for r in case.records
+        if r.kind == ctracking.KIND and r.step_day
+    ]
     order = {r.id: (r.when, r.id) for r in case.records}
     return sorted(steps, key=lambda s: (s.day, *order[s.id]))
 
@@ -91,8 +102,7 @@ def overdue(case: Case, today: dt.date) -> Overdue | None:
     return _late(case.case_id, steps[-1], today) if steps else None
 
 
-def overdue_from_summary(case_id: str, summary: dict[str, Any], today: dt.date
-                         ) -> Overdue | None:  # fmt: skip
+def overdue_from_summary(case_id: str, summary: dict[str, Any], today: dt.date) -> Overdue | None:
     """:func:`overdue` from the store index's ``trk`` entry (``[stage, day]``), for ``due``
     over every case without decrypting any; the step carries only stage and day."""
     last = summary.get("trk")
@@ -102,24 +112,28 @@ def overdue_from_summary(case_id: str, summary: dict[str, Any], today: dt.date
     return _late(case_id, step, today)
 
 
-def _check(steps: list[Step], authority: str, stage: str, reference: str | None,
-           level: str | None) -> None:  # fmt: skip
+def _check(
+    steps: list[Step], authority: str, stage: str, reference: str | None, level: str | None
+) -> None:
     known = stages.get(stage)
     if known is None:
-        raise TrackingError("err.track_stage", stage=stage,
-                            choices=", ".join(stages.load().stages))  # fmt: skip
+        raise TrackingError("err.track_stage", stage=stage, choices=", ".join(stages.load().stages))
     previous = steps[-1].stage if steps else None
     if stage not in stages.allowed_after(previous):
-        raise TrackingError("err.track_order", stage=stage, previous=previous or "-",
-                            choices=", ".join(stages.allowed_after(previous)))  # fmt: skip
+        raise TrackingError(
+            "err.track_order",
+            stage=stage,
+            previous=previous or "-",
+            choices=", ".join(stages.allowed_after(previous)),
+        )
     if known.authorities and authority not in known.authorities:
-        raise TrackingError("err.track_authority", stage=stage,
-                            choices=", ".join(sorted(known.authorities)))  # fmt: skip
+        raise TrackingError(
+            "err.track_authority", stage=stage, choices=", ".join(sorted(known.authorities))
+        )
     if "reference" in known.needs and not reference:
         raise TrackingError("err.track_needs_reference", stage=stage)
     if ("level" in known.needs) != bool(level) or (level and level not in stages.load().levels):
-        raise TrackingError("err.track_level", stage=stage,
-                            choices=", ".join(stages.load().levels))  # fmt: skip
+        raise TrackingError("err.track_level", stage=stage, choices=", ".join(stages.load().levels))
 
 
 def _local(at: str) -> str:
@@ -137,10 +151,20 @@ def authority_code(name: str) -> str:
 
 
 def record_step(
-    store: CaseStore, ident: Identity, config: Config, directory: Directory, case_id: str, *,
-    authority: str, stage: str, day: Any = None, reference: str | None = None,
-    level: str | None = None, today: dt.date | None = None, check: bool = True,
-) -> dict[str, Any]:  # fmt: skip
+    store: CaseStore,
+    ident: Identity,
+    config: Config,
+    directory: Directory,
+    case_id: str,
+    *,
+    authority: str,
+    stage: str,
+    day: Any = None,
+    reference: str | None = None,
+    level: str | None = None,
+    today: dt.date | None = None,
+    check: bool = True,
+) -> dict[str, Any]:
     """Check, sign, record and queue one step; returns its verified body.
 
     ``day`` defaults to ``today``; a day after today is refused. ``check`` False skips the
@@ -160,9 +184,16 @@ def record_step(
     if check:
         _check(chain(Case.from_store(case)), code, stage, reference, level)
     try:
-        raw = ctracking.step(ident.keys.signing, case["id"], code, stage, when.isoformat(),
-                             reference=reference, level=level,
-                             at=_local(next_at(case)))  # fmt: skip
+        raw = ctracking.step(
+            ident.keys.signing,
+            case["id"],
+            code,
+            stage,
+            when.isoformat(),
+            reference=reference,
+            level=level,
+            at=_local(next_at(case)),
+        )
     except ValueError as exc:
         raise TrackingError("err.track_malformed") from exc
     body, reviewer = crecords.verify(raw, directory, ctracking.KIND)

@@ -54,8 +54,7 @@ FORMAT = "bisik-dossier/2"
 _SHOWN_ELSEWHERE = {"category", "province", "incident_month", "election", "election_year"}
 # Never copied, whatever a document holds: names that would be about the reporter, not the
 # case (no Bisik form asks for them; a hand-made document might), and non-report data.
-_NEVER = _SHOWN_ELSEWHERE | {"contact", "email", "phone", "consent", "recipients",
-                             "reply_key"}  # fmt: skip
+_NEVER = _SHOWN_ELSEWHERE | {"contact", "email", "phone", "consent", "recipients", "reply_key"}
 
 
 @dataclass
@@ -101,8 +100,11 @@ def _retaliation_label(case: Case, key: str) -> str:
     ret = case.retaliations[int(key.split("_")[1]) - 1]
     kind = ret.get("retaliation_kind", "other")
     kind_text = t(f"retaliation.{kind}") if has(f"retaliation.{kind}") else t("retaliation.other")
-    return t("dossier.field.retaliation", kind=kind_text,
-             month=ret.get("retaliation_month") or t("dossier.unknown"))
+    return t(
+        "dossier.field.retaliation",
+        kind=kind_text,
+        month=ret.get("retaliation_month") or t("dossier.unknown"),
+    )
 
 
 def _category_label(code: str) -> str:
@@ -124,8 +126,9 @@ class Addressee:
     official: str
 
 
-def addressee(case: Case, authority: Authority, level: str | None = None,
-              place: str | None = None) -> Addressee:  # fmt: skip
+def addressee(
+    case: Case, authority: Authority, level: str | None = None, place: str | None = None
+) -> Addressee:
     """The official a dossier to ``authority`` is addressed to at ``level`` (its default
     level when None). ``place`` (a region or office) defaults to the case's regency for a
     regency/city level, its province for a provincial one, its agency name for ``instansi``;
@@ -134,8 +137,12 @@ def addressee(case: Case, authority: Authority, level: str | None = None,
     if place is None:
         regency = str(case.fields.get("regency", "")).strip()
         agency = str(case.fields.get("agency_name", "")).strip()
-        place = {"kabupaten_kota": regency, "provinsi": case.region,
-                 "perwakilan_provinsi": case.region, "instansi": agency}.get(chosen, "")
+        place = {
+            "kabupaten_kota": regency,
+            "provinsi": case.region,
+            "perwakilan_provinsi": case.region,
+            "instansi": agency,
+        }.get(chosen, "")
     return Addressee(authority, chosen, authority.official(chosen, place or ""))
 
 
@@ -150,22 +157,37 @@ def _timeline(case: Case, authority: Authority, today: dt.date) -> list[dict[str
         day = parse_incident(ret.get("retaliation_month"))
         if day is not None:
             kind = ret.get("retaliation_kind", "other")
-            rows.append((day, str(ret.get("retaliation_month")), t("dossier.tl_retaliation",
-                         kind=t(f"retaliation.{kind}") if has(f"retaliation.{kind}")
-                         else t("retaliation.other"))))  # fmt: skip
-    rows.append((case.received_day, case.received_day.isoformat()[:7],
-                 t("dossier.state.received")))  # fmt: skip
+            rows.append(
+                (
+                    day,
+                    str(ret.get("retaliation_month")),
+                    t(
+                        "dossier.tl_retaliation",
+                        kind=t(f"retaliation.{kind}")
+                        if has(f"retaliation.{kind}")
+                        else t("retaliation.other"),
+                    ),
+                )
+            )
+    rows.append((case.received_day, case.received_day.isoformat()[:7], t("dossier.state.received")))
     for ev_ in case.status_history:
         if ev_.state == "received":
             continue
         if ev_.state == "escalated" and not _same_authority(ev_.authority, authority):
             continue  # another authority's escalation is none of this one's business
-        rows.append((ev_.day, ev_.day.isoformat()[:7],
-                     t(f"dossier.state.{ev_.state}", authority=ev_.authority or "")))  # fmt: skip
+        rows.append(
+            (
+                ev_.day,
+                ev_.day.isoformat()[:7],
+                t(f"dossier.state.{ev_.state}", authority=ev_.authority or ""),
+            )
+        )
     rows.append((today, today.isoformat(), t("dossier.tl_dossier", authority=authority.formal)))
     rows.sort(key=lambda r: r[0])
-    return [{"date": given, "date_text": tanggal.as_given(given), "event": event}
-            for _, given, event in rows]  # fmt: skip
+    return [
+        {"date": given, "date_text": tanggal.as_given(given), "event": event}
+        for _, given, event in rows
+    ]
 
 
 def new_reference(today: dt.date) -> str:
@@ -183,66 +205,117 @@ def _election_text(case: Case) -> str:
 
 
 def _rule_json(rule: regulations.Rule) -> dict[str, Any]:
-    return {"key": rule.key, "law": rule.law, "article": rule.article, "text": rule.text,
-            "binds": [t(f"role.{s}") for s in rule.subject], "binds_codes": list(rule.subject),
-            "sanction": {"kind": rule.sanction.kind, "level": rule.sanction.level,
-                         "article": rule.sanction.article},
-            "window": rule.window, "source": rule.source, "verified": rule.verified}  # fmt: skip
+    return {
+        "key": rule.key,
+        "law": rule.law,
+        "article": rule.article,
+        "text": rule.text,
+        "binds": [t(f"role.{s}") for s in rule.subject],
+        "binds_codes": list(rule.subject),
+        "sanction": {
+            "kind": rule.sanction.kind,
+            "level": rule.sanction.level,
+            "article": rule.sanction.article,
+        },
+        "window": rule.window,
+        "source": rule.source,
+        "verified": rule.verified,
+    }
 
 
 def build(
-    case: Case, to: Addressee, accepted: Sequence[redact.Candidate],
-    attachments: Sequence[ev.ExportedFile], today: dt.date, reference: str,
-    sender: dict[str, str], cc: Sequence[Addressee] = (),
-) -> dict[str, Any]:  # fmt: skip
+    case: Case,
+    to: Addressee,
+    accepted: Sequence[redact.Candidate],
+    attachments: Sequence[ev.ExportedFile],
+    today: dt.date,
+    reference: str,
+    sender: dict[str, str],
+    cc: Sequence[Addressee] = (),
+) -> dict[str, Any]:
     """The dossier letter as a JSON-ready dict (texts already redacted with ``accepted``):
     sender, number, subject, addressee, facts, then the provisions allegedly breached by the
     reported person's role, the request and its legal window, notes and copies."""
     authority = to.authority
-    texts = {k: redact.apply(v, [c for c in accepted if c.field == k])
-             for k, v in dossier_texts(case).items()}  # fmt: skip
-    facts = [{"field": k, "label": _retaliation_label(case, k) if k.startswith("retaliation_")
-              else _label(k), "text": v} for k, v in texts.items() if not k.startswith("_")]
+    texts = {
+        k: redact.apply(v, [c for c in accepted if c.field == k])
+        for k, v in dossier_texts(case).items()
+    }
+    facts = [
+        {
+            "field": k,
+            "label": _retaliation_label(case, k) if k.startswith("retaliation_") else _label(k),
+            "text": v,
+        }
+        for k, v in texts.items()
+        if not k.startswith("_")
+    ]
     rules = regulations.rules_for(case.category, case.incident_date, case.election, case.role)
     windows = list(dict.fromkeys(r.window for r in rules if r.window))
     request_key = f"dossier.request.{authority.code}"
     request = t(request_key if has(request_key) else "dossier.request", official=to.official)
     category = _category_label(case.category)
-    incident = case.incident_label or (case.incident_date.isoformat()
-                                       if case.incident_date else "")  # fmt: skip
+    incident = case.incident_label or (case.incident_date.isoformat() if case.incident_date else "")
     return {
-        "format": FORMAT, "reference": reference,
+        "format": FORMAT,
+        "reference": reference,
         "number": f"{reference}/{sender['letter_code']}/{tanggal.roman_month(today)}/{today.year}",
-        "date": today.isoformat(), "date_text": tanggal.day_text(today),
-        "sender": {"name": sender["org_name"], "address": sender["org_address"],
-                   "contact": sender["org_contact"], "city": sender["org_city"],
-                   "signatory": sender["signatory_name"], "title": sender["signatory_title"]},
-        "authority": {"code": authority.code, "name": authority.name, "formal": authority.formal,
-                      "level": to.level, "official": to.official},
+        "date": today.isoformat(),
+        "date_text": tanggal.day_text(today),
+        "sender": {
+            "name": sender["org_name"],
+            "address": sender["org_address"],
+            "contact": sender["org_contact"],
+            "city": sender["org_city"],
+            "signatory": sender["signatory_name"],
+            "title": sender["signatory_title"],
+        },
+        "authority": {
+            "code": authority.code,
+            "name": authority.name,
+            "formal": authority.formal,
+            "level": to.level,
+            "official": to.official,
+        },
         "subject": t("dossier.perihal_text", category=category.lower()),
         "enclosures": len(attachments),
         "category": {"code": case.category, "label": category},
-        "election": _election_text(case), "region": texts.get("_region", ""),
-        "incident": incident, "incident_text": tanggal.as_given(incident),
-        "reported_role": {"code": case.role,
-                          "label": t(f"role.{case.role}") if case.role else None},
+        "election": _election_text(case),
+        "region": texts.get("_region", ""),
+        "incident": incident,
+        "incident_text": tanggal.as_given(incident),
+        "reported_role": {
+            "code": case.role,
+            "label": t(f"role.{case.role}") if case.role else None,
+        },
         "facts": facts,
         "provisions": [_rule_json(r) for r in rules],
-        "request": request, "windows": windows,
-        "evidence": [{"no": i, "format": a.format, "sha256": a.sha256,
-                      "size": a.output.stat().st_size if a.output else 0}
-                     for i, a in enumerate(attachments, 1)],
+        "request": request,
+        "windows": windows,
+        "evidence": [
+            {
+                "no": i,
+                "format": a.format,
+                "sha256": a.sha256,
+                "size": a.output.stat().st_size if a.output else 0,
+            }
+            for i, a in enumerate(attachments, 1)
+        ],
         "timeline": _timeline(case, authority, today),
-        "redactions": {"count": len(accepted),
-                       "by_kind": dict(Counter(c.kind for c in accepted))},
-        "notes": [t("dossier.note_deid", count=len(accepted)),
-                  t("dossier.note_consent", authority=authority.formal,
-                    day=tanggal.day_text(case.consent_day)),
-                  t("dossier.note_identity")],
+        "redactions": {"count": len(accepted), "by_kind": dict(Counter(c.kind for c in accepted))},
+        "notes": [
+            t("dossier.note_deid", count=len(accepted)),
+            t(
+                "dossier.note_consent",
+                authority=authority.formal,
+                day=tanggal.day_text(case.consent_day),
+            ),
+            t("dossier.note_identity"),
+        ],
         "copies": [c.official for c in cc] + [t("dossier.arsip")],
         # which consent this dossier relied on: the report's, or the latest change (SPEC §14)
         "consent": {"authority": authority.code, "since": case.consent_day.isoformat()},
-    }  # fmt: skip
+    }
 
 
 def all_text(dossier: dict[str, Any]) -> str:
@@ -320,18 +393,32 @@ class Draft:
         json_path, pdf_path = out_dir / "dossier.json", out_dir / "dossier.pdf"
         write_atomic(json_path, self.json_bytes)
         write_atomic(pdf_path, self.pdf)
-        return DossierResult(json_path, pdf_path, attachments, sorted(self.skipped),
-                             self.redacted, hashlib.sha256(self.json_bytes).hexdigest(),
-                             self.dossier["reference"])  # fmt: skip
+        return DossierResult(
+            json_path,
+            pdf_path,
+            attachments,
+            sorted(self.skipped),
+            self.redacted,
+            hashlib.sha256(self.json_bytes).hexdigest(),
+            self.dossier["reference"],
+        )
 
 
 @contextlib.contextmanager
 def drafted(
-    case: Case, authority: Authority, decisions: redact.Decisions, workdir: Path, *,
-    sender: dict[str, str], level: str | None = None, place: str | None = None,
-    cc: Sequence[Authority] = (), ask: redact.Ask | None = None, today: dt.date | None = None,
+    case: Case,
+    authority: Authority,
+    decisions: redact.Decisions,
+    workdir: Path,
+    *,
+    sender: dict[str, str],
+    level: str | None = None,
+    place: str | None = None,
+    cc: Sequence[Authority] = (),
+    ask: redact.Ask | None = None,
+    today: dt.date | None = None,
     reference: str | None = None,
-) -> Iterator[Draft]:  # fmt: skip
+) -> Iterator[Draft]:
     """Check consent, settle redactions, clean the shared attachments in ``workdir`` (a
     private directory on the laptop) and build the letter, then hand out the
     :class:`Draft` — to preview, and to :meth:`Draft.publish` if the reviewer approves. The
@@ -362,11 +449,20 @@ def drafted(
 
 
 def write(
-    case: Case, authority: Authority, decisions: redact.Decisions, out_dir: Path, *,
-    sender: dict[str, str], level: str | None = None, place: str | None = None,
-    cc: Sequence[Authority] = (), ask: redact.Ask | None = None, today: dt.date | None = None,
-    reference: str | None = None, workdir: Path | None = None,
-) -> DossierResult:  # fmt: skip
+    case: Case,
+    authority: Authority,
+    decisions: redact.Decisions,
+    out_dir: Path,
+    *,
+    sender: dict[str, str],
+    level: str | None = None,
+    place: str | None = None,
+    cc: Sequence[Authority] = (),
+    ask: redact.Ask | None = None,
+    today: dt.date | None = None,
+    reference: str | None = None,
+    workdir: Path | None = None,
+) -> DossierResult:
     """Check consent, settle redactions, clean attachments, and write ``dossier.json`` and
     ``dossier.pdf`` (plus ``lampiran/``) into ``out_dir``. ``sender`` is the organisation's
     letterhead (:meth:`reviewer.home.Config.letterhead`); the letter goes to the official of
@@ -376,6 +472,17 @@ def write(
     ``workdir`` (a private directory on the laptop; default ``out_dir``) and only the cleaned
     copies are written to ``out_dir`` (:func:`drafted`, then :meth:`Draft.publish`)."""
     out_dir = Path(out_dir)
-    with drafted(case, authority, decisions, workdir or out_dir, sender=sender, level=level,
-                 place=place, cc=cc, ask=ask, today=today, reference=reference) as draft:
+    with drafted(
+        case,
+        authority,
+        decisions,
+        workdir or out_dir,
+        sender=sender,
+        level=level,
+        place=place,
+        cc=cc,
+        ask=ask,
+        today=today,
+        reference=reference,
+    ) as draft:
         return draft.publish(out_dir)

@@ -28,26 +28,35 @@ from . import chain, tracking
 from .authorities import code_of
 
 DONE_KEY = "tracking_signed"  # set in the sealed index once the log was converted
-_OUTCOME_STAGE = {"sanctioned": "sanction", "not_proven": "not_proven",
-                  "no_response": "no_response"}  # fmt: skip
+_OUTCOME_STAGE = {
+    "sanctioned": "sanction",
+    "not_proven": "not_proven",
+    "no_response": "no_response",
+}
 
 
 def _steps(entry: tracking.Entry) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     if entry.sent:
         steps.append({"stage": "sent", "day": entry.sent})
-        ref = entry.reference if entry.reference and ctracking.reference_ok(entry.reference) \
-            else None  # fmt: skip
+        ref = (
+            entry.reference if entry.reference and ctracking.reference_ok(entry.reference) else None
+        )
         if ref:
             steps.append({"stage": "acknowledged", "day": entry.sent, "reference": ref})
     if entry.outcome in _OUTCOME_STAGE:
-        steps.append({"stage": _OUTCOME_STAGE[entry.outcome],
-                      "day": entry.outcome_day or entry.sent or entry.created})  # fmt: skip
+        steps.append(
+            {
+                "stage": _OUTCOME_STAGE[entry.outcome],
+                "day": entry.outcome_day or entry.sent or entry.created,
+            }
+        )
     return steps
 
 
-def convert(store: CaseStore, ident: Identity, config: Config, directory: Directory,
-            today: dt.date) -> int:  # fmt: skip
+def convert(
+    store: CaseStore, ident: Identity, config: Config, directory: Directory, today: dt.date
+) -> int:
     """Sign the old log's steps once; returns how many steps were made (0 when done before)."""
     if store.meta.get(DONE_KEY):
         return 0
@@ -58,9 +67,17 @@ def convert(store: CaseStore, ident: Identity, config: Config, directory: Direct
             continue
         for step in _steps(entry):
             try:
-                chain.record_step(store, ident, config, directory, entry.case, authority=code,
-                                  today=today,
-                                  check=False, **step)  # fmt: skip
+                chain.record_step(
+                    store,
+                    ident,
+                    config,
+                    directory,
+                    entry.case,
+                    authority=code,
+                    today=today,
+                    check=False,
+                    **step,
+                )
                 made += 1
             except BisikError:
                 continue  # a case this laptop can no longer sign for: the old log keeps it

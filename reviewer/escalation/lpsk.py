@@ -96,26 +96,40 @@ def checklist(case: Case) -> str:
 
 def letter(case: Case, who: Mapping[str, str], org: str, place: str) -> str:
     """The draft application letter (formal Indonesian), the reporter's details filled in."""
-    details = [f"{indonesian(f'lpsk.field.{k}'):<16}: {who[k]}" for k in cidentity.FIELDS
-               if who.get(k, "").strip()]  # fmt: skip
-    parts = [indonesian("lpsk.letter.draft"), indonesian("lpsk.letter.to"),
-             indonesian("lpsk.letter.subject"), indonesian("lpsk.letter.opening"),
-             "\n".join(details),
-             indonesian("lpsk.letter.body", org=org, received=case.received_day.isoformat()),
-             indonesian("lpsk.letter.good_faith"), indonesian("lpsk.letter.attachments", org=org),
-             indonesian("lpsk.letter.closing"),
-             indonesian("lpsk.letter.sign", place=place or "..........", name=who["name"]),
-             indonesian("lpsk.no_promise"), _notice()]  # fmt: skip
+    details = [
+        f"{indonesian(f'lpsk.field.{k}'):<16}: {who[k]}"
+        for k in cidentity.FIELDS
+        if who.get(k, "").strip()
+    ]
+    parts = [
+        indonesian("lpsk.letter.draft"),
+        indonesian("lpsk.letter.to"),
+        indonesian("lpsk.letter.subject"),
+        indonesian("lpsk.letter.opening"),
+        "\n".join(details),
+        indonesian("lpsk.letter.body", org=org, received=case.received_day.isoformat()),
+        indonesian("lpsk.letter.good_faith"),
+        indonesian("lpsk.letter.attachments", org=org),
+        indonesian("lpsk.letter.closing"),
+        indonesian("lpsk.letter.sign", place=place or "..........", name=who["name"]),
+        indonesian("lpsk.no_promise"),
+        _notice(),
+    ]
     return "\n\n".join(parts) + "\n"
 
 
 def timeline(case: Case) -> tuple[str, bytes]:
     """The signed timeline: (readable text, JSON of every signed record exactly as signed)."""
-    rows = [f"{r.at}  {r.by}  {r.kind}  " + (r.state or r.stage or r.envelope_sha256 or "")
-            for r in case.records]  # fmt: skip
+    rows = [
+        f"{r.at}  {r.by}  {r.kind}  " + (r.state or r.stage or r.envelope_sha256 or "")
+        for r in case.records
+    ]
     text = indonesian("lpsk.timeline_h", case=case.case_id[:12]) + "\n\n" + "\n".join(rows)
-    data = {"case": case.case_id, "received": case.received_day.isoformat(),
-            "records": [json.loads(r.raw) for r in case.records if r.raw]}  # fmt: skip
+    data = {
+        "case": case.case_id,
+        "received": case.received_day.isoformat(),
+        "records": [json.loads(r.raw) for r in case.records if r.raw],
+    }
     return text + "\n", json.dumps(data, ensure_ascii=False, indent=1).encode() + b"\n"
 
 

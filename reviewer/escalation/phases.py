@@ -25,8 +25,7 @@ PHASES = ("latent", "pre_campaign", "campaign", "voting", "post_election")
 # Where two elections overlap (Pemilu 2024's aftermath and Pilkada 2024's run-up), the phase
 # closest to a vote wins; a retaliation report prefers the post-election phase.
 _PRIORITY = ("voting", "campaign", "pre_campaign", "post_election")
-_DATES = ("pre_campaign_start", "campaign_start", "campaign_end", "voting_end",
-          "post_election_end")  # fmt: skip
+_DATES = ("pre_campaign_start", "campaign_start", "campaign_end", "voting_end", "post_election_end")
 
 
 @dataclass(frozen=True)
@@ -64,10 +63,15 @@ def _election(obj: dict[str, Any]) -> Election:
         if list(days.values()) != sorted(days.values()):
             raise CalendarError(f"the dates of {obj.get('name')!r} are out of order")
         year = int(obj["year"]) if obj.get("year") is not None else None
-        return Election(name=str(obj["name"]), kind=str(obj["kind"]).lower(),
-                        source=str(obj.get("source", "")), year=year,
-                        region=str(obj.get("region", "")),
-                        overrides=str(obj.get("overrides", "")), **days)  # fmt: skip
+        return Election(
+            name=str(obj["name"]),
+            kind=str(obj["kind"]).lower(),
+            source=str(obj.get("source", "")),
+            year=year,
+            region=str(obj.get("region", "")),
+            overrides=str(obj.get("overrides", "")),
+            **days,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, CalendarError):
             raise
@@ -77,8 +81,11 @@ def _election(obj: dict[str, Any]) -> Election:
 def load(path: Path | None = None) -> list[Election]:
     """Elections from ``path`` (JSON like ``calendars.json``), or the shipped defaults."""
     try:
-        text = Path(path).read_text("utf-8") if path else \
-            resources.files(__package__).joinpath("calendars.json").read_text("utf-8")  # fmt: skip
+        text = (
+            Path(path).read_text("utf-8")
+            if path
+            else resources.files(__package__).joinpath("calendars.json").read_text("utf-8")
+        )
         return [_election(e) for e in json.loads(text)["elections"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         if isinstance(exc, CalendarError):
@@ -95,9 +102,14 @@ def for_region(elections: Sequence[Election], region: str) -> list[Election]:
 
 
 def derive(
-    day: dt.date | None, elections: Sequence[Election], *, kind: str | None = None,
-    year: int | None = None, category: str = "", region: str = "",
-) -> tuple[str, str | None]:  # fmt: skip
+    day: dt.date | None,
+    elections: Sequence[Election],
+    *,
+    kind: str | None = None,
+    year: int | None = None,
+    category: str = "",
+    region: str = "",
+) -> tuple[str, str | None]:
     """(phase, election name) of an incident on ``day``; ``("unknown", None)`` without a day.
 
     ``kind`` ("pemilu"/"pilkada") and ``year``, from the report, limit the calendars
@@ -107,12 +119,15 @@ def derive(
     if day is None:
         return "unknown", None
     elections = for_region(elections, region)
-    pool = [e for e in elections if (kind is None or e.kind == kind)
-            and (year is None or e.year in (None, year))] or list(elections)  # fmt: skip
+    pool = [
+        e
+        for e in elections
+        if (kind is None or e.kind == kind) and (year is None or e.year in (None, year))
+    ] or list(elections)
     found: dict[str, str] = {}
     for e in pool:
         found.setdefault(e.phase(day), e.name)
-    order = (("post_election", *_PRIORITY) if category == "retaliation" else _PRIORITY)
+    order = ("post_election", *_PRIORITY) if category == "retaliation" else _PRIORITY
     for phase in order:
         if phase in found:
             return phase, found[phase]

@@ -41,12 +41,38 @@ _DIGITS = re.compile(r"(?<![\w+(\[])[(\[]?\+?\d(?:" + _SEP + r"{0,3}\d){9,24}(?!
 _SEPARATORS = re.compile(_SEP + "+")
 # Characters folded before matching (each to exactly one character, so offsets are kept).
 _FOLD = {
-    **{c: " " for c in (0x09, 0x0B, 0x0C, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F,
-                        0x3000, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)},
+    **{
+        c: " "
+        for c in (
+            0x09,
+            0x0B,
+            0x0C,
+            0xA0,
+            0x1680,
+            *range(0x2000, 0x200B),
+            0x202F,
+            0x205F,
+            0x3000,
+            0x200B,
+            0x200C,
+            0x200D,
+            0x2060,
+            0xFEFF,
+        )
+    },
     **{c: "-" for c in (*range(0x2010, 0x2016), 0x2212, 0xFE58, 0xFE63, 0xFF0D)},
-    0xFF0B: "+", 0xFF08: "(", 0xFF09: ")", 0xFF3B: "[", 0xFF3D: "]", 0xFF0E: ".", 0xFF0F: "/",
-    0x2044: "/", 0x2215: "/", 0xFF20: "@", 0x3002: ".",
-}  # fmt: skip
+    0xFF0B: "+",
+    0xFF08: "(",
+    0xFF09: ")",
+    0xFF3B: "[",
+    0xFF3D: "]",
+    0xFF0E: ".",
+    0xFF0F: "/",
+    0x2044: "/",
+    0x2215: "/",
+    0xFF20: "@",
+    0x3002: ".",
+}
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 # A phone number starts with an unbroken operator prefix (0812…, +62 812…, +62 21 …): this is
 # what tells "0812 3456 7890" from a date and time such as "08-09-2024 14.30".
@@ -75,8 +101,9 @@ def fold(text: str) -> str:
     folded = text.translate(_FOLD)
     if folded.isascii():
         return folded
-    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c
-                   for c in folded)  # fmt: skip
+    return "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in folded
+    )
 
 
 def _digits(text: str) -> str:
@@ -124,17 +151,21 @@ def find(text: str, names: Iterable[str] = (), field: str = "") -> list[Candidat
     Matching runs on :func:`fold` of ``text``; each candidate's ``value`` and span are the
     original text's (what the reviewer is shown and what :func:`apply` replaces)."""
     folded = fold(text)
-    found: list[Candidate] = [Candidate("email", text[m.start():m.end()], m.start(), m.end(),
-                                        field) for m in _EMAIL.finditer(folded)]  # fmt: skip
+    found: list[Candidate] = [
+        Candidate("email", text[m.start() : m.end()], m.start(), m.end(), field)
+        for m in _EMAIL.finditer(folded)
+    ]
     for m in _DIGITS.finditer(folded):
         kind = _number_kind(m.group())
         if kind:
-            found.append(Candidate(kind, text[m.start():m.end()], m.start(), m.end(), field))
+            found.append(Candidate(kind, text[m.start() : m.end()], m.start(), m.end(), field))
     for name in names:
         pattern = _name_pattern(fold(name))
         if pattern is not None:
-            found.extend(Candidate("name", text[m.start():m.end()], m.start(), m.end(), field)
-                         for m in pattern.finditer(folded))  # fmt: skip
+            found.extend(
+                Candidate("name", text[m.start() : m.end()], m.start(), m.end(), field)
+                for m in pattern.finditer(folded)
+            )
     found.sort(key=lambda c: (c.start, -(c.end - c.start)))
     out: list[Candidate] = []
     for cand in found:  # the first (longest) span wins where two overlap
@@ -159,7 +190,8 @@ class Decisions:
             obj = json.loads(Path(path).read_text("utf-8"))
             names = [str(n) for n in obj.get("names", [])]
             redact = {_any_key(str(v)) for v in obj.get("redact", [])} | {
-                normalise("name", n) for n in names}
+                normalise("name", n) for n in names
+            }
             return cls(redact, {_any_key(str(v)) for v in obj.get("keep", [])}, names)
         except (OSError, ValueError, AttributeError, TypeError) as exc:
             raise RedactionError("the redaction file cannot be read") from exc
@@ -183,9 +215,7 @@ def context(text: str, cand: Candidate, width: int = 30) -> str:
     return f"…{left}[{cand.value}]{right}…"
 
 
-def decide(
-    texts: dict[str, str], decisions: Decisions, ask: Ask | None = None
-) -> list[Candidate]:
+def decide(texts: dict[str, str], decisions: Decisions, ask: Ask | None = None) -> list[Candidate]:
     """Every candidate in ``texts`` (field → text) that will be redacted.
 
     Each candidate is settled by ``decisions`` (redact / keep / accept-all), else by ``ask``

@@ -91,14 +91,21 @@ def rule_from_json(key: str, obj: dict[str, Any]) -> Rule:
     """One catalogue entry as a :class:`Rule`; KeyError/TypeError/ValueError when malformed."""
     sanction = obj["sanction"]
     return Rule(
-        key=key, kind=obj["kind"], law=obj["law"], article=obj["article"], text=obj["text"],
+        key=key,
+        kind=obj["kind"],
+        law=obj["law"],
+        article=obj["article"],
+        text=obj["text"],
         subject=tuple(obj["subject"]),
         sanction=Sanction(sanction["kind"], sanction["level"], sanction.get("article", "")),
         authorities=tuple((a["code"], a["level"]) for a in obj["authority"]),
-        source=obj["source"], window=obj.get("window"), election=obj.get("election"),
-        valid_from=_day(obj.get("from")), valid_until=_day(obj.get("until")),
+        source=obj["source"],
+        window=obj.get("window"),
+        election=obj.get("election"),
+        valid_from=_day(obj.get("from")),
+        valid_until=_day(obj.get("until")),
         verified_by=obj.get("verified_by"),
-    )  # fmt: skip
+    )
 
 
 @functools.cache
@@ -125,7 +132,7 @@ def canonical_category(code: str) -> str:
 
 
 def election_kind(election: str) -> str | None:
-    """"pemilu", "pilkada" or None, from free text such as "Pilkada 2024"."""
+    """ "pemilu", "pilkada" or None, from free text such as "Pilkada 2024"."""
     low = election.lower()
     if "pilkada" in low or "pemilihan kepala daerah" in low:
         return "pilkada"
@@ -157,16 +164,17 @@ def related(category: str, incident: dt.date | None, election: str = "") -> list
     return [table[k] for k in keys if table[k].applies(incident, kind)]
 
 
-def rules_for(category: str, incident: dt.date | None, election: str = "",
-              role: str | None = None) -> list[Rule]:  # fmt: skip
+def rules_for(
+    category: str, incident: dt.date | None, election: str = "", role: str | None = None
+) -> list[Rule]:
     """The rules a report of ``category`` may allege were broken by a person of ``role``
     (None: not stated, so every subject; the dossier then names whom each rule binds)."""
-    return [r for r in related(category, incident, election)
-            if r.kind == CITABLE and r.binds(role)]  # fmt: skip
+    return [r for r in related(category, incident, election) if r.kind == CITABLE and r.binds(role)]
 
 
-def breached(category: str, incident: dt.date | None, election: str = "",
-             role: str | None = None) -> list[str]:  # fmt: skip
+def breached(
+    category: str, incident: dt.date | None, election: str = "", role: str | None = None
+) -> list[str]:
     """The texts of :func:`rules_for`, most general first."""
     return [r.text for r in rules_for(category, incident, election, role)]
 

@@ -47,9 +47,16 @@ def _stage(code: str, v: dict[str, Any]) -> Stage:
     days = v["deadline_days"]
     if days is not None and not (isinstance(days, int) and 0 < days <= 365):
         raise TrackingError(f"stages.json: bad deadline for {code}")
-    return Stage(code, tuple(v["next"]), frozenset(v["needs"]), frozenset(v["authorities"]),
-                 days, bool(v["legal"]), str(v["source"]),
-                 bool(v["verify"]) or v.get("verified_by") is None)  # fmt: skip
+    return Stage(
+        code,
+        tuple(v["next"]),
+        frozenset(v["needs"]),
+        frozenset(v["authorities"]),
+        days,
+        bool(v["legal"]),
+        str(v["source"]),
+        bool(v["verify"]) or v.get("verified_by") is None,
+    )
 
 
 @functools.cache
@@ -64,8 +71,13 @@ def load() -> Chain:
     if not set(raw["start"]) <= set(stages):
         raise TrackingError("stages.json: an unknown start stage")
     levels = raw["levels"]
-    return Chain(stages, tuple(raw["start"]), tuple(levels["codes"]), str(levels["source"]),
-                 str(raw["unverified_notice"]))  # fmt: skip
+    return Chain(
+        stages,
+        tuple(raw["start"]),
+        tuple(levels["codes"]),
+        str(levels["source"]),
+        str(raw["unverified_notice"]),
+    )
 
 
 def get(code: str) -> Stage | None:

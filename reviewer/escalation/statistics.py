@@ -31,14 +31,18 @@ class CalendarPhases:
         self.names = ", ".join(e.name for e in elections)
         self.sources = " | ".join(e.source for e in elections)
 
-    def phase(self, day: dt.date | None, election: str, category: str,
-              region: str = "") -> str:  # fmt: skip
+    def phase(self, day: dt.date | None, election: str, category: str, region: str = "") -> str:
         """The phase of ``day`` among the elections the report's election text matches, with
         ``region``'s own calendar where one overrides the general one."""
         year = re.search(r"\b(19|20)\d\d\b", election)
-        return phases.derive(day, self.elections, kind=regulations.election_kind(election),
-                             year=int(year.group()) if year else None, category=category,
-                             region=region)[0]
+        return phases.derive(
+            day,
+            self.elections,
+            kind=regulations.election_kind(election),
+            year=int(year.group()) if year else None,
+            category=category,
+            region=region,
+        )[0]
 
 
 def calendar(path: Path | None = None) -> CalendarPhases:
@@ -52,8 +56,12 @@ def check_k(k: int) -> None:
         raise StatsError("a small-cell threshold under 3 protects nobody")
 
 
-def report(session: Session, phased: CalendarPhases, k: int = stats.K,
-           progress: Callable[[], object] | None = None) -> stats.Report:
+def report(
+    session: Session,
+    phased: CalendarPhases,
+    k: int = stats.K,
+    progress: Callable[[], object] | None = None,
+) -> stats.Report:
     """Count every readable case of the store (``progress`` called once per case read).
     StatsError for a threshold under 3 or fewer than ``k`` counted cases."""
     check_k(k)
@@ -70,6 +78,7 @@ def report(session: Session, phased: CalendarPhases, k: int = stats.K,
     log = tracking.load(session.store)  # the old local log, and the signed chain (SPEC §16)
     steps = {c.case_id: chain.chain(c) for c in cases}
     escalated = log.escalated_cases() | {c for c, s in steps.items() if s}
-    sanctioned = log.sanctioned_cases() | {c for c, s in steps.items()
-                                           if any(x.stage == "sanction" for x in s)}  # fmt: skip
+    sanctioned = log.sanctioned_cases() | {
+        c for c, s in steps.items() if any(x.stage == "sanction" for x in s)
+    }
     return stats.compute(cases, phased, escalated=escalated, sanctioned=sanctioned, k=k)

@@ -90,26 +90,32 @@ class TrackingLog:
 
     def find(self, case: str, authority: str | None = None) -> list[Entry]:
         """Entries of ``case`` (for one ``authority`` name if given)."""
-        return [e for e in self.entries
-                if e.case == case and authority in (None, e.authority)]  # fmt: skip
+        return [e for e in self.entries if e.case == case and authority in (None, e.authority)]
 
-    def record_dossier(self, case: str, authority: str, sha256: str, day: dt.date,
-                       reference_ours: str = "") -> Entry:  # fmt: skip
+    def record_dossier(
+        self, case: str, authority: str, sha256: str, day: dt.date, reference_ours: str = ""
+    ) -> Entry:
         """Note that a dossier was made (replaces the hash if one existed)."""
         old = self.find(case, authority)
         if old:
             entry = replace(old[0], dossier_sha256=sha256)
         else:
-            entry = Entry(case, authority, day.isoformat(), sha256,
-                          reference_ours=reference_ours)  # fmt: skip
+            entry = Entry(case, authority, day.isoformat(), sha256, reference_ours=reference_ours)
         self._put(entry)
         return entry
 
     def update(
-        self, case: str, authority: str | None = None, *, sent: Any = None,
-        reference: str | None = None, deadline: Any = None, outcome: str | None = None,
-        outcome_day: Any = None, today: dt.date | None = None,
-    ) -> Entry:  # fmt: skip
+        self,
+        case: str,
+        authority: str | None = None,
+        *,
+        sent: Any = None,
+        reference: str | None = None,
+        deadline: Any = None,
+        outcome: str | None = None,
+        outcome_day: Any = None,
+        today: dt.date | None = None,
+    ) -> Entry:
         """Set what is given on the case's entry (the only one, or the one for ``authority``)."""
         matches = self.find(case, authority)
         if len(matches) != 1:
@@ -132,13 +138,12 @@ class TrackingLog:
         return new
 
     def _put(self, entry: Entry) -> None:
-        self.entries = [e for e in self.entries
-                        if (e.case, e.authority) != (entry.case, entry.authority)] + [entry]
+        self.entries = [
+            e for e in self.entries if (e.case, e.authority) != (entry.case, entry.authority)
+        ] + [entry]
         self.entries.sort(key=lambda e: (e.created, e.case, e.authority))
 
-    def overdue(
-        self, today: dt.date, answer_days: int = DEFAULT_ANSWER_DAYS
-    ) -> list[Reminder]:
+    def overdue(self, today: dt.date, answer_days: int = DEFAULT_ANSWER_DAYS) -> list[Reminder]:
         """Open entries (no outcome yet) that need a nudge, oldest first."""
         out: list[Reminder] = []
         for e in self.entries:
@@ -146,12 +151,18 @@ class TrackingLog:
                 continue
             if e.deadline and dt.date.fromisoformat(e.deadline) < today:
                 out.append(Reminder(e, "track.reason.deadline", {"deadline": e.deadline}))
-            elif e.sent and not e.deadline and \
-                    dt.date.fromisoformat(e.sent) + dt.timedelta(answer_days) < today:  # fmt: skip
-                out.append(Reminder(e, "track.reason.no_deadline",
-                                    {"sent": e.sent, "days": answer_days}))  # fmt: skip
-            elif not e.sent and \
-                    dt.date.fromisoformat(e.created) + dt.timedelta(UNSENT_REMINDER_DAYS) < today:
+            elif (
+                e.sent
+                and not e.deadline
+                and dt.date.fromisoformat(e.sent) + dt.timedelta(answer_days) < today
+            ):
+                out.append(
+                    Reminder(e, "track.reason.no_deadline", {"sent": e.sent, "days": answer_days})
+                )
+            elif (
+                not e.sent
+                and dt.date.fromisoformat(e.created) + dt.timedelta(UNSENT_REMINDER_DAYS) < today
+            ):
                 out.append(Reminder(e, "track.reason.not_sent", {"created": e.created}))
         return out
 

@@ -26,10 +26,17 @@ from .authorities import Authority
 
 @contextlib.contextmanager
 def draft(
-    session: Session, case_id: str, authority: Authority, decisions: redact.Decisions, *,
-    level: str | None = None, place: str | None = None, cc: Sequence[Authority] = (),
-    ask: redact.Ask | None = None, today: dt.date | None = None,
-) -> Iterator[dossier.Draft]:  # fmt: skip
+    session: Session,
+    case_id: str,
+    authority: Authority,
+    decisions: redact.Decisions,
+    *,
+    level: str | None = None,
+    place: str | None = None,
+    cc: Sequence[Authority] = (),
+    ask: redact.Ask | None = None,
+    today: dt.date | None = None,
+) -> Iterator[dossier.Draft]:
     """The dossier of ``case_id`` for ``authority``, drafted but not written. The letterhead
     is checked before anything is decrypted (UsageError naming what is missing); a dossier
     already sent to this authority keeps its reference."""
@@ -37,18 +44,37 @@ def draft(
     sender = session.config.letterhead()
     old = tracking.load(session.store).find(case.case_id, authority.name)
     work = session.home.private_workdir()  # plaintext never touches the output medium
-    with decrypted_evidence(session.store, session.identity.keys.encryption, case, work,
-                            shared_only=True) as (facts, _missing), \
-            dossier.drafted(facts, authority, decisions, work, sender=sender, level=level,
-                            place=place, cc=cc, ask=ask, today=today,
-                            reference=old[0].reference_ours if old else None) as drafted:
+    with (
+        decrypted_evidence(
+            session.store, session.identity.keys.encryption, case, work, shared_only=True
+        ) as (facts, _missing),
+        dossier.drafted(
+            facts,
+            authority,
+            decisions,
+            work,
+            sender=sender,
+            level=level,
+            place=place,
+            cc=cc,
+            ask=ask,
+            today=today,
+            reference=old[0].reference_ours if old else None,
+        ) as drafted,
+    ):
         yield drafted
 
 
-def record(session: Session, case_id: str, authority: Authority, result: dossier.DossierResult,
-           today: dt.date) -> None:  # fmt: skip
+def record(
+    session: Session,
+    case_id: str,
+    authority: Authority,
+    result: dossier.DossierResult,
+    today: dt.date,
+) -> None:
     """Note in the tracking log that this dossier was made (its hash and reference)."""
     log = tracking.load(session.store)
-    log.record_dossier(session.store.resolve(case_id), authority.name, result.sha256, today,
-                       result.reference)  # fmt: skip
+    log.record_dossier(
+        session.store.resolve(case_id), authority.name, result.sha256, today, result.reference
+    )
     tracking.save(session.store, log)

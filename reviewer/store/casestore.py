@@ -66,8 +66,9 @@ class CaseStore:
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, root: Path, store_key: bytes | Callable[[], bytes], *,
-             holder: str = "command") -> Iterator[CaseStore]:  # fmt: skip
+    def open(
+        cls, root: Path, store_key: bytes | Callable[[], bytes], *, holder: str = "command"
+    ) -> Iterator[CaseStore]:
         """Lock and load the store (creating it empty if absent); StoreError if damaged, or if
         another process holds it (saying whether that is a ``shell``: ``holder`` is written
         into the lock file for the length of the lock, with the process id, nothing else).
@@ -104,8 +105,9 @@ class CaseStore:
             held_by = os.pread(fd, 64, 0).decode("ascii", "replace").split()
             os.close(fd)
             if held_by[:1] == ["shell"]:
-                raise StoreError("err.store_locked_shell",
-                                 pid=held_by[1] if len(held_by) > 1 else "?") from exc
+                raise StoreError(
+                    "err.store_locked_shell", pid=held_by[1] if len(held_by) > 1 else "?"
+                ) from exc
             raise StoreError("err.store_locked") from exc
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{holder} {os.getpid()}\n".encode("ascii"), 0)

@@ -18,8 +18,15 @@ from .terminal import safe
 class Progress:
     """``Progress(total, label)``; call ``advance(n)`` and finally ``close()``."""
 
-    def __init__(self, total: int, label: str, *, stream: TextIO | None = None,
-                 force: bool = False, width: int = 30) -> None:  # fmt: skip
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        *,
+        stream: TextIO | None = None,
+        force: bool = False,
+        width: int = 30,
+    ) -> None:
         self.total, self.label, self.width = max(total, 0), safe(label), width
         self.stream = stream or sys.stderr
         self.enabled = force or self.stream.isatty()

@@ -27,22 +27,29 @@ def bar_chart(title: str, bars: Sequence[Bar]) -> str:
     height = top + ROW * len(bars) + PAD
     width = LABEL_W + BAR_W + 80
     peak = max([b.value for b in bars if b.value is not None] + [1])
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-             f"<title>{escape(title)}</title>",
-             f'<text x="{PAD}" y="18" font-weight="bold">{escape(title)}</text>']  # fmt: skip
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="{PAD}" y="18" font-weight="bold">{escape(title)}</text>',
+    ]
     for i, bar in enumerate(bars):
         y = top + i * ROW
-        parts.append(f'<text x="{LABEL_W - PAD}" y="{y + 14}" text-anchor="end">'
-                     f"{escape(_cut(bar.label))}</text>")  # fmt: skip
+        parts.append(
+            f'<text x="{LABEL_W - PAD}" y="{y + 14}" text-anchor="end">'
+            f"{escape(_cut(bar.label))}</text>"
+        )
         if bar.value is None:
-            parts.append(f'<rect x="{LABEL_W}" y="{y + 3}" width="12" height="14" fill="none" '
-                         f'stroke="#888" stroke-dasharray="2,2"/>')  # fmt: skip
+            parts.append(
+                f'<rect x="{LABEL_W}" y="{y + 3}" width="12" height="14" fill="none" '
+                f'stroke="#888" stroke-dasharray="2,2"/>'
+            )
             length = 12
         else:
             length = round(BAR_W * bar.value / peak)
-            parts.append(f'<rect x="{LABEL_W}" y="{y + 3}" width="{length}" height="14" '
-                         f'fill="#2b6cb0"/>')  # fmt: skip
+            parts.append(
+                f'<rect x="{LABEL_W}" y="{y + 3}" width="{length}" height="14" fill="#2b6cb0"/>'
+            )
         parts.append(f'<text x="{LABEL_W + length + 6}" y="{y + 14}">{escape(bar.shown)}</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -18,9 +18,18 @@ from __future__ import annotations
 
 import sys
 
-_UNSAFE = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
-                                 *range(0x202A, 0x202F), *range(0x2066, 0x206A),
-                                 0x2028, 0x2029]}  # fmt: skip
+_UNSAFE = {
+    c: "\ufffd"
+    for c in [
+        *range(0x00, 0x09),
+        *range(0x0B, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        0x2028,
+        0x2029,
+    ]
+}
 _ONE_LINE = {**_UNSAFE, 0x0A: "⏎", 0x09: " "}
 
 

@@ -20,15 +20,17 @@ TODAY = dt.date(2026, 11, 29)
 
 def _reviewer(rid: str) -> tuple[Reviewer, keys.KeyPair]:
     pair = keys.KeyPair.generate()
-    return Reviewer(rid, rid.title(), "reviewer", pair.public, dt.date(2026, 1, 1),
-                    dt.date(2027, 1, 1)), pair  # fmt: skip
+    return Reviewer(
+        rid, rid.title(), "reviewer", pair.public, dt.date(2026, 1, 1), dt.date(2027, 1, 1)
+    ), pair
 
 
 def test_directory_rollback_and_active_reviewers() -> None:
     alice, _ = _reviewer("alice")
     budi, budi_keys = _reviewer("budi")
-    data = sign_directory(ROOT, "Org", 5, dt.date(2027, 1, 1), [alice, budi],
-                          revoked=[budi.signer_id])  # fmt: skip
+    data = sign_directory(
+        ROOT, "Org", 5, dt.date(2027, 1, 1), [alice, budi], revoked=[budi.signer_id]
+    )
     d = verify_directory(data, ROOT.public_key(), TODAY, min_serial=5)
     assert [r.id for r in d.active_reviewers()] == ["alice"]
     assert d.recipients() == [alice.keys.encryption]

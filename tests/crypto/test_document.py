@@ -19,9 +19,17 @@ REPLY_KEY = b64u_encode(bytes(range(1, 33)))
 def _report(fields: dict[str, object], evidence: list[dict[str, object]] | None = None) -> bytes:
     # ensure_ascii=True: a lone surrogate travels as the escape "\ud800", as any JSON writer
     # (a hostile browser script included) can send it
-    return json.dumps({"v": 1, "type": "report", "submitted_at": "2026-11-20T08:00:00+00:00",
-                       "channel": "browser", "fields": fields, "reply_key": REPLY_KEY,
-                       "evidence": evidence or []}).encode()  # fmt: skip
+    return json.dumps(
+        {
+            "v": 1,
+            "type": "report",
+            "submitted_at": "2026-11-20T08:00:00+00:00",
+            "channel": "browser",
+            "fields": fields,
+            "reply_key": REPLY_KEY,
+            "evidence": evidence or [],
+        }
+    ).encode()
 
 
 def test_lone_surrogate_in_a_document_is_rejected() -> None:
@@ -44,21 +52,33 @@ def test_evidence_hash_with_trailing_newline_is_rejected() -> None:
     for sha, mac in ((HEX + "\n", HEX), (HEX, HEX + "\n")):
         with pytest.raises(FormatError):
             document.Evidence(sha, "a.jpg", "image/jpeg", 1, envelope_mac=mac)
-        entry = {"envelope_sha256": sha, "envelope_mac": mac, "name": "a.jpg",
-                 "media_type": "image/jpeg", "size": 1}  # fmt: skip
+        entry = {
+            "envelope_sha256": sha,
+            "envelope_mac": mac,
+            "name": "a.jpg",
+            "media_type": "image/jpeg",
+            "size": 1,
+        }
         with pytest.raises(FormatError):
             document.parse(_report({}, [entry]))
 
 
 def test_document_rejects_what_the_spec_lists() -> None:
-    ok = document.Document("report", "2026-11-29T10:00:00+00:00", "browser",
-                           reply_key=b64u_encode(bytes(32)))  # fmt: skip
+    ok = document.Document(
+        "report", "2026-11-29T10:00:00+00:00", "browser", reply_key=b64u_encode(bytes(32))
+    )
     assert document.parse(ok.to_bytes()) == ok
     base = json.loads(ok.to_bytes())
-    ev = {"envelope_sha256": "a" * 64, "envelope_mac": "b" * 64, "name": "f.jpg",
-          "media_type": "image/jpeg", "size": 1}  # fmt: skip
+    ev = {
+        "envelope_sha256": "a" * 64,
+        "envelope_mac": "b" * 64,
+        "name": "f.jpg",
+        "media_type": "image/jpeg",
+        "size": 1,
+    }
     assert document.parse(json.dumps({**base, "evidence": [ev]}).encode()).evidence[0] == (
-        document.Evidence("a" * 64, "f.jpg", "image/jpeg", 1, envelope_mac="b" * 64))
+        document.Evidence("a" * 64, "f.jpg", "image/jpeg", 1, envelope_mac="b" * 64)
+    )
     no_mac = {k: v for k, v in ev.items() if k != "envelope_mac"}
     bad_bodies = [
         {**base, "v": 2},

@@ -198,7 +198,8 @@ def test_every_envelope_has_its_own_header_mac() -> None:
     """Same data, same recipient: a fresh file key and salt give a different MAC, so a MAC
     listed in a document names one envelope only."""
     assert header_mac(io.BytesIO(seal(b"x", [KEY.public_key()]))) != header_mac(
-        io.BytesIO(seal(b"x", [KEY.public_key()])))
+        io.BytesIO(seal(b"x", [KEY.public_key()]))
+    )
 
 
 def test_header_mac_reading_refuses_malformed_headers() -> None:

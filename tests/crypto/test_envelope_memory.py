@@ -69,8 +69,11 @@ print(json.dumps({"base": base, "seal": after_seal - base, "total": hwm() - base
 def test_streaming_memory_is_bounded(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, str(tmp_path), str(SIZE)],
-        check=True, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     got = json.loads(proc.stdout)
     assert got["ok"] and got["n"] == SIZE
     assert got["sealed"] > SIZE + (8 << 20)  # the padding really was written

@@ -26,13 +26,22 @@ A1_BASE_NONCE = bytes.fromhex("56d890e5accaaf011cff4b7d")
 A1_PT = bytes.fromhex("4265617574792069732074727574682c20747275746820626561757479")
 # (sequence number, aad, ciphertext) from A.1.1.1 "Encryptions"
 A1_ENCRYPTIONS = [
-    (0, "436f756e742d30",
-     "f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a"),
-    (1, "436f756e742d31",
-     "af2d7e9ac9ae7e270f46ba1f975be53c09f8d875bdc8535458c2494e8a6eab251c03d0c22a56b8ca42c2063b84"),
-    (2, "436f756e742d32",
-     "498dfcabd92e8acedc281e85af1cb4e3e31c7dc394a1ca20e173cb72516491588d96a19ad4a683518973dcc180"),
-]  # fmt: skip
+    (
+        0,
+        "436f756e742d30",
+        "f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a",
+    ),
+    (
+        1,
+        "436f756e742d31",
+        "af2d7e9ac9ae7e270f46ba1f975be53c09f8d875bdc8535458c2494e8a6eab251c03d0c22a56b8ca42c2063b84",
+    ),
+    (
+        2,
+        "436f756e742d32",
+        "498dfcabd92e8acedc281e85af1cb4e3e31c7dc394a1ca20e173cb72516491588d96a19ad4a683518973dcc180",
+    ),
+]
 
 SUITE_256 = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
@@ -62,11 +71,23 @@ def test_rfc9180_a1_single_shot_seal_and_open() -> None:
     """Our single shot is the RFC's sequence number 0."""
     sk_e, sk_r = _a1_keys()
     _, aad, ct = A1_ENCRYPTIONS[0]
-    enc, got = _hpke.seal(sk_r.public_key(), A1_INFO, bytes.fromhex(aad), A1_PT, ephemeral=sk_e,
-                          aead_id=_hpke.AEAD_AES_128_GCM)  # fmt: skip
+    enc, got = _hpke.seal(
+        sk_r.public_key(),
+        A1_INFO,
+        bytes.fromhex(aad),
+        A1_PT,
+        ephemeral=sk_e,
+        aead_id=_hpke.AEAD_AES_128_GCM,
+    )
     assert (enc, got) == (A1_PK_EM, bytes.fromhex(ct))
-    opened = _hpke.open_(sk_r, A1_PK_EM, A1_INFO, bytes.fromhex(aad), bytes.fromhex(ct),
-                         aead_id=_hpke.AEAD_AES_128_GCM)  # fmt: skip
+    opened = _hpke.open_(
+        sk_r,
+        A1_PK_EM,
+        A1_INFO,
+        bytes.fromhex(aad),
+        bytes.fromhex(ct),
+        aead_id=_hpke.AEAD_AES_128_GCM,
+    )
     assert opened == A1_PT
 
 
@@ -100,9 +121,12 @@ def test_pyca_seal_opens_with_ours(info: bytes, plaintext: bytes) -> None:
 def test_open_rejects_wrong_aad_info_and_key() -> None:
     sk = X25519PrivateKey.generate()
     enc, ct = _hpke.seal(sk.public_key(), b"info", b"aad", b"secret")
-    for args in ((sk, enc, b"info", b"AAD", ct), (sk, enc, b"other", b"aad", ct),
-                 (X25519PrivateKey.generate(), enc, b"info", b"aad", ct),
-                 (sk, enc[:31], b"info", b"aad", ct)):  # fmt: skip
+    for args in (
+        (sk, enc, b"info", b"AAD", ct),
+        (sk, enc, b"other", b"aad", ct),
+        (X25519PrivateKey.generate(), enc, b"info", b"aad", ct),
+        (sk, enc[:31], b"info", b"aad", ct),
+    ):
         with pytest.raises(_hpke.HpkeError):
             _hpke.open_(*args)
 

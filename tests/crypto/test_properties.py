@@ -69,8 +69,9 @@ def test_sealer_output_does_not_depend_on_how_writes_are_split(
     def sealed(split: Iterator[bytes]) -> bytes:
         randoms = iter([b"K" * 32, b"S" * 16])
         out = io.BytesIO()
-        with Sealer(out, [ALICE.public_key()], _random=lambda _n: next(randoms),
-                    _ephemeral=lambda: BUDI) as sealer:  # fmt: skip
+        with Sealer(
+            out, [ALICE.public_key()], _random=lambda _n: next(randoms), _ephemeral=lambda: BUDI
+        ) as sealer:
             for piece in split:
                 sealer.write(piece)
         return out.getvalue()
@@ -184,8 +185,9 @@ def test_garbage_only_ever_raises_decryption_error(junk: bytes) -> None:
     sep=st.sampled_from(["-", " ", "", " - ", "\t"]),
     alias=st.booleans(),
 )
-def test_receipt_normalise_and_derive(symbols: list[int], lower: bool, sep: str,
-                                      alias: bool) -> None:  # fmt: skip
+def test_receipt_normalise_and_derive(
+    symbols: list[int], lower: bool, sep: str, alias: bool
+) -> None:
     values = iter(symbols)
     code = receipt.generate(_random=lambda _n: next(values))
     canon = code.replace("-", "")
@@ -201,8 +203,11 @@ def test_receipt_normalise_and_derive(symbols: list[int], lower: bool, sep: str,
 
 
 @settings(max_examples=40, deadline=None)
-@given(symbols=st.lists(st.integers(0, 31), min_size=18, max_size=18),
-       pos=st.integers(0, 19), delta=st.integers(1, 31))  # fmt: skip
+@given(
+    symbols=st.lists(st.integers(0, 31), min_size=18, max_size=18),
+    pos=st.integers(0, 19),
+    delta=st.integers(1, 31),
+)
 def test_receipt_single_symbol_typo_changes_derivation_or_is_caught(
     symbols: list[int], pos: int, delta: int
 ) -> None:
@@ -251,16 +256,22 @@ field_maps = st.dictionaries(
 def documents(draw: st.DrawFn) -> document.Document:
     kind = draw(st.sampled_from(sorted(document.TYPES)))
     reply = draw(st.binary(min_size=32, max_size=32))
-    ev = draw(st.lists(evidence, max_size=5,
-                       unique_by=(lambda e: e.envelope_sha256, lambda e: e.envelope_mac)))
+    ev = draw(
+        st.lists(
+            evidence, max_size=5, unique_by=(lambda e: e.envelope_sha256, lambda e: e.envelope_mac)
+        )
+    )
     identity = kind == "identity"  # SPEC §17: browser only, no reply key, no files
     return document.Document(
         type=kind,
         submitted_at=draw(st.datetimes(timezones=st.just(dt.UTC))).isoformat(),
         channel="browser" if identity else draw(st.sampled_from(sorted(document.CHANNELS))),
         fields=draw(field_maps),
-        reply_key=None if identity else
-        b64u_encode(reply) if kind == "report" or draw(st.booleans()) else None,
+        reply_key=None
+        if identity
+        else b64u_encode(reply)
+        if kind == "report" or draw(st.booleans())
+        else None,
         evidence=() if identity else tuple(ev),
         consent=draw(st.dictionaries(st.text(max_size=20), st.booleans(), max_size=3)),
     )
@@ -298,9 +309,12 @@ def test_document_and_signed_garbage_raise_only_bisik_errors(junk: bytes) -> Non
 
 
 @settings(max_examples=60, deadline=None)
-@given(body=st.dictionaries(st.text(max_size=10), st.text(max_size=30) | st.integers(-5, 5),
-                            max_size=6),
-       kind=st.sampled_from(sorted(signed.KINDS)))  # fmt: skip
+@given(
+    body=st.dictionaries(
+        st.text(max_size=10), st.text(max_size=30) | st.integers(-5, 5), max_size=6
+    ),
+    kind=st.sampled_from(sorted(signed.KINDS)),
+)
 def test_signed_round_trip(body: dict[str, object], kind: str) -> None:
     obj = signed.sign(_ED, kind, body)
     assert signed.parse(obj.to_bytes()).verify(_ED.public_key(), kind) == body

@@ -153,7 +153,10 @@ def test_decryption_failure_ends_the_reader(big: Path, tmp_path: Path, where: st
         del env[-CT_CHUNK:]
     bad = tmp_path / "bad"
     bad.write_bytes(bytes(env))
-    with bad.open("rb") as src, (tmp_path / "out").open("wb") as dst, \
-            pytest.raises(DecryptionError):  # fmt: skip
+    with (
+        bad.open("rb") as src,
+        (tmp_path / "out").open("wb") as dst,
+        pytest.raises(DecryptionError),
+    ):
         unseal_stream(src, dst, KEY)
     assert not _threads()

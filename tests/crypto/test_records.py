@@ -20,23 +20,27 @@ TODAY = dt.date(2026, 11, 29)
 
 def _reviewer(rid: str) -> tuple[Reviewer, keys.KeyPair]:
     pair = keys.KeyPair.generate()
-    return Reviewer(rid, rid.title(), "reviewer", pair.public, dt.date(2026, 1, 1),
-                    dt.date(2027, 1, 1)), pair  # fmt: skip
+    return Reviewer(
+        rid, rid.title(), "reviewer", pair.public, dt.date(2026, 1, 1), dt.date(2027, 1, 1)
+    ), pair
 
 
 def test_regression_record_time_without_zone_is_rejected() -> None:
     """Bug: order_key() turned a zoneless time into UTC by the machine's local zone, so two
     laptops could order the same records differently."""
     alice, pair = _reviewer("alice")
-    d = verify_directory(sign_directory(ROOT, "Org", 1, dt.date(2027, 1, 1), [alice]),
-                         ROOT.public_key(), TODAY)  # fmt: skip
-    good = records.status(pair.signing, "C1", "escalated", authority="BKN",
-                          at="2026-11-20T15:00:00+07:00")  # fmt: skip
+    d = verify_directory(
+        sign_directory(ROOT, "Org", 1, dt.date(2027, 1, 1), [alice]), ROOT.public_key(), TODAY
+    )
+    good = records.status(
+        pair.signing, "C1", "escalated", authority="BKN", at="2026-11-20T15:00:00+07:00"
+    )
     body, who = records.verify(good, d, "status")
     assert who.id == "alice" and records.order_key(body)[0].startswith("2026-11-20T08:00:00")
     with pytest.raises(FormatError):
-        records.verify(records.status(pair.signing, "C1", "in_review", at="2026-11-20T15:00:00"),
-                       d, "status")  # fmt: skip
+        records.verify(
+            records.status(pair.signing, "C1", "in_review", at="2026-11-20T15:00:00"), d, "status"
+        )
     sha = "ab" * 32
     assert records.verify(records.reply(pair.signing, "C1", sha), d, "reply")[0]["case"] == "C1"
     with pytest.raises(FormatError):
@@ -52,8 +56,14 @@ def _budi() -> tuple[Reviewer, Ed25519PrivateKey]:
 
 
 def _status_body(**change: object) -> dict[str, object]:
-    body: dict[str, object] = {"v": 1, "case": "c1", "state": "escalated", "authority": "BKN",
-                               "at": "2026-11-21T09:00:00+00:00", "id": "0" * 32}  # fmt: skip
+    body: dict[str, object] = {
+        "v": 1,
+        "case": "c1",
+        "state": "escalated",
+        "authority": "BKN",
+        "at": "2026-11-21T09:00:00+00:00",
+        "id": "0" * 32,
+    }
     body.update(change)
     return body
 
@@ -89,7 +99,13 @@ def test_record_time_that_overflows_utc_is_a_format_error() -> None:
     from crypto import records
     from crypto.errors import FormatError
 
-    body = {"v": 1, "case": "c", "id": "0" * 32, "state": "received", "authority": None,
-            "at": "0001-01-01T00:00+01:00"}  # fmt: skip
+    body = {
+        "v": 1,
+        "case": "c",
+        "id": "0" * 32,
+        "state": "received",
+        "authority": None,
+        "at": "0001-01-01T00:00+01:00",
+    }
     with pytest.raises(FormatError):
         records.check_body(body, "status")

@@ -12,7 +12,9 @@ from crypto.errors import FormatError
 
 def _full() -> dict[str, Any]:
     return {f.name: (f.codes[0] if f.codes else "x") for f in schema.REPORT_FIELDS} | {
-        "election_year": "2024", "incident_month": "2024-10"}  # fmt: skip
+        "election_year": "2024",
+        "incident_month": "2024-10",
+    }
 
 
 def test_a_full_report_passes() -> None:
@@ -32,11 +34,19 @@ def test_an_optional_field_may_be_empty(name: str) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [{"category": "mobilisasi"}, {"agency_kind": "Kementerian"}, {"election": "pileg"},
-     {"incident_month": "2024-13"}, {"incident_month": "10-2024"}, {"election_year": "24"},
-     {"description": " padded "}, {"description": ["a", "list"]}, {"reported_name": "x" * 201},
-     {"kategori": "rally"}],
-)  # fmt: skip
+    [
+        {"category": "mobilisasi"},
+        {"agency_kind": "Kementerian"},
+        {"election": "pileg"},
+        {"incident_month": "2024-13"},
+        {"incident_month": "10-2024"},
+        {"election_year": "24"},
+        {"description": " padded "},
+        {"description": ["a", "list"]},
+        {"reported_name": "x" * 201},
+        {"kategori": "rally"},
+    ],
+)
 def test_what_no_form_writes_is_refused(change: dict[str, Any]) -> None:
     with pytest.raises(FormatError):
         schema.check_report(_full() | change)
@@ -44,8 +54,14 @@ def test_what_no_form_writes_is_refused(change: dict[str, Any]) -> None:
 
 def test_messages_and_retaliation_reports() -> None:
     schema.check_message({"kind": "message", "text": "ada kabar"})
-    schema.check_message({"kind": "retaliation", "text": "dimutasi",
-                          "retaliation_kind": "transfer", "retaliation_month": ""})  # fmt: skip
+    schema.check_message(
+        {
+            "kind": "retaliation",
+            "text": "dimutasi",
+            "retaliation_kind": "transfer",
+            "retaliation_month": "",
+        }
+    )
     with pytest.raises(FormatError):  # a retaliation report says what happened
         schema.check_message({"kind": "retaliation", "text": "dimutasi"})
     with pytest.raises(FormatError):
@@ -53,8 +69,14 @@ def test_messages_and_retaliation_reports() -> None:
 
 
 def test_codes_are_unique_lowercase_identifiers() -> None:
-    for codes in (schema.CATEGORIES, schema.ELECTIONS, schema.AGENCIES, schema.AUTHORITIES,
-                  schema.RETALIATION_KINDS, schema.MESSAGE_KINDS):  # fmt: skip
+    for codes in (
+        schema.CATEGORIES,
+        schema.ELECTIONS,
+        schema.AGENCIES,
+        schema.AUTHORITIES,
+        schema.RETALIATION_KINDS,
+        schema.MESSAGE_KINDS,
+    ):
         assert len(set(codes)) == len(codes)
         assert all(c.isidentifier() and c == c.lower() for c in codes)
     assert schema.CONSENT_CHOICES[-1] == schema.CONSENT_OTHER not in schema.AUTHORITIES

@@ -13,9 +13,11 @@ ROOT = Ed25519PrivateKey.generate()
 
 def test_regression_signed_container_limit_matches_spec() -> None:
     """SPEC §4: a container larger than 4 MiB is rejected (the code allowed 8 MiB)."""
-    big = signed.Signed("status", "0" * 32, b"{}", bytes(64)).to_bytes()[:-1] + b" " * (
-        signed.MAX_SIGNED
-    ) + b"}"
+    big = (
+        signed.Signed("status", "0" * 32, b"{}", bytes(64)).to_bytes()[:-1]
+        + b" " * (signed.MAX_SIGNED)
+        + b"}"
+    )
     with pytest.raises(FormatError):
         signed.parse(big)
 

@@ -56,8 +56,9 @@ def _python_outside_crypto() -> list[Path]:
 
 @pytest.mark.parametrize("pattern", _LAYOUT, ids=lambda p: p.pattern.decode())
 def test_no_envelope_layout_outside_crypto(pattern: re.Pattern[bytes]) -> None:
-    hits = [str(p.relative_to(ROOT)) for p in _python_outside_crypto()
-            if pattern.search(p.read_bytes())]  # fmt: skip
+    hits = [
+        str(p.relative_to(ROOT)) for p in _python_outside_crypto() if pattern.search(p.read_bytes())
+    ]
     assert hits == []
 
 

@@ -135,14 +135,19 @@ def _run_signed(v: dict[str, Any], _tmp: Path) -> None:
 def _run_followup(v: dict[str, Any], _tmp: Path) -> None:
     key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(v["followup_public"]))
     item = v["item"]
-    body = _outcome(v, lambda: followup.verify(v["object"], key, item["case"], item["type"],
-                                               item["envelope_sha256"], item["evidence"]))
+    body = _outcome(
+        v,
+        lambda: followup.verify(
+            v["object"], key, item["case"], item["type"], item["envelope_sha256"], item["evidence"]
+        ),
+    )
     if v["expect"] == "success":
         assert body == v["body"]
         signer = receipt.derive(v["receipt"]).followup_key  # the key the report published
         assert raw_public(signer.public_key()).hex() == v["followup_public"]
-        again = followup.sign(signer, item["case"], item["type"], item["envelope_sha256"],
-                              item["evidence"])  # fmt: skip
+        again = followup.sign(
+            signer, item["case"], item["type"], item["envelope_sha256"], item["evidence"]
+        )
         assert again.decode() == v["object"]  # Ed25519 is deterministic: byte for byte
 
 
@@ -161,7 +166,10 @@ def _run_directory(v: dict[str, Any], _tmp: Path) -> None:
     if d is None:
         return
     assert (d.org_name, d.serial, d.expires.isoformat()) == (
-        v["org_name"], v["serial"], v["expires"])  # fmt: skip
+        v["org_name"],
+        v["serial"],
+        v["expires"],
+    )
     assert d.server_key is not None and raw_public(d.server_key).hex() == v["server_key"]
     assert [r.id for r in d.active_reviewers()] == v["active_reviewers"]
     assert [raw_public(k).hex() for k in d.recipients()] == v["recipients"]
@@ -196,8 +204,14 @@ def _run_keyfile(v: dict[str, Any], _tmp: Path) -> None:
         return
     assert secret.hex() == v["secret"]
     s = v["seal"]
-    again = keyfile.seal_secret(secret, v["passphrase"], label=v["label"], profile=s["profile"],
-                                _salt=bytes.fromhex(s["salt"]), _nonce=bytes.fromhex(s["nonce"]))
+    again = keyfile.seal_secret(
+        secret,
+        v["passphrase"],
+        label=v["label"],
+        profile=s["profile"],
+        _salt=bytes.fromhex(s["salt"]),
+        _nonce=bytes.fromhex(s["nonce"]),
+    )
     assert again == data
 
 
@@ -222,7 +236,10 @@ def _run_proof(v: dict[str, Any], _tmp: Path) -> None:
     got = _outcome(v, lambda: proof.verify(v["proof"].encode(), root))
     if v["expect"] == "success":
         assert (got.org_name, got.case, got.issued.isoformat()) == (
-            v["org"], v["case"], v["issued"])
+            v["org"],
+            v["case"],
+            v["issued"],
+        )
         assert [i.to_json() for i in got.items] == v["items"]
 
 
@@ -263,29 +280,59 @@ def test_every_required_scenario_is_present() -> None:
     """The vector set is the contract with the browser code: none may silently disappear."""
     names = {p.stem for p in FILES}
     required = {
-        "envelope-ok-empty", "envelope-ok-one-byte", "envelope-ok-exactly-64k",
-        "envelope-ok-multi-chunk", "envelope-ok-two-recipients-second",
-        "envelope-reject-truncated-at-chunk-boundary", "envelope-reject-truncated-mid-chunk",
-        "envelope-reject-trailing-byte", "envelope-reject-reordered-chunks",
-        "envelope-reject-duplicated-chunk", "envelope-reject-empty-final-chunk",
-        "envelope-reject-flipped-mac", "envelope-reject-unknown-version-2",
-        "envelope-reject-reserved-nonzero", "envelope-reject-zero-recipients",
-        "envelope-reject-too-many-recipients", "envelope-reject-duplicate-key-id",
-        "envelope-reject-low-order-enc-zero", "envelope-reject-wrong-key",
-        "envelope-reject-padding-bad-marker", "envelope-reject-padding-too-long",
-        "envelope-reject-key-commitment-other-file-key", "hpke-file-key-wrap",
-        "receipt-ok-display", "receipt-reject-typo", "signed-ok-status",
-        "signed-reject-tampered-body", "directory-ok", "directory-reject-expired",
-        "directory-reject-wrong-root", "directory-record-reject-revoked-reviewer",
-        "document-ok-full-report", "document-reject-unknown-category", "keyfile-ok",
-        "keyfile-reject-cost-lowered", "store-ok-case", "store-reject-case-renamed",
-        "followup-ok-message-with-evidence", "followup-reject-other-receipt",
-        "followup-reject-other-case", "followup-reject-other-envelope",
-        "proof-ok", "proof-reject-flipped-signature", "proof-reject-other-server-key",
-        "consent-ok-grant-withdraw-and-file", "consent-reject-empty-change",
-        "consent-reject-unknown-authority", "consent-reject-not-boolean",
-        "link-ok-shared", "link-ok-unlink", "link-reject-self", "link-reject-share-without-link",
-    }  # fmt: skip
+        "envelope-ok-empty",
+        "envelope-ok-one-byte",
+        "envelope-ok-exactly-64k",
+        "envelope-ok-multi-chunk",
+        "envelope-ok-two-recipients-second",
+        "envelope-reject-truncated-at-chunk-boundary",
+        "envelope-reject-truncated-mid-chunk",
+        "envelope-reject-trailing-byte",
+        "envelope-reject-reordered-chunks",
+        "envelope-reject-duplicated-chunk",
+        "envelope-reject-empty-final-chunk",
+        "envelope-reject-flipped-mac",
+        "envelope-reject-unknown-version-2",
+        "envelope-reject-reserved-nonzero",
+        "envelope-reject-zero-recipients",
+        "envelope-reject-too-many-recipients",
+        "envelope-reject-duplicate-key-id",
+        "envelope-reject-low-order-enc-zero",
+        "envelope-reject-wrong-key",
+        "envelope-reject-padding-bad-marker",
+        "envelope-reject-padding-too-long",
+        "envelope-reject-key-commitment-other-file-key",
+        "hpke-file-key-wrap",
+        "receipt-ok-display",
+        "receipt-reject-typo",
+        "signed-ok-status",
+        "signed-reject-tampered-body",
+        "directory-ok",
+        "directory-reject-expired",
+        "directory-reject-wrong-root",
+        "directory-record-reject-revoked-reviewer",
+        "document-ok-full-report",
+        "document-reject-unknown-category",
+        "keyfile-ok",
+        "keyfile-reject-cost-lowered",
+        "store-ok-case",
+        "store-reject-case-renamed",
+        "followup-ok-message-with-evidence",
+        "followup-reject-other-receipt",
+        "followup-reject-other-case",
+        "followup-reject-other-envelope",
+        "proof-ok",
+        "proof-reject-flipped-signature",
+        "proof-reject-other-server-key",
+        "consent-ok-grant-withdraw-and-file",
+        "consent-reject-empty-change",
+        "consent-reject-unknown-authority",
+        "consent-reject-not-boolean",
+        "link-ok-shared",
+        "link-ok-unlink",
+        "link-reject-self",
+        "link-reject-share-without-link",
+    }
     assert required <= names
     assert sum(n.startswith("envelope-reject-low-order-enc-") for n in names) == 14
     index = json.loads((VECTORS / "index.json").read_text("utf-8"))
@@ -296,8 +343,10 @@ def test_vectors_regenerate_byte_for_byte(tmp_path: Path) -> None:
     """scripts/make_vectors.py must reproduce the committed files exactly from fixed seeds."""
     subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "make_vectors.py"), "--out", str(tmp_path)],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     fresh = {p.name: p.read_bytes() for p in tmp_path.glob("*.json")}
     committed = {p.name: p.read_bytes() for p in VECTORS.glob("*.json")}
     assert sorted(fresh) == sorted(committed)

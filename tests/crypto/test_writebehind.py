@@ -74,8 +74,13 @@ def test_same_bytes_with_and_without_write_behind(plain: Path) -> None:
     sink = SlowSink()
     behind = WriteBehind(sink.write, BLOCK * CT_CHUNK)
     rnd, eph = _fixed(1)
-    with Sealer(io.BytesIO(), [KEY.public_key()], _random=rnd, _ephemeral=eph,  # type: ignore[arg-type]
-                _behind=behind) as sealer:  # fmt: skip
+    with Sealer(
+        io.BytesIO(),
+        [KEY.public_key()],
+        _random=rnd,
+        _ephemeral=eph,  # type: ignore[arg-type]
+        _behind=behind,
+    ) as sealer:
         view = memoryview(data)
         for i in range(0, len(data), 1 << 20):
             sealer.write(view[i : i + (1 << 20)])
@@ -102,8 +107,9 @@ def test_file_round_trip_uses_the_writer_thread_and_ends_it(plain: Path, tmp_pat
         WriteBehind.__init__ = original  # type: ignore[method-assign]
     assert seen == [1, 1]
     assert n == sealed.stat().st_size and m == SIZE
-    assert hashlib.sha256(opened.read_bytes()).digest() == hashlib.sha256(
-        plain.read_bytes()).digest()  # fmt: skip
+    assert (
+        hashlib.sha256(opened.read_bytes()).digest() == hashlib.sha256(plain.read_bytes()).digest()
+    )
     assert unseal(sealed.read_bytes(), KEY) == plain.read_bytes()  # the one-thread reader agrees
     assert not _threads()
 

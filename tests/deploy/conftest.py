@@ -76,9 +76,13 @@ def home(tmp_path: Path) -> Path:
     (tmp_path / "directory.json").write_bytes(directory)
     (tmp_path / "root.pub").write_bytes(raw_public(root.public_key()))
     phase2 = bisik_server(
-        home, "init", "--directory", str(tmp_path / "directory.json"),
-        "--root-pub", str(tmp_path / "root.pub"),
-    )  # fmt: skip
+        home,
+        "init",
+        "--directory",
+        str(tmp_path / "directory.json"),
+        "--root-pub",
+        str(tmp_path / "root.pub"),
+    )
     assert phase2.returncode == 0, phase2.stderr
     assert (home / "org/directory.json").read_bytes() == directory
     return home

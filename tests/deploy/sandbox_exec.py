@@ -55,7 +55,7 @@ def main() -> None:
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     _prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN)
     _load_filter(names)
-    os.execv(sys.argv[3], sys.argv[3:])  # noqa: S606 - exec is the point of this helper
+    os.execv(sys.argv[3], sys.argv[3:])  # noqa: S606
 
 
 if __name__ == "__main__":

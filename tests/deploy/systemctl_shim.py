@@ -43,8 +43,9 @@ def _unit_file(unit: str) -> tuple[Path, str]:
 
 
 def _expand(value: str, instance: str) -> str:
-    return value.replace("%%", "\0").replace("%i", instance).replace("%I", instance) \
-        .replace("\0", "%")  # fmt: skip
+    return (
+        value.replace("%%", "\0").replace("%i", instance).replace("%I", instance).replace("\0", "%")
+    )
 
 
 def _service(unit: str) -> list[tuple[str, str]]:
@@ -64,8 +65,10 @@ def _service(unit: str) -> list[tuple[str, str]]:
 
 
 def _environment(settings: list[tuple[str, str]]) -> dict[str, str]:
-    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-           "LANG": "C.UTF-8"}  # fmt: skip
+    env = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "LANG": "C.UTF-8",
+    }
     for key, value in settings:
         if key == "Environment":
             for item in shlex.split(value):
@@ -136,9 +139,15 @@ def start(unit: str) -> None:
                 _run(value, settings, env, cwd)
         return
     STATE.mkdir(parents=True, exist_ok=True)
-    log = open(STATE / f"{unit}.log", "ab")  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(_argv(main[0], settings), env=env, cwd=cwd, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    log = open(STATE / f"{unit}.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen(
+        _argv(main[0], settings),
+        env=env,
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     (STATE / f"{unit}.pid").write_text(str(proc.pid))
     time.sleep(1)
     if proc.poll() is not None:

@@ -62,14 +62,17 @@ class Throwaway:
             upper, work = base / "upper" / layer, base / "work" / layer
             upper.mkdir(parents=True)
             work.mkdir(parents=True)
-            mounts.append(f"mount -t overlay overlay -o lowerdir=/{layer},upperdir={upper},"
-                          f"workdir={work} /{layer}")  # fmt: skip
+            mounts.append(
+                f"mount -t overlay overlay -o lowerdir=/{layer},upperdir={upper},"
+                f"workdir={work} /{layer}"
+            )
         mounts.append(f"mount --bind {SHIM} /usr/bin/systemctl")
         script = " && ".join(mounts) + " && echo ready && exec sleep 3600"
         self.holder = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert self.holder.stdout is not None
         if self.holder.stdout.readline().strip() != b"ready":
             raise RuntimeError(f"cannot make the throwaway root: {self.holder.stderr.read()!r}")
@@ -79,13 +82,15 @@ class Throwaway:
         layer, _, rest = path.lstrip("/").partition("/")
         return self.base / "upper" / layer / rest
 
-    def run(self, *cmd: str, env: dict[str, str] | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    def run(
+        self, *cmd: str, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         """``cmd`` inside the namespace, as root; fails the test on a non-zero exit."""
         full = ["nsenter", "--target", str(self.holder.pid), "--mount", "--", *cmd]
         env = {"PATH": PATH, "LANG": "C.UTF-8", **(env or {})}
-        done = subprocess.run(full, env=env, capture_output=True, text=True, timeout=timeout,
-                              check=False)  # fmt: skip
+        done = subprocess.run(
+            full, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
         assert done.returncode == 0, f"{cmd}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done
 
@@ -119,9 +124,13 @@ def _wheelhouse(where: Path) -> Path:
         pytest.fail(f"no server wheelhouse in {WHEELHOUSE}: run `make setup-test`")
     out = where / "wheelhouse"
     shutil.copytree(WHEELHOUSE, out, ignore=shutil.ignore_patterns("bisik-*.whl"))
-    subprocess.run(["bash", str(ROOT / "scripts/build-own-wheel.sh"), str(out)], check=True,
-                   env={**os.environ, "PYTHON": sys.executable}, capture_output=True,
-                   timeout=300)  # fmt: skip
+    subprocess.run(
+        ["bash", str(ROOT / "scripts/build-own-wheel.sh"), str(out)],
+        check=True,
+        env={**os.environ, "PYTHON": sys.executable},
+        capture_output=True,
+        timeout=300,
+    )
     out.chmod(0o755)
     return out
 
@@ -130,10 +139,25 @@ def _sign(org: demo.Demo, server_pub: Path, out: Path) -> None:
     """The organisation signs the installed server's key into a directory (reviewer tool)."""
     env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(org.reviewer_homes["ani"])}
     done = subprocess.run(
-        [sys.executable, "-m", "reviewer.cli", "org", "sign", "--server-key", str(server_pub),
-         "--out", str(out), "--passphrase-file", str(org.root / "passphrase.txt")],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "reviewer.cli",
+            "org",
+            "sign",
+            "--server-key",
+            str(server_pub),
+            "--out",
+            str(out),
+            "--passphrase-file",
+            str(org.root / "passphrase.txt"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -162,9 +186,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
         _sign(org, root.upper("/var/lib/bisik/server-signing.pub"), base / "directory.json")
         root_pub = org.reviewer_homes["ani"] / "org" / "root.pub"
         shutil.copy(root_pub, base / "root.pub")
-        second = root.run("bash", script, "--wheelhouse", str(wheels), "--directory",
-                          str(base / "directory.json"), "--root-pub", str(base / "root.pub"),
-                          env=env)  # fmt: skip
+        second = root.run(
+            "bash",
+            script,
+            "--wheelhouse",
+            str(wheels),
+            "--directory",
+            str(base / "directory.json"),
+            "--root-pub",
+            str(base / "root.pub"),
+            env=env,
+        )
         onion = second.stdout.split("onion address: http://")[1].split("/")[0]
         assert onion.endswith(".onion")
         assert net.client is not None
@@ -199,9 +231,18 @@ def test_backup_restore_and_retention_as_documented(installed: Installed) -> Non
     root.run("systemctl", "start", "bisik-retention.service", env=env)
     # restore into a fresh, empty home, as on a new machine (secrets and org copied by hand)
     root.run("install", "-d", "-o", "bisik", "-g", "bisik", "-m", "0700", "/var/lib/bisik-new")
-    root.run("runuser", "-u", "bisik", "--", "env", "BISIK_HOME=/var/lib/bisik-new",
-             "/opt/bisik/venv/bin/bisik-server", "restore", f"/var/backups/bisik/{archive.name}",
-             env=env)  # fmt: skip
+    root.run(
+        "runuser",
+        "-u",
+        "bisik",
+        "--",
+        "env",
+        "BISIK_HOME=/var/lib/bisik-new",
+        "/opt/bisik/venv/bin/bisik-server",
+        "restore",
+        f"/var/backups/bisik/{archive.name}",
+        env=env,
+    )
     restored = root.upper("/var/lib/bisik-new")
     with Vault.open(f"sqlite:///{restored / 'bisik.sqlite'}", restored) as vault:
         (report,) = vault.items_since(0)
@@ -210,15 +251,26 @@ def test_backup_restore_and_retention_as_documented(installed: Installed) -> Non
 
 
 def test_a_renewed_directory_is_installed_by_running_install_again(
-    installed: Installed, tmp_path: Path,
-) -> None:  # fmt: skip
+    installed: Installed,
+    tmp_path: Path,
+) -> None:
     renewed = tmp_path / "directory.json"
     _sign(installed.org, installed.root.upper("/var/lib/bisik/server-signing.pub"), renewed)
     tmp_path.chmod(0o755)
     base = installed.wheelhouse.parent
-    installed.root.run("bash", str(DEPLOY / "install.sh"), "--wheelhouse",
-                       str(installed.wheelhouse), "--directory", str(renewed), "--root-pub",
-                       str(base / "root.pub"), env=installed.env)  # fmt: skip
-    assert installed.root.upper("/var/lib/bisik/org/directory.json").read_bytes() == \
-        renewed.read_bytes()  # fmt: skip
+    installed.root.run(
+        "bash",
+        str(DEPLOY / "install.sh"),
+        "--wheelhouse",
+        str(installed.wheelhouse),
+        "--directory",
+        str(renewed),
+        "--root-pub",
+        str(base / "root.pub"),
+        env=installed.env,
+    )
+    assert (
+        installed.root.upper("/var/lib/bisik/org/directory.json").read_bytes()
+        == renewed.read_bytes()
+    )
     installed.network.wait_reachable(installed.onion, 80, "/", timeout=240)

@@ -72,14 +72,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     toml = org.server_home / "server.toml"
     text = toml.read_text()
     assert 'receipt_session = "20/hour"' in text
-    toml.write_text(text.replace('receipt_session = "20/hour"',
-                                 f'receipt_session = "{RECEIPT_BUDGET}/hour"'))  # fmt: skip
+    toml.write_text(
+        text.replace('receipt_session = "20/hour"', f'receipt_session = "{RECEIPT_BUDGET}/hour"')
+    )
     redis = OwnRedis()
     redis.start()
     try:
-        with own_database() as db_url, intake_nodes(
-            org.server_home, base, db_url=db_url, redis_url=redis.url
-        ) as nodes:  # fmt: skip
+        with (
+            own_database() as db_url,
+            intake_nodes(org.server_home, base, db_url=db_url, redis_url=redis.url) as nodes,
+        ):
             yield Cluster(org, nodes, db_url, base)
     finally:
         redis.stop()
@@ -101,21 +103,34 @@ class Reporter:
         fresh form: every hidden field, single-use token included); the receipt shown."""
         _, _, page = self.send(node, "GET", "/submit")
         hidden = HIDDEN.findall(page.decode())
-        fields = [(k, v) for k, vs in report_fields(self.csrf).items()
-                  for v in (vs if isinstance(vs, list) else [vs])]  # fmt: skip
+        fields = [
+            (k, v)
+            for k, vs in report_fields(self.csrf).items()
+            for v in (vs if isinstance(vs, list) else [vs])
+        ]
         fields += [(k, v) for k, v in hidden if k != "csrf_token"]
-        body = "".join(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'
-                       f"{v}\r\n" for k, v in fields).encode()  # fmt: skip
-        body += (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="evidence_1"; '
-                 'filename="foto.jpg"\r\nContent-Type: image/jpeg\r\n\r\n').encode()  # fmt: skip
+        body = "".join(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+            for k, v in fields
+        ).encode()
+        body += (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="evidence_1"; '
+            'filename="foto.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        ).encode()
         body += evidence + f"\r\n--{BOUNDARY}--\r\n".encode()
-        status, _, answer = self.send(node, "POST", "/submit", body, **{
-            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})  # fmt: skip
+        status, _, answer = self.send(
+            node,
+            "POST",
+            "/submit",
+            body,
+            **{"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+        )
         assert status == 200, answer[:300]
         return answer.decode().split('id="receipt"')[1].split(">")[1].split("<")[0].strip()
 
-    def send(self, node: IntakeNode, method: str, path: str, body: bytes | None = None,
-             **headers: str) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+    def send(
+        self, node: IntakeNode, method: str, path: str, body: bytes | None = None, **headers: str
+    ) -> tuple[int, dict[str, str], bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=60)
         try:
             if self.cookie:
@@ -127,8 +142,9 @@ class Reporter:
             conn.close()
 
     def api(self, node: IntakeNode, path: str, obj: dict[str, Any]) -> tuple[int, Any]:
-        status, _, body = self.send(node, "POST", path, json.dumps(obj).encode(),
-                                    **{"Content-Type": "application/json"})  # fmt: skip
+        status, _, body = self.send(
+            node, "POST", path, json.dumps(obj).encode(), **{"Content-Type": "application/json"}
+        )
         return status, json.loads(body)
 
     def start_upload(self, node: IntakeNode, size: int) -> dict[str, Any]:
@@ -138,22 +154,30 @@ class Reporter:
 
     def put(self, node: IntakeNode, up: dict[str, Any], offset: int, data: bytes) -> int:
         status, _, body = self.send(
-            node, "PUT", f"/api/uploads/{up['id']}?offset={offset}", data,
+            node,
+            "PUT",
+            f"/api/uploads/{up['id']}?offset={offset}",
+            data,
             **{"X-Upload-Token": up["token"], "Content-Type": "application/octet-stream"},
-        )  # fmt: skip
+        )
         assert status == 200, body[:300]
         return int(json.loads(body)["offset"])
 
     def have(self, node: IntakeNode, up: dict[str, Any]) -> list[list[int]]:
-        status, _, body = self.send(node, "GET", f"/api/uploads/{up['id']}",
-                                    **{"X-Upload-Token": up["token"]})  # fmt: skip
+        status, _, body = self.send(
+            node, "GET", f"/api/uploads/{up['id']}", **{"X-Upload-Token": up["token"]}
+        )
         assert status == 200, body[:300]
         return list(json.loads(body)["have"])
 
     def finish(self, node: IntakeNode, up: dict[str, Any]) -> dict[str, Any]:
-        status, _, body = self.send(node, "POST", f"/api/uploads/{up['id']}/finish", b"{}",
-                                    **{"X-Upload-Token": up["token"],
-                                       "Content-Type": "application/json"})  # fmt: skip
+        status, _, body = self.send(
+            node,
+            "POST",
+            f"/api/uploads/{up['id']}/finish",
+            b"{}",
+            **{"X-Upload-Token": up["token"], "Content-Type": "application/json"},
+        )
         assert status == 200, body[:300]
         return dict(json.loads(body))
 
@@ -163,25 +187,38 @@ def _sealed_evidence(org: demo.Demo, size: int) -> tuple[bytes, bytes]:
     return plain, envelope.seal(plain, load_directory(org.server_home).recipients())
 
 
-def _report(org: demo.Demo, code: str, evidence: list[tuple[dict[str, Any], int, bytes]],
-            ) -> dict[str, Any]:  # fmt: skip
+def _report(
+    org: demo.Demo,
+    code: str,
+    evidence: list[tuple[dict[str, Any], int, bytes]],
+) -> dict[str, Any]:
     """The body of ``POST /api/reports`` as the browser makes it (receipt ``code``)."""
     sec = receipt.derive(code)
     doc = document.Document(
-        type="report", submitted_at=document.now(), channel="browser",
+        type="report",
+        submitted_at=document.now(),
+        channel="browser",
         fields={"category": "mobilisation", "description": MARKER},
         reply_key=b64u_encode(raw_public(sec.reply_public)),
-        evidence=[document.Evidence(done["sha256"], f"bukti-{i}.bin", "application/octet-stream",
-                                    size, envelope_mac=_mac(sealed))
-                  for i, (done, size, sealed) in enumerate(evidence)],
-    )  # fmt: skip
+        evidence=[
+            document.Evidence(
+                done["sha256"],
+                f"bukti-{i}.bin",
+                "application/octet-stream",
+                size,
+                envelope_mac=_mac(sealed),
+            )
+            for i, (done, size, sealed) in enumerate(evidence)
+        ],
+    )
     return {
         "lookup_id": b64u_encode(sec.lookup_id),
         "reply_public": b64u_encode(raw_public(sec.reply_public)),
-        "report": b64u_encode(envelope.seal(doc.to_bytes(),
-                                            load_directory(org.server_home).recipients())),
+        "report": b64u_encode(
+            envelope.seal(doc.to_bytes(), load_directory(org.server_home).recipients())
+        ),
         "evidence": [done for done, _, _ in evidence],
-    }  # fmt: skip
+    }
 
 
 def _mac(sealed: bytes) -> str:
@@ -206,13 +243,22 @@ def _server_cli(cluster: Cluster, *args: str) -> str:
 
 def _reviewer(cluster: Cluster, *args: str) -> str:
     made = cluster.org
-    env = {**os.environ, "BISIK_LANG": "en",
-           "BISIK_REVIEWER_HOME": str(made.reviewer_homes["ani"])}  # fmt: skip
+    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes["ani"])}
     done = subprocess.run(
-        [sys.executable, "-m", "reviewer.cli", *args,
-         "--passphrase-file", str(made.root / "passphrase.txt")],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "reviewer.cli",
+            *args,
+            "--passphrase-file",
+            str(made.root / "passphrase.txt"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -261,8 +307,10 @@ def test_rate_budgets_hold_across_nodes(cluster: Cluster) -> None:
     with per-node counters it would get RECEIPT_BUDGET on each."""
     one, two = cluster.nodes
     reporter = Reporter(one)
-    answers = [_lookup(reporter, cluster.nodes[i % 2], receipt.generate())
-               for i in range(RECEIPT_BUDGET + 2)]  # fmt: skip
+    answers = [
+        _lookup(reporter, cluster.nodes[i % 2], receipt.generate())
+        for i in range(RECEIPT_BUDGET + 2)
+    ]
     assert answers[:RECEIPT_BUDGET] == [404] * RECEIPT_BUDGET
     assert answers[RECEIPT_BUDGET:] == [429, 429]
     assert _lookup(Reporter(two), two, receipt.generate()) == 404  # another session: its own
@@ -305,8 +353,9 @@ def test_a_node_killed_mid_upload_loses_nothing_and_the_upload_resumes_on_the_ot
 
 
 def test_a_no_js_report_is_sealed_into_the_database_and_found_on_the_other_node(
-    cluster: Cluster, tmp_path: Path,
-) -> None:  # fmt: skip
+    cluster: Cluster,
+    tmp_path: Path,
+) -> None:
     """The no-JS path streams the file through the Sealer into database rows (no file on the
     node), and the receipt opens the case through the other node."""
     one, two = cluster.nodes
@@ -323,10 +372,12 @@ def test_a_no_js_report_is_sealed_into_the_database_and_found_on_the_other_node(
 def _slow_piece(node: IntakeNode, reporter: Reporter, up: dict[str, Any], sealed: bytes) -> None:
     """Send the next piece slowly (the node dies before it is complete); errors expected."""
     off = 4 * PIECE
-    body = f"PUT /api/uploads/{up['id']}?offset={off} HTTP/1.1\r\nHost: x\r\n" \
-           f"Cookie: {reporter.cookie}\r\nX-CSRF-Token: {reporter.csrf}\r\n" \
-           f"X-Upload-Token: {up['token']}\r\nContent-Type: application/octet-stream\r\n" \
-           f"Content-Length: {PIECE}\r\n\r\n"  # fmt: skip
+    body = (
+        f"PUT /api/uploads/{up['id']}?offset={off} HTTP/1.1\r\nHost: x\r\n"
+        f"Cookie: {reporter.cookie}\r\nX-CSRF-Token: {reporter.csrf}\r\n"
+        f"X-Upload-Token: {up['token']}\r\nContent-Type: application/octet-stream\r\n"
+        f"Content-Length: {PIECE}\r\n\r\n"
+    )
     try:
         with socket.create_connection(("127.0.0.1", node.port), timeout=10) as s:
             s.sendall(body.encode())

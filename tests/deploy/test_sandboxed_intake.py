@@ -84,8 +84,19 @@ _STRICT = (
 
 def strict(writable: list[Path], command: list[str]) -> list[str]:
     """``command`` in a private mount namespace where only ``writable`` can be written."""
-    return [need("unshare"), "--mount", "--propagation", "private", "sh", "-c", _STRICT, "sh",
-            *map(str, writable), "--", *command]  # fmt: skip
+    return [
+        need("unshare"),
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        _STRICT,
+        "sh",
+        *map(str, writable),
+        "--",
+        *command,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +130,9 @@ def test_sandbox_is_in_force(sandbox: list[str], tmp_path: Path) -> None:
     for where, expected in ((allowed, 0), (other, 1)):
         run = subprocess.run(
             strict([allowed], [sys.executable, "-c", write, str(where)]),
-            capture_output=True, timeout=60,
-        )  # fmt: skip
+            capture_output=True,
+            timeout=60,
+        )
         assert run.returncode == expected, run.stderr
     assert (allowed / "x").exists() and not (other / "x").exists()
 
@@ -141,11 +153,22 @@ def served(sandbox: list[str], home: Path, tmp_path: Path) -> Iterator[int]:
     logs.mkdir()
     env["BISIK_LOG_FILE"] = str(logs / "intake.log")
     env["BISIK_GUNICORN_ERRORLOG"] = str(logs / "gunicorn.log")
-    cmd = [*sandbox, str(BIN / "gunicorn"), "-c", str(DEPLOY / "gunicorn.conf.py"),
-           "intake.wsgi:app"]  # fmt: skip
+    cmd = [
+        *sandbox,
+        str(BIN / "gunicorn"),
+        "-c",
+        str(DEPLOY / "gunicorn.conf.py"),
+        "intake.wsgi:app",
+    ]
     log = logs / "gunicorn.log"
-    with serving(strict([home, logs], cmd), port, cwd=home, env=env, what="sandboxed gunicorn",
-                 why=lambda: log.read_text() if log.exists() else "(no log)"):  # fmt: skip
+    with serving(
+        strict([home, logs], cmd),
+        port,
+        cwd=home,
+        env=env,
+        what="sandboxed gunicorn",
+        why=lambda: log.read_text() if log.exists() else "(no log)",
+    ):
         yield port
     assert "WORKER TIMEOUT" not in (logs / "gunicorn.log").read_text()
 
@@ -185,8 +208,9 @@ def test_sandboxed_intake_takes_a_report(served: int, home: Path) -> None:
     content_type, body = _multipart(
         report_fields(csrf.group(1), recipient=["ani"]), {"evidence_1": ("bukti.bin", evidence)}
     )
-    conn.request("POST", "/submit", body=body,
-                 headers={"Content-Type": content_type, "Cookie": cookie})  # fmt: skip
+    conn.request(
+        "POST", "/submit", body=body, headers={"Content-Type": content_type, "Cookie": cookie}
+    )
     reply = conn.getresponse()
     receipt_page = reply.read().decode()
     conn.close()
@@ -206,14 +230,22 @@ def test_sandboxed_timer_jobs_run(sandbox: list[str], home: Path, tmp_path: Path
     backups = tmp_path / "backups"
     backups.mkdir()
     backup = subprocess.run(
-        strict([home, backups],
-               [*sandbox, str(BIN / "bisik-server"), "backup", "--out", str(backups / "b.backup")]),
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+        strict(
+            [home, backups],
+            [*sandbox, str(BIN / "bisik-server"), "backup", "--out", str(backups / "b.backup")],
+        ),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert backup.returncode == 0, backup.stderr
     assert (backups / "b.backup").stat().st_size > 0
     retention = subprocess.run(
         strict([home], [*sandbox, str(BIN / "bisik-server"), "retention"]),
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert retention.returncode == 0, retention.stderr

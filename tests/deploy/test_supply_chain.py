@@ -100,8 +100,13 @@ def test_own_wheel_is_reproducible(tmp_path: Path) -> None:
     for run in ("a", "b"):
         out = tmp_path / run
         env = {**os.environ, "PYTHON": sys.executable}
-        subprocess.run(["bash", str(ROOT / "scripts" / "build-own-wheel.sh"), str(out)],
-                       check=True, cwd=ROOT, env=env, capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["bash", str(ROOT / "scripts" / "build-own-wheel.sh"), str(out)],
+            check=True,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+        )
         (wheel,) = out.glob("bisik-*.whl")
         digests.append(hashlib.sha256(wheel.read_bytes()).hexdigest())
     assert digests[0] == digests[1]

@@ -114,7 +114,7 @@ def test_install_never_renders_single_onion(render: ModuleType) -> None:
 @pytest.mark.parametrize(
     "name, value",
     [
-        ("LISTEN_HOST", "0.0.0.0"),  # noqa: S104 - a public bind must be refused
+        ("LISTEN_HOST", "0.0.0.0"),  # noqa: S104
         ("LISTEN_HOST", "192.168.1.10"),
         ("LISTEN_PORT", "8080\nSocksPort 9050"),  # newline injection of a directive
         ("ONION_DIR", "relative/dir"),
@@ -174,8 +174,16 @@ def test_production_torrc_with_debian_instance_defaults(render: ModuleType, tmp_
     (tmp_path / "instance-defaults").write_text(text)
     (torrc,) = render.render_all(tmp_path / "out", {}, only=["tor/torrc.template"])
     result = subprocess.run(
-        [need("tor"), "--defaults-torrc", str(tmp_path / "instance-defaults"), "-f", str(torrc),
-         "--verify-config"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            need("tor"),
+            "--defaults-torrc",
+            str(tmp_path / "instance-defaults"),
+            "-f",
+            str(torrc),
+            "--verify-config",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -67,10 +67,20 @@ def reviewer(made: demo.Demo, who: str, *args: str) -> str:
     """Run ``bisik-reviewer`` for reviewer ``who`` as a separate process; return stdout."""
     env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes[who])}
     done = subprocess.run(
-        [sys.executable, "-m", "reviewer.cli", *args,
-         "--passphrase-file", str(made.root / "passphrase.txt")],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "reviewer.cli",
+            *args,
+            "--passphrase-file",
+            str(made.root / "passphrase.txt"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, f"bisik-reviewer {args[0]} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -113,8 +123,7 @@ def send_followup(client: FlaskClient, receipt: str) -> None:
     page = client.get("/followup").get_data(as_text=True)
     token = CSRF_RE.search(page)
     assert token
-    data = {"csrf_token": token.group(1), "receipt": receipt, "kind": "message",
-            "text": FOLLOWUP}  # fmt: skip
+    data = {"csrf_token": token.group(1), "receipt": receipt, "kind": "message", "text": FOLLOWUP}
     resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
     assert resp.status_code == 200, resp.get_data(as_text=True)[-900:]
 
@@ -128,8 +137,9 @@ def inject_forged_message(made: demo.Demo, vault: Vault, case_id: str) -> None:
     from vault.models import Blob, Item
     from vault.transfer import load_directory
 
-    doc = document.Document("message", document.now(), "browser",
-                            {"kind": "message", "text": FORGED})  # fmt: skip
+    doc = document.Document(
+        "message", document.now(), "browser", {"kind": "message", "text": FORGED}
+    )
     env = envelope.seal(doc.to_bytes(), load_directory(made.server_home).recipients())
     ref = vault.blobs.add_bytes(env).ref
     with vault.engine.begin() as conn:
@@ -165,15 +175,19 @@ def test_report_to_reviewer_and_reply_back(org: demo.Demo, tmp_path: Path) -> No
     cleaned = tmp_path / "evidence"
     reviewer(org, "ani", "evidence", case_id, "--out", str(cleaned))
     (photo,) = cleaned.glob("*.jpg")
-    tags = subprocess.run(["exiftool", "-json", "-G", str(photo)], capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
+    tags = subprocess.run(
+        ["exiftool", "-json", "-G", str(photo)], capture_output=True, text=True, check=True
+    ).stdout
     assert "GPS" not in tags and "Budi Santoso" not in tags and "Canon" not in tags
     assert not list(cleaned.glob("*.NOT-CLEANED")) and not list(cleaned.glob("*.ORIGINAL.*"))
     # and the originals byte for byte, only on explicit request
     originals = tmp_path / "originals"
     reviewer(org, "ani", "evidence", case_id, "--out", str(originals), "--original")
-    got = sorted(p.read_bytes() for p in originals.iterdir() if ".ORIGINAL." in p.name
-                 or p.name.endswith(".NOT-CLEANED"))  # fmt: skip
+    got = sorted(
+        p.read_bytes()
+        for p in originals.iterdir()
+        if ".ORIGINAL." in p.name or p.name.endswith(".NOT-CLEANED")
+    )
     assert got == sorted(EVIDENCE.values())
 
     # Ani acknowledges, replies, writes the outbox; the operator imports it

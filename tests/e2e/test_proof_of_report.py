@@ -29,7 +29,7 @@ from crypto.encoding import canonical_json
 from crypto.errors import BisikError
 from crypto.keys import load_ed25519_public
 from intake import demo, i18n
-from tests.e2e.test_loop import CSRF_RE, client_for, org, submit  # noqa: F401 (fixture)
+from tests.e2e.test_loop import CSRF_RE, client_for, org, submit  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -42,12 +42,16 @@ def _csrf(client: FlaskClient, path: str) -> str:
 
 def _follow_up(client: FlaskClient, code: str, kind: str, evidence: bytes) -> None:
     data = {
-        "csrf_token": _csrf(client, "/followup"), "receipt": code, "kind": kind,
-        "text": f"{kind}: dipindahkan ke kecamatan terpencil", "share": "1",
+        "csrf_token": _csrf(client, "/followup"),
+        "receipt": code,
+        "kind": kind,
+        "text": f"{kind}: dipindahkan ke kecamatan terpencil",
+        "share": "1",
         "retaliation_kind": "transfer" if kind == "retaliation" else "",
-        "retaliation_month": "11", "retaliation_year": str(time.gmtime().tm_year - 1),
+        "retaliation_month": "11",
+        "retaliation_year": str(time.gmtime().tm_year - 1),
         "evidence_1": (io.BytesIO(evidence), "sk-mutasi.pdf"),
-    }  # fmt: skip
+    }
     resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
     assert resp.status_code == 200, resp.get_data(as_text=True)[-800:]
 
@@ -64,13 +68,26 @@ def _verify_proof_cli(made: demo.Demo, path: Path, root_pub: Path) -> subprocess
     """``bisik-reviewer verify-proof`` with only the root key: an empty home, no passphrase."""
     env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.root / "outsider")}
     return subprocess.run(
-        [sys.executable, "-m", "reviewer.cli", "verify-proof", str(path), "--root-pub",
-         str(root_pub)], env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "reviewer.cli",
+            "verify-proof",
+            str(path),
+            "--root-pub",
+            str(root_pub),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_proof_covers_every_item_and_verifies_with_the_root_key_only(
-    org: demo.Demo, tmp_path: Path  # noqa: F811
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     client, vault = client_for(org)
     code = submit(client)
@@ -92,16 +109,19 @@ def test_proof_covers_every_item_and_verifies_with_the_root_key_only(
     # The printable PDF: Indonesian text, and a QR code holding the whole signed file.
     pdf_path = tmp_path / "bisik-proof.pdf"
     pdf_path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert i18n.translate("id", "proof.title") in text
     assert i18n.translate("id", "proof.kind_retaliation") in text
     assert checked.items[1].envelope_sha256 in text.replace(" ", "")
-    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf_path), str(tmp_path / "page")],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", str(pdf_path), str(tmp_path / "page")], check=True
+    )
     pages = [str(p) for p in sorted(tmp_path.glob("page*.png"))]
-    scanned = subprocess.run(["zbarimg", "--raw", "-q", *pages], capture_output=True,
-                             check=True).stdout.strip()  # fmt: skip
+    scanned = subprocess.run(
+        ["zbarimg", "--raw", "-q", *pages], capture_output=True, check=True
+    ).stdout.strip()
     assert proof.verify(scanned, root) == checked
 
     # A third party with only the root key: the CLI, and the intake's no-JS check page.
@@ -111,8 +131,9 @@ def test_proof_covers_every_item_and_verifies_with_the_root_key_only(
     assert done.returncode == 0, done.stderr
     assert re.search(rf"VALID: .* case {checked.case}", done.stdout)
     assert done.stdout.count("received") == 3
-    page = client.post("/proof", data={"csrf_token": _csrf(client, "/proof"),
-                                       "proof": signed_file.decode()})  # fmt: skip
+    page = client.post(
+        "/proof", data={"csrf_token": _csrf(client, "/proof"), "proof": signed_file.decode()}
+    )
     assert page.status_code == 200 and 'id="proof-result"' in page.get_data(as_text=True)
 
     # Any single changed byte is refused (every position, by the library; samples, by the CLI

@@ -33,11 +33,11 @@ from flask.testing import FlaskClient
 
 from intake import demo, i18n
 from reviewer.home import Config, Home
-from tests.e2e.test_loop import (  # noqa: F401 (org: the fixture)
+from tests.e2e.test_loop import (
     CSRF_RE,
     client_for,
     followup,
-    org,
+    org,  # noqa: F401
     reviewer,
     server,
     submit,
@@ -57,11 +57,15 @@ def _csrf(client: FlaskClient) -> str:
 def _retaliation(client: FlaskClient, code: str) -> None:
     year = dt.date.today().year
     data = {
-        "csrf_token": _csrf(client), "receipt": code, "kind": "retaliation",
+        "csrf_token": _csrf(client),
+        "receipt": code,
+        "kind": "retaliation",
         "text": "Sejak laporan ditutup saya dibebastugaskan (non-job) oleh kepala dinas.",
-        "retaliation_kind": "non_job", "retaliation_year": str(year - 1),
-        "retaliation_month": "12", "evidence_1": (io.BytesIO(b"%PDF-1.4 sk"), "sk.pdf"),
-    }  # fmt: skip
+        "retaliation_kind": "non_job",
+        "retaliation_year": str(year - 1),
+        "retaliation_month": "12",
+        "evidence_1": (io.BytesIO(b"%PDF-1.4 sk"), "sk.pdf"),
+    }
     resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
     assert resp.status_code == 200, resp.get_data(as_text=True)[-800:]
 
@@ -72,9 +76,11 @@ def _case_of(vault: object, before: set[str]) -> str:
 
 
 def test_retaliation_after_closure_flags_the_case_and_retention_keeps_it(
-    org: demo.Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     client, vault = client_for(org)
     before = {i.case_id for i in vault.items_since(0)}
     code = submit(client)
@@ -122,11 +128,26 @@ def _consent(client: FlaskClient, code: str, **choices: str) -> None:
 def _escalate(made: demo.Demo, case_id: str, out: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes["ani"])}
     return subprocess.run(
-        [sys.executable, "-m", "reviewer.cli", "escalate", case_id, "--to", "ombudsman",
-         "--out", str(out), "--accept-all-redactions",
-         "--passphrase-file", str(made.root / "passphrase.txt")],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "reviewer.cli",
+            "escalate",
+            case_id,
+            "--to",
+            "ombudsman",
+            "--out",
+            str(out),
+            "--accept-all-redactions",
+            "--passphrase-file",
+            str(made.root / "passphrase.txt"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def _sync(made: demo.Demo, tmp_path: Path, name: str) -> None:
@@ -135,8 +156,9 @@ def _sync(made: demo.Demo, tmp_path: Path, name: str) -> None:
 
 
 def test_consent_granted_later_makes_the_dossier_and_a_withdrawal_is_flagged(
-    org: demo.Demo, tmp_path: Path,  # noqa: F811
-) -> None:  # fmt: skip
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     client, vault = client_for(org)
     before = {i.case_id for i in vault.items_since(0)}
     code = submit(client)  # consents to Bawaslu and BKN only
@@ -170,8 +192,9 @@ def test_consent_granted_later_makes_the_dossier_and_a_withdrawal_is_flagged(
 
 
 def test_a_linked_case_converges_and_shows_its_shared_history(
-    org: demo.Demo, tmp_path: Path,  # noqa: F811
-) -> None:  # fmt: skip
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     client, vault = client_for(org)
     before = {i.case_id for i in vault.items_since(0)}
     submit(client)  # the first report; its receipt is then lost

@@ -33,12 +33,12 @@ from crypto.encoding import b64u_encode, canonical_json
 from intake import demo, i18n
 from reviewer.home import Home
 from reviewer.identity import unlock
-from tests.e2e.test_loop import (  # noqa: F401 (org: fixture)
+from tests.e2e.test_loop import (
     CSRF_RE,
     RECEIPT_RE,
     client_for,
     followup,
-    org,
+    org,  # noqa: F401
     reviewer,
     scan,
     server,
@@ -52,8 +52,12 @@ from vault.transfer import import_outbox, load_directory
 
 pytestmark = pytest.mark.slow
 REFERENCE = "123/PM.01/K.JT/11/2026"
-IDENTITY = {"name": "Rina Wulandari", "nip": "198703152010012003",
-            "agency": "Dinas Pendidikan Kab. Semarang", "contact_note": "Sore hari, lewat Signal."}
+IDENTITY = {
+    "name": "Rina Wulandari",
+    "nip": "198703152010012003",
+    "agency": "Dinas Pendidikan Kab. Semarang",
+    "contact_note": "Sore hari, lewat Signal.",
+}
 
 
 def _days_ago(n: int) -> str:
@@ -68,11 +72,16 @@ def _forged_outbox(made: demo.Demo, vault: Vault, case_id: str, path: Path) -> b
     """Ani's genuine 'recommendation' step turned into a 'sanction berat' after signing, in an
     outbox whose manifest her own key signs (what a tampered USB stick would carry)."""
     ident = unlock(Home(made.reviewer_homes["ani"]), made.passphrase)
-    genuine = next(e.record for e in vault.items_since(0) if e.kind == "track"
-                   and e.record and b'"recommendation"' in signed.parse(e.record).body)
+    genuine = next(
+        e.record
+        for e in vault.items_since(0)
+        if e.kind == "track" and e.record and b'"recommendation"' in signed.parse(e.record).body
+    )
     body = json.loads(signed.parse(genuine).body)
-    forged = {**json.loads(genuine), "body": b64u_encode(canonical_json(
-        {**body, "stage": "sanction", "level": "berat"}))}  # fmt: skip
+    forged = {
+        **json.loads(genuine),
+        "body": b64u_encode(canonical_json({**body, "stage": "sanction", "level": "berat"})),
+    }
     with OutboxWriter(path, ident.keys.signing, load_directory(made.server_home), ack=0) as out:
         out._w.add_bytes("track", case_id, canonical_json(forged))  # past the writer's checks
     return canonical_json(forged)
@@ -85,20 +94,34 @@ def _inject(vault: Vault, case_id: str, record: bytes) -> None:
     from vault.models import Item
 
     with vault.engine.begin() as conn:
-        conn.execute(insert(Item).values(case_id=case_id, kind="track", record=record,
-                                         order_key="0|0"))  # fmt: skip
+        conn.execute(
+            insert(Item).values(case_id=case_id, kind="track", record=record, order_key="0|0")
+        )
 
 
 def _run(made: demo.Demo, who: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes[who])}
     return subprocess.run(
-        [sys.executable, "-m", "reviewer.cli", *args, "--passphrase-file",
-         str(made.root / "passphrase.txt")], env=env, capture_output=True, text=True,
-        timeout=300, check=False)  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "reviewer.cli",
+            *args,
+            "--passphrase-file",
+            str(made.root / "passphrase.txt"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
-def test_tracking_chain_reaches_colleague_and_reporter(org: demo.Demo, tmp_path: Path  # noqa: F811
-                                                       ) -> None:  # fmt: skip
+def test_tracking_chain_reaches_colleague_and_reporter(
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     client, vault = client_for(org)
     receipt = submit(client)
     export = tmp_path / "export-1.bisik"
@@ -108,27 +131,68 @@ def test_tracking_chain_reaches_colleague_and_reporter(org: demo.Demo, tmp_path:
     reviewer(org, "ani", "status", case_id, "in_review")
 
     # Ani's chain: three steps, the recommendation 20 days ago (its deadline is 14 days)
-    reviewer(org, "ani", "track", case_id, "--authority", "bawaslu", "--stage", "sent",
-             "--day", _days_ago(30), "--set-status")  # fmt: skip
-    reviewer(org, "ani", "track", case_id, "--authority", "Bawaslu", "--stage", "acknowledged",
-             "--reference", REFERENCE, "--day", _days_ago(27))  # fmt: skip
-    reviewer(org, "ani", "track", case_id, "--authority", "bawaslu", "--stage",
-             "recommendation", "--day", _days_ago(20))  # fmt: skip
+    reviewer(
+        org,
+        "ani",
+        "track",
+        case_id,
+        "--authority",
+        "bawaslu",
+        "--stage",
+        "sent",
+        "--day",
+        _days_ago(30),
+        "--set-status",
+    )
+    reviewer(
+        org,
+        "ani",
+        "track",
+        case_id,
+        "--authority",
+        "Bawaslu",
+        "--stage",
+        "acknowledged",
+        "--reference",
+        REFERENCE,
+        "--day",
+        _days_ago(27),
+    )
+    reviewer(
+        org,
+        "ani",
+        "track",
+        case_id,
+        "--authority",
+        "bawaslu",
+        "--stage",
+        "recommendation",
+        "--day",
+        _days_ago(20),
+    )
     due = reviewer(org, "ani", "due")
     assert "tracking: recommendation" in due and case_id[:12] in due
     outbox = tmp_path / "outbox-ani.bisik"
     assert "3 tracking steps" in reviewer(org, "ani", "outbox", "--out", str(outbox))
     server(org, "import", str(outbox))
     assert [signed.body_of(r)["stage"] for r in vault.case_history(case_id).steps] == [
-        "sent", "acknowledged", "recommendation"]
+        "sent",
+        "acknowledged",
+        "recommendation",
+    ]
 
     # Budi's laptop converges on the same chain, reference included
     export2 = tmp_path / "export-2.bisik"
     server(org, "export", "--all", "--out", str(export2))
     reviewer(org, "budi", "import", str(export2))
     chain = reviewer(org, "budi", "track", case_id)
-    for text in ("dossier sent", "acknowledged, with a reference", "recommendation issued",
-                 REFERENCE, "bawaslu"):  # fmt: skip
+    for text in (
+        "dossier sent",
+        "acknowledged, with a reference",
+        "recommendation issued",
+        REFERENCE,
+        "bawaslu",
+    ):
         assert text in chain
     assert "passed 6 days ago" in chain  # overdue on his laptop too
     assert case_id[:12] in reviewer(org, "budi", "due")
@@ -173,8 +237,9 @@ def _remove(vault: Vault, record: bytes) -> None:
 def _submit(client: FlaskClient, consent: list[str]) -> str:
     token = CSRF_RE.search(client.get("/submit").get_data(as_text=True))
     assert token
-    data = report_fields(token.group(1), description="Camat memerintahkan apel siaga.",
-                         consent_authority=consent)  # fmt: skip
+    data = report_fields(
+        token.group(1), description="Camat memerintahkan apel siaga.", consent_authority=consent
+    )
     resp = client.post("/submit", data=data, content_type="multipart/form-data")
     assert resp.status_code == 200
     match = RECEIPT_RE.search(resp.get_data(as_text=True))
@@ -195,11 +260,20 @@ def _disclose(client: FlaskClient, made: demo.Demo, code: str, to: list[str]) ->
     keys = [r.keys.encryption for r in directory.active_reviewers() if r.id in to]
     doc = document.Document(identity.TYPE, document.now(), "browser", IDENTITY, None)
     sealed = envelope.seal(doc.to_bytes(), keys)
-    sig = cfollowup.sign(secrets.followup_key, case["case"], identity.ITEM,
-                        hashlib.sha256(sealed).hexdigest(), [])  # fmt: skip
-    resp = client.post("/api/case/message", headers=headers, json={
-        **lookup, "kind": identity.ITEM, "envelope": b64u_encode(sealed), "evidence": [],
-        "signature": sig.decode()})  # fmt: skip
+    sig = cfollowup.sign(
+        secrets.followup_key, case["case"], identity.ITEM, hashlib.sha256(sealed).hexdigest(), []
+    )
+    resp = client.post(
+        "/api/case/message",
+        headers=headers,
+        json={
+            **lookup,
+            "kind": identity.ITEM,
+            "envelope": b64u_encode(sealed),
+            "evidence": [],
+            "signature": sig.decode(),
+        },
+    )
     assert resp.status_code == 201, resp.get_data(as_text=True)
 
 
@@ -208,8 +282,10 @@ def _case_of(vault: Vault, before: set[str]) -> str:
     return new
 
 
-def test_lpsk_only_after_disclosure_and_consent(org: demo.Demo, tmp_path: Path  # noqa: F811
-                                                ) -> None:  # fmt: skip
+def test_lpsk_only_after_disclosure_and_consent(
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     client, vault = client_for(org)
     seen = {e.case_id for e in vault.items_since(0)}
     with_lpsk = _submit(client, ["bawaslu", "lpsk"])
@@ -244,11 +320,23 @@ def test_lpsk_only_after_disclosure_and_consent(org: demo.Demo, tmp_path: Path  
     reviewer(org, "ani", "lpsk", case_lpsk, "--out", str(out), "--place", "Semarang")
     assert IDENTITY["name"] in reviewer(org, "ani", "show", case_lpsk)  # she was chosen
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["01-daftar-periksa.txt", "02-draf-surat-permohonan.txt",
-                     "03-lampiran-linimasa.json", "03-lampiran-linimasa.txt"]
+    assert names == [
+        "01-daftar-periksa.txt",
+        "02-draf-surat-permohonan.txt",
+        "03-lampiran-linimasa.json",
+        "03-lampiran-linimasa.txt",
+    ]
     letter = (out / "02-draf-surat-permohonan.txt").read_text("utf-8")
-    for text in (IDENTITY["name"], IDENTITY["nip"], "Pasal 28", "Pasal 29", "Pasal 10",
-                 "iktikad baik", "belum diverifikasi", "tidak menjamin perlindungan"):  # fmt: skip
+    for text in (
+        IDENTITY["name"],
+        IDENTITY["nip"],
+        "Pasal 28",
+        "Pasal 29",
+        "Pasal 10",
+        "iktikad baik",
+        "belum diverifikasi",
+        "tidak menjamin perlindungan",
+    ):
         assert text in letter
     assert "31 Tahun 2014" in letter and "UU 31/2014" in letter  # the source named
     attached = json.loads((out / "03-lampiran-linimasa.json").read_text("utf-8"))
@@ -258,8 +346,10 @@ def test_lpsk_only_after_disclosure_and_consent(org: demo.Demo, tmp_path: Path  
     # the other reporter grants LPSK later, from the follow-up page: now the draft is made
     token = CSRF_RE.search(client.get("/followup").get_data(as_text=True))
     assert token
-    resp = client.post("/followup/consent", data={"csrf_token": token.group(1),
-                                                   "receipt": without, "authority_lpsk": "grant"})
+    resp = client.post(
+        "/followup/consent",
+        data={"csrf_token": token.group(1), "receipt": without, "authority_lpsk": "grant"},
+    )
     assert resp.status_code == 200
     server(org, "export", "--all", "--out", str(tmp_path / "e3.bisik"))
     reviewer(org, "ani", "import", str(tmp_path / "e3.bisik"))

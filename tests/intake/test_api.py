@@ -141,8 +141,9 @@ def test_upload_bounds(api: Api, make_app: Any) -> None:
     assert r.status_code in (413, 422)
 
 
-def test_finish_hashes_what_it_stored_and_ignores_a_client_hash(api: Api, org: Org, app: Flask
-                                                                 ) -> None:  # fmt: skip
+def test_finish_hashes_what_it_stored_and_ignores_a_client_hash(
+    api: Api, org: Org, app: Flask
+) -> None:
     """The browser no longer hashes its envelope (SPEC §8): the server computes the SHA-256
     of the bytes it holds; a hash a client still sends is neither trusted nor needed."""
     data = envelope.seal(b"q" * 3000, reviewer_keys(org))

@@ -123,8 +123,10 @@ def test_small_body_cap_holds_while_reading() -> None:
 
     from intake.bodies import FORM_MEMORY, BisikRequest
 
-    for ctype, cap in (("application/x-www-form-urlencoded", FORM_MEMORY),
-                       ("application/json", SMALL_BODY)):  # fmt: skip
+    for ctype, cap in (
+        ("application/x-www-form-urlencoded", FORM_MEMORY),
+        ("application/json", SMALL_BODY),
+    ):
         body = Counting(b"a=" + b"b" * (2 * SMALL_BODY))
         environ = EnvironBuilder(method="POST", input_stream=body, content_type=ctype).get_environ()
         environ.pop("CONTENT_LENGTH", None)
@@ -287,13 +289,21 @@ def test_silent_upload_releases_its_thread_under_gunicorn(home: Path) -> None:
     toml = home / "server.toml"
     toml.write_text("read_idle_seconds = 2\n" + toml.read_text("utf-8"), "utf-8")
     port = free_port()
-    env = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
-           "BISIK_WORKERS": "1", "BISIK_THREADS": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "BISIK_HOME": str(home),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_THREADS": "1",
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen(
         [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(proc, port, timeout=30, what="gunicorn")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -308,10 +318,12 @@ def test_silent_upload_releases_its_thread_under_gunicorn(home: Path) -> None:
         ).encode()
         silent = socket.create_connection(("127.0.0.1", port), timeout=20)
         silent.sendall(
-            b"POST /submit HTTP/1.1\r\nHost: x\r\nCookie: " + cookie.encode()
+            b"POST /submit HTTP/1.1\r\nHost: x\r\nCookie: "
+            + cookie.encode()
             + b"\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-            + b"Content-Length: 10000000\r\n\r\n" + first
-        )  # fmt: skip
+            + b"Content-Length: 10000000\r\n\r\n"
+            + first
+        )
         started = time.monotonic()
         try:
             answer = silent.recv(4096)  # the server must give up on us: an answer or a close

@@ -80,13 +80,20 @@ def test_submissions_are_limited_per_circuit(make_app) -> None:  # type: ignore[
 @pytest.mark.slow
 def test_gunicorn_reads_tors_proxy_line_and_prints_nothing_of_it(home: Path) -> None:
     port = free_port()
-    env = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
-           "BISIK_WORKERS": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "BISIK_HOME": str(home),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen(
         [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for_port(proc, port, timeout=30, what="gunicorn")
         for preface in (f"PROXY TCP6 {CIRCUIT_7} ::1 80 {port}\r\n".encode(), b""):

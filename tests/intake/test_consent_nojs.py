@@ -29,13 +29,19 @@ def test_grant_and_withdraw_are_sealed_signed_and_dated(
     code = _submit(client)
     hist = history_of(app, code)
     photo = hist.entries[0].evidence[0].sha256
-    page = client.post("/followup", data={"csrf_token": csrf_of(client, "/followup"),
-                                          "receipt": code}).get_data(as_text=True)  # fmt: skip
+    page = client.post(
+        "/followup", data={"csrf_token": csrf_of(client, "/followup"), "receipt": code}
+    ).get_data(as_text=True)
     assert 'id="consent-form"' in page and f'name="evidence_{photo}"' in page
     assert "p.jpg" not in page  # the server has no file names to show
 
-    resp = _post(client, code, authority_lpsk="grant", authority_bawaslu="withdraw",
-                 **{f"evidence_{photo}": "withdraw"})  # fmt: skip
+    resp = _post(
+        client,
+        code,
+        authority_lpsk="grant",
+        authority_bawaslu="withdraw",
+        **{f"evidence_{photo}": "withdraw"},
+    )
     assert resp.status_code == 200
     assert tr("id", "notice.sent_consent") in resp.get_data(as_text=True)
     (item,) = [e for e in history_of(app, code).entries if e.kind == "consent"]
@@ -45,8 +51,14 @@ def test_grant_and_withdraw_are_sealed_signed_and_dated(
     assert change.evidence == {photo: False}
     # signed with the receipt's follow-up key, like every reporter item (SPEC §12)
     assert item.record is not None
-    followup.verify(item.record, load_ed25519_public(hist.case.followup_public), hist.case.id,
-                    "consent", item.blob.sha256, [])  # fmt: skip
+    followup.verify(
+        item.record,
+        load_ed25519_public(hist.case.followup_public),
+        hist.case.id,
+        "consent",
+        item.blob.sha256,
+        [],
+    )
 
 
 def test_nothing_changed_or_a_bad_value_stores_nothing(client: FlaskClient, app: Flask) -> None:

@@ -31,8 +31,9 @@ def own_pg() -> Iterator[OwnPostgres]:
 
 
 def _files(home: Path) -> list[str]:
-    return sorted(str(p.relative_to(home)) for p in home.rglob("*")
-                  if p.is_file() and "logs" not in p.parts)  # fmt: skip
+    return sorted(
+        str(p.relative_to(home)) for p in home.rglob("*") if p.is_file() and "logs" not in p.parts
+    )
 
 
 @pytest.mark.slow
@@ -41,8 +42,9 @@ def test_database_crash_gives_503_then_service_resumes(  # type: ignore[no-untyp
 ) -> None:
     app = make_app(db_url=own_pg.url)
     client = app.test_client()
-    sent = client.post("/submit", data=report_fields(csrf_of(client)),
-                       content_type="multipart/form-data")  # fmt: skip
+    sent = client.post(
+        "/submit", data=report_fields(csrf_of(client)), content_type="multipart/form-data"
+    )
     code = receipt_of(sent.get_data(as_text=True))
     vault = app.extensions["bisik"].vault
     before = (vault.last_seq(), _files(home))
@@ -51,8 +53,9 @@ def test_database_crash_gives_503_then_service_resumes(  # type: ignore[no-untyp
     token = csrf_of(client)
     down = client.post("/submit", data=report_fields(token), content_type="multipart/form-data")
     assert down.status_code == 503
-    looked = client.post("/followup", data={"csrf_token": csrf_of(client, "/followup"),
-                                            "receipt": code})  # fmt: skip
+    looked = client.post(
+        "/followup", data={"csrf_token": csrf_of(client, "/followup"), "receipt": code}
+    )
     assert looked.status_code == 503
 
     own_pg.start()
@@ -64,9 +67,11 @@ def test_database_crash_gives_503_then_service_resumes(  # type: ignore[no-untyp
     assert all(name.startswith("blobs/") for name in new), new
     for name in new:
         assert report_fields("x")["description"].encode() not in (home / name).read_bytes()
-    again = client.post("/followup", data={"csrf_token": csrf_of(client, "/followup"),
-                                           "receipt": code})  # fmt: skip
+    again = client.post(
+        "/followup", data={"csrf_token": csrf_of(client, "/followup"), "receipt": code}
+    )
     assert again.status_code == 200
-    later = client.post("/submit", data=report_fields(csrf_of(client)),
-                        content_type="multipart/form-data")  # fmt: skip
+    later = client.post(
+        "/submit", data=report_fields(csrf_of(client)), content_type="multipart/form-data"
+    )
     assert 'id="receipt"' in later.get_data(as_text=True)

@@ -25,8 +25,9 @@ from .helpers import history_of
 def _report(app: Flask) -> str:
     """A no-JS report; returns its case id."""
     client = app.test_client()
-    page = client.post("/submit", data=report_fields(csrf_of(client)),
-                       content_type="multipart/form-data").get_data(as_text=True)  # fmt: skip
+    page = client.post(
+        "/submit", data=report_fields(csrf_of(client)), content_type="multipart/form-data"
+    ).get_data(as_text=True)
     return history_of(app, receipt_of(page)).case.id
 
 
@@ -71,6 +72,7 @@ def test_export_without_since_skips_what_an_outbox_acknowledged(
 
 def test_export_all_and_since_cannot_be_combined(home: Path, tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as stop:
-        cli.main(["--home", str(home), "export", "--out", str(tmp_path / "x"), "--all",
-                  "--since", "3"])  # fmt: skip
+        cli.main(
+            ["--home", str(home), "export", "--out", str(tmp_path / "x"), "--all", "--since", "3"]
+        )
     assert stop.value.code == 2

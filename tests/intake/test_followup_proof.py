@@ -38,10 +38,13 @@ def _report(api: Api, org: Org, *, with_key: bool = True) -> tuple[ReceiptSecret
     """A browser report (keyed unless ``with_key`` is False: a client from before §12)."""
     sec = receipt.derive(receipt.generate())
     doc = document.Document(
-        "report", document.now(), "browser", {"description": "x"},
+        "report",
+        document.now(),
+        "browser",
+        {"description": "x"},
         b64u_encode(raw_public(sec.reply_public)),
         followup_key=b64u_encode(raw_public(sec.followup_public)) if with_key else None,
-    )  # fmt: skip
+    )
     body: dict[str, Any] = {
         "lookup_id": b64u_encode(sec.lookup_id),
         "reply_public": b64u_encode(raw_public(sec.reply_public)),
@@ -56,19 +59,30 @@ def _report(api: Api, org: Org, *, with_key: bool = True) -> tuple[ReceiptSecret
     return sec, case["case"]
 
 
-def _message(api: Api, org: Org, sec: ReceiptSecrets, proof: Any, env: bytes | None = None,
-             evidence: list[dict[str, Any]] | None = None) -> Any:  # fmt: skip
+def _message(
+    api: Api,
+    org: Org,
+    sec: ReceiptSecrets,
+    proof: Any,
+    env: bytes | None = None,
+    evidence: list[dict[str, Any]] | None = None,
+) -> Any:
     env = env or _envelope(org)
-    body = {"lookup_id": b64u_encode(sec.lookup_id), "kind": "message",
-            "envelope": b64u_encode(env), "evidence": evidence or []}  # fmt: skip
+    body = {
+        "lookup_id": b64u_encode(sec.lookup_id),
+        "kind": "message",
+        "envelope": b64u_encode(env),
+        "evidence": evidence or [],
+    }
     if proof is not None:
         body["signature"] = proof
     return api.call("POST", "/api/case/message", body)
 
 
 def _envelope(org: Org) -> bytes:
-    doc = document.Document("message", document.now(), "browser",
-                            {"kind": "message", "text": "tindak lanjut"})  # fmt: skip
+    doc = document.Document(
+        "message", document.now(), "browser", {"kind": "message", "text": "tindak lanjut"}
+    )
     return envelope.seal(doc.to_bytes(), reviewer_keys(org))
 
 
@@ -93,8 +107,9 @@ def test_browser_followup_without_proof_is_refused_and_nothing_kept(
     assert sorted(app.extensions["bisik"].vault.blobs.iter_shas()) == before
 
 
-@pytest.mark.parametrize("forgery", ["other_receipt", "other_case", "other_envelope",
-                                     "other_evidence", "garbage"])  # fmt: skip
+@pytest.mark.parametrize(
+    "forgery", ["other_receipt", "other_case", "other_envelope", "other_evidence", "garbage"]
+)
 def test_browser_followup_with_a_forged_proof_is_refused(
     api: Api, org: Org, app: Flask, forgery: str
 ) -> None:
@@ -103,14 +118,14 @@ def test_browser_followup_with_a_forged_proof_is_refused(
     ev_env = envelope.seal(os.urandom(3000), reviewer_keys(org))
     stored = api.upload(ev_env)
     proof = {
-        "other_receipt": lambda: _sign(receipt.derive(receipt.generate()).followup_key, case,
-                                       env, [stored["sha256"]]),
+        "other_receipt": lambda: _sign(
+            receipt.derive(receipt.generate()).followup_key, case, env, [stored["sha256"]]
+        ),
         "other_case": lambda: _sign(sec.followup_key, "lain" + case[4:], env, [stored["sha256"]]),
-        "other_envelope": lambda: _sign(sec.followup_key, case, _envelope(org),
-                                        [stored["sha256"]]),
+        "other_envelope": lambda: _sign(sec.followup_key, case, _envelope(org), [stored["sha256"]]),
         "other_evidence": lambda: _sign(sec.followup_key, case, env, []),
         "garbage": lambda: '{"bisik":"signed/v1"}',
-    }[forgery]()  # fmt: skip
+    }[forgery]()
     r = _message(api, org, sec, proof, env, [stored])
     assert r.status_code == 403 and r.get_json()["error"] == "error.followup_unproven"
     assert _messages(app, case) == []
@@ -127,8 +142,9 @@ def test_browser_followup_with_its_proof_is_stored_with_the_signature(
     info = app.extensions["bisik"].vault.case_info(case)
     assert info.followup_public == raw_public(sec.followup_public)
     assert entry.record is not None  # exported beside the envelope for the reviewer to check
-    followup.verify(entry.record, sec.followup_public, case, "message",
-                    hashlib.sha256(env).hexdigest(), [])  # fmt: skip
+    followup.verify(
+        entry.record, sec.followup_public, case, "message", hashlib.sha256(env).hexdigest(), []
+    )
 
 
 def test_case_from_before_proofs_takes_unsigned_followups(api: Api, org: Org, app: Flask) -> None:
@@ -146,16 +162,29 @@ def test_nojs_followup_is_signed_with_the_receipt_key_in_memory(
     code = receipt_of(client.post("/submit", data=data).get_data(as_text=True))
     sec = receipt.derive(code)
     vault = app.extensions["bisik"].vault
-    info = vault.case_by_lookup(receipt.lookup_tag(app.extensions["bisik"].secrets.pepper,
-                                                   sec.lookup_id))  # fmt: skip
+    info = vault.case_by_lookup(
+        receipt.lookup_tag(app.extensions["bisik"].secrets.pepper, sec.lookup_id)
+    )
     assert info is not None and info.followup_public == raw_public(sec.followup_public)
-    form = {"csrf_token": csrf_of(client, "/followup"), "receipt": code, "kind": "message",
-            "text": "tindak lanjut"}  # fmt: skip
-    resp = client.post("/followup/message",
-                       data=with_files(form, {"evidence_1": (b"lampiran", "l.pdf")}),
-                       content_type="multipart/form-data")  # fmt: skip
+    form = {
+        "csrf_token": csrf_of(client, "/followup"),
+        "receipt": code,
+        "kind": "message",
+        "text": "tindak lanjut",
+    }
+    resp = client.post(
+        "/followup/message",
+        data=with_files(form, {"evidence_1": (b"lampiran", "l.pdf")}),
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 200, resp.get_data(as_text=True)[-600:]
     (entry,) = _messages(app, info.id)
     assert entry.blob is not None and entry.record is not None and len(entry.evidence) == 1
-    followup.verify(entry.record, load_ed25519_public(info.followup_public), info.id, "message",
-                    entry.blob.sha256, [e.sha256 for e in entry.evidence])  # fmt: skip
+    followup.verify(
+        entry.record,
+        load_ed25519_public(info.followup_public),
+        info.id,
+        "message",
+        entry.blob.sha256,
+        [e.sha256 for e in entry.evidence],
+    )

@@ -215,13 +215,22 @@ def test_used_tokens_expire_at_a_midnight_not_at_use_plus_a_delay(now: float) ->
 
 
 def _gunicorn(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
-           "BISIK_WORKERS": "1", "BISIK_THREADS": "2", "BISIK_LIMITER_STORAGE": REDIS}  # fmt: skip
+    env = {
+        **os.environ,
+        "BISIK_HOME": str(home),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_THREADS": "2",
+        "BISIK_LIMITER_STORAGE": REDIS,
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     return subprocess.Popen(
         [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.slow
@@ -245,8 +254,9 @@ def test_repeated_form_is_caught_across_gunicorn_processes_with_redis(home: Path
         statuses = []
         for port in ports + ports:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            c.request("POST", "/submit", body=body, headers={"Content-Type": ctype,
-                                                             "Cookie": cookie})  # fmt: skip
+            c.request(
+                "POST", "/submit", body=body, headers={"Content-Type": ctype, "Cookie": cookie}
+            )
             r = c.getresponse()
             r.read()
             statuses.append(r.status)

@@ -40,8 +40,15 @@ def test_a_month_that_has_not_begun_is_refused(monkeypatch: pytest.MonkeyPatch) 
             forms.report(_form(incident_year=year, incident_month=month), ["ani", "budi"])
         assert err.value.key == "error.future_month"
     with pytest.raises(UploadError):  # the same rule for a retaliation's month
-        forms.message({"kind": ["retaliation"], "text": ["x"], "retaliation_kind": ["transfer"],
-                       "retaliation_year": ["2026"], "retaliation_month": ["05"]})  # fmt: skip
+        forms.message(
+            {
+                "kind": ["retaliation"],
+                "text": ["x"],
+                "retaliation_kind": ["transfer"],
+                "retaliation_year": ["2026"],
+                "retaliation_month": ["05"],
+            }
+        )
 
 
 def test_a_retaliation_report_says_when() -> None:
@@ -49,8 +56,14 @@ def test_a_retaliation_report_says_when() -> None:
         forms.message({"kind": ["retaliation"], "text": ["x"], "retaliation_kind": ["transfer"]})
     assert err.value.key == "error.retaliation_when"
     year = forms.incident_years()[1]
-    got = forms.message({"kind": ["retaliation"], "text": ["x"], "retaliation_kind": ["isolation"],
-                         "retaliation_year": [year]})  # fmt: skip
+    got = forms.message(
+        {
+            "kind": ["retaliation"],
+            "text": ["x"],
+            "retaliation_kind": ["isolation"],
+            "retaliation_year": [year],
+        }
+    )
     assert got["retaliation_month"] == year  # the year alone is a date, at year precision
 
 
@@ -71,9 +84,16 @@ def test_the_form_offers_only_schema_codes(name: str) -> None:
 
 @pytest.mark.parametrize(
     "form",
-    [{"kind": ["message"], "text": ["halo"]},
-     {"kind": ["retaliation"], "text": ["dimutasi"], "retaliation_kind": ["transfer"],
-      "retaliation_year": [forms.incident_years()[1]], "retaliation_month": ["03"]}],
-)  # fmt: skip
+    [
+        {"kind": ["message"], "text": ["halo"]},
+        {
+            "kind": ["retaliation"],
+            "text": ["dimutasi"],
+            "retaliation_kind": ["transfer"],
+            "retaliation_year": [forms.incident_years()[1]],
+            "retaliation_month": ["03"],
+        },
+    ],
+)
 def test_follow_ups_are_in_the_vocabulary(form: dict[str, list[str]]) -> None:
     report_schema.check_message(forms.message(form))

@@ -21,13 +21,21 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_under_gunicorn(home: Path) -> None:
     port = free_port()
-    env = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
-           "BISIK_WORKERS": "1", "BISIK_THREADS": "2"}  # fmt: skip
+    env = {
+        **os.environ,
+        "BISIK_HOME": str(home),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_THREADS": "2",
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen(
         [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for_port(proc, port, timeout=30, what="gunicorn")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

@@ -60,8 +60,12 @@ class Server:
         return cookie, page.split('name="csrf-token" content="')[1].split('"')[0]
 
     def stored_files(self) -> list[Path]:
-        return [p for d in ("blobs", "tmp", "uploads") for p in (self.home / d).rglob("*")
-                if p.is_file()]  # fmt: skip
+        return [
+            p
+            for d in ("blobs", "tmp", "uploads")
+            for p in (self.home / d).rglob("*")
+            if p.is_file()
+        ]
 
 
 @pytest.fixture
@@ -69,13 +73,26 @@ def server(home: Path, tmp_path: Path) -> Iterator[Server]:
     port = free_port()
     log = tmp_path / "intake.log"
     stderr = tmp_path / "gunicorn.err"
-    env = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
-           "BISIK_WORKERS": "1", "BISIK_THREADS": "4", "BISIK_LOG_FILE": str(log),
-           "BISIK_GUNICORN_ERRORLOG": str(stderr)}  # fmt: skip
+    env = {
+        **os.environ,
+        "BISIK_HOME": str(home),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_THREADS": "4",
+        "BISIK_LOG_FILE": str(log),
+        "BISIK_GUNICORN_ERRORLOG": str(stderr),
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     cmd = [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"]
-    with serving(cmd, port, cwd=ROOT, env=env, what="gunicorn",
-                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):  # fmt: skip
+    with serving(
+        cmd,
+        port,
+        cwd=ROOT,
+        env=env,
+        what="gunicorn",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ):
         yield Server(port, log, home)
     # nothing a hostile request sent may show up in any log, and no traceback either
     for path in (log, stderr):
@@ -148,10 +165,15 @@ def test_non_ascii_digit_offset_is_refused(server: Server, offset: str) -> None:
     upload = json.loads(answer)
     quoted = "".join(f"%{b:02X}" for b in offset.encode())
     status, answer = server.request(
-        "PUT", f"/api/uploads/{upload['id']}?offset={quoted}", b"x" * 64,
-        **{**headers, "Content-Type": "application/octet-stream",
-           "X-Upload-Token": upload["token"]},
-    )  # fmt: skip
+        "PUT",
+        f"/api/uploads/{upload['id']}?offset={quoted}",
+        b"x" * 64,
+        **{
+            **headers,
+            "Content-Type": "application/octet-stream",
+            "X-Upload-Token": upload["token"],
+        },
+    )
     assert status == 400, answer[:300]
     assert json.loads(answer) == {"error": "error.malformed"}
     assert all(p.stat().st_size == 0 for p in (server.home / "uploads").iterdir())

@@ -75,9 +75,11 @@ def test_guesses_cannot_lock_a_valid_receipt_out(make_app) -> None:  # type: ign
     assert opened.status_code == 200  # the real receipt still opens its case
     lookup_id = b64u_encode(receipt.derive(code).lookup_id)
     token = csrf_of(reporter, "/submit")
-    found = reporter.post("/api/case", json={"lookup_id": lookup_id},
-                          headers={"X-CSRF-Token": token})  # fmt: skip
+    found = reporter.post(
+        "/api/case", json={"lookup_id": lookup_id}, headers={"X-CSRF-Token": token}
+    )
     assert found.status_code == 200
-    unknown = reporter.post("/api/case", json={"lookup_id": b64u_encode(bytes(32))},
-                            headers={"X-CSRF-Token": token})  # fmt: skip
+    unknown = reporter.post(
+        "/api/case", json={"lookup_id": b64u_encode(bytes(32))}, headers={"X-CSRF-Token": token}
+    )
     assert unknown.status_code == 429 and unknown.get_json()["error"] == "error.rate_limited"

@@ -119,8 +119,9 @@ def test_expired_directory_stops_intake_with_503(client: FlaskClient, home, org)
     from intake.home import server_public
 
     today = dt.datetime.now(dt.UTC).date()
-    old = sign_directory(org.root, "Org", 3, today - dt.timedelta(days=1),
-                         org.entries(today), server_public(home))  # fmt: skip
+    old = sign_directory(
+        org.root, "Org", 3, today - dt.timedelta(days=1), org.entries(today), server_public(home)
+    )
     (home / "org" / "directory.json").write_bytes(old)
     client.set_cookie(i18n.COOKIE, "en")
     for path in ("/", "/submit"):

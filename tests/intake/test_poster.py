@@ -22,9 +22,18 @@ from intake.config import load
 from intake.poster import GET_TOR, STEPS, PosterError, check_onion
 from intake.state import load_root
 
-KEYS = ("poster.title", "poster.lead", "poster.address_h", "poster.address_help",
-        "poster.fingerprint_h", "poster.fingerprint_help", "poster.get_tor_h",
-        "poster.steps_h", *GET_TOR, *STEPS)  # fmt: skip
+KEYS = (
+    "poster.title",
+    "poster.lead",
+    "poster.address_h",
+    "poster.address_help",
+    "poster.fingerprint_h",
+    "poster.fingerprint_help",
+    "poster.get_tor_h",
+    "poster.steps_h",
+    *GET_TOR,
+    *STEPS,
+)
 
 
 def need(tool: str) -> str:
@@ -42,8 +51,12 @@ def onion_address() -> str:
 
 
 def _text(pdf: Path, page: int) -> str:
-    out = subprocess.run([need("pdftotext"), "-f", str(page), "-l", str(page), str(pdf), "-"],
-                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [need("pdftotext"), "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return " ".join(out.split())
 
 
@@ -64,15 +77,20 @@ def made(home: Path, tmp_path: Path) -> tuple[Path, str]:
 
 def test_fonts_embedded_and_page_sizes(made: tuple[Path, str]) -> None:
     pdf, _ = made
-    fonts = subprocess.run([need("pdffonts"), str(pdf)], capture_output=True, text=True,
-                           check=True).stdout.splitlines()[2:]  # fmt: skip
+    fonts = subprocess.run(
+        [need("pdffonts"), str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
     assert fonts, "no fonts listed"
     for line in fonts:
         cols = line.split()
         emb = cols[-5]  # name type encoding emb sub uni object ID
         assert emb == "yes", line
-    info = subprocess.run([need("pdfinfo"), "-f", "1", "-l", "2", str(pdf)],
-                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    info = subprocess.run(
+        [need("pdfinfo"), "-f", "1", "-l", "2", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     sizes = re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+) pts", info)
     assert [(round(float(w)), round(float(h))) for w, h in sizes] == [(595, 842), (298, 420)]
 
@@ -90,18 +108,29 @@ def test_both_pages_say_everything_in_indonesian(made: tuple[Path, str], home: P
 
 def test_qr_codes_open_the_onion_address(made: tuple[Path, str], tmp_path: Path) -> None:
     pdf, address = made
-    subprocess.run([need("pdftoppm"), "-r", "150", "-png", str(pdf), str(tmp_path / "page")],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [need("pdftoppm"), "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True
+    )
     for png in sorted(tmp_path.glob("page-*.png")):
-        decoded = subprocess.run([need("zbarimg"), "-q", "--raw", str(png)],
-                                 capture_output=True, text=True, check=False).stdout  # fmt: skip
+        decoded = subprocess.run(
+            [need("zbarimg"), "-q", "--raw", str(png)], capture_output=True, text=True, check=False
+        ).stdout
         assert decoded.split() == [f"http://{address}"], png.name
 
 
 def test_english_on_request(home: Path, tmp_path: Path) -> None:
     out = tmp_path / "en.pdf"
-    argv = ["--home", str(home), "poster", "--out", str(out), "--onion", onion_address(),
-            "--lang", "en"]  # fmt: skip
+    argv = [
+        "--home",
+        str(home),
+        "poster",
+        "--out",
+        str(out),
+        "--onion",
+        onion_address(),
+        "--lang",
+        "en",
+    ]
     assert cli.main(argv) == 0
     assert _flat(i18n.translate("en", "poster.steps_h")) in _text(out, 1)
 

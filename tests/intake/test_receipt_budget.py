@@ -27,15 +27,24 @@ Guess = Callable[[FlaskClient, str], int]
 
 
 def _nojs_message(client: FlaskClient, code: str) -> int:
-    data = {"csrf_token": csrf_of(client, "/followup"), "receipt": code, "kind": "message",
-            "text": "halo", "evidence_1": (io.BytesIO(b"x" * 100), "x.txt")}  # fmt: skip
+    data = {
+        "csrf_token": csrf_of(client, "/followup"),
+        "receipt": code,
+        "kind": "message",
+        "text": "halo",
+        "evidence_1": (io.BytesIO(b"x" * 100), "x.txt"),
+    }
     resp = client.post("/followup/message", data=data, content_type="multipart/form-data")
     return resp.status_code
 
 
 def _api_message(client: FlaskClient, code: str) -> int:
-    body = {"lookup_id": b64u_encode(receipt.derive(code).lookup_id), "kind": "message",
-            "envelope": "", "evidence": []}  # fmt: skip
+    body = {
+        "lookup_id": b64u_encode(receipt.derive(code).lookup_id),
+        "kind": "message",
+        "envelope": "",
+        "evidence": [],
+    }
     headers = {"X-CSRF-Token": csrf_of(client, "/followup")}
     return client.post("/api/case/message", json=body, headers=headers).status_code
 
@@ -100,8 +109,12 @@ def test_every_receipt_endpoint_is_in_the_receipt_budget() -> None:
     from intake.ratelimit import BUDGETS, RECEIPT
 
     receipt_checks = {
-        "followup.followup_post", "followup.proof_download", "followup.message",
-        "api.cases.case", "api.cases.case_proof", "api.cases.case_message",
-    }  # fmt: skip
+        "followup.followup_post",
+        "followup.proof_download",
+        "followup.message",
+        "api.cases.case",
+        "api.cases.case_proof",
+        "api.cases.case_message",
+    }
     spending: set[Any] = {e for e, (_, budgets) in BUDGETS.items() if RECEIPT in budgets}
     assert spending == receipt_checks

@@ -59,9 +59,11 @@ class Http:
 
     def api(self, path: str, obj: dict[str, Any]) -> tuple[int, Any]:
         status, _, body = self.send(
-            "POST", path, json.dumps(obj).encode(),
+            "POST",
+            path,
+            json.dumps(obj).encode(),
             **{"Content-Type": "application/json", "X-CSRF-Token": self.csrf},
-        )  # fmt: skip
+        )
         return status, json.loads(body)
 
     def nojs_report(self, evidence: bytes) -> str:
@@ -87,12 +89,24 @@ class Http:
 @pytest.fixture
 def server(home: Path) -> Iterator[int]:
     port = free_port()
-    env = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
-           "BISIK_WORKERS": "1", "BISIK_THREADS": "2"}  # fmt: skip
+    env = {
+        **os.environ,
+        "BISIK_HOME": str(home),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_THREADS": "2",
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     cmd = [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"]
-    with serving(cmd, port, cwd=ROOT, env=env, what="gunicorn",
-                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):  # fmt: skip
+    with serving(
+        cmd,
+        port,
+        cwd=ROOT,
+        env=env,
+        what="gunicorn",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ):
         yield port
 
 
@@ -100,15 +114,21 @@ def _browser_report(org: Org, lookup_id: bytes) -> dict[str, Any]:
     """A report the way the browser makes one: sealed to the reviewers, lookup id derived."""
     reply = KeyPair.generate()
     doc = document.Document(
-        type="report", submitted_at=document.now(), channel="browser",
+        type="report",
+        submitted_at=document.now(),
+        channel="browser",
         fields={"category": "mobilisation", "description": "Rapat dinas untuk calon."},
-        reply_key=b64u_encode(raw_public(reply.public.encryption)), evidence=[],
+        reply_key=b64u_encode(raw_public(reply.public.encryption)),
+        evidence=[],
         consent={"authorities": []},
-    )  # fmt: skip
+    )
     sealed = envelope.seal(doc.to_bytes(), [kp.public.encryption for kp in org.reviewers.values()])
-    return {"lookup_id": b64u_encode(lookup_id),
-            "reply_public": b64u_encode(raw_public(reply.public.encryption)),
-            "report": b64u_encode(sealed), "evidence": []}  # fmt: skip
+    return {
+        "lookup_id": b64u_encode(lookup_id),
+        "reply_public": b64u_encode(raw_public(reply.public.encryption)),
+        "report": b64u_encode(sealed),
+        "evidence": [],
+    }
 
 
 def _export(home: Path, out: Path) -> list[tuple[str, str, bytes]]:
@@ -172,7 +192,9 @@ def test_envelopes_copied_from_an_export_bundle_cannot_delete_the_case(
     _check_whole(home, tmp_path, org, {sha: data for _, sha, data in before})
     # the victim still sees the case
     status, _, page = client.send(
-        "POST", "/followup", f"csrf_token={client.csrf}&receipt={victim}".encode(),
+        "POST",
+        "/followup",
+        f"csrf_token={client.csrf}&receipt={victim}".encode(),
         **{"Content-Type": "application/x-www-form-urlencoded"},
-    )  # fmt: skip
+    )
     assert status == 200, page[:200]

@@ -36,11 +36,15 @@ def server(home: Path, tmp_path: Path) -> Iterator[tuple[int, Path]]:
     errors = tmp_path / "gunicorn.log"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
-        "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}", "BISIK_WORKERS": "1",
-        "BISIK_HEAD_SECONDS": str(DEADLINE), "BISIK_READ_IDLE_SECONDS": str(DEADLINE),
-        "BISIK_BODY_MIN_RATE": "1024", "BISIK_UPLOAD_SLOTS": str(SLOTS),
+        "BISIK_HOME": str(home),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_HEAD_SECONDS": str(DEADLINE),
+        "BISIK_READ_IDLE_SECONDS": str(DEADLINE),
+        "BISIK_BODY_MIN_RATE": "1024",
+        "BISIK_UPLOAD_SLOTS": str(SLOTS),
         "BISIK_GUNICORN_ERRORLOG": str(errors),
-    }  # fmt: skip
+    }
     cmd = [sys.executable, "-m", "gunicorn", "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"]
     with serving(cmd, port, cwd=ROOT, env=env, what="gunicorn"):
         yield port, errors

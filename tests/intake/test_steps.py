@@ -18,12 +18,18 @@ def test_steps_are_verified_ordered_and_coarse(app: Flask, org: Org) -> None:
     at = "2026-11-20T08:00:00+00:00"
     steps = [
         tracking.step(budi, "c1", "bkn", "forwarded", "2026-11-10", at=at),
-        tracking.step(budi, "c1", "bawaslu", "acknowledged", "2026-11-02", reference="9/X",
-                      at=at),
+        tracking.step(budi, "c1", "bawaslu", "acknowledged", "2026-11-02", reference="9/X", at=at),
         tracking.step(budi, "c1", "badan_baru", "tahap_baru", "2026-11-12", at=at),
         tracking.step(budi, "other", "bawaslu", "sent", "2026-11-01", at=at),
-        tracking.step(Ed25519PrivateKey.generate(), "c1", "ppk", "sanction", "2026-11-15",
-                      level="berat", at=at),
+        tracking.step(
+            Ed25519PrivateKey.generate(),
+            "c1",
+            "ppk",
+            "sanction",
+            "2026-11-15",
+            level="berat",
+            at=at,
+        ),
     ]
     views, dropped = verified_steps(app.extensions["bisik"].directory(), "c1", steps)
     assert dropped == 2

@@ -44,8 +44,11 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A 48 MiB tmpfs for the server home (root can mount one; the CI machine runs as root)."""
     mnt = tmp_path / "disk"
     mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m,mode=0700", "tmpfs", str(mnt)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=48m,mode=0700", "tmpfs", str(mnt)],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield mnt
     finally:
@@ -71,8 +74,12 @@ class Client:
         return resp.status, dict(resp.getheaders()), resp.read()
 
     def json(self, path: str, obj: dict[str, Any], **headers: str) -> tuple[int, Any]:
-        status, _, body = self.send("POST", path, json.dumps(obj).encode(),
-                                    **{"Content-Type": "application/json", **headers})  # fmt: skip
+        status, _, body = self.send(
+            "POST",
+            path,
+            json.dumps(obj).encode(),
+            **{"Content-Type": "application/json", **headers},
+        )
         return status, json.loads(body)
 
 
@@ -99,8 +106,9 @@ def _flood(port: int, org: Org, *, declared: int = 8 * MiB, uploads: int = 40) -
         offset, piece = 0, MiB
         while offset < declared and piece >= 4096:
             data = _header_piece(org, piece) if offset == 0 else os.urandom(piece)
-            status, _, body = c.send("PUT", f"/api/uploads/{info['id']}?offset={offset}",
-                                     data, **tok)  # fmt: skip
+            status, _, body = c.send(
+                "PUT", f"/api/uploads/{info['id']}?offset={offset}", data, **tok
+            )
             if status == 200:
                 offset = json.loads(body)["offset"]
             else:
@@ -126,23 +134,41 @@ def _text_submissions_work(port: int, org: Org) -> None:
     reply = KeyPair.generate().public.encryption
     to = [kp.public.encryption for kp in org.reviewers.values()]
     sealed = envelope.seal(b'{"v":1}' * 100, to)
-    status, answer = c.json("/api/reports", {
-        "lookup_id": b64u_encode(receipt.derive(receipt.generate()).lookup_id),
-        "reply_public": b64u_encode(raw_public(reply)), "report": b64u_encode(sealed),
-        "evidence": [],
-    })  # fmt: skip
+    status, answer = c.json(
+        "/api/reports",
+        {
+            "lookup_id": b64u_encode(receipt.derive(receipt.generate()).lookup_id),
+            "reply_public": b64u_encode(raw_public(reply)),
+            "report": b64u_encode(sealed),
+            "evidence": [],
+        },
+    )
     assert status == 201, answer
 
 
 def _serve(home: Path, **env: str) -> Any:
     port = free_port()
-    full = {**os.environ, "BISIK_HOME": str(home), "BISIK_LISTEN": f"127.0.0.1:{port}",
-            "BISIK_WORKERS": "1", "BISIK_THREADS": "2", "BISIK_MIN_FREE_BYTES": str(FLOOR),
-            "BISIK_TEXT_RESERVE_BYTES": str(RESERVE), **env}  # fmt: skip
+    full = {
+        **os.environ,
+        "BISIK_HOME": str(home),
+        "BISIK_LISTEN": f"127.0.0.1:{port}",
+        "BISIK_WORKERS": "1",
+        "BISIK_THREADS": "2",
+        "BISIK_MIN_FREE_BYTES": str(FLOOR),
+        "BISIK_TEXT_RESERVE_BYTES": str(RESERVE),
+        **env,
+    }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     cmd = [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"]
-    return port, serving(cmd, port, cwd=ROOT, env=full, what="gunicorn",
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return port, serving(
+        cmd,
+        port,
+        cwd=ROOT,
+        env=full,
+        what="gunicorn",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.slow
@@ -183,9 +209,12 @@ def test_expired_uploads_make_room_when_the_quota_is_reached(
         if info.status_code != 201:
             return info.status_code
         tok = {**h, "X-Upload-Token": info.get_json()["token"]}
-        r = client.put(f"/api/uploads/{info.get_json()['id']}?offset=0",
-                       data=_header_piece(org, 2 * MiB), headers=tok,
-                       content_type="application/octet-stream")  # fmt: skip
+        r = client.put(
+            f"/api/uploads/{info.get_json()['id']}?offset=0",
+            data=_header_piece(org, 2 * MiB),
+            headers=tok,
+            content_type="application/octet-stream",
+        )
         return r.status_code
 
     assert open_and_fill() == 200

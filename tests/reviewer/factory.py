@@ -123,12 +123,20 @@ def _tamper(env: bytes, keys: list[X25519PublicKey], how: str) -> bytes:
     return bytes(altered)
 
 
-def make_report(directory: Directory, recipients: list[str], *, text: str = "Atasan memerintahkan",
-                evidence: int = 1, missing: int = 0, received: str = "2026-11-20",
-                fields: dict[str, str] | None = None, tamper: str | None = None,
-                consent: dict[str, object] | None = None,
-                followup_key: bool = False, evidence_data: list[bytes] | None = None
-                ) -> FakeReport:  # fmt: skip
+def make_report(
+    directory: Directory,
+    recipients: list[str],
+    *,
+    text: str = "Atasan memerintahkan",
+    evidence: int = 1,
+    missing: int = 0,
+    received: str = "2026-11-20",
+    fields: dict[str, str] | None = None,
+    tamper: str | None = None,
+    consent: dict[str, object] | None = None,
+    followup_key: bool = False,
+    evidence_data: list[bytes] | None = None,
+) -> FakeReport:
     """Seal a report (and ``evidence`` files) to the named reviewers of ``directory``.
 
     With ``tamper`` (see :func:`_tamper`) the first evidence file is replaced by the server
@@ -148,27 +156,43 @@ def make_report(directory: Directory, recipients: list[str], *, text: str = "Ata
         if tamper and i == 0:
             env = _tamper(env, keys, tamper)
         sha = hashlib.sha256(env).hexdigest()  # the address the server computed on finish
-        listed.append(cdoc.Evidence(sha, f"foto_{i}.jpg", "image/jpeg", 70, share=i == 0,
-                                    envelope_mac=mac))  # fmt: skip
+        listed.append(
+            cdoc.Evidence(sha, f"foto_{i}.jpg", "image/jpeg", 70, share=i == 0, envelope_mac=mac)
+        )
         if i < evidence:
             ev_envs[sha] = env
-    doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",
-                        fields or {"category": "mobilisation", "province": "Jawa Tengah",
-                                   "description": text},
-                        b64u_encode(raw_public(reply_pub)), tuple(listed),
-                        consent or {}, b64u_encode(raw_public(receipt.derive(code).followup_public))
-                        if followup_key else None)  # fmt: skip
+    doc = cdoc.Document(
+        "report",
+        "2026-11-20T08:15:00+00:00",
+        "browser",
+        fields or {"category": "mobilisation", "province": "Jawa Tengah", "description": text},
+        b64u_encode(raw_public(reply_pub)),
+        tuple(listed),
+        consent or {},
+        b64u_encode(raw_public(receipt.derive(code).followup_public)) if followup_key else None,
+    )
     case_id = secrets.token_hex(8)
     missing_shas = [e.envelope_sha256 for e in listed[evidence:]]
-    return FakeReport(case_id, received, recipients, code,
-                      envelope.seal(doc.to_bytes(), keys), ev_envs, missing_shas)  # fmt: skip
+    return FakeReport(
+        case_id,
+        received,
+        recipients,
+        code,
+        envelope.seal(doc.to_bytes(), keys),
+        ev_envs,
+        missing_shas,
+    )
 
 
-def write_export(path: Path, server: Ed25519PrivateKey, reports: list[FakeReport], *,
-                 records_by_case: dict[str, list[tuple[str, bytes]]] | None = None,
-                 seq_from: int = 0,
-                 messages_by_case: dict[str, list[tuple[str, bytes]]] | None = None
-                 ) -> int:  # fmt: skip
+def write_export(
+    path: Path,
+    server: Ed25519PrivateKey,
+    reports: list[FakeReport],
+    *,
+    records_by_case: dict[str, list[tuple[str, bytes]]] | None = None,
+    seq_from: int = 0,
+    messages_by_case: dict[str, list[tuple[str, bytes]]] | None = None,
+) -> int:
     """Write an export bundle with vault.bundle's writer; returns seq_to.
 
     ``messages_by_case``: (type, sealed document) of follow-ups, as the server exports them."""
@@ -177,15 +201,27 @@ def write_export(path: Path, server: Ed25519PrivateKey, reports: list[FakeReport
         for rep in reports:
             w.add_case(rep.case_id, rep.received, rep.recipients, rep.reply_key)
             seq += 1
-            w.add_envelope(rep.case_id, "report", seq, io.BytesIO(rep.report_env),
-                           len(rep.report_env), hashlib.sha256(rep.report_env).hexdigest())
+            w.add_envelope(
+                rep.case_id,
+                "report",
+                seq,
+                io.BytesIO(rep.report_env),
+                len(rep.report_env),
+                hashlib.sha256(rep.report_env).hexdigest(),
+            )
             for sha, env in rep.evidence.items():
                 seq += 1
                 w.add_envelope(rep.case_id, "evidence", seq, io.BytesIO(env), len(env), sha)
             for kind, env in (messages_by_case or {}).get(rep.case_id, []):
                 seq += 1
-                w.add_envelope(rep.case_id, kind, seq, io.BytesIO(env), len(env),
-                               hashlib.sha256(env).hexdigest())  # fmt: skip
+                w.add_envelope(
+                    rep.case_id,
+                    kind,
+                    seq,
+                    io.BytesIO(env),
+                    len(env),
+                    hashlib.sha256(env).hexdigest(),
+                )
             for kind, rec in (records_by_case or {}).get(rep.case_id, []):
                 seq += 1
                 w.add_record(kind, rep.case_id, seq, rec)
@@ -193,12 +229,20 @@ def write_export(path: Path, server: Ed25519PrivateKey, reports: list[FakeReport
     return seq
 
 
-def status_by(member: Member, case_id: str, state: str, at: str = "2026-11-21T09:00:00+00:00",
-              authority: str | None = None) -> bytes:  # fmt: skip
+def status_by(
+    member: Member,
+    case_id: str,
+    state: str,
+    at: str = "2026-11-21T09:00:00+00:00",
+    authority: str | None = None,
+) -> bytes:
     return records.status(member.ident.keys.signing, case_id, state, authority=authority, at=at)
 
 
 def tree_snapshot(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` with its bytes: to prove a failed operation changed nothing."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != "lock"}  # fmt: skip
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "lock"
+    }

@@ -22,13 +22,20 @@ def child_env(**extra: str) -> dict[str, str]:
     return {**env, "PYTHONUNBUFFERED": "1", **extra}
 
 
-def drive_tty(argv: list[str], lines: list[str], *, marker: bytes = b"bisik> ",
-              deadline: float = 60.0, env: dict[str, str] | None = None) -> tuple[bytes, int]:
+def drive_tty(
+    argv: list[str],
+    lines: list[str],
+    *,
+    marker: bytes = b"bisik> ",
+    deadline: float = 60.0,
+    env: dict[str, str] | None = None,
+) -> tuple[bytes, int]:
     """Run ``argv`` on a pty, typing the next of ``lines`` each time ``marker`` appears once
     more in the output; returns (every byte written to the terminal, exit status)."""
     main_fd, sub_fd = os.openpty()
-    proc = subprocess.Popen(argv, stdin=sub_fd, stdout=sub_fd, stderr=sub_fd,
-                            env=env or child_env(), close_fds=True)  # fmt: skip
+    proc = subprocess.Popen(
+        argv, stdin=sub_fd, stdout=sub_fd, stderr=sub_fd, env=env or child_env(), close_fds=True
+    )
     os.close(sub_fd)
     seen, sent, end = b"", 0, time.monotonic() + deadline
     try:

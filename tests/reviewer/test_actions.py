@@ -40,8 +40,9 @@ def test_status_reply_outbox_round_trip(team: Org, imported: tuple, tmp_path: Pa
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "in_review")
         actions.reply(store, team.lead.ident, cfg, d, rep.case_id, "Terima kasih, kami telaah.")
-        actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "escalated",
-                           authority="BKN")  # fmt: skip
+        actions.set_status(
+            store, team.lead.ident, cfg, d, rep.case_id, "escalated", authority="BKN"
+        )
         assert store.cases[rep.case_id]["st"] == "escalated"
         summary = outbox.write(store, team.lead.ident, d, tmp_path / "outbox.bisik")
     assert (summary.statuses, summary.replies, summary.ack) == (2, 1, seq_to)
@@ -51,8 +52,11 @@ def test_status_reply_outbox_round_trip(team: Org, imported: tuple, tmp_path: Pa
         items = list(ob.items())
         kinds = [i.kind for i in items]
         assert kinds == ["status", "reply", "reply_envelope", "status"]
-        states = [records.verify(i.read_bytes(), d, "status")[0]["state"]
-                  for i in items if i.kind == "status"]  # fmt: skip
+        states = [
+            records.verify(i.read_bytes(), d, "status")[0]["state"]
+            for i in items
+            if i.kind == "status"
+        ]
         assert states == ["in_review", "escalated"]
         body, who = records.verify(items[1].read_bytes(), d, "reply")
         env = items[2].read_bytes()
@@ -74,29 +78,38 @@ def test_quick_successive_statuses_keep_their_order(team: Org, imported: tuple) 
         assert store.cases[rep.case_id]["st"] == "closed_unsubstantiated"
 
 
-def test_outbox_only_new_items_unless_resend(team: Org, imported: tuple, tmp_path: Path
-                                             ) -> None:  # fmt: skip
+def test_outbox_only_new_items_unless_resend(team: Org, imported: tuple, tmp_path: Path) -> None:
     rep, _, _ = imported
     d, cfg = team.directory(), Config()
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "in_review")
         assert outbox.write(store, team.lead.ident, d, tmp_path / "a.bisik").statuses == 1
         assert outbox.write(store, team.lead.ident, d, tmp_path / "b.bisik").statuses == 0
-        assert outbox.write(store, team.lead.ident, d, tmp_path / "c.bisik",
-                            resend=True).statuses == 1  # fmt: skip
+        assert (
+            outbox.write(store, team.lead.ident, d, tmp_path / "c.bisik", resend=True).statuses == 1
+        )
 
 
-def test_echoed_records_are_confirmed_on_next_import(team: Org, imported: tuple,
-                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_echoed_records_are_confirmed_on_next_import(
+    team: Org, imported: tuple, tmp_path: Path
+) -> None:
     rep, _, seq_to = imported
     d, cfg = team.directory(), Config()
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         body = actions.set_status(store, team.lead.ident, cfg, d, rep.case_id, "in_review")
-        raw = next(r["raw"] for r in store.load_case(rep.case_id)["records"]
-                   if r["body"]["id"] == body["id"])  # fmt: skip
+        raw = next(
+            r["raw"]
+            for r in store.load_case(rep.case_id)["records"]
+            if r["body"]["id"] == body["id"]
+        )
     echo = tmp_path / "echo.bisik"
-    write_export(echo, team.server_key, [rep], records_by_case={
-        rep.case_id: [("status", raw.encode())]}, seq_from=seq_to)  # fmt: skip
+    write_export(
+        echo,
+        team.server_key,
+        [rep],
+        records_by_case={rep.case_id: [("status", raw.encode())]},
+        seq_from=seq_to,
+    )
     assert do_import(team.lead, echo).confirmed == 1
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         assert store.meta["pending"] == [] and len(store.load_case(rep.case_id)["records"]) == 1
@@ -108,8 +121,9 @@ def test_unreadable_case_cannot_be_replied_to_or_signed(team: Org, imported: tup
         with pytest.raises(UsageError):
             actions.reply(store, team.lead.ident, Config(), team.directory(), other.case_id, "Hi")
         with pytest.raises(UsageError):
-            actions.set_status(store, team.lead.ident, Config(), team.directory(),
-                               other.case_id, "in_review")  # fmt: skip
+            actions.set_status(
+                store, team.lead.ident, Config(), team.directory(), other.case_id, "in_review"
+            )
         assert store.meta.get("pending", []) == []
 
 
@@ -147,23 +161,38 @@ def test_deadlines() -> None:
     cfg = Config(ack_days=7, feedback_months=3, due_soon_days=3)
     cases = {
         "late": {"st": "received", "rcv": "2026-11-01", "ack": None, "fb": None, "rd": True},
-        "acked": {"st": "in_review", "rcv": "2026-11-01", "ack": "2026-11-02", "fb": None,
-                  "rd": True},
-        "closed": {"st": "closed_substantiated", "rcv": "2026-01-01", "ack": None, "fb": None,
-                   "rd": True},
+        "acked": {
+            "st": "in_review",
+            "rcv": "2026-11-01",
+            "ack": "2026-11-02",
+            "fb": None,
+            "rd": True,
+        },
+        "closed": {
+            "st": "closed_substantiated",
+            "rcv": "2026-01-01",
+            "ack": None,
+            "fb": None,
+            "rd": True,
+        },
         "fresh": {"st": "received", "rcv": "2026-11-29", "ack": None, "fb": None, "rd": True},
-    }  # fmt: skip
+    }
     today = dt.date(2026, 11, 29)
     dues = due_list(cases, cfg, today)
     assert [(d.case_id, d.kind, d.late) for d in dues] == [("late", "ack", True)]
     every = due_list(cases, cfg, today, soon_only=False)
     assert {(d.case_id, d.kind) for d in every} == {
-        ("late", "ack"), ("late", "feedback"), ("acked", "feedback"), ("fresh", "ack"),
-        ("fresh", "feedback")}  # fmt: skip
+        ("late", "ack"),
+        ("late", "feedback"),
+        ("acked", "feedback"),
+        ("fresh", "ack"),
+        ("fresh", "feedback"),
+    }
 
 
-def test_cli_reply_status_outbox_due(team: Org, imported: tuple, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_cli_reply_status_outbox_due(
+    team: Org, imported: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rep, _, _ = imported
     pp = tmp_path / "pp"
     pp.write_text(PASSPHRASE)
@@ -182,18 +211,23 @@ def test_cli_reply_status_outbox_due(team: Org, imported: tuple, tmp_path: Path,
     assert main(["show", cid, *common]) == 0
     shown = capsys.readouterr().out
     assert "Mohon kirim tangkapan layar." in shown and "catatan" in shown
-    with read_outbox(tmp_path / "o.bisik", team.directory(),
-                     team.server_key.public_key()) as ob:  # fmt: skip
+    with read_outbox(tmp_path / "o.bisik", team.directory(), team.server_key.public_key()) as ob:
         assert [i.kind for i in ob.items()] == ["status", "reply", "reply_envelope"]
 
 
 def test_colleague_status_arrives_in_history(team: Org, tmp_path: Path) -> None:
     d = team.directory()
     rep = make_report(d, ["ayu", "budi"])
-    recs = [("status", status_by(team.colleague, rep.case_id, "in_review",
-                                 at="2026-11-21T09:00:00+00:00")),
-            ("status", status_by(team.colleague, rep.case_id, "need_info",
-                                 at="2026-11-22T09:00:00+00:00"))]  # fmt: skip
+    recs = [
+        (
+            "status",
+            status_by(team.colleague, rep.case_id, "in_review", at="2026-11-21T09:00:00+00:00"),
+        ),
+        (
+            "status",
+            status_by(team.colleague, rep.case_id, "need_info", at="2026-11-22T09:00:00+00:00"),
+        ),
+    ]
     path = tmp_path / "e.bisik"
     write_export(path, team.server_key, [rep], records_by_case={rep.case_id: recs})
     do_import(team.lead, path)
@@ -211,8 +245,10 @@ def test_deadlines_come_from_the_reviewer_config(tmp_path: Path) -> None:
     cfg = home.load_config()
     summary = {"st": "received", "rcv": "2026-11-01", "ack": None, "fb": None, "rd": True}
     dues = due_list({"c": summary}, cfg, dt.date(2026, 11, 1), soon_only=False)
-    assert [(d.kind, d.deadline) for d in dues] == [("ack", dt.date(2026, 11, 3)),
-                                                    ("feedback", dt.date(2026, 12, 1))]
+    assert [(d.kind, d.deadline) for d in dues] == [
+        ("ack", dt.date(2026, 11, 3)),
+        ("feedback", dt.date(2026, 12, 1)),
+    ]
     home.config_file.write_text('{"ack_days": -1}')
     with pytest.raises(UsageError):
         home.load_config()

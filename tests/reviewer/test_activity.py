@@ -12,8 +12,7 @@ from reviewer.home import Config
 
 
 def _status(state: str, at: str, n: int) -> Record:
-    return Record("status", f"{n:032x}", at, "ani", state=state,
-                  when=dt.datetime.fromisoformat(at))  # fmt: skip
+    return Record("status", f"{n:032x}", at, "ani", state=state, when=dt.datetime.fromisoformat(at))
 
 
 def _reply(at: str, n: int) -> Record:
@@ -21,8 +20,15 @@ def _reply(at: str, n: int) -> Record:
 
 
 def _item(type_: str, at: str, proof: str = "proven", after: str | None = None) -> Message:
-    return Message("a" * 64, type_, True, at=at, proof=proof, after_status=after,
-                   fields={"kind": type_, "text": "dimutasi"})  # fmt: skip
+    return Message(
+        "a" * 64,
+        type_,
+        True,
+        at=at,
+        proof=proof,
+        after_status=after,
+        fields={"kind": type_, "text": "dimutasi"},
+    )
 
 
 CLOSED = _status("closed_substantiated", "2026-03-01T10:00:00+00:00", 2)
@@ -54,8 +60,9 @@ def test_a_reply_answers_it_and_a_new_status_clears_the_flag() -> None:
     answered = _case((OPENED, CLOSED, _reply("2026-06-11T09:00:00+00:00", 3)), (late,))
     assert answered.summary()["late"] is None  # acknowledged: nothing due
     assert "late_activity" in answered.summary()["fl"]  # but still closed with a new item
-    reopened = _case((OPENED, CLOSED, _status("in_review", "2026-06-11T09:00:00+00:00", 3)),
-                     (late,))  # fmt: skip
+    reopened = _case(
+        (OPENED, CLOSED, _status("in_review", "2026-06-11T09:00:00+00:00", 3)), (late,)
+    )
     assert reopened.late_messages() == [] and reopened.summary()["late"] is None
     assert "late_activity" not in reopened.summary()["fl"]
 
@@ -79,9 +86,12 @@ def test_an_item_that_arrived_after_closure_is_late_whatever_the_senders_clock()
 
 
 def test_items_before_closure_forged_or_undated_do_not_count() -> None:
-    items = (_item("message", "2026-02-28T23:00:00+00:00"),
-             _item("retaliation", "2026-07-01T00:00:00+00:00", proof="forged"),
-             _item("message", "not a time"), _item("reply", "2026-07-01T00:00:00+00:00"))
+    items = (
+        _item("message", "2026-02-28T23:00:00+00:00"),
+        _item("retaliation", "2026-07-01T00:00:00+00:00", proof="forged"),
+        _item("message", "not a time"),
+        _item("reply", "2026-07-01T00:00:00+00:00"),
+    )
     case = _case((OPENED, CLOSED), items)
     assert case.late_messages() == [] and case.summary()["late"] is None
     assert due_list({"c1": case.summary()}, Config(), dt.date(2026, 8, 1), soon_only=False) == []
@@ -105,18 +115,36 @@ def test_import_notes_that_an_item_arrived_after_the_closing_status(team, tmp_pa
 
     d = team.directory()
     rep = make_report(d, ["ayu", "budi"])
-    closing = status_by(team.colleague, rep.case_id, "closed_substantiated",
-                        at="2026-11-25T09:00:00+00:00")  # fmt: skip
-    seq = write_export(tmp_path / "e1", team.server_key, [rep],
-                       records_by_case={rep.case_id: [("status", closing)]})  # fmt: skip
+    closing = status_by(
+        team.colleague, rep.case_id, "closed_substantiated", at="2026-11-25T09:00:00+00:00"
+    )
+    seq = write_export(
+        tmp_path / "e1",
+        team.server_key,
+        [rep],
+        records_by_case={rep.case_id: [("status", closing)]},
+    )
     do_import(team.lead, tmp_path / "e1")
-    doc = document.Document("retaliation", "2026-06-01T08:00:00+00:00", "browser",
-                            {"kind": "retaliation", "text": "dimutasi",
-                             "retaliation_kind": "transfer", "retaliation_month": "2026-05"})
+    doc = document.Document(
+        "retaliation",
+        "2026-06-01T08:00:00+00:00",
+        "browser",
+        {
+            "kind": "retaliation",
+            "text": "dimutasi",
+            "retaliation_kind": "transfer",
+            "retaliation_month": "2026-05",
+        },
+    )
     env = envelope.seal(doc.to_bytes(), [r.keys.encryption for r in d.active_reviewers()])
     rep2 = dataclasses.replace(rep, evidence={})  # the case again, with its new item
-    write_export(tmp_path / "e2", team.server_key, [rep2], seq_from=seq,
-                 messages_by_case={rep.case_id: [("retaliation", env)]})  # fmt: skip
+    write_export(
+        tmp_path / "e2",
+        team.server_key,
+        [rep2],
+        seq_from=seq,
+        messages_by_case={rep.case_id: [("retaliation", env)]},
+    )
     do_import(team.lead, tmp_path / "e2")
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         case = store.case(rep.case_id)

@@ -23,7 +23,7 @@ from reviewer.errors import WrongPassphrase
 from reviewer.store import CaseStore
 from vault.bundle.checks import envelope_recipient_ids
 
-from .escalation.test_cli import imported  # noqa: F401 (pytest fixture)
+from .escalation.test_cli import imported  # noqa: F401
 from .factory import PASSPHRASE, Org, make_report, write_export
 from .test_import import cases_of, do_import
 
@@ -37,8 +37,14 @@ def test_reply_is_sealed_only_to_the_case_recipients(team: Org, tmp_path: Path) 
     write_export(path, team.server_key, [rep])
     do_import(team.lead, path)
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
-        actions.reply(store, team.lead.ident, team.lead.home.load_config(), d, rep.case_id,
-                      "Terima kasih, laporan Anda kami tindak lanjuti.")  # fmt: skip
+        actions.reply(
+            store,
+            team.lead.ident,
+            team.lead.home.load_config(),
+            d,
+            rep.case_id,
+            "Terima kasih, laporan Anda kami tindak lanjuti.",
+        )
         sealed = b64u_decode(store.meta["pending"][-1]["envelope"])
     named = set(envelope_recipient_ids(sealed[:4096]))
     reporter = b64u_decode(rep.reply_key)
@@ -56,9 +62,15 @@ def test_report_with_lone_surrogate_does_not_block_the_import(team: Org, tmp_pat
     good = make_report(d, ["ayu"], text="Laporan biasa")
     evil = make_report(d, ["ayu"])
     keys = [r.keys.encryption for r in d.active_reviewers() if r.id == "ayu"]
-    doc = {"v": 1, "type": "report", "submitted_at": "2026-11-20T08:15:00+00:00",
-           "channel": "browser", "fields": {"description": "x\ud800y"},
-           "reply_key": evil.reply_key, "evidence": []}  # fmt: skip
+    doc = {
+        "v": 1,
+        "type": "report",
+        "submitted_at": "2026-11-20T08:15:00+00:00",
+        "channel": "browser",
+        "fields": {"description": "x\ud800y"},
+        "reply_key": evil.reply_key,
+        "evidence": [],
+    }
     evil.report_env = envelope.seal(json.dumps(doc).encode(), keys)  # "\ud800" as an escape
     evil.evidence = {}
     path = tmp_path / "export.bisik"
@@ -77,16 +89,20 @@ def _sealed_keyfile(opslimit: Any, memlimit: Any) -> bytes:
     return canonical_json(obj)
 
 
-@pytest.mark.parametrize("ops,mem", [
-    (1, 64 << 10),            # weaker than the floor, and not the test profile
-    (2, 64 << 20),            # libsodium "interactive": below the floor
-    (1 << 31, 64 << 20),      # would run for hours
-    (3, 1 << 42),             # would ask for 4 TiB
-    ("3", 256 << 20),         # not an integer
-    (True, 256 << 20),
-])  # fmt: skip
-def test_keyfile_kdf_parameters_outside_bounds_are_refused_before_argon2(ops: Any, mem: Any
-                                                                         ) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "ops,mem",
+    [
+        (1, 64 << 10),  # weaker than the floor, and not the test profile
+        (2, 64 << 20),  # libsodium "interactive": below the floor
+        (1 << 31, 64 << 20),  # would run for hours
+        (3, 1 << 42),  # would ask for 4 TiB
+        ("3", 256 << 20),  # not an integer
+        (True, 256 << 20),
+    ],
+)
+def test_keyfile_kdf_parameters_outside_bounds_are_refused_before_argon2(
+    ops: Any, mem: Any
+) -> None:
     """Bug: the Argon2id cost was taken from the file unchecked: an edited file could make one
     unlock hang or exhaust memory, and nothing stopped weak custom parameters."""
     data = _sealed_keyfile(ops, mem)
@@ -129,8 +145,10 @@ def _outside(paths: list[Path], out: Path) -> bool:
 
 
 def test_evidence_plaintext_is_never_written_to_the_out_dir(
-    imported: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
-) -> None:  # fmt: skip
+    imported: tuple,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Bug: ``evidence --out DIR`` decrypted the originals (GPS, author and all) into DIR and
     deleted them afterwards; on a USB stick "deleted" bytes stay readable."""
     _team, common, ids = imported
@@ -142,14 +160,29 @@ def test_evidence_plaintext_is_never_written_to_the_out_dir(
 
 
 def test_dossier_plaintext_is_never_written_to_the_out_dir(
-    imported: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
-) -> None:  # fmt: skip
+    imported: tuple,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Bug: ``escalate --out DIR`` decrypted evidence and ran mat2 on copies inside DIR."""
     _team, common, ids = imported
     seen = _spy_plaintext_writes(monkeypatch)
     out = tmp_path / "usb"
-    assert main(["escalate", ids[0], "--to", "BKN", "--out", str(out),
-                 "--accept-all-redactions", *common]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "escalate",
+                ids[0],
+                "--to",
+                "BKN",
+                "--out",
+                str(out),
+                "--accept-all-redactions",
+                *common,
+            ]
+        )
+        == 0
+    )
     assert _outside(seen, out)
     assert [p.name for p in (out / "lampiran").iterdir()] == ["lampiran-01.jpg"]
     assert not [p for p in out.rglob(".bisik*")]
@@ -204,8 +237,9 @@ def test_reporter_text_cannot_drive_the_reviewers_terminal(
     """Bug: ``show`` printed report fields raw: an ESC sequence could rewrite earlier lines
     (hide a warning), set the clipboard (OSC 52); a bidi override could disguise a name."""
     evil = "Atasan\x1b[2K\x1b[1A\x1b]52;c;cm0gLXJmIH4=\x07 menyuruh\u202egpj.exe\x9b31m"
-    rep = make_report(team.directory(), ["ayu"], fields={"category": "mobilisation",
-                                                         "description": evil})  # fmt: skip
+    rep = make_report(
+        team.directory(), ["ayu"], fields={"category": "mobilisation", "description": evil}
+    )
     path = tmp_path / "export.bisik"
     write_export(path, team.server_key, [rep])
     pp = tmp_path / "pp"
@@ -231,8 +265,9 @@ def test_reply_ignores_recipients_the_server_added(team: Org, tmp_path: Path) ->
     write_export(path, team.server_key, [rep])
     do_import(team.lead, path)
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
-        actions.reply(store, team.lead.ident, team.lead.home.load_config(), d, rep.case_id,
-                      "Terima kasih.")  # fmt: skip
+        actions.reply(
+            store, team.lead.ident, team.lead.home.load_config(), d, rep.case_id, "Terima kasih."
+        )
         sealed = b64u_decode(store.meta["pending"][-1]["envelope"])
     with pytest.raises(DecryptionError):
         envelope.unseal(sealed, team.colleague.ident.keys.encryption)
@@ -263,8 +298,9 @@ def test_zip_bomb_mimetype_is_not_inflated_into_memory(tmp_path: Path) -> None:
 
 
 def test_dossier_refuses_to_write_through_a_symlinked_attachment_dir(
-    imported: tuple, tmp_path: Path,  # noqa: F811
-) -> None:  # fmt: skip
+    imported: tuple,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     """A stick prepared with ``lampiran -> somewhere on the laptop`` must not redirect the
     cleaned attachments there."""
     _team, common, ids = imported
@@ -272,14 +308,26 @@ def test_dossier_refuses_to_write_through_a_symlinked_attachment_dir(
     out.mkdir()
     elsewhere.mkdir()
     (out / "lampiran").symlink_to(elsewhere)
-    assert main(["escalate", ids[0], "--to", "BKN", "--out", str(out),
-                 "--accept-all-redactions", *common]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "escalate",
+                ids[0],
+                "--to",
+                "BKN",
+                "--out",
+                str(out),
+                "--accept-all-redactions",
+                *common,
+            ]
+        )
+        == 1
+    )
     assert list(elsewhere.iterdir()) == []
     assert not (out / "dossier.json").exists()
 
 
-def test_a_second_report_for_a_case_does_not_replace_the_first(team: Org, tmp_path: Path
-                                                               ) -> None:  # fmt: skip
+def test_a_second_report_for_a_case_does_not_replace_the_first(team: Org, tmp_path: Path) -> None:
     """Bug: a later export carrying another report envelope for a known case replaced the
     report — and its reply key, so a dishonest server could make the next reply readable to
     itself. The first report is kept and the case flagged."""
@@ -310,8 +358,12 @@ def test_unsigned_reply_document_is_not_shown_as_the_reviewers(
     d = team.directory()
     rep = make_report(d, ["ayu"])
     keys = [r.keys.encryption for r in d.active_reviewers() if r.id == "ayu"]
-    fake = cdoc.Document("reply", "2026-11-21T10:00:00+00:00", "reviewer",
-                         {"message": "Kasus ditutup, jangan lapor lagi."})  # fmt: skip
+    fake = cdoc.Document(
+        "reply",
+        "2026-11-21T10:00:00+00:00",
+        "reviewer",
+        {"message": "Kasus ditutup, jangan lapor lagi."},
+    )
     path = tmp_path / "export.bisik"
     seq = write_export(path, team.server_key, [rep])
     do_import(team.lead, path)
@@ -324,14 +376,24 @@ def test_unsigned_reply_document_is_not_shown_as_the_reviewers(
     env = envelope.seal(fake.to_bytes(), keys)
     with ExportWriter(more, team.server_key, seq_from=seq) as w:
         w.add_case(rep.case_id, rep.received, rep.recipients, rep.reply_key)
-        w.add_envelope(rep.case_id, "message", seq + 1, io.BytesIO(env), len(env),
-                       hashlib.sha256(env).hexdigest())  # fmt: skip
+        w.add_envelope(
+            rep.case_id,
+            "message",
+            seq + 1,
+            io.BytesIO(env),
+            len(env),
+            hashlib.sha256(env).hexdigest(),
+        )
         w.finish(seq + 1)
     do_import(team.lead, more)
     pp = tmp_path / "pp"
     pp.write_text(PASSPHRASE)
-    assert main(["show", rep.case_id, "--home", str(team.lead.home.root),
-                 "--passphrase-file", str(pp)]) == 0  # fmt: skip
+    assert (
+        main(
+            ["show", rep.case_id, "--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+        )
+        == 0
+    )
     shown = capsys.readouterr().out
     line = next(x for x in shown.splitlines() if "2026-11-21T10:00:00" in x)
     assert t("who.unsigned_reply") in line and f"] {t('who.reviewers')} (" not in line
@@ -348,11 +410,23 @@ def test_future_dated_and_revoked_signer_statuses_are_flagged(team: Org, tmp_pat
     ahead = make_report(d, ["ayu", "budi"])
     by_revoked = make_report(d, ["ayu", "budi"])
     normal = make_report(d, ["ayu", "budi"])
-    recs = {ahead.case_id: [("status", status_by(team.colleague, ahead.case_id, "closed_"
-                                                 "unsubstantiated", at="2099-01-01T00:00:00Z"))],
-            by_revoked.case_id: [("status", status_by(team.colleague, by_revoked.case_id,
-                                                      "closed_outside_mandate"))],
-            normal.case_id: [("status", status_by(team.lead, normal.case_id, "in_review"))]}
+    recs = {
+        ahead.case_id: [
+            (
+                "status",
+                status_by(
+                    team.colleague,
+                    ahead.case_id,
+                    "closed_unsubstantiated",
+                    at="2099-01-01T00:00:00Z",
+                ),
+            )
+        ],
+        by_revoked.case_id: [
+            ("status", status_by(team.colleague, by_revoked.case_id, "closed_outside_mandate"))
+        ],
+        normal.case_id: [("status", status_by(team.lead, normal.case_id, "in_review"))],
+    }
     org.revoke_member(team.lead.home, "budi")
     org.sign(team.lead.home, PASSPHRASE, team.server_key.public_key())  # lead adopts it
     path = tmp_path / "export.bisik"
@@ -381,10 +455,14 @@ def test_reporter_newlines_cannot_forge_lines_of_show(
     env, mac = seal_evidence(b"bukti", keys)
     sha = hashlib.sha256(env).hexdigest()
     forged_row = "a.jpg\nFAKEROW  palsu.jpg  image/jpeg  70  ya  ok"
-    doc = cdoc.Document("report", "2026-11-20T08:15:00+00:00", "browser",
-                        {"description": "baris satu\nStatus  Ditutup"},
-                        rep.reply_key, (cdoc.Evidence(sha, forged_row, "image/jpeg", 5,
-                                                      envelope_mac=mac),))  # fmt: skip
+    doc = cdoc.Document(
+        "report",
+        "2026-11-20T08:15:00+00:00",
+        "browser",
+        {"description": "baris satu\nStatus  Ditutup"},
+        rep.reply_key,
+        (cdoc.Evidence(sha, forged_row, "image/jpeg", 5, envelope_mac=mac),),
+    )
     rep.report_env, rep.evidence = envelope.seal(doc.to_bytes(), keys), {sha: env}
     path = tmp_path / "export.bisik"
     write_export(path, team.server_key, [rep])

@@ -14,8 +14,17 @@ TODAY = dt.date(2026, 12, 1)
 
 
 def _s(rcv: str, **kw: Any) -> dict[str, Any]:
-    base = {"st": "received", "rcv": rcv, "rd": True, "cat": "rally", "reg": "Bali",
-            "asg": None, "fl": [], "ack": None, "fb": None}  # fmt: skip
+    base = {
+        "st": "received",
+        "rcv": rcv,
+        "rd": True,
+        "cat": "rally",
+        "reg": "Bali",
+        "asg": None,
+        "fl": [],
+        "ack": None,
+        "fb": None,
+    }
     return {**base, **kw}
 
 
@@ -23,8 +32,7 @@ CASES = {
     "a": _s("2026-11-30"),  # ack due 12-07
     "b": _s("2026-11-01", cat="mobilisation", reg="Jawa Tengah", asg="budi"),  # ack late
     "c": _s("2026-10-01", st="closed_substantiated", fl=["evidence_missing"]),
-    "d": _s("2026-11-20", ack="2026-11-21", fb="2026-11-22", cat=None, rd=False,
-            fl=["not_for_me"]),
+    "d": _s("2026-11-20", ack="2026-11-21", fb="2026-11-22", cat=None, rd=False, fl=["not_for_me"]),
 }
 
 

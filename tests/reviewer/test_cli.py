@@ -21,8 +21,20 @@ def test_every_listed_command_module_registers() -> None:
     modules = load_commands()
     assert len(modules) == len(cli.COMMANDS)
     parser = cli.build_parser()
-    for name in ("init", "org", "import", "list", "show", "note", "set", "assign", "reply",
-                 "status", "outbox", "due"):  # fmt: skip
+    for name in (
+        "init",
+        "org",
+        "import",
+        "list",
+        "show",
+        "note",
+        "set",
+        "assign",
+        "reply",
+        "status",
+        "outbox",
+        "due",
+    ):
         with pytest.raises(SystemExit) as exc:
             parser.parse_args([name, "--help"])
         assert exc.value.code == 0
@@ -56,8 +68,12 @@ def test_language_switch(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_catalogues_have_the_same_keys_and_placeholders() -> None:
     import string
 
-    cat = {lang: json.loads(resources.files("reviewer.i18n").joinpath(f"{lang}.json")
-                            .read_text(encoding="utf-8")) for lang in ("id", "en")}  # fmt: skip
+    cat = {
+        lang: json.loads(
+            resources.files("reviewer.i18n").joinpath(f"{lang}.json").read_text(encoding="utf-8")
+        )
+        for lang in ("id", "en")
+    }
     assert cat["id"].keys() == cat["en"].keys()
     fmt = string.Formatter()
     for key in cat["id"]:
@@ -84,17 +100,19 @@ def test_reviewer_never_imports_flask_or_intake() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, reviewer.cli; reviewer.cli.build_parser();"
-            "import reviewer.importer, reviewer.bundles, reviewer.outbox;"
-            "bad=[m for m in sys.modules if m.split('.')[0] in "
-            "('flask','werkzeug','intake','sqlalchemy')]; print(bad); sys.exit(bool(bad))")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=False)  # fmt: skip
+    code = (
+        "import sys, reviewer.cli; reviewer.cli.build_parser();"
+        "import reviewer.importer, reviewer.bundles, reviewer.outbox;"
+        "bad=[m for m in sys.modules if m.split('.')[0] in "
+        "('flask','werkzeug','intake','sqlalchemy')]; print(bad); sys.exit(bool(bad))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_import_stages_inside_the_home_not_tmpdir(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_stages_inside_the_home_not_tmpdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
     import tempfile
 
@@ -105,13 +123,14 @@ def test_import_stages_inside_the_home_not_tmpdir(tmp_path: Path,
     team = make_org(tmp_path / "team")
     d = team.directory()
     bundle = tmp_path / "export.bisik"
-    write_export(bundle, team.server_key, [make_report(d, ["ayu", "budi"], evidence=2)
-                                           for _ in range(2)])  # fmt: skip
+    write_export(
+        bundle, team.server_key, [make_report(d, ["ayu", "budi"], evidence=2) for _ in range(2)]
+    )
     home = team.lead.home.root
     stale = home / "tmp" / "import-old" / "bisik-stage-x"
     stale.mkdir(parents=True)
     (stale / "0").write_bytes(b"left by a crashed import")
-    os.chmod(home / "tmp", 0o755)  # noqa: S103 - an old, too-wide dir to be fixed
+    os.chmod(home / "tmp", 0o755)  # noqa: S103
     tmpdir = tmp_path / "tmpdir"  # stands for a RAM-backed /tmp: must stay untouched
     tmpdir.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
@@ -120,15 +139,16 @@ def test_import_stages_inside_the_home_not_tmpdir(tmp_path: Path,
 
     def spy(path: Path, directory: Any, *, staging_dir: Path) -> Any:
         export = real(path, directory, staging_dir=staging_dir)
-        seen.append((Path(staging_dir), sorted(p for p in Path(staging_dir).rglob("*")
-                                               if p.is_file())))  # fmt: skip
+        seen.append(
+            (Path(staging_dir), sorted(p for p in Path(staging_dir).rglob("*") if p.is_file()))
+        )
         return export
 
     monkeypatch.setattr(vault.bundle, "read_export", spy)
     pp = tmp_path / "pp"
     pp.write_text(PASSPHRASE, encoding="utf-8")
     assert main(["import", str(bundle), "--home", str(home), "--passphrase-file", str(pp)]) == 0
-    (stage, files), = seen
+    ((stage, files),) = seen
     assert stage.parent == home / "tmp" and len(files) >= 4  # 4 evidence envelopes + index…
     assert not stale.exists() and not any((home / "tmp").iterdir())  # swept, then cleaned up
     assert (home / "tmp").stat().st_mode & 0o777 == 0o700

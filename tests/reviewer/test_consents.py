@@ -19,37 +19,74 @@ PHOTO = "aa" * 32
 SENDER = Config(**LETTERHEAD).letterhead()
 
 
-def _change(n: int, at: str, authorities: dict[str, bool], evidence: dict[str, bool] | None = None,
-            proof: str = "proven", **extra: Any) -> dict[str, Any]:  # fmt: skip
-    return {"sha256": f"{n:02x}" * 32, "type": "consent", "item": "consent", "readable": True,
-            "at": at, "channel": "server", "fields": {}, "evidence": [], "proof": proof,
-            "consent": {"authorities": authorities, "evidence": evidence or {}}, **extra}
+def _change(
+    n: int,
+    at: str,
+    authorities: dict[str, bool],
+    evidence: dict[str, bool] | None = None,
+    proof: str = "proven",
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "sha256": f"{n:02x}" * 32,
+        "type": "consent",
+        "item": "consent",
+        "readable": True,
+        "at": at,
+        "channel": "server",
+        "fields": {},
+        "evidence": [],
+        "proof": proof,
+        "consent": {"authorities": authorities, "evidence": evidence or {}},
+        **extra,
+    }
 
 
 def _escalated(at: str, authority: str) -> dict[str, Any]:
-    return {"kind": "status", "by": "ani", "raw": "r",
-            "body": {"id": "e" * 32, "at": at, "state": "escalated", "authority": authority}}
+    return {
+        "kind": "status",
+        "by": "ani",
+        "raw": "r",
+        "body": {"id": "e" * 32, "at": at, "state": "escalated", "authority": authority},
+    }
 
 
-def _record(messages: list[dict[str, Any]], records: list[dict[str, Any]] | None = None
-            ) -> dict[str, Any]:  # fmt: skip
+def _record(
+    messages: list[dict[str, Any]], records: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     rec = new_record("c0ffee00c0ffee00", "2026-11-20")
     rec.update(readable=True, messages=messages, records=records or [])
-    rec["report"] = {"submitted_at": "2026-11-20T08:15:00+00:00", "channel": "server",
-                     "consent": {"authorities": ["bkn"]},
-                     "fields": {"category": "mobilisation", "province": "Lampung",
-                                "description": "Apel siaga"}}  # fmt: skip
-    rec["evidence"] = [{"envelope_sha256": PHOTO, "envelope_mac": "bb" * 32, "name": "a.jpg",
-                        "media_type": "image/jpeg", "size": 7, "share": True}]
+    rec["report"] = {
+        "submitted_at": "2026-11-20T08:15:00+00:00",
+        "channel": "server",
+        "consent": {"authorities": ["bkn"]},
+        "fields": {"category": "mobilisation", "province": "Lampung", "description": "Apel siaga"},
+    }
+    rec["evidence"] = [
+        {
+            "envelope_sha256": PHOTO,
+            "envelope_mac": "bb" * 32,
+            "name": "a.jpg",
+            "media_type": "image/jpeg",
+            "size": 7,
+            "share": True,
+        }
+    ]
     rec["evidence_check"] = [{**rec["evidence"][0], "state": "ok"}]
     return rec
 
 
 def test_later_changes_override_the_report_by_time_then_arrival() -> None:
-    case = Case.from_store(_record([
-        _change(2, "2026-12-03T10:00:00+00:00", {"bawaslu": False}),
-        _change(1, "2026-12-01T10:00:00+00:00", {"bawaslu": True, "bkn": False}, {PHOTO: False}),
-    ]))  # fmt: skip
+    case = Case.from_store(
+        _record(
+            [
+                _change(2, "2026-12-03T10:00:00+00:00", {"bawaslu": False}),
+                _change(
+                    1, "2026-12-01T10:00:00+00:00", {"bawaslu": True, "bkn": False}, {PHOTO: False}
+                ),
+            ]
+        )
+    )
     assert case.consent_authorities == frozenset()  # bkn withdrawn, bawaslu granted then withdrawn
     assert case.consent_day == dt.date(2026, 12, 3)
     assert [e.share for e in case.evidence] == [False]
@@ -60,14 +97,25 @@ def test_later_changes_override_the_report_by_time_then_arrival() -> None:
 
 
 def test_forged_unproven_and_malformed_changes_cannot_widen_consent() -> None:
-    case = Case.from_store(_record([
-        _change(1, "2026-12-01T10:00:00+00:00", {"lpsk": True}, proof="forged"),
-        _change(2, "2026-12-01T11:00:00+00:00", {"bawaslu": True, "bkn": False},
-                proof="unproven"),
-        {**_change(3, "2026-12-01T12:00:00+00:00", {}), "consent": {},
-         "rejected": "a consent change must change something"},
-        _change(4, "2026-12-01T13:00:00+00:00", {"kpk": 1}),  # type: ignore[dict-item]
-    ]))  # fmt: skip
+    case = Case.from_store(
+        _record(
+            [
+                _change(1, "2026-12-01T10:00:00+00:00", {"lpsk": True}, proof="forged"),
+                _change(
+                    2,
+                    "2026-12-01T11:00:00+00:00",
+                    {"bawaslu": True, "bkn": False},
+                    proof="unproven",
+                ),
+                {
+                    **_change(3, "2026-12-01T12:00:00+00:00", {}),
+                    "consent": {},
+                    "rejected": "a consent change must change something",
+                },
+                _change(4, "2026-12-01T13:00:00+00:00", {"kpk": 1}),  # type: ignore[dict-item]
+            ]
+        )
+    )
     assert case.consent_authorities == frozenset()  # only the unproven withdrawal counted
 
 
@@ -75,11 +123,25 @@ def test_the_dossier_honours_the_latest_consent_and_names_its_day(tmp_path: Path
     bawaslu = authorities.resolve("bawaslu")
     before = Case.from_store(_record([]))
     with pytest.raises(ConsentError):
-        dossier.write(before, bawaslu, redact.Decisions(accept_all=True), tmp_path / "a",
-                      sender=SENDER, place="Lampung", today=dt.date(2026, 12, 5))  # fmt: skip
+        dossier.write(
+            before,
+            bawaslu,
+            redact.Decisions(accept_all=True),
+            tmp_path / "a",
+            sender=SENDER,
+            place="Lampung",
+            today=dt.date(2026, 12, 5),
+        )
     after = Case.from_store(_record([_change(1, "2026-12-02T10:00:00+00:00", {"bawaslu": True})]))
-    result = dossier.write(after, bawaslu, redact.Decisions(accept_all=True), tmp_path / "b",
-                           sender=SENDER, place="Lampung", today=dt.date(2026, 12, 5))  # fmt: skip
+    result = dossier.write(
+        after,
+        bawaslu,
+        redact.Decisions(accept_all=True),
+        tmp_path / "b",
+        sender=SENDER,
+        place="Lampung",
+        today=dt.date(2026, 12, 5),
+    )
     import json
 
     made = json.loads(result.json_path.read_text("utf-8"))
@@ -88,17 +150,26 @@ def test_the_dossier_honours_the_latest_consent_and_names_its_day(tmp_path: Path
 
 
 def test_withdrawal_after_escalation_is_flagged_and_due() -> None:
-    rec = _record([_change(1, "2026-12-04T10:00:00+00:00", {"bkn": False})],
-                  [_escalated("2026-12-01T09:00:00+00:00", "BKN")])  # fmt: skip
+    rec = _record(
+        [_change(1, "2026-12-04T10:00:00+00:00", {"bkn": False})],
+        [_escalated("2026-12-01T09:00:00+00:00", "BKN")],
+    )
     case = Case.from_store(rec)
     (w,) = case.consent_withdrawals
-    assert (w.authority, w.event.day, w.escalated) == ("bkn", dt.date(2026, 12, 4),
-                                                       dt.date(2026, 12, 1))  # fmt: skip
+    assert (w.authority, w.event.day, w.escalated) == (
+        "bkn",
+        dt.date(2026, 12, 4),
+        dt.date(2026, 12, 1),
+    )
     summary = case.summary()
     assert "consent_withdrawn_after_dossier" in summary["fl"] and summary["wd"] == "2026-12-04"
     (due,) = due_list({"c": summary}, Config(ack_days=7), dt.date(2026, 12, 5))
     assert (due.kind, due.deadline) == ("withdrawn", dt.date(2026, 12, 11))
     # a withdrawal for a body never escalated to is no withdrawal after sending
-    other = Case.from_store(_record([_change(1, "2026-12-04T10:00:00+00:00", {"bawaslu": False})],
-                                    [_escalated("2026-12-01T09:00:00+00:00", "BKN")]))
+    other = Case.from_store(
+        _record(
+            [_change(1, "2026-12-04T10:00:00+00:00", {"bawaslu": False})],
+            [_escalated("2026-12-01T09:00:00+00:00", "BKN")],
+        )
+    )
     assert other.consent_withdrawals == () and other.summary()["wd"] is None

@@ -10,8 +10,9 @@ import pytest
 from reviewer import errors
 from reviewer.i18n import has, t
 
-CLASSES = [c for _, c in inspect.getmembers(errors, inspect.isclass)
-           if issubclass(c, errors.ReviewerError)]  # fmt: skip
+CLASSES = [
+    c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, errors.ReviewerError)
+]
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
@@ -32,7 +33,15 @@ def test_key_values_and_detail() -> None:
 
 
 def test_the_old_escalation_error_names_are_reviewer_errors() -> None:
-    for name in ("EvidenceError", "EvidenceAlteredError", "ConsentError", "RedactionError",
-                 "AuthorityError", "TrackingError", "CalendarError", "StatsError"):
+    for name in (
+        "EvidenceError",
+        "EvidenceAlteredError",
+        "ConsentError",
+        "RedactionError",
+        "AuthorityError",
+        "TrackingError",
+        "CalendarError",
+        "StatsError",
+    ):
         assert issubclass(getattr(errors, name), errors.ReviewerError)
     assert issubclass(errors.EvidenceAlteredError, errors.EvidenceError)

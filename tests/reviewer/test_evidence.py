@@ -76,16 +76,16 @@ class _samples:  # a namespace for the builders above
     webp = staticmethod(webp)
 
 
-
-
 def _item(path: Path, name: str, n: int = 1, share: bool = True) -> EvidenceItem:
-    return EvidenceItem(f"{n:02d}" + "ab" * 31, name, size=path.stat().st_size, share=share,
-                        path=path)  # fmt: skip
+    return EvidenceItem(
+        f"{n:02d}" + "ab" * 31, name, size=path.stat().st_size, share=share, path=path
+    )
 
 
 def _exif(path: Path) -> dict[str, object]:
-    out = subprocess.run(["exiftool", "-json", "-G", str(path)], capture_output=True,
-                         text=True, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        ["exiftool", "-json", "-G", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     data: dict[str, object] = json.loads(out)[0]
     return data
 
@@ -123,11 +123,14 @@ def test_format_comes_from_magic_bytes_not_the_name(tmp_path: Path) -> None:
     assert not [k for k in _exif(res.output) if "GPS" in k]
 
 
-@pytest.mark.parametrize(("maker", "name", "warning"), [
-    (_samples.elf, "foto.jpg", "evidence.warn_executable"),
-    (_samples.docm, "surat.docm", "evidence.warn_macros"),
-    (_samples.docm, "surat.docx", "evidence.warn_macros"),  # macros found inside, name lies
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("maker", "name", "warning"),
+    [
+        (_samples.elf, "foto.jpg", "evidence.warn_executable"),
+        (_samples.docm, "surat.docm", "evidence.warn_macros"),
+        (_samples.docm, "surat.docx", "evidence.warn_macros"),  # macros found inside, name lies
+    ],
+)
 def test_dangerous_files_are_never_given_to_mat2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, maker, name: str, warning: str
 ) -> None:
@@ -179,8 +182,11 @@ def test_original_only_on_request(tmp_path: Path) -> None:
 def test_shared_only_skips_items_without_consent(tmp_path: Path) -> None:
     a = _samples.jpeg_with_gps(tmp_path / "a.jpg")
     b = _samples.pdf_with_author(tmp_path / "b.pdf")
-    res = evidence.export_evidence([_item(a, "a.jpg", 1, share=False), _item(b, "b.pdf", 2)],
-                                   tmp_path / "out", shared_only=True)  # fmt: skip
+    res = evidence.export_evidence(
+        [_item(a, "a.jpg", 1, share=False), _item(b, "b.pdf", 2)],
+        tmp_path / "out",
+        shared_only=True,
+    )
     assert [r.index for r in res] == [2]
 
 

@@ -21,10 +21,12 @@ from .test_import import cases_of, do_import
 
 
 def _message_env(team: Org, rep: FakeReport, text: str) -> bytes:
-    keys = [r.keys.encryption for r in team.directory().active_reviewers()
-            if r.id in rep.recipients]  # fmt: skip
-    doc = cdoc.Document("message", "2026-11-22T08:00:00+00:00", "browser",
-                        {"kind": "message", "text": text})  # fmt: skip
+    keys = [
+        r.keys.encryption for r in team.directory().active_reviewers() if r.id in rep.recipients
+    ]
+    doc = cdoc.Document(
+        "message", "2026-11-22T08:00:00+00:00", "browser", {"kind": "message", "text": text}
+    )
     return envelope.seal(doc.to_bytes(), keys)
 
 
@@ -32,17 +34,23 @@ def _export(team: Org, path: Path, rep: FakeReport, env: bytes, proof: bytes | N
     """The report, then one message (with ``proof`` as its followup item, if any)."""
     with ExportWriter(path, team.server_key, seq_from=0) as w:
         w.add_case(rep.case_id, rep.received, rep.recipients, rep.reply_key)
-        w.add_envelope(rep.case_id, "report", 1, io.BytesIO(rep.report_env),
-                       len(rep.report_env), hashlib.sha256(rep.report_env).hexdigest())  # fmt: skip
-        w.add_envelope(rep.case_id, "message", 2, io.BytesIO(env), len(env),
-                       hashlib.sha256(env).hexdigest())  # fmt: skip
+        w.add_envelope(
+            rep.case_id,
+            "report",
+            1,
+            io.BytesIO(rep.report_env),
+            len(rep.report_env),
+            hashlib.sha256(rep.report_env).hexdigest(),
+        )
+        w.add_envelope(
+            rep.case_id, "message", 2, io.BytesIO(env), len(env), hashlib.sha256(env).hexdigest()
+        )
         if proof is not None:
             w.add_record("followup", rep.case_id, 2, proof)
         w.finish(2)
 
 
-def _imported(team: Org, tmp_path: Path, rep: FakeReport, env: bytes, proof: bytes | None
-              ) -> dict:  # fmt: skip
+def _imported(team: Org, tmp_path: Path, rep: FakeReport, env: bytes, proof: bytes | None) -> dict:
     path = tmp_path / "export.bisik"
     _export(team, path, rep, env, proof)
     do_import(team.lead, path)

@@ -32,11 +32,20 @@ def do_import(member: Member, path: Path, *, fail_after: int | None = None) -> I
         if fail_after is not None and seen >= fail_after:
             raise OSError("simulated crash mid-import")
 
-    with CaseStore.open(member.home.store, member.ident.store_key) as store, \
-            open_export(path, directory) as export:  # fmt: skip
-        return import_items(store, member.ident, directory, member.home.load_config(),
-                            export.items(), bundle_id=export.manifest.bundle_id,
-                            seq_to=export.manifest.seq_to, progress=progress)  # fmt: skip
+    with (
+        CaseStore.open(member.home.store, member.ident.store_key) as store,
+        open_export(path, directory) as export,
+    ):
+        return import_items(
+            store,
+            member.ident,
+            directory,
+            member.home.load_config(),
+            export.items(),
+            bundle_id=export.manifest.bundle_id,
+            seq_to=export.manifest.seq_to,
+            progress=progress,
+        )
 
 
 def cases_of(member: Member) -> dict[str, dict]:
@@ -142,8 +151,9 @@ def test_other_reviewer_reads_own_cases(team: Org, bundle: tuple) -> None:
     assert summary.unreadable == 1
 
 
-def test_cli_import_list_show(team: Org, bundle: tuple, tmp_path: Path,
-                              capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_cli_import_list_show(
+    team: Org, bundle: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path, (both, gap, other) = bundle
     pp = tmp_path / "pp"
     pp.write_text(PASSPHRASE)
@@ -185,8 +195,9 @@ sys.exit(rc)
 """
 
 
-def test_whole_reviewer_flow_runs_without_server_packages(team: Org, bundle: tuple,
-                                                          tmp_path: Path) -> None:  # fmt: skip
+def test_whole_reviewer_flow_runs_without_server_packages(
+    team: Org, bundle: tuple, tmp_path: Path
+) -> None:
     """The reviewer extra has no SQLAlchemy or Flask: import, list, show, status, reply and
     outbox must all work with those packages impossible to import."""
     import subprocess
@@ -196,12 +207,21 @@ def test_whole_reviewer_flow_runs_without_server_packages(team: Org, bundle: tup
     pp = tmp_path / "pp"
     pp.write_text(PASSPHRASE)
     common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
-    args = [["import", str(path), *common], ["list", *common], ["show", both.case_id, *common],
-            ["status", both.case_id, "in_review", *common],
-            ["reply", both.case_id, "-m", "Diterima", *common],
-            ["outbox", "--out", str(tmp_path / "o.bisik"), *common], ["due", *common]]  # fmt: skip
-    run = subprocess.run([sys.executable, "-c", BLOCKER.replace("ARGS", repr(args))],
-                         capture_output=True, text=True, check=False)  # fmt: skip
+    args = [
+        ["import", str(path), *common],
+        ["list", *common],
+        ["show", both.case_id, *common],
+        ["status", both.case_id, "in_review", *common],
+        ["reply", both.case_id, "-m", "Diterima", *common],
+        ["outbox", "--out", str(tmp_path / "o.bisik"), *common],
+        ["due", *common],
+    ]
+    run = subprocess.run(
+        [sys.executable, "-c", BLOCKER.replace("ARGS", repr(args))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "o.bisik").exists() and both.case_id[:12] in run.stdout
 
@@ -221,8 +241,10 @@ def test_regression_substituted_evidence_is_flagged_altered(team: Org, tmp_path:
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         case = store.case(rep.case_id)
         key = team.lead.ident.keys.encryption
-        with pytest.raises(EvidenceAlteredError), \
-                decrypted_evidence(store, key, case, tmp_path / "out"):  # fmt: skip
+        with (
+            pytest.raises(EvidenceAlteredError),
+            decrypted_evidence(store, key, case, tmp_path / "out"),
+        ):
             pass  # pragma: no cover - never reached
     assert [p for p in (tmp_path / "out").iterdir()] == []  # no decrypted leftovers
 
@@ -249,8 +271,9 @@ def test_payload_altered_after_the_header_fails_clearly_at_evidence_time(
     assert not out.exists() or [p for p in out.iterdir()] == []
 
 
-def test_damaged_report_is_not_shown_as_not_for_you(team: Org, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_damaged_report_is_not_shown_as_not_for_you(
+    team: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Issue 8: every report that did not open was shown as "not encrypted to your key", so a
     server that altered or forged a report addressed to this reviewer hid it as someone
     else's. Now: no stanza for our key id → not for you; a stanza for us that does not open
@@ -281,8 +304,9 @@ def test_damaged_report_is_not_shown_as_not_for_you(team: Org, tmp_path: Path,
         assert main(["show", rep.case_id, *common]) == 0
         assert capsys.readouterr().out.strip() == t("show.damaged", case=rep.case_id)
     assert main(["show", other.case_id, *common]) == 0
-    assert capsys.readouterr().out.strip() == t("show.unreadable", case=other.case_id,
-                                                recipients="budi")  # fmt: skip
+    assert capsys.readouterr().out.strip() == t(
+        "show.unreadable", case=other.case_id, recipients="budi"
+    )
     assert main(["list", "--flagged", *common]) == 0
     listed = capsys.readouterr().out
     assert listed.count(t("flag.undecryptable")) == 2 and t("flag.not_for_me") in listed

@@ -77,14 +77,26 @@ def test_init_refuses_to_overwrite_and_short_passphrases(tmp_path: Path) -> None
         identity.create(home, "siti_r", "Siti", PASSPHRASE, profile=PROFILE)
 
 
-def test_cli_init_then_wrong_passphrase(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                        ) -> None:  # fmt: skip
+def test_cli_init_then_wrong_passphrase(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home = tmp_path / "h"
     good, bad = tmp_path / "good", tmp_path / "bad"
     good.write_text(PASSPHRASE + "\n")
     bad.write_text("bukan frasa yang benar\n")
-    rc = main(["init", "--id", "siti_r", "--name", "Siti", "--home", str(home),
-               "--passphrase-file", str(good), "--kdf-profile", "test"])  # fmt: skip
+    rc = main(
+        [
+            "init",
+            "--id",
+            "siti_r",
+            "--name",
+            "Siti",
+            "--home",
+            str(home),
+            "--passphrase-file",
+            str(good),
+            "--kdf-profile",
+            "test",
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 0
     assert json.loads((home / "public.json").read_text())["fingerprint"] in out

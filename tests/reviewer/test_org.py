@@ -79,12 +79,43 @@ def test_cli_ceremony(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     lead, rev = tmp_path / "lead", tmp_path / "rev"
     common = ["--passphrase-file", str(pp)]
     for home, rid in ((lead, "ayu"), (rev, "budi")):
-        assert main(["init", "--id", rid, "--name", rid.title(), "--home", str(home),
-                     "--kdf-profile", "test", "--no-qr", *common]) == 0  # fmt: skip
-    assert main(["org", "init", "--name", "Pengawas", "--home", str(lead), "--kdf-profile",
-                 "test", *common]) == 0  # fmt: skip
-    assert main(["org", "add", str(lead / "public.json"), "--role", "lead", "--home",
-                 str(lead)]) == 0  # fmt: skip
+        assert (
+            main(
+                [
+                    "init",
+                    "--id",
+                    rid,
+                    "--name",
+                    rid.title(),
+                    "--home",
+                    str(home),
+                    "--kdf-profile",
+                    "test",
+                    "--no-qr",
+                    *common,
+                ]
+            )
+            == 0
+        )
+    assert (
+        main(
+            [
+                "org",
+                "init",
+                "--name",
+                "Pengawas",
+                "--home",
+                str(lead),
+                "--kdf-profile",
+                "test",
+                *common,
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["org", "add", str(lead / "public.json"), "--role", "lead", "--home", str(lead)]) == 0
+    )
     assert main(["org", "add", str(rev / "public.json"), "--home", str(lead)]) == 0
     server = tmp_path / "server.pub"
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -93,16 +124,47 @@ def test_cli_ceremony(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
     server.write_bytes(raw_public(Ed25519PrivateKey.generate().public_key()))
     out = tmp_path / "directory.json"
-    assert main(["org", "sign", "--server-key", str(server), "--out", str(out), "--days", "30",
-                 "--home", str(lead), *common]) == 0  # fmt: skip
-    d = verify_directory(out.read_bytes(), load_ed25519_public((lead / "org/root.pub")
-                                                                .read_bytes()))  # fmt: skip
+    assert (
+        main(
+            [
+                "org",
+                "sign",
+                "--server-key",
+                str(server),
+                "--out",
+                str(out),
+                "--days",
+                "30",
+                "--home",
+                str(lead),
+                *common,
+            ]
+        )
+        == 0
+    )
+    d = verify_directory(
+        out.read_bytes(), load_ed25519_public((lead / "org/root.pub").read_bytes())
+    )
     assert d.expires == dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
     assert main(["org", "pin", str(lead / "org/root.pub"), "--home", str(rev)]) == 0
     assert main(["org", "use", str(out), "--home", str(rev)]) == 0
     assert main(["org", "revoke", "budi", "--home", str(lead)]) == 0
-    assert main(["org", "sign", "--server-key", str(server), "--out", str(out), "--home",
-                 str(lead), *common]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "org",
+                "sign",
+                "--server-key",
+                str(server),
+                "--out",
+                str(out),
+                "--home",
+                str(lead),
+                *common,
+            ]
+        )
+        == 0
+    )
     assert main(["org", "use", str(out), "--home", str(rev)]) == 0
     capsys.readouterr()
     assert main(["org", "show", "--home", str(rev)]) == 0

@@ -39,15 +39,22 @@ def _submit(vault: Vault, team: Org) -> tuple[str, str]:
     reply_pub = raw_public(receipt.derive(code).reply_public)
     ev, mac = seal_evidence(b"\xff\xd8 foto", list(d.recipients()))
     ev_ref = vault.blobs.put_bytes(ev)  # the server computes the address
-    doc = cdoc.Document("report", cdoc.now(), "browser",
-                        {"category": "mobilisation", "description": "Arahan lewat grup WA"},
-                        b64u_encode(reply_pub),
-                        (cdoc.Evidence(ev_ref.sha256, "wa.jpg", "image/jpeg", 9,
-                                       envelope_mac=mac),))  # fmt: skip
+    doc = cdoc.Document(
+        "report",
+        cdoc.now(),
+        "browser",
+        {"category": "mobilisation", "description": "Arahan lewat grup WA"},
+        b64u_encode(reply_pub),
+        (cdoc.Evidence(ev_ref.sha256, "wa.jpg", "image/jpeg", 9, envelope_mac=mac),),
+    )
     report = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), d.recipients()))
-    case_id = vault.create_case(lookup_tag=secrets.token_bytes(32), reply_public=reply_pub,
-                                recipients=["ayu", "budi"], report_blob=report,
-                                evidence=[ev_ref])  # fmt: skip
+    case_id = vault.create_case(
+        lookup_tag=secrets.token_bytes(32),
+        reply_public=reply_pub,
+        recipients=["ayu", "budi"],
+        report_blob=report,
+        evidence=[ev_ref],
+    )
     return case_id, code
 
 
@@ -84,7 +91,7 @@ def test_reply_round_trip_through_the_server(team: Org, server: Vault, tmp_path:
         actions.reply(store, team.lead.ident, Config(), d, case_id, "Kami sudah menerima.")
         outbox.write(store, team.lead.ident, d, tmp_path / "outbox.bisik")
     assert import_outbox(server, d, tmp_path / "outbox.bisik").replies == 1
-    (_, ref), = server.case_history(case_id).replies
+    ((_, ref),) = server.case_history(case_id).replies
     with server.blobs.open(ref.sha256) as f:
         sealed = f.read()
     # what the reporter's browser does with the receipt code

@@ -57,24 +57,34 @@ def _env() -> dict[str, str]:
     return {**env, "PYTHONUNBUFFERED": "1"}
 
 
-def test_daily_routine_in_one_shell_unlocks_once(team: Org, setup: tuple, tmp_path: Path
-                                                 ) -> None:  # fmt: skip
+def test_daily_routine_in_one_shell_unlocks_once(team: Org, setup: tuple, tmp_path: Path) -> None:
     home, pp, bundle, reports = setup
     case = reports[0].case_id
     outbox = tmp_path / "outbox.bisik"
-    script = "\n".join([
-        f"import {bundle}",
-        "list",
-        f"show {case[:8]}",
-        f"status {case[:8]} in_review",
-        "list --status in_review",
-        f"bisik-reviewer outbox --out {outbox}",
-        "exit",
-        "list",  # after exit: never run
-    ]) + "\n"  # fmt: skip
-    run = subprocess.run([*CLI, "shell", *_args(home, pp, "--verbose")], input=script,
-                         capture_output=True, text=True, env=_env(), timeout=TIMEOUT,
-                         check=False)  # fmt: skip
+    script = (
+        "\n".join(
+            [
+                f"import {bundle}",
+                "list",
+                f"show {case[:8]}",
+                f"status {case[:8]} in_review",
+                "list --status in_review",
+                f"bisik-reviewer outbox --out {outbox}",
+                "exit",
+                "list",  # after exit: never run
+            ]
+        )
+        + "\n"
+    )
+    run = subprocess.run(
+        [*CLI, "shell", *_args(home, pp, "--verbose")],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     unlocks = _unlock_lines(run.stderr)
     assert len(unlocks) == 1, run.stderr
@@ -88,19 +98,24 @@ def test_daily_routine_in_one_shell_unlocks_once(team: Org, setup: tuple, tmp_pa
     directory = team.directory()
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         assert store.cases[case]["st"] == "in_review"
-    with read_outbox(outbox, directory, team.server_key.public_key(),
-                     staging_dir=tmp_path) as box:  # fmt: skip
+    with read_outbox(outbox, directory, team.server_key.public_key(), staging_dir=tmp_path) as box:
         assert box.signer == "ayu"
         assert [i.kind for i in box.items() if i.case == case] == ["status"]
     assert not any((home / "tmp").iterdir())  # the import's staging is gone
 
 
-def test_passphrase_not_read_again_and_store_locked_while_open(setup: tuple, tmp_path: Path
-                                                               ) -> None:  # fmt: skip
+def test_passphrase_not_read_again_and_store_locked_while_open(
+    setup: tuple, tmp_path: Path
+) -> None:
     home, pp, bundle, _ = setup
-    proc = subprocess.Popen([*CLI, "shell", *_args(home, pp)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=_env())  # fmt: skip
+    proc = subprocess.Popen(
+        [*CLI, "shell", *_args(home, pp)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     try:
         assert proc.stderr is not None and proc.stdin is not None
         ready = t("shell.ready", id="ayu", cases=0, minutes="15")
@@ -109,15 +124,22 @@ def test_passphrase_not_read_again_and_store_locked_while_open(setup: tuple, tmp
         spare.write_bytes(pp.read_bytes())
         pp.unlink()  # a shell that unlocked again would now fail
         # the store is locked for the shell's whole life: a one-shot command is refused
-        other = subprocess.run([*CLI, "list", *_args(home, spare)], capture_output=True,
-                               text=True, env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+        other = subprocess.run(
+            [*CLI, "list", *_args(home, spare)],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=TIMEOUT,
+            check=False,
+        )
         assert other.returncode == 1
         # ...and it says a shell holds the store (issue 9: it said only "in use")
         pid = str(proc.pid)
         assert t("err.store_locked_shell", pid=pid) in other.stderr
         assert t("err.store_locked_shell.hint") in other.stderr
-        stdout, stderr = proc.communicate(f"import {bundle}\nlist\nlist --flagged\n",
-                                          timeout=TIMEOUT)  # fmt: skip
+        stdout, stderr = proc.communicate(
+            f"import {bundle}\nlist\nlist --flagged\n", timeout=TIMEOUT
+        )
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -125,21 +147,38 @@ def test_passphrase_not_read_again_and_store_locked_while_open(setup: tuple, tmp
     assert proc.returncode == 0, stderr
     assert stdout.count(t("list.count", shown=3, total=3)) == 1
     # without the shell, a command must unlock: with the file gone it fails...
-    gone = subprocess.run([*CLI, "list", *_args(home, pp)], capture_output=True, text=True,
-                          env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    gone = subprocess.run(
+        [*CLI, "list", *_args(home, pp)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert gone.returncode == 1
     # ...and with it, it works: the shell released the lock at EOF
-    after = subprocess.run([*CLI, "list", *_args(home, spare)], capture_output=True, text=True,
-                           env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    after = subprocess.run(
+        [*CLI, "list", *_args(home, spare)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert after.returncode == 0, after.stderr
     assert t("list.count", shown=3, total=3) in after.stdout
 
 
 def test_idle_timeout_locks_and_exits(setup: tuple) -> None:
     home, pp, _, _ = setup
-    proc = subprocess.Popen([*CLI, "shell", *_args(home, pp, "--idle-minutes", "0.01")],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env())  # fmt: skip
+    proc = subprocess.Popen(
+        [*CLI, "shell", *_args(home, pp, "--idle-minutes", "0.01")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     try:
         proc.wait(timeout=TIMEOUT)  # stdin stays open: only the idle timer can end it
     finally:
@@ -148,25 +187,43 @@ def test_idle_timeout_locks_and_exits(setup: tuple) -> None:
         _, stderr = proc.communicate()
     assert proc.returncode == 0
     assert t("shell.idle_locked", minutes="0.01") in stderr
-    after = subprocess.run([*CLI, "list", *_args(home, pp)], capture_output=True, text=True,
-                           env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    after = subprocess.run(
+        [*CLI, "list", *_args(home, pp)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert after.returncode == 0, after.stderr  # the lock went with the shell
 
 
 def test_bad_lines_do_not_end_the_shell(setup: tuple) -> None:
     home, pp, bundle, reports = setup
-    script = "\n".join([
-        f"import {bundle}",
-        "frobnicate",                       # unknown command: error + hint, no usage dump
-        'note abcd "unbalanced',           # shlex refuses
-        "show 0000ffff",                    # no such case: error + hint
-        f"reply {reports[0].case_id[:8]}",  # no -m/--file: must not swallow the next lines
-        "shell",                            # no shell inside the shell
-        "",
-        "list",
-    ]) + "\n"  # fmt: skip
-    run = subprocess.run([*CLI, "shell", *_args(home, pp)], input=script, capture_output=True,
-                         text=True, env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    script = (
+        "\n".join(
+            [
+                f"import {bundle}",
+                "frobnicate",  # unknown command: error + hint, no usage dump
+                'note abcd "unbalanced',  # shlex refuses
+                "show 0000ffff",  # no such case: error + hint
+                f"reply {reports[0].case_id[:8]}",  # no -m/--file: must not swallow the next lines
+                "shell",  # no shell inside the shell
+                "",
+                "list",
+            ]
+        )
+        + "\n"
+    )
+    run = subprocess.run(
+        [*CLI, "shell", *_args(home, pp)],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert run.returncode == 1  # some commands failed
     assert t("list.count", shown=3, total=3) in run.stdout  # ...and the last one still ran
     assert run.stderr.count("error: ") >= 4
@@ -217,8 +274,15 @@ def test_a_typo_in_the_shell_prints_error_and_hint_not_the_usage(setup: tuple) -
     every option) instead of one ``error:`` and one ``hint:`` line."""
     home, pp, _, _ = setup
     script = "lsit\nlist --stauts received\nlist --status nonsense\nstatus\nlist\n"
-    run = subprocess.run([*CLI, "shell", *_args(home, pp)], input=script, capture_output=True,
-                         text=True, env=_env(), timeout=TIMEOUT, check=False)  # fmt: skip
+    run = subprocess.run(
+        [*CLI, "shell", *_args(home, pp)],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert run.returncode == 1
     assert "usage:" not in run.stderr and "usage:" not in run.stdout
     errors = [x for x in run.stderr.splitlines() if x.startswith("error: ")]
@@ -312,7 +376,10 @@ def test_a_held_store_is_reported_before_any_unlock(team: Org, tmp_path: Path) -
     pp.write_text(PASSPHRASE, encoding="utf-8")
     args = argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
     before = session.unlocks
-    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key), \
-            pytest.raises(StoreError), session.open_session(args):  # fmt: skip
+    with (
+        CaseStore.open(team.lead.home.store, team.lead.ident.store_key),
+        pytest.raises(StoreError),
+        session.open_session(args),
+    ):
         pass  # pragma: no cover - never reached
     assert session.unlocks == before

@@ -33,11 +33,15 @@ def test_escalate_redaction_prompt_keeps_reporter_escapes_off_the_terminal(
     team: Org, tmp_path: Path
 ) -> None:
     evil_field = "uraian\n\x1b[1AStatus: ditutup"
-    fields = {"category": "mobilisation", "province": "Lampung",
-              "description": f"Saya{CLIPBOARD} NIP 198503122010011005 {CLEAR}lihat{CSI_C1}",
-              evil_field: "HP 0812 3456 7890\u202egpj.exe"}  # fmt: skip
-    rep = make_report(team.directory(), ["ayu"], evidence=0, fields=fields,
-                      consent={"authorities": ["bkn"]})  # fmt: skip
+    fields = {
+        "category": "mobilisation",
+        "province": "Lampung",
+        "description": f"Saya{CLIPBOARD} NIP 198503122010011005 {CLEAR}lihat{CSI_C1}",
+        evil_field: "HP 0812 3456 7890\u202egpj.exe",
+    }
+    rep = make_report(
+        team.directory(), ["ayu"], evidence=0, fields=fields, consent={"authorities": ["bkn"]}
+    )
     bundle = tmp_path / "export.bisik"
     write_export(bundle, team.server_key, [rep])
     pp = tmp_path / "pp"

@@ -22,9 +22,15 @@ def test_names_come_from_the_schema() -> None:
     assert vocab.CATEGORIES is report_schema.CATEGORIES
     assert vocab.PROVINCES is report_schema.PROVINCES and len(set(vocab.PROVINCES)) == 38
     assert tuple(f.name for f in report_schema.REPORT_FIELDS) == vocab.REPORT_FIELDS
-    assert set(vocab.CODED) == {f.name for f in (*report_schema.REPORT_FIELDS,
-                                                 *report_schema.MESSAGE_FIELDS,
-                                                 *report_schema.RETALIATION_FIELDS) if f.codes}
+    assert set(vocab.CODED) == {
+        f.name
+        for f in (
+            *report_schema.REPORT_FIELDS,
+            *report_schema.MESSAGE_FIELDS,
+            *report_schema.RETALIATION_FIELDS,
+        )
+        if f.codes
+    }
 
 
 def test_every_field_and_code_has_a_label() -> None:
@@ -32,5 +38,4 @@ def test_every_field_and_code_has_a_label() -> None:
         assert has(f"field.{name}"), name
     for prefix, codes in vocab.CODED.values():
         assert [c for c in codes if not has(f"{prefix}.{c}")] == []
-    assert [a for a in (*vocab.AUTHORITIES, vocab.CONSENT_OTHER) if not has(f"authority.{a}")] \
-        == []  # fmt: skip
+    assert [a for a in (*vocab.AUTHORITIES, vocab.CONSENT_OTHER) if not has(f"authority.{a}")] == []

@@ -176,7 +176,7 @@ class TorNetwork:
     @classmethod
     def create(
         cls, root: Path, *, relays: int = RELAYS, voting_interval: int = VOTING_INTERVAL
-    ) -> TorNetwork:  # fmt: skip
+    ) -> TorNetwork:
         """Write keys and torrc files for the authorities, relays and client under ``root``.
 
         ``voting_interval`` sets the authorities' voting, and so the onion services' time
@@ -188,8 +188,9 @@ class TorNetwork:
         for i in range(relays):
             tor = net._node(f"relay{i}")
             tor.orport, tor.dirport = free_port(), free_port()
-            tor.torrc = _RELAY.format(nick=tor.name, host=HOST, orport=tor.orport,
-                                      dirport=tor.dirport)  # fmt: skip
+            tor.torrc = _RELAY.format(
+                nick=tor.name, host=HOST, orport=tor.orport, dirport=tor.dirport
+            )
             relay_tors.append(tor)
         # key generation is a few tor-gencert and tor processes: run them side by side
         with ThreadPoolExecutor(AUTHORITIES + relays) as pool:
@@ -229,19 +230,39 @@ class TorNetwork:
         keys = tor.data / "keys"
         keys.mkdir(mode=0o700, exist_ok=True)
         subprocess.run(
-            [_tool("tor-gencert"), "--create-identity-key", "--passphrase-fd", "0", "-m", "12",
-             "-a", f"{HOST}:{tor.dirport}", "-i", str(keys / "authority_identity_key"),
-             "-s", str(keys / "authority_signing_key"), "-c", str(keys / "authority_certificate")],
-            input=b"\n", check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+            [
+                _tool("tor-gencert"),
+                "--create-identity-key",
+                "--passphrase-fd",
+                "0",
+                "-m",
+                "12",
+                "-a",
+                f"{HOST}:{tor.dirport}",
+                "-i",
+                str(keys / "authority_identity_key"),
+                "-s",
+                str(keys / "authority_signing_key"),
+                "-c",
+                str(keys / "authority_certificate"),
+            ],
+            input=b"\n",
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         cert = (keys / "authority_certificate").read_text()
         match = re.search(r"^fingerprint ([0-9A-F]{40})$", cert, re.M)
         if match is None:
             raise TorNetworkError("tor-gencert wrote a certificate without a fingerprint")
         tor.torrc = _AUTHORITY.format(
-            nick=tor.name, host=HOST, orport=tor.orport, dirport=tor.dirport,
-            interval=self.voting_interval, bwfile="{bwfile}",
-        )  # fmt: skip
+            nick=tor.name,
+            host=HOST,
+            orport=tor.orport,
+            dirport=tor.dirport,
+            interval=self.voting_interval,
+            bwfile="{bwfile}",
+        )
         return tor, match.group(1), _fingerprint(tor)
 
     def add_onion_service(self, name: str, torrc: str, onion_dir: Path) -> OnionService:
@@ -309,14 +330,21 @@ class TorNetwork:
         empty = tor.data / "defaults"
         empty.write_text("")
         cmd = [
-            _tool("tor"), "--defaults-torrc", str(empty), "-f", str(own),
-            "--__OwningControllerProcess", str(os.getpid()),
-            "--Log", f"notice file {tor.log}",  # replaces the torrc's Log lines (syslog)
+            _tool("tor"),
+            "--defaults-torrc",
+            str(empty),
+            "-f",
+            str(own),
+            "--__OwningControllerProcess",
+            str(os.getpid()),
+            "--Log",
+            f"notice file {tor.log}",  # replaces the torrc's Log lines (syslog)
             *tor.args,
-        ]  # fmt: skip
+        ]
         with (tor.data / "stdout.log").open("wb") as out:  # messages before the log opens
-            tor.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)  # fmt: skip
+            tor.proc = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
 
     def check_alive(self) -> None:
         """TorNetworkError naming the first tor that has exited, with its log's tail."""
@@ -359,8 +387,9 @@ class TorNetwork:
                 raise TorNetworkError(f"tor {tor.name}: {have} HSDirs after {timeout:.0f} s")
             time.sleep(0.5)
 
-    def wait_reachable(self, address: str, port: int, path: str = "/",
-                       timeout: float = 240.0) -> bytes:  # fmt: skip
+    def wait_reachable(
+        self, address: str, port: int, path: str = "/", timeout: float = 240.0
+    ) -> bytes:
         """GET ``path`` from ``address`` through the client until it answers; the response."""
         deadline = time.monotonic() + timeout
         last = ""
@@ -398,19 +427,35 @@ def hsdir_count(tor: Tor) -> int:
         text = (tor.data / "cached-microdesc-consensus").read_text(errors="replace")
     except FileNotFoundError:
         return 0
-    return sum(1 for line in text.splitlines()
-               if line.startswith("s ") and "HSDir" in line.split())  # fmt: skip
+    return sum(1 for line in text.splitlines() if line.startswith("s ") and "HSDir" in line.split())
 
 
 def _fingerprint(tor: Tor) -> str:
     """The relay identity fingerprint of ``tor`` (tor makes the keys in its data directory)."""
     done = subprocess.run(
-        [_tool("tor"), "--quiet", "--ignore-missing-torrc", "-f", str(tor.data / "none"),
-         "--list-fingerprint", "--DataDirectory", str(tor.data), "--ORPort", "1",
-         "--Nickname", tor.name, "--TestingTorNetwork", "1",
-         "--DirAuthority", "x orport=1 no-v2 127.0.0.1:1 " + "0" * 40],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+        [
+            _tool("tor"),
+            "--quiet",
+            "--ignore-missing-torrc",
+            "-f",
+            str(tor.data / "none"),
+            "--list-fingerprint",
+            "--DataDirectory",
+            str(tor.data),
+            "--ORPort",
+            "1",
+            "--Nickname",
+            tor.name,
+            "--TestingTorNetwork",
+            "1",
+            "--DirAuthority",
+            "x orport=1 no-v2 127.0.0.1:1 " + "0" * 40,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     match = re.search(r"^\S+ ((?:[0-9A-F]{4} ?){10})$", done.stdout, re.M)
     if match is None:
         raise TorNetworkError(f"no fingerprint from tor --list-fingerprint: {done.stdout}")
@@ -429,9 +474,15 @@ def _write_bandwidths(path: Path, fingerprints: Iterable[str]) -> None:
 
 
 def socks_get(
-    socks_port: int, host: str, port: int, path: str, *, timeout: float = 30,
-    headers: dict[str, str] | None = None, isolate: str | None = None,
-) -> bytes:  # fmt: skip
+    socks_port: int,
+    host: str,
+    port: int,
+    path: str,
+    *,
+    timeout: float = 30,
+    headers: dict[str, str] | None = None,
+    isolate: str | None = None,
+) -> bytes:
     """The raw HTTP/1.0 response to ``GET path`` on ``host:port``, through the SOCKS port.
 
     The name is resolved by tor (SOCKS5 domain-name address type), as Tor Browser does.

@@ -35,8 +35,9 @@ def _running(pid: int) -> bool:
 
 
 def test_every_tor_ends_when_the_test_process_is_killed(tmp_path: Path) -> None:
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(tmp_path)], cwd=ROOT,
-                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     assert child.stdout is not None
     pids = [int(p) for p in child.stdout.readline().split()]
     assert len(pids) == 4  # three authorities and the client

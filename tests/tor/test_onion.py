@@ -38,10 +38,20 @@ def _reviewer(onion: Onion, *args: str) -> str:
     org = onion.org
     env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(org.reviewer_homes["ani"])}
     done = subprocess.run(
-        [sys.executable, "-m", "reviewer.cli", *args,
-         "--passphrase-file", str(org.root / "passphrase.txt")],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "reviewer.cli",
+            *args,
+            "--passphrase-file",
+            str(org.root / "passphrase.txt"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, f"bisik-reviewer {args[0]}:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -49,8 +59,14 @@ def _reviewer(onion: Onion, *args: str) -> str:
 def _server(onion: Onion, *args: str) -> None:
     """``bisik-server`` on the running service's home, as the operator runs it."""
     env = {**os.environ, "BISIK_HOME": str(onion.org.server_home)}
-    done = subprocess.run([str(BIN / "bisik-server"), *args], env=env, capture_output=True,
-                          text=True, timeout=300, check=False)  # fmt: skip
+    done = subprocess.run(
+        [str(BIN / "bisik-server"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, f"bisik-server {args[0]}:\n{done.stdout}\n{done.stderr}"
 
 
@@ -151,8 +167,9 @@ def test_js_report_over_tor_round_trip(onion: Onion, tor_browser: Any, tmp_path:
 
 def test_tor2web_gets_use_tor_browser_page_not_form(onion: Onion) -> None:
     for path in ("/", "/submit", "/followup"):
-        raw = socks_get(onion.socks_port, onion.address, 80, path,
-                        headers={"X-Tor2web": "encrypted"})  # fmt: skip
+        raw = socks_get(
+            onion.socks_port, onion.address, 80, path, headers={"X-Tor2web": "encrypted"}
+        )
         head, _, body = raw.partition(b"\r\n\r\n")
         html = body.decode()
         assert head.split(b" ")[1] == b"403", head[:100]
@@ -164,8 +181,12 @@ def test_tor2web_gets_use_tor_browser_page_not_form(onion: Onion) -> None:
 
 def test_onion_torrc_is_the_rendered_deploy_template(onion: Onion) -> None:
     torrc = onion.torrc.read_text()
-    for line in ("HiddenServicePoWDefensesEnabled 1", "Sandbox 1", "HiddenServiceVersion 3",
-                 "SocksPort 0"):  # fmt: skip
+    for line in (
+        "HiddenServicePoWDefensesEnabled 1",
+        "Sandbox 1",
+        "HiddenServiceVersion 3",
+        "SocksPort 0",
+    ):
         assert line in torrc.splitlines()
     used = (onion.network.root / "onion" / "torrc").read_text()
     assert used.startswith(torrc)  # production lines first, unchanged; test lines only after

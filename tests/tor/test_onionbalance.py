@@ -69,8 +69,12 @@ class Balanced:
 def _frontend_key(where: Path) -> tuple[Path, str]:
     """The frontend key made as docs/OPERATOR.md says, and the address it is."""
     key_file = where / "bisik-frontend.key"
-    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(key_file)],
-                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(key_file)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     key = load_pem_private_key(key_file.read_bytes(), password=None)
     assert isinstance(key, Ed25519PrivateKey)
     return key_file, onion_address(key)
@@ -85,8 +89,9 @@ def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
         redis = OwnRedis()
         redis.start()
         stack.callback(redis.stop)
-        nodes = stack.enter_context(intake_nodes(org.server_home, base / "nodes", db_url=db_url,
-                                                 redis_url=redis.url))  # fmt: skip
+        nodes = stack.enter_context(
+            intake_nodes(org.server_home, base / "nodes", db_url=db_url, redis_url=redis.url)
+        )
         yield from _balance(base, [node.port for node in nodes])
 
 
@@ -94,26 +99,33 @@ def _balance(base: Path, ports: list[int]) -> Iterator[Balanced]:
     """The Tor side: a backend onion per node, the frontend tor, Onionbalance."""
     render = load_render()
     key_file, front = _frontend_key(base)
-    net = TorNetwork.create(base / "tor", voting_interval=ONIONBALANCE_VOTING,
-                            relays=RELAYS)  # fmt: skip
+    net = TorNetwork.create(base / "tor", voting_interval=ONIONBALANCE_VOTING, relays=RELAYS)
     backends = []
     for i, port in enumerate(ports, 1):
         data = net.node_dir(f"backend{i}")
-        values = {"TOR_DATA_DIR": str(data), "ONION_DIR": str(data / "hs"),
-                  "LISTEN_PORT": str(port), "FRONTEND_ONION": front}  # fmt: skip
+        values = {
+            "TOR_DATA_DIR": str(data),
+            "ONION_DIR": str(data / "hs"),
+            "LISTEN_PORT": str(port),
+            "FRONTEND_ONION": front,
+        }
         torrc, ob_config = render.render_all(
-            base / f"rendered{i}", values,
+            base / f"rendered{i}",
+            values,
             only=["scale-out/backend-torrc.template", "scale-out/ob_config.template"],
-        )  # fmt: skip
+        )
         (data / "hs").mkdir(mode=0o700)
         (data / "hs" / "ob_config").write_text(ob_config.read_text())
         backends.append(net.add_onion_service(f"backend{i}", torrc.read_text(), data / "hs"))
     control = free_port()
-    (frontend_torrc,) = render.render_all(base / "rendered-frontend", {},
-                                          only=["scale-out/frontend-torrc.template"])  # fmt: skip
-    frontend = net.add_tor("frontend", frontend_torrc.read_text(),
-                           args=("--ControlPort", f"127.0.0.1:{control}",
-                                 "--CookieAuthentication", "1"))  # fmt: skip
+    (frontend_torrc,) = render.render_all(
+        base / "rendered-frontend", {}, only=["scale-out/frontend-torrc.template"]
+    )
+    frontend = net.add_tor(
+        "frontend",
+        frontend_torrc.read_text(),
+        args=("--ControlPort", f"127.0.0.1:{control}", "--CookieAuthentication", "1"),
+    )
     ob = None
     log = base / "onionbalance.log"
     try:
@@ -122,14 +134,29 @@ def _balance(base: Path, ports: list[int]) -> Iterator[Balanced]:
         net.wait_for_log(frontend, r"Bootstrapped 100%", 120)
         net.wait_for_hsdirs(frontend, HSDIRS)
         addresses = {f"BACKEND{i}_ONION": b.hostname for i, b in enumerate(backends, 1)}
-        (config,) = render.render_all(base / "rendered-ob", {**addresses, "OB_KEY": str(key_file)},
-                                      only=["scale-out/onionbalance.yaml.template"])  # fmt: skip
+        (config,) = render.render_all(
+            base / "rendered-ob",
+            {**addresses, "OB_KEY": str(key_file)},
+            only=["scale-out/onionbalance.yaml.template"],
+        )
         with log.open("wb") as out:
             ob = subprocess.Popen(
-                [str(BIN / "onionbalance"), "--is-testnet", "-c", str(config),
-                 "-i", "127.0.0.1", "-p", str(control), "-v", "info"],
-                stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
-            )  # fmt: skip
+                [
+                    str(BIN / "onionbalance"),
+                    "--is-testnet",
+                    "-c",
+                    str(config),
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                    str(control),
+                    "-v",
+                    "info",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
+            )
         try:
             net.wait_reachable(front, 80, "/", timeout=300)  # Onionbalance waits 45 s first
         except Exception as exc:
@@ -153,8 +180,9 @@ def _end(ob: subprocess.Popen[bytes]) -> None:
 
 
 def _page(balanced: Balanced, circuit: str, path: str = "/") -> bytes:
-    return socks_get(balanced.network.socks_port, balanced.address, 80, path, timeout=60,
-                     isolate=circuit)  # fmt: skip
+    return socks_get(
+        balanced.network.socks_port, balanced.address, 80, path, timeout=60, isolate=circuit
+    )
 
 
 def test_one_address_serves_bisik_from_the_nodes(balanced: Balanced) -> None:

@@ -34,6 +34,7 @@ from vault.store import Vault
 
 # --- reviewer keys and cases in a vault ----------------------------------------------------------
 
+
 @dataclass
 class Reviewer:
     """A reviewer key pair for sealing test envelopes and signing records."""
@@ -61,8 +62,10 @@ def new_case(vault: Vault, reviewer: Reviewer, *, evidence: int = 1) -> str:
     return vault.create_case(
         lookup_tag=secrets.token_bytes(32),
         reply_public=raw_public(KeyPair.generate().encryption.public_key()),
-        recipients=["rev-a"], report_blob=report, evidence=ev,
-    )  # fmt: skip
+        recipients=["rev-a"],
+        report_blob=report,
+        evidence=ev,
+    )
 
 
 # --- an organisation with real keys; sample bundles ----------------------------------------------
@@ -107,37 +110,58 @@ class Org:
 
     def with_server(self, server: Ed25519PrivateKey | None) -> Org:
         """The same organisation whose directory names another server key (or none)."""
-        return make_org(root=self.root, server=server, reviewers=self.reviewers,
-                        revoked=self.revoked, no_server=server is None)  # fmt: skip
+        return make_org(
+            root=self.root,
+            server=server,
+            reviewers=self.reviewers,
+            revoked=self.revoked,
+            no_server=server is None,
+        )
 
 
 def make_org(
-    ids: tuple[str, ...] = ("rev_a", "rev_b"), *, seed: str | None = None,
-    root: Ed25519PrivateKey | None = None, server: Ed25519PrivateKey | None = None,
-    reviewers: dict[str, KeyPair] | None = None, revoked: list[str] | None = None,
+    ids: tuple[str, ...] = ("rev_a", "rev_b"),
+    *,
+    seed: str | None = None,
+    root: Ed25519PrivateKey | None = None,
+    server: Ed25519PrivateKey | None = None,
+    reviewers: dict[str, KeyPair] | None = None,
+    revoked: list[str] | None = None,
     no_server: bool = False,
-) -> Org:  # fmt: skip
+) -> Org:
     """An organisation; pass ``seed`` for keys that are the same on every run."""
     root = root or ed25519(seed, "root")
     server = server or ed25519(seed, "server")
     reviewers = reviewers or {rid: keypair(seed, rid) for rid in ids}
     entries = [
-        Entry(rid, rid.upper(), "lead" if i == 0 else "reviewer", kp.public,
-                 TODAY - dt.timedelta(days=30), TODAY + dt.timedelta(days=365))
+        Entry(
+            rid,
+            rid.upper(),
+            "lead" if i == 0 else "reviewer",
+            kp.public,
+            TODAY - dt.timedelta(days=30),
+            TODAY + dt.timedelta(days=365),
+        )
         for i, (rid, kp) in enumerate(reviewers.items())
-    ]  # fmt: skip
+    ]
     data = sign_directory(
-        root, "Bisik Test", 1, TODAY + dt.timedelta(days=365), entries,
-        None if no_server else server.public_key(), revoked or [],
-    )  # fmt: skip
+        root,
+        "Bisik Test",
+        1,
+        TODAY + dt.timedelta(days=365),
+        entries,
+        None if no_server else server.public_key(),
+        revoked or [],
+    )
     return Org(root, server, reviewers, data, revoked or [])
 
 
 def revoke(org: Org, reviewer_id: str) -> Org:
     """The same organisation after revoking one reviewer's signing key."""
     kid = key_id(org.reviewers[reviewer_id].signing.public_key()).hex()
-    return make_org(root=org.root, server=org.server, reviewers=org.reviewers,
-                    revoked=[*org.revoked, kid])  # fmt: skip
+    return make_org(
+        root=org.root, server=org.server, reviewers=org.reviewers, revoked=[*org.revoked, kid]
+    )
 
 
 def reply_keypair(
@@ -150,6 +174,7 @@ def reply_keypair(
 
 
 # -- sample bundles ------------------------------------------------------------------------------
+
 
 @dataclass
 class Sample:
@@ -165,9 +190,15 @@ def record_status(org: Org, reviewer_id: str, case: str, state: str, at: str) ->
 
 
 def write_sample_export(
-    path: Path, org: Org, *, cases: int = 2, evidence: int = 1, evidence_size: int = 300,
-    seq_from: int = 0, records_by: str = "rev_a",
-) -> Sample:  # fmt: skip
+    path: Path,
+    org: Org,
+    *,
+    cases: int = 2,
+    evidence: int = 1,
+    evidence_size: int = 300,
+    seq_from: int = 0,
+    records_by: str = "rev_a",
+) -> Sample:
     """An export of ``cases`` cases (report + evidence + one status + one reply each)."""
     recipients = [kp.public.encryption for kp in org.reviewers.values()]
     items: list[tuple[str, str, bytes]] = []
@@ -186,8 +217,14 @@ def write_sample_export(
                 for _ in range(evidence)
             ]
             for i, blob in enumerate(blobs):
-                w.add_envelope(case, "report" if i == 0 else "evidence", seq, io.BytesIO(blob),
-                               len(blob), hashlib.sha256(blob).hexdigest())  # fmt: skip
+                w.add_envelope(
+                    case,
+                    "report" if i == 0 else "evidence",
+                    seq,
+                    io.BytesIO(blob),
+                    len(blob),
+                    hashlib.sha256(blob).hexdigest(),
+                )
                 items.append(("envelope", case, blob))
             seq += 1
             rec = record_status(org, records_by, case, "in_review", "2026-11-28T10:00:00+00:00")
@@ -205,9 +242,14 @@ def write_sample_export(
 
 
 def write_sample_outbox(
-    path: Path, org: Org, *, reviewer: str = "rev_a", cases: tuple[str, ...] = ("casex",),
-    ack: int = 7, reply_keys: dict[str, bytes] | None = None,
-) -> list[tuple[str, str, bytes]]:  # fmt: skip
+    path: Path,
+    org: Org,
+    *,
+    reviewer: str = "rev_a",
+    cases: tuple[str, ...] = ("casex",),
+    ack: int = 7,
+    reply_keys: dict[str, bytes] | None = None,
+) -> list[tuple[str, str, bytes]]:
     """An outbox with, per case, a status and a reply (sealed to a fresh or given reply key)."""
     items: list[tuple[str, str, bytes]] = []
     with OutboxWriter(path, org.signer(reviewer), org.directory, ack=ack) as out:
@@ -216,14 +258,19 @@ def write_sample_outbox(
             out.add_status(st)
             pub = (reply_keys or {}).get(case) or reply_keypair()[1]
             env = envelope.seal(b"mohon bukti tambahan", [load_x25519_public(pub)])
-            rec = records.reply(org.signer(reviewer), case, hashlib.sha256(env).hexdigest(),
-                                at="2026-11-29T09:01:00+00:00")  # fmt: skip
+            rec = records.reply(
+                org.signer(reviewer),
+                case,
+                hashlib.sha256(env).hexdigest(),
+                at="2026-11-29T09:01:00+00:00",
+            )
             out.add_reply(rec, env)
             items += [("status", case, st), ("reply", case, rec), ("reply_envelope", case, env)]
     return items
 
 
 # --- a server home, a laptop harness, database snapshots -----------------------------------------
+
 
 @dataclass
 class Server:
@@ -252,9 +299,12 @@ def open_server(home: Path, db_url: str, org: Org | None = None) -> Server:
 
 
 def add_case(
-    server: Server, *, evidence: int = 1, evidence_size: int = 2000,
+    server: Server,
+    *,
+    evidence: int = 1,
+    evidence_size: int = 2000,
     recipients: tuple[str, ...] = ("rev_a", "rev_b"),
-) -> str:  # fmt: skip
+) -> str:
     """A case as the intake makes it: a sealed report and sealed evidence, to ``recipients``."""
     keys = [server.org.reviewers[r].public.encryption for r in recipients]
     report = server.vault.blobs.put_bytes(envelope.seal(b"LAPORAN " + secrets.token_bytes(8), keys))
@@ -264,9 +314,12 @@ def add_case(
     ]
     priv = X25519PrivateKey.generate()
     case = server.vault.create_case(
-        lookup_tag=secrets.token_bytes(32), reply_public=raw_public(priv.public_key()),
-        recipients=list(recipients), report_blob=report, evidence=ev,
-    )  # fmt: skip
+        lookup_tag=secrets.token_bytes(32),
+        reply_public=raw_public(priv.public_key()),
+        recipients=list(recipients),
+        report_blob=report,
+        evidence=ev,
+    )
     server.reporters[case] = priv
     return case
 
@@ -306,13 +359,21 @@ def reviewer_import(export_path: Path, org: Org, reviewer: str) -> Laptop:
 
 
 def write_outbox(
-    path: Path, org: Org, reviewer: str, lap: Laptop, *, state: str = "in_review",
-    at: str = "2026-11-29T08:00:00+00:00", reply: bytes | None = b"Terima kasih.",
-    cases: list[str] | None = None, ack: int | None = None,
-) -> None:  # fmt: skip
+    path: Path,
+    org: Org,
+    reviewer: str,
+    lap: Laptop,
+    *,
+    state: str = "in_review",
+    at: str = "2026-11-29T08:00:00+00:00",
+    reply: bytes | None = b"Terima kasih.",
+    cases: list[str] | None = None,
+    ack: int | None = None,
+) -> None:
     """The laptop's outbox: a status (and a reply sealed to the reporter) per case."""
-    with OutboxWriter(path, org.signer(reviewer), org.directory,
-                      ack=lap.seq_to if ack is None else ack) as out:  # fmt: skip
+    with OutboxWriter(
+        path, org.signer(reviewer), org.directory, ack=lap.seq_to if ack is None else ack
+    ) as out:
         for case in cases if cases is not None else sorted(lap.reports):
             out.add_status(record_status(org, reviewer, case, state, at))
             if reply is not None:
@@ -326,7 +387,9 @@ def db_snapshot(vault: Vault) -> dict[str, Any]:
     md = sa.MetaData()
     md.reflect(vault.engine)
     with vault.engine.connect() as conn:
-        rows = {t.name: sorted(repr(tuple(r)) for r in conn.execute(sa.select(t)))
-                for t in md.sorted_tables}  # fmt: skip
+        rows = {
+            t.name: sorted(repr(tuple(r)) for r in conn.execute(sa.select(t)))
+            for t in md.sorted_tables
+        }
     blobs = sorted(p.name for p in (vault.home / "blobs").rglob("*") if p.is_file())
     return {"rows": rows, "blobs": blobs}

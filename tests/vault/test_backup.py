@@ -54,8 +54,12 @@ def pg_schema_2() -> Iterator[str]:
 def _snapshot(v: Vault) -> tuple[object, ...]:
     items = v.items_since(0, limit=100_000)
     cases = sorted({i.case_id for i in items})
-    return (tuple(items), tuple(v.case_info(c) for c in cases),
-            tuple(sorted(v.blobs.iter_shas())), v.get_cursor("rev-a"))  # fmt: skip
+    return (
+        tuple(items),
+        tuple(v.case_info(c) for c in cases),
+        tuple(sorted(v.blobs.iter_shas())),
+        v.get_cursor("rev-a"),
+    )
 
 
 def test_round_trip(vault: Vault, target_url: str, tmp_path: Path) -> None:
@@ -121,6 +125,7 @@ def test_backup_while_writing_is_consistent(vault: Vault, tmp_path: Path) -> Non
 def _check_logical_snapshot(archive: Path) -> None:
     """Every blob a row of the snapshot refers to is in the archive, every case complete."""
     with tarfile.open(archive) as tar:
+
         def rows(table: str) -> list[dict[str, object]]:
             f = tar.extractfile(f"db/{table}.jsonl")
             assert f is not None

@@ -222,16 +222,20 @@ def test_retention_removes_an_orphan_after_its_grace_days(nodes: tuple[Vault, Va
 
 
 def test_backup_reads_through_the_store_and_restores_into_either_store(
-    nodes: tuple[Vault, Vault], vault_db_url: str, tmp_path: Path, pg_or_sqlite_target: str,
-) -> None:  # fmt: skip
+    nodes: tuple[Vault, Vault],
+    vault_db_url: str,
+    tmp_path: Path,
+    pg_or_sqlite_target: str,
+) -> None:
     one, _ = nodes
     ref = one.blobs.put_bytes(secrets.token_bytes(ROW_BYTES + 5))
     with one._tx() as ops:
         ops._register_blob(ref)
     info = backup(one, tmp_path / "b.tar")
     assert info.blobs == 1
-    restored = restore(tmp_path / "b.tar", pg_or_sqlite_target, tmp_path / "restored",
-                       blob_store="database")  # fmt: skip
+    restored = restore(
+        tmp_path / "b.tar", pg_or_sqlite_target, tmp_path / "restored", blob_store="database"
+    )
     assert restored.blobs == 1
     with Vault.open(pg_or_sqlite_target, tmp_path / "restored", blob_store="database") as again:
         assert again.blobs.verify(ref.sha256)
@@ -268,8 +272,9 @@ def test_open_returns_a_binary_file(nodes: tuple[Vault, Vault]) -> None:
 
 @pytest.mark.parametrize("size", [ROW_BYTES + 10, 2 * ROW_BYTES])  # a last chunk to write, or none
 def test_a_write_swept_under_its_writer_fails_instead_of_naming_nothing(
-    nodes: tuple[Vault, Vault], size: int,
-) -> None:  # fmt: skip
+    nodes: tuple[Vault, Vault],
+    size: int,
+) -> None:
     one, _ = nodes
     store = one.blobs
     assert isinstance(store, DatabaseBlobStore)

@@ -55,8 +55,10 @@ def test_discard_removes_what_the_request_created(vault: Vault) -> None:
         vault.create_case(
             lookup_tag=secrets.token_bytes(32),
             reply_public=raw_public(KeyPair.generate().encryption.public_key()),
-            recipients=["rev-a"], report_blob=written.ref, evidence=[],
-        )  # fmt: skip
+            recipients=["rev-a"],
+            report_blob=written.ref,
+            evidence=[],
+        )
 
 
 def test_retention_keeps_a_blob_shared_with_a_surviving_case(vault: Vault) -> None:

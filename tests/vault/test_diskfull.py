@@ -31,8 +31,11 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
     """A 1 MiB tmpfs, unmounted afterwards; skipped where mounting is not allowed."""
     mnt = tmp_path / "tiny"
     mnt.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(mnt)],
-                          capture_output=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(mnt)],
+        capture_output=True,
+        check=False,
+    )
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (not root); the simulated test still runs")
     try:
@@ -101,8 +104,9 @@ class _FullAfter:
 def test_simulated_enospc_on_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = LocalBlobStore(tmp_path / "blobs")
     real_fdopen = os.fdopen
-    monkeypatch.setattr(blobstore.os, "fdopen",
-                        lambda fd, mode: _FullAfter(real_fdopen(fd, mode), 1000))  # fmt: skip
+    monkeypatch.setattr(
+        blobstore.os, "fdopen", lambda fd, mode: _FullAfter(real_fdopen(fd, mode), 1000)
+    )
     with pytest.raises(DiskFullError), store.writer() as w:
         w.write(b"a" * 600)
         w.write(b"b" * 600)

@@ -35,18 +35,22 @@ def _keyed_case(server: Server) -> tuple[str, receipt.ReceiptSecrets, list]:
     keys = [kp.public.encryption for kp in server.org.reviewers.values()]
     report = server.vault.blobs.put_bytes(envelope.seal(b"LAPORAN", keys))
     case = server.vault.create_case(
-        lookup_tag=secrets.token_bytes(32), reply_public=raw_public(sec.reply_public),
-        recipients=list(server.org.reviewers), report_blob=report, evidence=[],
+        lookup_tag=secrets.token_bytes(32),
+        reply_public=raw_public(sec.reply_public),
+        recipients=list(server.org.reviewers),
+        report_blob=report,
+        evidence=[],
         followup_public=raw_public(sec.followup_public),
-    )  # fmt: skip
+    )
     return case, sec, keys
 
 
 def test_unsigned_or_forged_message_is_not_stored(server: Server) -> None:
     case, sec, keys = _keyed_case(server)
     msg = server.vault.blobs.put_bytes(envelope.seal(b"PESAN", keys))
-    forged = followup.sign(receipt.derive(receipt.generate()).followup_key, case, "message",
-                           msg.sha256, [])  # fmt: skip
+    forged = followup.sign(
+        receipt.derive(receipt.generate()).followup_key, case, "message", msg.sha256, []
+    )
     wrong_kind = followup.sign(sec.followup_key, case, "retaliation", msg.sha256, [])
     for proof in (None, forged, wrong_kind, b"not json"):
         with pytest.raises(UnprovenFollowupError):
@@ -62,8 +66,10 @@ def test_signed_message_is_exported_with_its_signature(server: Server, tmp_path:
     out = tmp_path / "export.bisik"
     export_bundle(server.vault, server.org.server, out, directory=server.org.directory)
     with read_export(out, server.org.directory) as export:
-        items = [(i.kind, i.extra.get("type"), i.read_bytes() if i.kind == "followup" else None)
-                 for i in export.items()]  # fmt: skip
+        items = [
+            (i.kind, i.extra.get("type"), i.read_bytes() if i.kind == "followup" else None)
+            for i in export.items()
+        ]
     kinds = [(k, t) for k, t, _ in items]
     assert kinds.index(("followup", None)) == kinds.index(("envelope", "message")) + 1
     assert [d for k, _, d in items if k == "followup"] == [proof]
@@ -73,17 +79,17 @@ def _bundle(path: Path, server: Server, after: str, data: bytes, seq: int = 1) -
     env = envelope.seal(b"x", [next(iter(server.org.reviewers.values())).public.encryption])
     with ExportWriter(path, server.org.server, seq_from=0) as w:
         w.add_case("case1", "2026-11-20", ["rev_a"], "A" * 43)
-        w.add_envelope("case1", after, 1, io.BytesIO(env), len(env),
-                       hashlib.sha256(env).hexdigest())  # fmt: skip
+        w.add_envelope(
+            "case1", after, 1, io.BytesIO(env), len(env), hashlib.sha256(env).hexdigest()
+        )
         w.add_record("followup", "case1", seq, data)
         w.finish(seq)
 
 
-def test_reader_refuses_a_followup_item_not_after_a_message(
-    server: Server, tmp_path: Path
-) -> None:
-    sig = signed.sign(receipt.derive(receipt.generate()).followup_key, "followup",
-                      {"v": 1}).to_bytes()  # fmt: skip
+def test_reader_refuses_a_followup_item_not_after_a_message(server: Server, tmp_path: Path) -> None:
+    sig = signed.sign(
+        receipt.derive(receipt.generate()).followup_key, "followup", {"v": 1}
+    ).to_bytes()
     _bundle(tmp_path / "a.bisik", server, "report", sig)
     with pytest.raises(BundleIntegrityError):
         read_export(tmp_path / "a.bisik", server.org.directory)

@@ -41,12 +41,21 @@ def test_no_column_keeps_a_time_of_day() -> None:
     for table in Base.metadata.tables.values():
         for column in table.columns:
             assert not isinstance(column.type, DateTime | Time | Interval), column
-    days = {f"{c.table.name}.{c.name}" for t in Base.metadata.tables.values()
-            for c in t.columns if isinstance(c.type, Date)}  # fmt: skip
+    days = {
+        f"{c.table.name}.{c.name}"
+        for t in Base.metadata.tables.values()
+        for c in t.columns
+        if isinstance(c.type, Date)
+    }
     # items.day: the day each follow-up arrived, for the proof of report (crypto/SPEC.md §13).
     # blob_contents.day: the day a database blob was written (the file store's day mtime).
-    assert days == {"cases.received_day", "cases.status_day", "uploads.expires_on", "items.day",
-                    "blob_contents.day"}  # fmt: skip
+    assert days == {
+        "cases.received_day",
+        "cases.status_day",
+        "uploads.expires_on",
+        "items.day",
+        "blob_contents.day",
+    }
 
 
 def test_no_column_is_named_like_identifying_data() -> None:
@@ -79,14 +88,18 @@ def test_cases_keep_no_intake_channel_and_the_upgrade_keeps_every_row(
         with engine.begin() as conn:
             command.upgrade(db.alembic_config(conn), "0001")
             conn.execute(text("INSERT INTO blobs (sha256, size) VALUES (:s, 10)"), {"s": "ab" * 32})
-            conn.execute(text(
-                "INSERT INTO cases (id, lookup_tag, reply_public, received_day, channel) "
-                "VALUES ('c1', :t, :p, :d, 'server')"
-            ), {"t": b"t" * 32, "p": b"p" * 32, "d": dt.date(2026, 1, 2)})  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO cases (id, lookup_tag, reply_public, received_day, channel) "
+                    "VALUES ('c1', :t, :p, :d, 'server')"
+                ),
+                {"t": b"t" * 32, "p": b"p" * 32, "d": dt.date(2026, 1, 2)},
+            )
             conn.execute(text("INSERT INTO case_recipients VALUES ('c1', 'a')"))
-            conn.execute(text(
-                "INSERT INTO items (case_id, kind, blob_sha) VALUES ('c1', 'report', :s)"
-            ), {"s": "ab" * 32})  # fmt: skip
+            conn.execute(
+                text("INSERT INTO items (case_id, kind, blob_sha) VALUES ('c1', 'report', :s)"),
+                {"s": "ab" * 32},
+            )
         db.migrate(engine)
         with engine.connect() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns("cases")}

@@ -96,8 +96,10 @@ def _flow(vault: Vault, reviewer: KeyPair) -> Flow:
     code = receipt.generate()
     rs = receipt.derive(code)
     pepper = secrets.token_bytes(32)
-    names = [f"perintah_camat_{secrets.token_hex(4)}.jpg",
-             f"rekaman_suara_kadis_{secrets.token_hex(4)}.ogg"]  # fmt: skip
+    names = [
+        f"perintah_camat_{secrets.token_hex(4)}.jpg",
+        f"rekaman_suara_kadis_{secrets.token_hex(4)}.ogg",
+    ]
     to = [reviewer.public.encryption]
 
     # evidence 1: streamed straight from a Sealer into the blob store
@@ -118,48 +120,71 @@ def _flow(vault: Vault, reviewer: KeyPair) -> Flow:
     half = vault.start_upload(owner=owner, total_size=len(voice))
     vault.append_upload(half, owner, 0, voice[:30_000])
 
-    evidence = [document.Evidence(ev1.sha256, names[0], "image/jpeg", len(photo),
-                                  envelope_mac=sealer.header_mac.hex()),
-                document.Evidence(ev2.sha256, names[1], "audio/ogg", 90_000,
-                                  envelope_mac=envelope.header_mac(io.BytesIO(voice)).hex())
-                ]  # fmt: skip
+    evidence = [
+        document.Evidence(
+            ev1.sha256, names[0], "image/jpeg", len(photo), envelope_mac=sealer.header_mac.hex()
+        ),
+        document.Evidence(
+            ev2.sha256,
+            names[1],
+            "audio/ogg",
+            90_000,
+            envelope_mac=envelope.header_mac(io.BytesIO(voice)).hex(),
+        ),
+    ]
     report = document.Document(
-        "report", document.now(), "browser",
+        "report",
+        document.now(),
+        "browser",
         {"category": "mobilisasi", "text": f"{marker} Camat mengumpulkan KTP di grup WhatsApp"},
-        b64u_encode(raw_public(rs.reply_public)), evidence, {"share": "yes"},
-    )  # fmt: skip
+        b64u_encode(raw_public(rs.reply_public)),
+        evidence,
+        {"share": "yes"},
+    )
     case_id = vault.create_case(
         lookup_tag=receipt.lookup_tag(pepper, rs.lookup_id),
-        reply_public=raw_public(rs.reply_public), recipients=["rev-a"],
-        report_blob=_seal(vault, report, to), evidence=[ev1, ev2],
-    )  # fmt: skip
+        reply_public=raw_public(rs.reply_public),
+        recipients=["rev-a"],
+        report_blob=_seal(vault, report, to),
+        evidence=[ev1, ev2],
+    )
     found = vault.case_by_lookup(receipt.lookup_tag(pepper, receipt.derive(code).lookup_id))
     assert found is not None and found.id == case_id
 
     msg = document.Document("message", document.now(), "server", {"text": marker + " susulan"})
     vault.add_message(case_id, kind="message", blob=_seal(vault, msg, to), evidence=[])
-    ret = document.Document("retaliation", document.now(), "server",
-                            {"text": marker + " saya dimutasi ke kecamatan terpencil"})  # fmt: skip
+    ret = document.Document(
+        "retaliation",
+        document.now(),
+        "server",
+        {"text": marker + " saya dimutasi ke kecamatan terpencil"},
+    )
     vault.add_message(case_id, kind="retaliation", blob=_seal(vault, ret, to), evidence=[])
 
-    reply_doc = document.Document("reply", document.now(), "reviewer",
-                                  {"text": marker + " balasan penelaah"})  # fmt: skip
+    reply_doc = document.Document(
+        "reply", document.now(), "reviewer", {"text": marker + " balasan penelaah"}
+    )
     reply_blob = _seal(vault, reply_doc, [rs.reply_public])
     with vault.batch() as tx:
         tx.mark_bundle(secrets.token_bytes(16))
         tx.add_status(case_id, records.status(reviewer.signing, case_id, "in_review"))
-        tx.add_reply(case_id, records.reply(reviewer.signing, case_id, reply_blob.sha256),
-                     reply_blob)  # fmt: skip
-    vault.add_status(case_id, records.status(reviewer.signing, case_id, "escalated",
-                                             authority="BKN"))  # fmt: skip
+        tx.add_reply(
+            case_id, records.reply(reviewer.signing, case_id, reply_blob.sha256), reply_blob
+        )
+    vault.add_status(
+        case_id, records.status(reviewer.signing, case_id, "escalated", authority="BKN")
+    )
     return Flow(marker, code, rs, names, case_id)
 
 
 def _pg_dump(db_url: str, out: Path) -> Path:
     options = parse_qs(urlsplit(db_url).query).get("options", [""])[0]
     schema = options.split("search_path=")[1]
-    dump = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "-n", schema, "test"],
-                          capture_output=True, check=True)  # fmt: skip
+    dump = subprocess.run(
+        ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "-n", schema, "test"],
+        capture_output=True,
+        check=True,
+    )
     out.write_bytes(dump.stdout)
     assert b"CREATE TABLE" in dump.stdout
     return out

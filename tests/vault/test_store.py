@@ -48,9 +48,13 @@ def test_create_and_look_up_a_case(vault: Vault, reviewer: Reviewer) -> None:
     ev = [sealed_blob(vault, reviewer, b"photo"), sealed_blob(vault, reviewer, b"voice note")]
     tag = secrets.token_bytes(32)
     reply_pub = raw_public(KeyPair.generate().encryption.public_key())
-    case_id = vault.create_case(lookup_tag=tag, reply_public=reply_pub,
-                                recipients=["rev-b", "rev-a", "rev-a"], report_blob=report,
-                                evidence=ev)  # fmt: skip
+    case_id = vault.create_case(
+        lookup_tag=tag,
+        reply_public=reply_pub,
+        recipients=["rev-b", "rev-a", "rev-a"],
+        report_blob=report,
+        evidence=ev,
+    )
     assert len(case_id) == 16
     info = vault.case_by_lookup(tag)
     assert info is not None
@@ -72,8 +76,13 @@ def test_case_ids_are_random(vault: Vault, reviewer: Reviewer) -> None:
 
 def test_duplicate_lookup_tag_is_refused(vault: Vault, reviewer: Reviewer) -> None:
     report = sealed_blob(vault, reviewer, b"r")
-    args = dict(lookup_tag=b"t" * 32, reply_public=b"p" * 32, recipients=["a"],
-                report_blob=report, evidence=[])  # fmt: skip
+    args = dict(
+        lookup_tag=b"t" * 32,
+        reply_public=b"p" * 32,
+        recipients=["a"],
+        report_blob=report,
+        evidence=[],
+    )
     vault.create_case(**args)  # type: ignore[arg-type]
     with pytest.raises(DuplicateCaseError):
         vault.create_case(**args)  # type: ignore[arg-type]
@@ -85,19 +94,34 @@ def test_blobs_must_be_stored_first(vault: Vault, reviewer: Reviewer) -> None:
     wrong_size = BlobRef(report.sha256, report.size + 1)
     for rep, ev in ((ghost, []), (wrong_size, []), (report, [ghost])):
         with pytest.raises(MissingBlobError):
-            vault.create_case(lookup_tag=secrets.token_bytes(32), reply_public=b"p" * 32,
-                              recipients=["a"], report_blob=rep, evidence=ev)  # fmt: skip
+            vault.create_case(
+                lookup_tag=secrets.token_bytes(32),
+                reply_public=b"p" * 32,
+                recipients=["a"],
+                report_blob=rep,
+                evidence=ev,
+            )
     assert vault.last_seq() == 0  # nothing half-written
 
 
 def test_bad_case_arguments(vault: Vault, reviewer: Reviewer) -> None:
     report = sealed_blob(vault, reviewer, b"r")
     with pytest.raises(ValueError):
-        vault.create_case(lookup_tag=b"short", reply_public=b"p" * 32, recipients=["a"],
-                          report_blob=report, evidence=[])  # fmt: skip
+        vault.create_case(
+            lookup_tag=b"short",
+            reply_public=b"p" * 32,
+            recipients=["a"],
+            report_blob=report,
+            evidence=[],
+        )
     with pytest.raises(ValueError):
-        vault.create_case(lookup_tag=b"t" * 32, reply_public=b"p" * 32, recipients=[],
-                          report_blob=report, evidence=[])  # fmt: skip
+        vault.create_case(
+            lookup_tag=b"t" * 32,
+            reply_public=b"p" * 32,
+            recipients=[],
+            report_blob=report,
+            evidence=[],
+        )
 
 
 def test_messages_and_retaliation(vault: Vault, reviewer: Reviewer) -> None:
@@ -167,8 +191,10 @@ def test_replies_are_stored_once_in_order(vault: Vault, reviewer: Reviewer) -> N
     case_id = new_case(vault, reviewer)
     reply_key = KeyPair.generate().encryption.public_key()
     envs = [vault.blobs.put_bytes(envelope.seal(t, [reply_key])) for t in (b"one", b"two")]
-    recs = [records.reply(reviewer.keys.signing, case_id, e.sha256, at=_at(d))
-            for e, d in zip(envs, (5, 4), strict=True)]  # fmt: skip
+    recs = [
+        records.reply(reviewer.keys.signing, case_id, e.sha256, at=_at(d))
+        for e, d in zip(envs, (5, 4), strict=True)
+    ]
     assert vault.add_reply(case_id, recs[0], envs[0])
     assert vault.add_reply(case_id, recs[1], envs[1])
     assert not vault.add_reply(case_id, recs[0], envs[0])
@@ -230,8 +256,13 @@ def _count_statements(vault: Vault) -> tuple[list[str], Callable[[], None]]:
     return seen, lambda: event.remove(vault.engine, "before_cursor_execute", on_execute)
 
 
-def _reply(vault: Vault, reviewer: Reviewer, case_id: str, text: bytes, at: str,
-           ) -> tuple[bytes, BlobRef]:  # fmt: skip
+def _reply(
+    vault: Vault,
+    reviewer: Reviewer,
+    case_id: str,
+    text: bytes,
+    at: str,
+) -> tuple[bytes, BlobRef]:
     env = vault.blobs.put_bytes(envelope.seal(text, [KeyPair.generate().encryption.public_key()]))
     return records.reply(reviewer.keys.signing, case_id, env.sha256, at=at), env
 
@@ -245,16 +276,25 @@ def test_add_records_is_one_call_per_record_in_effect(vault: Vault, reviewer: Re
     old_a = reviewer.status(a, "escalated", _at(2))  # arrives after new_a, but is older
     st_b = reviewer.status(b, "in_review", _at(4))
     rec, env = _reply(vault, reviewer, b, b"balasan", _at(5))
-    batch = [Outbound("status", a, new_a), Outbound("reply", b, rec, env),
-             Outbound("status", a, old_a), Outbound("status", a, stored),  # a replay
-             Outbound("status", b, st_b), Outbound("status", a, new_a)]  # repeated in batch
+    batch = [
+        Outbound("status", a, new_a),
+        Outbound("reply", b, rec, env),
+        Outbound("status", a, old_a),
+        Outbound("status", a, stored),  # a replay
+        Outbound("status", b, st_b),
+        Outbound("status", a, new_a),
+    ]  # repeated in batch
     with vault.batch() as tx:
         assert tx.add_records(batch) == [True, True, True, False, True, False]
     assert vault.case_info(a).status == "need_info" and vault.case_info(a).status_record == new_a
     assert vault.case_info(b).status == "in_review"
     items = vault.items_since(seq)
     assert [(i.case_id, i.record) for i in items] == [
-        (a, new_a), (b, rec), (a, old_a), (b, st_b)]  # journal order = batch order
+        (a, new_a),
+        (b, rec),
+        (a, old_a),
+        (b, st_b),
+    ]  # journal order = batch order
     assert items[1].blob == env and [i.seq for i in items] == sorted(i.seq for i in items)
     assert vault.case_history(a).statuses == (stored, old_a, new_a)
     assert vault.case_history(b).replies == ((rec, env),)
@@ -277,8 +317,12 @@ def test_add_records_writes_nothing_when_one_is_bad(
         last = Outbound("reply", a, records.reply(reviewer.keys.signing, a, ghost.sha256), ghost)
         error = MissingBlobError
     elif bad == "wrong_key":
-        last = Outbound("status", a, reviewer.status(a, "need_info", _at(2)),
-                        order_key="2099-01-01T00:00:00+00:00|ff")  # fmt: skip
+        last = Outbound(
+            "status",
+            a,
+            reviewer.status(a, "need_info", _at(2)),
+            order_key="2099-01-01T00:00:00+00:00|ff",
+        )
         error = RecordMismatchError
     else:
         last = Outbound("note", a, reviewer.status(a, "need_info", _at(2)))

@@ -81,7 +81,7 @@ def test_round_trip_status_and_reply_reach_case_history(server, tmp_path):
         assert history.case.status == "need_info"
         body, reviewer = records.verify(history.statuses[-1], server.org.directory, "status")
         assert (body["case"], reviewer.id) == (case, "rev_a")
-        (record, blob), = history.replies
+        ((record, blob),) = history.replies
         with server.vault.blobs.open(blob.sha256) as f:  # the reporter can read the reply
             assert envelope.unseal(f.read(), server.reporters[case]) == b"Terima kasih."
         assert signed.body_of(record)["envelope_sha256"] == blob.sha256
@@ -130,8 +130,9 @@ def test_records_replayed_in_a_new_bundle_are_duplicates(server, tmp_path):
     _export(server, tmp_path / "e")
     st_rec = record_status(server.org, "rev_a", case, "in_review", "2026-11-29T08:00:00+00:00")
     for name in ("o1", "o2"):
-        with OutboxWriter(tmp_path / name, server.org.signer("rev_a"), server.org.directory,
-                          ack=0) as out:  # fmt: skip
+        with OutboxWriter(
+            tmp_path / name, server.org.signer("rev_a"), server.org.directory, ack=0
+        ) as out:
             out.add_status(st_rec)
     assert _import(server, tmp_path / "o1").statuses == 1
     second = _import(server, tmp_path / "o2")
@@ -143,10 +144,24 @@ def test_older_status_never_overwrites_newer(server, tmp_path):
     case = add_case(server)
     _export(server, tmp_path / "e")
     lap = reviewer_import(tmp_path / "e", server.org, "rev_a")
-    write_outbox(tmp_path / "new", server.org, "rev_a", lap, state="escalated",
-                 at="2026-11-29T10:00:00+00:00", reply=None)  # fmt: skip
-    write_outbox(tmp_path / "old", server.org, "rev_a", lap, state="in_review",
-                 at="2026-11-29T09:00:00+00:00", reply=None)  # fmt: skip
+    write_outbox(
+        tmp_path / "new",
+        server.org,
+        "rev_a",
+        lap,
+        state="escalated",
+        at="2026-11-29T10:00:00+00:00",
+        reply=None,
+    )
+    write_outbox(
+        tmp_path / "old",
+        server.org,
+        "rev_a",
+        lap,
+        state="in_review",
+        at="2026-11-29T09:00:00+00:00",
+        reply=None,
+    )
     _import(server, tmp_path / "new")
     late = _import(server, tmp_path / "old")
     assert (late.statuses, late.superseded) == (1, 1)
@@ -179,20 +194,28 @@ def _rejected(server: Server, path: Path, error: type[BundleError]) -> None:
 def test_unknown_case_rejected(server, tmp_path):
     lap_path = _outbox_for(server, tmp_path, cases=[])  # make an export first
     assert lap_path.exists()
-    with OutboxWriter(tmp_path / "x", server.org.signer("rev_a"), server.org.directory,
-                      ack=0) as out:  # fmt: skip
-        out.add_status(record_status(server.org, "rev_a", "nosuchcase", "in_review",
-                                     "2026-11-29T08:00:00+00:00"))  # fmt: skip
+    with OutboxWriter(
+        tmp_path / "x", server.org.signer("rev_a"), server.org.directory, ack=0
+    ) as out:
+        out.add_status(
+            record_status(
+                server.org, "rev_a", "nosuchcase", "in_review", "2026-11-29T08:00:00+00:00"
+            )
+        )
     _rejected(server, tmp_path / "x", BundleContentError)
 
 
 def test_reviewer_outside_the_recipient_set_rejected(server, tmp_path):
     """A reviewer the reporter left out can neither reply nor set a status."""
     case = add_case(server, recipients=("rev_a",))
-    with OutboxWriter(tmp_path / "x", server.org.signer("rev_b"), server.org.directory,
-                      ack=0) as out:  # fmt: skip
-        out.add_status(record_status(server.org, "rev_b", case, "closed_unsubstantiated",
-                                     "2026-11-29T08:00:00+00:00"))  # fmt: skip
+    with OutboxWriter(
+        tmp_path / "x", server.org.signer("rev_b"), server.org.directory, ack=0
+    ) as out:
+        out.add_status(
+            record_status(
+                server.org, "rev_b", case, "closed_unsubstantiated", "2026-11-29T08:00:00+00:00"
+            )
+        )
     _rejected(server, tmp_path / "x", BundleContentError)
 
 
@@ -201,8 +224,9 @@ def test_reply_not_sealed_to_the_reporter_rejected(server, tmp_path):
     wrong = server.org.reviewers["rev_a"].public.encryption  # e.g. sealed to oneself
     env = envelope.seal(b"hello", [wrong])
     rec = records.reply(server.org.signer("rev_a"), case, hashlib.sha256(env).hexdigest())
-    with OutboxWriter(tmp_path / "x", server.org.signer("rev_a"), server.org.directory,
-                      ack=0) as out:  # fmt: skip
+    with OutboxWriter(
+        tmp_path / "x", server.org.signer("rev_a"), server.org.directory, ack=0
+    ) as out:
         out.add_reply(rec, env)
     _rejected(server, tmp_path / "x", BundleContentError)
 
@@ -238,17 +262,21 @@ def test_ack_beyond_the_journal_rejected(server, tmp_path):
 
 def test_foreign_outbox_rejected(server, tmp_path):
     """Signed by a genuine reviewer, but addressed to another organisation's server."""
-    foreign = make_org(root=server.org.root, server=ed25519(None, "other"),
-                       reviewers=server.org.reviewers)  # fmt: skip
+    foreign = make_org(
+        root=server.org.root, server=ed25519(None, "other"), reviewers=server.org.reviewers
+    )
     _rejected(server, _outbox_for(server, tmp_path, org=foreign), BundleSignatureError)
 
 
 def test_outbox_by_a_stranger_rejected(server, tmp_path):
-    stranger = make_org(root=server.org.root, server=server.org.server,
-                        reviewers={**server.org.reviewers, "rev_z": make_org(("rev_z",))
-                                   .reviewers["rev_z"]})  # fmt: skip
-    _rejected(server, _outbox_for(server, tmp_path, org=stranger, signer="rev_z"),
-              BundleSignatureError)  # fmt: skip
+    stranger = make_org(
+        root=server.org.root,
+        server=server.org.server,
+        reviewers={**server.org.reviewers, "rev_z": make_org(("rev_z",)).reviewers["rev_z"]},
+    )
+    _rejected(
+        server, _outbox_for(server, tmp_path, org=stranger, signer="rev_z"), BundleSignatureError
+    )
 
 
 @settings(
@@ -293,8 +321,16 @@ sys.exit(0)
 
 
 def _child(server: Server, what: str, path: Path, limit: int) -> int:
-    args = [sys.executable, "-c", _CHILD, what, str(server.vault.engine.url.render_as_string(
-        hide_password=False)), str(server.home), str(path), str(limit)]  # fmt: skip
+    args = [
+        sys.executable,
+        "-c",
+        _CHILD,
+        what,
+        str(server.vault.engine.url.render_as_string(hide_password=False)),
+        str(server.home),
+        str(path),
+        str(limit),
+    ]
     return subprocess.run(args, cwd=ROOT, check=False).returncode
 
 
@@ -400,8 +436,9 @@ def test_export_with_a_key_the_directory_does_not_name_is_refused(server, tmp_pa
 
     add_case(server)
     with pytest.raises(BundleSetupError):
-        export_bundle(server.vault, ed25519(None, "stray"), tmp_path / "e",
-                      directory=server.org.directory)  # fmt: skip
+        export_bundle(
+            server.vault, ed25519(None, "stray"), tmp_path / "e", directory=server.org.directory
+        )
     assert not (tmp_path / "e").exists()
 
 
@@ -485,8 +522,11 @@ def _link_outbox(server: Server, path: Path, new: str, old: str, signer: str = "
     from crypto import links
 
     with OutboxWriter(path, server.org.signer(signer), server.org.directory, ack=0) as out:
-        out.add_link(links.sign(server.org.signer(signer), new, old, share=True,
-                                at="2026-11-29T08:00:00+00:00"))  # fmt: skip
+        out.add_link(
+            links.sign(
+                server.org.signer(signer), new, old, share=True, at="2026-11-29T08:00:00+00:00"
+            )
+        )
     return path
 
 
@@ -505,7 +545,6 @@ def test_link_between_two_of_the_reviewers_cases_is_stored_and_exported(server, 
 def test_link_to_an_unknown_case_or_one_not_given_to_the_signer_rejected(server, tmp_path):
     """Nobody can show a reporter the history of a case they were not given."""
     new = add_case(server)
-    _rejected(server, _link_outbox(server, tmp_path / "x", new, "nosuchcase"),
-              BundleContentError)  # fmt: skip
+    _rejected(server, _link_outbox(server, tmp_path / "x", new, "nosuchcase"), BundleContentError)
     theirs = add_case(server, recipients=("rev_b",))
     _rejected(server, _link_outbox(server, tmp_path / "y", new, theirs), BundleContentError)

@@ -27,8 +27,15 @@ _CASE_FIELDS = frozenset({"v", "case", "received", "recipients", "reply_key"})
 
 def case_descriptor(case: str, received: str, recipients: list[str], reply_key: str) -> bytes:
     """The data of an export ``case`` item (canonical JSON)."""
-    return canonical_json({"v": 1, "case": case, "received": received,
-                           "recipients": sorted(recipients), "reply_key": reply_key})  # fmt: skip
+    return canonical_json(
+        {
+            "v": 1,
+            "case": case,
+            "received": received,
+            "recipients": sorted(recipients),
+            "reply_key": reply_key,
+        }
+    )
 
 
 def parse_case_descriptor(data: bytes, case: str) -> dict[str, Any]:
@@ -42,8 +49,14 @@ def parse_case_descriptor(data: bytes, case: str) -> dict[str, Any]:
         ok = ok and all(isinstance(r, str) and 0 < len(r) <= 64 for r in obj["recipients"])
         ok = ok and obj["recipients"] == sorted(set(obj["recipients"]))
         b64u_decode(obj["reply_key"], length=32)
-    except (UnicodeDecodeError, ValueError, TypeError, KeyError, FormatError,
-            RecursionError) as exc:  # RecursionError: "[[[…" deeper than the parser's stack
+    except (
+        UnicodeDecodeError,
+        ValueError,
+        TypeError,
+        KeyError,
+        FormatError,
+        RecursionError,
+    ) as exc:  # RecursionError: "[[[…" deeper than the parser's stack
         raise BundleFormatError(f"case {case}: bad case descriptor") from exc
     if not ok:
         raise BundleFormatError(f"case {case}: bad case descriptor")
@@ -109,9 +122,7 @@ def _followup_item(entry: Entry, data: bytes, follows: tuple[str, Any, int, str]
     reviewer can read."""
     kind, type_, seq, case = follows
     mine = (entry.extra["seq"], entry.case)
-    if kind != "envelope" or type_ not in followup.TYPES or (
-        (seq, case) != mine
-    ):
+    if kind != "envelope" or type_ not in followup.TYPES or ((seq, case) != mine):
         raise BundleIntegrityError(f"item {entry.n}: follow-up signature without its message")
     try:
         if signed.parse(data).kind != "followup":

@@ -33,9 +33,14 @@ class ExportWriter(SignedWriter):
     """Stream one export bundle to ``path``; :meth:`finish` signs it with the server key."""
 
     def __init__(
-        self, path: Path | str, server_key: Ed25519PrivateKey, *, seq_from: int,
-        today: str | None = None, _bundle_id: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        path: Path | str,
+        server_key: Ed25519PrivateKey,
+        *,
+        seq_from: int,
+        today: str | None = None,
+        _bundle_id: str | None = None,
+    ) -> None:
         """``today`` and ``_bundle_id`` are the clock and randomness seams for test vectors."""
         self._key = server_key
         self._seq_from = seq_from
@@ -98,19 +103,27 @@ class ExportWriter(SignedWriter):
 
         return self._sign_and_finish(
             lambda count, index_sha256, index_length: Manifest(
-                EXPORT, self._bundle_id, self._today,
-                _manifest.server_id(self._key.public_key()), count, index_sha256,
-                index_length, seq_from=self._seq_from, seq_to=seq_to,
+                EXPORT,
+                self._bundle_id,
+                self._today,
+                _manifest.server_id(self._key.public_key()),
+                count,
+                index_sha256,
+                index_length,
+                seq_from=self._seq_from,
+                seq_to=seq_to,
             )
-        )  # fmt: skip
+        )
 
     def __enter__(self) -> ExportWriter:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if self.manifest is None:
             self.abort()
 
@@ -128,9 +141,7 @@ def read_export(
     def check_manifest(raw: bytes) -> tuple[Manifest, str]:
         return _manifest.verify_export(raw, directory), "server"
 
-    return verify(
-        path, EXPORT, check_manifest, lambda m: ExportChecker(m, directory), staging_dir
-    )
+    return verify(path, EXPORT, check_manifest, lambda m: ExportChecker(m, directory), staging_dir)
 
 
 def record_of(item: Item, directory: Directory) -> tuple[dict[str, Any], Reviewer, bool]:

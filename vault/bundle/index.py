@@ -62,8 +62,14 @@ class Entry:
 
     def to_line(self) -> bytes:
         """The canonical JSON line (with its newline) that the index stores."""
-        obj = {"n": self.n, "kind": self.kind, "case": self.case, "size": self.size,
-               "sha256": self.sha256, **self.extra}  # fmt: skip
+        obj = {
+            "n": self.n,
+            "kind": self.kind,
+            "case": self.case,
+            "size": self.size,
+            "sha256": self.sha256,
+            **self.extra,
+        }
         return canonical_json(obj) + b"\n"
 
     @property

@@ -27,8 +27,17 @@ from .writer import BundleWriter
 
 FORMAT = "bisik-bundle/v1"
 _HEX32 = re.compile(r"\A[0-9a-f]{32}\Z")  # \Z: "$" would let a final "\n" through
-_COMMON = ("v", "format", "direction", "bundle_id", "created", "server", "count",
-           "index_sha256", "index_length")  # fmt: skip
+_COMMON = (
+    "v",
+    "format",
+    "direction",
+    "bundle_id",
+    "created",
+    "server",
+    "count",
+    "index_sha256",
+    "index_length",
+)
 _EXTRA = {EXPORT: ("seq_from", "seq_to"), OUTBOX: ("reviewer", "ack")}
 
 
@@ -50,10 +59,17 @@ class Manifest:
 
     def body(self) -> dict[str, Any]:
         """The JSON body that gets signed (fields of the other direction left out)."""
-        common = {"v": 1, "format": FORMAT, "direction": self.direction,
-                  "bundle_id": self.bundle_id, "created": self.created, "server": self.server,
-                  "count": self.count, "index_sha256": self.index_sha256,
-                  "index_length": self.index_length}  # fmt: skip
+        common = {
+            "v": 1,
+            "format": FORMAT,
+            "direction": self.direction,
+            "bundle_id": self.bundle_id,
+            "created": self.created,
+            "server": self.server,
+            "count": self.count,
+            "index_sha256": self.index_sha256,
+            "index_length": self.index_length,
+        }
         extra = {k: getattr(self, k) for k in _EXTRA[self.direction]}
         return {**common, **extra}
 

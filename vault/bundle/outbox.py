@@ -39,9 +39,15 @@ class OutboxWriter(SignedWriter):
     """
 
     def __init__(
-        self, path: Path | str, key: Ed25519PrivateKey, directory: Directory, *, ack: int,
-        today: str | None = None, _bundle_id: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        path: Path | str,
+        key: Ed25519PrivateKey,
+        directory: Directory,
+        *,
+        ack: int,
+        today: str | None = None,
+        _bundle_id: str | None = None,
+    ) -> None:
         """``today`` and ``_bundle_id`` are the clock and randomness seams for test vectors."""
         if directory.server_key is None:
             raise BundleSignatureError("the directory names no server key to address")
@@ -71,6 +77,7 @@ class OutboxWriter(SignedWriter):
     def add_track(self, record: bytes) -> None:
         """A signed tracking step (crypto.tracking.step, SPEC §16)."""
         self._w.add_bytes("track", self._own(record, "track"), record)
+
     def add_link(self, record: bytes) -> None:
         """A signed link record (crypto.links, SPEC §15), filed under the new case."""
         self._w.add_bytes("link", self._own(record, "link"), record)
@@ -91,18 +98,27 @@ class OutboxWriter(SignedWriter):
 
         return self._sign_and_finish(
             lambda count, index_sha256, index_length: Manifest(
-                OUTBOX, self._bundle_id, self._today, self._server, count,
-                index_sha256, index_length, reviewer=self._reviewer.id, ack=self._ack,
+                OUTBOX,
+                self._bundle_id,
+                self._today,
+                self._server,
+                count,
+                index_sha256,
+                index_length,
+                reviewer=self._reviewer.id,
+                ack=self._ack,
             )
-        )  # fmt: skip
+        )
 
     def __enter__(self) -> OutboxWriter:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if exc_type is None and self.manifest is None:
             self.close()
         elif self.manifest is None:
@@ -110,9 +126,12 @@ class OutboxWriter(SignedWriter):
 
 
 def read_outbox(
-    path: Path | str, directory: Directory, server_key: Ed25519PublicKey, *,
+    path: Path | str,
+    directory: Directory,
+    server_key: Ed25519PublicKey,
+    *,
     staging_dir: Path | str | None = None,
-) -> VerifiedBundle:  # fmt: skip
+) -> VerifiedBundle:
     """Verify an outbox addressed to ``server_key`` against ``directory``; stage its items.
 
     ``VerifiedBundle.signer`` is the reviewer id. Raises a BundleError subclass on any
@@ -123,6 +142,4 @@ def read_outbox(
         m, reviewer = _manifest.verify_outbox(raw, directory, server_key)
         return m, reviewer.id
 
-    return verify(
-        path, OUTBOX, check_manifest, lambda m: OutboxChecker(m, directory), staging_dir
-    )
+    return verify(path, OUTBOX, check_manifest, lambda m: OutboxChecker(m, directory), staging_dir)

@@ -130,7 +130,7 @@ def verify(
 ) -> VerifiedBundle:
     """Run every check of BUNDLE.md §3 on ``path``; return the staged, verified bundle."""
     try:
-        src = Path(path).open("rb")  # noqa: SIM115 (closed below)
+        src = Path(path).open("rb")  # noqa: SIM115
     except OSError as exc:
         raise BundleReadError(f"cannot open the bundle: {exc.strerror}") from exc
     try:
@@ -148,9 +148,12 @@ def verify(
 
 
 def _verify_into(
-    src: BinaryIO, direction: str, check_manifest: Callable[[bytes], tuple[Manifest, str]],
-    make_checker: Callable[[Manifest], Checker], stage: Path,
-) -> tuple[Manifest, str]:  # fmt: skip
+    src: BinaryIO,
+    direction: str,
+    check_manifest: Callable[[bytes], tuple[Manifest, str]],
+    make_checker: Callable[[Manifest], Checker],
+    stage: Path,
+) -> tuple[Manifest, str]:
     real_length = os.fstat(src.fileno()).st_size
     check_header(src.read(HEADER_LEN), direction)
     index_off, manifest_off = read_trailer(src, real_length)
@@ -172,9 +175,11 @@ def _verify_into(
 
 
 def _read_manifest(
-    src: BinaryIO, offset: int, real_length: int,
+    src: BinaryIO,
+    offset: int,
+    real_length: int,
     check_manifest: Callable[[bytes], tuple[Manifest, str]],
-) -> tuple[Manifest, str]:  # fmt: skip
+) -> tuple[Manifest, str]:
     """MUST-reject 4–8: the manifest frame ends at the trailer; its signature verifies."""
     src.seek(offset)
     number, length = read_frame(src, MANIFEST, "manifest")

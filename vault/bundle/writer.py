@@ -58,7 +58,7 @@ class BundleWriter:
         self._tmp = Path(tmp)
         self._out: BinaryIO = os.fdopen(fd, "wb", buffering=COPY_BLOCK)
         # spooled in memory up to 8 MiB, then to a file beside the bundle (same disk)
-        self._index: Any = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed in finish/abort)
+        self._index: Any = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=INDEX_SPOOL, dir=str(self.path.parent)
         )
         self._write(pack_header(direction))
@@ -168,9 +168,11 @@ class BundleWriter:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if not self._done:
             self.abort()
 
@@ -183,4 +185,3 @@ def _write_errors(what: str) -> Any:
         raise
     except OSError as exc:
         raise BundleWriteError(f"{what}: {exc.strerror}") from exc
-

@@ -26,9 +26,14 @@ from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 STATIC = Path(__file__).resolve().parents[3] / "intake" / "static"
 
 pytestmark = pytest.mark.browser
@@ -88,8 +93,11 @@ def _serve(app: Flask) -> tuple[Any, threading.Thread]:
 
 
 @pytest.fixture
-def live(make_app: Callable[..., Flask], home: Path, request: pytest.FixtureRequest,
-         ) -> Iterator[Live]:  # fmt: skip
+def live(
+    make_app: Callable[..., Flask],
+    home: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[Live]:
     """The intake on a loopback port; ``indirect`` parametrisation names the blob store."""
     app = make_app(blob_store=getattr(request, "param", "files"))
     server, thread = _serve(app)
@@ -101,8 +109,10 @@ def live(make_app: Callable[..., Flask], home: Path, request: pytest.FixtureRequ
 
 
 class _Static(http.server.SimpleHTTPRequestHandler):
-    BLANK = (b'<!doctype html><html><head><meta charset="utf-8">'
-             b'<script src="/js/bisik-crypto.js"></script></head><body></body></html>')  # fmt: skip
+    BLANK = (
+        b'<!doctype html><html><head><meta charset="utf-8">'
+        b'<script src="/js/bisik-crypto.js"></script></head><body></body></html>'
+    )
 
     def log_message(self, *args: Any) -> None:  # no access log, even in tests
         pass

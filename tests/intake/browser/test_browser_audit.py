@@ -23,18 +23,26 @@ def _make_case(live: Any, org: Any) -> str:
     code = receipt.generate()
     sec = receipt.derive(code)
     reviewers = [kp.public.encryption for kp in org.reviewers.values()]
-    doc = document.Document(type="report", submitted_at=document.now(), channel="server",
-                            fields={"description": "laporan"},
-                            reply_key=b64u_encode(raw_public(sec.reply_public)))  # fmt: skip
+    doc = document.Document(
+        type="report",
+        submitted_at=document.now(),
+        channel="server",
+        fields={"description": "laporan"},
+        reply_key=b64u_encode(raw_public(sec.reply_public)),
+    )
     ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), reviewers))
     case_id = vault.create_case(
         lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
-        reply_public=raw_public(sec.reply_public), recipients=list(org.reviewers),
-        report_blob=ref, evidence=[],
-    )  # fmt: skip
+        reply_public=raw_public(sec.reply_public),
+        recipients=list(org.reviewers),
+        report_blob=ref,
+        evidence=[],
+    )
     budi = org.reviewers["budi"]
-    for state_name, at in (("received", "2026-11-01T08:00:00+00:00"),
-                           ("in_review", "2026-11-02T08:00:00+07:00")):  # fmt: skip
+    for state_name, at in (
+        ("received", "2026-11-01T08:00:00+00:00"),
+        ("in_review", "2026-11-02T08:00:00+07:00"),
+    ):
         vault.add_status(case_id, records.status(budi.signing, case_id, state_name, at=at))
     return code
 

@@ -21,8 +21,14 @@ pytestmark = pytest.mark.browser
 def _stored_change(live: Any, org: Any, code: str, case_id: str) -> consent.ConsentChange:
     vault = live.app.extensions["bisik"].vault
     (item,) = [e for e in vault.case_history(case_id).entries if e.kind == "consent"]
-    followup.verify(item.record or b"", receipt.derive(code).followup_public, case_id,
-                    "consent", item.blob.sha256, [])  # fmt: skip
+    followup.verify(
+        item.record or b"",
+        receipt.derive(code).followup_public,
+        case_id,
+        "consent",
+        item.blob.sha256,
+        [],
+    )
     with vault.blobs.open(item.blob.sha256) as f:
         return consent.parse(envelope.unseal(f.read(), org.reviewers["ani"].encryption))
 

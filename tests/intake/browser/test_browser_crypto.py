@@ -156,8 +156,11 @@ def test_vector_in_browser(crypto_page: Any, path: Path) -> None:
     if kind == "envelope":
         if v["expect"] == "success":
             assert got["open"] == {
-                "ok": {"sha256": v["plaintext_sha256"], "length": v["plaintext_length"],
-                       "mac": v["header_mac"]}
+                "ok": {
+                    "sha256": v["plaintext_sha256"],
+                    "length": v["plaintext_length"],
+                    "mac": v["header_mac"],
+                }
             }
         else:
             _expect_error(v, got["open"])
@@ -180,8 +183,15 @@ def test_vector_in_browser(crypto_page: Any, path: Path) -> None:
             return
         ok = got["ok"]
         assert ok["canonical"] == ok["normalized"] == v["canonical"]
-        for k in ("display", "lookup_id", "reply_private", "reply_public", "followup_private",
-                  "followup_public", "lookup_tag"):
+        for k in (
+            "display",
+            "lookup_id",
+            "reply_private",
+            "reply_public",
+            "followup_private",
+            "followup_public",
+            "lookup_tag",
+        ):
             assert ok[k] == v[k], k
     elif kind == "signed":
         if v["expect"] == "error":
@@ -277,8 +287,9 @@ def test_random_round_trips_both_ways(crypto_page: Any, size: int) -> None:
 def test_no_hand_written_hash_is_shipped(crypto_page: Any) -> None:
     """House rule: no primitive written by us. The incremental SHA-256 that used to hash
     evidence while it streamed is gone; sha256 is WebCrypto's one-shot digest."""
-    source = (Path(__file__).resolve().parents[3] / "intake" / "static" / "js"
-              / "bisik-crypto.js").read_text("utf-8")  # fmt: skip
+    source = (
+        Path(__file__).resolve().parents[3] / "intake" / "static" / "js" / "bisik-crypto.js"
+    ).read_text("utf-8")
     assert "0x428a2f98" not in source and "0x6a09e667" not in source  # SHA-256's constants
     got = crypto_page.evaluate("""async () => [typeof BisikCrypto.Sha256,
       BisikCrypto.toHex(await BisikCrypto.sha256(BisikCrypto.utf8("abc")))]""")
@@ -341,9 +352,15 @@ def test_document_bytes_match_python_and_require_the_mac(crypto_page: Any) -> No
     """The browser writes the SPEC §8 document exactly as crypto.document does, evidence MAC
     included, and refuses to write an evidence entry without one."""
     ev = document.Evidence("ab" * 32, "foto.jpg", "image/jpeg", 12, True, envelope_mac="cd" * 32)
-    doc = document.Document("report", "2026-11-29T10:00:00+00:00", "browser",
-                            {"description": "Rapat"}, b64u_encode(bytes(32)), (ev,),
-                            {"authorities": ["bkn"]})  # fmt: skip
+    doc = document.Document(
+        "report",
+        "2026-11-29T10:00:00+00:00",
+        "browser",
+        {"description": "Rapat"},
+        b64u_encode(bytes(32)),
+        (ev,),
+        {"authorities": ["bkn"]},
+    )
     got = crypto_page.evaluate(DOCUMENT_BYTES, json.loads(doc.to_bytes()))
     assert got["ok"].encode() == doc.to_bytes()
     assert document.parse(got["ok"].encode()) == doc

@@ -40,36 +40,53 @@ def _make_case(live: Any, org: Any) -> tuple[str, str]:
     code = receipt.generate()
     sec = receipt.derive(code)
     reviewers = [kp.public.encryption for kp in org.reviewers.values()]
-    doc = document.Document(type="report", submitted_at=document.now(), channel="server",
-                            fields={"description": "laporan"},
-                            reply_key=b64u_encode(raw_public(sec.reply_public)),
-                            followup_key=b64u_encode(raw_public(sec.followup_public)))  # fmt: skip
+    doc = document.Document(
+        type="report",
+        submitted_at=document.now(),
+        channel="server",
+        fields={"description": "laporan"},
+        reply_key=b64u_encode(raw_public(sec.reply_public)),
+        followup_key=b64u_encode(raw_public(sec.followup_public)),
+    )
     ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), reviewers))
     case_id = vault.create_case(
         lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
-        reply_public=raw_public(sec.reply_public), recipients=list(org.reviewers),
-        report_blob=ref, evidence=[],
+        reply_public=raw_public(sec.reply_public),
+        recipients=list(org.reviewers),
+        report_blob=ref,
+        evidence=[],
         followup_public=raw_public(sec.followup_public),  # follow-ups must be signed (SPEC §12)
-    )  # fmt: skip
+    )
     budi = org.reviewers["budi"]
-    vault.add_status(case_id, records.status(budi.signing, case_id, "received",
-                                             at="2026-11-01T08:00:00+00:00"))  # fmt: skip
-    vault.add_status(case_id, records.status(budi.signing, case_id, "in_review",
-                                             at="2026-11-02T08:00:00+00:00"))  # fmt: skip
+    vault.add_status(
+        case_id, records.status(budi.signing, case_id, "received", at="2026-11-01T08:00:00+00:00")
+    )
+    vault.add_status(
+        case_id, records.status(budi.signing, case_id, "in_review", at="2026-11-02T08:00:00+00:00")
+    )
     # signed by a key that is not in the directory: the browser must not show it
-    forged = records.status(Ed25519PrivateKey.generate(), case_id, "closed_unsubstantiated",
-                            at="2026-11-03T08:00:00+00:00")  # fmt: skip
+    forged = records.status(
+        Ed25519PrivateKey.generate(),
+        case_id,
+        "closed_unsubstantiated",
+        at="2026-11-03T08:00:00+00:00",
+    )
     vault.add_status(case_id, forged)
-    reply = document.Document(type="reply", submitted_at=document.now(), channel="reviewer",
-                              fields={"text": REPLY})  # fmt: skip
+    reply = document.Document(
+        type="reply", submitted_at=document.now(), channel="reviewer", fields={"text": REPLY}
+    )
     rref = vault.blobs.put_bytes(envelope.seal(reply.to_bytes(), [sec.reply_public]))
-    vault.add_reply(case_id, records.reply(budi.signing, case_id, rref.sha256,
-                                           at="2026-11-02T09:00:00+00:00"), rref)  # fmt: skip
+    vault.add_reply(
+        case_id,
+        records.reply(budi.signing, case_id, rref.sha256, at="2026-11-02T09:00:00+00:00"),
+        rref,
+    )
     return code, case_id
 
 
-def test_followup_verifies_decrypts_and_sends(page: Any, live: Any, org: Any,
-                                              tmp_path: Path) -> None:  # fmt: skip
+def test_followup_verifies_decrypts_and_sends(
+    page: Any, live: Any, org: Any, tmp_path: Path
+) -> None:
     code, case_id = _make_case(live, org)
     sent: list[bytes] = []
     page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
@@ -113,9 +130,14 @@ def test_followup_verifies_decrypts_and_sends(page: Any, live: Any, org: Any,
     assert envelope.unseal(data, key) == evidence.read_bytes()
     assert envelope.open_header_mac(io.BytesIO(data), key).hex() == doc.evidence[0].envelope_mac
     # signed in the browser with the receipt's follow-up key (SPEC §12), checked by the server
-    followup.verify(entries[0].record or b"", receipt.derive(code).followup_public, case_id,
-                    "retaliation", entries[0].blob.sha256,
-                    [r.sha256 for r in entries[0].evidence])  # fmt: skip
+    followup.verify(
+        entries[0].record or b"",
+        receipt.derive(code).followup_public,
+        case_id,
+        "retaliation",
+        entries[0].blob.sha256,
+        [r.sha256 for r in entries[0].evidence],
+    )
     for body in sent:
         assert MARKER.encode() not in body
     assert not page.console_errors, page.console_errors
@@ -143,7 +165,8 @@ def test_unknown_receipt_and_typo_show_catalogue_messages(page: Any, live: Any) 
     page.fill("#receipt-input", typo)
     page.click("#followup-form button[type=submit]")
     page.locator(".js-status.error").get_by_text(
-        i18n.translate("id", "error.receipt_typo")).wait_for()  # fmt: skip
+        i18n.translate("id", "error.receipt_typo")
+    ).wait_for()
 
 
 def test_proof_of_report_download(page: Any, live: Any, org: Any) -> None:
@@ -173,8 +196,12 @@ def test_reply_swapped_by_the_server_is_not_shown(page: Any, live: Any, org: Any
     The substitute is a valid envelope sealed to the same reply key (it would decrypt), so only
     the hash check can refuse it: the reply is not shown, and it is counted as rejected."""
     code, _case_id = _make_case(live, org)
-    fake = document.Document(type="reply", submitted_at=document.now(), channel="reviewer",
-                             fields={"text": "BALASAN-PALSU"})  # fmt: skip
+    fake = document.Document(
+        type="reply",
+        submitted_at=document.now(),
+        channel="reviewer",
+        fields={"text": "BALASAN-PALSU"},
+    )
     fake_env = envelope.seal(fake.to_bytes(), [receipt.derive(code).reply_public])
 
     def swap(route: Any) -> None:

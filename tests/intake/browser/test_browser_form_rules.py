@@ -13,8 +13,16 @@ from intake import forms, i18n
 
 pytestmark = pytest.mark.browser
 
-REQUIRED = ("category", "description", "election", "election_year", "province", "regency",
-            "agency_kind", "reported_position")  # fmt: skip
+REQUIRED = (
+    "category",
+    "description",
+    "election",
+    "election_year",
+    "province",
+    "regency",
+    "agency_kind",
+    "reported_position",
+)
 OPTIONAL = ("agency_name", "reported_name", "incident_month", "incident_year")
 
 
@@ -62,7 +70,7 @@ def test_future_month_refused_in_the_browser(page: Any, live: Any) -> None:
 
 def test_future_month_refused_by_the_server_without_javascript(
     browser: Any, live: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:  # fmt: skip
+) -> None:
     today = forms.indonesia_today()
     monkeypatch.setattr(forms, "indonesia_today", lambda: dt.date(today.year, 3, 10))
     context = browser.new_context(java_script_enabled=False)

@@ -48,7 +48,8 @@ def test_identity_sealed_only_to_the_chosen_reviewer(page: Any, live: Any, org: 
     page.fill("#identity_name", NAME)
     page.click("#identity-form button[type=submit]")
     page.locator("#identity-form .js-status.error").get_by_text(
-        i18n.translate("id", "identity.need_confirm")).wait_for()  # fmt: skip
+        i18n.translate("id", "identity.need_confirm")
+    ).wait_for()
     assert messages() == []
 
     page.fill("#identity_phone", PHONE)
@@ -64,8 +65,14 @@ def test_identity_sealed_only_to_the_chosen_reviewer(page: Any, live: Any, org: 
     for other in (org.reviewers["budi"].encryption, receipt.derive(code).reply_key):
         with pytest.raises(DecryptionError):  # another reviewer, and the receipt itself
             envelope.unseal(sealed, other)
-    followup.verify(entry.record or b"", receipt.derive(code).followup_public, case_id,
-                    identity.ITEM, entry.blob.sha256, [])  # fmt: skip
+    followup.verify(
+        entry.record or b"",
+        receipt.derive(code).followup_public,
+        case_id,
+        identity.ITEM,
+        entry.blob.sha256,
+        [],
+    )
     for body in sent:  # the server never saw the details
         assert NAME.encode() not in body and PHONE.encode() not in body
     assert not page.console_errors, page.console_errors
@@ -85,8 +92,7 @@ def test_no_js_page_explains_why_disclosure_needs_javascript(live: Any, org: Any
     assert 'id="identity-form"' not in text  # no form that would send details to the server
 
 
-def test_tracking_steps_verified_and_coarse_in_the_browser(page: Any, live: Any, org: Any
-                                                           ) -> None:  # fmt: skip
+def test_tracking_steps_verified_and_coarse_in_the_browser(page: Any, live: Any, org: Any) -> None:
     """The authority's progress (SPEC §16) drawn by the browser: verified steps by day with
     authority and stage; the reference never shown; a step by an unknown key dropped."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -96,12 +102,29 @@ def test_tracking_steps_verified_and_coarse_in_the_browser(page: Any, live: Any,
 
     code, case_id = _make_case(live, org)
     budi = org.reviewers["budi"].signing
-    steps = [tracking.step(budi, case_id, "bawaslu", "sent", "2026-11-03",
-                           at="2026-11-03T09:00:00+00:00"),
-             tracking.step(budi, case_id, "bawaslu", "acknowledged", "2026-11-05",
-                           reference="REF-77/PM.01", at="2026-11-05T09:00:00+00:00"),
-             tracking.step(Ed25519PrivateKey.generate(), case_id, "ppk", "sanction",
-                           "2026-11-06", level="berat", at="2026-11-06T09:00:00+00:00")]
+    steps = [
+        tracking.step(
+            budi, case_id, "bawaslu", "sent", "2026-11-03", at="2026-11-03T09:00:00+00:00"
+        ),
+        tracking.step(
+            budi,
+            case_id,
+            "bawaslu",
+            "acknowledged",
+            "2026-11-05",
+            reference="REF-77/PM.01",
+            at="2026-11-05T09:00:00+00:00",
+        ),
+        tracking.step(
+            Ed25519PrivateKey.generate(),
+            case_id,
+            "ppk",
+            "sanction",
+            "2026-11-06",
+            level="berat",
+            at="2026-11-06T09:00:00+00:00",
+        ),
+    ]
     with live.app.extensions["bisik"].vault.batch() as tx:
         tx.add_records([Outbound("track", case_id, s) for s in steps])
     _open(page, live, code)

@@ -34,8 +34,9 @@ def _open(page: Any, live: Any, code: str) -> None:
 
 
 @pytest.mark.parametrize("js", [True, False])
-def test_shared_old_case_shows_on_the_new_receipts_page(browser: Any, live: Any, org: Any,
-                                                         js: bool) -> None:  # fmt: skip
+def test_shared_old_case_shows_on_the_new_receipts_page(
+    browser: Any, live: Any, org: Any, js: bool
+) -> None:
     _old_code, old = _make_case(live, org)
     code, new = _make_case(live, org)
     _link(live, org.reviewers["budi"].signing, new, old)

@@ -69,8 +69,13 @@ def test_no_javascript_path(browser: Any, live: Any, org: Any, tmp_path: Path) -
         assert envelope.unseal(f.read(), key) == data
     for path in _written(live.home):
         blob = path.read_bytes()
-        for needle in (MARKER, code.encode(), code.replace("-", "").encode(), b"127.0.0.1",
-                       b"bukti.jpg"):  # fmt: skip
+        for needle in (
+            MARKER,
+            code.encode(),
+            code.replace("-", "").encode(),
+            b"127.0.0.1",
+            b"bukti.jpg",
+        ):
             assert needle not in blob, (path.name, needle)
 
 
@@ -95,8 +100,12 @@ def test_language_switch_without_and_with_javascript(browser: Any, live: Any) ->
 
 @pytest.mark.parametrize("js", [False, True])
 def test_phone_viewport_has_no_sideways_scroll(browser: Any, live: Any, js: bool) -> None:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
-                                  has_touch=True, java_script_enabled=js)  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        java_script_enabled=js,
+    )
     page = context.new_page()
     for path in ("/", "/submit", "/followup"):
         page.goto(live.url + path)

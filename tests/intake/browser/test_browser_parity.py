@@ -51,15 +51,20 @@ def _py(fn: Any, *args: Any) -> str:
 # --------------------------------------------------------------------------- times
 
 WRITER_TIMES = [  # what Python's isoformat() writes, in every timespec and odd offsets
-    dt.datetime(2026, 11, 20, 8, 30, 0, micro, tzinfo=dt.timezone(off)).isoformat(sep=sep,
-                                                                                   timespec=spec)
+    dt.datetime(2026, 11, 20, 8, 30, 0, micro, tzinfo=dt.timezone(off)).isoformat(
+        sep=sep, timespec=spec
+    )
     for micro in (0, 1, 123456, 999999)
-    for off in (dt.timedelta(0), dt.timedelta(hours=7), dt.timedelta(hours=-5, minutes=-30),
-                dt.timedelta(hours=5, minutes=30, seconds=15),
-                dt.timedelta(hours=-23, minutes=-59, seconds=-59, microseconds=-1))
+    for off in (
+        dt.timedelta(0),
+        dt.timedelta(hours=7),
+        dt.timedelta(hours=-5, minutes=-30),
+        dt.timedelta(hours=5, minutes=30, seconds=15),
+        dt.timedelta(hours=-23, minutes=-59, seconds=-59, microseconds=-1),
+    )
     for sep in ("T", " ")
     for spec in ("auto", "hours", "minutes", "seconds", "milliseconds", "microseconds")
-]  # fmt: skip
+]
 
 EDGE_TIMES = [
     "20261120T083000+0000",
@@ -109,9 +114,14 @@ EDGE_TIMES = [
     "2026-11-20T08:30:00.Z",
     "2026-11-20T08:30.5Z",
 ]
-BROWSER_STRICTER = {"2026-W47-5T08:30Z", "2026W475T08:30Z", "2026-11-20x08:30:00Z",
-                    "2026-11-20T08:30:00 +00:00", "2026-11-20T08:30:00.Z",
-                    "2026-11-20T08:30.5Z"}  # fmt: skip
+BROWSER_STRICTER = {
+    "2026-W47-5T08:30Z",
+    "2026W475T08:30Z",
+    "2026-11-20x08:30:00Z",
+    "2026-11-20T08:30:00 +00:00",
+    "2026-11-20T08:30:00.Z",
+    "2026-11-20T08:30.5Z",
+}
 
 
 def _mutants(seed: int, n: int) -> list[str]:
@@ -179,31 +189,73 @@ BUDI_X = X25519PrivateKey.from_private_bytes(bytes(range(2, 34)))
 
 
 def _directory() -> bytes:
-    budi = Reviewer("budi", "Budi", "reviewer", PublicKeys(BUDI_X.public_key(), BUDI.public_key()),
-                    dt.date(2026, 1, 1), dt.date(2027, 12, 31))  # fmt: skip
+    budi = Reviewer(
+        "budi",
+        "Budi",
+        "reviewer",
+        PublicKeys(BUDI_X.public_key(), BUDI.public_key()),
+        dt.date(2026, 1, 1),
+        dt.date(2027, 12, 31),
+    )
     return sign_directory(ROOT, "N6", 1, dt.date(2027, 6, 30), [budi])
 
 
-GOOD_STATUS = {"v": 1, "case": "BSK-1", "state": "in_review", "authority": None,
-               "at": "2026-11-20T08:30:00+00:00", "id": "0123456789abcdef" * 2}  # fmt: skip
-GOOD_REPLY = {"v": 1, "case": "BSK-1", "envelope_sha256": "ab" * 32,
-              "at": "2026-11-20T08:30:00+00:00", "id": "0123456789abcdef" * 2}  # fmt: skip
+GOOD_STATUS = {
+    "v": 1,
+    "case": "BSK-1",
+    "state": "in_review",
+    "authority": None,
+    "at": "2026-11-20T08:30:00+00:00",
+    "id": "0123456789abcdef" * 2,
+}
+GOOD_REPLY = {
+    "v": 1,
+    "case": "BSK-1",
+    "envelope_sha256": "ab" * 32,
+    "at": "2026-11-20T08:30:00+00:00",
+    "id": "0123456789abcdef" * 2,
+}
 DROP = object()
 STATUS_EDITS: list[dict[str, Any]] = [
-    {}, {"id": "0123456789ABCDEF" * 2}, {"id": "0123456789abcdef"}, {"id": 12}, {"id": None},
-    {"id": "0123456789abcdef" * 2 + "\n"}, {"id": "g" * 32}, {"id": DROP},
-    {"authority": ["BKN"]}, {"authority": "BKN"}, {"authority": DROP}, {"authority": ""},
-    {"state": "escalated", "authority": "BKN"}, {"state": "escalated", "authority": ["BKN"]},
-    {"state": "escalated", "authority": {"n": "BKN"}}, {"state": "escalated", "authority": None},
-    {"state": "escalated", "authority": 7}, {"state": "done"}, {"state": ["received"]},
-    {"v": 2}, {"v": "1"}, {"case": 1}, {"case": DROP}, {"at": "2026-11-20T08:30:00"},
-    {"at": "2026-11-20T08:30:00.123456+07:00"}, {"at": "20261120T083000+0700"}, {"at": 5},
-    {"at": "2026-11-20"}, {"at": DROP},
-]  # fmt: skip
+    {},
+    {"id": "0123456789ABCDEF" * 2},
+    {"id": "0123456789abcdef"},
+    {"id": 12},
+    {"id": None},
+    {"id": "0123456789abcdef" * 2 + "\n"},
+    {"id": "g" * 32},
+    {"id": DROP},
+    {"authority": ["BKN"]},
+    {"authority": "BKN"},
+    {"authority": DROP},
+    {"authority": ""},
+    {"state": "escalated", "authority": "BKN"},
+    {"state": "escalated", "authority": ["BKN"]},
+    {"state": "escalated", "authority": {"n": "BKN"}},
+    {"state": "escalated", "authority": None},
+    {"state": "escalated", "authority": 7},
+    {"state": "done"},
+    {"state": ["received"]},
+    {"v": 2},
+    {"v": "1"},
+    {"case": 1},
+    {"case": DROP},
+    {"at": "2026-11-20T08:30:00"},
+    {"at": "2026-11-20T08:30:00.123456+07:00"},
+    {"at": "20261120T083000+0700"},
+    {"at": 5},
+    {"at": "2026-11-20"},
+    {"at": DROP},
+]
 REPLY_EDITS: list[dict[str, Any]] = [
-    {}, {"envelope_sha256": "AB" * 32}, {"envelope_sha256": "ab" * 31}, {"envelope_sha256": 1},
-    {"envelope_sha256": DROP}, {"id": "x"}, {"at": "2026-11-20T08:30:00"},
-]  # fmt: skip
+    {},
+    {"envelope_sha256": "AB" * 32},
+    {"envelope_sha256": "ab" * 31},
+    {"envelope_sha256": 1},
+    {"envelope_sha256": DROP},
+    {"id": "x"},
+    {"at": "2026-11-20T08:30:00"},
+]
 
 
 def _record(kind: str, base: dict[str, Any], edit: dict[str, Any]) -> bytes:
@@ -232,9 +284,13 @@ def test_record_checks_match_python_id_authority_time(crypto_page: Any) -> None:
     expected = [_py(records.verify, data, d, kind) for kind, data in items]
     got = crypto_page.evaluate(
         VERIFY_RECORDS,
-        [directory.decode(), raw_public(ROOT.public_key()).hex(), TODAY.isoformat(),
-         [[k, data.decode()] for k, data in items]],
-    )  # fmt: skip
+        [
+            directory.decode(),
+            raw_public(ROOT.public_key()).hex(),
+            TODAY.isoformat(),
+            [[k, data.decode()] for k, data in items],
+        ],
+    )
     assert got == expected
     assert expected.count("ok") >= 6 and expected.count("FormatError") >= 20  # both sides tested
 
@@ -268,9 +324,15 @@ def test_signed_body_over_4mib_is_rejected(crypto_page: Any) -> None:
     body = canonical_json({**GOOD_STATUS, "pad": "x" * (signed.MAX_SIGNED)})
     key = BUDI
     sig = key.sign(b"bisik/v1 signed\x00status\x00" + body)
-    text = canonical_json({"bisik": "signed/v1", "kind": "status", "body": b64u_encode(body),
-                           "sig": b64u_encode(sig),
-                           "signer": signed.sign(key, "status", {}).signer}).decode()  # fmt: skip
+    text = canonical_json(
+        {
+            "bisik": "signed/v1",
+            "kind": "status",
+            "body": b64u_encode(body),
+            "sig": b64u_encode(sig),
+            "signer": signed.sign(key, "status", {}).signer,
+        }
+    ).decode()
     expected = _py(lambda t: signed.parse(t).verify(key.public_key(), "status"), text)
     assert expected == "FormatError"
     got = crypto_page.evaluate(VERIFY_SIGNED_B64, [text, raw_public(key.public_key()).hex()])
@@ -281,11 +343,24 @@ def test_signed_body_over_4mib_is_rejected(crypto_page: Any) -> None:
 
 HEX_A, HEX_B = "a" * 64, "b" * 64
 GOOD_DOC: dict[str, Any] = {
-    "v": 1, "type": "reply", "submitted_at": "2026-11-20T08:30:00+00:00", "channel": "reviewer",
-    "fields": {"text": "Terima kasih", "tags": ["a", "b"]}, "reply_key": None, "consent": {},
-    "evidence": [{"envelope_sha256": HEX_A, "envelope_mac": HEX_B, "name": "foto.jpg",
-                  "media_type": "image/jpeg", "size": 10, "share": False}],
-}  # fmt: skip
+    "v": 1,
+    "type": "reply",
+    "submitted_at": "2026-11-20T08:30:00+00:00",
+    "channel": "reviewer",
+    "fields": {"text": "Terima kasih", "tags": ["a", "b"]},
+    "reply_key": None,
+    "consent": {},
+    "evidence": [
+        {
+            "envelope_sha256": HEX_A,
+            "envelope_mac": HEX_B,
+            "name": "foto.jpg",
+            "media_type": "image/jpeg",
+            "size": 10,
+            "share": False,
+        }
+    ],
+}
 KEY = b64u_encode(bytes(32))
 
 
@@ -295,25 +370,55 @@ def _ev(**edit: Any) -> dict[str, Any]:
 
 
 DOC_EDITS: list[dict[str, Any]] = [
-    {}, {"v": 2}, {"type": "memo"}, {"channel": "email"}, {"channel": DROP},
-    {"submitted_at": "yesterday"}, {"submitted_at": "2026-11-20T08:30:00"},
-    {"submitted_at": "20261120T083000.5+0700"}, {"submitted_at": 0}, {"submitted_at": DROP},
-    {"fields": {"text": 1}}, {"fields": {"text": ["a", 2]}}, {"fields": {"k" * 65: "x"}},
-    {"fields": {"k" * 64: "x"}}, {"fields": []}, {"fields": None}, {"fields": DROP},
-    {"type": "report"}, {"type": "report", "reply_key": KEY}, {"reply_key": "AAAA"},
-    {"reply_key": KEY}, {"reply_key": 5}, {"consent": []}, {"consent": None}, {"consent": DROP},
-    {"evidence": []}, {"evidence": DROP}, {"evidence": None}, {"evidence": "ab"},
-    {"evidence": [_ev(envelope_mac=DROP)]}, {"evidence": [_ev(envelope_mac="A" * 64)]},
-    {"evidence": [_ev(envelope_sha256=DROP)]}, {"evidence": [_ev(envelope_sha256="a" * 63)]},
-    {"evidence": [_ev(), _ev()]}, {"evidence": [_ev(), _ev(envelope_sha256="c" * 64)]},
+    {},
+    {"v": 2},
+    {"type": "memo"},
+    {"channel": "email"},
+    {"channel": DROP},
+    {"submitted_at": "yesterday"},
+    {"submitted_at": "2026-11-20T08:30:00"},
+    {"submitted_at": "20261120T083000.5+0700"},
+    {"submitted_at": 0},
+    {"submitted_at": DROP},
+    {"fields": {"text": 1}},
+    {"fields": {"text": ["a", 2]}},
+    {"fields": {"k" * 65: "x"}},
+    {"fields": {"k" * 64: "x"}},
+    {"fields": []},
+    {"fields": None},
+    {"fields": DROP},
+    {"type": "report"},
+    {"type": "report", "reply_key": KEY},
+    {"reply_key": "AAAA"},
+    {"reply_key": KEY},
+    {"reply_key": 5},
+    {"consent": []},
+    {"consent": None},
+    {"consent": DROP},
+    {"evidence": []},
+    {"evidence": DROP},
+    {"evidence": None},
+    {"evidence": "ab"},
+    {"evidence": [_ev(envelope_mac=DROP)]},
+    {"evidence": [_ev(envelope_mac="A" * 64)]},
+    {"evidence": [_ev(envelope_sha256=DROP)]},
+    {"evidence": [_ev(envelope_sha256="a" * 63)]},
+    {"evidence": [_ev(), _ev()]},
+    {"evidence": [_ev(), _ev(envelope_sha256="c" * 64)]},
     {"evidence": [_ev(), _ev(envelope_mac="c" * 64)]},
     {"evidence": [_ev(), _ev(envelope_sha256="c" * 64, envelope_mac="d" * 64)]},
-    {"evidence": [_ev(name="")]}, {"evidence": [_ev(name="😀" * 255)]},
-    {"evidence": [_ev(name="😀" * 256)]}, {"evidence": [_ev(size=-1)]},
-    {"evidence": [_ev(size=True)]}, {"evidence": [_ev(size="10")]}, {"evidence": [_ev(size=1.5)]},
-    {"evidence": [_ev(media_type=None)]}, {"evidence": ["x"]}, {"evidence": [[]]},
+    {"evidence": [_ev(name="")]},
+    {"evidence": [_ev(name="😀" * 255)]},
+    {"evidence": [_ev(name="😀" * 256)]},
+    {"evidence": [_ev(size=-1)]},
+    {"evidence": [_ev(size=True)]},
+    {"evidence": [_ev(size="10")]},
+    {"evidence": [_ev(size=1.5)]},
+    {"evidence": [_ev(media_type=None)]},
+    {"evidence": ["x"]},
+    {"evidence": [[]]},
     {"fields": {"text": "\ud800"}},
-]  # fmt: skip
+]
 
 
 def _doc(edit: dict[str, Any]) -> bytes:

@@ -271,8 +271,9 @@ NO_X25519 = """(() => {
 
 
 @pytest.mark.parametrize("breakage", ["no-x25519", "forged-directory"])
-def test_falls_back_to_server_sealing(browser: Any, live: Any, org: Any, breakage: str,
-                                      tmp_path: Path) -> None:  # fmt: skip
+def test_falls_back_to_server_sealing(
+    browser: Any, live: Any, org: Any, breakage: str, tmp_path: Path
+) -> None:
     """A browser without X25519 (Tor Browser 14), or a directory that does not verify against
     the pinned root, leaves the plain form alone: the server seals the report on arrival."""
     context = browser.new_context()

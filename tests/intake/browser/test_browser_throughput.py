@@ -59,6 +59,8 @@ def test_submission_rate_end_to_end(page: Any, live: Any, tmp_path: Path) -> Non
     page.click('#report-form button[type="submit"]')
     page.locator("#receipt").wait_for(timeout=120_000)
     seconds = time.monotonic() - start
-    print(f"\nJS path, 32 MiB file, submit to receipt: {seconds:.2f} s = "
-          f"{SIZE / seconds / 1e6:.1f} MB/s")  # fmt: skip
+    print(
+        f"\nJS path, 32 MiB file, submit to receipt: {seconds:.2f} s = "
+        f"{SIZE / seconds / 1e6:.1f} MB/s"
+    )
     assert SIZE / seconds / 1e6 > 1

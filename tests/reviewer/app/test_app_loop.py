@@ -40,8 +40,11 @@ def submit(client: object) -> str:
     assert token
     files = {f"evidence_{i}": (data, name) for i, (name, data) in enumerate(EVIDENCE.items(), 1)}
     data = with_files(report_fields(token.group(1), description=DESCRIPTION, share=["1"]), files)
-    resp = client.post("/submit", data=data,  # type: ignore[attr-defined]
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/submit",
+        data=data,  # type: ignore[attr-defined]
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 200
     match = RECEIPT_RE.search(resp.get_data(as_text=True))
     assert match
@@ -68,8 +71,10 @@ def test_routine_in_the_app(org: demo.Demo, qtbot: QtBot, tmp_path: Path) -> Non
     assert ws.cases.list.ids == [case_id]
 
     view = open_case(ws, case_id)
-    assert any(DESCRIPTION in label.text().replace("\u200b", "")
-               for label in view.body.findChildren(QLabel))
+    assert any(
+        DESCRIPTION in label.text().replace("\u200b", "")
+        for label in view.body.findChildren(QLabel)
+    )
     photo = next(n for n, e in enumerate(view.case.evidence, 1) if e.name.endswith(".jpg"))
     view.preview(photo)
     assert len(view.pages.shown) == 1 and not view.pages.shown[0].isNull()
@@ -106,8 +111,9 @@ def test_routine_in_the_app(org: demo.Demo, qtbot: QtBot, tmp_path: Path) -> Non
     preview.out.setText(str(dossier_dir))
     wizard.accept()  # the Finish button
     pdf = dossier_dir / "dossier.pdf"
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     digits = re.sub(r"\D", "", text)
     assert "081234567890" not in digits
     assert redact.t("redact.token.phone").split()[0] in text

@@ -74,8 +74,9 @@ def test_create_root_add_after_fingerprint_revoke_and_sign(qtbot: QtBot, tmp_pat
 
 def test_the_case_list_by_keyboard(team: Org, qtbot: QtBot, tmp_path: Path) -> None:
     bundle = tmp_path / "export.bisik"
-    reports = [make_report(team.directory(), ["ayu", "budi"], text=f"laporan {n}")
-               for n in range(3)]  # fmt: skip
+    reports = [
+        make_report(team.directory(), ["ayu", "budi"], text=f"laporan {n}") for n in range(3)
+    ]
     write_export(bundle, team.server_key, reports)
     win = window(qtbot, team.lead.home)
     ws = unlock(qtbot, win, PASSPHRASE)

@@ -12,11 +12,12 @@ from tests.reviewer.factory import PASSPHRASE, Org, make_report, write_export
 from .drive import import_bundle, open_case, unlock, window
 
 
-def test_link_is_signed_queued_and_shown_both_ways(team: Org, qtbot: QtBot,
-                                                   tmp_path: Path) -> None:
+def test_link_is_signed_queued_and_shown_both_ways(team: Org, qtbot: QtBot, tmp_path: Path) -> None:
     bundle = tmp_path / "export.bisik"
-    old, new = (make_report(team.directory(), ["ayu", "budi"], text=f"laporan {n}")
-                for n in ("lama", "baru"))  # fmt: skip
+    old, new = (
+        make_report(team.directory(), ["ayu", "budi"], text=f"laporan {n}")
+        for n in ("lama", "baru")
+    )
     write_export(bundle, team.server_key, [old, new])
     ws = unlock(qtbot, window(qtbot, team.lead.home), PASSPHRASE)
     import_bundle(ws, bundle)

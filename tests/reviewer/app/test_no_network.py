@@ -11,10 +11,18 @@ from pathlib import Path
 
 import reviewer.app
 
-QT_NETWORK = ("PySide6.QtNetwork", "PySide6.QtNetworkAuth", "PySide6.QtWebEngine",
-              "PySide6.QtWebSockets", "PySide6.QtWebChannel", "PySide6.QtWebView",
-              "PySide6.QtHttpServer", "PySide6.QtRemoteObjects", "PySide6.QtBluetooth",
-              "PySide6.QtNfc")  # fmt: skip
+QT_NETWORK = (
+    "PySide6.QtNetwork",
+    "PySide6.QtNetworkAuth",
+    "PySide6.QtWebEngine",
+    "PySide6.QtWebSockets",
+    "PySide6.QtWebChannel",
+    "PySide6.QtWebView",
+    "PySide6.QtHttpServer",
+    "PySide6.QtRemoteObjects",
+    "PySide6.QtBluetooth",
+    "PySide6.QtNfc",
+)
 # the standard library's own network modules: never imported by the app's code (the
 # interpreter itself may load some of them at start-up, so they are checked statically only)
 NETWORK = (*QT_NETWORK, "socket", "ssl", "http", "urllib")
@@ -50,9 +58,10 @@ def test_building_every_screen_loads_no_network_module(tmp_path: Path) -> None:
         f"w = reviewer.app.window.MainWindow(Home({str(tmp_path)!r}))\n"
         "w.show(); app.processEvents()\n"
         "print('\\n'.join(sorted(sys.modules)))\n"
-    )  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, check=True)  # fmt: skip
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
     loaded = done.stdout.split()
     assert "reviewer.app.workspace" in loaded
     assert [m for m in loaded if m.startswith(QT_NETWORK)] == []

@@ -21,8 +21,14 @@ from tests.reviewer.test_evidence import jpeg_with_gps
 from .drive import SIZE, import_bundle, open_case, unlock, window
 
 PLACES = ("Jawa Tengah", "Lampung", "Sumatera Utara", "Jawa Timur", "Bali", "Aceh")
-CATEGORIES = ("mobilisation", "social_media", "state_facilities", "mobilisation",
-              "retaliation", "social_media")  # fmt: skip
+CATEGORIES = (
+    "mobilisation",
+    "social_media",
+    "state_facilities",
+    "mobilisation",
+    "retaliation",
+    "social_media",
+)
 
 
 def _shot(widget: QWidget, folder: Path, name: str) -> Path:
@@ -39,16 +45,29 @@ def _shot(widget: QWidget, folder: Path, name: str) -> Path:
 
 def _bundle(team: Org, tmp_path: Path) -> tuple[Path, str]:
     photo = jpeg_with_gps(tmp_path / "foto.jpg").read_bytes()
-    reports = [make_report(
-        team.directory(), ["ayu", "budi"], received=f"2026-11-{10 + n:02d}", evidence_data=[photo],
-        consent={"authorities": ["bkn", "bawaslu"]},
-        fields={"category": cat, "province": place, "election": "pilkada",
-                "election_year": "2024", "incident_month": "2024-10",
+    reports = [
+        make_report(
+            team.directory(),
+            ["ayu", "budi"],
+            received=f"2026-11-{10 + n:02d}",
+            evidence_data=[photo],
+            consent={"authorities": ["bkn", "bawaslu"]},
+            fields={
+                "category": cat,
+                "province": place,
+                "election": "pilkada",
+                "election_year": "2024",
+                "incident_month": "2024-10",
                 "description": f"Camat memerintahkan ASN kecamatan ikut apel pemenangan ({n}); "
-                               "perintah lewat grup WhatsApp dari nomor 0812-3456-7890."})
-        for n, (cat, place) in enumerate(zip(CATEGORIES, PLACES, strict=True))]  # fmt: skip
-    records = {r.case_id: [("status", status_by(team.colleague, r.case_id, "in_review"))]
-               for r in reports[1:]}  # fmt: skip
+                "perintah lewat grup WhatsApp dari nomor 0812-3456-7890.",
+            },
+        )
+        for n, (cat, place) in enumerate(zip(CATEGORIES, PLACES, strict=True))
+    ]
+    records = {
+        r.case_id: [("status", status_by(team.colleague, r.case_id, "in_review"))]
+        for r in reports[1:]
+    }
     path = tmp_path / "export-2026-11-20.bisik"
     write_export(path, team.server_key, reports, records_by_case=records)
     return path, reports[0].case_id

@@ -22,14 +22,14 @@ TRICKS = {
 
 
 def _bundle(team: Org, path: Path, server: Ed25519PrivateKey | None = None) -> str:
-    report = make_report(team.directory(), ["ayu", "budi"],
-                         text=" ".join(TRICKS.values()))  # fmt: skip
+    report = make_report(team.directory(), ["ayu", "budi"], text=" ".join(TRICKS.values()))
     write_export(path, server or team.server_key, [report])
     return report.case_id
 
 
-def test_tampered_and_foreign_bundles_are_refused_on_screen(team: Org, qtbot: QtBot,
-                                                            tmp_path: Path) -> None:
+def test_tampered_and_foreign_bundles_are_refused_on_screen(
+    team: Org, qtbot: QtBot, tmp_path: Path
+) -> None:
     good = tmp_path / "export.bisik"
     _bundle(team, good)
     tampered = tmp_path / "tampered.bisik"
@@ -76,8 +76,9 @@ def test_idle_window_locks_itself(team: Org, qtbot: QtBot) -> None:
         pass
 
 
-def test_reporter_text_stays_plain_text_inside_its_box(team: Org, qtbot: QtBot,
-                                                       tmp_path: Path) -> None:
+def test_reporter_text_stays_plain_text_inside_its_box(
+    team: Org, qtbot: QtBot, tmp_path: Path
+) -> None:
     bundle = tmp_path / "export.bisik"
     case_id = _bundle(team, bundle)
     win = window(qtbot, team.lead.home)
@@ -100,8 +101,9 @@ def test_reporter_text_stays_plain_text_inside_its_box(team: Org, qtbot: QtBot,
         assert edit.toPlainText() == ""  # reporter text is never put into an editable field
 
 
-def test_locking_during_an_escalation_leaves_no_plaintext(team: Org, qtbot: QtBot,
-                                                          tmp_path: Path) -> None:
+def test_locking_during_an_escalation_leaves_no_plaintext(
+    team: Org, qtbot: QtBot, tmp_path: Path
+) -> None:
     bundle = tmp_path / "export.bisik"
     report = make_report(team.directory(), ["ayu", "budi"], consent={"authorities": ["bkn"]})
     write_export(bundle, team.server_key, [report])
@@ -112,8 +114,7 @@ def test_locking_during_an_escalation_leaves_no_plaintext(team: Org, qtbot: QtBo
     view.panel.escalate_button.click()
     wizard = view.panel.wizard
     assert wizard is not None
-    wizard.authority_page.authority.setCurrentIndex(
-        wizard.authority_page.authority.findData("bkn"))
+    wizard.authority_page.authority.setCurrentIndex(wizard.authority_page.authority.findData("bkn"))
     wizard.next()
     wizard.next()  # drafted: the shared evidence is decrypted in the private work dir
     work = team.lead.home.root / "work"

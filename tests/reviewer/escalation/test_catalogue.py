@@ -16,9 +16,12 @@ from reviewer.escalation import authorities, regulations
 from reviewer.escalation.tracking import OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[3] / "reviewer"
-SOURCES = [ROOT / "evidence.py", ROOT / "stats.py", *sorted((ROOT / "escalation").glob("*.py")),
-           *(ROOT / "commands" / f"{n}.py"
-             for n in ("evidence", "escalate", "track", "lpsk", "stats"))]
+SOURCES = [
+    ROOT / "evidence.py",
+    ROOT / "stats.py",
+    *sorted((ROOT / "escalation").glob("*.py")),
+    *(ROOT / "commands" / f"{n}.py" for n in ("evidence", "escalate", "track", "lpsk", "stats")),
+]
 
 
 def _fields(text: str) -> set[str]:
@@ -54,8 +57,9 @@ def test_key_families_are_complete() -> None:
 
 
 def test_regulation_table_is_consistent_and_phrased_as_allegation() -> None:
-    data = json.loads(resources.files("reviewer.escalation").joinpath("regulations.json")
-                      .read_text())  # fmt: skip
+    data = json.loads(
+        resources.files("reviewer.escalation").joinpath("regulations.json").read_text()
+    )
     assert set(data["categories"]) == set(regulations.CATEGORIES)
     used = {k for keys in data["categories"].values() for k in keys}
     assert used <= set(data["rules"])
@@ -84,8 +88,11 @@ def test_one_catalogue_one_missing_key_rule(monkeypatch) -> None:  # type: ignor
     monkeypatch.setenv("BISIK_LANG", "en")
     assert i18n.t("stats.title") == i18n.t("stats.title", "en") != i18n.t("stats.title", "id")
     assert i18n.indonesian("stats.title") == i18n.t("stats.title", "id")
-    monkeypatch.setattr(i18n, "_read", lambda name: {"x.y": {"id": "b", "en": "b"}}
-                        if name == "escalation.json" else {"x.y": "a"})  # fmt: skip
+    monkeypatch.setattr(
+        i18n,
+        "_read",
+        lambda name: {"x.y": {"id": "b", "en": "b"}} if name == "escalation.json" else {"x.y": "a"},
+    )
     i18n.catalogue.cache_clear()
     try:
         with pytest.raises(i18n.CatalogueError):

@@ -25,16 +25,33 @@ def test_every_stage_is_reachable_sourced_and_flagged() -> None:
     for code, entry in raw["stages"].items():
         assert entry["source"].strip() and entry["verify"] is True, code
         assert entry["verified_by"] is None, code  # nobody has checked it yet: say so
-    assert {"sent", "recommendation", "forwarded", "sanction", "no_response",
-            "ppk_noncompliance", "escalated", "acknowledged"} <= set(data.stages)
+    assert {
+        "sent",
+        "recommendation",
+        "forwarded",
+        "sanction",
+        "no_response",
+        "ppk_noncompliance",
+        "escalated",
+        "acknowledged",
+    } <= set(data.stages)
 
 
 def _case(*steps: tuple[str, str]) -> Case:
     base = Case.from_store({"id": "c1", "received": "2026-10-01", "readable": True})
-    records = tuple(Record("track", f"{i:032x}", f"{day}T10:00:00+00:00", "ani", stage=stage,
-                           step_day=day, authority="bawaslu",
-                           when=dt.datetime.fromisoformat(f"{day}T10:00:00+00:00"))
-                    for i, (stage, day) in enumerate(steps))  # fmt: skip
+    records = tuple(
+        Record(
+            "track",
+            f"{i:032x}",
+            f"{day}T10:00:00+00:00",
+            "ani",
+            stage=stage,
+            step_day=day,
+            authority="bawaslu",
+            when=dt.datetime.fromisoformat(f"{day}T10:00:00+00:00"),
+        )
+        for i, (stage, day) in enumerate(steps)
+    )
     return Case(**{**base.__dict__, "records": records})
 
 
@@ -42,8 +59,9 @@ def test_overdue_looks_at_the_newest_step_only() -> None:
     today = dt.date(2026, 11, 30)
     late = chain.overdue(_case(("sent", "2026-11-01")), today)
     assert late is not None and late.deadline == dt.date(2026, 11, 8) and not late.legal
-    assert chain.overdue(_case(("sent", "2026-11-01"), ("acknowledged", "2026-11-25")),
-                         today) is None  # fmt: skip
+    assert (
+        chain.overdue(_case(("sent", "2026-11-01"), ("acknowledged", "2026-11-25")), today) is None
+    )
     assert chain.overdue(_case(("sent", "2026-11-01"), ("sanction", "2026-11-02")), today) is None
     summary = _case(("sent", "2026-11-01"), ("recommendation", "2026-11-10")).summary()
     assert summary["trk"] == ["recommendation", "2026-11-10"]

@@ -48,18 +48,39 @@ def _report(team: Org, i: int, category: str, month: str, consent: list[str]) ->
         env, mac = seal_evidence(data, keys)
         sha = hashlib.sha256(env).hexdigest()
         evidence[sha] = env
-        listed.append(cdoc.Evidence(sha, f"WA_Dewi_{n}.jpg", "image/jpeg", len(data), share,
-                                    envelope_mac=mac))  # fmt: skip
-    fields = {"category": category, "election": "pilkada", "election_year": "2024",
-              "province": "Lampung", "regency": "Kota Bandar Lampung", "agency_kind": "regency",
-              "incident_month": month, "reported_position": f"Kepala Dinas {i}",
-              "description": f"Saya Dewi Kartika, NIP {NIP}, HP {PHONE}. Kepala Dinas "
-                             "mengumpulkan kami pada rapat tanggal 20-10-2024."}  # fmt: skip
+        listed.append(
+            cdoc.Evidence(sha, f"WA_Dewi_{n}.jpg", "image/jpeg", len(data), share, envelope_mac=mac)
+        )
+    fields = {
+        "category": category,
+        "election": "pilkada",
+        "election_year": "2024",
+        "province": "Lampung",
+        "regency": "Kota Bandar Lampung",
+        "agency_kind": "regency",
+        "incident_month": month,
+        "reported_position": f"Kepala Dinas {i}",
+        "description": f"Saya Dewi Kartika, NIP {NIP}, HP {PHONE}. Kepala Dinas "
+        "mengumpulkan kami pada rapat tanggal 20-10-2024.",
+    }
     reply = b64u_encode(raw_public(receipt.derive(code).reply_public))
-    doc = cdoc.Document("report", "2024-10-21T08:15:00+00:00", "browser", fields, reply,
-                        tuple(listed), {"authorities": consent})  # fmt: skip
-    return FakeReport(f"case{i:04d}abcd", "2024-10-21", ["ayu", "budi"], code,
-                      envelope.seal(doc.to_bytes(), keys), evidence)  # fmt: skip
+    doc = cdoc.Document(
+        "report",
+        "2024-10-21T08:15:00+00:00",
+        "browser",
+        fields,
+        reply,
+        tuple(listed),
+        {"authorities": consent},
+    )
+    return FakeReport(
+        f"case{i:04d}abcd",
+        "2024-10-21",
+        ["ayu", "budi"],
+        code,
+        envelope.seal(doc.to_bytes(), keys),
+        evidence,
+    )
 
 
 @pytest.fixture
@@ -84,8 +105,9 @@ def test_evidence_command_cleans_and_reports(imported, tmp_path: Path, capsys) -
     assert len(jpgs) == 2 and "evidence-report.json" in files
     assert not [f for f in files if f.startswith(".bisik")]  # no decrypted leftovers
     for name in jpgs:
-        tags = subprocess.run(["exiftool", "-json", str(out / name)], capture_output=True,
-                              text=True, check=True).stdout  # fmt: skip
+        tags = subprocess.run(
+            ["exiftool", "-json", str(out / name)], capture_output=True, text=True, check=True
+        ).stdout
         assert "GPS" not in tags and "Dewi" not in tags
     report = (out / "evidence-report.json").read_text("utf-8")
     assert "WA_Dewi" not in report  # the reporter's file names stay out of the report file
@@ -96,17 +118,46 @@ def test_evidence_command_cleans_and_reports(imported, tmp_path: Path, capsys) -
 def test_escalate_respects_consent_and_confirmed_redactions(imported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _team, common, ids = imported
     refused = tmp_path / "kpk"
-    assert main(["escalate", ids[0], "--to", "KPK", "--out", str(refused),
-                 "--accept-all-redactions", *common]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "escalate",
+                ids[0],
+                "--to",
+                "KPK",
+                "--out",
+                str(refused),
+                "--accept-all-redactions",
+                *common,
+            ]
+        )
+        == 1
+    )
     assert not (refused / "dossier.pdf").exists()
     unconfirmed = tmp_path / "unconfirmed"  # stdin is not a terminal: nothing is assumed
     assert main(["escalate", ids[0], "--to", "BKN", "--out", str(unconfirmed), *common]) == 1
     assert not (unconfirmed / "dossier.pdf").exists()
     out = tmp_path / "bkn"
-    assert main(["escalate", ids[0], "--to", "BKN", "--out", str(out), "--mark-name",
-                 "Dewi Kartika", "--accept-all-redactions", *common]) == 0  # fmt: skip
-    text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(out / "dossier.pdf")
-                             .pages).split())  # fmt: skip
+    assert (
+        main(
+            [
+                "escalate",
+                ids[0],
+                "--to",
+                "BKN",
+                "--out",
+                str(out),
+                "--mark-name",
+                "Dewi Kartika",
+                "--accept-all-redactions",
+                *common,
+            ]
+        )
+        == 0
+    )
+    text = " ".join(
+        " ".join(p.extract_text() or "" for p in PdfReader(out / "dossier.pdf").pages).split()
+    )
     digits = "".join(c for c in text if c.isdigit())
     assert NIP not in digits and "081234567890" not in digits and "Dewi" not in text
     assert "Kepala Dinas" in text and "Oktober 2024" in text and "2024-10" not in text
@@ -118,25 +169,95 @@ def test_escalate_respects_consent_and_confirmed_redactions(imported, tmp_path: 
     assert "Pemerintah kabupaten/kota" in text
     assert ids[0] not in text and ids[0] not in json.dumps(data)  # a random reference instead
     again = tmp_path / "bkn2"  # reissued to the same authority: same reference
-    assert main(["escalate", ids[0], "--to", "bkn", "--out", str(again),
-                 "--accept-all-redactions", *common]) == 0  # fmt: skip
-    assert json.loads((again / "dossier.json").read_text("utf-8"))["reference"] == \
-        data["reference"]  # fmt: skip
+    assert (
+        main(
+            [
+                "escalate",
+                ids[0],
+                "--to",
+                "bkn",
+                "--out",
+                str(again),
+                "--accept-all-redactions",
+                *common,
+            ]
+        )
+        == 0
+    )
+    assert json.loads((again / "dossier.json").read_text("utf-8"))["reference"] == data["reference"]
 
 
 def test_track_chain_overdue_and_signed_status(imported, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     team, common, ids = imported
-    assert main(["escalate", ids[0], "--to", "Kemendagri", "--out", str(tmp_path / "d"),
-                 "--accept-all-redactions", *common]) == 0  # fmt: skip
-    assert main(["track", ids[0], "--authority", "bawaslu", "--stage", "sent", "--day",
-                 "2024-11-01", "--set-status", *common]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "escalate",
+                ids[0],
+                "--to",
+                "Kemendagri",
+                "--out",
+                str(tmp_path / "d"),
+                "--accept-all-redactions",
+                *common,
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "track",
+                ids[0],
+                "--authority",
+                "bawaslu",
+                "--stage",
+                "sent",
+                "--day",
+                "2024-11-01",
+                "--set-status",
+                *common,
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["track", "--overdue", "--today", "2024-11-20", *common]) == 0
     assert ids[0][:12] in capsys.readouterr().out  # 'sent' waits 7 days (stages.json)
-    assert main(["track", ids[0], "--authority", "Bawaslu", "--stage", "acknowledged",
-                 "--reference", "800/123/OTDA", "--day", "2024-11-05", *common]) == 0  # fmt: skip
-    assert main(["track", ids[0], "--authority", "bawaslu", "--stage", "recommendation",
-                 "--day", "2024-11-12", *common]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "track",
+                ids[0],
+                "--authority",
+                "Bawaslu",
+                "--stage",
+                "acknowledged",
+                "--reference",
+                "800/123/OTDA",
+                "--day",
+                "2024-11-05",
+                *common,
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "track",
+                ids[0],
+                "--authority",
+                "bawaslu",
+                "--stage",
+                "recommendation",
+                "--day",
+                "2024-11-12",
+                *common,
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["track", "--overdue", "--today", "2024-11-20", *common]) == 0
     assert ids[0][:12] not in capsys.readouterr().out  # 14 days after the recommendation
@@ -145,7 +266,10 @@ def test_track_chain_overdue_and_signed_status(imported, tmp_path: Path, capsys)
         case = store.load_case(ids[0])
         pending = [p["kind"] for p in store.meta["pending"]]
     assert [(s.stage, s.reference) for s in steps] == [
-        ("sent", None), ("acknowledged", "800/123/OTDA"), ("recommendation", None)]
+        ("sent", None),
+        ("acknowledged", "800/123/OTDA"),
+        ("recommendation", None),
+    ]
     assert pending.count("track") == 3  # queued for the outbox
     states = [(r["body"].get("state"), r["body"]["authority"]) for r in case["records"]]
     assert ("escalated", "bawaslu") in states
@@ -164,15 +288,23 @@ def test_old_tracking_log_becomes_signed_steps(imported, tmp_path: Path, capsys)
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         log = tracking.TrackingLog()
         log.record_dossier(ids[0], "Bawaslu", "ab" * 32, dt.date(2024, 10, 30))
-        log.update(ids[0], sent="2024-11-01", reference="800/123/OTDA", outcome="sanctioned",
-                   outcome_day="2024-12-01")  # fmt: skip
+        log.update(
+            ids[0],
+            sent="2024-11-01",
+            reference="800/123/OTDA",
+            outcome="sanctioned",
+            outcome_day="2024-12-01",
+        )
         tracking.save(store, log)
     assert main(["track", ids[0], *common]) == 0
     assert "800/123/OTDA" in capsys.readouterr().out
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         steps = chain.chain(store.case(ids[0]))
     assert [(s.stage, s.day.isoformat()) for s in steps] == [
-        ("sent", "2024-11-01"), ("acknowledged", "2024-11-01"), ("sanction", "2024-12-01")]
+        ("sent", "2024-11-01"),
+        ("acknowledged", "2024-11-01"),
+        ("sanction", "2024-12-01"),
+    ]
     assert main(["track", ids[0], *common]) == 0  # a second run converts nothing again
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         assert len(chain.chain(store.case(ids[0]))) == 3
@@ -221,12 +353,26 @@ def test_impossible_month_does_not_stop_stats_or_escalation(team: Org, tmp_path:
     reports = [_report(team, i, "social_media", "2024-10", ["bkn"]) for i in range(6)]
     reports.append(_report(team, 9, "retaliation", "2024-13", ["bkn"]))
     keys = [r.keys.encryption for r in team.directory().active_reviewers()]
-    follow_up = cdoc.Document("retaliation", "2024-11-02T10:00:00+00:00", "browser",
-                              {"kind": "retaliation", "text": "Saya dimutasi.",
-                               "retaliation_kind": "transfer", "retaliation_month": "2025-00"})
+    follow_up = cdoc.Document(
+        "retaliation",
+        "2024-11-02T10:00:00+00:00",
+        "browser",
+        {
+            "kind": "retaliation",
+            "text": "Saya dimutasi.",
+            "retaliation_kind": "transfer",
+            "retaliation_month": "2025-00",
+        },
+    )
     bundle = tmp_path / "export.bisik"
-    write_export(bundle, team.server_key, reports, messages_by_case={
-        reports[-1].case_id: [("retaliation", envelope.seal(follow_up.to_bytes(), keys))]})
+    write_export(
+        bundle,
+        team.server_key,
+        reports,
+        messages_by_case={
+            reports[-1].case_id: [("retaliation", envelope.seal(follow_up.to_bytes(), keys))]
+        },
+    )
     pp = tmp_path / "pp"
     pp.write_text(PASSPHRASE)
     common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
@@ -235,12 +381,26 @@ def test_impossible_month_does_not_stop_stats_or_escalation(team: Org, tmp_path:
         assert main(["status", rep.case_id, "in_review", *common]) == 0
     assert main(["stats", "--out", str(tmp_path / "s" / "r.html"), *common]) == 0
     assert main(["show", reports[-1].case_id, *common]) == 0
-    assert main(["escalate", reports[-1].case_id, "--to", "bkn", "--out", str(tmp_path / "d"),
-                 "--accept-all-redactions", *common]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "escalate",
+                reports[-1].case_id,
+                "--to",
+                "bkn",
+                "--out",
+                str(tmp_path / "d"),
+                "--accept-all-redactions",
+                *common,
+            ]
+        )
+        == 0
+    )
 
 
-def test_dossier_carries_no_number_written_with_lookalike_characters(team: Org, tmp_path: Path
-                                                                     ) -> None:  # fmt: skip
+def test_dossier_carries_no_number_written_with_lookalike_characters(
+    team: Org, tmp_path: Path
+) -> None:
     """Issue 8: a NIP with no-break spaces or a phone number in full-width digits passed both
     the redaction and the final leak check into the dossier. Through the real CLI."""
     nip = "19850312\u00a0201001\u00a01\u00a0005"
@@ -248,12 +408,26 @@ def test_dossier_carries_no_number_written_with_lookalike_characters(team: Org, 
     nik = "(3174) 0512/0385/0001"
     rep = _report(team, 1, "mobilisation", "2024-10", ["bkn"])
     keys = [r.keys.encryption for r in team.directory().active_reviewers()]
-    fields = {"category": "mobilisation", "election": "pilkada", "election_year": "2024",
-              "province": "Lampung", "regency": "Kota Bandar Lampung", "agency_kind": "regency",
-              "incident_month": "2024-10", "reported_position": "Kepala Dinas",
-              "description": f"NIP saya {nip}, NIK {nik}, HP {phone}."}  # fmt: skip
-    doc = cdoc.Document("report", "2024-10-21T08:15:00+00:00", "browser", fields,
-                        rep.reply_key, (), {"authorities": ["bkn"]})  # fmt: skip
+    fields = {
+        "category": "mobilisation",
+        "election": "pilkada",
+        "election_year": "2024",
+        "province": "Lampung",
+        "regency": "Kota Bandar Lampung",
+        "agency_kind": "regency",
+        "incident_month": "2024-10",
+        "reported_position": "Kepala Dinas",
+        "description": f"NIP saya {nip}, NIK {nik}, HP {phone}.",
+    }
+    doc = cdoc.Document(
+        "report",
+        "2024-10-21T08:15:00+00:00",
+        "browser",
+        fields,
+        rep.reply_key,
+        (),
+        {"authorities": ["bkn"]},
+    )
     rep.report_env, rep.evidence = envelope.seal(doc.to_bytes(), keys), {}
     bundle = tmp_path / "export.bisik"
     write_export(bundle, team.server_key, [rep])
@@ -262,8 +436,21 @@ def test_dossier_carries_no_number_written_with_lookalike_characters(team: Org, 
     common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
     assert main(["import", str(bundle), *common]) == 0
     out = tmp_path / "d"
-    assert main(["escalate", rep.case_id, "--to", "bkn", "--out", str(out),
-                 "--accept-all-redactions", *common]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "escalate",
+                rep.case_id,
+                "--to",
+                "bkn",
+                "--out",
+                str(out),
+                "--accept-all-redactions",
+                *common,
+            ]
+        )
+        == 0
+    )
     data = json.loads((out / "dossier.json").read_text("utf-8"))
     assert data["redactions"]["by_kind"] == {"nip": 1, "nik": 1, "phone": 1}
     pdf = " ".join(p.extract_text() or "" for p in PdfReader(out / "dossier.pdf").pages)

@@ -39,20 +39,31 @@ def make_case(tmp_path: Path, consent: list[str], election: str = "Pilkada 2024"
     shared = _jpeg(tmp_path / "IMG_rina_wulandari.jpg")
     private = _jpeg(tmp_path / "private.jpg")
     return Case(
-        case_id="C-0042", received_day=dt.date(2024, 11, 20), category="mobilisation",
-        region="Lampung", incident_date=dt.date(2024, 11, 18), election=election,
+        case_id="C-0042",
+        received_day=dt.date(2024, 11, 20),
+        category="mobilisation",
+        region="Lampung",
+        incident_date=dt.date(2024, 11, 18),
+        election=election,
         fields={
-            "description": (f"Saya {NAME} (NIP {NIP}) diperintah Kepala Dinas lewat grup WA "
-                            f"untuk hadir di rapat pemenangan. Hubungi saya di {PHONE} atau "
-                            f"{EMAIL}. Uang transport Rp 150.000 dibagikan 18-11-2024."),
-            "position": "Kepala Dinas Pendidikan", "contact": "rahasia@example.org",
+            "description": (
+                f"Saya {NAME} (NIP {NIP}) diperintah Kepala Dinas lewat grup WA "
+                f"untuk hadir di rapat pemenangan. Hubungi saya di {PHONE} atau "
+                f"{EMAIL}. Uang transport Rp 150.000 dibagikan 18-11-2024."
+            ),
+            "position": "Kepala Dinas Pendidikan",
+            "contact": "rahasia@example.org",
         },
-        evidence=(EvidenceItem("a" * 64, "IMG_rina_wulandari.jpg", "image/jpeg", 1, True, shared),
-                  EvidenceItem("b" * 64, "private.jpg", "image/jpeg", 1, False, private)),
-        status_history=(StatusEvent("in_review", dt.date(2024, 11, 21)),
-                        StatusEvent("escalated", dt.date(2024, 11, 25), "LPSK")),
+        evidence=(
+            EvidenceItem("a" * 64, "IMG_rina_wulandari.jpg", "image/jpeg", 1, True, shared),
+            EvidenceItem("b" * 64, "private.jpg", "image/jpeg", 1, False, private),
+        ),
+        status_history=(
+            StatusEvent("in_review", dt.date(2024, 11, 21)),
+            StatusEvent("escalated", dt.date(2024, 11, 25), "LPSK"),
+        ),
         consent_authorities=frozenset(consent),
-    )  # fmt: skip
+    )
 
 
 SENDER = Config(**LETTERHEAD).letterhead()
@@ -70,15 +81,15 @@ def _decisions() -> redact.Decisions:
 def _pdf_text(path: Path) -> str:
     text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
     if shutil.which("pdftotext"):
-        text += subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                               check=True).stdout  # fmt: skip
+        text += subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
     return text
 
 
 def test_pdf_and_json_carry_no_redacted_item(tmp_path: Path) -> None:
     case = make_case(tmp_path, ["BKN", "LPSK"])
-    res = write(case, authorities.resolve("bkn"), _decisions(), tmp_path / "out",
-                        today=TODAY)  # fmt: skip
+    res = write(case, authorities.resolve("bkn"), _decisions(), tmp_path / "out", today=TODAY)
     pdf_text = _pdf_text(res.pdf_path)
     json_text = res.json_path.read_text("utf-8")
     flat = " ".join(pdf_text.split())
@@ -106,15 +117,16 @@ def test_pdf_and_json_carry_no_redacted_item(tmp_path: Path) -> None:
 
 def test_only_shared_evidence_is_attached_and_it_is_cleaned(tmp_path: Path) -> None:
     case = make_case(tmp_path, ["bkn"])
-    res = write(case, authorities.resolve("BKN"), _decisions(), tmp_path / "out",
-                        today=TODAY)  # fmt: skip
+    res = write(case, authorities.resolve("BKN"), _decisions(), tmp_path / "out", today=TODAY)
     assert [p.name for p in res.attachments] == ["lampiran-01.jpg"]
     data = json.loads(res.json_path.read_text("utf-8"))
     [listed] = data["evidence"]
     import hashlib
+
     assert listed["sha256"] == hashlib.sha256(res.attachments[0].read_bytes()).hexdigest()
-    tags = subprocess.run(["exiftool", "-json", str(res.attachments[0])], capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
+    tags = subprocess.run(
+        ["exiftool", "-json", str(res.attachments[0])], capture_output=True, text=True, check=True
+    ).stdout
     assert "GPS" not in tags and "Wulandari" not in tags
     leftovers = [p.name for p in (tmp_path / "out").iterdir()]
     assert sorted(leftovers) == ["dossier.json", "dossier.pdf", "lampiran"]
@@ -127,31 +139,44 @@ def test_authority_without_consent_gets_nothing(tmp_path: Path) -> None:
         write(case, authorities.resolve("KPK"), _decisions(), out, today=TODAY)
     assert not out.exists()
     with pytest.raises(ConsentError):  # another body needs "other" or its own name
-        write(case, authorities.resolve(to_other="Inspektorat Daerah"), _decisions(),
-                      out, today=TODAY)  # fmt: skip
-    assert authorities.consented(authorities.resolve(to_other="Inspektorat Daerah"),
-                                 frozenset({"other"}))  # fmt: skip
+        write(
+            case, authorities.resolve(to_other="Inspektorat Daerah"), _decisions(), out, today=TODAY
+        )
+    assert authorities.consented(
+        authorities.resolve(to_other="Inspektorat Daerah"), frozenset({"other"})
+    )
 
 
 def test_no_consent_at_all_means_no_dossier(tmp_path: Path) -> None:
     with pytest.raises(ConsentError):
-        write(make_case(tmp_path, []), authorities.resolve("bawaslu"), _decisions(),
-                      tmp_path / "out", today=TODAY)  # fmt: skip
+        write(
+            make_case(tmp_path, []),
+            authorities.resolve("bawaslu"),
+            _decisions(),
+            tmp_path / "out",
+            today=TODAY,
+        )
 
 
 def test_unconfirmed_redaction_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with pytest.raises(RedactionError):
-        write(make_case(tmp_path, ["bkn"]), authorities.resolve("bkn"),
-                      redact.Decisions(names=[NAME]), out, today=TODAY)  # fmt: skip
+        write(
+            make_case(tmp_path, ["bkn"]),
+            authorities.resolve("bkn"),
+            redact.Decisions(names=[NAME]),
+            out,
+            today=TODAY,
+        )
     assert not out.exists() or not any(out.iterdir())
 
 
 def test_consent_from_store_record_shapes() -> None:
     base = {"id": "X", "received": "2024-01-02", "readable": True}
     as_list = Case.from_store({**base, "report": {"consent": {"authorities": ["Ombudsman RI"]}}})
-    as_map = Case.from_store({**base, "report": {"consent": {"authorities": {"kpk": True,
-                                                                             "bkn": False}}}})
+    as_map = Case.from_store(
+        {**base, "report": {"consent": {"authorities": {"kpk": True, "bkn": False}}}}
+    )
     ombudsman, kpk, bkn = (authorities.resolve(x) for x in ("ombudsman", "kpk", "bkn"))
     assert authorities.consented(ombudsman, as_list.consent_authorities)
     assert authorities.consented(kpk, as_map.consent_authorities)
@@ -169,8 +194,9 @@ def test_unknown_authority() -> None:
 def test_regulations_follow_election_and_incident_date() -> None:
     pilkada = regulations.breached("biased_decision", dt.date(2024, 11, 1), "Pilkada 2024")
     pemilu = regulations.breached("biased_decision", dt.date(2024, 1, 10), "Pemilu 2024")
-    assert any("10 Tahun 2016" in r for r in pilkada) and not any("7 Tahun 2017" in r
-                                                                  for r in pilkada)
+    assert any("10 Tahun 2016" in r for r in pilkada) and not any(
+        "7 Tahun 2017" in r for r in pilkada
+    )
     assert any("Pasal 282" in r for r in pemilu) and not any("10 Tahun 2016" in r for r in pemilu)
     old = regulations.breached("social_media", dt.date(2023, 6, 1), "")
     new = regulations.breached("social_media", dt.date(2024, 6, 1), "")
@@ -185,16 +211,25 @@ def test_retaliation_follow_ups_are_facts_and_timeline_and_are_redacted(tmp_path
     import dataclasses
 
     case = dataclasses.replace(
-        make_case(tmp_path, ["kemendagri"]), evidence=(),
-        retaliations=({"kind": "retaliation", "retaliation_kind": "non_job",
-                       "retaliation_month": "2025-03",
-                       "text": "Saya di-non-job-kan. WA saya 0813 1111 2222."},))  # fmt: skip
-    res = write(case, authorities.resolve("kemendagri"), _decisions(), tmp_path / "o",
-                        today=TODAY)  # fmt: skip
+        make_case(tmp_path, ["kemendagri"]),
+        evidence=(),
+        retaliations=(
+            {
+                "kind": "retaliation",
+                "retaliation_kind": "non_job",
+                "retaliation_month": "2025-03",
+                "text": "Saya di-non-job-kan. WA saya 0813 1111 2222.",
+            },
+        ),
+    )
+    res = write(case, authorities.resolve("kemendagri"), _decisions(), tmp_path / "o", today=TODAY)
     data = json.loads(res.json_path.read_text("utf-8"))
     [ret] = [f for f in data["facts"] if f["field"] == "retaliation_1"]
     assert "non-job" in ret["label"] and "2025-03" in ret["label"]
     assert "1111" not in ret["text"] and "disamarkan" in ret["text"]
-    assert {"date": "2025-03", "date_text": "Maret 2025", "event": "Pembalasan yang dilaporkan: "
-            "non-job (dibebaskan dari jabatan)"} in data["timeline"]  # fmt: skip
+    assert {
+        "date": "2025-03",
+        "date_text": "Maret 2025",
+        "event": "Pembalasan yang dilaporkan: non-job (dibebaskan dari jabatan)",
+    } in data["timeline"]
     assert "1111" not in " ".join(_pdf_text(res.pdf_path).split())

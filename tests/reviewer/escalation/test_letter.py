@@ -26,24 +26,40 @@ SENDER = Config(**LETTERHEAD).letterhead()
 
 def _case(role: str | None = "kepala_daerah") -> Case:
     return Case(
-        case_id="C-0099", received_day=dt.date(2024, 11, 20), category="retaliation",
-        region="Lampung", incident_date=dt.date(2024, 11, 15), incident_label="2024-11",
-        election="pilkada 2024", role=role,
-        fields={"description": "Setelah menolak hadir di rapat pemenangan, tiga staf dimutasi "
-                               "ke kecamatan terjauh tanpa persetujuan Menteri.",
-                "reported_position": "Bupati", "regency": "Kabupaten Lampung Selatan"},
+        case_id="C-0099",
+        received_day=dt.date(2024, 11, 20),
+        category="retaliation",
+        region="Lampung",
+        incident_date=dt.date(2024, 11, 15),
+        incident_label="2024-11",
+        election="pilkada 2024",
+        role=role,
+        fields={
+            "description": "Setelah menolak hadir di rapat pemenangan, tiga staf dimutasi "
+            "ke kecamatan terjauh tanpa persetujuan Menteri.",
+            "reported_position": "Bupati",
+            "regency": "Kabupaten Lampung Selatan",
+        },
         consent_authorities=frozenset({"bawaslu", "inspektorat", "kemendagri"}),
-    )  # fmt: skip
+    )
 
 
 def _write(tmp_path: Path, case: Case, to: str = "bawaslu", **kw):  # type: ignore[no-untyped-def]
-    return dossier.write(case, authorities.resolve(to), redact.Decisions(accept_all=True),
-                         tmp_path / to, sender=SENDER, today=TODAY, **kw)  # fmt: skip
+    return dossier.write(
+        case,
+        authorities.resolve(to),
+        redact.Decisions(accept_all=True),
+        tmp_path / to,
+        sender=SENDER,
+        today=TODAY,
+        **kw,
+    )
 
 
 def _text(pdf: Path) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                         text=True, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return " ".join(out.split())
 
 
@@ -80,8 +96,9 @@ def test_letter_reads_back_as_an_official_letter(tmp_path: Path) -> None:
 
 def test_every_font_is_embedded(tmp_path: Path) -> None:
     res = _write(tmp_path, _case())
-    out = subprocess.run(["pdffonts", str(res.pdf_path)], capture_output=True, text=True,
-                         check=True).stdout.splitlines()  # fmt: skip
+    out = subprocess.run(
+        ["pdffonts", str(res.pdf_path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     rows = out[2:]
     assert rows, "pdffonts listed no font"
     for row in rows:

@@ -19,49 +19,66 @@ def kinds(text: str, names: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     return [(c.kind, c.value) for c in redact.find(text, names)]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("NIP 198503122010011005 hadir", [("nip", "198503122010011005")]),
-    ("NIP: 19850312 201001 1 005.", [("nip", "19850312 201001 1 005")]),
-    ("NIK 3174051203850001", [("nik", "3174051203850001")]),
-    ("NIK 3174 0512 0385 0001,", [("nik", "3174 0512 0385 0001")]),
-    ("hubungi 081234567890", [("phone", "081234567890")]),
-    ("WA: 0812-3456-7890", [("phone", "0812-3456-7890")]),
-    ("telp +62 812 3456 7890.", [("phone", "+62 812 3456 7890")]),
-    ("nomor 6281234567890", [("phone", "6281234567890")]),
-    ("kantor +62 21 3456 7890", [("phone", "+62 21 3456 7890")]),
-    ("surel budi.s@contoh.go.id ya", [("email", "budi.s@contoh.go.id")]),
-    ("dua: 08111222333 dan x@y.co", [("phone", "08111222333"), ("email", "x@y.co")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NIP 198503122010011005 hadir", [("nip", "198503122010011005")]),
+        ("NIP: 19850312 201001 1 005.", [("nip", "19850312 201001 1 005")]),
+        ("NIK 3174051203850001", [("nik", "3174051203850001")]),
+        ("NIK 3174 0512 0385 0001,", [("nik", "3174 0512 0385 0001")]),
+        ("hubungi 081234567890", [("phone", "081234567890")]),
+        ("WA: 0812-3456-7890", [("phone", "0812-3456-7890")]),
+        ("telp +62 812 3456 7890.", [("phone", "+62 812 3456 7890")]),
+        ("nomor 6281234567890", [("phone", "6281234567890")]),
+        ("kantor +62 21 3456 7890", [("phone", "+62 21 3456 7890")]),
+        ("surel budi.s@contoh.go.id ya", [("email", "budi.s@contoh.go.id")]),
+        ("dua: 08111222333 dan x@y.co", [("phone", "08111222333"), ("email", "x@y.co")]),
+    ],
+)
 def test_true_positives(text: str, expected: list[tuple[str, str]]) -> None:
     assert kinds(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "Kejadian pada 14-02-2024 pukul 10.30",
-    "tanggal 2024-02-14, rapat 27/11/2024",
-    "Dibagikan uang Rp 1.500.000 kepada 25 orang",
-    "anggaran Rp1.250.000.000.000.000 (enam belas digit dalam ribuan)",
-    "Pasal 5 huruf n angka 6 PP Nomor 94 Tahun 2021",
-    "sekitar 1158 ASN dilaporkan, 19 dijatuhi sanksi",
-    "kode pos 40115, RT 003/RW 012",
-    "jam 08.00 sampai 12.00 tanggal 08 09 2024",
-    "tanggal 08-09-2024 14.30 di aula",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kejadian pada 14-02-2024 pukul 10.30",
+        "tanggal 2024-02-14, rapat 27/11/2024",
+        "Dibagikan uang Rp 1.500.000 kepada 25 orang",
+        "anggaran Rp1.250.000.000.000.000 (enam belas digit dalam ribuan)",
+        "Pasal 5 huruf n angka 6 PP Nomor 94 Tahun 2021",
+        "sekitar 1158 ASN dilaporkan, 19 dijatuhi sanksi",
+        "kode pos 40115, RT 003/RW 012",
+        "jam 08.00 sampai 12.00 tanggal 08 09 2024",
+        "tanggal 08-09-2024 14.30 di aula",
+    ],
+)
 def test_no_false_positive_on_dates_amounts_and_citations(text: str) -> None:
     assert kinds(text) == []
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2100, 12, 31)),
-       st.sampled_from(["%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d %m %Y", "%Y%m%d"]))
+@given(
+    st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2100, 12, 31)),
+    st.sampled_from(["%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d %m %Y", "%Y%m%d"]),
+)
 def test_no_date_is_ever_a_candidate(day: dt.date, fmt: str) -> None:
     assert kinds(f"terjadi pada {day.strftime(fmt)} malam") == []
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 12, 31)),
-       st.sampled_from(["%d-%m-%Y %H.%M", "%d/%m/%Y %H:%M", "%d %m %Y %H %M", "%Y-%m-%d %H.%M.%S",
-                        "%d.%m.%Y %H.%M WIB"]))
+@given(
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 12, 31)),
+    st.sampled_from(
+        [
+            "%d-%m-%Y %H.%M",
+            "%d/%m/%Y %H:%M",
+            "%d %m %Y %H %M",
+            "%Y-%m-%d %H.%M.%S",
+            "%d.%m.%Y %H.%M WIB",
+        ]
+    ),
+)
 def test_no_date_and_time_is_ever_a_candidate(moment: dt.datetime, fmt: str) -> None:
     assert kinds(f"pada {moment.strftime(fmt)}") == []
 
@@ -101,8 +118,15 @@ def test_ask_settles_each_value_once_and_keep_is_respected() -> None:
 
 def test_redaction_file(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
-    path.write_text(json.dumps({"redact": ["+62 812 3456 7890"], "keep": ["humas@pemda.go.id"],
-                                "names": ["Siti Aminah"]}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "redact": ["+62 812 3456 7890"],
+                "keep": ["humas@pemda.go.id"],
+                "names": ["Siti Aminah"],
+            }
+        )
+    )
     decisions = redact.Decisions.from_file(path)
     text = "Siti Aminah (0812 3456 7890) menulis ke humas@pemda.go.id"
     accepted = redact.decide({"d": text}, decisions)
@@ -130,16 +154,16 @@ FULL_WIDTH = str.maketrans("0123456789+()-", "０１２３４５６７８９＋�
 # Issue 8: numbers written with no-break or double spaces, brackets, en dashes, slashes or
 # full-width digits slipped past detection and past the final leak check.
 SPELLINGS = [
-    ("nip", "19850312\u00a0201001\u00a01\u00a0005", NIP_DIGITS),       # no-break spaces
-    ("nip", "19850312  201001  1  005", NIP_DIGITS),                    # double spaces
-    ("nip", "(19850312) 201001 1 005", NIP_DIGITS),                     # brackets
-    ("nip", "19850312\u2013201001\u20131\u2013005", NIP_DIGITS),        # en dashes
-    ("nip", "19850312/201001/1/005", NIP_DIGITS),                       # slashes
+    ("nip", "19850312\u00a0201001\u00a01\u00a0005", NIP_DIGITS),  # no-break spaces
+    ("nip", "19850312  201001  1  005", NIP_DIGITS),  # double spaces
+    ("nip", "(19850312) 201001 1 005", NIP_DIGITS),  # brackets
+    ("nip", "19850312\u2013201001\u20131\u2013005", NIP_DIGITS),  # en dashes
+    ("nip", "19850312/201001/1/005", NIP_DIGITS),  # slashes
     ("nip", "19850312 201001 1 005".translate(FULL_WIDTH), NIP_DIGITS),  # full-width digits
-    ("nik", "3174\u202f0512\u202f0385\u202f0001", NIK_DIGITS),          # narrow no-break
+    ("nik", "3174\u202f0512\u202f0385\u202f0001", NIK_DIGITS),  # narrow no-break
     ("nik", "3174  0512  0385  0001", NIK_DIGITS),
     ("nik", "[3174] 0512-0385-0001", NIK_DIGITS),
-    ("nik", "3174\u20140512\u20140385\u20140001", NIK_DIGITS),          # em dashes
+    ("nik", "3174\u20140512\u20140385\u20140001", NIK_DIGITS),  # em dashes
     ("nik", "3174/0512/0385/0001", NIK_DIGITS),
     ("nik", "３１７４０５１２０３８５０００１", NIK_DIGITS),
     ("phone", "0812\u00a03456\u00a07890", PHONE_DIGITS),
@@ -150,7 +174,7 @@ SPELLINGS = [
     ("phone", "0812 - 3456 - 7890", PHONE_DIGITS),
     ("phone", "0812/3456/7890", PHONE_DIGITS),
     ("phone", "+62 812 3456 7890".translate(FULL_WIDTH), PHONE_DIGITS),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("kind", "written", "digits"), SPELLINGS)

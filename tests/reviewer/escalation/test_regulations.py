@@ -95,12 +95,18 @@ def test_the_supervisory_body_is_one_data_change_away() -> None:
 
 def test_levels_name_the_official() -> None:
     bawaslu = authorities.resolve("bawaslu")
-    assert bawaslu.official("kabupaten_kota", "Kabupaten Lampung Selatan") == \
-        "Ketua Bawaslu Kabupaten Lampung Selatan"  # fmt: skip
-    assert authorities.resolve("bkn").official("regional", "V") == \
-        "Kepala Kantor Regional V Badan Kepegawaian Negara"  # fmt: skip
-    assert authorities.resolve("inspektorat").official("provinsi", "Lampung") == \
-        "Inspektur Provinsi Lampung"  # fmt: skip
+    assert (
+        bawaslu.official("kabupaten_kota", "Kabupaten Lampung Selatan")
+        == "Ketua Bawaslu Kabupaten Lampung Selatan"
+    )
+    assert (
+        authorities.resolve("bkn").official("regional", "V")
+        == "Kepala Kantor Regional V Badan Kepegawaian Negara"
+    )
+    assert (
+        authorities.resolve("inspektorat").official("provinsi", "Lampung")
+        == "Inspektur Provinsi Lampung"
+    )
     with pytest.raises(AuthorityError):
         bawaslu.official("kabupaten_kota", "")
     with pytest.raises(AuthorityError):
@@ -109,9 +115,9 @@ def test_levels_name_the_official() -> None:
         authorities.resolve("gakkumdu")  # reached through Bawaslu, not a dossier recipient
 
 
-def test_list_rules_prints_mappings_and_what_is_unverified(capsys: pytest.CaptureFixture[str],
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:  # fmt: skip
+def test_list_rules_prints_mappings_and_what_is_unverified(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from reviewer import cli
 
     monkeypatch.setenv("BISIK_LANG", "id")

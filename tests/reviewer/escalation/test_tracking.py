@@ -23,8 +23,13 @@ def test_overdue_reasons() -> None:
     log = _log()
     log.update("C1", sent="2024-03-02", reference="B-123/BKN/2024", deadline="2024-03-20")
     log.update("C2", sent="2024-03-02")  # no deadline given
-    log.update("C3", sent="2024-03-02", deadline="2024-03-20", outcome="sanctioned",
-               outcome_day="2024-03-15")  # fmt: skip
+    log.update(
+        "C3",
+        sent="2024-03-02",
+        deadline="2024-03-20",
+        outcome="sanctioned",
+        outcome_day="2024-03-15",
+    )
     # C4: made, never sent
     at = {r.entry.case: r.reason for r in log.overdue(dt.date(2024, 3, 25))}
     assert at == {"C1": "track.reason.deadline", "C4": "track.reason.not_sent"}

@@ -46,13 +46,20 @@ def _export_with_record(path: Path, org, record: bytes) -> None:  # type: ignore
     rep = envelope.seal(b"laporan", [kp.public.encryption for kp in org.reviewers.values()])
     with ExportWriter(path, org.server, seq_from=0) as w:
         w.add_case("case-1", "2026-11-28", sorted(org.reviewers), b64u_encode(pub))
-        w.add_envelope("case-1", "report", 1, io.BytesIO(rep), len(rep),
-                       hashlib.sha256(rep).hexdigest())
+        w.add_envelope(
+            "case-1", "report", 1, io.BytesIO(rep), len(rep), hashlib.sha256(rep).hexdigest()
+        )
         w.add_record("status", "case-1", 2, record)
         w.finish(2)
 
 
 def _status(org, at: str) -> bytes:  # type: ignore[no-untyped-def]
-    body = {"v": 1, "case": "case-1", "state": "in_review", "authority": None, "at": at,
-            "id": "1" * 32}  # fmt: skip
+    body = {
+        "v": 1,
+        "case": "case-1",
+        "state": "in_review",
+        "authority": None,
+        "at": at,
+        "id": "1" * 32,
+    }
     return signed.sign(org.signer("rev_b"), "status", body).to_bytes()

@@ -20,8 +20,12 @@ def test_export_writer_enforces_order(tmp_path, org):
         with pytest.raises(ValueError):  # an item before its case descriptor
             w.add_record("status", "casea", 6, b"{}")
         w.add_case("casea", "2026-11-29", ["rev_a"], "A" * 43)
-        w.add_record("status", "casea", 6, record_status(org, "rev_a", "casea", "in_review",
-                                                          "2026-11-29T00:00:00+00:00"))  # fmt: skip
+        w.add_record(
+            "status",
+            "casea",
+            6,
+            record_status(org, "rev_a", "casea", "in_review", "2026-11-29T00:00:00+00:00"),
+        )
         with pytest.raises(ValueError):  # sequence going backwards
             w.add_record("status", "casea", 5, b"{}")
         w.add_case("caseb", "2026-11-29", ["rev_a"], "A" * 43)

@@ -50,5 +50,3 @@ def test_lone_surrogate_in_index_line_is_a_format_error() -> None:
     line = json.dumps(obj, sort_keys=True, separators=(",", ":")).encode() + b"\n"
     with pytest.raises(BundleFormatError):
         parse_line(line, 0, EXPORT)
-
-

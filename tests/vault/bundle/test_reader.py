@@ -109,8 +109,11 @@ def test_outbox_for_another_server_rejected(tmp_path, org):
 
 def test_outbox_from_unknown_or_revoked_reviewer_rejected(tmp_path, org):
     big = make_org(("rev_a", "rev_b", "rev_c"))
-    small = make_org(root=big.root, server=big.server,
-                     reviewers={k: big.reviewers[k] for k in ("rev_a", "rev_b")})  # fmt: skip
+    small = make_org(
+        root=big.root,
+        server=big.server,
+        reviewers={k: big.reviewers[k] for k in ("rev_a", "rev_b")},
+    )
     write_sample_outbox(tmp_path / "c", big, reviewer="rev_c")
     with pytest.raises(BundleSignatureError):
         read_outbox(tmp_path / "c", small.directory, big.server.public_key())
@@ -130,8 +133,11 @@ def test_export_keeps_records_of_revoked_reviewers_as_inactive(tmp_path, org):
 
 def test_export_record_by_stranger_rejected(tmp_path, org):
     stranger = make_org(("rev_z",))
-    mixed = make_org(root=org.root, server=org.server, reviewers={**org.reviewers,
-                     "rev_z": stranger.reviewers["rev_z"]})  # fmt: skip
+    mixed = make_org(
+        root=org.root,
+        server=org.server,
+        reviewers={**org.reviewers, "rev_z": stranger.reviewers["rev_z"]},
+    )
     write_sample_export(tmp_path / "e", mixed, cases=1, records_by="rev_z")
     with pytest.raises(BundleSignatureError):
         read_export(tmp_path / "e", org.directory)

@@ -37,9 +37,12 @@ def test_there_are_vectors_for_both_directions_and_outcomes():
     assert len(vectors) >= 40
     assert {v["direction"] for v in vectors} == {"export", "outbox"}
     assert {v["expect"] for v in vectors} >= {
-        "ok", "BundleTruncatedError", "BundleFormatError", "BundleIntegrityError",
+        "ok",
+        "BundleTruncatedError",
+        "BundleFormatError",
+        "BundleIntegrityError",
         "BundleSignatureError",
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -52,8 +55,9 @@ def test_vector(path: Path, directory, tmp_path):
     def read():
         if vector["direction"] == "export":
             return bundle.read_export(bundle_path, directory, staging_dir=tmp_path)
-        return bundle.read_outbox(bundle_path, directory, directory.server_key,
-                                  staging_dir=tmp_path)  # fmt: skip
+        return bundle.read_outbox(
+            bundle_path, directory, directory.server_key, staging_dir=tmp_path
+        )
 
     if vector["expect"] == "ok":
         with read() as verified:

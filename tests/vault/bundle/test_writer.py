@@ -32,9 +32,11 @@ def test_disk_full_while_writing_leaves_no_file(tmp_path):
     out = tmp_path / "usb" / "export.bisik"
     out.parent.mkdir()
     root = Path(__file__).resolve().parents[3]
-    run = lambda limit: subprocess.run(  # noqa: E731
-        [sys.executable, "-c", _FSIZE_CHILD, str(out), str(limit)], cwd=root, check=False
-    ).returncode
+    run = lambda limit: (  # noqa: E731
+        subprocess.run(
+            [sys.executable, "-c", _FSIZE_CHILD, str(out), str(limit)], cwd=root, check=False
+        ).returncode
+    )
     assert run(3000) == 3
     assert list(out.parent.iterdir()) == [], "no partial or temporary file"
     assert run(1 << 30) == 0, "the next run succeeds once there is room"

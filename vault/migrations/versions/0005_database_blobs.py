@@ -36,8 +36,12 @@ def upgrade() -> None:
         sa.Column("content_id", sa.String(length=32), nullable=False),
         sa.Column("at", sa.BigInteger(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["content_id"], ["blob_contents.id"], ondelete="CASCADE",
-                                name=op.f("fk_blob_chunks_content_id_blob_contents")),
+        sa.ForeignKeyConstraint(
+            ["content_id"],
+            ["blob_contents.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_blob_chunks_content_id_blob_contents"),
+        ),
         sa.PrimaryKeyConstraint("content_id", "at", name=op.f("pk_blob_chunks")),
     )
     if op.get_bind().dialect.name == "postgresql":
