@@ -23,12 +23,7 @@
     "promotion_delayed", "allowance_cut", "skp_lowered", "isolation", "other"];  // crypto/report_schema.py
   var SLOTS = 5;
 
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = A.el;  // bisik-api.js: text only, never HTML
   function t(key, values) { return A.text(key, values); }
 
   /** Verify, check and decrypt what the server returned; never trust an unverified byte. */

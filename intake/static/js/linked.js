@@ -12,12 +12,7 @@
   var C = globalThis.BisikCrypto, A = globalThis.BisikApi;
   if (!C || !A) return;
 
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = A.el;  // bisik-api.js: text only, never HTML
   function t(key, values) { return A.text(key, values); }
 
   async function verified(old, caseId, directory) {
