@@ -83,8 +83,15 @@ def _case_id(onion: Onion, code: str) -> str:
         vault.close()
 
 
-def _submit(onion: Onion, page: Any, files: list[Path]) -> str:
+def _submit(onion: Onion, page: Any, files: list[Path], *, in_browser: bool = False) -> str:
+    """Fill and send the report form; the receipt code the page shows.
+
+    With ``in_browser`` the form is sent only once its script has verified the directory
+    (``data-bisik-path="browser"``): until then the page deliberately falls back to the
+    server-sealed path, which over a slow circuit would be a different test."""
     page.goto(onion.url + "/submit")
+    if in_browser:
+        page.wait_for_selector('#report-form[data-bisik-path="browser"]', timeout=120_000)
     _fill_report(page, files)
     page.click('#report-form button[type="submit"]')
     code = page.locator("#receipt").inner_text(timeout=180_000).strip()
@@ -147,10 +154,8 @@ def test_nojs_report_over_tor_round_trip(onion: Onion, tor_browser: Any, tmp_pat
 
 def test_js_report_over_tor_round_trip(onion: Onion, tor_browser: Any, tmp_path: Path) -> None:
     page = new_page(tor_browser, javascript=True)
-    page.goto(onion.url + "/submit")
-    page.wait_for_selector('#report-form[data-bisik-path="browser"]')  # WebCrypto is there
     paths, data = _evidence(tmp_path)
-    code = _submit(onion, page, paths)
+    code = _submit(onion, page, paths, in_browser=True)  # WebCrypto is there
     assert page.get_by_text(i18n.translate("id", "receipt.path_browser")).is_visible()
 
     reply = "Balasan lewat Tor dengan JavaScript: bukti Anda sudah kami buka."
