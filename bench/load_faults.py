@@ -342,12 +342,13 @@ def readable_files(*roots: Path) -> list[str]:
     return found
 
 
-def log_summary(base: Path) -> collections.Counter[str]:
-    """Warning and error lines of the service's logs (they carry types, never data)."""
+def log_summary(base: Path, pattern: str = "gunicorn.*log") -> collections.Counter[str]:
+    """Warning and error lines of the service's logs (they carry types, never data); the
+    refusals a reporter is told about (logged ``submission refused``) are left out."""
     lines: collections.Counter[str] = collections.Counter()
-    for path in base.glob("gunicorn*.log"):
+    for path in base.glob(pattern):
         for line in path.read_text(errors="replace").splitlines():
-            if ("WARNING" in line or "ERROR" in line) and "refused" not in line:
+            if ("WARNING" in line or "ERROR" in line) and "submission refused" not in line:
                 lines[re.sub(r"\[\d+\]|pid:\d+|\[\d{4}-\d\d-\d\d\]", "", line)[:110]] += 1
     return lines
 
@@ -600,6 +601,9 @@ def main() -> None:
                 f"rc {full['backup_rc']}, "
                 f"free when full {full['free_bytes_at_end']} bytes"
             )
+            print("  service log lines of the disk-full phase (warnings and errors, by text):")
+            for line, n in log_summary(base, "gunicorn-diskfull*log").most_common(10):
+                print(f"    {n:5d}  {line}")
     finally:
         if server is not None:
             server.stop()

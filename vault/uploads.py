@@ -271,9 +271,12 @@ class Uploads:
         self, upload_id: str, fd: int, at: int, piece: memoryview, have: list[tuple[int, int]]
     ) -> None:
         try:
-            written = os.pwrite(fd, piece, at)
-            if written != len(piece):
-                raise OSError(errno.EIO, "short write")
+            done = 0
+            while done < len(piece):  # a nearly full disk takes part of a write, then refuses
+                written = os.pwrite(fd, piece[done:], at + done)
+                if written == 0:
+                    raise OSError(errno.ENOSPC, "no byte written")
+                done += written
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # give the space back
                 os.ftruncate(fd, max((e for _s, e in have), default=0))

@@ -35,7 +35,7 @@ STATUS: dict[type[BisikError], tuple[int, str]] = {
     UploadIncompleteError: (409, "error.upload_incomplete"),
     BlobIntegrityError: (422, "error.upload_integrity"),
     MissingBlobError: (422, "error.upload_integrity"),
-    DiskFullError: (507, "error.server"),
+    DiskFullError: (507, "error.disk_full"),
 }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from crypto.errors import BisikError, FormatError, SignatureError
+from vault.errors import DiskFullError
 
 from ..errors import AlreadySent, FormRefused, UploadError
 
@@ -54,6 +55,13 @@ def install(app: Flask) -> None:
         # the reviewer directory no longer verifies (expired, replaced, damaged): accept nothing
         log.error("reviewer directory unusable: %s", type(exc).__name__)
         return _page("error.unavailable", 503)
+
+    @app.errorhandler(DiskFullError)
+    def _full(_exc: DiskFullError) -> tuple[str, int]:
+        # the disk filled between the free-space check and the write (another writer took
+        # the room): nothing partial was kept, and the reporter is told to try later
+        log.info("submission refused: disk full during the write")
+        return _page("error.disk_full", 507, upload=True)
 
     @app.errorhandler(BisikError)
     def _bisik(exc: BisikError) -> tuple[str, int]:
