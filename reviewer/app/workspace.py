@@ -43,6 +43,9 @@ class Workspace(QTabWidget):
         self.setCornerWidget(button)
 
     def _shown(self, index: int) -> None:
+        if self.widget(index) is self.tracking and self.cases.view is not None:
+            self.tracking.refresh(self.cases.view.case.case_id)  # the case open is the one meant
+            return
         refresh = getattr(self.widget(index), "refresh", None)
         if callable(refresh):
             refresh()

@@ -15,6 +15,7 @@ from ..actions import set_status
 from ..case import Case, parse_day
 from ..errors import TrackingError
 from ..escalation import chain, legacy, stages
+from ..escalation.chainwords import overdue_text, stage_label
 from ..i18n import t
 from ..session import Session, open_session
 from ..ui.table import render
@@ -45,12 +46,6 @@ def _today(text: str | None) -> dt.date:
         return parse_day(text) or dt.date.today()
     except ValueError as exc:
         raise TrackingError(f"not a date: {text!r}") from exc
-
-
-def stage_label(code: str) -> str:
-    """The stage's name in the terminal's language (its code if this laptop does not know it)."""
-    label = t(f"chain.stage.{code}")
-    return code if label == f"chain.stage.{code}" else label
 
 
 def _record(s: Session, args: argparse.Namespace, case_id: str, today: dt.date) -> None:
@@ -103,22 +98,9 @@ def _show(case: Case, today: dt.date) -> None:
     out(render(t("chain.header").split(" | "), rows, max_width=40))
     late = chain.overdue(case, today)
     if late:
-        out("! " + _late_text(late))
+        out("! " + overdue_text(late, short(late.case_id)))
     allowed = stages.allowed_after(steps[-1].stage)
     out(t("chain.next", stages=", ".join(allowed) or "—"))
-
-
-def _late_text(late: chain.Overdue) -> str:
-    basis = t("chain.basis_law") if late.legal else t("chain.basis_policy")
-    return t(
-        "chain.overdue",
-        case=short(late.case_id),
-        stage=stage_label(late.step.stage),
-        day=late.step.day.isoformat(),
-        deadline=late.deadline.isoformat(),
-        n=late.days_late,
-        basis=basis,
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                 if (x := chain.overdue_from_summary(cid, summary, today))
             ]
             for x in late:
-                out(_late_text(x))
+                out(overdue_text(x, short(x.case_id)))
             if not late:
                 out(t("track.no_overdue"))
         elif case_id:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from pytestqt.qtbot import QtBot
 
 from reviewer.app.caseview import CaseScreen
@@ -50,3 +51,27 @@ def open_case(ws: Workspace, case_id: str) -> CaseScreen:
     view = ws.cases.view
     assert view is not None
     return view
+
+
+def record_step(
+    ws: Workspace,
+    case_id: str,
+    authority: str,
+    stage: str,
+    day: dt.date,
+    reference: str = "",
+) -> str:
+    """On the tracking tab: choose the case, the authority and stage (codes), the day, type the
+    reference and press the record button; the status text."""
+    ws.setCurrentWidget(ws.tracking)
+    screen = ws.tracking
+    screen.case.setCurrentIndex(screen.case.findData(case_id))
+    form = screen.form
+    for box, code in ((form.authority, authority), (form.stage, stage)):
+        index = box.findData(code)
+        assert index >= 0, f"{code} is not offered"
+        box.setCurrentIndex(index)
+    form.day.setDate(QDate(day.year, day.month, day.day))
+    form.reference.setText(reference)
+    form.button.click()
+    return screen.status.text()
