@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
@@ -54,6 +56,7 @@ class StepForm(QGroupBox):
         self.day.setDisplayFormat("yyyy-MM-dd")
         self.reference = QLineEdit()
         self.level = QComboBox()
+        self.escalate = QCheckBox(t("app.step_set_status", state=t("state.escalated")))
         self.button = QPushButton(t("app.step_button"))
         self.button.clicked.connect(self.record)
         form = QFormLayout(self)
@@ -62,6 +65,7 @@ class StepForm(QGroupBox):
         plain.row(form, t("app.step_day"), self.day)
         plain.row(form, t("app.step_reference"), self.reference)
         plain.row(form, t("app.step_level"), self.level)
+        form.addRow(self.escalate)
         form.addRow(plain.words(t("app.step_note")))
         form.addRow(self.button)
 
@@ -91,38 +95,52 @@ class StepForm(QGroupBox):
         else:
             self.level.addItem(t("app.step_level_none"), None)
         self.level.setEnabled("level" in needs)
+        self.escalate.setEnabled(self.stage.currentData() in chain.ESCALATING)
         key = "app.step_reference_needed" if "reference" in needs else "app.step_reference_optional"
         self.reference.setPlaceholderText(t(key))
 
     def record(self) -> None:
-        """Sign, record and queue the step (``track``); on refusal say why, record nothing."""
-        s, case_id = self.session, self.case_id
+        """Sign, record and queue the step (``track``), then, if ticked, the status
+        ``escalated`` (``track --set-status``); on refusal say why: nothing is recorded when
+        the step is refused, the step stays when only the status is."""
+        case_id = self.case_id
         if case_id is None:
             return
-        stage = str(self.stage.currentData())
-        day: dt.date = self.day.date().toPython()  # type: ignore[assignment]
         try:
-            body = chain.record_step(
-                s.store,
-                s.identity,
-                s.config,
-                s.directory,
-                case_id,
-                authority=str(self.authority.currentData()),
-                stage=stage,
-                day=day,
-                reference=self.reference.text() or None,
-                level=self.level.currentData() or None,
-            )
+            body = self._step(case_id)
         except BisikError as exc:
             self.status.error(exc)
             return
-        self.recorded(
-            t(
-                "app.step_saved",
-                case=case_id[:12],
-                authority=self.authority.currentText(),
-                stage=stage_label(body["stage"]),
-                day=body["day"],
-            )
+        saved = t(
+            "app.step_saved",
+            case=case_id[:12],
+            authority=self.authority.currentText(),
+            stage=stage_label(body["stage"]),
+            day=body["day"],
+        )
+        try:
+            s = self.session
+            if self.escalate.isEnabled() and self.escalate.isChecked():
+                chain.mark_escalated(s.store, s.identity, s.config, s.directory, case_id, body)
+                saved += "\n" + t("app.step_escalated", state=t("state.escalated"))
+        except BisikError as exc:
+            self.recorded(saved)
+            self.status.error(exc)
+            return
+        self.recorded(saved)
+
+    def _step(self, case_id: str) -> dict[str, Any]:
+        s = self.session
+        day: dt.date = self.day.date().toPython()  # type: ignore[assignment]
+        return chain.record_step(
+            s.store,
+            s.identity,
+            s.config,
+            s.directory,
+            case_id,
+            authority=str(self.authority.currentData()),
+            stage=str(self.stage.currentData()),
+            day=day,
+            reference=self.reference.text() or None,
+            level=self.level.currentData() or None,
         )

@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from ..actions import set_status
 from ..case import Case, parse_day
 from ..errors import TrackingError
 from ..escalation import chain, legacy, stages
@@ -64,10 +63,8 @@ def _record(s: Session, args: argparse.Namespace, case_id: str, today: dt.date) 
         level=args.level,
         today=today,
     )
-    if args.set_status and args.stage in ("sent", "escalated"):
-        set_status(
-            s.store, s.identity, s.config, s.directory, case_id, "escalated", body["authority"]
-        )
+    if args.set_status:
+        chain.mark_escalated(s.store, s.identity, s.config, s.directory, case_id, body)
     out(
         t(
             "chain.saved",

@@ -60,9 +60,11 @@ def record_step(
     stage: str,
     day: dt.date,
     reference: str = "",
+    set_status: bool = False,
 ) -> str:
     """On the tracking tab: choose the case, the authority and stage (codes), the day, type the
-    reference and press the record button; the status text."""
+    reference, tick "set the status too" if asked and press the record button; the status
+    text."""
     ws.setCurrentWidget(ws.tracking)
     screen = ws.tracking
     screen.case.setCurrentIndex(screen.case.findData(case_id))
@@ -73,5 +75,6 @@ def record_step(
         box.setCurrentIndex(index)
     form.day.setDate(QDate(day.year, day.month, day.day))
     form.reference.setText(reference)
+    form.escalate.setChecked(set_status)
     form.button.click()
     return screen.status.text()

@@ -65,8 +65,10 @@ def test_step_recorded_on_screen_is_signed_and_leaves_in_the_outbox(
     assert ws.tracking.case.currentData() == ids[1]  # the case open is the one shown
     assert ws.tracking.form.stage.count() == 1  # a chain starts with 'sent' only
 
-    text = record_step(ws, ids[1], "bkn", "sent", TODAY - dt.timedelta(days=2))
+    text = record_step(ws, ids[1], "bkn", "sent", TODAY - dt.timedelta(days=2), set_status=True)
     assert not ws.tracking.status.failed, text
+    assert ws.session.store.case(ids[1]).status == ("escalated", "bkn")  # track --set-status
+    assert not ws.tracking.form.escalate.isEnabled()  # 'acknowledged' hands nothing over
     text = record_step(ws, ids[1], "bkn", "acknowledged", TODAY, REFERENCE)
     assert not ws.tracking.status.failed, text
     table = ws.tracking.table
@@ -88,13 +90,20 @@ def test_step_recorded_on_screen_is_signed_and_leaves_in_the_outbox(
     ]
     assert _steps(team, ids[0]) == []
     with read_outbox(outbox, team.directory(), team.server_key.public_key()) as bundle:
-        sent = [(i.case, i.read_bytes()) for i in bundle.items() if i.kind == ctracking.KIND]
+        items = [(i.kind, i.case, i.read_bytes()) for i in bundle.items()]
+    sent = [(c, raw) for kind, c, raw in items if kind == ctracking.KIND]
+    statuses = [
+        (c, crecords.verify(raw, team.directory(), "status")[0]["state"])
+        for kind, c, raw in items
+        if kind == "status"
+    ]
     bodies = [crecords.verify(raw, team.directory(), ctracking.KIND)[0] for _, raw in sent]
     assert [(c, b["stage"], b["reference"]) for (c, _), b in zip(sent, bodies, strict=True)] == [
         (ids[1], "sent", None),
         (ids[1], "acknowledged", REFERENCE),
     ]
     assert {b["id"] for b in bodies} == {s.id for s in steps}
+    assert statuses == [(ids[1], "escalated")]
 
 
 def test_step_past_its_deadline_is_shaded_and_listed(
