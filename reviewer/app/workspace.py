@@ -38,6 +38,7 @@ class Workspace(QTabWidget):
         ):
             self.addTab(screen, t(key))
         self.currentChanged.connect(self._shown)
+        self.importer.busy.connect(lambda busy: self.tabBar().setEnabled(not busy))
         button = QPushButton(t("app.lock_button"))
         button.clicked.connect(lock)
         self.setCornerWidget(button)
@@ -51,5 +52,7 @@ class Workspace(QTabWidget):
             refresh()
 
     def close_all(self) -> None:
-        """Drop open cases and previews before the session closes."""
+        """Let a running import end, then drop open cases and previews: the session closes
+        next."""
+        self.importer.job.wait()
         self.cases.close_case()

@@ -29,6 +29,7 @@ def unlock(qtbot: QtBot, win: MainWindow, passphrase: str) -> Workspace:
     """Type the passphrase and press Enter; the workspace must appear."""
     qtbot.keyClicks(win.unlock.passphrase, passphrase)
     qtbot.keyClick(win.unlock.passphrase, Qt.Key.Key_Return)
+    win.unlock.job.wait()  # Argon2id runs off the GUI thread
     assert win.workspace is not None, win.unlock.status.text()
     return win.workspace
 
@@ -38,6 +39,7 @@ def import_bundle(ws: Workspace, bundle: Path) -> str:
     ws.setCurrentWidget(ws.importer)
     ws.importer.path.line.setText(str(bundle))
     ws.importer.button.click()
+    ws.importer.job.wait()  # verification and merge run off the GUI thread
     return ws.importer.status.text()
 
 

@@ -22,7 +22,7 @@ from reviewer.store import CaseStore
 from tests.reviewer.factory import PASSPHRASE, Org, make_report, write_export
 from vault.bundle import read_outbox
 
-from .drive import open_case, record_step, unlock, window
+from .drive import import_bundle, open_case, record_step, unlock, window
 
 TODAY = dt.date.today()
 REFERENCE = "800/123/OTDA"
@@ -38,9 +38,8 @@ def _workspace(team: Org, qtbot: QtBot, tmp_path: Path) -> tuple[Workspace, list
     ids = _cases(team, tmp_path)
     win = window(qtbot, team.lead.home)
     ws = unlock(qtbot, win, PASSPHRASE)
-    ws.importer.path.line.setText(str(tmp_path / "export.bisik"))
-    ws.importer.button.click()
-    assert not ws.importer.status.failed, ws.importer.status.text()
+    text = import_bundle(ws, tmp_path / "export.bisik")
+    assert not ws.importer.status.failed, text
     return ws, ids
 
 
