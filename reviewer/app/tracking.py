@@ -5,7 +5,7 @@ the form that records a new step.
 Everything is :mod:`reviewer.escalation.chain`, the library ``bisik-reviewer track`` and
 ``due`` print from: :func:`~reviewer.escalation.chain.chain` for the table,
 :func:`~reviewer.escalation.chain.overdue` for the shading,
-:func:`~reviewer.escalation.chain.overdue_from_summary` over the store's index for the
+:func:`~reviewer.escalation.chain.overdue_cases` over the store's index for the
 reminders (no case is decrypted for them), the wording of
 :mod:`reviewer.escalation.chainwords`. Like ``track`` and ``due``, the screen first converts a
 laptop's old local tracking log into signed steps (:func:`reviewer.escalation.legacy.convert`,
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QListWidget,
+    QListWidgetItem,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -63,7 +66,9 @@ class TrackingScreen(QWidget):
         self.next_stages = plain.words("")
         self.status = StatusLine()
         self.form = StepForm(session, self.status, self._recorded)
-        self.reminders = plain.label("")
+        self.reminders = QListWidget()  # plain-text items; as many as there are late cases
+        self.reminders.setMaximumHeight(120)
+        self.reminders.itemActivated.connect(self._choose)
         self.overdue: list[str] = []  # ids of the cases listed in the reminders
         pick = QFormLayout()
         plain.row(pick, t("col.case"), self.case)
@@ -126,7 +131,7 @@ class TrackingScreen(QWidget):
                 if shaded:
                     cell.setBackground(QBrush(OVERDUE))
                 self.table.setItem(row, col, cell)
-        allowed = stages.allowed_after(steps[-1].stage) if steps else stages.allowed_after(None)
+        allowed = stages.allowed_after(steps[-1].stage if steps else None)
         text = t("chain.next", stages=", ".join(stage_label(c) for c in allowed) or "—")
         if case_id and not steps:
             text = t("chain.none", case=str(case_id)[:12]) + "\n" + text
@@ -136,16 +141,22 @@ class TrackingScreen(QWidget):
         self.form.show_case(str(case_id) if case_id else None, steps)
 
     def _reminders(self) -> None:
-        """Every case whose newest step is past its deadline (``track --overdue``)."""
-        day = today()
-        late = [
-            x
-            for cid, summary in sorted(self.session.store.cases.items())
-            if (x := chain.overdue_from_summary(cid, summary, day))
-        ]
+        """Every case whose newest step is past its deadline (``track --overdue``); choosing
+        one (Enter or double-click) shows its chain."""
+        late = chain.overdue_cases(self.session.store.cases, today())
         self.overdue = [x.case_id for x in late]
-        text = "\n".join(overdue_text(x, x.case_id[:12]) for x in late)
-        self.reminders.setText(plain.shown(text or t("track.no_overdue")))
+        self.reminders.clear()
+        for x in late:
+            item = QListWidgetItem(plain.line(overdue_text(x, x.case_id[:12])))
+            item.setData(Qt.ItemDataRole.UserRole, x.case_id)
+            self.reminders.addItem(item)
+        if not late:
+            self.reminders.addItem(t("track.no_overdue"))
+
+    def _choose(self, item: QListWidgetItem) -> None:
+        case_id = item.data(Qt.ItemDataRole.UserRole)
+        if case_id:
+            self.case.setCurrentIndex(self.case.findData(case_id))
 
     def _recorded(self, message: str) -> None:
         self.refresh()

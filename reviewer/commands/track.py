@@ -112,11 +112,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.stage or args.reference or args.level or args.day:
             raise TrackingError("err.track_needs_case_and_stage")
         if args.overdue:
-            late = [
-                x
-                for cid, summary in sorted(s.store.cases.items())
-                if (x := chain.overdue_from_summary(cid, summary, today))
-            ]
+            late = chain.overdue_cases(s.store.cases, today)
             for x in late:
                 out(overdue_text(x, short(x.case_id)))
             if not late:

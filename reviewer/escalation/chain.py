@@ -6,7 +6,8 @@ The API other front-ends build on (the CLI's ``track`` and ``due``; a desktop sc
 * :func:`chain` — ``chain(case) -> list[Step]``, every verified step of a parsed case in
   §16 order (day, time, id), from this laptop and colleagues alike;
 * :func:`overdue` — the newest step if its stage's deadline (``stages.json``) has passed;
-  :func:`overdue_from_summary` does the same from the store's index entry (no decryption);
+  :func:`overdue_from_summary` does the same from the store's index entry (no decryption),
+  :func:`overdue_cases` for every case of the index;
 * :func:`record_step` — check a new step against the data (stage known, allowed after the
   last one, reference/level present when the stage needs them), sign it with the reviewer's
   key, add it to the case and queue it for the outbox (it then reaches the server, every
@@ -112,6 +113,16 @@ def overdue_from_summary(case_id: str, summary: dict[str, Any], today: dt.date) 
         return None
     step = Step("", "", last[0], dt.date.fromisoformat(last[1]), "")
     return _late(case_id, step, today)
+
+
+def overdue_cases(cases: dict[str, dict[str, Any]], today: dt.date) -> list[Overdue]:
+    """:func:`overdue_from_summary` over the store's whole index (``store.cases``), by case id:
+    the reminders of ``due`` and ``track --overdue``."""
+    return [
+        late
+        for case_id, summary in sorted(cases.items())
+        if (late := overdue_from_summary(case_id, summary, today))
+    ]
 
 
 ESCALATING = ("sent", "escalated")  # stages whose step may also set the status "escalated"
