@@ -467,3 +467,26 @@ def import_items(
     summary.flagged = sum(1 for c in summary.cases if store.cases[c]["rd"] and store.cases[c]["fl"])
     summary.records, summary.records_rejected = merge.added, merge.rejected
     return summary
+
+
+def import_export(
+    store: CaseStore,
+    ident: Identity,
+    directory: Directory,
+    config: Config,
+    export: Any,
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportSummary:
+    """:func:`import_items` over everything a verified export holds (what
+    :func:`reviewer.bundles.open_export` yielded: its items, bundle id and ``seq_to``)."""
+    manifest = export.manifest
+    return import_items(
+        store,
+        ident,
+        directory,
+        config,
+        export.items(),
+        bundle_id=manifest.bundle_id,
+        seq_to=int(manifest.seq_to),
+        progress=progress,
+    )

@@ -2,7 +2,8 @@
 
 :class:`IdleLock` watches every input event of the application; when none came for the set
 number of minutes it emits :attr:`IdleLock.expired` once, and the window closes the session.
-Work that is running (an import) is not cut off: the timer only fires between events.
+Work that is running is not cut off: an import (on its worker thread, :mod:`.background`)
+is let finish before the window locks.
 """
 
 from __future__ import annotations

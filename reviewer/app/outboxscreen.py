@@ -1,5 +1,5 @@
-"""Outbox to USB: how many signed statuses and replies wait, and the return bundle written
-by :func:`reviewer.outbox.write` (what ``bisik-reviewer outbox`` writes)."""
+"""Outbox to USB: how many signed statuses, replies and tracking steps wait, and the return
+bundle written by :func:`reviewer.outbox.write` (what ``bisik-reviewer outbox`` writes)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,14 @@ class OutboxScreen(QWidget):
     def refresh(self) -> None:
         """Count what is queued and not yet written."""
         pending = [p for p in self.session.store.meta.get("pending", []) if not p.get("sent")]
-        statuses = sum(1 for p in pending if p["kind"] == "status")
+        kinds = [p["kind"] for p in pending]
         self.waiting.setText(
-            t("app.outbox_waiting", statuses=statuses, replies=len(pending) - statuses)
+            t(
+                "app.outbox_waiting",
+                statuses=kinds.count("status"),
+                replies=kinds.count("reply"),
+                steps=kinds.count("track"),
+            )
         )
 
     def run(self) -> None:
@@ -72,6 +77,7 @@ class OutboxScreen(QWidget):
                 path=str(done.path),
                 statuses=done.statuses,
                 replies=done.replies,
+                steps=done.steps,
                 ack=done.ack,
             )
         )

@@ -1,8 +1,10 @@
 """The line under each screen that says what just happened: a result, or an error and its hint.
 
 Errors are the library's own (:class:`crypto.errors.BisikError`, message and hint from the
-catalogue): the same words ``bisik-reviewer`` prints after ``error:`` and ``hint:``. A message
-may quote reporter text (a field name), so it is shown as plain, filtered text.
+catalogue): the same words ``bisik-reviewer`` prints after ``error:`` and ``hint:``, except a
+hint that names a command-line option (``--reference``): where the catalogue has the app's own
+wording (``app.<key>.hint``), that is shown instead. A message may quote reporter text (a field
+name), so it is shown as plain, filtered text.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from crypto.errors import BisikError
 
+from ..i18n import has, t
 from . import plain
 
 
@@ -33,4 +36,10 @@ class StatusLine(QLabel):
         """Show a refusal: the error's message, then its hint."""
         self.failed = True
         self.setStyleSheet("color: #8b0000; font-weight: bold")
-        self.setText(plain.shown(f"{exc}\n{exc.hint}"))
+        self.setText(plain.shown(f"{exc}\n{_hint(exc)}"))
+
+
+def _hint(exc: BisikError) -> str:
+    """The error's hint in the app's words when the catalogue has them, else its own."""
+    key = f"app.{getattr(exc, 'key', '')}.hint"
+    return t(key) if has(key) else exc.hint or ""

@@ -22,6 +22,7 @@ from ..home import Home
 from ..i18n import t
 from ..session import Session
 from . import plain
+from .background import Job
 from .holder import Holder
 from .status import StatusLine
 
@@ -72,6 +73,7 @@ class UnlockScreen(QWidget):
         outer.addStretch(1)
         outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
+        self.job = Job(self)
         self.passphrase.setFocus()
 
     def _language(self) -> None:
@@ -79,21 +81,35 @@ class UnlockScreen(QWidget):
         self.on_language()
 
     def submit(self) -> None:
-        """Try the passphrase typed (one Argon2id run; the window waits)."""
+        """Try the passphrase typed: one Argon2id run on a worker thread; the window repaints
+        meanwhile and the controls wait, disabled."""
+        if self.job.running:
+            return
         secret = self.passphrase.text()
         self.passphrase.clear()
         self.status.info(t("app.unlock.opening"))
+        self._enable(False)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        QApplication.processEvents()
-        try:
-            session = self.holder.unlock(self.home, secret)
-        except BisikError as exc:
-            self.status.error(exc)
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
+        self.job.start(lambda: self.holder.unlock(self.home, secret), self._opened, self._refused)
+
+    def _opened(self, session: Session) -> None:
+        self._ready()
         self.status.info("")
         self.on_unlocked(session)
+
+    def _refused(self, exc: BisikError) -> None:
+        self._ready()
+        self.status.error(exc)
+        self.passphrase.setFocus()
+
+    def _ready(self) -> None:
+        QApplication.restoreOverrideCursor()
+        self._enable(True)
+
+    def _enable(self, on: bool) -> None:
+        """The controls (not the status line, which says what is happening)."""
+        for widget in (self.language, self.passphrase, self.button):
+            widget.setEnabled(on)
 
     def locked(self, reason: str) -> None:
         """Shown again after a lock: say why, and wait for the passphrase."""

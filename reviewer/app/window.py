@@ -54,7 +54,9 @@ class MainWindow(QMainWindow):
         self.idle.start()
 
     def lock(self, reason: str) -> None:
-        """Close the session, drop every screen that showed case data, ask for the passphrase."""
+        """Close the session, drop every screen that showed case data, ask for the passphrase.
+        A passphrase being tried or an import running is let finish first (the window waits)."""
+        self.unlock.job.wait()
         self.idle.stop()
         if self.workspace is not None:
             self.workspace.close_all()

@@ -38,15 +38,21 @@ class Workspace(QTabWidget):
         ):
             self.addTab(screen, t(key))
         self.currentChanged.connect(self._shown)
+        self.importer.busy.connect(lambda busy: self.tabBar().setEnabled(not busy))
         button = QPushButton(t("app.lock_button"))
         button.clicked.connect(lock)
         self.setCornerWidget(button)
 
     def _shown(self, index: int) -> None:
+        if self.widget(index) is self.tracking and self.cases.view is not None:
+            self.tracking.refresh(self.cases.view.case.case_id)  # the case open is the one meant
+            return
         refresh = getattr(self.widget(index), "refresh", None)
         if callable(refresh):
             refresh()
 
     def close_all(self) -> None:
-        """Drop open cases and previews before the session closes."""
+        """Let a running import end, then drop open cases and previews: the session closes
+        next."""
+        self.importer.job.wait()
         self.cases.close_case()

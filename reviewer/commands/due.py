@@ -31,11 +31,7 @@ def run(args: argparse.Namespace) -> int:
         if converted := legacy.convert(s.store, s.identity, s.config, s.directory, today):
             out(t("chain.converted", n=converted))
         dues = due_list(s.store.cases, s.config, today, soon_only=not args.all)
-        late = [
-            x
-            for cid, summary in sorted(s.store.cases.items())
-            if (x := chain.overdue_from_summary(cid, summary, today))
-        ]
+        late = chain.overdue_cases(s.store.cases, today)
         cfg = s.config
     rows = [
         (short(d.case_id), t(f"due.{d.kind}"), d.deadline.isoformat(), _when(d.days_left))

@@ -10,7 +10,7 @@ from typing import Any
 from .. import org
 from ..bundles import open_export, staging_root
 from ..i18n import t
-from ..importer import import_items
+from ..importer import import_export
 from ..session import home_of, open_session
 from ..ui.progress import Progress
 from ..ui.terminal import err
@@ -38,18 +38,10 @@ def run(args: argparse.Namespace) -> int:
 
         with open_session(args, beside=verify) as s:
             export = opened[0]
-            manifest = export.manifest
-            bar = Progress(int(manifest.count), t("import.progress"))
+            bar = Progress(int(export.manifest.count), t("import.progress"))
             try:
-                summary = import_items(
-                    s.store,
-                    s.identity,
-                    directory,
-                    s.config,
-                    export.items(),
-                    bundle_id=manifest.bundle_id,
-                    seq_to=int(manifest.seq_to),
-                    progress=bar.advance,
+                summary = import_export(
+                    s.store, s.identity, directory, s.config, export, bar.advance
                 )
             finally:
                 bar.close()

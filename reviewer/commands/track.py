@@ -11,10 +11,10 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from ..actions import set_status
 from ..case import Case, parse_day
 from ..errors import TrackingError
 from ..escalation import chain, legacy, stages
+from ..escalation.chainwords import overdue_text, stage_label
 from ..i18n import t
 from ..session import Session, open_session
 from ..ui.table import render
@@ -47,12 +47,6 @@ def _today(text: str | None) -> dt.date:
         raise TrackingError(f"not a date: {text!r}") from exc
 
 
-def stage_label(code: str) -> str:
-    """The stage's name in the terminal's language (its code if this laptop does not know it)."""
-    label = t(f"chain.stage.{code}")
-    return code if label == f"chain.stage.{code}" else label
-
-
 def _record(s: Session, args: argparse.Namespace, case_id: str, today: dt.date) -> None:
     if not args.authority:
         raise TrackingError("err.track_needs_authority")
@@ -69,10 +63,8 @@ def _record(s: Session, args: argparse.Namespace, case_id: str, today: dt.date) 
         level=args.level,
         today=today,
     )
-    if args.set_status and args.stage in ("sent", "escalated"):
-        set_status(
-            s.store, s.identity, s.config, s.directory, case_id, "escalated", body["authority"]
-        )
+    if args.set_status:
+        chain.mark_escalated(s.store, s.identity, s.config, s.directory, case_id, body)
     out(
         t(
             "chain.saved",
@@ -103,22 +95,9 @@ def _show(case: Case, today: dt.date) -> None:
     out(render(t("chain.header").split(" | "), rows, max_width=40))
     late = chain.overdue(case, today)
     if late:
-        out("! " + _late_text(late))
+        out("! " + overdue_text(late, short(late.case_id)))
     allowed = stages.allowed_after(steps[-1].stage)
     out(t("chain.next", stages=", ".join(allowed) or "—"))
-
-
-def _late_text(late: chain.Overdue) -> str:
-    basis = t("chain.basis_law") if late.legal else t("chain.basis_policy")
-    return t(
-        "chain.overdue",
-        case=short(late.case_id),
-        stage=stage_label(late.step.stage),
-        day=late.step.day.isoformat(),
-        deadline=late.deadline.isoformat(),
-        n=late.days_late,
-        basis=basis,
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,13 +112,9 @@ def run(args: argparse.Namespace) -> int:
         elif args.stage or args.reference or args.level or args.day:
             raise TrackingError("err.track_needs_case_and_stage")
         if args.overdue:
-            late = [
-                x
-                for cid, summary in sorted(s.store.cases.items())
-                if (x := chain.overdue_from_summary(cid, summary, today))
-            ]
+            late = chain.overdue_cases(s.store.cases, today)
             for x in late:
-                out(_late_text(x))
+                out(overdue_text(x, short(x.case_id)))
             if not late:
                 out(t("track.no_overdue"))
         elif case_id:

@@ -6,11 +6,14 @@ The API other front-ends build on (the CLI's ``track`` and ``due``; a desktop sc
 * :func:`chain` — ``chain(case) -> list[Step]``, every verified step of a parsed case in
   §16 order (day, time, id), from this laptop and colleagues alike;
 * :func:`overdue` — the newest step if its stage's deadline (``stages.json``) has passed;
-  :func:`overdue_from_summary` does the same from the store's index entry (no decryption);
+  :func:`overdue_from_summary` does the same from the store's index entry (no decryption),
+  :func:`overdue_cases` for every case of the index;
 * :func:`record_step` — check a new step against the data (stage known, allowed after the
   last one, reference/level present when the stage needs them), sign it with the reviewer's
   key, add it to the case and queue it for the outbox (it then reaches the server, every
-  colleague's laptop on import, and the reporter's follow-up page in coarse form).
+  colleague's laptop on import, and the reporter's follow-up page in coarse form);
+  :func:`mark_escalated` then signs the status ``escalated`` for a step that hands the case to
+  an authority (``track --set-status``).
 
 Steps carry authority codes, stages, days and the authority's reference number; never a note
 (notes stay in ``note``, on this laptop).
@@ -26,7 +29,7 @@ from crypto import records as crecords
 from crypto import tracking as ctracking
 from crypto.directory import Directory
 
-from ..actions import next_at, record_signed
+from ..actions import next_at, record_signed, set_status
 from ..case import Case, parse_day
 from ..errors import TrackingError
 from ..home import Config
@@ -110,6 +113,19 @@ def overdue_from_summary(case_id: str, summary: dict[str, Any], today: dt.date) 
         return None
     step = Step("", "", last[0], dt.date.fromisoformat(last[1]), "")
     return _late(case_id, step, today)
+
+
+def overdue_cases(cases: dict[str, dict[str, Any]], today: dt.date) -> list[Overdue]:
+    """:func:`overdue_from_summary` over the store's whole index (``store.cases``), by case id:
+    the reminders of ``due`` and ``track --overdue``."""
+    return [
+        late
+        for case_id, summary in sorted(cases.items())
+        if (late := overdue_from_summary(case_id, summary, today))
+    ]
+
+
+ESCALATING = ("sent", "escalated")  # stages whose step may also set the status "escalated"
 
 
 def _check(
@@ -199,3 +215,20 @@ def record_step(
     body, reviewer = crecords.verify(raw, directory, ctracking.KIND)
     record_signed(store, config, case, ctracking.KIND, raw, body, reviewer.id)
     return body
+
+
+def mark_escalated(
+    store: CaseStore,
+    ident: Identity,
+    config: Config,
+    directory: Directory,
+    case_id: str,
+    body: dict[str, Any],
+) -> bool:
+    """After the step ``body`` (what :func:`record_step` returned) of a stage in
+    :data:`ESCALATING`, sign and queue the status ``escalated`` naming its authority; False,
+    and nothing signed, after any other stage."""
+    if body["stage"] not in ESCALATING:
+        return False
+    set_status(store, ident, config, directory, case_id, "escalated", body["authority"])
+    return True

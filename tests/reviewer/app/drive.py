@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from pytestqt.qtbot import QtBot
 
 from reviewer.app.caseview import CaseScreen
@@ -28,6 +29,7 @@ def unlock(qtbot: QtBot, win: MainWindow, passphrase: str) -> Workspace:
     """Type the passphrase and press Enter; the workspace must appear."""
     qtbot.keyClicks(win.unlock.passphrase, passphrase)
     qtbot.keyClick(win.unlock.passphrase, Qt.Key.Key_Return)
+    win.unlock.job.wait()  # Argon2id runs off the GUI thread
     assert win.workspace is not None, win.unlock.status.text()
     return win.workspace
 
@@ -37,6 +39,7 @@ def import_bundle(ws: Workspace, bundle: Path) -> str:
     ws.setCurrentWidget(ws.importer)
     ws.importer.path.line.setText(str(bundle))
     ws.importer.button.click()
+    ws.importer.job.wait()  # verification and merge run off the GUI thread
     return ws.importer.status.text()
 
 
@@ -50,3 +53,30 @@ def open_case(ws: Workspace, case_id: str) -> CaseScreen:
     view = ws.cases.view
     assert view is not None
     return view
+
+
+def record_step(
+    ws: Workspace,
+    case_id: str,
+    authority: str,
+    stage: str,
+    day: dt.date,
+    reference: str = "",
+    set_status: bool = False,
+) -> str:
+    """On the tracking tab: choose the case, the authority and stage (codes), the day, type the
+    reference, tick "set the status too" if asked and press the record button; the status
+    text."""
+    ws.setCurrentWidget(ws.tracking)
+    screen = ws.tracking
+    screen.case.setCurrentIndex(screen.case.findData(case_id))
+    form = screen.form
+    for box, code in ((form.authority, authority), (form.stage, stage)):
+        index = box.findData(code)
+        assert index >= 0, f"{code} is not offered"
+        box.setCurrentIndex(index)
+    form.day.setDate(QDate(day.year, day.month, day.day))
+    form.reference.setText(reference)
+    form.escalate.setChecked(set_status)
+    form.button.click()
+    return screen.status.text()

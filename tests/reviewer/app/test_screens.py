@@ -8,6 +8,7 @@ size: a screen whose content needs more room would have grown the window.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from pytestqt.qtbot import QtBot
 from tests.reviewer.factory import PASSPHRASE, Org, make_report, status_by, write_export
 from tests.reviewer.test_evidence import jpeg_with_gps
 
-from .drive import SIZE, import_bundle, open_case, unlock, window
+from .drive import SIZE, import_bundle, open_case, record_step, unlock, window
 
 PLACES = ("Jawa Tengah", "Lampung", "Sumatera Utara", "Jawa Timur", "Bali", "Aceh")
 CATEGORIES = (
@@ -109,8 +110,13 @@ def test_every_screen_at_laptop_size(team: Org, qtbot: QtBot, tmp_path: Path) ->
     ws.setCurrentWidget(ws.outbox)
     ws.outbox.path.line.setText(str(tmp_path / "outbox.bisik"))
     shots.append(_shot(win, folder, "09-outbox"))
-    ws.setCurrentWidget(ws.tracking)
-    assert ws.tracking.table.rowCount() == 1
+    today = dt.date.today()
+    other = next(c for c in ws.cases.list.ids if c != first)
+    record_step(ws, other, "bkn", "sent", today - dt.timedelta(days=20))
+    record_step(ws, other, "bkn", "acknowledged", today - dt.timedelta(days=18), "800/123/BKN")
+    record_step(ws, first, "bkn", "sent", today - dt.timedelta(days=12))  # overdue: pink
+    ws.tracking.case.setCurrentIndex(ws.tracking.case.findData(first))
+    assert ws.tracking.table.rowCount() == 1 and ws.tracking.overdue == sorted([first, other])
     shots.append(_shot(win, folder, "10-tracking"))
     ws.setCurrentWidget(ws.stats)
     ws.stats.compute()

@@ -56,6 +56,7 @@ def test_wrong_passphrase_says_so_and_changes_nothing(team: Org, qtbot: QtBot) -
     before = tree_snapshot(team.lead.home.root)
     qtbot.keyClicks(win.unlock.passphrase, "bukan frasa sandinya")
     qtbot.keyClick(win.unlock.passphrase, Qt.Key.Key_Return)
+    win.unlock.job.wait()
     assert win.workspace is None
     assert win.unlock.status.failed and win.unlock.status.text()
     assert win.unlock.passphrase.text() == ""  # the typed secret does not linger in the field

@@ -66,6 +66,8 @@ def test_overdue_looks_at_the_newest_step_only() -> None:
     summary = _case(("sent", "2026-11-01"), ("recommendation", "2026-11-10")).summary()
     assert summary["trk"] == ["recommendation", "2026-11-10"]
     assert chain.overdue_from_summary("c1", summary, today) is not None  # 14 days passed
+    late = chain.overdue_cases({"c2": {"trk": ["sanction", "2026-11-01"]}, "c1": summary}, today)
+    assert [x.case_id for x in late] == ["c1"]  # a sanction has no deadline
 
 
 def test_allowed_after() -> None:
