@@ -16,7 +16,7 @@ from typing import Any
 from . import vocabulary as vocab
 from .case import Case, Message
 from .caselist import category_label
-from .i18n import has, t
+from .i18n import has, label, t
 from .ui.terminal import one_line
 
 
@@ -61,7 +61,11 @@ def timeline(case: Case) -> list[tuple[str, str, str]]:
             if rec.kind == "status"
             else t("tl.reply")
             if rec.kind == "reply"
-            else t("tl.track", authority=rec.authority or "", stage=rec.stage or "")
+            else t(
+                "tl.track",
+                authority=label("authority", rec.authority or ""),
+                stage=label("chain.stage", rec.stage or ""),
+            )
             if rec.kind == "track"
             else link
         )

@@ -11,21 +11,19 @@ code itself, never refused (crypto/SPEC.md §16).
 from __future__ import annotations
 
 from ..errors import AuthorityError
-from ..i18n import has, t
+from ..i18n import label, t
 from . import authorities
 from .chain import Overdue
 
 
 def stage_label(code: str) -> str:
     """The stage's name in the chosen language, or ``code`` if this laptop does not know it."""
-    key = f"chain.stage.{code}"
-    return t(key) if has(key) else code
+    return label("chain.stage", code)
 
 
 def level_label(code: str) -> str:
     """The sanction level's name (PP 94/2021's words, glossed in English), or ``code``."""
-    key = f"chain.level.{code}"
-    return t(key) if has(key) else code
+    return label("chain.level", code)
 
 
 def authority_name(code: str) -> str:

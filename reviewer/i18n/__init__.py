@@ -87,3 +87,11 @@ def both(key: str, **values: Any) -> str:
 def has(key: str) -> bool:
     """Whether ``key`` is in the catalogue (in either language)."""
     return key in catalogue("id") or key in catalogue("en")
+
+
+def label(prefix: str, code: str) -> str:
+    """The catalogue's label ``prefix.code`` (``label("chain.stage", "sent")`` → "berkas
+    dikirim"), or ``code`` itself when this laptop does not know it (a code added on a
+    colleague's newer laptop is shown, never refused)."""
+    key = f"{prefix}.{code}"
+    return t(key) if has(key) else code
