@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
+from werkzeug.test import TestResponse
 
 from crypto import keys
 from crypto.directory import Reviewer, sign_directory
@@ -142,3 +143,17 @@ class Counting(io.BytesIO):
     @property
     def consumed(self) -> int:
         return self.tell()
+
+
+def post_counting(
+    client: FlaskClient, path: str, data: bytes, content_type: str
+) -> tuple[TestResponse, Counting]:
+    """POST ``data`` with its Content-Length; the body returned says how far the server read."""
+    body = Counting(data)
+    r = client.post(
+        path,
+        input_stream=body,
+        content_type=content_type,
+        headers={"Content-Length": str(len(data))},
+    )
+    return r, body

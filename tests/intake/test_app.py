@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from .conftest import Counting, csrf_of
+from .conftest import Counting, csrf_of, post_counting
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -66,12 +66,6 @@ def test_multipart_without_session_is_refused_before_reading(client: FlaskClient
     payload = b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nx\r\n' + (
         b"z" * (4 * MiB)
     )
-    body = Counting(payload)
-    r = client.post(
-        "/submit",
-        input_stream=body,
-        content_type="multipart/form-data; boundary=b",
-        headers={"Content-Length": str(len(payload))},
-    )
+    r, body = post_counting(client, "/submit", payload, "multipart/form-data; boundary=b")
     assert r.status_code == 403
     assert body.consumed == 0

@@ -13,7 +13,7 @@ from werkzeug.test import EnvironBuilder
 from crypto import receipt
 from intake.bodies import FORM_MEMORY, SMALL_BODY, BisikRequest
 
-from .conftest import Counting, csrf_of
+from .conftest import Counting, csrf_of, post_counting
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -23,13 +23,8 @@ MiB = 1 << 20
 def test_urlencoded_body_is_not_read_whole_before_csrf_check(client: FlaskClient) -> None:
     """F1: urlencoded bodies were read whole (up to the 4 GiB upload limit), even without a
     session."""
-    body = Counting(b"receipt=" + b"A" * (16 * MiB))
-    r = client.post(
-        "/followup",
-        input_stream=body,
-        content_type="application/x-www-form-urlencoded",
-        headers={"Content-Length": str(len(body.getvalue()))},
-    )
+    data = b"receipt=" + b"A" * (16 * MiB)
+    r, body = post_counting(client, "/followup", data, "application/x-www-form-urlencoded")
     assert r.status_code in (403, 413)
     assert body.consumed <= MiB
 

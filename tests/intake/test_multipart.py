@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from intake.errors import UploadError
 from intake.multipart import Bounds, stream_parts
 
-from .conftest import Counting, csrf_of
+from .conftest import csrf_of, post_counting
 from .helpers import case_count
 
 BOUNDS = Bounds(max_body=1 << 20, max_field=1000, max_text=4000, max_files=3)
@@ -118,13 +118,7 @@ def test_multipart_without_boundary_or_header_end_is_not_buffered(
     """Audit F3 (docs/AUDIT-intake.md): the multipart decoder buffered a preamble or a header
     block without bound."""
     csrf_of(client)  # a valid session: the streaming reader runs
-    body = Counting(junk)
-    r = client.post(
-        "/submit",
-        input_stream=body,
-        content_type="multipart/form-data; boundary=b",
-        headers={"Content-Length": str(len(junk))},
-    )
+    r, body = post_counting(client, "/submit", junk, "multipart/form-data; boundary=b")
     assert r.status_code == 400
     assert body.consumed <= 2 * MiB
     assert case_count(app) == 0
