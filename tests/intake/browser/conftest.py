@@ -24,16 +24,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.chromium import ARGS, CHROMIUM
+
 STATIC = Path(__file__).resolve().parents[3] / "intake" / "static"
 
 pytestmark = pytest.mark.browser
