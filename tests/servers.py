@@ -245,8 +245,15 @@ class IntakeNode:
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
+    def __enter__(self) -> IntakeNode:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def start(self) -> None:
-        """Start gunicorn and return once the node listens."""
+        """Start gunicorn and return once the node listens (``with node:`` also stops it)."""
         self.launch()
         self.wait_listening()
 

@@ -17,7 +17,6 @@ from tests.servers import IntakeNode, clean_env
 
 from .conftest import csrf_of
 
-ROOT = Path(__file__).resolve().parents[2]
 CIRCUIT_7 = "fc00:dead:beef:4dad::0:7"  # what tor exports for global circuit id 7
 CIRCUIT_8 = "fc00:dead:beef:4dad::0:8"
 
@@ -76,16 +75,12 @@ def test_submissions_are_limited_per_circuit(make_app) -> None:  # type: ignore[
 
 @pytest.mark.slow
 def test_gunicorn_reads_tors_proxy_line_and_prints_nothing_of_it(home: Path) -> None:
-    node = IntakeNode("circuit", home, clean_env())
-    node.start()
-    try:
+    with IntakeNode("circuit", home, clean_env()) as node:
         for preface in (f"PROXY TCP6 {CIRCUIT_7} ::1 80 {node.port}\r\n".encode(), b""):
             with socket.create_connection(("127.0.0.1", node.port), timeout=30) as conn:
                 conn.sendall(preface + b"GET /submit HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 head = conn.recv(64)
             assert head.startswith(b"HTTP/1.1 200"), head
-    finally:
-        node.stop()
     printed = node.printed()  # gunicorn's error log, the app's log, stdout and stderr
     assert printed  # the logs were written where they are read
     assert "dead:beef" not in printed and "PROXY" not in printed

@@ -1,47 +1,20 @@
-"""The service under real gunicorn with intake.gunicorn_conf: no version in Server, no access
-log, no address in anything gunicorn prints, a no-JS submission over real HTTP, and a body
+"""The service under real gunicorn with intake.gunicorn_conf, as bisik.service runs it
+(tests.servers.IntakeNode): no version in Server, no access log, no address in anything
+gunicorn or the app prints, a no-JS submission over real HTTP, and a body
 that goes silent does not hold a worker thread (``intake.bodies``' idle timeout)."""
 
 from __future__ import annotations
 
 import http.client
-import os
 import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.servers import free_port, serving
+from tests.servers import IntakeNode, clean_env
 
 from .forms_data import report_fields
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@contextmanager
-def _gunicorn(
-    home: Path, threads: int, **popen: Any
-) -> Iterator[tuple[subprocess.Popen[Any], int]]:
-    """The intake under gunicorn (one worker, ``threads`` threads) on a free port, until the
-    block ends; yields the process and its port."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "BISIK_HOME": str(home),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
-        "BISIK_THREADS": str(threads),
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    cmd = [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"]
-    with serving(cmd, port, cwd=ROOT, env=env, timeout=30, what="gunicorn", **popen) as proc:
-        yield proc, port
 
 
 def _session(resp: http.client.HTTPResponse) -> tuple[str, str]:
@@ -54,9 +27,8 @@ def _session(resp: http.client.HTTPResponse) -> tuple[str, str]:
 
 @pytest.mark.slow
 def test_under_gunicorn(home: Path) -> None:
-    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-    with _gunicorn(home, threads=2, **pipes) as (proc, port):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    with IntakeNode("gunicorn", home, clean_env(), threads=2) as node:
+        conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
         conn.request("GET", "/submit", headers={"User-Agent": "UA-MARKER-gunicorn"})
         resp = conn.getresponse()
         cookie, token = _session(resp)
@@ -76,8 +48,8 @@ def test_under_gunicorn(home: Path) -> None:
         assert resp.status == 200 and 'id="receipt"' in resp.read().decode()
         conn.request("GET", "/nope")
         assert conn.getresponse().status == 404
-    out, err = proc.communicate(timeout=30)  # all gunicorn printed, now that it has stopped
-    printed = (out + err).decode()
+    printed = node.printed()  # gunicorn's error log, the app's log, stdout and stderr
+    assert printed  # the logs were written where they are read
     assert "127.0.0.1" not in printed and "UA-MARKER" not in printed
     assert "GET /" not in printed and "POST /" not in printed
 
@@ -88,8 +60,8 @@ def test_silent_upload_releases_its_thread_under_gunicorn(home: Path) -> None:
     worker thread forever."""
     toml = home / "server.toml"
     toml.write_text("read_idle_seconds = 2\n" + toml.read_text("utf-8"), "utf-8")
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    with _gunicorn(home, threads=1, **quiet) as (_proc, port):
+    with IntakeNode("gunicorn", home, clean_env(), threads=1) as node:
+        port = node.port
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", "/submit")
         cookie, token = _session(conn.getresponse())
