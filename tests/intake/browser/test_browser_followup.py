@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from crypto import document, envelope, followup, proof, receipt, records
 from crypto.encoding import b64u_encode
 from crypto.errors import ReceiptError
-from crypto.keys import raw_public
 from intake import forms, i18n
 
 pytestmark = pytest.mark.browser
@@ -35,28 +34,8 @@ RAW_KEY = re.compile(
 
 def _make_case(live: Any, org: Any) -> tuple[str, str]:
     """A stored case with one status, one reply and one forged status; returns (receipt, id)."""
-    state = live.app.extensions["bisik"]
-    vault = state.vault
-    code = receipt.generate()
-    sec = receipt.derive(code)
-    reviewers = [kp.public.encryption for kp in org.reviewers.values()]
-    doc = document.Document(
-        type="report",
-        submitted_at=document.now(),
-        channel="server",
-        fields={"description": "laporan"},
-        reply_key=b64u_encode(raw_public(sec.reply_public)),
-        followup_key=b64u_encode(raw_public(sec.followup_public)),
-    )
-    ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), reviewers))
-    case_id = vault.create_case(
-        lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
-        reply_public=raw_public(sec.reply_public),
-        recipients=list(org.reviewers),
-        report_blob=ref,
-        evidence=[],
-        followup_public=raw_public(sec.followup_public),  # follow-ups must be signed (SPEC §12)
-    )
+    code, case_id, sec = live.stored_case(org)  # follow-ups must be signed (SPEC §12)
+    vault = live.app.extensions["bisik"].vault
     budi = org.reviewers["budi"]
     vault.add_status(
         case_id, records.status(budi.signing, case_id, "received", at="2026-11-01T08:00:00+00:00")
