@@ -110,6 +110,14 @@ class Live:
         )
         return code, case_id, sec
 
+    def open_followup(self, page: Any, code: str) -> None:
+        """Open the follow-up page, wait until its script has taken the form over (it has
+        verified the directory), enter ``code`` as the receipt and send it."""
+        page.goto(self.url + "/followup")
+        page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
+        page.fill("#receipt-input", code)
+        page.click("#followup-form button[type=submit]")
+
 
 def _serve(app: Flask) -> tuple[Any, threading.Thread]:
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -69,10 +69,7 @@ def test_followup_verifies_decrypts_and_sends(
     code, case_id = _make_case(live, org)
     sent: list[bytes] = []
     page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code.lower().replace("-", " "))  # typed loosely
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code.lower().replace("-", " "))  # typed loosely
 
     status = page.locator("#current-status")
     assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
@@ -134,10 +131,7 @@ def _typo(code: str) -> str:
 
 
 def test_unknown_receipt_and_typo_show_catalogue_messages(page: Any, live: Any) -> None:
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", receipt.generate())
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, receipt.generate())
     unknown = i18n.translate("id", "error.receipt_unknown")
     page.locator(".js-status.error").get_by_text(unknown).wait_for()
     typo = _typo(receipt.generate())
@@ -152,10 +146,7 @@ def test_proof_of_report_download(page: Any, live: Any, org: Any) -> None:
     """The proof the browser downloads verifies with the root key alone (SPEC §13), covers the
     report, and the PDF button gives the printable copy."""
     code, case_id = _make_case(live, org)
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     with page.expect_download() as info:
         page.click("#proof-button")
     data = Path(info.value.path()).read_bytes()
@@ -192,10 +183,7 @@ def test_reply_swapped_by_the_server_is_not_shown(page: Any, live: Any, org: Any
         route.fulfill(response=response, json=data)
 
     page.route(re.compile(r".*/api/case$"), swap)
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     status = page.locator("#current-status")
     assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
     assert page.locator(".reply .text").count() == 0
@@ -207,10 +195,7 @@ def test_open_case_has_a_way_out_like_the_no_js_page(page: Any, live: Any, org: 
     """Issue 9: the JS case page offers "Keluar" (the no-JS page has it), and following it
     leaves nothing of the case or the receipt in the page."""
     code, _ = _make_case(live, org)
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     page.locator("#current-status").wait_for(timeout=30_000)
     leave = page.locator("#leave a")
     assert leave.inner_text() == i18n.translate("id", "case.leave")
@@ -226,10 +211,7 @@ def test_future_retaliation_month_refused_in_the_browser(page: Any, live: Any, o
     today = forms.indonesia_today()
     # the browser's clock says March of this year: December is then in the future
     page.clock.set_fixed_time(dt.datetime(today.year, 3, 10, 12, 0, tzinfo=dt.UTC))
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     page.locator("#current-status").wait_for(timeout=30_000)
     years = page.locator("#retaliation_year option").all_inner_texts()
     assert str(today.year) in years and str(today.year + 1) not in years
