@@ -22,7 +22,7 @@ from reviewer.store import CaseStore
 from vault.bundle import read_outbox
 from vault.bundle.checks import envelope_recipient_ids
 
-from .factory import PASSPHRASE, FakeReport, Org, make_report, status_by, write_export
+from .factory import FakeReport, Org, lead_args, make_report, status_by, write_export
 from .test_import import do_import
 
 
@@ -198,9 +198,7 @@ def test_cli_reply_status_outbox_due(
     team: Org, imported: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rep, _, _ = imported
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     cid = rep.case_id
     assert main(["status", cid, "need_info", *common]) == 0
     assert main(["reply", cid, "-m", "Mohon kirim tangkapan layar.", *common]) == 0

@@ -19,7 +19,16 @@ from reviewer.plaintext import decrypted_evidence
 from reviewer.store import CaseStore
 from vault.bundle import BundleError, BundleSignatureError
 
-from .factory import PASSPHRASE, FakeReport, Member, Org, make_report, status_by, tree_snapshot
+from .factory import (
+    PASSPHRASE,
+    FakeReport,
+    Member,
+    Org,
+    lead_args,
+    make_report,
+    status_by,
+    tree_snapshot,
+)
 from .factory import write_export as _write_export
 
 
@@ -157,9 +166,7 @@ def test_cli_import_list_show(
     team: Org, bundle: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, (both, gap, other) = bundle
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(path), *common]) == 0
     out = capsys.readouterr().out
     assert "3" in out
@@ -206,9 +213,7 @@ def test_whole_reviewer_flow_runs_without_server_packages(
     import sys
 
     path, (both, _, _) = bundle
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     args = [
         ["import", str(path), *common],
         ["list", *common],
@@ -260,9 +265,7 @@ def test_payload_altered_after_the_header_fails_clearly_at_evidence_time(
     rep = make_report(team.directory(), ["ayu", "budi"], tamper="payload")
     path = tmp_path / "export.bisik"
     _write_export(path, team.server_key, [rep])
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(path), *common]) == 0
     assert [e["state"] for e in cases_of(team.lead)[rep.case_id]["evidence_check"]] == ["ok"]
     capsys.readouterr()
@@ -290,9 +293,7 @@ def test_damaged_report_is_not_shown_as_not_for_you(
     garbage.report_env = b"BISIK" + bytes(200)
     path = tmp_path / "export.bisik"
     _write_export(path, team.server_key, [other, altered, garbage])
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(path), *common]) == 0
     said = capsys.readouterr().out
     assert t("import.unreadable", n=1) in said and t("import.damaged", n=2) in said

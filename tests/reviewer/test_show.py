@@ -15,18 +15,18 @@ from reviewer.cli import main
 from reviewer.i18n import t
 from vault.bundle import ExportWriter
 
-from .factory import PASSPHRASE, FakeReport, Org, make_report, seal_evidence, write_export
+from .factory import (
+    FakeReport,
+    Org,
+    lead_args,
+    make_report,
+    seal_evidence,
+    write_export,
+)
 from .test_import import do_import
 
 FAKE_STATUS = "Status            " + "ditutup: terbukti"
 FAKE_REPLY = "- [2026-11-21T09:00:00+00:00] ayu (balasan):"
-
-
-def _common(team: Org, tmp_path: Path) -> list[str]:
-    """The lead's ``--home`` and ``--passphrase-file`` arguments."""
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    return ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
 
 
 def _import_and_show(
@@ -40,7 +40,7 @@ def _import_and_show(
     prints for it."""
     path = tmp_path / "export.bisik"
     write_export(path, team.server_key, [rep], messages_by_case=messages)
-    common = _common(team, tmp_path)
+    common = lead_args(team, tmp_path)
     assert main(["import", str(path), *common]) == 0
     capsys.readouterr()
     assert main(["show", rep.case_id, *common]) == 0
@@ -113,7 +113,7 @@ def test_list_prints_category_labels(
     team: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _show(team, tmp_path, capsys, {"category": "state_resources", "description": "Mobil dinas"})
-    common = _common(team, tmp_path)
+    common = lead_args(team, tmp_path)
     label = t("category.state_resources")
     assert main(["list", "--category", label.split()[0], *common]) == 0
     listed = capsys.readouterr().out
@@ -166,7 +166,7 @@ def test_unsigned_reply_document_is_not_shown_as_the_reviewers(
         )
         w.finish(seq + 1)
     do_import(team.lead, more)
-    assert main(["show", rep.case_id, *_common(team, tmp_path)]) == 0
+    assert main(["show", rep.case_id, *lead_args(team, tmp_path)]) == 0
     shown = capsys.readouterr().out
     line = next(x for x in shown.splitlines() if "2026-11-21T10:00:00" in x)
     assert t("who.unsigned_reply") in line and f"] {t('who.reviewers')} (" not in line

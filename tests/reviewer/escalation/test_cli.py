@@ -26,7 +26,7 @@ from reviewer.cli import main
 from reviewer.escalation import chain, tracking
 from reviewer.store import CaseStore
 
-from ..factory import PASSPHRASE, FakeReport, Org, seal_evidence, write_export
+from ..factory import FakeReport, Org, lead_args, seal_evidence, write_export
 
 NIP = "198503122010011005"
 PHONE = "0812 3456 7890"
@@ -91,9 +91,7 @@ def imported(team: Org, tmp_path: Path) -> tuple[Org, list[str], list[str]]:
     reports += [_report(team, i, "social_media", "2024-10", []) for i in range(1, 7)]
     bundle = tmp_path / "export.bisik"
     write_export(bundle, team.server_key, reports)
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(bundle), *common]) == 0
     return team, common, [r.case_id for r in reports]
 
@@ -375,9 +373,7 @@ def test_impossible_month_does_not_stop_stats_or_escalation(team: Org, tmp_path:
             reports[-1].case_id: [("retaliation", envelope.seal(follow_up.to_bytes(), keys))]
         },
     )
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(bundle), *common]) == 0
     for rep in reports:
         assert main(["status", rep.case_id, "in_review", *common]) == 0
@@ -433,9 +429,7 @@ def test_dossier_carries_no_number_written_with_lookalike_characters(
     rep.report_env, rep.evidence = envelope.seal(doc.to_bytes(), keys), {}
     bundle = tmp_path / "export.bisik"
     write_export(bundle, team.server_key, [rep])
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(bundle), *common]) == 0
     out = tmp_path / "d"
     assert (
