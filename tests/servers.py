@@ -2,7 +2,7 @@
 
 One copy of the free-port / wait-until-listening / stop-cleanly dance that the gunicorn tests
 in tests/deploy, tests/intake and tests/tor all need, and of the intake under gunicorn as
-``bisik.service`` runs it (:class:`IntakeNode`; the benches in bench/ start it the same way).
+``bisik.service`` runs it (:class:`IntakeNode`; bench/tor_upload_bench.py starts it so too).
 """
 
 from __future__ import annotations
