@@ -29,7 +29,6 @@ import json
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,41 +43,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 from intake_bench import make_home  # noqa: E402
 from shaped_link import ShapedLink  # noqa: E402
 
+from tests import chromium  # noqa: E402
+from tests.chromium import ARGS, CHROMIUM  # noqa: E402
 from tests.intake.browser.test_browser_submit import _fill_report  # noqa: E402
-from tests.servers import free_port, stop, wait_for_port  # noqa: E402
+from tests.servers import IntakeNode, clean_env  # noqa: E402
 from vault.store import Vault  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 RTT, RATE = 0.4, 2e6
-
-
-def serve(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
-        "BISIK_HOME": str(home),
-        "TMPDIR": str(home / "tmp"),
-        "BISIK_LOG_FILE": str(home / "intake.log"),
-        "BISIK_GUNICORN_ERRORLOG": str(home / "gunicorn.log"),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "2",
-        "BISIK_THREADS": "8",
-    }
-    (home / "tmp").mkdir(exist_ok=True, mode=0o700)
-    cmd = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "--config",
-        str(ROOT / "deploy/gunicorn.conf.py"),
-        "intake.wsgi:app",
-    ]
-    return subprocess.Popen(cmd, cwd=home, env=env)
+WORKERS, THREADS = 2, 8  # the intake under gunicorn with deploy/'s config, 2 workers
 
 
 def one_at_a_time(route: Any) -> None:
@@ -163,12 +135,11 @@ def fmt(values: list[float]) -> str:
 def links(sizes: list[tuple[int, int]], base: Path, seal_rounds: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    home = make_home(base)
-    port = free_port()
-    server = serve(home, port)
+    server = IntakeNode("intake", make_home(base), clean_env(), workers=WORKERS, threads=THREADS)
+    port = server.port
     link = None
     try:
-        wait_for_port(server, port, what="gunicorn")  # type: ignore[arg-type]
+        server.start()
         link = ShapedLink(port, rtt=RTT, rate=RATE).start()
         url = f"http://127.0.0.1:{link.port}"
         all_variants = ["no-JS", "JS", "JS 1x1MiB"]
@@ -197,7 +168,7 @@ def links(sizes: list[tuple[int, int]], base: Path, seal_rounds: int) -> None:
     finally:
         if link:
             link.stop()
-        stop(server)
+        server.stop()
 
 
 def over_tor(sizes: list[tuple[int, int]], base: Path) -> None:
@@ -206,24 +177,12 @@ def over_tor(sizes: list[tuple[int, int]], base: Path) -> None:
     SOCKS port to the onion, no shaping, no-JS and JS interleaved."""
     from playwright.sync_api import sync_playwright
 
-    from tests.tor.network import TorNetwork
+    from tests.tor.onion import intake_onion
 
     home = make_home(base)
-    port = free_port()
-    server = serve(home, port)
-    net = TorNetwork.create(base / "tor")
-    service = net.add_deployed_onion("onion", port, base / "rendered")
-    try:
-        wait_for_port(server, port, what="gunicorn")  # type: ignore[arg-type]
-        net.start()
-        net.wait_ready()
-        net.wait_reachable(service.hostname, 80, "/")
-        url = f"http://{service.hostname}"
-        args = [
-            *ARGS,
-            f"--proxy-server=socks5://127.0.0.1:{net.socks_port}",
-            f"--unsafely-treat-insecure-origin-as-secure={url}",
-        ]
+    with intake_onion(home, base, workers=WORKERS, threads=THREADS) as running:
+        url = running.url
+        args = chromium.over_tor(running.network.socks_port, url)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
             for size, rounds in sizes:
@@ -242,9 +201,6 @@ def over_tor(sizes: list[tuple[int, int]], base: Path) -> None:
                     ratio = statistics.median(values_) / nojs
                     print(f"  {v:22} {fmt(values_)}   {ratio:.2f}x no-JS")
             browser.close()
-    finally:
-        net.stop()
-        stop(server)
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, float]:

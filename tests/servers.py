@@ -1,12 +1,14 @@
 """Starting and stopping a real server process on loopback, for the tests that need one.
 
 One copy of the free-port / wait-until-listening / stop-cleanly dance that the gunicorn tests
-in tests/deploy and tests/intake all need.
+in tests/deploy, tests/intake and tests/tor all need, and of the intake under gunicorn as
+``bisik.service`` runs it (:class:`IntakeNode`; bench/tor_upload_bench.py starts it so too).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import secrets
 import shutil
@@ -190,23 +192,47 @@ class OwnPostgres:
             shutil.rmtree(self.base, ignore_errors=True)
 
 
-# ---- several intake nodes sharing one database and one Redis ------------------------------
+# ---- the intake under gunicorn, as bisik.service runs it ------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-class IntakeNode:
-    """One intake node: its own home (a copy of a server home: same secrets and organisation,
-    as an operator copies them to each machine), the intake under gunicorn with
-    ``deploy/gunicorn.conf.py`` on its own port, the shared database and Redis named by
-    ``BISIK_DB_URL``, ``BISIK_BLOB_STORE=database`` and ``BISIK_LIMITER_STORAGE``."""
+def die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, even by SIGKILL (Linux prctl)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
-    def __init__(self, name: str, home: Path, env: dict[str, str], *, threads: int = 4) -> None:
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without any BISIK_ setting (a node gets only its own)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("BISIK_")}
+
+
+class IntakeNode:
+    """One intake node: the intake under gunicorn with ``deploy/gunicorn.conf.py`` on its own
+    port and its own home, as ``bisik.service`` runs it. Its logs (the app's, gunicorn's error
+    log, and anything printed on stdout or stderr) are files in :attr:`logs`; the process ends
+    with the test process, even on SIGKILL.
+
+    For scale-out the home is a copy of a server home (same secrets and organisation, as an
+    operator copies them to each machine) and ``env`` names the shared database and Redis
+    (``BISIK_DB_URL``, ``BISIK_BLOB_STORE=database``, ``BISIK_LIMITER_STORAGE``)."""
+
+    def __init__(
+        self,
+        name: str,
+        home: Path,
+        env: dict[str, str],
+        *,
+        threads: int = 4,
+        workers: int = 1,
+        logs: Path | None = None,
+    ) -> None:
         self.name, self.home = name, home
         self.port = free_port()
-        self.logs = home.parent / f"{name}-logs"
-        self.logs.mkdir(exist_ok=True)
+        self.logs = logs or home.parent / f"{name}-logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
         self.env = {
             **env,
             "BISIK_HOME": str(home),
@@ -214,13 +240,25 @@ class IntakeNode:
             "BISIK_LOG_FILE": str(self.logs / "intake.log"),
             "BISIK_GUNICORN_ERRORLOG": str(self.logs / "gunicorn.log"),
             "BISIK_LISTEN": f"127.0.0.1:{self.port}",
-            "BISIK_WORKERS": "1",
+            "BISIK_WORKERS": str(workers),
             "BISIK_THREADS": str(threads),
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
+    def __enter__(self) -> IntakeNode:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def start(self) -> None:
-        """Start gunicorn and return once the node listens."""
+        """Start gunicorn and return once the node listens (``with node:`` also stops it)."""
+        self.launch()
+        self.wait_listening()
+
+    def launch(self) -> None:
+        """Start gunicorn without waiting (:meth:`wait_listening` waits)."""
         gunicorn = Path(sys.executable).parent / "gunicorn"
         cmd = [
             str(gunicorn),
@@ -229,8 +267,21 @@ class IntakeNode:
             "intake.wsgi:app",
         ]
         (self.home / "tmp").mkdir(exist_ok=True, mode=0o700)
-        self.proc = subprocess.Popen(cmd, cwd=self.home, env=self.env)
-        wait_for_port(self.proc, self.port, what=f"intake node {self.name}", why=self.log_tail)
+        with (self.logs / "console.log").open("ab") as console:
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=self.home,
+                env=self.env,
+                stdout=console,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
+            )
+
+    def wait_listening(self, what: str = "") -> None:
+        """Return once the node accepts connections; fail the test if gunicorn exits first."""
+        assert self.proc is not None
+        what = what or f"intake node {self.name}"
+        wait_for_port(self.proc, self.port, what=what, why=self.log_tail)
 
     def kill(self) -> None:
         """SIGKILL the node's workers and its gunicorn arbiter, each by PID, as a crash does."""
@@ -248,10 +299,15 @@ class IntakeNode:
             stop(self.proc)
             self.proc = None
 
+    def printed(self) -> str:
+        """Everything the node wrote: its log files and its stdout and stderr."""
+        files = sorted(p for p in self.logs.iterdir() if p.is_file())
+        return "".join(p.read_text(errors="replace") for p in files)
+
     def log_tail(self) -> str:
-        """The end of the node's gunicorn log (for a failure message)."""
-        path = self.logs / "gunicorn.log"
-        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+        """The end of the node's gunicorn log and console (for a failure message)."""
+        parts = [self.logs / "gunicorn.log", self.logs / "console.log"]
+        return "".join(p.read_text(errors="replace")[-2000:] for p in parts if p.exists())
 
 
 def child_pids(pid: int) -> list[int]:
@@ -295,8 +351,7 @@ def intake_nodes(
 ) -> Iterator[list[IntakeNode]]:
     """``count`` intake nodes on copies of ``server_home`` under ``base``, sharing only the
     database at ``db_url`` (blobs too) and the Redis at ``redis_url``; stopped at the end."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BISIK_")}
-    env |= {
+    env = clean_env() | {
         "BISIK_DB_URL": db_url,
         "BISIK_BLOB_STORE": blob_store,
         "BISIK_LIMITER_STORAGE": redis_url,

@@ -7,27 +7,17 @@ import datetime as dt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crypto import keys, records
+from crypto import records
 from crypto.directory import Reviewer, sign_directory, verify_directory
 from crypto.errors import FormatError, SignatureError
 from crypto.keys import KeyPair
 
-ROOT = Ed25519PrivateKey.generate()
-
-
-TODAY = dt.date(2026, 11, 29)
-
-
-def _reviewer(rid: str) -> tuple[Reviewer, keys.KeyPair]:
-    pair = keys.KeyPair.generate()
-    return Reviewer(
-        rid, rid.title(), "reviewer", pair.public, dt.date(2026, 1, 1), dt.date(2027, 1, 1)
-    ), pair
+from .directories import ROOT, TODAY, reviewer_entry
 
 
 def test_directory_rollback_and_active_reviewers() -> None:
-    alice, _ = _reviewer("alice")
-    budi, budi_keys = _reviewer("budi")
+    alice, _ = reviewer_entry("alice")
+    budi, budi_keys = reviewer_entry("budi")
     data = sign_directory(
         ROOT, "Org", 5, dt.date(2027, 1, 1), [alice, budi], revoked=[budi.signer_id]
     )

@@ -7,28 +7,18 @@ import datetime as dt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from crypto import keys, records, signed
+from crypto import records, signed
 from crypto.directory import Reviewer, sign_directory, verify_directory
 from crypto.errors import FormatError
 from crypto.keys import KeyPair
 
-ROOT = Ed25519PrivateKey.generate()
-
-
-TODAY = dt.date(2026, 11, 29)
-
-
-def _reviewer(rid: str) -> tuple[Reviewer, keys.KeyPair]:
-    pair = keys.KeyPair.generate()
-    return Reviewer(
-        rid, rid.title(), "reviewer", pair.public, dt.date(2026, 1, 1), dt.date(2027, 1, 1)
-    ), pair
+from .directories import ROOT, TODAY, reviewer_entry
 
 
 def test_regression_record_time_without_zone_is_rejected() -> None:
     """Bug: order_key() turned a zoneless time into UTC by the machine's local zone, so two
     laptops could order the same records differently."""
-    alice, pair = _reviewer("alice")
+    alice, pair = reviewer_entry("alice")
     d = verify_directory(
         sign_directory(ROOT, "Org", 1, dt.date(2027, 1, 1), [alice]), ROOT.public_key(), TODAY
     )

@@ -37,6 +37,7 @@ from pathlib import Path
 import pytest
 
 from intake import demo, i18n
+from tests.demo_org import make_demo, reviewer
 from tests.intake.test_replay import Http
 from tests.tor.network import _COMMON, TorNetwork, socks_get
 from vault.store import Vault
@@ -137,40 +138,14 @@ def _wheelhouse(where: Path) -> Path:
 
 def _sign(org: demo.Demo, server_pub: Path, out: Path) -> None:
     """The organisation signs the installed server's key into a directory (reviewer tool)."""
-    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(org.reviewer_homes["ani"])}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reviewer.cli",
-            "org",
-            "sign",
-            "--server-key",
-            str(server_pub),
-            "--out",
-            str(out),
-            "--passphrase-file",
-            str(org.root / "passphrase.txt"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    reviewer(org, "ani", "org", "sign", "--server-key", str(server_pub), "--out", str(out))
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     base = tmp_path_factory.mktemp("install")
     base.chmod(0o755)  # the bisik user reads the wheelhouse and the org files
-    old = demo.KDF_PROFILE
-    demo.KDF_PROFILE = "test"
-    try:
-        org = demo.create(base / "demo")
-    finally:
-        demo.KDF_PROFILE = old
+    org = make_demo(base / "demo")
     wheels = _wheelhouse(base)
     net = TorNetwork.create(base / "tor")
     tor_args = base / "tor-args"

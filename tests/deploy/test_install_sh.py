@@ -41,6 +41,17 @@ def files_under(path: Path) -> list[Path]:
     return [p for p in path.rglob("*")] if path.exists() else []
 
 
+def _render_as_planned(result: subprocess.CompletedProcess[str], stage: Path) -> Path:
+    """Run the exact render.py command a dry run printed, into ``stage``; it must succeed."""
+    (line,) = [x for x in result.stdout.splitlines() if "deploy/render.py" in x]
+    argv = shlex.split(line[2:])
+    argv[0] = sys.executable
+    argv[argv.index("--out") + 1] = str(stage)
+    rendered = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert rendered.returncode == 0, rendered.stderr
+    return stage
+
+
 def test_install_sh_is_shellcheck_clean() -> None:
     result = subprocess.run(
         [need("shellcheck"), str(SCRIPT)], capture_output=True, text=True, timeout=120
@@ -70,13 +81,7 @@ def test_first_install_dry_run(tmp_path: Path, org_files: list[str]) -> None:
 def test_dry_run_values_are_accepted_by_render(tmp_path: Path, org_files: list[str]) -> None:
     """Run the exact render.py command the installer would run, into a temp stage."""
     result = dry_run(tmp_path / "root", *org_files)
-    (line,) = [x for x in result.stdout.splitlines() if "deploy/render.py" in x]
-    argv = shlex.split(line[2:])
-    argv[0] = sys.executable
-    stage = tmp_path / "stage"
-    argv[argv.index("--out") + 1] = str(stage)
-    rendered = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    assert rendered.returncode == 0, rendered.stderr
+    stage = _render_as_planned(result, tmp_path / "stage")
     unit = (stage / "systemd" / "bisik.service").read_text()
     assert f"BISIK_HOME={tmp_path}/root/var/lib/bisik" in unit
     assert "HiddenServicePort 80 127.0.0.1:8080" in (stage / "tor" / "torrc").read_text()
@@ -150,12 +155,6 @@ def test_intake_node_behind_onionbalance_dry_run(tmp_path: Path, org_files: list
     assert "onion/ob_config" in result.stdout
     assert "systemctl disable --now bisik-retention.timer bisik-backup.timer" in result.stdout
     assert "systemctl enable bisik.service bisik-retention.timer" not in result.stdout
-    (line,) = [x for x in result.stdout.splitlines() if "deploy/render.py" in x]
-    argv = shlex.split(line[2:])
-    argv[0] = sys.executable
-    stage = tmp_path / "stage"
-    argv[argv.index("--out") + 1] = str(stage)
-    rendered = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    assert rendered.returncode == 0, rendered.stderr
+    stage = _render_as_planned(result, tmp_path / "stage")
     assert (stage / "scale-out/ob_config").read_text() == f"MasterOnionAddress {frontend}\n"
     assert (stage / "systemd/bisik.service").is_file()

@@ -37,6 +37,7 @@ from crypto import document, envelope, receipt
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 from intake import demo
+from tests.demo_org import make_demo, reviewer
 from tests.intake.forms_data import report_fields
 from tests.servers import IntakeNode, OwnRedis, intake_nodes, own_database
 from vault.store import Vault
@@ -63,12 +64,7 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     base = tmp_path_factory.mktemp("nodes")
-    old = demo.KDF_PROFILE
-    demo.KDF_PROFILE = "test"  # cheap Argon2: a test
-    try:
-        org = demo.create(base / "demo")
-    finally:
-        demo.KDF_PROFILE = old
+    org = make_demo(base / "demo")
     toml = org.server_home / "server.toml"
     text = toml.read_text()
     assert 'receipt_session = "20/hour"' in text
@@ -242,25 +238,8 @@ def _server_cli(cluster: Cluster, *args: str) -> str:
 
 
 def _reviewer(cluster: Cluster, *args: str) -> str:
-    made = cluster.org
-    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes["ani"])}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reviewer.cli",
-            *args,
-            "--passphrase-file",
-            str(made.root / "passphrase.txt"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    """``bisik-reviewer`` for reviewer ani, as a separate process; its stdout."""
+    return reviewer(cluster.org, "ani", *args)
 
 
 def _upload_across(reporter: Reporter, nodes: list[IntakeNode], sealed: bytes) -> dict[str, Any]:

@@ -8,7 +8,6 @@ carries an address.
 from __future__ import annotations
 
 import http.client
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -16,30 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, serving
-
-from .conftest import BIN, DEPLOY
+from tests.servers import IntakeNode, clean_env
 
 
 @pytest.fixture
 def served(home: Path, tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    port = free_port()
-    logs = tmp_path / "var/log/bisik"
-    logs.mkdir(parents=True)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
-        # What bisik.service sets (paths under the test's prefix):
-        "BISIK_HOME": str(home),
-        "TMPDIR": str(home / "tmp"),
-        "BISIK_LOG_FILE": str(logs / "intake.log"),
-        "BISIK_GUNICORN_ERRORLOG": str(logs / "gunicorn.log"),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
-        "BISIK_THREADS": "4",
-    }
-    cmd = [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"), "intake.wsgi:app"]
-    with serving(cmd, port, cwd=home, env=env, what="gunicorn with intake.wsgi:app"):
-        yield port, logs
+    # what bisik.service sets (tests.servers.IntakeNode), the logs under the test's prefix
+    with IntakeNode("intake", home, clean_env(), logs=tmp_path / "var/log/bisik") as node:
+        yield node.port, node.logs
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from intake import cli as server_cli
 from intake import config as cfg
 from intake import demo, i18n
 from intake.app import create_app
+from tests.demo_org import make_demo, reviewer
 from tests.intake.forms_data import report_fields, with_files
 from tests.reviewer.test_evidence import jpeg_with_gps
 from vault.store import Vault
@@ -52,37 +52,9 @@ RECEIPT_RE = re.compile(r'<code id="receipt">([0-9A-Z-]+)</code>')
 @pytest.fixture(scope="module")
 def org(tmp_path_factory: pytest.TempPathFactory) -> demo.Demo:
     """A demo organisation made by the real reviewer CLI (cheap KDF: this is a test)."""
-    root = tmp_path_factory.mktemp("e2e") / "demo"
-    old = demo.KDF_PROFILE
-    demo.KDF_PROFILE = "test"
-    try:
-        made = demo.create(root)
-    finally:
-        demo.KDF_PROFILE = old
+    made = make_demo(tmp_path_factory.mktemp("e2e") / "demo")
     assert made.tool == "bisik-reviewer", "the demo must be made with the real reviewer tool"
     return made
-
-
-def reviewer(made: demo.Demo, who: str, *args: str) -> str:
-    """Run ``bisik-reviewer`` for reviewer ``who`` as a separate process; return stdout."""
-    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes[who])}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reviewer.cli",
-            *args,
-            "--passphrase-file",
-            str(made.root / "passphrase.txt"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, f"bisik-reviewer {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
 
 
 def server(made: demo.Demo, *args: str) -> None:

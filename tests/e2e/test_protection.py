@@ -23,9 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -33,12 +31,12 @@ from flask.testing import FlaskClient
 
 from intake import demo, i18n
 from reviewer.home import Config, Home
+from tests.demo_org import reviewer, run_reviewer
 from tests.e2e.test_loop import (
     CSRF_RE,
     client_for,
     followup,
     org,  # noqa: F401
-    reviewer,
     server,
     submit,
 )
@@ -126,28 +124,8 @@ def _consent(client: FlaskClient, code: str, **choices: str) -> None:
 
 
 def _escalate(made: demo.Demo, case_id: str, out: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes["ani"])}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reviewer.cli",
-            "escalate",
-            case_id,
-            "--to",
-            "ombudsman",
-            "--out",
-            str(out),
-            "--accept-all-redactions",
-            "--passphrase-file",
-            str(made.root / "passphrase.txt"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    args = ["escalate", case_id, "--to", "ombudsman", "--out", str(out), "--accept-all-redactions"]
+    return run_reviewer(made, "ani", *args)
 
 
 def _sync(made: demo.Demo, tmp_path: Path, name: str) -> None:

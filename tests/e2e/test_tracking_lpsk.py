@@ -19,9 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -33,13 +30,13 @@ from crypto.encoding import b64u_encode, canonical_json
 from intake import demo, i18n
 from reviewer.home import Home
 from reviewer.identity import unlock
+from tests.demo_org import reviewer, run_reviewer
 from tests.e2e.test_loop import (
     CSRF_RE,
     RECEIPT_RE,
     client_for,
     followup,
     org,  # noqa: F401
-    reviewer,
     scan,
     server,
     submit,
@@ -97,25 +94,6 @@ def _inject(vault: Vault, case_id: str, record: bytes) -> None:
         conn.execute(
             insert(Item).values(case_id=case_id, kind="track", record=record, order_key="0|0")
         )
-
-
-def _run(made: demo.Demo, who: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes[who])}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reviewer.cli",
-            *args,
-            "--passphrase-file",
-            str(made.root / "passphrase.txt"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_tracking_chain_reaches_colleague_and_reporter(
@@ -216,7 +194,7 @@ def test_tracking_chain_reaches_colleague_and_reporter(
     _inject(vault, case_id, record)
     export3 = tmp_path / "export-3.bisik"
     server(org, "export", "--all", "--out", str(export3))
-    refused = _run(org, "budi", "import", str(export3))
+    refused = run_reviewer(org, "budi", "import", str(export3))
     assert refused.returncode == 1 and "track record signature fails" in refused.stderr
     assert reviewer(org, "budi", "track", case_id) == chain
     page = followup(client, receipt)  # and the reporter's page drops it, counted
@@ -296,7 +274,7 @@ def test_lpsk_only_after_disclosure_and_consent(
     reviewer(org, "ani", "import", str(tmp_path / "e1.bisik"))
 
     # before any disclosure: refused, nothing written
-    refused = _run(org, "ani", "lpsk", case_lpsk, "--out", str(tmp_path / "l0"))
+    refused = run_reviewer(org, "ani", "lpsk", case_lpsk, "--out", str(tmp_path / "l0"))
     assert refused.returncode == 1 and "not disclosed their identity" in refused.stderr
     assert not (tmp_path / "l0").exists()
 
@@ -308,10 +286,10 @@ def test_lpsk_only_after_disclosure_and_consent(
         reviewer(org, who, "import", str(tmp_path / "e2.bisik"))
 
     # disclosed, but no consent to LPSK: refused
-    refused = _run(org, "ani", "lpsk", case_without, "--out", str(tmp_path / "l1"))
+    refused = run_reviewer(org, "ani", "lpsk", case_without, "--out", str(tmp_path / "l1"))
     assert refused.returncode == 1 and "not consented to LPSK" in refused.stderr
     # consented, but Budi was not chosen: he cannot read it, so refused on his laptop
-    refused = _run(org, "budi", "lpsk", case_lpsk, "--out", str(tmp_path / "l2"))
+    refused = run_reviewer(org, "budi", "lpsk", case_lpsk, "--out", str(tmp_path / "l2"))
     assert refused.returncode == 1 and "not disclosed their identity" in refused.stderr
     assert IDENTITY["name"] not in reviewer(org, "budi", "show", case_lpsk)
 

@@ -4,6 +4,7 @@ a real SQLite vault and blob store under tmp_path, and the Flask test client."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
+from werkzeug.test import TestResponse
 
 from crypto import keys
 from crypto.directory import Reviewer, sign_directory
@@ -44,6 +46,11 @@ class Org:
             )
             for i, (rid, kp) in enumerate(self.reviewers.items())
         ]
+
+
+def reviewer_keys(org: Org) -> list[Any]:
+    """The X25519 keys a browser seals a report to: every reviewer of ``org``."""
+    return [kp.public.encryption for kp in org.reviewers.values()]
 
 
 @pytest.fixture(scope="session")
@@ -128,3 +135,25 @@ def receipt_of(html: str) -> str:
 def tr(lang: str, key: str, **values: object) -> str:
     """Catalogue text as it appears in rendered HTML (escaped)."""
     return str(escape(i18n.translate(lang, key, **values)))
+
+
+class Counting(io.BytesIO):
+    """A request body that remembers how far the server read it."""
+
+    @property
+    def consumed(self) -> int:
+        return self.tell()
+
+
+def post_counting(
+    client: FlaskClient, path: str, data: bytes, content_type: str
+) -> tuple[TestResponse, Counting]:
+    """POST ``data`` with its Content-Length; the body returned says how far the server read."""
+    body = Counting(data)
+    r = client.post(
+        path,
+        input_stream=body,
+        content_type=content_type,
+        headers={"Content-Length": str(len(data))},
+    )
+    return r, body

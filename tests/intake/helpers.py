@@ -1,6 +1,9 @@
-"""Reading back what the service stored, the way a reviewer would: with a private key."""
+"""Reading back what the service stored: what it left on disk and in the vault, and (the way
+a reviewer would, with a private key) what the sealed blobs hold."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import Flask
 
@@ -27,3 +30,14 @@ def report_of(app: Flask, code: str, key: KeyPair) -> document.Document:
     report = hist.entries[0]
     assert report.kind == "report" and report.blob is not None
     return document.parse(open_blob(app, report.blob.sha256, key))
+
+
+def blob_files(home: Path) -> list[Path]:
+    """The blobs stored under ``home`` (the blob store's own tmp/ left out)."""
+    blobs = home / "blobs"
+    return [p for p in blobs.rglob("*") if p.is_file() and p.parent.name != "tmp"]
+
+
+def case_count(app: Flask) -> int:
+    """How many items the vault has sequenced: 0 while no case was created."""
+    return app.extensions["bisik"].vault.last_seq()

@@ -24,7 +24,8 @@ from crypto import document, envelope, receipt, records
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 
-from .conftest import Org, csrf_of
+from .conftest import Org, csrf_of, reviewer_keys
+from .helpers import blob_files, case_count
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -44,7 +45,8 @@ class Api:
             )
         return self.client.open(path, method=method, json=body, headers=h)
 
-    def upload(self, data: bytes, piece: int = 1 << 16) -> dict[str, Any]:
+    def send(self, data: bytes, piece: int = 1 << 16) -> Any:
+        """Open an upload, send ``data`` in pieces, and return the server's answer to finish."""
         start = self.call("POST", "/api/uploads", {"size": len(data)})
         assert start.status_code == 201, start.get_data(as_text=True)
         info = start.get_json()
@@ -54,16 +56,15 @@ class Api:
                 "PUT", f"/api/uploads/{info['id']}?offset={off}", data[off : off + piece], **tok
             )
             assert r.status_code == 200, r.get_json()
-        done = self.call("POST", f"/api/uploads/{info['id']}/finish", {}, **tok)
+        return self.call("POST", f"/api/uploads/{info['id']}/finish", {}, **tok)
+
+    def upload(self, data: bytes, piece: int = 1 << 16) -> dict[str, Any]:
+        done = self.send(data, piece)
         assert done.status_code == 200, done.get_json()
         # the server hashes what it stored; the client sends no hash of its own
         assert done.get_json()["sha256"] == hashlib.sha256(data).hexdigest()
         assert done.get_json()["size"] == len(data)
         return dict(done.get_json())
-
-
-def reviewer_keys(org: Org) -> list[Any]:
-    return [kp.public.encryption for kp in org.reviewers.values()]
 
 
 @pytest.fixture
@@ -168,6 +169,43 @@ def test_finish_refuses_an_incomplete_upload(api: Api, org: Org) -> None:
     api.call("PUT", f"/api/uploads/{start['id']}?offset={len(data) - 1}", data[-1:], **tok)
     r = api.call("POST", f"/api/uploads/{start['id']}/finish", **tok)
     assert r.status_code == 200 and r.get_json()["size"] == len(data)
+
+
+@pytest.mark.parametrize("extra", [b"\x00", b"G" * 70_000])
+def test_finish_refuses_envelope_with_impossible_length(
+    api: Api, org: Org, home: Path, extra: bytes
+) -> None:
+    """Audit F6 (docs/AUDIT-intake.md): the server stored envelopes of sizes no writer can
+    produce."""
+    good = envelope.seal(os.urandom(3000), reviewer_keys(org))
+    bad = good + extra
+    done = api.send(bad, piece=len(bad))
+    assert done.status_code == 422
+    assert done.get_json()["error"] == "error.bad_envelope"
+    assert blob_files(home) == []  # refused bytes are not left in the store
+    control = api.send(good, piece=len(good))
+    assert control.status_code == 200
+
+
+def test_inline_report_with_impossible_length_creates_no_case(
+    client: FlaskClient, app: Flask, org: Org
+) -> None:
+    """Audit F6: an inline report envelope of an impossible size created a case."""
+    csrf = csrf_of(client)
+    secrets = receipt.derive(receipt.generate())
+    report = envelope.seal(b'{"v":1}', reviewer_keys(org)) + b"\x00\x00"
+    r = client.post(
+        "/api/reports",
+        json={
+            "lookup_id": b64u_encode(secrets.lookup_id),
+            "reply_public": b64u_encode(raw_public(secrets.reply_public)),
+            "report": b64u_encode(report),
+            "evidence": [],
+        },
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 422
+    assert case_count(app) == 0
 
 
 def test_csrf_header_required(client: FlaskClient) -> None:

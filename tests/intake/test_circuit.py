@@ -4,10 +4,7 @@ gunicorn reads the PROXY line tor sends (deploy/tor/torrc.template) without ever
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,11 +13,10 @@ from flask.testing import FlaskClient
 from crypto import receipt
 from intake.circuit import circuit_id
 from intake.config import Limits
-from tests.servers import free_port, wait_for_port
+from tests.servers import IntakeNode, clean_env
 
 from .conftest import csrf_of
 
-ROOT = Path(__file__).resolve().parents[2]
 CIRCUIT_7 = "fc00:dead:beef:4dad::0:7"  # what tor exports for global circuit id 7
 CIRCUIT_8 = "fc00:dead:beef:4dad::0:8"
 
@@ -79,32 +75,14 @@ def test_submissions_are_limited_per_circuit(make_app) -> None:  # type: ignore[
 
 @pytest.mark.slow
 def test_gunicorn_reads_tors_proxy_line_and_prints_nothing_of_it(home: Path) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "BISIK_HOME": str(home),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = subprocess.Popen(
-        [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for_port(proc, port, timeout=30, what="gunicorn")
-        for preface in (f"PROXY TCP6 {CIRCUIT_7} ::1 80 {port}\r\n".encode(), b""):
-            with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+    with IntakeNode("circuit", home, clean_env()) as node:
+        for preface in (f"PROXY TCP6 {CIRCUIT_7} ::1 80 {node.port}\r\n".encode(), b""):
+            with socket.create_connection(("127.0.0.1", node.port), timeout=30) as conn:
                 conn.sendall(preface + b"GET /submit HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 head = conn.recv(64)
             assert head.startswith(b"HTTP/1.1 200"), head
-    finally:
-        proc.terminate()
-        out, err = proc.communicate(timeout=30)
-    printed = (out + err).decode()
+    printed = node.printed()  # gunicorn's error log, the app's log, stdout and stderr
+    assert printed  # the logs were written where they are read
     assert "dead:beef" not in printed and "PROXY" not in printed
 
 

@@ -14,6 +14,7 @@ from crypto import document, envelope, proof, receipt, records
 from crypto.encoding import b64u_decode, b64u_encode, canonical_json
 from crypto.keys import KeyPair, load_x25519_public
 from intake import i18n
+from vault.blobstore import BlobRef
 
 from .conftest import Org, csrf_of, receipt_of, tr
 from .forms_data import report_fields, with_files
@@ -31,16 +32,20 @@ def _open(client: FlaskClient, code: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _reply(app: Flask, case_id: str, reviewer: KeyPair, text: str) -> None:
-    vault = app.extensions["bisik"].vault
-    case = vault.case_info(case_id)
+def _sealed_reply(app: Flask, case_id: str, text: str) -> bytes:
+    """A reply document sealed to the case's reply key, as the reviewer tool writes it."""
+    case = app.extensions["bisik"].vault.case_info(case_id)
     doc = document.Document(
         type="reply", submitted_at=document.now(), channel="reviewer", fields={"text": text}
     )
-    ref = vault.blobs.put_bytes(
-        envelope.seal(doc.to_bytes(), [load_x25519_public(case.reply_public)])
-    )
+    return envelope.seal(doc.to_bytes(), [load_x25519_public(case.reply_public)])
+
+
+def _reply(app: Flask, case_id: str, reviewer: KeyPair, text: str) -> BlobRef:
+    vault = app.extensions["bisik"].vault
+    ref = vault.blobs.put_bytes(_sealed_reply(app, case_id, text))
     vault.add_reply(case_id, records.reply(reviewer.signing, case_id, ref.sha256), ref)
+    return ref
 
 
 def test_status_and_reply_shown_after_verification(
@@ -86,6 +91,22 @@ def test_tampered_and_foreign_records_are_not_shown(
     vault.add_status(case_id, good)
     html = _open(client, code).get_data(as_text=True)
     assert tr("id", "status.in_review") in html
+
+
+def test_nojs_reply_blob_swapped_on_disk_is_not_shown(
+    client: FlaskClient, app: Flask, org: Org
+) -> None:
+    """Audit F11 (docs/AUDIT-intake.md): the no-JS follow-up trusted a reply blob's file name
+    as the hash its record names."""
+    code = _submit(client)
+    case_id = history_of(app, code).case.id
+    vault = app.extensions["bisik"].vault
+    ref = _reply(app, case_id, org.reviewers["ani"], "GENUINE-REPLY")
+    # someone with the disk puts another envelope, sealed to the same reply key, in its place
+    vault.blobs.path(ref.sha256).write_bytes(_sealed_reply(app, case_id, "FORGED-REPLY"))
+    html = _open(client, code).get_data(as_text=True)
+    assert "FORGED-REPLY" not in html and "GENUINE-REPLY" not in html
+    assert tr("id", "case.rejected", n=1) in html
 
 
 def test_wrong_receipt_looks_like_unknown_and_takes_the_floor(make_app, org: Org) -> None:  # type: ignore[no-untyped-def]

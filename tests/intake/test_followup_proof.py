@@ -23,8 +23,8 @@ from crypto.keys import load_ed25519_public, raw_public
 from crypto.receipt import ReceiptSecrets
 from tests.intake.forms_data import report_fields, with_files
 
-from .conftest import Org, csrf_of, receipt_of
-from .test_api import Api, reviewer_keys
+from .conftest import Org, csrf_of, receipt_of, reviewer_keys
+from .test_api import Api
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -8,11 +8,8 @@ hashes of used tokens in the limiter's storage (memory:// or Redis, shared by wo
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -26,13 +23,12 @@ from limits.storage import MemoryStorage, RedisStorage
 
 from crypto import receipt
 from intake import form_tokens, security
-from tests.servers import free_port, wait_for_port
+from tests.servers import IntakeNode, clean_env
 
 from .conftest import RECEIPT_RE, csrf_of, receipt_of, tr
 from .forms_data import report_fields, with_files
 
 REDIS = "redis://127.0.0.1:6379"
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN_RE = re.compile(r'name="submission" value="([0-9a-f]{32})"')
 
 
@@ -214,34 +210,16 @@ def test_used_tokens_expire_at_a_midnight_not_at_use_plus_a_delay(now: float) ->
     assert form_tokens.DAY < end - now <= 2 * form_tokens.DAY  # remembered 24 to 48 hours
 
 
-def _gunicorn(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "BISIK_HOME": str(home),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
-        "BISIK_THREADS": "2",
-        "BISIK_LIMITER_STORAGE": REDIS,
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    return subprocess.Popen(
-        [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 @pytest.mark.slow
 def test_repeated_form_is_caught_across_gunicorn_processes_with_redis(home: Path) -> None:
     # two gunicorn processes on one home (two workers, or two servers behind one onion
     # address): the first takes the report, the reload lands on the other, Redis is shared
-    ports = [free_port(), free_port()]
-    procs = [_gunicorn(home, port) for port in ports]
-    try:
-        for proc, port in zip(procs, ports, strict=True):
-            wait_for_port(proc, port, timeout=30, what="gunicorn")
+    env = clean_env() | {"BISIK_LIMITER_STORAGE": REDIS}
+    with (
+        IntakeNode("first", home, env, threads=2) as first,
+        IntakeNode("second", home, env, threads=2) as second,
+    ):
+        ports = [first.port, second.port]
         conn = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=30)
         conn.request("GET", "/submit")
         resp = conn.getresponse()
@@ -261,11 +239,6 @@ def test_repeated_form_is_caught_across_gunicorn_processes_with_redis(home: Path
             r.read()
             statuses.append(r.status)
             c.close()
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
     assert statuses == [200, 409, 409, 409]
     with sqlite3.connect(home / "bisik.sqlite") as db:
         assert db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1

@@ -1,51 +1,39 @@
-"""The service under real gunicorn with intake.gunicorn_conf: no version in Server, no access
-log, no address in anything gunicorn prints, and a no-JS submission over real HTTP."""
+"""The service under real gunicorn with intake.gunicorn_conf, as bisik.service runs it
+(tests.servers.IntakeNode): no version in Server, no access log, no address in anything
+gunicorn or the app prints, a no-JS submission over real HTTP, and a body
+that goes silent does not hold a worker thread (``intake.bodies``' idle timeout)."""
 
 from __future__ import annotations
 
 import http.client
-import os
-import subprocess
-import sys
+import socket
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, wait_for_port
+from tests.servers import IntakeNode, clean_env
 
 from .forms_data import report_fields
 
-ROOT = Path(__file__).resolve().parents[2]
+
+def _session(resp: http.client.HTTPResponse) -> tuple[str, str]:
+    """The session cookie and the CSRF token of a ``GET /submit`` answer."""
+    page = resp.read().decode()
+    cookie = (resp.getheader("Set-Cookie") or "").split(";")[0]
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    return cookie, token
 
 
 @pytest.mark.slow
 def test_under_gunicorn(home: Path) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "BISIK_HOME": str(home),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
-        "BISIK_THREADS": "2",
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = subprocess.Popen(
-        [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for_port(proc, port, timeout=30, what="gunicorn")
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    with IntakeNode("gunicorn", home, clean_env(), threads=2) as node:
+        conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=30)
         conn.request("GET", "/submit", headers={"User-Agent": "UA-MARKER-gunicorn"})
         resp = conn.getresponse()
-        page = resp.read().decode()
+        cookie, token = _session(resp)
         assert resp.status == 200
         assert not any(ch.isdigit() for ch in resp.getheader("Server", ""))
-        cookie = (resp.getheader("Set-Cookie") or "").split(";")[0]
-        token = page.split('name="csrf-token" content="')[1].split('"')[0]
         boundary = "gunicornTestBoundary"
         disposition = 'Content-Disposition: form-data; name="{}"'
         parts = [
@@ -60,9 +48,43 @@ def test_under_gunicorn(home: Path) -> None:
         assert resp.status == 200 and 'id="receipt"' in resp.read().decode()
         conn.request("GET", "/nope")
         assert conn.getresponse().status == 404
-    finally:
-        proc.terminate()
-        out, err = proc.communicate(timeout=30)
-    printed = (out + err).decode()
+    printed = node.printed()  # gunicorn's error log, the app's log, stdout and stderr
+    assert printed  # the logs were written where they are read
     assert "127.0.0.1" not in printed and "UA-MARKER" not in printed
     assert "GET /" not in printed and "POST /" not in printed
+
+
+@pytest.mark.slow
+def test_silent_upload_releases_its_thread_under_gunicorn(home: Path) -> None:
+    """Audit F8 (docs/AUDIT-intake.md): under gunicorn a no-JS upload that goes silent held a
+    worker thread forever."""
+    toml = home / "server.toml"
+    toml.write_text("read_idle_seconds = 2\n" + toml.read_text("utf-8"), "utf-8")
+    with IntakeNode("gunicorn", home, clean_env(), threads=1) as node:
+        port = node.port
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/submit")
+        cookie, token = _session(conn.getresponse())
+        conn.close()
+        first = (
+            f'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        ).encode()
+        silent = socket.create_connection(("127.0.0.1", port), timeout=20)
+        silent.sendall(
+            b"POST /submit HTTP/1.1\r\nHost: x\r\nCookie: "
+            + cookie.encode()
+            + b"\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+            + b"Content-Length: 10000000\r\n\r\n"
+            + first
+        )
+        started = time.monotonic()
+        try:
+            answer = silent.recv(4096)  # the server must give up on us: an answer or a close
+        finally:
+            silent.close()
+        waited = time.monotonic() - started
+        assert waited < 15
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 4")
+        other = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        other.request("GET", "/")
+        assert other.getresponse().status == 200  # the one thread is free again

@@ -10,9 +10,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from intake.logs import Bounded
-from tests.servers import free_port, serving
+from tests.servers import IntakeNode, clean_env
 
-ROOT = Path(__file__).resolve().parents[2]
 MARKER = "PATHMARKER7d1"
 DEEP_LIST = "[" * 100_000 + "]" * 100_000
 DEEP_OBJECT = '{"a":' * 50_000 + "1" + "}" * 50_000
@@ -69,35 +65,13 @@ class Server:
 
 
 @pytest.fixture
-def server(home: Path, tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
-    log = tmp_path / "intake.log"
-    stderr = tmp_path / "gunicorn.err"
-    env = {
-        **os.environ,
-        "BISIK_HOME": str(home),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
-        "BISIK_THREADS": "4",
-        "BISIK_LOG_FILE": str(log),
-        "BISIK_GUNICORN_ERRORLOG": str(stderr),
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    cmd = [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"]
-    with serving(
-        cmd,
-        port,
-        cwd=ROOT,
-        env=env,
-        what="gunicorn",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    ):
-        yield Server(port, log, home)
-    # nothing a hostile request sent may show up in any log, and no traceback either
-    for path in (log, stderr):
-        text = path.read_text() if path.exists() else ""
-        assert MARKER not in text and "Traceback" not in text, text[-2000:]
+def server(home: Path) -> Iterator[Server]:
+    with IntakeNode("hostile", home, clean_env(), threads=4) as node:
+        yield Server(node.port, node.logs / "intake.log", home)
+    # nothing a hostile request sent may show up in any log (the app's, gunicorn's error log,
+    # stdout and stderr), and no traceback either
+    text = node.printed()
+    assert MARKER not in text and "Traceback" not in text, text[-2000:]
 
 
 def _log_lines(server: Server) -> list[str]:

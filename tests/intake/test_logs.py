@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -33,3 +34,20 @@ def test_configured_handler_filters(tmp_path: Path) -> None:
     assert "198.51.100.9" not in text and "Mozilla" not in text
     assert "secret request detail" not in text and "RuntimeError" in text
     assert "client [addr] failed" in text
+
+
+def test_log_file_mtime_is_only_the_day(tmp_path: Path) -> None:
+    """Audit F10 (docs/AUDIT-intake.md): the log file's mtime dated the last logged event (e.g.
+    a refused submission)."""
+    path = tmp_path / "bisik.log"
+    handler = logs.configure(str(path))
+    try:
+        logging.getLogger("bisik.intake").info("submission refused: %s", "error.malformed")
+        handler.flush()
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    assert path.read_text()
+    day = dt.datetime.now(dt.UTC).date()
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
+    assert path.stat().st_mtime == midnight

@@ -1,5 +1,6 @@
-"""The streaming multipart reader on its own: parts in order, bounds, and no exception other
-than UploadError for any body a client could send (property test)."""
+"""The streaming multipart reader: parts in order, bounds, and no exception other than
+UploadError for any body a client could send (property test); through ``/submit``, that a body
+whose boundary or header end never comes is not buffered."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ import contextlib
 import io
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intake.errors import UploadError
 from intake.multipart import Bounds, stream_parts
+
+from .conftest import csrf_of, post_counting
+from .helpers import case_count
 
 BOUNDS = Bounds(max_body=1 << 20, max_field=1000, max_text=4000, max_files=3)
 
@@ -91,3 +97,28 @@ def test_any_body_fails_only_with_upload_error(noise: bytes, cut: int) -> None:
     body = (valid[:cut] + noise) if cut < len(valid) else noise
     with contextlib.suppress(UploadError):
         _run(body)
+
+
+MiB = 1 << 20
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"x" * (16 * MiB),  # no boundary ever: the preamble grows
+        b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\nX-Pad: '
+        + b"y" * (16 * MiB),  # a part whose headers never end
+    ],
+    ids=["preamble", "part-headers"],
+)
+def test_multipart_without_boundary_or_header_end_is_not_buffered(
+    client: FlaskClient, app: Flask, junk: bytes
+) -> None:
+    """Audit F3 (docs/AUDIT-intake.md): the multipart decoder buffered a preamble or a header
+    block without bound."""
+    csrf_of(client)  # a valid session: the streaming reader runs
+    r, body = post_counting(client, "/submit", junk, "multipart/form-data; boundary=b")
+    assert r.status_code == 400
+    assert body.consumed <= 2 * MiB
+    assert case_count(app) == 0

@@ -14,8 +14,6 @@ import hashlib
 import http.client
 import json
 import os
-import subprocess
-import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,13 +26,12 @@ from crypto.directory import verify_directory
 from crypto.encoding import b64u_encode
 from crypto.keys import KeyPair, load_ed25519_public, raw_public
 from intake import cli
-from tests.servers import free_port, serving
+from tests.servers import IntakeNode, clean_env
 from vault.bundle import read_export
 
 from .conftest import Org
 from .forms_data import report_fields
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -88,26 +85,8 @@ class Http:
 
 @pytest.fixture
 def server(home: Path) -> Iterator[int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "BISIK_HOME": str(home),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
-        "BISIK_THREADS": "2",
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    cmd = [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"]
-    with serving(
-        cmd,
-        port,
-        cwd=ROOT,
-        env=env,
-        what="gunicorn",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    ):
-        yield port
+    with IntakeNode("replay", home, clean_env(), threads=2) as node:
+        yield node.port
 
 
 def _browser_report(org: Org, lookup_id: bytes) -> dict[str, Any]:

@@ -11,43 +11,32 @@ The same run with the old threaded worker is what ``bench/slow_clients.py`` meas
 
 from __future__ import annotations
 
-import os
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, serving
+from tests.servers import IntakeNode, clean_env
 from tests.slowclients import BOUNDARY, Trickle, multipart, sessions, submit_text, visit
 
 from .forms_data import report_fields
 
-ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 6  # head deadline and body credit, seconds (short, so the test takes seconds)
 SLOTS = 4
 
 
 @pytest.fixture
-def server(home: Path, tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    port = free_port()
-    errors = tmp_path / "gunicorn.log"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
-        "BISIK_HOME": str(home),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
+def server(home: Path) -> Iterator[tuple[int, Path]]:
+    deadlines = {
         "BISIK_HEAD_SECONDS": str(DEADLINE),
         "BISIK_READ_IDLE_SECONDS": str(DEADLINE),
         "BISIK_BODY_MIN_RATE": "1024",
         "BISIK_UPLOAD_SLOTS": str(SLOTS),
-        "BISIK_GUNICORN_ERRORLOG": str(errors),
     }
-    cmd = [sys.executable, "-m", "gunicorn", "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"]
-    with serving(cmd, port, cwd=ROOT, env=env, what="gunicorn"):
-        yield port, errors
+    with IntakeNode("slow", home, clean_env() | deadlines) as node:
+        yield node.port, node.logs / "gunicorn.log"
 
 
 def _reporter(port: int) -> float:

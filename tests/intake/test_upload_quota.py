@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,13 +26,12 @@ from sqlalchemy import update
 from crypto import envelope, receipt
 from crypto.encoding import b64u_encode
 from crypto.keys import KeyPair, raw_public
-from tests.servers import free_port, serving
+from tests.servers import IntakeNode, clean_env
 from vault.models import Upload
 
 from .conftest import Org, csrf_of, make_home
 from .forms_data import report_fields
 
-ROOT = Path(__file__).resolve().parents[2]
 MiB = 1 << 20
 FLOOR = 8 * MiB
 RESERVE = 8 * MiB
@@ -146,36 +144,19 @@ def _text_submissions_work(port: int, org: Org) -> None:
     assert status == 201, answer
 
 
-def _serve(home: Path, **env: str) -> Any:
-    port = free_port()
-    full = {
-        **os.environ,
-        "BISIK_HOME": str(home),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
-        "BISIK_THREADS": "2",
-        "BISIK_MIN_FREE_BYTES": str(FLOOR),
-        "BISIK_TEXT_RESERVE_BYTES": str(RESERVE),
-        **env,
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    cmd = [str(gunicorn), "-c", "python:intake.gunicorn_conf", "intake.wsgi:app"]
-    return port, serving(
-        cmd,
-        port,
-        cwd=ROOT,
-        env=full,
-        what="gunicorn",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def _serve(home: Path, logs: Path, **env: str) -> IntakeNode:
+    """The intake on ``home`` with the test's floor and reserve; its logs in ``logs`` (off the
+    small disk, whose free space the tests measure)."""
+    limits = {"BISIK_MIN_FREE_BYTES": str(FLOOR), "BISIK_TEXT_RESERVE_BYTES": str(RESERVE)}
+    return IntakeNode("quota", home, clean_env() | limits | env, threads=2, logs=logs)
 
 
 @pytest.mark.slow
 def test_open_uploads_cannot_push_text_submissions_off_the_disk(tmpfs: Path, org: Org) -> None:
     home = make_home(tmpfs / "server", org)
-    port, server = _serve(home, BISIK_UPLOAD_QUOTA_BYTES=str(1 << 30))  # the disk binds first
-    with server:
+    quota = str(1 << 30)  # the disk binds first
+    with _serve(home, tmpfs.parent / "logs", BISIK_UPLOAD_QUOTA_BYTES=quota) as server:
+        port = server.port
         accepted = _flood(port, org)
         assert accepted > 8 * MiB  # the flood got going
         free = shutil.disk_usage(home).free
@@ -187,8 +168,8 @@ def test_open_uploads_cannot_push_text_submissions_off_the_disk(tmpfs: Path, org
 @pytest.mark.slow
 def test_open_uploads_stop_at_the_quota(tmpfs: Path, org: Org) -> None:
     home = make_home(tmpfs / "server", org)
-    port, server = _serve(home, BISIK_UPLOAD_QUOTA_BYTES=str(12 * MiB))
-    with server:
+    with _serve(home, tmpfs.parent / "logs", BISIK_UPLOAD_QUOTA_BYTES=str(12 * MiB)) as server:
+        port = server.port
         accepted = _flood(port, org, declared=2 * MiB)
         assert 11 * MiB < accepted <= 12 * MiB
         held = sum(p.stat().st_size for p in (home / "uploads").iterdir())

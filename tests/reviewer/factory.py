@@ -246,3 +246,11 @@ def tree_snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != "lock"
     }
+
+
+def lead_args(team: Org, tmp_path: Path) -> list[str]:
+    """The lead's ``--home`` and ``--passphrase-file`` as a command-line test passes them (the
+    passphrase written to ``tmp_path / "pp"``)."""
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    return ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]

@@ -10,6 +10,9 @@ import pytest
 
 from crypto import document as cdoc
 from crypto import envelope, receipt, records
+from crypto.encoding import b64u_decode
+from crypto.errors import DecryptionError
+from crypto.keys import key_id, load_x25519_public
 from reviewer import actions, outbox
 from reviewer.cli import main
 from reviewer.deadlines import add_months, due_list
@@ -17,8 +20,9 @@ from reviewer.errors import CaseNotFound, UsageError
 from reviewer.home import Config
 from reviewer.store import CaseStore
 from vault.bundle import read_outbox
+from vault.bundle.checks import envelope_recipient_ids
 
-from .factory import PASSPHRASE, Org, make_report, status_by, write_export
+from .factory import FakeReport, Org, lead_args, make_report, status_by, write_export
 from .test_import import do_import
 
 
@@ -194,9 +198,7 @@ def test_cli_reply_status_outbox_due(
     team: Org, imported: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rep, _, _ = imported
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     cid = rep.case_id
     assert main(["status", cid, "need_info", *common]) == 0
     assert main(["reply", cid, "-m", "Mohon kirim tangkapan layar.", *common]) == 0
@@ -275,3 +277,41 @@ def test_triage_role_of_the_reported_person(team: Org, imported: tuple) -> None:
         assert store.case(rep.case_id).role == "penjabat"
         actions.set_fields(store, Config(), rep.case_id, role="")
         assert store.case(rep.case_id).role is None
+
+
+def _sealed_reply(team: Org, tmp_path: Path, rep: FakeReport, text: str) -> bytes:
+    """Import ``rep`` for the lead, reply to it, and return the reply envelope queued."""
+    path = tmp_path / "export.bisik"
+    write_export(path, team.server_key, [rep])
+    do_import(team.lead, path)
+    with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
+        config = team.lead.home.load_config()
+        actions.reply(store, team.lead.ident, config, team.directory(), rep.case_id, text)
+        return b64u_decode(store.meta["pending"][-1]["envelope"])
+
+
+def test_reply_is_sealed_only_to_the_case_recipients(team: Org, tmp_path: Path) -> None:
+    """Audit F1 (docs/AUDIT-reviewer.md). Bug: a reply was sealed to every active reviewer,
+    including one the reporter left out (who could then read it) — and the server refuses such
+    an outbox (BUNDLE.md rule 19)."""
+    rep = make_report(team.directory(), ["ayu"])  # the reporter left budi out
+    sealed = _sealed_reply(team, tmp_path, rep, "Terima kasih, laporan Anda kami tindak lanjuti.")
+    named = set(envelope_recipient_ids(sealed[:4096]))
+    reporter = b64u_decode(rep.reply_key)
+    allowed = {key_id(load_x25519_public(reporter)), key_id(team.lead.ident.keys.public.encryption)}
+    assert named == allowed
+    assert key_id(team.colleague.ident.keys.public.encryption) not in named
+    with pytest.raises(DecryptionError):  # the left-out reviewer cannot open it
+        envelope.unseal(sealed, team.colleague.ident.keys.encryption)
+
+
+def test_reply_ignores_recipients_the_server_added(team: Org, tmp_path: Path) -> None:
+    """Audit F1, hardening of the reply fix: the case descriptor's recipient list comes from
+    the server. A server that adds a reviewer the reporter left out must not get the replies
+    sealed to them; the report's own header (MAC-verified) says whom the reporter chose."""
+    rep = make_report(team.directory(), ["ayu"])
+    rep.recipients = ["ayu", "budi"]  # what a dishonest server writes in the descriptor
+    sealed = _sealed_reply(team, tmp_path, rep, "Terima kasih.")
+    with pytest.raises(DecryptionError):
+        envelope.unseal(sealed, team.colleague.ident.keys.encryption)
+    assert envelope.unseal(sealed, team.lead.ident.keys.encryption)

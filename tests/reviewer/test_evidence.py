@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import subprocess
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -206,3 +207,24 @@ def test_missing_decrypted_file_raises(tmp_path: Path) -> None:
     item = EvidenceItem("cd" * 32, "x.jpg", path=tmp_path / "absent")
     with pytest.raises(EvidenceError):
         evidence.export_evidence([item], tmp_path / "out")
+
+
+def test_zip_bomb_mimetype_is_not_inflated_into_memory(tmp_path: Path) -> None:
+    """Audit F9 (docs/AUDIT-reviewer.md). Bug: format detection read the ZIP member "mimetype"
+    with zf.read(), inflating all of it: a few hundred KiB of evidence could ask the laptop for
+    gigabytes."""
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("mimetype", "w") as member:
+            block = b"\0" * (1 << 20)
+            for _ in range(64):  # 64 MiB inflated, about 64 KiB on disk
+                member.write(block)
+        zf.writestr("content.xml", "<x/>")
+    tracemalloc.start()
+    try:
+        found = evidence.detect(bomb, "laporan.odt")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found.format == "zip"
+    assert peak < 8 << 20

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from crypto import envelope
 from reviewer import org
 from reviewer.bundles import open_export
 from reviewer.cli import main
@@ -17,7 +19,16 @@ from reviewer.plaintext import decrypted_evidence
 from reviewer.store import CaseStore
 from vault.bundle import BundleError, BundleSignatureError
 
-from .factory import PASSPHRASE, FakeReport, Member, Org, make_report, status_by, tree_snapshot
+from .factory import (
+    PASSPHRASE,
+    FakeReport,
+    Member,
+    Org,
+    lead_args,
+    make_report,
+    status_by,
+    tree_snapshot,
+)
 from .factory import write_export as _write_export
 
 
@@ -155,9 +166,7 @@ def test_cli_import_list_show(
     team: Org, bundle: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, (both, gap, other) = bundle
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(path), *common]) == 0
     out = capsys.readouterr().out
     assert "3" in out
@@ -204,9 +213,7 @@ def test_whole_reviewer_flow_runs_without_server_packages(
     import sys
 
     path, (both, _, _) = bundle
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     args = [
         ["import", str(path), *common],
         ["list", *common],
@@ -258,9 +265,7 @@ def test_payload_altered_after_the_header_fails_clearly_at_evidence_time(
     rep = make_report(team.directory(), ["ayu", "budi"], tamper="payload")
     path = tmp_path / "export.bisik"
     _write_export(path, team.server_key, [rep])
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(path), *common]) == 0
     assert [e["state"] for e in cases_of(team.lead)[rep.case_id]["evidence_check"]] == ["ok"]
     capsys.readouterr()
@@ -288,9 +293,7 @@ def test_damaged_report_is_not_shown_as_not_for_you(
     garbage.report_env = b"BISIK" + bytes(200)
     path = tmp_path / "export.bisik"
     _write_export(path, team.server_key, [other, altered, garbage])
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(path), *common]) == 0
     said = capsys.readouterr().out
     assert t("import.unreadable", n=1) in said and t("import.damaged", n=2) in said
@@ -310,3 +313,86 @@ def test_damaged_report_is_not_shown_as_not_for_you(
     assert main(["list", "--flagged", *common]) == 0
     listed = capsys.readouterr().out
     assert listed.count(t("flag.undecryptable")) == 2 and t("flag.not_for_me") in listed
+
+
+def test_report_with_lone_surrogate_does_not_block_the_import(team: Org, tmp_path: Path) -> None:
+    """Audit F2 (docs/AUDIT-reviewer.md). Bug: a report whose JSON held "\\ud800" parsed, then
+    crashed the store write; the whole import failed, every time, for every reviewer (one
+    anonymous report blocked all)."""
+    d = team.directory()
+    good = make_report(d, ["ayu"], text="Laporan biasa")
+    evil = make_report(d, ["ayu"])
+    keys = [r.keys.encryption for r in d.active_reviewers() if r.id == "ayu"]
+    doc = {
+        "v": 1,
+        "type": "report",
+        "submitted_at": "2026-11-20T08:15:00+00:00",
+        "channel": "browser",
+        "fields": {"description": "x\ud800y"},
+        "reply_key": evil.reply_key,
+        "evidence": [],
+    }
+    evil.report_env = envelope.seal(json.dumps(doc).encode(), keys)  # "\ud800" as an escape
+    evil.evidence = {}
+    path = tmp_path / "export.bisik"
+    _write_export(path, team.server_key, [good, evil])
+    do_import(team.lead, path)
+    cases = cases_of(team.lead)
+    assert cases[good.case_id]["readable"] is True
+    assert cases[evil.case_id]["readable"] is False  # refused as a malformed document
+
+
+def test_a_second_report_for_a_case_does_not_replace_the_first(team: Org, tmp_path: Path) -> None:
+    """Audit F4 (docs/AUDIT-reviewer.md). Bug: a later export carrying another report envelope
+    for a known case replaced the report — and its reply key, so a dishonest server could make
+    the next reply readable to itself. The first report is kept and the case flagged."""
+    d = team.directory()
+    rep = make_report(d, ["ayu"], text="Laporan asli")
+    first = tmp_path / "one.bisik"
+    seq = _write_export(first, team.server_key, [rep])
+    do_import(team.lead, first)
+    forged = make_report(d, ["ayu"], text="Laporan palsu")  # sealed to ayu, a new reply key
+    forged.case_id, forged.received, forged.evidence = rep.case_id, rep.received, {}
+    second = tmp_path / "two.bisik"
+    _write_export(second, team.server_key, [forged], seq_from=seq)
+    do_import(team.lead, second)
+    case = cases_of(team.lead)[rep.case_id]
+    assert case["report"]["fields"]["description"] == "Laporan asli"
+    assert case["report"]["reply_key"] == rep.reply_key
+    assert "report_replaced" in case["flags"]
+
+
+def test_future_dated_and_revoked_signer_statuses_are_flagged(team: Org, tmp_path: Path) -> None:
+    """Audit N2/N3 mitigation (docs/AUDIT-reviewer.md): a status dated far ahead outranks every
+    later one forever, and a revoked (perhaps stolen) key's status can be the current one; the
+    laptop flags both."""
+    d = team.directory()
+    ahead = make_report(d, ["ayu", "budi"])
+    by_revoked = make_report(d, ["ayu", "budi"])
+    normal = make_report(d, ["ayu", "budi"])
+    recs = {
+        ahead.case_id: [
+            (
+                "status",
+                status_by(
+                    team.colleague,
+                    ahead.case_id,
+                    "closed_unsubstantiated",
+                    at="2099-01-01T00:00:00Z",
+                ),
+            )
+        ],
+        by_revoked.case_id: [
+            ("status", status_by(team.colleague, by_revoked.case_id, "closed_outside_mandate"))
+        ],
+        normal.case_id: [("status", status_by(team.lead, normal.case_id, "in_review"))],
+    }
+    org.revoke_member(team.lead.home, "budi")
+    org.sign(team.lead.home, PASSPHRASE, team.server_key.public_key())  # lead adopts it
+    path = tmp_path / "export.bisik"
+    _write_export(path, team.server_key, [ahead, by_revoked, normal], records_by_case=recs)
+    do_import(team.lead, path)
+    cases = cases_of(team.lead)
+    assert "record_from_future" in cases[ahead.case_id]["flags"]
+    assert "status_by_revoked" in cases[by_revoked.case_id]["flags"]
+    assert not {"record_from_future", "status_by_revoked"} & set(cases[normal.case_id]["flags"])

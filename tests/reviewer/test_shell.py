@@ -57,6 +57,38 @@ def _env() -> dict[str, str]:
     return {**env, "PYTHONUNBUFFERED": "1"}
 
 
+def _run(argv: list[str], script: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``bisik-reviewer ARGV`` as a separate process, ``script`` on its stdin; never raises."""
+    return subprocess.run(
+        [*CLI, *argv],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def _open_shell(*argv: str) -> subprocess.Popen[str]:
+    """``bisik-reviewer shell ARGV`` running, with pipes to its stdin, stdout and stderr."""
+    return subprocess.Popen(
+        [*CLI, "shell", *argv],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+
+
+def _session_args(team: Org, tmp_path: Path) -> argparse.Namespace:
+    """What the command line gives the session: the lead's home and a passphrase file."""
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE, encoding="utf-8")
+    return argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
+
+
 def test_daily_routine_in_one_shell_unlocks_once(team: Org, setup: tuple, tmp_path: Path) -> None:
     home, pp, bundle, reports = setup
     case = reports[0].case_id
@@ -76,15 +108,7 @@ def test_daily_routine_in_one_shell_unlocks_once(team: Org, setup: tuple, tmp_pa
         )
         + "\n"
     )
-    run = subprocess.run(
-        [*CLI, "shell", *_args(home, pp, "--verbose")],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=TIMEOUT,
-        check=False,
-    )
+    run = _run(["shell", *_args(home, pp, "--verbose")], script)
     assert run.returncode == 0, run.stderr
     unlocks = _unlock_lines(run.stderr)
     assert len(unlocks) == 1, run.stderr
@@ -108,14 +132,7 @@ def test_passphrase_not_read_again_and_store_locked_while_open(
     setup: tuple, tmp_path: Path
 ) -> None:
     home, pp, bundle, _ = setup
-    proc = subprocess.Popen(
-        [*CLI, "shell", *_args(home, pp)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
+    proc = _open_shell(*_args(home, pp))
     try:
         assert proc.stderr is not None and proc.stdin is not None
         ready = t("shell.ready", id="ayu", cases=0, minutes="15")
@@ -124,14 +141,7 @@ def test_passphrase_not_read_again_and_store_locked_while_open(
         spare.write_bytes(pp.read_bytes())
         pp.unlink()  # a shell that unlocked again would now fail
         # the store is locked for the shell's whole life: a one-shot command is refused
-        other = subprocess.run(
-            [*CLI, "list", *_args(home, spare)],
-            capture_output=True,
-            text=True,
-            env=_env(),
-            timeout=TIMEOUT,
-            check=False,
-        )
+        other = _run(["list", *_args(home, spare)])
         assert other.returncode == 1
         # ...and it says a shell holds the store (issue 9: it said only "in use")
         pid = str(proc.pid)
@@ -147,38 +157,17 @@ def test_passphrase_not_read_again_and_store_locked_while_open(
     assert proc.returncode == 0, stderr
     assert stdout.count(t("list.count", shown=3, total=3)) == 1
     # without the shell, a command must unlock: with the file gone it fails...
-    gone = subprocess.run(
-        [*CLI, "list", *_args(home, pp)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=TIMEOUT,
-        check=False,
-    )
+    gone = _run(["list", *_args(home, pp)])
     assert gone.returncode == 1
     # ...and with it, it works: the shell released the lock at EOF
-    after = subprocess.run(
-        [*CLI, "list", *_args(home, spare)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=TIMEOUT,
-        check=False,
-    )
+    after = _run(["list", *_args(home, spare)])
     assert after.returncode == 0, after.stderr
     assert t("list.count", shown=3, total=3) in after.stdout
 
 
 def test_idle_timeout_locks_and_exits(setup: tuple) -> None:
     home, pp, _, _ = setup
-    proc = subprocess.Popen(
-        [*CLI, "shell", *_args(home, pp, "--idle-minutes", "0.01")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
+    proc = _open_shell(*_args(home, pp, "--idle-minutes", "0.01"))
     try:
         proc.wait(timeout=TIMEOUT)  # stdin stays open: only the idle timer can end it
     finally:
@@ -187,14 +176,7 @@ def test_idle_timeout_locks_and_exits(setup: tuple) -> None:
         _, stderr = proc.communicate()
     assert proc.returncode == 0
     assert t("shell.idle_locked", minutes="0.01") in stderr
-    after = subprocess.run(
-        [*CLI, "list", *_args(home, pp)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=TIMEOUT,
-        check=False,
-    )
+    after = _run(["list", *_args(home, pp)])
     assert after.returncode == 0, after.stderr  # the lock went with the shell
 
 
@@ -215,15 +197,7 @@ def test_bad_lines_do_not_end_the_shell(setup: tuple) -> None:
         )
         + "\n"
     )
-    run = subprocess.run(
-        [*CLI, "shell", *_args(home, pp)],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=TIMEOUT,
-        check=False,
-    )
+    run = _run(["shell", *_args(home, pp)], script)
     assert run.returncode == 1  # some commands failed
     assert t("list.count", shown=3, total=3) in run.stdout  # ...and the last one still ran
     assert run.stderr.count("error: ") >= 4
@@ -231,9 +205,7 @@ def test_bad_lines_do_not_end_the_shell(setup: tuple) -> None:
 
 
 def test_open_session_returns_the_held_session(team: Org, tmp_path: Path) -> None:
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE, encoding="utf-8")
-    args = argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
+    args = _session_args(team, tmp_path)
     before = session.unlocks
     with session.hold_session(args) as held:
         assert session.unlocks == before + 1
@@ -274,15 +246,7 @@ def test_a_typo_in_the_shell_prints_error_and_hint_not_the_usage(setup: tuple) -
     every option) instead of one ``error:`` and one ``hint:`` line."""
     home, pp, _, _ = setup
     script = "lsit\nlist --stauts received\nlist --status nonsense\nstatus\nlist\n"
-    run = subprocess.run(
-        [*CLI, "shell", *_args(home, pp)],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=TIMEOUT,
-        check=False,
-    )
+    run = _run(["shell", *_args(home, pp)], script)
     assert run.returncode == 1
     assert "usage:" not in run.stderr and "usage:" not in run.stdout
     errors = [x for x in run.stderr.splitlines() if x.startswith("error: ")]
@@ -330,9 +294,7 @@ def test_open_home_is_the_library_way_in(team: Org, tmp_path: Path) -> None:
 def test_beside_runs_under_the_lock_while_the_key_is_unlocked(team: Org, tmp_path: Path) -> None:
     """open_session(beside=...): the store lock is taken before the Argon2id run, ``beside``
     runs holding it, on the calling thread, and has finished before the Session exists."""
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE, encoding="utf-8")
-    args = argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
+    args = _session_args(team, tmp_path)
     lock = team.lead.home.store / "lock"
     seen: list[tuple[str, bool]] = []
 
@@ -351,9 +313,7 @@ def test_beside_runs_under_the_lock_while_the_key_is_unlocked(team: Org, tmp_pat
 def test_beside_failure_wins_and_leaves_nothing_held(team: Org, tmp_path: Path) -> None:
     """A failure of the work done beside the unlock is raised (after the unlock ended), no
     unlock thread is left and the store is released; a wrong passphrase is still refused."""
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE, encoding="utf-8")
-    args = argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
+    args = _session_args(team, tmp_path)
 
     def broken() -> None:
         raise OSError(5, "bundle unreadable")
@@ -362,7 +322,7 @@ def test_beside_failure_wins_and_leaves_nothing_held(team: Org, tmp_path: Path) 
         pass  # pragma: no cover - never reached
     assert not [t for t in threading.enumerate() if t.name == "bisik-unlock"]
     assert (team.lead.home.store / "lock").read_bytes() == b""
-    pp.write_text("salah", encoding="utf-8")
+    Path(args.passphrase_file).write_text("salah", encoding="utf-8")
     with pytest.raises(WrongPassphrase), session.open_session(args, beside=lambda: None):
         pass  # pragma: no cover - never reached
     assert (team.lead.home.store / "lock").read_bytes() == b""
@@ -372,9 +332,7 @@ def test_a_held_store_is_reported_before_any_unlock(team: Org, tmp_path: Path) -
     """The lock comes first: a store held by another command costs no Argon2id run."""
     from reviewer.errors import StoreError
 
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE, encoding="utf-8")
-    args = argparse.Namespace(home=str(team.lead.home.root), passphrase_file=str(pp))
+    args = _session_args(team, tmp_path)
     before = session.unlocks
     with (
         CaseStore.open(team.lead.home.store, team.lead.ident.store_key),

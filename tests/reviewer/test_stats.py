@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import re
 from pathlib import Path
@@ -166,6 +167,45 @@ def test_suppressed_cell_cannot_be_recovered_by_subtraction() -> None:
     known = sum(int(v) for v in shown.values() if v.isdigit())
     hidden = [k for k, v in shown.items() if not v.isdigit()]
     assert len(hidden) >= 2 and known < sum(counts.values()) - 2  # 2 is not pinned down
+
+
+def _feasible(shown: dict[str, str], total: int, k: int) -> dict[str, set[int]]:
+    """Every value each cell can take, given what is shown and the published total: what a
+    reader who subtracts can learn (brute force over all assignments of the hidden cells)."""
+
+    def options(v: str) -> range:
+        if v.isdigit():
+            return range(int(v), int(v) + 1)
+        if v == f"<{k}":
+            return range(1, k)
+        if v == f"≥{k}":
+            return range(k, total + 1)
+        return range(total + 1)  # withheld
+
+    keys = list(shown)
+    seen: dict[str, set[int]] = {key: set() for key in keys}
+    for combo in itertools.product(*(options(shown[key]) for key in keys)):
+        if sum(combo) == total:
+            for key, v in zip(keys, combo, strict=True):
+                seen[key].add(v)
+    return seen
+
+
+def test_small_cell_is_never_pinned_by_subtraction() -> None:
+    """Audit F5 (docs/AUDIT-reviewer.md). Bug: one complementary cell was hidden, so {1, 5, 20}
+    showed "<5", "≥5", "20" with total 26: the hidden two sum to 6, hence exactly 1 and 5 — a
+    single reporter singled out. Every partition of 3 cells with counts 0..9 is checked against
+    a subtracting reader."""
+    k = 5
+    for counts in itertools.product(range(10), repeat=3):
+        if sum(counts) < k:
+            continue  # compute() refuses such a report
+        cells = dict(zip("abc", counts, strict=True))
+        feasible = _feasible(stats.suppress(cells, k), sum(counts), k)
+        for key, c in cells.items():
+            if 0 < c < k:
+                assert len(feasible[key]) >= 2, (cells, stats.suppress(cells, k))
+    assert stats.suppress({"a": 1, "b": 5, "c": 20}, k) == {"a": "<5", "b": "≥5", "c": "≥5"}
 
 
 def _cases() -> list[Case]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from reviewer.cli import main
 from reviewer.ui.terminal import one_line, safe
 
-from .factory import PASSPHRASE, Org, make_report, write_export
+from .factory import Org, lead_args, make_report, write_export
 from .terminal import CLI, drive_tty
 
 CLIPBOARD = "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07"
@@ -44,9 +44,7 @@ def test_escalate_redaction_prompt_keeps_reporter_escapes_off_the_terminal(
     )
     bundle = tmp_path / "export.bisik"
     write_export(bundle, team.server_key, [rep])
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(bundle), *common]) == 0
     argv = [*CLI, "escalate", rep.case_id, "--to", "bkn", "--out", str(tmp_path / "d"), *common]
     seen, status = drive_tty(argv, ["y\n", "y\n", "y\n"], marker=b"[Y/n] ")

@@ -1,24 +1,17 @@
 """Session fixtures: the private Tor network with Bisik behind a v3 onion service, and chromium.
 
-``onion`` starts, once per test session:
-
-* a demo organisation made with the real reviewer tool (reviewer homes, a server home);
-* the intake under gunicorn with ``deploy/gunicorn.conf.py``, as ``bisik.service`` runs it;
-* the private Tor network of :mod:`tests.tor.network`, with one onion service whose torrc is
-  rendered from ``deploy/tor/torrc.template`` by ``deploy/render.py`` (proof-of-work defences,
-  sandbox and stream limits as in production); only the network's lines are added.
-
-It yields once the onion address answers through the client's SOCKS port. ``tor_browser`` is
-chromium using that SOCKS port (names are resolved by tor), told to treat the onion origin as
-secure so WebCrypto exists there, as it does in Tor Browser.
+``onion`` starts, once per test session, a demo organisation made with the real reviewer tool
+(reviewer homes, a server home) and the intake behind its onion service as deployed
+(:func:`tests.tor.onion.intake_onion`: gunicorn with deploy/'s config, the onion's torrc
+rendered from ``deploy/tor/torrc.template``). It yields once the onion address answers through
+the client's SOCKS port. ``tor_browser`` is chromium using that SOCKS port (names are resolved
+by tor), told to treat the onion origin as secure so WebCrypto exists there, as it does in Tor
+Browser.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -29,30 +22,15 @@ from typing import Any
 import pytest
 
 from intake import demo
-from tests.servers import free_port, stop, wait_for_port
+from tests.chromium import CHROMIUM, over_tor
+from tests.demo_org import make_demo
 
 from .network import TorNetwork
+from .onion import intake_onion
 
 ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
 BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_TIMES: list[float] = []  # seconds from the first tor started to the onion answering
-
-
-def die_with_parent() -> None:
-    """In the child: get SIGTERM when the test process dies, even by SIGKILL (Linux prctl)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @dataclass
@@ -71,57 +49,16 @@ class Onion:
         return f"http://{self.address}"
 
 
-def make_org(where: Path) -> demo.Demo:
-    """A demo organisation made with the real reviewer tool, with cheap Argon2 (a test)."""
-    old = demo.KDF_PROFILE
-    demo.KDF_PROFILE = "test"
-    try:
-        return demo.create(where)
-    finally:
-        demo.KDF_PROFILE = old
-
-
-def gunicorn(home: Path, logs: Path, port: int) -> subprocess.Popen[bytes]:
-    """The intake on ``home`` under gunicorn with deploy/'s config, as bisik.service runs it;
-    it ends with the test process (even on SIGKILL)."""
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
-        "BISIK_HOME": str(home),
-        "TMPDIR": str(home / "tmp"),
-        "BISIK_LOG_FILE": str(logs / "intake.log"),
-        "BISIK_GUNICORN_ERRORLOG": str(logs / "gunicorn.log"),
-        "BISIK_LISTEN": f"127.0.0.1:{port}",
-        "BISIK_WORKERS": "1",
-        "BISIK_THREADS": "8",
-    }
-    (home / "tmp").mkdir(exist_ok=True, mode=0o700)
-    cmd = [str(BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"), "intake.wsgi:app"]
-    return subprocess.Popen(cmd, cwd=home, env=env, preexec_fn=die_with_parent)
-
-
 @pytest.fixture(scope="session")
 def onion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Onion]:
     base = tmp_path_factory.mktemp("onion")
-    org = make_org(base / "demo")
-    port = free_port()
-    logs = base / "logs"
-    logs.mkdir()
-
-    net = TorNetwork.create(base / "tor")
-    service = net.add_deployed_onion("onion", port, base / "rendered")
-
-    server = gunicorn(org.server_home, logs, port)
-    try:
-        net.start()
-        wait_for_port(server, port, what="gunicorn behind the onion")
-        net.wait_ready()
-        net.wait_reachable(service.hostname, 80, "/")
+    org = make_demo(base / "demo")
+    with intake_onion(org.server_home, base) as running:
+        net = running.network
         START_TIMES.append(time.monotonic() - net.started_at)
-        assert service.rendered is not None
-        yield Onion(service.hostname, net.socks_port, net, org, logs, service.rendered)
-    finally:
-        net.stop()
-        stop(server)
+        assert running.service.rendered is not None
+        logs = running.node.logs
+        yield Onion(running.address, net.socks_port, net, org, logs, running.service.rendered)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -136,11 +73,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def tor_browser(onion: Onion, playwright_session: Any) -> Iterator[Any]:
     """Chromium whose every request goes through the private network's SOCKS port."""
     assert os.path.exists(CHROMIUM), "Debian chromium is missing: run `make setup-test`"
-    args = [
-        *ARGS,
-        f"--proxy-server=socks5://127.0.0.1:{onion.socks_port}",
-        f"--unsafely-treat-insecure-origin-as-secure={onion.url}",
-    ]
+    args = over_tor(onion.socks_port, onion.url)
     browser = playwright_session.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
     yield browser
     browser.close()

@@ -79,7 +79,8 @@ ShutdownWaitLength 0
 ClientUseIPv6 0
 """
 
-_AUTHORITY = """\
+# Lines every relay gets, directory authorities included.
+_RELAY = """\
 Nickname {nick}
 ContactInfo bisik-test
 SocksPort 0
@@ -89,6 +90,11 @@ DirPort {host}:{dirport}
 AssumeReachable 1
 ExitRelay 0
 ExitPolicy reject *:*
+"""
+
+_AUTHORITY = (
+    _RELAY
+    + """\
 AuthoritativeDirectory 1
 V3AuthoritativeDirectory 1
 V3BandwidthsFile {bwfile}
@@ -102,18 +108,7 @@ TestingV3AuthInitialVoteDelay 2
 TestingV3AuthInitialDistDelay 2
 TestingV3AuthVotingStartOffset 0
 """
-
-_RELAY = """\
-Nickname {nick}
-ContactInfo bisik-test
-SocksPort 0
-Address {host}
-ORPort {host}:{orport}
-DirPort {host}:{dirport}
-AssumeReachable 1
-ExitRelay 0
-ExitPolicy reject *:*
-"""
+)
 
 _CLIENT = """\
 SocksPort {host}:{socks}

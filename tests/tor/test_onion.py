@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from crypto import receipt
 from intake import config as cfg
 from intake import i18n
 from intake.config import load_secrets
+from tests.demo_org import reviewer
 from tests.intake.browser.test_browser_submit import TEXT_MARKER, _file, _fill_report
 from vault.store import Vault
 
@@ -35,25 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def _reviewer(onion: Onion, *args: str) -> str:
     """``bisik-reviewer`` for reviewer ani, as a separate process; its stdout."""
-    org = onion.org
-    env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(org.reviewer_homes["ani"])}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reviewer.cli",
-            *args,
-            "--passphrase-file",
-            str(org.root / "passphrase.txt"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, f"bisik-reviewer {args[0]}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+    return reviewer(onion.org, "ani", *args)
 
 
 def _server(onion: Onion, *args: str) -> None:

@@ -42,10 +42,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from intake import i18n
+from tests.demo_org import make_demo
 from tests.deploy.test_scale_out import onion_address
-from tests.servers import OwnRedis, free_port, intake_nodes, own_database
+from tests.servers import OwnRedis, die_with_parent, free_port, intake_nodes, own_database
 
-from .conftest import BIN, die_with_parent, make_org
+from .conftest import BIN
 from .network import OnionService, Tor, TorNetwork, load_render, socks_get
 
 pytestmark = pytest.mark.slow
@@ -83,7 +84,7 @@ def _frontend_key(where: Path) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
     base = tmp_path_factory.mktemp("onionbalance")
-    org = make_org(base / "demo")
+    org = make_demo(base / "demo")
     with contextlib.ExitStack() as stack:
         db_url = stack.enter_context(own_database())
         redis = OwnRedis()

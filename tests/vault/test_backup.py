@@ -18,13 +18,6 @@ from vault.store import Vault
 
 
 @pytest.fixture
-def vault(vault_db_url: str, tmp_path: Path) -> Iterator[Vault]:
-    v = Vault.open(vault_db_url, tmp_path / "home")
-    yield v
-    v.close()
-
-
-@pytest.fixture
 def target_url(vault_db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """An empty database of the same backend to restore into."""
     if vault_db_url.startswith("sqlite"):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,13 +16,6 @@ from vault.errors import MissingBlobError
 from vault.retention import RetentionPolicy, apply
 from vault.store import Vault
 from vault.transfer import ack_cursor
-
-
-@pytest.fixture
-def vault(vault_db_url: str, tmp_path: Path) -> Iterator[Vault]:
-    v = Vault.open(vault_db_url, tmp_path / "home")
-    yield v
-    v.close()
 
 
 def _report(vault: Vault) -> str:

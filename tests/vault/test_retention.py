@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,13 +17,6 @@ from vault.transfer import ack_cursor
 
 TODAY = dt.date(2026, 6, 30)
 POLICY = RetentionPolicy(closed_case_days=30, orphan_blob_days=2)
-
-
-@pytest.fixture
-def vault(vault_db_url: str, tmp_path: Path) -> Iterator[Vault]:
-    v = Vault.open(vault_db_url, tmp_path / "home")
-    yield v
-    v.close()
 
 
 def _status(vault: Vault, r: Reviewer, case_id: str, state: str, day: dt.date) -> None:

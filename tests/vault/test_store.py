@@ -7,7 +7,7 @@ import hashlib
 import os
 import secrets
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,6 @@ from vault.errors import (
     RecordMismatchError,
 )
 from vault.store import Outbound, Vault
-
-
-@pytest.fixture
-def vault(vault_db_url: str, tmp_path: Path) -> Iterator[Vault]:
-    v = Vault.open(vault_db_url, tmp_path / "home")
-    yield v
-    v.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import hashlib
 import os
 import secrets
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,13 +24,6 @@ from vault.errors import (
 from vault.store import Vault
 
 OWNER = b"owner-token-hash-0123456789abcdef"
-
-
-@pytest.fixture
-def vault(vault_db_url: str, tmp_path: Path) -> Iterator[Vault]:
-    v = Vault.open(vault_db_url, tmp_path / "home")
-    yield v
-    v.close()
 
 
 def test_upload_in_pieces_with_retries(vault: Vault) -> None:

@@ -24,16 +24,12 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from crypto import document, envelope, receipt
+from crypto.encoding import b64u_encode
+from crypto.keys import raw_public
+from tests.chromium import ARGS, CHROMIUM
+from tests.intake.conftest import Org, reviewer_keys
+
 STATIC = Path(__file__).resolve().parents[3] / "intake" / "static"
 
 pytestmark = pytest.mark.browser
@@ -83,6 +79,44 @@ class Live:
     url: str
     app: Flask
     home: Path
+
+    def stored_case(
+        self, org: Org, *, signed_followups: bool = True
+    ) -> tuple[str, str, receipt.ReceiptSecrets]:
+        """A case stored the way the JavaScript path stores one, made with the Python
+        reference: a fresh receipt, a report sealed to every reviewer of ``org``; with
+        ``signed_followups`` the receipt's follow-up key is published (SPEC §12). Returns the
+        receipt, the case id and the receipt's secrets."""
+        state = self.app.extensions["bisik"]
+        code = receipt.generate()
+        sec = receipt.derive(code)
+        followup_key = raw_public(sec.followup_public) if signed_followups else None
+        doc = document.Document(
+            type="report",
+            submitted_at=document.now(),
+            channel="server",
+            fields={"description": "laporan"},
+            reply_key=b64u_encode(raw_public(sec.reply_public)),
+            followup_key=b64u_encode(followup_key) if followup_key else None,
+        )
+        ref = state.vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), reviewer_keys(org)))
+        case_id = state.vault.create_case(
+            lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
+            reply_public=raw_public(sec.reply_public),
+            recipients=list(org.reviewers),
+            report_blob=ref,
+            evidence=[],
+            followup_public=followup_key,
+        )
+        return code, case_id, sec
+
+    def open_followup(self, page: Any, code: str) -> None:
+        """Open the follow-up page, wait until its script has taken the form over (it has
+        verified the directory), enter ``code`` as the receipt and send it."""
+        page.goto(self.url + "/followup")
+        page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
+        page.fill("#receipt-input", code)
+        page.click("#followup-form button[type=submit]")
 
 
 def _serve(app: Flask) -> tuple[Any, threading.Thread]:

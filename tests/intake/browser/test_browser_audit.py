@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 
-from crypto import document, envelope, receipt, records
-from crypto.encoding import b64u_encode
-from crypto.keys import raw_public
+from crypto import records
 from intake import i18n
 
 pytestmark = pytest.mark.browser
@@ -18,26 +16,8 @@ pytestmark = pytest.mark.browser
 
 def _make_case(live: Any, org: Any) -> str:
     """A stored case with two genuine statuses (received, then in_review); returns the receipt."""
-    state = live.app.extensions["bisik"]
-    vault = state.vault
-    code = receipt.generate()
-    sec = receipt.derive(code)
-    reviewers = [kp.public.encryption for kp in org.reviewers.values()]
-    doc = document.Document(
-        type="report",
-        submitted_at=document.now(),
-        channel="server",
-        fields={"description": "laporan"},
-        reply_key=b64u_encode(raw_public(sec.reply_public)),
-    )
-    ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), reviewers))
-    case_id = vault.create_case(
-        lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
-        reply_public=raw_public(sec.reply_public),
-        recipients=list(org.reviewers),
-        report_blob=ref,
-        evidence=[],
-    )
+    code, case_id, _ = live.stored_case(org, signed_followups=False)
+    vault = live.app.extensions["bisik"].vault
     budi = org.reviewers["budi"]
     for state_name, at in (
         ("received", "2026-11-01T08:00:00+00:00"),
@@ -61,10 +41,7 @@ def test_status_order_from_server_is_not_trusted(page: Any, live: Any, org: Any)
         route.fulfill(response=response, json=data)
 
     page.route(re.compile(r".*/api/case$"), reorder)
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     status = page.locator("#current-status")
     assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
     rows = page.locator("table tbody tr").all_inner_texts()

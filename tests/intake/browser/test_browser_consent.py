@@ -37,10 +37,7 @@ def test_consent_change_sealed_in_the_browser(page: Any, live: Any, org: Any) ->
     code, case_id = _make_case(live, org)
     sent: list[bytes] = []
     page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     form = page.locator("#consent-form")
     form.wait_for(timeout=30_000)
     form.locator("button[type=submit]").click()  # nothing chosen: refused in the page

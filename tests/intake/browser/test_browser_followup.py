@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from crypto import document, envelope, followup, proof, receipt, records
 from crypto.encoding import b64u_encode
 from crypto.errors import ReceiptError
-from crypto.keys import raw_public
 from intake import forms, i18n
 
 pytestmark = pytest.mark.browser
@@ -35,28 +34,8 @@ RAW_KEY = re.compile(
 
 def _make_case(live: Any, org: Any) -> tuple[str, str]:
     """A stored case with one status, one reply and one forged status; returns (receipt, id)."""
-    state = live.app.extensions["bisik"]
-    vault = state.vault
-    code = receipt.generate()
-    sec = receipt.derive(code)
-    reviewers = [kp.public.encryption for kp in org.reviewers.values()]
-    doc = document.Document(
-        type="report",
-        submitted_at=document.now(),
-        channel="server",
-        fields={"description": "laporan"},
-        reply_key=b64u_encode(raw_public(sec.reply_public)),
-        followup_key=b64u_encode(raw_public(sec.followup_public)),
-    )
-    ref = vault.blobs.put_bytes(envelope.seal(doc.to_bytes(), reviewers))
-    case_id = vault.create_case(
-        lookup_tag=receipt.lookup_tag(state.secrets.pepper, sec.lookup_id),
-        reply_public=raw_public(sec.reply_public),
-        recipients=list(org.reviewers),
-        report_blob=ref,
-        evidence=[],
-        followup_public=raw_public(sec.followup_public),  # follow-ups must be signed (SPEC §12)
-    )
+    code, case_id, sec = live.stored_case(org)  # follow-ups must be signed (SPEC §12)
+    vault = live.app.extensions["bisik"].vault
     budi = org.reviewers["budi"]
     vault.add_status(
         case_id, records.status(budi.signing, case_id, "received", at="2026-11-01T08:00:00+00:00")
@@ -90,10 +69,7 @@ def test_followup_verifies_decrypts_and_sends(
     code, case_id = _make_case(live, org)
     sent: list[bytes] = []
     page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code.lower().replace("-", " "))  # typed loosely
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code.lower().replace("-", " "))  # typed loosely
 
     status = page.locator("#current-status")
     assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
@@ -155,10 +131,7 @@ def _typo(code: str) -> str:
 
 
 def test_unknown_receipt_and_typo_show_catalogue_messages(page: Any, live: Any) -> None:
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", receipt.generate())
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, receipt.generate())
     unknown = i18n.translate("id", "error.receipt_unknown")
     page.locator(".js-status.error").get_by_text(unknown).wait_for()
     typo = _typo(receipt.generate())
@@ -173,10 +146,7 @@ def test_proof_of_report_download(page: Any, live: Any, org: Any) -> None:
     """The proof the browser downloads verifies with the root key alone (SPEC §13), covers the
     report, and the PDF button gives the printable copy."""
     code, case_id = _make_case(live, org)
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     with page.expect_download() as info:
         page.click("#proof-button")
     data = Path(info.value.path()).read_bytes()
@@ -213,10 +183,7 @@ def test_reply_swapped_by_the_server_is_not_shown(page: Any, live: Any, org: Any
         route.fulfill(response=response, json=data)
 
     page.route(re.compile(r".*/api/case$"), swap)
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     status = page.locator("#current-status")
     assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
     assert page.locator(".reply .text").count() == 0
@@ -228,10 +195,7 @@ def test_open_case_has_a_way_out_like_the_no_js_page(page: Any, live: Any, org: 
     """Issue 9: the JS case page offers "Keluar" (the no-JS page has it), and following it
     leaves nothing of the case or the receipt in the page."""
     code, _ = _make_case(live, org)
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     page.locator("#current-status").wait_for(timeout=30_000)
     leave = page.locator("#leave a")
     assert leave.inner_text() == i18n.translate("id", "case.leave")
@@ -247,10 +211,7 @@ def test_future_retaliation_month_refused_in_the_browser(page: Any, live: Any, o
     today = forms.indonesia_today()
     # the browser's clock says March of this year: December is then in the future
     page.clock.set_fixed_time(dt.datetime(today.year, 3, 10, 12, 0, tzinfo=dt.UTC))
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     page.locator("#current-status").wait_for(timeout=30_000)
     years = page.locator("#retaliation_year option").all_inner_texts()
     assert str(today.year) in years and str(today.year + 1) not in years

@@ -23,10 +23,7 @@ PHONE = "+62 812 5555 0101"
 
 
 def _open(page: Any, live: Any, code: str) -> None:
-    page.goto(live.url + "/followup")
-    page.wait_for_selector('#followup-form[data-bisik-path="browser"]')
-    page.fill("#receipt-input", code)
-    page.click("#followup-form button[type=submit]")
+    live.open_followup(page, code)
     page.wait_for_selector("#identity-form", timeout=30_000)
 
 

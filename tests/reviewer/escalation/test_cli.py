@@ -11,6 +11,7 @@ import json
 import subprocess
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -20,11 +21,12 @@ from crypto import document as cdoc
 from crypto import envelope, receipt
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
+from reviewer import evidence, plaintext
 from reviewer.cli import main
 from reviewer.escalation import chain, tracking
 from reviewer.store import CaseStore
 
-from ..factory import PASSPHRASE, FakeReport, Org, seal_evidence, write_export
+from ..factory import FakeReport, Org, lead_args, seal_evidence, write_export
 
 NIP = "198503122010011005"
 PHONE = "0812 3456 7890"
@@ -89,9 +91,7 @@ def imported(team: Org, tmp_path: Path) -> tuple[Org, list[str], list[str]]:
     reports += [_report(team, i, "social_media", "2024-10", []) for i in range(1, 7)]
     bundle = tmp_path / "export.bisik"
     write_export(bundle, team.server_key, reports)
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(bundle), *common]) == 0
     return team, common, [r.case_id for r in reports]
 
@@ -373,9 +373,7 @@ def test_impossible_month_does_not_stop_stats_or_escalation(team: Org, tmp_path:
             reports[-1].case_id: [("retaliation", envelope.seal(follow_up.to_bytes(), keys))]
         },
     )
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(bundle), *common]) == 0
     for rep in reports:
         assert main(["status", rep.case_id, "in_review", *common]) == 0
@@ -431,9 +429,7 @@ def test_dossier_carries_no_number_written_with_lookalike_characters(
     rep.report_env, rep.evidence = envelope.seal(doc.to_bytes(), keys), {}
     bundle = tmp_path / "export.bisik"
     write_export(bundle, team.server_key, [rep])
-    pp = tmp_path / "pp"
-    pp.write_text(PASSPHRASE)
-    common = ["--home", str(team.lead.home.root), "--passphrase-file", str(pp)]
+    common = lead_args(team, tmp_path)
     assert main(["import", str(bundle), *common]) == 0
     out = tmp_path / "d"
     assert (
@@ -458,3 +454,80 @@ def test_dossier_carries_no_number_written_with_lookalike_characters(
         digits = "".join(str(unicodedata.decimal(c)) for c in text if c.isdecimal())
         for number in ("198503122010011005", "3174051203850001", "081234567890"):
             assert number not in digits
+
+
+def _spy_plaintext_writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record every path decrypted evidence or mat2's working copy is written to."""
+    seen: list[Path] = []
+    real_unseal, real_clean = envelope.unseal_to_path, evidence.clean_file
+
+    def unseal_to_path(src: Any, path: Path, identity: Any) -> int:
+        seen.append(Path(path))
+        return real_unseal(src, path, identity)
+
+    def clean_file(src: Path, detected: Any, workdir: Path) -> Any:
+        seen.append(Path(workdir))
+        return real_clean(src, detected, workdir)
+
+    monkeypatch.setattr(plaintext.envelope, "unseal_to_path", unseal_to_path)
+    monkeypatch.setattr(evidence, "clean_file", clean_file)
+    return seen
+
+
+def _outside(paths: list[Path], out: Path) -> bool:
+    return bool(paths) and not any(p.resolve().is_relative_to(out.resolve()) for p in paths)
+
+
+def _escalate_to_bkn(common: list[str], case_id: str, out: Path) -> int:
+    """``escalate CASE --to BKN --out OUT --accept-all-redactions``: the exit status."""
+    return main(
+        ["escalate", case_id, "--to", "BKN", "--out", str(out), "--accept-all-redactions", *common]
+    )
+
+
+def test_evidence_plaintext_is_never_written_to_the_out_dir(
+    imported: tuple[Org, list[str], list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Audit F3 (docs/AUDIT-reviewer.md). Bug: ``evidence --out DIR`` decrypted the originals
+    (GPS, author and all) into DIR and deleted them afterwards; on a USB stick "deleted" bytes
+    stay readable."""
+    _team, common, ids = imported
+    seen = _spy_plaintext_writes(monkeypatch)
+    out = tmp_path / "usb"
+    assert main(["evidence", ids[0], "--out", str(out), *common]) == 0
+    assert _outside(seen, out)
+    assert sorted(p.name for p in out.iterdir() if p.name.endswith(".jpg"))  # still exported
+
+
+def test_dossier_plaintext_is_never_written_to_the_out_dir(
+    imported: tuple[Org, list[str], list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Audit F3. Bug: ``escalate --out DIR`` decrypted evidence and ran mat2 on copies inside
+    DIR."""
+    _team, common, ids = imported
+    seen = _spy_plaintext_writes(monkeypatch)
+    out = tmp_path / "usb"
+    assert _escalate_to_bkn(common, ids[0], out) == 0
+    assert _outside(seen, out)
+    assert [p.name for p in (out / "lampiran").iterdir()] == ["lampiran-01.jpg"]
+    assert not [p for p in out.rglob(".bisik*")]
+
+
+def test_dossier_refuses_to_write_through_a_symlinked_attachment_dir(
+    imported: tuple[Org, list[str], list[str]],
+    tmp_path: Path,
+) -> None:
+    """Audit F15 (docs/AUDIT-reviewer.md): a stick prepared with ``lampiran -> somewhere on the
+    laptop`` must not redirect the cleaned attachments there."""
+    _team, common, ids = imported
+    out, elsewhere = tmp_path / "usb", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "lampiran").symlink_to(elsewhere)
+    assert _escalate_to_bkn(common, ids[0], out) == 1
+    assert list(elsewhere.iterdir()) == []
+    assert not (out / "dossier.json").exists()
