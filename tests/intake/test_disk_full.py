@@ -26,6 +26,7 @@ from intake.app import create_app
 
 from .conftest import Org, csrf_of, make_home, tr
 from .forms_data import report_fields, with_files
+from .helpers import case_count
 
 SMALL_FS = 3 << 20
 
@@ -66,11 +67,8 @@ def full_app(small_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flas
     app.extensions["bisik"].vault.close()
 
 
-def _cases(app: Flask) -> int:
-    return app.extensions["bisik"].vault.last_seq()
-
-
 def _blob_files(home: Path) -> list[Path]:
+    """Every file under the blob store, its tmp/ included: no half envelope may stay there."""
     return [p for p in (home / "blobs").rglob("*") if p.is_file()]
 
 
@@ -95,7 +93,7 @@ def test_nojs_report_meeting_a_full_disk_gets_the_full_page(
     assert r.status_code == 507, html[:400]
     assert tr("id", "error.disk_full") in html
     assert 'id="receipt"' not in html
-    assert _cases(full_app) == 0
+    assert case_count(full_app) == 0
     assert _blob_files(small_home) == []  # no half envelope left behind
     undo()
     again = client.post(
