@@ -11,7 +11,9 @@ Through the real intake (no-JS path, Flask test client), the real ``bisik-server
   refused; the reporter grants it later from the follow-up page (no JavaScript); after the
   next import the dossier is produced and names the consent's day; the reporter then withdraws
   it after the case was escalated there, and the reviewer sees it in ``show``, ``list
-  --flagged`` and ``due``, and a new dossier is refused again;
+  --flagged`` and ``due``, and a new dossier is refused again; "sent" is read from the
+  authority codes of signed ``sent`` steps and ``escalated`` statuses, exactly: a body whose
+  name merely begins with a consent code (KPKNL is not KPK) is not that body;
 * **linked cases** — a reporter who lost the receipt reports again; Ani links the new case to
   the old one with ``--share``; the link travels in her outbox, reaches Budi's laptop through
   the next export (both show it), and the new receipt's follow-up page shows the old case's
@@ -125,7 +127,9 @@ def _consent(client: FlaskClient, code: str, **choices: str) -> None:
     assert i18n.translate("id", "notice.sent_consent") in resp.get_data(as_text=True)
 
 
-def _escalate(made: demo.Demo, case_id: str, out: Path) -> subprocess.CompletedProcess[str]:
+def _escalate(
+    made: demo.Demo, case_id: str, out: Path, to: str = "ombudsman"
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BISIK_LANG": "en", "BISIK_REVIEWER_HOME": str(made.reviewer_homes["ani"])}
     return subprocess.run(
         [
@@ -135,7 +139,7 @@ def _escalate(made: demo.Demo, case_id: str, out: Path) -> subprocess.CompletedP
             "escalate",
             case_id,
             "--to",
-            "ombudsman",
+            to,
             "--out",
             str(out),
             "--accept-all-redactions",
@@ -187,8 +191,41 @@ def test_consent_granted_later_makes_the_dossier_and_a_withdrawal_is_flagged(
     assert "Consent withdrawn" in shown and "Send nothing more to this body" in shown
     assert case_id[:6] in reviewer(org, "ani", "list", "--flagged")
     due = reviewer(org, "ani", "due")
-    assert case_id[:6] in due and "consent withdrawn after sending" in due
+    assert case_id[:6] in due and "Ombudsman RI: consent withdrawn" in due
     assert _escalate(org, case_id, tmp_path / "again").returncode == 1
+
+
+def test_withdrawal_after_sending_is_matched_by_authority_code(
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Regression: the old prefix matching took an escalation to "KPKNL Bandung" (the state
+    asset office) for one to KPK, and never read ``sent`` tracking steps."""
+    client, vault = client_for(org)
+    before = {i.case_id for i in vault.items_since(0)}
+    code = submit(client)  # consents to Bawaslu and BKN
+    case_id = _case_of(vault, before)
+    home = Home(org.reviewer_homes["ani"])
+    home.save_config(Config(**{**home.load_config().to_json(), **LETTERHEAD}))
+    _consent(client, code, authority_kpk="grant")
+    _sync(org, tmp_path, "k1")
+    reviewer(org, "ani", "status", case_id, "escalated", "--authority", "KPKNL Bandung")
+    reviewer(org, "ani", "track", case_id, "--authority", "BKN", "--stage", "sent")
+    _consent(client, code, authority_kpk="withdraw", authority_bkn="withdraw")
+    _sync(org, tmp_path, "k2")
+
+    shown = reviewer(org, "ani", "show", case_id)
+    withdrawn = [line for line in shown.splitlines() if "Send nothing more" in line]
+    assert len(withdrawn) == 1 and "BKN" in withdrawn[0] and "tracking step" in withdrawn[0]
+    assert case_id[:6] in reviewer(org, "ani", "list", "--flagged")
+    due = [line for line in reviewer(org, "ani", "due").splitlines() if case_id[:6] in line]
+    assert any("BKN: consent withdrawn" in line for line in due), due
+    assert not any("KPK" in line for line in due)
+
+    refused = _escalate(org, case_id, tmp_path / "bkn", to="bkn")
+    assert refused.returncode == 1 and "after a dossier was sent there" in refused.stderr
+    kpk = _escalate(org, case_id, tmp_path / "kpk", to="kpk")  # never sent: a plain refusal
+    assert kpk.returncode == 1 and "did not consent" in kpk.stderr
 
 
 def test_a_linked_case_converges_and_shows_its_shared_history(

@@ -173,3 +173,77 @@ def test_withdrawal_after_escalation_is_flagged_and_due() -> None:
         )
     )
     assert other.consent_withdrawals == () and other.summary()["wd"] is None
+
+
+def _step(day: str, authority: str, stage: str = "sent") -> dict[str, Any]:
+    body = {"id": day.replace("-", "") * 4, "at": f"{day}T09:00:00+00:00", "day": day}
+    body.update(authority=authority, stage=stage, reference=None, level=None)
+    return {"kind": "track", "by": "ani", "raw": "r", "body": body}
+
+
+def test_sent_is_read_from_authority_codes_not_prefixes() -> None:
+    """Regression: a body whose name begins with a consent code is not that body. The old
+    matching took "KPKNL" (the state-asset office) for KPK, and would take a regional office
+    with a code of its own for the national body; a ``sent`` step was not read at all."""
+    change = _change(1, "2026-12-04T10:00:00+00:00", {"kpk": False, "ombudsman": False})
+    wrong = Case.from_store(
+        _record(
+            [change],
+            [
+                _escalated("2026-12-01T09:00:00+00:00", "KPKNL Bandung"),
+                _step("2026-12-01", "ombudsman_jabar"),
+            ],
+        )
+    )
+    assert wrong.consent_withdrawals == () and wrong.summary()["wda"] == []
+    right = Case.from_store(
+        _record(
+            [change, _change(2, "2026-12-04T11:00:00+00:00", {"bkn": False})],
+            [_escalated("2026-12-01T09:00:00+00:00", "kpk"), _step("2026-12-02", "ombudsman")],
+        )
+    )
+    found = {(w.authority, w.escalated, w.via) for w in right.consent_withdrawals}
+    assert found == {
+        ("kpk", dt.date(2026, 12, 1), "status"),
+        ("ombudsman", dt.date(2026, 12, 2), "track"),
+    }  # bkn: withdrawn, but never sent there
+    summary = right.summary()
+    assert summary["wda"] == ["kpk", "ombudsman"]
+    (due,) = due_list({"c": summary}, Config(ack_days=7), dt.date(2026, 12, 5))
+    assert due.authorities == ("kpk", "ombudsman")
+
+
+def test_a_free_text_escalation_is_read_exactly() -> None:
+    from reviewer.consents import status_code
+
+    assert status_code("KemenPAN-RB") == "kemenpanrb" and status_code(" BKN ") == "bkn"
+    assert status_code("KPKNL Bandung") == "other"  # a body outside the list: consent "other"
+    assert status_code("") is None and status_code(None) is None
+    assert authorities.status_name("Ombudsman RI") == "ombudsman"  # what `status` now signs
+    assert authorities.status_name(" Komnas HAM ") == "Komnas HAM"
+
+
+def test_withdrawal_before_sending_is_not_after_it() -> None:
+    case = Case.from_store(
+        _record(
+            [_change(1, "2026-11-30T10:00:00+00:00", {"bkn": False})],
+            [_step("2026-12-01", "bkn")],
+        )
+    )
+    assert case.consent_withdrawals == ()
+
+
+def test_dossier_refusal_names_the_withdrawal_after_sending(tmp_path: Path) -> None:
+    case = Case.from_store(
+        _record(
+            [_change(1, "2026-12-04T10:00:00+00:00", {"bkn": False})],
+            [_step("2026-12-01", "bkn")],
+        )
+    )
+    with pytest.raises(ConsentError) as refused:
+        dossier.require_consent(case, authorities.get("bkn"))
+    assert refused.value.key == "err.consent_withdrawn_after_sending"
+    never = Case.from_store(_record([]))
+    with pytest.raises(ConsentError) as plain:
+        dossier.require_consent(never, authorities.get("bawaslu"))
+    assert plain.value.key == "err.consent"
