@@ -6,8 +6,10 @@ every caller (the dossier, ``show``, statistics) honours it through the same fie
 
 Rules:
 
-* changes apply in the order of their own time (``submitted_at``, inside the sealed document),
-  then the order they arrived; a change names only what it changes;
+* changes apply in the order of their ``seq`` (sealed, signed with the receipt: SPEC §14.3),
+  never the reporter's clock; changes from before ``seq`` existed come first, by their time
+  then arrival; a change whose ``seq`` an earlier-arrived change holds is refused on import
+  (:func:`refuse_taken_seqs`); a change names only what it changes;
 * a change refused as forged (SPEC §12) changes nothing; an **unproven** one (a case from before
   §12, whose follow-ups the server could have written) may only *withdraw*: a server must not be
   able to widen what the reporter agreed to;
@@ -45,6 +47,7 @@ __all__ = [
     "effective",
     "events",
     "parse_stored",
+    "refuse_taken_seqs",
     "status_code",
     "unanswered",
     "unanswered_withdrawal",
@@ -107,18 +110,53 @@ def _narrowed(change: cconsent.ConsentChange) -> cconsent.ConsentChange:
     )
 
 
+def _order(change: cconsent.ConsentChange, when: dt.datetime, arrived: int) -> tuple[Any, ...]:
+    """SPEC §14.3: changes without ``seq`` (written before it) first, by their time then
+    arrival; then every sequenced change by its ``seq`` — never by the reporter's clock."""
+    if change.seq is None:
+        return (0, when, arrived)
+    return (1, change.seq, arrived)
+
+
 def events(messages: Sequence[Message]) -> list[ConsentEvent]:
-    """The consent changes to apply, oldest first (time, then arrival)."""
-    found: list[tuple[dt.datetime, int, ConsentEvent]] = []
+    """The consent changes to apply, oldest first (SPEC §14.3 order). A change whose ``seq``
+    an earlier-arrived change already holds is skipped (the importer refused it, with why)."""
+    found: list[tuple[tuple[Any, ...], ConsentEvent]] = []
+    taken: set[int] = set()
     for n, msg in enumerate(messages):
-        if msg.type != cconsent.TYPE or not msg.readable or msg.proof == "forged":
+        if msg.type != cconsent.TYPE or not msg.readable or msg.proof == "forged" or msg.rejected:
             continue
         change, when = parse_stored(msg.consent), _when(msg.at)
-        if change is None or when is None:
+        if change is None or when is None or change.seq in taken:
             continue
+        if change.seq is not None:
+            taken.add(change.seq)
         proven = msg.proof == "proven"
-        found.append((when, n, ConsentEvent(when, change if proven else _narrowed(change), proven)))
-    return [e for _w, _n, e in sorted(found, key=lambda x: (x[0], x[1]))]
+        event = ConsentEvent(when, change if proven else _narrowed(change), proven)
+        found.append((_order(change, when, n), event))
+    return [e for _key, e in sorted(found, key=lambda x: x[0])]
+
+
+def refuse_taken_seqs(messages: Sequence[dict[str, Any]]) -> bool:
+    """Refuse, in place, every consent change whose ``seq`` an earlier-arrived accepted change
+    of the case already holds (SPEC §14.3): a replay under another envelope, or a conflicting
+    second change. It changes nothing and says why (``rejected``). Only changes whose receipt
+    signature was decided count, so a forged change can never take a genuine one's place.
+    True when a change was refused now."""
+    taken: set[int] = set()
+    refused = False
+    for msg in messages:
+        if msg.get("type") != cconsent.TYPE or msg.get("proof") not in ("proven", "unproven"):
+            continue
+        seq = msg.get("consent", {}).get("seq") if "rejected" not in msg else None
+        if seq is None:
+            continue
+        if seq in taken:
+            msg.pop("consent")
+            msg["rejected"] = f"consent seq {seq} is already held by an earlier change"
+            refused = True
+        taken.add(seq)
+    return refused
 
 
 def effective(

@@ -1950,6 +1950,26 @@ def consent_vectors() -> dict[str, Vector]:
         "FormatError",
     )
     v(
+        "ok-with-seq",
+        "The third consent change of its case (seq 3, SPEC §14.3): what writers emit now.",
+        raw(consent={**good, "seq": 3}),
+    )
+    v(
+        "ok-seq-largest",
+        "The largest seq a reader accepts (2^31 - 1).",
+        raw(consent={**good, "seq": (1 << 31) - 1}),
+    )
+    for name, comment, seq in (
+        ("reject-seq-zero", "A seq of 0: changes are numbered from 1.", 0),
+        ("reject-seq-negative", "A negative seq.", -1),
+        ("reject-seq-too-large", "A seq of 2^31, beyond what every reader holds exactly.", 1 << 31),
+        ("reject-seq-fraction", "A seq that is not a whole number (1.5).", 1.5),
+        ("reject-seq-string", 'A seq written as text ("2").', "2"),
+        ("reject-seq-boolean", "A seq of true (a boolean is no number).", True),
+        ("reject-seq-null", "A seq of null: absent means an old change, null means nothing.", None),
+    ):
+        v(name, comment, raw(consent={**good, "seq": seq}), "FormatError")
+    v(
         "reject-bad-time",
         "A submission time that is no time (SPEC §8): the document layer.",
         raw(submitted_at="kemarin"),

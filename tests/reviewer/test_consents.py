@@ -247,3 +247,39 @@ def test_dossier_refusal_names_the_withdrawal_after_sending(tmp_path: Path) -> N
     with pytest.raises(ConsentError) as plain:
         dossier.require_consent(never, authorities.get("bawaslu"))
     assert plain.value.key == "err.consent"
+
+
+def _seq(msg: dict[str, Any], seq: int) -> dict[str, Any]:
+    msg["consent"]["seq"] = seq
+    return msg
+
+
+def test_sequence_orders_changes_not_the_reporters_clock() -> None:
+    """Regression: changes were ordered by the reporter's own date. A browser whose clock is
+    days behind wrote the later withdrawal with an earlier date, and the grant won."""
+    grant = _seq(_change(1, "2026-12-05T10:00:00+00:00", {"bawaslu": True}), 1)
+    withdraw = _seq(_change(2, "2026-12-01T10:00:00+00:00", {"bawaslu": False}), 2)
+    for arrived in ([grant, withdraw], [withdraw, grant]):  # either arrival order
+        case = Case.from_store(_record([dict(m, consent=dict(m["consent"])) for m in arrived]))
+        assert "bawaslu" not in case.consent_authorities
+        assert [e.change.seq for e in case.consent_events] == [1, 2]
+    legacy = _change(3, "2026-12-09T10:00:00+00:00", {"bawaslu": True})  # before seq existed
+    case = Case.from_store(_record([grant, withdraw, legacy]))
+    assert "bawaslu" not in case.consent_authorities  # legacy changes come first
+
+
+def test_a_replayed_or_conflicting_seq_is_refused_on_import() -> None:
+    from reviewer.consents import refuse_taken_seqs
+
+    first = _seq(_change(1, "2026-12-04T10:00:00+00:00", {"bkn": False}), 1)
+    again = _seq(_change(2, "2026-12-04T11:00:00+00:00", {"bkn": True}), 1)
+    forged = _seq(_change(3, "2026-12-04T09:00:00+00:00", {"bkn": True}, proof="forged"), 2)
+    later = _seq(_change(4, "2026-12-04T12:00:00+00:00", {"lpsk": True}), 2)
+    messages = [first, again, forged, later]
+    assert refuse_taken_seqs(messages)
+    assert "rejected" in again and "consent" not in again  # named, and it changes nothing
+    assert "rejected" not in later  # a forged change cannot take a genuine one's place
+    assert not refuse_taken_seqs(messages)  # deciding twice changes nothing
+    case = Case.from_store(_record(messages))
+    assert "bkn" not in case.consent_authorities and "lpsk" in case.consent_authorities
+    assert [e.change.seq for e in case.consent_events] == [1, 2]
