@@ -3,21 +3,26 @@ holds only the organisation's published root key (SPEC §13).
 
 A proof file is one JSON object::
 
-    {"bisik": "proof/v2", "proof": SIGNED, "directory": SIGNED}
+    {"bisik": "proof/v3", "proof": SIGNED, "directory": SIGNED}
 
 ``proof`` is a signed object (SPEC §4) of kind ``proof`` made with the intake server's key;
 ``directory`` is the organisation's signed directory (SPEC §6) that names that server key. The
 proof's body lists every item the reporter sent for the case — the report, each later message,
-each retaliation report — in the order the server received them, each with the UTC day it
-arrived and the SHA-256 of its envelope (and of each evidence envelope), and the day the proof
-was issued. A third party (LPSK, a court) verifies it with the root key alone: the directory
-must verify under the root key *as of the issue day* (a proof outlives the directory's expiry),
-the proof must be signed by the server key that directory names, and its organisation must be
-the directory's.
+each retaliation report, each consent change (SPEC §14) — in the order the server received
+them, each with the UTC day it arrived and the SHA-256 of its envelope (and of each evidence
+envelope), and the day the proof was issued. A third party (LPSK, a court) verifies it with
+the root key alone: the directory must verify under the root key *as of the issue day* (a
+proof outlives the directory's expiry), the proof must be signed by the server key that
+directory names, and its organisation must be the directory's.
+
+Versions: writers emit ``proof/v3`` (body ``v`` 3), which adds the item kind ``consent``;
+readers still accept ``proof/v2`` (body ``v`` 2, no consent items) so every proof a reporter
+already holds stays verifiable, and refuse a v2 file that lists a consent item.
 
 What it shows: that the organisation's server held these sealed items on these days. What it
 does not show: their content (only the reviewers can open the envelopes; a reviewer can confirm
-that a given hash opens to a given report). Leaks: whoever holds the file learns that its
+that a given hash opens to a given report or consent change — ``show`` prints each consent
+change's full hash). Leaks: whoever holds the file learns that its
 holder reported to this organisation, on which days, how many items — the reporter must keep it
 as safely as the receipt (the pages say so).
 """
@@ -39,9 +44,12 @@ from .errors import FormatError, SignatureError
 
 __all__ = ["FORMAT", "KINDS", "Proof", "ProofItem", "issue", "verify"]
 
-FORMAT = "proof/v2"
-VERSION = 2
-KINDS = ("report", "message", "retaliation")  # what a reporter sends, in SPEC §13 order
+FORMAT = "proof/v3"
+VERSION = 3
+# what a reporter sends (SPEC §13); a consent change (§14) is listed from v3 on
+KINDS = ("report", "message", "retaliation", "consent")
+_KINDS_OF = {2: KINDS[:3], 3: KINDS}  # body version -> the item kinds it may list
+_FORMATS = {f"proof/v{v}": v for v in _KINDS_OF}  # file format -> the body version it holds
 MAX_ITEMS = 10_000
 MAX_EVIDENCE = 64
 MAX_FILE = 1 << 20
@@ -79,6 +87,11 @@ class Proof:
     issued: dt.date
     items: tuple[ProofItem, ...]
     directory: Directory
+    version: int = VERSION  # 2 for a proof issued before consent changes were listed
+
+    def consent_changes(self) -> tuple[ProofItem, ...]:
+        """The reporter's consent changes the proof lists (SPEC §14), in the order received."""
+        return tuple(i for i in self.items if i.kind == "consent")
 
 
 def issue(
@@ -90,25 +103,27 @@ def issue(
     received: dt.date,
     items: list[ProofItem],
     issued: dt.date,
+    _version: int = VERSION,
 ) -> bytes:
     """A proof file (canonical JSON bytes) for ``items``, signed with the server's key.
 
     ``directory_bytes`` is the signed directory the server runs under (it must name
     ``server_key``; :func:`verify` refuses the file otherwise). Raises FormatError for items
-    the format cannot carry.
+    the format cannot carry. ``_version`` is the seam that writes the v2 vectors (SPEC §13:
+    readers keep accepting v2); the server always writes :data:`VERSION`.
     """
     body = {
-        "v": VERSION,
+        "v": _version,
         "org": org_name,
         "case": case,
         "received": received.isoformat(),
         "issued": issued.isoformat(),
         "items": [item.to_json() for item in items],
     }
-    _parse_body(body)  # a writer never emits what a reader refuses
+    _parse_body(body, _version)  # a writer never emits what a reader refuses
     proof = json.loads(signed.sign(server_key, "proof", body).to_bytes())
     directory = json.loads(directory_bytes)
-    return canonical_json({"bisik": FORMAT, "proof": proof, "directory": directory})
+    return canonical_json({"bisik": f"proof/v{_version}", "proof": proof, "directory": directory})
 
 
 def verify(data: bytes, root: Ed25519PublicKey) -> Proof:
@@ -119,16 +134,18 @@ def verify(data: bytes, root: Ed25519PublicKey) -> Proof:
     names differ; FormatError if the file is malformed. Any change to any byte of the signed
     parts makes one of these fail.
     """
-    outer = _outer(data)
+    outer, version = _outer(data)
     proof_signed = signed.parse(canonical_json(outer["proof"]))
-    claimed = _parse_body(_unverified_body(proof_signed))
+    claimed = _parse_body(_unverified_body(proof_signed), version)
     directory = verify_directory(canonical_json(outer["directory"]), root, claimed.issued)
     if directory.server_key is None:
         raise SignatureError("the directory names no server key")
-    body = _parse_body(proof_signed.verify(directory.server_key, "proof"))
+    body = _parse_body(proof_signed.verify(directory.server_key, "proof"), version)
     if body.org_name != directory.org_name:
         raise SignatureError("the proof names another organisation than its directory")
-    return Proof(body.org_name, body.case, body.received, body.issued, body.items, directory)
+    return Proof(
+        body.org_name, body.case, body.received, body.issued, body.items, directory, version
+    )
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -141,7 +158,7 @@ class _Body:
     items: tuple[ProofItem, ...]
 
 
-def _outer(data: bytes) -> dict[str, Any]:
+def _outer(data: bytes) -> tuple[dict[str, Any], int]:
     if len(data) > MAX_FILE:
         raise FormatError("a proof file is at most 1 MiB")
     try:
@@ -150,11 +167,11 @@ def _outer(data: bytes) -> dict[str, Any]:
         raise FormatError("a proof file is one JSON object") from exc
     if not isinstance(obj, dict) or set(obj) != {"bisik", "proof", "directory"}:
         raise FormatError("a proof file has exactly bisik, proof and directory")
-    if obj["bisik"] != FORMAT:
-        raise FormatError("not a proof/v2 file")
+    if not isinstance(obj["bisik"], str) or obj["bisik"] not in _FORMATS:
+        raise FormatError("not a proof/v2 or proof/v3 file")
     if not isinstance(obj["proof"], dict) or not isinstance(obj["directory"], dict):
         raise FormatError("proof and directory are signed objects")
-    return obj
+    return obj, _FORMATS[obj["bisik"]]
 
 
 def _unverified_body(obj: signed.Signed) -> dict[str, Any]:
@@ -183,23 +200,27 @@ def _hex64(value: Any) -> str:
     return value
 
 
-def _item(obj: Any) -> ProofItem:
+def _item(obj: Any, version: int) -> ProofItem:
     if not isinstance(obj, dict) or set(obj) != {"kind", "day", "envelope_sha256", "evidence"}:
         raise FormatError("a proof item has exactly kind, day, envelope_sha256, evidence")
-    if obj["kind"] not in KINDS:
+    if obj["kind"] not in _KINDS_OF[version]:  # a v2 proof lists no consent change
         raise FormatError("unknown proof item kind")
     evidence = obj["evidence"]
     if not isinstance(evidence, list) or len(evidence) > MAX_EVIDENCE:
         raise FormatError("evidence is a list of at most 64 hashes")
+    if obj["kind"] == "consent" and evidence:  # a consent change attaches no file (SPEC §14.2)
+        raise FormatError("a consent change lists no evidence")
     day = None if obj["day"] is None else _day(obj["day"])
     return ProofItem(
         obj["kind"], day, _hex64(obj["envelope_sha256"]), tuple(_hex64(e) for e in evidence)
     )
 
 
-def _parse_body(body: dict[str, Any]) -> _Body:
-    if set(body) != {"v", "org", "case", "received", "issued", "items"} or body["v"] != VERSION:
-        raise FormatError("a proof body has exactly v=2, org, case, received, issued, items")
+def _parse_body(body: dict[str, Any], version: int) -> _Body:
+    """The body of a ``proof/v{version}`` file; its ``v`` must be that version (SPEC §13)."""
+    members = {"v", "org", "case", "received", "issued", "items"}
+    if set(body) != members or type(body["v"]) is not int or body["v"] != version:
+        raise FormatError("a proof body has exactly v (the file's version), org, case, …")
     org, case, items = body["org"], body["case"], body["items"]
     if not isinstance(org, str) or not 0 < len(org) <= 200:
         raise FormatError("org is a name of 1 to 200 characters")
@@ -207,7 +228,7 @@ def _parse_body(body: dict[str, Any]) -> _Body:
         raise FormatError("case is a case id")
     if not isinstance(items, list) or not 0 < len(items) <= MAX_ITEMS:
         raise FormatError("items is a non-empty list")
-    parsed = tuple(_item(i) for i in items)
+    parsed = tuple(_item(i, version) for i in items)
     received, issued = _day(body["received"]), _day(body["issued"])
     if parsed[0].kind != "report" or any(i.kind == "report" for i in parsed[1:]):
         raise FormatError("the first item, and only the first, is the report")

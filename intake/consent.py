@@ -17,6 +17,7 @@ the signature and the UTC day. Never stored: the receipt, the choices in the cle
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,14 @@ class EvidenceChoice:
     item: str  # report, message or retaliation
     day: str  # YYYY-MM-DD, or "" for items stored before days were kept
     position: int  # 1-based among the item's files
+
+
+def next_seq(history: CaseHistory) -> int:
+    """The ``seq`` the case's next consent change carries (SPEC §14.3): one more than the
+    consent changes stored. The writer puts it inside the sealed, receipt-signed change, so
+    the reviewers order changes by it and never by anyone's clock; a server that hands out a
+    wrong number can only get the change refused as a duplicate, not reorder others."""
+    return sum(1 for e in history.entries if e.kind == consent.TYPE) + 1
 
 
 def evidence_choices(history: CaseHistory) -> list[EvidenceChoice]:
@@ -87,7 +96,9 @@ def send(
     change: consent.ConsentChange,
     recipients: Sequence[X25519PublicKey],
 ) -> None:
-    """Seal, sign and store ``change`` as the case's newest item (nothing kept on failure)."""
+    """Seal, sign and store ``change`` as the case's newest item (nothing kept on failure),
+    numbered after the consent changes already stored (:func:`next_seq`)."""
+    change = dataclasses.replace(change, seq=next_seq(intake.vault.case_history(case.id)))
     try:
         doc = consent.document(change, document.now(), "server")
     except FormatError as exc:

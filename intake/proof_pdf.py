@@ -64,6 +64,8 @@ def render(proof_file: bytes, checked: proof_format.Proof, fingerprint: str, lan
         _new_page_if_needed(canvas, w, margin)
     w.para(t("proof.what_h"), 13, font="Sans-Bold")
     w.para(t("proof.what"), 10)
+    if checked.consent_changes():
+        w.para(t("proof.consent"), 10)
     w.para(t("proof.keep_safe"), 10, font="Sans-Bold")
     _new_page_if_needed(canvas, w, margin, need=95 * mm)
     w.para(t("proof.verify_h"), 13, font="Sans-Bold")

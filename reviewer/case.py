@@ -330,6 +330,9 @@ class Case:
             "trk": self.last_step(),
             "late": late.isoformat() if late else None,
             "wd": withdrawn.isoformat() if withdrawn else None,
+            "wda": sorted(
+                {w.authority for w in consents.unanswered(self.records, self.consent_withdrawals)}
+            ),
             "ln": sorted(str(r.other) for r in self.links()),
         }
 

@@ -123,6 +123,7 @@ def field_rows(case: Case) -> list[tuple[str, object]]:
                 authority=consent_label([w.authority]),
                 day=w.event.day.isoformat(),
                 sent=w.escalated.isoformat(),
+                via=t(f"show.sent_via_{w.via}"),
             ),
         )
         for w in case.consent_withdrawals

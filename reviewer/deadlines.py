@@ -36,6 +36,7 @@ class Due:
     kind: str
     deadline: dt.date
     days_left: int
+    authorities: tuple[str, ...] = ()  # ``withdrawn``: the consent codes a dossier went to
 
     @property
     def late(self) -> bool:
@@ -46,7 +47,12 @@ class Due:
 def obligations(case_id: str, summary: dict[str, Any], config: Config, today: dt.date) -> list[Due]:
     """The deadlines this case has not met yet (empty when all met, or closed with nothing
     sent since)."""
-    out = [Due(case_id, kind, day, (day - today).days) for kind, day in _reopened(summary, config)]
+    out = [
+        Due(case_id, kind, day, (day - today).days, tuple(summary.get("wda") or ()))
+        if kind == "withdrawn"
+        else Due(case_id, kind, day, (day - today).days)
+        for kind, day in _reopened(summary, config)
+    ]
     if summary["st"] in CLOSED_STATES or not summary.get("rd", True):
         return out
     received = dt.date.fromisoformat(summary["rcv"])

@@ -45,6 +45,7 @@ from crypto.errors import DecryptionError, FormatError, SignatureError
 from crypto.identity import carried_in
 from crypto.keys import key_id, load_ed25519_public
 
+from . import consents
 from .case import DAMAGED, NOT_FOR_ME, add_record, new_record, summarise
 from .home import Config
 from .i18n import t
@@ -266,6 +267,8 @@ class _Merge:
             if not case["received"]:
                 raise FormatError("an export item arrived without its case descriptor")
             prove_followups(case_id, case)
+            if consents.refuse_taken_seqs(case["messages"]):  # SPEC §14.3, once proofs are known
+                case["flags"].append("consent_rejected")
             check_evidence(case, self.store, self.ident.keys.encryption)
             statuses = sorted(
                 (r for r in case["records"] if r["kind"] == "status"),

@@ -1950,6 +1950,26 @@ def consent_vectors() -> dict[str, Vector]:
         "FormatError",
     )
     v(
+        "ok-with-seq",
+        "The third consent change of its case (seq 3, SPEC §14.3): what writers emit now.",
+        raw(consent={**good, "seq": 3}),
+    )
+    v(
+        "ok-seq-largest",
+        "The largest seq a reader accepts (2^31 - 1).",
+        raw(consent={**good, "seq": (1 << 31) - 1}),
+    )
+    for name, comment, seq in (
+        ("reject-seq-zero", "A seq of 0: changes are numbered from 1.", 0),
+        ("reject-seq-negative", "A negative seq.", -1),
+        ("reject-seq-too-large", "A seq of 2^31, beyond what every reader holds exactly.", 1 << 31),
+        ("reject-seq-fraction", "A seq that is not a whole number (1.5).", 1.5),
+        ("reject-seq-string", 'A seq written as text ("2").', "2"),
+        ("reject-seq-boolean", "A seq of true (a boolean is no number).", True),
+        ("reject-seq-null", "A seq of null: absent means an old change, null means nothing.", None),
+    ):
+        v(name, comment, raw(consent={**good, "seq": seq}), "FormatError")
+    v(
         "reject-bad-time",
         "A submission time that is no time (SPEC §8): the document layer.",
         raw(submitted_at="kemarin"),
@@ -2205,7 +2225,7 @@ def store_vectors() -> dict[str, Vector]:
 
 
 def _proof_items(days: list[str]) -> list[proof.ProofItem]:
-    kinds = ["report"] + ["message", "retaliation"] * len(days)
+    kinds = ["report", "message", "retaliation", "consent"]
     return [
         proof.ProofItem(
             kind,
@@ -2222,7 +2242,8 @@ def proof_vectors() -> dict[str, Vector]:
     expires = dt.date(2027, 6, 30)
     directory = sign_directory(ROOT_KEY, "Bisik Demo", 7, expires, REVIEWERS, SERVER.public_key())
     no_server = sign_directory(ROOT_KEY, "Bisik Demo", 7, expires, REVIEWERS, None)
-    items = _proof_items(["2026-09-02", "2026-10-15", "2026-11-20"])
+    items = _proof_items(["2026-09-02", "2026-10-15", "2026-11-20", "2026-11-20"])
+    old_items = items[:3]  # what a v2 proof could list: no consent change
     args = {
         "org_name": "Bisik Demo",
         "case": "abcdefghijkmn234",
@@ -2262,10 +2283,10 @@ def proof_vectors() -> dict[str, Vector]:
     ) -> bytes:
         return proof.issue(key, directory_bytes, items=body_items, **{**args, **over})
 
-    def resign(mutate: Callable[[dict[str, Any]], None]) -> bytes:
+    def resign(mutate: Callable[[dict[str, Any]], None], base: bytes | None = None) -> bytes:
         """A proof whose body was changed by ``mutate`` and signed again with the server key
         (so only the body rule under test is broken, not the signature)."""
-        outer = json.loads(issue(items))
+        outer = json.loads(base or issue(items))
         body = json.loads(signed.parse(canonical_json(outer["proof"])).body)
         mutate(body)
         outer["proof"] = json.loads(signed.sign(SERVER, "proof", body).to_bytes())
@@ -2274,9 +2295,34 @@ def proof_vectors() -> dict[str, Vector]:
     good = issue(items)
     v(
         "ok",
-        "A report and two follow-ups (a message, then a retaliation report), each with the "
-        "day it arrived, signed by the server the directory names.",
+        "A report and three follow-ups (a message, a retaliation report, then a consent change "
+        "on the same day), each with the day it arrived, signed by the server the directory "
+        "names (proof/v3).",
         good,
+    )
+    v2 = proof.issue(SERVER, directory, items=old_items, _version=2, **args)
+    v(
+        "ok-v2",
+        "A proof/v2 file issued before consent changes were listed: it stays verifiable.",
+        v2,
+    )
+    v(
+        "reject-v2-with-consent",
+        "A proof/v2 body that lists a consent change (only v3 may).",
+        resign(lambda b: b["items"].append(items[3].to_json()), v2),
+        error="FormatError",
+    )
+    v(
+        "reject-version-mismatch",
+        "A proof/v3 file whose body says v 2.",
+        resign(lambda b: b.update(v=2)),
+        error="FormatError",
+    )
+    v(
+        "reject-consent-with-evidence",
+        "A consent change listed with an evidence file (a consent change attaches none).",
+        resign(lambda b: b["items"][3].update(evidence=[sha256_hex(b"ev 3")])),
+        error="FormatError",
     )
     v(
         "ok-after-directory-expiry",

@@ -149,6 +149,7 @@ def case() -> Response:
         {
             "evidence": files,
             "consent_choices": list(forms.CONSENT_CHOICES),
+            "consent_seq": consent.next_seq(history),  # the next change's place (SPEC §14.3)
             "linked": shared,
             "case": info.id,
             "received_day": info.received_day.isoformat(),

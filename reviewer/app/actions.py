@@ -24,6 +24,7 @@ from crypto.errors import BisikError
 
 from .. import actions, linking
 from ..case import Case
+from ..escalation.authorities import status_name
 from ..i18n import t
 from ..session import Session
 from . import plain
@@ -131,7 +132,8 @@ class ActionsPanel(QWidget):
         """Sign and queue the chosen status (``status``; an escalation needs the authority)."""
         s = self.session
         state = str(self.state.currentData())
-        authority = self.authority.text().strip() or None
+        typed = self.authority.text().strip()
+        authority = status_name(typed) if typed else None  # a listed body signs its code
         self._run(
             lambda: actions.set_status(
                 s.store, s.identity, s.config, s.directory, self.case.case_id, state, authority

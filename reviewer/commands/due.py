@@ -7,7 +7,8 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from ..deadlines import due_list
+from ..caseview import consent_label
+from ..deadlines import Due, due_list
 from ..escalation import chain, legacy
 from ..i18n import t
 from ..session import open_session
@@ -25,6 +26,13 @@ def _when(days_left: int) -> str:
     return t("due.late", n=-days_left) if days_left < 0 else t("due.left", n=days_left)
 
 
+def _what(d: Due) -> str:
+    """The obligation; a withdrawal starts with the bodies it concerns (a dossier already went
+    there), so a narrow column still shows them."""
+    text = t(f"due.{d.kind}")
+    return f"{consent_label(d.authorities)}: {text}" if d.authorities else text
+
+
 def run(args: argparse.Namespace) -> int:
     today = dt.datetime.now(dt.UTC).date()
     with open_session(args) as s:
@@ -33,10 +41,7 @@ def run(args: argparse.Namespace) -> int:
         dues = due_list(s.store.cases, s.config, today, soon_only=not args.all)
         late = chain.overdue_cases(s.store.cases, today)
         cfg = s.config
-    rows = [
-        (short(d.case_id), t(f"due.{d.kind}"), d.deadline.isoformat(), _when(d.days_left))
-        for d in dues
-    ]
+    rows = [(short(d.case_id), _what(d), d.deadline.isoformat(), _when(d.days_left)) for d in dues]
     rows += [
         (
             short(x.case_id),

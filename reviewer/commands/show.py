@@ -82,8 +82,9 @@ def _message(case: Case, msg: Message) -> list[str]:
         return [f"- {t(key, sha=msg.sha256[:16])}"]
     who = message_author(case, msg)
     lines = [f"- [{one_line(msg.at)}] {who} ({doc_label(msg.type)}):"]
-    if msg.type == "consent":
-        return lines + [f"    {line}" for line in consent_change(msg)]
+    if msg.type == "consent":  # the full hash: what a proof of report lists (SPEC §13)
+        fingerprint = t("show.consent_fingerprint", sha=msg.sha256)
+        return lines + [f"    {line}" for line in [*consent_change(msg), fingerprint]]
     known, others = message_fields(msg)
     for label, value in known:
         lines.append(f"    {label}: " + _indented(value, len(label) + 6))

@@ -8,6 +8,7 @@ from typing import Any
 from crypto import records as crecords
 
 from ..actions import set_status
+from ..escalation.authorities import status_name
 from ..i18n import t
 from ..session import open_session
 from . import out
@@ -24,9 +25,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    authority = status_name(args.authority) if args.authority else None
     with open_session(args) as s:
         body = set_status(
-            s.store, s.identity, s.config, s.directory, args.case, args.state, args.authority
+            s.store, s.identity, s.config, s.directory, args.case, args.state, authority
         )
     out(t("status.done", state=t(f"state.{body['state']}")))
     return 0

@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
             case=checked.case,
         )
     )
+    if checked.version < proof.VERSION:
+        out(t("verify_proof.v2"))
     for number, item in enumerate(checked.items, start=1):
         day = item.day.isoformat() if item.day else t("verify_proof.day_unknown")
         out(

@@ -127,6 +127,13 @@ def code_of(name: str) -> str | None:
     return _aliases().get(_squash(name))
 
 
+def status_name(name: str) -> str:
+    """What an ``escalated`` status signs for ``name``: a listed authority's code (any
+    spelling: "Ombudsman RI" → ``ombudsman``), else the name as typed (a body outside the
+    list). The code is what the consent rules compare exactly (crypto/SPEC.md §14.3)."""
+    return code_of(name) or name.strip()
+
+
 def resolve(to: str | None = None, to_other: str | None = None) -> Authority:
     """The authority a dossier goes to: a listed one (``to``) or another named body."""
     if bool(to) == bool(to_other):

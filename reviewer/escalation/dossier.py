@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from crypto.fsutil import atomic_open, write_atomic
+from crypto.report_schema import CONSENT_OTHER
 from reviewer import evidence as ev
 
 from ..case import Case, parse_incident
@@ -47,7 +48,7 @@ from ..errors import ConsentError, EvidenceError, RedactionError
 from ..i18n import has
 from ..i18n import indonesian as t
 from . import letter, redact, regulations, tanggal
-from .authorities import Authority, code_of, consented
+from .authorities import OTHER_PREFIX, Authority, code_of, consented
 
 FORMAT = "bisik-dossier/2"
 # Report fields (crypto.report_schema) the dossier shows in its own places, not as free text.
@@ -115,6 +116,24 @@ def _same_authority(name: str | None, authority: Authority) -> bool:
     if not name:
         return False
     return code_of(name) == authority.code or name.strip().lower() == authority.name.lower()
+
+
+def require_consent(case: Case, body: Authority) -> None:
+    """ConsentError unless the consent in force covers ``body``; when the reporter withdrew it
+    after a dossier was already sent there (crypto/SPEC.md §14.3), the error says so, with
+    both days, so the reviewer knows the earlier dossier is out and nothing more may follow."""
+    if consented(body, case.consent_authorities):
+        return
+    for w in case.consent_withdrawals:
+        other = w.authority == CONSENT_OTHER and body.code.startswith(OTHER_PREFIX)
+        if w.authority == body.code or other:
+            raise ConsentError(
+                "err.consent_withdrawn_after_sending",
+                authority=body.name,
+                day=w.event.day.isoformat(),
+                sent=w.escalated.isoformat(),
+            )
+    raise ConsentError(f"the reporter did not consent to sharing with {body.name}")
 
 
 @dataclass(frozen=True)
@@ -425,8 +444,7 @@ def drafted(
     cleaned attachments are removed from ``workdir`` when the block ends. Same refusals as
     :func:`write` (ConsentError, RedactionError) before anything is drafted."""
     for body in (authority, *cc):
-        if not consented(body, case.consent_authorities):
-            raise ConsentError(f"the reporter did not consent to sharing with {body.name}")
+        require_consent(case, body)
     to = addressee(case, authority, level, place)
     copies = [addressee(case, body) for body in cc]
     today = today or dt.date.today()

@@ -2,11 +2,14 @@
 
 A reporter submits (no-JS path), later sends a message and a retaliation report with
 evidence, then downloads the proof from the follow-up page: as the signed file and as a
-printable PDF. The PDF reads back in Indonesian (pdftotext), its QR code (read from the printed
+printable PDF. Consent changes (SPEC §14) are listed too, with their days, and a reviewer
+who imported the case finds each listed consent hash among the case's consent changes. The PDF
+reads back in Indonesian (pdftotext), its QR code (read from the printed
 page with zbarimg) holds the whole signed file, and that file verifies with the organisation's
 root public key alone — through ``bisik-reviewer verify-proof --root-pub`` run as a separate
 process by someone with no reviewer keys, and through the intake's no-JS check page. Changing
-any single byte of the file makes both refuse it.
+any single byte of the file makes both refuse it. A proof/v2 file issued before consent
+changes were listed still verifies through the same CLI.
 """
 
 from __future__ import annotations
@@ -29,7 +32,20 @@ from crypto.encoding import canonical_json
 from crypto.errors import BisikError
 from crypto.keys import load_ed25519_public
 from intake import demo, i18n
-from tests.e2e.test_loop import CSRF_RE, client_for, org, submit  # noqa: F401
+from tests.e2e.test_loop import (  # noqa: F401
+    CSRF_RE,
+    client_for,
+    org,
+    reviewer,
+    server,
+    submit,
+)
+
+
+def proof_vectors() -> Path:
+    """The committed test vectors (crypto/vectors)."""
+    return Path(__file__).resolve().parents[2] / "crypto" / "vectors"
+
 
 pytestmark = pytest.mark.slow
 
@@ -159,5 +175,71 @@ def test_proof_file_is_canonical_json(org: demo.Demo) -> None:  # noqa: F811
     client, _ = client_for(org)
     code = submit(client)
     data = _download(client, code, "json")
-    assert json.loads(data)["bisik"] == "proof/v2"
+    assert json.loads(data)["bisik"] == proof.FORMAT == "proof/v3"
     assert canonical_json(json.loads(data)) == data  # the same bytes whoever re-serialises it
+
+
+def _consent(client: FlaskClient, code: str, **choices: str) -> None:
+    data = {"csrf_token": _csrf(client, "/followup"), "receipt": code, **choices}
+    resp = client.post("/followup/consent", data=data)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[-800:]
+
+
+def test_proof_lists_consent_changes_that_reviewers_can_confirm(
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    client, _ = client_for(org)
+    code = submit(client)
+    _consent(client, code, authority_ombudsman="grant")
+    _follow_up(client, code, "message", b"%PDF-1.4 surat")
+    _consent(client, code, authority_ombudsman="withdraw", authority_bkn="withdraw")
+    signed_file = _download(client, code, "json")
+    root_pub = org.server_home / "org" / "root.pub"
+    checked = proof.verify(signed_file, load_ed25519_public(root_pub.read_bytes()))
+    assert [i.kind for i in checked.items] == ["report", "consent", "message", "consent"]
+    assert all(i.day == checked.issued and not i.evidence for i in checked.consent_changes())
+
+    # the PDF names each change in Indonesian and says what the proof shows of it
+    pdf_path = tmp_path / "bisik-proof.pdf"
+    pdf_path.write_bytes(_download(client, code, "pdf"))
+    text = subprocess.run(
+        ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    assert flat.count(i18n.translate("id", "proof.kind_consent")) >= 2
+    assert " ".join(i18n.translate("id", "proof.consent").split())[:60] in flat
+
+    # a third party's CLI lists them; the no-JS page too
+    path = tmp_path / "bisik-proof.json"
+    path.write_bytes(signed_file)
+    done = _verify_proof_cli(org, path, root_pub)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("consent change, received") == 2
+    page = client.post(
+        "/proof", data={"csrf_token": _csrf(client, "/proof"), "proof": signed_file.decode()}
+    )
+    assert 'id="proof-consent"' in page.get_data(as_text=True)
+
+    # the reviewers confirm what each listed change said: its hash is a consent change they hold
+    server(org, "export", "--all", "--out", str(tmp_path / "p.bisik"))
+    reviewer(org, "ani", "import", str(tmp_path / "p.bisik"))
+    shown = reviewer(org, "ani", "show", checked.case)
+    found = re.findall(r"fingerprint in a proof of report: ([0-9a-f]{64})", shown)
+    assert found == [i.envelope_sha256 for i in checked.consent_changes()]
+    withdrawn = shown.split(found[1])[0].rsplit("(consent change)", 1)[1]
+    assert "Ombudsman" in withdrawn and "BKN" in withdrawn
+
+
+def test_a_proof_v2_file_still_verifies(org: demo.Demo, tmp_path: Path) -> None:  # noqa: F811
+    """A proof issued before consent changes were listed (the committed v2 vector)."""
+    vector = json.loads((proof_vectors() / "proof-ok-v2.json").read_text("utf-8"))
+    root_pub = tmp_path / "root.pub"
+    root_pub.write_bytes(bytes.fromhex(vector["root_public"]))
+    path = tmp_path / "old-proof.json"
+    path.write_bytes(vector["proof"].encode())
+    done = _verify_proof_cli(org, path, root_pub)
+    assert done.returncode == 0, done.stderr
+    assert "version 2" in done.stdout and done.stdout.count("received") == 3
+    path.write_bytes(vector["proof"].replace("proof/v2", "proof/v3").encode())
+    assert _verify_proof_cli(org, path, root_pub).returncode == 1

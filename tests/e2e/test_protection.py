@@ -11,7 +11,11 @@ Through the real intake (no-JS path, Flask test client), the real ``bisik-server
   refused; the reporter grants it later from the follow-up page (no JavaScript); after the
   next import the dossier is produced and names the consent's day; the reporter then withdraws
   it after the case was escalated there, and the reviewer sees it in ``show``, ``list
-  --flagged`` and ``due``, and a new dossier is refused again;
+  --flagged`` and ``due``, and a new dossier is refused again; "sent" is read from the
+  authority codes of signed ``sent`` steps and ``escalated`` statuses, exactly: a body whose
+  name merely begins with a consent code (KPKNL is not KPK) is not that body; changes apply in
+  the order of their sealed sequence number, not the browser's clock, and a stale or replayed
+  number is refused on import, named, and changes nothing;
 * **linked cases** — a reporter who lost the receipt reports again; Ani links the new case to
   the old one with ``--share``; the link travels in her outbox, reaches Budi's laptop through
   the next export (both show it), and the new receipt's follow-up page shows the old case's
@@ -21,6 +25,7 @@ Through the real intake (no-JS path, Flask test client), the real ``bisik-server
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import subprocess
@@ -29,6 +34,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from crypto import consent as cconsent
+from crypto import envelope, receipt
+from crypto import followup as cfollowup
+from crypto.encoding import b64u_encode
 from intake import demo, i18n
 from reviewer.home import Config, Home
 from tests.demo_org import reviewer, run_reviewer
@@ -42,6 +51,7 @@ from tests.e2e.test_loop import (
 )
 from tests.reviewer.factory import LETTERHEAD
 from vault import retention
+from vault.transfer import load_directory
 
 pytestmark = pytest.mark.slow
 
@@ -123,8 +133,10 @@ def _consent(client: FlaskClient, code: str, **choices: str) -> None:
     assert i18n.translate("id", "notice.sent_consent") in resp.get_data(as_text=True)
 
 
-def _escalate(made: demo.Demo, case_id: str, out: Path) -> subprocess.CompletedProcess[str]:
-    args = ["escalate", case_id, "--to", "ombudsman", "--out", str(out), "--accept-all-redactions"]
+def _escalate(
+    made: demo.Demo, case_id: str, out: Path, to: str = "ombudsman"
+) -> subprocess.CompletedProcess[str]:
+    args = ["escalate", case_id, "--to", to, "--out", str(out), "--accept-all-redactions"]
     return run_reviewer(made, "ani", *args)
 
 
@@ -165,8 +177,107 @@ def test_consent_granted_later_makes_the_dossier_and_a_withdrawal_is_flagged(
     assert "Consent withdrawn" in shown and "Send nothing more to this body" in shown
     assert case_id[:6] in reviewer(org, "ani", "list", "--flagged")
     due = reviewer(org, "ani", "due")
-    assert case_id[:6] in due and "consent withdrawn after sending" in due
+    assert case_id[:6] in due and "Ombudsman RI: consent withdrawn" in due
     assert _escalate(org, case_id, tmp_path / "again").returncode == 1
+
+
+def _case_with_letterhead(made: demo.Demo) -> tuple[FlaskClient, str, str]:
+    """A new no-JS report (consenting to Bawaslu and BKN): the client, receipt and case id;
+    Ani's letterhead is set so she can write dossiers."""
+    client, vault = client_for(made)
+    before = {i.case_id for i in vault.items_since(0)}
+    code = submit(client)  # consents to Bawaslu and BKN
+    case_id = _case_of(vault, before)
+    home = Home(made.reviewer_homes["ani"])
+    home.save_config(Config(**{**home.load_config().to_json(), **LETTERHEAD}))
+    return client, code, case_id
+
+
+def test_withdrawal_after_sending_is_matched_by_authority_code(
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Regression: the old prefix matching took an escalation to "KPKNL Bandung" (the state
+    asset office) for one to KPK, and never read ``sent`` tracking steps."""
+    client, code, case_id = _case_with_letterhead(org)
+    _consent(client, code, authority_kpk="grant")
+    _sync(org, tmp_path, "k1")
+    reviewer(org, "ani", "status", case_id, "escalated", "--authority", "KPKNL Bandung")
+    reviewer(org, "ani", "track", case_id, "--authority", "BKN", "--stage", "sent")
+    _consent(client, code, authority_kpk="withdraw", authority_bkn="withdraw")
+    _sync(org, tmp_path, "k2")
+
+    shown = reviewer(org, "ani", "show", case_id)
+    withdrawn = [line for line in shown.splitlines() if "Send nothing more" in line]
+    assert len(withdrawn) == 1 and "BKN" in withdrawn[0] and "tracking step" in withdrawn[0]
+    assert case_id[:6] in reviewer(org, "ani", "list", "--flagged")
+    due = [line for line in reviewer(org, "ani", "due").splitlines() if case_id[:6] in line]
+    assert any("BKN: consent withdrawn" in line for line in due), due
+    assert not any("KPK" in line for line in due)
+
+    refused = _escalate(org, case_id, tmp_path / "bkn", to="bkn")
+    assert refused.returncode == 1 and "after a dossier was sent there" in refused.stderr
+    kpk = _escalate(org, case_id, tmp_path / "kpk", to="kpk")  # never sent: a plain refusal
+    assert kpk.returncode == 1 and "did not consent" in kpk.stderr
+
+
+def _browser_consent(
+    client: FlaskClient,
+    made: demo.Demo,
+    code: str,
+    change: dict[str, bool],
+    clock: str,
+    **over: int,
+) -> int:
+    """A consent change as the follow-up page's script sends it (SPEC §14, JavaScript path):
+    numbered with the ``consent_seq`` the case API gives (or ``seq`` — a stale tab's), dated by
+    the browser's own ``clock``, sealed to the case's reviewers, signed with the receipt key."""
+    csrf = {"X-CSRF-Token": _csrf(client)}
+    sec = receipt.derive(code)
+    lookup = {"lookup_id": b64u_encode(sec.lookup_id)}
+    data = client.post("/api/case", json=lookup, headers=csrf).get_json()
+    seq = over.get("seq", data["consent_seq"])
+    doc = cconsent.document(cconsent.ConsentChange(change, {}, seq), clock, "browser")
+    keys = [r.keys.encryption for r in load_directory(made.server_home).reviewers]
+    sealed = envelope.seal(doc.to_bytes(), keys)
+    sha = hashlib.sha256(sealed).hexdigest()
+    signature = cfollowup.sign(sec.followup_key, data["case"], "consent", sha, []).decode()
+    body = {**lookup, "kind": "consent", "envelope": b64u_encode(sealed), "evidence": []}
+    resp = client.post("/api/case/message", json={**body, "signature": signature}, headers=csrf)
+    assert resp.status_code == 201, resp.get_json()
+    return int(seq)
+
+
+def test_consent_changes_follow_their_sequence_not_the_browsers_clock(
+    org: demo.Demo,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Regression: changes were applied in the order of the reporter's own dates. A browser
+    clock three days slow made a later withdrawal look older than the grant before it, and a
+    stale tab could send a change under a number already used."""
+    client, code, case_id = _case_with_letterhead(org)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    slow = (now - dt.timedelta(days=3)).isoformat()
+    assert _browser_consent(client, org, code, {"ombudsman": True}, now.isoformat()) == 1
+    assert _browser_consent(client, org, code, {"ombudsman": False}, slow) == 2
+    # a stale tab replays place 1 with a later date: it must not override the withdrawal
+    later = (now + dt.timedelta(hours=1)).isoformat()
+    _browser_consent(client, org, code, {"ombudsman": True}, later, seq=1)
+    _sync(org, tmp_path, "s1")
+
+    shown = reviewer(org, "ani", "show", case_id)
+    consent_line = shown.split("Consent")[1].splitlines()[0]
+    assert "Ombudsman" not in consent_line
+    assert "consent seq 1 is already held by an earlier change" in shown
+    assert case_id[:6] in reviewer(org, "ani", "list", "--flagged")
+    refused = _escalate(org, case_id, tmp_path / "ombudsman")
+    assert refused.returncode == 1 and not (tmp_path / "ombudsman" / "dossier.pdf").exists()
+
+    # the no-JS page numbers its change after the three stored ones: it is applied last
+    _consent(client, code, authority_ombudsman="grant")
+    _sync(org, tmp_path, "s2")
+    made = _escalate(org, case_id, tmp_path / "granted")
+    assert made.returncode == 0, made.stderr
 
 
 def test_a_linked_case_converges_and_shows_its_shared_history(

@@ -49,6 +49,10 @@ def test_grant_and_withdraw_are_sealed_signed_and_dated(
     change = consent.parse(open_blob(app, item.blob.sha256, org.reviewers["ani"]))
     assert change.authorities == {"lpsk": True, "bawaslu": False}
     assert change.evidence == {photo: False}
+    assert change.seq == 1  # the case's first change (SPEC §14.3)
+    _post(client, code, authority_lpsk="withdraw")
+    second = [e for e in history_of(app, code).entries if e.kind == "consent"][1]
+    assert consent.parse(open_blob(app, second.blob.sha256, org.reviewers["ani"])).seq == 2
     # signed with the receipt's follow-up key, like every reporter item (SPEC §12)
     assert item.record is not None
     followup.verify(

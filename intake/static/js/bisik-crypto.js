@@ -868,7 +868,7 @@
    * Validate a consent-change document as crypto/consent.py check does (SPEC §14.2) and return
    * its change {authorities, evidence}: FormatError for fields, evidence or a reply key in it,
    * a member missing or extra, an unknown code, a bad file hash, a non-boolean, over 64 files,
-   * or a change that names nothing.
+   * a change that names nothing, or a seq that is not an integer from 1 to 2^31-1.
    */
   function parseConsent(bytes) {
     var doc = parseDocument(bytes), c = doc.consent;
@@ -876,14 +876,22 @@
     if (Object.keys(doc.fields || {}).length || (doc.evidence || []).length || (doc.reply_key !== undefined && doc.reply_key !== null)) {
       throw new FormatError("a consent document carries no fields, evidence or reply key");
     }
-    if (!isObject(c) || Object.keys(c).sort().join(",") !== "authorities,evidence") {
-      throw new FormatError("consent needs exactly 'authorities' and 'evidence'");
+    var members = isObject(c) ? Object.keys(c).filter(function (k) { return k !== "seq"; }) : [];
+    if (!isObject(c) || members.sort().join(",") !== "authorities,evidence") {
+      throw new FormatError("consent needs exactly 'authorities', 'evidence' (and 'seq')");
+    }
+    // seq (SPEC §14.3): an integer 1..2^31-1. JSON.parse cannot tell 2.0 from 2, which the
+    // reviewer's reader refuses; harmless here, where the browser checks what it writes itself
+    if (c.seq !== undefined && !(Number.isInteger(c.seq) && c.seq >= 1 && c.seq <= 2147483647)) {
+      throw new FormatError("consent seq must be an integer from 1 to 2^31-1");
     }
     var n = consentMap(c.authorities, function (k) { return CONSENT_CODES.indexOf(k) >= 0; });
     var files = consentMap(c.evidence, function (k) { return HEX64.test(k); });
     if (files > 64) throw new FormatError("consent names too many evidence files");
     if (!n && !files) throw new FormatError("a consent change must change something");
-    return { authorities: c.authorities, evidence: c.evidence };
+    var out = { authorities: c.authorities, evidence: c.evidence };
+    if (c.seq !== undefined) out.seq = c.seq;
+    return out;
   }
 
   // ---------------------------------------------------------------- feature detection

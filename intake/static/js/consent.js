@@ -56,9 +56,12 @@
     return f;
   }
 
-  /** The change the radios make, as intake/consent.py change_from_form reads them. */
+  /**
+   * The change the radios make, as intake/consent.py change_from_form reads them, numbered
+   * after the case's stored changes (data.consent_seq, SPEC §14.3: reviewers order by it).
+   */
   function change(f, data) {
-    var fd = new FormData(f), out = { authorities: {}, evidence: {} };
+    var fd = new FormData(f), out = { authorities: {}, evidence: {}, seq: data.consent_seq };
     function put(map, key, value) {
       if (value === "grant") map[key] = true;
       else if (value === "withdraw") map[key] = false;

@@ -48,6 +48,7 @@ def test_consent_change_sealed_in_the_browser(page: Any, live: Any, org: Any) ->
     page.get_by_text(i18n.translate("id", "notice.sent_consent")).wait_for(timeout=30_000)
     change = _stored_change(live, org, code, case_id)
     assert change.authorities == {"bawaslu": True, "lpsk": False} and change.evidence == {}
+    assert change.seq == 1  # numbered from the case API's consent_seq (SPEC §14.3)
     for body in sent:  # the choices left the browser sealed, never as form fields
         assert b"authority_bawaslu" not in body and b'"bawaslu"' not in body
     assert not page.console_errors, page.console_errors
