@@ -60,10 +60,10 @@ class SetupScreen(QWidget):
         plain.row(form, t("init.name"), self.name)
         plain.row(form, t("pp.new"), self.secret)
         plain.row(form, t("pp.again"), self.again)
-        self.again.returnPressed.connect(self.create)
+        self.again.returnPressed.connect(self.make_key)
         self.button = QPushButton(t("app.setup.create_button"))
         self.button.setDefault(True)
-        self.button.clicked.connect(self.create)
+        self.button.clicked.connect(self.make_key)
         form.addRow(self.button)
         self.status = StatusLine()
         form.addRow(self.status)
@@ -82,7 +82,7 @@ class SetupScreen(QWidget):
         self.job = Job(self)
         self.reviewer_id.setFocus()
 
-    def create(self) -> None:
+    def make_key(self) -> None:
         """``init``: the passphrase typed twice, then the key made off the GUI thread."""
         if self.job.running:
             return
