@@ -42,7 +42,7 @@ from ..i18n import t
 from ..identity import read_public_card
 from . import plain
 from .files import PathField
-from .status import StatusLine
+from .status import StatusLine, hint
 from .trust import TrustBox
 
 DIRECTORY_COLUMNS = ("col.id", "col.name", "col.role", "col.fingerprint", "col.until", "col.active")
@@ -97,7 +97,7 @@ class OrgScreen(QWidget):
         try:
             directory = org.load_directory(self.home)
         except BisikError as exc:
-            self.heading.setText(plain.shown(f"{exc} {exc.hint}"))
+            self.heading.setText(plain.shown(f"{exc} {hint(exc)}"))
             self.table.setRowCount(0)
         else:
             self.heading.setText(

@@ -95,6 +95,7 @@ def test_directory_of_another_root_refused(team: Org, qtbot: QtBot, tmp_path: Pa
     trust = setup.trust
     _use(trust, team.directory_bytes, tmp_path / "usb" / "directory.json")
     assert trust.status.failed and "disematkan" in trust.status.text()  # pin first, it says
+    assert "bisik-reviewer" not in trust.status.text()  # in the app's words, not a command
     assert not home.directory.exists()
     trust.root_file.line.setText(str(tmp_path / "usb" / "directory.json"))  # not a key
     trust.read_root()
