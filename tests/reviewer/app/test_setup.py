@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from reviewer import identity, org
 from reviewer.app.setup import SetupScreen
 from reviewer.app.trust import TrustBox
+from reviewer.app.window import MainWindow
 from reviewer.home import Home
 from tests.reviewer.factory import PASSPHRASE, PROFILE, Org, make_org, make_report, write_export
 
@@ -44,7 +45,7 @@ def _use(trust: TrustBox, data: bytes, path: Path) -> None:
     trust.use()
 
 
-def _setup_screen(qtbot: QtBot, home: Home) -> tuple[SetupScreen, object]:
+def _setup_screen(qtbot: QtBot, home: Home) -> tuple[SetupScreen, MainWindow]:
     win = window(qtbot, home)
     assert win.setup is not None and win.stack.currentWidget() is win.setup
     return win.setup, win
@@ -115,7 +116,9 @@ def test_directory_of_another_root_refused(team: Org, qtbot: QtBot, tmp_path: Pa
 
 def test_mismatched_passphrases_make_nothing(qtbot: QtBot, tmp_path: Path) -> None:
     home = Home(tmp_path / "citra")
-    setup, _win = _setup_screen(qtbot, home)
+    setup, win = _setup_screen(qtbot, home)
+    win.lock("")  # Ctrl+L (or the idle timer) before there is a key: the form stays
+    assert win.stack.currentWidget() is setup
     _fill(qtbot, setup, "citra", "Citra Dewi", PASSPHRASE, PASSPHRASE + "x")
     assert setup.status.failed and "berbeda" in setup.status.text()
     assert not home.key_file.exists() and not home.public_json.exists()
