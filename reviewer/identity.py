@@ -2,7 +2,8 @@
 
 ``create`` makes fresh X25519 + Ed25519 keys and a random 32-byte store key, seals all three
 under the passphrase in one key file (so every command pays for one Argon2id run, not two),
-and writes ``public.json`` and its QR code. ``unlock`` opens them again.
+and writes ``public.json``; ``enrol`` (``bisik-reviewer init`` and the app's set-up screen)
+does that and writes its QR code too. ``unlock`` opens them again.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def create(
 ) -> Identity:
     """Make keys, seal them under ``passphrase`` and write ``public.json``; never overwrites."""
     _check_id(reviewer_id)
+    if not name.strip():
+        raise UsageError("err.reviewer_name")
     keyfile.check_new_passphrase(passphrase)
     if home.key_file.exists():
         raise AlreadyExists("err.keys_exist", path=str(home.key_file))
@@ -74,6 +77,29 @@ def create(
     write_atomic(home.key_file, sealed)
     write_atomic(home.public_json, json.dumps(ident.public_card(), indent=2).encode(), mode=0o644)
     return ident
+
+
+def card_text(ident: Identity) -> str:
+    """The public card as compact canonical JSON: the exact text its QR code holds."""
+    return json.dumps(ident.public_card(), sort_keys=True, separators=(",", ":"))
+
+
+def enrol(
+    home: Home,
+    reviewer_id: str,
+    name: str,
+    passphrase: str,
+    *,
+    profile: str = keyfile.DEFAULT_PROFILE,
+) -> tuple[Identity, str]:
+    """:func:`create`, then the card's QR code as ``public.png``; the identity and the card
+    text. Refuses (nothing written) as :func:`create` does. One Argon2id run."""
+    from . import qr  # qrcode/pillow load only when a card is made
+
+    ident = create(home, reviewer_id, name, passphrase, profile=profile)
+    text = card_text(ident)
+    qr.write_png(text, home.public_png)
+    return ident, text
 
 
 def unlock(home: Home, passphrase: str) -> Identity:

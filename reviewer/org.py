@@ -3,9 +3,11 @@
 Lead's laptop: :func:`init_root` makes the root Ed25519 key (sealed under the passphrase like
 the reviewer keys), :func:`add_member` / :func:`revoke_member` edit the member list, and
 :func:`sign` produces the signed directory with a serial one above the last. Every laptop:
-:func:`pin_root` pins the root public key once (compare its fingerprint aloud),
+:func:`pin_root` pins the root public key once (compare its fingerprint aloud, read before
+pinning with :func:`root_file_fingerprint`),
 :func:`adopt_directory` accepts a directory only if the pinned root signed it and its serial
-is not lower than the one already trusted (rollback protection), :func:`load_directory`.
+is not lower than the one already trusted (rollback protection; :func:`adopt_directory_file`
+reads it from a file), :func:`load_directory`.
 
 The member list (``org/members.json``) holds public keys only; it is shown in full before
 signing so the lead can check it, since a change to it on disk is not otherwise detected.
@@ -212,6 +214,12 @@ def pin_root(home: Home, root_pub: Path) -> Ed25519PublicKey:
     return key
 
 
+def root_file_fingerprint(root_pub: Path) -> str:
+    """The fingerprint of the root public key in ``root_pub``, read as :func:`pin_root` reads
+    it: what the reviewer compares with the lead before pinning. Nothing is written."""
+    return root_fingerprint(read_server_key(root_pub))
+
+
 def pinned_root(home: Home) -> Ed25519PublicKey:
     """The pinned root public key of this home; NotInitialised if none is pinned."""
     if not home.root_pub.exists():
@@ -232,6 +240,16 @@ def adopt_directory(home: Home, data: bytes) -> cdir.Directory:
             raise DirectoryError("err.directory_fork", serial=new.serial)
     write_atomic(home.directory, data, mode=0o644)
     return new
+
+
+def adopt_directory_file(home: Home, path: Path) -> cdir.Directory:
+    """:func:`adopt_directory` of the file at ``path`` (``org use``); UsageError if it cannot
+    be read. Nothing changes unless the directory is accepted."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError("err.read_file", path=str(path)) from exc
+    return adopt_directory(home, data)
 
 
 def load_directory(home: Home, today: dt.date | None = None) -> cdir.Directory:

@@ -34,6 +34,14 @@ def obtain(
     if os.environ.get(ENV):
         return os.environ[ENV]
     first = getpass.getpass(t(prompt_key) + " ")
-    if confirm and getpass.getpass(t("pp.again") + " ") != first:
+    if confirm:
+        return same(first, getpass.getpass(t("pp.again") + " "))
+    return first
+
+
+def same(first: str, again: str) -> str:
+    """``first`` if the passphrase was typed the same twice; UsageError if the typings differ
+    (a new key is never sealed under a typo the reviewer could not repeat)."""
+    if again != first:
         raise UsageError("err.passphrase_mismatch")
     return first

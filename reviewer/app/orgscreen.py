@@ -1,5 +1,8 @@
 """The key ceremony for the lead, and the trusted directory for everyone.
 
+Everyone: the root key and a new directory from the lead, pinned and used with the
+:class:`~reviewer.app.trust.TrustBox` (``org pin``, ``org use``).
+
 Each button is one ``bisik-reviewer org`` command's library call (:mod:`reviewer.org`):
 create the root key, add a reviewer — only after the fingerprint read from their card was
 compared with them in person or by a call to a known number, which the reviewer confirms with
@@ -32,14 +35,15 @@ from crypto.directory import Reviewer
 from crypto.errors import BisikError
 from crypto.fsutil import write_atomic
 
-from .. import keyfile, org
+from .. import keyfile, org, passphrase
 from ..errors import UsageError
 from ..home import Home
 from ..i18n import t
 from ..identity import read_public_card
 from . import plain
 from .files import PathField
-from .status import StatusLine
+from .status import StatusLine, hint
+from .trust import TrustBox
 
 DIRECTORY_COLUMNS = ("col.id", "col.name", "col.role", "col.fingerprint", "col.until", "col.active")
 
@@ -68,6 +72,8 @@ class OrgScreen(QWidget):
         layout = QVBoxLayout(body)
         layout.addWidget(self.heading)
         layout.addWidget(self.table)
+        self.trust = TrustBox(home, on_changed=self.refresh)
+        layout.addWidget(self.trust)
         steps = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
         left.addWidget(self._root_box())
@@ -91,7 +97,7 @@ class OrgScreen(QWidget):
         try:
             directory = org.load_directory(self.home)
         except BisikError as exc:
-            self.heading.setText(plain.shown(f"{exc} {exc.hint}"))
+            self.heading.setText(plain.shown(f"{exc} {hint(exc)}"))
             self.table.setRowCount(0)
         else:
             self.heading.setText(
@@ -151,8 +157,10 @@ class OrgScreen(QWidget):
         secret, again = self.root_pass.text(), self.root_again.text()
         self.root_pass.clear()
         self.root_again.clear()
-        if secret != again:
-            self.status.error(UsageError("err.passphrase_mismatch"))
+        try:
+            passphrase.same(secret, again)
+        except UsageError as exc:
+            self.status.error(exc)
             return
         name = self.org_name.text().strip()
 

@@ -36,10 +36,10 @@ class StatusLine(QLabel):
         """Show a refusal: the error's message, then its hint."""
         self.failed = True
         self.setStyleSheet("color: #8b0000; font-weight: bold")
-        self.setText(plain.shown(f"{exc}\n{_hint(exc)}"))
+        self.setText(plain.shown(f"{exc}\n{hint(exc)}"))
 
 
-def _hint(exc: BisikError) -> str:
+def hint(exc: BisikError) -> str:
     """The error's hint in the app's words when the catalogue has them, else its own."""
     key = f"app.{getattr(exc, 'key', '')}.hint"
     return t(key) if has(key) else exc.hint or ""

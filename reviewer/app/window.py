@@ -1,4 +1,5 @@
-"""The main window: the unlock screen, then the workspace's tabs; locks itself when idle."""
+"""The main window: the set-up screen on a laptop with no reviewer key yet, else the unlock
+screen; then the workspace's tabs; locks itself when idle."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..i18n import t
 from ..session import Session
 from .holder import Holder
 from .idle import IdleLock
+from .setup import SetupScreen
 from .unlock import UnlockScreen
 from .workspace import Workspace
 
@@ -24,7 +26,13 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.workspace: Workspace | None = None
+        self.setup: SetupScreen | None = None
+        if not home.key_file.exists():
+            self.setup = SetupScreen(home, self._set_up)
+            self.stack.addWidget(self.setup)
         self.unlock = self._unlock_screen()
+        if self.setup is not None:
+            self.stack.setCurrentWidget(self.setup)
         self.idle = IdleLock(idle_minutes, self)
         self.idle.expired.connect(lambda: self.lock(t("app.locked_idle")))
         app = QApplication.instance()
@@ -38,6 +46,11 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(screen)
         self.stack.setCurrentWidget(screen)
         return screen
+
+    def _set_up(self) -> None:
+        """The key was made (and perhaps the organisation installed): ask for the passphrase."""
+        self.stack.setCurrentWidget(self.unlock)
+        self.unlock.passphrase.setFocus()
 
     def _relabel(self) -> None:
         """The language changed on the unlock screen: build it again in that language."""
@@ -57,6 +70,10 @@ class MainWindow(QMainWindow):
         """Close the session, drop every screen that showed case data, ask for the passphrase.
         A passphrase being tried or an import running is let finish first (the window waits)."""
         self.unlock.job.wait()
+        if self.setup is not None:
+            self.setup.job.wait()
+            if self.stack.currentWidget() is self.setup:
+                return  # nothing is unlocked yet; the set-up screen stays
         self.idle.stop()
         if self.workspace is not None:
             self.workspace.close_all()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from .. import identity, keyfile, passphrase
@@ -32,15 +31,12 @@ def run(args: argparse.Namespace) -> int:
     secret = passphrase.obtain(
         getattr(args, "passphrase_file", None), confirm=True, prompt_key="pp.new"
     )
-    from .. import qr  # qrcode/pillow load only for this command
-
-    ident = identity.create(home, args.id, args.name, secret, profile=args.kdf_profile)
-    card = ident.public_card()
-    card_text = json.dumps(card, sort_keys=True, separators=(",", ":"))
-    qr.write_png(card_text, home.public_png)
+    ident, card_text = identity.enrol(home, args.id, args.name, secret, profile=args.kdf_profile)
     out(t("init.done", id=ident.id, path=str(home.public_json)))
-    out(t("init.fingerprint", fp=card["fingerprint"]))
+    out(t("init.fingerprint", fp=ident.keys.public.fingerprint))
     if not args.no_qr:
+        from .. import qr  # qrcode loads only for this command
+
         out(qr.terminal(card_text))
     out(t("init.png", path=str(home.public_png)))
     out(t("init.next"))

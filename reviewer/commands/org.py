@@ -10,7 +10,6 @@ from crypto.directory import Directory
 from crypto.fsutil import write_atomic
 
 from .. import keyfile, org, passphrase
-from ..errors import UsageError
 from ..i18n import t
 from ..session import home_of
 from ..ui.table import render
@@ -133,11 +132,7 @@ def run_pin(args: argparse.Namespace) -> int:
 
 
 def run_use(args: argparse.Namespace) -> int:
-    try:
-        data = args.directory.read_bytes()
-    except OSError as exc:
-        raise UsageError("err.read_file", path=str(args.directory)) from exc
-    directory = org.adopt_directory(home_of(args), data)
+    directory = org.adopt_directory_file(home_of(args), args.directory)
     out(_reviewers_table(directory))
     out(
         t(

@@ -12,7 +12,7 @@ import pytest
 from crypto.encoding import canonical_json
 from crypto.errors import FormatError
 from crypto.keys import PublicKeys
-from reviewer import identity, keyfile
+from reviewer import identity, keyfile, passphrase
 from reviewer.cli import build_parser, main
 from reviewer.errors import AlreadyExists, UsageError, WrongPassphrase
 from reviewer.home import Home
@@ -75,9 +75,25 @@ def test_init_refuses_to_overwrite_and_short_passphrases(tmp_path: Path) -> None
         identity.create(home, "siti_r", "Siti", "pendek", profile=PROFILE)
     with pytest.raises(UsageError):
         identity.create(home, "bad id!", "Siti", PASSPHRASE, profile=PROFILE)
+    with pytest.raises(UsageError):
+        identity.create(home, "siti_r", "  ", PASSPHRASE, profile=PROFILE)
+    assert not home.key_file.exists()
     identity.create(home, "siti_r", "Siti", PASSPHRASE, profile=PROFILE)
     with pytest.raises(AlreadyExists):
         identity.create(home, "siti_r", "Siti", PASSPHRASE, profile=PROFILE)
+
+
+def test_enrol_writes_the_card_and_the_qr_of_its_exact_text(tmp_path: Path) -> None:
+    home = Home(tmp_path / "h")
+    ident, text = identity.enrol(home, "siti_r", "Siti", PASSPHRASE, profile=PROFILE)
+    assert json.loads(text) == json.loads(home.public_json.read_text()) == ident.public_card()
+    assert home.public_png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_passphrase_typed_twice_must_match() -> None:
+    assert passphrase.same(PASSPHRASE, PASSPHRASE) == PASSPHRASE
+    with pytest.raises(UsageError):
+        passphrase.same(PASSPHRASE, PASSPHRASE + " ")
 
 
 def test_cli_init_then_wrong_passphrase(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,8 @@ from crypto.errors import SignatureError
 from crypto.keys import load_ed25519_public
 from reviewer import org
 from reviewer.cli import main
-from reviewer.errors import AlreadyExists, DirectoryError, WrongPassphrase
+from reviewer.errors import AlreadyExists, DirectoryError, UsageError, WrongPassphrase
+from reviewer.home import Home
 
 from .factory import PASSPHRASE, Org, tree_snapshot
 
@@ -59,6 +60,23 @@ def test_directory_from_another_root_is_refused(tmp_path: Path, team: Org) -> No
     other = make_org(tmp_path / "other")
     with pytest.raises(SignatureError):
         org.adopt_directory(team.colleague.home, other.directory_bytes)
+    path = tmp_path / "directory.json"
+    path.write_bytes(other.directory_bytes)
+    before = team.colleague.home.directory.read_bytes()
+    with pytest.raises(SignatureError):
+        org.adopt_directory_file(team.colleague.home, path)
+    assert team.colleague.home.directory.read_bytes() == before
+
+
+def test_root_fingerprint_is_read_before_pinning_and_matches_the_pinned(
+    tmp_path: Path, team: Org
+) -> None:
+    fresh = Home(tmp_path / "fresh")
+    fp = org.root_file_fingerprint(team.lead.home.root_pub)
+    assert not fresh.root_pub.exists()
+    assert org.root_fingerprint(org.pin_root(fresh, team.lead.home.root_pub)) == fp
+    with pytest.raises(UsageError):
+        org.adopt_directory_file(fresh, tmp_path / "missing.json")
 
 
 def test_wrong_root_passphrase_changes_nothing(team: Org) -> None:

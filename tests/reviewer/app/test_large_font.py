@@ -1,4 +1,5 @@
-"""Readable with a large system font: every tab still fits the 1366×768 laptop screen."""
+"""Readable with a large system font: every tab, and the first-run set-up screen, still fits
+the 1366×768 laptop screen."""
 
 from __future__ import annotations
 
@@ -33,5 +34,11 @@ def test_every_tab_fits_with_a_large_font(team: Org, qtbot: QtBot, tmp_path: Pat
             hint = ws.currentWidget().minimumSizeHint()
             assert hint.width() <= SIZE[0] and hint.height() <= SIZE[1], (index, hint)
         assert (win.width(), win.height()) == SIZE
+        fresh = window(qtbot, tmp_path / "fresh")  # no key yet: the set-up screen
+        QApplication.processEvents()
+        hint = fresh.stack.currentWidget().minimumSizeHint()
+        assert fresh.setup is not None and fresh.stack.currentWidget() is fresh.setup
+        assert hint.width() <= SIZE[0] and hint.height() <= SIZE[1], hint
+        assert (fresh.width(), fresh.height()) == SIZE
     finally:
         app.setFont(normal)

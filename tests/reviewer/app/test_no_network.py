@@ -48,14 +48,15 @@ def test_no_network_module_is_imported_by_the_app() -> None:
 
 def test_building_every_screen_loads_no_network_module(tmp_path: Path) -> None:
     """A fresh interpreter imports the whole app and draws the window: sys.modules is then
-    searched for Qt network and web modules (what an indirect import would have loaded)."""
+    searched for Qt network and web modules (what an indirect import would have loaded). The
+    home is empty, so the window it draws is the first-run set-up screen."""
     script = (
         "import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication([])\n"
         "import reviewer.app.main, reviewer.app.window\n"
         "from reviewer.home import Home\n"
-        f"w = reviewer.app.window.MainWindow(Home({str(tmp_path)!r}))\n"
+        f"w = reviewer.app.window.MainWindow(Home.from_env({str(tmp_path)!r}))\n"
         "w.show(); app.processEvents()\n"
         "print('\\n'.join(sorted(sys.modules)))\n"
     )
@@ -63,5 +64,5 @@ def test_building_every_screen_loads_no_network_module(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     loaded = done.stdout.split()
-    assert "reviewer.app.workspace" in loaded
+    assert "reviewer.app.workspace" in loaded and "reviewer.app.trust" in loaded
     assert [m for m in loaded if m.startswith(QT_NETWORK)] == []

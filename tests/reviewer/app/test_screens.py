@@ -16,7 +16,7 @@ from PIL import Image
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.reviewer.factory import PASSPHRASE, Org, make_report, status_by, write_export
+from tests.reviewer.factory import PASSPHRASE, PROFILE, Org, make_report, status_by, write_export
 from tests.reviewer.test_evidence import jpeg_with_gps
 
 from .drive import SIZE, import_bundle, open_case, record_step, unlock, window
@@ -125,3 +125,21 @@ def test_every_screen_at_laptop_size(team: Org, qtbot: QtBot, tmp_path: Path) ->
     ws.setCurrentWidget(ws.org)
     shots.append(_shot(win, folder, "12-organisation"))
     assert all(p.stat().st_size < 400_000 for p in shots)
+
+
+def test_setup_screen_at_laptop_size(qtbot: QtBot, tmp_path: Path) -> None:
+    folder = Path(os.environ.get("BISIK_APP_SCREENSHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    win = window(qtbot, tmp_path / "citra")
+    setup = win.setup
+    assert setup is not None
+    setup.kdf_profile = PROFILE
+    setup.reviewer_id.setText("citra")
+    setup.name.setText("Citra Dewi")
+    setup.secret.setText(PASSPHRASE)
+    setup.again.setText(PASSPHRASE)
+    setup.make_key()
+    setup.job.wait()
+    assert setup.trust.isEnabled(), setup.status.text()
+    qtbot.waitExposed(win)
+    assert _shot(win, folder, "00-setup").stat().st_size < 400_000
