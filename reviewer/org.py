@@ -37,7 +37,7 @@ from crypto.keys import (
 )
 
 from . import keyfile
-from .errors import AlreadyExists, DirectoryError, NotInitialised, UsageError
+from .errors import AlreadyExists, DirectoryError, NotInitialised, ReviewerError, UsageError
 from .home import Home
 from .identity import read_public_card
 
@@ -203,9 +203,15 @@ def sign(home: Home, passphrase: str, server_key: Ed25519PublicKey, days: int = 
     return data
 
 
-def pin_root(home: Home, root_pub: Path) -> Ed25519PublicKey:
-    """Pin the organisation root public key (raw 32 bytes); refuses to replace a different one."""
+def pin_root(home: Home, root_pub: Path, expected: str | None = None) -> Ed25519PublicKey:
+    """Pin the organisation root public key (raw 32 bytes); refuses to replace a different one.
+
+    ``expected`` is the fingerprint the reviewer was shown and compared with the lead (the
+    app reads the file twice, to show it and to pin it): a file that changed in between is
+    refused (``err.root_changed``) and nothing is pinned."""
     key = read_server_key(root_pub)
+    if expected is not None and root_fingerprint(key) != expected:
+        raise ReviewerError("err.root_changed", path=str(root_pub))
     raw = raw_public(key)
     if home.root_pub.exists() and home.root_pub.read_bytes() != raw:
         raise AlreadyExists("err.root_pinned", path=str(home.root_pub))

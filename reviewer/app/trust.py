@@ -55,6 +55,7 @@ class TrustBox(QGroupBox):
         form.addRow(use)
         form.addRow(self.status)
         self.root_read: Path | None = None
+        self.root_fp: str | None = None  # what the reviewer compared: pinned only if unchanged
 
     def read_root(self) -> None:
         """Show the chosen file's root fingerprint; pinning waits for the tick."""
@@ -69,7 +70,7 @@ class TrustBox(QGroupBox):
         except BisikError as exc:  # crypto's own words are English: say it in the app's
             self.status.error(ReviewerError("app.trust.root_refused", detail=str(exc)))
         else:
-            self.root_read = path
+            self.root_read, self.root_fp = path, fp
             self.root_shown.setText(plain.shown(t("app.trust.root_shown", fp=fp)))
             self.status.info("")
         self._may_pin()
@@ -83,7 +84,7 @@ class TrustBox(QGroupBox):
         if path is None or not self.compared.isChecked():
             return
         try:
-            key = org.pin_root(self.home, path)
+            key = org.pin_root(self.home, path, expected=self.root_fp)
         except ReviewerError as exc:
             self.status.error(exc)
         except BisikError as exc:

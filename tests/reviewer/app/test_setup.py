@@ -135,3 +135,23 @@ def test_mismatched_passphrases_make_nothing(qtbot: QtBot, tmp_path: Path) -> No
     setup.name.clear()
     _fill(qtbot, setup, "citra", "   ", PASSPHRASE, PASSPHRASE)
     assert setup.status.failed and not home.key_file.exists()  # no name
+
+
+def test_root_file_swapped_after_it_was_shown_is_not_pinned(
+    team: Org, qtbot: QtBot, tmp_path: Path
+) -> None:
+    other = make_org(tmp_path / "other")
+    home = Home(tmp_path / "dewi")
+    setup, _win = _setup_screen(qtbot, home)
+    _fill(qtbot, setup, "dewi", "Dewi Sartika", PASSPHRASE, PASSPHRASE)
+    trust = setup.trust
+    stick = tmp_path / "usb" / "root.pub"
+    stick.parent.mkdir(parents=True)
+    stick.write_bytes(team.lead.home.root_pub.read_bytes())
+    trust.root_file.line.setText(str(stick))
+    trust.read_root()  # the reviewer compares this fingerprint with the lead's ...
+    stick.write_bytes(other.lead.home.root_pub.read_bytes())  # ... and the file changes
+    trust.compared.setChecked(True)
+    trust.pin_button.click()
+    assert trust.status.failed and "berubah" in trust.status.text(), trust.status.text()
+    assert not home.root_pub.exists()
