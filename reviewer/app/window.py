@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 from ..home import Home
 from ..i18n import t
 from ..session import Session
+from . import qtwords
 from .holder import Holder
 from .idle import IdleLock
 from .setup import SetupScreen
@@ -21,6 +22,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, home: Home, idle_minutes: float = 15) -> None:
         super().__init__()
+        qtwords.install()  # Qt's own dialogs in the catalogue's language
         self.home = home
         self.holder = Holder()
         self.stack = QStackedWidget()
