@@ -186,4 +186,14 @@ class ActionsPanel(QWidget):
     def escalate(self) -> None:
         """Open the escalation wizard for this case."""
         self.wizard = EscalationWizard(self.session, self.case, self)
+        self.wizard.finished.connect(self._escalated)
         self.wizard.open()
+
+    def _escalated(self, _code: int) -> None:
+        """After the wizard: what was written and that it still has to be sent and tracked
+        (the case view is built again, saying so)."""
+        wizard, self.wizard = self.wizard, None  # ended: rebuilding the view must not close it
+        if wizard is not None:
+            wizard.discard()  # the draft's plaintext leaves the work directory
+            if wizard.result_text:
+                self.changed(wizard.result_text)

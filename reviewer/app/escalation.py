@@ -285,9 +285,8 @@ class PreviewPage(QWizardPage):
         except BisikError as exc:
             self.summary.error(exc)
             return False
-        self.owner.result_text = t(
-            "dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)
-        )
+        lines = workflow.written_lines(result)
+        self.owner.result_text = "\n".join([*lines, t("app.esc.next_sent")])
         return True
 
 

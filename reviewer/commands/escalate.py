@@ -123,19 +123,8 @@ def run(args: argparse.Namespace) -> int:
         ) as drafted:
             result = drafted.publish(args.out)
         workflow.record(s, case_id, authority, result, today)
-    out(t("dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)))
-    out(t("dossier.reference", reference=result.reference))
-    out(t("dossier.redacted_count", count=result.redacted))
-    if result.attachments:
-        out(
-            t(
-                "dossier.attachments",
-                count=len(result.attachments),
-                dir=str(result.attachments[0].parent),
-            )
-        )
-    for index in result.skipped_evidence:
-        out("! " + t("dossier.skipped", index=index))
-    out(t("escalate.review"))
-    out(t("escalate.recorded", case=case_id))
+    for line in workflow.written_lines(result):
+        out(line)
+    listed = not authority.code.startswith(authorities.OTHER_PREFIX)  # track takes codes only
+    out(t("escalate.recorded", case=case_id, authority=authority.code if listed else "NAMA"))
     return 0

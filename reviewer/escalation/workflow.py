@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
+from ..i18n import t
 from ..plaintext import decrypted_evidence
 from ..session import Session
 from . import dossier, redact, tracking
@@ -78,3 +79,25 @@ def record(
         session.store.resolve(case_id), authority.name, result.sha256, today, result.reference
     )
     tracking.save(session.store, log)
+
+
+def written_lines(result: dossier.DossierResult) -> list[str]:
+    """What the reviewer is told once a dossier is written (the CLI prints these lines, the
+    app shows them): the files, the reference, how much was redacted, the attachments,
+    evidence left out (``!``), and to read the PDF before sending it. Each front end then
+    says in its own words how to record the ``sent`` step (writing is not sending)."""
+    lines = [
+        t("dossier.written", pdf=str(result.pdf_path), json=str(result.json_path)),
+        t("dossier.reference", reference=result.reference),
+        t("dossier.redacted_count", count=result.redacted),
+    ]
+    if result.attachments:
+        lines.append(
+            t(
+                "dossier.attachments",
+                count=len(result.attachments),
+                dir=str(result.attachments[0].parent),
+            )
+        )
+    lines += ["! " + t("dossier.skipped", index=index) for index in result.skipped_evidence]
+    return [*lines, t("escalate.review")]

@@ -110,6 +110,11 @@ def test_routine_in_the_app(org: demo.Demo, qtbot: QtBot, tmp_path: Path) -> Non
     assert not dossier_dir.exists()
     preview.out.setText(str(dossier_dir))
     wizard.accept()  # the Finish button
+    view = ws.cases.view
+    assert view is not None and not view.status.failed, view.status.text()
+    said = view.status.text().replace("\u200b", "")  # (break points in long words)
+    assert str(dossier_dir / "dossier.pdf") in said  # where it was written ...
+    assert "tab Pelacakan" in said  # ... and that sending it is still to be recorded
     pdf = dossier_dir / "dossier.pdf"
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
