@@ -166,8 +166,10 @@ def check_cost(opslimit: object, memlimit: object) -> None:
 def profile_of(data: bytes) -> str | None:
     """The :data:`PROFILES` name whose cost a file records (None if custom or unreadable)."""
     head = parse_json_object(data, max_size=MAX_FILE)
-    try:
-        params = (int(head["kdf"]["opslimit"]), int(head["kdf"]["memlimit"]))
-    except (KeyError, TypeError, ValueError):
+    kdf = head.get("kdf")
+    if not isinstance(kdf, dict):
+        return None
+    params = (kdf.get("opslimit"), kdf.get("memlimit"))
+    if any(type(p) is not int for p in params):  # as check_cost: 1e999 or "3" name no profile
         return None
     return next((name for name, p in PROFILES.items() if p == params), None)
