@@ -225,3 +225,39 @@ def test_future_retaliation_month_refused_in_the_browser(page: Any, live: Any, o
     page.select_option("#retaliation_month", "02")  # a past month clears the refusal
     assert page.evaluate("document.getElementById('retaliation_month').checkValidity()")
     assert form.locator('.js-status[data-key="error.future_month"]').count() == 0
+
+
+def _case_with_two_statuses(live: Any, org: Any) -> str:
+    """A stored case with two genuine statuses (received, then in_review); returns the receipt."""
+    code, case_id, _ = live.stored_case(org, signed_followups=False)
+    vault = live.app.extensions["bisik"].vault
+    budi = org.reviewers["budi"]
+    for state_name, at in (
+        ("received", "2026-11-01T08:00:00+00:00"),
+        ("in_review", "2026-11-02T08:00:00+07:00"),
+    ):
+        vault.add_status(case_id, records.status(budi.signing, case_id, state_name, at=at))
+    return code
+
+
+def test_status_order_from_server_is_not_trusted(page: Any, live: Any, org: Any) -> None:
+    """F13 in docs/AUDIT-intake.md. A server that sends the genuine records oldest-last (or
+    twice) cannot make an older status look current: the browser orders verified records by
+    (time in UTC, id) itself."""
+    code = _case_with_two_statuses(live, org)
+
+    def reorder(route: Any) -> None:
+        response = route.fetch()
+        data = response.json()
+        assert len(data["statuses"]) >= 2, "the case has statuses to reorder"
+        data["statuses"] = [*reversed(data["statuses"]), data["statuses"][0]]
+        route.fulfill(response=response, json=data)
+
+    page.route(re.compile(r".*/api/case$"), reorder)
+    live.open_followup(page, code)
+    status = page.locator("#current-status")
+    assert status.inner_text(timeout=30_000) == i18n.translate("id", "status.in_review")
+    rows = page.locator("table tbody tr").all_inner_texts()
+    assert len(rows) == 2  # the duplicate is shown once
+    assert i18n.translate("id", "status.received") in rows[0]
+    assert i18n.translate("id", "status.in_review") in rows[1]
