@@ -217,6 +217,8 @@ class Opener(Generic[T]):
             documents += is_document(item)
             if documents >= PARALLEL_FROM:
                 break
+        else:
+            return  # a small import: every document was opened in the importer
         try:
             self._start()
         except OSError:  # no worker can start here: open the rest in the importer

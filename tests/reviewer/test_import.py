@@ -340,9 +340,6 @@ def test_workers_open_documents_as_the_importer_does(
     reports = _mixed_reports(team)
     path = tmp_path / "export.bisik"
     _write_export(path, team.server_key, reports)
-    inline = do_import(team.lead, path)
-    expected = cases_of(team.lead)
-    shutil.rmtree(team.lead.home.store)
     started: list[int] = []
     real = opening._Worker.__init__
 
@@ -351,6 +348,10 @@ def test_workers_open_documents_as_the_importer_does(
         real(self, secret)
 
     monkeypatch.setattr(opening._Worker, "__init__", counted)
+    inline = do_import(team.lead, path)
+    assert not started  # a small import starts no worker
+    expected = cases_of(team.lead)
+    shutil.rmtree(team.lead.home.store)
     monkeypatch.setattr(opening, "PARALLEL_FROM", 1)
     monkeypatch.setattr(opening, "BATCH", 2)
     monkeypatch.setattr(opening, "WINDOW", 2)
