@@ -21,7 +21,9 @@ What it promises:
 
 What crosses to the workers, through pipes between processes of the same user: the reviewer's
 X25519 private key (once per worker, at its start) and the envelopes; what comes back is the
-parsed document. Nothing is written to disk. Small imports never start a worker.
+parsed document. Nothing is written to disk. A worker is this interpreter in isolated mode
+(``-I``: no current directory, no ``PYTHON*`` variables on its path) importing this process's
+own copy of the code. Small imports never start a worker.
 """
 
 from __future__ import annotations
@@ -124,18 +126,20 @@ def _read_frame(inp: IO[bytes]) -> Any:
     return pickle.loads(data)  # noqa: S301 - written by this module's other end, never by input
 
 
+_WORKER = "import sys; sys.path.insert(0, sys.argv[1]); from reviewer.opening import serve; serve()"
+
+
 class _Worker:
     """One worker process: a thread feeds it batches (so neither side can block the other on
     a full pipe); results are read back in the order the batches were sent."""
 
     def __init__(self, secret: bytes) -> None:
-        root = str(Path(__file__).resolve().parent.parent)  # the same code as this process
-        path = os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "reviewer.opening"],
+        # -I: no current directory, no PYTHON* variables, no user site on the worker's path
+        # (nothing lying beside the bundle can stand in for a module); then this process's code
+        self._proc = subprocess.Popen(  # noqa: S603 - this interpreter, this module
+            [sys.executable, "-I", "-c", _WORKER, str(Path(__file__).resolve().parent.parent)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": path},
         )
         self._in, self._out = self._proc.stdin, self._proc.stdout
         self._todo: queue.SimpleQueue[list[bytes] | None] = queue.SimpleQueue()
@@ -270,5 +274,6 @@ class Opener(Generic[T]):
         self._workers = []
 
 
-if __name__ == "__main__":
+def serve() -> None:
+    """A worker's entry point (started by :class:`Opener`): answer on stdout what stdin asks."""
     _serve(sys.stdin.buffer, sys.stdout.buffer)

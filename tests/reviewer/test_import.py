@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -313,6 +314,19 @@ def test_damaged_report_is_not_shown_as_not_for_you(
     assert listed.count(t("flag.undecryptable")) == 2 and t("flag.not_for_me") in listed
 
 
+def _count_opened_here(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the batches the opener had to open in this process (a worker did not answer)."""
+    here: list[int] = []
+    real = opening.open_document
+
+    def counted(*args: Any) -> Any:
+        here.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(opening, "open_document", counted)
+    return here
+
+
 def _mixed_reports(team: Org) -> list[FakeReport]:
     """Readable, someone else's, altered and garbage reports: every outcome of opening one."""
     d = team.directory()
@@ -355,8 +369,9 @@ def test_workers_open_documents_as_the_importer_does(
     monkeypatch.setattr(opening, "PARALLEL_FROM", 1)
     monkeypatch.setattr(opening, "BATCH", 2)
     monkeypatch.setattr(opening, "WINDOW", 2)
+    here = _count_opened_here(monkeypatch)
     parallel = do_import(team.lead, path)
-    assert started  # the documents after the first were opened by a worker
+    assert started and not here  # the documents after the first were opened by a worker
     assert (parallel.new_cases, parallel.unreadable, parallel.damaged) == (8, 1, 2)
     assert (inline.new_cases, inline.unreadable, inline.damaged) == (8, 1, 2)
     assert cases_of(team.lead) == expected
@@ -382,7 +397,9 @@ def test_import_opens_documents_itself_when_workers_fail(
     path = tmp_path / "export.bisik"
     _write_export(path, team.server_key, _mixed_reports(team))
     monkeypatch.setattr(opening.sys, "executable", python)
+    here = _count_opened_here(monkeypatch)
     summary = do_import(team.lead, path)
+    assert here or python.startswith("/nonexistent")  # no worker started: the importer opened
     assert (summary.new_cases, summary.unreadable, summary.damaged) == (8, 1, 2)
     cases = cases_of(team.lead)
     readable = [c for c in cases.values() if c["readable"]]
