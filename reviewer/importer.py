@@ -19,9 +19,6 @@ verifies is ``proven``; one that does not (or has none) is ``forged`` — refuse
 evidence list are dropped, and the case is flagged ``followup_forged``. A case whose report
 predates §12 has no key: its follow-ups are kept but ``unproven`` (flag ``followup_unproven``).
 
-In a large import the documents are opened by a worker process while this one merges
-(:mod:`reviewer.opening`: the same function on the same bytes, results in item order).
-
 Everything happens in one store transaction: any exception leaves the store as it was. A case
 sealed to other reviewers only is recorded as *not readable by you*, never an error. A bundle
 already imported changes nothing.
@@ -30,6 +27,7 @@ already imported changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -51,7 +49,6 @@ from .case import DAMAGED, NOT_FOR_ME, add_record, new_record, summarise
 from .home import Config
 from .i18n import t
 from .identity import Identity
-from .opening import MAX_DOC_ENVELOPE, Opener, Result, open_document
 from .store import CaseStore, Transaction
 
 
@@ -112,6 +109,7 @@ class ImportSummary:
         return out
 
 
+MAX_DOC_ENVELOPE = 4 << 20  # a document is at most 1 MiB plaintext (crypto.document)
 _UNREADABLE_FLAG = {NOT_FOR_ME: "not_for_me", DAMAGED: "undecryptable"}
 
 
@@ -126,7 +124,6 @@ class _Merge:
         self.new: set[str] = set()
         self.seen_records: set[str] = set()
         self.last_message: dict[str, dict[str, Any] | None] = {}  # case -> envelope just added
-        self.opened: Result = None  # the current item's document, if a worker opened it
         self.rejected = 0
         self.added = 0
         self.key_id = key_id(ident.keys.encryption.public_key())  # our stanza's id (SPEC §2.2)
@@ -156,18 +153,28 @@ class _Merge:
         ``not_for_me`` when the header names no stanza for our key id (the reporter chose
         other reviewers), or ``damaged`` when it does but the envelope does not open or holds
         no valid document (altered, truncated or forged: something to investigate, not to
-        leave to others). The envelope is read once (in a worker, in a large import)."""
-        if self.opened is not None:
-            return self.opened()  # opening.open_document, run by a worker on this item's bytes
+        leave to others). The envelope is read once."""
         try:
             if item.size > MAX_DOC_ENVELOPE:  # no document is this big: read the header only
                 with item.open() as src:
                     ids = envelope.recipient_ids(src)
                 return None, (DAMAGED if self.key_id in ids else NOT_FOR_ME), ids
             data = item.read_bytes()
+            ids = envelope.recipient_ids(io.BytesIO(data))
         except (DecryptionError, FormatError, OSError):
             return None, DAMAGED, []
-        return open_document(data, self.ident.keys.encryption, self.key_id)
+        if self.key_id not in ids:
+            return None, NOT_FOR_ME, ids
+        try:
+            return (
+                cdoc.parse(
+                    envelope.unseal(data, self.ident.keys.encryption, max_size=cdoc.MAX_DOCUMENT)
+                ),
+                None,
+                ids,
+            )
+        except (DecryptionError, FormatError):
+            return None, DAMAGED, ids
 
     def on_envelope(self, item: ExportItem) -> None:
         case = self.case(item.case)
@@ -429,8 +436,7 @@ def import_items(
     if bundle_id in store.meta.get("imported", []):
         summary.already_imported = True
         return summary
-    opener: Opener[ExportItem] = Opener(ident.keys.encryption)
-    with store.transaction() as tx, opener:
+    with store.transaction() as tx:
         merge = _Merge(store, tx, ident, directory)
         handlers = {
             "case": merge.on_case,
@@ -441,11 +447,10 @@ def import_items(
             "link": merge.on_record,
             "followup": merge.on_followup,
         }
-        for item, opened in opener.ahead(items):  # large imports: documents opened by workers
+        for item in items:
             handler = handlers.get(item.kind)
             if handler is None:
                 raise FormatError(f"unexpected item kind {item.kind!r}")
-            merge.opened = opened
             handler(item)
             progress(1)
         summary.cases = merge.finish(config)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from reviewer import opening, org
+from reviewer import org
 from reviewer.bundles import open_export
 from reviewer.cli import main
 from reviewer.errors import EvidenceAlteredError
@@ -312,97 +310,3 @@ def test_damaged_report_is_not_shown_as_not_for_you(
     assert main(["list", "--flagged", *common]) == 0
     listed = capsys.readouterr().out
     assert listed.count(t("flag.undecryptable")) == 2 and t("flag.not_for_me") in listed
-
-
-def _count_opened_here(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the batches the opener had to open in this process (a worker did not answer)."""
-    here: list[int] = []
-    real = opening.open_document
-
-    def counted(*args: Any) -> Any:
-        here.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(opening, "open_document", counted)
-    return here
-
-
-def _mixed_reports(team: Org) -> list[FakeReport]:
-    """Readable, someone else's, altered and garbage reports: every outcome of opening one."""
-    d = team.directory()
-    altered = make_report(d, ["ayu"], evidence=0)
-    env = bytearray(altered.report_env)
-    env[-5] ^= 0x01
-    altered.report_env = bytes(env)
-    garbage = make_report(d, ["ayu"], evidence=0)
-    garbage.report_env = b"BISIK" + bytes(200)
-    plain = [make_report(d, ["ayu", "budi"], text=f"Laporan {i}", evidence=0) for i in range(5)]
-    return [plain[0], make_report(d, ["budi"]), altered, *plain[1:3], garbage, *plain[3:]]
-
-
-@pytest.fixture
-def on_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Documents opened by worker processes from the second one on, in batches of two."""
-    monkeypatch.setattr(opening, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(opening, "BATCH", 2)
-    monkeypatch.setattr(opening, "WINDOW", 2)
-
-
-def test_workers_open_documents_as_the_importer_does(
-    team: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    reports = _mixed_reports(team)
-    path = tmp_path / "export.bisik"
-    _write_export(path, team.server_key, reports)
-    started: list[int] = []
-    real = opening._Worker.__init__
-
-    def counted(self: opening._Worker, secret: bytes) -> None:
-        started.append(1)
-        real(self, secret)
-
-    monkeypatch.setattr(opening._Worker, "__init__", counted)
-    inline = do_import(team.lead, path)
-    assert not started  # a small import starts no worker
-    expected = cases_of(team.lead)
-    shutil.rmtree(team.lead.home.store)
-    monkeypatch.setattr(opening, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(opening, "BATCH", 2)
-    monkeypatch.setattr(opening, "WINDOW", 2)
-    here = _count_opened_here(monkeypatch)
-    parallel = do_import(team.lead, path)
-    assert started and not here  # the documents after the first were opened by a worker
-    assert (parallel.new_cases, parallel.unreadable, parallel.damaged) == (8, 1, 2)
-    assert (inline.new_cases, inline.unreadable, inline.damaged) == (8, 1, 2)
-    assert cases_of(team.lead) == expected
-
-
-@pytest.mark.usefixtures("on_workers")
-def test_crash_mid_import_with_workers_leaves_store_as_it_was(team: Org, tmp_path: Path) -> None:
-    path = tmp_path / "export.bisik"
-    _write_export(path, team.server_key, _mixed_reports(team))
-    before = tree_snapshot(team.lead.home.root)
-    with pytest.raises(OSError, match="simulated"):
-        do_import(team.lead, path, fail_after=3)  # batches still in flight: workers ended
-    assert tree_snapshot(team.lead.home.root) == before
-    assert do_import(team.lead, path).new_cases == 8
-
-
-@pytest.mark.usefixtures("on_workers")
-@pytest.mark.parametrize("python", ["/nonexistent/python", "/bin/false"])
-def test_import_opens_documents_itself_when_workers_fail(
-    team: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, python: str
-) -> None:
-    """A worker that cannot start, or ends at once, changes nothing but the speed."""
-    path = tmp_path / "export.bisik"
-    _write_export(path, team.server_key, _mixed_reports(team))
-    monkeypatch.setattr(opening.sys, "executable", python)
-    here = _count_opened_here(monkeypatch)
-    summary = do_import(team.lead, path)
-    assert here or python.startswith("/nonexistent")  # no worker started: the importer opened
-    assert (summary.new_cases, summary.unreadable, summary.damaged) == (8, 1, 2)
-    cases = cases_of(team.lead)
-    readable = [c for c in cases.values() if c["readable"]]
-    assert sorted(c["report"]["fields"]["description"] for c in readable) == [
-        f"Laporan {i}" for i in range(5)
-    ]
