@@ -4,6 +4,7 @@
     python bench/envelope_bench.py                 # 1 MiB, 64 MiB, 256 MiB; 7 rounds
     python bench/envelope_bench.py --full          # 1 MiB, 64 MiB, 1 GiB (the issue's sizes)
     python bench/envelope_bench.py --sizes 1M,64M --rounds 5
+    python bench/envelope_bench.py --baseline /tmp/main-tree   # and another checkout's code
 
 For each size, on a file of random bytes (nothing compresses) in a memory-backed temporary
 folder (bench/harness.py), every round runs these steps in this order, each as its own
@@ -14,6 +15,9 @@ process, and the table gives medians with [min–max] over the rounds:
 * **copy+sha256** — the same copy, hashing every block (a writer that also authenticates);
 * **seal** / **unseal** — ``crypto.envelope.seal_stream`` / ``unseal_stream`` file to file;
   the unsealed file is checked against the original (SHA-256, untimed);
+* **seal@base** / **unseal@base** — with ``--baseline DIR``: the same two calls with the
+  project imported from ``DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``),
+  so a change is measured against the code before it in the same interleaved rounds;
 * **gpg enc** / **gpg dec** — ``gpg --encrypt`` / ``--decrypt`` to a cv25519 key in a
   temporary GNUPGHOME, ``--batch --compress-algo none``, the same file.
 
@@ -88,6 +92,7 @@ child_report(seconds, base, cpu=call_cpu)
 )
 
 OURS = ("copy", "copy+sha256", "seal", "unseal")
+BASE = ("seal@base", "unseal@base")  # with --baseline: the same calls, another checkout's code
 
 
 def write_random(path: Path, size: int) -> str:
@@ -181,15 +186,18 @@ class Gpg:
         subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=self.env, check=False)
 
 
-def bench_size(size: int, tmp: Path, gpg: Gpg, key_file: Path, rounds: int) -> dict[str, Samples]:
+def bench_size(
+    size: int, tmp: Path, gpg: Gpg, key_file: Path, rounds: int, baseline: Path | None = None
+) -> dict[str, Samples]:
     plain = tmp / "plain.bin"
     digest = write_random(plain, size)
     settle(plain)
     sealed, opened, copied = tmp / "sealed.bisik", tmp / "opened.bin", tmp / "copy.bin"
     g_sealed, g_opened = tmp / "sealed.gpg", tmp / "opened.gpg.bin"
 
-    def ours(op: str, src: Path, dst: Path) -> dict[str, float]:
-        run = h.python_child(_CHILD, op, str(key_file), str(src), str(dst))
+    def ours(op: str, src: Path, dst: Path, tree: Path | None = None) -> dict[str, float]:
+        env = {"PYTHONPATH": str(tree)} if tree is not None else None
+        run = h.python_child(_CHILD, op, str(key_file), str(src), str(dst), env=env)
         rep = run.report()
         settle(dst)
         if op in ("copy", "copy+sha256"):
@@ -219,11 +227,16 @@ def bench_size(size: int, tmp: Path, gpg: Gpg, key_file: Path, rounds: int) -> d
         g_sealed.unlink()
         return {"process": run.seconds, "cpu": run.cpu}
 
-    steps = {
+    steps: dict[str, h.Step] = {
         "copy": lambda: ours("copy", plain, copied),
         "copy+sha256": lambda: ours("copy+sha256", plain, copied),
         "seal": lambda: ours("seal", plain, sealed),
         "unseal": lambda: ours("unseal", sealed, opened),
+    }
+    if baseline is not None:
+        steps["seal@base"] = lambda: ours("seal", plain, sealed, baseline)
+        steps["unseal@base"] = lambda: ours("unseal", sealed, opened, baseline)
+    steps |= {
         "gpg enc": lambda: gpg_step(True),
         "gpg dec": lambda: gpg_step(False),
     }
@@ -240,7 +253,7 @@ def mib(n: float) -> str:
 def size_rows(size: int, s: dict[str, Samples]) -> list[list[str]]:
     mb = size / 1e6
     rows = []
-    for op in OURS:
+    for op in (*OURS, *(b for b in BASE if f"{b} call" in s)):
         call, proc = s[f"{op} call"], s[f"{op} process"]
         start = Samples([p - c for p, c in zip(proc.values, call.values, strict=True)])
         rows.append(
@@ -292,6 +305,20 @@ def summary_row(size: int, s: dict[str, Samples]) -> list[str]:
     ]
 
 
+def baseline_row(size: int, s: dict[str, Samples]) -> list[str]:
+    """This checkout against ``--baseline``'s code in the same rounds (call and call CPU)."""
+    floor, cpu = s["copy call"], s["copy call cpu"]
+    cells = [h.human(size)]
+    for op in ("seal", "unseal"):
+        base = f"{op}@base"
+        cells += [
+            f"{speedup(floor, s[f'{base} call']):.0%} → {speedup(floor, s[f'{op} call']):.0%}",
+            f"{speedup(cpu, s[f'{base} call cpu']):.0%} → {speedup(cpu, s[f'{op} call cpu']):.0%}",
+            f"{speedup(s[f'{base} call'], s[f'{op} call']):.2f}x",
+        ]
+    return cells
+
+
 def print_goals(results: dict[int, dict[str, Samples]]) -> bool:
     big = max(results)
     s = results[big]
@@ -324,6 +351,12 @@ def print_goals(results: dict[int, dict[str, Samples]]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default=None, help="comma list, e.g. 1M,64M,1G")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="also seal/unseal with the project imported from this directory (another checkout)",
+    )
     h.common_args(parser, rounds=7)
     args = parser.parse_args(argv)
     if shutil.which("gpg") is None:
@@ -338,16 +371,19 @@ def main(argv: list[str] | None = None) -> int:
         key_file.write_bytes(os.urandom(32))
         try:
             for size in sizes:
-                results[size] = bench_size(size, tmp, gpg, key_file, args.rounds)
+                results[size] = bench_size(size, tmp, gpg, key_file, args.rounds, args.baseline)
         finally:
             gpg.stop()
     version = subprocess.run(["gpg", "--version"], capture_output=True, text=True).stdout
     rounds = len(next(iter(results.values()))["gpg enc process"].values)
     print(f"Bisik envelope benchmark: {conditions}; {version.splitlines()[0]}")
-    print(
-        f"{rounds} interleaved rounds (copy, copy+sha256, seal, unseal, gpg enc, gpg dec); "
-        "median [min–max]\n"
+    order = "copy, copy+sha256, seal, unseal, " + (
+        "seal@base, unseal@base, " if args.baseline else ""
     )
+    print(f"{rounds} interleaved rounds ({order}gpg enc, gpg dec); median [min–max]")
+    if args.baseline:
+        print(f"@base: the project imported from {args.baseline}")
+    print()
     print(
         h.table(
             [
@@ -390,6 +426,23 @@ def main(argv: list[str] | None = None) -> int:
         "is out of reach there; wall time can reach it on a second free core). "
         "vs gpg (process): gpg's whole-process median ÷ ours; (call): ÷ our library call."
     )
+    if args.baseline:
+        print()
+        print(
+            h.table(
+                [
+                    "size",
+                    "seal / copy (base → this)",
+                    "seal / copy CPU (base → this)",
+                    "seal speed-up",
+                    "unseal / copy (base → this)",
+                    "unseal / copy CPU (base → this)",
+                    "unseal speed-up",
+                ],
+                [baseline_row(size, results[size]) for size in sizes],
+            )
+        )
+        print("speed-up: the baseline's call median ÷ this checkout's (above 1: faster now).")
     print(h.load_now())
     return 0 if print_goals(results) else 1
 

@@ -20,6 +20,11 @@ starts from the same reviewer home, restored untimed; medians with [min–max]):
 * **Argon2id unlock alone** — ``sensitive`` profile, the part of the CLI time that does not
   depend on N.
 
+``--baseline DIR`` adds, in the same rounds, the library import and the CLI with the project
+imported from ``DIR`` (another checkout, e.g. ``git archive main | tar -x -C DIR``), and for a
+like-for-like comparison this checkout's library import in a child process too: each child
+unlocks the key file untimed, then times the same calls as the library step.
+
 ``--per-file`` adds, once and not in the headline, gpg run as one process per file (how a
 viewing station that shells out per submission uses it). Then ``list``: the library path
 (index decrypt, filter, table) and ``list`` typed into a running ``bisik-reviewer shell``
@@ -144,6 +149,43 @@ def bisik_import(lead: Home, ident: identity.Identity, bundle: Path) -> dict[str
     if summary.new_cases - summary.unreadable != summary.new_cases or not summary.new_cases:
         raise SystemExit(f"import read {summary.new_cases - summary.unreadable} cases")
     return {"wall": wall, "cpu": cpu}
+
+
+# The library step in a fresh interpreter (``--baseline``): unlock untimed, then the same calls
+# as bisik_import, timed; the last line is JSON (bench.harness.child_report).
+_CHILD = (
+    h.CHILD_PREAMBLE
+    + r"""
+from reviewer import identity, org
+from reviewer.bundles import open_export, staging_root
+from reviewer.home import Home
+from reviewer.importer import import_items
+from reviewer.store import CaseStore
+home, bundle, passphrase = Home(Path(sys.argv[1])), Path(sys.argv[2]), sys.argv[3]
+ident = identity.unlock(home, passphrase)
+directory = org.load_directory(home)
+t0, c0 = time.perf_counter(), time.process_time()
+with (
+    CaseStore.open(home.store, ident.store_key) as store,
+    open_export(bundle, directory, staging_root(home)) as export,
+):
+    summary = import_items(store, ident, directory, home.load_config(), export.items(),
+                           bundle_id=export.manifest.bundle_id, seq_to=export.manifest.seq_to)
+seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+if summary.unreadable or not summary.new_cases:
+    raise SystemExit("the import did not read every case")
+child_report(seconds, 0, cpu=cpu)
+"""
+)
+_CLI = "import sys; from reviewer.cli import main; sys.exit(main())"
+
+
+def child_import(lead: Home, bundle: Path, tree: Path | None) -> dict[str, float]:
+    """The library import in a child process importing the project from ``tree`` (None: this
+    checkout): wall and CPU seconds of the calls alone."""
+    env = {"PYTHONPATH": str(tree)} if tree is not None else None
+    rep = h.python_child(_CHILD, str(lead.root), str(bundle), PASS, env=env).report()
+    return {"wall": rep["seconds"], "cpu": rep["cpu"]}
 
 
 def reviewer_exe() -> str:
@@ -303,6 +345,12 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=None, help="cases (default 1000; --full 10000)")
     ap.add_argument("--no-gpg", action="store_true", help="skip the gpg comparison")
     ap.add_argument("--per-file", action="store_true", help="also gpg once per file (slow)")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="also import with the project imported from this directory (another checkout)",
+    )
     h.common_args(ap, rounds=5)
     args = ap.parse_args()
     n = args.cases or (10_000 if args.full else 1_000)
@@ -339,6 +387,23 @@ def main() -> int:
             return h.run_process(cli_cmd).seconds
 
         steps: dict[str, h.Step] = {"library": library, "cli": command}
+        if args.baseline is not None:
+            base = args.baseline
+            base_cli = [sys.executable, "-c", _CLI, *cli_cmd[1:]]
+            base_env = {**os.environ, "PYTHONPATH": str(base)}
+
+            def child(tree: Path | None) -> h.Step:
+                def step() -> dict[str, float]:
+                    restore(pristine, lead.root)
+                    return child_import(lead, bundle, tree)
+
+                return step
+
+            def base_command() -> float:
+                restore(pristine, lead.root)
+                return h.run_process(base_cli, base_env).seconds
+
+            steps |= {"child": child(None), "child@base": child(base), "cli@base": base_command}
         if not args.no_gpg:
             steps["gpg"] = lambda: gpg_one_process(gpg_env, files)
         steps["argon2"] = argon2_sensitive
@@ -402,6 +467,27 @@ def main() -> int:
         ]
     )
     print(h.table(["step", "seconds", "cases/s", "vs one gpg process", "note"], rows))
+    if args.baseline is not None:
+        print(f"\nAgainst {args.baseline} (@base), same rounds; speed-up = @base median ÷ ours")
+        base_rows = []
+        for label, ours, theirs in (
+            ("library import in a child process", "child wall", "child@base wall"),
+            ("library CPU in a child process", "child cpu", "child@base cpu"),
+            ("CLI (start + Argon2id + import)", "cli", "cli@base"),
+        ):
+            row = [label, s[theirs].show(), s[ours].show(), f"{h.speedup(s[theirs], s[ours]):.2f}x"]
+            if "gpg" in s and "cpu" not in ours:
+                row.append(
+                    f"{h.speedup(s['gpg'], s[theirs]):.1f}x → {h.speedup(s['gpg'], s[ours]):.1f}x"
+                )
+            else:
+                row.append("")
+            base_rows.append(row)
+        print(
+            h.table(
+                ["step", "@base s", "this checkout s", "speed-up", "vs one gpg process"], base_rows
+            )
+        )
     print(f"library CPU seconds: {s['library cpu'].show()}")
     print(h.load_now())
     if "gpg" not in s:

@@ -483,7 +483,11 @@ def _mapping(value: Any) -> dict[str, Any]:
 def _with_shares(
     items: Sequence[EvidenceItem], share: Mapping[str, bool]
 ) -> tuple[EvidenceItem, ...]:
-    return tuple(dataclasses.replace(e, share=share.get(e.envelope_sha256, e.share)) for e in items)
+    out = []
+    for e in items:  # items are frozen: one whose share does not change is kept as it is
+        now = share.get(e.envelope_sha256, e.share)
+        out.append(e if now == e.share else dataclasses.replace(e, share=now))
+    return tuple(out)
 
 
 def _consent(
