@@ -3,7 +3,8 @@
 Archive (uncompressed tar; ciphertext does not compress), in this order:
 
 * ``bisik-backup.json`` — ``{"format": 1, "backend", "revision", "blobs": [[sha, size], …]}``
-* the database: ``db/bisik.sqlite`` (SQLite online backup API: one consistent snapshot) or
+* the database: ``db/bisik.sqlite`` (SQLite online backup API: one consistent snapshot, the
+  database blob store's tables emptied, since the blobs follow as members) or
   ``db/<table>.jsonl`` (PostgreSQL: every table read in one REPEATABLE READ, READ ONLY
   transaction; bytes as base64, dates ISO). The logical form restores into any database or
   schema and needs no matching ``pg_dump`` version.
@@ -91,6 +92,7 @@ def _sqlite_snapshot(vault: Vault, tmp_dir: Path) -> tuple[Path, str, list[tuple
     dst = sqlite3.connect(name)
     try:
         src.backup(dst)  # one step: a read transaction over a consistent snapshot
+        _drop_blob_bytes(dst)
         dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained file, no WAL beside it
         revision = dst.execute("SELECT version_num FROM alembic_version").fetchone()[0]
         blobs = dst.execute("SELECT sha256, size FROM blobs ORDER BY sha256").fetchall()
@@ -98,6 +100,20 @@ def _sqlite_snapshot(vault: Vault, tmp_dir: Path) -> tuple[Path, str, list[tuple
         dst.close()
         src.close()
     return Path(name), revision, [(s, int(n)) for s, n in blobs]
+
+
+def _drop_blob_bytes(snapshot: sqlite3.Connection) -> None:
+    """Empty the database blob store's tables in the snapshot copy and give the space back:
+    the blobs travel once, as ``blobs/`` members (as with PostgreSQL, whose dump skips those
+    tables), and restore writes them into whichever store the target uses."""
+    present = {row[0] for row in snapshot.execute("SELECT name FROM sqlite_master")}
+    emptied = False
+    for name in sorted(BLOB_TABLES & present):  # names from the models, never from input
+        snapshot.execute(f'DELETE FROM "{name}"')  # noqa: S608
+        emptied = True
+    if emptied:
+        snapshot.commit()
+        snapshot.execute("VACUUM")
 
 
 def _encode(value: Any) -> Any:

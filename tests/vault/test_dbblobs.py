@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import secrets
+import tarfile
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,6 +241,22 @@ def test_backup_reads_through_the_store_and_restores_into_either_store(
     with Vault.open(pg_or_sqlite_target, tmp_path / "restored", blob_store="database") as again:
         assert again.blobs.verify(ref.sha256)
         assert _count(again, BlobChunk) == 2
+
+
+def test_a_backup_holds_each_blob_once(nodes: tuple[Vault, Vault], tmp_path: Path) -> None:
+    """The blobs are ``blobs/`` members; the database part carries none of their bytes again
+    (a SQLite snapshot copied whole held every blob twice)."""
+    one, _ = nodes
+    size = 3 * ROW_BYTES + 7
+    ref = one.blobs.put_bytes(secrets.token_bytes(size))
+    with one._tx() as ops:
+        ops._register_blob(ref)
+    backup(one, tmp_path / "b.tar")
+    with tarfile.open(tmp_path / "b.tar") as tar:
+        sizes = {m.name: m.size for m in tar.getmembers()}
+    assert sizes[f"blobs/{ref.sha256}"] == size
+    database = sum(n for name, n in sizes.items() if name.startswith("db/"))
+    assert database < ROW_BYTES, sizes  # the schema and a few rows, not the blob again
 
 
 @pytest.fixture
