@@ -1,0 +1,79 @@
+"""The case list's filters (status, category, region, due, flagged, assigned): each keeps the
+rows ``bisik-reviewer list`` with the same option keeps, through the one filter the library
+owns (``reviewer.caselist``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtWidgets import QComboBox
+from pytestqt.qtbot import QtBot
+
+from reviewer.app.workspace import Workspace
+from tests.reviewer.factory import PASSPHRASE, Org, make_report, write_export
+
+from .drive import import_bundle, open_case, unlock, window
+
+TODAY = dt.date.today().isoformat()
+
+
+def _fields(category: str, province: str) -> dict[str, str]:
+    return {"category": category, "province": province, "description": "Atasan memerintahkan"}
+
+
+def _choose(box: QComboBox, value: str | None) -> None:
+    index = box.findData(value)
+    assert index >= 0, value
+    box.setCurrentIndex(index)
+
+
+def _shown(ws: Workspace) -> set[str]:
+    return set(ws.cases.list.ids)
+
+
+def test_each_filter_keeps_its_cases(team: Org, qtbot: QtBot, tmp_path: Path) -> None:
+    old = make_report(team.directory(), ["ayu", "budi"], fields=_fields("rally", "Aceh"))
+    gap = make_report(
+        team.directory(),
+        ["ayu", "budi"],
+        fields=_fields("social_media", "Jawa Tengah"),
+        received=TODAY,
+        missing=1,  # an evidence file the export lacks: the case is flagged
+    )
+    new = make_report(
+        team.directory(), ["ayu", "budi"], fields=_fields("props", "Aceh"), received=TODAY
+    )
+    write_export(tmp_path / "export.bisik", team.server_key, [old, gap, new])
+    ws = unlock(qtbot, window(qtbot, team.lead.home), PASSPHRASE)
+    summary = import_bundle(ws, tmp_path / "export.bisik")
+    assert not ws.importer.status.failed, summary
+
+    view = open_case(ws, new.case_id)  # a status and an assignment, signed through the app
+    view.panel.state.setCurrentIndex(view.panel.state.findData("in_review"))
+    view.panel.status_button.click()
+    view = open_case(ws, gap.case_id)
+    _choose(view.panel.assignee, "budi")
+    view.panel.assign_button.click()
+    ws.cases.back()
+
+    screen = ws.cases.list
+    every = {old.case_id, gap.case_id, new.case_id}
+    assert _shown(ws) == every
+    for box, value, kept in (
+        (screen.status, "in_review", {new.case_id}),
+        (screen.category, "rally", {old.case_id}),
+        (screen.region, "Aceh", {old.case_id, new.case_id}),
+        (screen.due, "late", {old.case_id}),  # received 2026-11-20, never acknowledged
+        (screen.assigned, "budi", {gap.case_id}),
+    ):
+        _choose(box, value)
+        assert _shown(ws) == kept, (box.currentText(), _shown(ws))
+        _choose(box, None)  # "all" again
+        assert _shown(ws) == every
+    screen.flagged.setChecked(True)
+    assert _shown(ws) == {gap.case_id}
+    screen.flagged.setChecked(False)
+    _choose(screen.region, "Aceh")
+    _choose(screen.status, "in_review")  # filters combine
+    assert _shown(ws) == {new.case_id}
