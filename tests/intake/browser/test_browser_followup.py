@@ -261,3 +261,32 @@ def test_status_order_from_server_is_not_trusted(page: Any, live: Any, org: Any)
     assert len(rows) == 2  # the duplicate is shown once
     assert i18n.translate("id", "status.received") in rows[0]
     assert i18n.translate("id", "status.in_review") in rows[1]
+
+
+def test_future_retaliation_month_refused_by_the_server_without_javascript(
+    browser: Any, live: Any, org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: without JavaScript the follow-up page sends a future retaliation month to
+    the server, which refuses it and says why on the page; nothing is recorded."""
+    code, case_id = _make_case(live, org)
+    vault = live.app.extensions["bisik"].vault
+    before = len(vault.case_history(case_id).entries)
+    today = forms.indonesia_today()
+    monkeypatch.setattr(forms, "indonesia_today", lambda: dt.date(today.year, 3, 10))
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live.url + "/followup")
+    page.fill("#receipt-input", code)
+    with page.expect_navigation():
+        page.click("#followup-form button[type=submit]")
+    page.check('input[name="kind"][value="retaliation"]')
+    page.select_option("#retaliation_kind", forms.RETALIATION_KINDS[0])
+    page.select_option("#retaliation_year", str(today.year))
+    page.select_option("#retaliation_month", "12")
+    page.fill("#text", "Saya dimutasi setelah melapor.")
+    with page.expect_navigation():
+        page.click('#message-form button[type="submit"]')
+    assert i18n.translate("id", "error.future_month") in page.content()
+    assert i18n.translate("id", "notice.sent_retaliation") not in page.content()
+    assert len(vault.case_history(case_id).entries) == before
+    context.close()
