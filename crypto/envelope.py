@@ -20,7 +20,6 @@ import io
 import os
 import secrets
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -32,6 +31,7 @@ from ._readahead import ReadAhead
 from ._stream import BLOCK, CHUNK, CT_CHUNK, ChunkEncryptor, Reader, _read_full, decrypt_chunks
 from ._writebehind import WriteBehind
 from .errors import DecryptionError
+from .fsutil import atomic_open
 from .keys import KEY_ID_LEN
 
 PAYLOAD_LABEL = b"bisik/v1 payload"
@@ -301,14 +301,5 @@ def unseal_to_path(src: Reader, path: Path, identity: X25519PrivateKey) -> int:
 
     On any failure the temporary file is removed and ``path`` is left as it was.
     """
-    fd, tmp = tempfile.mkstemp(prefix=".bisik-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            n = unseal_stream(src, out, identity)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        return n
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path) as out:
+        return unseal_stream(src, out, identity)
