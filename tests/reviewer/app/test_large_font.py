@@ -1,5 +1,5 @@
-"""Readable with a large system font: every tab, and the first-run set-up screen, still fits
-the 1366×768 laptop screen."""
+"""Readable with a large system font: the unlock screen, every tab, and the first-run set-up
+screen still fit the 1366×768 laptop screen."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ def test_every_tab_fits_with_a_large_font(team: Org, qtbot: QtBot, tmp_path: Pat
         report = make_report(team.directory(), ["ayu", "budi"])
         write_export(bundle, team.server_key, [report])
         win = window(qtbot, team.lead.home)
+        QApplication.processEvents()
+        hint = win.stack.currentWidget().minimumSizeHint()  # the unlock screen
+        assert win.stack.currentWidget() is win.unlock
+        assert hint.width() <= SIZE[0] and hint.height() <= SIZE[1], hint
         ws = unlock(qtbot, win, PASSPHRASE)
         import_bundle(ws, bundle)
         open_case(ws, report.case_id)
