@@ -19,7 +19,7 @@ Public modules, one job each:
 * ``records``      — signed status and reply records (SPEC §7).
 * ``tracking``     — signed tracking steps of the escalation chain (SPEC §16).
 * ``identity``     — the reporter's identity disclosure to chosen reviewers (SPEC §17).
-* ``followup``     — the reporter's receipt-derived signature on follow-ups (SPEC §10).
+* ``followup``     — the reporter's receipt-derived signature on follow-ups (SPEC §12).
 * ``document``     — the document inside an envelope (SPEC §8).
 * ``proof``        — the proof of report a reporter keeps and anyone checks (SPEC §13).
 * ``consent``      — the reporter's later grant or withdrawal of consent (SPEC §14).

@@ -97,6 +97,7 @@ class CaseListScreen(QWidget):
         bar.addWidget(self.flagged, 1, 4, 1, 2)
         self.flagged.toggled.connect(self.refresh)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setHorizontalHeaderLabels([t(c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

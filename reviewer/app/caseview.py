@@ -42,6 +42,7 @@ EVIDENCE_COLUMNS = ("app.col.no", "col.file", "col.type", "col.size", "col.share
 
 def _table(heads: list[str], rows: list[tuple[object, ...]]) -> QTableWidget:
     table = QTableWidget(len(rows), len(heads))
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
     table.setHorizontalHeaderLabels(heads)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

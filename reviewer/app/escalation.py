@@ -120,6 +120,7 @@ class RedactionPage(QWizardPage):
         again = QPushButton(t("app.esc.find_again"))
         again.clicked.connect(self.search)
         self.table = QTableWidget(0, 4)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setHorizontalHeaderLabels(
             [t("app.esc.col_redact"), t("col.type"), t("app.esc.col_field"), t("app.esc.col_value")]
         )

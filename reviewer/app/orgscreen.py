@@ -64,6 +64,7 @@ class OrgScreen(QWidget):
         self.status = StatusLine()
         self.heading = plain.words("")
         self.table = QTableWidget(0, len(DIRECTORY_COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setHorizontalHeaderLabels([t(c) for c in DIRECTORY_COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)

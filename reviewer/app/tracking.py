@@ -58,6 +58,7 @@ class TrackingScreen(QWidget):
         self.case = QComboBox()
         self.case.currentIndexChanged.connect(self.show_case)
         self.table = QTableWidget(0, 6)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setHorizontalHeaderLabels(t("chain.header").split(" | "))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
