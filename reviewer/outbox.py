@@ -17,6 +17,7 @@ from crypto.directory import Directory
 from crypto.encoding import b64u_decode
 
 from .bundles import outbox_writer
+from .i18n import t
 from .identity import Identity
 from .store import CaseStore
 
@@ -31,6 +32,17 @@ class OutboxSummary:
     ack: int
     links: int = 0
     steps: int = 0  # tracking steps (SPEC §16)
+
+    def done_text(self) -> str:
+        """The one sentence the CLI prints and the app shows after writing."""
+        return t(
+            "outbox.done",
+            path=str(self.path),
+            statuses=self.statuses,
+            replies=self.replies,
+            steps=self.steps,
+            ack=self.ack,
+        )
 
 
 def write(

@@ -71,14 +71,5 @@ class OutboxScreen(QWidget):
         except BisikError as exc:
             self.status.error(exc)
             return
-        self.status.info(
-            t(
-                "outbox.done",
-                path=str(done.path),
-                statuses=done.statuses,
-                replies=done.replies,
-                steps=done.steps,
-                ack=done.ack,
-            )
-        )
+        self.status.info(done.done_text())
         self.refresh()

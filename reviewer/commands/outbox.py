@@ -22,14 +22,5 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     with open_session(args) as s:
         summary = outbox.write(s.store, s.identity, s.directory, args.out, resend=args.resend)
-    out(
-        t(
-            "outbox.done",
-            path=str(summary.path),
-            statuses=summary.statuses,
-            replies=summary.replies,
-            steps=summary.steps,
-            ack=summary.ack,
-        )
-    )
+    out(summary.done_text())
     return 0
