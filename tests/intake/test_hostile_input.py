@@ -130,6 +130,18 @@ def test_deeply_nested_json_is_refused(server: Server, url: str, body: str) -> N
     assert server.stored_files() == []
 
 
+@pytest.mark.parametrize("kind", [["message"], {"message": 1}, 7, None], ids=repr)
+def test_followup_kind_that_is_not_a_string_is_refused(server: Server, kind: object) -> None:
+    """A list as ``kind`` once raised TypeError on the set test (a 500; found by fuzzing)."""
+    cookie, csrf = server.session()
+    headers = {"Content-Type": "application/json", "Cookie": cookie, "X-CSRF-Token": csrf}
+    body = json.dumps({"lookup_id": "A" * 43, "kind": kind, "envelope": "AAAA"}).encode()
+    status, answer = server.request("POST", "/api/case/message", body, **headers)
+    assert status == 400, answer[:300]
+    assert json.loads(answer) == {"error": "error.malformed"}
+    assert server.stored_files() == []
+
+
 @pytest.mark.parametrize("offset", ["²", "١٢", "٠", "1e3", "-1", "0x10", " 1", ""])
 def test_non_ascii_digit_offset_is_refused(server: Server, offset: str) -> None:
     cookie, csrf = server.session()
