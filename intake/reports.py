@@ -30,8 +30,8 @@ from crypto.errors import ReceiptError, SignatureError
 from crypto.keys import raw_public
 from crypto.receipt import ReceiptSecrets
 from vault.blobstore import BlobRef, Written
+from vault.entries import CaseInfo
 from vault.errors import DuplicateCaseError
-from vault.store import CaseInfo
 
 from . import form_tokens, forms
 from .errors import AlreadySent, UploadError

@@ -28,7 +28,8 @@ from sqlalchemy import delete, exists, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from .models import Blob, Case, Cursor, Item, ItemEvidence, Upload
-from .store import Vault, _Ops
+from .operations import Operations
+from .store import Vault
 from .transfer import ACK_PREFIX
 
 
@@ -67,7 +68,7 @@ def _today() -> dt.date:
 REPORTER_KINDS = ("report", "message", "retaliation", "consent")
 
 
-def acknowledged_through(ops: _Ops) -> int:
+def acknowledged_through(ops: Operations) -> int:
     """The lowest journal seq every acknowledging reviewer has confirmed (0 if none ever did)."""
     lowest = ops.s.scalar(
         select(func.min(Cursor.seq)).where(Cursor.consumer.startswith(ACK_PREFIX))
@@ -76,7 +77,7 @@ def acknowledged_through(ops: _Ops) -> int:
 
 
 def _due_closed_cases(
-    ops: _Ops, policy: RetentionPolicy, today: dt.date
+    ops: Operations, policy: RetentionPolicy, today: dt.date
 ) -> list[tuple[str, bool, bool]]:
     """(case, late reporter item?, unacknowledged item?) of every case closed before the cutoff."""
     cutoff = today - dt.timedelta(days=policy.closed_case_days)
@@ -100,13 +101,13 @@ def _due_closed_cases(
     ]
 
 
-def _doomed_cases(ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
+def _doomed_cases(ops: Operations, policy: RetentionPolicy, today: dt.date) -> list[str]:
     return [
         cid for cid, late, unacked in _due_closed_cases(ops, policy, today) if not (late or unacked)
     ]
 
 
-def _unreferenced_after(ops: _Ops, cases: list[str]) -> list[str]:
+def _unreferenced_after(ops: Operations, cases: list[str]) -> list[str]:
     """Blob rows that no item outside ``cases`` refers to."""
     survivors = select(Item.seq).where(Item.case_id.not_in(cases)) if cases else select(Item.seq)
     used_direct = exists().where(Item.blob_sha == Blob.sha256, Item.seq.in_(survivors))
@@ -120,7 +121,9 @@ def _unreferenced_after(ops: _Ops, cases: list[str]) -> list[str]:
     )
 
 
-def _orphan_files(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.date) -> list[str]:
+def _orphan_files(
+    vault: Vault, ops: Operations, policy: RetentionPolicy, today: dt.date
+) -> list[str]:
     """Blob files with no row, written (by their day mtime) before the grace period."""
     known = set(ops.s.scalars(select(Blob.sha256)).all())
     cutoff = today - dt.timedelta(days=policy.orphan_blob_days)
@@ -131,7 +134,7 @@ def _orphan_files(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.da
     return sorted(found)
 
 
-def _collect(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.date) -> Plan:
+def _collect(vault: Vault, ops: Operations, policy: RetentionPolicy, today: dt.date) -> Plan:
     cases = _doomed_cases(ops, policy, today)
     uploads = ops.s.scalars(select(Upload.id).where(Upload.expires_on <= today)).all()
     blobs = _unreferenced_after(ops, cases) + _orphan_files(vault, ops, policy, today)
@@ -141,7 +144,7 @@ def _collect(vault: Vault, ops: _Ops, policy: RetentionPolicy, today: dt.date) -
 def plan(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -> Plan:
     """Dry run: list the cases, upload sessions and blobs :func:`apply` would remove."""
     day = today or _today()
-    with vault._read() as ops:
+    with vault.reading() as ops:
         return _collect(vault, ops, policy, day)
 
 
@@ -152,7 +155,7 @@ def kept(
     ``late_activity`` (the reporter wrote after the last status) and/or ``unacknowledged``
     (an item no reviewer has confirmed importing yet). Changes nothing."""
     day = today or _today()
-    with vault._read() as ops:
+    with vault.reading() as ops:
         found = _due_closed_cases(ops, policy, day)
     out = []
     for cid, late, unacked in found:
@@ -169,7 +172,7 @@ def apply(vault: Vault, policy: RetentionPolicy, today: dt.date | None = None) -
     next run removes them as orphans.
     """
     day = today or _today()
-    with vault._tx() as ops:
+    with vault.writing() as ops:
         ops._lock_journal()  # no case may take a reference to a doomed blob meanwhile
         result = _collect(vault, ops, policy, day)
         if result.cases:

@@ -44,9 +44,10 @@ from .bundle import (
     read_outbox,
 )
 from .bundle.checks import RECORD_KINDS, envelope_recipient_ids
+from .entries import MESSAGE_KINDS, CaseInfo, Entry, Outbound
 from .errors import DiskFullError, VaultError
 from .models import Case, CaseRecipient
-from .store import MESSAGE_KINDS, CaseInfo, Entry, Outbound, Vault
+from .store import Vault
 
 PAGE = 1000
 ACK_PREFIX = "ack:"

@@ -29,9 +29,10 @@ from crypto import receipt
 from crypto.encoding import b64u_encode
 from crypto.errors import BisikError
 from crypto.keys import key_id, load_ed25519_public, load_x25519_public
+from vault.admission import proven_followup
 from vault.blobstore import Written
+from vault.entries import CaseInfo
 from vault.errors import DuplicateCaseError, MissingBlobError, UnprovenFollowupError
-from vault.store import CaseInfo, proven_followup
 
 from .. import consent, followup, forms, free_space, guesses, i18n, linked
 from ..state import Intake, current
@@ -186,7 +187,11 @@ def case_message() -> tuple[Response, int]:
     intake = current()
     obj = json_object()
     kind = obj.get("kind")
-    if not isinstance(kind, str) or kind not in followup_format.TYPES or (kind == "consent" and obj.get("evidence")):
+    if (
+        not isinstance(kind, str)
+        or kind not in followup_format.TYPES
+        or (kind == "consent" and obj.get("evidence"))
+    ):
         raise ApiError("error.malformed")  # a consent change attaches no file (SPEC §14)
     info = lookup(intake, obj)
     allowed = reviewer_keys(intake)

@@ -9,7 +9,7 @@ from flask import Flask
 
 from crypto import document, envelope, receipt
 from crypto.keys import KeyPair
-from vault.store import CaseHistory
+from vault.entries import CaseHistory
 
 
 def history_of(app: Flask, code: str) -> CaseHistory:

@@ -46,7 +46,7 @@ def nodes(vault_db_url: str, tmp_path: Path) -> Iterator[tuple[Vault, Vault]]:
 
 
 def _count(vault: Vault, model: type) -> int:
-    with vault._read() as ops:
+    with vault.reading() as ops:
         return int(ops.s.scalar(select(func.count()).select_from(model)) or 0)
 
 
@@ -122,7 +122,7 @@ def test_a_replayed_body_never_deletes_the_stored_envelope(nodes: tuple[Vault, V
     replay through another node) may discard only what it created itself."""
     one, two = nodes
     stored = one.blobs.add_bytes(b"an envelope a case refers to")
-    with one._tx() as ops:
+    with one.writing() as ops:
         ops._register_blob(stored.ref)
     replay = two.blobs.add_bytes(b"an envelope a case refers to")
     assert two.discard([replay]) == []
@@ -216,7 +216,7 @@ def test_retention_removes_an_orphan_after_its_grace_days(nodes: tuple[Vault, Va
     orphan = one.blobs.put_bytes(b"written, then the process died before its row")
     policy = retention.RetentionPolicy(closed_case_days=30, orphan_blob_days=2)
     assert orphan.sha256 not in retention.plan(one, policy).blobs  # still in its grace days
-    with one._tx() as ops:  # as if written three days ago
+    with one.writing() as ops:  # as if written three days ago
         ops.s.execute(update(BlobContent).values(day=dt.date.today() - dt.timedelta(days=3)))
     assert retention.apply(one, policy).blobs == (orphan.sha256,)
     assert not one.blobs.exists(orphan.sha256)
@@ -230,7 +230,7 @@ def test_backup_reads_through_the_store_and_restores_into_either_store(
 ) -> None:
     one, _ = nodes
     ref = one.blobs.put_bytes(secrets.token_bytes(ROW_BYTES + 5))
-    with one._tx() as ops:
+    with one.writing() as ops:
         ops._register_blob(ref)
     info = backup(one, tmp_path / "b.tar")
     assert info.blobs == 1
@@ -249,7 +249,7 @@ def test_a_backup_holds_each_blob_once(nodes: tuple[Vault, Vault], tmp_path: Pat
     one, _ = nodes
     size = 3 * ROW_BYTES + 7
     ref = one.blobs.put_bytes(secrets.token_bytes(size))
-    with one._tx() as ops:
+    with one.writing() as ops:
         ops._register_blob(ref)
     backup(one, tmp_path / "b.tar")
     with tarfile.open(tmp_path / "b.tar") as tar:

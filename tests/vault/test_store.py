@@ -18,13 +18,14 @@ from crypto import envelope, records
 from crypto.keys import KeyPair, raw_public
 from tests.vault.helpers import Reviewer, new_case, sealed_blob
 from vault.blobstore import BlobRef
+from vault.entries import Outbound
 from vault.errors import (
     CaseNotFoundError,
     DuplicateCaseError,
     MissingBlobError,
     RecordMismatchError,
 )
-from vault.store import Outbound, Vault
+from vault.store import Vault
 
 
 @pytest.fixture

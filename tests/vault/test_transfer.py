@@ -498,7 +498,7 @@ def test_failure_after_envelopes_moved_in_rolls_back(server, tmp_path, monkeypat
     """Envelopes already in the blob store, then the transaction fails: no row changed, the
     blobs are unreferenced (retention's orphan sweep), and the import can simply be rerun."""
     from vault.errors import VaultError
-    from vault.store import Batch
+    from vault.operations import Batch
 
     _export_path = _outbox_for(server, tmp_path)
     before = db_snapshot(server.vault)

@@ -95,7 +95,7 @@ def test_tracking_steps_verified_and_coarse_in_the_browser(page: Any, live: Any,
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from crypto import tracking
-    from vault.store import Outbound
+    from vault.entries import Outbound
 
     code, case_id = _make_case(live, org)
     budi = org.reviewers["budi"].signing

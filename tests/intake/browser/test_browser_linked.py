@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from crypto import links
 from intake import i18n
 from tests.intake.browser.test_browser_followup import _make_case
-from vault.store import Outbound
+from vault.entries import Outbound
 
 pytestmark = pytest.mark.browser
 
