@@ -31,12 +31,11 @@ import hashlib
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from crypto.fsutil import fsync_dir, write_atomic
+from crypto.fsutil import atomic_open, fsync_dir, write_atomic
 
 from ..case import Case
 from ..errors import CaseNotFound, StoreError
@@ -44,6 +43,10 @@ from .sealing import StoreKeys
 
 FORMAT_VERSION = 1
 _HEX = frozenset("0123456789abcdef")
+
+
+class _HashMismatch(Exception):
+    """Raised inside :func:`crypto.fsutil.atomic_open` to drop a copy whose hash is wrong."""
 
 
 def _fsync_file(path: Path) -> None:
@@ -237,16 +240,16 @@ class Transaction:
         final = self.store.root / "blobs" / sha256
         if final.exists():
             return True
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out:
-            while block := src.read(1 << 20):
-                digest.update(block)
-                out.write(block)
-        if digest.hexdigest() != sha256:
-            Path(tmp).unlink(missing_ok=True)
+        try:  # a read error or a wrong hash leaves no temporary file behind
+            with atomic_open(final, sync=False) as out:  # fsynced with the index at commit
+                while block := src.read(1 << 20):
+                    digest.update(block)
+                    out.write(block)
+                if digest.hexdigest() != sha256:
+                    raise _HashMismatch
+        except _HashMismatch:
             return False
-        os.replace(tmp, final)
         self._new_files.append(final)
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 from pathlib import Path
 
@@ -68,6 +69,25 @@ def test_put_blob_refuses_wrong_hash(tmp_path: Path) -> None:
         assert not tx.put_blob("0" * 64, io.BytesIO(data))
         assert tx.put_blob(hashlib.sha256(data).hexdigest(), io.BytesIO(data))
     assert [p.name for p in (tmp_path / "blobs").iterdir()] == [hashlib.sha256(data).hexdigest()]
+
+
+def test_put_blob_leaves_nothing_when_the_source_fails(tmp_path: Path) -> None:
+    """A read error mid-copy (a USB stick pulled out) leaves no temporary file in blobs/."""
+
+    class Failing(io.RawIOBase):
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def read(self, size: int = -1) -> bytes:
+            self.calls += 1
+            if self.calls > 1:
+                raise OSError(5, "Input/output error")
+            return b"x" * 1024
+
+    with CaseStore.open(tmp_path, KEY) as store, store.transaction() as tx:
+        with pytest.raises(OSError):
+            tx.put_blob("0" * 64, Failing())  # type: ignore[arg-type]
+        assert list((tmp_path / "blobs").iterdir()) == []
 
 
 def test_mostly_dead_packs_are_compacted(tmp_path: Path) -> None:
