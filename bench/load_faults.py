@@ -59,7 +59,7 @@ from crypto.encoding import b64u_encode  # noqa: E402
 from crypto.keys import load_ed25519_public, raw_public  # noqa: E402
 from intake import demo  # noqa: E402
 from tests.intake.forms_data import report_fields  # noqa: E402
-from tests.servers import OwnPostgres, OwnRedis, free_port, wait_for_port  # noqa: E402
+from tests.servers import OwnPostgres, OwnRedis, clean_env, free_port, wait_for_port  # noqa: E402
 from tests.slowclients import BOUNDARY  # noqa: E402
 from vault.store import Vault  # noqa: E402
 
@@ -86,7 +86,7 @@ class Server:
 
     def start(self) -> None:
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
+            **clean_env(),
             "BISIK_HOME": str(self.home),
             "BISIK_LISTEN": f"127.0.0.1:{self.port}",
             "BISIK_WORKERS": "2",

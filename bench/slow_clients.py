@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from intake import demo  # noqa: E402
 from tests.intake.forms_data import report_fields  # noqa: E402
-from tests.servers import free_port, serving  # noqa: E402
+from tests.servers import clean_env, free_port, serving  # noqa: E402
 from tests.slowclients import Trickle, sessions, submit_text, visit  # noqa: E402
 
 LIMITS = """
@@ -61,7 +61,7 @@ def server(home: Path, name: str) -> Iterator[int]:
     workers, extra = SETTINGS[name]
     port = free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BISIK_")},
+        **clean_env(),
         "BISIK_HOME": str(home),
         "BISIK_LISTEN": f"127.0.0.1:{port}",
         "BISIK_WORKERS": workers,
