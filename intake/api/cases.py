@@ -186,7 +186,11 @@ def case_message() -> tuple[Response, int]:
     intake = current()
     obj = json_object()
     kind = obj.get("kind")
-    if not isinstance(kind, str) or kind not in followup_format.TYPES or (kind == "consent" and obj.get("evidence")):
+    if (
+        not isinstance(kind, str)
+        or kind not in followup_format.TYPES
+        or (kind == "consent" and obj.get("evidence"))
+    ):
         raise ApiError("error.malformed")  # a consent change attaches no file (SPEC §14)
     info = lookup(intake, obj)
     allowed = reviewer_keys(intake)
