@@ -28,6 +28,8 @@ setup-test: $(BIN)/python system-deps
 	$(BIN)/pip install -q --no-deps -e .
 	# the wheels tests/deploy/test_install_real.py installs from (no package index at test time)
 	PYTHON=$(abspath $(BIN)/python) bash scripts/build-server-wheelhouse.sh .wheelhouse/server
+	# the reviewer's, as docs/REVIEWER.md builds it (tests/deploy/test_reviewer_wheelhouse.py)
+	PYTHON=$(abspath $(BIN)/python) bash scripts/build-wheelhouse.sh .wheelhouse/reviewer
 
 lint:
 	$(BIN)/ruff check .

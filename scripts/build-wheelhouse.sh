@@ -20,11 +20,13 @@ root="$PWD"
 platform="${BISIK_WHEEL_PLATFORM:-manylinux_2_34_x86_64}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-python3 -m pip download --quiet --require-hashes --no-deps --only-binary=:all: \
+py="${PYTHON:-python3}"
+"$py" -m pip download --quiet --require-hashes --no-deps --only-binary=:all: \
   --python-version 3.11 --implementation cp --platform "$platform" \
   --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
   --platform manylinux_2_17_x86_64 \
   -r requirements/reviewer.lock -d "$out"
+rm -f "$out"/bisik-*.whl  # a wheel of an older version would be listed in SHA256SUMS too
 bash scripts/build-own-wheel.sh "$out"
 (cd "$out" && sha256sum -- *.whl | LC_ALL=C sort -k2 > SHA256SUMS)
 cp "$root/requirements/reviewer.lock" "$out/reviewer.lock"

@@ -1,5 +1,10 @@
 """The case list (filters of ``bisik-reviewer list``, late cases highlighted) and the page that
-swaps it for one case's view."""
+swaps it for one case's view.
+
+A row is shaded when the case is late: its next deadline of our own (acknowledgement, first
+feedback: :mod:`reviewer.deadlines`) has passed, or the authority it was escalated to is past
+its stage's deadline (:func:`reviewer.escalation.chain.overdue_from_summary`, the reminder
+``due`` prints). Both are read from the store's index: no case is decrypted for the list."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from crypto.errors import BisikError
 
 from .. import caselist
 from .. import vocabulary as vocab
+from ..escalation import chain
 from ..i18n import t
 from ..session import Session
 from . import plain
@@ -135,11 +141,17 @@ class CaseListScreen(QWidget):
         rows = caselist.select(cases, self.session.config, day, self.wanted())
         self.table.setRowCount(len(rows))
         self.ids = [cid for cid, _, _ in rows]
+        lates = 0
         for r, (cid, m, nxt) in enumerate(rows):
-            late = nxt is not None and nxt < day
+            ours = nxt is not None and nxt < day
+            theirs = chain.overdue_from_summary(cid, dict(m), day)
+            late = ours or theirs is not None
+            lates += late
             due = "—" if nxt is None else nxt.isoformat()
-            if late and nxt is not None:
+            if ours and nxt is not None:
                 due += f" ({t('due.late', n=(day - nxt).days)})"
+            if theirs is not None:
+                due += f" ({t('app.authority_late', n=theirs.days_late)})"
             values = (
                 cid[:12],
                 m["rcv"],
@@ -156,7 +168,6 @@ class CaseListScreen(QWidget):
                 if late:
                     cell.setBackground(QBrush(LATE))
                 self.table.setItem(r, c, cell)
-        lates = sum(1 for _, _, n in rows if n is not None and n < day)
         self.count.setText(
             t("list.count", shown=len(rows), total=len(cases)) + "  " + t("app.late_count", n=lates)
         )

@@ -35,6 +35,7 @@ class StatsScreen(QWidget):
         super().__init__()
         self.session = session
         self.report: stats.Report | None = None
+        self.charts: dict[str, str] = {}  # table name → the SVG drawn for it
         self.count_button = QPushButton(t("app.stats_button"))
         self.count_button.clicked.connect(self.compute)
         self.path = PathField("save", "HTML (*.html)")
@@ -59,9 +60,11 @@ class StatsScreen(QWidget):
             self.status.error(exc)
             return
         _, svgs = stats.render(self.report, "bisik", dt.date.today())
+        self.charts = {}
         charts = QWidget()
         column = QVBoxLayout(charts)
         for table, svg in zip(self.report.tables, svgs.values(), strict=True):
+            self.charts[table.name] = svg
             box = QGroupBox(t(f"stats.{table.name}"))
             inner = QVBoxLayout(box)
             chart = QSvgWidget()

@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         self.unlock = self._unlock_screen()
         if self.setup is not None:
             self.stack.setCurrentWidget(self.setup)
+            self.setup.reviewer_id.setFocus()
         self.idle = IdleLock(idle_minutes, self)
         self.idle.expired.connect(lambda: self.lock(t("app.locked_idle")))
         app = QApplication.instance()
@@ -47,6 +48,10 @@ class MainWindow(QMainWindow):
         screen = UnlockScreen(self.home, self.holder, self._unlocked, self._relabel)
         self.stack.addWidget(screen)
         self.stack.setCurrentWidget(screen)
+        # The screen's own setFocus was lost when it moved into this window: without this the
+        # language box, first in the tab order, would take the passphrase being typed (and
+        # switch the language on an "e").
+        screen.passphrase.setFocus()
         return screen
 
     def _set_up(self) -> None:
