@@ -9,7 +9,7 @@ filters use the same deadlines as ``due`` (:mod:`reviewer.deadlines`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +28,11 @@ class CaseFilter:
     region: str | None = None  # part of a province name
     assigned: str | None = None  # a reviewer id
     due_before: dt.date | None = None  # the next unmet deadline is before this day
-    late: bool = False  # the next unmet deadline has passed
+    late: bool = False  # the next unmet deadline has passed, or ``late_elsewhere`` says so
     flagged: bool = False  # any flag (evidence, records, damaged, not for you)
+    # Also late: the authority a case was escalated to is past its stage's deadline. The
+    # caller passes reviewer.escalation.chain's check, which the core may not import.
+    late_elsewhere: Callable[[str, Mapping[str, Any]], bool] | None = None
 
 
 Row = tuple[str, Mapping[str, Any], dt.date | None]
@@ -58,6 +61,18 @@ def _kept(s: Mapping[str, Any], f: CaseFilter) -> bool:
     return not (f.assigned and s["asg"] != f.assigned)
 
 
+def is_late(
+    cid: str,
+    summary: Mapping[str, Any],
+    nxt: dt.date | None,
+    today: dt.date,
+    late_elsewhere: Callable[[str, Mapping[str, Any]], bool] | None = None,
+) -> bool:
+    """Our next deadline ``nxt`` has passed, or ``late_elsewhere`` (an authority) says late."""
+    ours = nxt is not None and nxt < today
+    return ours or (late_elsewhere is not None and late_elsewhere(cid, summary))
+
+
 def select(
     cases: Mapping[str, Mapping[str, Any]],
     config: Config,
@@ -73,7 +88,7 @@ def select(
         nxt = next_deadline(dict(s), config)
         if wanted.due_before and (nxt is None or nxt >= wanted.due_before):
             continue
-        if wanted.late and (nxt is None or nxt >= today):
+        if wanted.late and not is_late(cid, s, nxt, today, wanted.late_elsewhere):
             continue
         rows.append((cid, s, nxt))
     rows.sort(key=lambda r: (r[1]["rcv"], r[0]), reverse=True)

@@ -9,6 +9,8 @@ its stage's deadline (:func:`reviewer.escalation.chain.overdue_from_summary`, th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
@@ -131,6 +133,7 @@ class CaseListScreen(QWidget):
             assigned=self.assigned.currentData(),
             late=due == "late",
             flagged=self.flagged.isChecked(),
+            late_elsewhere=_authority_late,
             due_before=today() + dt.timedelta(days=DUE_SOON_DAYS + 1) if due == "soon" else None,
         )
 
@@ -225,3 +228,8 @@ class CasesPage(QStackedWidget):
     def refresh(self) -> None:
         """Refresh the list (after an import or an action)."""
         self.list.refresh()
+
+
+def _authority_late(cid: str, summary: Mapping[str, Any]) -> bool:
+    """The authority this case was escalated to is past its stage's deadline today."""
+    return chain.overdue_from_summary(cid, dict(summary), today()) is not None

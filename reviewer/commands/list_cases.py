@@ -11,6 +11,7 @@ from crypto import records as crecords
 
 from .. import caselist
 from ..errors import UsageError
+from ..escalation import chain
 from ..home import Config
 from ..i18n import t
 from ..session import open_session
@@ -43,7 +44,8 @@ def _date(text: str | None) -> dt.date | None:
 def select(
     cases: Mapping[str, Mapping[str, Any]], args: argparse.Namespace, config: Config, today: dt.date
 ) -> list[caselist.Row]:
-    """The rows ``list`` shows for these command-line options (:func:`caselist.select`)."""
+    """The rows ``list`` shows for these command-line options (:func:`caselist.select`);
+    ``--late`` keeps cases late on our deadlines and cases an authority is late on."""
     wanted = caselist.CaseFilter(
         status=args.status,
         category=args.category,
@@ -52,6 +54,7 @@ def select(
         due_before=_date(args.due_before),
         late=args.late,
         flagged=args.flagged,
+        late_elsewhere=lambda cid, m: chain.overdue_from_summary(cid, dict(m), today) is not None,
     )
     return caselist.select(cases, config, today, wanted)
 

@@ -51,6 +51,20 @@ def test_filters() -> None:
     assert _ids(due_before=dt.date(2026, 12, 8)) == ["a", "b"]  # closed and done owe nothing
 
 
+def test_late_also_keeps_what_the_caller_says_is_late_elsewhere() -> None:
+    """``late_elsewhere`` (an authority past its stage's deadline) widens ``late``, and sees the
+    case id and its summary; no other filter is touched by it."""
+    seen: list[str] = []
+
+    def authority_late(cid: str, summary: Any) -> bool:
+        seen.append(cid)
+        return summary["st"] == "closed_substantiated"
+
+    assert _ids(late=True, late_elsewhere=authority_late) == ["b", "c"]
+    assert set(seen) >= {"a", "c", "d"}  # asked for the cases late on no deadline of ours
+    assert _ids(late_elsewhere=authority_late) == ["a", "d", "b", "c"]  # only with late=True
+
+
 def test_next_deadline_and_labels() -> None:
     rows = {cid: nxt for cid, _, nxt in select(CASES, Config(ack_days=7), TODAY)}
     assert rows["a"] == dt.date(2026, 12, 7) and rows["c"] is None and rows["d"] is None

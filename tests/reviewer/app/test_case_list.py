@@ -126,3 +126,9 @@ def test_late_rows_are_shaded(team: Org, qtbot: QtBot, tmp_path: Path) -> None:
     assert t("due.late", n=23) in table.item(ids.index(unanswered.case_id), due).text()
     assert t("app.authority_late", n=23) in table.item(ids.index(waiting.case_id), due).text()
     assert t("app.late_count", n=2) in ws.cases.list.count.text()
+
+    # the "late" filter keeps what is shaded: late on our deadline or at the authority
+    screen = ws.cases.list
+    screen.due.setCurrentIndex(screen.due.findData("late"))
+    screen.refresh()
+    assert set(screen.ids) == {unanswered.case_id, waiting.case_id}
