@@ -51,13 +51,20 @@ class Tree:
     def build_by_family(self) -> dict[str, tuple[str, bytes]]:
         """Every file of the tree with the family that made it (name → (family, bytes))."""
         files: dict[str, tuple[str, bytes]] = {}
-        for family, generate in self.families.items():
-            for stem, vector in generate().items():
-                require(stem + ".json" not in files, f"duplicate vector {stem}")
-                files[stem + ".json"] = (family, render(vector, ascii_only=self.ascii_only))
+        for family in self.families:
+            for name, data in self.family_files(family).items():
+                require(name not in files, f"two families make {name}")
+                files[name] = (family, data)
         name, vector = self.index_file(sorted(files))
         files[name] = ("tree", render(vector, ascii_only=self.ascii_only))
         return files
+
+    def family_files(self, family: str) -> dict[str, bytes]:
+        """The files one family makes (name → bytes), as the tree writes them."""
+        return {
+            stem + ".json": render(vector, ascii_only=self.ascii_only)
+            for stem, vector in self.families[family]().items()
+        }
 
 
 def _crypto_index(names: list[str]) -> tuple[str, Vector]:
