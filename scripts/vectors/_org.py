@@ -11,7 +11,7 @@ from crypto import (
 )
 from crypto.directory import Reviewer
 from crypto.keys import PublicKeys
-from scripts.vectors.common import det, ed_key, x_key
+from scripts.vectors.common import Vector, det, ed_key, pub_hex, x_key
 
 ROOT_KEY = ed_key("org root")
 OTHER_ROOT = ed_key("other root")
@@ -46,3 +46,17 @@ def status_record(who: str, state: str = "in_review") -> bytes:
         at="2026-11-20T08:30:00+00:00",
         _id=det(f"record id {who}", 16).hex(),
     )
+
+
+def record_vector(comment: str, directory: bytes, record: bytes, kind: str) -> Vector:
+    """The start of a ``directory`` vector whose ``record`` (of ``kind``) is checked against
+    ``directory`` under :data:`ROOT_KEY` on :data:`TODAY`; the caller adds the outcome."""
+    return {
+        "comment": comment,
+        "type": "directory",
+        "root_public": pub_hex(ROOT_KEY.public_key()),
+        "today": TODAY.isoformat(),
+        "directory": directory.decode(),
+        "record": record.decode(),
+        "record_kind": kind,
+    }

@@ -10,8 +10,8 @@ from crypto import (
     signed,
 )
 from crypto.directory import sign_directory
-from scripts.vectors._org import REVIEWERS, ROOT_KEY, SERVER, TODAY
-from scripts.vectors.common import Vector, det, ed_key, pub_hex
+from scripts.vectors._org import REVIEWERS, ROOT_KEY, SERVER, TODAY, record_vector
+from scripts.vectors.common import Vector, det, ed_key
 
 
 def vectors() -> dict[str, Vector]:
@@ -42,15 +42,7 @@ def vectors() -> dict[str, Vector]:
         signer: str = "budi",
     ) -> None:
         record = signed.sign(ed_key(signer), "link", body).to_bytes()
-        rec: Vector = {
-            "comment": comment,
-            "type": "directory",
-            "root_public": pub_hex(ROOT_KEY.public_key()),
-            "today": TODAY.isoformat(),
-            "directory": plain.decode(),
-            "record": record.decode(),
-            "record_kind": "link",
-        }
+        rec = record_vector(comment, plain, record, "link")
         if error:
             rec.update(expect="error", error=error)
         else:

@@ -18,8 +18,8 @@ from crypto import (
 from crypto.directory import sign_directory, verify_directory
 from crypto.encoding import b64u_encode, canonical_json
 from crypto.errors import FormatError, SignatureError
-from scripts.vectors._org import REVIEWERS, ROOT_KEY, SERVER, TODAY
-from scripts.vectors.common import Vector, det, ed_key, pub_hex, require
+from scripts.vectors._org import REVIEWERS, ROOT_KEY, SERVER, TODAY, record_vector
+from scripts.vectors.common import Vector, det, ed_key, require
 
 TRACK_AT = "2026-11-20T08:30:00+00:00"
 
@@ -48,15 +48,7 @@ def vectors() -> dict[str, Vector]:
     budi = ed_key("budi")
 
     def v(name: str, comment: str, record: bytes, error: str | None = None) -> None:
-        rec: Vector = {
-            "comment": comment,
-            "type": "directory",
-            "root_public": pub_hex(ROOT_KEY.public_key()),
-            "today": TODAY.isoformat(),
-            "directory": plain.decode(),
-            "record": record.decode(),
-            "record_kind": tracking.KIND,
-        }
+        rec = record_vector(comment, plain, record, tracking.KIND)
         try:
             directory = verify_directory(plain, ROOT_KEY.public_key(), TODAY)
             body, who = records.verify(record, directory, tracking.KIND)
