@@ -2,7 +2,7 @@
 
 * a reviewer key pair, sealed blobs and cases in a vault (:class:`Reviewer`, :func:`new_case`);
 * an organisation with real keys, derivable from a seed so the bundle vector generator
-  (scripts/make_bundle_vectors.py) reproduces it (:func:`make_org`), and sample bundles;
+  (scripts/vectors/bundle.py) reproduces it (:func:`make_org`), and sample bundles;
 * a server home laid out as docs/ARCHITECTURE.md says, a vault opened on it, cases with real
   sealed envelopes, a laptop harness (read export, decrypt, write outbox), and a database
   snapshot that proves a rejected bundle changed nothing.

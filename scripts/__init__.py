@@ -1,0 +1,2 @@
+"""Developer scripts. Only ``scripts.vectors`` (the test-vector generators) is a Python package;
+the rest are shell scripts and thin entry points run from a checkout."""
