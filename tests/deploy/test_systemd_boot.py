@@ -9,7 +9,8 @@ with every sandbox setting of the unit file. Checked here:
 
 * both units active; ``systemctl show`` reports the unit's confinement and the main process
   really has it (uid of the bisik user, NoNewPrivs, no capabilities, a seccomp filter, a
-  private mount namespace with /usr read-only and /home empty) and answers on its loopback port;
+  private mount namespace: / read-only, /root and /home empty, its own /tmp and /dev) and it
+  answers on its loopback port;
 * a main process killed with SIGKILL is restarted as ``Restart=on-failure`` says;
 * the timers install.sh enables are listed with a next run, and the backup and retention
   services started by hand finish successfully (the backup archive is written);
@@ -226,8 +227,9 @@ def test_the_unit_sandbox_is_applied_to_the_running_service(booted: Booted) -> N
     assert status["CapEff"] == "0000000000000000"
     assert status["CapBnd"] == "0000000000000000"
     assert status["Seccomp"] == "2"  # SystemCallFilter=: a filter is installed
-    # its own mount namespace: /usr read-only, /home empty, /tmp private
-    probe = booted.ns.run(
+    # its own mount namespace: / read-only (ProtectSystem=strict), /root and /home empty
+    # (ProtectHome=), a private /tmp (PrivateTmp=) and /dev (PrivateDevices=: no console)
+    seen = booted.ns.run(
         "nsenter",
         "--target",
         pid,
@@ -235,9 +237,13 @@ def test_the_unit_sandbox_is_applied_to_the_running_service(booted: Booted) -> N
         "--",
         "sh",
         "-c",
-        "touch /usr/bisik-probe 2>/dev/null && echo writable; ls -A /home | wc -l; ls -A /tmp",
+        "touch /usr/bisik-probe 2>/dev/null && echo usr-writable;"
+        "ls -A /root /home | grep -v : | grep -q . && echo home-visible;"
+        "test -e /tmp/pytest-of-root && echo host-tmp;"
+        "test -e /dev/console && echo console;"
+        "echo checked",
     ).stdout.split()
-    assert probe[0] == "0", probe  # not "writable", and nothing under /home
+    assert seen == ["checked"], seen
     assert (
         booted.ns.run("readlink", f"/proc/{pid}/ns/mnt").stdout
         != booted.ns.run("readlink", "/proc/1/ns/mnt").stdout
