@@ -346,8 +346,12 @@ class SystemdNamespace:
     # -- tear-down -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """SIGKILL the namespace's PID 1 (and so every process in it); remove its cgroups."""
+        """Keep the journal (``journal.txt`` beside the overlays, to read after a failure), then
+        SIGKILL the namespace's PID 1 (and so every process in it); remove its cgroups."""
         if self.pid:
+            with contextlib.suppress(subprocess.SubprocessError, OSError):
+                journal = self.run("journalctl", "-b", "--no-pager", timeout=30, check=False)
+                (self.base / "journal.txt").write_text(journal.stdout + journal.stderr)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
         if self.unshare is not None:

@@ -18,8 +18,8 @@ with every sandbox setting of the unit file. Checked here:
   address a report was sent from.
 
 Not covered: the onion (the network namespace has only a loopback; the onion is reached in
-test_install_real.py, through the private Tor network), IPAddressDeny=/IPAddressAllow= (this
-kernel's hybrid cgroup layout gives systemd no BPF firewall; it logs that and goes on), timers
+test_install_real.py, through the private Tor network), IPAddressDeny=/IPAddressAllow= (systemd
+enforces them with BPF on the unified cgroup hierarchy only; this machine's is hybrid), timers
 firing at their calendar times, and a boot of the whole machine (only bisik's units and
 journald run; every other unit of the machine is masked).
 """
