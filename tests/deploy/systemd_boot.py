@@ -42,8 +42,8 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SYSTEMD = "/lib/systemd/systemd"
 TARGET = "bisik-test.target"
 LAYERS = ("etc", "var", "opt")
-UNIT_DIRS = (Path("/lib/systemd/system"), Path("/etc/systemd/system"))
-GENERATOR_DIRS = (Path("/lib/systemd/system-generators"), Path("/etc/systemd/system-generators"))
+UNIT_DIRS = tuple(Path(d, "systemd/system") for d in ("/lib", "/usr/lib", "/usr/local/lib", "/etc"))
+GENERATOR_DIRS = tuple(Path(f"{d}-generators") for d in UNIT_DIRS)
 # Left unmasked: what bisik's units need from the machine.
 KEEP = re.compile(
     r"(.*\.slice|systemd-journald(@\.service|\.service|\.socket|-dev-log\.socket)"
@@ -85,7 +85,7 @@ After=systemd-journald.socket systemd-journald-dev-log.socket systemd-journald.s
 def host_units() -> set[str]:
     """Every unit name the machine's systemd would know: files, aliases, .wants links, init.d."""
     names: set[str] = set()
-    for directory in UNIT_DIRS:
+    for directory in filter(Path.is_dir, UNIT_DIRS):
         for path in directory.rglob("*"):
             if path.is_dir() or path.parent.name.endswith(".d"):
                 continue
@@ -207,7 +207,7 @@ class SystemdNamespace:
         (units / TARGET).write_text(TEST_TARGET)
         generators = self.upper("/etc/systemd/system-generators")
         generators.mkdir(parents=True)
-        for directory in GENERATOR_DIRS:
+        for directory in filter(Path.is_dir, GENERATOR_DIRS):
             for path in directory.glob("*"):
                 (generators / path.name).unlink(missing_ok=True)
                 (generators / path.name).symlink_to("/dev/null")
@@ -237,8 +237,11 @@ class SystemdNamespace:
 
     def _cgroup_mounts(self) -> list[str]:
         """Make this run's cgroup in every hierarchy; the namespace mounts them as its roots."""
-        lines = ["mount -t tmpfs -o mode=0755,nosuid,nodev,noexec tmpfs /sys/fs/cgroup"]
-        for point, opts, ours in _cgroup_hierarchies():
+        hierarchies = _cgroup_hierarchies()
+        # a tmpfs holding the hierarchies (hybrid or v1), unless cgroup2 alone is the root
+        holder = all(point != "/sys/fs/cgroup" for point, _, _ in hierarchies)
+        lines = ["mount -t tmpfs -o mode=0755,nosuid,nodev,noexec tmpfs /sys/fs/cgroup"] * holder
+        for point, opts, ours in hierarchies:
             parent = Path(point + ours.rstrip("/"))
             mine = parent / self.name
             mine.mkdir()
@@ -248,7 +251,8 @@ class SystemdNamespace:
                     (mine / knob).write_text((parent / knob).read_text())
             kind = f"-t cgroup -o nosuid,nodev,noexec,{opts}" if opts else "-t cgroup2"
             lines.append(f"mkdir -p {point} && mount {kind} cgroup {point}")
-        lines.append("mount -o remount,ro /sys/fs/cgroup")
+        if holder:
+            lines.append("mount -o remount,ro /sys/fs/cgroup")
         return lines
 
     def _launch(self, script: Path) -> None:
