@@ -11,10 +11,11 @@ deploy/install.sh and docs/OPERATOR.md use (``daemon-reload``, ``enable``, ``dis
 to the end; others are started in the background and their PID kept in ``$BISIK_TEST_UNITS``.
 Timers are only recorded as enabled.
 
-What it does NOT do is what systemd adds around a unit: the sandbox settings (checked apart by
-tests/deploy/test_sandboxed_intake.py), restarts, notify, cgroups, journald. Any tor it starts
-gets the private test network's options from ``$BISIK_TEST_TOR_ARGS`` (a file, one option per
-line) on its command line, so it never contacts the public network.
+What it does NOT do is what systemd adds around a unit: the sandbox settings, restarts,
+notify, cgroups, journald (all checked under a real systemd by tests/deploy/test_systemd_boot.py,
+and the sandbox apart by test_sandboxed_intake.py). Any tor it starts gets the private test
+network's options from ``$BISIK_TEST_TOR_ARGS`` (a file, one option per line) on its command
+line, so it never contacts the public network.
 """
 
 from __future__ import annotations

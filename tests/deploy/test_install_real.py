@@ -17,10 +17,12 @@ lands there and the machine's own files are untouched. In it:
   docs/OPERATOR.md run there: the backup and retention services, a restore into an empty home,
   and a renewed directory (a new signature) installed by running install.sh again.
 
-Not covered: systemd itself (the units' sandbox settings are exercised apart by
-test_sandboxed_intake.py; restarts, timers firing, journald), apt (every package is already
-installed here, so install.sh skips apt-get), and the package index (``--wheelhouse`` instead,
-built from the locks by ``make setup-test``); bisik's own wheel is built from the committed tree.
+Not covered here: systemd itself. test_systemd_boot.py runs install.sh again under a real
+systemd as PID 1 of private namespaces and checks what the stand-in leaves out (the units'
+sandbox on the running service, a restart after SIGKILL, the timers, journald); timers firing at
+their calendar times are covered by neither. Nor apt (every package is already installed here,
+so install.sh skips apt-get), nor the package index (``--wheelhouse`` instead, built from the
+locks by ``make setup-test``); bisik's own wheel is built from the committed tree.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """bisik.service's kernel-level confinement, exercised at run time without systemd.
 
-There is no systemd as PID 1 here, so the unit cannot be started. What can be reproduced
+The machine has no systemd as PID 1; test_systemd_boot.py starts the unit under one booted in
+private namespaces. This file keeps a faster check without it: what can be reproduced
 faithfully is the part most likely to break start-up: the unit's SystemCallFilter= lines
 (expanded with this machine's `systemd-analyze syscall-filter`, failing other calls with EPERM
 as SystemCallErrorNumber= says), MemoryDenyWriteExecute= (the kernel's PR_SET_MDWE) and

@@ -1,9 +1,9 @@
 """systemd units: rendered, checked by the real `systemd-analyze verify`, scored by
 `systemd-analyze security --offline`, and read back for the hardening this project relies on.
 
-The container has no running systemd (PID 1 is not systemd), so the units are never started
-here: verify checks syntax, directives this systemd knows, referenced units and that every
-ExecStart binary exists; the sandbox itself is not exercised at run time.
+Here the unit files are only read: verify checks syntax, directives this systemd knows,
+referenced units and that every ExecStart binary exists. The units are started by a real
+systemd, sandbox and all, in test_systemd_boot.py.
 """
 
 from __future__ import annotations
