@@ -19,7 +19,7 @@ from crypto import receipt
 from crypto.keys import raw_private
 
 from .conftest import csrf_of, receipt_of
-from .forms_data import report_fields, with_files
+from .helpers import report_fields, with_files
 
 ADDR = "198.51.100.73"
 AGENT = "UA-MARKER-Mozilla-7d1f3c"

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from intake import i18n
 
 from .conftest import csrf_of, tr
-from .forms_data import report_fields, with_files
+from .helpers import report_fields, with_files
 
 BOUNDARY = "b0undaryXYZ"
 

@@ -22,8 +22,7 @@ from intake.home import server_public
 from vault.bundle import OutboxWriter
 
 from .conftest import Org, csrf_of, receipt_of, tr
-from .forms_data import report_fields, with_files
-from .helpers import history_of
+from .helpers import history_of, report_fields, with_files
 
 
 def test_missing_secret_stops_startup_with_a_hint(

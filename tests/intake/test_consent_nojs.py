@@ -9,8 +9,7 @@ from crypto import consent, followup
 from crypto.keys import load_ed25519_public
 
 from .conftest import Org, csrf_of, receipt_of, tr
-from .forms_data import report_fields, with_files
-from .helpers import history_of, open_blob
+from .helpers import history_of, open_blob, report_fields, with_files
 
 
 def _submit(client: FlaskClient) -> str:

@@ -15,7 +15,7 @@ import pytest
 from tests.servers import OwnPostgres
 
 from .conftest import csrf_of, receipt_of
-from .forms_data import report_fields
+from .helpers import report_fields
 
 
 @pytest.fixture

@@ -25,8 +25,7 @@ from intake import free_space
 from intake.app import create_app
 
 from .conftest import Org, csrf_of, make_home, tr
-from .forms_data import report_fields, with_files
-from .helpers import case_count
+from .helpers import case_count, report_fields, with_files
 
 SMALL_FS = 3 << 20
 

@@ -18,8 +18,7 @@ from intake import cli
 from vault.bundle import OutboxWriter, read_export
 
 from .conftest import Org, csrf_of, receipt_of
-from .forms_data import report_fields
-from .helpers import history_of
+from .helpers import history_of, report_fields
 
 
 def _report(app: Flask) -> str:

@@ -21,7 +21,7 @@ from crypto import document, envelope, followup, receipt
 from crypto.encoding import b64u_encode
 from crypto.keys import load_ed25519_public, raw_public
 from crypto.receipt import ReceiptSecrets
-from tests.intake.forms_data import report_fields, with_files
+from tests.intake.helpers import report_fields, with_files
 
 from .conftest import Org, csrf_of, receipt_of, reviewer_keys
 from .test_api import Api

@@ -14,7 +14,7 @@ import pytest
 
 from tests.servers import IntakeNode, clean_env
 
-from .forms_data import report_fields
+from .helpers import report_fields
 
 
 def _session(resp: http.client.HTTPResponse) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from intake import i18n
 from intake.config import Limits
 
 from .conftest import csrf_of, receipt_of, tr
-from .forms_data import report_fields
+from .helpers import report_fields
 
 
 def _try(client: FlaskClient, token: str, addr: str = "10.0.0.1") -> int:

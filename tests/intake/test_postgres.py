@@ -7,8 +7,7 @@ import pytest
 from tests.conftest import pg_schema_url
 
 from .conftest import Org, csrf_of, receipt_of
-from .forms_data import report_fields, with_files
-from .helpers import open_blob, report_of
+from .helpers import open_blob, report_fields, report_of, with_files
 
 
 @pytest.mark.postgres

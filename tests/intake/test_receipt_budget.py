@@ -21,7 +21,7 @@ from crypto.encoding import b64u_encode
 from intake.config import Limits
 
 from .conftest import csrf_of, receipt_of
-from .forms_data import report_fields, with_files
+from .helpers import report_fields, with_files
 
 Guess = Callable[[FlaskClient, str], int]
 

@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 from crypto import receipt
 
 from .conftest import csrf_of, receipt_of, tr
-from .forms_data import report_fields, with_files
+from .helpers import report_fields, with_files
 
 
 def _submit(client: FlaskClient) -> tuple[str, str]:

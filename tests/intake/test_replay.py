@@ -30,7 +30,7 @@ from tests.servers import IntakeNode, clean_env
 from vault.bundle import read_export
 
 from .conftest import Org
-from .forms_data import report_fields
+from .helpers import report_fields
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ import pytest
 from tests.servers import IntakeNode, clean_env
 from tests.slowclients import BOUNDARY, Trickle, multipart, sessions, submit_text, visit
 
-from .forms_data import report_fields
+from .helpers import report_fields
 
 DEADLINE = 6  # head deadline and body credit, seconds (short, so the test takes seconds)
 SLOTS = 4

@@ -15,8 +15,7 @@ from crypto.errors import DecryptionError
 from intake import i18n
 
 from .conftest import Org, csrf_of, receipt_of, tr
-from .forms_data import report_fields, with_files
-from .helpers import history_of, open_blob, report_of
+from .helpers import history_of, open_blob, report_fields, report_of, with_files
 
 
 def test_submit_with_several_files_round_trips(client: FlaskClient, app: Flask, org: Org) -> None:

@@ -30,7 +30,7 @@ from tests.servers import IntakeNode, clean_env
 from vault.models import Upload
 
 from .conftest import Org, csrf_of, make_home
-from .forms_data import report_fields
+from .helpers import report_fields
 
 MiB = 1 << 20
 FLOOR = 8 * MiB

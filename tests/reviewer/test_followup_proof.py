@@ -16,7 +16,7 @@ from crypto import document as cdoc
 from crypto import envelope, followup, receipt
 from vault.bundle import ExportWriter
 
-from .factory import FakeReport, Org, make_report
+from .helpers import FakeReport, Org, make_report
 from .test_import import cases_of, do_import
 
 

@@ -19,7 +19,7 @@ from reviewer.plaintext import decrypted_evidence
 from reviewer.store import CaseStore
 from vault.bundle import BundleError, BundleSignatureError
 
-from .factory import (
+from .helpers import (
     PASSPHRASE,
     FakeReport,
     Member,
@@ -29,7 +29,7 @@ from .factory import (
     status_by,
     tree_snapshot,
 )
-from .factory import write_export as _write_export
+from .helpers import write_export as _write_export
 
 
 def do_import(member: Member, path: Path, *, fail_after: int | None = None) -> ImportSummary:

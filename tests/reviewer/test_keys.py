@@ -17,7 +17,7 @@ from reviewer.cli import build_parser, main
 from reviewer.errors import AlreadyExists, UsageError, WrongPassphrase
 from reviewer.home import Home
 
-from .factory import PASSPHRASE, PROFILE, tree_snapshot
+from .helpers import PASSPHRASE, PROFILE, tree_snapshot
 
 
 def test_create_writes_sealed_keys_and_public_card(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from reviewer.store import CaseStore
 from vault.store import Vault
 from vault.transfer import export_bundle, import_outbox
 
-from .factory import Org, seal_evidence
+from .helpers import Org, seal_evidence
 from .test_import import do_import
 
 

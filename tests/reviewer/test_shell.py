@@ -24,8 +24,7 @@ from reviewer.i18n import t
 from reviewer.store import CaseStore
 from vault.bundle import read_outbox
 
-from .factory import PASSPHRASE, FakeReport, Org, make_report, write_export
-from .terminal import drive_tty
+from .helpers import PASSPHRASE, FakeReport, Org, drive_tty, make_report, write_export
 
 CLI = [sys.executable, "-m", "reviewer.cli"]
 TIMEOUT = 120

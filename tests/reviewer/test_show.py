@@ -15,7 +15,7 @@ from reviewer.cli import main
 from reviewer.i18n import t
 from vault.bundle import ExportWriter
 
-from .factory import (
+from .helpers import (
     FakeReport,
     Org,
     lead_args,

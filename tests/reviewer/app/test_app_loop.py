@@ -23,10 +23,10 @@ from reviewer.escalation import redact
 from reviewer.home import Config, Home
 from tests.e2e.test_loop import CSRF_RE, EVIDENCE, RECEIPT_RE, client_for, followup, server
 from tests.e2e.test_loop import org as org  # the demo organisation, made by the real CLI
-from tests.intake.forms_data import report_fields, with_files
-from tests.reviewer.factory import LETTERHEAD
+from tests.intake.helpers import report_fields, with_files
+from tests.reviewer.helpers import LETTERHEAD
 
-from .drive import import_bundle, open_case, unlock, window
+from .helpers import import_bundle, open_case, unlock, window
 
 PHONE = "0812-3456-7890"
 DESCRIPTION = f"PENANDA-APP camat memerintahkan apel siaga; yang menyuruh bisa dihubungi {PHONE}"

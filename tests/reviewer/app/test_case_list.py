@@ -15,9 +15,9 @@ from pytestqt.qtbot import QtBot
 from reviewer.app.cases import COLUMNS, LATE
 from reviewer.app.workspace import Workspace
 from reviewer.i18n import t
-from tests.reviewer.factory import PASSPHRASE, Org, make_report, write_export
+from tests.reviewer.helpers import PASSPHRASE, Org, make_report, write_export
 
-from .drive import import_bundle, open_case, record_step, unlock, window
+from .helpers import import_bundle, open_case, record_step, unlock, window
 
 TODAY = dt.date.today().isoformat()
 

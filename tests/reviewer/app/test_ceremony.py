@@ -12,9 +12,9 @@ from crypto.keys import raw_public
 from reviewer import identity, org
 from reviewer.app.orgscreen import OrgScreen
 from reviewer.home import Home
-from tests.reviewer.factory import PASSPHRASE, PROFILE, Org, make_report, write_export
+from tests.reviewer.helpers import PASSPHRASE, PROFILE, Org, make_report, write_export
 
-from .drive import import_bundle, unlock, window
+from .helpers import import_bundle, unlock, window
 
 
 def test_create_root_add_after_fingerprint_revoke_and_sign(qtbot: QtBot, tmp_path: Path) -> None:

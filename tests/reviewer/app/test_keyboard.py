@@ -21,9 +21,9 @@ from reviewer.app.window import MainWindow
 from reviewer.app.workspace import Workspace
 from reviewer.home import Home
 from reviewer.i18n import t
-from tests.reviewer.factory import PASSPHRASE, PROFILE, Org, make_report, write_export
+from tests.reviewer.helpers import PASSPHRASE, PROFILE, Org, make_report, write_export
 
-from .drive import SIZE, import_bundle, window
+from .helpers import SIZE, import_bundle, window
 
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
 PHONE = "0812-3456-7890"

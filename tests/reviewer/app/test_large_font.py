@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from tests.reviewer.factory import PASSPHRASE, Org, make_report, write_export
+from tests.reviewer.helpers import PASSPHRASE, Org, make_report, write_export
 
-from .drive import SIZE, import_bundle, open_case, unlock, window
+from .helpers import SIZE, import_bundle, open_case, unlock, window
 
 
 def test_every_tab_fits_with_a_large_font(team: Org, qtbot: QtBot, tmp_path: Path) -> None:

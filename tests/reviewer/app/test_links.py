@@ -7,9 +7,9 @@ from pathlib import Path
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from tests.reviewer.factory import PASSPHRASE, Org, make_report, write_export
+from tests.reviewer.helpers import PASSPHRASE, Org, make_report, write_export
 
-from .drive import import_bundle, open_case, unlock, window
+from .helpers import import_bundle, open_case, unlock, window
 
 
 def test_link_is_signed_queued_and_shown_both_ways(team: Org, qtbot: QtBot, tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ from reviewer import vocabulary as vocab
 from reviewer.app import pictures
 from reviewer.app.caseview import CaseScreen
 from reviewer.store import CaseStore
-from tests.reviewer.factory import PASSPHRASE, Org, make_report, status_by, write_export
+from tests.reviewer.helpers import PASSPHRASE, Org, make_report, status_by, write_export
 
-from .drive import import_bundle, open_case, unlock, window
+from .helpers import import_bundle, open_case, unlock, window
 
 NOTE = "Catatan pribadi: saksi kedua belum dihubungi, tunggu jawaban Bawaslu."
 SVG_TEXT = "{http://www.w3.org/2000/svg}text"

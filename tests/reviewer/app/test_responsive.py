@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from reviewer.app import holder, importer
-from tests.reviewer.factory import PASSPHRASE, Org, make_report, write_export
+from tests.reviewer.helpers import PASSPHRASE, Org, make_report, write_export
 
-from .drive import unlock, window
+from .helpers import unlock, window
 
 SLOW_SECONDS = 5  # the longest a held call waits; the tests release it well before
 

@@ -16,10 +16,10 @@ from PIL import Image
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.reviewer.factory import PASSPHRASE, PROFILE, Org, make_report, status_by, write_export
+from tests.reviewer.helpers import PASSPHRASE, PROFILE, Org, make_report, status_by, write_export
 from tests.reviewer.test_evidence import jpeg_with_gps
 
-from .drive import SIZE, import_bundle, open_case, record_step, unlock, window
+from .helpers import SIZE, import_bundle, open_case, record_step, unlock, window
 
 PLACES = ("Jawa Tengah", "Lampung", "Sumatera Utara", "Jawa Timur", "Bali", "Aceh")
 CATEGORIES = (

@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
-from tests.reviewer.factory import PASSPHRASE, Org, make_report, tree_snapshot, write_export
+from tests.reviewer.helpers import PASSPHRASE, Org, make_report, tree_snapshot, write_export
 
-from .drive import SIZE, import_bundle, open_case, unlock, window
+from .helpers import SIZE, import_bundle, open_case, unlock, window
 
 TRICKS = {
     "bidi": "bukti foto \u202egpj.exe\u202c dan \u2066status: selesai\u2069",

@@ -26,7 +26,7 @@ from reviewer.cli import main
 from reviewer.escalation import chain, tracking
 from reviewer.store import CaseStore
 
-from ..factory import FakeReport, Org, lead_args, seal_evidence, write_export
+from ..helpers import FakeReport, Org, lead_args, seal_evidence, write_export
 
 NIP = "198503122010011005"
 PHONE = "0812 3456 7890"
