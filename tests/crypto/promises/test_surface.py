@@ -1,5 +1,9 @@
 """crypto/'s public surface: what other packages may use, and that the byte formats stay inside.
 
+The promise: docs/ARCHITECTURE.md, "The rules, and what checks them" — crypto/ is a pure
+library and owns every byte format; other packages use only the modules ``crypto/__init__.py``
+lists.
+
 The import-linter contract in pyproject.toml stops other packages importing ``crypto._*``;
 these tests keep that contract complete as modules are added, and check that no module
 outside crypto/ re-derives the envelope layout (the offsets and sizes it once copied).
@@ -16,7 +20,7 @@ import pytest
 
 import crypto
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PRIVATE = sorted(p.stem for p in (ROOT / "crypto").glob("_*.py") if p.stem != "__init__")
 
 
