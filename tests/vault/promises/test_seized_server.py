@@ -1,5 +1,8 @@
 """The seizure test: after full flows, nothing under the state directory identifies or reveals.
 
+The promise: docs/THREAT_MODEL.md P1 (a seized server reveals no report and no reporter) and
+vault/README.md, "What leaks (to someone who seizes the server)".
+
 Drives reports (streamed and resumable evidence), follow-up and retaliation messages,
 statuses and a reply through the vault API with real envelopes and a real receipt, takes a
 backup (and on PostgreSQL a ``pg_dump``), then searches every byte — database, WAL, blobs,

@@ -1,4 +1,6 @@
-"""The vault's half of follow-ups proven by the receipt (crypto/SPEC.md §12, BUNDLE.md §2.1).
+"""The vault's half of follow-ups proven by the receipt (crypto/SPEC.md §12, vault/BUNDLE.md §2.1).
+
+The promise: docs/THREAT_MODEL.md P3b, the server cannot speak for the reporter.
 
 A case with a follow-up key stores a message only with a signature by that key for exactly
 that case, kind, envelope and evidence; the signature travels to the laptops as a ``followup``
@@ -20,7 +22,7 @@ from vault.bundle import BundleFormatError, BundleIntegrityError, ExportWriter, 
 from vault.errors import UnprovenFollowupError
 from vault.transfer import export_bundle
 
-from .helpers import Server, open_server
+from ..helpers import Server, open_server
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 The real test mounts a tiny tmpfs (needs root, as on the CI machine); the simulated one makes
 the file object raise ENOSPC and runs everywhere.
+
+The promise: vault/README.md, "Blob store — ``vault.blobstore``" (ENOSPC at any point is a
+``DiskFullError`` and nothing is left behind), for the blob store and the upload files alike.
 """
 
 from __future__ import annotations
