@@ -3,7 +3,11 @@ told "unavailable, try again" (503), not shown an internal error, and no case or
 kept (only sealed blobs no row refers to, which retention sweeps);
 once it is back, the same app serves again without a restart, and the receipt answered before
 the outage still opens its case. Runs on a PostgreSQL cluster of its own (free port), so it can
-crash it; the shared server is never touched."""
+crash it; the shared server is never touched.
+
+The promise: docs/THREAT_MODEL.md P8 (one hostile client cannot stop the service or destroy
+what is stored: a database crash costs the reports sent during it, never a stored one).
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,8 @@ import pytest
 
 from tests.servers import OwnPostgres
 
-from .conftest import csrf_of, receipt_of
-from .helpers import report_fields
+from ..conftest import csrf_of, receipt_of
+from ..helpers import report_fields
 
 
 @pytest.fixture

@@ -5,14 +5,15 @@ content address. When the body was byte-identical to a stored envelope — the s
 sent again, or an evidence envelope copied out of an export bundle, no keys needed — the
 *stored* envelope went, and every later export and backup failed. These tests attack a real
 gunicorn with exactly those requests, then export, back up and open the original case.
+
+The promise: docs/THREAT_MODEL.md P8 (a replayed request, or an envelope copied out of an
+export bundle, never removes a stored envelope).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import http.client
-import json
 import os
 import tarfile
 from collections.abc import Iterator
@@ -29,58 +30,10 @@ from intake import cli
 from tests.servers import IntakeNode, clean_env
 from vault.bundle import read_export
 
-from .conftest import Org
-from .helpers import report_fields
+from ..conftest import Org
+from ..helpers import Http
 
 pytestmark = pytest.mark.slow
-
-
-class Http:
-    """One keep-alive connection with the session cookie and CSRF token of a real page."""
-
-    def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        status, headers, page = self.send("GET", "/submit")
-        assert status == 200
-        self.cookie = headers.get("Set-Cookie", "").split(";")[0]
-        self.csrf = page.decode().split('name="csrf-token" content="')[1].split('"')[0]
-
-    def send(
-        self, method: str, path: str, body: bytes | None = None, **headers: str
-    ) -> tuple[int, dict[str, str], bytes]:
-        if getattr(self, "cookie", None):
-            headers = {"Cookie": self.cookie, **headers}
-        self.conn.request(method, path, body=body, headers=headers)
-        resp = self.conn.getresponse()
-        return resp.status, dict(resp.getheaders()), resp.read()
-
-    def api(self, path: str, obj: dict[str, Any]) -> tuple[int, Any]:
-        status, _, body = self.send(
-            "POST",
-            path,
-            json.dumps(obj).encode(),
-            **{"Content-Type": "application/json", "X-CSRF-Token": self.csrf},
-        )
-        return status, json.loads(body)
-
-    def nojs_report(self, evidence: bytes) -> str:
-        boundary = "replayTestBoundary"
-        parts = []
-        for k, vs in report_fields(self.csrf).items():
-            for v in vs if isinstance(vs, list) else [vs]:
-                parts.append(
-                    f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
-                )
-        head = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="evidence_1"; '
-            'filename="foto.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-        )
-        body = ("".join(parts) + head).encode() + evidence + f"\r\n--{boundary}--\r\n".encode()
-        status, _, page = self.send(
-            "POST", "/submit", body, **{"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        )
-        assert status == 200, page[:300]
-        return page.decode().split('id="receipt"')[1].split(">")[1].split("<")[0].strip()
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@ cookie-less urlencoded POST, or a long upload, one byte a second. Meanwhile a no
 loads the submit page and sends a text-only report, several times, each within a bounded time;
 and every slow client is cut within the deadlines (shortened here so the test takes seconds).
 The same run with the old threaded worker is what ``bench/slow_clients.py`` measures.
+
+The promise: docs/THREAT_MODEL.md P8 (slow connections hold no thread) and intake/README.md,
+"Slow clients and budgets".
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pytest
 from tests.servers import IntakeNode, clean_env
 from tests.slowclients import BOUNDARY, Trickle, multipart, sessions, submit_text, visit
 
-from .helpers import report_fields
+from ..helpers import report_fields
 
 DEADLINE = 6  # head deadline and body credit, seconds (short, so the test takes seconds)
 SLOTS = 4

@@ -4,6 +4,8 @@ Issue 10 item 6: a reporter who taps "English" or a menu link on the receipt pag
 the receipt. The page has no menu and no plain link away; the language switch posts the receipt
 back and shows the same receipt in the other language; the only exit is typing the receipt's
 last group. The page also states the retention rule with the configured number of days.
+
+The promise: docs/THREAT_MODEL.md P11, the receipt is never lost to a stray click.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from werkzeug.test import TestResponse
 
 from crypto import receipt
 
-from .conftest import csrf_of, receipt_of, tr
-from .helpers import report_fields, with_files
+from ..conftest import csrf_of, receipt_of, tr
+from ..helpers import report_fields, with_files
 
 
 def _submit(client: FlaskClient) -> tuple[str, str]:

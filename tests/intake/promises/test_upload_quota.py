@@ -5,6 +5,9 @@ sized to land just above it made every later submission a 507, for the days the 
 lived. Now open uploads hold at most a quota, expired sessions go as soon as the quota is
 reached, and files must leave a text reserve above the floor that only text-only
 submissions may use. The real tests run gunicorn with its home on a small tmpfs.
+
+The promise: docs/THREAT_MODEL.md P8 (open uploads hold at most a quota and may not use the
+text reserve above the disk floor).
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ from crypto.keys import KeyPair, raw_public
 from tests.servers import IntakeNode, clean_env
 from vault.models import Upload
 
-from .conftest import Org, csrf_of, make_home
-from .helpers import report_fields
+from ..conftest import Org, csrf_of, make_home
+from ..helpers import report_fields
 
 MiB = 1 << 20
 FLOOR = 8 * MiB

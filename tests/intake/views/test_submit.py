@@ -1,4 +1,6 @@
-"""The no-JavaScript path: a multipart form sealed on arrival, read back with a reviewer key."""
+"""The no-JavaScript path (``intake.views.submit``): a multipart form sealed on arrival, read
+back with a reviewer key; the same submit and follow-up with the vault on the real PostgreSQL
+server."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from crypto import document, envelope, receipt
 from crypto.encoding import b64u_decode
 from crypto.errors import DecryptionError
 from intake import i18n
+from tests.conftest import pg_schema_url
 
-from .conftest import Org, csrf_of, receipt_of, tr
-from .helpers import history_of, open_blob, report_fields, report_of, with_files
+from ..conftest import Org, csrf_of, receipt_of, tr
+from ..helpers import history_of, open_blob, report_fields, report_of, with_files
 
 
 def test_submit_with_several_files_round_trips(client: FlaskClient, app: Flask, org: Org) -> None:
@@ -144,3 +147,16 @@ def test_consent_to_another_competent_body_reaches_the_document(
     assert resp.status_code == 200
     doc = report_of(app, receipt_of(resp.get_data(as_text=True)), org.reviewers["ani"])
     assert doc.consent == {"authorities": ["lpsk", "other"]}
+
+
+@pytest.mark.postgres
+def test_submit_and_follow_up_on_postgresql(make_app, pg_schema: str, org: Org) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(db_url=pg_schema_url(pg_schema))
+    assert app.extensions["bisik"].vault.engine.dialect.name == "postgresql"
+    client = app.test_client()
+    data = with_files(report_fields(csrf_of(client)), {"evidence_2": (b"pg evidence", "pg.txt")})
+    code = receipt_of(client.post("/submit", data=data).get_data(as_text=True))
+    doc = report_of(app, code, org.reviewers["ani"])
+    assert open_blob(app, doc.evidence[0].envelope_sha256, org.reviewers["budi"]) == b"pg evidence"
+    token = csrf_of(client, "/followup")
+    assert client.post("/followup", data={"csrf_token": token, "receipt": code}).status_code == 200

@@ -1,4 +1,5 @@
-"""Every page renders in both languages with the hardening headers; CSRF is enforced."""
+"""The pages (``intake.views.pages``): every page renders in both languages with the hardening
+headers; CSRF is enforced."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask.testing import FlaskClient
 from intake import i18n
 from intake.security import CSP
 
-from .conftest import csrf_of, tr
+from ..conftest import csrf_of, tr
 
 PAGES = ["/", "/submit", "/followup"]
 

@@ -7,6 +7,9 @@ ENOSPC. These tests replay that race by making the check see room (``has_room`` 
 as it did before the other writers took the space) on a disk that really is full. The load run
 (``bench/load_faults.py``, disk-full phase) found the no-JS path answering 500 there.
 The home lives on a small tmpfs; mounting one needs root (as on the CI machine).
+
+The promise: docs/THREAT_MODEL.md P8 (disk floors refuse uploads before the disk fills, and a
+full disk under load is a 507, never a stored half case).
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from intake import config as cfg
 from intake import free_space
 from intake.app import create_app
 
-from .conftest import Org, csrf_of, make_home, tr
-from .helpers import case_count, report_fields, with_files
+from ..conftest import Org, csrf_of, make_home, tr
+from ..helpers import case_count, report_fields, with_files
 
 SMALL_FS = 3 << 20
 

@@ -1,6 +1,9 @@
 """Nothing that identifies a reporter reaches the disk: not the text, the file, its name, the
 receipt, the reply key, the address or the browser string — in the database, blobs, temporary
-directories or logs. And no plaintext temporary file appears while a large upload streams."""
+directories or logs. And no plaintext temporary file appears while a large upload streams.
+
+The promise: docs/THREAT_MODEL.md P1, a seized server reveals no report and no reporter.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ from werkzeug.serving import make_server
 from crypto import receipt
 from crypto.keys import raw_private
 
-from .conftest import csrf_of, receipt_of
-from .helpers import report_fields, with_files
+from ..conftest import csrf_of, receipt_of
+from ..helpers import report_fields, with_files
 
 ADDR = "198.51.100.73"
 AGENT = "UA-MARKER-Mozilla-7d1f3c"

@@ -1,5 +1,8 @@
 """Intake wiring (issue 9): no import circle, every view module a blueprint the factory
-registers, one limiter wired in the factory, budgets on every endpoint that costs work."""
+registers, one limiter wired in the factory, budgets on every endpoint that costs work.
+
+The promise: docs/ARCHITECTURE.md, "Intake wiring".
+"""
 
 from __future__ import annotations
 

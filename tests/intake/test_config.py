@@ -1,4 +1,5 @@
-"""``blob_store`` in server.toml: files (default) or database; anything else stops start-up."""
+"""The server's configuration (``intake.config``): ``blob_store`` in server.toml is files
+(the default) or database; anything else stops start-up."""
 
 from __future__ import annotations
 

@@ -1,12 +1,16 @@
 """Structural guarantees checked on the source: the service never reads the client's address
-or browser string, never parses multipart the buffered way, and has no inline script/style."""
+or browser string, never parses multipart the buffered way, and has no inline script/style.
+
+The promise: docs/THREAT_MODEL.md P1 (no code reads the address or user agent) and
+intake/README.md, "Hardening".
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-INTAKE = Path(__file__).resolve().parents[2] / "intake"
+INTAKE = Path(__file__).resolve().parents[3] / "intake"
 FORBIDDEN = re.compile(
     r"remote_addr|REMOTE_ADDR|user_agent|User-Agent|HTTP_USER_AGENT|X-Forwarded-For|"
     r"HTTP_X_FORWARDED|access_route|get_remote_address|get_ipaddr"

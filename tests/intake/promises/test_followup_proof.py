@@ -5,6 +5,8 @@ stored only with the browser's signature by that key, for exactly this case, kin
 and evidence — otherwise 403 ``error.followup_unproven`` and nothing is kept. The no-JS path:
 the server signs in memory with the key derived from the receipt the reporter typed. A case
 from before §12 (no key) still takes unsigned follow-ups.
+
+The promise: docs/THREAT_MODEL.md P3b, the server cannot speak for the reporter.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from crypto.keys import load_ed25519_public, raw_public
 from crypto.receipt import ReceiptSecrets
 from tests.intake.helpers import report_fields, with_files
 
-from .conftest import Org, csrf_of, receipt_of, reviewer_keys
-from .test_api import Api
+from ..conftest import Org, csrf_of, receipt_of, reviewer_keys
+from ..helpers import Api
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
