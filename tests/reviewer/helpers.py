@@ -33,8 +33,11 @@ from crypto.directory import Directory
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 from reviewer import identity, org
+from reviewer.bundles import open_export
 from reviewer.home import Config, Home
 from reviewer.identity import Identity
+from reviewer.importer import ImportSummary, import_items
+from reviewer.store import CaseStore
 from vault.bundle import ExportWriter
 
 PASSPHRASE = "kata sandi rahasia panjang"
@@ -314,3 +317,35 @@ def drive_tty(
             proc.kill()
             proc.wait()
         os.close(main_fd)
+
+
+def do_import(member: Member, path: Path, *, fail_after: int | None = None) -> ImportSummary:
+    """Import through the same library calls the ``import`` command makes."""
+    directory = org.load_directory(member.home)
+    seen = 0
+
+    def progress(n: int) -> None:
+        nonlocal seen
+        seen += n
+        if fail_after is not None and seen >= fail_after:
+            raise OSError("simulated crash mid-import")
+
+    with (
+        CaseStore.open(member.home.store, member.ident.store_key) as store,
+        open_export(path, directory) as export,
+    ):
+        return import_items(
+            store,
+            member.ident,
+            directory,
+            member.home.load_config(),
+            export.items(),
+            bundle_id=export.manifest.bundle_id,
+            seq_to=export.manifest.seq_to,
+            progress=progress,
+        )
+
+
+def cases_of(member: Member) -> dict[str, dict]:
+    with CaseStore.open(member.home.store, member.ident.store_key) as store:
+        return {cid: store.load_case(cid) for cid in store.cases}

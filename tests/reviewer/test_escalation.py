@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 # The layers above the core: they may import escalation.
 ABOVE_CORE = {"app", "cli", "commands", "escalation"}
 

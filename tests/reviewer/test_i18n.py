@@ -1,5 +1,6 @@
-"""The escalation/evidence/stats catalogue: every entry in both languages with the same
-placeholders, every key the code names exists, and the data tables are consistent."""
+"""The reviewer's catalogues (``reviewer/i18n/``), here the escalation/evidence/stats one: every
+entry in both languages with the same placeholders, every key the code names exists, and the data
+tables are consistent."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from reviewer import i18n
 from reviewer.escalation import authorities, regulations
 from reviewer.escalation.tracking import OUTCOMES
 
-ROOT = Path(__file__).resolve().parents[3] / "reviewer"
+ROOT = Path(__file__).resolve().parents[2] / "reviewer"
 SOURCES = [
     ROOT / "evidence.py",
     ROOT / "stats.py",

@@ -1,18 +1,16 @@
-"""Reviewer keys: creation, the passphrase-sealed key file, wrong passphrases, tampering."""
+"""Reviewer keys (``reviewer.identity``): creation, the passphrase-sealed key file, wrong
+passphrases, tampering, enrolment."""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from crypto.encoding import canonical_json
 from crypto.errors import FormatError
 from crypto.keys import PublicKeys
-from reviewer import identity, keyfile, passphrase
+from reviewer import identity, keyfile
 from reviewer.cli import build_parser, main
 from reviewer.errors import AlreadyExists, UsageError, WrongPassphrase
 from reviewer.home import Home
@@ -90,12 +88,6 @@ def test_enrol_writes_the_card_and_the_qr_of_its_exact_text(tmp_path: Path) -> N
     assert home.public_png.read_bytes().startswith(b"\x89PNG")
 
 
-def test_passphrase_typed_twice_must_match() -> None:
-    assert passphrase.same(PASSPHRASE, PASSPHRASE) == PASSPHRASE
-    with pytest.raises(UsageError):
-        passphrase.same(PASSPHRASE, PASSPHRASE + " ")
-
-
 def test_cli_init_then_wrong_passphrase(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home = tmp_path / "h"
     good, bad = tmp_path / "good", tmp_path / "bad"
@@ -127,64 +119,3 @@ def test_cli_init_then_wrong_passphrase(tmp_path: Path, capsys: pytest.CaptureFi
     assert rc == 1
     assert err.startswith("error: ") and "\nhint: " in err and "Traceback" not in err
     assert tree_snapshot(home) == before
-
-
-def test_terminal_passphrase_is_asked_twice_on_init(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from reviewer import passphrase
-
-    answers = iter([PASSPHRASE, PASSPHRASE + "!"])
-    monkeypatch.setattr(passphrase.getpass, "getpass", lambda prompt="": next(answers))
-    with pytest.raises(UsageError):
-        passphrase.obtain(None, confirm=True)
-    answers = iter([PASSPHRASE, PASSPHRASE])
-    assert passphrase.obtain(None, confirm=True) == PASSPHRASE
-    monkeypatch.setenv("BISIK_PASSPHRASE", "dari lingkungan")
-    assert passphrase.obtain(None) == "dari lingkungan"
-    pp = tmp_path / "pp"
-    pp.write_text("dari berkas\nbaris kedua\n")
-    assert passphrase.obtain(str(pp)) == "dari berkas"  # the file wins over the environment
-
-
-def _sealed_keyfile(opslimit: Any, memlimit: Any) -> bytes:
-    """A test-profile key file whose KDF parameters were edited (as an attacker could)."""
-    data = keyfile.seal_secret(b"s" * 32, PASSPHRASE, label="reviewer", profile="test")
-    obj = json.loads(data)
-    obj["kdf"]["opslimit"], obj["kdf"]["memlimit"] = opslimit, memlimit
-    return canonical_json(obj)
-
-
-@pytest.mark.parametrize(
-    "ops,mem",
-    [
-        (1, 64 << 10),  # weaker than the floor, and not the test profile
-        (2, 64 << 20),  # libsodium "interactive": below the floor
-        (1 << 31, 64 << 20),  # would run for hours
-        (3, 1 << 42),  # would ask for 4 TiB
-        ("3", 256 << 20),  # not an integer
-        (True, 256 << 20),
-    ],
-)
-def test_keyfile_kdf_parameters_outside_bounds_are_refused_before_argon2(
-    ops: Any, mem: Any
-) -> None:
-    """Audit F7 (docs/AUDIT-reviewer.md). Bug: the Argon2id cost was taken from the file
-    unchecked: an edited file could make one unlock hang or exhaust memory, and nothing stopped
-    weak custom parameters."""
-    data = _sealed_keyfile(ops, mem)
-    start = time.perf_counter()
-    with pytest.raises(FormatError):
-        keyfile.open_secret(data, PASSPHRASE, label="reviewer")
-    assert time.perf_counter() - start < 1.0  # refused before any Argon2id work
-
-
-def test_keyfile_parameters_changed_within_bounds_do_not_open() -> None:
-    """Audit F7: raising or lowering the stored cost (within bounds) never yields a key: the
-    parameters are bound into the AEAD and into the derived key, so an edited file fails to
-    open."""
-    data = _sealed_keyfile(3, 256 << 20)  # was sealed with the test profile
-    with pytest.raises(WrongPassphrase):
-        keyfile.open_secret(data, PASSPHRASE, label="reviewer")
-    untouched = keyfile.seal_secret(b"s" * 32, PASSPHRASE, label="reviewer", profile="test")
-    assert keyfile.open_secret(untouched, PASSPHRASE, label="reviewer") == b"s" * 32

@@ -10,11 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto import envelope
 from reviewer import org
-from reviewer.bundles import open_export
 from reviewer.cli import main
 from reviewer.errors import EvidenceAlteredError
 from reviewer.i18n import t
-from reviewer.importer import ImportSummary, import_items
 from reviewer.plaintext import decrypted_evidence
 from reviewer.store import CaseStore
 from vault.bundle import BundleError, BundleSignatureError
@@ -22,46 +20,15 @@ from vault.bundle import BundleError, BundleSignatureError
 from .helpers import (
     PASSPHRASE,
     FakeReport,
-    Member,
     Org,
+    cases_of,
+    do_import,
     lead_args,
     make_report,
     status_by,
     tree_snapshot,
 )
 from .helpers import write_export as _write_export
-
-
-def do_import(member: Member, path: Path, *, fail_after: int | None = None) -> ImportSummary:
-    """Import through the same library calls the ``import`` command makes."""
-    directory = org.load_directory(member.home)
-    seen = 0
-
-    def progress(n: int) -> None:
-        nonlocal seen
-        seen += n
-        if fail_after is not None and seen >= fail_after:
-            raise OSError("simulated crash mid-import")
-
-    with (
-        CaseStore.open(member.home.store, member.ident.store_key) as store,
-        open_export(path, directory) as export,
-    ):
-        return import_items(
-            store,
-            member.ident,
-            directory,
-            member.home.load_config(),
-            export.items(),
-            bundle_id=export.manifest.bundle_id,
-            seq_to=export.manifest.seq_to,
-            progress=progress,
-        )
-
-
-def cases_of(member: Member) -> dict[str, dict]:
-    with CaseStore.open(member.home.store, member.ident.store_key) as store:
-        return {cid: store.load_case(cid) for cid in store.cases}
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Linking a new report's case to the same reporter's old case from the app (SPEC §15)."""
+"""The case's action panel (``reviewer.app.actions``): linking a new report's case to the same
+reporter's old case from the app (SPEC §15)."""
 
 from __future__ import annotations
 

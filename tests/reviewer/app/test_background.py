@@ -1,4 +1,5 @@
-"""The window stays alive while the slow library calls run: unlocking (Argon2id) and importing
+"""Slow calls off the GUI thread (``reviewer.app.background``): the window stays alive while
+the slow library calls run: unlocking (Argon2id) and importing
 (verifying a bundle) run off the GUI thread, the event loop keeps turning, the controls that
 could reach the store wait, disabled, and locking lets a running import finish first."""
 

@@ -1,6 +1,7 @@
-"""The case list's filters (status, category, region, due, flagged, assigned): each keeps the
-rows ``bisik-reviewer list`` with the same option keeps, through the one filter the library
-owns (``reviewer.caselist``); late cases (our deadline or the authority's) are shaded."""
+"""The case list (``reviewer.app.cases``) and its filters (status, category, region, due, flagged,
+assigned): each keeps the rows ``bisik-reviewer list`` with the same option keeps, through the one
+filter the library owns (``reviewer.caselist``); late cases (our deadline or the authority's) are
+shaded."""
 
 from __future__ import annotations
 

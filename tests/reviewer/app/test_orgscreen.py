@@ -1,20 +1,18 @@
-"""The lead's key ceremony in the app, and the keyboard path through the case list."""
+"""The lead's key ceremony in the app (``reviewer.app.orgscreen``): create the root key, add a
+reviewer only after the fingerprint was compared, revoke, sign the directory."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from crypto.keys import raw_public
 from reviewer import identity, org
 from reviewer.app.orgscreen import OrgScreen
 from reviewer.home import Home
-from tests.reviewer.helpers import PASSPHRASE, PROFILE, Org, make_report, write_export
-
-from .helpers import import_bundle, unlock, window
+from tests.reviewer.helpers import PASSPHRASE, PROFILE
 
 
 def test_create_root_add_after_fingerprint_revoke_and_sign(qtbot: QtBot, tmp_path: Path) -> None:
@@ -70,31 +68,3 @@ def test_create_root_add_after_fingerprint_revoke_and_sign(qtbot: QtBot, tmp_pat
     assert directory.serial == 1 and out.read_bytes()
     assert [r.id for r in directory.active_reviewers()] == ["ayu"]
     assert screen.table.rowCount() == 2
-
-
-def test_the_case_list_by_keyboard(team: Org, qtbot: QtBot, tmp_path: Path) -> None:
-    bundle = tmp_path / "export.bisik"
-    reports = [
-        make_report(team.directory(), ["ayu", "budi"], text=f"laporan {n}") for n in range(3)
-    ]
-    write_export(bundle, team.server_key, reports)
-    win = window(qtbot, team.lead.home)
-    ws = unlock(qtbot, win, PASSPHRASE)
-    import_bundle(ws, bundle)
-    ws.setCurrentWidget(ws.cases)
-    table = ws.cases.list.table
-    table.setFocus()
-    qtbot.keyClick(table, Qt.Key.Key_Down)
-    qtbot.keyClick(table, Qt.Key.Key_Return)
-    assert ws.cases.view is not None
-    assert ws.cases.view.case.case_id == ws.cases.list.ids[table.currentRow()]
-
-
-def test_english_by_a_setting(team: Org, qtbot: QtBot, monkeypatch: object) -> None:
-    monkeypatch.setenv("BISIK_LANG", "id")  # type: ignore[attr-defined]
-    win = window(qtbot, team.lead.home)
-    assert win.unlock.button.text() == "Buka kunci"
-    win.unlock.language.setCurrentIndex(win.unlock.language.findData("en"))
-    assert win.unlock.button.text() == "Unlock"
-    ws = unlock(qtbot, win, PASSPHRASE)
-    assert ws.tabText(0) == "&Cases"

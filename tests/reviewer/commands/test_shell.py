@@ -24,7 +24,7 @@ from reviewer.i18n import t
 from reviewer.store import CaseStore
 from vault.bundle import read_outbox
 
-from .helpers import PASSPHRASE, FakeReport, Org, drive_tty, make_report, write_export
+from ..helpers import PASSPHRASE, FakeReport, Org, drive_tty, make_report, write_export
 
 CLI = [sys.executable, "-m", "reviewer.cli"]
 TIMEOUT = 120

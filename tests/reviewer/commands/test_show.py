@@ -1,4 +1,5 @@
-"""``show``: the reporter's fields shown as data under the tool's labels, never as structure."""
+"""``bisik-reviewer show`` (``reviewer.commands.show``): the reporter's fields shown as data under
+the tool's labels, never as structure."""
 
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ from reviewer.cli import main
 from reviewer.i18n import t
 from vault.bundle import ExportWriter
 
-from .helpers import (
+from ..helpers import (
     FakeReport,
     Org,
+    do_import,
     lead_args,
     make_report,
     seal_evidence,
     write_export,
 )
-from .test_import import do_import
 
 FAKE_STATUS = "Status            " + "ditutup: terbukti"
 FAKE_REPLY = "- [2026-11-21T09:00:00+00:00] ayu (balasan):"

@@ -4,6 +4,8 @@ A message or retaliation report counts as the reporter's only if it carries a si
 follow-up key the case's first report published. One that does not is refused (content not
 kept, case flagged ``followup_forged``); a case whose report predates §12 keeps its follow-ups
 but marks them ``unproven``.
+
+The promise: docs/THREAT_MODEL.md P3b, the server cannot speak for the reporter.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ from crypto import document as cdoc
 from crypto import envelope, followup, receipt
 from vault.bundle import ExportWriter
 
-from .helpers import FakeReport, Org, make_report
-from .test_import import cases_of, do_import
+from ..helpers import FakeReport, Org, cases_of, do_import, make_report
 
 
 def _message_env(team: Org, rep: FakeReport, text: str) -> bytes:

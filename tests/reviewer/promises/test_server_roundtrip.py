@@ -2,6 +2,9 @@
 
 Uses vault.store.Vault on SQLite and vault.transfer's export_bundle / import_outbox, exactly
 as ``bisik-server export`` / ``bisik-server import`` call them.
+
+The promise: docs/ARCHITECTURE.md, "A report's path" (steps 3 and 4: the export bundle to the
+laptop, the outbox bundle back), in the formats of vault/BUNDLE.md.
 """
 
 from __future__ import annotations
@@ -22,8 +25,7 @@ from reviewer.store import CaseStore
 from vault.store import Vault
 from vault.transfer import export_bundle, import_outbox
 
-from .helpers import Org, seal_evidence
-from .test_import import do_import
+from ..helpers import Org, do_import, seal_evidence
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 from reviewer.cli import main
 from reviewer.ui.terminal import one_line, safe
 
-from .helpers import CLI, Org, drive_tty, lead_args, make_report, write_export
+from ..helpers import CLI, Org, drive_tty, lead_args, make_report, write_export
 
 CLIPBOARD = "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07"
 CLEAR = "\x1b[2J\x1b[H"

@@ -1,6 +1,10 @@
 """The desktop app runs air-gapped: no module of reviewer/app imports Qt's network or web
 modules (import-linter only sees top-level names such as ``socket``, so this test reads the
-imports itself), and building every screen loads none of them."""
+imports itself), and building every screen loads none of them.
+
+The promise: docs/REVIEWER.md §3a (the app never touches a network) and docs/ARCHITECTURE.md,
+"Reviewer library and CLI" (import contracts forbid the app any network module).
+"""
 
 from __future__ import annotations
 

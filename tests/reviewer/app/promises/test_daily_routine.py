@@ -7,6 +7,8 @@ the "USB stick" → open the case → preview the cleaned photo (shown in the wi
 listed as removed) → reply + status → escalation to BKN with the phone number blacked out
 (dossier PDF previewed, then written) → outbox. The operator runs ``bisik-server import`` on
 that outbox and the reporter's follow-up page shows the reply and the signed status.
+
+The promise: docs/REVIEWER.md §3a, the desktop app is the same routine without a terminal.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from tests.e2e.test_loop import org as org  # the demo organisation, made by the
 from tests.intake.helpers import report_fields, with_files
 from tests.reviewer.helpers import LETTERHEAD
 
-from .helpers import import_bundle, open_case, unlock, window
+from ..helpers import import_bundle, open_case, unlock, window
 
 PHONE = "0812-3456-7890"
 DESCRIPTION = f"PENANDA-APP camat memerintahkan apel siaga; yang menyuruh bisa dihubungi {PHONE}"

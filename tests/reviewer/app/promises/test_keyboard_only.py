@@ -1,7 +1,11 @@
 """Keyboard only: Tab reaches the unlock screen's controls, the case list's filters and table, and
 the case view's action buttons; Enter and Space activate; Ctrl+L locks. The escalation wizard,
 the tracking tab, the first-run screen and the lead's key ceremony are each walked from start to
-finish with Tab, the arrow keys, Space, Enter and typing. No mouse event is sent."""
+finish with Tab, the arrow keys, Space, Enter and typing. No mouse event is sent.
+
+The promise: docs/REVIEWER.md §3a, "Without a mouse" (every screen works from the keyboard
+alone).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from reviewer.home import Home
 from reviewer.i18n import t
 from tests.reviewer.helpers import PASSPHRASE, PROFILE, Org, make_report, write_export
 
-from .helpers import SIZE, import_bundle, window
+from ..helpers import SIZE, import_bundle, unlock, window
 
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
 PHONE = "0812-3456-7890"
@@ -371,3 +375,21 @@ def test_key_ceremony_by_keyboard_only(qtbot: QtBot, tmp_path: Path) -> None:
 
 def _text_is(widget: QWidget | None, key: str) -> bool:
     return isinstance(widget, QPushButton) and widget.text() == t(key)
+
+
+def test_the_case_list_by_keyboard(team: Org, qtbot: QtBot, tmp_path: Path) -> None:
+    bundle = tmp_path / "export.bisik"
+    reports = [
+        make_report(team.directory(), ["ayu", "budi"], text=f"laporan {n}") for n in range(3)
+    ]
+    write_export(bundle, team.server_key, reports)
+    win = window(qtbot, team.lead.home)
+    ws = unlock(qtbot, win, PASSPHRASE)
+    import_bundle(ws, bundle)
+    ws.setCurrentWidget(ws.cases)
+    table = ws.cases.list.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert ws.cases.view is not None
+    assert ws.cases.view.case.case_id == ws.cases.list.ids[table.currentRow()]

@@ -1,9 +1,14 @@
-"""Every screen of the app at 1366×768, saved as PNG for review.
+"""Every screen of the app fits the 1366×768 laptop screen, saved as PNG for review; with a
+large system font the unlock screen, every tab and the first-run set-up screen still fit.
 
 The pictures go to ``$BISIK_APP_SCREENSHOTS`` when set (``docs/screenshots/app`` holds the
-committed set: ``BISIK_APP_SCREENSHOTS=docs/screenshots/app pytest tests/reviewer/app/
-test_screens.py``), else to the test's temporary directory. Each is checked to be the laptop
-size: a screen whose content needs more room would have grown the window.
+committed set: ``BISIK_APP_SCREENSHOTS=docs/screenshots/app pytest
+tests/reviewer/app/promises/test_laptop_screen.py``), else to the test's temporary directory.
+Each is checked to be the laptop size: a screen whose content needs more room would have grown
+the window.
+
+The promise: docs/REVIEWER.md §3a (every screen fits a 1366×768 laptop screen, also with a
+large system font).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pytestqt.qtbot import QtBot
 from tests.reviewer.helpers import PASSPHRASE, PROFILE, Org, make_report, status_by, write_export
 from tests.reviewer.test_evidence import jpeg_with_gps
 
-from .helpers import SIZE, import_bundle, open_case, record_step, unlock, window
+from ..helpers import SIZE, import_bundle, open_case, record_step, unlock, window
 
 PLACES = ("Jawa Tengah", "Lampung", "Sumatera Utara", "Jawa Timur", "Bali", "Aceh")
 CATEGORIES = (
@@ -143,3 +148,38 @@ def test_setup_screen_at_laptop_size(qtbot: QtBot, tmp_path: Path) -> None:
     assert setup.trust.isEnabled(), setup.status.text()
     qtbot.waitExposed(win)
     assert _shot(win, folder, "00-setup").stat().st_size < 400_000
+
+
+def test_every_tab_fits_with_a_large_font(team: Org, qtbot: QtBot, tmp_path: Path) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    normal = app.font()
+    large = app.font()
+    large.setPointSizeF(normal.pointSizeF() * 1.4)
+    app.setFont(large)
+    try:
+        bundle = tmp_path / "export.bisik"
+        report = make_report(team.directory(), ["ayu", "budi"])
+        write_export(bundle, team.server_key, [report])
+        win = window(qtbot, team.lead.home)
+        QApplication.processEvents()
+        hint = win.stack.currentWidget().minimumSizeHint()  # the unlock screen
+        assert win.stack.currentWidget() is win.unlock
+        assert hint.width() <= SIZE[0] and hint.height() <= SIZE[1], hint
+        ws = unlock(qtbot, win, PASSPHRASE)
+        import_bundle(ws, bundle)
+        open_case(ws, report.case_id)
+        for index in range(ws.count()):
+            ws.setCurrentIndex(index)
+            QApplication.processEvents()
+            hint = ws.currentWidget().minimumSizeHint()
+            assert hint.width() <= SIZE[0] and hint.height() <= SIZE[1], (index, hint)
+        assert (win.width(), win.height()) == SIZE
+        fresh = window(qtbot, tmp_path / "fresh")  # no key yet: the set-up screen
+        QApplication.processEvents()
+        hint = fresh.stack.currentWidget().minimumSizeHint()
+        assert fresh.setup is not None and fresh.stack.currentWidget() is fresh.setup
+        assert hint.width() <= SIZE[0] and hint.height() <= SIZE[1], hint
+        assert (fresh.width(), fresh.height()) == SIZE
+    finally:
+        app.setFont(normal)

@@ -1,5 +1,10 @@
 """What the app refuses and what it will not be fooled by: a tampered or foreign bundle, a
-wrong passphrase, reporter text that tries to look like the app, an idle window."""
+wrong passphrase, reporter text that tries to look like the app, an idle window.
+
+The promise: docs/THREAT_MODEL.md P4 (a tampered or foreign bundle changes nothing) and
+docs/REVIEWER.md §3a (the window locks itself when idle; reporter text is shown in a framed box
+as plain text).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.reviewer.helpers import PASSPHRASE, Org, make_report, tree_snapshot, write_export
 
-from .helpers import SIZE, import_bundle, open_case, unlock, window
+from ..helpers import SIZE, import_bundle, open_case, unlock, window
 
 TRICKS = {
     "bidi": "bukti foto \u202egpj.exe\u202c dan \u2066status: selesai\u2069",
