@@ -33,7 +33,7 @@ from intake import demo, i18n
 from intake.app import create_app
 from tests.demo_org import make_demo, reviewer
 from tests.intake.helpers import report_fields, with_files
-from tests.reviewer.test_evidence import jpeg_with_gps
+from tests.reviewer.helpers import jpeg_with_gps
 from vault.store import Vault
 
 MARKER = "PENANDA-E2E-7f3a91 camat memerintahkan apel siaga di kantor kecamatan"

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from PIL import Image
 
 from crypto import document as cdoc
 from crypto import envelope, receipt, records
@@ -349,3 +350,19 @@ def do_import(member: Member, path: Path, *, fail_after: int | None = None) -> I
 def cases_of(member: Member) -> dict[str, dict]:
     with CaseStore.open(member.home.store, member.ident.store_key) as store:
         return {cid: store.load_case(cid) for cid in store.cases}
+
+
+GPS_IFD = 0x8825
+
+
+def jpeg_with_gps(path: Path) -> Path:
+    """A small JPEG with camera make/model, software and a GPS position (Jakarta)."""
+    image = Image.new("RGB", (48, 32), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"  # Make
+    exif[0x0110] = "EOS 80D"  # Model
+    exif[0x0131] = "Camera Firmware 1.0"  # Software
+    exif[0x013B] = "Budi Santoso"  # Artist
+    exif[GPS_IFD] = {1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 0.0)}
+    image.save(path, format="JPEG", exif=exif)
+    return path

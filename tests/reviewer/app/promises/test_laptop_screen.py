@@ -21,8 +21,15 @@ from PIL import Image
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.reviewer.helpers import PASSPHRASE, PROFILE, Org, make_report, status_by, write_export
-from tests.reviewer.test_evidence import jpeg_with_gps
+from tests.reviewer.helpers import (
+    PASSPHRASE,
+    PROFILE,
+    Org,
+    jpeg_with_gps,
+    make_report,
+    status_by,
+    write_export,
+)
 
 from ..helpers import SIZE, import_bundle, open_case, record_step, unlock, window
 
