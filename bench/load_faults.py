@@ -58,7 +58,7 @@ from crypto.directory import verify_directory  # noqa: E402
 from crypto.encoding import b64u_encode  # noqa: E402
 from crypto.keys import load_ed25519_public, raw_public  # noqa: E402
 from intake import demo  # noqa: E402
-from tests.intake.forms_data import report_fields  # noqa: E402
+from tests.intake.helpers import report_fields  # noqa: E402
 from tests.servers import OwnPostgres, OwnRedis, clean_env, free_port, wait_for_port  # noqa: E402
 from tests.slowclients import BOUNDARY  # noqa: E402
 from vault.store import Vault  # noqa: E402

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from intake import demo  # noqa: E402
-from tests.intake.forms_data import report_fields  # noqa: E402
+from tests.intake.helpers import report_fields  # noqa: E402
 from tests.servers import clean_env, free_port, serving  # noqa: E402
 from tests.slowclients import Trickle, sessions, submit_text, visit  # noqa: E402
 

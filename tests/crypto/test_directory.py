@@ -12,7 +12,7 @@ from crypto.directory import Reviewer, sign_directory, verify_directory
 from crypto.errors import FormatError, SignatureError
 from crypto.keys import KeyPair
 
-from .directories import ROOT, TODAY, reviewer_entry
+from .helpers import ROOT, TODAY, reviewer_entry
 
 
 def test_directory_rollback_and_active_reviewers() -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from crypto import document
+from crypto import document, signed
 from crypto.encoding import b64u_encode, parse_json_object
-from crypto.errors import FormatError
+from crypto.envelope import seal, unseal
+from crypto.errors import BisikError, FormatError, SignatureError
 
 HEX = "ab" * 32
 
@@ -100,3 +107,84 @@ def test_document_rejects_what_the_spec_lists() -> None:
             document.parse(json.dumps(body).encode())
     with pytest.raises(FormatError):
         document.parse(b"{" + b" " * document.MAX_DOCUMENT + b"}")
+
+
+ALICE = X25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+
+
+_ED = Ed25519PrivateKey.from_private_bytes(bytes(32))
+
+
+field_text = st.text(max_size=200)
+
+
+evidence = st.builds(
+    document.Evidence,
+    envelope_sha256=st.text("0123456789abcdef", min_size=64, max_size=64),
+    envelope_mac=st.text("0123456789abcdef", min_size=64, max_size=64),
+    name=st.text(min_size=1, max_size=255),
+    media_type=st.text(max_size=127),
+    size=st.integers(0, 2**40),
+    share=st.booleans(),
+)
+
+
+field_maps = st.dictionaries(
+    st.text(max_size=64), st.one_of(field_text, st.lists(field_text, max_size=4)), max_size=8
+)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> document.Document:
+    kind = draw(st.sampled_from(sorted(document.TYPES)))
+    reply = draw(st.binary(min_size=32, max_size=32))
+    ev = draw(
+        st.lists(
+            evidence, max_size=5, unique_by=(lambda e: e.envelope_sha256, lambda e: e.envelope_mac)
+        )
+    )
+    identity = kind == "identity"  # SPEC §17: browser only, no reply key, no files
+    return document.Document(
+        type=kind,
+        submitted_at=draw(st.datetimes(timezones=st.just(dt.UTC))).isoformat(),
+        channel="browser" if identity else draw(st.sampled_from(sorted(document.CHANNELS))),
+        fields=draw(field_maps),
+        reply_key=None
+        if identity
+        else b64u_encode(reply)
+        if kind == "report" or draw(st.booleans())
+        else None,
+        evidence=() if identity else tuple(ev),
+        consent=draw(st.dictionaries(st.text(max_size=20), st.booleans(), max_size=3)),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(doc=documents())
+def test_document_round_trip_through_an_envelope(doc: document.Document) -> None:
+    data = doc.to_bytes()
+    parsed = document.parse(unseal(seal(data, [ALICE.public_key()]), ALICE))
+    assert parsed == doc
+    assert parsed.to_bytes() == data
+    assert document.missing_evidence(parsed, set()) == list(doc.evidence)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=12), c, max_size=6),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(junk=st.one_of(st.binary(max_size=300), json_values.map(lambda o: json.dumps(o).encode())))
+def test_document_and_signed_garbage_raise_only_bisik_errors(junk: bytes) -> None:
+    for parse in (document.parse, signed.parse):
+        with contextlib.suppress(FormatError):
+            parse(junk)
+    try:
+        signed.parse(junk).verify(_ED.public_key(), "status")
+    except (FormatError, SignatureError):
+        pass
+    except BisikError as exc:  # any other documented error is a bug here too
+        raise AssertionError(exc) from exc

@@ -12,7 +12,7 @@ from crypto.directory import Reviewer, sign_directory, verify_directory
 from crypto.errors import FormatError
 from crypto.keys import KeyPair
 
-from .directories import ROOT, TODAY, reviewer_entry
+from .helpers import ROOT, TODAY, reviewer_entry
 
 
 def test_regression_record_time_without_zone_is_rejected() -> None:

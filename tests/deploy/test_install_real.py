@@ -40,7 +40,7 @@ import pytest
 
 from intake import demo, i18n
 from tests.demo_org import make_demo, reviewer
-from tests.intake.test_replay import Http
+from tests.intake.helpers import Http
 from tests.tor.network import _COMMON, TorNetwork, socks_get
 from vault.store import Vault
 

@@ -38,7 +38,7 @@ from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 from intake import demo
 from tests.demo_org import make_demo, reviewer
-from tests.intake.forms_data import report_fields
+from tests.intake.helpers import report_fields
 from tests.servers import IntakeNode, OwnRedis, intake_nodes, own_database
 from vault.store import Vault
 from vault.transfer import load_directory

@@ -194,7 +194,7 @@ def _multipart(fields: dict[str, object], files: dict[str, tuple[str, bytes]]) -
 
 
 def test_sandboxed_intake_takes_a_report(served: int, home: Path) -> None:
-    from tests.intake.forms_data import report_fields
+    from tests.intake.helpers import report_fields
 
     port = served
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)

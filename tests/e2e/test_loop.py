@@ -32,8 +32,8 @@ from intake import config as cfg
 from intake import demo, i18n
 from intake.app import create_app
 from tests.demo_org import make_demo, reviewer
-from tests.intake.forms_data import report_fields, with_files
-from tests.reviewer.test_evidence import jpeg_with_gps
+from tests.intake.helpers import report_fields, with_files
+from tests.reviewer.helpers import jpeg_with_gps
 from vault.store import Vault
 
 MARKER = "PENANDA-E2E-7f3a91 camat memerintahkan apel siaga di kantor kecamatan"

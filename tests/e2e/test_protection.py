@@ -49,7 +49,7 @@ from tests.e2e.test_loop import (
     server,
     submit,
 )
-from tests.reviewer.factory import LETTERHEAD
+from tests.reviewer.helpers import LETTERHEAD
 from vault import retention
 from vault.transfer import load_directory
 

@@ -41,7 +41,7 @@ from tests.e2e.test_loop import (
     server,
     submit,
 )
-from tests.intake.forms_data import report_fields
+from tests.intake.helpers import report_fields
 from vault.bundle import OutboxWriter
 from vault.bundle.errors import BundleError
 from vault.store import Vault

@@ -25,46 +25,9 @@ from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
 
 from .conftest import Org, csrf_of, reviewer_keys
-from .helpers import blob_files, case_count
+from .helpers import Api, blob_files, case_count
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-class Api:
-    """A tiny client for /api with the session's CSRF token."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        self.csrf = csrf_of(client, "/submit")
-
-    def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
-        h = {"X-CSRF-Token": self.csrf, **headers}
-        if isinstance(body, bytes):
-            return self.client.open(
-                path, method=method, data=body, headers=h, content_type="application/octet-stream"
-            )
-        return self.client.open(path, method=method, json=body, headers=h)
-
-    def send(self, data: bytes, piece: int = 1 << 16) -> Any:
-        """Open an upload, send ``data`` in pieces, and return the server's answer to finish."""
-        start = self.call("POST", "/api/uploads", {"size": len(data)})
-        assert start.status_code == 201, start.get_data(as_text=True)
-        info = start.get_json()
-        tok = {"X-Upload-Token": info["token"]}
-        for off in range(0, len(data), piece):
-            r = self.call(
-                "PUT", f"/api/uploads/{info['id']}?offset={off}", data[off : off + piece], **tok
-            )
-            assert r.status_code == 200, r.get_json()
-        return self.call("POST", f"/api/uploads/{info['id']}/finish", {}, **tok)
-
-    def upload(self, data: bytes, piece: int = 1 << 16) -> dict[str, Any]:
-        done = self.send(data, piece)
-        assert done.status_code == 200, done.get_json()
-        # the server hashes what it stored; the client sends no hash of its own
-        assert done.get_json()["sha256"] == hashlib.sha256(data).hexdigest()
-        assert done.get_json()["size"] == len(data)
-        return dict(done.get_json())
 
 
 @pytest.fixture

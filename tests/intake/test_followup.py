@@ -17,8 +17,7 @@ from intake import i18n
 from vault.blobstore import BlobRef
 
 from .conftest import Org, csrf_of, receipt_of, tr
-from .forms_data import report_fields, with_files
-from .helpers import history_of, open_blob
+from .helpers import history_of, open_blob, report_fields, with_files
 
 
 def _submit(client: FlaskClient) -> str:

@@ -26,7 +26,7 @@ from intake import form_tokens, security
 from tests.servers import IntakeNode, clean_env
 
 from .conftest import RECEIPT_RE, csrf_of, receipt_of, tr
-from .forms_data import report_fields, with_files
+from .helpers import report_fields, with_files
 
 REDIS = "redis://127.0.0.1:6379"
 TOKEN_RE = re.compile(r'name="submission" value="([0-9a-f]{32})"')

@@ -10,7 +10,7 @@ from crypto import report_schema
 from intake import forms
 from intake.errors import UploadError
 
-from .forms_data import report_fields
+from .helpers import report_fields
 
 
 def _form(**changes: Any) -> dict[str, list[str]]:

@@ -19,8 +19,7 @@ from crypto import envelope
 from intake import config as cfg
 
 from .conftest import Org, csrf_of, reviewer_keys
-from .forms_data import report_fields, with_files
-from .helpers import blob_files, case_count
+from .helpers import blob_files, case_count, report_fields, with_files
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -21,7 +21,7 @@ from intake.limitstore import coarse_expiry
 from tests.servers import OwnRedis
 
 from .conftest import csrf_of
-from .forms_data import report_fields
+from .helpers import report_fields
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures for the reviewer tests (see factory.py for what they build)."""
+"""Fixtures for the reviewer tests (see helpers.py for what they build)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .factory import Org, make_org
+from .helpers import Org, make_org
 
 
 @pytest.fixture

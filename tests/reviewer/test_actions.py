@@ -22,8 +22,7 @@ from reviewer.store import CaseStore
 from vault.bundle import read_outbox
 from vault.bundle.checks import envelope_recipient_ids
 
-from .factory import FakeReport, Org, lead_args, make_report, status_by, write_export
-from .test_import import do_import
+from .helpers import FakeReport, Org, do_import, lead_args, make_report, status_by, write_export
 
 
 @pytest.fixture

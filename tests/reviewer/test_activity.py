@@ -110,8 +110,7 @@ def test_import_notes_that_an_item_arrived_after_the_closing_status(team, tmp_pa
 
     from crypto import document, envelope
     from reviewer.store import CaseStore
-    from tests.reviewer.factory import make_report, status_by, write_export
-    from tests.reviewer.test_import import do_import
+    from tests.reviewer.helpers import do_import, make_report, status_by, write_export
 
     d = team.directory()
     rep = make_report(d, ["ayu", "budi"])

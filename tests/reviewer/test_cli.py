@@ -118,7 +118,7 @@ def test_import_stages_inside_the_home_not_tmpdir(
 
     import vault.bundle
 
-    from .factory import PASSPHRASE, make_org, make_report, write_export
+    from .helpers import PASSPHRASE, make_org, make_report, write_export
 
     team = make_org(tmp_path / "team")
     d = team.directory()

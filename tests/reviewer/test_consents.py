@@ -13,7 +13,7 @@ from reviewer.deadlines import due_list
 from reviewer.errors import ConsentError
 from reviewer.escalation import authorities, dossier, redact
 from reviewer.home import Config
-from tests.reviewer.factory import LETTERHEAD
+from tests.reviewer.helpers import LETTERHEAD
 
 PHOTO = "aa" * 32
 SENDER = Config(**LETTERHEAD).letterhead()

@@ -19,20 +19,7 @@ from reviewer import evidence
 from reviewer.case import EvidenceItem
 from reviewer.errors import EvidenceError
 
-GPS_IFD = 0x8825
-
-
-def jpeg_with_gps(path: Path) -> Path:
-    """A small JPEG with camera make/model, software and a GPS position (Jakarta)."""
-    image = Image.new("RGB", (48, 32), (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x010F] = "Canon"  # Make
-    exif[0x0110] = "EOS 80D"  # Model
-    exif[0x0131] = "Camera Firmware 1.0"  # Software
-    exif[0x013B] = "Budi Santoso"  # Artist
-    exif[GPS_IFD] = {1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 0.0)}
-    image.save(path, format="JPEG", exif=exif)
-    return path
+from .helpers import jpeg_with_gps
 
 
 def pdf_with_author(path: Path, author: str = "Budi Santoso") -> Path:

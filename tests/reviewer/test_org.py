@@ -16,7 +16,7 @@ from reviewer.cli import main
 from reviewer.errors import AlreadyExists, DirectoryError, UsageError, WrongPassphrase
 from reviewer.home import Home
 
-from .factory import PASSPHRASE, Org, tree_snapshot
+from .helpers import PASSPHRASE, Org, tree_snapshot
 
 
 def test_ceremony_produces_a_directory_the_crypto_core_accepts(team: Org) -> None:
@@ -55,7 +55,7 @@ def test_older_or_forked_directory_is_refused(team: Org) -> None:
 
 
 def test_directory_from_another_root_is_refused(tmp_path: Path, team: Org) -> None:
-    from .factory import make_org
+    from .helpers import make_org
 
     other = make_org(tmp_path / "other")
     with pytest.raises(SignatureError):

@@ -1,4 +1,5 @@
-"""Retention on SQLite and PostgreSQL: what goes, what stays, dry run, no residue."""
+"""Retention on SQLite and PostgreSQL: what goes, what stays, dry run, no residue; a blob
+another case still references is never removed (issue 8, replay finding)."""
 
 from __future__ import annotations
 
@@ -161,3 +162,19 @@ def test_unacknowledged_items_keep_a_closed_case(vault: Vault) -> None:
     vault.set_cursor(ack_cursor("budi"), vault.last_seq())
     assert plan(vault, POLICY, TODAY).cases == (case,)
     assert kept(vault, POLICY, TODAY) == []
+
+
+def test_retention_keeps_a_blob_shared_with_a_surviving_case(vault: Vault) -> None:
+    r = Reviewer.new()
+    doomed = new_case(vault, r, evidence=1)
+    evidence = vault.case_history(doomed).entries[0].evidence[0]
+    survivor = new_case(vault, r, evidence=0)
+    vault.add_message(survivor, kind="message", blob=evidence)  # the same envelope, twice
+    at = dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC).isoformat()
+    vault.add_status(doomed, r.status(doomed, "closed_substantiated", at))
+    vault.set_cursor(ack_cursor("ani"), vault.last_seq())  # the reviewers acknowledged it all
+    done = apply(vault, RetentionPolicy(closed_case_days=30), dt.date(2026, 6, 30))
+    assert done.cases == (doomed,)
+    assert evidence.sha256 not in done.blobs
+    assert vault.blobs.verify(evidence.sha256)
+    assert vault.case_history(survivor).entries[-1].blob == evidence

@@ -1,4 +1,9 @@
-"""The repository on SQLite and PostgreSQL: cases, messages, records, batches, cursors."""
+"""The repository on SQLite and PostgreSQL: cases, messages, records, batches, cursors.
+
+Concurrent writers: the journal never shows a gap an export cursor could skip. Taking blobs
+back (``Vault.discard``): a refused request removes only bytes it created that no row
+references (issue 8, replay finding).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import hashlib
 import os
 import secrets
 import stat
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -419,3 +425,102 @@ def test_put_files_syncs_every_file_before_any_rename(
     assert last_file < renames[0] and renames[-1] < dirs[0]
     fans = {vault.blobs.path(r.sha256).parent for r in refs[:-1]}
     assert len(fans) <= len(dirs) <= len(fans) + 1  # each fan-out dir once (+ the root)
+
+
+@pytest.fixture
+def vaults(vault_db_url: str, tmp_path: Path) -> Iterator[tuple[Vault, Vault]]:
+    """Two Vault objects (two engines, as in two server processes) on one database."""
+    a = Vault.open(vault_db_url, tmp_path / "home")
+    b = Vault.open(vault_db_url, tmp_path / "home")
+    yield a, b
+    a.close()
+    b.close()
+
+
+def test_a_late_commit_never_hides_behind_a_higher_seq(vaults: tuple[Vault, Vault]) -> None:
+    a, b = vaults
+    reviewer = Reviewer.new()
+    case1, case2 = new_case(a, reviewer), new_case(a, reviewer)
+    before = a.last_seq()
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def other_writer() -> None:
+        try:
+            b.add_status(case2, reviewer.status(case2, "in_review", "2026-03-02T00:00:00+00:00"))
+        except BaseException as exc:  # reported to the main thread below
+            errors.append(exc)
+        done.set()
+
+    with a.batch() as tx:  # a slow import: appended, not yet committed
+        tx.add_status(case1, reviewer.status(case1, "in_review", "2026-03-01T00:00:00+00:00"))
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        finished_early = done.wait(0.5)
+        # a reader (an export) must not block on the open write, and must see no gap
+        seen = [i.seq for i in b.items_since(before)]
+    thread.join(20)
+    assert not errors
+    final = [i.seq for i in a.items_since(before)]
+    assert len(final) == 2
+    assert not finished_early, "the second writer committed while the first held its seq"
+    assert seen == final[: len(seen)]
+    assert seen == []
+
+
+def test_many_concurrent_writers_get_distinct_increasing_seqs(
+    vaults: tuple[Vault, Vault],
+) -> None:
+    a, b = vaults
+    reviewer = Reviewer.new()
+    errors: list[BaseException] = []
+
+    def writer(v: Vault) -> None:
+        try:
+            for _ in range(5):
+                new_case(v, reviewer, evidence=1)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(v,)) for v in (a, b, a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    seqs = [i.seq for i in a.items_since(0)]
+    assert len(seqs) == 20 and seqs == sorted(set(seqs))
+
+
+def _report(vault: Vault) -> str:
+    return new_case(vault, Reviewer.new(), evidence=1)
+
+
+def test_discard_keeps_bytes_a_case_holds(vault: Vault) -> None:
+    case = _report(vault)
+    stored = next(e for e in vault.case_history(case).entries if e.kind == "report")
+    assert stored.blob is not None
+    with vault.blobs.open(stored.blob.sha256) as f:
+        again = vault.blobs.add_bytes(f.read())  # the same bytes, sent again
+    assert not again.created
+    assert vault.discard([again]) == []
+    # even a caller that wrongly believes it created them cannot remove a referenced blob
+    assert vault.delete_unreferenced([stored.blob.sha256]) == []
+    assert vault.blobs.verify(stored.blob.sha256)
+
+
+def test_discard_removes_what_the_request_created(vault: Vault) -> None:
+    sealed = envelope.seal(secrets.token_bytes(100), [KeyPair.generate().public.encryption])
+    written = vault.blobs.add_bytes(sealed)
+    assert written.created
+    assert vault.discard([written]) == [written.ref.sha256]
+    assert not vault.blobs.exists(written.ref.sha256)
+    # a request that comes after the removal cannot reference the vanished bytes
+    with pytest.raises(MissingBlobError):
+        vault.create_case(
+            lookup_tag=secrets.token_bytes(32),
+            reply_public=raw_public(KeyPair.generate().encryption.public_key()),
+            recipients=["rev-a"],
+            report_blob=written.ref,
+            evidence=[],
+        )

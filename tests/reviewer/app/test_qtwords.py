@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from reviewer.app import qtwords
 
-from .drive import window
+from .helpers import window
 
 # Qt's strings that are not words: key names and sequences, the layout-direction marker
 NOT_WORDS = {"Alt+Left", "Alt+Right", "Alt+Up"}

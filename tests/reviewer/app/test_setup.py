@@ -14,9 +14,9 @@ from reviewer.app.setup import SetupScreen
 from reviewer.app.trust import TrustBox
 from reviewer.app.window import MainWindow
 from reviewer.home import Home
-from tests.reviewer.factory import PASSPHRASE, PROFILE, Org, make_org, make_report, write_export
+from tests.reviewer.helpers import PASSPHRASE, PROFILE, Org, make_org, make_report, write_export
 
-from .drive import import_bundle, open_case, unlock, window
+from .helpers import import_bundle, open_case, unlock, window
 
 
 def _fill(qtbot: QtBot, setup: SetupScreen, rid: str, name: str, first: str, again: str) -> None:

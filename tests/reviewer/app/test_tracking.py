@@ -19,10 +19,10 @@ from reviewer.cli import main
 from reviewer.escalation import chain, tracking
 from reviewer.escalation.chainwords import stage_label
 from reviewer.store import CaseStore
-from tests.reviewer.factory import PASSPHRASE, Org, make_report, write_export
+from tests.reviewer.helpers import PASSPHRASE, Org, make_report, write_export
 from vault.bundle import read_outbox
 
-from .drive import import_bundle, open_case, record_step, unlock, window
+from .helpers import import_bundle, open_case, record_step, unlock, window
 
 TODAY = dt.date.today()
 REFERENCE = "800/123/OTDA"

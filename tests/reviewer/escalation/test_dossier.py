@@ -17,7 +17,7 @@ from reviewer.case import Case, EvidenceItem, StatusEvent
 from reviewer.errors import AuthorityError, ConsentError, RedactionError
 from reviewer.escalation import authorities, dossier, redact, regulations
 from reviewer.home import Config
-from tests.reviewer.factory import LETTERHEAD
+from tests.reviewer.helpers import LETTERHEAD
 
 NIP = "19850312 201001 1 005"
 PHONE = "0812-3456-7890"

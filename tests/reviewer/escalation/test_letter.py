@@ -18,7 +18,7 @@ from reviewer.case import Case
 from reviewer.errors import AuthorityError, ConsentError, UsageError
 from reviewer.escalation import authorities, dossier, redact, regulations
 from reviewer.home import Config
-from tests.reviewer.factory import LETTERHEAD
+from tests.reviewer.helpers import LETTERHEAD
 
 TODAY = dt.date(2026, 12, 5)
 SENDER = Config(**LETTERHEAD).letterhead()
