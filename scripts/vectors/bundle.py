@@ -44,8 +44,8 @@ from scripts.vectors._bundle_parts import (
     swap_frames,
     take_apart,
 )
+from scripts.vectors.bundle_org import TODAY, ed25519, make_org
 from scripts.vectors.common import SeamRandom, Vector
-from tests.vault.helpers import TODAY, ed25519, make_org
 from vault.bundle import ExportWriter, OutboxWriter
 
 SEED = "bundle-vectors-v1"

@@ -1,8 +1,8 @@
 """Shared builders for the vault tests (and the bundle bench and vector generator).
 
 * a reviewer key pair, sealed blobs and cases in a vault (:class:`Reviewer`, :func:`new_case`);
-* an organisation with real keys, derivable from a seed so the bundle vector generator
-  (scripts/vectors/bundle.py) reproduces it (:func:`make_org`), and sample bundles;
+* an organisation with real keys, derivable from a seed (:func:`make_org`, from
+  scripts/vectors/bundle_org.py, where the bundle vectors are made with it), and sample bundles;
 * a server home laid out as docs/ARCHITECTURE.md says, a vault opened on it, cases with real
   sealed envelopes, a laptop harness (read export, decrypt, write outbox), and a database
   snapshot that proves a rejected bundle changed nothing.
@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import os
@@ -20,14 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from crypto import envelope, records
-from crypto.directory import Directory, sign_directory, verify_directory
-from crypto.directory import Reviewer as Entry
 from crypto.encoding import b64u_decode, b64u_encode
-from crypto.keys import KeyPair, key_id, load_x25519_public, raw_private, raw_public
+from crypto.keys import KeyPair, load_x25519_public, raw_private, raw_public
+from scripts.vectors.bundle_org import TODAY as TODAY
+from scripts.vectors.bundle_org import Org, make_org
+from scripts.vectors.bundle_org import ed25519 as ed25519
+from scripts.vectors.bundle_org import keypair as keypair
+from scripts.vectors.bundle_org import revoke as revoke
+from scripts.vectors.bundle_org import seeded as _seeded
 from vault.blobstore import BlobRef
 from vault.bundle import ExportWriter, OutboxWriter, read_export
 from vault.store import Vault
@@ -69,99 +71,6 @@ def new_case(vault: Vault, reviewer: Reviewer, *, evidence: int = 1) -> str:
 
 
 # --- an organisation with real keys; sample bundles ----------------------------------------------
-
-TODAY = dt.date(2026, 11, 29)
-
-
-def _seeded(seed: str | None, label: str) -> bytes | None:
-    if seed is None:
-        return None
-    return hashlib.sha256(f"bisik-test/{seed}/{label}".encode()).digest()
-
-
-def ed25519(seed: str | None, label: str) -> Ed25519PrivateKey:
-    raw = _seeded(seed, label)
-    return Ed25519PrivateKey.from_private_bytes(raw) if raw else Ed25519PrivateKey.generate()
-
-
-def keypair(seed: str | None, label: str) -> KeyPair:
-    x = _seeded(seed, label + "/x")
-    if x is None:
-        return KeyPair.generate()
-    return KeyPair(X25519PrivateKey.from_private_bytes(x), ed25519(seed, label + "/ed"))
-
-
-@dataclass
-class Org:
-    """A root key, a server key, reviewers, and the directory the root signed."""
-
-    root: Ed25519PrivateKey
-    server: Ed25519PrivateKey
-    reviewers: dict[str, KeyPair]
-    directory_bytes: bytes
-    revoked: list[str] = field(default_factory=list)
-
-    @property
-    def directory(self) -> Directory:
-        return verify_directory(self.directory_bytes, self.root.public_key(), TODAY)
-
-    def signer(self, reviewer_id: str) -> Ed25519PrivateKey:
-        return self.reviewers[reviewer_id].signing
-
-    def with_server(self, server: Ed25519PrivateKey | None) -> Org:
-        """The same organisation whose directory names another server key (or none)."""
-        return make_org(
-            root=self.root,
-            server=server,
-            reviewers=self.reviewers,
-            revoked=self.revoked,
-            no_server=server is None,
-        )
-
-
-def make_org(
-    ids: tuple[str, ...] = ("rev_a", "rev_b"),
-    *,
-    seed: str | None = None,
-    root: Ed25519PrivateKey | None = None,
-    server: Ed25519PrivateKey | None = None,
-    reviewers: dict[str, KeyPair] | None = None,
-    revoked: list[str] | None = None,
-    no_server: bool = False,
-) -> Org:
-    """An organisation; pass ``seed`` for keys that are the same on every run."""
-    root = root or ed25519(seed, "root")
-    server = server or ed25519(seed, "server")
-    reviewers = reviewers or {rid: keypair(seed, rid) for rid in ids}
-    entries = [
-        Entry(
-            rid,
-            rid.upper(),
-            "lead" if i == 0 else "reviewer",
-            kp.public,
-            TODAY - dt.timedelta(days=30),
-            TODAY + dt.timedelta(days=365),
-        )
-        for i, (rid, kp) in enumerate(reviewers.items())
-    ]
-    data = sign_directory(
-        root,
-        "Bisik Test",
-        1,
-        TODAY + dt.timedelta(days=365),
-        entries,
-        None if no_server else server.public_key(),
-        revoked or [],
-    )
-    return Org(root, server, reviewers, data, revoked or [])
-
-
-def revoke(org: Org, reviewer_id: str) -> Org:
-    """The same organisation after revoking one reviewer's signing key."""
-    kid = key_id(org.reviewers[reviewer_id].signing.public_key()).hex()
-    return make_org(
-        root=org.root, server=org.server, reviewers=org.reviewers, revoked=[*org.revoked, kid]
-    )
 
 
 def reply_keypair(
