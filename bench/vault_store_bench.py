@@ -39,7 +39,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bench import harness as h
 from crypto import records
 from vault.blobstore import BlobRef, BlobStore, LocalBlobStore
-from vault.store import Outbound, Vault
+from vault.entries import Outbound
+from vault.store import Vault
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CHUNK = 1 << 20

@@ -98,7 +98,7 @@ def _sign_directory(server_pub: Path, out: Path) -> Path:
     root = Ed25519PrivateKey.generate()
     today = dt.datetime.now(dt.UTC).date()
     until = today + dt.timedelta(days=90)
-    reviewers = [  # the recipients tests/intake/forms_data.py's report names
+    reviewers = [  # the recipients tests/intake/helpers.py's report names
         Reviewer(name, name.title(), "lead", KeyPair.generate().public, today, until)
         for name in ("ani", "budi")
     ]
@@ -293,7 +293,7 @@ def test_journald_keeps_the_log_without_the_reporters_address(booted: Booted) ->
         "import functools, http.client, os\n"
         f"http.client.HTTPConnection = functools.partial(http.client.HTTPConnection,"
         f" source_address=({SOURCE!r}, 0))\n"
-        "from tests.intake.test_replay import Http\n"
+        "from tests.intake.helpers import Http\n"
         "h = Http(8080)\n"
         "print(bool(h.nojs_report(os.urandom(50_000))))\n"
         f"print(h.send('GET', '/nowhere', **{{'User-Agent': {USER_AGENT!r}}})[0])\n"
