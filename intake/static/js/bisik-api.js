@@ -8,14 +8,15 @@
  * Uploads are built for Tor's latency (a round trip of 0.4-1 s): the server names a piece
  * size and how many pieces to keep in flight; sealing runs ahead of the network and the
  * network never waits for a round trip per piece. Memory: the pieces in flight plus one being
- * filled (4 x 2 MiB by default) and the sealer's two read blocks (READ each).
+ * filled (4 x 2 MiB by default) and the sealer's three blocks (READ each: one read ahead, one
+ * being encrypted, its ciphertext).
  */
 (function (root) {
   "use strict";
   var C = root.BisikCrypto;
   var messages = {};
   var RETRIES = 8;
-  var READ = 4 << 20;  // the file is read in large slices: 1 MiB slices read ~4x slower
+  var READ = 1 << 20;  // the sealer's block: 1 MiB seals as fast as 4 MiB through blob.stream(), in a quarter of the memory
 
   function ApiError(key, status, extra) {
     var e = new Error(key);

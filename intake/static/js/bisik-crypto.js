@@ -366,12 +366,16 @@
 
   /**
    * Seal a Blob/File (or Uint8Array) to ``recipients`` (raw X25519 public keys), streaming.
-   * Reads ``readSize`` bytes at a time with blob.slice(), never the whole file, and calls
-   * ``onData(Uint8Array)`` with the header then each ciphertext chunk, in order (await-ed, so
-   * the caller may upload before more is read). Returns {length, headerMac (hex)}: the
-   * envelope's header MAC (SPEC §3.4), which a document lists as the evidence entry's
-   * ``envelope_mac``; ``opts.onHeaderMac(hex)`` receives it before any payload is read.
-   * ``opts.fileKey``, ``opts.salt``, ``opts.ephemerals`` are the determinism seam for vectors.
+   * A Blob is read front to back through blob.stream() (in Chromium about three times the
+   * rate of blob.slice(); a File that changes while it is read, by length, is refused with
+   * FormatError), never whole: blocks of ``readSize`` bytes (whole 64 KiB chunks) are
+   * encrypted chunk by chunk, the next block read while this one is encrypted. ``onData``
+   * gets the header, then each ciphertext chunk in order, and is await-ed, so the caller may
+   * upload before more is read. Returns {length, headerMac (hex)}: the envelope's header MAC
+   * (SPEC §3.4), which a document lists as the evidence entry's ``envelope_mac``;
+   * ``opts.onHeaderMac(hex)`` receives it before any payload is read. ``opts.fileKey``,
+   * ``opts.salt``, ``opts.ephemerals`` are the determinism seam for vectors. Memory: about
+   * three blocks (one read ahead, one being encrypted, its ciphertext).
    */
   async function sealStream(source, recipients, onData, opts) {
     opts = opts || {};
@@ -389,20 +393,19 @@
     if (opts.onHeaderMac) opts.onHeaderMac(headerMac);
     await emit(head);
     var key = await aesKey(await deriveKey(fileKey, salt, PAYLOAD_LABEL), "encrypt");
+    var readData = isBlob ? streamFiller(source.stream().getReader(), n)
+      : function (block, from, count) { block.set(source.subarray(from, from + count)); };
 
-    // Read one block of whole chunks, add the padding, encrypt its chunks concurrently
-    // (WebCrypto runs them off the main thread). Resolves to the ciphertext chunks in order.
-    async function encryptBlock(start) {
+    // The plaintext block at ``start``: the data, the padding marker, zeros after it.
+    async function readBlock(start) {
       var end = Math.min(start + readSize, padded);
-      var block = new Uint8Array(end - start);  // zeros: the padding after the marker
-      if (start < n) {
-        var dataEnd = Math.min(end, n);
-        var part = isBlob ? new Uint8Array(await source.slice(start, dataEnd).arrayBuffer())
-          : source.subarray(start, dataEnd);
-        if (part.length !== dataEnd - start) throw new FormatError("the file changed while it was read");
-        block.set(part);
-      }
+      var block = new Uint8Array(end - start);
+      if (start < n) await readData(block, start, Math.min(end, n) - start);
       if (n >= start && n < end) block[n - start] = PAD_MARKER;
+      return block;
+    }
+    // Its chunks encrypted concurrently (WebCrypto runs them off the main thread), in order.
+    function encryptBlock(block, start) {
       var pending = [];
       for (var off = 0; off < block.length; off += CHUNK) {
         var counter = (start + off) / CHUNK;
@@ -411,18 +414,60 @@
       }
       return Promise.all(pending);
     }
+    function quiet(promise) { promise.catch(function () { /* reported when awaited */ }); return promise; }
 
-    // Pipeline: the next block is read and encrypted while this one is handed on (uploaded).
-    // At most two blocks of ciphertext are held.
-    var next = encryptBlock(0);
-    for (var start = 0; start < padded; start += readSize) {
-      var cts = await next;
-      next = start + readSize < padded ? encryptBlock(start + readSize) : null;
-      if (next) next.catch(function () { /* reported when awaited */ });
-      for (var i = 0; i < cts.length; i++) await emit(new Uint8Array(cts[i]));
-      if (opts.onProgress) opts.onProgress(Math.min(start + readSize, n), n);
+    // Pipeline: block k+1 is read while block k is encrypted, and encrypted while block k is
+    // handed on (uploaded). Reads follow one another: each starts when the last one ended.
+    var read = quiet(readBlock(0));
+    var sealed = quiet(read.then(function (b) { return encryptBlock(b, 0); }));
+    try {
+      for (var start = 0; start < padded; start += readSize) {
+        var following = start + readSize, current = sealed;
+        if (following < padded) {
+          read = quiet(read.then(readBlock.bind(null, following)));
+          sealed = quiet(read.then(function (at, b) { return encryptBlock(b, at); }.bind(null, following)));
+        }
+        var cts = await current;
+        for (var i = 0; i < cts.length; i++) await emit(new Uint8Array(cts[i]));
+        if (opts.onProgress) opts.onProgress(Math.min(following, n), n);
+      }
+    } finally {
+      if (readData.cancel) readData.cancel();
     }
     return { length: total, headerMac: headerMac };
+  }
+
+  /**
+   * ``fill(block, from, count)`` over a Blob's stream reader: copies the next ``count`` bytes
+   * into ``block``; rejects with FormatError when the stream ends early or, once ``n`` bytes
+   * were asked for, holds more (the file changed while it was read). ``fill.cancel()``
+   * releases the reader (after a failure, or once the whole file was read).
+   */
+  function streamFiller(reader, n) {
+    var carry = new Uint8Array(0), seen = 0, done = false;
+    async function fill(block, from, count) {
+      var have = 0;
+      while (have < count) {
+        if (!carry.length) {
+          var r = await reader.read();
+          if (r.done || (seen += r.value.length) > n) throw new FormatError("the file changed while it was read");
+          carry = r.value;
+        }
+        var k = Math.min(count - have, carry.length);
+        block.set(carry.subarray(0, k), have);
+        have += k;
+        carry = carry.subarray(k);
+      }
+      if (from + count === n) {  // the last of the data: nothing may follow
+        var rest = await reader.read();
+        done = true;
+        if (carry.length || !rest.done) throw new FormatError("the file changed while it was read");
+      }
+    }
+    fill.cancel = function () {
+      if (!done) { done = true; reader.cancel().catch(function () { /* already closed */ }); }
+    };
+    return fill;
   }
 
   /** Seal bytes in memory; returns the envelope as a Uint8Array. */

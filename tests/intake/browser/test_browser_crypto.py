@@ -10,6 +10,7 @@ the same error type for every rejection. Then random round trips in both directi
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -282,6 +283,57 @@ def test_random_round_trips_both_ways(crypto_page: Any, size: int) -> None:
         OPEN_IN_BROWSER, [b64u_encode(bytes(flipped)), b64u_encode(raw_private(a))]
     )
     assert bad == {"error": "DecryptionError"}
+
+
+SEAL_BLOB = """async ([parts, pubs, readSize]) => {
+  const C = BisikCrypto, blob = new Blob(parts.map((p) => C.b64uDecode(p)));
+  const out = [];
+  const r = await C.sealStream(blob, pubs.map((k) => C.b64uDecode(k)), (b) => { out.push(b); },
+                               { readSize: readSize });
+  return { envelope: C.b64uEncode(C.concat(out)), length: r.length };
+}"""
+
+LYING_BLOB = """async ([pub, delta]) => {
+  // a File that grew or shrank while it was read: its size says one thing, its bytes another
+  class Changed extends Blob { get size() { return super.size + delta; } }
+  const data = new Uint8Array(3 * 65536 + 100);
+  try {
+    await BisikCrypto.sealStream(new Changed([data]), [BisikCrypto.b64uDecode(pub)], () => {},
+                                 { readSize: 65536 });
+    return "sealed";
+  } catch (e) { return e.name; }
+}"""
+
+
+@pytest.mark.parametrize("read_size", [65536, 1 << 20, 4 << 20])
+def test_blob_sealed_through_its_stream_whatever_the_block_and_part_sizes(
+    crypto_page: Any, read_size: int
+) -> None:
+    """A Blob is read through blob.stream(), whose pieces do not follow the 64 KiB chunks:
+    a Blob of parts of odd sizes, sealed in blocks of 64 KiB, 1 MiB and 4 MiB, opens in
+    Python to the same bytes, at the length envelopeLength promises."""
+    data = os.urandom(40 * 65536 + 12345)  # 2.5 MiB and a part chunk: blocks of 1 MiB, 3
+    cuts = [0, 1, 4097, 65537, 300_001, 1_700_000, len(data)]
+    parts = [b64u_encode(data[a:b]) for a, b in itertools.pairwise(cuts)]
+    key = X25519PrivateKey.generate()
+    got = crypto_page.evaluate(
+        SEAL_BLOB, [parts, [b64u_encode(raw_public(key.public_key()))], read_size]
+    )
+    sealed = b64u_decode(got["envelope"])
+    assert (
+        got["length"]
+        == len(sealed)
+        == crypto_page.evaluate("([n, r]) => BisikCrypto.envelopeLength(n, r)", [len(data), 1])
+    )
+    assert envelope.unseal(sealed, key) == data
+
+
+@pytest.mark.parametrize("delta", [1, -1, 70_000])
+def test_a_blob_whose_bytes_differ_from_its_size_is_refused(crypto_page: Any, delta: int) -> None:
+    """The stream ending early (the file shrank) or running past the size the envelope was
+    sized for (it grew) is a FormatError, never an envelope of the wrong length."""
+    pub = b64u_encode(raw_public(X25519PrivateKey.generate().public_key()))
+    assert crypto_page.evaluate(LYING_BLOB, [pub, delta]) == "FormatError"
 
 
 def test_no_hand_written_hash_is_shipped(crypto_page: Any) -> None:
