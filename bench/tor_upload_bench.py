@@ -45,7 +45,7 @@ from shaped_link import ShapedLink  # noqa: E402
 
 from tests import chromium  # noqa: E402
 from tests.chromium import ARGS, CHROMIUM  # noqa: E402
-from tests.intake.browser.test_browser_submit import _fill_report  # noqa: E402
+from tests.intake.browser.helpers import fill_report  # noqa: E402
 from tests.servers import IntakeNode, clean_env  # noqa: E402
 from vault.store import Vault  # noqa: E402
 
@@ -71,7 +71,7 @@ def submit(browser: Any, url: str, file: Path, variant: str) -> float:
     page.goto(url + "/submit")
     if variant != "no-JS":
         page.wait_for_selector('#report-form[data-bisik-path="browser"]')
-    _fill_report(page, [file])
+    fill_report(page, [file])
     began = time.perf_counter()
     page.click('#report-form button[type="submit"]')
     page.locator("#receipt").wait_for()

@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,12 +44,11 @@ from tests.tor.network import _COMMON, TorNetwork, socks_get
 from vault.store import Vault
 
 from .conftest import DEPLOY
+from .helpers import wheelhouse
 
 pytestmark = pytest.mark.slow
 
-ROOT = DEPLOY.parent
 SHIM = Path(__file__).with_name("systemctl_shim.py")
-WHEELHOUSE = ROOT / ".wheelhouse" / "server"
 LAYERS = ("etc", "var", "opt", "run")
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -121,23 +119,6 @@ class Installed:
     onion: str
 
 
-def _wheelhouse(where: Path) -> Path:
-    """The locks' wheels from ``make setup-test`` plus bisik's wheel of the committed tree."""
-    if not any(WHEELHOUSE.glob("*.whl")):
-        pytest.fail(f"no server wheelhouse in {WHEELHOUSE}: run `make setup-test`")
-    out = where / "wheelhouse"
-    shutil.copytree(WHEELHOUSE, out, ignore=shutil.ignore_patterns("bisik-*.whl"))
-    subprocess.run(
-        ["bash", str(ROOT / "scripts/build-own-wheel.sh"), str(out)],
-        check=True,
-        env={**os.environ, "PYTHON": sys.executable},
-        capture_output=True,
-        timeout=300,
-    )
-    out.chmod(0o755)
-    return out
-
-
 def _sign(org: demo.Demo, server_pub: Path, out: Path) -> None:
     """The organisation signs the installed server's key into a directory (reviewer tool)."""
     reviewer(org, "ani", "org", "sign", "--server-key", str(server_pub), "--out", str(out))
@@ -148,7 +129,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     base = tmp_path_factory.mktemp("install")
     base.chmod(0o755)  # the bisik user reads the wheelhouse and the org files
     org = make_demo(base / "demo")
-    wheels = _wheelhouse(base)
+    wheels = wheelhouse(base)
     net = TorNetwork.create(base / "tor")
     tor_args = base / "tor-args"
     tor_args.write_text(_COMMON + net.dir_lines + f"__OwningControllerProcess {os.getpid()}\n")

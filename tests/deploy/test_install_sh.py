@@ -146,7 +146,7 @@ def test_intake_node_behind_onionbalance_dry_run(tmp_path: Path, org_files: list
     """--frontend-onion: backend torrc + ob_config, timers off, and render accepts the values."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from .test_scale_out import onion_address
+    from .helpers import onion_address
 
     frontend = onion_address(Ed25519PrivateKey.generate())
     result = dry_run(tmp_path / "root", *org_files, "--frontend-onion", frontend)

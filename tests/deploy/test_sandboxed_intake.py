@@ -33,7 +33,7 @@ import pytest
 from tests.servers import free_port, serving
 
 from .conftest import BIN, DEPLOY, need
-from .test_systemd_units import parse_unit
+from .helpers import parse_unit
 
 HERE = Path(__file__).resolve().parent
 DEBIAN_PYTHON = "/usr/bin/python3"

@@ -6,8 +6,6 @@ through one node is seen by another).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import subprocess
 import sys
@@ -16,21 +14,10 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    PublicFormat,
-    load_pem_private_key,
-)
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from .conftest import DEPLOY, need
-from .test_torrc import tor_options, verify
-
-
-def onion_address(key: Ed25519PrivateKey) -> str:
-    """v3 onion address of an Ed25519 key (rend-spec-v3: pubkey ‖ checksum ‖ version)."""
-    pub = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    checksum = hashlib.sha3_256(b".onion checksum" + pub + b"\x03").digest()[:2]
-    return base64.b32encode(pub + checksum + b"\x03").decode().lower() + ".onion"
+from .helpers import onion_address, tor_options, verify
 
 
 @pytest.fixture

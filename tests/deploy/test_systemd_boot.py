@@ -44,8 +44,8 @@ from crypto.directory import Reviewer, sign_directory
 from crypto.keys import KeyPair, load_ed25519_public, raw_public
 
 from .conftest import DEPLOY, ROOT
+from .helpers import wheelhouse
 from .systemd_boot import SystemdNamespace
-from .test_install_real import _wheelhouse
 
 pytestmark = pytest.mark.slow
 
@@ -152,7 +152,7 @@ def booted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booted]:
             pytest.fail(f"{tool} is missing: run scripts/install-system-deps.sh")
     base = tmp_path_factory.mktemp("systemd")
     base.chmod(0o755)  # the bisik user reads the wheelhouse
-    wheels = _wheelhouse(base)
+    wheels = wheelhouse(base)
     kernel_before = sysctls()
     try:
         ns = SystemdNamespace(base / "root")

@@ -19,26 +19,11 @@ import pytest
 from intake import gunicorn_conf
 
 from .conftest import need
+from .helpers import parse_unit
 
 SERVICES = ["bisik.service", "bisik-retention.service", "bisik-backup.service"]
 TIMERS = ["bisik-retention.timer", "bisik-backup.timer"]
 MAX_EXPOSURE = 2.0  # systemd's scale: 0 (locked down) .. 10 (unsafe); "OK" is below 4
-
-
-def parse_unit(text: str) -> dict[str, dict[str, list[str]]]:
-    """Unit text -> section -> key -> every value in order (systemd allows repeated keys)."""
-    sections: dict[str, dict[str, list[str]]] = {}
-    current: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            current = sections.setdefault(line.strip("[]"), {})
-            continue
-        key, _, value = line.partition("=")
-        current.setdefault(key.strip(), []).append(value.strip())
-    return sections
 
 
 @pytest.fixture

@@ -16,29 +16,7 @@ from types import ModuleType
 import pytest
 
 from .conftest import DEPLOY, need
-
-
-def tor_options(text: str) -> dict[str, list[str]]:
-    """torrc text -> option name -> values in order (comments and blank lines dropped)."""
-    options: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            name, _, value = line.partition(" ")
-            options.setdefault(name, []).append(value.strip())
-    return options
-
-
-def verify(torrc: Path) -> subprocess.CompletedProcess[str]:
-    """Run the real tor's --verify-config on ``torrc`` alone (empty defaults file)."""
-    empty = torrc.parent / "defaults-empty"
-    empty.write_text("")
-    return subprocess.run(
-        [need("tor"), "--defaults-torrc", str(empty), "--verify-config", "-f", str(torrc)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from .helpers import tor_options, verify
 
 
 def render_torrc(render: ModuleType, tmp_path: Path, template: str, **extra: str) -> Path:

@@ -16,10 +16,7 @@ the server commands run through ``intake.cli.main`` as ``bisik-server`` would.
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,67 +24,14 @@ from flask.testing import FlaskClient
 
 from crypto import envelope
 from crypto.errors import DecryptionError
-from intake import cli as server_cli
-from intake import config as cfg
 from intake import demo, i18n
-from intake.app import create_app
-from tests.demo_org import make_demo, reviewer
-from tests.intake.helpers import report_fields, with_files
-from tests.reviewer.helpers import jpeg_with_gps
+from tests.demo_org import reviewer
+from tests.e2e.helpers import CSRF_RE, EVIDENCE, MARKER, client_for, followup, scan, server, submit
 from vault.store import Vault
 
-MARKER = "PENANDA-E2E-7f3a91 camat memerintahkan apel siaga di kantor kecamatan"
-_PHOTO = jpeg_with_gps(Path(tempfile.mkdtemp()) / "foto.jpg").read_bytes()
-EVIDENCE = {
-    "foto-apel-siaga-kantor-camat.jpg": _PHOTO,  # carries camera make, artist and GPS
-    "rekaman-rapat-camat.ogg": os.urandom(300_000),  # not a format mat2 can clean
-}
 REPLY = "Terima kasih. Laporan Anda sedang kami telaah; mohon simpan bukti asli."
 FOLLOWUP = "PENANDA-TINDAK-LANJUT camat mengulang perintah di grup WhatsApp"
 FORGED = "PENANDA-PALSU saya menarik laporan saya"
-CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
-RECEIPT_RE = re.compile(r'<code id="receipt">([0-9A-Z-]+)</code>')
-
-
-@pytest.fixture(scope="module")
-def org(tmp_path_factory: pytest.TempPathFactory) -> demo.Demo:
-    """A demo organisation made by the real reviewer CLI (cheap KDF: this is a test)."""
-    made = make_demo(tmp_path_factory.mktemp("e2e") / "demo")
-    assert made.tool == "bisik-reviewer", "the demo must be made with the real reviewer tool"
-    return made
-
-
-def server(made: demo.Demo, *args: str) -> None:
-    assert server_cli.main(["--home", str(made.server_home), *args]) == 0
-
-
-def client_for(made: demo.Demo) -> tuple[FlaskClient, Vault]:
-    config = cfg.with_overrides(cfg.load(made.server_home, env={}), receipt_floor_ms=10)
-    app = create_app(config)
-    app.testing = True
-    return app.test_client(), app.extensions["bisik"].vault
-
-
-def submit(client: FlaskClient) -> str:
-    page = client.get("/submit").get_data(as_text=True)
-    token = CSRF_RE.search(page)
-    assert token
-    files = {f"evidence_{i}": (data, name) for i, (name, data) in enumerate(EVIDENCE.items(), 1)}
-    data = with_files(report_fields(token.group(1), description=MARKER, share=["1", "2"]), files)
-    resp = client.post("/submit", data=data, content_type="multipart/form-data")
-    assert resp.status_code == 200, resp.get_data(as_text=True)[:2000]
-    match = RECEIPT_RE.search(resp.get_data(as_text=True))
-    assert match, "no receipt on the confirmation page"
-    return match.group(1)
-
-
-def followup(client: FlaskClient, receipt: str) -> str:
-    page = client.get("/followup").get_data(as_text=True)
-    token = CSRF_RE.search(page)
-    assert token
-    resp = client.post("/followup", data={"csrf_token": token.group(1), "receipt": receipt})
-    assert resp.status_code == 200
-    return resp.get_data(as_text=True)
 
 
 def send_followup(client: FlaskClient, receipt: str) -> None:
@@ -117,16 +61,6 @@ def inject_forged_message(made: demo.Demo, vault: Vault, case_id: str) -> None:
     with vault.engine.begin() as conn:
         conn.execute(insert(Blob).values(sha256=ref.sha256, size=ref.size))
         conn.execute(insert(Item).values(case_id=case_id, kind="message", blob_sha=ref.sha256))
-
-
-def scan(root: Path, needles: dict[str, bytes]) -> list[str]:
-    """Every (file, what) pair where a needle occurs anywhere under ``root``."""
-    found = []
-    for path in root.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            found += [f"{path}: {what}" for what, needle in needles.items() if needle in data]
-    return found
 
 
 def test_report_to_reviewer_and_reply_back(org: demo.Demo, tmp_path: Path) -> None:

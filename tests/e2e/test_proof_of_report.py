@@ -32,14 +32,8 @@ from crypto.encoding import canonical_json
 from crypto.errors import BisikError
 from crypto.keys import load_ed25519_public
 from intake import demo, i18n
-from tests.e2e.test_loop import (  # noqa: F401
-    CSRF_RE,
-    client_for,
-    org,
-    reviewer,
-    server,
-    submit,
-)
+from tests.demo_org import reviewer
+from tests.e2e.helpers import CSRF_RE, client_for, server, submit
 
 
 def proof_vectors() -> Path:
@@ -102,7 +96,7 @@ def _verify_proof_cli(made: demo.Demo, path: Path, root_pub: Path) -> subprocess
 
 
 def test_proof_covers_every_item_and_verifies_with_the_root_key_only(
-    org: demo.Demo,  # noqa: F811
+    org: demo.Demo,
     tmp_path: Path,
 ) -> None:
     client, vault = client_for(org)
@@ -171,7 +165,7 @@ def test_proof_covers_every_item_and_verifies_with_the_root_key_only(
         assert page.status_code == 422
 
 
-def test_proof_file_is_canonical_json(org: demo.Demo) -> None:  # noqa: F811
+def test_proof_file_is_canonical_json(org: demo.Demo) -> None:
     client, _ = client_for(org)
     code = submit(client)
     data = _download(client, code, "json")
@@ -186,7 +180,7 @@ def _consent(client: FlaskClient, code: str, **choices: str) -> None:
 
 
 def test_proof_lists_consent_changes_that_reviewers_can_confirm(
-    org: demo.Demo,  # noqa: F811
+    org: demo.Demo,
     tmp_path: Path,
 ) -> None:
     client, _ = client_for(org)
@@ -231,7 +225,7 @@ def test_proof_lists_consent_changes_that_reviewers_can_confirm(
     assert "Ombudsman" in withdrawn and "BKN" in withdrawn
 
 
-def test_a_proof_v2_file_still_verifies(org: demo.Demo, tmp_path: Path) -> None:  # noqa: F811
+def test_a_proof_v2_file_still_verifies(org: demo.Demo, tmp_path: Path) -> None:
     """A proof issued before consent changes were listed (the committed v2 vector)."""
     vector = json.loads((proof_vectors() / "proof-ok-v2.json").read_text("utf-8"))
     root_pub = tmp_path / "root.pub"

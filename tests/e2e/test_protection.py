@@ -41,14 +41,7 @@ from crypto.encoding import b64u_encode
 from intake import demo, i18n
 from reviewer.home import Config, Home
 from tests.demo_org import reviewer, run_reviewer
-from tests.e2e.test_loop import (
-    CSRF_RE,
-    client_for,
-    followup,
-    org,  # noqa: F401
-    server,
-    submit,
-)
+from tests.e2e.helpers import CSRF_RE, client_for, followup, server, submit
 from tests.reviewer.helpers import LETTERHEAD
 from vault import retention
 from vault.transfer import load_directory
@@ -84,7 +77,7 @@ def _case_of(vault: object, before: set[str]) -> str:
 
 
 def test_retaliation_after_closure_flags_the_case_and_retention_keeps_it(
-    org: demo.Demo,  # noqa: F811
+    org: demo.Demo,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -146,7 +139,7 @@ def _sync(made: demo.Demo, tmp_path: Path, name: str) -> None:
 
 
 def test_consent_granted_later_makes_the_dossier_and_a_withdrawal_is_flagged(
-    org: demo.Demo,  # noqa: F811
+    org: demo.Demo,
     tmp_path: Path,
 ) -> None:
     client, vault = client_for(org)
@@ -194,7 +187,7 @@ def _case_with_letterhead(made: demo.Demo) -> tuple[FlaskClient, str, str]:
 
 
 def test_withdrawal_after_sending_is_matched_by_authority_code(
-    org: demo.Demo,  # noqa: F811
+    org: demo.Demo,
     tmp_path: Path,
 ) -> None:
     """Regression: the old prefix matching took an escalation to "KPKNL Bandung" (the state
@@ -249,7 +242,7 @@ def _browser_consent(
 
 
 def test_consent_changes_follow_their_sequence_not_the_browsers_clock(
-    org: demo.Demo,  # noqa: F811
+    org: demo.Demo,
     tmp_path: Path,
 ) -> None:
     """Regression: changes were applied in the order of the reporter's own dates. A browser
@@ -281,7 +274,7 @@ def test_consent_changes_follow_their_sequence_not_the_browsers_clock(
 
 
 def test_a_linked_case_converges_and_shows_its_shared_history(
-    org: demo.Demo,  # noqa: F811
+    org: demo.Demo,
     tmp_path: Path,
 ) -> None:
     client, vault = client_for(org)

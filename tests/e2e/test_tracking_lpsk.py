@@ -31,16 +31,7 @@ from intake import demo, i18n
 from reviewer.home import Home
 from reviewer.identity import unlock
 from tests.demo_org import reviewer, run_reviewer
-from tests.e2e.test_loop import (
-    CSRF_RE,
-    RECEIPT_RE,
-    client_for,
-    followup,
-    org,  # noqa: F401
-    scan,
-    server,
-    submit,
-)
+from tests.e2e.helpers import CSRF_RE, RECEIPT_RE, client_for, followup, scan, server, submit
 from tests.intake.helpers import report_fields
 from vault.bundle import OutboxWriter
 from vault.bundle.errors import BundleError
@@ -97,7 +88,7 @@ def _inject(vault: Vault, case_id: str, record: bytes) -> None:
 
 
 def test_tracking_chain_reaches_colleague_and_reporter(
-    org: demo.Demo,  # noqa: F811
+    org: demo.Demo,
     tmp_path: Path,
 ) -> None:
     client, vault = client_for(org)
@@ -261,7 +252,7 @@ def _case_of(vault: Vault, before: set[str]) -> str:
 
 
 def test_lpsk_only_after_disclosure_and_consent(
-    org: demo.Demo,  # noqa: F811
+    org: demo.Demo,
     tmp_path: Path,
 ) -> None:
     client, vault = client_for(org)

@@ -24,7 +24,7 @@ from intake import config as cfg
 from intake import i18n
 from intake.config import load_secrets
 from tests.demo_org import reviewer
-from tests.intake.browser.test_browser_submit import TEXT_MARKER, _file, _fill_report
+from tests.intake.browser.helpers import TEXT_MARKER, fill_report, marked_file
 from vault.store import Vault
 
 from .conftest import BIN, Onion, new_page
@@ -74,7 +74,7 @@ def _submit(onion: Onion, page: Any, files: list[Path], *, in_browser: bool = Fa
     page.goto(onion.url + "/submit")
     if in_browser:
         page.wait_for_selector('#report-form[data-bisik-path="browser"]', timeout=120_000)
-    _fill_report(page, files)
+    fill_report(page, files)
     page.click('#report-form button[type="submit"]')
     code = page.locator("#receipt").inner_text(timeout=180_000).strip()
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code)
@@ -107,7 +107,7 @@ def _air_gap_loop(onion: Onion, code: str, tmp_path: Path, reply: str) -> dict[s
 
 def _evidence(tmp_path: Path) -> tuple[list[Path], list[bytes]]:
     paths = [tmp_path / "rekaman-rapat.mp4", tmp_path / "tangkapan-layar.png"]
-    return paths, [_file(paths[0], 2 * 1024 * 1024 + 4321), _file(paths[1], 300_000)]
+    return paths, [marked_file(paths[0], 2 * 1024 * 1024 + 4321), marked_file(paths[1], 300_000)]
 
 
 def _assert_same_files(taken: dict[str, bytes], paths: list[Path], data: list[bytes]) -> None:

@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from intake import i18n
 from tests.demo_org import make_demo
-from tests.deploy.test_scale_out import onion_address
+from tests.deploy.helpers import onion_address
 from tests.servers import OwnRedis, die_with_parent, free_port, intake_nodes, own_database
 
 from .conftest import BIN

@@ -13,7 +13,7 @@ import pytest
 
 from crypto import consent, envelope, followup, receipt
 from intake import i18n
-from tests.intake.browser.test_browser_followup import _make_case
+from tests.intake.browser.helpers import make_case
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def _stored_change(live: Any, org: Any, code: str, case_id: str) -> consent.Cons
 
 
 def test_consent_change_sealed_in_the_browser(page: Any, live: Any, org: Any) -> None:
-    code, case_id = _make_case(live, org)
+    code, case_id = make_case(live, org)
     sent: list[bytes] = []
     page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
     live.open_followup(page, code)
@@ -55,7 +55,7 @@ def test_consent_change_sealed_in_the_browser(page: Any, live: Any, org: Any) ->
 
 
 def test_consent_change_without_javascript(browser: Any, live: Any, org: Any) -> None:
-    code, case_id = _make_case(live, org)
+    code, case_id = make_case(live, org)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:

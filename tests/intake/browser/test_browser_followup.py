@@ -16,57 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto import document, envelope, followup, proof, receipt, records
 from crypto.encoding import b64u_encode
 from crypto.errors import ReceiptError
 from intake import forms, i18n
+from tests.intake.browser.helpers import REPLY, make_case
 
 pytestmark = pytest.mark.browser
 
-REPLY = "Terima kasih. Kami sudah meneruskan ke BKN; simpan bukti mutasi Anda."
 MARKER = "PENANDA-TINDAK-LANJUT-55e1"
 RAW_KEY = re.compile(
     r"\b(js|case|status|receipt|error|notice|field|month|retaliation)\.[a-z_0-9]+\b"
 )
 
 
-def _make_case(live: Any, org: Any) -> tuple[str, str]:
-    """A stored case with one status, one reply and one forged status; returns (receipt, id)."""
-    code, case_id, sec = live.stored_case(org)  # follow-ups must be signed (SPEC §12)
-    vault = live.app.extensions["bisik"].vault
-    budi = org.reviewers["budi"]
-    vault.add_status(
-        case_id, records.status(budi.signing, case_id, "received", at="2026-11-01T08:00:00+00:00")
-    )
-    vault.add_status(
-        case_id, records.status(budi.signing, case_id, "in_review", at="2026-11-02T08:00:00+00:00")
-    )
-    # signed by a key that is not in the directory: the browser must not show it
-    forged = records.status(
-        Ed25519PrivateKey.generate(),
-        case_id,
-        "closed_unsubstantiated",
-        at="2026-11-03T08:00:00+00:00",
-    )
-    vault.add_status(case_id, forged)
-    reply = document.Document(
-        type="reply", submitted_at=document.now(), channel="reviewer", fields={"text": REPLY}
-    )
-    rref = vault.blobs.put_bytes(envelope.seal(reply.to_bytes(), [sec.reply_public]))
-    vault.add_reply(
-        case_id,
-        records.reply(budi.signing, case_id, rref.sha256, at="2026-11-02T09:00:00+00:00"),
-        rref,
-    )
-    return code, case_id
-
-
 def test_followup_verifies_decrypts_and_sends(
     page: Any, live: Any, org: Any, tmp_path: Path
 ) -> None:
-    code, case_id = _make_case(live, org)
+    code, case_id = make_case(live, org)
     sent: list[bytes] = []
     page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
     live.open_followup(page, code.lower().replace("-", " "))  # typed loosely
@@ -145,7 +113,7 @@ def test_unknown_receipt_and_typo_show_catalogue_messages(page: Any, live: Any) 
 def test_proof_of_report_download(page: Any, live: Any, org: Any) -> None:
     """The proof the browser downloads verifies with the root key alone (SPEC §13), covers the
     report, and the PDF button gives the printable copy."""
-    code, case_id = _make_case(live, org)
+    code, case_id = make_case(live, org)
     live.open_followup(page, code)
     with page.expect_download() as info:
         page.click("#proof-button")
@@ -165,7 +133,7 @@ def test_reply_swapped_by_the_server_is_not_shown(page: Any, live: Any, org: Any
     record is caught by the browser's one-shot SHA-256 of the envelope against the record.
     The substitute is a valid envelope sealed to the same reply key (it would decrypt), so only
     the hash check can refuse it: the reply is not shown, and it is counted as rejected."""
-    code, _case_id = _make_case(live, org)
+    code, _case_id = make_case(live, org)
     fake = document.Document(
         type="reply",
         submitted_at=document.now(),
@@ -194,7 +162,7 @@ def test_reply_swapped_by_the_server_is_not_shown(page: Any, live: Any, org: Any
 def test_open_case_has_a_way_out_like_the_no_js_page(page: Any, live: Any, org: Any) -> None:
     """Issue 9: the JS case page offers "Keluar" (the no-JS page has it), and following it
     leaves nothing of the case or the receipt in the page."""
-    code, _ = _make_case(live, org)
+    code, _ = make_case(live, org)
     live.open_followup(page, code)
     page.locator("#current-status").wait_for(timeout=30_000)
     leave = page.locator("#leave a")
@@ -207,7 +175,7 @@ def test_open_case_has_a_way_out_like_the_no_js_page(page: Any, live: Any, org: 
 def test_future_retaliation_month_refused_in_the_browser(page: Any, live: Any, org: Any) -> None:
     """Issue 11: the follow-up page refuses a retaliation month that has not happened yet, as
     the report form does (the server refuses it too); the year list ends at this year."""
-    code, _ = _make_case(live, org)
+    code, _ = make_case(live, org)
     today = forms.indonesia_today()
     # the browser's clock says March of this year: December is then in the future
     page.clock.set_fixed_time(dt.datetime(today.year, 3, 10, 12, 0, tzinfo=dt.UTC))
@@ -268,7 +236,7 @@ def test_future_retaliation_month_refused_by_the_server_without_javascript(
 ) -> None:
     """Issue 11: without JavaScript the follow-up page sends a future retaliation month to
     the server, which refuses it and says why on the page; nothing is recorded."""
-    code, case_id = _make_case(live, org)
+    code, case_id = make_case(live, org)
     vault = live.app.extensions["bisik"].vault
     before = len(vault.case_history(case_id).entries)
     today = forms.indonesia_today()

@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_browser_followup import (
-    _make_case,  # the same case maker (pytest puts this dir on sys.path)
-)
 
 from crypto import document, envelope, followup, identity, receipt
 from crypto.errors import DecryptionError
 from intake import i18n
+from tests.intake.browser.helpers import make_case
 
 pytestmark = pytest.mark.browser
 NAME = "PENANDA-IDENTITAS Rina Wulandari"
@@ -28,7 +26,7 @@ def _open(page: Any, live: Any, code: str) -> None:
 
 
 def test_identity_sealed_only_to_the_chosen_reviewer(page: Any, live: Any, org: Any) -> None:
-    code, case_id = _make_case(live, org)
+    code, case_id = make_case(live, org)
     sent: list[bytes] = []
     page.on("request", lambda r: sent.append(r.post_data_buffer or b""))
     _open(page, live, code)
@@ -76,7 +74,7 @@ def test_identity_sealed_only_to_the_chosen_reviewer(page: Any, live: Any, org: 
 
 
 def test_no_js_page_explains_why_disclosure_needs_javascript(live: Any, org: Any) -> None:
-    code, _case_id = _make_case(live, org)
+    code, _case_id = make_case(live, org)
     client = live.app.test_client()
     page = client.get("/followup").get_data(as_text=True)
     import re
@@ -97,7 +95,7 @@ def test_tracking_steps_verified_and_coarse_in_the_browser(page: Any, live: Any,
     from crypto import tracking
     from vault.entries import Outbound
 
-    code, case_id = _make_case(live, org)
+    code, case_id = make_case(live, org)
     budi = org.reviewers["budi"].signing
     steps = [
         tracking.step(

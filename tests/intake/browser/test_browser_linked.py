@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto import links
 from intake import i18n
-from tests.intake.browser.test_browser_followup import _make_case
+from tests.intake.browser.helpers import make_case
 from vault.entries import Outbound
 
 pytestmark = pytest.mark.browser
@@ -37,8 +37,8 @@ def _open(page: Any, live: Any, code: str) -> None:
 def test_shared_old_case_shows_on_the_new_receipts_page(
     browser: Any, live: Any, org: Any, js: bool
 ) -> None:
-    _old_code, old = _make_case(live, org)
-    code, new = _make_case(live, org)
+    _old_code, old = make_case(live, org)
+    code, new = make_case(live, org)
     _link(live, org.reviewers["budi"].signing, new, old)
     context = browser.new_context(java_script_enabled=js)
     page = context.new_page()
@@ -60,8 +60,8 @@ def test_shared_old_case_shows_on_the_new_receipts_page(
 
 
 def test_a_link_by_a_stranger_shows_nothing(page: Any, live: Any, org: Any) -> None:
-    _old_code, old = _make_case(live, org)
-    code, new = _make_case(live, org)
+    _old_code, old = make_case(live, org)
+    code, new = make_case(live, org)
     _link(live, Ed25519PrivateKey.generate(), new, old)
     page.goto(live.url + "/followup")
     page.wait_for_selector('#followup-form[data-bisik-path="browser"]')

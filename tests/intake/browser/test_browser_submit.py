@@ -14,7 +14,6 @@ import hashlib
 import io
 import itertools
 import json
-import os
 import re
 import threading
 from pathlib import Path
@@ -27,36 +26,9 @@ from crypto import document, envelope, receipt, report_schema
 from crypto.encoding import b64u_decode, b64u_encode
 from crypto.keys import raw_public
 from intake import i18n
+from tests.intake.browser.helpers import FILE_MARKER, TEXT_MARKER, fill_report, marked_file
 
 pytestmark = pytest.mark.browser
-
-MARKER = b"BISIK-PLAINTEXT-MARKER-7f3a"
-TEXT_MARKER = "PENANDA-TEKS-RAHASIA-91c2"
-
-
-def _file(path: Path, size: int) -> bytes:
-    """A real file of ``size`` bytes with the marker at the start, middle and end."""
-    body = bytearray(os.urandom(size))
-    for at in (0, size // 2, size - len(MARKER)):
-        body[at : at + len(MARKER)] = MARKER
-    path.write_bytes(bytes(body))
-    return bytes(body)
-
-
-def _fill_report(page: Any, files: list[Path]) -> None:
-    page.select_option("#category", "mobilisation")
-    page.select_option("#election", "pilkada")
-    page.select_option("#province", index=1)
-    page.fill("#regency", "Kabupaten Uji")
-    page.select_option("#agency_kind", "regency")
-    page.select_option("#incident_month", "03")
-    page.select_option("#incident_year", index=2)
-    page.fill("#reported_position", "Kepala Dinas")
-    page.fill("#description", f"Rapat arahan dukungan. {TEXT_MARKER}")
-    page.check('input[name="consent_authority"][value="bkn"]')
-    page.check('input[name="share"][value="1"]')
-    for i, f in enumerate(files, start=1):
-        page.set_input_files(f"#evidence_{i}", str(f))
 
 
 def _watch_bodies(page: Any) -> list[bytes]:
@@ -111,10 +83,10 @@ def _decrypt_all(live: Any, org: Any, code: str) -> tuple[document.Document, dic
 @pytest.mark.parametrize("live", ["files", "database"], indirect=True)  # blobs: files or rows
 def test_js_path_end_to_end(page: Any, live: Any, org: Any, tmp_path: Path) -> None:
     paths = [tmp_path / "rekaman-rapat.mp4", tmp_path / "tangkapan-layar.png"]
-    originals = [_file(paths[0], 3 * 1024 * 1024 + 12345), _file(paths[1], 1024 * 1024)]
+    originals = [marked_file(paths[0], 3 * 1024 * 1024 + 12345), marked_file(paths[1], 1024 * 1024)]
     bodies = _watch_bodies(page)
     _open_form(page, live)
-    _fill_report(page, paths)
+    fill_report(page, paths)
     page.click('#report-form button[type="submit"]')
     code = page.locator("#receipt").inner_text(timeout=60_000).strip()
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code)
@@ -139,7 +111,7 @@ def test_js_path_end_to_end(page: Any, live: Any, org: Any, tmp_path: Path) -> N
     assert shares == {paths[0].name: True, paths[1].name: False}
 
     # nothing readable left the browser, nothing readable was written
-    needles = [MARKER, TEXT_MARKER.encode(), code.encode(), code.replace("-", "").encode()]
+    needles = [FILE_MARKER, TEXT_MARKER.encode(), code.encode(), code.replace("-", "").encode()]
     for body in bodies:
         for needle in needles:
             assert needle not in body
@@ -181,7 +153,7 @@ def test_dropped_pieces_resume_from_the_server_ranges(
     but its answer is lost. Each time the browser asks which ranges the server holds: piece 2
     is sent again, piece 4 is not, and no upload starts over."""
     path = tmp_path / "video.mp4"
-    original = _file(path, 6 * 1024 * 1024)
+    original = marked_file(path, 6 * 1024 * 1024)
     seen: list[tuple[str, str, int, int]] = []  # reached the server: method, path, offset, len
     puts = {"n": 0}
     pattern = re.compile(r"/api/uploads(/[^/?]+)?(/finish)?(?:\?offset=(\d+))?$")
@@ -212,7 +184,7 @@ def test_dropped_pieces_resume_from_the_server_ranges(
 
     page.route(re.compile(r".*/api/uploads.*"), route)
     _open_form(page, live)
-    _fill_report(page, [path])
+    fill_report(page, [path])
     page.click('#report-form button[type="submit"]')
     code = page.locator("#receipt").inner_text(timeout=60_000).strip()
 
@@ -236,7 +208,7 @@ def test_pieces_are_in_flight_together(page: Any, live: Any, org: Any, tmp_path:
     """The browser does not wait for one piece's answer before sending the next: with the
     server's answers held back, several PUTs are open at the same time."""
     path = tmp_path / "rekaman.mp4"
-    original = _file(path, 7 * 1024 * 1024)
+    original = marked_file(path, 7 * 1024 * 1024)
     state = {"open": 0, "most": 0}
     lock = threading.Lock()
 
@@ -255,7 +227,7 @@ def test_pieces_are_in_flight_together(page: Any, live: Any, org: Any, tmp_path:
 
     page.route(re.compile(r".*/api/uploads/[^/?]+\?offset=.*"), route)
     _open_form(page, live)
-    _fill_report(page, [path])
+    fill_report(page, [path])
     page.click('#report-form button[type="submit"]')
     code = page.locator("#receipt").inner_text(timeout=60_000).strip()
     assert state["most"] >= 2, state
@@ -298,8 +270,8 @@ def test_falls_back_to_server_sealing(
         page.wait_for_timeout(300)
         assert page.get_attribute("#report-form", "data-bisik-path") is None
     path = tmp_path / "foto.jpg"
-    _file(path, 100_000)
-    _fill_report(page, [path])
+    marked_file(path, 100_000)
+    fill_report(page, [path])
     with page.expect_navigation():
         page.click('#report-form button[type="submit"]')
     code = page.locator("#receipt").inner_text().strip()

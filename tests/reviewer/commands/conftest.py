@@ -1,6 +1,7 @@
 """Fixtures for the command tests: a lead's laptop with a real export imported (one case
 consented to BKN and Kemendagri with a JPEG that carries a name and GPS, six without consent),
-and spies on where decrypted evidence is written."""
+spies on where decrypted evidence is written, and the escalate and track commands as the
+tests run them."""
 
 from __future__ import annotations
 
@@ -113,8 +114,12 @@ def outside(paths: list[Path], out: Path) -> bool:
     return bool(paths) and not any(p.resolve().is_relative_to(out.resolve()) for p in paths)
 
 
-def escalate_to_bkn(common: list[str], case_id: str, out: Path) -> int:
-    """``escalate CASE --to BKN --out OUT --accept-all-redactions``: the exit status."""
-    return main(
-        ["escalate", case_id, "--to", "BKN", "--out", str(out), "--accept-all-redactions", *common]
-    )
+def escalate(common: list[str], case_id: str, authority: str, out: Path) -> int:
+    """``escalate CASE --to AUTHORITY --out OUT --accept-all-redactions``: the exit status."""
+    options = ["--to", authority, "--out", str(out), "--accept-all-redactions"]
+    return main(["escalate", case_id, *options, *common])
+
+
+def track(common: list[str], case_id: str, authority: str, stage: str, *options: str) -> int:
+    """``track CASE --authority AUTHORITY --stage STAGE OPTIONS``: the exit status."""
+    return main(["track", case_id, "--authority", authority, "--stage", stage, *options, *common])

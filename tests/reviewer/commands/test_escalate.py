@@ -21,7 +21,7 @@ from ..helpers import Org, lead_args, write_export
 from .conftest import (
     NIP,
     PHONE,
-    escalate_to_bkn,
+    escalate,
     outside,
     report_with_evidence,
     spy_plaintext_writes,
@@ -194,7 +194,7 @@ def test_dossier_plaintext_is_never_written_to_the_out_dir(
     _team, common, ids = imported
     seen = spy_plaintext_writes(monkeypatch)
     out = tmp_path / "usb"
-    assert escalate_to_bkn(common, ids[0], out) == 0
+    assert escalate(common, ids[0], "BKN", out) == 0
     assert outside(seen, out)
     assert [p.name for p in (out / "lampiran").iterdir()] == ["lampiran-01.jpg"]
     assert not [p for p in out.rglob(".bisik*")]
@@ -211,6 +211,6 @@ def test_dossier_refuses_to_write_through_a_symlinked_attachment_dir(
     out.mkdir()
     elsewhere.mkdir()
     (out / "lampiran").symlink_to(elsewhere)
-    assert escalate_to_bkn(common, ids[0], out) == 1
+    assert escalate(common, ids[0], "BKN", out) == 1
     assert list(elsewhere.iterdir()) == []
     assert not (out / "dossier.json").exists()

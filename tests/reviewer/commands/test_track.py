@@ -13,78 +13,19 @@ from reviewer.cli import main
 from reviewer.escalation import chain, tracking
 from reviewer.store import CaseStore
 
+from .conftest import escalate, track
+
 
 def test_track_chain_overdue_and_signed_status(imported, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     team, common, ids = imported
-    assert (
-        main(
-            [
-                "escalate",
-                ids[0],
-                "--to",
-                "Kemendagri",
-                "--out",
-                str(tmp_path / "d"),
-                "--accept-all-redactions",
-                *common,
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(
-            [
-                "track",
-                ids[0],
-                "--authority",
-                "bawaslu",
-                "--stage",
-                "sent",
-                "--day",
-                "2024-11-01",
-                "--set-status",
-                *common,
-            ]
-        )
-        == 0
-    )
+    assert escalate(common, ids[0], "Kemendagri", tmp_path / "d") == 0
+    assert track(common, ids[0], "bawaslu", "sent", "--day", "2024-11-01", "--set-status") == 0
     capsys.readouterr()
     assert main(["track", "--overdue", "--today", "2024-11-20", *common]) == 0
     assert ids[0][:12] in capsys.readouterr().out  # 'sent' waits 7 days (stages.json)
-    assert (
-        main(
-            [
-                "track",
-                ids[0],
-                "--authority",
-                "Bawaslu",
-                "--stage",
-                "acknowledged",
-                "--reference",
-                "800/123/OTDA",
-                "--day",
-                "2024-11-05",
-                *common,
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(
-            [
-                "track",
-                ids[0],
-                "--authority",
-                "bawaslu",
-                "--stage",
-                "recommendation",
-                "--day",
-                "2024-11-12",
-                *common,
-            ]
-        )
-        == 0
-    )
+    ack = ["--reference", "800/123/OTDA", "--day", "2024-11-05"]
+    assert track(common, ids[0], "Bawaslu", "acknowledged", *ack) == 0
+    assert track(common, ids[0], "bawaslu", "recommendation", "--day", "2024-11-12") == 0
     capsys.readouterr()
     assert main(["track", "--overdue", "--today", "2024-11-20", *common]) == 0
     assert ids[0][:12] not in capsys.readouterr().out  # 14 days after the recommendation
@@ -101,12 +42,12 @@ def test_track_chain_overdue_and_signed_status(imported, tmp_path: Path, capsys)
     states = [(r["body"].get("state"), r["body"]["authority"]) for r in case["records"]]
     assert ("escalated", "bawaslu") in states
     # the data's order and needs are enforced: nothing is signed when a rule is broken
-    assert main(["track", ids[0], "--authority", "bawaslu", "--stage", "sent", *common]) == 1
-    assert main(["track", ids[0], "--authority", "ppk", "--stage", "sanction", *common]) == 1
+    assert track(common, ids[0], "bawaslu", "sent") == 1
+    assert track(common, ids[0], "ppk", "sanction") == 1
     with CaseStore.open(team.lead.home.store, team.lead.ident.store_key) as store:
         assert len(chain.chain(store.case(ids[0]))) == 3
     with pytest.raises(SystemExit):  # argparse refuses an unknown stage
-        main(["track", ids[0], "--authority", "ppk", "--stage", "dipecat", *common])
+        track(common, ids[0], "ppk", "dipecat")
 
 
 def test_old_tracking_log_becomes_signed_steps(imported, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -23,8 +23,8 @@ from pytestqt.qtbot import QtBot
 from intake import demo, i18n
 from reviewer.escalation import redact
 from reviewer.home import Config, Home
-from tests.e2e.test_loop import CSRF_RE, EVIDENCE, RECEIPT_RE, client_for, followup, server
-from tests.e2e.test_loop import org as org  # the demo organisation, made by the real CLI
+from tests.e2e.conftest import org as org  # the demo organisation, made by the real CLI
+from tests.e2e.helpers import CSRF_RE, EVIDENCE, RECEIPT_RE, client_for, followup, server
 from tests.intake.helpers import report_fields, with_files
 from tests.reviewer.helpers import LETTERHEAD
 
