@@ -15,19 +15,9 @@ from typing import Any
 import pytest
 
 from intake import i18n
+from tests.intake.browser.helpers import fill_report
 
 pytestmark = pytest.mark.browser
-
-
-def _fill_report(page: Any, evidence: Path) -> None:
-    page.select_option("#category", "mobilisation")
-    page.select_option("#election", "pilkada")
-    page.select_option("#province", index=1)
-    page.fill("#regency", "Kabupaten Uji")
-    page.select_option("#agency_kind", "regency")
-    page.fill("#reported_position", "Kepala Dinas")
-    page.fill("#description", "Rapat arahan dukungan.")
-    page.set_input_files("#evidence_1", str(evidence))
 
 
 def _text(page: Any, selector: str) -> str:
@@ -45,7 +35,7 @@ def test_js_receipt_page_holds_the_reporter_until_confirmed(
     evidence.write_bytes(b"\x89PNG" + bytes(4096))
     page.goto(live.url + "/submit")
     page.wait_for_selector('#report-form[data-bisik-path="browser"]')
-    _fill_report(page, evidence)
+    fill_report(page, [evidence])
     page.click('#report-form button[type="submit"]')
     code = page.locator("#receipt").inner_text(timeout=60_000).strip()
 
@@ -75,7 +65,7 @@ def test_nojs_receipt_page_switches_language_and_keeps_the_receipt(
     evidence = tmp_path / "foto.png"
     evidence.write_bytes(b"\x89PNG" + bytes(4096))
     page.goto(live.url + "/submit")
-    _fill_report(page, evidence)
+    fill_report(page, [evidence])
     with page.expect_navigation():
         page.click('#report-form button[type="submit"]')
     code = page.locator("#receipt").inner_text().strip()
