@@ -963,8 +963,8 @@
   // ---------------------------------------------------------------- feature detection
   /**
    * True when this browser has everything the JS path needs: X25519, Ed25519, AES-GCM, PBKDF2
-   * and HMAC in a secure context. Tor Browser 14 (no X25519/Ed25519) gets false and keeps the
-   * server-sealing form.
+   * and HMAC in a secure context, fetch, and Blob streams (sealStream reads files through
+   * them). Tor Browser 14 (no X25519/Ed25519) gets false and keeps the server-sealing form.
    */
   async function supported() {
     try {
@@ -976,7 +976,7 @@
       if (!await subtle.verify({ name: "Ed25519" }, await importEd25519Public(ed), sig, new Uint8Array(0))) return false;
       await subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt"]);
       await subtle.importKey("raw", new Uint8Array(8), "PBKDF2", false, ["deriveBits"]);
-      return typeof root.fetch === "function" && typeof Blob !== "undefined" && !!Blob.prototype.slice;
+      return typeof root.fetch === "function" && typeof Blob !== "undefined" && typeof Blob.prototype.stream === "function";
     } catch (e) {
       return false;
     }

@@ -390,6 +390,18 @@ def test_missing_algorithm_is_detected(browser: Any, static_url: str, algorithm:
     context.close()
 
 
+def test_a_browser_without_blob_streams_keeps_the_no_js_form(browser: Any, static_url: str) -> None:
+    """sealStream reads files through blob.stream(): without it the feature test says no,
+    so the server seals instead of the page failing half-way through an upload."""
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.add_init_script("delete Blob.prototype.stream")
+    pg.goto(static_url)
+    assert pg.evaluate("typeof Blob.prototype.stream") == "undefined"
+    assert pg.evaluate("BisikCrypto.supported()") is False
+    context.close()
+
+
 DOCUMENT_BYTES = """(d) => {
   const C = BisikCrypto;
   const ok = new TextDecoder().decode(C.documentBytes(d));
