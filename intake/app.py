@@ -29,6 +29,7 @@ from . import (
     security,
     tor2web,
 )
+from .api import uploads
 from .bodies import FORM_MEMORY, BisikRequest
 from .config import Config, load, load_secrets
 from .host_check import HostCheck
@@ -120,6 +121,7 @@ def _templates(app: Flask) -> None:
             "org_fingerprint": state.root_fingerprint,
             "root_public": state.root_public_b64,
             "scripts": state.scripts,
+            "upload_plan": f"{uploads.PIECE} {uploads.PARALLEL}",
         }
 
 

@@ -27,6 +27,7 @@ import os
 from pathlib import Path
 
 from vault.errors import UploadQuotaError
+from vault.uploads import upload_id_for
 
 from .config import Config
 from .errors import UploadError
@@ -70,15 +71,17 @@ def ensure_body_room(config: Config, length: int) -> None:
 
 
 def start_within_quota(intake: Intake, owner: bytes, size: int) -> str:
-    """Open an upload of ``size`` bytes if open uploads plus it stay within the quota (one
+    """Open an upload of ``size`` bytes, named by its owner token
+    (:func:`vault.uploads.upload_id_for`), if open uploads plus it stay within the quota (one
     transaction: concurrent starts cannot overshoot it together); else remove expired upload
     sessions and try once more; UploadError 507 if it still does not fit."""
     quota = intake.config.upload_quota
+    name = upload_id_for(owner)
     try:
-        return intake.vault.start_upload(owner=owner, total_size=size, quota=quota)
+        return intake.vault.start_upload(owner=owner, total_size=size, quota=quota, upload_id=name)
     except UploadQuotaError:
         intake.vault.expire_uploads()
     try:
-        return intake.vault.start_upload(owner=owner, total_size=size, quota=quota)
+        return intake.vault.start_upload(owner=owner, total_size=size, quota=quota, upload_id=name)
     except UploadQuotaError as exc:
         raise UploadError("error.disk_full", 507) from exc

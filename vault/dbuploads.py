@@ -16,10 +16,11 @@ missing from :meth:`~vault.uploads.Uploads.ranges` and the browser sends them ag
 never leave a half-stored piece or a blob with lost bytes.
 
 Finishing hashes what the process has not already hashed on the way (one piece at a time),
-then gives the blob its address and drops the session, in one transaction: the pieces become
-the blob where they lie (nothing is copied), visible exactly when the upload goes. What it
-stores is what the file form stores: random ids, an owner-token hash, declared sizes, ranges,
-the expiry day, partial ciphertext.
+then gives the blob its address and marks the session finished, in one transaction: the
+pieces become the blob where they lie (nothing is copied), visible exactly when the session
+is finished. A finished session answers with its blob until it expires, as with files. What
+it stores is what the file form stores: random ids, an owner-token hash, declared sizes,
+ranges, the expiry day, partial ciphertext, and a finished session's blob address.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .blobstore import BlobRef
 from .dbblobs import DatabaseBlobStore, relax_commit
 from .errors import BlobIntegrityError, UploadGapError, UploadIncompleteError, UploadSizeError
 from .models import BlobChunk, BlobContent, Upload
-from .uploads import Uploads, _as_day, _merge, _missing
+from .uploads import Uploads, _as_day, _finished, _merge, _missing
 
 __all__ = ["DatabaseUploads"]
 
@@ -70,21 +71,29 @@ class DatabaseUploads(Uploads):
     def ranges(self, upload_id: str, owner: bytes) -> list[tuple[int, int]]:
         """The stored byte ranges, merged and sorted: resend only what is not in them."""
         with self._read() as s:
-            self._row(s, upload_id, owner, lock=False)
+            row = self._row(s, upload_id, owner, lock=False)
+            if row.sha256 is not None:
+                return [(0, row.total_size)]
             return self._stored(s, upload_id)
 
-    def append(self, upload_id: str, owner: bytes, offset: int, data: bytes) -> int:
+    def _append(
+        self, upload_id: str, owner: bytes, offset: int, data: bytes
+    ) -> tuple[int, int, BlobRef | None]:
         """Store a piece at ``offset`` (any order, on any node; resent bytes are acknowledged
-        as they are). Returns how many bytes from the start are stored without a hole.
-        UploadGapError for a negative offset, UploadSizeError past the declared size."""
+        as they are): (prefix stored without a hole, declared size, the blob if the session
+        is finished). UploadGapError for a negative offset, UploadSizeError past the declared
+        size."""
         if offset < 0:
             raise UploadGapError("negative offset")
         view = memoryview(data)
         with self._tx() as s:
             relax_commit(s)
-            total = self._row(s, upload_id, owner).total_size  # locks the session row
+            row = self._row(s, upload_id, owner)  # locks the session row
+            total = row.total_size
             if offset + len(view) > total:
                 raise UploadSizeError("piece goes past the declared size")
+            if row.sha256 is not None:  # finished: acknowledge the resend
+                return total, total, BlobRef(row.sha256, total)
             have = self._stored(s, upload_id)
             added = _missing(have, offset, offset + len(view))
             for start, end in added:
@@ -98,7 +107,7 @@ class DatabaseUploads(Uploads):
                 have = _merge([*have, (start, end)])
         for start, end in added:  # only bytes now committed: what was hashed is what is stored
             self._hash_on_the_way(upload_id, start, view[start - offset : end - offset])
-        return have[0][1] if have and have[0][0] == 0 else 0
+        return (have[0][1] if have and have[0][0] == 0 else 0), total, None
 
     def _digest_rows(self, s: Session, upload_id: str, total: int) -> str:
         """The SHA-256 of the whole upload: the running hash, then the pieces it had not seen,
@@ -123,12 +132,15 @@ class DatabaseUploads(Uploads):
         """Check that every byte is stored (and the SHA-256, if given); make them a blob.
 
         As :meth:`vault.uploads.Uploads.finish`: UploadIncompleteError leaves the session to
-        resume; BlobIntegrityError discards it. The pieces become the blob where they are
-        (it gets its address; nothing is copied); if the same bytes are already stored, the
-        pieces are dropped and the stored blob is the result.
+        resume; BlobIntegrityError discards it; a finished session answers with its blob
+        again. The pieces become the blob where they are (it gets its address; nothing is
+        copied); if the same bytes are already stored, the pieces are dropped and the stored
+        blob is the result.
         """
         with self._tx() as s:
             row = self._row(s, upload_id, owner)
+            if row.sha256 is not None:
+                return _finished(row.sha256, row.total_size, sha256)
             have = self._stored(s, upload_id)
             stored = have[0][1] if have and have[0][0] == 0 else 0
             if stored != row.total_size:
@@ -144,7 +156,10 @@ class DatabaseUploads(Uploads):
                 )
             else:  # a wrong hash, or the same envelope stored before: drop the pieces
                 _drop(s, [upload_id])
-            s.delete(row)
+            if matched:
+                row.sha256 = ref.sha256
+            else:
+                s.delete(row)
         if not matched:
             raise BlobIntegrityError("the upload does not match its hash")
         return ref
@@ -153,9 +168,15 @@ class DatabaseUploads(Uploads):
         """Remove upload sessions that have expired by ``now`` and their pieces."""
         day = _as_day(now)
         with self._tx() as s:
-            ids = list(s.scalars(select(Upload.id).where(Upload.expires_on <= day)))
+            rows = s.execute(select(Upload.id, Upload.sha256).where(Upload.expires_on <= day))
+            ids, open_ids = [], []
+            for upload_id, finished in rows:
+                ids.append(upload_id)
+                if finished is None:  # a finished session's pieces are its blob: kept
+                    open_ids.append(upload_id)
+            if open_ids:
+                _drop(s, open_ids)
             if ids:
-                _drop(s, ids)
                 s.execute(delete(Upload).where(Upload.id.in_(ids)))
         return len(ids)
 

@@ -138,6 +138,9 @@ class Upload(Base):
     total_size: Mapped[int] = mapped_column(BigInteger)
     received: Mapped[int] = mapped_column(BigInteger)
     expires_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    # Set when the upload became a blob: the session then answers with that blob (a browser
+    # whose answer was lost asks again) and holds no quota, until it expires like any other.
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Cursor(Base):

@@ -33,7 +33,7 @@ from .entries import CaseHistory, CaseInfo, Entry, ExportItem, OrderKey
 from .errors import DuplicateCaseError
 from .models import Blob, Case, Cursor, Item
 from .operations import Batch, Operations, chunks
-from .uploads import Uploads
+from .uploads import PieceStored, Uploads
 
 BLOB_STORES = ("files", "database")
 
@@ -289,9 +289,18 @@ class Vault:
             tx.set_cursor(name, seq)
 
     # -- uploads (vault.uploads) ---------------------------------------------------------------
-    def start_upload(self, *, owner: bytes, total_size: int, quota: int | None = None) -> str:
+    def start_upload(
+        self,
+        *,
+        owner: bytes,
+        total_size: int,
+        quota: int | None = None,
+        upload_id: str | None = None,
+    ) -> str:
         """See :meth:`vault.uploads.Uploads.start`."""
-        return self.uploads.start(owner=owner, total_size=total_size, quota=quota)
+        return self.uploads.start(
+            owner=owner, total_size=total_size, quota=quota, upload_id=upload_id
+        )
 
     def open_upload_bytes(self) -> int:
         """See :meth:`vault.uploads.Uploads.open_bytes`."""
@@ -308,6 +317,12 @@ class Vault:
     def append_upload(self, upload_id: str, owner: bytes, offset: int, data: bytes) -> int:
         """See :meth:`vault.uploads.Uploads.append`."""
         return self.uploads.append(upload_id, owner, offset, data)
+
+    def store_upload_piece(
+        self, upload_id: str, owner: bytes, offset: int, data: bytes
+    ) -> PieceStored:
+        """See :meth:`vault.uploads.Uploads.store_piece`."""
+        return self.uploads.store_piece(upload_id, owner, offset, data)
 
     def finish_upload(self, upload_id: str, owner: bytes, sha256: str | None = None) -> BlobRef:
         """See :meth:`vault.uploads.Uploads.finish`."""

@@ -15,13 +15,21 @@ cache) but not of the machine; markers carry the boot id, so after a reboot the 
 previous boot are not trusted and the upload reads as incomplete (the browser then reports an
 error and the reporter sends again), never as complete with lost bytes.
 
+The piece that completes an upload finishes it in the same call (:meth:`Uploads.store_piece`),
+so a browser needs no separate round trip. A finished session stays until it expires, holding
+no quota and answering with its blob's address (every range held, resent pieces acknowledged,
+:meth:`Uploads.finish` again gives the same blob), so a browser whose answer was lost can ask
+again.
+
 The SHA-256 (the blob's address) is kept on the way: the process that stores the piece that
 continues its hashed prefix hashes it from memory; :meth:`Uploads.finish` hashes only what
 is left (all of it, if every piece went to other worker processes).
 
 What it stores, and so what a seizure yields: random upload ids, a hash of each owner token
-(never the token), declared sizes, the byte ranges received, the expiry day, and partial
-ciphertext. File times are coarsened to the day.
+(never the token), declared sizes, the byte ranges received, the expiry day, partial
+ciphertext, and until expiry the address of the blob a finished session became (which says
+that this blob came through the browser path, on or after the session's start). File times are
+coarsened to the day.
 """
 
 from __future__ import annotations
@@ -38,10 +46,12 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto.fsutil import fsync_dir
@@ -58,7 +68,7 @@ from .errors import (
 )
 from .models import Upload
 
-__all__ = ["Uploads"]
+__all__ = ["PieceStored", "Uploads", "upload_id_for"]
 
 _HASH_CHUNK = 1 << 20
 _KEPT_HASHES = 256  # running hashes kept per process (about 200 bytes each)
@@ -86,8 +96,25 @@ def _new_id() -> str:
     return base64.b32encode(secrets.token_bytes(10)).decode().lower()
 
 
+def upload_id_for(owner: bytes) -> str:
+    """The id of the upload owned by the token ``owner``: the first 80 bits of
+    SHA-256("bisik/v1 upload-id" 0x00 ‖ owner), in lowercase hex. A browser that chose its own
+    token knows its upload's id without asking, and nobody can open an upload under an id
+    without the token it comes from."""
+    return hashlib.sha256(b"bisik/v1 upload-id\x00" + owner).digest()[:10].hex()
+
+
 def _owner_hash(owner: bytes) -> bytes:
     return hashlib.sha256(b"bisik/v1 upload-owner\x00" + owner).digest()
+
+
+@dataclass(frozen=True)
+class PieceStored:
+    """What storing a piece did: the prefix now stored without a hole, and the blob the
+    upload became if this piece completed it (or it was already finished)."""
+
+    offset: int
+    blob: BlobRef | None = None
 
 
 class Uploads:
@@ -137,7 +164,14 @@ class Uploads:
             raise UploadNotFoundError("no such upload session")
         return row
 
-    def start(self, *, owner: bytes, total_size: int, quota: int | None = None) -> str:
+    def start(
+        self,
+        *,
+        owner: bytes,
+        total_size: int,
+        quota: int | None = None,
+        upload_id: str | None = None,
+    ) -> str:
         """Open a resumable upload of ``total_size`` ciphertext bytes; return its id.
 
         With ``quota``, the check "open uploads plus this one stay within ``quota`` bytes" and
@@ -146,10 +180,36 @@ class Uploads:
         starts on any number of workers or nodes cannot overshoot it together:
         UploadQuotaError, and nothing is opened. The session expires ``days`` days after
         today (day precision).
+
+        ``upload_id`` (see :func:`upload_id_for`) names the session instead of a random id,
+        so a client that chose its owner token knows the id before any answer. Opening it
+        again with the same owner and size returns it unchanged (a start whose answer was
+        lost); with another owner or size: UploadNotFoundError, and nothing changes.
         """
         if total_size <= 0:
             raise UploadSizeError("an upload needs a positive size")
-        upload_id = _new_id()
+        if upload_id is not None:
+            if self._opened(upload_id, owner, total_size):
+                return upload_id
+            try:
+                return self._start(owner, total_size, quota, upload_id)
+            except (FileExistsError, IntegrityError):  # the same start, on another worker
+                if self._opened(upload_id, owner, total_size):
+                    return upload_id
+                raise
+        return self._start(owner, total_size, quota, _new_id())
+
+    def _opened(self, upload_id: str, owner: bytes, total_size: int) -> bool:
+        """Whether ``upload_id`` is open already, for this owner and size (UploadNotFoundError
+        if it is someone else's or of another size)."""
+        with self._read() as s:
+            if s.get(Upload, upload_id) is None:
+                return False
+            if self._row(s, upload_id, owner, lock=False).total_size != total_size:
+                raise UploadNotFoundError("no such upload session")
+        return True
+
+    def _start(self, owner: bytes, total_size: int, quota: int | None, upload_id: str) -> str:
         self._open_storage(upload_id)
         try:
             with self._tx() as s:
@@ -192,7 +252,7 @@ class Uploads:
     def _hold_quota(s: Session, incoming: int, quota: int) -> None:
         if s.get_bind().dialect.name == "postgresql":
             s.execute(select(func.pg_advisory_xact_lock(_QUOTA_LOCK)))
-        held = int(s.scalar(select(func.coalesce(func.sum(Upload.total_size), 0))) or 0)
+        held = int(s.scalar(_open_total()) or 0)
         if held + incoming > quota:
             raise UploadQuotaError("open uploads would exceed their quota")
 
@@ -201,7 +261,7 @@ class Uploads:
         (a session may hold that much at any time, its pieces arriving in any order; expired
         ones included: their files stay on disk until :meth:`expire` runs)."""
         with self._read() as s:
-            return int(s.scalar(select(func.coalesce(func.sum(Upload.total_size), 0))) or 0)
+            return int(s.scalar(_open_total()) or 0)
 
     def offset(self, upload_id: str, owner: bytes) -> int:
         """How many bytes from the start are stored without a hole."""
@@ -211,7 +271,9 @@ class Uploads:
     def ranges(self, upload_id: str, owner: bytes) -> list[tuple[int, int]]:
         """The stored byte ranges, merged and sorted: resend only what is not in them."""
         with self._read() as s:
-            self._row(s, upload_id, owner, lock=False)
+            row = self._row(s, upload_id, owner, lock=False)
+            if row.sha256 is not None:
+                return [(0, row.total_size)]
         return _merge(self._markers(upload_id))
 
     def append(self, upload_id: str, owner: bytes, offset: int, data: bytes) -> int:
@@ -221,12 +283,34 @@ class Uploads:
         for a negative offset, UploadSizeError past the declared size. Nothing is fsynced and
         the database is only read (see the module docstring for what a crash can lose).
         """
+        return self._append(upload_id, owner, offset, data)[0]
+
+    def store_piece(self, upload_id: str, owner: bytes, offset: int, data: bytes) -> PieceStored:
+        """:meth:`append`, then :meth:`finish` if this piece completed the upload.
+
+        The browser path's one call per piece: the piece that completes an upload also makes
+        it a blob (fsync and all, as :meth:`finish`), so no separate request is needed. On a
+        finished session the piece is acknowledged and the blob returned again. Raises what
+        :meth:`append` and :meth:`finish` raise.
+        """
+        offset_now, total, blob = self._append(upload_id, owner, offset, data)
+        if blob is None and offset_now == total:
+            blob = self.finish(upload_id, owner)
+        return PieceStored(offset_now, blob)
+
+    def _append(
+        self, upload_id: str, owner: bytes, offset: int, data: bytes
+    ) -> tuple[int, int, BlobRef | None]:
+        """:meth:`append`'s work: (prefix stored, declared size, the blob if finished)."""
         if offset < 0:
             raise UploadGapError("negative offset")
         with self._read() as s:
-            total = self._row(s, upload_id, owner, lock=False).total_size
+            row = self._row(s, upload_id, owner, lock=False)
+            total, done = row.total_size, row.sha256
         if offset + len(data) > total:
             raise UploadSizeError("piece goes past the declared size")
+        if done is not None:  # finished: every byte is in the blob; acknowledge the resend
+            return total, total, BlobRef(done, total)
         view = memoryview(data)
         with self._locked(upload_id) as fd:
             have = _merge(self._markers(upload_id))
@@ -235,7 +319,7 @@ class Uploads:
                 self._write_range(upload_id, fd, start, part, have)
                 have = _merge([*have, (start, end)])
                 self._hash_on_the_way(upload_id, start, part)  # only bytes written here
-        return have[0][1] if have and have[0][0] == 0 else 0
+        return (have[0][1] if have and have[0][0] == 0 else 0), total, None
 
     @contextmanager
     def _locked(self, upload_id: str) -> Iterator[int]:
@@ -319,11 +403,14 @@ class Uploads:
         client does not hash what it streams, SPEC §8). The file is fsynced on its way into
         the blob store, the only fsync of an upload. UploadIncompleteError if bytes are
         missing (the session stays, resume it); BlobIntegrityError if a given hash differs
-        (the session and its bytes are discarded).
+        (the session and its bytes are discarded). A finished session answers with the same
+        blob again (BlobIntegrityError, nothing discarded, if a given hash differs).
         """
         ref: BlobRef | None = None
         with self._tx() as s:
             row = self._row(s, upload_id, owner)
+            if row.sha256 is not None:
+                return _finished(row.sha256, row.total_size, sha256)
             path = self._path(upload_id)
             with self._locked(upload_id) as fd:
                 have = _merge(self._markers(upload_id))
@@ -338,7 +425,10 @@ class Uploads:
                 overwrite_and_unlink(path)
             shutil.rmtree(self._pieces_dir(upload_id), ignore_errors=True)
             coarsen_times(self.ranges_dir)
-            s.delete(row)
+            if ref is None:
+                s.delete(row)
+            else:
+                row.sha256 = ref.sha256
         if ref is None:
             raise BlobIntegrityError("the upload does not match its hash")
         return ref
@@ -377,6 +467,19 @@ class Uploads:
         if removed:
             fsync_dir(self.directory)
         return removed
+
+
+def _open_total() -> Any:
+    """SELECT the declared sizes of the sessions not finished yet, summed."""
+    return select(func.coalesce(func.sum(Upload.total_size), 0)).where(Upload.sha256.is_(None))
+
+
+def _finished(done: str, size: int, sha256: str | None) -> BlobRef:
+    """The blob ``done`` a finished session became; BlobIntegrityError if ``sha256`` names
+    another."""
+    if sha256 is not None and sha256 != done:
+        raise BlobIntegrityError("the upload does not match its hash")
+    return BlobRef(done, size)
 
 
 def _as_day(now: dt.datetime | dt.date | None) -> dt.date:

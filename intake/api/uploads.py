@@ -4,10 +4,12 @@ Built for Tor's latency: the browser keeps ``PARALLEL`` pieces of ``PIECE`` byte
 so pieces arrive in any order; each is stored at its offset with bounded work (no fsync, the
 database only read, see :mod:`vault.uploads`), and ``GET`` tells a resuming browser which
 ranges are stored. The bytes are ciphertext only. The piece at offset 0 must begin with a
-whole envelope header naming only active reviewers; at ``finish`` the server completes the
-SHA-256 it kept on the way (the blob's address), checks that the length is one a writer
-makes, and returns a claim that lets a report or message attach the blob. Leaks: ciphertext
-sizes and how many pieces a session sent (limiter counters).
+whole envelope header naming only active reviewers. The piece that completes the upload
+finishes it (no separate round trip): the server completes the SHA-256 it kept on the way
+(the blob's address), checks that the length is one a writer makes, and answers with the
+address and a claim that lets a report or message attach the blob. ``finish`` gives the same
+answer again, for a browser whose answer to that piece was lost (and for older clients).
+Leaks: ciphertext sizes and how many pieces a session sent (limiter counters).
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from vault.blobstore import BlobRef
 from vault.errors import UploadGapError
 
 from .. import free_space
-from ..state import current
+from ..state import Intake, current
 from .claims import claim
 from .envelopes import check_header, check_length, reviewer_keys
 from .errors import STATUS, ApiError, refusal, vault_call
-from .inputs import json_object, upload_id, upload_owner
+from .inputs import field_bytes, json_object, upload_id, upload_owner
 
 bp = Blueprint("uploads", __name__)
 
@@ -41,15 +43,23 @@ _OFFSET = re.compile(r"[0-9]{1,15}")  # ASCII digits only: str.isdigit() also ta
 
 @bp.post("/uploads")
 def start_upload() -> tuple[Response, int]:
-    """Open a resumable upload of an exact ciphertext size."""
+    """Open a resumable upload of an exact ciphertext size.
+
+    The browser sends a ``token`` it chose (32 random bytes, base64url) and does not wait for
+    the answer: the upload's id is :func:`vault.uploads.upload_id_for` of it, so pieces go out
+    at once, and a piece that arrives before the session exists is refused with
+    ``error.upload_unknown`` and sent again once this answer is in. Without a token the server
+    chooses one. Opening the same token again with the same size answers the same.
+    """
     intake = current()
-    size = json_object().get("size")
+    obj = json_object()
+    size = obj.get("size")
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         raise ApiError("error.malformed")
     if size > intake.config.max_upload_bytes:
         raise ApiError("error.too_large", 413)
     free_space.ensure_upload_room(intake.config, size)
-    token = secrets.token_bytes(32)
+    token = field_bytes(obj, "token", 32) if "token" in obj else secrets.token_bytes(32)
     # would not fit now: refused before any byte, atomically with the other starts
     new_id = vault_call(lambda: free_space.start_within_quota(intake, token, size))
     body = {"id": new_id, "token": b64u_encode(token), "piece": PIECE, "parallel": PARALLEL}
@@ -76,7 +86,8 @@ def _offset() -> int:
 def put_piece(upload: str) -> Response:
     """Store one piece at ``?offset=`` (any order; resent bytes are acknowledged as stored).
 
-    Answers the prefix stored without a hole."""
+    Answers the prefix stored without a hole; the piece that completes the upload also gets
+    what ``finish`` answers (``sha256``, ``size``, ``claim``)."""
     intake, owner = current(), upload_owner()
     upload = upload_id(upload)
     offset = _offset()
@@ -89,24 +100,34 @@ def put_piece(upload: str) -> Response:
         check_header(data, reviewer_keys(intake))
     free_space.ensure_upload_room(intake.config, len(data))  # the quota was held at start
     try:
-        new = intake.vault.append_upload(upload, owner, offset, data)
+        stored = intake.vault.store_upload_piece(upload, owner, offset, data)
     except UploadGapError as exc:
-        stored = vault_call(lambda: intake.vault.upload_offset(upload, owner))
-        raise ApiError("error.upload_gap", 409, offset=stored) from exc
+        have = vault_call(lambda: intake.vault.upload_offset(upload, owner))
+        raise ApiError("error.upload_gap", 409, offset=have) from exc
     except tuple(STATUS) as exc:
         raise refusal(exc) from exc
-    return jsonify({"offset": new})
+    if stored.blob is None:
+        return jsonify({"offset": stored.offset})
+    return jsonify({"offset": stored.offset, **_finished(intake, stored.blob)})
 
 
 @bp.post("/uploads/<upload>/finish")
 def finish_upload(upload: str) -> Response:
     """Check the size, store the blob under the SHA-256 computed here, return it and a claim.
 
-    Any request body is ignored (older clients sent their own hash; it proves nothing).
+    The same answer again if the piece that completed the upload already finished it. Any
+    request body is ignored (older clients sent their own hash; it proves nothing).
     """
     intake, owner = current(), upload_owner()
     upload = upload_id(upload)
     ref: BlobRef = vault_call(lambda: intake.vault.finish_upload(upload, owner))
+    return jsonify(_finished(intake, ref))
+
+
+def _finished(intake: Intake, ref: BlobRef) -> dict[str, object]:
+    """What a finished upload answers: its address, size and claim, once its header names
+    only active reviewers and its length is one a writer makes (else it is dropped and the
+    request refused)."""
     with intake.vault.blobs.open(ref.sha256) as f:
         head = f.read(inspection.MAX_HEADER_LEN)
     check_header(head, reviewer_keys(intake))  # also checked on the first piece
@@ -117,4 +138,4 @@ def finish_upload(upload: str) -> Response:
         # through the reference check, never by bare content address.
         intake.vault.delete_unreferenced([ref.sha256])
         raise
-    return jsonify({"sha256": ref.sha256, "size": ref.size, "claim": claim(intake, ref)})
+    return {"sha256": ref.sha256, "size": ref.size, "claim": claim(intake, ref)}

@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from crypto import document, envelope, receipt, records
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
+from vault.uploads import upload_id_for
 
 from .conftest import Org, csrf_of, reviewer_keys
 from .helpers import Api, blob_files, case_count
@@ -54,16 +55,45 @@ def test_upload_pieces_in_any_order_resume_and_duplicates(api: Api, org: Org, ap
         "offset": 100_000,
         "have": [[0, 100_000], [200_000, len(data)]],
     }
-    # an overlapping piece fills the hole (its stored part is not written again)
-    assert api.call("PUT", f"{url}?offset=50000", data[50_000:250_000], **tok).get_json() == {
-        "offset": len(data)
-    }
-    done = api.call("POST", f"{url}/finish", {}, **tok)
-    assert done.status_code == 200
-    sha = done.get_json()["sha256"]
+    # an overlapping piece fills the hole (its stored part is not written again), and the
+    # piece that completes the upload finishes it: no separate round trip
+    last = api.call("PUT", f"{url}?offset=50000", data[50_000:250_000], **tok).get_json()
+    sha = last["sha256"]
+    assert last["offset"] == last["size"] == len(data) and last["claim"]
     assert sha == hashlib.sha256(data).hexdigest()
     with app.extensions["bisik"].vault.blobs.open(sha) as f:
         assert f.read() == data
+    # an answer lost on the way is asked for again: finish, the ranges and a resend agree
+    done = api.call("POST", f"{url}/finish", {}, **tok)
+    assert done.status_code == 200 and done.get_json() == {k: last[k] for k in done.get_json()}
+    assert set(done.get_json()) == {"sha256", "size", "claim"}
+    assert api.call("GET", url, **tok).get_json() == {
+        "offset": len(data),
+        "have": [[0, len(data)]],
+    }
+    assert api.call("PUT", f"{url}?offset=0", data[:100_000], **tok).get_json() == last
+
+
+def test_a_browser_chosen_token_names_the_upload(api: Api, org: Org) -> None:
+    """The browser chooses its token and derives the id, so its pieces need not wait for the
+    opening's answer; a piece before the opening is unknown, the opening repeated answers the
+    same, and the id cannot be opened under another token or size."""
+    data = envelope.seal(os.urandom(5000), reviewer_keys(org))
+    token = os.urandom(32)
+    name = upload_id_for(token)
+    tok = {"X-Upload-Token": b64u_encode(token)}
+    early = api.call("PUT", f"/api/uploads/{name}?offset=0", data, **tok)
+    assert early.status_code == 404 and early.get_json()["error"] == "error.upload_unknown"
+    opening = {"size": len(data), "token": b64u_encode(token)}
+    first = api.call("POST", "/api/uploads", opening)
+    assert first.status_code == 201 and first.get_json()["id"] == name
+    assert api.call("POST", "/api/uploads", opening).get_json() == first.get_json()  # again
+    other = api.call("POST", "/api/uploads", {**opening, "size": len(data) + 1})
+    assert other.status_code == 404
+    done = api.call("PUT", f"/api/uploads/{name}?offset=0", data, **tok).get_json()
+    assert done["sha256"] == hashlib.sha256(data).hexdigest()
+    short = api.call("POST", "/api/uploads", {"size": 10, "token": b64u_encode(b"x" * 31)})
+    assert short.status_code == 400
 
 
 def test_upload_needs_its_token(api: Api, org: Org) -> None:

@@ -164,8 +164,17 @@ def test_an_upload_started_on_one_node_finishes_on_the_other(nodes: tuple[Vault,
     with one.blobs.open(ref.sha256) as f:  # the pieces are the blob's chunks: nothing copied
         assert f.read() == data
     assert _count(one, BlobChunk) == 3 and _count(one, BlobContent) == 1
+    # finished, the session answers with its blob on any node (a lost answer is asked again)
+    assert one.upload_ranges(uid, OWNER) == [(0, 700_000)]
+    assert one.finish_upload(uid, OWNER) == ref
+    assert one.store_upload_piece(uid, OWNER, 0, data[:10]).blob == ref  # a resend: acknowledged
+    assert one.open_upload_bytes() == 0  # holds no quota
+    # when it expires the session goes and the blob stays
+    assert two.expire_uploads(dt.date.today() + dt.timedelta(days=400)) == 1
     with pytest.raises(UploadNotFoundError):
         one.upload_offset(uid, OWNER)
+    with one.blobs.open(ref.sha256) as f:
+        assert f.read() == data
 
 
 def test_a_wrong_hash_discards_the_upload(nodes: tuple[Vault, Vault]) -> None:

@@ -44,8 +44,35 @@ def test_upload_in_pieces_with_retries(vault: Vault) -> None:
     with vault.blobs.open(ref.sha256) as f:
         assert f.read() == data
     assert list(vault.uploads_dir.iterdir()) == []
-    with pytest.raises(UploadNotFoundError):  # the session is over
+    # finished, the session answers with its blob until it expires, holding no quota
+    assert vault.finish_upload(uid, OWNER) == ref
+    assert vault.upload_ranges(uid, OWNER) == [(0, len(data))]
+    assert vault.open_upload_bytes() == 0
+    with pytest.raises(BlobIntegrityError):  # another hash: refused, the blob is kept
+        vault.finish_upload(uid, OWNER, "0" * 64)
+    assert vault.blobs.exists(ref.sha256)
+    assert vault.expire_uploads(dt.date.today() + dt.timedelta(days=400)) == 1
+    with pytest.raises(UploadNotFoundError):  # the session is over; the blob is not
         vault.upload_offset(uid, OWNER)
+    assert vault.blobs.exists(ref.sha256)
+
+
+def test_the_completing_piece_finishes_the_upload(vault: Vault) -> None:
+    """The browser's one call per piece: whichever piece completes the upload (here not the
+    last in order) makes it a blob; a resend afterwards is acknowledged with that blob."""
+    data = secrets.token_bytes(250_000)
+    uid = vault.start_upload(owner=OWNER, total_size=len(data))
+    first = vault.store_upload_piece(uid, OWNER, 100_000, data[100_000:])
+    assert first.offset == 0 and first.blob is None
+    done = vault.store_upload_piece(uid, OWNER, 0, data[:100_000])
+    assert done.offset == len(data) and done.blob is not None
+    assert done.blob.sha256 == hashlib.sha256(data).hexdigest()
+    with vault.blobs.open(done.blob.sha256) as f:
+        assert f.read() == data
+    again = vault.store_upload_piece(uid, OWNER, 100_000, data[100_000:])
+    assert again == done
+    with pytest.raises(UploadSizeError):  # the declared size still binds
+        vault.store_upload_piece(uid, OWNER, 200_000, data)
 
 
 def test_pieces_in_any_order_leave_no_hole(vault: Vault) -> None:

@@ -5,9 +5,11 @@
  * is a catalogue key (e.g. "error.upload_gap"); BisikApi.text(key) gives the page-language
  * sentence. No text is written in this file.
  *
- * Uploads are built for Tor's latency (a round trip of 0.4-1 s): the server names a piece
- * size and how many pieces to keep in flight; sealing runs ahead of the network and the
- * network never waits for a round trip per piece. Memory: the pieces in flight plus one being
+ * Uploads are built for Tor's latency (a round trip of 0.4-1 s): the page names (meta
+ * bisik-upload) a piece size and how many pieces to keep in flight; sealing runs ahead of the
+ * network and the network never waits for a round trip: not per piece, not to open the upload
+ * (the browser chooses the upload's token, so it knows the id), not to finish it (the piece
+ * that completes it is answered with the blob). Memory: the pieces in flight plus one being
  * filled (4 x 2 MiB by default) and the sealer's three blocks (READ each: one read ahead, one
  * being encrypted, its ciphertext).
  */
@@ -102,7 +104,9 @@
    * Seal ``file`` to ``recipients`` and upload the ciphertext in resumable pieces, several in
    * flight at once. A piece whose request fails (a dropped connection, a server error) is
    * kept: after a pause the browser asks the server which ranges it holds and resends the
-   * piece only if it is not among them (never the whole upload). Returns {sha256, size,
+   * piece only if it is not among them (never the whole upload). The piece that completes
+   * the upload is answered with the finished blob, so no separate request is needed; if that
+   * answer was lost, ``finish`` asks for it again. Returns {sha256, size,
    * claim, headerMac}: the SHA-256 is the one the server computed over what it stored (a
    * locator for the blob, not a guarantee); headerMac, from the sealer, is what the document
    * binds the evidence with (crypto/SPEC.md §8).
@@ -112,21 +116,34 @@
   async function uploadFile(file, recipients, hooks) {
     hooks = hooks || {};
     var total = C.envelopeLength(file.size, recipients.length);
-    var start = await call("POST", "/api/uploads", { size: total });
-    var headers = { "X-Upload-Token": start.token }, url = "/api/uploads/" + encodeURIComponent(start.id);
-    var pieceSize = start.piece || (1 << 20), parallel = Math.max(1, start.parallel || 1);
-    var inflight = new Set(), failed = null, acked = 0;
+    var token = crypto.getRandomValues(new Uint8Array(32)), id = await uploadId(token);
+    var headers = { "X-Upload-Token": C.b64uEncode(token) }, url = "/api/uploads/" + id;
+    // Opened without waiting: a piece that overtakes this request is sent again after it.
+    var opened = retried(function () {
+      return call("POST", "/api/uploads", { size: total, token: C.b64uEncode(token) });
+    });
+    opened.catch(function () { /* awaited below, where its error is reported */ });
+    var plan = (meta("bisik-upload") || "").split(" ").map(Number);
+    var pieceSize = plan[0] || (1 << 20), parallel = Math.max(1, plan[1] || 1);
+    var inflight = new Set(), failed = null, acked = 0, done = null;
 
     function held(have, at, end) {
       return (have || []).some(function (r) { return r[0] <= at && r[1] >= end; });
     }
 
     async function send(bytes, at) {
+      var early = false;
       for (var attempt = 0; ; attempt++) {
         try {
-          await call("PUT", url + "?offset=" + at, bytes, headers);
+          var answer = await call("PUT", url + "?offset=" + at, bytes, headers);
+          if (answer.sha256) done = answer;  // this piece completed the upload
           return;
         } catch (e) {
+          if (e.key === "error.upload_unknown" && !early) {  // it overtook the opening
+            early = true;
+            await opened;  // (rejects with why the upload could not be opened)
+            continue;
+          }
           var retry = e.key === "error.network" || e.status >= 500 || e.status === 429;
           if (!retry || attempt >= RETRIES) throw e;
           await sleep(Math.min(8000, 250 * Math.pow(2, attempt)));
@@ -167,12 +184,39 @@
     if (fill) launch(piece.subarray(0, fill), at);
     while (inflight.size) await Promise.race(inflight);
     if (failed) throw failed;
+    await opened;
     if (sealed.length !== total) throw new ApiError("error.upload_integrity", 0);
-    var done = await call("POST", url + "/finish", {}, headers);
+    if (!done) done = await call("POST", url + "/finish", {}, headers);  // the answer was lost
     if (done.size !== total || !/^[0-9a-f]{64}$/.test(String(done.sha256))) {
       throw new ApiError("error.upload_integrity", 0);
     }
     return { sha256: done.sha256, size: done.size, claim: done.claim, headerMac: sealed.headerMac };
+  }
+
+  /** ``request()``, again after a pause while it fails on the network or the server (it
+   * must be safe to repeat). */
+  async function retried(request) {
+    for (var attempt = 0; ; attempt++) {
+      try {
+        return await request();
+      } catch (e) {
+        var retry = e.key === "error.network" || e.status >= 500 || e.status === 429;
+        if (!retry || attempt >= RETRIES) throw e;
+        await sleep(Math.min(8000, 250 * Math.pow(2, attempt)));
+      }
+    }
+  }
+
+  /** The id of the upload owned by ``token`` (vault.uploads.upload_id_for): the first 80
+   * bits of SHA-256("bisik/v1 upload-id" 0x00 || token), in lowercase hex. */
+  async function uploadId(token) {
+    var label = new TextEncoder().encode("bisik/v1 upload-id\u0000");
+    var input = new Uint8Array(label.length + token.length);
+    input.set(label); input.set(token, label.length);
+    var digest = new Uint8Array(await crypto.subtle.digest("SHA-256", input));
+    return Array.prototype.map.call(digest.subarray(0, 10), function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
   }
 
   /** Show ``key``'s text in a live region inside ``container`` (created on first use). */
