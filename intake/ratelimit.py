@@ -30,8 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, abort, current_app, g
 from flask_limiter import Limiter
+from limits import parse_many
 
 from . import security
 from .circuit import circuit_key
@@ -104,7 +105,6 @@ BUDGETS: dict[str, tuple[Callable[[], str], tuple[Budget, ...]]] = {
     "api.cases.case": (_api_session_key, (RECEIPT,)),
     "api.cases.case_proof": (_api_session_key, (RECEIPT,)),
     "api.cases.case_message": (_api_session_key, (_own("submit", _api("case_message")), RECEIPT)),
-    "api.uploads.start_upload": (_api_session_key, (_own("upload", _api("start_upload")),)),
     "api.uploads.finish_upload": (_api_session_key, (_own("upload", _api("finish_upload")),)),
     "api.uploads.put_piece": (
         _api_session_key,
@@ -115,6 +115,31 @@ BUDGETS: dict[str, tuple[Callable[[], str], tuple[Budget, ...]]] = {
         (Budget("", _api("upload_offset"), fixed=PIECE_LIMITS),),
     ),
 }
+
+
+# Opening an upload: spent by the explicit opening and by a piece that opens its upload, so
+# both ways of opening draw on one budget (see :func:`spend`; not in BUDGETS).
+OPEN_UPLOAD = Budget("upload", _api("open_upload"))
+
+
+def spend(budget: Budget, key: Callable[[], str] = _api_session_key) -> None:
+    """Spend one unit of ``budget`` from inside a view, for work a request does only sometimes
+    (a piece that opens its upload): the per-session (``key``), per-circuit and global
+    limits :func:`apply` puts on whole endpoints, counted in ``budget.scope``'s own counters.
+    Aborts with 429 once one is reached. Leaks what :func:`apply`'s counters leak."""
+    limiter: Limiter = current_app.extensions["bisik_limiter"]
+    limits: Limits = current_app.extensions["bisik_limits"]
+    per_session, overall = budget.limits(limits)
+    checks = [(per_session, (budget.key or key)(), ":s")]
+    circuit = circuit_key()
+    if circuit is not None:
+        checks.append((budget.per_circuit(limits), circuit, ":c"))
+    if not budget.session_only:
+        checks.append((overall, _global_key(), ":g"))
+    for text, owner, part in checks:
+        for item in parse_many(text):
+            if not limiter.limiter.hit(item, "spent", budget.scope + part, owner):
+                abort(429)
 
 
 def make_limiter() -> Limiter:
@@ -155,3 +180,4 @@ def apply(app: Flask, limiter: Limiter, limits: Limits) -> None:
         for budget in budgets:
             view = _wrap(limiter, view, budget, key, limits)
         app.view_functions[endpoint] = view
+    app.extensions["bisik_limits"] = limits  # for spend()

@@ -3,7 +3,10 @@
 Built for Tor's latency: the browser keeps ``PARALLEL`` pieces of ``PIECE`` bytes in flight,
 so pieces arrive in any order; each is stored at its offset with bounded work (no fsync, the
 database only read, see :mod:`vault.uploads`), and ``GET`` tells a resuming browser which
-ranges are stored. The bytes are ciphertext only. The piece at offset 0 must begin with a
+ranges are stored. The browser chooses the upload's token, so it knows the id
+(:func:`vault.uploads.upload_id_for`), and whichever of its first pieces arrives first opens
+the upload (no round trip to open it; ``POST /uploads`` opens one explicitly for other
+clients). The bytes are ciphertext only. The piece at offset 0 must begin with a
 whole envelope header naming only active reviewers. The piece that completes the upload
 finishes it (no separate round trip): the server completes the SHA-256 it kept on the way
 (the blob's address), checks that the length is one a writer makes, and answers with the
@@ -22,14 +25,15 @@ from flask import Blueprint, Response, jsonify, request
 from crypto import inspection
 from crypto.encoding import b64u_encode
 from vault.blobstore import BlobRef
-from vault.errors import UploadGapError
+from vault.errors import UploadGapError, UploadNotFoundError
+from vault.uploads import upload_id_for
 
-from .. import free_space
+from .. import free_space, ratelimit
 from ..state import Intake, current
 from .claims import claim
 from .envelopes import check_header, check_length, reviewer_keys
 from .errors import STATUS, ApiError, refusal, vault_call
-from .inputs import field_bytes, json_object, upload_id, upload_owner
+from .inputs import json_object, upload_id, upload_owner
 
 bp = Blueprint("uploads", __name__)
 
@@ -43,27 +47,33 @@ _OFFSET = re.compile(r"[0-9]{1,15}")  # ASCII digits only: str.isdigit() also ta
 
 @bp.post("/uploads")
 def start_upload() -> tuple[Response, int]:
-    """Open a resumable upload of an exact ciphertext size.
+    """Open a resumable upload of an exact ciphertext size (the server chooses the token).
 
-    The browser sends a ``token`` it chose (32 random bytes, base64url) and does not wait for
-    the answer: the upload's id is :func:`vault.uploads.upload_id_for` of it, so pieces go out
-    at once, and a piece that arrives before the session exists is refused with
-    ``error.upload_unknown`` and sent again once this answer is in. Without a token the server
-    chooses one. Opening the same token again with the same size answers the same.
+    The browser does not call this: it chooses its own token and its pieces open the upload
+    (:func:`put_piece`), which saves a round trip. This is for clients that want the quota
+    held, or a refusal, before they send any byte. Spends the opening budget.
     """
+    size = json_object().get("size")
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise ApiError("error.malformed")
+    token = secrets.token_bytes(32)
+    new_id = _open(token, size)
+    body = {"id": new_id, "token": b64u_encode(token), "piece": PIECE, "parallel": PARALLEL}
+    return jsonify(body), 201
+
+
+def _open(token: bytes, size: int) -> str:
+    """Open the upload owned by ``token`` (id :func:`vault.uploads.upload_id_for`) of ``size``
+    ciphertext bytes, spending the opening budget; refused before any byte if it is too large
+    or would not fit now (atomically with the other openings)."""
     intake = current()
-    obj = json_object()
-    size = obj.get("size")
-    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+    if size <= 0:
         raise ApiError("error.malformed")
     if size > intake.config.max_upload_bytes:
         raise ApiError("error.too_large", 413)
+    ratelimit.spend(ratelimit.OPEN_UPLOAD)
     free_space.ensure_upload_room(intake.config, size)
-    token = field_bytes(obj, "token", 32) if "token" in obj else secrets.token_bytes(32)
-    # would not fit now: refused before any byte, atomically with the other starts
-    new_id = vault_call(lambda: free_space.start_within_quota(intake, token, size))
-    body = {"id": new_id, "token": b64u_encode(token), "piece": PIECE, "parallel": PARALLEL}
-    return jsonify(body), 201
+    return vault_call(lambda: free_space.start_within_quota(intake, token, size))
 
 
 @bp.get("/uploads/<upload>")
@@ -76,7 +86,12 @@ def upload_offset(upload: str) -> Response:
 
 
 def _offset() -> int:
-    text = request.args.get("offset", "")
+    return _number("offset")
+
+
+def _number(name: str) -> int:
+    """The query parameter ``name`` as a whole number (ASCII digits only)."""
+    text = request.args.get(name, "")
     if not _OFFSET.fullmatch(text):
         raise ApiError("error.malformed")
     return int(text)
@@ -86,11 +101,16 @@ def _offset() -> int:
 def put_piece(upload: str) -> Response:
     """Store one piece at ``?offset=`` (any order; resent bytes are acknowledged as stored).
 
-    Answers the prefix stored without a hole; the piece that completes the upload also gets
-    what ``finish`` answers (``sha256``, ``size``, ``claim``)."""
+    With ``&size=`` (the whole ciphertext's), a piece of an upload not open yet opens it, if
+    the id is the one its token gives (:func:`vault.uploads.upload_id_for`): the browser sends
+    its first pieces at once, whichever arrives first opens the upload, and no round trip is
+    spent on opening (on an open upload the size is not consulted). Answers the prefix stored
+    without a hole; the piece that completes the upload also gets what ``finish`` answers
+    (``sha256``, ``size``, ``claim``)."""
     intake, owner = current(), upload_owner()
     upload = upload_id(upload)
     offset = _offset()
+    size = _number("size") if "size" in request.args else None
     if request.content_length is None or request.content_length > MAX_PIECE:
         raise ApiError("error.too_large", 413)
     data = request.get_data(cache=False)
@@ -98,9 +118,15 @@ def put_piece(upload: str) -> Response:
         raise ApiError("error.malformed")
     if offset == 0:
         check_header(data, reviewer_keys(intake))
-    free_space.ensure_upload_room(intake.config, len(data))  # the quota was held at start
+    free_space.ensure_upload_room(intake.config, len(data))  # the quota was held at opening
     try:
-        stored = intake.vault.store_upload_piece(upload, owner, offset, data)
+        try:
+            stored = intake.vault.store_upload_piece(upload, owner, offset, data)
+        except UploadNotFoundError:
+            if size is None or upload != upload_id_for(owner):
+                raise
+            _open(owner, size)  # this piece came first (another may be opening it too: same)
+            stored = intake.vault.store_upload_piece(upload, owner, offset, data)
     except UploadGapError as exc:
         have = vault_call(lambda: intake.vault.upload_offset(upload, owner))
         raise ApiError("error.upload_gap", 409, offset=have) from exc

@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from crypto import document, envelope, receipt, records
 from crypto.encoding import b64u_encode
 from crypto.keys import raw_public
+from intake.config import Limits
 from vault.uploads import upload_id_for
 
 from .conftest import Org, csrf_of, reviewer_keys
@@ -74,26 +75,53 @@ def test_upload_pieces_in_any_order_resume_and_duplicates(api: Api, org: Org, ap
     assert api.call("PUT", f"{url}?offset=0", data[:100_000], **tok).get_json() == last
 
 
-def test_a_browser_chosen_token_names_the_upload(api: Api, org: Org) -> None:
-    """The browser chooses its token and derives the id, so its pieces need not wait for the
-    opening's answer; a piece before the opening is unknown, the opening repeated answers the
-    same, and the id cannot be opened under another token or size."""
-    data = envelope.seal(os.urandom(5000), reviewer_keys(org))
+def test_a_browser_chosen_token_opens_its_upload_with_a_piece(api: Api, org: Org) -> None:
+    """The browser chooses its token and derives the id, and its pieces carry the whole size,
+    so whichever arrives first opens the upload: no round trip to open it. Nobody can open an
+    id under a token it does not come from."""
+    data = envelope.seal(os.urandom(300_000), reviewer_keys(org))
     token = os.urandom(32)
     name = upload_id_for(token)
     tok = {"X-Upload-Token": b64u_encode(token)}
-    early = api.call("PUT", f"/api/uploads/{name}?offset=0", data, **tok)
-    assert early.status_code == 404 and early.get_json()["error"] == "error.upload_unknown"
-    opening = {"size": len(data), "token": b64u_encode(token)}
-    first = api.call("POST", "/api/uploads", opening)
-    assert first.status_code == 201 and first.get_json()["id"] == name
-    assert api.call("POST", "/api/uploads", opening).get_json() == first.get_json()  # again
-    other = api.call("POST", "/api/uploads", {**opening, "size": len(data) + 1})
-    assert other.status_code == 404
-    done = api.call("PUT", f"/api/uploads/{name}?offset=0", data, **tok).get_json()
-    assert done["sha256"] == hashlib.sha256(data).hexdigest()
-    short = api.call("POST", "/api/uploads", {"size": 10, "token": b64u_encode(b"x" * 31)})
-    assert short.status_code == 400
+    url = f"/api/uploads/{name}"
+    bare = api.call("PUT", f"{url}?offset=100000", data[100_000:], **tok)  # no size: unknown
+    assert bare.status_code == 404 and bare.get_json()["error"] == "error.upload_unknown"
+    first = api.call("PUT", f"{url}?offset=100000&size={len(data)}", data[100_000:], **tok)
+    assert first.status_code == 200 and first.get_json() == {"offset": 0}  # opened, stored
+    other = {"X-Upload-Token": b64u_encode(os.urandom(32))}
+    stolen = api.call("PUT", f"{url}?offset=0&size={len(data)}", data[:100_000], **other)
+    assert stolen.status_code == 404  # the id is not this token's
+    done = api.call("PUT", f"{url}?offset=0&size={len(data)}", data[:100_000], **tok).get_json()
+    assert done["sha256"] == hashlib.sha256(data).hexdigest() and done["size"] == len(data)
+    too_large = upload_id_for(b"t" * 32)
+    r = api.call(
+        "PUT",
+        f"/api/uploads/{too_large}?offset=0&size={10**14}",
+        data[:1000],
+        **{"X-Upload-Token": b64u_encode(b"t" * 32)},
+    )
+    assert r.status_code == 413 and r.get_json()["error"] == "error.too_large"
+
+
+def test_opening_an_upload_spends_one_budget_either_way(make_app: Any, org: Org) -> None:
+    """Opening explicitly and opening with a piece draw on the same budget."""
+    api = Api(make_app(limits=Limits(upload_session="2/hour")).test_client())
+    data = envelope.seal(os.urandom(1000), reviewer_keys(org))
+    assert api.call("POST", "/api/uploads", {"size": len(data)}).status_code == 201
+
+    def by_piece() -> Any:
+        token = os.urandom(32)
+        return api.call(
+            "PUT",
+            f"/api/uploads/{upload_id_for(token)}?offset=0&size={len(data)}",
+            data,
+            **{"X-Upload-Token": b64u_encode(token)},
+        )
+
+    assert by_piece().status_code == 200
+    refused = by_piece()
+    assert refused.status_code == 429 and refused.get_json()["error"] == "error.rate_limited"
+    assert api.call("POST", "/api/uploads", {"size": len(data)}).status_code == 429
 
 
 def test_upload_needs_its_token(api: Api, org: Org) -> None:

@@ -8,8 +8,8 @@
  * Uploads are built for Tor's latency (a round trip of 0.4-1 s): the page names (meta
  * bisik-upload) a piece size and how many pieces to keep in flight; sealing runs ahead of the
  * network and the network never waits for a round trip: not per piece, not to open the upload
- * (the browser chooses the upload's token, so it knows the id), not to finish it (the piece
- * that completes it is answered with the blob). Memory: the pieces in flight plus one being
+ * (the browser chooses the upload's token, so it knows the id, and the first piece to arrive
+ * opens it), not to finish it (the piece that completes it is answered with the blob). Memory: the pieces in flight plus one being
  * filled (4 x 2 MiB by default) and the sealer's three blocks (READ each: one read ahead, one
  * being encrypted, its ciphertext).
  */
@@ -118,11 +118,6 @@
     var total = C.envelopeLength(file.size, recipients.length);
     var token = crypto.getRandomValues(new Uint8Array(32)), id = await uploadId(token);
     var headers = { "X-Upload-Token": C.b64uEncode(token) }, url = "/api/uploads/" + id;
-    // Opened without waiting: a piece that overtakes this request is sent again after it.
-    var opened = retried(function () {
-      return call("POST", "/api/uploads", { size: total, token: C.b64uEncode(token) });
-    });
-    opened.catch(function () { /* awaited below, where its error is reported */ });
     var plan = (meta("bisik-upload") || "").split(" ").map(Number);
     var pieceSize = plan[0] || (1 << 20), parallel = Math.max(1, plan[1] || 1);
     var inflight = new Set(), failed = null, acked = 0, done = null;
@@ -132,18 +127,12 @@
     }
 
     async function send(bytes, at) {
-      var early = false;
       for (var attempt = 0; ; attempt++) {
-        try {
-          var answer = await call("PUT", url + "?offset=" + at, bytes, headers);
+        try {  // with the size, whichever piece arrives first opens the upload
+          var answer = await call("PUT", url + "?offset=" + at + "&size=" + total, bytes, headers);
           if (answer.sha256) done = answer;  // this piece completed the upload
           return;
         } catch (e) {
-          if (e.key === "error.upload_unknown" && !early) {  // it overtook the opening
-            early = true;
-            await opened;  // (rejects with why the upload could not be opened)
-            continue;
-          }
           var retry = e.key === "error.network" || e.status >= 500 || e.status === 429;
           if (!retry || attempt >= RETRIES) throw e;
           await sleep(Math.min(8000, 250 * Math.pow(2, attempt)));
@@ -184,27 +173,12 @@
     if (fill) launch(piece.subarray(0, fill), at);
     while (inflight.size) await Promise.race(inflight);
     if (failed) throw failed;
-    await opened;
     if (sealed.length !== total) throw new ApiError("error.upload_integrity", 0);
     if (!done) done = await call("POST", url + "/finish", {}, headers);  // the answer was lost
     if (done.size !== total || !/^[0-9a-f]{64}$/.test(String(done.sha256))) {
       throw new ApiError("error.upload_integrity", 0);
     }
     return { sha256: done.sha256, size: done.size, claim: done.claim, headerMac: sealed.headerMac };
-  }
-
-  /** ``request()``, again after a pause while it fails on the network or the server (it
-   * must be safe to repeat). */
-  async function retried(request) {
-    for (var attempt = 0; ; attempt++) {
-      try {
-        return await request();
-      } catch (e) {
-        var retry = e.key === "error.network" || e.status >= 500 || e.status === 429;
-        if (!retry || attempt >= RETRIES) throw e;
-        await sleep(Math.min(8000, 250 * Math.pow(2, attempt)));
-      }
-    }
   }
 
   /** The id of the upload owned by ``token`` (vault.uploads.upload_id_for): the first 80

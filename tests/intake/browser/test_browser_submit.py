@@ -156,7 +156,7 @@ def test_dropped_pieces_resume_from_the_server_ranges(
     original = marked_file(path, 6 * 1024 * 1024)
     seen: list[tuple[str, str, int, int]] = []  # reached the server: method, path, offset, len
     puts = {"n": 0}
-    pattern = re.compile(r"/api/uploads(/[^/?]+)?(/finish)?(?:\?offset=(\d+))?$")
+    pattern = re.compile(r"/api/uploads(/[^/?]+)?(/finish)?(?:\?offset=(\d+)(?:&size=\d+)?)?$")
     lost: dict[str, int] = {}
 
     def route(r: Any) -> None:
@@ -189,7 +189,8 @@ def test_dropped_pieces_resume_from_the_server_ranges(
     code = page.locator("#receipt").inner_text(timeout=60_000).strip()
 
     kinds = [k for k, *_ in seen]
-    assert kinds.count("start") == 1, "the upload restarted"
+    assert kinds.count("start") == 0  # the pieces open the upload
+    assert len({p for k, p, *_ in seen if k == "PUT"}) == 1, "the upload restarted"
     # the completing piece finishes the upload; ``finish`` only if that answer was the lost one
     assert kinds.count("finish") <= 1
     assert kinds.count("GET") == 2, "did not ask the server what it holds after each failure"
@@ -240,47 +241,25 @@ def test_pieces_are_in_flight_together(page: Any, live: Any, org: Any, tmp_path:
     assert files == {path.name: original}
 
 
-def test_pieces_do_not_wait_for_the_upload_to_open(
-    page: Any, live: Any, org: Any, tmp_path: Path
-) -> None:
-    """The browser chooses the upload's token, so it knows the id and sends pieces without
-    waiting a round trip for the opening's answer; pieces that overtake the opening itself
-    are refused as unknown and sent again once it is open."""
+def test_the_first_pieces_open_the_upload(page: Any, live: Any, org: Any, tmp_path: Path) -> None:
+    """The browser chooses the upload's token, so it knows the id, and its pieces carry the
+    size: no request (and no round trip) opens the upload; the first pieces go out at once
+    and whichever arrives first opens it."""
     path = tmp_path / "rekaman.mp4"
     original = marked_file(path, 5 * 1024 * 1024)
-    events: list[str] = []
-    lock = threading.Lock()
-
-    def note(what: str) -> None:
-        with lock:
-            events.append(what)
-
-    def opening(r: Any) -> None:
-        if r.request.method != "POST":
-            r.continue_()
-            return
-        note("open sent")
-        page.wait_for_timeout(1500)  # held before the server: pieces overtake it
-        resp = r.fetch()
-        note("open answered")
-        r.fulfill(response=resp)
-
-    def piece(r: Any) -> None:
-        resp = r.fetch()
-        note(f"PUT {resp.status}")
-        r.fulfill(response=resp)
-
-    page.route(re.compile(r".*/api/uploads$"), opening)
-    page.route(re.compile(r".*/api/uploads/[^/?]+\?offset=.*"), piece)
+    requests: list[str] = []
+    page.on(
+        "request",
+        lambda req: (
+            requests.append(f"{req.method} {req.url}") if "/api/uploads" in req.url else None
+        ),
+    )
     _open_form(page, live)
     fill_report(page, [path])
     page.click('#report-form button[type="submit"]')
     code = page.locator("#receipt").inner_text(timeout=60_000).strip()
-    before = events[: events.index("open answered")]
-    assert "PUT 404" in before, events  # sent before the opening reached the server
-    assert events.count("open sent") == 1
-    after = events[events.index("open answered") + 1 :]
-    assert after and all(e == "PUT 200" for e in after), events  # then resent, and stored
+    assert requests and all(r.startswith("PUT ") and "&size=" in r for r in requests), requests
+    assert not page.console_errors, page.console_errors
     _doc, files = _decrypt_all(live, org, code)
     assert files == {path.name: original}
 
