@@ -35,6 +35,13 @@ class Link:
         return self.free_at + self.delay
 
 
+def _deliver(writer: asyncio.StreamWriter, data: bytes) -> None:
+    """Hand ``data`` on, unless the far end has gone (a browser closed the connection while
+    bytes were still on the way): those bytes are dropped, as the network would."""
+    if not writer.is_closing():
+        writer.write(data)
+
+
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link: Link) -> None:
     loop = asyncio.get_running_loop()
     pending: list[asyncio.TimerHandle] = []
@@ -47,7 +54,7 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link
             if not data:
                 break
             arrive = link.schedule(len(data), loop.time())
-            pending.append(loop.call_at(arrive, writer.write, data))
+            pending.append(loop.call_at(arrive, _deliver, writer, data))
         last = link.free_at + link.delay - loop.time()
         await asyncio.sleep(max(0.0, last) + 0.001)
         if writer.can_write_eof():

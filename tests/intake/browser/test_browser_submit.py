@@ -38,9 +38,13 @@ def _watch_bodies(page: Any) -> list[bytes]:
     return bodies
 
 
-def _open_form(page: Any, live: Any) -> None:
+def _send(page: Any, live: Any, paths: list[Path]) -> str:
+    """Open the form (the page takes over), fill it with ``paths``, send; the receipt shown."""
     page.goto(live.url + "/submit")
     page.wait_for_selector('#report-form[data-bisik-path="browser"]')
+    fill_report(page, paths)
+    page.click('#report-form button[type="submit"]')
+    return str(page.locator("#receipt").inner_text(timeout=60_000)).strip()
 
 
 def _stored_case(live: Any, code: str) -> tuple[Any, Any]:
@@ -85,10 +89,7 @@ def test_js_path_end_to_end(page: Any, live: Any, org: Any, tmp_path: Path) -> N
     paths = [tmp_path / "rekaman-rapat.mp4", tmp_path / "tangkapan-layar.png"]
     originals = [marked_file(paths[0], 3 * 1024 * 1024 + 12345), marked_file(paths[1], 1024 * 1024)]
     bodies = _watch_bodies(page)
-    _open_form(page, live)
-    fill_report(page, paths)
-    page.click('#report-form button[type="submit"]')
-    code = page.locator("#receipt").inner_text(timeout=60_000).strip()
+    code = _send(page, live, paths)
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", code)
     assert receipt.normalize(code)
     # the page says the browser protected the report (catalogue text, page language)
@@ -183,10 +184,7 @@ def test_dropped_pieces_resume_from_the_server_ranges(
         r.continue_()
 
     page.route(re.compile(r".*/api/uploads.*"), route)
-    _open_form(page, live)
-    fill_report(page, [path])
-    page.click('#report-form button[type="submit"]')
-    code = page.locator("#receipt").inner_text(timeout=60_000).strip()
+    code = _send(page, live, [path])
 
     kinds = [k for k, *_ in seen]
     assert kinds.count("start") == 0  # the pieces open the upload
@@ -231,10 +229,7 @@ def test_pieces_are_in_flight_together(page: Any, live: Any, org: Any, tmp_path:
         r.fulfill(response=resp)
 
     page.route(re.compile(r".*/api/uploads/[^/?]+\?offset=.*"), route)
-    _open_form(page, live)
-    fill_report(page, [path])
-    page.click('#report-form button[type="submit"]')
-    code = page.locator("#receipt").inner_text(timeout=60_000).strip()
+    code = _send(page, live, [path])
     assert state["most"] >= 2, state
     assert finishes == []  # the piece that completed the upload finished it: no extra round trip
     _doc, files = _decrypt_all(live, org, code)
@@ -254,10 +249,7 @@ def test_the_first_pieces_open_the_upload(page: Any, live: Any, org: Any, tmp_pa
             requests.append(f"{req.method} {req.url}") if "/api/uploads" in req.url else None
         ),
     )
-    _open_form(page, live)
-    fill_report(page, [path])
-    page.click('#report-form button[type="submit"]')
-    code = page.locator("#receipt").inner_text(timeout=60_000).strip()
+    code = _send(page, live, [path])
     assert requests and all(r.startswith("PUT ") and "&size=" in r for r in requests), requests
     assert not page.console_errors, page.console_errors
     _doc, files = _decrypt_all(live, org, code)
@@ -290,10 +282,7 @@ def test_a_lost_answer_to_the_completing_piece_is_asked_for_again(
         r.fulfill(response=resp)
 
     page.route(re.compile(r".*/api/uploads/.*"), route)
-    _open_form(page, live)
-    fill_report(page, [path])
-    page.click('#report-form button[type="submit"]')
-    code = page.locator("#receipt").inner_text(timeout=60_000).strip()
+    code = _send(page, live, [path])
     assert lost, "no piece was answered with the finished blob"
     after = seen[lost[0] :]
     assert after == ["GET", "POST finish"], seen  # asked, held, asked for the answer: no resend
