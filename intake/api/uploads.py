@@ -25,7 +25,7 @@ from flask import Blueprint, Response, jsonify, request
 from crypto import inspection
 from crypto.encoding import b64u_encode
 from vault.blobstore import BlobRef
-from vault.errors import UploadGapError, UploadNotFoundError
+from vault.errors import BlobNotFoundError, UploadGapError, UploadNotFoundError
 from vault.uploads import upload_id_for
 
 from .. import free_space, ratelimit
@@ -153,9 +153,12 @@ def finish_upload(upload: str) -> Response:
 def _finished(intake: Intake, ref: BlobRef) -> dict[str, object]:
     """What a finished upload answers: its address, size and claim, once its header names
     only active reviewers and its length is one a writer makes (else it is dropped and the
-    request refused)."""
-    with intake.vault.blobs.open(ref.sha256) as f:
-        head = f.read(inspection.MAX_HEADER_LEN)
+    request refused; asked again, the upload is unknown)."""
+    try:
+        with intake.vault.blobs.open(ref.sha256) as f:
+            head = f.read(inspection.MAX_HEADER_LEN)
+    except BlobNotFoundError as exc:  # refused and dropped when it was finished: ask again
+        raise ApiError("error.upload_unknown", 404) from exc
     check_header(head, reviewer_keys(intake))  # also checked on the first piece
     try:
         check_length(head, ref.size)

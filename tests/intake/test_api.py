@@ -200,10 +200,19 @@ def test_finish_refuses_envelope_with_impossible_length(
     produce."""
     good = envelope.seal(os.urandom(3000), reviewer_keys(org))
     bad = good + extra
-    done = api.send(bad, piece=len(bad))
+    start = api.call("POST", "/api/uploads", {"size": len(bad)}).get_json()
+    tok = {"X-Upload-Token": start["token"]}
+    url = f"/api/uploads/{start['id']}"
+    done = api.call("PUT", f"{url}?offset=0", bad, **tok)  # completes it: finished and checked
     assert done.status_code == 422
     assert done.get_json()["error"] == "error.bad_envelope"
     assert blob_files(home) == []  # refused bytes are not left in the store
+    for again in (
+        api.call("PUT", f"{url}?offset=0", bad, **tok),
+        api.call("POST", f"{url}/finish", {}, **tok),
+    ):
+        assert again.status_code == 404  # asked again: a clear refusal, not a server error
+        assert again.get_json()["error"] == "error.upload_unknown"
     control = api.send(good, piece=len(good))
     assert control.status_code == 200
 
