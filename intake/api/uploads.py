@@ -26,7 +26,7 @@ from crypto import inspection
 from crypto.encoding import b64u_encode
 from vault.blobstore import BlobRef
 from vault.errors import BlobNotFoundError, UploadGapError, UploadNotFoundError
-from vault.uploads import upload_id_for
+from vault.uploads import PieceStored, upload_id_for
 
 from .. import free_space, ratelimit
 from ..state import Intake, current
@@ -42,7 +42,7 @@ bp = Blueprint("uploads", __name__)
 PIECE = 2 << 20  # what the browser sends per PUT
 PARALLEL = 3  # pieces the browser keeps in flight
 MAX_PIECE = 8 << 20  # what the server accepts per PUT
-_OFFSET = re.compile(r"[0-9]{1,15}")  # ASCII digits only: str.isdigit() also takes "²"
+_DIGITS = re.compile(r"[0-9]{1,15}")  # ASCII digits only: str.isdigit() also takes "²"
 
 
 @bp.post("/uploads")
@@ -85,14 +85,10 @@ def upload_offset(upload: str) -> Response:
     return jsonify({"offset": offset, "have": [list(r) for r in have]})
 
 
-def _offset() -> int:
-    return _number("offset")
-
-
 def _number(name: str) -> int:
     """The query parameter ``name`` as a whole number (ASCII digits only)."""
     text = request.args.get(name, "")
-    if not _OFFSET.fullmatch(text):
+    if not _DIGITS.fullmatch(text):
         raise ApiError("error.malformed")
     return int(text)
 
@@ -109,7 +105,7 @@ def put_piece(upload: str) -> Response:
     (``sha256``, ``size``, ``claim``)."""
     intake, owner = current(), upload_owner()
     upload = upload_id(upload)
-    offset = _offset()
+    offset = _number("offset")
     size = _number("size") if "size" in request.args else None
     if request.content_length is None or request.content_length > MAX_PIECE:
         raise ApiError("error.too_large", 413)
@@ -120,13 +116,7 @@ def put_piece(upload: str) -> Response:
         check_header(data, reviewer_keys(intake))
     free_space.ensure_upload_room(intake.config, len(data))  # the quota was held at opening
     try:
-        try:
-            stored = intake.vault.store_upload_piece(upload, owner, offset, data)
-        except UploadNotFoundError:
-            if size is None or upload != upload_id_for(owner):
-                raise
-            _open(owner, size)  # this piece came first (another may be opening it too: same)
-            stored = intake.vault.store_upload_piece(upload, owner, offset, data)
+        stored = _store(upload, owner, offset, data, size)
     except UploadGapError as exc:
         have = vault_call(lambda: intake.vault.upload_offset(upload, owner))
         raise ApiError("error.upload_gap", 409, offset=have) from exc
@@ -135,6 +125,19 @@ def put_piece(upload: str) -> Response:
     if stored.blob is None:
         return jsonify({"offset": stored.offset})
     return jsonify({"offset": stored.offset, **_finished(intake, stored.blob)})
+
+
+def _store(upload: str, owner: bytes, offset: int, data: bytes, size: int | None) -> PieceStored:
+    """Store the piece; if its upload is not open and ``size`` is given, open it first (this
+    piece came first; another may be opening it at the same time, which gives the same)."""
+    vault = current().vault
+    try:
+        return vault.store_upload_piece(upload, owner, offset, data)
+    except UploadNotFoundError:
+        if size is None or upload != upload_id_for(owner):
+            raise
+    _open(owner, size)
+    return vault.store_upload_piece(upload, owner, offset, data)
 
 
 @bp.post("/uploads/<upload>/finish")
