@@ -34,7 +34,7 @@ from flask import Flask, abort, current_app, g
 from flask_limiter import Limiter
 from limits import parse_many
 
-from . import security
+from . import charges, security
 from .circuit import circuit_key
 from .config import Limits
 
@@ -181,3 +181,4 @@ def apply(app: Flask, limiter: Limiter, limits: Limits) -> None:
             view = _wrap(limiter, view, budget, key, limits)
         app.view_functions[endpoint] = view
     app.extensions["bisik_limits"] = limits  # for spend()
+    charges.register(app, charges.OPEN_UPLOAD, lambda: spend(OPEN_UPLOAD))

@@ -28,7 +28,8 @@ from vault.blobstore import BlobRef
 from vault.errors import BlobNotFoundError, UploadGapError, UploadNotFoundError
 from vault.uploads import PieceStored, upload_id_for
 
-from .. import free_space, ratelimit
+from .. import free_space
+from ..charges import OPEN_UPLOAD, charge
 from ..state import Intake, current
 from .claims import claim
 from .envelopes import check_header, check_length, reviewer_keys
@@ -71,7 +72,7 @@ def _open(token: bytes, size: int) -> str:
         raise ApiError("error.malformed")
     if size > intake.config.max_upload_bytes:
         raise ApiError("error.too_large", 413)
-    ratelimit.spend(ratelimit.OPEN_UPLOAD)
+    charge(OPEN_UPLOAD)
     free_space.ensure_upload_room(intake.config, size)
     return vault_call(lambda: free_space.start_within_quota(intake, token, size))
 
