@@ -47,7 +47,7 @@ class DatabaseUploads(Uploads):
     _blobs: DatabaseBlobStore
 
     def _open_storage(self, upload_id: str) -> None:
-        """Nothing to make before the session's transaction (see :meth:`_start_rows`)."""
+        """Nothing to make besides the session's rows (see :meth:`_start_rows`)."""
 
     def _start_rows(self, s: Session, upload_id: str) -> None:
         """The blob the pieces will be: no address yet, so no reader sees it."""

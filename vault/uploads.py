@@ -210,7 +210,11 @@ class Uploads:
         return True
 
     def _start(self, owner: bytes, total_size: int, quota: int | None, upload_id: str) -> str:
-        self._open_storage(upload_id)
+        """Open the session: its rows first, then its storage, in one transaction. The row
+        decides a race to open one id (pieces of one upload arriving together, on any worker
+        or node): the database lets one insert through and fails the others (IntegrityError)
+        before they make anything, so a loser never finds the winner's storage half made."""
+        made = False
         try:
             with self._tx() as s:
                 if quota is not None:
@@ -226,8 +230,12 @@ class Uploads:
                     )
                 )
                 self._start_rows(s, upload_id)
+                s.flush()  # a racing opening of this id waits here, then fails
+                self._open_storage(upload_id)
+                made = True
         except BaseException:
-            self._close_storage(upload_id)
+            if made:  # the commit failed: nothing may stay behind
+                self._close_storage(upload_id)
             raise
         self._coarsen(upload_id)
         return upload_id

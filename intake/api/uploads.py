@@ -130,7 +130,10 @@ def put_piece(upload: str) -> Response:
 
 def _store(upload: str, owner: bytes, offset: int, data: bytes, size: int | None) -> PieceStored:
     """Store the piece; if its upload is not open and ``size`` is given, open it first (this
-    piece came first; another may be opening it at the same time, which gives the same)."""
+    piece came first; another may be opening it at the same time, and both find the one
+    session: :meth:`vault.uploads.Uploads.start`). Each piece that opens spends the opening
+    budget, so a racing upload spends it up to ``PARALLEL`` times (200 an hour per session
+    by default: dozens of files)."""
     vault = current().vault
     try:
         return vault.store_upload_piece(upload, owner, offset, data)

@@ -11,8 +11,10 @@ import hashlib
 import io
 import secrets
 import tarfile
+import threading
 import tracemalloc
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,7 @@ from vault.errors import (
 )
 from vault.models import BlobChunk, BlobContent
 from vault.store import Vault
+from vault.uploads import upload_id_for
 
 OWNER = b"owner-token-hash-0123456789abcdef"
 
@@ -310,3 +313,21 @@ def test_a_write_swept_under_its_writer_fails_instead_of_naming_nothing(
     with pytest.raises(BlobNotFoundError):
         w.commit()
     assert list(store.iter_shas()) == []
+
+
+def test_two_nodes_racing_to_open_one_upload_both_find_it_open(
+    nodes: tuple[Vault, Vault],
+) -> None:
+    """Two pieces of one upload reach two nodes at once and both open it: one session."""
+    token = secrets.token_bytes(32)
+    upload = upload_id_for(token)
+    barrier = threading.Barrier(4)
+
+    def open_it(i: int) -> str:
+        barrier.wait()
+        node = nodes[i % 2]
+        return node.start_upload(owner=token, total_size=1000, quota=10_000, upload_id=upload)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(open_it, range(4))) == [upload] * 4
+    assert nodes[0].open_upload_bytes() == 1000

@@ -22,6 +22,7 @@ from vault.errors import (
     UploadSizeError,
 )
 from vault.store import Vault
+from vault.uploads import upload_id_for
 
 OWNER = b"owner-token-hash-0123456789abcdef"
 
@@ -246,3 +247,24 @@ def test_concurrent_starts_cannot_overshoot_the_quota(vault: Vault) -> None:
     assert len(opened) == 4
     assert vault.open_upload_bytes() == quota
     assert sorted(p.name for p in vault.uploads.directory.iterdir()) == sorted(opened)
+
+
+@pytest.mark.parametrize("quota", [None, 10_000])
+def test_pieces_racing_to_open_one_upload_all_find_it_open(vault: Vault, quota: int | None) -> None:
+    """The browser's first pieces arrive together, and each may find its upload not open yet
+    and open it (intake.api.uploads): every racer gets the same session, none an error, and
+    the session holds its size once."""
+    token = secrets.token_bytes(32)
+    upload = upload_id_for(token)
+    racers = 6
+    barrier = threading.Barrier(racers)
+
+    def open_it(_: int) -> str:
+        barrier.wait()
+        return vault.start_upload(owner=token, total_size=1000, quota=quota, upload_id=upload)
+
+    for _round in range(5):  # the window is narrow: race several times
+        with ThreadPoolExecutor(racers) as pool:
+            assert list(pool.map(open_it, range(racers))) == [upload] * racers
+        assert vault.open_upload_bytes() == 1000
+        assert vault.expire_uploads(dt.date.today() + dt.timedelta(days=30)) == 1
