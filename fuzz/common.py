@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from crypto.directory import Directory, Reviewer, sign_directory, verify_directory
-from crypto.keys import KeyPair, PublicKeys
+from crypto.keys import KeyPair, PublicKeys, key_id
+from crypto.signed import Signed
 
 TODAY = dt.date(2026, 11, 29)
 
@@ -72,9 +73,17 @@ def directory() -> Directory:
     return verify_directory(directory_bytes(), ROOT.public_key(), TODAY)
 
 
-def signed_message(kind: str, body: bytes) -> bytes:
+def _signed_message(kind: str, body: bytes) -> bytes:
     """What an Ed25519 signature of a ``kind`` object covers (crypto/SPEC.md §4)."""
     return b"bisik/v1 signed\x00" + kind.encode() + b"\x00" + body
+
+
+def signed_container(key: Ed25519PrivateKey, kind: str, body: bytes) -> bytes:
+    """A ``signed/v1`` container of ``kind`` whose body is ``body`` exactly as the fuzzer made
+    it (no JSON check, unlike :func:`crypto.signed.sign`), signed by ``key``: mutations get
+    past the signature and reach the body rules behind it."""
+    signer = key_id(key.public_key()).hex()
+    return Signed(kind, signer, body, key.sign(_signed_message(kind, body))).to_bytes()
 
 
 @contextmanager

@@ -9,10 +9,8 @@ signature. Documented refusals: FormatError, SignatureError.
 from __future__ import annotations
 
 from crypto import consent, links, records, signed
-from crypto.encoding import b64u_encode, canonical_json
 from crypto.errors import FormatError, SignatureError
-from crypto.keys import key_id
-from fuzz.common import REVIEWERS, directory, refusing, signed_message
+from fuzz.common import REVIEWERS, directory, refusing, signed_container
 
 SIGNER = REVIEWERS["budi"].signing
 
@@ -25,16 +23,7 @@ def check(data: bytes) -> None:
             change = consent.parse(data[1:])
             consent.latest({"bkn"}, {"ab" * 32: True}, [change])
         return
-    body = data[1:]
-    obj = canonical_json(
-        {
-            "bisik": "signed/v1",
-            "kind": links.KIND,
-            "signer": key_id(SIGNER.public_key()).hex(),
-            "body": b64u_encode(body),
-            "sig": b64u_encode(SIGNER.sign(signed_message(links.KIND, body))),
-        }
-    )
+    obj = signed_container(SIGNER, links.KIND, data[1:])
     with refusing(FormatError, SignatureError):
         got, _ = records.verify(obj, directory(), links.KIND)
         links.current([got])

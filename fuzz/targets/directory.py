@@ -7,28 +7,14 @@ import datetime as dt
 
 from crypto import signed
 from crypto.directory import verify_directory
-from crypto.encoding import b64u_encode, canonical_json
 from crypto.errors import FormatError, SignatureError
-from crypto.keys import key_id
-from fuzz.common import ROOT, TODAY, directory_bytes, refusing, signed_message
+from fuzz.common import ROOT, TODAY, directory_bytes, refusing, signed_container
 
 
 def check(data: bytes) -> None:
     if not data:
         return
-    if data[0] & 1:
-        obj = data[1:]
-    else:
-        body = data[1:]
-        obj = canonical_json(
-            {
-                "bisik": "signed/v1",
-                "kind": "directory",
-                "signer": key_id(ROOT.public_key()).hex(),
-                "body": b64u_encode(body),
-                "sig": b64u_encode(ROOT.sign(signed_message("directory", body))),
-            }
-        )
+    obj = data[1:] if data[0] & 1 else signed_container(ROOT, "directory", data[1:])
     with refusing(FormatError, SignatureError):
         d = verify_directory(obj, ROOT.public_key(), TODAY, min_serial=data[0] >> 4)
         d.active_reviewers()

@@ -4,10 +4,8 @@ follow-up key. Documented refusals: FormatError, SignatureError."""
 from __future__ import annotations
 
 from crypto import followup
-from crypto.encoding import b64u_encode, canonical_json
 from crypto.errors import FormatError, SignatureError
-from crypto.keys import key_id
-from fuzz.common import ed_key, refusing, signed_message
+from fuzz.common import ed_key, refusing, signed_container
 
 KEY = ed_key("followup")
 SHA = "ab" * 32
@@ -16,19 +14,7 @@ SHA = "ab" * 32
 def check(data: bytes) -> None:
     if not data:
         return
-    if data[0] & 1:
-        obj = data[1:]
-    else:
-        body = data[1:]
-        obj = canonical_json(
-            {
-                "bisik": "signed/v1",
-                "kind": "followup",
-                "signer": key_id(KEY.public_key()).hex(),
-                "body": b64u_encode(body),
-                "sig": b64u_encode(KEY.sign(signed_message("followup", body))),
-            }
-        )
+    obj = data[1:] if data[0] & 1 else signed_container(KEY, "followup", data[1:])
     with refusing(FormatError, SignatureError):
         followup.verify(
             obj, KEY.public_key(), "case01", "message", SHA, None if data[0] & 2 else [SHA]

@@ -10,33 +10,18 @@ Documented refusals: FormatError, SignatureError.
 from __future__ import annotations
 
 from crypto import records, signed, tracking
-from crypto.encoding import b64u_encode, canonical_json
 from crypto.errors import FormatError, SignatureError
-from crypto.keys import key_id
-from fuzz.common import REVIEWERS, directory, refusing, signed_message
+from fuzz.common import REVIEWERS, directory, refusing, signed_container
 
 KINDS = ("status", "reply", tracking.KIND)
 SIGNER = REVIEWERS["budi"].signing
-
-
-def _signed_body(kind: str, body: bytes) -> bytes:
-    sig = SIGNER.sign(signed_message(kind, body))
-    return canonical_json(
-        {
-            "bisik": "signed/v1",
-            "kind": kind,
-            "signer": key_id(SIGNER.public_key()).hex(),
-            "body": b64u_encode(body),
-            "sig": b64u_encode(sig),
-        }
-    )
 
 
 def check(data: bytes) -> None:
     if not data:
         return
     kind = KINDS[data[0] & 1] if not data[0] & 4 else KINDS[2]
-    obj = data[1:] if data[0] & 2 else _signed_body(kind, data[1:])
+    obj = data[1:] if data[0] & 2 else signed_container(SIGNER, kind, data[1:])
     with refusing(FormatError, SignatureError):
         body, _ = records.verify(obj, directory(), kind)
         records.order_key(body)
