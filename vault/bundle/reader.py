@@ -3,8 +3,8 @@
 The file is read once, front to back after one seek to the trailer: signature first, then the
 index hash, then every item against its index line, each item copied into staging as it is
 hashed. :func:`verify` returns only when every MUST-reject rule has passed; before that the
-caller has nothing. Memory: one copy buffer, one index line, one small item, and the set of
-case ids seen; never an envelope.
+caller has nothing. Memory: one copy buffer, one index line, one small item (or an envelope of
+at most 64 KiB), and the set of case ids seen; never a larger envelope.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from .layout import (
 from .manifest import Manifest
 
 COPY_BLOCK = 1 << 20
+SHARED_ENVELOPE = 64 << 10  # export envelopes up to this size share the small items' file
 
 
 class Checker(Protocol):
@@ -60,9 +61,10 @@ class Checker(Protocol):
 class Item:
     """One verified item, staged privately until the bundle is closed.
 
-    Envelopes (``envelope``, ``reply_envelope``) are staged each in its own file, ``path``,
-    which a caller may move away (e.g. into a blob store). Small items (case descriptors and
-    records, at most 64 KiB) share one staging file; their ``path`` is None.
+    Small items (case descriptors and records, at most 64 KiB) and an export's envelopes of at
+    most 64 KiB share one staging file and come with their data; their ``path`` is None. Other
+    envelopes (larger ones, and every outbox ``reply_envelope``) are staged each in its own
+    file, ``path``, which a caller may move away (e.g. into a blob store).
     """
 
     n: int
@@ -105,7 +107,7 @@ class VerifiedBundle:
                 # our private copy, every line checked by verify(): decoded, not re-checked
                 e = reload_line(idx.readline(MAX_INDEX_LINE + 1))
                 head = (e.n, e.kind, e.case, e.size, e.sha256, e.extra)
-                if e.kind in LARGE_KINDS:
+                if not _shared(e):
                     yield Item(*head, path=self._stage / str(e.n))
                 else:  # at most 64 KiB, read from the shared staging file in order
                     yield Item(*head, _data=sm.read(e.size))
@@ -215,11 +217,11 @@ def _stage_item(
         raise BundleIntegrityError(f"item {entry.n}: found item {number} here (reordered)")
     if length != entry.size or src.tell() + length > index_off:
         raise BundleIntegrityError(f"item {entry.n}: length differs from the index")
-    if entry.kind in LARGE_KINDS:
+    if not _shared(entry):
         with _staging(stage / str(entry.n)) as out:
             digest = _copy_hash(src, length, out)
         data = None
-    else:  # at most 64 KiB (index rule): checked in memory, appended to the shared file
+    else:  # at most 64 KiB: checked in memory, appended to the shared file
         data = src.read(length)
         if len(data) != length:
             raise BundleTruncatedError("bundle ends inside an item")
@@ -227,7 +229,17 @@ def _stage_item(
         _write(small, data)
     if digest != entry.sha256:
         raise BundleIntegrityError(f"item {entry.n}: contents differ from the index (corrupted)")
-    return data
+    return None if entry.kind in LARGE_KINDS else data
+
+
+def _shared(entry: Entry) -> bool:
+    """Whether the item is staged in the shared file: every small item (at most 64 KiB by the
+    index rule), and an export's envelopes no larger (reports and messages, which the
+    reviewer reads whole to decrypt: a file each cost more than the decryption). An outbox's
+    reply envelopes always get a file each: the server moves them into its blob store."""
+    if entry.kind not in LARGE_KINDS:
+        return True
+    return entry.kind == "envelope" and entry.size <= SHARED_ENVELOPE
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ tests run over *every* position of a small bundle, so no byte of the format is u
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from pathlib import Path
@@ -15,10 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crypto import envelope
+from crypto.encoding import b64u_encode
 from vault.bundle import (
     BundleError,
     BundleFormatError,
     BundleSignatureError,
+    ExportWriter,
     read_export,
     read_outbox,
     record_of,
@@ -29,6 +32,7 @@ from ..helpers import (
 )
 from ..helpers import (
     make_org,
+    reply_keypair,
     revoke,
     write_sample_export,
     write_sample_outbox,
@@ -231,3 +235,41 @@ def test_missing_or_unreadable_file(tmp_path, org):
         read_export(tmp_path / "nope", org.directory)
     with pytest.raises(BundleReadError):
         read_outbox(tmp_path, org.directory, org.server.public_key())  # a directory
+
+
+def test_export_envelopes_up_to_64_kib_share_the_staging_file_larger_get_their_own(tmp_path, org):
+    """Where each item is staged (BUNDLE.md §3): export envelopes of at most 64 KiB come with
+    their data and no file of their own (a file each cost more than decrypting them); one
+    byte more and the envelope is a file a caller may move into a blob store."""
+    sizes = [1, 64 << 10, (64 << 10) + 1, 3 << 20]
+    blobs = [os.urandom(n) for n in sizes]
+    path = tmp_path / "export.bisik"
+    with ExportWriter(path, org.server, seq_from=0) as w:
+        w.add_case("casea", "2026-11-28", sorted(org.reviewers), b64u_encode(reply_keypair()[1]))
+        for seq, blob in enumerate(blobs, start=1):
+            sha = hashlib.sha256(blob).hexdigest()
+            w.add_envelope("casea", "evidence", seq, io.BytesIO(blob), len(blob), sha)
+        w.finish(len(blobs))
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    with read_export(path, org.directory, staging_dir=stage) as bundle:
+        envs = [i for i in bundle.items() if i.kind == "envelope"]
+        assert [i.size for i in envs] == sizes
+        assert [i.path is None for i in envs] == [True, True, False, False]
+        for item, blob in zip(envs, blobs, strict=True):
+            assert item.read_bytes() == blob
+            with item.open() as src:
+                assert src.read() == blob
+        assert all(i.path is not None and i.path.is_file() for i in envs[2:])
+        staged = sorted(p.name for d in stage.iterdir() for p in d.iterdir())
+        assert staged == sorted(["index", "small", str(envs[2].n), str(envs[3].n)])
+
+
+def test_outbox_reply_envelopes_always_get_their_own_staged_file(tmp_path, org):
+    """The server moves reply envelopes into its blob store by rename: even a small one (a
+    few hundred bytes here) is a file of its own."""
+    write_sample_outbox(tmp_path / "o", org, cases=("casea",))
+    with read_outbox(tmp_path / "o", org.directory, org.server.public_key()) as bundle:
+        (env,) = [i for i in bundle.items() if i.kind == "reply_envelope"]
+        assert env.size < 64 << 10
+        assert env.path is not None and env.path.read_bytes() == env.read_bytes()
