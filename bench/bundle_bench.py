@@ -292,7 +292,7 @@ def main() -> None:
     args.evidence_kib = args.evidence_kib or (512 if args.full else 256)
     rows = []
     shared: dict[str, object] = {}
-    with h.temp_root(args.tmpdir, "bisik-bundle-bench-") as work:
+    with h.workspace(args, "bisik-bundle-bench-") as work:
         conditions = h.describe(work)
         for name in args.backends.split(","):
             rows.append(run_backend(name, args, work, shared))

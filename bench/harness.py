@@ -15,7 +15,9 @@ What it promises:
   so the figures measure the code, not a disk whose speed changes from round to round. When
   there is none, it falls back to the system default and prints a warning.
 * **The conditions printed** (:func:`describe`): CPUs, load average before and after, the
-  temporary folder and its file system, Python's version.
+  temporary folder and its file system, Python's version, and a virtual machine's free page
+  reporting (``bench/page_reporting.py``), which ``--hold-freed-memory`` holds off for the run
+  so that no step pays for the host faulting memory back in because of its place in a round.
 
 Nothing here asserts a timing: benches print figures; tests never time anything.
 """
@@ -35,6 +37,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench import page_reporting
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_ROUNDS = 5
@@ -110,17 +114,23 @@ def interleave(
     rounds: int,
     *,
     label: str = "",
+    rotate: Sequence[Sequence[str]] = (),
 ) -> dict[str, Samples]:
     """Run every step once per round, in order, for ``rounds`` rounds (A, B, A, B …).
 
     A step returns the value to record (seconds, usually), a mapping of several values
-    (recorded as ``"<step> <key>"``), or None to have its wall time recorded. ``rounds``
-    below :data:`MIN_ROUNDS` is raised to it.
+    (recorded as ``"<step> <key>"``; an empty one records nothing, for untimed tidying), or
+    None to have its wall time recorded. ``rounds`` below :data:`MIN_ROUNDS` is raised to it.
+
+    Each group in ``rotate`` names steps that stand next to each other in ``steps``; in round
+    ``r`` they run rotated left by ``r`` (A B C, B C A, C A B …), so no step of the group is
+    always the one that runs first, on memory or caches the one before it left.
     """
     out: dict[str, Samples] = {}
     rounds = max(MIN_ROUNDS, rounds)
     for r in range(rounds):
-        for name, step in steps.items():
+        for name in round_order(list(steps), rotate, r):
+            step = steps[name]
             start = time.perf_counter()
             value = step()
             wall = time.perf_counter() - start
@@ -131,6 +141,18 @@ def interleave(
                 out.setdefault(name, Samples()).add(wall if value is None else value)
         progress(f"{label} round {r + 1}/{rounds}")
     return out
+
+
+def round_order(names: list[str], rotate: Sequence[Sequence[str]], r: int) -> list[str]:
+    """``names`` with every group of ``rotate`` rotated left by ``r`` in its place."""
+    order = list(names)
+    for group in rotate:
+        at = order.index(group[0])
+        if order[at : at + len(group)] != list(group):
+            raise ValueError(f"rotated steps must stand together in this order: {group}")
+        k = r % len(group)
+        order[at : at + len(group)] = [*group[k:], *group[:k]]
+    return order
 
 
 def progress(text: str) -> None:
@@ -274,8 +296,27 @@ def temp_root(requested: Path | None, prefix: str) -> Iterator[Path]:
         yield Path(name)
 
 
+# The page reporting counters when the current workspace was entered (see load_now).
+_reporting_at_start: page_reporting.Reporting | None = None
+
+
+@contextmanager
+def workspace(args: argparse.Namespace, prefix: str) -> Iterator[Path]:
+    """The run's temporary folder (:func:`temp_root`, from ``--tmpdir``), with freed memory
+    held for the run when ``--hold-freed-memory`` asks (:func:`page_reporting.held`); what
+    was done about it is printed to stderr."""
+    global _reporting_at_start
+    with page_reporting.held(args.hold_freed_memory) as note:
+        if note:
+            print(note, file=sys.stderr, flush=True)
+        _reporting_at_start = page_reporting.state()
+        with temp_root(args.tmpdir, prefix) as tmp:
+            yield tmp
+
+
 def describe(tmp: Path | None = None) -> str:
-    """One line: CPUs, load average, Python, and the temporary folder with its file system."""
+    """One line: CPUs, load average, Python, the temporary folder with its file system, and
+    the machine's free page reporting."""
     one, five, fifteen = os.getloadavg()
     text = (
         f"{os.cpu_count()} CPUs, load average {one:.1f} / {five:.1f} / {fifteen:.1f} "
@@ -285,12 +326,16 @@ def describe(tmp: Path | None = None) -> str:
         kind = filesystem(tmp)
         where = "in memory" if kind in MEMORY_FS else "ON DISK"
         text += f", temp folder {tmp.parent} ({kind}, {where})"
-    return text
+    return f"{text}, {page_reporting.describe()}"
 
 
 def load_now() -> str:
+    """The load average now and, on a machine with free page reporting, how much freed memory
+    went back to the host since the workspace was entered."""
     one, five, fifteen = os.getloadavg()
-    return f"load average now {one:.1f} / {five:.1f} / {fifteen:.1f}"
+    text = f"load average now {one:.1f} / {five:.1f} / {fifteen:.1f}"
+    reported = page_reporting.reported_since(_reporting_at_start)
+    return f"{text}; {reported}" if reported else text
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -317,7 +362,8 @@ def goal(text: str, met: bool) -> str:
 
 
 def common_args(parser: argparse.ArgumentParser, rounds: int) -> None:
-    """``--rounds``, ``--tmpdir`` and ``--full``, the same in every bench."""
+    """``--rounds``, ``--tmpdir``, ``--full`` and ``--hold-freed-memory``, the same in every
+    bench."""
     parser.add_argument(
         "--rounds",
         type=int,
@@ -331,3 +377,12 @@ def common_args(parser: argparse.ArgumentParser, rounds: int) -> None:
         help="parent of the temporary folder (default: /dev/shm, in memory)",
     )
     parser.add_argument("--full", action="store_true", help="the sizes the issue's goals name")
+    parser.add_argument(
+        "--hold-freed-memory",
+        action="store_true",
+        help=(
+            "on a virtual machine with free page reporting (root, a kernel with "
+            "page_reporting.min_free_ms): keep freed memory from the host for the run, "
+            "so no step pays for memory faulted back in (see bench/page_reporting.py)"
+        ),
+    )

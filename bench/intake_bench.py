@@ -335,7 +335,7 @@ def main() -> int:
         "file": Load(f"no-JS report, one {big_size >> 20} MiB file", min(conc, 4)),
     }
     extra: dict[str, object] = {}
-    with h.temp_root(args.tmpdir, "bisik-ibench-") as base:
+    with h.workspace(args, "bisik-ibench-") as base:
         conditions = h.describe(base)
         home = make_home(base)
         trivial_server = start("bench.intake_bench:trivial", None, args.workers, args.threads)

@@ -181,7 +181,7 @@ def main() -> int:
     args = parser.parse_args()
     total = 400 if args.full else 120
     app = "intake.wsgi:app"
-    with h.temp_root(args.tmpdir, "bisik-nbench-") as base, _services(base) as services:
+    with h.workspace(args, "bisik-nbench-") as base, _services(base) as services:
         conditions = h.describe(base)
         home = ib.make_home(base)
         env = {

@@ -354,7 +354,7 @@ def main() -> int:
     h.common_args(ap, rounds=5)
     args = ap.parse_args()
     n = args.cases or (10_000 if args.full else 1_000)
-    with h.temp_root(args.tmpdir, "bisik-rbench-") as root:
+    with h.workspace(args, "bisik-rbench-") as root:
         conditions = h.describe(root)
         h.progress("setting up (keys, documents, bundle, gpg)")
         lead, ident, _, server = setup_team(root)

@@ -228,7 +228,7 @@ def main() -> None:
     if not args.no_pg:
         rates["postgresql"] = {}
 
-    with h.temp_root(args.tmpdir, "bisik-vbench-") as root:
+    with h.workspace(args, "bisik-vbench-") as root:
         conditions = h.describe(root)
         if args.no_pg:
             blobs = blob_bench(root, blob_mb, args.rounds)
