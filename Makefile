@@ -51,8 +51,8 @@ fuzz: setup-test
 # make bench: every bench at sizes that finish in minutes here; make bench FULL=--full for the
 # issue's sizes (1 GiB envelopes, 10,000 reviewer cases, 100 MiB uploads; much longer).
 # BENCHFLAGS holds freed memory from a virtual machine's host during each run (root, and a
-# kernel with page_reporting.min_free_ms; elsewhere it says so and changes nothing; see
-# bench/page_reporting.py); make bench BENCHFLAGS= measures the machine as it is.
+# kernel with page_reporting.min_free_ms and max_waiting_mib; elsewhere it says so and changes
+# nothing; see bench/page_reporting.py); make bench BENCHFLAGS= measures the machine as it is.
 BENCHFLAGS ?= --hold-freed-memory
 bench: setup-test
 	$(BIN)/python bench/envelope_bench.py $(FULL) $(BENCHFLAGS); \

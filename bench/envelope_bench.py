@@ -8,7 +8,7 @@
 
 For each size, on a file of random bytes (nothing compresses) in a memory-backed temporary
 folder (bench/harness.py), every round runs these steps, each as its own process, and the
-table gives medians with [min–max] over the rounds. The first three take turns at going first,
+table gives medians with [min–max] over the rounds. The first four take turns at going first,
 and so do the two that read the sealed file (``ROTATE``): on a virtual machine whose host
 takes freed memory back, the step that runs first after a pause pays for faulting it in again
 (``bench/page_reporting.py``), and a fixed order would charge that to the same step every round.

@@ -382,7 +382,8 @@ def common_args(parser: argparse.ArgumentParser, rounds: int) -> None:
         action="store_true",
         help=(
             "on a virtual machine with free page reporting (root, a kernel with "
-            "page_reporting.min_free_ms): keep freed memory from the host for the run, "
+            "page_reporting.min_free_ms and max_waiting_mib): keep freed memory from the "
+            "host for the run, "
             "so no step pays for memory faulted back in (see bench/page_reporting.py)"
         ),
     )

@@ -43,6 +43,7 @@ class Reporting:
 
     order: int | None
     min_free_ms: int | None
+    max_waiting_mib: int | None
     reported_kib: int | None
 
 
@@ -60,6 +61,7 @@ def state(params: Path = PARAMS) -> Reporting | None:
     return Reporting(
         _read(params, "page_reporting_order"),
         _read(params, "min_free_ms"),
+        _read(params, "max_waiting_mib"),
         _read(params, "reported_kib"),
     )
 
@@ -70,49 +72,53 @@ def describe(params: Path = PARAMS) -> str:
     if now is None:
         return "no free page reporting"
     order = f"blocks of 2^{now.order} pages" if now.order is not None else "block size unknown"
-    if now.min_free_ms is None:
+    if now.min_free_ms is None or now.max_waiting_mib is None:
         return f"free page reporting on ({order})"
-    return f"free page reporting on ({order}, after {now.min_free_ms} ms free)"
+    return (
+        f"free page reporting on ({order}, after {now.min_free_ms} ms free "
+        f"or {now.max_waiting_mib} MiB waiting)"
+    )
 
 
 def reported_since(before: Reporting | None, params: Path = PARAMS) -> str:
     """How much freed memory the guest reported to its host since ``before`` (or "")."""
     after = state(params)
-    if before is None or after is None or None in (before.reported_kib, after.reported_kib):
+    if before is None or after is None:
         return ""
-    kib = (after.reported_kib or 0) - (before.reported_kib or 0)
+    if before.reported_kib is None or after.reported_kib is None:
+        return ""
+    kib = after.reported_kib - before.reported_kib
     return f"memory reported to the host during the run: {kib / (1 << 20):.1f} GiB"
 
 
 @contextmanager
-def held(enabled: bool, params: Path = PARAMS, hold: dict[str, int] | None = None) -> Iterator[str]:
+def held(enabled: bool, params: Path = PARAMS) -> Iterator[str]:
     """With ``enabled``, keep freed memory from being reported to the host (the parameters
-    of :data:`HOLD`, or ``hold``), for the length of the ``with`` block; yield a note saying
-    what was done.
+    of :data:`HOLD`) for the length of the ``with`` block; yield a note saying what was done.
 
     The old values are written back on leaving, also after an error or Ctrl-C; a process
     killed outright leaves the hold in place until the next run or a reboot, which costs the
     host memory, not the guest correctness.
     """
-    wanted = HOLD if hold is None else hold
     if not enabled:
         yield ""
         return
-    old = {name: _read(params, name) for name in wanted}
+    old = {name: _read(params, name) for name in HOLD}
     missing = [name for name, value in old.items() if value is None]
     if missing:
         yield f"freed memory not held: this kernel has no page_reporting {', '.join(missing)}"
         return
     done: dict[str, int] = {}
     try:
-        try:
-            for name, value in wanted.items():
-                (params / name).write_text(f"{value}\n")
-                done[name] = old[name] or 0
-        except OSError as exc:
-            yield f"freed memory not held: cannot write {params} ({exc.strerror}; root only)"
-            return
-        said = ", ".join(f"{name} {wanted[name]} (was {old[name]})" for name in wanted)
+        for name, value in HOLD.items():
+            (params / name).write_text(f"{value}\n")
+            done[name] = old[name] or 0
+    except OSError as exc:
+        _restore(params, done)
+        yield f"freed memory not held: cannot write {params} ({exc.strerror}; root only)"
+        return
+    try:
+        said = ", ".join(f"{name} {HOLD[name]} (was {done[name]})" for name in HOLD)
         yield f"freed memory held for the run: {said}"
     finally:
         _restore(params, done)
