@@ -52,6 +52,7 @@ from crypto.keys import KeyPair  # noqa: E402
 from intake import form_tokens  # noqa: E402
 from intake.forms import election_years  # noqa: E402
 from intake.home import init_home, install_org, server_public  # noqa: E402
+from tests.servers import free_port  # noqa: E402
 
 BOUNDARY = "----bisikBench7MA4YWxkTrZu0gW"
 BLOCK = os.urandom(1 << 20)
@@ -89,12 +90,6 @@ def make_home(base: Path) -> Path:
     text = text[: text.index("[limits]")] + LIMITS
     (home / "server.toml").write_text(text)
     return home
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

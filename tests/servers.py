@@ -25,12 +25,54 @@ from typing import Any
 
 import pytest
 
+# Ports handed out by free_port in this process; never handed out twice.
+_HANDED_OUT: set[int] = set()
+# The lowest port free_port picks from: above the well-known ports and the usual service
+# ports (PostgreSQL 5432, Redis 6379) that a machine running the tests may already listen on.
+_LOWEST = 10000
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel picks outgoing connections' local ports from (Linux's default if
+    the sysctl cannot be read)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, and that no outgoing
+    connection will take before the server it is meant for binds it.
+
+    A port from ``bind(("127.0.0.1", 0))`` comes from the ephemeral range, which is also where
+    the kernel takes the local port of every outgoing connection. Between choosing the port and
+    the server's bind, a tor connecting to another tor, or a database client, can be given it,
+    and the server then fails with "Address already in use" (CI saw a test network's relay fail
+    so). So the port is drawn at random from outside that range, checked by binding it, and not
+    handed out twice by this process.
+    """
+    low, high = _ephemeral_range()
+    ranges = [r for r in (range(_LOWEST, low), range(high + 1, 65536)) if len(r) > 0]
+    if not ranges:  # the whole space is ephemeral: the kernel's own pick is all there is
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+    rng = secrets.SystemRandom()
+    for _ in range(1000):
+        i = rng.randrange(sum(len(r) for r in ranges))
+        port = ranges[0][i] if i < len(ranges[0]) else ranges[1][i - len(ranges[0])]
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port outside the ephemeral range {low}-{high}")
 
 
 def wait_for_port(

@@ -171,8 +171,13 @@ def test_the_installed_service_answers_on_its_onion(installed: Installed) -> Non
     assert page.split(b"\r\n", 1)[0].endswith(b" 200 OK")
     assert i18n.translate("id", "app.name").encode() in page
     # the service runs as the bisik user from the installed virtualenv
-    pid = int((Path(installed.env["BISIK_TEST_UNITS"]) / "bisik.service.pid").read_text())
-    status = Path(f"/proc/{pid}/status").read_text()
+    units = Path(installed.env["BISIK_TEST_UNITS"])
+    pid = int((units / "bisik.service.pid").read_text())
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        log = (units / "bisik.service.log").read_text(errors="replace")
+        pytest.fail(f"bisik.service (PID {pid}) is not running; its log ends:\n{log[-3000:]}")
     uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
     passwd = installed.root.upper("/etc/passwd").read_text()
     assert f"bisik:x:{uid}:" in passwd

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from tests.servers import free_port
+
 AUTHORITIES = 3
 RELAYS = 2
 VOTING_INTERVAL = 10
@@ -56,13 +58,6 @@ def load_render() -> ModuleType:
 
 class TorNetworkError(RuntimeError):
     """The private network did not come up (a tor exited, or a readiness step timed out)."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def _tool(name: str) -> str:
