@@ -3,13 +3,16 @@
 SQLite (the embedded default): WAL, ``foreign_keys=ON``, ``secure_delete=ON`` (freed pages are
 zeroed), ``synchronous=FULL``; every write transaction starts with ``BEGIN IMMEDIATE`` so two
 writers never deadlock on a lock upgrade, and readers use a plain ``BEGIN`` on a WAL
-snapshot. PostgreSQL through psycopg 3. Alembic migrations in ``vault/migrations`` run
-programmatically by :func:`migrate`; concurrent starters serialise (PostgreSQL advisory lock,
-SQLite write lock).
+snapshot; a connection to a new database that another connection is still creating waits
+for it (:func:`_wal`). PostgreSQL through psycopg 3. Alembic migrations in ``vault/migrations``
+run programmatically by :func:`migrate`; concurrent starters serialise (PostgreSQL advisory
+lock, SQLite write lock).
 """
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATE_LOCK = 0x6269_7369_6B00  # "bisik\0": advisory lock key for schema migrations
+BUSY_SECONDS = 15  # how long an SQLite connection waits for another's write lock
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:
@@ -27,15 +31,36 @@ def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _wal(cur: sqlite3.Cursor) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting (up to the busy timeout) for a concurrent creator.
+
+    A new database starts in rollback-journal mode, and turning it to WAL needs its write lock.
+    While another connection holds that lock (the first of two gunicorn workers creating the
+    same new database), SQLite answers "database is locked" at once instead of calling the busy
+    handler, because waiting could deadlock. The second worker then failed to boot and gunicorn
+    shut the whole service down. The pragma changes nothing once the mode is WAL, so it is
+    simply tried again until the lock is free or the busy timeout has passed.
+    """
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.02)
+
+
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
     cur = dbapi_conn.cursor()
+    _wal(cur)
     for pragma in (
-        "journal_mode=WAL",
         "foreign_keys=ON",
         "secure_delete=ON",
         "synchronous=FULL",
-        "busy_timeout=15000",
+        f"busy_timeout={BUSY_SECONDS * 1000}",
     ):
         cur.execute(f"PRAGMA {pragma}")
     cur.close()
@@ -59,7 +84,7 @@ def make_engine(db_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
