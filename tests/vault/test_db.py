@@ -1,4 +1,4 @@
-"""SQLite connections from vault.db: a database that another connection is still creating."""
+"""vault.db's SQLite connections: a database that another connection is still creating."""
 
 from __future__ import annotations
 
