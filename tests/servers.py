@@ -240,10 +240,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def die_with_parent() -> None:
-    """In the child: get SIGTERM when the test process dies, even by SIGKILL (Linux prctl)."""
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """In the child: get ``sig`` when the test process dies, even by SIGKILL (Linux prctl).
+
+    The kernel sends it when the thread that started the child ends, so start such children
+    from the main thread (as pytest's fixtures run).
+    """
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    libc.prctl(1, sig)  # PR_SET_PDEATHSIG
 
 
 def clean_env() -> dict[str, str]:

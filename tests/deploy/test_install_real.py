@@ -95,11 +95,24 @@ class Throwaway:
         assert done.returncode == 0, f"{cmd}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done
 
+    def inside(self, pid: int) -> bool:
+        """True if the process ``pid`` lives in this namespace. A unit that ended early leaves
+        its PID free, and the kernel may since have given it to an unrelated process."""
+        try:
+            return os.readlink(f"/proc/{pid}/ns/mnt") == os.readlink(
+                f"/proc/{self.holder.pid}/ns/mnt"
+            )
+        except OSError:  # gone, or not ours to look at
+            return False
+
     def close(self, units: Path) -> None:
-        """Stop what the units started (each by its PID), then the namespace's holder."""
+        """Stop what the units started (each by its PID, while it is still theirs), then the
+        namespace's holder."""
         for pid_file in units.glob("*.pid"):
             pid = int(pid_file.read_text())
             for sig in (15, 9):
+                if not self.inside(pid):
+                    break
                 try:
                     os.kill(pid, sig)
                 except ProcessLookupError:

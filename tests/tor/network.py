@@ -15,13 +15,18 @@ The network:
 * any number of onion services, each given as a torrc text (the tests render it from the
   ``deploy/`` templates); this module only appends the lines that join it to the network.
 
-Every tor is started with ``__OwningControllerProcess`` set to this Python process: if the test
-run is killed (even with SIGKILL), every tor exits by itself within tor's 15 s poll.
-:meth:`TorNetwork.stop` ends each tor by its own PID.
+Every tor is started with ``__OwningControllerProcess`` set to this Python process, and with the
+kernel's parent-death signal set to SIGKILL: if the test run is killed (even with SIGKILL), the
+kernel ends every tor at once. Tor's own poll of its owner (every 15 s) is not enough alone: a
+tor was seen to hang for good in its clean exit ("Catching signal TERM, exiting cleanly", then
+every thread waiting on a futex). :meth:`TorNetwork.stop` ends each tor by its own PID, with
+SIGKILL after 10 s. Start the network from the main thread: the kernel sends the parent-death
+signal when the starting thread ends.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -37,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from tests.servers import free_port
+from tests.servers import die_with_parent, free_port
 
 AUTHORITIES = 3
 RELAYS = 2
@@ -333,7 +338,11 @@ class TorNetwork:
         ]
         with (tor.data / "stdout.log").open("wb") as out:  # messages before the log opens
             tor.proc = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=functools.partial(die_with_parent, signal.SIGKILL),
             )
 
     def check_alive(self) -> None:

@@ -25,13 +25,15 @@ time.sleep(600)
 """
 
 
-def _running(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie (an ended child nobody has reaped yet)."""
+def _start_time(pid: int) -> int | None:
+    """When the process ``pid`` started (clock ticks after boot); None if no live process has
+    it (none, or an ended child nobody has reaped yet)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # from field 3, the state, on
+    return None if fields[0] == "Z" else int(fields[19])  # field 22: starttime
 
 
 def test_every_tor_ends_when_the_test_process_is_killed(tmp_path: Path) -> None:
@@ -42,13 +44,20 @@ def test_every_tor_ends_when_the_test_process_is_killed(tmp_path: Path) -> None:
     pids = [int(p) for p in child.stdout.readline().split()]
     assert len(pids) == 4  # three authorities and the client
     time.sleep(2)
-    assert all(_running(p) for p in pids), "a tor did not start"
+    # A tor is its PID and its start time: the kernel hands an ended tor's PID to a new process
+    # soon where pid_max is small (32768 here), and that process is not a tor left behind.
+    started = {pid: _start_time(pid) for pid in pids}
+    assert None not in started.values(), "a tor did not start"
+
+    def running(pid: int) -> bool:
+        return _start_time(pid) == started[pid]
+
     child.send_signal(signal.SIGKILL)  # no cleanup code can run in the test process
     child.wait()
-    deadline = time.monotonic() + 40  # tor polls its owner every 15 s
-    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 40  # the kernel ends them at once; tor polls its owner each 15 s
+    while any(running(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.5)
-    left = [p for p in pids if _running(p)]
+    left = [p for p in pids if running(p)]
     for pid in left:  # do not leave them behind even when the test fails
         subprocess.run(["kill", str(pid)], check=False)
     assert left == []
