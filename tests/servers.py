@@ -54,15 +54,14 @@ def free_port() -> int:
     handed out twice by this process.
     """
     low, high = _ephemeral_range()
-    ranges = [r for r in (range(_LOWEST, low), range(high + 1, 65536)) if len(r) > 0]
-    if not ranges:  # the whole space is ephemeral: the kernel's own pick is all there is
+    candidates = [*range(_LOWEST, low), *range(high + 1, 65536)]
+    if not candidates:  # the whole space is ephemeral: the kernel's own pick is all there is
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             return int(s.getsockname()[1])
     rng = secrets.SystemRandom()
     for _ in range(1000):
-        i = rng.randrange(sum(len(r) for r in ranges))
-        port = ranges[0][i] if i < len(ranges[0]) else ranges[1][i - len(ranges[0])]
+        port = rng.choice(candidates)
         if port in _HANDED_OUT:
             continue
         with socket.socket() as s:
